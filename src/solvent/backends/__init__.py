@@ -1,0 +1,1 @@
+"""Backends: one rule per primitive op each (concrete, symbolic, ...)."""

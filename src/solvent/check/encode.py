@@ -1,0 +1,301 @@
+"""Unroll a spec into Z3 constraints, step by step (shared by bmc, prove and frontier).
+
+Every step gets fresh state variables (``s3.quote[0]``) equal to the transition's terms,
+which keeps terms small and names readable. The choices of a step are free variables:
+market draws (``s3.market.move``), the user-action instance (``s3.action``: 0 = none,
+else an index into ``spec.instances()``), its arguments (``s3.trade.qty``) and the
+firings of adversarial keepers (``s3.liquidate[0]``).
+
+Assumptions a verdict depends on are *named*: each is a Boolean literal ``lit`` and its
+constraint enters as ``lit -> c``. Checks pass the literals to ``solver.check`` and read
+the unsat core to report which assumptions a proof used:
+
+- ``envelope.NAME.lo`` / ``envelope.NAME.hi``: the per-step bound on a market draw;
+- ``keeper.NAME.every_step``: the keeper runs wherever enabled (without it: adversarial);
+- ``action.NAME.ARG``: the domain of an action argument;
+- ``init.FIELD``: the domain of a symbolic initial value, and ``initial.NAME`` conditions;
+- ``hyp.NAME``: an invariant or lemma assumed on the pre-states of an induction step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from solvent.backends.symbolic import SYMBOLIC, z3_num
+from solvent.engine.state import StateDict
+from solvent.engine.step import eval_predicate, run_step
+from solvent.lang.domains import AnyBool, Within
+from solvent.lang.values import BOOL, NUM, Value
+from solvent.spec.spec import ActionDecl, Instance, PredicateDecl, Spec
+
+
+@dataclass(slots=True)
+class InputVar:
+    """A free choice of the path (what a trace records)."""
+
+    name: str
+    var: Any
+    kind: str  # "init" | "action" | "arg" | "market" | "keeper"
+    step: int
+    domain: Within | None = None
+
+
+@dataclass(slots=True)
+class StepVars:
+    t: int
+    outcome: Any = None
+    action_var: Any = None
+    args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    market: dict[str, Any] = field(default_factory=dict)
+    keepers: dict[tuple[str, int | None], Any] = field(default_factory=dict)
+
+
+class Unrolling:
+    """Incremental unrolling of one spec into a Z3 solver."""
+
+    def __init__(self, spec: Spec, solver: z3.Solver | None = None, *, free_init: bool = False) -> None:
+        self.spec = spec
+        self.params = spec.param_values()
+        self.solver = solver if solver is not None else _Recorder()
+        self.free_init = free_init
+        self.instances: list[Instance] = spec.instances()
+        self.literals: dict[str, z3.BoolRef] = {}
+        self.inputs: list[InputVar] = []
+        self.states: list[StateDict] = []
+        self.steps: list[StepVars] = []
+        self.definitions: dict[str, Any] = {}  # fresh state variable -> (var == term)
+        self.states.append(self._initial_state())
+
+    # ------------------------------------------------------------------ assumptions
+    def literal(self, name: str) -> z3.BoolRef:
+        lit = self.literals.get(name)
+        if lit is None:
+            lit = z3.Bool(f"assume:{name}")
+            self.literals[name] = lit
+        return lit
+
+    def assume(self, name: str, constraint: Any) -> None:
+        self.solver.add(z3.Implies(self.literal(name), constraint))
+
+    def assumption_literals(self) -> list[z3.BoolRef]:
+        return [self.literals[k] for k in sorted(self.literals)]
+
+    # ------------------------------------------------------------------ states
+    def _initial_state(self) -> StateDict:
+        state: StateDict = {}
+        for name, fd in self.spec.fields.items():
+            vals = []
+            for i, init in enumerate(fd.init):
+                vname = f"init.{name}[{i}]" if fd.per_account else f"init.{name}"
+                if self.free_init:
+                    var = z3.Real(f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}") if fd.sort == NUM \
+                        else z3.Bool(f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}")
+                    vals.append(Value(SYMBOLIC, var, fd.sort))
+                    self.inputs.append(InputVar(str(var), var, "init", 0))
+                    continue
+                if isinstance(init, Within):
+                    var = z3.Real(vname)
+                    self.assume(f"init.{name}", z3.And(var >= z3_num(init.lo), var <= z3_num(init.hi)))
+                    vals.append(Value(SYMBOLIC, var, NUM))
+                    self.inputs.append(InputVar(vname, var, "init", 0, init))
+                elif isinstance(init, AnyBool):
+                    var = z3.Bool(vname)
+                    vals.append(Value(SYMBOLIC, var, BOOL))
+                    self.inputs.append(InputVar(vname, var, "init", 0))
+                elif isinstance(init, bool):
+                    vals.append(Value(SYMBOLIC, z3.BoolVal(init), BOOL))
+                else:
+                    vals.append(Value(SYMBOLIC, z3_num(Fraction(init)), NUM))
+            state[name] = vals if fd.per_account else vals[0]
+        if not self.free_init:
+            for decl in self.spec.initials:
+                for _acc, cond in eval_predicate(self.spec, self.params, SYMBOLIC, state, decl):
+                    self.assume(f"initial.{decl.name}", cond.raw)
+        return state
+
+    def add_step(self) -> StepVars:
+        t = len(self.states)
+        sv = StepVars(t)
+        chooser = _SymbolicChooser(self, sv)
+        out = run_step(self.spec, self.params, SYMBOLIC, self.states[-1], t, chooser)
+        sv.outcome = out
+        # fresh variables for the post-state keep terms small and names readable
+        new: StateDict = {}
+        for name, value in out.state.items():
+            fd = self.spec.fields[name]
+            if isinstance(value, list):
+                new[name] = [self._fresh(f"s{t}.{name}[{i}]", v, fd.sort) for i, v in enumerate(value)]
+            else:
+                new[name] = self._fresh(f"s{t}.{name}", value, fd.sort)
+        self.states.append(new)
+        self.steps.append(sv)
+        return sv
+
+    def _fresh(self, name: str, value: Value, sort: str) -> Value:
+        raw = value.raw
+        if z3.is_rational_value(raw) or z3.is_true(raw) or z3.is_false(raw):
+            return value
+        var = z3.Real(name) if sort == NUM else z3.Bool(name)
+        definition = var == raw
+        self.definitions[name] = definition
+        if not isinstance(self.solver, _Recorder):
+            self.solver.add(definition)
+        return Value(SYMBOLIC, var, sort)
+
+    def sliced(self, goal: Any, memo: dict[int, frozenset[str]]) -> list[Any]:
+        """The constraints in the cone of influence of ``goal`` (a sound under-set).
+
+        Definitions are followed backwards from the goal's variables; other constraints
+        (hypotheses, domains) are kept when they speak only of variables in the cone.
+        Dropping constraints only weakens the assumptions, so an unsat answer on the
+        slice is a proof; a sat answer must be re-checked on the full set.
+        """
+        assert isinstance(self.solver, _Recorder)
+        cone: set[str] = set()
+        frontier = list(free_vars(goal, memo))
+        chosen = []
+        while frontier:
+            v = frontier.pop()
+            if v in cone:
+                continue
+            cone.add(v)
+            d = self.definitions.get(v)
+            if d is not None:
+                chosen.append(d)
+                frontier.extend(free_vars(d, memo) - cone)
+        for c in self.solver.constraints:
+            vs = {x for x in free_vars(c, memo) if not x.startswith("assume:")}
+            if vs <= cone:
+                chosen.append(c)
+        return chosen
+
+    def everything(self) -> list[Any]:
+        assert isinstance(self.solver, _Recorder)
+        return [*self.definitions.values(), *self.solver.constraints]
+
+    # ------------------------------------------------------------------ properties
+    def properties(
+        self, t: int, decls: Sequence[PredicateDecl] | None = None
+    ) -> list[tuple[PredicateDecl, int | None, Any]]:
+        decls = self.spec.properties() if decls is None else decls
+        out = []
+        for decl in decls:
+            for acc, val in eval_predicate(self.spec, self.params, SYMBOLIC, self.states[t], decl):
+                out.append((decl, acc, val.raw))
+        return out
+
+
+class _Recorder:
+    """Stands in for a solver: keeps the constraints for per-query slicing."""
+
+    def __init__(self) -> None:
+        self.constraints: list[Any] = []
+
+    def add(self, *cs: Any) -> None:
+        self.constraints.extend(cs)
+
+
+def conjuncts(expr: Any) -> list[Any]:
+    """Split nested conjunctions (``And``) into their parts."""
+    out, stack = [], [expr]
+    while stack:
+        e = stack.pop()
+        if z3.is_and(e):
+            stack.extend(reversed(e.children()))
+        else:
+            out.append(e)
+    return out
+
+
+def free_vars(expr: Any, memo: dict[int, frozenset[str]] | None = None) -> frozenset[str]:
+    """Names of the uninterpreted constants (variables) in a Z3 term."""
+    memo = {} if memo is None else memo
+    key = expr.get_id()
+    if key in memo:
+        return memo[key]
+    order, stack = [], [expr]
+    while stack:
+        e = stack.pop()
+        k = e.get_id()
+        if k in memo:
+            continue
+        order.append(e)
+        stack.extend(c for c in e.children() if c.get_id() not in memo)
+    for e in reversed(order):
+        k = e.get_id()
+        if k in memo:
+            continue
+        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            memo[k] = frozenset((e.decl().name(),))
+        else:
+            acc: frozenset[str] = frozenset()
+            for c in e.children():
+                acc = acc | memo[c.get_id()]
+            memo[k] = acc
+    return memo[key]
+
+
+class _SymbolicChooser:
+    """Fresh solver variables for every choice of step ``t``."""
+
+    def __init__(self, unrolling: Unrolling, sv: StepVars) -> None:
+        self.u = unrolling
+        self.sv = sv
+
+    def market(self, t: int, name: str) -> Value:
+        dom = self.u.spec.bounds[name]
+        var = z3.Real(f"s{t}.market.{name}")
+        self.u.assume(f"envelope.{name}.lo", var >= z3_num(dom.lo))
+        self.u.assume(f"envelope.{name}.hi", var <= z3_num(dom.hi))
+        self.u.inputs.append(InputVar(str(var), var, "market", t, dom))
+        self.sv.market[name] = var
+        return Value(SYMBOLIC, var, NUM)
+
+    def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
+        suffix = "" if account is None else f"[{account}]"
+        var = z3.Bool(f"s{t}.{keeper}{suffix}")
+        self.u.inputs.append(InputVar(str(var), var, "keeper", t))
+        self.sv.keepers[(keeper, account)] = var
+        return Value(SYMBOLIC, var, BOOL)
+
+    def every_step(self, t: int, keeper: str, account: int | None) -> Value:
+        # fires wherever enabled while `keeper.NAME.every_step` is assumed; without the
+        # assumption the keeper becomes adversarial (this is how a proof's use of the
+        # liveness assumption shows in its unsat core)
+        suffix = "" if account is None else f"[{account}]"
+        skip_free = z3.Bool(f"s{t}.{keeper}{suffix}.runs_anyway")
+        return Value(SYMBOLIC, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL)
+
+    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
+        if not self.u.instances:
+            return []
+        var = z3.Int(f"s{t}.action")
+        self.u.solver.add(var >= 0, var <= len(self.u.instances))
+        self.u.inputs.append(InputVar(str(var), var, "action", t))
+        self.sv.action_var = var
+        return list(enumerate(self.u.instances, start=1))
+
+    def selected(self, t: int, index: int) -> Value:
+        return Value(SYMBOLIC, self.sv.action_var == index, BOOL)
+
+    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
+        out = {}
+        self.sv.args[action.name] = {}
+        for aname, dom in action.args.items():
+            vname = f"s{t}.{action.name}.{aname}"
+            if isinstance(dom, AnyBool):
+                var = z3.Bool(vname)
+                out[aname] = Value(SYMBOLIC, var, BOOL)
+                self.u.inputs.append(InputVar(vname, var, "arg", t))
+            else:
+                var = z3.Real(vname)
+                self.u.assume(f"action.{action.name}.{aname}", z3.And(var >= z3_num(dom.lo), var <= z3_num(dom.hi)))
+                out[aname] = Value(SYMBOLIC, var, NUM)
+                self.u.inputs.append(InputVar(vname, var, "arg", t, dom))
+            self.sv.args[action.name][aname] = var
+        return out

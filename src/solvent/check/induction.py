@@ -1,0 +1,219 @@
+"""k-induction: PROVED for every path length, a real counterexample, a CTI, or UNKNOWN.
+
+* Base case: no violation in the first ``k - 1`` steps (bounded model checking).
+* Inductive step: from an *arbitrary* state where every invariant and lemma held for
+  ``k`` consecutive steps, one more step keeps each of them. Each obligation (one
+  property, one account) is its own query, so per-account properties stay small.
+* Vacuity: the initial state must be satisfiable and every witness reachable within
+  ``witness_depth`` steps; otherwise the verdict is VACUOUS, never PROVED.
+
+A PROVED verdict lists the named assumptions its unsat cores used (see ``encode``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import z3
+
+from solvent.check.bmc import bmc
+from solvent.check.encode import Unrolling, conjuncts
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.solving import Deadline, Interrupted, check, interruptible, model_value, select_properties
+from solvent.engine.step import require_spec_sane
+from solvent.errors import UsageError
+from solvent.lang.values import format_number
+from solvent.spec.spec import Spec
+
+
+def prove(
+    spec: Spec,
+    *,
+    k: int = 1,
+    max_k: int | None = None,
+    timeout: float | None = None,
+    invariants: Sequence[str] | None = None,
+    witness_depth: int = 4,
+    search_depth: int = 5,
+) -> CheckResult:
+    """Prove the properties for every path length by k-induction.
+
+    Parameters
+    ----------
+    k : int
+        First induction depth to try.
+    max_k : int, optional
+        Try k, k+1, ... up to this depth while the step yields a CTI (default: ``k``).
+    timeout : float, optional
+        Wall-clock budget in seconds for the whole proof.
+    invariants : sequence of str, optional
+        Prove only these (lemmas are always assumed and proved alongside).
+    witness_depth : int
+        Bound within which every witness must be reachable.
+    search_depth : int
+        After a CTI, look for a real counterexample of up to this many steps.
+    """
+    for name, value in (("k", k), ("witness_depth", witness_depth)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "k" else 0):
+            raise UsageError(f"{name} must be an integer >= {1 if name == 'k' else 0}, got {value!r}")
+    max_k = k if max_k is None else max_k
+    if max_k < k:
+        raise UsageError(f"max_k ({max_k}) must be at least k ({k})")
+    require_spec_sane(spec)
+    targets = select_properties(spec, invariants)
+    target_names = [d.name for d in targets]
+    # lemmas are assumed by the step, so they must be proved too
+    decls = targets + [d for d in spec.lemmas if d.name not in target_names]
+    names = [d.name for d in decls]
+    deadline = Deadline(timeout)
+
+    def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
+        return CheckResult("prove", spec.name, verdict, bound, deadline.elapsed(), spec.accounts,
+                           message=message, **kw)
+
+    def remaining() -> float | None:
+        return None if timeout is None else max(0.001, timeout - deadline.elapsed())
+
+    try:
+        with interruptible():
+            cti: dict[str, Any] | None = None
+            for kk in range(k, max_k + 1):
+                base = bmc(spec, kk - 1, timeout=remaining(), invariants=names)
+                if base.verdict in (FAIL, VACUOUS):
+                    base.check = "prove"
+                    base.k = kk
+                    base.seconds = deadline.elapsed()
+                    return base
+                if base.verdict == UNKNOWN:
+                    return result(UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details)
+                step = _inductive_step(spec, decls, kk, deadline)
+                if step["status"] == "proved":
+                    vac = _vacuity(spec, witness_depth, remaining())
+                    if vac is not None:
+                        return result(vac[0], f"k={kk}", vac[1], k=kk)
+                    used = sorted(step["core"])
+                    unused = sorted(set(step["all"]) - set(used))
+                    return result(
+                        PASS, f"k={kk}",
+                        f"proved for every path length ({spec.accounts} accounts)",
+                        k=kk, details={"assumptions_used": used, "assumptions_unused": unused,
+                                       "obligations": step["obligations"]},
+                    )
+                if step["status"] == "unknown":
+                    return result(UNKNOWN, f"k={kk}", _reason(step["reason"], timeout), k=kk,
+                                  details={"reason": step["reason"], "obligation": step["obligation"]})
+                cti = step
+            assert cti is not None
+            real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
+            if real.verdict == FAIL:
+                real.check = "prove"
+                real.k = max_k
+                real.seconds = deadline.elapsed()
+                real.message = (f"induction step failed (k={max_k}) and bmc found a real path: "
+                                + real.message)
+                return real
+            searched = (f"bmc found no real violation within {max(search_depth, max_k)} steps"
+                        if real.verdict == PASS else f"the search for a real violation gave up ({real.message})")
+            return result(
+                CTI, f"k={max_k}",
+                f"induction step failed for {cti['obligation']}: from a state where every "
+                f"property held for {max_k} step(s), one more step breaks it; {searched}. The "
+                "state may be unreachable: " + cti["suggestion"],
+                invariant=cti["obligation"], k=max_k, cti_state=cti["state"],
+                details={"suggestion": cti["suggestion"], "choices": cti["choices"]},
+            )
+    except Interrupted:
+        return result(UNKNOWN, f"k={k}", "interrupted by the user (Ctrl-C)", details={"reason": "interrupted"})
+
+
+def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) -> dict[str, Any]:
+    u = Unrolling(spec, free_init=True)
+    for t in range(k):
+        for decl, _acc, p in u.properties(t, decls):
+            for c in conjuncts(p):
+                u.assume(f"hyp.{decl.name}", c)
+        u.add_step()
+    obligations = [
+        (decl, acc, c) for decl, acc, p in u.properties(k, decls) for c in conjuncts(p)
+    ]
+    core: set[str] = set()
+    by_lit = {str(lit): name for name, lit in u.literals.items()}
+    lits = u.assumption_literals()
+    memo: dict[int, frozenset[str]] = {}
+    for decl, acc, p in obligations:
+        label = decl.name if acc is None else f"{decl.name}[account {acc}]"
+        # first the cone of influence of this obligation (a proof there is a proof),
+        # then, only if that is not enough, every constraint
+        status, solver = z3.unknown, None
+        for constraints in (u.sliced(p, memo), None):
+            solver = z3.Solver()
+            solver.set("core.minimize", True)
+            solver.add(*(u.everything() if constraints is None else constraints))
+            solver.add(z3.Not(p))
+            status = check(solver, deadline, lits)
+            if status == z3.unsat or deadline.expired():
+                break
+        assert solver is not None
+        if status == z3.unsat:
+            core.update(by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit)
+            continue
+        if status == z3.unknown:
+            return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
+        model = solver.model()
+        state = _state_of(u, model, 0)
+        choices = {inp.name: _fmt(model_value(model, inp.var)) for inp in u.inputs if inp.kind != "init"}
+        return {
+            "status": "cti", "obligation": label, "state": state, "choices": choices,
+            "suggestion": _suggest(decl.name, acc),
+        }
+    return {"status": "proved", "core": core, "all": list(u.literals), "obligations": len(obligations)}
+
+
+def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in u.states[t].items():
+        if isinstance(value, list):
+            out[name] = [_fmt(model_value(model, v.raw)) for v in value]
+        else:
+            out[name] = _fmt(model_value(model, value.raw))
+    return out
+
+
+def _fmt(v: Any) -> Any:
+    if v is None:
+        return "(irrational)"
+    if isinstance(v, bool):
+        return v
+    return format_number(v)
+
+
+def _suggest(name: str, acc: int | None) -> str:
+    who = "per account (`def lemma(s, p, a)`)" if acc is not None else ""
+    return (
+        "if this state cannot occur, add a @spec.lemma that rules it out" + (f" {who}" if who else "")
+        + f" (e.g. a health condition every account meets after the keepers run), or try a "
+        f"larger --k; check the reported state against `{name}`"
+    )
+
+
+def _vacuity(spec: Spec, witness_depth: int, timeout: float | None) -> tuple[str, str] | None:
+    """None when the initial state is satisfiable and every witness is reachable."""
+    if not spec.witnesses:
+        return None
+    from solvent.check.reach import reach
+
+    for w in spec.witnesses:
+        found = reach(spec, w.name, witness_depth, timeout=timeout)
+        if found is None:
+            return (UNKNOWN, f"could not decide whether witness {w.name} is reachable (solver gave up)")
+        if found is False:
+            return (VACUOUS, f"witness {w.name} is not reachable within {witness_depth} steps, so the "
+                    "proof may be vacuous; check the envelope, initial state and action guards")
+    return None
+
+
+def _reason(reason: str, timeout: float | None) -> str:
+    if reason in ("timeout", "canceled") and timeout is not None:
+        return f"solver timeout after {timeout:g}s"
+    return f"solver gave up: {reason}"

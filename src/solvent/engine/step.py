@@ -1,0 +1,186 @@
+"""The one transition every check shares.
+
+A step is: the market tick (envelope draws), the keepers per their liveness (every
+account in order), then at most one user-action instance; the invariants are checked
+on the state after the step. Choices (draws, adversarial keeper firings, which action
+with which arguments) come from a :class:`Chooser`: read from a trace when replaying,
+fresh solver variables when model checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from solvent.engine.context import guard_frame, no_guards
+from solvent.engine.state import MarketView, StateDict, StateView, copy_state
+from solvent.errors import InvariantTypeError, SolventError, SpecError, location_of_exception
+from solvent.lang.functions import when
+from solvent.lang.values import BOOL, Value, lift
+from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
+
+
+class Chooser(Protocol):
+    def market(self, t: int, name: str) -> Value: ...
+    def adversarial(self, t: int, keeper: str, account: int | None) -> Value: ...
+    def every_step(self, t: int, keeper: str, account: int | None) -> Value | None: ...
+    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]: ...
+    def selected(self, t: int, index: int) -> Value: ...
+    def args(self, t: int, action: ActionDecl) -> dict[str, Value]: ...
+
+
+@dataclass(slots=True)
+class StepOutcome:
+    """What happened in one step (values of the backend that ran it)."""
+
+    state: StateDict
+    market: dict[str, Value]
+    fired: dict[tuple[str, int | None], Value]  # keeper firings (after guards)
+    enabled: dict[int, Value]  # user-action instance index -> enabled (selected & guards)
+
+
+def sorts_of(spec: Spec) -> dict[str, str]:
+    return {name: fd.sort for name, fd in spec.fields.items()}
+
+
+def call_user(what: str, where: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call spec code; turn a non-solvent exception into a SpecError naming the spec line."""
+    try:
+        return fn(*args, **kwargs)
+    except SolventError:
+        raise
+    except RecursionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any error in user code is a spec error
+        loc = location_of_exception(exc) or where
+        raise SpecError(f"{what} raised {type(exc).__name__}: {exc}", where=loc) from exc
+
+
+def run_guarded(
+    decl: ActionDecl,
+    state: StateDict,
+    sorts: dict[str, str],
+    backend: Any,
+    params: Params,
+    accounts: tuple[int, ...],
+    args: dict[str, Value],
+) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
+    """Run one action/keeper body on a copy of ``state``; return (new, written, guard)."""
+    new = copy_state(state)
+    view = StateView(new, sorts, backend, writable=True)
+    with guard_frame(decl.name) as frame:
+        call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accounts, **args)
+    guard: Any = True
+    for c in frame.conditions:
+        guard = c if guard is True else (guard & c)
+    return new, view._written, guard
+
+
+def merge(enabled: Any, new: StateDict, old: StateDict, written: set[tuple[str, int | None]]) -> StateDict:
+    """Commit the written fields of ``new`` where ``enabled`` holds."""
+    if enabled is True:
+        return new
+    out = copy_state(old)
+    for name, index in sorted(written, key=lambda w: (w[0], -1 if w[1] is None else w[1])):
+        if index is None:
+            out[name] = when(enabled, new[name], old[name])
+        else:
+            out[name][index] = when(enabled, new[name][index], old[name][index])
+    return out
+
+
+def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int, chooser: Chooser) -> StepOutcome:
+    sorts = sorts_of(spec)
+    market = {name: chooser.market(t, name) for name in spec.bounds}
+    s = copy_state(state)
+    for tick in spec.ticks:
+        view = StateView(s, sorts, backend, writable=True)
+        mview = MarketView(market)
+        with no_guards(tick.name):
+            if tick.takes_params:
+                call_user(f"tick {tick.name}", tick.where, tick.fn, view, params, mview)
+            else:
+                call_user(f"tick {tick.name}", tick.where, tick.fn, view, mview)
+    fired: dict[tuple[str, int | None], Value] = {}
+    for keeper in spec.keepers:
+        accounts: list[int | None] = list(range(spec.accounts)) if keeper.n_accounts else [None]
+        for a in accounts:
+            accs = () if a is None else (a,)
+            new, written, guard = run_guarded(keeper, s, sorts, backend, params, accs, {})
+            en = lift(guard, backend=backend) if isinstance(guard, bool) else guard
+            if keeper.liveness == "adversarial":
+                en = en & chooser.adversarial(t, keeper.name, a)
+            else:
+                liveness = chooser.every_step(t, keeper.name, a)
+                if liveness is not None:
+                    en = en & liveness
+            s = merge(en, new, s, written)
+            fired[(keeper.name, a)] = en
+    enabled: dict[int, Value] = {}
+    after = s
+    arg_cache: dict[str, dict[str, Value]] = {}
+    for index, inst in chooser.candidates(t):
+        act = inst.action
+        if act.name not in arg_cache:
+            arg_cache[act.name] = chooser.args(t, act)
+        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[act.name])
+        en = chooser.selected(t, index)
+        if guard is not True:
+            en = en & guard
+        enabled[index] = en
+        after = merge(en, new, after, written)
+    return StepOutcome(after, market, fired, enabled)
+
+
+def eval_predicate(
+    spec: Spec, params: Params, backend: Any, state: StateDict, decl: PredicateDecl
+) -> list[tuple[int | None, Any]]:
+    """Evaluate one predicate/metric; per-account ones give one result per account."""
+    view = StateView(state, sorts_of(spec), backend, writable=False)
+    accounts: list[int | None] = list(range(spec.accounts)) if decl.per_account else [None]
+    out = []
+    for a in accounts:
+        args: tuple[Any, ...] = (view,)
+        if decl.takes_params:
+            args = (view, params)
+        if a is not None:
+            args = (*args, a)
+        with no_guards(decl.name):
+            result = call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, *args)
+        if decl.kind != "metric":
+            result = check_bool(decl, result, backend)
+        out.append((a, result))
+    return out
+
+
+def check_bool(decl: PredicateDecl, result: Any, backend: Any) -> Value:
+    if isinstance(result, bool):
+        return lift(result, backend=backend)
+    if isinstance(result, Value) and result.sort == BOOL:
+        return result
+    got = "None (missing `return`?)" if result is None else (
+        "a number" if isinstance(result, Value) else type(result).__name__
+    )
+    raise InvariantTypeError(
+        f"{decl.kind} {decl.name} must return a condition (Bool), e.g. `return s.x >= 0`; "
+        f"it returned {got}. Invariants return a Bool and never assert",
+        where=decl.where,
+    )
+
+
+def conjunction(values: Sequence[Any], backend: Any) -> Value:
+    result: Any = True
+    for v in values:
+        result = v if result is True else (result & v)
+    return lift(result, backend=backend) if isinstance(result, bool) else result
+
+
+def require_spec_sane(spec: Spec) -> None:
+    """Static checks that need no backend."""
+    if not spec.fields:
+        raise SpecError(f"spec {spec.name} declares no state (@{spec.name}.state)", where=spec.where)
+    if not spec.invariants:
+        raise SpecError(
+            f"spec {spec.name} declares no invariant; add one with @spec.invariant", where=spec.where
+        )

@@ -1,0 +1,120 @@
+"""One error tree with stable codes.
+
+Every error a user can cause is a :class:`SolventError` subclass carrying a stable
+``code`` (documented in ``docs/errors.md``) and an exit status. Messages name the
+offender, state the rule and say what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from types import FrameType
+
+EXIT_PASS = 0
+EXIT_VIOLATION = 1
+EXIT_INCONCLUSIVE = 2
+EXIT_USAGE = 3
+EXIT_INTERNAL = 4
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_MODELS_DIR = os.path.join(_PACKAGE_DIR, "models")
+
+
+def _internal(filename: str) -> bool:
+    """Frames of solvent's machinery (the model library counts as spec code)."""
+    return filename.startswith(_PACKAGE_DIR) and not filename.startswith(_MODELS_DIR)
+
+
+class SolventError(Exception):
+    """Base of every error `solvent` raises on purpose."""
+
+    code = "SV000"
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.message} [{self.code}]"
+
+
+class SpecError(SolventError):
+    """The spec is malformed (a definition error, not a property violation)."""
+
+    code = "SV100"
+
+
+class FloatLiteralError(SpecError):
+    code = "SV101"
+
+
+class TracedBoolError(SpecError):
+    code = "SV102"
+
+
+class InvariantTypeError(SpecError):
+    code = "SV103"
+
+
+class EmptyDomainError(SpecError):
+    code = "SV104"
+
+
+class SpecLoadError(SolventError):
+    """The spec file cannot be found, imported, or holds no (or several) specs."""
+
+    code = "SV200"
+
+
+class UsageError(SolventError):
+    """A command-line argument or setting is invalid."""
+
+    code = "SV300"
+
+
+class TraceFormatError(SolventError):
+    """A trace file is not valid JSON or does not match the spec."""
+
+    code = "SV400"
+
+
+class InternalError(SolventError):
+    """A `solvent` bug, e.g. a solver model that does not replay concretely."""
+
+    code = "SV900"
+    exit_code = EXIT_INTERNAL
+
+
+def user_location(skip_package: bool = True) -> str | None:
+    """Return ``file:line`` of the innermost frame outside the solvent package."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not (skip_package and _internal(filename)):
+            if not filename.startswith("<frozen"):
+                return f"{_short(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+def location_of_exception(exc: BaseException) -> str | None:
+    """Innermost frame of ``exc``'s traceback that lies outside the solvent package."""
+    found = None
+    for fs in traceback.extract_tb(exc.__traceback__):
+        filename = os.path.abspath(fs.filename)
+        if not _internal(filename):
+            found = f"{_short(filename)}:{fs.lineno}"
+    return found
+
+
+def _short(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path

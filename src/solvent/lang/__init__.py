@@ -1,0 +1,1 @@
+"""What spec authors call: values, literals, domains and helper functions (stdlib only)."""

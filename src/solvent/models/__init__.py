@@ -1,0 +1,1 @@
+"""The derivatives model library: specs of real venues' margin and liquidation rules."""

@@ -1,0 +1,85 @@
+"""Load a spec from a file path (``path/to/spec.py`` or ``path/to/spec.py:name``)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from typing import Any
+
+from solvent.errors import SolventError, SpecLoadError, location_of_exception
+from solvent.spec.spec import Spec
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    path, sep, name = target.rpartition(":")
+    if sep and path and not (len(path) == 1 and path.isalpha()) and name and "/" not in name:
+        return path, name
+    return target, None
+
+
+def load_spec(target: str, name: str | None = None) -> Spec:
+    """Import the spec file and return its Spec (by variable or spec name if several)."""
+    path, from_target = split_target(target)
+    name = name or from_target
+    if not os.path.exists(path):
+        raise SpecLoadError(f"spec file {path!r} does not exist; give the path to a .py file that defines a solvent.Spec")
+    if os.path.isdir(path):
+        raise SpecLoadError(f"{path!r} is a directory; give the path to a .py spec file")
+    module = _import(path)
+    specs: dict[str, Spec] = {}
+    for var, value in vars(module).items():
+        if isinstance(value, Spec) and not var.startswith("_"):
+            specs.setdefault(var, value)
+    unique: dict[int, tuple[str, Spec]] = {}
+    for var, s in specs.items():
+        unique.setdefault(id(s), (var, s))
+    found = list(unique.values())
+    if not found:
+        raise SpecLoadError(
+            f"{path} defines no solvent.Spec at module level; create one with "
+            "`spec = sv.Spec('name', accounts=N)`"
+        )
+    if name is not None:
+        for var, s in found:
+            if name in (var, s.name):
+                return s
+        raise SpecLoadError(
+            f"{path} has no spec named {name!r}; it has: "
+            + ", ".join(f"{var} ({s.name})" for var, s in found)
+        )
+    if len(found) > 1:
+        raise SpecLoadError(
+            f"{path} defines several specs ({', '.join(f'{var} ({s.name})' for var, s in found)}); "
+            f"choose one with {path}:NAME or --spec NAME"
+        )
+    return found[0][1]
+
+
+def _import(path: str) -> Any:
+    abspath = os.path.abspath(path)
+    digest = hashlib.sha1(abspath.encode()).hexdigest()[:12]
+    modname = f"_solvent_spec_{digest}"
+    spec = importlib.util.spec_from_file_location(modname, abspath)
+    if spec is None or spec.loader is None:
+        raise SpecLoadError(f"cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    try:
+        spec.loader.exec_module(module)
+    except SolventError:
+        sys.modules.pop(modname, None)
+        raise
+    except SyntaxError as exc:
+        sys.modules.pop(modname, None)
+        raise SpecLoadError(
+            f"spec file has a syntax error: {exc.msg}", where=f"{exc.filename}:{exc.lineno}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
+        sys.modules.pop(modname, None)
+        raise SpecLoadError(
+            f"spec file {path} failed to import: {type(exc).__name__}: {exc}",
+            where=location_of_exception(exc),
+        ) from None
+    return module

@@ -1,0 +1,1 @@
+"""Testing tools: :mod:`solvent.testing.conformance` checks a backend against the judge."""

@@ -24,7 +24,7 @@ from fractions import Fraction
 from itertools import product
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from solvent.backends.base import OPS
@@ -39,6 +39,7 @@ from solvent.testing.harness import (
     ConformanceError,
     Harness,
     PlainValue,
+    lift_plain,
     mismatch,
     show,
 )
@@ -82,8 +83,10 @@ class Check:
 
     def expected(self, case: Case) -> PlainValue:
         """The concrete judge's value for ``case``."""
-        if self.op in CONSTANT_OPS:
-            return case[0]
+        if self.op == "const":
+            return CONCRETE.const(case[0])
+        if self.op == "const_bool":
+            return CONCRETE.const_bool(case[0])
         return CONCRETE.rule(self.op)(*case)
 
 
@@ -109,12 +112,12 @@ def checks() -> list[Check]:
 
 
 def numbers() -> st.SearchStrategy[Fraction]:
-    """Exact numbers: mostly small fractions, plus edge values, huge ints and fine fractions."""
+    """Exact numbers: small fractions, edge values, huge integers and fine-grained fractions."""
     return st.one_of(
         st.builds(Fraction, st.integers(-12, 12), st.integers(1, 12)),
         st.sampled_from(EDGE_NUMBERS),
         st.integers(-_HUGE, _HUGE).map(Fraction),
-        st.fractions(max_denominator=10**6),
+        st.builds(Fraction, st.integers(-(10**12), 10**12), st.integers(1, 10**6)),
     )
 
 
@@ -187,15 +190,11 @@ def _apply(backend: Any, op: str, args: Sequence[Any]) -> Any:
     return backend.rule(op)(*args)
 
 
-def _lift(backend: Any, value: PlainValue) -> Any:
-    return backend.const_bool(value) if isinstance(value, bool) else backend.const(value)
-
-
 def _evaluate_scalar(backend: Any, harness: Harness, op: str, case: Case) -> Any:
     read = harness.read
     assert read is not None
     try:
-        args = case if op in CONSTANT_OPS else [_lift(backend, v) for v in case]
+        args = case if op in CONSTANT_OPS else [lift_plain(backend, v) for v in case]
         return read(_apply(backend, op, args))
     except Exception as exc:
         raise mismatch(backend, op, case, f"raised {exc!r}") from exc
@@ -238,19 +237,34 @@ def check_batch(backend: Any, harness: Harness, check: Check, batch: Sequence[Ca
         harness.confirm(backend, check.op, batch, expected)
 
 
-def _missing_rules(backend: Any) -> list[str]:
+def _check_table(backend: Any) -> None:
+    """Every op has a rule, ``const``/``const_bool`` exist, and no rule is outside the set."""
+    missing: list[str] = []
+    cause: NotImplementedError | None = None
+    probes = [(op, None) for op in OPS] + [("const", Fraction(0)), ("const_bool", False)]
+    for op, probe in probes:
+        try:
+            if probe is None:
+                backend.rule(op)
+            else:
+                _apply(backend, op, [probe])
+        except NotImplementedError as exc:
+            missing.append(repr(op))
+            cause = cause or exc
+    extra = sorted(set(getattr(backend, "RULES", {})) - set(OPS))
     problems = []
-    for op in OPS:
-        try:
-            backend.rule(op)
-        except NotImplementedError as exc:
-            problems.append(f"{op!r} ({exc})")
-    for op, probe in (("const", Fraction(0)), ("const_bool", False)):
-        try:
-            _apply(backend, op, [probe])
-        except NotImplementedError as exc:
-            problems.append(f"{op!r} ({exc})")
-    return problems
+    if missing:
+        problems.append(f"no rule for op(s) {', '.join(missing)}")
+    if extra:
+        problems.append(
+            f"rules for op(s) outside the closed primitive set: {', '.join(map(repr, extra))}"
+        )
+    if problems:
+        raise ConformanceError(
+            f"backend {getattr(backend, 'name', backend)!r} does not implement the primitive "
+            f"set: {'; '.join(problems)}. Give it exactly one rule per op of "
+            "solvent.backends.base.OPS, plus const and const_bool"
+        ) from cause
 
 
 # -- the suite --------------------------------------------------------------------------
@@ -283,7 +297,8 @@ def run(
         when neither this nor ``read`` is given.
     hypothesis_settings
         Parent settings for the generated tests (default: no deadline, no example
-        database); ``max_examples`` is always ``examples``.
+        database). ``max_examples`` is always ``examples``, and the explain phase is
+        skipped (the failure message already names op, backend and inputs).
 
     Raises
     ------
@@ -295,30 +310,22 @@ def run(
         raise ValueError(f"examples must be 0 or more, got {examples}")
     if read is not None and harness is not None:
         raise ValueError("pass read= or harness=, not both")
-    chosen = harness if harness is not None else (
-        Harness(read=read) if read is not None else harness_for(backend)
-    )
-    problems = _missing_rules(backend)
-    extra = sorted(set(getattr(backend, "RULES", {})) - set(OPS))
-    problems += [f"{op!r} (a rule for an op outside the closed primitive set)" for op in extra]
-    if problems:
-        raise ConformanceError(
-            f"backend {backend.name!r} does not implement the primitive set: "
-            + "; ".join(problems)
-            + ". Give it exactly one rule per op of solvent.backends.base.OPS"
-        )
+    _check_table(backend)
+    if harness is None:
+        harness = Harness(read=read) if read is not None else harness_for(backend)
     base = hypothesis_settings or settings(deadline=None, database=None)
     generated = settings(
         base,
         max_examples=max(examples, 1),
         report_multiple_bugs=False,
-        suppress_health_check=[HealthCheck.too_slow],
+        phases=[phase for phase in base.phases if phase is not Phase.explain],
+        suppress_health_check=[*base.suppress_health_check, HealthCheck.too_slow],
     )
     for check in checks():
-        for batch in _chunks(_grid(check.sorts), chosen.batch):
-            check_batch(backend, chosen, check, batch)
+        for batch in _chunks(_grid(check.sorts), harness.batch):
+            check_batch(backend, harness, check, batch)
         if examples:
-            _fuzz(backend, chosen, check, generated)
+            _fuzz(backend, harness, check, generated)
 
 
 def _fuzz(backend: Any, harness: Harness, check: Check, generated: settings) -> None:

@@ -179,7 +179,8 @@ def z3_value(value: PlainValue) -> z3.ExprRef:
     return z3.RealVal(f"{value.numerator}/{value.denominator}")
 
 
-def _lift(backend: Any, value: PlainValue) -> Any:
+def lift_plain(backend: Any, value: PlainValue) -> Any:
+    """The backend's constant for a plain value (``const_bool`` for bools, else ``const``)."""
     return backend.const_bool(value) if isinstance(value, bool) else backend.const(value)
 
 
@@ -206,30 +207,31 @@ def z3_confirm(
     """
     solver = z3.Solver()
     solver.set("timeout", 20_000)
+    inputs: list[Any] = []
     checks: list[tuple[int, tuple[int, ...], Any, Any]] = []
     for i, case in enumerate(cases):
         want = z3_value(expected[i])
         if op in CONSTANT_OPS:
-            term = _lift(backend, case[0])
+            term = lift_plain(backend, case[0])
             checks.append((i, (), term, term != want))
             continue
+        constants = [lift_plain(backend, value) for value in case]
+        variables = []
+        for j, value in enumerate(case):
+            name = f"case{i}.arg{j + 1}"
+            var = z3.Bool(name) if isinstance(value, bool) else z3.Real(name)
+            inputs.append(var == z3_value(value))
+            variables.append(var)
         for free in _free_argument_sets(len(case)):
-            args: list[Any] = []
-            for j, value in enumerate(case):
-                if j not in free:
-                    args.append(_lift(backend, value))
-                    continue
-                name = f"case{i}.free{''.join(map(str, free))}.arg{j}"
-                var = z3.Bool(name) if isinstance(value, bool) else z3.Real(name)
-                solver.add(var == z3_value(value))
-                args.append(var)
+            args = [variables[j] if j in free else constants[j] for j in range(len(case))]
             try:
                 term = backend.rule(op)(*args)
-                checks.append((i, free, term, term != want))
             except Exception as exc:
                 raise mismatch(
                     backend, op, case, f"{_where(free)}, the rule raised {exc!r}"
                 ) from exc
+            checks.append((i, free, term, term != want))
+    solver.add(*inputs)
     solver.add(z3.Or([differs for *_, differs in checks]))
     verdict = solver.check()
     if verdict == z3.unsat:
@@ -259,11 +261,11 @@ def z3_confirm(
 def _where(free: tuple[int, ...]) -> str:
     if not free:
         return "with every argument a constant"
+    if len(free) == 1:
+        return f"with argument {free[0] + 1} a free variable constrained equal to its input"
     numbers = ", ".join(str(j + 1) for j in free)
-    return f"with argument(s) {numbers} free variables constrained equal to the inputs"
+    return f"with arguments {numbers} free variables constrained equal to their inputs"
 
 
-Z3_HARNESS = Harness(
-    read=z3_read, confirm=z3_confirm, description="read back by z3.simplify"
-)
+Z3_HARNESS = Harness(read=z3_read, confirm=z3_confirm, description="read back by z3.simplify")
 """For backends whose raw values are Z3 terms over the reals (the symbolic backend)."""

@@ -94,10 +94,11 @@ def user_location(skip_package: bool = True) -> str | None:
     """Return ``file:line`` of the innermost frame outside the solvent package."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not (skip_package and _internal(filename)):
-            if not filename.startswith("<frozen"):
-                return f"{_short(filename)}:{frame.f_lineno}"
+        raw = frame.f_code.co_filename
+        filename = os.path.abspath(raw)
+        # "<string>", "<frozen ...>": generated code (dataclass __init__, importlib), no file
+        if not (skip_package and _internal(filename)) and not raw.startswith("<"):
+            return f"{_short(filename)}:{frame.f_lineno}"
         frame = frame.f_back
     return None
 
@@ -107,7 +108,7 @@ def location_of_exception(exc: BaseException) -> str | None:
     found = None
     for fs in traceback.extract_tb(exc.__traceback__):
         filename = os.path.abspath(fs.filename)
-        if not _internal(filename):
+        if not _internal(filename) and not fs.filename.startswith("<"):
             found = f"{_short(filename)}:{fs.lineno}"
     return found
 

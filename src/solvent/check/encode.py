@@ -218,17 +218,15 @@ def free_vars(expr: Any, memo: dict[int, frozenset[str]] | None = None) -> froze
     key = expr.get_id()
     if key in memo:
         return memo[key]
-    order, stack = [], [expr]
+    stack: list[tuple[Any, bool]] = [(expr, False)]
     while stack:
-        e = stack.pop()
+        e, expanded = stack.pop()
         k = e.get_id()
         if k in memo:
             continue
-        order.append(e)
-        stack.extend(c for c in e.children() if c.get_id() not in memo)
-    for e in reversed(order):
-        k = e.get_id()
-        if k in memo:
+        if not expanded:
+            stack.append((e, True))
+            stack.extend((c, False) for c in e.children() if c.get_id() not in memo)
             continue
         if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
             memo[k] = frozenset((e.decl().name(),))

@@ -98,6 +98,7 @@ def prove(
                         PASS, f"k={kk}",
                         f"proved for every path length ({spec.accounts} accounts)",
                         k=kk, details={"assumptions_used": used, "assumptions_unused": unused,
+                                       "assumptions_minimized": step["minimized"],
                                        "obligations": step["obligations"]},
                     )
                 if step["status"] == "unknown":
@@ -137,10 +138,10 @@ def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) ->
     obligations = [
         (decl, acc, c) for decl, acc, p in u.properties(k, decls) for c in conjuncts(p)
     ]
-    core: set[str] = set()
     by_lit = {str(lit): name for name, lit in u.literals.items()}
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
+    proved: list[tuple[z3.Solver, set[str]]] = []
     for decl, acc, p in obligations:
         label = decl.name if acc is None else f"{decl.name}[account {acc}]"
         # first the cone of influence of this obligation (a proof there is a proof),
@@ -148,7 +149,6 @@ def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) ->
         status, solver = z3.unknown, None
         for constraints in (u.sliced(p, memo), None):
             solver = z3.Solver()
-            solver.set("core.minimize", True)
             solver.add(*(u.everything() if constraints is None else constraints))
             solver.add(z3.Not(p))
             status = check(solver, deadline, lits)
@@ -156,7 +156,7 @@ def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) ->
                 break
         assert solver is not None
         if status == z3.unsat:
-            core.update(by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit)
+            proved.append((solver, {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit}))
             continue
         if status == z3.unknown:
             return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
@@ -167,7 +167,34 @@ def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) ->
             "status": "cti", "obligation": label, "state": state, "choices": choices,
             "suggestion": _suggest(decl.name, acc),
         }
-    return {"status": "proved", "core": core, "all": list(u.literals), "obligations": len(obligations)}
+    used, minimized = _minimize(proved, u, deadline)
+    return {"status": "proved", "core": used, "minimized": minimized, "all": list(u.literals),
+            "obligations": len(obligations)}
+
+
+def _minimize(proved: list[tuple[z3.Solver, set[str]]], u: Unrolling, deadline: Deadline,
+              budget: float = 30.0, cap_ms: int = 2000) -> tuple[set[str], bool]:
+    """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
+
+    Z3's raw cores are not minimal; deletion-based minimization over the few named
+    assumptions is cheap per query. Stops after ``budget`` seconds (then reports the
+    union as not minimized: over-reporting a used assumption is safe, under-reporting not).
+    """
+    used = set().union(*(core for _, core in proved)) if proved else set()
+    start = deadline.elapsed()
+    for name in sorted(used):
+        if deadline.elapsed() - start > budget or deadline.expired():
+            return used, False
+        trial = used - {name}
+        lits = [u.literals[n] for n in sorted(trial)]
+        ok = True
+        for solver, core in proved:
+            if name in core and check(solver, deadline, lits, cap_ms=cap_ms) != z3.unsat:
+                ok = False
+                break
+        if ok:
+            used = trial
+    return used, True
 
 
 def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:

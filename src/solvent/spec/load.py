@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from solvent.errors import SolventError, SpecLoadError, location_of_exception
+from solvent.errors import SolventError, SpecLoadError, _short, location_of_exception
 from solvent.spec.spec import Spec
 
 
@@ -74,12 +74,14 @@ def _import(path: str) -> Any:
     except SyntaxError as exc:
         sys.modules.pop(modname, None)
         raise SpecLoadError(
-            f"spec file has a syntax error: {exc.msg}", where=f"{exc.filename}:{exc.lineno}"
+            f"spec file has a syntax error: {exc.msg}",
+            where=f"{_short(exc.filename or abspath)}:{exc.lineno}",
         ) from None
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
         sys.modules.pop(modname, None)
+        where = location_of_exception(exc)
         raise SpecLoadError(
-            f"spec file {path} failed to import: {type(exc).__name__}: {exc}",
-            where=location_of_exception(exc),
+            f"spec file{'' if where else ' ' + path} failed to import: {type(exc).__name__}: {exc}",
+            where=where,
         ) from None
     return module

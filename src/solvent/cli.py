@@ -1,0 +1,452 @@
+"""The `solvent` command: parse, call a check, render. Nothing else lives here.
+
+Each verb's options are generated from :class:`solvent.config.Settings`, the same fields
+that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md section 5.
+"""
+
+import functools
+import importlib
+import inspect
+import sys
+import time
+import traceback
+import typing
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from solvent import __version__
+from solvent.check.results import FAIL, PASS, CheckResult
+from solvent.config import Option, Settings, options, resolve
+from solvent.engine.trace import Trace
+from solvent.errors import (
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    SolventError,
+    TraceFormatError,
+    UsageError,
+)
+from solvent.report import json_out, text
+from solvent.spec.spec import Spec
+
+EPILOG = """\b
+Exit codes:
+  0  every check passed within its stated bound
+  1  violation: a counterexample confirmed by concrete replay
+  2  inconclusive: UNKNOWN, solver timeout, CTI, VACUOUS, interrupted
+  3  spec, usage or input error
+  4  internal error (a solvent bug, e.g. a solver model that does not replay)
+`solvent check` exits with the most severe code: 4 > 3 > 1 > 2 > 0.
+Settings also come from [tool.solvent] in the nearest pyproject.toml;
+command-line flags win."""
+
+# Typer >= 0.22 vendors its own copy of click; take the exception classes it raises.
+_click_exceptions = importlib.import_module(typer.BadParameter.__module__)
+ClickException: type[Exception] = _click_exceptions.ClickException
+_INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a verb (raised past Typer, which would turn it into exit 130)."""
+
+
+app = typer.Typer(
+    name="solvent",
+    help="Prove a derivatives protocol stays solvent under market stress, or get the exact "
+    "price path that breaks it.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"solvent {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Prove a derivatives protocol stays solvent under market stress, or get the exact
+    price path that breaks it."""
+
+
+# ----------------------------------------------------------------------- plumbing
+def _cli_type(hint: Any) -> Any:
+    """The command-line type of a Settings field: tuples become repeatable options."""
+    if typing.get_origin(hint) is tuple:
+        return list[str] | None
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return (args[0] if args else hint) | None
+
+
+def _help(default: Any, opt: Option) -> str:
+    """The option's help with the Settings default (the CLI default is None: "not given")."""
+    if default is None or default is False or default == () or "[default:" in opt.help:
+        return opt.help
+    shown = opt.flags[0].split("/")[0] if default is True else default
+    return f"{opt.help} [default: {shown}]"
+
+
+def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register ``fn(..., settings)`` as a command with the Settings options of ``name``."""
+
+    def register(fn: Callable[..., int]) -> Callable[..., int]:
+        base = inspect.signature(fn, eval_str=True)
+        hints = typing.get_type_hints(Settings)
+        params = [p for p in base.parameters.values() if p.name != "settings"]
+        generated = []
+        for f, opt in options():
+            if opt.flags and name in opt.verbs:
+                generated.append(f.name)
+                option = typer.Option(
+                    *opt.flags, help=_help(f.default, opt), metavar=opt.metavar, show_default=False
+                )
+                params.append(
+                    inspect.Parameter(
+                        f.name,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=None,
+                        annotation=Annotated[_cli_type(hints[f.name]), option],
+                    )
+                )
+
+        @functools.wraps(fn)
+        def command(*args: Any, **kwargs: Any) -> int:
+            settings = resolve({n: kwargs.pop(n) for n in generated})
+            try:
+                return fn(*args, settings=settings, **kwargs)
+            except KeyboardInterrupt:
+                raise _Interrupted() from None
+            except SolventError as exc:
+                if settings.format == "json":
+                    sys.stdout.write(json_out.dumps(json_out.error_json(name, exc)))
+                raise
+
+        command.__signature__ = base.replace(parameters=params)  # type: ignore[attr-defined]
+        app.command(name, help=inspect.getdoc(fn), epilog=EPILOG)(command)
+        return fn
+
+    return register
+
+
+class _Output:
+    """Where one verb's results go: text on stdout as they come, or one JSON document."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.console = text.make_console()
+        self.errors = text.make_console(stderr=True)
+        self.text = settings.format == "text"
+
+    def running(self, message: str) -> AbstractContextManager[None]:
+        """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
+        if self.settings.quiet or not self.text:
+            return nullcontext()
+        return text.status(self.errors, message)
+
+    def line(self, message: str) -> None:
+        if self.text and not self.settings.quiet:
+            self.console.print(message, soft_wrap=True)
+
+    def show(self, spec: Spec, target: str, result: CheckResult) -> dict[str, Any]:
+        """Print one result as text (unless JSON) and return its JSON document."""
+        properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
+        replayed = _replayed(spec, result)
+        if self.text:
+            text.render_result(
+                self.console,
+                result,
+                properties=properties,
+                replayed=replayed,
+                spec=spec,
+                quiet=self.settings.quiet,
+            )
+        return json_out.result_json(result, target=target, properties=properties, replayed=replayed)
+
+    def finish(self, doc: dict[str, Any], code: int) -> int:
+        if self.settings.output:
+            try:
+                Path(self.settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {self.settings.output}: {exc.strerror}") from None
+            self.line(f"result written to {self.settings.output}")
+        if not self.text:
+            sys.stdout.write(json_out.dumps(doc))
+        return code
+
+
+def _load(target: str, settings: Settings) -> Spec:
+    from solvent.check.solving import select_properties
+    from solvent.spec.load import load_spec
+
+    spec = load_spec(target, settings.spec)
+    if settings.params:
+        spec = spec.with_params(**settings.param_overrides())
+    if settings.invariants:
+        select_properties(spec, settings.invariants)  # unknown names: exit 3 before any work
+    return spec
+
+
+def _replayed(spec: Spec, result: CheckResult) -> Any:
+    """The concrete replay behind a result (the checks attach it; else replay now)."""
+    found = result.details.get("replay")
+    if found is not None or result.counterexample is None:
+        return found
+    from solvent.check.replay import replay
+
+    return replay(spec, result.counterexample)
+
+
+# ----------------------------------------------------------------------- verbs
+@verb("inspect")
+def inspect_(target: TargetArg, settings: Settings) -> int:
+    """Print the spec: params, state, envelope, actions, keepers, invariants, witnesses."""
+    out = _Output(settings)
+    spec = _load(target, settings)
+    if out.text:
+        text.render_spec(out.console, spec, target)
+    return out.finish(json_out.spec_json(spec, target=target), 0)
+
+
+def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
+    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
+    from solvent.check.bmc import bmc
+    from solvent.check.induction import prove
+    from solvent.check.lint import lint
+
+    invariants = list(settings.invariants) or None
+    return {
+        "lint": ("lint", lambda: lint(spec)),
+        "bmc": (
+            f"bmc up to depth {settings.depth}",
+            lambda: bmc(
+                spec,
+                settings.depth,
+                timeout=settings.timeout,
+                invariants=invariants,
+                simplify=settings.simplify,
+            ),
+        ),
+        "prove": (
+            f"prove with k={settings.k}..{settings.effective_max_k}",
+            lambda: prove(
+                spec,
+                k=settings.k,
+                max_k=settings.effective_max_k,
+                timeout=settings.timeout,
+                invariants=invariants,
+                witness_depth=settings.witness_depth,
+            ),
+        ),
+    }
+
+
+def _run_check(out: _Output, spec: Spec, settings: Settings, name: str) -> CheckResult:
+    label, call = _checks(spec, settings)[name]
+    with out.running(f"{spec.name}: {label}"):
+        return call()
+
+
+def _single_check(name: str, target: str, settings: Settings) -> int:
+    out = _Output(settings)
+    spec = _load(target, settings)
+    result = _run_check(out, spec, settings, name)
+    return out.finish(out.show(spec, target, result), result.exit_code)
+
+
+@verb("lint")
+def lint_(target: TargetArg, settings: Settings) -> int:
+    """Trace one step under every backend without solving (fast; for pre-commit)."""
+    return _single_check("lint", target, settings)
+
+
+@verb("bmc")
+def bmc_(target: TargetArg, settings: Settings) -> int:
+    """Search for the shortest path of at most --depth steps that breaks an invariant."""
+    return _single_check("bmc", target, settings)
+
+
+@verb("prove")
+def prove_(target: TargetArg, settings: Settings) -> int:
+    """Prove the invariants for every path length by k-induction (or show why not)."""
+    return _single_check("prove", target, settings)
+
+
+def _read_trace(path: str) -> Any:
+    from solvent.engine.trace import loads
+
+    file = Path(path)
+    if not file.is_file():
+        what = "is a directory" if file.is_dir() else "does not exist"
+        raise TraceFormatError(
+            f"trace file {path!r} {what}; give a JSON trace or a result file "
+            "written by `solvent bmc -o`"
+        )
+    try:
+        content = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TraceFormatError(f"cannot read trace file {path}: {exc}") from None
+    return loads(content, source=path)
+
+
+@verb("replay")
+def replay_(
+    target: TargetArg,
+    trace: Annotated[
+        str,
+        typer.Argument(
+            metavar="TRACE",
+            show_default=False,
+            help="Trace JSON, or a result file with a counterexample.",
+        ),
+    ],
+    settings: Settings,
+) -> int:
+    """Re-execute a trace exactly and print each step; exit 1 if it breaks an invariant."""
+    from solvent.check.replay import replay
+
+    out = _Output(settings)
+    spec = _load(target, settings)
+    recorded = _read_trace(trace)
+    start = time.perf_counter()
+    replayed = replay(spec, recorded)
+    if recorded.spec != spec.name:
+        note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
+        replayed.notes.insert(0, note)
+    result = _replay_result(spec, recorded, replayed, time.perf_counter() - start)
+    return out.finish(out.show(spec, target, result), result.exit_code)
+
+
+def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
+    """A replay as a verdict: FAIL at the first failed invariant, else PASS."""
+    steps = len(trace.steps)
+    bound = f"{steps} step{'s' if steps != 1 else ''}"
+    first = replayed.first_failure
+    if first is None:
+        return CheckResult(
+            "replay", spec.name, PASS, bound, seconds, spec.accounts,
+            message=f"no invariant violated in {bound}", details={"replay": replayed},
+        )  # fmt: skip
+    return CheckResult(
+        "replay", spec.name, FAIL, bound, seconds, spec.accounts, invariant=first.label(),
+        message=f"trace violates {first.label()} at step {first.step}",
+        counterexample=trace, depth=first.step, details={"replay": replayed},
+    )  # fmt: skip
+
+
+@verb("check")
+def check_(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TARGET]",
+            show_default=False,
+            help="Spec file [default: `targets` in [tool.solvent]].",
+        ),
+    ] = None,
+    *,
+    settings: Settings,
+) -> int:
+    """Run lint, then bmc, then prove on each target; exit with the most severe code."""
+    targets = [target] if target else list(settings.targets)
+    if not targets:
+        raise UsageError("give a TARGET, or list `targets` in [tool.solvent] of pyproject.toml")
+    out = _Output(settings)
+    start = time.perf_counter()
+    docs: list[dict[str, Any]] = []
+    for tgt in targets:
+        try:
+            if not _check_one(out, tgt, settings, docs):
+                break
+        except SolventError as exc:
+            if len(targets) == 1:
+                raise
+            text.render_error(out.errors, exc)
+            docs.append(json_out.error_json("check", exc, target=tgt))
+    doc = json_out.combined_json(docs, time.perf_counter() - start)
+    return out.finish(doc, doc["exit_code"])
+
+
+def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[str, Any]]) -> bool:
+    """Lint, bmc, prove one target, each only while the previous one leaves it worthwhile.
+
+    Appends each result's JSON document to ``docs``; returns False after a Ctrl-C.
+    """
+    spec = _load(target, settings)
+    out.line(f"{spec.name}  ({target}, {spec.accounts} accounts)")
+    for name in _checks(spec, settings):
+        result = _run_check(out, spec, settings, name)
+        docs.append(out.show(spec, target, result))
+        if _was_interrupted(result, settings):
+            out.line("  stopped: interrupted (Ctrl-C)")
+            return False
+        if result.verdict == FAIL or (name == "lint" and result.verdict != PASS):
+            out.line(f"  stopped: {name} did not pass, later checks skipped")
+            break
+    return True
+
+
+def _was_interrupted(result: CheckResult, settings: Settings) -> bool:
+    reason = result.details.get("reason")
+    # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
+    return reason == "interrupted" or (reason == "canceled" and settings.timeout is None)
+
+
+# ----------------------------------------------------------------------- entry points
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    command = typer.main.get_command(app)
+    errors = text.make_console(stderr=True)
+    try:
+        code = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="solvent",
+            standalone_mode=False,
+        )
+    except (_Interrupted, KeyboardInterrupt, typer.Abort):
+        code = _INTERRUPTED_BY_CLICK
+    except ClickException as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return EXIT_USAGE
+    except SolventError as exc:
+        text.render_error(errors, exc)
+        return exc.exit_code
+    except Exception:  # noqa: BLE001 - the last line of defence: a solvent bug
+        errors.print(
+            "internal error, please report it with the traceback below "
+            "(this is a solvent bug, not a problem with your spec)",
+            style="bold red",
+        )
+        sys.stderr.write(traceback.format_exc())
+        return EXIT_INTERNAL
+    if code == _INTERRUPTED_BY_CLICK:
+        errors.print("interrupted (Ctrl-C): no verdict", style="bold yellow")
+        return EXIT_INCONCLUSIVE
+    return code if isinstance(code, int) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point: run and exit with the verdict's code."""
+    sys.exit(run(argv))

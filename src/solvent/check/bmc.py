@@ -19,6 +19,7 @@ from solvent.check.solving import (
     Interrupted,
     check,
     confirm,
+    in_fresh_context,
     interruptible,
     select_properties,
     simplify_model,
@@ -26,9 +27,10 @@ from solvent.check.solving import (
 )
 from solvent.engine.step import require_spec_sane
 from solvent.errors import UsageError
-from solvent.spec.spec import Spec
+from solvent.spec.spec import PredicateDecl, Spec
 
 
+@in_fresh_context
 def bmc(
     spec: Spec,
     depth: int,
@@ -36,6 +38,7 @@ def bmc(
     timeout: float | None = None,
     invariants: Sequence[str] | None = None,
     simplify: bool = True,
+    induction: bool = True,
 ) -> CheckResult:
     """Search for the shortest path of at most ``depth`` steps that violates a property.
 
@@ -51,12 +54,15 @@ def bmc(
         Restrict the search to these invariants/lemmas (default: all).
     simplify : bool
         Re-solve the counterexample preferring zero, envelope corners and round numbers.
+    induction : bool
+        Before unrolling past depth 1, try a quick 1-induction step: when the properties
+        (with the spec's lemmas) hold initially and are preserved by every step, no path of
+        any length violates them and the unrolling is not needed.
     """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     require_spec_sane(spec)
     decls = select_properties(spec, invariants)
-    names = [d.name for d in decls]
     deadline = Deadline(timeout)
     solver = z3.Solver()
     u = Unrolling(spec, solver)
@@ -72,6 +78,11 @@ def bmc(
                 return result(VACUOUS, "depth 0", "the initial state is unsatisfiable: no path exists; "
                               "check the state domains and @initial conditions")
             for k in range(depth + 1):
+                if k == 1 and induction and depth >= 2 and _inductive(spec, decls, deadline):
+                    return result(PASS, f"depth {depth}/{depth}",
+                                  f"no violation in any path of up to {_steps(depth)} ({spec.accounts} "
+                                  "accounts): the properties hold initially and are 1-inductive, so "
+                                  "none at any depth", depth=depth, details={"method": "1-induction"})
                 if k > 0:
                     u.add_step()
                 props = u.properties(k, decls)
@@ -107,10 +118,36 @@ def bmc(
         return result(UNKNOWN, f"depth {max(len(u.steps) - 1, 0)}/{depth}", "interrupted by the user (Ctrl-C)",
                       details={"reason": "interrupted"})
     return result(PASS, f"depth {depth}/{depth}",
-                  f"no violation in any path of up to {depth} steps ({spec.accounts} accounts)", depth=depth)
+                  f"no violation in any path of up to {_steps(depth)} ({spec.accounts} accounts)", depth=depth)
+
+
+def _inductive(spec: Spec, decls: list[PredicateDecl], deadline: Deadline, budget: float = 20.0) -> bool:
+    """True when the properties plus the lemmas hold initially and are 1-inductive.
+
+    Only a definite proof counts; a CTI, timeout or unknown answer returns False and the
+    bounded search goes on as usual.
+    """
+    from solvent.check.inductive_step import inductive_step
+
+    names = {d.name for d in decls}
+    props = decls + [d for d in spec.lemmas if d.name not in names]
+    remaining = deadline.remaining_ms()
+    sub = Deadline(budget if remaining is None else min(budget, remaining / 1000))
+    solver = z3.Solver()
+    u = Unrolling(spec, solver)
+    solver.add(*u.assumption_literals())
+    solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(0, props)]))
+    if check(solver, sub) != z3.unsat:
+        return False
+    return inductive_step(spec, props, 1, sub)["status"] == "proved"
 
 
 def _unknown_message(reason: str, timeout: float | None) -> str:
     if reason in ("timeout", "canceled") and timeout is not None:
         return f"solver timeout after {timeout:g}s"
     return f"solver gave up: {reason}"
+
+
+
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"

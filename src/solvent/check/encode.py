@@ -19,7 +19,7 @@ the unsat core to report which assumptions a proof used:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -58,8 +58,17 @@ class StepVars:
 class Unrolling:
     """Incremental unrolling of one spec into a Z3 solver."""
 
-    def __init__(self, spec: Spec, solver: z3.Solver | None = None, *, free_init: bool = False) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        solver: z3.Solver | None = None,
+        *,
+        free_init: bool = False,
+        bound_terms: Mapping[str, tuple[Any, Any]] | None = None,
+    ) -> None:
         self.spec = spec
+        # envelope bound name -> (lo, hi) Z3 terms replacing its constants (frontier)
+        self.bound_terms = dict(bound_terms or {})
         self.params = spec.param_values()
         self.solver = solver if solver is not None else _Recorder()
         self.free_init = free_init
@@ -248,8 +257,9 @@ class _SymbolicChooser:
     def market(self, t: int, name: str) -> Value:
         dom = self.u.spec.bounds[name]
         var = z3.Real(f"s{t}.market.{name}")
-        self.u.assume(f"envelope.{name}.lo", var >= z3_num(dom.lo))
-        self.u.assume(f"envelope.{name}.hi", var <= z3_num(dom.hi))
+        lo, hi = self.u.bound_terms.get(name, (z3_num(dom.lo), z3_num(dom.hi)))
+        self.u.assume(f"envelope.{name}.lo", var >= lo)
+        self.u.assume(f"envelope.{name}.hi", var <= hi)
         self.u.inputs.append(InputVar(str(var), var, "market", t, dom))
         self.sv.market[name] = var
         return Value(SYMBOLIC, var, NUM)

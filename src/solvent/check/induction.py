@@ -15,18 +15,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import z3
-
 from solvent.check.bmc import bmc
-from solvent.check.encode import Unrolling, conjuncts
+from solvent.check.inductive_step import inductive_step
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
-from solvent.check.solving import Deadline, Interrupted, check, interruptible, model_value, select_properties
+from solvent.check.solving import (
+    Deadline,
+    Interrupted,
+    in_fresh_context,
+    interruptible,
+    select_properties,
+)
 from solvent.engine.step import require_spec_sane
 from solvent.errors import UsageError
-from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
 
 
+@in_fresh_context
 def prove(
     spec: Spec,
     *,
@@ -87,7 +91,7 @@ def prove(
                     return base
                 if base.verdict == UNKNOWN:
                     return result(UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details)
-                step = _inductive_step(spec, decls, kk, deadline)
+                step = inductive_step(spec, decls, kk, deadline)
                 if step["status"] == "proved":
                     vac = _vacuity(spec, witness_depth, remaining())
                     if vac is not None:
@@ -128,102 +132,6 @@ def prove(
         return result(UNKNOWN, f"k={k}", "interrupted by the user (Ctrl-C)", details={"reason": "interrupted"})
 
 
-def _inductive_step(spec: Spec, decls: list[Any], k: int, deadline: Deadline) -> dict[str, Any]:
-    u = Unrolling(spec, free_init=True)
-    for t in range(k):
-        for decl, _acc, p in u.properties(t, decls):
-            for c in conjuncts(p):
-                u.assume(f"hyp.{decl.name}", c)
-        u.add_step()
-    obligations = [
-        (decl, acc, c) for decl, acc, p in u.properties(k, decls) for c in conjuncts(p)
-    ]
-    by_lit = {str(lit): name for name, lit in u.literals.items()}
-    lits = u.assumption_literals()
-    memo: dict[int, frozenset[str]] = {}
-    proved: list[tuple[z3.Solver, set[str]]] = []
-    for decl, acc, p in obligations:
-        label = decl.name if acc is None else f"{decl.name}[account {acc}]"
-        # first the cone of influence of this obligation (a proof there is a proof),
-        # then, only if that is not enough, every constraint
-        status, solver = z3.unknown, None
-        for constraints in (u.sliced(p, memo), None):
-            solver = z3.Solver()
-            solver.add(*(u.everything() if constraints is None else constraints))
-            solver.add(z3.Not(p))
-            status = check(solver, deadline, lits)
-            if status == z3.unsat or deadline.expired():
-                break
-        assert solver is not None
-        if status == z3.unsat:
-            proved.append((solver, {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit}))
-            continue
-        if status == z3.unknown:
-            return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
-        model = solver.model()
-        state = _state_of(u, model, 0)
-        choices = {inp.name: _fmt(model_value(model, inp.var)) for inp in u.inputs if inp.kind != "init"}
-        return {
-            "status": "cti", "obligation": label, "state": state, "choices": choices,
-            "suggestion": _suggest(decl.name, acc),
-        }
-    used, minimized = _minimize(proved, u, deadline)
-    return {"status": "proved", "core": used, "minimized": minimized, "all": list(u.literals),
-            "obligations": len(obligations)}
-
-
-def _minimize(proved: list[tuple[z3.Solver, set[str]]], u: Unrolling, deadline: Deadline,
-              budget: float = 30.0, cap_ms: int = 2000) -> tuple[set[str], bool]:
-    """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
-
-    Z3's raw cores are not minimal; deletion-based minimization over the few named
-    assumptions is cheap per query. Stops after ``budget`` seconds (then reports the
-    union as not minimized: over-reporting a used assumption is safe, under-reporting not).
-    """
-    used = set().union(*(core for _, core in proved)) if proved else set()
-    start = deadline.elapsed()
-    for name in sorted(used):
-        if deadline.elapsed() - start > budget or deadline.expired():
-            return used, False
-        trial = used - {name}
-        lits = [u.literals[n] for n in sorted(trial)]
-        ok = True
-        for solver, core in proved:
-            if name in core and check(solver, deadline, lits, cap_ms=cap_ms) != z3.unsat:
-                ok = False
-                break
-        if ok:
-            used = trial
-    return used, True
-
-
-def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in u.states[t].items():
-        if isinstance(value, list):
-            out[name] = [_fmt(model_value(model, v.raw)) for v in value]
-        else:
-            out[name] = _fmt(model_value(model, value.raw))
-    return out
-
-
-def _fmt(v: Any) -> Any:
-    if v is None:
-        return "(irrational)"
-    if isinstance(v, bool):
-        return v
-    return format_number(v)
-
-
-def _suggest(name: str, acc: int | None) -> str:
-    who = "per account (`def lemma(s, p, a)`)" if acc is not None else ""
-    return (
-        "if this state cannot occur, add a @spec.lemma that rules it out" + (f" {who}" if who else "")
-        + f" (e.g. a health condition every account meets after the keepers run), or try a "
-        f"larger --k; check the reported state against `{name}`"
-    )
-
-
 def _vacuity(spec: Spec, witness_depth: int, timeout: float | None) -> tuple[str, str] | None:
     """None when the initial state is satisfiable and every witness is reachable."""
     if not spec.witnesses:
@@ -244,3 +152,4 @@ def _reason(reason: str, timeout: float | None) -> str:
     if reason in ("timeout", "canceled") and timeout is not None:
         return f"solver timeout after {timeout:g}s"
     return f"solver gave up: {reason}"
+

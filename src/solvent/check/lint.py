@@ -84,6 +84,10 @@ def lint(spec: Spec) -> CheckResult:
     return CheckResult(
         "lint", spec.name, PASS, "1 step traced on concrete and symbolic backends",
         time.perf_counter() - start, spec.accounts,
-        message=f"{n_inst} action instances, {len(spec.keepers)} keepers, "
-        f"{len(spec.properties())} properties traced without errors",
+        message=f"{_count(n_inst, 'action instance')}, {_count(len(spec.keepers), 'keeper')}, "
+        f"{_count(len(spec.properties()), 'property', 'properties')} traced without errors",
     )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import z3
 
 from solvent.check.encode import Unrolling
-from solvent.check.solving import Deadline, check
+from solvent.check.solving import Deadline, check, in_fresh_context
 from solvent.spec.spec import Spec
 
 
+@in_fresh_context
 def reach(spec: Spec, witness: str, depth: int, *, timeout: float | None = None) -> bool | None:
     """True if reachable within ``depth`` steps, False if not, None if the solver gave up."""
     decl = next(w for w in spec.witnesses if w.name == witness)
@@ -28,3 +29,4 @@ def reach(spec: Spec, witness: str, depth: int, *, timeout: float | None = None)
         if status == z3.unknown:
             return None
     return False
+

@@ -3,16 +3,17 @@ and replay confirmation of every counterexample."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import z3
 
@@ -87,10 +88,38 @@ def check(solver: z3.Solver, deadline: Deadline, assumptions: Sequence[Any] = ()
     if cap_ms is not None:
         ms = cap_ms if ms is None else min(ms, cap_ms)
     solver.set("timeout", ms if ms is not None else 4294967295)
+    began = time.perf_counter()
     result = solver.check(*assumptions)
     if _interrupted:
         raise Interrupted()
+    if result == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard"):
+        # Z3 handles SIGINT itself and reports "canceled", as it does for a timeout;
+        # a cancel well before the time limit was Ctrl-C
+        took_ms = (time.perf_counter() - began) * 1000
+        if ms is None or took_ms < ms * 0.9 - 50:
+            raise Interrupted()
     return result
+
+
+_context_depth = 0
+
+
+@contextmanager
+def fresh_context() -> Iterator[None]:
+    """Give each top-level check its own Z3 context.
+
+    The nonlinear solver's speed depends on term ids, which a shared context lets earlier
+    checks in the same process change; a fresh context keeps a check's time (and its
+    models) the same whether it runs alone or after others. Nested checks share it.
+    """
+    global _context_depth
+    if _context_depth == 0:  # pragma: no branch
+        z3.z3._main_ctx = None
+    _context_depth += 1
+    try:
+        yield
+    finally:
+        _context_depth -= 1
 
 
 def select_properties(spec: Spec, names: Sequence[str] | None) -> list[PredicateDecl]:
@@ -268,3 +297,17 @@ def _dump(spec: Spec, trace: Trace, result: ReplayResult) -> str:
         json.dump({"solver_trace": trace.to_json(),
                    "replay_failures": [f.label() + f" @ step {f.step}" for f in result.failures]}, fh, indent=2)
     return path
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def in_fresh_context(fn: F) -> F:
+    """Decorator: run a top-level check in its own Z3 context (see ``fresh_context``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with fresh_context():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -476,12 +476,22 @@ def _field_where(cls: type, fname: str, info: tuple[str | None, int, list[str]])
 
 
 def _def_where(fn: Callable[..., Any]) -> str | None:
+    """``file:line`` of the ``def`` line (``co_firstlineno`` is the first decorator's)."""
     from solvent.errors import _short
 
     code = getattr(fn, "__code__", None)
     if code is None:
         return None
-    return f"{_short(code.co_filename)}:{code.co_firstlineno}"
+    line = code.co_firstlineno
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        for offset, text in enumerate(lines):
+            if text.lstrip().startswith(("def ", "async def ")):
+                line = start + offset
+                break
+    except (OSError, TypeError):
+        pass
+    return f"{_short(code.co_filename)}:{line}"
 
 
 def _doc(fn: Callable[..., Any]) -> str:

@@ -121,6 +121,7 @@ def bmc(
                   f"no violation in any path of up to {_steps(depth)} ({spec.accounts} accounts)", depth=depth)
 
 
+@in_fresh_context
 def _inductive(spec: Spec, decls: list[PredicateDecl], deadline: Deadline, budget: float = 20.0) -> bool:
     """True when the properties plus the lemmas hold initially and are 1-inductive.
 

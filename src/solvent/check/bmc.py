@@ -21,11 +21,13 @@ from solvent.check.solving import (
     confirm,
     in_fresh_context,
     interruptible,
+    readable_values,
     select_properties,
-    simplify_model,
-    trace_from_model,
+    trace_from_values,
+    without_disabled_actions,
 )
 from solvent.engine.step import require_spec_sane
+from solvent.engine.trace import Trace
 from solvent.errors import UsageError
 from solvent.spec.spec import PredicateDecl, Spec
 
@@ -94,15 +96,13 @@ def bmc(
                     failed = [d.name for d, _, p in props if z3.is_false(model.eval(p, model_completion=True))]
                     for lit in u.assumption_literals():
                         solver.add(lit)
-                    if simplify:
-                        model = simplify_model(solver, u.inputs, deadline)
-                    else:
-                        model = simplify_model(solver, u.inputs, deadline, prefer_simple=False)
-                    failed = [d.name for d, _, p in props
-                              if z3.is_false(model.eval(p, model_completion=True))] or failed
-                    trace = trace_from_model(u, model, k, {"found_by": "bmc", "violation": {"step": k, "invariant": failed[0]}})
+                    values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+                    trace = trace_from_values(u, values, k, {})
+                    trace = without_disabled_actions(spec, trace)
                     replayed = confirm(spec, trace, k, failed)
                     hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
+                    trace = Trace(trace.spec, trace.accounts, trace.init, trace.steps, trace.params,
+                                  {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}})
                     return result(FAIL, f"depth {k}/{depth}", "counterexample confirmed by concrete replay",
                                   invariant=hit.label(), counterexample=trace, depth=k,
                                   details={"replay": replayed})

@@ -1,20 +1,23 @@
 """The direct symbolic frontier: the envelope bound as a solver variable in the k=1 step.
 
-The inductive step of 1-induction is built once with the bound replaced by
-``start + sign * D`` (``D >= 0`` a Z3 real: how far the envelope is widened). A CTI at
-some ``D`` is a CTI at every larger ``D`` (a wider envelope only admits more draws), so the
-set of widenings with a CTI is upward closed and the frontier is its infimum ``D*``:
+The inductive step of 1-induction is encoded once, with the bound replaced by
+``start + sign * W`` where ``W >= 0`` (a Z3 real) is how far the envelope is widened. A
+CTI at some ``W`` is a CTI at every larger ``W`` (a wider envelope only admits more
+draws), so the widenings with a CTI form an upward-closed set and the frontier is its
+infimum ``W*``. The encoded query is then solved, not re-encoded per probe:
 
-1. each obligation (one property conjunct) is checked over the whole range: unsat means
-   it holds for every widening; sat gives a widening with a CTI (an upper bound);
-2. Z3 ``Optimize`` minimises ``D`` per failing obligation under a short cap; it answers
-   exactly (``1/20`` attained, or ``1/20 + epsilon``: not attained) on small queries;
-3. where it gives up (nonlinear queries over several accounts usually), the same query is
-   searched incrementally: ``push; D <= v; check; pop``, each sat model tightening the
-   upper bound, until the bracket is narrower than the tolerance.
+1. exponential search from the spec's own value for a widening with a CTI;
+2. Z3 ``Optimize`` minimises ``W`` on the obligation that failed, under a short cap; it
+   answers exactly (``e``: attained, ``e + epsilon``: not attained), which is checked
+   against every other obligation;
+3. when it gives up (nonlinear queries over several accounts, usually), an incremental
+   search on the same solvers (``push; W <= v; check; pop``) narrows the bracket to the
+   tolerance.
 
-The answer is for the k=1 step only; :mod:`solvent.check.frontier` confirms it with a full
-``prove`` at the safe value and a replayed ``bmc`` counterexample beyond it.
+Each obligation (one property conjunct) is checked on its cone of influence first, where
+unsat is a proof; a CTI there is re-checked on every constraint. The answer is for the
+k=1 step; :mod:`solvent.check.frontier` confirms it with a full ``prove`` at the safe
+value and a replayed ``bmc`` counterexample beyond it.
 """
 
 from __future__ import annotations
@@ -28,41 +31,69 @@ import z3
 
 from solvent.backends.symbolic import rational_of, z3_num
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.knobs import HI, LO, MAGNITUDE, UP, Knob
+from solvent.check.knobs import HI, LO, MAGNITUDE, UP, Knob, midpoint, simplest
 from solvent.check.solving import Deadline, Interrupted, check, interruptible, select_properties
+from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
 
 FOUND, UNBOUNDED, FAILED = "found", "unbounded", "failed"
+_DOUBLINGS = 12
 
 
 @dataclass(frozen=True, slots=True)
 class SymbolicAnswer:
-    """What the k=1 step query says about the bound (values, not widenings).
+    """What the k=1 step query says about the bound (as values of the bound).
 
-    ``safe``: the step holds here (and everywhere more conservative); ``unsafe``: a CTI of
-    the step exists here. ``exact``: ``Optimize`` gave the infimum itself.
+    ``safe``: the step holds there (and everywhere more conservative); ``unsafe``: the step
+    has a CTI there. ``exact``: ``Optimize`` gave the infimum and it was checked.
     """
 
     status: str  # FOUND | UNBOUNDED | FAILED
-    safe: Fraction | None
-    unsafe: Fraction | None
-    exact: bool
-    attained: bool | None
-    engine: str  # "optimize" | "search" | ""
+    reason: str
     solver_calls: int
     seconds: float
-    reason: str
+    safe: Fraction | None = None
+    unsafe: Fraction | None = None
+    exact: bool = False
+    attained: bool | None = None
+    engine: str = ""  # "optimize" | "search"
     obligation: str | None = None
 
 
-@dataclass(slots=True)
 class _Obligation:
-    label: str
-    solver: z3.Solver
-    low: Fraction  # holds for every widening <= low
-    high: Fraction | None  # a CTI exists at this widening
-    exact: bool = False
-    attained: bool | None = None
+    """One property conjunct of the step: its cone-of-influence query and the full one."""
+
+    def __init__(self, label: str, u: Unrolling, goal: Any, widen: Any, limit: Fraction | None,
+                 memo: dict[int, frozenset[str]]) -> None:
+        self.label, self.u, self.goal, self.widen, self.limit = label, u, goal, widen, limit
+        self.sliced = self._solver(u.sliced(z3.And(goal, widen >= 0), memo))
+        self.full: z3.Solver | None = None
+
+    def _solver(self, constraints: list[Any]) -> z3.Solver:
+        solver = z3.Solver()
+        solver.add(*constraints)
+        solver.add(*self.u.assumption_literals(), z3.Not(self.goal), self.widen >= 0)
+        if self.limit is not None:
+            solver.add(self.widen <= z3_num(self.limit))
+        return solver
+
+    def cti_within(self, v: Fraction, deadline: Deadline, calls: list[int]) -> tuple[Any, Fraction | None]:
+        """Is there a CTI with widening <= ``v``? (status, a widening with one)."""
+        found = None
+        for which in ("sliced", "full"):
+            if which == "full" and self.full is None:
+                self.full = self._solver(self.u.everything())
+            solver = self.sliced if which == "sliced" else self.full
+            assert solver is not None
+            solver.push()
+            solver.add(self.widen <= z3_num(v))
+            calls[0] += 1
+            status = check(solver, deadline)
+            found = _upper(solver.model(), self.widen) if status == z3.sat else None
+            solver.pop()
+            if status != z3.sat:
+                return status, None
+        return z3.sat, found
 
 
 def step_frontier(
@@ -77,17 +108,17 @@ def step_frontier(
     timeout: float | None = None,
     optimize_ms: int = 1000,
 ) -> SymbolicAnswer:
-    """Solve for the frontier of ``knob`` on the k=1 inductive step (see the module doc)."""
-    t0 = time.perf_counter()
-    calls = 0
-    deadline = Deadline(timeout)
+    """Solve for the frontier of an envelope ``knob`` on the k=1 inductive step.
 
-    def answer(status: str, reason: str, **kw: Any) -> SymbolicAnswer:
-        base: dict[str, Any] = {"safe": None, "unsafe": None, "exact": False, "attained": None,
-                                "engine": ""}
-        base.update(kw)
-        return SymbolicAnswer(status, solver_calls=calls, seconds=time.perf_counter() - t0,
-                              reason=reason, **base)
+    ``start`` is the conservative end, ``far`` the other end of the range (None: no
+    limit); ``direction`` is the widening direction of the knob.
+    """
+    t0 = time.perf_counter()
+    deadline = Deadline(timeout)
+    counter = [0]
+
+    def result(status: str, reason: str, **kw: Any) -> SymbolicAnswer:
+        return SymbolicAnswer(status, reason, counter[0], time.perf_counter() - t0, **kw)
 
     sign = 1 if direction == UP else -1
     widen = z3.Real("frontier.widening")
@@ -103,148 +134,110 @@ def step_frontier(
     u.add_step()
     limit = None if far is None else abs(far - start)
     memo: dict[int, frozenset[str]] = {}
-    failing: list[_Obligation] = []
+    obligations = [
+        _Obligation(decl.name if acc is None else f"{decl.name}[account {acc}]", u, p, widen, limit, memo)
+        for decl, acc, prop in u.properties(1, decls)
+        for p in conjuncts(prop)
+    ]
+
+    def cti_within(v: Fraction, skip: _Obligation | None = None) -> tuple[Any, _Obligation | None, Fraction | None]:
+        for ob in obligations:
+            if ob is not skip:
+                status, found = ob.cti_within(v, deadline, counter)
+                if status != z3.unsat:
+                    return status, ob, found
+        return z3.unsat, None, None
 
     def to_value(w: Fraction) -> Fraction:
         return start + sign * w
 
+    def gave_up(ob: _Obligation | None) -> SymbolicAnswer:
+        reason = "interrupted" if deadline.expired() else "gave up"
+        return result(FAILED, f"the solver {reason} on {ob.label if ob else 'the step'}")
+
+    exact = None
     try:
         with interruptible():
-            for decl, acc, prop in u.properties(1, decls):
-                for p in conjuncts(prop):
-                    label = decl.name if acc is None else f"{decl.name}[account {acc}]"
-                    # the cone of influence first (unsat there is unsat), then everything:
-                    # a CTI on the slice may rest on a dropped constraint
-                    for constraints in (u.sliced(z3.And(p, widen >= 0), memo), u.everything()):
-                        solver = z3.Solver()
-                        solver.add(*constraints)
-                        solver.add(*u.assumption_literals(), z3.Not(p), widen >= 0)
-                        if limit is not None:
-                            solver.add(widen <= z3_num(limit))
-                        calls += 1
-                        status = check(solver, deadline)
-                        if status != z3.sat:
-                            break
-                    if status == z3.unknown:
-                        return answer(FAILED, f"the solver gave up on {label}: {solver.reason_unknown()}")
-                    if status == z3.sat:
-                        failing.append(_Obligation(label, solver, Fraction(0), _upper(solver.model(), widen)))
-            if not failing:
-                return answer(UNBOUNDED, "the k=1 step holds for every value in the range",
-                              safe=far, engine="search")
-            failing.sort(key=lambda o: o.high or 0)
-            for ob in failing[:1]:
-                calls += 1
-                _optimize(ob, widen, optimize_ms, tol)
-            best: Fraction | None = None
-            for ob in failing:
-                if ob.exact and ob.attained and ob.high == 0:
-                    return answer(FAILED, f"the k=1 step already fails at the start value for "
-                                  f"{ob.label}", obligation=ob.label)
-                if ob.exact:
-                    best = ob.high if best is None else min(best, ob.high or best)
-                    continue
-                if best is not None and ob.high is not None and ob.high > best:
-                    calls += 1
-                    status = _below(ob, widen, best, deadline)
-                    if status == z3.unknown:
-                        return answer(FAILED, f"the solver gave up on {ob.label}")
-                    if status == z3.unsat:
-                        ob.low = best  # its CTIs all lie beyond the best one found
-                        continue
-                calls += 1
-                if _below(ob, widen, Fraction(0), deadline) == z3.sat:
-                    return answer(FAILED, f"the k=1 step already fails at the start value for "
-                                  f"{ob.label}", obligation=ob.label)
-                while ob.high is not None and ob.high - ob.low > tol:
-                    calls += 1
-                    status = _below(ob, widen, _midpoint(ob.low, ob.high), deadline)
-                    if status == z3.unknown:
-                        return answer(FAILED, f"the solver gave up on {ob.label}")
-                best = ob.high if best is None else min(best, ob.high or best)
+            status, ob, _ = cti_within(Fraction(0))
+            if status == z3.sat:
+                assert ob is not None
+                return result(FAILED, f"the k=1 step fails already at {format_number(start)} "
+                              f"({ob.label})", obligation=ob.label)
+            if status == z3.unknown:
+                return gave_up(ob)
+            low, high, binding = Fraction(0), None, None
+            guess = abs(knob.current - start) or Fraction(1)
+            for _ in range(_DOUBLINGS):
+                v = guess if limit is None else min(guess, limit)
+                status, ob, found = cti_within(v)
+                if status == z3.unknown:
+                    return gave_up(ob)
+                if status == z3.sat:
+                    high, binding = (found if found is not None and found < v else v), ob
+                    break
+                low = v
+                if limit is not None and v == limit:
+                    break
+                guess *= 2
+            if high is None or binding is None:
+                return result(UNBOUNDED, "the k=1 step holds at every value searched",
+                              safe=to_value(low), engine="search")
+            counter[0] += 1
+            exact = _optimize(binding, high, optimize_ms)
+            if exact is not None and low <= exact[0] <= high:
+                e, attained = exact
+                below = simplest(max(low, e - tol), e, include_hi=False) if attained else e
+                if e > 0 and cti_within(below, skip=binding)[0] == z3.unsat:
+                    if attained:
+                        low, high = below, e
+                    else:
+                        low, high = e, simplest(e, min(high, e + tol), include_lo=False)
+                    return result(FOUND, f"{binding.label} bounds the k=1 step: infimum "
+                                  f"{format_number(to_value(e))}{'' if attained else ' + epsilon'}",
+                                  safe=to_value(low), unsafe=to_value(high), exact=True,
+                                  attained=attained, engine="optimize", obligation=binding.label)
+            while high - low > tol:
+                v = midpoint(low, high)
+                status, ob, found = cti_within(v)
+                if status == z3.unknown:
+                    return gave_up(ob)
+                if status == z3.sat:
+                    # a CTI at or below v is one at v: keep the short decimal v unless the
+                    # model's own widening is much smaller
+                    high = found if found is not None and found < low + (v - low) / 2 else v
+                    binding = ob
+                else:
+                    low = v
     except Interrupted:
-        return answer(FAILED, "interrupted by the user (Ctrl-C)")
-    low = min(o.low for o in failing)
-    binding = min(failing, key=lambda o: (o.high, not o.exact))
-    assert binding.high is not None
-    exact = binding.exact and binding.low == low
-    return answer(FOUND, f"{binding.label} bounds the k=1 step", safe=to_value(low),
-                  unsafe=to_value(binding.high), exact=exact,
-                  attained=binding.attained if exact else None,
-                  engine="optimize" if binding.exact else "search", obligation=binding.label)
+        return result(FAILED, "interrupted by the user (Ctrl-C)")
+    why = "Optimize gave up" if exact is None else "Optimize's answer did not hold for every obligation"
+    return result(FOUND, f"{binding.label} bounds the k=1 step ({why}; searched to the tolerance)",
+                  safe=to_value(low), unsafe=to_value(high), engine="search", obligation=binding.label)
 
 
-def _below(ob: _Obligation, widen: Any, v: Fraction, deadline: Deadline) -> Any:
-    """Is there a CTI of this obligation with widening <= v? Tightens the bracket."""
-    ob.solver.push()
-    ob.solver.add(widen <= z3_num(v))
-    status = check(ob.solver, deadline)
-    if status == z3.sat:
-        # a CTI at or below v is one at v (upward closed): keep the short decimal v
-        # unless the model's own widening is much smaller
-        found = _upper(ob.solver.model(), widen)
-        ob.high = found if found < ob.low + (v - ob.low) / 2 else v
-    elif status == z3.unsat:
-        ob.low = max(ob.low, v)
-    ob.solver.pop()
-    return status
-
-
-def _optimize(ob: _Obligation, widen: Any, cap_ms: int, tol: Fraction) -> None:
-    """Minimise the widening exactly with Optimize (gives up quietly after ``cap_ms``).
-
-    The exact infimum ``e`` becomes a bracket of width <= ``tol`` around it: attained (a
-    CTI at ``e``): holds below ``e``; ``e + epsilon``: holds at ``e``, CTI just above.
-    """
+def _optimize(ob: _Obligation, v: Fraction, cap_ms: int) -> tuple[Fraction, bool] | None:
+    """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained."""
     opt = z3.Optimize()
     opt.set("timeout", cap_ms)
-    opt.add(*ob.solver.assertions())
-    handle = opt.minimize(widen)
+    opt.add(*(ob.full or ob.sliced).assertions())
+    opt.add(ob.widen <= z3_num(v))
+    handle = opt.minimize(ob.widen)
     if opt.check() != z3.sat:
-        return
+        return None
     lower = opt.lower(handle)
     if z3.is_rational_value(lower):
-        e = rational_of(lower)
-        ob.low, ob.high, ob.exact, ob.attained = _simplest(max(Fraction(0), e - tol), e, include_hi=False), e, True, True
-        return
+        return rational_of(lower), True
     if z3.is_add(lower) and lower.num_args() == 2:
         a, b = lower.arg(0), lower.arg(1)
         r, eps = (a, b) if z3.is_rational_value(a) else (b, a)
         if z3.is_rational_value(r) and str(eps) == "epsilon":
-            e = rational_of(r)
-            ob.low, ob.high, ob.exact, ob.attained = e, _simplest(e, e + tol, include_lo=False), True, False
+            return rational_of(r), False
+    return None
 
 
 def _upper(model: z3.ModelRef, widen: Any) -> Fraction:
-    """A rational widening at or above the model's (upward closed, so still a CTI)."""
+    """A rational widening at or above the model's (the set is upward closed)."""
     val = model.eval(widen, model_completion=True)
     if z3.is_rational_value(val):
         return rational_of(val)
-    approx = Fraction(val.approx(20).as_decimal(20).rstrip("?"))
-    return approx + Fraction(1, 10**19)
-
-
-def _midpoint(lo: Fraction, hi: Fraction) -> Fraction:
-    """A short decimal near the middle of ``(lo, hi)`` (halves the bracket within 1/8)."""
-    w = hi - lo
-    return _simplest(lo + w * 3 / 8, lo + w * 5 / 8)
-
-
-def _simplest(lo: Fraction, hi: Fraction, *, include_lo: bool = True, include_hi: bool = True) -> Fraction:
-    """The number with the fewest decimal digits in the interval, nearest its middle."""
-    mid = (lo + hi) / 2
-    for digits in range(0, 40):
-        scale = 10**digits
-        first = -((-lo * scale) // 1)  # ceil
-        last = (hi * scale) // 1  # floor
-        cands = [Fraction(n, scale) for n in range(int(first), int(last) + 1)] if last - first < 50 else []
-        if last - first >= 50:
-            cands = [Fraction(round(mid * scale), scale)]
-        cands = [c for c in cands if (include_lo or c != lo) and (include_hi or c != hi) and lo <= c <= hi]
-        if cands:
-            return min(cands, key=lambda c: (abs(c - mid), c))
-    return mid
-
-
-simplest = _simplest
-midpoint = _midpoint
+    return Fraction(val.approx(20).as_decimal(20).rstrip("?")) + Fraction(1, 10**19)

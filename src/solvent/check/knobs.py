@@ -157,3 +157,29 @@ def number(value: Any, what: str) -> Fraction:
 
 def _names(d: dict[str, Any]) -> str:
     return ", ".join(d)
+
+
+def simplest(lo: Fraction, hi: Fraction, *, include_lo: bool = True, include_hi: bool = True) -> Fraction:
+    """The number with the fewest decimal digits in ``[lo, hi]``, nearest its middle.
+
+    Probes at short decimals (0.05, not 0.0498046875) read well and land exactly on
+    closed-form answers when those are round numbers.
+    """
+    mid = (lo + hi) / 2
+    for digits in range(40):
+        scale = 10**digits
+        first, last = -((-lo * scale) // 1), (hi * scale) // 1
+        if last - first >= 50:
+            cands = [Fraction(round(mid * scale), scale)]
+        else:
+            cands = [Fraction(n, scale) for n in range(int(first), int(last) + 1)]
+        cands = [c for c in cands if lo <= c <= hi and (include_lo or c != lo) and (include_hi or c != hi)]
+        if cands:
+            return min(cands, key=lambda c: (abs(c - mid), c))
+    return mid
+
+
+def midpoint(lo: Fraction, hi: Fraction) -> Fraction:
+    """A short decimal in the middle quarter of ``[lo, hi]`` (a bisection step)."""
+    w = hi - lo
+    return simplest(lo + w * 3 / 8, lo + w * 5 / 8)

@@ -82,23 +82,46 @@ def interruptible() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def check(solver: z3.Solver, deadline: Deadline, assumptions: Sequence[Any] = (), cap_ms: int | None = None) -> Any:
-    """One solver call under the deadline; raises Interrupted on Ctrl-C."""
+def check(
+    solver: z3.Solver,
+    deadline: Deadline,
+    assumptions: Sequence[Any] = (),
+    cap_ms: int | None = None,
+    rlimit: int | None = None,
+) -> Any:
+    """One solver call under the deadline; raises Interrupted on Ctrl-C.
+
+    ``rlimit`` caps the call by Z3's resource counter, which (unlike time) gives the same
+    answer on a busy and an idle machine; ``cap_ms`` is then only a safety net.
+    """
     ms = deadline.remaining_ms()
     if cap_ms is not None:
         ms = cap_ms if ms is None else min(ms, cap_ms)
     solver.set("timeout", ms if ms is not None else 4294967295)
+    solver.set("rlimit", rlimit or 0)
+    before = _rlimit_count(solver) if rlimit else 0
     began = time.perf_counter()
     result = solver.check(*assumptions)
+    if rlimit:
+        solver.set("rlimit", 0)
     if _interrupted:
         raise Interrupted()
     if result == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard"):
-        # Z3 handles SIGINT itself and reports "canceled", as it does for a timeout;
-        # a cancel well before the time limit was Ctrl-C
+        # Z3 handles SIGINT itself and reports "canceled", as it does for a timeout or an
+        # exhausted resource limit; a cancel well before either limit was Ctrl-C
         took_ms = (time.perf_counter() - began) * 1000
-        if ms is None or took_ms < ms * 0.9 - 50:
+        spent = _rlimit_count(solver) - before if rlimit else 0
+        if (ms is None or took_ms < ms * 0.9 - 50) and not (rlimit and spent >= rlimit * 0.9):
             raise Interrupted()
     return result
+
+
+def _rlimit_count(solver: z3.Solver) -> int:
+    stats = solver.statistics()
+    for key in stats.keys():
+        if key == "rlimit count":
+            return int(stats.get_key_value(key))
+    return 0
 
 
 @contextmanager
@@ -156,67 +179,87 @@ def _approx(model: z3.ModelRef, var: Any) -> Fraction:
 _KIND_ORDER = {"action": 0, "keeper": 1, "init": 2, "arg": 3, "market": 4}
 
 
-def simplify_model(
+def readable_values(
     solver: z3.Solver,
-    inputs: Sequence[InputVar],
+    u: Unrolling,
+    depth: int,
+    names: Sequence[str],
     deadline: Deadline,
     *,
     prefer_simple: bool = True,
-    cap_ms: int = 500,
-    budget: float = 10.0,
-) -> z3.ModelRef:
-    """Pin every input to a rational, preferring 0, domain corners and round numbers.
+    rlimit: int = 150_000,
+    cap_ms: int = 3000,
+    max_checks: int = 60,
+) -> dict[str, Any]:
+    """Exact values for every input, preferring 0, domain corners and round numbers.
 
-    Runs inside the caller's push scope (the violation is asserted there); each candidate
-    is kept only if the query stays satisfiable, so the result is still a counterexample.
-    Each candidate gets ``cap_ms``; after ``budget`` seconds the remaining inputs keep the
-    values of the last model. The returned model satisfies every pin, since a pin either
-    came with a new model or equals the current model's value.
+    Runs inside the caller's push scope (the violation is asserted there). Each candidate
+    value is first tried on the concrete judge with the other inputs unchanged (cheap,
+    exact); only if that no longer violates is the solver asked whether the other inputs
+    can adapt, under ``rlimit`` units of Z3's resource counter (a counter, not a clock,
+    so the values chosen do not depend on the machine's load; ``cap_ms`` is only a safety
+    net), for at most ``max_checks`` solver calls. Every accepted value keeps the path a
+    counterexample of the same depth.
     """
     model = solver.model()
-    start = deadline.elapsed()
-    unpinned = []
-    for inp in sorted(inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
-        current = model_value(model, inp.var)
-        cands: list[Any] = []
-        out_of_time = deadline.elapsed() - start > budget or deadline.expired()
-        if out_of_time:
-            cands = [current] if current is not None else []
-        elif isinstance(current, bool) or z3.is_bool(inp.var):
-            cands = ([False, True] if prefer_simple else []) + ([current] if current is not None else [])
+    pinned: set[str] = set()
+    values = _values_of(model, u.inputs)
+    missing = [n for n, v in values.items() if v is None]
+    if missing:  # irrational model values: find rational ones first
+        for inp in u.inputs:
+            if values[inp.name] is None:
+                for c in _numeric_candidates(None, _approx(model, inp.var), inp.domain, False):
+                    solver.push()
+                    solver.add(inp.var == _z3_of(inp.var, c))
+                    if check(solver, deadline) == z3.sat:
+                        model = solver.model()
+                        solver.pop()
+                        solver.add(inp.var == _z3_of(inp.var, c))
+                        break
+                    solver.pop()
+        values = _values_of(model, u.inputs)
+        if any(v is None for v in values.values()):
+            raise InternalError("the solver's counterexample has irrational values; cannot build an exact trace")
+    if not prefer_simple:
+        return values
+    checks = 0
+
+    def violates(candidate: dict[str, Any]) -> bool:
+        trace = trace_from_values(u, candidate, depth, {})
+        result = replay(u.spec, trace)
+        first = result.first_failure
+        return first is not None and first.step == depth and any(
+            f.step == depth and f.name in names for f in result.failures)
+
+    for inp in sorted(u.inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
+        current = values[inp.name]
+        if isinstance(current, bool):
+            cands: list[Any] = [False, True]
         else:
-            approx = _approx(model, inp.var) if current is None else current
-            cands = _numeric_candidates(current, approx, inp.domain, prefer_simple)
-        pinned = False
-        seen: list[Any] = []
-        for c in cands:
-            if c in seen:
-                continue
-            seen.append(c)
+            cands = _numeric_candidates(current, current, inp.domain, True)
+        for c in dict.fromkeys(cands):
             if c == current:
-                solver.add(inp.var == _z3_of(inp.var, c))
-                pinned = True
                 break
+            trial = {**values, inp.name: c}
+            if violates(trial):
+                values = trial
+                break
+            if checks >= max_checks or deadline.expired():
+                continue
+            checks += 1
             solver.push()
             solver.add(inp.var == _z3_of(inp.var, c))
-            if check(solver, deadline, cap_ms=cap_ms) == z3.sat:
-                model = solver.model()
-                pinned = True
-                solver.pop()  # keep the pin below the push scope
-                solver.add(inp.var == _z3_of(inp.var, c))
-                break
+            for name, v in values.items():
+                if name in pinned:
+                    solver.add(_var_of(u, name) == _z3_of(_var_of(u, name), v))
+            status = check(solver, deadline, cap_ms=cap_ms, rlimit=rlimit)
+            new = _values_of(solver.model(), u.inputs) if status == z3.sat else None
             solver.pop()
-        if not pinned:
-            unpinned.append(inp.name)
-    if unpinned:
-        final = check(solver, deadline)
-        if final != z3.sat:
-            raise InternalError(
-                f"could not find rational values for {', '.join(unpinned)} in the solver's "
-                f"counterexample (solver: {final}, {solver.reason_unknown()})"
-            )
-        model = solver.model()
-    return model
+            if new is not None and all(v is not None for v in new.values()) and violates(new):
+                values = new
+                break
+        pinned.add(inp.name)
+    return values
 
 
 def _numeric_candidates(current: Fraction | None, approx: Fraction, dom: Within | None, simple: bool) -> list[Fraction]:
@@ -245,15 +288,29 @@ def _z3_of(var: Any, c: Any) -> Any:
     return z3_num(Fraction(c))
 
 
-def trace_from_model(u: Unrolling, model: z3.ModelRef, depth: int, meta: dict[str, Any]) -> Trace:
-    """Read the path's choices from a model into a Trace."""
+def _values_of(model: z3.ModelRef, inputs: Sequence[InputVar]) -> dict[str, Any]:
+    return {inp.name: model_value(model, inp.var) for inp in inputs}
+
+
+def _var_of(u: Unrolling, name: str) -> Any:
+    for inp in u.inputs:
+        if inp.name == name:
+            return inp.var
+    raise KeyError(name)
+
+
+def trace_from_values(u: Unrolling, values: dict[str, Any], depth: int, meta: dict[str, Any]) -> Trace:
+    """The path's choices (input name -> exact value) as a Trace."""
     spec = u.spec
 
-    def num(var: Any) -> Any:
-        v = model_value(model, var)
-        if v is None:
-            raise InternalError(f"solver model gives an irrational value to {var}; cannot build an exact trace")
-        return v
+    def num(term: Any) -> Any:
+        if z3.is_true(term):
+            return True
+        if z3.is_false(term):
+            return False
+        if z3.is_rational_value(term) or z3.is_int_value(term):
+            return rational_of(term)
+        return values[str(term)]
 
     init: dict[str, Any] = {}
     for name, value in u.states[0].items():
@@ -266,13 +323,11 @@ def trace_from_model(u: Unrolling, model: z3.ModelRef, depth: int, meta: dict[st
         market = {k: num(v) for k, v in sv.market.items()}
         action = None
         if sv.action_var is not None:
-            idx = num(sv.action_var)
+            idx = int(num(sv.action_var))
             if idx:
-                inst = u.instances[int(idx) - 1]
-                enabled = model.eval(sv.outcome.enabled[int(idx)].raw, model_completion=True)
-                if z3.is_true(enabled):
-                    args = {k: num(v) for k, v in sv.args.get(inst.action.name, {}).items()}
-                    action = ActionChoice(inst.action.name, inst.accounts, args)
+                inst = u.instances[idx - 1]
+                args = {k: num(v) for k, v in sv.args.get(inst.action.name, {}).items()}
+                action = ActionChoice(inst.action.name, inst.accounts, args)
         keepers: dict[str, tuple[bool, ...]] = {}
         for kd in spec.keepers:
             if kd.liveness != "adversarial":
@@ -280,8 +335,18 @@ def trace_from_model(u: Unrolling, model: z3.ModelRef, depth: int, meta: dict[st
             accs: list[int | None] = list(range(spec.accounts)) if kd.n_accounts else [None]
             keepers[kd.name] = tuple(bool(num(sv.keepers[(kd.name, a)])) for a in accs)
         steps.append(TraceStep(market, action, keepers))
-    params = {k: v for k, v in spec.param_values().as_dict().items()}
+    params = dict(spec.param_values().as_dict())
     return Trace(spec.name, spec.accounts, init, tuple(steps), params, meta)
+
+
+def without_disabled_actions(spec: Spec, trace: Trace) -> Trace:
+    """Drop user actions whose guard failed (they changed nothing) from a trace."""
+    records = replay(spec, trace).records
+    steps = tuple(
+        TraceStep(st.market, st.action if records[t].action_enabled else None, st.keepers)
+        for t, st in enumerate(trace.steps, start=1)
+    )
+    return trace.with_steps(steps)
 
 
 def confirm(spec: Spec, trace: Trace, step: int, names: Sequence[str]) -> ReplayResult:

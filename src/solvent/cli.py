@@ -7,6 +7,7 @@ that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md sect
 import functools
 import importlib
 import inspect
+import os
 import sys
 import time
 import traceback
@@ -135,6 +136,8 @@ def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
         @functools.wraps(fn)
         def command(*args: Any, **kwargs: Any) -> int:
             settings = resolve({n: kwargs.pop(n) for n in generated})
+            if getattr(settings, "output", None):
+                _check_writable(settings.output)
             try:
                 return fn(*args, settings=settings, **kwargs)
             except KeyboardInterrupt:
@@ -149,6 +152,17 @@ def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
         return fn
 
     return register
+
+
+def _check_writable(path: str) -> None:
+    """Refuse an output path before a long check runs, not after."""
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it first")
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory; give a file name")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write {path}: directory {parent} is not writable")
 
 
 class _Output:

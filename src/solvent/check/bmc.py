@@ -17,6 +17,7 @@ from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
     Deadline,
     Interrupted,
+    IrrationalModel,
     check,
     confirm,
     in_fresh_context,
@@ -65,6 +66,10 @@ def bmc(
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     require_spec_sane(spec)
     decls = select_properties(spec, invariants)
+    # lemmas are claims of the spec too; searching them keeps them as facts between
+    # depths (without them `--invariant X` ran far slower) and a lemma that fails is a
+    # real violation worth reporting
+    decls += [d for d in spec.lemmas if d not in decls]
     deadline = Deadline(timeout)
     solver = z3.Solver()
     u = Unrolling(spec, solver)
@@ -82,8 +87,8 @@ def bmc(
             for k in range(depth + 1):
                 if k == 1 and induction and depth >= 2 and _inductive(spec, decls, deadline):
                     return result(PASS, f"depth {depth}/{depth}",
-                                  f"no violation in any path of up to {_steps(depth)} ({spec.accounts} "
-                                  "accounts): the properties hold initially and are 1-inductive, so "
+                                  f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
+                                  "): the properties hold initially and are 1-inductive, so "
                                   "none at any depth", depth=depth, details={"method": "1-induction"})
                 if k > 0:
                     u.add_step()
@@ -96,7 +101,15 @@ def bmc(
                     failed = [d.name for d, _, p in props if z3.is_false(model.eval(p, model_completion=True))]
                     for lit in u.assumption_literals():
                         solver.add(lit)
-                    values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+                    try:
+                        values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+                    except IrrationalModel as exc:
+                        return result(
+                            UNKNOWN, f"depth {k}/{depth}",
+                            f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
+                            f"needs irrational values ({exc}); traces hold exact rationals, so it "
+                            "cannot be replayed and is not reported as a counterexample",
+                            depth=k, details={"reason": "irrational model"})
                     trace = trace_from_values(u, values, k, {})
                     trace = without_disabled_actions(spec, trace)
                     replayed = confirm(spec, trace, k, failed)
@@ -118,7 +131,7 @@ def bmc(
         return result(UNKNOWN, f"depth {max(len(u.steps) - 1, 0)}/{depth}", "interrupted by the user (Ctrl-C)",
                       details={"reason": "interrupted"})
     return result(PASS, f"depth {depth}/{depth}",
-                  f"no violation in any path of up to {_steps(depth)} ({spec.accounts} accounts)", depth=depth)
+                  f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})", depth=depth)
 
 
 @in_fresh_context
@@ -148,6 +161,10 @@ def _unknown_message(reason: str, timeout: float | None) -> str:
         return f"solver timeout after {timeout:g}s"
     return f"solver gave up: {reason}"
 
+
+
+def _accounts(n: int) -> str:
+    return "1 account" if n == 1 else f"{n} accounts"
 
 
 def _steps(n: int) -> str:

@@ -82,13 +82,11 @@ def prove(
     try:
         with interruptible():
             cti: dict[str, Any] | None = None
+            real: CheckResult | None = None
             for kk in range(k, max_k + 1):
                 base = bmc(spec, kk - 1, timeout=remaining(), invariants=names)
                 if base.verdict in (FAIL, VACUOUS):
-                    base.check = "prove"
-                    base.k = kk
-                    base.seconds = deadline.elapsed()
-                    return base
+                    return _as_prove(base, kk, deadline, f"k={kk}, base case {base.bound}")
                 if base.verdict == UNKNOWN:
                     return result(UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details)
                 step = inductive_step(spec, decls, kk, deadline)
@@ -100,7 +98,7 @@ def prove(
                     unused = sorted(set(step["all"]) - set(used))
                     return result(
                         PASS, f"k={kk}",
-                        f"proved for every path length ({spec.accounts} accounts)",
+                        f"proved for every path length ({_accounts(spec.accounts)})",
                         k=kk, details={"assumptions_used": used, "assumptions_unused": unused,
                                        "assumptions_minimized": step["minimized"],
                                        "obligations": step["obligations"]},
@@ -109,15 +107,15 @@ def prove(
                     return result(UNKNOWN, f"k={kk}", _reason(step["reason"], timeout), k=kk,
                                   details={"reason": step["reason"], "obligation": step["obligation"]})
                 cti = step
-            assert cti is not None
-            real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
-            if real.verdict == FAIL:
-                real.check = "prove"
-                real.k = max_k
-                real.seconds = deadline.elapsed()
-                real.message = (f"induction step failed (k={max_k}) and bmc found a real path: "
-                                + real.message)
-                return real
+                if real is None:
+                    # a CTI may be a real bug: look for a path before deepening the induction
+                    real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
+                    if real.verdict == FAIL:
+                        out = _as_prove(real, kk, deadline, f"k={kk}, bmc {real.bound}")
+                        out.message = (f"induction step failed (k={kk}) and bmc found a real path: "
+                                       + real.message)
+                        return out
+            assert cti is not None and real is not None
             searched = (f"bmc found no real violation within {max(search_depth, max_k)} steps"
                         if real.verdict == PASS else f"the search for a real violation gave up ({real.message})")
             return result(
@@ -130,6 +128,19 @@ def prove(
             )
     except Interrupted:
         return result(UNKNOWN, f"k={k}", "interrupted by the user (Ctrl-C)", details={"reason": "interrupted"})
+
+
+def _as_prove(r: CheckResult, k: int, deadline: Deadline, bound: str) -> CheckResult:
+    """Relabel a bmc result (base case or real counterexample) as the prove verdict."""
+    r.check = "prove"
+    r.k = k
+    r.bound = bound
+    r.seconds = deadline.elapsed()
+    return r
+
+
+def _accounts(n: int) -> str:
+    return "1 account" if n == 1 else f"{n} accounts"
 
 
 def _vacuity(spec: Spec, witness_depth: int, timeout: float | None) -> tuple[str, str] | None:

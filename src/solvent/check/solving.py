@@ -30,6 +30,10 @@ class Interrupted(Exception):
     """Ctrl-C arrived while the solver was running."""
 
 
+class IrrationalModel(Exception):
+    """The solver's violation needs irrational values, which an exact trace cannot hold."""
+
+
 @dataclass(slots=True)
 class Deadline:
     """Wall-clock budget for one check (None = unlimited)."""
@@ -218,8 +222,9 @@ def readable_values(
                         break
                     solver.pop()
         values = _values_of(model, u.inputs)
-        if any(v is None for v in values.values()):
-            raise InternalError("the solver's counterexample has irrational values; cannot build an exact trace")
+        irrational = [n for n, v in values.items() if v is None]
+        if irrational:
+            raise IrrationalModel(", ".join(irrational))
     if not prefer_simple:
         return values
     checks = 0

@@ -51,8 +51,9 @@ def add_requires(cond: Any, reason: str) -> None:
     frame = current_frame()
     if frame is None:
         raise SpecError(
-            "sv.requires() is only allowed inside an action, keeper or tick; invariants "
-            "and witnesses return a condition instead (use sv.implies(a, b))",
+            "sv.requires() is only allowed inside a user action or a keeper; the market "
+            "tick always runs (bound its draws in the envelope), and invariants and "
+            "witnesses return a condition instead (use sv.implies(a, b))",
             where=user_location(),
         )
     frame.conditions.append(cond)

@@ -219,7 +219,7 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
         for name, x in st.market.items():
             if not spec.bounds[name].contains(x):
                 notes.append(f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}")
-        for k, v in st.keepers.items():
+        for k in st.keepers:
             if k not in adversarial:
                 raise bad(f"step {t}: keepers.{k} is not an adversarial keeper of this spec")
         if st.action is not None:

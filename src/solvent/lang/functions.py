@@ -84,7 +84,7 @@ def requires(cond: Any) -> None:
     """Enable the running action only where ``cond`` holds.
 
     The body still runs to its end; its writes commit only where every ``requires``
-    held. Call it anywhere in an action, keeper or tick.
+    held. Call it anywhere in a user action or a keeper.
     """
     if isinstance(cond, bool):
         if cond:

@@ -190,13 +190,16 @@ class Value:
 
     def __floordiv__(self, other: Any) -> Value:
         raise SpecError(
-            "`//` is not defined on exact numbers; use `/` (exact) or, in fixed-point "
-            "specs, div_down/div_up/div_trunc",
+            "`//` is not defined on exact numbers; use `/` (exact division)",
             where=user_location(),
         )
 
     __rfloordiv__ = __floordiv__
-    __mod__ = __floordiv__
+
+    def __mod__(self, other: Any) -> Value:
+        raise SpecError("`%` is not defined on exact numbers", where=user_location())
+
+    __rmod__ = __mod__
 
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, int) and not isinstance(other, bool) and 0 <= other <= 8:

@@ -35,17 +35,29 @@ def build(
     max_trade: Any = "50",
     start_price: Any = "2000",
     collateral: tuple[Any, Any] = ("0", "10000"),
+    tier2: tuple[Any, Any, Any] | None = None,
 ) -> sv.Spec:
-    """Build the isolated perpetual spec with the given parameters and envelope."""
+    """Build the isolated perpetual spec with the given parameters and envelope.
+
+    ``tier2 = (boundary, rate, amount)`` adds a second maintenance tier in the style of
+    Binance's leverage brackets: from ``boundary`` notional up, the requirement is
+    ``notional * rate - amount`` (``amount`` makes it continuous at the boundary when it
+    equals ``boundary * (rate - maintenance_margin)``).
+    """
     perp = sv.Spec(name, accounts=accounts)
     # class bodies cannot see enclosing names they also define, so read them from here
     im, mm, fee = Num(initial_margin), Num(maintenance_margin), Num(liquidation_fee)
+    tiers = None if tier2 is None else tuple(Num(x) for x in tier2)
 
     @perp.params
     class Params:
         initial_margin: Num = im
         maintenance_margin: Num = mm
         liquidation_fee: Num = fee
+        if tiers is not None:
+            tier2_boundary: Num = tiers[0]
+            tier2_maintenance_margin: Num = tiers[1]
+            tier2_maintenance_amount: Num = tiers[2]
 
     @perp.state
     class State:
@@ -65,6 +77,17 @@ def build(
 
     def notional(s: Any, a: int) -> Any:
         return abs(s.size[a]) * s.price
+
+    def requirement(s: Any, p: Any, a: int) -> Any:
+        """Maintenance requirement: a rate of the notional (tiered when ``tier2`` is set)."""
+        n = notional(s, a)
+        if tiers is None:
+            return n * p.maintenance_margin
+        return sv.when(
+            n < p.tier2_boundary,
+            n * p.maintenance_margin,
+            n * p.tier2_maintenance_margin - p.tier2_maintenance_amount,
+        )
 
     @perp.tick
     def mark(s: Any, m: Any) -> None:
@@ -87,7 +110,7 @@ def build(
     @perp.keeper(every_step=True)
     def liquidate(s: Any, p: Any, a: int) -> None:
         """Close an account below maintenance at the mark price; run the loss waterfall."""
-        requires(equity(s, a) < notional(s, a) * p.maintenance_margin)
+        requires(equity(s, a) < requirement(s, p, a))
         e = equity(s, a)
         fee = minimum(maximum(e, 0), notional(s, a) * p.liquidation_fee)
         deficit = maximum(-e, 0)
@@ -121,7 +144,7 @@ def build(
     @perp.lemma
     def healthy(s: Any, p: Any, a: int) -> Any:
         """After the keeper runs, every account meets its maintenance requirement."""
-        return equity(s, a) >= notional(s, a) * p.maintenance_margin
+        return equity(s, a) >= requirement(s, p, a)
 
     @perp.witness
     def liquidation_happens(s: Any) -> Any:
@@ -134,6 +157,17 @@ def build(
 
     @perp.metric
     def maintenance(s: Any, p: Any, a: int) -> Any:
-        return notional(s, a) * p.maintenance_margin
+        return requirement(s, p, a)
+
+    if tiers is not None:
+
+        @perp.witness
+        def tier2_position(s: Any, p: Any) -> Any:
+            """Some account holds a tier-2 position (else the second tier is never used)."""
+            return sv.any_of(notional(s, a) >= p.tier2_boundary for a in s.accounts)
+
+        @perp.metric
+        def account_notional(s: Any, p: Any, a: int) -> Any:
+            return notional(s, a)
 
     return perp

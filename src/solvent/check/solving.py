@@ -155,13 +155,17 @@ def select_properties(spec: Spec, names: Sequence[str] | None) -> list[Predicate
 # ----------------------------------------------------------------------- models
 def model_value(model: z3.ModelRef, var: Any) -> Fraction | bool | None:
     """Exact value of ``var`` in ``model``; None when it is irrational (algebraic)."""
-    val = model.eval(var, model_completion=True)
-    if z3.is_true(val):
+    return literal_value(model.eval(var, model_completion=True))
+
+
+def literal_value(term: Any) -> Fraction | bool | None:
+    """Exact value of a Z3 literal (bool or rational numeral); None for anything else."""
+    if z3.is_true(term):
         return True
-    if z3.is_false(val):
+    if z3.is_false(term):
         return False
-    if z3.is_int_value(val) or z3.is_rational_value(val):
-        return rational_of(val)
+    if z3.is_int_value(term) or z3.is_rational_value(term):
+        return rational_of(term)
     return None
 
 
@@ -301,13 +305,8 @@ def trace_from_values(u: Unrolling, values: dict[str, Any], depth: int, meta: di
     spec = u.spec
 
     def num(term: Any) -> Any:
-        if z3.is_true(term):
-            return True
-        if z3.is_false(term):
-            return False
-        if z3.is_rational_value(term) or z3.is_int_value(term):
-            return rational_of(term)
-        return values[str(term)]
+        value = literal_value(term)
+        return values[str(term)] if value is None else value
 
     init: dict[str, Any] = {}
     for name, value in u.states[0].items():

@@ -69,15 +69,17 @@ class StateView:
     __slots__ = ("_state", "_sorts", "_writable", "_written", "_backend", "accounts")
 
     def __init__(
-        self, state: StateDict, sorts: dict[str, str], backend: Any, *, writable: bool
+        self, state: StateDict, sorts: dict[str, str], backend: Any, *, writable: bool,
+        accounts: int | None = None,
     ) -> None:
         object.__setattr__(self, "_state", state)
         object.__setattr__(self, "_sorts", sorts)
         object.__setattr__(self, "_writable", writable)
         object.__setattr__(self, "_written", set())
         object.__setattr__(self, "_backend", backend)
-        n = max((len(v) for v in state.values() if isinstance(v, list)), default=0)
-        object.__setattr__(self, "accounts", range(n))
+        if accounts is None:
+            accounts = max((len(v) for v in state.values() if isinstance(v, list)), default=0)
+        object.__setattr__(self, "accounts", range(accounts))
 
     def __getattr__(self, name: str) -> Any:
         state = object.__getattribute__(self, "_state")

@@ -65,10 +65,11 @@ def run_guarded(
     params: Params,
     accounts: tuple[int, ...],
     args: dict[str, Value],
+    n_accounts: int | None = None,
 ) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
     """Run one action/keeper body on a copy of ``state``; return (new, written, guard)."""
     new = copy_state(state)
-    view = StateView(new, sorts, backend, writable=True)
+    view = StateView(new, sorts, backend, writable=True, accounts=n_accounts)
     with guard_frame(decl.name) as frame:
         call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accounts, **args)
     guard: Any = True
@@ -95,7 +96,7 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
     market = {name: chooser.market(t, name) for name in spec.bounds}
     s = copy_state(state)
     for tick in spec.ticks:
-        view = StateView(s, sorts, backend, writable=True)
+        view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
         mview = MarketView(market)
         with no_guards(tick.name):
             if tick.takes_params:
@@ -107,7 +108,7 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
         accounts: list[int | None] = list(range(spec.accounts)) if keeper.n_accounts else [None]
         for a in accounts:
             accs = () if a is None else (a,)
-            new, written, guard = run_guarded(keeper, s, sorts, backend, params, accs, {})
+            new, written, guard = run_guarded(keeper, s, sorts, backend, params, accs, {}, spec.accounts)
             en = lift(guard, backend=backend) if isinstance(guard, bool) else guard
             if keeper.liveness == "adversarial":
                 en = en & chooser.adversarial(t, keeper.name, a)
@@ -124,7 +125,7 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
         act = inst.action
         if act.name not in arg_cache:
             arg_cache[act.name] = chooser.args(t, act)
-        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[act.name])
+        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[act.name], spec.accounts)
         en = chooser.selected(t, index)
         if guard is not True:
             en = en & guard
@@ -137,7 +138,7 @@ def eval_predicate(
     spec: Spec, params: Params, backend: Any, state: StateDict, decl: PredicateDecl
 ) -> list[tuple[int | None, Any]]:
     """Evaluate one predicate/metric; per-account ones give one result per account."""
-    view = StateView(state, sorts_of(spec), backend, writable=False)
+    view = StateView(state, sorts_of(spec), backend, writable=False, accounts=spec.accounts)
     accounts: list[int | None] = list(range(spec.accounts)) if decl.per_account else [None]
     out = []
     for a in accounts:

@@ -461,6 +461,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+def _register_risk_verbs() -> None:
+    from solvent.cli_risk import register
+
+    register(app)
+
+
+_register_risk_verbs()
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point: run and exit with the verdict's code."""
     sys.exit(run(argv))

@@ -32,7 +32,14 @@ import z3
 from solvent.backends.symbolic import rational_of, z3_num
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.knobs import HI, LO, MAGNITUDE, UP, Knob, midpoint, simplest
-from solvent.check.solving import Deadline, Interrupted, check, interruptible, select_properties
+from solvent.check.solving import (
+    Deadline,
+    Interrupted,
+    check,
+    in_fresh_context,
+    interruptible,
+    select_properties,
+)
 from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
 
@@ -61,41 +68,53 @@ class SymbolicAnswer:
 
 
 class _Obligation:
-    """One property conjunct of the step: its cone-of-influence query and the full one."""
+    """One property conjunct of the step: its cone-of-influence query and the full one.
 
-    def __init__(self, label: str, u: Unrolling, goal: Any, widen: Any, limit: Fraction | None,
-                 memo: dict[int, frozenset[str]]) -> None:
-        self.label, self.u, self.goal, self.widen, self.limit = label, u, goal, widen, limit
-        self.sliced = self._solver(u.sliced(z3.And(goal, widen >= 0), memo))
-        self.full: z3.Solver | None = None
+    Each check gets a fresh solver: after ``push`` Z3 switches to its incremental core,
+    which is far weaker on nonlinear real arithmetic than the default tactic.
+    """
 
-    def _solver(self, constraints: list[Any]) -> z3.Solver:
-        solver = z3.Solver()
-        solver.add(*constraints)
-        solver.add(*self.u.assumption_literals(), z3.Not(self.goal), self.widen >= 0)
-        if self.limit is not None:
-            solver.add(self.widen <= z3_num(self.limit))
-        return solver
+    def __init__(
+        self,
+        label: str,
+        u: Unrolling,
+        goal: Any,
+        widen: Any,
+        limit: Fraction | None,
+        memo: dict[int, frozenset[str]],
+    ) -> None:
+        self.label, self.u, self.goal, self.widen = label, u, goal, widen
+        self.base = [*u.assumption_literals(), z3.Not(goal), widen >= 0]
+        if limit is not None:
+            self.base.append(widen <= z3_num(limit))
+        # kept alive: `memo` is keyed by AST id, and Z3 reuses the ids of freed terms
+        self.cone_goal = z3.And(goal, widen >= 0)
+        self.sliced = u.sliced(self.cone_goal, memo)
+        self.full: list[Any] | None = None
 
-    def cti_within(self, v: Fraction, deadline: Deadline, calls: list[int]) -> tuple[Any, Fraction | None]:
+    def assertions(self) -> list[Any]:
+        return [*(self.full if self.full is not None else self.sliced), *self.base]
+
+    def cti_within(
+        self, v: Fraction, deadline: Deadline, calls: list[int]
+    ) -> tuple[Any, Fraction | None]:
         """Is there a CTI with widening <= ``v``? (status, a widening with one)."""
         found = None
         for which in ("sliced", "full"):
             if which == "full" and self.full is None:
-                self.full = self._solver(self.u.everything())
-            solver = self.sliced if which == "sliced" else self.full
-            assert solver is not None
-            solver.push()
+                self.full = self.u.everything()
+            solver = z3.Solver()
+            solver.add(*(self.sliced if which == "sliced" else self.full or []), *self.base)
             solver.add(self.widen <= z3_num(v))
             calls[0] += 1
             status = check(solver, deadline)
-            found = _upper(solver.model(), self.widen) if status == z3.sat else None
-            solver.pop()
             if status != z3.sat:
                 return status, None
+            found = _upper(solver.model(), self.widen)
         return z3.sat, found
 
 
+@in_fresh_context
 def step_frontier(
     spec: Spec,
     knob: Knob,
@@ -135,12 +154,16 @@ def step_frontier(
     limit = None if far is None else abs(far - start)
     memo: dict[int, frozenset[str]] = {}
     obligations = [
-        _Obligation(decl.name if acc is None else f"{decl.name}[account {acc}]", u, p, widen, limit, memo)
+        _Obligation(
+            decl.name if acc is None else f"{decl.name}[account {acc}]", u, p, widen, limit, memo
+        )
         for decl, acc, prop in u.properties(1, decls)
         for p in conjuncts(prop)
     ]
 
-    def cti_within(v: Fraction, skip: _Obligation | None = None) -> tuple[Any, _Obligation | None, Fraction | None]:
+    def cti_within(
+        v: Fraction, skip: _Obligation | None = None
+    ) -> tuple[Any, _Obligation | None, Fraction | None]:
         for ob in obligations:
             if ob is not skip:
                 status, found = ob.cti_within(v, deadline, counter)
@@ -152,7 +175,7 @@ def step_frontier(
         return start + sign * w
 
     def gave_up(ob: _Obligation | None) -> SymbolicAnswer:
-        reason = "interrupted" if deadline.expired() else "gave up"
+        reason = "ran out of time" if deadline.expired() else "gave up"
         return result(FAILED, f"the solver {reason} on {ob.label if ob else 'the step'}")
 
     exact = None
@@ -161,8 +184,11 @@ def step_frontier(
             status, ob, _ = cti_within(Fraction(0))
             if status == z3.sat:
                 assert ob is not None
-                return result(FAILED, f"the k=1 step fails already at {format_number(start)} "
-                              f"({ob.label})", obligation=ob.label)
+                return result(
+                    FAILED,
+                    f"the k=1 step fails already at {format_number(start)} ({ob.label})",
+                    obligation=ob.label,
+                )
             if status == z3.unknown:
                 return gave_up(ob)
             low, high, binding = Fraction(0), None, None
@@ -180,8 +206,12 @@ def step_frontier(
                     break
                 guess *= 2
             if high is None or binding is None:
-                return result(UNBOUNDED, "the k=1 step holds at every value searched",
-                              safe=to_value(low), engine="search")
+                return result(
+                    UNBOUNDED,
+                    "the k=1 step holds at every value searched",
+                    safe=to_value(low),
+                    engine="search",
+                )
             counter[0] += 1
             exact = _optimize(binding, high, optimize_ms)
             if exact is not None and low <= exact[0] <= high:
@@ -192,10 +222,17 @@ def step_frontier(
                         low, high = below, e
                     else:
                         low, high = e, simplest(e, min(high, e + tol), include_lo=False)
-                    return result(FOUND, f"{binding.label} bounds the k=1 step: infimum "
-                                  f"{format_number(to_value(e))}{'' if attained else ' + epsilon'}",
-                                  safe=to_value(low), unsafe=to_value(high), exact=True,
-                                  attained=attained, engine="optimize", obligation=binding.label)
+                    return result(
+                        FOUND,
+                        f"{binding.label} bounds the k=1 step: infimum "
+                        f"{format_number(to_value(e))}{'' if attained else ' + epsilon'}",
+                        safe=to_value(low),
+                        unsafe=to_value(high),
+                        exact=True,
+                        attained=attained,
+                        engine="optimize",
+                        obligation=binding.label,
+                    )
             while high - low > tol:
                 v = midpoint(low, high)
                 status, ob, found = cti_within(v)
@@ -210,16 +247,26 @@ def step_frontier(
                     low = v
     except Interrupted:
         return result(FAILED, "interrupted by the user (Ctrl-C)")
-    why = "Optimize gave up" if exact is None else "Optimize's answer did not hold for every obligation"
-    return result(FOUND, f"{binding.label} bounds the k=1 step ({why}; searched to the tolerance)",
-                  safe=to_value(low), unsafe=to_value(high), engine="search", obligation=binding.label)
+    why = (
+        "Optimize gave up"
+        if exact is None
+        else "Optimize's answer did not hold for every obligation"
+    )
+    return result(
+        FOUND,
+        f"{binding.label} bounds the k=1 step ({why}; searched to the tolerance)",
+        safe=to_value(low),
+        unsafe=to_value(high),
+        engine="search",
+        obligation=binding.label,
+    )
 
 
 def _optimize(ob: _Obligation, v: Fraction, cap_ms: int) -> tuple[Fraction, bool] | None:
     """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained."""
     opt = z3.Optimize()
     opt.set("timeout", cap_ms)
-    opt.add(*(ob.full or ob.sliced).assertions())
+    opt.add(*ob.assertions())
     opt.add(ob.widen <= z3_num(v))
     handle = opt.minimize(ob.widen)
     if opt.check() != z3.sat:

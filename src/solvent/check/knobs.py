@@ -69,11 +69,15 @@ class Knob:
         if self.side == MAGNITUDE and value < 0:
             return f"a magnitude cannot be negative ({format_number(value)})"
         if self.side == HI and value < dom.lo:
-            return (f"{self.name} = {format_number(value)} is below {self.target}.lo = "
-                    f"{format_number(dom.lo)}")
+            return (
+                f"{self.name} = {format_number(value)} is below {self.target}.lo = "
+                f"{format_number(dom.lo)}"
+            )
         if self.side == LO and value > dom.hi:
-            return (f"{self.name} = {format_number(value)} is above {self.target}.hi = "
-                    f"{format_number(dom.hi)}")
+            return (
+                f"{self.name} = {format_number(value)} is above {self.target}.hi = "
+                f"{format_number(dom.hi)}"
+            )
         return None
 
     def describe(self, value: Fraction, relation: str = "≤") -> str:
@@ -97,8 +101,10 @@ def envelope_knob(spec: Spec, name: str) -> Knob:
     if base not in spec.bounds:
         hint = ""
         if name in spec.param_decls:
-            hint = (f"; {name} is a protocol parameter, not an envelope bound: use "
-                    f"`solvent synth TARGET --param {name}`")
+            hint = (
+                f"; {name} is a protocol parameter, not an envelope bound: use "
+                f"`solvent synth TARGET --param {name}`"
+            )
         raise UsageError(
             f"unknown envelope bound {name!r} for spec {spec.name}; known: "
             f"{_names(spec.bounds) or '(none)'} (each also as NAME.lo / NAME.hi){hint}"
@@ -123,13 +129,17 @@ def envelope_knob(spec: Spec, name: str) -> Knob:
 def param_knob(spec: Spec, name: str) -> Knob:
     """Resolve a numeric protocol parameter."""
     if not isinstance(name, str) or not name.strip():
-        raise UsageError("give the parameter to vary with --param NAME, e.g. --param maintenance_margin")
+        raise UsageError(
+            "give the parameter to vary with --param NAME, e.g. --param maintenance_margin"
+        )
     name = name.strip()
     if name not in spec.param_decls:
         hint = ""
         if name.partition(".")[0] in spec.bounds:
-            hint = (f"; {name} is an envelope bound, not a protocol parameter: use "
-                    f"`solvent frontier TARGET --param {name}`")
+            hint = (
+                f"; {name} is an envelope bound, not a protocol parameter: use "
+                f"`solvent frontier TARGET --param {name}`"
+            )
         raise UsageError(
             f"unknown parameter {name!r} for spec {spec.name}; known: "
             f"{_names(spec.param_decls) or '(none)'}{hint}"
@@ -159,7 +169,9 @@ def _names(d: dict[str, Any]) -> str:
     return ", ".join(d)
 
 
-def simplest(lo: Fraction, hi: Fraction, *, include_lo: bool = True, include_hi: bool = True) -> Fraction:
+def simplest(
+    lo: Fraction, hi: Fraction, *, include_lo: bool = True, include_hi: bool = True
+) -> Fraction:
     """The number with the fewest decimal digits in ``[lo, hi]``, nearest its middle.
 
     Probes at short decimals (0.05, not 0.0498046875) read well and land exactly on
@@ -173,7 +185,11 @@ def simplest(lo: Fraction, hi: Fraction, *, include_lo: bool = True, include_hi:
             cands = [Fraction(round(mid * scale), scale)]
         else:
             cands = [Fraction(n, scale) for n in range(int(first), int(last) + 1)]
-        cands = [c for c in cands if lo <= c <= hi and (include_lo or c != lo) and (include_hi or c != hi)]
+        cands = [
+            c
+            for c in cands
+            if lo <= c <= hi and (include_lo or c != lo) and (include_hi or c != hi)
+        ]
         if cands:
             return min(cands, key=lambda c: (abs(c - mid), c))
     return mid

@@ -1,0 +1,203 @@
+"""Probes: one verdict of the spec with a knob set to one exact value.
+
+A probe runs ``prove`` (k-induction) and sorts its verdict into what a frontier search
+needs; ``refute`` runs ``bmc`` for a replay-confirmed counterexample. Both are cached per
+value, so a search never pays twice for the same number.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from solvent.check.bmc import bmc
+from solvent.check.induction import prove
+from solvent.check.knobs import Knob
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.errors import UsageError
+from solvent.lang.values import format_number
+from solvent.spec.spec import Spec
+
+# what a probe says about the value
+PROVED = "proved"  # PASS: k-induction, every path length
+VACUOUS_PROOF = "vacuous"  # proved, but a witness is unreachable: not a real proof
+COUNTEREXAMPLE = "counterexample"  # a replay-confirmed violation of a target invariant
+NOT_PROVED = "not proved"  # CTI, or a lemma is violated: no proof, no counterexample
+INCONCLUSIVE_PROBE = "unknown"  # the solver gave up or ran out of time
+NO_COUNTEREXAMPLE = "no counterexample"  # bmc: none within its depth (not a proof)
+
+SAFE_SIDE = (PROVED, VACUOUS_PROOF)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOptions:
+    """How each probe is checked (the same for every value of one search)."""
+
+    k: int = 1
+    max_k: int | None = None  # None: k
+    depth: int = 3  # bmc depth of the counterexample search beyond the frontier
+    timeout: float | None = None  # per check, seconds
+    witness_depth: int = 4
+    invariants: tuple[str, ...] = ()  # () = every invariant of the spec
+    simplify: bool = False  # re-solve counterexamples for round numbers (slower)
+
+    def __post_init__(self) -> None:
+        for name in ("k", "depth"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"{name} must be an integer >= 1, got {value!r}")
+        if self.max_k is not None and self.max_k < self.k:
+            raise UsageError(f"max_k ({self.max_k}) must be at least k ({self.k})")
+        if self.timeout is not None and not self.timeout > 0:
+            raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One value of the knob and what was established there."""
+
+    value: Fraction
+    outcome: str  # PROVED | VACUOUS_PROOF | COUNTEREXAMPLE | NOT_PROVED | INCONCLUSIVE_PROBE
+    check: str  # "prove" | "bmc" | "step" (the symbolic k=1 step query)
+    verdict: str
+    bound: str
+    seconds: float
+    purpose: str  # why it was probed: "spec value", "bisection", "beyond", "monotonicity"...
+    message: str = ""
+    result: CheckResult | None = field(default=None, compare=False, repr=False)
+
+    def line(self) -> str:
+        return f"{format_number(self.value)}: {self.outcome} ({self.check} {self.bound})"
+
+
+class Interrupted(Exception):
+    """A probe was interrupted with Ctrl-C: stop searching."""
+
+
+class Prober:
+    """Runs and caches the probes of one search."""
+
+    def __init__(self, spec: Spec, knob: Knob, options: ProbeOptions, targets: list[str]) -> None:
+        self.spec, self.knob, self.options, self.targets = spec, knob, options, targets
+        self.proofs: dict[Fraction, Probe] = {}
+        self.refutations: dict[Fraction, Probe] = {}
+        self.order: list[Probe] = []
+        self.seconds = 0.0
+
+    @property
+    def checks(self) -> int:
+        return len(self.order)
+
+    def at(self, value: Fraction) -> Spec:
+        return self.knob.apply(self.spec, value)
+
+    def prove(self, value: Fraction, purpose: str, *, cap: float | None = None) -> Probe:
+        """k-induction at ``value`` (no long counterexample search: that is ``refute``).
+
+        ``cap`` shortens the timeout of this one probe (an UNKNOWN is then not cached).
+        """
+        value = Fraction(value)
+        if value in self.proofs:
+            return self.proofs[value]
+        o = self.options
+        start = time.perf_counter()
+        result = prove(
+            self.at(value),
+            k=o.k,
+            max_k=o.max_k if o.max_k is not None else o.k,
+            timeout=_shorter(o.timeout, cap),
+            invariants=self.targets,
+            witness_depth=o.witness_depth,
+            search_depth=1,
+        )
+        return self._record(self.proofs, value, "prove", purpose, result, start)
+
+    def refute(
+        self, value: Fraction, purpose: str = "beyond", *, cap: float | None = None
+    ) -> Probe:
+        """Bounded model checking at ``value``: a replay-confirmed counterexample or not."""
+        value = Fraction(value)
+        if value in self.refutations and self.refutations[value].outcome != INCONCLUSIVE_PROBE:
+            return self.refutations[value]
+        o = self.options
+        start = time.perf_counter()
+        spec = self.at(value)
+        result = bmc(
+            spec,
+            o.depth,
+            timeout=_shorter(o.timeout, cap),
+            invariants=self.targets,
+            simplify=o.simplify,
+        )
+        if (
+            result.verdict == FAIL
+            and outcome_of(result, self.targets) != COUNTEREXAMPLE
+            and spec.lemmas
+        ):
+            # bmc reports the first violated property, lemmas included; a failing lemma
+            # is no answer about the invariants, so search them alone (lemmas are only
+            # proof aids, dropping them from a bounded search is sound)
+            lemma = result.invariant
+            alone = spec.with_params()
+            alone.lemmas = []
+            remaining = (
+                None
+                if cap is None and o.timeout is None
+                else max(0.001, (_shorter(o.timeout, cap) or 0) - (time.perf_counter() - start))
+            )
+            result = bmc(
+                alone, o.depth, timeout=remaining, invariants=self.targets, simplify=o.simplify
+            )
+            result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
+        return self._record(self.refutations, value, "bmc", purpose, result, start)
+
+    def _record(
+        self,
+        cache: dict[Fraction, Probe],
+        value: Fraction,
+        check: str,
+        purpose: str,
+        result: CheckResult,
+        start: float,
+    ) -> Probe:
+        seconds = time.perf_counter() - start
+        self.seconds += seconds
+        probe = Probe(
+            value,
+            outcome_of(result, self.targets),
+            check,
+            result.verdict,
+            result.bound,
+            seconds,
+            purpose,
+            result.message,
+            result,
+        )
+        if probe.outcome != INCONCLUSIVE_PROBE or cache is self.refutations:
+            cache[value] = probe
+        self.order.append(probe)
+        if result.details.get("reason") == "interrupted":
+            raise Interrupted()
+        return probe
+
+
+def _shorter(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def outcome_of(result: CheckResult, targets: list[str]) -> str:
+    """Sort a prove/bmc verdict into a probe outcome."""
+    if result.verdict == PASS and result.check == "prove":
+        return PROVED
+    if result.verdict == VACUOUS:
+        return VACUOUS_PROOF
+    if result.verdict == FAIL:
+        name = (result.invariant or "").split("[", 1)[0]
+        return COUNTEREXAMPLE if name in targets else NOT_PROVED
+    if result.verdict == CTI:
+        return NOT_PROVED
+    if result.verdict == PASS:  # bmc: no violation within its depth
+        return NO_COUNTEREXAMPLE
+    assert result.verdict == UNKNOWN, result.verdict
+    return INCONCLUSIVE_PROBE

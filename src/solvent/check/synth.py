@@ -1,0 +1,248 @@
+"""Synthesis: the cheapest protocol parameter proved safe for the envelope, and safe regions.
+
+``synth(spec, "maintenance_margin")`` searches the parameter with the frontier machinery
+(bisection over proofs: parameters are static values in a spec, so they cannot be solver
+variables) in the cheap direction, ``down`` by default (smallest margin, smallest fund);
+give ``direction="up"`` for parameters where larger is cheaper (largest leverage, largest
+open-interest cap).
+
+``synth_grid(spec, ("maintenance_margin", "initial_margin"), 5)`` proves every point of a
+grid over two parameters and reports the safe region as a table and as rows for a plot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from solvent.check.frontier import FrontierResult, search
+from solvent.check.knobs import DIRECTIONS, DOWN, UP, Knob, number, param_knob
+from solvent.check.probes import (
+    COUNTEREXAMPLE,
+    INCONCLUSIVE_PROBE,
+    NOT_PROVED,
+    PROVED,
+    VACUOUS_PROOF,
+    Interrupted,
+    Probe,
+    ProbeOptions,
+    Prober,
+)
+from solvent.check.solving import select_properties
+from solvent.errors import UsageError
+from solvent.lang.values import format_number
+from solvent.spec.spec import Spec
+
+
+def synth(
+    spec: Spec,
+    param: str,
+    *,
+    direction: str = DOWN,
+    tol: Any = None,
+    search_range: tuple[Any, Any] | None = None,
+    checks: int = 2,
+    options: ProbeOptions | None = None,
+) -> FrontierResult:
+    """The cheapest value of a numeric protocol parameter for which the invariants are proved.
+
+    Parameters
+    ----------
+    param : str
+        A numeric ``@params`` field, e.g. ``maintenance_margin``.
+    direction : {"down", "up"}
+        The cheap direction: ``down`` finds the smallest safe value, ``up`` the largest.
+    tol, search_range, checks, options
+        As for :func:`solvent.check.frontier.frontier`. Without ``search_range`` the search
+        starts from the spec's value, which must then be proved safe.
+    """
+    return search(
+        spec,
+        param_knob(spec, param),
+        "synth",
+        direction=direction,
+        tol=tol,
+        search_range=search_range,
+        method="bisection",
+        checks=checks,
+        options=options,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """One point of a two-parameter grid."""
+
+    values: tuple[Fraction, Fraction]
+    outcome: str  # PROVED | VACUOUS_PROOF | COUNTEREXAMPLE | NOT_PROVED | INCONCLUSIVE_PROBE
+    proof: Probe
+    refutation: Probe | None  # bmc at a point that was not proved
+
+    @property
+    def seconds(self) -> float:
+        return self.proof.seconds + (self.refutation.seconds if self.refutation else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class GridResult:
+    """The safe region of two parameters on a grid (``cells`` row-major: first param outer)."""
+
+    spec: str
+    knobs: tuple[Knob, Knob]
+    axes: tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+    cells: tuple[GridCell, ...]
+    direction: str
+    non_monotone: tuple[tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]], ...]
+    seconds: float
+    accounts: int
+    message: str
+    interrupted: bool = False
+    check: str = "synth-grid"
+
+    def cell(self, i: int, j: int) -> GridCell:
+        return self.cells[i * len(self.axes[1]) + j]
+
+    def cheapest(self) -> list[tuple[Fraction, Fraction | None]]:
+        """For each value of the first parameter, the cheapest proved value of the second."""
+        out = []
+        for i, a in enumerate(self.axes[0]):
+            proved = [b for j, b in enumerate(self.axes[1]) if self.cell(i, j).outcome == PROVED]
+            pick = (min if self.direction == DOWN else max)(proved) if proved else None
+            out.append((a, pick))
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        unsure = any(c.outcome in (INCONCLUSIVE_PROBE, VACUOUS_PROOF) for c in self.cells)
+        none_safe = not any(c.outcome == PROVED for c in self.cells)
+        return 2 if self.interrupted or unsure or none_safe or self.non_monotone else 0
+
+
+def synth_grid(
+    spec: Spec,
+    params: Sequence[str],
+    grid: int,
+    *,
+    ranges: Sequence[tuple[Any, Any] | None] = (),
+    direction: str = DOWN,
+    refute: bool = True,
+    refute_cap: float = 20.0,
+    options: ProbeOptions | None = None,
+) -> GridResult:
+    """Prove every point of a ``grid`` x ``grid`` grid over two numeric parameters.
+
+    Parameters
+    ----------
+    params : (str, str)
+        Two numeric ``@params`` fields.
+    grid : int
+        Points per axis (>= 2), evenly spaced over each range, ends included.
+    ranges : ((lo, hi) or None, (lo, hi) or None)
+        Range per parameter (default: half to twice the spec's value).
+    direction : {"down", "up"}
+        The cheap direction of both parameters (for the summary and the monotonicity check).
+    refute : bool
+        Run bmc (capped at ``refute_cap`` seconds) where a point is not proved, to tell a
+        real counterexample from a failed induction.
+    """
+    t0 = time.perf_counter()
+    options = options or ProbeOptions()
+    if len(params) != 2:
+        raise UsageError(
+            f"a grid needs exactly two parameters (--param A --param B), got {len(params)}"
+        )
+    if params[0] == params[1]:
+        raise UsageError(f"give two different parameters for a grid, got {params[0]} twice")
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
+        raise UsageError(f"grid must be an integer >= 2 (points per axis), got {grid!r}")
+    if direction not in DIRECTIONS:
+        raise UsageError(f"direction must be up or down, got {direction!r}")
+    knobs = (param_knob(spec, params[0]), param_knob(spec, params[1]))
+    given = list(ranges) + [None] * (2 - len(ranges))
+    axes = (_axis(knobs[0], given[0], grid), _axis(knobs[1], given[1], grid))
+    select_properties(spec, list(options.invariants))
+    targets = list(options.invariants) or [d.name for d in spec.invariants]
+    cells: list[GridCell] = []
+    interrupted = False
+    try:
+        for a in axes[0]:
+            row = Prober(knobs[0].apply(spec, a), knobs[1], options, targets)
+            for b in axes[1]:
+                proof = row.prove(b, "grid")
+                refutation = None
+                if refute and proof.outcome in (NOT_PROVED, INCONCLUSIVE_PROBE):
+                    refutation = row.refute(b, "grid", cap=refute_cap)
+                outcome = proof.outcome
+                if refutation is not None and refutation.outcome == COUNTEREXAMPLE:
+                    outcome = COUNTEREXAMPLE
+                cells.append(GridCell((a, b), outcome, proof, refutation))
+    except Interrupted:
+        interrupted = True
+    pairs = _dominated(cells, direction)
+    proved = sum(c.outcome == PROVED for c in cells)
+    message = (
+        f"{proved} of {len(cells)} points proved safe"
+        + ("; interrupted (Ctrl-C) before the grid was complete" if interrupted else "")
+        + (
+            f"; NON-MONOTONE: {len(pairs)} proved point(s) are cheaper than a failing one"
+            if pairs
+            else ""
+        )
+    )
+    return GridResult(
+        spec.name,
+        knobs,
+        axes,
+        tuple(cells),
+        direction,
+        pairs,
+        time.perf_counter() - t0,
+        spec.accounts,
+        message,
+        interrupted,
+    )
+
+
+def _axis(knob: Knob, given: tuple[Any, Any] | None, n: int) -> tuple[Fraction, ...]:
+    if given is None:
+        lo, hi = knob.current / 2, knob.current * 2
+        lo, hi = min(lo, hi), max(lo, hi)
+        if lo == hi:
+            raise UsageError(
+                f"{knob.name} is 0 in the spec, so it has no default range; give --range LO HI"
+            )
+    else:
+        lo, hi = (
+            number(given[0], f"range lower end of {knob.name}"),
+            number(given[1], f"range upper end of {knob.name}"),
+        )
+        if lo > hi:
+            raise UsageError(
+                f"range of {knob.name}: lower end {format_number(lo)} exceeds upper "
+                f"end {format_number(hi)}; give LO <= HI"
+            )
+        if lo == hi:
+            raise UsageError(f"range of {knob.name} is a single point; a grid needs LO < HI")
+    values = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+    if knob.integer:
+        values = [Fraction(round(v)) for v in values]
+    return tuple(dict.fromkeys(values))
+
+
+def _dominated(
+    cells: list[GridCell], direction: str
+) -> tuple[tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]], ...]:
+    """(proved point, failing point at least as conservative in both parameters)."""
+    sign = 1 if direction == UP else -1  # moving against `direction` is more conservative
+    failed = [c.values for c in cells if c.outcome in (COUNTEREXAMPLE, NOT_PROVED)]
+    out = []
+    for c in cells:
+        if c.outcome != PROVED:
+            continue
+        for f in failed:
+            if all(sign * (f[i] - c.values[i]) <= 0 for i in range(2)) and f != c.values:
+                out.append((c.values, f))
+    return tuple(out)

@@ -1,0 +1,459 @@
+"""The risk verbs `solvent frontier` and `solvent synth`: parse, call a check, render.
+
+``register(app)`` adds both commands to the main Typer app. Shared settings (``--set``,
+``--invariant``, ``--timeout``, ``--k``, ``--max-k``, ``--depth``, ``--format``, ``-o``,
+``--quiet``, ``--spec``) are layered with ``[tool.solvent]`` by :func:`solvent.config.resolve`
+exactly as for the other verbs. Exit codes: 0 answered (both sides of the evidence, or
+proved across the range) · 2 inconclusive (a lower bound only, non-monotone, every probe
+unknown) · 3 bad input · 4 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from solvent.config import Settings, resolve
+from solvent.errors import SolventError, UsageError
+from solvent.spec.spec import Spec
+
+EPILOG = """\b
+Exit codes:
+  0  answered: a proof at the boundary and a replay-confirmed counterexample
+     just beyond it (or proved across the whole range searched)
+  2  inconclusive: beyond the boundary only a CTI/UNKNOWN (a lower bound),
+     non-monotone behaviour, or no probe could be decided
+  3  spec, usage or input error
+  4  internal error (a solvent bug)"""
+
+Target = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
+    ),
+]
+Tol = Annotated[
+    str | None,
+    typer.Option(
+        "--tol",
+        metavar="X",
+        show_default=False,
+        help="Absolute precision [default: 1% of the spec's value].",
+    ),
+]
+Range = Annotated[
+    tuple[str, str] | None,
+    typer.Option(
+        "--range",
+        metavar="LO HI",
+        show_default=False,
+        help="Search only here; the end opposite to --direction must be safe.",
+    ),
+]
+Checks = Annotated[
+    int,
+    typer.Option(
+        "--checks", metavar="N", help="Extra probes that test monotonicity (0: assume it)."
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        show_default=False,
+        help="Wall-clock budget per proof or bmc run.",
+    ),
+]
+Invariant = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--invariant",
+        metavar="NAME",
+        show_default=False,
+        help="Only this invariant (repeatable) [default: all].",
+    ),
+]
+Set = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="NAME=VALUE",
+        show_default=False,
+        help="Override a spec parameter (repeatable).",
+    ),
+]
+K = Annotated[
+    int | None,
+    typer.Option(
+        "--k", metavar="K", show_default=False, help="Induction depth of each proof [default: 1]."
+    ),
+]
+MaxK = Annotated[
+    int | None,
+    typer.Option(
+        "--max-k",
+        metavar="K",
+        show_default=False,
+        help="Largest induction depth tried per proof [default: --k].",
+    ),
+]
+Depth = Annotated[
+    int | None,
+    typer.Option(
+        "--depth",
+        metavar="K",
+        show_default=False,
+        help="bmc depth of the counterexample search [default: 3].",
+    ),
+]
+Simplify = Annotated[
+    bool,
+    typer.Option(
+        "--simplify/--no-simplify", help="Re-solve counterexamples for round numbers (slower)."
+    ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format", metavar="text|json", show_default=False, help="Output format [default: text]."
+    ),
+]
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH",
+        show_default=False,
+        help="Write the JSON result to this file.",
+    ),
+]
+Csv = Annotated[
+    str | None,
+    typer.Option(
+        "--csv",
+        metavar="PATH",
+        show_default=False,
+        help="Write the probes (frontier) or grid points (synth) as CSV.",
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+SpecName = Annotated[
+    str | None,
+    typer.Option(
+        "--spec",
+        metavar="NAME",
+        show_default=False,
+        help="Which spec of the file (same as PATH.py:NAME).",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``frontier`` and ``synth`` to ``app`` (idempotent)."""
+    names = {c.name for c in app.registered_commands}
+    if "frontier" not in names:
+        app.command("frontier", epilog=EPILOG)(frontier_command)
+    if "synth" not in names:
+        app.command("synth", epilog=EPILOG)(synth_command)
+
+
+def frontier_command(
+    target: Target,
+    param: Annotated[
+        str,
+        typer.Option(
+            "--param",
+            metavar="BOUND",
+            show_default=False,
+            help="Envelope bound: NAME (magnitude of a symmetric bound), NAME.lo or NAME.hi.",
+        ),
+    ],
+    tol: Tol = None,
+    direction: Annotated[
+        str | None,
+        typer.Option(
+            "--direction",
+            metavar="up|down",
+            show_default=False,
+            help="up: largest safe value; down: smallest [default: the widening direction].",
+        ),
+    ] = None,
+    range_: Range = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            metavar="auto|bisection|both",
+            help="auto: solve for the bound symbolically where possible, "
+            "else bisect proofs; both: run and compare.",
+        ),
+    ] = "auto",
+    checks: Checks = 2,
+    k: K = None,
+    max_k: MaxK = None,
+    depth: Depth = None,
+    timeout: Timeout = None,
+    invariant: Invariant = None,
+    set_: Set = None,
+    simplify: Simplify = False,
+    format_: Format = None,
+    output: Output = None,
+    csv_path: Csv = None,
+    quiet: Quiet = False,
+    spec_name: SpecName = None,
+) -> int:
+    """Largest (or smallest) value of an envelope bound for which the invariants are proved:
+    the proof at the boundary and a replayed counterexample just beyond it."""
+    from solvent.check.frontier import frontier
+    from solvent.report import risk
+
+    settings, options = _settings(
+        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
+    )
+
+    def run(spec: Spec) -> Any:
+        return frontier(
+            spec,
+            param,
+            direction=direction,
+            tol=tol,
+            search_range=range_,
+            method=method,
+            checks=checks,
+            options=options,
+        )
+
+    return _answer(
+        target,
+        settings,
+        f"frontier of {param}",
+        run,
+        risk.render_frontier,
+        risk.frontier_json,
+        risk.probes_csv,
+        csv_path,
+    )
+
+
+def synth_command(
+    target: Target,
+    param: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            metavar="PARAM",
+            show_default=False,
+            help="Numeric protocol parameter; give two for a grid (--param A --param B --grid N).",
+        ),
+    ],
+    tol: Tol = None,
+    direction: Annotated[
+        str,
+        typer.Option(
+            "--direction",
+            metavar="down|up",
+            help="The cheap direction: down = smallest safe value (margins, funds), up = largest "
+            "(leverage, caps).",
+        ),
+    ] = "down",
+    range_: Range = None,
+    range2: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--range2",
+            metavar="LO HI",
+            show_default=False,
+            help="Range of the second --param of a grid [default: half to twice its value].",
+        ),
+    ] = None,
+    grid: Annotated[
+        int | None,
+        typer.Option(
+            "--grid",
+            metavar="N",
+            show_default=False,
+            help="Points per axis of a two-parameter grid.",
+        ),
+    ] = None,
+    checks: Checks = 2,
+    k: K = None,
+    max_k: MaxK = None,
+    depth: Depth = None,
+    timeout: Timeout = None,
+    invariant: Invariant = None,
+    set_: Set = None,
+    simplify: Simplify = False,
+    format_: Format = None,
+    output: Output = None,
+    csv_path: Csv = None,
+    quiet: Quiet = False,
+    spec_name: SpecName = None,
+) -> int:
+    """Cheapest protocol parameter proved safe for the envelope (smallest margin, smallest
+    fund...), with a replayed counterexample just beyond; or a two-parameter safe region."""
+    from solvent.check.synth import synth, synth_grid
+    from solvent.report import risk
+
+    settings, options = _settings(
+        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
+    )
+    if len(param) == 1:
+        if grid is not None or range2 is not None:
+            raise UsageError(
+                "--grid and --range2 need two parameters: --param A --param B --grid N"
+            )
+
+        def one(spec: Spec) -> Any:
+            return synth(
+                spec,
+                param[0],
+                direction=direction,
+                tol=tol,
+                search_range=range_,
+                checks=checks,
+                options=options,
+            )
+
+        return _answer(
+            target,
+            settings,
+            f"synth {param[0]}",
+            one,
+            risk.render_frontier,
+            risk.frontier_json,
+            risk.probes_csv,
+            csv_path,
+        )
+    if len(param) != 2:
+        raise UsageError(f"give one --param (a search) or two (a grid), got {len(param)}")
+    if grid is None:
+        raise UsageError("two parameters make a grid: add --grid N (points per axis, e.g. 5)")
+
+    def region(spec: Spec) -> Any:
+        return synth_grid(
+            spec,
+            param,
+            grid,
+            ranges=(range_, range2),
+            direction=direction,
+            refute_cap=timeout or 20.0,
+            options=options,
+        )
+
+    def render(console: Any, spec: Spec, result: Any, *, quiet: bool = False) -> None:
+        risk.render_grid(console, result, quiet=quiet)
+
+    def as_json(spec: Spec, result: Any, *, target: str | None = None) -> dict[str, Any]:
+        return risk.grid_json(result, target=target)
+
+    return _answer(
+        target,
+        settings,
+        f"synth grid {' x '.join(param)}",
+        region,
+        render,
+        as_json,
+        risk.grid_csv,
+        csv_path,
+    )
+
+
+def _settings(
+    k: int | None,
+    max_k: int | None,
+    depth: int | None,
+    timeout: float | None,
+    invariant: list[str] | None,
+    set_: list[str] | None,
+    simplify: bool,
+    format_: str | None,
+    output: str | None,
+    quiet: bool,
+    spec_name: str | None,
+) -> tuple[Settings, Any]:
+    from solvent.check.probes import ProbeOptions
+
+    settings = resolve(
+        {
+            "k": k,
+            "max_k": max_k,
+            "depth": depth,
+            "timeout": timeout,
+            "invariants": invariant,
+            "params": set_,
+            "format": format_,
+            "output": output,
+            "quiet": quiet or None,
+            "spec": spec_name,
+        }
+    )
+    if settings.depth < 1:
+        raise UsageError(
+            f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
+        )
+    options = ProbeOptions(
+        k=settings.k,
+        max_k=settings.max_k if settings.max_k is not None else settings.k,
+        depth=settings.depth,
+        timeout=settings.timeout,
+        witness_depth=settings.witness_depth,
+        invariants=settings.invariants,
+        simplify=simplify,
+    )
+    return settings, options
+
+
+def _answer(
+    target: str,
+    settings: Settings,
+    label: str,
+    run: Callable[[Spec], Any],
+    render: Callable[..., None],
+    as_json: Callable[..., dict[str, Any]],
+    as_csv: Callable[[Any], str],
+    csv_path: str | None,
+) -> int:
+    from solvent.report import json_out, text
+    from solvent.spec.load import load_spec
+
+    verb = label.split()[0]
+    try:
+        spec = load_spec(target, settings.spec)
+        if settings.params:
+            spec = spec.with_params(**settings.param_overrides())
+        console, errors = text.make_console(), text.make_console(stderr=True)
+        quiet_spinner = settings.quiet or settings.format != "text"
+        with text.status(errors, f"{spec.name}: {label}") if not quiet_spinner else nullcontext():
+            result = run(spec)
+        if settings.format == "text":
+            render(console, spec, result, quiet=settings.quiet)
+        doc = as_json(spec, result, target=target)
+        if csv_path:
+            _write(csv_path, as_csv(result))
+            if settings.format == "text" and not settings.quiet:
+                console.print(f"CSV written to {csv_path}")
+        if settings.output:
+            _write(settings.output, json_out.dumps(doc))
+            if settings.format == "text" and not settings.quiet:
+                console.print(f"result written to {settings.output}")
+        if settings.format == "json":
+            sys.stdout.write(json_out.dumps(doc))
+        return int(result.exit_code)
+    except SolventError as exc:
+        if settings.format == "json":
+            sys.stdout.write(json_out.dumps(json_out.error_json(verb, exc, target=target)))
+        raise
+
+
+def _write(path: str, content: str) -> None:
+    try:
+        Path(path).write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,142 @@
+"""`frontier`: the largest proved value of an envelope bound, with both sides of the evidence.
+
+Closed form (examples/frontier/README.md): with no insurance fund and liquidation every
+step, the isolated perp is solvent for every path length exactly when the per-step move is
+at most the maintenance margin (equality included).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from risk_specs import broken, perp, window
+
+from solvent.check.frontier import FOUND, INCONCLUSIVE, LOWER_BOUND, UNBOUNDED, frontier
+from solvent.check.probes import COUNTEREXAMPLE, INCONCLUSIVE_PROBE, PROVED, ProbeOptions
+from solvent.check.results import CTI, PASS, UNKNOWN
+from solvent.errors import UsageError
+
+TOL = Fraction(1, 1000)
+
+
+def assert_matches_closed_form(result, margin: Fraction) -> None:  # noqa: ANN001
+    assert result.status == FOUND, result.message
+    assert result.verdict == PASS and result.exit_code == 0
+    assert result.safe <= margin < result.unsafe
+    assert result.unsafe - result.safe <= TOL
+    assert margin - result.safe <= TOL
+    # both sides of the evidence
+    assert result.boundary.outcome == PROVED and result.boundary.value == result.safe
+    assert result.beyond.outcome == COUNTEREXAMPLE and result.beyond.value == result.unsafe
+    replayed = result.beyond.result.details["replay"]
+    assert replayed.violated
+    moves = [abs(step.market["move"]) for step in result.beyond.result.counterexample.steps]
+    assert max(moves) <= result.unsafe  # inside the envelope just beyond the boundary
+    assert max(moves) > margin  # and it needs a gap larger than the margin
+
+
+@pytest.mark.parametrize("margin", ["0.05", "0.08", "0.10"])
+def test_three_accounts_match_the_closed_form(margin: str) -> None:
+    result = frontier(perp(accounts=3, maintenance_margin=margin), "move", tol=TOL, checks=0)
+    assert_matches_closed_form(result, Fraction(margin))
+    assert result.method == "symbolic"
+
+
+def test_bisection_and_symbolic_agree_in_one_run() -> None:
+    result = frontier(
+        perp(maintenance_margin="0.05", max_move="0.08"), "move", tol=TOL, method="both", checks=0
+    )
+    assert_matches_closed_form(result, Fraction(5, 100))
+    symbolic, bisection = result.runs
+    assert (symbolic.method, bisection.method) == ("symbolic", "bisection")
+    assert symbolic.ok and bisection.ok
+    assert abs(symbolic.safe - bisection.safe) <= TOL
+    assert "agree" in result.method_reason
+    assert symbolic.solver_calls > 0 and bisection.checks > symbolic.checks
+
+
+def test_bisection_alone_from_an_unsafe_spec_value() -> None:
+    # the gap-risk spec: 5% margin, 8% moves; the search goes back to the degenerate envelope
+    result = frontier(
+        perp(maintenance_margin="0.05", max_move="0.08"),
+        "move",
+        tol=TOL,
+        method="bisection",
+        checks=0,
+    )
+    assert_matches_closed_form(result, Fraction(5, 100))
+    assert result.method == "bisection" and result.symbolic is None
+    assert [p.purpose for p in result.probes][:2] == ["spec value", "conservative end"]
+    assert all(
+        p.value.denominator in (1, 10, 100, 1000, 20, 50, 200, 500, 25, 250, 2, 4, 5, 8, 40, 125)
+        or p.check != "prove"
+        for p in result.probes
+    )
+
+
+def test_one_side_of_the_bound() -> None:
+    result = frontier(perp(), "move.hi", tol="0.002", checks=0)
+    assert result.status == FOUND
+    assert result.safe <= Fraction(8, 100) < result.unsafe
+    assert result.knob.side == "hi"
+
+
+def test_range_and_monotonicity_probes() -> None:
+    result = frontier(perp(), "move", tol="0.002", search_range=("0.02", "0.3"), method="bisection")
+    assert result.status == FOUND and result.safe <= Fraction(8, 100) < result.unsafe
+    assert result.search_range == (Fraction(2, 100), Fraction(3, 10))
+    assert result.monotone is True
+    assert any(p.purpose == "monotonicity" for p in result.probes)
+
+
+def test_proved_everywhere_is_unbounded() -> None:
+    result = frontier(window(), "move", search_range=("0", "5"))
+    assert result.status == UNBOUNDED and result.exit_code == 0
+    assert result.safe == 5 and result.beyond is None
+    assert "no frontier in the range searched" in result.message
+
+
+def test_unsafe_at_the_most_conservative_value_is_bad_input() -> None:
+    with pytest.raises(UsageError, match="already unsafe at its most conservative value"):
+        frontier(broken(), "move")
+
+
+def test_beyond_only_a_cti_is_a_lower_bound() -> None:
+    # depth 1 cannot reach the 3-step gap, so beyond the boundary there is only a CTI
+    result = frontier(perp(), "move", tol="0.002", checks=0, options=ProbeOptions(depth=1))
+    assert result.status == LOWER_BOUND and result.exit_code == 2
+    assert result.verdict == CTI
+    assert result.beyond.outcome != COUNTEREXAMPLE
+    assert "lower bound, not a two-sided answer" in result.message
+
+
+def test_every_probe_unknown_is_inconclusive() -> None:
+    result = frontier(perp(), "move", options=ProbeOptions(timeout=0.001))
+    assert result.status == INCONCLUSIVE and result.exit_code == 2
+    assert result.verdict == UNKNOWN and result.safe is None
+    assert result.probes and all(p.outcome == INCONCLUSIVE_PROBE for p in result.probes)
+    assert "every probe was UNKNOWN" in result.message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"tol": "0"}, "tolerance must be positive"),
+        ({"tol": "-0.1"}, "tolerance must be positive"),
+        ({"tol": "abc"}, "not a number"),
+        ({"search_range": ("0.2", "0.1")}, "exceeds its upper end"),
+        ({"search_range": ("-0.1", "0.1")}, "cannot be negative"),
+        ({"direction": "left"}, "direction must be up or down"),
+        ({"method": "magic"}, "method must be one of"),
+        ({"checks": -1}, "checks must be"),
+    ],
+)
+def test_bad_input(kwargs: dict, needle: str) -> None:
+    with pytest.raises(UsageError, match=needle):
+        frontier(perp(), "move", **kwargs)
+
+
+def test_unknown_invariant() -> None:
+    with pytest.raises(UsageError, match="unknown invariant"):
+        frontier(perp(), "move", options=ProbeOptions(invariants=("nope",)))

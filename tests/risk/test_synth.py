@@ -1,0 +1,99 @@
+"""`synth`: the cheapest protocol parameter proved safe, and two-parameter safe regions."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from risk_specs import perp, window
+
+from solvent.check.frontier import FOUND, NON_MONOTONE
+from solvent.check.probes import COUNTEREXAMPLE, NOT_PROVED, PROVED
+from solvent.check.synth import synth, synth_grid
+from solvent.errors import UsageError
+from solvent.report.risk import grid_csv, grid_json, grid_markdown
+
+
+def test_smallest_maintenance_margin_is_the_move() -> None:
+    result = synth(
+        perp(maintenance_margin="0.10", max_move="0.08"),
+        "maintenance_margin",
+        tol="0.002",
+        checks=0,
+    )
+    assert result.status == FOUND and result.exit_code == 0, result.message
+    assert result.unsafe < Fraction(8, 100) <= result.safe
+    assert result.safe - result.unsafe <= Fraction(2, 1000)
+    assert result.beyond.outcome == COUNTEREXAMPLE
+    assert result.method == "bisection"
+    assert "static values in the spec" in result.method_reason
+
+
+def test_unsafe_spec_value_without_a_range_is_bad_input() -> None:
+    with pytest.raises(UsageError, match="already unsafe at its value in the spec"):
+        synth(perp(maintenance_margin="0.05", max_move="0.08"), "maintenance_margin", checks=0)
+
+
+def test_non_monotone_parameter_is_reported() -> None:
+    result = synth(window(), "c", tol="0.1")
+    assert result.status == NON_MONOTONE and result.exit_code == 2
+    assert result.monotone is False
+    proved, failed = result.non_monotone[0]
+    assert 1 < failed < 3 and proved <= 1
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(UsageError, match="is a bool"):
+        synth(window(), "strict")
+    with pytest.raises(UsageError, match="unknown parameter"):
+        synth(perp(), "nope")
+
+
+def test_grid_safe_region() -> None:
+    result = synth_grid(
+        perp(max_move="0.08"),
+        ("maintenance_margin", "initial_margin"),
+        2,
+        ranges=(("0.06", "0.08"), ("0.08", "0.10")),
+    )
+    outcomes = {c.values: c.outcome for c in result.cells}
+    assert outcomes[(Fraction(6, 100), Fraction(8, 100))] == COUNTEREXAMPLE
+    assert outcomes[(Fraction(6, 100), Fraction(1, 10))] == COUNTEREXAMPLE
+    assert outcomes[(Fraction(8, 100), Fraction(8, 100))] == PROVED
+    assert outcomes[(Fraction(8, 100), Fraction(1, 10))] == PROVED
+    assert result.exit_code == 0 and not result.non_monotone
+    assert result.cheapest() == [(Fraction(6, 100), None), (Fraction(8, 100), Fraction(8, 100))]
+    assert grid_csv(result).splitlines()[0] == "maintenance_margin,initial_margin,outcome,mark,safe"
+    assert "| 0.08 | safe | safe |" in grid_markdown(result)
+    doc = grid_json(result)
+    assert doc["schema"] == "solvent-synth-grid/1" and len(doc["cells"]) == 4
+
+
+def test_grid_flags_a_proof_that_a_more_conservative_point_lacks() -> None:
+    # maintenance above initial margin breaks the `healthy` lemma: not proved there
+    result = synth_grid(
+        perp(max_move="0.08"),
+        ("maintenance_margin", "initial_margin"),
+        2,
+        ranges=(("0.08", "0.12"), ("0.1", "0.11")),
+        refute=False,
+    )
+    outcomes = {c.values: c.outcome for c in result.cells}
+    assert outcomes[(Fraction(8, 100), Fraction(1, 10))] == PROVED
+    assert outcomes[(Fraction(12, 100), Fraction(1, 10))] == NOT_PROVED
+    assert result.non_monotone and result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "grid", "ranges", "needle"),
+    [
+        (("maintenance_margin",), 2, (), "exactly two parameters"),
+        (("maintenance_margin", "maintenance_margin"), 2, (), "two different parameters"),
+        (("maintenance_margin", "initial_margin"), 1, (), "grid must be an integer >= 2"),
+        (("maintenance_margin", "initial_margin"), 2, (("0.2", "0.1"), None), "exceeds upper end"),
+        (("maintenance_margin", "strict"), 2, (), "unknown parameter"),
+    ],
+)
+def test_grid_bad_input(params: tuple, grid: int, ranges: tuple, needle: str) -> None:
+    with pytest.raises(UsageError, match=needle):
+        synth_grid(perp(), params, grid, ranges=ranges)

@@ -97,10 +97,10 @@ def run(
 ) -> tuple[FrontierResult, float, dict[str, Phase], int, float]:
     spec = load_spec(str(ROOT / TARGET)).with_params(**overrides)
     phases: dict[str, Phase] = {}
-    saved = {n: getattr(frontier_module, n) for n in ("step_frontier", "bisection", "_finish")}
+    saved = {n: getattr(frontier_module, n) for n in ("step_frontier", "bisection", "finish")}
     frontier_module.step_frontier = _timed(phases, "symbolic step query", saved["step_frontier"])
     frontier_module.bisection = _timed(phases, "bisection over proofs", saved["bisection"])
-    frontier_module._finish = _timed(phases, "evidence + monotonicity", saved["_finish"])
+    frontier_module.finish = _timed(phases, "evidence + monotonicity", saved["finish"])
     calls0, solver0 = COUNT.snapshot()
     start = time.perf_counter()
     try:

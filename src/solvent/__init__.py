@@ -10,6 +10,7 @@ Public API (everything else is private)::
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.errors import SolventError, SpecError
 from solvent.lang.domains import PerAccount, any_bool, within
+from solvent.lang.fixed import div_down, div_trunc, div_up, mul_down, mul_up
 from solvent.lang.functions import abs_ as abs  # noqa: A004 - sv.abs mirrors the builtin
 from solvent.lang.functions import all_of, any_of, implies, maximum, minimum, requires, when
 from solvent.lang.functions import sum_ as sum  # noqa: A004 - sv.sum mirrors the builtin
@@ -33,9 +34,14 @@ __all__ = [
     "all_of",
     "any_of",
     "any_bool",
+    "div_down",
+    "div_trunc",
+    "div_up",
     "implies",
     "maximum",
     "minimum",
+    "mul_down",
+    "mul_up",
     "requires",
     "sum",
     "when",

@@ -26,7 +26,7 @@ from typing import Any
 
 import z3
 
-from solvent.backends.symbolic import SYMBOLIC, z3_num
+from solvent.backends.modes import number_var, scale_of, symbolic_for
 from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, run_step
 from solvent.lang.domains import AnyBool, Within
@@ -43,6 +43,7 @@ class InputVar:
     kind: str  # "init" | "action" | "arg" | "market" | "keeper"
     step: int
     domain: Within | None = None
+    scale: int = 1  # raw units per 1 (fixed arithmetic: 10**decimals)
 
 
 @dataclass(slots=True)
@@ -70,6 +71,8 @@ class Unrolling:
         # envelope bound name -> (lo, hi) Z3 terms replacing its constants (frontier)
         self.bound_terms = dict(bound_terms or {})
         self.params = spec.param_values()
+        self.backend = symbolic_for(spec)
+        self.scale = scale_of(spec)
         self.solver = solver if solver is not None else _Recorder()
         self.free_init = free_init
         self.instances: list[Instance] = spec.instances()
@@ -102,36 +105,43 @@ class Unrolling:
             for i, init in enumerate(fd.init):
                 vname = f"init.{name}[{i}]" if fd.per_account else f"init.{name}"
                 if self.free_init:
-                    var = z3.Real(f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}") if fd.sort == NUM \
-                        else z3.Bool(f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}")
-                    vals.append(Value(SYMBOLIC, var, fd.sort))
-                    self.inputs.append(InputVar(str(var), var, "init", 0))
+                    fresh = f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}"
+                    var = number_var(self.spec, fresh) if fd.sort == NUM else z3.Bool(fresh)
+                    vals.append(Value(self.backend, var, fd.sort))
+                    self.inputs.append(InputVar(str(var), var, "init", 0, scale=self._scale(fd.sort)))
                     continue
                 if isinstance(init, Within):
-                    var = z3.Real(vname)
-                    self.assume(f"init.{name}", z3.And(var >= z3_num(init.lo), var <= z3_num(init.hi)))
-                    vals.append(Value(SYMBOLIC, var, NUM))
-                    self.inputs.append(InputVar(vname, var, "init", 0, init))
+                    var = number_var(self.spec, vname)
+                    self.assume(f"init.{name}", z3.And(var >= self._num(init.lo), var <= self._num(init.hi)))
+                    vals.append(Value(self.backend, var, NUM))
+                    self.inputs.append(InputVar(vname, var, "init", 0, init, self.scale))
                 elif isinstance(init, AnyBool):
                     var = z3.Bool(vname)
-                    vals.append(Value(SYMBOLIC, var, BOOL))
+                    vals.append(Value(self.backend, var, BOOL))
                     self.inputs.append(InputVar(vname, var, "init", 0))
                 elif isinstance(init, bool):
-                    vals.append(Value(SYMBOLIC, z3.BoolVal(init), BOOL))
+                    vals.append(Value(self.backend, z3.BoolVal(init), BOOL))
                 else:
-                    vals.append(Value(SYMBOLIC, z3_num(Fraction(init)), NUM))
+                    vals.append(Value(self.backend, self._num(init), NUM))
             state[name] = vals if fd.per_account else vals[0]
         if not self.free_init:
             for decl in self.spec.initials:
-                for _acc, cond in eval_predicate(self.spec, self.params, SYMBOLIC, state, decl):
+                for _acc, cond in eval_predicate(self.spec, self.params, self.backend, state, decl):
                     self.assume(f"initial.{decl.name}", cond.raw)
         return state
+
+    def _num(self, q: Any) -> Any:
+        """The Z3 numeral of a plain number in this spec's arithmetic."""
+        return self.backend.const(Fraction(q))
+
+    def _scale(self, sort: str) -> int:
+        return self.scale if sort == NUM else 1
 
     def add_step(self) -> StepVars:
         t = len(self.states)
         sv = StepVars(t)
         chooser = _SymbolicChooser(self, sv)
-        out = run_step(self.spec, self.params, SYMBOLIC, self.states[-1], t, chooser)
+        out = run_step(self.spec, self.params, self.backend, self.states[-1], t, chooser)
         sv.outcome = out
         # fresh variables for the post-state keep terms small and names readable
         new: StateDict = {}
@@ -147,14 +157,14 @@ class Unrolling:
 
     def _fresh(self, name: str, value: Value, sort: str) -> Value:
         raw = value.raw
-        if z3.is_rational_value(raw) or z3.is_true(raw) or z3.is_false(raw):
+        if z3.is_rational_value(raw) or z3.is_int_value(raw) or z3.is_true(raw) or z3.is_false(raw):
             return value
-        var = z3.Real(name) if sort == NUM else z3.Bool(name)
+        var = number_var(self.spec, name) if sort == NUM else z3.Bool(name)
         definition = var == raw
         self.definitions[name] = definition
         if not isinstance(self.solver, _Recorder):
             self.solver.add(definition)
-        return Value(SYMBOLIC, var, sort)
+        return Value(self.backend, var, sort)
 
     def sliced(self, goal: Any, memo: dict[int, frozenset[str]]) -> list[Any]:
         """The constraints in the cone of influence of ``goal`` (a sound under-set).
@@ -194,7 +204,7 @@ class Unrolling:
         decls = self.spec.properties() if decls is None else decls
         out = []
         for decl in decls:
-            for acc, val in eval_predicate(self.spec, self.params, SYMBOLIC, self.states[t], decl):
+            for acc, val in eval_predicate(self.spec, self.params, self.backend, self.states[t], decl):
                 out.append((decl, acc, val.raw))
         return out
 
@@ -256,20 +266,20 @@ class _SymbolicChooser:
 
     def market(self, t: int, name: str) -> Value:
         dom = self.u.spec.bounds[name]
-        var = z3.Real(f"s{t}.market.{name}")
-        lo, hi = self.u.bound_terms.get(name, (z3_num(dom.lo), z3_num(dom.hi)))
+        var = number_var(self.u.spec, f"s{t}.market.{name}")
+        lo, hi = self.u.bound_terms.get(name, (self.u._num(dom.lo), self.u._num(dom.hi)))
         self.u.assume(f"envelope.{name}.lo", var >= lo)
         self.u.assume(f"envelope.{name}.hi", var <= hi)
-        self.u.inputs.append(InputVar(str(var), var, "market", t, dom))
+        self.u.inputs.append(InputVar(str(var), var, "market", t, dom, self.u.scale))
         self.sv.market[name] = var
-        return Value(SYMBOLIC, var, NUM)
+        return Value(self.u.backend, var, NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
         suffix = "" if account is None else f"[{account}]"
         var = z3.Bool(f"s{t}.{keeper}{suffix}")
         self.u.inputs.append(InputVar(str(var), var, "keeper", t))
         self.sv.keepers[(keeper, account)] = var
-        return Value(SYMBOLIC, var, BOOL)
+        return Value(self.u.backend, var, BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Value:
         # fires wherever enabled while `keeper.NAME.every_step` is assumed; without the
@@ -277,7 +287,7 @@ class _SymbolicChooser:
         # liveness assumption shows in its unsat core)
         suffix = "" if account is None else f"[{account}]"
         skip_free = z3.Bool(f"s{t}.{keeper}{suffix}.runs_anyway")
-        return Value(SYMBOLIC, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL)
+        return Value(self.u.backend, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         if not self.u.instances:
@@ -291,7 +301,7 @@ class _SymbolicChooser:
         return list(enumerate(self.u.instances, start=1))
 
     def selected(self, t: int, index: int) -> Value:
-        return Value(SYMBOLIC, self.sv.action_var == index, BOOL)
+        return Value(self.u.backend, self.sv.action_var == index, BOOL)
 
     def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
         out = {}
@@ -300,12 +310,12 @@ class _SymbolicChooser:
             vname = f"s{t}.{action.name}.{aname}"
             if isinstance(dom, AnyBool):
                 var = z3.Bool(vname)
-                out[aname] = Value(SYMBOLIC, var, BOOL)
+                out[aname] = Value(self.u.backend, var, BOOL)
                 self.u.inputs.append(InputVar(vname, var, "arg", t))
             else:
-                var = z3.Real(vname)
-                self.u.assume(f"action.{action.name}.{aname}", z3.And(var >= z3_num(dom.lo), var <= z3_num(dom.hi)))
-                out[aname] = Value(SYMBOLIC, var, NUM)
-                self.u.inputs.append(InputVar(vname, var, "arg", t, dom))
+                var = number_var(self.u.spec, vname)
+                self.u.assume(f"action.{action.name}.{aname}", z3.And(var >= self.u._num(dom.lo), var <= self.u._num(dom.hi)))
+                out[aname] = Value(self.u.backend, var, NUM)
+                self.u.inputs.append(InputVar(vname, var, "arg", t, dom, self.u.scale))
             self.sv.args[action.name][aname] = var
         return out

@@ -54,7 +54,7 @@ def inductive_step(spec: Spec, decls: list[PredicateDecl], k: int, deadline: Dea
             return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
         model = solver.model()
         state = _state_of(u, model, 0)
-        choices = {inp.name: _fmt(model_value(model, inp.var)) for inp in u.inputs if inp.kind != "init"}
+        choices = {inp.name: _fmt(model_value(model, inp.var, inp.scale)) for inp in u.inputs if inp.kind != "init"}
         return {
             "status": "cti", "obligation": label, "state": state, "choices": choices,
             "suggestion": _suggest(decl.name, acc),
@@ -93,9 +93,9 @@ def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in u.states[t].items():
         if isinstance(value, list):
-            out[name] = [_fmt(model_value(model, v.raw)) for v in value]
+            out[name] = [_fmt(model_value(model, v.raw, u.scale)) for v in value]
         else:
-            out[name] = _fmt(model_value(model, value.raw))
+            out[name] = _fmt(model_value(model, value.raw, u.scale))
     return out
 
 

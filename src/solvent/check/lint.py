@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
-from solvent.backends.concrete import CONCRETE
+from solvent.backends.modes import concrete_for
 from solvent.check.encode import Unrolling
 from solvent.check.results import PASS, CheckResult
 from solvent.engine.state import StateDict
@@ -27,12 +28,13 @@ class _AllInstances:
     def __init__(self, spec: Spec) -> None:
         self.instances = spec.instances()
         self.spec = spec
+        self.backend = concrete_for(spec)
 
     def market(self, t: int, name: str) -> Value:
-        return Value(CONCRETE, self.spec.bounds[name].lo, "num")
+        return _num(self.backend, self.spec.bounds[name].lo)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(CONCRETE, True, BOOL)
+        return Value(self.backend, True, BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
         return None
@@ -41,26 +43,33 @@ class _AllInstances:
         return list(enumerate(self.instances, start=1))
 
     def selected(self, t: int, index: int) -> Value:
-        return Value(CONCRETE, False, BOOL)
+        return Value(self.backend, False, BOOL)
 
     def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
         return {
-            k: Value(CONCRETE, False, BOOL) if isinstance(d, AnyBool) else Value(CONCRETE, d.lo, "num")
+            k: Value(self.backend, False, BOOL) if isinstance(d, AnyBool) else _num(self.backend, d.lo)
             for k, d in action.args.items()
         }
 
 
+def _num(backend: Any, q: Any) -> Value:
+    return Value(backend, backend.const(Fraction(q)), "num")
+
+
 def _sample_state(spec: Spec) -> StateDict:
+    backend = concrete_for(spec)
     state: StateDict = {}
     for name, fd in spec.fields.items():
         vals = []
         for init in fd.init:
             if isinstance(init, Within):
-                vals.append(Value(CONCRETE, init.lo, fd.sort))
+                vals.append(_num(backend, init.lo))
             elif isinstance(init, AnyBool):
-                vals.append(Value(CONCRETE, False, BOOL))
+                vals.append(Value(backend, False, BOOL))
+            elif isinstance(init, bool):
+                vals.append(Value(backend, init, fd.sort))
             else:
-                vals.append(Value(CONCRETE, init if isinstance(init, bool) else Fraction(init), fd.sort))
+                vals.append(_num(backend, init))
         state[name] = vals if fd.per_account else vals[0]
     return state
 
@@ -71,12 +80,13 @@ def lint(spec: Spec) -> CheckResult:
     require_spec_sane(spec)
     params = spec.param_values()
     state = _sample_state(spec)
+    backend = concrete_for(spec)
     decls = [*spec.properties(), *spec.witnesses, *spec.metrics]
     for decl in decls:
-        eval_predicate(spec, params, CONCRETE, state, decl)
-    out = run_step(spec, params, CONCRETE, state, 1, _AllInstances(spec))
+        eval_predicate(spec, params, backend, state, decl)
+    out = run_step(spec, params, backend, state, 1, _AllInstances(spec))
     for decl in decls:
-        eval_predicate(spec, params, CONCRETE, out.state, decl)
+        eval_predicate(spec, params, backend, out.state, decl)
     u = Unrolling(spec)
     u.add_step()
     u.properties(1, [*spec.properties(), *spec.witnesses])

@@ -153,18 +153,26 @@ def select_properties(spec: Spec, names: Sequence[str] | None) -> list[Predicate
 
 
 # ----------------------------------------------------------------------- models
-def model_value(model: z3.ModelRef, var: Any) -> Fraction | bool | None:
-    """Exact value of ``var`` in ``model``; None when it is irrational (algebraic)."""
-    return literal_value(model.eval(var, model_completion=True))
+def model_value(model: z3.ModelRef, var: Any, scale: int = 1) -> Fraction | bool | None:
+    """Exact value of ``var`` in ``model``; None when it is irrational (algebraic).
+
+    ``scale``: raw units per 1 of an Int (fixed-point) variable (``10**decimals``).
+    """
+    return literal_value(model.eval(var, model_completion=True), scale)
 
 
-def literal_value(term: Any) -> Fraction | bool | None:
-    """Exact value of a Z3 literal (bool or rational numeral); None for anything else."""
+def literal_value(term: Any, scale: int = 1) -> Fraction | bool | None:
+    """Exact value of a Z3 literal (bool or rational numeral); None for anything else.
+
+    Int numerals are fixed-point raw units when ``scale`` (``10**decimals``) is given.
+    """
     if z3.is_true(term):
         return True
     if z3.is_false(term):
         return False
-    if z3.is_int_value(term) or z3.is_rational_value(term):
+    if z3.is_int_value(term):
+        return Fraction(term.as_long(), scale)
+    if z3.is_rational_value(term):
         return rational_of(term)
     return None
 
@@ -210,11 +218,11 @@ def readable_values(
             if values[inp.name] is None:
                 for c in _numeric_candidates(None, _approx(model, inp.var), inp.domain, False):
                     solver.push()
-                    solver.add(inp.var == _z3_of(inp.var, c))
+                    solver.add(inp.var == _z3_of(inp.var, c, inp.scale))
                     if check(solver, deadline) == z3.sat:
                         model = solver.model()
                         solver.pop()
-                        solver.add(inp.var == _z3_of(inp.var, c))
+                        solver.add(inp.var == _z3_of(inp.var, c, inp.scale))
                         break
                     solver.pop()
         values = _values_of(model, u.inputs)
@@ -238,6 +246,8 @@ def readable_values(
             cands: list[Any] = [False, True]
         else:
             cands = _numeric_candidates(current, current, inp.domain, True)
+            if inp.scale != 1:  # fixed point: only numbers on the grid
+                cands = [c for c in cands if (c * inp.scale).denominator == 1]
         for c in dict.fromkeys(cands):
             if c == current:
                 break
@@ -249,10 +259,11 @@ def readable_values(
                 continue
             checks += 1
             solver.push()
-            solver.add(inp.var == _z3_of(inp.var, c))
+            solver.add(inp.var == _z3_of(inp.var, c, inp.scale))
             for name, v in values.items():
                 if name in pinned:
-                    solver.add(_var_of(u, name) == _z3_of(_var_of(u, name), v))
+                    pin = _input_of(u, name)
+                    solver.add(pin.var == _z3_of(pin.var, v, pin.scale))
             status = check(solver, deadline, cap_ms=cap_ms, rlimit=rlimit)
             new = _values_of(solver.model(), u.inputs) if status == z3.sat else None
             solver.pop()
@@ -281,22 +292,24 @@ def _numeric_candidates(current: Fraction | None, approx: Fraction, dom: Within 
     return out
 
 
-def _z3_of(var: Any, c: Any) -> Any:
+def _z3_of(var: Any, c: Any, scale: int = 1) -> Any:
     if isinstance(c, bool):
         return z3.BoolVal(c)
     if z3.is_int(var):
-        return z3.IntVal(int(c))
+        units = Fraction(c) * scale
+        assert units.denominator == 1, f"{c} is off the fixed-point grid"
+        return z3.IntVal(units.numerator)
     return z3_num(Fraction(c))
 
 
 def _values_of(model: z3.ModelRef, inputs: Sequence[InputVar]) -> dict[str, Any]:
-    return {inp.name: model_value(model, inp.var) for inp in inputs}
+    return {inp.name: model_value(model, inp.var, inp.scale) for inp in inputs}
 
 
-def _var_of(u: Unrolling, name: str) -> Any:
+def _input_of(u: Unrolling, name: str) -> InputVar:
     for inp in u.inputs:
         if inp.name == name:
-            return inp.var
+            return inp
     raise KeyError(name)
 
 
@@ -305,7 +318,7 @@ def trace_from_values(u: Unrolling, values: dict[str, Any], depth: int, meta: di
     spec = u.spec
 
     def num(term: Any) -> Any:
-        value = literal_value(term)
+        value = literal_value(term, u.scale)
         return values[str(term)] if value is None else value
 
     init: dict[str, Any] = {}

@@ -168,15 +168,19 @@ class Value:
         return apply("sub", other, self, like=self)
 
     def __mul__(self, other: Any) -> Value:
+        _fixed_mul_check(self, other)
         return apply("mul", self, other)
 
     def __rmul__(self, other: Any) -> Value:
+        _fixed_mul_check(self, other)
         return apply("mul", other, self, like=self)
 
     def __truediv__(self, other: Any) -> Value:
+        _fixed_div_check(self)
         return divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Value:
+        _fixed_div_check(self)
         return divide(lift(other, like=self), self)
 
     def __neg__(self) -> Value:
@@ -267,6 +271,43 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
     "select": ((BOOL, "any", "any"), "any"),
 }
 
+# The rounding primitives of fixed arithmetic (solvent.lang.fixed); only backends of
+# fixed mode have rules for them (in exact mode sv.mul_down & co. are plain * and /).
+FIXED_SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {
+    op: ((NUM, NUM), NUM) for op in ("mul_down", "mul_up", "div_down", "div_up", "div_trunc")
+}
+
+
+def _fixed_mul_check(value: Value, other: Any) -> None:
+    """In fixed arithmetic, ``*`` is exact only by an integer literal; else name the rounding."""
+    if not getattr(value.backend, "fixed", False):
+        return
+    if not isinstance(other, Value) and not isinstance(other, bool):
+        try:
+            if to_fraction(other).denominator == 1:
+                return
+        except SpecError:
+            pass
+    from solvent.errors import FixedPointError
+
+    raise FixedPointError(
+        "`*` in fixed arithmetic can leave the decimal grid; say which way it rounds with "
+        "sv.mul_down(a, b) or sv.mul_up(a, b) (only a product by an integer literal, "
+        "e.g. `x * 2`, is exact)",
+        where=user_location(),
+    )
+
+
+def _fixed_div_check(value: Value) -> None:
+    if getattr(value.backend, "fixed", False):
+        from solvent.errors import FixedPointError
+
+        raise FixedPointError(
+            "`/` in fixed arithmetic must round; write sv.div_down(a, b), sv.div_up(a, b) "
+            "or sv.div_trunc(a, b) (toward zero, like Solidity)",
+            where=user_location(),
+        )
+
 
 def backend_of(*values: Any) -> Any:
     backend = None
@@ -300,7 +341,7 @@ def apply(op: str, *args: Any, like: Value | None = None) -> Value:
     b = backend_of(*args) or (like.backend if like is not None else None)
     if b is None:
         raise SpecError(f"op {op} needs at least one traced argument", where=user_location())
-    arg_sorts, result_sort = SIGNATURES[op]
+    arg_sorts, result_sort = SIGNATURES[op] if op in SIGNATURES else FIXED_SIGNATURES[op]
     vals = [lift(a, backend=b) for a in args]
     for i, (v, want) in enumerate(zip(vals, arg_sorts, strict=True)):
         if want != "any" and v.sort != want:

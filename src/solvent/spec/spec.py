@@ -124,6 +124,7 @@ class Spec:
     initials: list[PredicateDecl] = field(default_factory=list)
     metrics: list[PredicateDecl] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
+    decimals: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -132,9 +133,25 @@ class Spec:
             raise SpecError(f"accounts must be an int, got {self.accounts!r}")
         if self.accounts < 1:
             raise SpecError(f"accounts must be at least 1, got {self.accounts}")
-        if self.arithmetic != "exact":
+        if self.arithmetic not in ("exact", "fixed"):
             raise SpecError(
-                f"arithmetic={self.arithmetic!r} is not supported yet; use 'exact' (rationals)"
+                f"arithmetic={self.arithmetic!r} is not supported; use 'exact' (rationals, the "
+                "default) or 'fixed' with decimals=N (decimal fixed point, explicit rounding)"
+            )
+        if self.arithmetic == "fixed":
+            from solvent.backends.fixed import check_decimals
+
+            if self.decimals is None:
+                from solvent.errors import FixedPointError
+
+                raise FixedPointError(
+                    "arithmetic='fixed' needs decimals=N, the number of decimal places of the "
+                    "protocol's integers (e.g. 18 for wei-style amounts, 6 for USDC)"
+                )
+            check_decimals(self.decimals)
+        elif self.decimals is not None:
+            raise SpecError(
+                f"decimals={self.decimals!r} is only meaningful with arithmetic='fixed'"
             )
         if self.where is None:
             from solvent.errors import user_location

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from solvent.backends.base import OPS
 from solvent.backends.concrete import CONCRETE, ConcreteBackend
 from solvent.backends.symbolic import SymbolicBackend
-from solvent.lang.values import BOOL, NUM, SIGNATURES
+from solvent.lang.fixed import FIXED_OPS
+from solvent.lang.values import BOOL, FIXED_SIGNATURES, NUM, SIGNATURES
 from solvent.testing.harness import (
     CONCRETE_HARNESS,
     CONSTANT_OPS,
@@ -80,9 +81,12 @@ class Check:
 
     op: str
     sorts: tuple[str, ...]
+    judge: Any = None  # None: the exact judge CONCRETE; else a fixed-point concrete backend
 
     def expected(self, case: Case) -> PlainValue:
         """The concrete judge's value for ``case``."""
+        if self.judge is not None:
+            return _judge_fixed(self.judge, self.op, case)
         if self.op == "const":
             return CONCRETE.const(case[0])
         if self.op == "const_bool":
@@ -90,22 +94,53 @@ class Check:
         return CONCRETE.rule(self.op)(*case)
 
 
-def checks() -> list[Check]:
+def checks(judge: Any = None) -> list[Check]:
     """Everything :func:`run` checks, in order: ``const``, ``const_bool``, then ``OPS``.
 
     An argument of sort ``any`` (the branches of ``select``) is checked once with numbers
-    and once with bools.
+    and once with bools. With a fixed-point ``judge``, the rounding ops of
+    :data:`solvent.lang.fixed.FIXED_OPS` follow.
     """
-    found = [Check("const", (NUM,)), Check("const_bool", (BOOL,))]
-    for op in OPS:
-        sorts, _ = SIGNATURES[op]
+    found = [Check("const", (NUM,), judge), Check("const_bool", (BOOL,), judge)]
+    for op in _ops(judge):
+        sorts, _ = SIGNATURES[op] if op in SIGNATURES else FIXED_SIGNATURES[op]
         if "any" in sorts:
             found += [
-                Check(op, tuple(kind if s == "any" else s for s in sorts)) for kind in (NUM, BOOL)
+                Check(op, tuple(kind if s == "any" else s for s in sorts), judge)
+                for kind in (NUM, BOOL)
             ]
         else:
-            found.append(Check(op, sorts))
+            found.append(Check(op, sorts, judge))
     return found
+
+
+def _ops(judge: Any) -> tuple[str, ...]:
+    return OPS if judge is None else (*OPS, *FIXED_OPS)
+
+
+def _judge_fixed(judge: Any, op: str, case: Case) -> PlainValue:
+    """The fixed-point judge's plain value of ``op`` on plain inputs on its grid."""
+    raws = [judge.const_bool(v) if isinstance(v, bool) else judge.const(v) for v in case]
+    if op in CONSTANT_OPS:
+        return judge.number(raws[0])
+    return judge.number(judge.rule(op)(*raws))
+
+
+def fixed_numbers(scale: int) -> st.SearchStrategy[Fraction]:
+    """Numbers on the ``1/scale`` grid: small and huge unit counts of both signs, edges."""
+    return st.one_of(
+        st.integers(-(3 * scale), 3 * scale).map(lambda n: Fraction(n, scale)),
+        st.sampled_from(fixed_edge_numbers(scale)),
+        st.integers(-(2**130), 2**130).map(lambda n: Fraction(n, scale)),
+    )
+
+
+def fixed_edge_numbers(scale: int) -> tuple[Fraction, ...]:
+    """Grid numbers every fixed-point op is tried on: zero, one unit, one, halves, and the
+    int64/int128/int256 overflow edges (in units) with both signs."""
+    units = [0, 1, -1, 2, -3, scale // 2 or 1, scale - 1, scale, -scale, scale + 1, 7 * scale // 3,
+             2**63 - 1, -(2**63), 2**63, 2**127, -(2**127) - 1, 2**255 - 1, -(2**255)]
+    return tuple(dict.fromkeys(Fraction(u, scale) for u in units))
 
 
 # -- inputs -----------------------------------------------------------------------------
@@ -127,17 +162,17 @@ def _equalize(case: Case) -> Case:
     return tuple(first.setdefault(type(v), v) for v in case)
 
 
-def cases(sorts: Sequence[str]) -> st.SearchStrategy[Case]:
+def cases(sorts: Sequence[str], nums: st.SearchStrategy[Fraction] | None = None) -> st.SearchStrategy[Case]:
     """Input tuples for one signature, with equal operands drawn on purpose."""
-    parts = [numbers() if s == NUM else st.booleans() for s in sorts]
+    parts = [(numbers() if nums is None else nums) if s == NUM else st.booleans() for s in sorts]
     independent = st.tuples(*parts)
     if all(sorts.count(s) < 2 for s in sorts):
         return independent
     return st.one_of(independent, independent.map(_equalize))
 
 
-def _grid(sorts: Sequence[str]) -> list[Case]:
-    return list(product(*(EDGE_NUMBERS if s == NUM else (False, True) for s in sorts)))
+def _grid(sorts: Sequence[str], edges: Sequence[Fraction] = EDGE_NUMBERS) -> list[Case]:
+    return list(product(*(edges if s == NUM else (False, True) for s in sorts)))
 
 
 def _chunks(items: Sequence[Case], size: int) -> Iterator[Sequence[Case]]:
@@ -237,11 +272,11 @@ def check_batch(backend: Any, harness: Harness, check: Check, batch: Sequence[Ca
         harness.confirm(backend, check.op, batch, expected)
 
 
-def _check_table(backend: Any) -> None:
+def _check_table(backend: Any, ops: Sequence[str] = OPS) -> None:
     """Every op has a rule, ``const``/``const_bool`` exist, and no rule is outside the set."""
     missing: list[str] = []
     cause: NotImplementedError | None = None
-    probes = [(op, None) for op in OPS] + [("const", Fraction(0)), ("const_bool", False)]
+    probes = [(op, None) for op in ops] + [("const", Fraction(0)), ("const_bool", False)]
     for op, probe in probes:
         try:
             if probe is None:
@@ -251,7 +286,7 @@ def _check_table(backend: Any) -> None:
         except NotImplementedError as exc:
             missing.append(repr(op))
             cause = cause or exc
-    extra = sorted(set(getattr(backend, "RULES", {})) - set(OPS))
+    extra = sorted(set(getattr(backend, "RULES", {})) - set(ops))
     problems = []
     if missing:
         problems.append(f"no rule for op(s) {', '.join(missing)}")
@@ -310,7 +345,8 @@ def run(
         raise ValueError(f"examples must be 0 or more, got {examples}")
     if read is not None and harness is not None:
         raise ValueError("pass read= or harness=, not both")
-    _check_table(backend)
+    judge = _fixed_judge(backend)
+    _check_table(backend, _ops(judge))
     if harness is None:
         harness = Harness(read=read) if read is not None else harness_for(backend)
     base = hypothesis_settings or settings(deadline=None, database=None)
@@ -321,15 +357,36 @@ def run(
         phases=[phase for phase in base.phases if phase is not Phase.explain],
         suppress_health_check=[*base.suppress_health_check, HealthCheck.too_slow],
     )
-    for check in checks():
-        for batch in _chunks(_grid(check.sorts), harness.batch):
+    edges = EDGE_NUMBERS if judge is None else fixed_edge_numbers(judge.scale)
+    nums = None if judge is None else fixed_numbers(judge.scale)
+    for check in checks(judge):
+        for batch in _chunks(_grid(check.sorts, edges), harness.batch):
             check_batch(backend, harness, check, batch)
         if examples:
-            _fuzz(backend, harness, check, generated)
+            _fuzz(backend, harness, check, generated, nums)
 
 
-def _fuzz(backend: Any, harness: Harness, check: Check, generated: settings) -> None:
-    batches = st.lists(cases(check.sorts), min_size=1, max_size=harness.batch)
+def _fixed_judge(backend: Any) -> Any:
+    """The fixed-point judge for a backend of fixed arithmetic (``backend.fixed``), else None.
+
+    Fixed-point backends are checked against :class:`solvent.backends.fixed.FixedConcreteBackend`
+    (Python ints, the reference roundings) with the same ``decimals``, on grid numbers only.
+    """
+    if not getattr(backend, "fixed", False):
+        return None
+    from solvent.backends.fixed import fixed_concrete
+
+    return fixed_concrete(backend.decimals)
+
+
+def _fuzz(
+    backend: Any,
+    harness: Harness,
+    check: Check,
+    generated: settings,
+    nums: st.SearchStrategy[Fraction] | None = None,
+) -> None:
+    batches = st.lists(cases(check.sorts, nums), min_size=1, max_size=harness.batch)
 
     @generated
     @given(batch=batches)

@@ -1,0 +1,212 @@
+"""Loss waterfall: liquidated collateral -> insurance fund -> ADL -> socialized loss.
+
+Sources (reference/derivatives.md): A1 dYdX (fee to the insurance fund; deleveraging of
+opposite positions at the bankruptcy price once an account is negative), A2 Hyperliquid
+(ADL ranked by profit and leverage), A4 Drift (insurance fund up to a cap, then loss
+socialized pro rata), A8 Binance (insurance fund, then ADL queue ranked by profit x
+leverage, closed at the bankruptcy price), C (Paradex: socialized loss as a haircut
+while the fund is short), A10 (cross-venue summary).
+
+Accounts trade a linear perp with the outside market at the mark price (as in
+``perp_isolated``); the market is the counterparty of every position and its cash is
+tracked (``market_cash``). Every step the keeper closes each account below maintenance at
+the mark, and its negative equity (the *deficit*) goes down the waterfall:
+
+1. liquidated collateral: the account's own equity, minus the liquidation fee (to the fund);
+2. the insurance fund, as far as it holds;
+3. auto-deleveraging (``adl=True``): profitable accounts holding the *opposite* side pay,
+   in account order, up to their positive equity (ADL at the bankruptcy price moves
+   exactly this value from them to the bankrupt account);
+4. the last layer: ``"haircut"`` reduces what the winning counterparty (the market) is
+   paid, i.e. a socialized loss on the winners' claim; ``"write_off"`` (the bug) sets the
+   account to zero without charging anyone.
+
+Invariants: ``conserves_value`` -- cash is neither created nor destroyed: the accounts'
+quote balances, the fund and the market's cash always sum to the initial deposits;
+``bad_debt_assigned`` -- every deficit has been charged to some layer (nothing written
+off); ``no_negative_equity`` -- after the keeper no account is below zero;
+``insurance_nonnegative``. With the write-off, a gap larger than the margin leaves a
+deficit the fund cannot pay and ``bmc`` finds both invariants broken.
+
+Simplifications (out of scope): ADL charges value and does not shrink the deleveraged
+position; ranking is account order (a venue ranks by profit x leverage); partial fills,
+price impact, per-market funds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solvent as sv
+from solvent import Num, PerAccount, maximum, minimum, requires, when
+from solvent.models import blocks
+from solvent.models.validate import check_count, check_fraction, check_order, check_rate, refuse
+
+DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized haircut"
+LAST_LAYERS = ("haircut", "write_off")
+
+
+def build(
+    *,
+    name: str = "insurance-waterfall",
+    accounts: int = 3,
+    initial_margin: Any = "0.10",
+    maintenance_margin: Any = "0.05",
+    liquidation_fee: Any = "0.01",
+    insurance_fund: Any = "100",
+    max_move: Any = "0.08",
+    max_trade: Any = "50",
+    start_price: Any = "2000",
+    collateral: tuple[Any, Any] = ("0", "10000"),
+    adl: bool = True,
+    last_layer: str = "haircut",
+) -> sv.Spec:
+    """Build the waterfall spec (see the module docstring for the rules and invariants)."""
+    check_count("accounts", accounts, minimum=2)
+    im = check_rate("initial_margin", initial_margin, positive=True)
+    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
+    check_order("maintenance_margin", mm, "initial_margin", im,
+                "a position opened at the initial margin would be liquidatable at once")
+    fee = check_rate("liquidation_fee", liquidation_fee)
+    fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
+    lim = check_rate("max_move", max_move, positive=True, upper_open=True)
+    top = check_fraction("max_trade", max_trade, positive=True)
+    price0 = check_fraction("start_price", start_price, positive=True)
+    lo = check_fraction("collateral (low end)", collateral[0], nonnegative=True)
+    hi = check_fraction("collateral (high end)", collateral[1], nonnegative=True)
+    if last_layer not in LAST_LAYERS:
+        raise refuse(f"parameter last_layer = {last_layer!r}: must be one of {', '.join(LAST_LAYERS)}")
+    if not isinstance(adl, bool):
+        raise refuse(f"parameter adl = {adl!r}: must be True or False")
+
+    total = hi * accounts + fund
+    spec = sv.Spec(name, accounts=accounts)
+
+    @spec.params
+    class Params:
+        initial_margin: Num = im
+        maintenance_margin: Num = mm
+        liquidation_fee: Num = fee
+        insurance_fund: Num = fund
+
+    @spec.state
+    class State:
+        price: Num = price0
+        insurance: Num = fund
+        market_cash: Num = Num("0")
+        deposits: Num = sv.within(0, total)  # ghost: the initial cash, fixed by `initial`
+        unassigned: Num = Num("0")
+        adl_paid: Num = Num("0")
+        haircut: Num = Num("0")
+        liquidations: Num = Num("0")
+        quote: PerAccount[Num] = sv.within(lo, hi)
+        size: PerAccount[Num] = Num("0")
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within(-lim, lim)
+
+    def equity(s: Any, a: int) -> Any:
+        return blocks.equity(s.quote[a], s.size[a], s.price)
+
+    def notional(s: Any, a: int) -> Any:
+        return blocks.notional(s.size[a], s.price)
+
+    def cash(s: Any) -> Any:
+        return sv.sum(s.quote[a] for a in s.accounts) + s.insurance + s.market_cash
+
+    @spec.initial
+    def deposits_recorded(s: Any, p: Any) -> Any:
+        """The ghost `deposits` holds the initial cash of accounts and fund."""
+        return s.deposits == cash(s)
+
+    @spec.tick
+    def mark(s: Any, m: Any) -> None:
+        """The mark price moves by the envelope's per-step return."""
+        s.price = s.price * (1 + m.move)
+
+    @spec.action(qty=sv.within(-top, top))
+    def trade(s: Any, p: Any, a: int, qty: Any) -> None:
+        """Account `a` buys (qty > 0) or sells from the market at the mark."""
+        s.quote[a] = s.quote[a] - qty * s.price
+        s.market_cash = s.market_cash + qty * s.price
+        s.size[a] = s.size[a] + qty
+        requires(equity(s, a) >= blocks.requirement(notional(s, a), p.initial_margin))
+
+    @spec.keeper(every_step=True)
+    def liquidate(s: Any, p: Any, a: int) -> None:
+        """Close an account below maintenance at the mark and run the loss waterfall."""
+        requires(equity(s, a) < blocks.requirement(notional(s, a), p.maintenance_margin))
+        side = s.size[a]
+        # 1. close at the mark: the market buys the position back, the account holds cash
+        s.market_cash = s.market_cash - side * s.price
+        s.quote[a] = s.quote[a] + side * s.price
+        s.size[a] = 0
+        w = blocks.close_out(s.quote[a], blocks.notional(side, s.price), p.liquidation_fee, s.insurance)
+        # 2. the fee goes to the fund; the fund covers the deficit as far as it holds
+        s.insurance = s.insurance + w.fee - w.covered
+        left = w.uncovered
+        # 3. ADL: profitable accounts on the opposite side pay, in account order
+        if adl:
+            for b in s.accounts:
+                if b == a:
+                    continue
+                opposite = when(side > 0, s.size[b] < 0, s.size[b] > 0)
+                take = when(opposite, minimum(left, maximum(equity(s, b), 0)), Num(0))
+                s.quote[b] = s.quote[b] - take
+                s.adl_paid = s.adl_paid + take
+                left = left - take
+        # 4. the last layer
+        if last_layer == "haircut":
+            s.market_cash = s.market_cash - left
+            s.haircut = s.haircut + left
+        else:
+            s.unassigned = s.unassigned + left
+        s.quote[a] = w.remaining
+        s.liquidations = s.liquidations + 1
+
+    @spec.invariant
+    def conserves_value(s: Any) -> Any:
+        """Cash is neither created nor lost: accounts + fund + market = initial deposits."""
+        return cash(s) == s.deposits
+
+    @spec.invariant
+    def bad_debt_assigned(s: Any) -> Any:
+        """Every deficit was charged to the fund, an ADL counterparty or the winners."""
+        return s.unassigned <= 0
+
+    @spec.invariant
+    def no_negative_equity(s: Any) -> Any:
+        """After the keeper, no account is left below zero."""
+        return sv.all_of(equity(s, a) >= 0 for a in s.accounts)
+
+    @spec.lemma
+    def insurance_nonnegative(s: Any) -> Any:
+        """The fund never pays out more than it holds."""
+        return s.insurance >= 0
+
+    @spec.lemma
+    def price_positive(s: Any) -> Any:
+        """The mark stays positive."""
+        return s.price > 0
+
+    @spec.lemma
+    def unassigned_nonnegative(s: Any) -> Any:
+        """Write-offs only accumulate."""
+        return s.unassigned >= 0
+
+    @spec.witness
+    def adl_happens(s: Any) -> Any:
+        """A profitable opposite account pays part of a deficit."""
+        return s.adl_paid > 0
+
+    @spec.witness
+    def liquidation_happens(s: Any) -> Any:
+        """Some account is liquidated."""
+        return s.liquidations > 0
+
+    @spec.metric
+    def account_equity(s: Any, p: Any, a: int) -> Any:
+        return equity(s, a)
+
+    return spec

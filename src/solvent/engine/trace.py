@@ -38,7 +38,8 @@ class ActionChoice:
 class TraceStep:
     market: Mapping[str, Fraction]
     action: ActionChoice | None = None
-    # adversarial keepers only: keeper name -> per-account (or single) firing choices
+    # keeper name -> per-account (or single) firing choices: adversarial keepers, and
+    # every-step keepers that `solvent stress` recorded as down (keeper outage)
     keepers: Mapping[str, tuple[bool, ...]] = field(default_factory=dict)
 
 
@@ -221,7 +222,11 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
                 notes.append(f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}")
         for k in st.keepers:
             if k not in adversarial:
-                raise bad(f"step {t}: keepers.{k} is not an adversarial keeper of this spec")
+                if k not in {kp.name for kp in spec.keepers}:
+                    raise bad(f"step {t}: keepers.{k} is not a keeper of this spec")
+                if not all(st.keepers[k]):
+                    # recorded by `solvent stress` with a keeper outage or delay
+                    notes.append(f"step {t}: every-step keeper {k} did not run (recorded keeper outage)")
         if st.action is not None:
             try:
                 act = spec.find_action(st.action.name)

@@ -1,6 +1,7 @@
 """Isolated-margin linear perpetual with liquidation keepers and an insurance fund.
 
-Accounting follows dYdX v4 (reference/derivatives.md A1): each account holds a quote
+Accounting follows dYdX v4 (reference/derivatives.md A1), built from the shared blocks of
+:mod:`solvent.models.blocks`: each account holds a quote
 balance ``Q`` (collateral, may go negative) and a signed size ``S``; equity is
 ``Q + S * price``; the maintenance requirement is ``|S| * price * maintenance_margin``.
 A trade at the mark price leaves equity unchanged; it must leave the account above its
@@ -20,7 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, maximum, minimum, requires
+from solvent import Num, PerAccount, requires
+from solvent.errors import ModelParameterError
+from solvent.models import blocks
+from solvent.models.validate import check_count, check_fraction, check_order, check_rate
 
 
 def build(
@@ -36,6 +40,8 @@ def build(
     start_price: Any = "2000",
     collateral: tuple[Any, Any] = ("0", "10000"),
     tier2: tuple[Any, Any, Any] | None = None,
+    liquidation_depth: Any = None,
+    max_leverage: Any = None,
 ) -> sv.Spec:
     """Build the isolated perpetual spec with the given parameters and envelope.
 
@@ -43,21 +49,56 @@ def build(
     Binance's leverage brackets: from ``boundary`` notional up, the requirement is
     ``notional * rate - amount`` (``amount`` makes it continuous at the boundary when it
     equals ``boundary * (rate - maintenance_margin)``).
+
+    ``liquidation_depth`` (quote currency) adds liquidation price impact: closing a
+    position of notional ``n`` moves its execution price against it by the fraction
+    ``min(n / liquidation_depth, 1)`` (a linear book of that depth), so the account loses
+    ``n * impact`` more than at the mark price. Without it (the default) liquidations
+    execute at the mark price.
+
+    ``max_leverage`` states the opening rule as a leverage cap instead of an initial margin:
+    a trade or withdrawal must leave ``equity * max_leverage >= notional``, and the spec's
+    parameter is ``max_leverage`` (``initial_margin`` is then ignored). Same rule as an
+    initial margin of ``1 / max_leverage``, in the unit risk teams quote.
     """
+    check_count("accounts", accounts)
+    lev = None
+    if max_leverage is not None:
+        lev = check_fraction("max_leverage", max_leverage, positive=True)
+        if lev < 1:
+            raise ModelParameterError(
+                f"parameter max_leverage = {max_leverage}: a leverage cap must be at least 1"
+            )
+        initial_margin = 1 / lev
+    im = check_rate("initial_margin", initial_margin, positive=True)
+    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
+    check_order("maintenance_margin", mm, "initial_margin" if lev is None else "1 / max_leverage", im,
+                "a position opened at the initial margin would be liquidatable at once")
+    fee = check_rate("liquidation_fee", liquidation_fee)
+    check_fraction("insurance_fund", insurance_fund, nonnegative=True)
+    check_rate("max_move", max_move, positive=True, upper_open=True)
+    check_fraction("max_trade", max_trade, positive=True)
+    check_fraction("start_price", start_price, positive=True)
+    tiers = None if tier2 is None else tuple(Num(x) for x in tier2)
+    depth = None if liquidation_depth is None else Num(liquidation_depth)
     perp = sv.Spec(name, accounts=accounts)
     # class bodies cannot see enclosing names they also define, so read them from here
-    im, mm, fee = Num(initial_margin), Num(maintenance_margin), Num(liquidation_fee)
-    tiers = None if tier2 is None else tuple(Num(x) for x in tier2)
+    im, mm, fee = Num(im), Num(mm), Num(fee)
 
     @perp.params
     class Params:
-        initial_margin: Num = im
+        if lev is None:
+            initial_margin: Num = im
+        else:
+            max_leverage: Num = Num(lev)
         maintenance_margin: Num = mm
         liquidation_fee: Num = fee
         if tiers is not None:
             tier2_boundary: Num = tiers[0]
             tier2_maintenance_margin: Num = tiers[1]
             tier2_maintenance_amount: Num = tiers[2]
+        if depth is not None:
+            liquidation_depth: Num = depth
 
     @perp.state
     class State:
@@ -73,21 +114,26 @@ def build(
         move: Num = sv.within(-Num(max_move), Num(max_move))
 
     def equity(s: Any, a: int) -> Any:
-        return s.quote[a] + s.size[a] * s.price
+        return blocks.equity(s.quote[a], s.size[a], s.price)
 
     def notional(s: Any, a: int) -> Any:
-        return abs(s.size[a]) * s.price
+        return blocks.notional(s.size[a], s.price)
 
     def requirement(s: Any, p: Any, a: int) -> Any:
         """Maintenance requirement: a rate of the notional (tiered when ``tier2`` is set)."""
         n = notional(s, a)
         if tiers is None:
-            return n * p.maintenance_margin
-        return sv.when(
-            n < p.tier2_boundary,
-            n * p.maintenance_margin,
-            n * p.tier2_maintenance_margin - p.tier2_maintenance_amount,
+            return blocks.requirement(n, p.maintenance_margin)
+        return blocks.tiered_requirement(
+            n, p.maintenance_margin, p.tier2_boundary,
+            p.tier2_maintenance_margin, p.tier2_maintenance_amount,
         )
+
+    def opening_rule(s: Any, p: Any, a: int) -> Any:
+        """What a trade or withdrawal must leave: the initial margin (or the leverage cap)."""
+        if lev is None:
+            return equity(s, a) >= blocks.requirement(notional(s, a), p.initial_margin)
+        return equity(s, a) * p.max_leverage >= notional(s, a)
 
     @perp.tick
     def mark(s: Any, m: Any) -> None:
@@ -99,25 +145,25 @@ def build(
         """Account `a` buys (qty > 0) or sells at the mark price."""
         s.quote[a] = s.quote[a] - qty * s.price
         s.size[a] = s.size[a] + qty
-        requires(equity(s, a) >= notional(s, a) * p.initial_margin)
+        requires(opening_rule(s, p, a))
 
     @perp.action(amount=sv.within("0", collateral[1]))
     def withdraw(s: Any, p: Any, a: int, amount: Any) -> None:
         """Account `a` withdraws collateral it does not need for its initial margin."""
         s.quote[a] = s.quote[a] - amount
-        requires(equity(s, a) >= notional(s, a) * p.initial_margin)
+        requires(opening_rule(s, p, a))
 
     @perp.keeper(every_step=True)
     def liquidate(s: Any, p: Any, a: int) -> None:
         """Close an account below maintenance at the mark price; run the loss waterfall."""
         requires(equity(s, a) < requirement(s, p, a))
         e = equity(s, a)
-        fee = minimum(maximum(e, 0), notional(s, a) * p.liquidation_fee)
-        deficit = maximum(-e, 0)
-        covered = minimum(deficit, s.insurance)
-        s.insurance = s.insurance + fee - covered
-        s.bad_debt = s.bad_debt + deficit - covered
-        s.quote[a] = maximum(e - fee, 0)
+        if depth is not None:  # static: built with or without price impact
+            e = e - notional(s, a) * sv.minimum(notional(s, a) / p.liquidation_depth, 1)
+        w = blocks.close_out(e, notional(s, a), p.liquidation_fee, s.insurance)
+        s.insurance = s.insurance + w.fee - w.covered
+        s.bad_debt = s.bad_debt + w.deficit - w.covered
+        s.quote[a] = w.remaining
         s.size[a] = 0
         s.liquidations = s.liquidations + 1
 

@@ -1,0 +1,157 @@
+"""The vector backend: NumPy float64 / bool lanes, one lane per simulated path.
+
+A raw value is a NumPy array (or a NumPy scalar, which broadcasts): numbers are float64,
+conditions are ``bool``. Guarded writes become masks: ``select`` is ``numpy.where``, so a
+keeper's writes commit only in the lanes where it is enabled.
+
+Float64 is an approximation of the exact (rational) semantics. The rule the conformance
+suite checks is the IEEE-754 one: every op returns the exact result of the judge's op on
+the inputs rounded to float64, itself rounded to nearest (comparisons and ``select`` are
+exact on the rounded inputs). Division by zero gives 0 like the judge. Lanes that report
+a violation are re-run on the concrete backend before anything is reported
+(:mod:`solvent.stress`).
+
+The rule table covers the exact-arithmetic ops. Fixed-point ops added to
+:data:`solvent.lang.values.SIGNATURES` later get their int64 rules in a separate table;
+until then :meth:`~solvent.backends.base.Backend.rule` names the missing op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from solvent.backends.base import Backend
+
+
+def _num(x: Any) -> Any:
+    return np.asarray(x, dtype=np.float64) if not isinstance(x, np.floating) else x
+
+
+def _div(a: Any, b: Any) -> Any:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    zero = b == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = a / np.where(zero, 1.0, b)
+    return np.where(zero, 0.0, q)
+
+
+def _max(a: Any, b: Any) -> Any:
+    return np.where(np.asarray(a) >= np.asarray(b), a, b).astype(np.float64)
+
+
+def _min(a: Any, b: Any) -> Any:
+    return np.where(np.asarray(a) <= np.asarray(b), a, b).astype(np.float64)
+
+
+def _select(c: Any, a: Any, b: Any) -> Any:
+    return np.where(c, a, b)
+
+
+EXACT_RULES: dict[str, Callable[..., Any]] = {
+    "add": lambda a, b: np.add(a, b, dtype=np.float64),
+    "sub": lambda a, b: np.subtract(a, b, dtype=np.float64),
+    "mul": lambda a, b: np.multiply(a, b, dtype=np.float64),
+    "div": _div,
+    "neg": lambda a: np.negative(_num(a)),
+    "lt": lambda a, b: np.less(a, b),
+    "le": lambda a, b: np.less_equal(a, b),
+    "eq": lambda a, b: np.equal(a, b),
+    "max": _max,
+    "min": _min,
+    "and": lambda a, b: np.logical_and(a, b),
+    "or": lambda a, b: np.logical_or(a, b),
+    "not": lambda a: np.logical_not(a),
+    "select": _select,
+}
+"""One rule per exact-arithmetic primitive op (see the module docstring)."""
+
+
+class VectorBackend(Backend):
+    """NumPy lanes: float64 numbers, bool conditions, masks for guards."""
+
+    name = "vector"
+    RULES = dict(EXACT_RULES)
+
+    def const(self, q: Fraction) -> np.float64:
+        return np.float64(float(Fraction(q)))
+
+    def const_bool(self, b: bool) -> np.bool_:
+        return np.bool_(bool(b))
+
+    def show(self, raw: Any) -> str:
+        return np.array2string(np.asarray(raw), threshold=8)
+
+    def conformance_harness(self) -> Any:
+        from solvent.testing.harness import Harness
+
+        return Harness(
+            pack=_pack,
+            unpack=_unpack,
+            agree=float64_agree,
+            batch=16,
+            description="float64 lanes, IEEE round-to-nearest of the rounded inputs",
+        )
+
+
+VECTOR = VectorBackend()
+
+
+# -- conformance: how float64 lanes are read back and what "agree" means ------------------
+
+
+def _pack(values: Sequence[Fraction | bool]) -> np.ndarray:
+    if values and isinstance(values[0], bool):
+        return np.array(values, dtype=bool)
+    return np.array([float(v) for v in values], dtype=np.float64)
+
+
+def _unpack(raw: Any, lanes: int) -> list[Fraction | bool]:
+    arr = np.broadcast_to(np.asarray(raw), (lanes,))
+    if arr.dtype == bool:
+        return [bool(x) for x in arr]
+    if arr.dtype != np.float64:
+        raise TypeError(f"vector lanes of dtype {arr.dtype}, expected float64 or bool")
+    return [Fraction(float(x)) for x in arr]
+
+
+def _round(x: Fraction | bool) -> Fraction | bool:
+    return x if isinstance(x, bool) else Fraction(float(x))
+
+
+def float64_reference(op: str, case: Sequence[Fraction | bool]) -> Fraction | bool:
+    """What an IEEE-754 binary64 implementation of ``op`` must return on ``case``.
+
+    The inputs are rounded to the nearest float64, the judge's exact op is applied, and a
+    numeric result is rounded to the nearest float64 again (``float(Fraction)`` rounds
+    correctly). This is exactly what IEEE add/sub/mul/div do; max, min, comparisons and
+    select are exact on the rounded inputs.
+    """
+    from solvent.backends.concrete import CONCRETE
+
+    if op == "const":
+        return _round(case[0])
+    if op == "const_bool":
+        return bool(case[0])
+    got = CONCRETE.rule(op)(*(_round(v) for v in case))
+    return _round(got)
+
+
+def float64_agree(op: str, case: Any, expected: Any, got: Any) -> bool:
+    """Agreement for float64 lanes: the same sort, and the value IEEE-754 prescribes."""
+    want = float64_reference(op, case)
+    if isinstance(want, bool):
+        return isinstance(got, bool) and got == want
+    if isinstance(got, bool) or not isinstance(got, Fraction):
+        return False
+    if got != want:
+        return False
+    # when the inputs are exact in float64 and so is the judge's result, they must match
+    exact_inputs = all(isinstance(v, bool) or _round(v) == v for v in case)
+    if exact_inputs and not isinstance(expected, bool) and _round(expected) == expected:
+        return got == expected
+    return True

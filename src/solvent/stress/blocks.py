@@ -1,0 +1,270 @@
+"""Seeded blocks of paths: what one block draws, runs and reports.
+
+Paths are cut into fixed blocks of ``block`` paths. Block ``b`` draws everything (returns,
+then the account population, then uniform initial values of symbolic fields) from its own
+generator ``PCG64(SeedSequence(seed, spawn_key=(b,)))``, so its numbers do not depend on
+how blocks are grouped into chunks, on the worker that runs it, or on the other blocks.
+A :class:`BlockJob` holds only plain data (the kernel source, not the spec), so it pickles
+to worker processes and Dask workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from solvent.stress.kernel import KernelSource, Layout
+
+
+@dataclass(frozen=True, slots=True)
+class BlockJob:
+    kernel: KernelSource | None  # None: the NumPy-lanes engine (in-process only)
+    layout: Layout
+    scenario: Any
+    population: Any
+    seed: int
+    paths: int
+    block: int
+    steps: int
+    accounts: int
+    g_init: tuple[
+        tuple[str, float, float], ...
+    ]  # per global: ("const", v, v) | ("uniform", lo, hi)
+    a_init: tuple[tuple[str, float, float], ...]  # per per-account field, same
+    market_map: tuple[
+        tuple[str, int, float], ...
+    ]  # per market field: ("asset", i, 0) | ("const", 0, v)
+    bounds: tuple[tuple[float, float], ...]  # per market field
+    keeper_period: int = 1
+    outage_start: int = 0
+    outage_len: int = 0
+    oracle_delay: int = 0
+    population_price: float = 0.0
+    cover2: bool = False
+    size_index: int = -1
+    fields: dict[str, int] = field(default_factory=dict)  # tracked global -> index (-1 absent)
+    confirm: int = 0  # failing lanes to keep per block for confirmation
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.paths // self.block)
+
+    def block_size(self, b: int) -> int:
+        return min(self.block, self.paths - b * self.block)
+
+
+WORST = 5  # lanes with the largest bad debt kept per block (for worst_paths)
+
+
+def block_rng(seed: int, b: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+
+
+def heartbeat(returns: np.ndarray, delay: int) -> np.ndarray:
+    """Oracle delay ``d``: the oracle publishes every ``d + 1`` steps.
+
+    Between publications the protocol sees the last published price (up to ``d`` steps
+    old, so the step's return is 0); at a publication the price jumps by the whole move
+    since the previous one. ``d = 0`` returns the input.
+    """
+    if delay <= 0:
+        return returns
+    n_steps = returns.shape[1]
+    growth = np.cumprod(1.0 + returns, axis=1)
+    ones = np.ones_like(growth[:, :1])
+    level = np.concatenate((ones, growth), axis=1)  # level[:, s] = price at s / price at 0
+    s = np.arange(n_steps + 1)
+    published = level[:, (s // (delay + 1)) * (delay + 1)]
+    out = published[:, 1:] / published[:, :-1] - 1.0
+    return np.ascontiguousarray(out)
+
+
+@dataclass(slots=True)
+class BlockInputs:
+    G0: np.ndarray
+    A0: np.ndarray
+    M: np.ndarray
+    C2: np.ndarray
+    beyond: np.ndarray  # lanes with a draw outside the envelope
+
+
+def draw_block(job: BlockJob, b: int) -> BlockInputs:
+    """The inputs of block ``b`` (deterministic in ``(job, b)``)."""
+    n = job.block_size(b)
+    rng = block_rng(job.seed, b)
+    raw = np.asarray(job.scenario.sample(rng, n, job.steps), dtype=np.float64)
+    if raw.ndim == 2:
+        raw = raw[:, :, None]
+    if job.oracle_delay:
+        raw = np.stack(
+            [heartbeat(raw[:, :, a], job.oracle_delay) for a in range(raw.shape[2])], axis=2
+        )
+    if len(job.market_map) == 1 and job.market_map[0][:2] == ("asset", 0) and raw.shape[2] == 1:
+        M = np.ascontiguousarray(raw, dtype=np.float64)  # the common case: no copy
+    else:
+        M = np.empty((n, job.steps, len(job.market_map)))
+        for j, (kind, asset, value) in enumerate(job.market_map):
+            M[:, :, j] = raw[:, :, asset] if kind == "asset" else value
+    beyond = np.zeros(n, dtype=bool)
+    for j, (lo, hi) in enumerate(job.bounds):
+        beyond |= (M[:, :, j].min(axis=1) < lo) | (M[:, :, j].max(axis=1) > hi)
+    layout = job.layout
+    A0 = np.empty((n, len(layout.accounts), job.accounts))
+    drawn = {}
+    if job.population is not None:
+        drawn = job.population.sample(rng, n, job.accounts, job.population_price)
+    for i, f in enumerate(layout.accounts):
+        if f in drawn:
+            A0[:, i, :] = drawn[f]
+        else:
+            A0[:, i, :] = _init(rng, job.a_init[i], (n, job.accounts), f in layout.bools)
+    G0 = np.empty((n, len(layout.globals)))
+    for i, f in enumerate(layout.globals):
+        G0[:, i] = _init(rng, job.g_init[i], (n,), f in layout.bools)
+    C2 = np.full((n, 2), -1, dtype=np.int64)
+    if job.cover2 and job.accounts >= 2 and job.size_index >= 0:
+        order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
+        C2[:, :] = order[:, :2]
+    return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond)
+
+
+def _init(
+    rng: np.random.Generator, how: tuple[str, float, float], shape: tuple[int, ...], is_bool: bool
+) -> np.ndarray:
+    kind, lo, hi = how
+    if kind == "const":
+        return np.full(shape, lo)
+    if is_bool:
+        return (rng.random(shape) < 0.5).astype(np.float64)
+    return rng.uniform(lo, hi, shape)
+
+
+def run_kernel(
+    job: BlockJob,
+    inputs: BlockInputs,
+    engine: Any = None,
+    record: np.ndarray | None = None,
+    series: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Run the compiled kernel (or ``engine``, the lanes fallback) on one block.
+
+    ``record``/``series``: per-lane series slot (-1: none) and the series array, see
+    :mod:`solvent.stress.kernel`.
+    """
+    n = inputs.M.shape[0]
+    n_g = len(job.layout.globals)
+    out = {
+        "OUT_G": np.zeros((n, n_g)),
+        "FAIL_STEP": np.zeros(n, dtype=np.int64),
+        "FAIL_PROP": np.zeros(n, dtype=np.int64),
+        "T_MIN": np.zeros((n, n_g)),
+        "T_MAX": np.zeros((n, n_g)),
+        "T_HIT": np.full((n, n_g), -1, dtype=np.int64),
+        "COVER2": np.zeros(n),
+    }
+    if engine is not None:
+        return engine(inputs)
+    from solvent.stress.kernel import load
+
+    kernel = load(job.kernel)
+    kernel(
+        inputs.G0, inputs.A0, inputs.M, job.keeper_period, job.outage_start, job.outage_len,
+        inputs.C2, out["OUT_G"], out["FAIL_STEP"], out["FAIL_PROP"], out["T_MIN"],
+        out["T_MAX"], out["T_HIT"], out["COVER2"],
+        np.full(n, -1, dtype=np.int64) if record is None else record,
+        np.zeros((1, 2, n_g)) if series is None else series,
+    )  # fmt: skip
+    return out
+
+
+def summarize(
+    job: BlockJob, b: int, inputs: BlockInputs, out: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """The block's contribution to the metrics: small, JSON-ready, order-preserving.
+
+    Lanes skipped because their initial state breaks an ``@initial`` condition
+    (``FAIL_STEP == -2``) are counted in ``excluded`` and left out of everything else.
+    """
+    valid = out["FAIL_STEP"] != -2
+    excluded = int((~valid).sum())
+    pos = np.flatnonzero(valid)  # lane numbers within the block
+    if excluded:
+        out = {k: v[valid] for k, v in out.items()}
+        inputs = BlockInputs(
+            inputs.G0[valid],
+            inputs.A0[valid],
+            inputs.M[valid],
+            inputs.C2[valid],
+            inputs.beyond[valid],
+        )
+    n = inputs.M.shape[0]
+    fs = out["FAIL_STEP"]
+    failing = np.flatnonzero(fs >= 0)
+    idx = job.fields
+
+    def col(name: str, what: str = "OUT_G") -> np.ndarray | None:
+        i = idx.get(name, -1)
+        return None if i < 0 else out[what][:, i]
+
+    def start(name: str) -> np.ndarray:
+        return inputs.G0[:, idx[name]]
+
+    res: dict[str, Any] = {
+        "block": b,
+        "n": int(n),
+        "excluded": excluded,
+        "beyond": int(inputs.beyond.sum()),
+        "fail": int(len(failing)),
+        "fail_beyond": int(inputs.beyond[failing].sum()),
+        "fail_by_prop": np.bincount(
+            out["FAIL_PROP"][failing], minlength=len(job.layout.properties)
+        ).tolist(),
+        # the flagged lanes that fail earliest (cheapest to re-run exactly), ties by index
+        "lanes": [
+            [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
+            for i in failing[np.argsort(fs[failing], kind="stable")][: job.confirm]
+        ],
+    }
+    bd = col("bad_debt")
+    if bd is not None:
+        loss = bd - start("bad_debt")
+        nz = loss[loss != 0.0]
+        res["bad_debt_sum"] = float(loss.sum())
+        top = np.argsort(-loss, kind="stable")[:WORST]
+        res["worst"] = [[int(b * job.block + pos[i]), float(loss[i])] for i in top if loss[i] > 0]
+        res["bad_debt_nonzero"] = nz.tolist()
+    ins = col("insurance")
+    if ins is not None:
+        i0 = start("insurance")
+        draw = i0 - out["T_MIN"][:, idx["insurance"]]
+        hit = out["T_HIT"][:, idx["insurance"]]
+        exhausted = (hit >= 0) & (i0 > 0)
+        res["ins_start_sum"] = float(i0.sum())
+        res["ins_draw_sum"] = float(draw.sum())
+        res["ins_draw_max"] = float(draw.max()) if n else 0.0
+        res["ins_draw_rel_sum"] = float(np.divide(draw, i0, out=np.zeros(n), where=i0 > 0).sum())
+        res["ins_exhausted_steps"] = hit[exhausted].tolist()
+    for name in ("liquidations", "adl"):
+        c = col(name)
+        if c is not None:
+            res[f"{name}_sum"] = float((c - start(name)).sum())
+            res[f"{name}_lanes"] = int(((c - start(name)) > 0).sum())
+    if job.cover2 and (inputs.C2[:, 0] >= 0).any():
+        c2 = out["COVER2"]
+        res["cover2_sum"] = float(c2.sum())
+        res["cover2_max"] = float(c2.max())
+        if ins is not None:
+            res["cover2_exceeds"] = int((c2 > start("insurance")).sum())
+    return res
+
+
+def run_blocks(job: BlockJob, blocks: list[int], engine: Any = None) -> list[dict[str, Any]]:
+    """Run several blocks (a chunk); the unit of work of workers and Dask tasks."""
+    out = []
+    for b in blocks:
+        inputs = draw_block(job, b)
+        result = run_kernel(job, inputs, None if engine is None else (lambda x: engine(job, x)))
+        out.append(summarize(job, b, inputs, result))
+    return out

@@ -1,0 +1,162 @@
+"""Render a stress result: a Rich table of metrics, and the ``solvent-result/1`` JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solvent.stress.runner import StressResult
+
+
+def _num(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return f"{x:,.{digits}g}"
+
+
+def verdict_line(r: StressResult) -> str:
+    m = r.metrics
+    c = r.confirmation
+    ins = m["p_insolvency"]
+    bound = f"{m['paths']:,} paths x {m['steps']} steps x {m['accounts']} account{'s' if m['accounts'] != 1 else ''}"
+    if r.verdict == "FAIL":
+        detail = f"P(insolvency) {ins['estimate']:.4g} [{ins['ci_low']:.3g}, {ins['ci_high']:.3g}]; {c['confirmed']} of {c['checked']} flagged lanes re-run exactly confirmed"
+    elif r.verdict == "PASS":
+        detail = (
+            "no violation"
+            if c["flagged"] == 0
+            else f"{c['flagged']} flagged lanes, none confirmed by exact re-run"
+        )
+    elif r.verdict == "INTERRUPTED":
+        detail = f"interrupted after {r.blocks_done}/{r.blocks_total} blocks; --resume to finish"
+    else:
+        detail = f"{c['unchecked']} flagged lanes not re-run exactly"
+    return f"[{r.verdict}] stress  {bound}  {r.seconds:.1f}s  {detail}"
+
+
+def rows(r: StressResult) -> list[tuple[str, str]]:
+    m = r.metrics
+    ins = m["p_insolvency"]
+    c = r.confirmation
+    out = [
+        ("scenario", str(r.scenario.get("name"))),
+        ("engine", r.engine),
+        (
+            "P(insolvency)",
+            f"{ins['estimate']:.4g}  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson; {ins['paths']:,} paths)",
+        ),
+        (
+            "flagged by float64 lanes",
+            f"{c['flagged']:,}  (re-run exactly: {c['checked']}, confirmed {c['confirmed']}, unconfirmed {c['unconfirmed']}, not re-run {c['unchecked']:,})",
+        ),
+        (
+            "paths beyond envelope",
+            f"{m['beyond_envelope']:,}  ({m['flagged_beyond_envelope']:,} of them flagged)",
+        ),
+    ]
+    bd = m.get("bad_debt")
+    if bd:
+        out.append(
+            (
+                "bad debt mean / VaR99 / ES97.5",
+                f"{_num(bd['mean'])} / {_num(bd['var_99'])} / {_num(bd['es_975'])}  (max {_num(bd['max'])}, {bd['paths_with_bad_debt']:,} paths)",
+            )
+        )
+    ins_m = m.get("insurance")
+    if ins_m:
+        tte = ins_m["time_to_exhaustion_median"]
+        out.append(
+            (
+                "insurance drawdown mean / max",
+                f"{_num(ins_m['mean_drawdown'])} / {_num(ins_m['max_drawdown'])}  (start {_num(ins_m['mean_start'])})",
+            )
+        )
+        out.append(
+            (
+                "insurance exhausted",
+                f"{_num(ins_m['p_exhausted'])} of paths"
+                + (f", median step {tte:g}" if tte is not None else ""),
+            )
+        )
+    for key, label in (("liquidations", "liquidations"), ("adl", "ADL events")):
+        v = m.get(key)
+        out.append(
+            (
+                f"{label} mean / total",
+                "not in spec" if v is None else f"{_num(v['mean'])} / {_num(v['total'])}",
+            )
+        )
+    c2 = m.get("cover2")
+    out.append(
+        (
+            "Cover-2 loss mean / max",
+            "not computed"
+            if c2 is None
+            else f"{_num(c2['mean'])} / {_num(c2['max'])}  (exceeds fund on {_num(c2['exceeds_insurance'])} paths)",
+        )
+    )
+    return out
+
+
+def render(
+    console: Any, r: StressResult, *, quiet: bool = False, traces: list[str] | None = None
+) -> None:
+    from rich.table import Table
+
+    console.print(verdict_line(r), soft_wrap=True)
+    if quiet:
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("metric")
+    table.add_column("value", overflow="fold")
+    for k, v in rows(r):
+        table.add_row(k, v)
+    console.print(table)
+    for note in r.notes:
+        console.print(f"  note: {note}", soft_wrap=True)
+    for path in traces or []:
+        console.print(
+            f"  trace written to {path} (solvent replay / solvent shrink read it)", soft_wrap=True
+        )
+
+
+STRESS_SCHEMA = "solvent-stress/1"
+
+
+def result_json(
+    r: StressResult, *, target: str | None = None, traces: list[str] | None = None
+) -> dict[str, Any]:
+    """The ``solvent-stress/1`` document of a stress run (see docs/json-schema.md)."""
+    from solvent.report.json_out import plain
+
+    first = r.traces[0] if r.traces else None
+    return {
+        "schema": STRESS_SCHEMA,
+        "check": "stress",
+        "spec": r.spec,
+        "target": target,
+        "verdict": r.verdict if r.verdict != "INTERRUPTED" else "UNKNOWN",
+        "exit_code": r.exit_code,
+        "bound": f"{r.metrics['paths']} paths x {r.metrics['steps']} steps",
+        "seconds": round(r.seconds, 3),
+        "message": verdict_line(r),
+        "scenario": str(r.scenario.get("name")),
+        "scenario_detail": plain(r.scenario),
+        "paths": r.metrics["paths"],
+        "steps": r.metrics["steps"],
+        "accounts": r.metrics["accounts"],
+        "seed": r.options["seed"],
+        "engine": r.engine,
+        "options": plain(r.options),
+        "metrics": plain(r.metrics),
+        "confirmation": plain(r.confirmation),
+        "worst_paths": [plain(w) for w in r.worst],
+        "interrupted": r.interrupted,
+        "blocks": {"done": r.blocks_done, "total": r.blocks_total},
+        "notes": list(r.notes),
+        "timings": {k: round(v, 3) for k, v in r.timings.items()},
+        "traces": list(traces or []),
+        "invariant": None if first is None else first[1],
+        "counterexample": None if first is None else first[0].to_json(),
+    }

@@ -1,0 +1,1018 @@
+"""`solvent stress`: run a spec over many sampled paths and report tail-risk metrics.
+
+Flow: check the options against the spec, compile the step (or fall back to NumPy lanes),
+cut the paths into seeded blocks (:mod:`solvent.stress.blocks`), run the blocks in this
+process, in worker processes or on a Dask cluster (results are merged in block order, so
+the numbers do not depend on how the work was split), checkpoint finished blocks, then
+re-run the flagged lanes exactly on the concrete backend and compute the metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from solvent.engine.trace import Trace, TraceStep
+from solvent.errors import SolventError
+from solvent.lang.domains import AnyBool, Within
+from solvent.spec.spec import Spec
+from solvent.stress.blocks import BlockJob, draw_block, run_blocks
+from solvent.stress.ir import NotCompilable
+from solvent.stress.kernel import Layout, generate
+from solvent.stress.metrics import clopper_pearson, combine, histogram, tail
+
+
+class StressError(SolventError):
+    """A stress option that does not fit the spec or the run."""
+
+    code = "SV500"
+
+
+class StressFieldError(StressError):
+    """A metric field (bad debt, insurance, liquidations...) the spec does not have."""
+
+    code = "SV501"
+
+
+class StressEnvelopeError(StressError):
+    """The scenario's returns cannot be mapped to the spec's envelope."""
+
+    code = "SV502"
+
+
+class SchedulerError(StressError):
+    """The Dask scheduler cannot be reached."""
+
+    code = "SV503"
+
+
+class CheckpointError(StressError):
+    """A checkpoint that belongs to another run or cannot be read."""
+
+    code = "SV504"
+
+
+@dataclass(frozen=True, slots=True)
+class StressOptions:
+    paths: int
+    steps: int | None = None
+    seed: int = 0
+    accounts: int | None = None
+    block: int = 1024
+    chunk: int | None = None
+    workers: int = 1
+    scheduler: str | None = None
+    fields: tuple[str, ...] = ()
+    keeper_delay: int = 0
+    keeper_outage: int = 0
+    outage_start: int = 1
+    oracle_delay: int = 0
+    bad_debt_field: str | None = "bad_debt"
+    insurance_field: str | None = "insurance"
+    liquidations_field: str | None = "liquidations"
+    adl_field: str | None = "adl"
+    equity_metric: str | None = "account_equity"
+    size_field: str | None = "size"
+    price_field: str = "price"
+    confirm: int = 20
+    confirm_seconds: float = 60.0
+    engine: str = "auto"  # auto | kernel | lanes
+    invariants: tuple[str, ...] = ()
+    checkpoint_dir: str | None = ".solvent-stress"
+    resume: bool = False
+    traces: int = 5
+    connect_timeout: float = 10.0
+
+
+@dataclass(slots=True)
+class StressResult:
+    spec: str
+    scenario: dict[str, Any]
+    options: dict[str, Any]
+    verdict: str
+    metrics: dict[str, Any]
+    confirmation: dict[str, Any]
+    notes: list[str]
+    engine: str
+    seconds: float
+    timings: dict[str, float]
+    traces: list[tuple[Trace, str]] = field(default_factory=list)  # (trace, label)
+    interrupted: bool = False
+    blocks_done: int = 0
+    blocks_total: int = 0
+    worst: list[dict[str, Any]] = field(default_factory=list)  # worst paths, exactly replayed
+
+    @property
+    def exit_code(self) -> int:
+        return {"PASS": 0, "FAIL": 1}.get(self.verdict, 2)
+
+
+class Progress:
+    """Progress callbacks (the CLI passes a Rich bar; the default does nothing)."""
+
+    def start(self, total_paths: int, done_paths: int) -> None: ...
+    def advance(self, paths: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+# -- setting up a run ----------------------------------------------------------------------
+
+
+def _field(spec: Spec, name: str | None, what: str, option: str, required: bool) -> str | None:
+    if name is None or name.lower() == "none":
+        return None
+    fd = spec.fields.get(name)
+    if fd is None or fd.per_account or fd.sort != "num":
+        if not required:
+            return None
+        scalars = [n for n, f in spec.fields.items() if not f.per_account and f.sort == "num"]
+        raise StressFieldError(
+            f"spec {spec.name} has no scalar number field {name!r} to read {what} from; "
+            f"name the field with {option} NAME (scalar fields: {', '.join(scalars) or 'none'}), "
+            f"or pass {option} none to skip this metric"
+        )
+    return name
+
+
+def _market_map(
+    spec: Spec, scenario: Any, fields: tuple[str, ...]
+) -> tuple[tuple[str, int, float], ...]:
+    bounds = list(spec.bounds)
+    if not bounds:
+        raise StressEnvelopeError(
+            f"spec {spec.name} has no envelope field to drive with the scenario"
+        )
+    n_assets = int(getattr(scenario, "n_assets", 1))
+    for f in fields:
+        if f not in spec.bounds:
+            raise StressEnvelopeError(
+                f"--field {f}: spec {spec.name} has no envelope field {f!r}; fields: {', '.join(bounds)}"
+            )
+    if fields:
+        driven = list(fields)
+    elif len(bounds) == n_assets:
+        driven = bounds
+    elif n_assets == 1 and len(bounds) > 1:
+        raise StressEnvelopeError(
+            f"spec {spec.name} has several envelope fields ({', '.join(bounds)}); name the one the "
+            "scenario's returns drive with --field NAME"
+        )
+    else:
+        driven = bounds[:n_assets]
+    if len(driven) != n_assets:
+        assets = ", ".join(map(str, getattr(scenario, "assets", ())))
+        raise StressEnvelopeError(
+            f"the scenario has {n_assets} assets ({assets}) but spec {spec.name} drives "
+            f"{len(driven)} envelope field(s) ({', '.join(driven)}) with them; pick one asset "
+            "(for the built-in crashes: --opt asset=NAME) or give one --field per asset"
+        )
+    out = []
+    for name in bounds:
+        if name in driven:
+            out.append(("asset", driven.index(name), 0.0))
+        else:
+            dom = spec.bounds[name]
+            fixed = Fraction(0) if dom.lo <= 0 <= dom.hi else dom.lo
+            out.append(("const", 0, float(fixed)))
+    return tuple(out)
+
+
+def _init_of(fd: Any) -> tuple[str, float, float]:
+    v = fd.init[0]
+    if isinstance(v, Within):
+        return (
+            ("uniform", float(v.lo), float(v.hi))
+            if v.lo != v.hi
+            else ("const", float(v.lo), float(v.lo))
+        )
+    if isinstance(v, AnyBool):
+        return ("uniform", 0.0, 1.0)
+    return ("const", float(v), float(v))
+
+
+def prepare(
+    spec: Spec, scenario: Any, population: Any, opts: StressOptions
+) -> tuple[Spec, BlockJob, list[Any], list[str], str]:
+    """Validate and build the job; return (spec with the run's accounts, job, properties, notes, engine)."""
+    from solvent.check.solving import select_properties
+    from solvent.engine.step import require_spec_sane
+    from solvent.errors import UsageError
+
+    notes: list[str] = []
+    for what, v in (("--paths", opts.paths), ("--steps", opts.steps)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+            raise UsageError(f"{what} must be a positive whole number, got {v!r}")
+    for what, v in (
+        ("--keeper-delay", opts.keeper_delay),
+        ("--keeper-outage", opts.keeper_outage),
+        ("--outage-start", opts.outage_start),
+        ("--oracle-delay", opts.oracle_delay),
+        ("--confirm", opts.confirm),
+        ("--traces", opts.traces),
+    ):
+        if v < 0:
+            raise UsageError(f"{what} must be 0 or more, got {v}")
+    if not opts.connect_timeout > 0:
+        raise UsageError(
+            f"--scheduler-timeout must be a positive number of seconds, got {opts.connect_timeout}"
+        )
+    if opts.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {opts.workers}")
+    if opts.block < 1:
+        raise UsageError(f"block size must be at least 1, got {opts.block}")
+    if opts.chunk is not None and opts.chunk < 1:
+        raise UsageError(f"--chunk must be a positive number of paths, got {opts.chunk}")
+    if opts.engine not in ("auto", "kernel", "lanes"):
+        raise UsageError(f"--engine must be auto, kernel or lanes, got {opts.engine!r}")
+    steps = opts.steps
+    if steps is None:
+        steps = getattr(scenario, "native_steps", None)
+        if steps is None:
+            raise UsageError(
+                f"scenario {scenario.name} is random: give the number of steps with --steps N"
+            )
+    require_spec_sane(spec)
+    if getattr(spec, "arithmetic", "exact") != "exact":
+        raise StressError(
+            f"spec {spec.name} uses arithmetic={spec.arithmetic!r}; stress runs exact-arithmetic "
+            "specs on float64 lanes (int64 fixed-point lanes are not implemented yet)"
+        )
+    if opts.accounts is not None:
+        if opts.accounts < 1:
+            raise UsageError(f"--accounts must be at least 1, got {opts.accounts}")
+        spec = spec.with_accounts(opts.accounts)
+    decls = select_properties(spec, list(opts.invariants) or None)
+    if not opts.invariants:
+        decls += [d for d in spec.lemmas if d not in decls]
+    if spec.actions:
+        notes.append(
+            "user actions (" + ", ".join(a.name for a in spec.actions) + ") do not run in stress: "
+            "the portfolio is the sampled initial state; the market, keepers and invariants run"
+        )
+    tracked = {
+        "bad_debt": _field(spec, opts.bad_debt_field, "bad debt", "--bad-debt-field", True),
+        "insurance": _field(
+            spec, opts.insurance_field, "the insurance fund", "--insurance-field", True
+        ),
+        "liquidations": _field(
+            spec, opts.liquidations_field, "liquidations", "--liquidations-field", True
+        ),
+        "adl": _field(spec, opts.adl_field, "ADL events", "--adl-field", opts.adl_field != "adl"),
+    }
+    market_map = _market_map(spec, scenario, opts.fields)
+    globs = tuple(n for n, fd in spec.fields.items() if not fd.per_account)
+    accs = tuple(n for n, fd in spec.fields.items() if fd.per_account)
+    index = {k: (globs.index(v) if v is not None else -1) for k, v in tracked.items()}
+    pop_price = 0.0
+    if population is not None:
+        fd = spec.fields.get(opts.price_field)
+        if fd is None or fd.per_account or isinstance(fd.init[0], Within | AnyBool):
+            raise StressFieldError(
+                f"the account population needs the start price: spec {spec.name} has no scalar field "
+                f"{opts.price_field!r} with a fixed initial value; name it with --price-field NAME"
+            )
+        pop_price = float(fd.init[0])
+        probe = population.sample(np.random.default_rng(0), 1, 1, pop_price)
+        missing = [f for f in probe if f not in accs]
+        if missing:
+            raise StressFieldError(
+                f"the account population sets {', '.join(missing)}, which spec {spec.name} does not "
+                f"have as per-account fields ({', '.join(accs) or 'none'})"
+            )
+    params = spec.param_values()
+    cover2_metric = opts.equity_metric
+    size_index = accs.index(opts.size_field) if opts.size_field in accs else -1
+    cover2 = (
+        cover2_metric is not None
+        and any(m.name == cover2_metric and m.per_account for m in spec.metrics)
+        and size_index >= 0
+        and spec.accounts >= 2
+    )
+    if not cover2:
+        notes.append(
+            "Cover-2 not computed: it needs at least 2 accounts, a per-account field "
+            f"{opts.size_field!r} and a per-account metric {cover2_metric!r} (the account's equity)"
+        )
+    kernel = None
+    engine = "lanes"
+    if opts.engine in ("auto", "kernel"):
+        try:
+            kernel = generate(
+                spec,
+                params,
+                decls,
+                cover2_metric=cover2_metric if cover2 else None,
+                initials=list(spec.initials),
+            )
+            engine = "kernel"
+        except NotCompilable as exc:
+            if opts.engine == "kernel":
+                raise StressError(
+                    f"spec {spec.name} cannot be compiled to the stress kernel: {exc}"
+                ) from None
+            notes.append(f"engine: NumPy lanes (the step does not fit the compiled kernel: {exc})")
+    if kernel is not None:
+        layout = kernel.layout
+    else:
+        bools = frozenset(n for n, fd in spec.fields.items() if fd.sort == "bool")
+        layout = Layout(globs, accs, tuple(spec.bounds), bools, tuple(d.name for d in decls))
+    job = BlockJob(
+        kernel=kernel,
+        layout=layout,
+        scenario=scenario,
+        population=population,
+        seed=opts.seed,
+        paths=opts.paths,
+        block=opts.block,
+        steps=steps,
+        accounts=spec.accounts,
+        g_init=tuple(_init_of(spec.fields[f]) for f in globs),
+        a_init=tuple(_init_of(spec.fields[f]) for f in accs),
+        market_map=market_map,
+        bounds=tuple((float(spec.bounds[n].lo), float(spec.bounds[n].hi)) for n in spec.bounds),
+        keeper_period=opts.keeper_delay + 1,
+        outage_start=opts.outage_start if opts.keeper_outage else 0,
+        outage_len=opts.keeper_outage,
+        oracle_delay=opts.oracle_delay,
+        population_price=pop_price,
+        cover2=cover2,
+        size_index=size_index,
+        fields=index,
+        confirm=opts.confirm,
+    )
+    return spec, job, decls, notes, engine
+
+
+def _check_initials(spec: Spec, job: BlockJob, engine: Callable[..., Any] | None) -> None:
+    """Refuse a run whose sampled initial states never meet the spec's @initial conditions."""
+    from solvent.stress.blocks import run_kernel
+
+    probe = min(job.block_size(0), 256)
+    x = draw_block(job, 0)
+    x = type(x)(
+        x.G0[:probe],
+        x.A0[:probe],
+        np.ascontiguousarray(x.M[:probe]),
+        x.C2[:probe],
+        x.beyond[:probe],
+    )
+    out = run_kernel(job, x, None if engine is None else (lambda inputs: engine(job, inputs)))
+    if (out["FAIL_STEP"] == -2).all():
+        names = ", ".join(d.name for d in spec.initials)
+        raise StressError(
+            f"every sampled initial state of spec {spec.name} breaks its @initial condition(s) "
+            f"({names}), so no sampled path is a path of the spec. stress draws symbolic fields "
+            "(sv.within) uniformly and the population sets quote/size; give fields that an "
+            "@initial condition ties to others a fixed initial value in the spec, or relax the condition"
+        )
+
+
+def run_hash(spec: Spec, job: BlockJob) -> str:
+    """Identifies the numbers of a run (not how it is split): checkpoints must match it."""
+    parts = {
+        "spec": spec.name,
+        "params": {k: str(v) for k, v in spec.param_values().as_dict().items()},
+        "kernel": None if job.kernel is None else job.kernel.digest,
+        "layout": asdict(job.layout) | {"bools": sorted(job.layout.bools)},
+        "scenario": repr(_describe(job.scenario)),
+        "population": None if job.population is None else repr(job.population.describe()),
+        "job": [
+            job.seed,
+            job.paths,
+            job.block,
+            job.steps,
+            job.accounts,
+            job.g_init,
+            job.a_init,
+            job.market_map,
+            job.keeper_period,
+            job.outage_start,
+            job.outage_len,
+            job.oracle_delay,
+            job.cover2,
+            job.confirm,
+        ],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _describe(scenario: Any) -> dict[str, Any]:
+    try:
+        return dict(scenario.describe())
+    except Exception:  # noqa: BLE001 - a fixture without describe()
+        return {"name": getattr(scenario, "name", type(scenario).__name__)}
+
+
+# -- executing blocks ------------------------------------------------------------------------
+
+
+class Checkpoint:
+    """Finished block summaries, one JSON line each, after a header naming the run."""
+
+    def __init__(self, folder: str | None, digest: str, resume: bool) -> None:
+        self.path = None if folder is None else Path(folder) / f"stress-{digest}.jsonl"
+        self.digest = digest
+        self.done: dict[int, dict[str, Any]] = {}
+        self._synced = 0.0
+        if self.path is None:
+            return
+        if resume:
+            if not self.path.exists():
+                raise CheckpointError(
+                    f"--resume: no checkpoint {self.path} for this run (same spec, scenario, seed, "
+                    "paths, steps and options); run without --resume to start it"
+                )
+            self._load()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"run": digest}) + "\n", encoding="utf-8")
+
+    def _load(self) -> None:
+        assert self.path is not None
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        try:
+            head = json.loads(lines[0]) if lines else {}
+        except json.JSONDecodeError:
+            head = {}
+        if head.get("run") != self.digest:
+            raise CheckpointError(
+                f"checkpoint {self.path} belongs to another run; delete it or run without --resume"
+            )
+        for line in lines[1:]:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                break  # a line cut by the interruption: that block runs again
+            self.done[int(rec["block"])] = rec
+
+    def add(self, summaries: list[dict[str, Any]]) -> None:
+        for s in summaries:
+            self.done[s["block"]] = s
+        if self.path is None:
+            return
+        with self.path.open("a", encoding="utf-8") as fh:
+            for s in summaries:
+                fh.write(json.dumps(s) + "\n")
+            fh.flush()
+            now = time.monotonic()
+            if now - self._synced > 1.0:  # at most one fsync a second
+                os.fsync(fh.fileno())
+                self._synced = now
+
+    def remove(self) -> None:
+        if self.path is not None and self.path.exists():
+            self.path.unlink()
+            try:
+                self.path.parent.rmdir()
+            except OSError:
+                pass
+
+
+def _chunks(todo: list[int], per: int) -> Iterator[list[int]]:
+    for i in range(0, len(todo), per):
+        yield todo[i : i + per]
+
+
+def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
+    from solvent.stress.lanes import run_lanes
+
+    params = spec.param_values()
+
+    def engine(job: BlockJob, inputs: Any) -> dict[str, np.ndarray]:
+        return run_lanes(
+            spec,
+            params,
+            decls,
+            job.layout,
+            inputs.G0,
+            inputs.A0,
+            inputs.M,
+            job.keeper_period,
+            job.outage_start,
+            job.outage_len,
+            inputs.C2,
+            cover2_metric if job.cover2 else None,
+            list(spec.initials),
+        )
+
+    return engine
+
+
+def default_chunk(job: BlockJob) -> int:
+    """Paths per unit of work: about 2e8 account-steps, 1 to 64 blocks."""
+    per_path = max(1, job.steps * job.accounts)
+    blocks = min(64, max(1, int(2e8 // per_path) // job.block))
+    return blocks * job.block
+
+
+def execute(
+    job: BlockJob,
+    ckpt: Checkpoint,
+    opts: StressOptions,
+    progress: Progress,
+    engine: Callable[..., Any] | None,
+) -> bool:
+    """Run every unfinished block; return False if interrupted (finished blocks are kept)."""
+    todo = [b for b in range(job.n_blocks) if b not in ckpt.done]
+    per = max(1, -(-(opts.chunk or default_chunk(job)) // job.block))
+    chunks = list(_chunks(todo, per))
+    progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
+    try:
+        if engine is not None or (opts.workers == 1 and opts.scheduler is None):
+            for blocks in chunks:
+                res = run_blocks(job, blocks, engine)
+                ckpt.add(res)
+                progress.advance(sum(r["n"] for r in res))
+        elif opts.scheduler is not None:
+            _run_dask(job, chunks, ckpt, opts, progress)
+        else:
+            _run_processes(job, chunks, ckpt, opts, progress)
+    except KeyboardInterrupt:
+        return False
+    finally:
+        progress.stop()
+    return True
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops cleanly and keeps finished blocks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_processes(
+    job: BlockJob,
+    chunks: list[list[int]],
+    ckpt: Checkpoint,
+    opts: StressOptions,
+    progress: Progress,
+) -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=_ignore_sigint)
+    try:
+        pending: set[Future[Any]] = set()
+        queue = list(chunks)
+        while queue or pending:
+            while queue and len(pending) < 2 * opts.workers:
+                pending.add(pool.submit(run_blocks, job, queue.pop(0)))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                res = fut.result()
+                ckpt.add(res)
+                progress.advance(sum(r["n"] for r in res))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def dask_config() -> dict[str, Any]:
+    """Dask settings for stress workers: no MALLOC_TRIM_THRESHOLD_ (NumPy ran 2.3x slower)."""
+    return {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+def connect(address: str, timeout: float, scratch: str | None = None) -> tuple[Any, Any]:
+    """A Dask client for ``address``; ``local:N`` starts a LocalCluster of N workers."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    dask.config.set(dask_config())
+    if address.startswith("local"):
+        _, _, count = address.partition(":")
+        try:
+            n = int(count or "2")
+        except ValueError:
+            raise SchedulerError(
+                f"--scheduler {address}: write local:N with N a number of workers"
+            ) from None
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            local_directory=scratch, silence_logs=40,
+        )  # fmt: skip
+        return Client(cluster), cluster
+    try:
+        return Client(address, timeout=f"{timeout}s"), None
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {address} within {timeout:g}s ({type(exc).__name__}: "
+            f"{exc}); check the address (e.g. tcp://host:8786) and that the scheduler runs"
+        ) from None
+
+
+def _run_dask(
+    job: BlockJob,
+    chunks: list[list[int]],
+    ckpt: Checkpoint,
+    opts: StressOptions,
+    progress: Progress,
+) -> None:
+    import tempfile
+
+    from distributed import as_completed
+
+    with tempfile.TemporaryDirectory(prefix="solvent-dask-") as scratch:
+        client, cluster = connect(opts.scheduler or "", opts.connect_timeout, scratch)
+        try:
+            shared = client.scatter(job, broadcast=True)
+            futures = [client.submit(run_blocks, shared, blocks, pure=False) for blocks in chunks]
+            try:
+                for fut in as_completed(futures):
+                    res = fut.result()
+                    ckpt.add(res)
+                    progress.advance(sum(r["n"] for r in res))
+            except BaseException:
+                client.cancel(futures)
+                raise
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+# -- confirmation ----------------------------------------------------------------------------
+
+
+def lane_trace(
+    spec: Spec, job: BlockJob, inputs: Any, lane: int, index: int, upto: int, meta: dict[str, Any]
+) -> Trace:
+    """The exact trace of lane ``lane`` of a block (global path ``index``), first ``upto`` steps."""
+    layout = job.layout
+    init: dict[str, Any] = {}
+    for i, f in enumerate(layout.globals):
+        v = float(inputs.G0[lane, i])
+        init[f] = (v != 0.0) if f in layout.bools else Fraction(v)
+    for i, f in enumerate(layout.accounts):
+        vals = inputs.A0[lane, i, :]
+        init[f] = tuple(
+            (float(x) != 0.0) if f in layout.bools else Fraction(float(x)) for x in vals
+        )
+    from solvent.stress.lanes import keeper_schedule
+
+    live = keeper_schedule(job.steps, job.keeper_period, job.outage_start, job.outage_len)
+    steps = []
+    for t in range(upto):
+        market = {
+            name: Fraction(float(inputs.M[lane, t, j])) for j, name in enumerate(layout.market)
+        }
+        keepers: dict[str, tuple[bool, ...]] = {}
+        for k in spec.keepers:
+            if not live[t]:
+                keepers[k.name] = (False,) * (spec.accounts if k.n_accounts else 1)
+            elif k.liveness == "adversarial":
+                keepers[k.name] = (True,) * (spec.accounts if k.n_accounts else 1)
+        steps.append(TraceStep(market, None, keepers))
+    params = dict(spec.param_values().as_dict())
+    return Trace(spec.name, spec.accounts, init, tuple(steps), params, meta)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def exact_first_failure(
+    spec: Spec, trace: Trace, deadline: float, decls: list[Any] | None = None
+) -> Any:
+    """The first property failure of ``trace`` on the concrete judge (None: none).
+
+    The same transition and predicates as :func:`solvent.check.replay.replay`, without
+    the witnesses and metrics it also records, and checking ``deadline``
+    (``time.perf_counter()``) between steps: raises ``_OutOfTime`` when it passes.
+    """
+    from solvent.backends.modes import concrete_for
+    from solvent.check.replay import Failure, TraceChooser, initial_concrete
+    from solvent.engine.step import eval_predicate, run_step
+
+    backend = concrete_for(spec)
+    params = spec.param_values()
+    state = initial_concrete(spec, trace)
+    chooser = TraceChooser(spec, trace)
+    for t in range(len(trace.steps) + 1):
+        if t > 0:
+            if time.perf_counter() > deadline:
+                raise _OutOfTime
+            state = run_step(spec, params, backend, state, t, chooser).state
+        for decl in decls if decls is not None else spec.properties():
+            for acc, val in eval_predicate(spec, params, backend, state, decl):
+                if not val.raw:
+                    return Failure(decl.name, acc, t)
+    return None
+
+
+def confirm_lanes(
+    spec: Spec,
+    job: BlockJob,
+    lanes: list[list[int]],
+    opts: StressOptions,
+    describe: dict[str, Any],
+    decls: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Re-run flagged lanes exactly (concrete backend); return counts and confirmed traces."""
+    start = time.perf_counter()
+    deadline = start + opts.confirm_seconds
+    checked = confirmed = 0
+    traces: list[tuple[Trace, str]] = []
+    cache: dict[int, Any] = {}
+    timed_out = False
+    for index, step, _prop in lanes[: opts.confirm]:
+        if time.perf_counter() - start > opts.confirm_seconds:
+            timed_out = True
+            break
+        b, lane = divmod(index, job.block)
+        if b not in cache:
+            cache.clear()
+            cache[b] = draw_block(job, b)
+        inputs = cache[b]
+        meta = {
+            "found_by": "stress",
+            "scenario": describe.get("name"),
+            "seed": job.seed,
+            "path": index,
+            "beyond_envelope": bool(inputs.beyond[lane]),
+        }
+        trace = lane_trace(spec, job, inputs, lane, index, step, meta)
+        try:
+            first = exact_first_failure(spec, trace, deadline, decls)
+        except _OutOfTime:
+            timed_out = True
+            break
+        checked += 1
+        if first is not None:
+            confirmed += 1
+            meta = dict(meta, violation={"step": first.step, "invariant": first.label()})
+            trace = Trace(
+                trace.spec,
+                trace.accounts,
+                trace.init,
+                trace.steps[: first.step],
+                trace.params,
+                meta,
+            )
+            if len(traces) < opts.traces:
+                traces.append((trace, first.label()))
+    return {
+        "checked": checked,
+        "confirmed": confirmed,
+        "unconfirmed": checked - confirmed,
+        "seconds": time.perf_counter() - start,
+        "timed_out": timed_out,
+        "traces": traces,
+    }
+
+
+def worst_paths(
+    spec: Spec, job: BlockJob, worst: list[list[Any]], opts: StressOptions, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The paths with the largest bad debt, with their price and insurance series.
+
+    The series are float64 (data for plots): recorded by the kernel, or by the
+    NumPy-lanes engine when it runs; ``bad_debt`` is the path's float64 bad debt. Whether the path breaks an
+    invariant exactly is what the confirmation reports.
+    """
+    from solvent.stress.lanes import lane_series
+
+    picked = worst[:limit]
+    if not picked:
+        return []
+    fields = [f for f in (opts.price_field, opts.insurance_field) if f in job.layout.globals]
+    rows: list[Any] = []
+    for index, _loss in picked:
+        b, lane = divmod(index, job.block)
+        x = draw_block(job, b)
+        rows.append((x.G0[lane], x.A0[lane], x.M[lane], x.beyond[lane]))
+    G0 = np.stack([r[0] for r in rows])
+    A0 = np.stack([r[1] for r in rows])
+    M = np.stack([r[2] for r in rows])
+    series: dict[str, np.ndarray] = {}
+    if fields and job.kernel is not None:
+        from solvent.stress.blocks import BlockInputs, run_kernel
+
+        n = len(rows)
+        ser = np.zeros((n, job.steps + 1, len(job.layout.globals)))
+        inputs = BlockInputs(
+            G0,
+            A0,
+            np.ascontiguousarray(M),
+            np.full((n, 2), -1, dtype=np.int64),
+            np.zeros(n, dtype=bool),
+        )
+        run_kernel(job, inputs, record=np.arange(n, dtype=np.int64), series=ser)
+        series = {f: ser[:, :, job.layout.globals.index(f)] for f in fields}
+    elif fields:
+        series = lane_series(
+            spec,
+            spec.param_values(),
+            job.layout,
+            G0,
+            A0,
+            M,
+            job.keeper_period,
+            job.outage_start,
+            job.outage_len,
+            fields,
+        )
+    out = []
+    for k, (index, loss) in enumerate(picked):
+        item: dict[str, Any] = {
+            "path": index,
+            "seed": job.seed,
+            "bad_debt": loss,
+            "beyond_envelope": bool(rows[k][3]),
+        }
+        if opts.price_field in series:
+            item["prices"] = series[opts.price_field][k].tolist()
+        if opts.insurance_field in series:
+            item["insurance"] = series[opts.insurance_field][k].tolist()
+        out.append(item)
+    return out
+
+
+# -- the verb ---------------------------------------------------------------------------------
+
+
+def stress(
+    spec: Spec,
+    scenario: Any,
+    population: Any,
+    opts: StressOptions,
+    progress: Progress | None = None,
+) -> StressResult:
+    """Run the stress simulation; see the module docstring."""
+    t0 = time.perf_counter()
+    progress = progress or Progress()
+    spec, job, decls, notes, engine_name = prepare(spec, scenario, population, opts)
+    timings: dict[str, float] = {}
+    lanes_engine = None
+    if engine_name == "kernel":
+        from solvent.stress.kernel import load
+
+        tc = time.perf_counter()
+        load(job.kernel)
+        timings["kernel_load"] = time.perf_counter() - tc
+    else:
+        lanes_engine = _lanes_engine(spec, decls, opts.equity_metric)
+        if opts.workers > 1 or opts.scheduler:
+            notes.append(
+                "the NumPy-lanes engine runs in this process only; --workers/--scheduler ignored"
+            )
+    if opts.oracle_delay:
+        notes.append(
+            f"oracle delay {opts.oracle_delay}: the oracle publishes every {opts.oracle_delay + 1} steps; in "
+            "between, keepers and invariants see the last published price"
+        )
+    if opts.keeper_outage or opts.keeper_delay:
+        notes.append(
+            "keepers run only at steps t with t % "
+            + str(opts.keeper_delay + 1)
+            + " == 0"
+            + (
+                f" and not in steps {opts.outage_start}..{opts.outage_start + opts.keeper_outage - 1}"
+                if opts.keeper_outage
+                else ""
+            )
+        )
+    if spec.initials:
+        _check_initials(spec, job, lanes_engine)
+    digest = run_hash(spec, job)
+    ckpt = Checkpoint(opts.checkpoint_dir, digest, opts.resume)
+    if ckpt.done:
+        notes.append(f"resumed: {len(ckpt.done)} of {job.n_blocks} blocks were already done")
+    tr, cpu = time.perf_counter(), time.process_time()
+    finished = execute(job, ckpt, opts, progress, lanes_engine)
+    timings["simulate"] = time.perf_counter() - tr
+    timings["simulate_cpu"] = time.process_time() - cpu  # this process only (not workers)
+    describe = _describe(scenario)
+    summaries = list(ckpt.done.values())
+    tot = combine(summaries, len(decls))
+    n = tot["paths"]
+    conf = {
+        "checked": 0,
+        "confirmed": 0,
+        "unconfirmed": 0,
+        "seconds": 0.0,
+        "timed_out": False,
+        "traces": [],
+    }
+    if finished:
+        tc = time.perf_counter()
+        conf = confirm_lanes(spec, job, tot["lanes"], opts, describe, decls)
+        timings["confirm"] = time.perf_counter() - tc
+        ckpt.remove()
+    flagged = tot["fail"]
+    unchecked = flagged - conf["checked"]
+    insolvent = flagged - conf["unconfirmed"]
+    if tot["excluded"]:
+        notes.append(
+            f"{tot['excluded']} sampled initial states broke the spec's @initial conditions "
+            f"and were skipped; the metrics cover the other {n} paths"
+        )
+    metrics: dict[str, Any] = {
+        "paths": n,
+        "excluded_initial": tot["excluded"],
+        "steps": job.steps,
+        "accounts": job.accounts,
+        "beyond_envelope": tot["beyond"],
+        "flagged_beyond_envelope": tot["fail_beyond"],
+    }
+    lo, hi = clopper_pearson(insolvent, n)
+    metrics["p_insolvency"] = {
+        "estimate": insolvent / n if n else 0.0,
+        "ci_low": lo,
+        "ci_high": hi,
+        "level": 0.95,
+        "method": "Clopper-Pearson",
+        "paths": insolvent,
+        "by_property": dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True)),
+    }
+    if "bad_debt_sum" in tot:
+        var, es = tail(tot["bad_debt_nonzero"], n)
+        nz = tot["bad_debt_nonzero"]
+        metrics["bad_debt"] = {
+            "mean": tot["bad_debt_sum"] / n if n else 0.0,
+            "var_99": var,
+            "es_975": es,
+            "max": float(nz.max()) if len(nz) else 0.0,
+            "paths_with_bad_debt": int((nz > 0).sum()),
+            "histogram": histogram(nz, n),
+        }
+    else:
+        metrics["bad_debt"] = None
+    if "ins_start_sum" in tot:
+        steps_ex = tot["ins_exhausted_steps"]
+        metrics["insurance"] = {
+            "mean_start": tot["ins_start_sum"] / n if n else 0.0,
+            "mean_drawdown": tot["ins_draw_sum"] / n if n else 0.0,
+            "mean_drawdown_fraction": tot["ins_draw_rel_sum"] / n if n else 0.0,
+            "max_drawdown": tot["ins_draw_max"],
+            "exhausted_paths": int(len(steps_ex)),
+            "p_exhausted": len(steps_ex) / n if n else 0.0,
+            "time_to_exhaustion_median": float(np.median(steps_ex)) if len(steps_ex) else None,
+            "time_to_exhaustion_mean": float(steps_ex.mean()) if len(steps_ex) else None,
+        }
+    else:
+        metrics["insurance"] = None
+    for name in ("liquidations", "adl"):
+        if f"{name}_sum" in tot:
+            metrics[name] = {
+                "total": tot[f"{name}_sum"],
+                "mean": tot[f"{name}_sum"] / n if n else 0.0,
+                "paths": tot[f"{name}_lanes"],
+            }
+        else:
+            metrics[name] = None
+    if "cover2_sum" in tot:
+        metrics["cover2"] = {
+            "mean": tot["cover2_sum"] / n if n else 0.0,
+            "max": tot["cover2_max"],
+            "exceeds_insurance": tot.get("cover2_exceeds"),
+        }
+    else:
+        metrics["cover2"] = None
+    worst: list[dict[str, Any]] = []
+    if finished and tot.get("worst"):
+        tw = time.perf_counter()
+        worst = worst_paths(spec, job, tot["worst"], opts)
+        timings["worst_paths"] = time.perf_counter() - tw
+        metrics["insurance_paths"] = [w.pop("insurance") for w in worst if "insurance" in w]
+    if not finished:
+        verdict = "INTERRUPTED"
+        notes.append(
+            f"interrupted (Ctrl-C): {len(ckpt.done)} of {job.n_blocks} blocks kept; metrics cover "
+            f"{n} paths; run again with --resume to finish"
+        )
+    elif conf["confirmed"] > 0:
+        verdict = "FAIL"
+    elif unchecked > 0:
+        verdict = "UNKNOWN"
+        notes.append(
+            f"{unchecked} flagged lanes were not re-run exactly (--confirm {opts.confirm}"
+            f"{'; the time budget --confirm-seconds ' + format(opts.confirm_seconds, 'g') + ' ran out' if conf['timed_out'] else ''})"
+            "; none of the re-run ones was confirmed"
+        )
+    else:
+        verdict = "PASS"
+    return StressResult(
+        spec=spec.name, scenario=describe,
+        options={"paths": opts.paths, "steps": job.steps, "seed": opts.seed, "accounts": job.accounts,
+                 "block": job.block, "keeper_delay": opts.keeper_delay, "keeper_outage": opts.keeper_outage,
+                 "outage_start": opts.outage_start, "oracle_delay": opts.oracle_delay,
+                 "population": None if population is None else population.describe()},
+        verdict=verdict, metrics=metrics,
+        confirmation={"flagged": flagged, "checked": conf["checked"], "confirmed": conf["confirmed"],
+                      "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "seconds": conf["seconds"]},
+        notes=notes, engine=engine_name, seconds=time.perf_counter() - t0, timings=timings,
+        traces=conf["traces"], interrupted=not finished, blocks_done=len(ckpt.done), blocks_total=job.n_blocks,
+        worst=worst,
+    )  # fmt: skip

@@ -26,6 +26,8 @@ from solvent.errors import UsageError
 
 FORMATS = ("text", "json")
 ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
+# verbs that give a verdict per invariant (JUnit and SARIF need one)
+VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,15 @@ class Settings:
             verbs=("bmc", "check"),
         ),
     )
+    slack: bool = field(
+        default=True,
+        metadata=_opt(
+            "After a proof, measure how far each envelope bound it used can widen before "
+            "the first counterexample (a frontier search per bound).",
+            "--slack/--no-slack",
+            verbs=("prove", "check"),
+        ),
+    )
     format: str = field(
         default="text",
         metadata=_opt(
@@ -148,6 +159,55 @@ class Settings:
             "accepts as is) to this file.",
             "--output",
             "-o",
+            config=False,
+            metavar="PATH",
+        ),
+    )
+    report: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Also write a self-contained HTML report (charts, tables; works offline) here.",
+            "--report",
+            config=False,
+            metavar="PATH",
+        ),
+    )
+    junit: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Also write JUnit XML here (one test case per invariant and check), for CI.",
+            "--junit",
+            verbs=VERDICT_VERBS,
+            config=False,
+            metavar="PATH",
+        ),
+    )
+    sarif: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Also write SARIF 2.1.0 here (findings at the invariant's line), for code scanning.",
+            "--sarif",
+            verbs=VERDICT_VERBS,
+            config=False,
+            metavar="PATH",
+        ),
+    )
+    export_pytest: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Write a pytest file that replays the trace and checks the invariant it breaks.",
+            "--export-pytest",
+            verbs=("replay",),
+            config=False,
+            metavar="PATH",
+        ),
+    )
+    export_csv: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Write the price path and per-step state (one row per step) as CSV.",
+            "--export-csv",
+            verbs=("replay",),
             config=False,
             metavar="PATH",
         ),
@@ -269,10 +329,16 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "invariants": _strings,
     "params": _params,
     "simplify": _bool,
+    "slack": _bool,
     "format": _format,
     "quiet": _bool,
     "spec": _optional_str,
     "output": _optional_str,
+    "report": _optional_str,
+    "junit": _optional_str,
+    "sarif": _optional_str,
+    "export_pytest": _optional_str,
+    "export_csv": _optional_str,
     "targets": _strings,
 }
 

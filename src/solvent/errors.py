@@ -42,6 +42,11 @@ class SolventError(Exception):
         prefix = f"{self.where}: " if self.where else ""
         return f"{prefix}{self.message} [{self.code}]"
 
+    @property
+    def docs(self) -> str:
+        """Where the code's causes and fix are documented (a page of the docs site)."""
+        return f"docs/errors.md#{self.code.lower()}"
+
 
 class SpecError(SolventError):
     """The spec is malformed (a definition error, not a property violation)."""
@@ -65,6 +70,30 @@ class EmptyDomainError(SpecError):
     code = "SV104"
 
 
+class FixedPointError(SpecError):
+    """Fixed-point arithmetic: an unrepresentable literal or an operation without rounding."""
+
+    code = "SV810"
+
+
+class ModelParameterError(SolventError):
+    """A model of ``solvent.models`` was given a parameter outside its valid domain."""
+
+    code = "SV801"
+
+
+class UnknownModelError(SolventError):
+    """``solvent new MODEL``: no model of that name."""
+
+    code = "SV802"
+
+
+class WouldOverwriteError(SolventError):
+    """``solvent new``: the target file exists and ``--force`` was not given."""
+
+    code = "SV803"
+
+
 class SpecLoadError(SolventError):
     """The spec file cannot be found, imported, or holds no (or several) specs."""
 
@@ -81,6 +110,18 @@ class TraceFormatError(SolventError):
     """A trace file is not valid JSON or does not match the spec."""
 
     code = "SV400"
+
+
+class ReportInputError(SolventError):
+    """A result file given to `solvent report` is unreadable or not a solvent result."""
+
+    code = "SV701"
+
+
+class ReportVersionError(ReportInputError):
+    """A result file was written with a schema version this solvent does not read."""
+
+    code = "SV702"
 
 
 class InternalError(SolventError):

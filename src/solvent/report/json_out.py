@@ -138,6 +138,7 @@ def error_json(check: str, exc: SolventError, *, target: str | None = None) -> d
             "kind": type(exc).__name__,
             "message": exc.message,
             "where": exc.where,
+            "docs": exc.docs,
         },
     }
 
@@ -204,6 +205,7 @@ def spec_json(spec: Spec, *, target: str | None = None) -> dict[str, Any]:
         "where": spec.where,
         "accounts": spec.accounts,
         "arithmetic": spec.arithmetic,
+        "decimals": spec.decimals,
         "params": params,
         "state": state,
         "envelope": {name: {**plain(dom), "where": dom.where} for name, dom in spec.bounds.items()},

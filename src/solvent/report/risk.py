@@ -320,6 +320,7 @@ def grid_json(result: GridResult, *, target: str | None = None) -> dict[str, Any
         "params": [a.name, b.name],
         "axes": [[format_number(v) for v in axis] for axis in result.axes],
         "direction": result.direction,
+        "directions": list(result.directions),
         "exit_code": result.exit_code,
         "verdict": "PASS" if result.exit_code == 0 else "UNKNOWN",
         "message": result.message,

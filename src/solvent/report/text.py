@@ -100,16 +100,20 @@ def render_result(
         render_replay(console, replayed, spec)
     if result.cti_state is not None:
         render_cti(console, result)
+    explained = result.details.get("attribution")
+    if result.verdict == "PASS" and explained:
+        console.print(f"  {explained['sentence']}", soft_wrap=True)
     used = result.details.get("assumptions_used", result.details.get("assumptions"))
     if result.verdict == "PASS" and used:
         unused = result.details.get("assumptions_unused") or []
         console.print(f"  assumptions used: {', '.join(used)}", soft_wrap=True)
-        if unused:
+        if unused and not explained:  # the sentence names them already
             console.print(f"  not needed: {', '.join(unused)}", soft_wrap=True)
 
 
 def render_error(console: Console, exc: SolventError) -> None:
     console.print(Text.assemble(("error: ", "bold red"), exc.render()), soft_wrap=True)
+    console.print(Text(f"  causes and fix: {exc.docs}", style="dim"), soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- replay tables
@@ -282,7 +286,8 @@ def render_spec(console: Console, spec: Spec, target: str | None = None) -> None
     console.print(Text.assemble((f"spec {spec.name}", "bold"), f"  {target or ''}"))
     plural = "s" if spec.accounts != 1 else ""
     console.print(
-        f"  {spec.accounts} account{plural}, {spec.arithmetic} arithmetic (rationals); "
+        f"  {spec.accounts} account{plural}, {spec.arithmetic} arithmetic "
+        f"({'rationals' if spec.arithmetic == 'exact' else f'{spec.decimals} decimals, explicit rounding'}); "
         f"declared at {spec.where or 'an unknown place'}",
         soft_wrap=True,
     )

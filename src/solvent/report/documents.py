@@ -1,0 +1,129 @@
+"""Reading result documents back: which kind a file is, and refusing what we cannot read.
+
+Every JSON document `solvent` writes names its schema and version (``"schema":
+"solvent-result/1"``). The report writers (HTML, JUnit, SARIF) take such a document as
+plain data, so a report made from a file (``solvent report RESULT.json``) is the same as
+one made while the check runs (``--report PATH``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from solvent.errors import ReportInputError, ReportVersionError
+
+RESULT = "solvent-result/1"
+SPEC = "solvent-spec/1"
+FRONTIER = "solvent-frontier/1"
+GRID = "solvent-synth-grid/1"
+STRESS = "solvent-stress/1"
+
+#: every schema the reports read, with what writes it
+KNOWN = {
+    RESULT: "lint, bmc, prove, replay, check",
+    SPEC: "inspect",
+    FRONTIER: "frontier, synth with one --param",
+    GRID: "synth with two --param (a grid)",
+    STRESS: "stress",
+}
+
+
+def kind(doc: Mapping[str, Any]) -> str:
+    """The schema of a document this version reads (raises for anything else)."""
+    schema = doc.get("schema")
+    if schema in KNOWN:
+        return str(schema)
+    if isinstance(schema, str) and schema.startswith("solvent-"):
+        family = schema.rsplit("/", 1)[0]
+        ours = [s for s in KNOWN if s.rsplit("/", 1)[0] == family]
+        if ours:
+            raise ReportVersionError(
+                f"the result has schema {schema!r}, written by another version of solvent; "
+                f"this version reads {', '.join(ours)}: re-run the check with this version "
+                "(or report it with the version that wrote it)"
+            )
+        raise ReportVersionError(
+            f"the result has schema {schema!r}, which this version of solvent does not know; "
+            f"it reads {', '.join(KNOWN)}"
+        )
+    raise ReportInputError(
+        'not a solvent result: it has no "schema" naming a solvent result '
+        f"({', '.join(KNOWN)}); write one with `solvent bmc ... -o result.json` "
+        "or `--format json`"
+    )
+
+
+def read(path: str) -> dict[str, Any]:
+    """Load and identify a result file; every failure is a ReportInputError naming it."""
+    file = Path(path)
+    if not file.is_file():
+        what = "is a directory" if file.is_dir() else "does not exist"
+        raise ReportInputError(
+            f"result file {path!r} {what}; give a JSON result written by `solvent VERB -o FILE`"
+        )
+    try:
+        content = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportInputError(f"cannot read result file {path}: {exc}") from None
+    try:
+        doc = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise ReportInputError(
+            f"result file {path} is not valid JSON ({exc.msg} at line {exc.lineno} column "
+            f"{exc.colno}); give a JSON result written by `solvent VERB -o FILE`"
+        ) from None
+    if not isinstance(doc, dict):
+        raise ReportInputError(
+            f"result file {path} is not a solvent result: expected a JSON object with a "
+            '"schema" key'
+        )
+    try:
+        kind(doc)
+    except ReportInputError as exc:
+        raise type(exc)(f"result file {path}: {exc.message}") from None
+    _check_shape(doc, path)
+    return doc
+
+
+# the keys each kind needs before a report can be drawn (the JSON Schema in
+# solvent/report/schemas checks the rest in the tests)
+_REQUIRED = {
+    RESULT: ("check", "verdict", "exit_code"),
+    SPEC: ("spec", "params", "state", "envelope", "invariants"),
+    FRONTIER: ("param", "verdict", "exit_code", "probes", "status"),
+    GRID: ("params", "axes", "cells", "exit_code"),
+    STRESS: ("exit_code",),
+}
+
+
+def _check_shape(doc: Mapping[str, Any], path: str) -> None:
+    missing = [k for k in _REQUIRED[kind(doc)] if k not in doc]
+    if missing:
+        raise ReportInputError(
+            f"result file {path} says {doc['schema']!r} but lacks {', '.join(missing)}; "
+            "it was not written by solvent or was edited: write it again with `-o`"
+        )
+    if doc["schema"] == RESULT and doc.get("check") == "check":
+        for i, sub in enumerate(doc.get("results") or []):
+            if not isinstance(sub, dict) or sub.get("schema") != RESULT:
+                raise ReportInputError(
+                    f"result file {path}: results[{i}] is not a {RESULT} document"
+                )
+
+
+def results_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The single-check documents inside ``doc`` (``solvent check`` nests them)."""
+    if doc.get("schema") == RESULT and doc.get("check") == "check":
+        return [dict(d) for d in doc.get("results") or []]
+    return [dict(doc)]
+
+
+def json_schema(name: str = RESULT) -> dict[str, Any]:
+    """The published JSON Schema of a document kind (shipped with the package)."""
+    from importlib.resources import files
+
+    file = files("solvent.report").joinpath("schemas", name.replace("/", "-") + ".schema.json")
+    return json.loads(file.read_text(encoding="utf-8"))

@@ -1,0 +1,108 @@
+"""The HTML report: one self-contained file that works offline.
+
+``render(doc)`` turns any result document `solvent` writes (``solvent-result/1``, the
+frontier, synth-grid, stress and spec documents) into one HTML page. Charts are inline
+SVG (Matplotlib, text as paths), styles are inline, nothing is fetched when the page is
+viewed, and the output is deterministic (no dates), so a report can be attached to a
+ticket or committed. A few lines of inline script only label each chart with its drawn
+size (``data-rendered``), which tests read in a headless browser; the page needs no
+script to display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from solvent import __version__
+from solvent.report import documents
+from solvent.report.html_parts import esc
+from solvent.report.html_result import combined_body, result_body
+from solvent.report.html_risk import frontier_body, grid_body, spec_body
+from solvent.report.html_stress import stress_body
+
+_CSS = """
+:root{--pass:#2e7d32;--fail:#c62828;--warn:#ef6c00;--ink:#212121;--muted:#616161;--line:#e0e0e0}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);
+margin:0 auto;max-width:1100px;padding:1.2rem 1.5rem 3rem}
+header{border-bottom:2px solid var(--line);margin-bottom:1rem}
+h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid var(--line)}
+h2.article{font-size:1.3rem;border-bottom:2px solid var(--ink)}h3{font-size:1rem;margin:1rem 0 .3rem}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:.3rem;color:#fff;font-weight:700;font-size:.85rem}
+.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.warn{background:var(--warn)}
+.verdict{font-size:1rem}.because{background:#f1f8e9;border-left:4px solid var(--pass);padding:.5rem .8rem}
+.fail-note{color:var(--fail);font-weight:600}
+table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.85rem}
+th,td{border-bottom:1px solid var(--line);padding:.2rem .6rem;text-align:left;vertical-align:top}
+thead th{background:#fafafa;border-bottom:2px solid var(--line)}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.kv th{color:var(--muted);font-weight:600;white-space:nowrap}
+.cols{display:flex;gap:2rem;flex-wrap:wrap}.cols>div{min-width:16rem}
+figure.chart{margin:.6rem 0 1.2rem}figure.chart svg{width:100%;height:auto;max-width:900px;display:block}
+figcaption{color:var(--muted);font-size:.85rem}
+.scroll{overflow-x:auto}
+footer{margin-top:2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:.5rem}
+code{font-size:.85em}
+"""
+
+# Marks every chart with its rendered size, so a headless browser can check the charts
+# were drawn (tests/report); the page does not depend on it.
+_SCRIPT = """
+window.addEventListener("load", function () {
+  var ok = 0;
+  document.querySelectorAll("figure.chart").forEach(function (f) {
+    var svg = f.querySelector("svg");
+    if (!svg) { f.setAttribute("data-rendered", "missing"); return; }
+    var r = svg.getBoundingClientRect();
+    var marks = svg.querySelectorAll("path,use,rect,line,polyline").length;
+    f.setAttribute("data-rendered", Math.round(r.width) + "x" + Math.round(r.height));
+    f.setAttribute("data-marks", String(marks));
+    if (r.width > 0 && r.height > 0 && marks > 0) { ok += 1; }
+  });
+  document.body.setAttribute("data-charts-rendered", String(ok));
+});
+"""
+
+
+def _title(doc: Mapping[str, Any], kind: str) -> str:
+    if kind == documents.SPEC:
+        return f"spec {doc.get('spec')}"
+    if kind in (documents.FRONTIER, documents.GRID):
+        what = doc.get("param") or " x ".join(doc.get("params") or [])
+        return f"{doc.get('spec')}: {doc.get('check')} {what}"
+    return f"{doc.get('spec') or doc.get('target') or 'solvent'}: {doc.get('check', 'stress')}"
+
+
+def _body(doc: Mapping[str, Any], kind: str) -> str:
+    if kind == documents.RESULT:
+        return combined_body(doc) if doc.get("check") == "check" else result_body(doc)
+    if kind == documents.FRONTIER:
+        return frontier_body(doc)
+    if kind == documents.GRID:
+        return grid_body(doc)
+    if kind == documents.STRESS:
+        return stress_body(doc)
+    return spec_body(doc)
+
+
+def render(doc: Mapping[str, Any]) -> str:
+    """The report of one result document as a complete HTML page."""
+    kind = documents.kind(doc)
+    title = _title(doc, kind)
+    verdict = doc.get("verdict") or ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>solvent report: {esc(title)} {esc(verdict)}</title>"
+        f"<style>{_CSS}</style></head>\n"
+        f'<body data-schema="{esc(doc.get("schema"))}">'
+        f"<header><h1>{esc(title)}</h1></header>\n"
+        f"<main>{_body(doc, kind)}</main>\n"
+        f"<footer>solvent {esc(__version__)} · from a {esc(doc.get('schema'))} document · "
+        "self-contained: no network access, no external files. Exact numbers are shown "
+        "exactly (1/3 as 1/3); charts plot them rounded.</footer>"
+        f"<script>{_SCRIPT}</script>"
+        "</body></html>\n"
+    )

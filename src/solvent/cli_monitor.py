@@ -1,0 +1,436 @@
+"""The verbs `solvent monitor` and `solvent monitor-convert`: parse, call, render.
+
+``register(app)`` adds both commands. ``--set`` and ``--spec`` are layered with
+``[tool.solvent]`` by :func:`solvent.config.resolve` as for the other verbs. Exit codes:
+0 the stream ended without a critical breach or violation · 1 an invariant was violated
+or an assumption of the proof broke · 3 bad input (options, source, proof file) · 4
+internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from fractions import Fraction
+from typing import Annotated, Any
+
+import typer
+
+from solvent.config import resolve
+from solvent.errors import UsageError
+
+EPILOG = """\b
+Exit codes:
+  0  the stream ended (or was stopped) without a critical breach or violation
+  1  an invariant was violated, or an assumption of the proof broke
+  3  spec, usage or input error (bad option, unreachable source, unusable proof file)
+  4  internal error (a solvent bug)"""
+
+Target = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
+    ),
+]
+
+
+def _opt(*flags: str, help: str, metavar: str | None = None) -> Any:
+    return typer.Option(*flags, help=help, metavar=metavar, show_default=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``monitor`` and ``monitor-convert`` to ``app`` (idempotent)."""
+    names = {c.name for c in app.registered_commands}
+    if "monitor" not in names:
+        app.command("monitor", epilog=EPILOG)(monitor_command)
+    if "monitor-convert" not in names:
+        app.command("monitor-convert")(convert_command)
+
+
+def _fraction(text: str | None, flag: str) -> Fraction | None:
+    if text is None:
+        return None
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(f"{flag} expects a number such as 0.05 or 1/20, got {text!r}") from None
+    if value < 0:
+        raise UsageError(f"{flag} must be >= 0, got {text}")
+    return value
+
+
+def _stderr(quiet: bool) -> Any:
+    from solvent.report import text
+
+    console = text.make_console(stderr=True)
+
+    def say(message: str) -> None:
+        if not quiet:
+            console.print(f"monitor: {message}", soft_wrap=True)
+
+    return say
+
+
+def monitor_command(
+    target: Target,
+    source: Annotated[
+        str,
+        _opt(
+            "--source",
+            help="Events: a JSON-lines FILE, - for stdin, or redis://HOST:PORT[/DB] (with --stream).",
+            metavar="SOURCE",
+        ),
+    ],
+    stream: Annotated[
+        str | None,
+        _opt("--stream", help="Redis stream key to read (with a redis:// source).", metavar="KEY"),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep reading a FILE as it grows (like tail -f).")
+    ] = False,
+    idle_exit: Annotated[
+        float | None,
+        _opt(
+            "--idle-exit",
+            help="Stop after this many seconds without new events (--follow or Redis).",
+            metavar="SECONDS",
+        ),
+    ] = None,
+    proof: Annotated[
+        str | None,
+        _opt(
+            "--proof",
+            help="Result of `solvent prove -o` whose assumptions to monitor (else prove now).",
+            metavar="RESULT.json",
+        ),
+    ] = None,
+    no_prove: Annotated[
+        bool,
+        typer.Option(
+            "--no-prove",
+            help="Do not prove: monitor every declared envelope bound and every-step keeper.",
+        ),
+    ] = False,
+    step_seconds: Annotated[
+        float | None,
+        _opt(
+            "--step-seconds",
+            help="The spec's step is this interval [default: one price update].",
+            metavar="SECONDS",
+        ),
+    ] = None,
+    move_field: Annotated[
+        str | None,
+        _opt(
+            "--move-field",
+            help="Envelope field of the per-step price move [default: move/ret or the only one].",
+            metavar="NAME",
+        ),
+    ] = None,
+    oracle_delay_field: Annotated[
+        str | None,
+        _opt(
+            "--oracle-delay-field",
+            help="Envelope field of the oracle delay in steps [default: oracle_delay].",
+            metavar="NAME",
+        ),
+    ] = None,
+    keeper: Annotated[
+        str | None,
+        _opt(
+            "--keeper",
+            help="Keeper that liquidation events stand for [default: liquidate].",
+            metavar="NAME",
+        ),
+    ] = None,
+    keeper_grace: Annotated[
+        float,
+        _opt(
+            "--keeper-grace",
+            help="Seconds a liquidatable account may wait past the step before it is a breach [default: 0].",
+            metavar="SECONDS",
+        ),
+    ] = 0.0,
+    warn_distance: Annotated[
+        str | None,
+        _opt(
+            "--warn-distance",
+            help="Warn when the distance to insolvency is at most this [default: 2x critical].",
+            metavar="X",
+        ),
+    ] = None,
+    critical_distance: Annotated[
+        str | None,
+        _opt(
+            "--critical-distance",
+            help="Critical at or below this [default: the envelope's max move, else 0.05].",
+            metavar="X",
+        ),
+    ] = None,
+    distance: Annotated[
+        str,
+        _opt(
+            "--distance",
+            help="Distance to insolvency: auto, closed (isolated perp), solver (Z3) or none.",
+            metavar="MODE",
+        ),
+    ] = "auto",
+    detector: Annotated[
+        str,
+        _opt(
+            "--detector",
+            help="Anomaly detector: zscore, hst or none [default: zscore].",
+            metavar="NAME",
+        ),
+    ] = "zscore",
+    anomaly_threshold: Annotated[
+        float | None,
+        _opt(
+            "--anomaly-threshold",
+            help="Score that starts an anomaly alarm [default: 8 for zscore, 0.8 for hst].",
+            metavar="X",
+        ),
+    ] = None,
+    anomaly_warmup: Annotated[
+        int,
+        _opt(
+            "--anomaly-warmup",
+            help="Price events learned before the detector may alert [default: 60].",
+            metavar="N",
+        ),
+    ] = 60,
+    reorder_window: Annotated[
+        int,
+        _opt(
+            "--reorder-window",
+            help="Hold up to N events to put out-of-order ones back in seq order [default: 0].",
+            metavar="N",
+        ),
+    ] = 0,
+    alerts: Annotated[
+        str | None,
+        _opt(
+            "--alerts",
+            help="Append alerts (JSON lines) to this file [default: stdout].",
+            metavar="PATH",
+        ),
+    ] = None,
+    quarantine: Annotated[
+        str,
+        _opt(
+            "--quarantine",
+            help="Append unusable events with the reason here [default: monitor-quarantine.jsonl].",
+            metavar="PATH",
+        ),
+    ] = "monitor-quarantine.jsonl",
+    webhook: Annotated[
+        str | None,
+        _opt(
+            "--webhook",
+            help="POST every alert as JSON to this URL (retried with backoff, in the background).",
+            metavar="URL",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        _opt(
+            "--metrics-port",
+            help="Serve Prometheus metrics on 127.0.0.1:PORT (0 = any free port).",
+            metavar="PORT",
+        ),
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Show a live terminal view on stderr.")
+    ] = False,
+    checkpoint: Annotated[
+        str | None,
+        _opt(
+            "--checkpoint",
+            help="Resume from / save position and detector state to this file.",
+            metavar="PATH",
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        int,
+        _opt(
+            "--checkpoint-every",
+            help="Save a checkpoint every N events (and every second) [default: 1000].",
+            metavar="N",
+        ),
+    ] = 1000,
+    exact_invariants: Annotated[
+        bool,
+        typer.Option(
+            "--exact-invariants",
+            help="Evaluate the spec's invariants on every event even where a closed form exists.",
+        ),
+    ] = False,
+    max_events: Annotated[
+        int | None, _opt("--max-events", help="Stop after N input lines.", metavar="N")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
+    ] = None,
+    spec_name: Annotated[
+        str | None,
+        _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No start-up and summary lines on stderr.")
+    ] = False,
+) -> int:
+    """Watch live events against the proof's assumptions, the invariants and the distance
+    to insolvency; alert when the market leaves what the proof covers."""
+    from solvent.monitor.core import Monitor, Options
+    from solvent.monitor.runner import (
+        RunConfig,
+        assumptions_by_proving,
+        assumptions_from_file,
+        declared_assumptions,
+        run,
+    )
+    from solvent.spec.load import load_spec
+
+    settings = resolve({"params": set_, "quiet": quiet or None, "spec": spec_name})
+    say = _stderr(settings.quiet)
+    if proof and no_prove:
+        raise UsageError("give --proof FILE or --no-prove, not both")
+    if distance not in ("auto", "closed", "solver", "none"):
+        raise UsageError(f"--distance must be auto, closed, solver or none, got {distance!r}")
+    if step_seconds is not None and step_seconds <= 0:
+        raise UsageError(f"--step-seconds must be > 0, got {step_seconds}")
+    if reorder_window < 0 or checkpoint_every < 1 or anomaly_warmup < 0 or keeper_grace < 0:
+        raise UsageError(
+            "--reorder-window, --anomaly-warmup and --keeper-grace must be >= 0, --checkpoint-every >= 1"
+        )
+    for path in (alerts, quarantine, checkpoint):
+        if path:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise UsageError(
+                    f"cannot write {path}: directory {parent} does not exist; create it first"
+                )
+    spec = load_spec(target, settings.spec)
+    if settings.params:
+        spec = spec.with_params(**settings.param_overrides())
+    if proof:
+        used, how = assumptions_from_file(proof, spec), f"assumptions from {proof}"
+    elif no_prove:
+        used, how = declared_assumptions(spec), "not proved (--no-prove): every declared assumption"
+    else:
+        used, how = assumptions_by_proving(spec)
+    opts = Options(
+        step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
+        keeper=keeper, keeper_grace=keeper_grace,
+        warn_distance=_fraction(warn_distance, "--warn-distance"),
+        critical_distance=_fraction(critical_distance, "--critical-distance"),
+        distance=distance, detector=detector, anomaly_threshold=anomaly_threshold,
+        anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
+    )  # fmt: skip
+    monitor = Monitor(spec, used, opts)
+    src = _source(source, stream, follow, idle_exit, say)
+    cfg = RunConfig(
+        alerts=alerts,
+        quarantine=quarantine,
+        webhook=webhook,
+        metrics_port=metrics_port,
+        live=live,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        max_events=max_events,
+        notice=say,
+    )
+
+    def started(summary: Any) -> None:
+        say(f"{spec.name} ({spec.accounts} accounts) from {src.describe()}; {how}")
+        say(
+            f"checking: {', '.join(monitor.rules.names()) or '(no observable assumption)'}; invariants: "
+            f"{', '.join(d.name for d in spec.invariants)}; distance: {monitor.distance_mode}"
+        )
+        for note in monitor.rules.unchecked:
+            say(f"not checked: {note}")
+        if summary.resumed_from is not None:
+            say(f"resumed from checkpoint {checkpoint} at position {summary.resumed_from}")
+        if summary.metrics_port is not None:
+            say(f"metrics on http://127.0.0.1:{summary.metrics_port}/metrics")
+
+    summary = run(monitor, src, cfg, on_start=started)
+    c = monitor.counters
+    p99 = summary.percentile(0.99)
+    say(
+        f"{summary.lines} lines, {c.events} events applied, {c.quarantined} quarantined, {c.duplicates} duplicates, "
+        f"{c.late + c.reordered} out of order, {summary.alerts} alerts ({summary.critical} critical)"
+        + (
+            f", {summary.suppressed} already written before the restart"
+            if summary.suppressed
+            else ""
+        )
+        + (f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else "")
+    )
+    if summary.webhook:
+        w = summary.webhook
+        say(
+            f"webhook: {w['sent']} sent, {w['failed']} failed, {w['retries']} retries, {w['dropped']} dropped"
+        )
+    return 1 if summary.critical else 0
+
+
+def _source(
+    source: str, stream: str | None, follow: bool, idle_exit: float | None, say: Any
+) -> Any:
+    from solvent.monitor.sources import FileSource, RedisSource, StdinSource, StopWhen
+
+    if idle_exit is not None and idle_exit < 0:
+        raise UsageError(f"--idle-exit must be >= 0, got {idle_exit}")
+    stop = StopWhen(idle=idle_exit)
+    if source.startswith(("redis://", "rediss://", "unix://")):
+        if not stream:
+            raise UsageError("a Redis source needs --stream KEY (the stream to read)")
+        return RedisSource(source, stream, stop=stop, notice=say)
+    if stream:
+        raise UsageError("--stream is only for a redis:// source")
+    if source == "-":
+        if follow:
+            raise UsageError("--follow is for a FILE source; stdin is read until it closes")
+        return StdinSource()
+    return FileSource(source, follow=follow, stop=stop, notice=say)
+
+
+def convert_command(
+    csv_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="OHLC.csv",
+            help="Binance kline or timestamp,open,high,low,close[,volume] CSV.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        _opt(
+            "--output",
+            "-o",
+            help="Write the events here [default: stdout].",
+            metavar="EVENTS.jsonl",
+        ),
+    ] = None,
+    symbol: Annotated[
+        str | None, _opt("--symbol", help="Symbol to put in every event.", metavar="NAME")
+    ] = None,
+) -> int:
+    """Convert an OHLC CSV into solvent-event/1 price events (open, low/high, close per bar)."""
+    from solvent.monitor.convert import bar_events, convert
+
+    if output:
+        parent = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(parent):
+            raise UsageError(
+                f"cannot write {output}: directory {parent} does not exist; create it first"
+            )
+        n = convert(csv_file, output, symbol=symbol)
+        sys.stderr.write(f"monitor-convert: {n} price events written to {output}\n")
+        return 0
+    for line in bar_events(csv_file, symbol=symbol):
+        sys.stdout.write(line.decode() + "\n")
+    return 0

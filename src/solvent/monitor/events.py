@@ -1,0 +1,192 @@
+"""The observed-event schema ``solvent-event/1``: one JSON object per line.
+
+Every event carries ``schema`` (optional, ``"solvent-event/1"`` when given), ``type``,
+``ts`` (the time the event happened: Unix seconds as a number, or ISO-8601 text) and
+``seq`` (the producer's sequence number, strictly increasing per stream; used to drop
+duplicates and reorder late events). Money values are decimal strings (exact) or JSON
+numbers (read exactly as written, never through a binary float). The types:
+
+``price``        ``price`` (the mark price the protocol uses; > 0), optional ``oracle``
+                 (the oracle/index price; > 0) and ``oracle_ts`` (when the oracle
+                 published it), optional ``symbol``.
+``account``      ``account`` (index), ``set`` (absolute values of per-account fields,
+                 e.g. ``{"quote": "1000", "size": "0.5"}``) and/or ``add`` (deltas).
+``insurance``    ``balance``: the insurance fund's balance.
+``liquidation``  ``account``, optional ``set`` (the account's fields after it) and
+                 ``price`` (execution price).
+``state``        ``set``: absolute values of scalar state fields (e.g. ``bad_debt``).
+
+See docs/monitor-events.md for the full description and examples.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import msgspec
+
+SCHEMA = "solvent-event/1"
+SCHEMA_MAJOR = "solvent-event/"
+MISSING_FIELD = b"\x00missing-event-field:"  # what RedisSource yields for an entry without `event`
+
+
+class _Base(msgspec.Struct, tag_field="type", kw_only=True):
+    ts: float | str
+    seq: int
+    schema: str | None = None
+
+
+class PriceEvent(_Base, tag="price"):
+    price: Decimal
+    oracle: Decimal | None = None
+    oracle_ts: float | str | None = None
+    symbol: str | None = None
+
+
+class AccountEvent(_Base, tag="account"):
+    account: int
+    set: dict[str, Decimal] = {}
+    add: dict[str, Decimal] = {}
+
+
+class InsuranceEvent(_Base, tag="insurance"):
+    balance: Decimal
+
+
+class LiquidationEvent(_Base, tag="liquidation"):
+    account: int
+    set: dict[str, Decimal] = {}
+    price: Decimal | None = None
+
+
+class StateEvent(_Base, tag="state"):
+    set: dict[str, Decimal] = {}
+
+
+Event = PriceEvent | AccountEvent | InsuranceEvent | LiquidationEvent | StateEvent
+EVENT_TYPES = ("price", "account", "insurance", "liquidation", "state")
+
+_DECODER = msgspec.json.Decoder(Event)
+_ENCODER = msgspec.json.Encoder(decimal_format="string")
+
+
+class BadEvent(Exception):
+    """An event that cannot be used; ``reason`` says why (it goes to the quarantine file)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_ts(value: float | str, what: str = "ts") -> float:
+    """Unix seconds of a number or ISO-8601 text (no zone means UTC)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                raise BadEvent(
+                    f"{what} {value!r} is neither Unix seconds nor ISO-8601 "
+                    "(e.g. 2020-03-12T10:48:00Z)"
+                ) from None
+            return parse_ts(number, what)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    ts = float(value)
+    if not math.isfinite(ts) or ts < 0:
+        raise BadEvent(f"{what} {value!r} is not a non-negative finite number of seconds")
+    return ts
+
+
+def _finite(name: str, value: Decimal, *, positive: bool = False) -> None:
+    if not value.is_finite():
+        raise BadEvent(f"{name} {value} is not a finite number")
+    if positive and value <= 0:
+        raise BadEvent(f"{name} {value} is not positive (prices must be > 0)")
+
+
+def decode(line: bytes | str) -> tuple[Event, float]:
+    """Decode and validate one event line; return it with its time in Unix seconds.
+
+    Raises :class:`BadEvent` with a readable reason for malformed JSON, a missing or
+    mistyped field, an unknown type or schema, a non-finite number, a non-positive
+    price or a negative account index.
+    """
+    try:
+        event = _DECODER.decode(line)
+    except msgspec.DecodeError as exc:
+        if isinstance(line, bytes) and line.startswith(MISSING_FIELD):
+            fields = line[len(MISSING_FIELD) :].decode("utf-8", "replace")
+            raise BadEvent(
+                f"the Redis entry has no `event` field (its fields: {fields or 'none'}); "
+                "put the event's JSON in a field named event"
+            ) from None
+        if isinstance(exc, msgspec.ValidationError):
+            raise BadEvent(f"invalid event: {exc}") from None
+        raise BadEvent(f"malformed JSON: {exc}") from None
+    if event.schema is not None and event.schema != SCHEMA:
+        if event.schema.startswith(SCHEMA_MAJOR):
+            raise BadEvent(
+                f"schema {event.schema!r} is not supported by this solvent (it reads {SCHEMA})"
+            )
+        raise BadEvent(f"schema {event.schema!r} is not a solvent event schema (want {SCHEMA})")
+    if event.seq < 0:
+        raise BadEvent(f"seq {event.seq} is negative")
+    raw_ts = event.ts
+    if type(raw_ts) is float and 0.0 <= raw_ts < math.inf:
+        ts = raw_ts
+    else:
+        ts = parse_ts(raw_ts)
+    if type(event) is PriceEvent:  # the hot path: keep it short
+        price = event.price
+        if not (price.is_finite() and price > 0):
+            _finite("price", price, positive=True)
+        if event.oracle is not None:
+            _finite("oracle", event.oracle, positive=True)
+        if event.oracle_ts is not None:
+            parse_ts(event.oracle_ts, "oracle_ts")
+        return event, ts
+    if isinstance(event, InsuranceEvent):
+        _finite("balance", event.balance)
+        return event, ts
+    if isinstance(event, LiquidationEvent) and event.price is not None:
+        _finite("price", event.price, positive=True)
+    if isinstance(event, AccountEvent | LiquidationEvent):
+        if event.account < 0:
+            raise BadEvent(f"account {event.account} is negative")
+    for k, v in event.set.items():
+        _finite(f"set.{k}", v)
+    for k, v in getattr(event, "add", {}).items():
+        _finite(f"add.{k}", v)
+    if (
+        isinstance(event, AccountEvent | StateEvent)
+        and not event.set
+        and not getattr(event, "add", None)
+    ):
+        raise BadEvent(f"{event_type(event)} event changes nothing (give `set` or `add`)")
+    return event, ts
+
+
+def event_type(event: Event) -> str:
+    return type(event).__struct_config__.tag  # type: ignore[attr-defined, no-any-return]
+
+
+def encode(event: Event) -> bytes:
+    """One JSON line (without the newline); numbers as exact strings."""
+    return _ENCODER.encode(event)
+
+
+def price_event(seq: int, ts: float | str, price: Any, **extra: Any) -> PriceEvent:
+    return PriceEvent(ts=ts, seq=seq, schema=SCHEMA, price=Decimal(str(price)), **extra)
+
+
+def fraction(value: Decimal) -> Fraction:
+    return Fraction(value)

@@ -1,0 +1,308 @@
+"""Where alerts go: JSON lines (stdout or a file), a webhook, Prometheus metrics, a live view.
+
+None of them may block or stop the stream: the webhook posts from a background thread
+with retries and exponential backoff, its queue is bounded (the oldest alert is dropped,
+and counted, when it is full), and the metrics endpoint is served by prometheus_client's
+own thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import IO, Any
+
+from solvent.monitor.core import Alert, Monitor
+
+
+def _json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class JsonLines:
+    """Append JSON lines to a file (created on the first line, flushed per line) or stdout."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.fh: IO[str] | None = None if path else sys.stdout
+
+    def write(self, doc: dict[str, Any]) -> None:
+        if self.fh is None:
+            self.fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self.fh.write(_json(doc) + "\n")
+        self.fh.flush()
+
+    def offset(self) -> int:
+        if not self.path:
+            return 0
+        if self.fh is not None:
+            return self.fh.tell()
+        return os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def close(self) -> None:
+        if self.path and self.fh is not None:
+            self.fh.close()
+
+
+def read_alert_ids(path: str | None, offset: int) -> set[str]:
+    """Ids of the alerts already written after ``offset`` (suppressed after a restart)."""
+    if not path or not os.path.exists(path):
+        return set()
+    ids = set()
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for line in fh:
+            try:
+                ids.add(json.loads(line)["id"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return ids
+
+
+class Webhook:
+    """POST each alert as JSON to ``url`` from a background thread, retrying with backoff."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        attempts: int = 6,
+        backoff: float = 0.2,
+        max_backoff: float = 10.0,
+        timeout: float = 5.0,
+        capacity: int = 10_000,
+        notice: Callable[[str], None] | None = None,
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            from solvent.monitor.errors import MonitorConfigError
+
+            raise MonitorConfigError(f"--webhook {url!r} is not an http:// or https:// URL")
+        self.url = url
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.timeout = timeout
+        self.q: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=capacity)
+        self.notice = notice or (lambda _m: None)
+        self.sent = 0
+        self.failed = 0
+        self.dropped = 0
+        self.retries = 0
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="solvent-webhook", daemon=True)
+        self.thread.start()
+
+    def send(self, doc: dict[str, Any]) -> None:
+        """Queue one alert; never blocks (drops the oldest queued alert when full)."""
+        while True:
+            try:
+                self.q.put_nowait(doc)
+                return
+            except queue.Full:
+                try:
+                    self.q.get_nowait()
+                    self.dropped += 1
+                except queue.Empty:
+                    pass
+
+    def _post(self, doc: dict[str, Any]) -> None:
+        req = urllib.request.Request(
+            self.url,
+            data=_json(doc).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - user's URL
+            if resp.status >= 300:
+                raise urllib.error.HTTPError(self.url, resp.status, "status", resp.headers, None)
+
+    def _run(self) -> None:
+        while True:
+            doc = self.q.get()
+            if doc is None:
+                return
+            delay = self.backoff
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    self._post(doc)
+                    self.sent += 1
+                    break
+                except (OSError, urllib.error.URLError, ValueError) as exc:
+                    if attempt == self.attempts:
+                        self.failed += 1
+                        self.notice(
+                            f"webhook {self.url}: gave up on alert {doc.get('id')} after {attempt} attempts ({exc})"
+                        )
+                        break
+                    self.retries += 1
+                    self.notice(
+                        f"webhook {self.url} failed ({exc}); retry {attempt} in {delay:.1f}s"
+                    )
+                    if self._stop.wait(delay):
+                        delay = 0.0  # shutting down: keep trying without sleeping
+                    delay = min(delay * 2, self.max_backoff) if delay else 0.0
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Deliver what is queued (up to ``timeout`` seconds), then stop the thread."""
+        try:
+            self.q.put(None, timeout=1.0)
+        except queue.Full:
+            pass
+        self.thread.join(timeout)
+        self._stop.set()
+        self.thread.join(1.0)
+
+
+class Metrics:
+    """Prometheus metrics on ``port`` (0 = a free port; see ``.port``), own registry."""
+
+    def __init__(self, port: int, addr: str = "127.0.0.1") -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+        r = self.registry = CollectorRegistry()
+        self.events = Counter(
+            "solvent_monitor_events", "Events applied, by type", ["type"], registry=r
+        )
+        self.quarantined = Counter(
+            "solvent_monitor_quarantined",
+            "Events set aside (malformed, late, backwards)",
+            registry=r,
+        )
+        self.duplicates = Counter(
+            "solvent_monitor_duplicates", "Duplicate events dropped", registry=r
+        )
+        self.out_of_order = Counter(
+            "solvent_monitor_out_of_order",
+            "Events that arrived out of order (reordered or late)",
+            registry=r,
+        )
+        self.breaches = Counter(
+            "solvent_monitor_breaches",
+            "Envelope/keeper assumption breaches",
+            ["assumption"],
+            registry=r,
+        )
+        self.alerts = Counter(
+            "solvent_monitor_alerts", "Alerts raised, by severity", ["severity"], registry=r
+        )
+        self.lag = Gauge(
+            "solvent_monitor_lag_seconds",
+            "Wall-clock time minus the last event's timestamp",
+            registry=r,
+        )
+        self.distance = Gauge(
+            "solvent_monitor_distance_to_insolvency",
+            "Smallest single price gap (fraction) leaving bad debt beyond the fund; +Inf when none",
+            registry=r,
+        )
+        self.anomaly = Gauge(
+            "solvent_monitor_anomaly_score", "Latest anomaly score of the feed", registry=r
+        )
+        self.price = Gauge("solvent_monitor_price", "Latest observed price", registry=r)
+        self.seq = Gauge(
+            "solvent_monitor_last_seq", "Sequence number of the last applied event", registry=r
+        )
+        self.invariants_violated = Gauge(
+            "solvent_monitor_invariants_violated", "Invariants currently violated", registry=r
+        )
+        self._last: dict[str, Any] = {}
+        self.server, self.thread = start_http_server(port, addr=addr, registry=r)
+        self.port = self.server.server_port
+
+    def _delta(self, key: str, value: int) -> int:
+        d = value - self._last.get(key, 0)
+        self._last[key] = value
+        return max(d, 0)
+
+    def update(self, m: Monitor) -> None:
+        c = m.counters
+        for t, n in c.by_type.items():
+            self.events.labels(t).inc(self._delta(f"ev.{t}", n))
+        self.quarantined.inc(self._delta("q", c.quarantined))
+        self.duplicates.inc(self._delta("dup", c.duplicates))
+        self.out_of_order.inc(self._delta("ooo", c.late + c.reordered))
+        for name, n in c.breaches.items():
+            self.breaches.labels(name).inc(self._delta(f"b.{name}", n))
+        for sev, n in c.alerts.items():
+            self.alerts.labels(sev).inc(self._delta(f"a.{sev}", n))
+        if m.last_ts is not None:
+            self.lag.set(time.time() - m.last_ts)
+        self.distance.set(float("inf") if m.distance_f is None else m.distance_f)
+        self.anomaly.set(m.anomaly)
+        self.price.set(m.price_float)
+        if m.last_seq is not None:
+            self.seq.set(m.last_seq)
+        self.invariants_violated.set(len(m.violated))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+class LiveView:
+    """A Rich Live panel on stderr for an operator: price, distance, alerts, counters."""
+
+    def __init__(self, spec_name: str, source: str) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.spec_name = spec_name
+        self.source = source
+        self.recent: list[Alert] = []
+        self.console = Console(file=sys.stderr)
+        self.live = Live(console=self.console, refresh_per_second=4, transient=False)
+        self.live.start()
+
+    def alert(self, a: Alert) -> None:
+        self.recent = [*self.recent[-7:], a]
+
+    def update(self, m: Monitor) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        c = m.counters
+        t = Table(
+            title=f"solvent monitor · {self.spec_name} · {self.source}",
+            show_header=False,
+            expand=False,
+        )
+        t.add_column("what", style="bold")
+        t.add_column("value")
+        dist = (
+            "none (no single gap breaks it)"
+            if m.distance_f is None
+            else f"{m.distance_f * 100:.3f}% ({m.distance_side})"
+        )
+        rows = [
+            ("price", f"{m.price_dec}" if m.price_dec is not None else "-"),
+            ("distance to insolvency", f"{dist} ({m.distance_level})"),
+            ("anomaly score", f"{m.anomaly:.3g}"),
+            ("invariants violated", ", ".join(sorted(m.violated)) or "none"),
+            (
+                "events",
+                f"{c.events} applied · {c.quarantined} quarantined · {c.duplicates} duplicates · "
+                f"{c.late + c.reordered} out of order",
+            ),
+            ("breaches", ", ".join(f"{k}: {v}" for k, v in sorted(c.breaches.items())) or "none"),
+        ]
+        for name, value in rows:
+            t.add_row(name, Text(value))
+        for a in self.recent:
+            t.add_row(
+                Text(a.severity.upper(), style=_STYLE.get(a.severity, "")),
+                Text(f"seq {a.seq}: {a.message[:110]}"),
+            )
+        self.live.update(t)
+
+    def close(self) -> None:
+        self.live.stop()

@@ -1,0 +1,274 @@
+"""Run a monitor over a source: alerts, quarantine, checkpoints, webhook, metrics, live view."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from solvent.monitor import checkpoint as ckpt
+from solvent.monitor.core import Alert, Monitor
+from solvent.monitor.errors import MonitorConfigError, ProofInputError
+from solvent.monitor.outputs import JsonLines, LiveView, Metrics, Webhook, read_alert_ids
+from solvent.spec.spec import Spec
+
+
+# ------------------------------------------------------------------ assumptions
+def assumptions_from_file(path: str, spec: Spec) -> list[str]:
+    """``details.assumptions_used`` of a PASS of prove written by ``solvent prove -o``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise ProofInputError(
+            f"proof file {path} does not exist; write one with `solvent prove SPEC -o {path}`"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProofInputError(
+            f"cannot read proof file {path}: {exc}; give the JSON of `solvent prove -o`"
+        ) from None
+    if not isinstance(doc, dict) or not str(doc.get("schema", "")).startswith("solvent-result/"):
+        raise ProofInputError(f"{path} is not a solvent result file (no schema solvent-result/1)")
+    if doc.get("check") == "check":  # `solvent check -o`: take its prove result
+        doc = next((d for d in doc.get("results", []) if d.get("check") == "prove"), doc)
+    if doc.get("check") != "prove":
+        raise ProofInputError(
+            f"{path} holds a {doc.get('check')} result, not a proof; give the output of `solvent prove -o`"
+        )
+    if doc.get("verdict") != "PASS":
+        raise ProofInputError(
+            f"{path} is a {doc.get('verdict')} of prove, not a proof: there are no assumptions to monitor "
+            "(fix the spec until `solvent prove` passes, or use --no-prove to monitor every declared assumption)"
+        )
+    if doc.get("spec") != spec.name:
+        raise ProofInputError(
+            f"{path} proves spec {doc.get('spec')}, not {spec.name}; prove this spec again"
+        )
+    if doc.get("accounts") not in (None, spec.accounts):
+        raise ProofInputError(
+            f"{path} was proved for {doc.get('accounts')} accounts but the spec has {spec.accounts}; prove it again"
+        )
+    used = (doc.get("details") or {}).get("assumptions_used")
+    if not isinstance(used, list):
+        raise ProofInputError(
+            f"{path} lists no details.assumptions_used; write it again with this solvent's `prove -o`"
+        )
+    return [str(x) for x in used]
+
+
+def declared_assumptions(spec: Spec) -> list[str]:
+    """Every envelope bound and every-step keeper of the spec (no proof: assume them all)."""
+    out = [f"envelope.{f}.{s}" for f in spec.bounds for s in ("lo", "hi")]
+    out += [f"keeper.{k.name}.every_step" for k in spec.keepers if k.liveness == "every_step"]
+    return out
+
+
+def assumptions_by_proving(spec: Spec, timeout: float | None = None) -> tuple[list[str], str]:
+    """Run prove once; return (assumptions used, a sentence about the proof)."""
+    from solvent.check.induction import prove
+
+    result = prove(spec, timeout=timeout)
+    if result.verdict == "PASS":
+        return list(
+            result.details.get("assumptions_used", [])
+        ), f"proved at {result.bound} ({result.seconds:.1f}s)"
+    return declared_assumptions(spec), (
+        f"prove answered {result.verdict} ({result.message}); monitoring every declared assumption instead"
+    )
+
+
+# ------------------------------------------------------------------ the loop
+@dataclass
+class RunConfig:
+    alerts: str | None = None  # None: stdout
+    quarantine: str | None = "monitor-quarantine.jsonl"
+    webhook: str | None = None
+    metrics_port: int | None = None
+    live: bool = False
+    checkpoint: str | None = None
+    checkpoint_every: int = 1000
+    checkpoint_seconds: float = 1.0
+    max_events: int | None = None
+    stop: threading.Event | None = None
+    notice: Callable[[str], None] = field(default=lambda m: None)
+
+
+@dataclass
+class Summary:
+    lines: int = 0
+    alerts: int = 0
+    suppressed: int = 0
+    critical: int = 0
+    latencies: list[float] = field(default_factory=list)
+    resumed_from: Any = None
+    seconds: float = 0.0
+    metrics_port: int | None = None
+    webhook: dict[str, int] = field(default_factory=dict)
+
+    def percentile(self, q: float) -> float | None:
+        if not self.latencies:
+            return None
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def source_id(source: Any) -> str:
+    if source.kind == "file":
+        return f"file:{os.path.abspath(source.path)}"
+    if source.kind == "redis":
+        return f"redis:{source.url}#{source.stream}"
+    return source.kind
+
+
+def run(
+    monitor: Monitor,
+    source: Any,
+    cfg: RunConfig,
+    *,
+    on_start: Callable[[Summary], None] | None = None,
+) -> Summary:
+    if cfg.checkpoint and not source.resumable:
+        raise MonitorConfigError(
+            f"--checkpoint needs a source that can resume (a file or Redis), not {source.describe()}"
+        )
+    summary = Summary()
+    sid = source_id(source)
+    suppress: set[str] = set()
+    if cfg.checkpoint:
+        doc = ckpt.load(cfg.checkpoint, spec=monitor.spec.name, source=sid)
+        if doc is not None:
+            monitor.restore(doc["snapshot"])
+            if source.kind == "file":
+                source.offset = int(doc["position"] or 0)
+            else:
+                source.position = doc["position"] or "0-0"
+            summary.resumed_from = doc["position"]
+            suppress = read_alert_ids(cfg.alerts, doc["alerts_offset"])
+    alerts_out = JsonLines(cfg.alerts)
+    quarantine = JsonLines(cfg.quarantine) if cfg.quarantine else None
+    webhook = Webhook(cfg.webhook, notice=cfg.notice) if cfg.webhook else None
+    metrics = Metrics(cfg.metrics_port) if cfg.metrics_port is not None else None
+    summary.metrics_port = metrics.port if metrics else None
+    view = LiveView(monitor.spec.name, source.describe()) if cfg.live else None
+    stop = cfg.stop or threading.Event()
+    if getattr(source, "stop", None) is not None and source.stop.event is None:
+        source.stop.event = stop
+    position: Any = summary.resumed_from
+    since_ckpt = 0
+    last_ckpt = time.monotonic()
+    start = time.perf_counter()
+
+    def emit(alerts: list[Alert], t0: float) -> None:
+        for a in alerts:
+            if a.id in suppress:
+                suppress.discard(a.id)
+                summary.suppressed += 1
+                continue
+            doc = a.to_json()
+            alerts_out.write(doc)
+            summary.latencies.append(time.perf_counter() - t0)
+            summary.alerts += 1
+            if a.severity == "critical" and a.kind in ("invariant", "envelope", "keeper"):
+                summary.critical += 1
+            if webhook is not None:
+                webhook.send(doc)
+            if view is not None:
+                view.alert(a)
+
+    def quarantined(bad: list[tuple[bytes, str]], pos: Any) -> None:
+        for line, reason in bad:
+            if quarantine is not None:
+                quarantine.write(
+                    {
+                        "position": pos,
+                        "reason": reason,
+                        "line": line.decode("utf-8", "replace").rstrip("\r\n"),
+                    }
+                )
+
+    def save() -> None:
+        nonlocal since_ckpt, last_ckpt
+        if cfg.checkpoint and position is not None:
+            ckpt.save(
+                cfg.checkpoint,
+                spec=monitor.spec.name,
+                source=sid,
+                position=position,
+                snapshot=monitor.snapshot(),
+                alerts_offset=alerts_out.offset(),
+            )
+        since_ckpt = 0
+        last_ckpt = time.monotonic()
+
+    old_term = None
+    if threading.current_thread() is threading.main_thread():
+        old_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if on_start is not None:
+        on_start(summary)
+    try:
+        for batch in source.batches():
+            if not batch:
+                t0 = time.perf_counter()
+                alerts, bad = monitor.flush()
+                quarantined(bad, position)
+                emit(alerts, t0)
+            for pos, line in batch:
+                t0 = time.perf_counter()
+                alerts, bad = monitor.feed(line)
+                position = pos
+                summary.lines += 1
+                if bad:
+                    quarantined(bad, pos)
+                if alerts:
+                    emit(alerts, t0)
+                since_ckpt += 1
+                if cfg.checkpoint and (since_ckpt >= cfg.checkpoint_every):
+                    save()
+                if cfg.max_events is not None and summary.lines >= cfg.max_events:
+                    stop.set()
+                    break
+            if (
+                cfg.checkpoint
+                and since_ckpt
+                and time.monotonic() - last_ckpt >= cfg.checkpoint_seconds
+            ):
+                save()
+            if metrics is not None:
+                metrics.update(monitor)
+            if view is not None:
+                view.update(monitor)
+            if stop.is_set():
+                break
+        t0 = time.perf_counter()
+        alerts, bad = monitor.flush()
+        quarantined(bad, position)
+        emit(alerts, t0)
+        save()
+    finally:
+        summary.seconds = time.perf_counter() - start
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+        if metrics is not None:
+            metrics.update(monitor)
+        if view is not None:
+            view.update(monitor)
+            view.close()
+        if webhook is not None:
+            webhook.close()
+            summary.webhook = {
+                "sent": webhook.sent,
+                "failed": webhook.failed,
+                "retries": webhook.retries,
+                "dropped": webhook.dropped,
+            }
+        if metrics is not None:
+            metrics.close()
+        alerts_out.close()
+        if quarantine is not None:
+            quarantine.close()
+    return summary

@@ -1,0 +1,239 @@
+"""Where events come from: a JSON-lines file (read once or followed), stdin, a Redis stream.
+
+Every source yields *batches*: lists of ``(position, line)`` where ``position`` is what a
+checkpoint stores to resume right after that line (a byte offset in a file, an entry id
+in a Redis stream, a line number on stdin, which cannot be resumed). An empty batch
+means "nothing new right now" (the monitor uses it to flush buffers and refresh views).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from solvent.monitor.errors import SourceError
+
+Batch = list[tuple[Any, bytes]]
+Notice = Callable[[str], None]
+
+BATCH_LINES = 512
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class StopWhen:
+    """When a followed source ends: after ``idle`` seconds without data, or when ``event`` is set."""
+
+    idle: float | None = None
+    event: threading.Event | None = None
+
+    def stopped(self) -> bool:
+        return self.event is not None and self.event.is_set()
+
+
+class FileSource:
+    """A JSON-lines file from byte ``offset``; with ``follow`` it waits for appended lines.
+
+    A followed file that shrinks below the current offset was truncated or rotated: it is
+    read again from the start (and a notice says so). A last line without its newline is
+    only read once the writer finishes it (when following) or at the end (when not).
+    """
+
+    kind = "file"
+    resumable = True
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        offset: int = 0,
+        follow: bool = False,
+        stop: StopWhen | None = None,
+        poll: float = 0.05,
+        notice: Notice = _quiet,
+    ) -> None:
+        if not os.path.isfile(path):
+            what = "is a directory" if os.path.isdir(path) else "does not exist"
+            raise SourceError(f"event file {path} {what}; give a JSON-lines file of events")
+        self.path = path
+        self.offset = int(offset or 0)
+        self.follow = follow
+        self.stop = stop or StopWhen()
+        self.poll = poll
+        self.notice = notice
+
+    def describe(self) -> str:
+        return f"{'following ' if self.follow else ''}{self.path}"
+
+    def batches(self) -> Iterator[Batch]:
+        idle_since = time.monotonic()
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            pending = b""  # a last line still being written (no newline yet)
+            while True:
+                batch, pending = self._read(fh, pending)
+                if batch:
+                    idle_since = time.monotonic()
+                    yield batch
+                    continue
+                if not self.follow:
+                    if pending.strip():
+                        self.offset += len(pending)
+                        yield [(self.offset, pending)]
+                    return
+                if self.stop.stopped():
+                    return
+                if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
+                    return
+                try:
+                    size = os.stat(self.path).st_size
+                except OSError:
+                    size = self.offset + len(pending)
+                if size < self.offset:
+                    self.notice(
+                        f"{self.path} shrank below offset {self.offset} (truncated or rotated); "
+                        "reading it from the start"
+                    )
+                    self.offset, pending = 0, b""
+                    fh.seek(0)
+                yield []
+                time.sleep(self.poll)
+
+    def _read(self, fh: BinaryIO, pending: bytes) -> tuple[Batch, bytes]:
+        out: Batch = []
+        for _ in range(BATCH_LINES):
+            line = fh.readline()
+            if not line:
+                break
+            if not line.endswith(b"\n"):
+                pending += line
+                continue
+            line = pending + line
+            pending = b""
+            self.offset += len(line)
+            if line.strip():
+                out.append((self.offset, line))
+        return out, pending
+
+
+class StdinSource:
+    """Lines from standard input until it closes (not resumable: no checkpoint position)."""
+
+    kind = "stdin"
+    resumable = False
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stdin.buffer
+        self.count = 0
+
+    def describe(self) -> str:
+        return "standard input"
+
+    def batches(self) -> Iterator[Batch]:
+        for line in self.stream:
+            self.count += 1
+            if line.strip():
+                yield [(self.count, line)]
+
+
+class RedisSource:
+    """A Redis stream read with XREAD from a position (an entry id, ``0-0`` = the start).
+
+    Each entry holds one event as JSON in its ``event`` field. An unreachable server at
+    start-up is a :class:`SourceError` (exit 3); during a run the source reconnects with
+    exponential backoff (0.1 s doubling to 5 s), telling ``notice`` each time.
+    """
+
+    kind = "redis"
+    resumable = True
+    FIELD = b"event"
+
+    def __init__(
+        self,
+        url: str,
+        stream: str,
+        *,
+        position: str | None = None,
+        stop: StopWhen | None = None,
+        block_ms: int = 200,
+        count: int = 1000,
+        notice: Notice = _quiet,
+        max_backoff: float = 5.0,
+    ) -> None:
+        import redis
+
+        self.url = url
+        self.stream = stream
+        self.position = position or "0-0"
+        self.stop = stop or StopWhen()
+        self.block_ms = block_ms
+        self.count = count
+        self.notice = notice
+        self.max_backoff = max_backoff
+        self.reconnects = 0
+        try:
+            self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+            self.client.ping()
+        except ValueError as exc:
+            raise SourceError(
+                f"--source {url!r} is not a Redis URL ({exc}); write redis://HOST:PORT/DB"
+            ) from None
+        except redis.RedisError as exc:
+            raise SourceError(
+                f"cannot reach Redis at {url}: {exc}; start redis-server or fix the --source URL"
+            ) from None
+
+    def describe(self) -> str:
+        return f"redis stream {self.stream} at {self.url} from {self.position}"
+
+    def batches(self) -> Iterator[Batch]:
+        import redis
+
+        idle_since = time.monotonic()
+        backoff = 0.1
+        while True:
+            if self.stop.stopped():
+                return
+            try:
+                reply = self.client.xread(
+                    {self.stream: self.position}, count=self.count, block=self.block_ms
+                )
+                backoff = 0.1
+            except redis.RedisError as exc:
+                self.reconnects += 1
+                self.notice(f"redis at {self.url} unreachable ({exc}); retrying in {backoff:.1f}s")
+                yield []
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            batch: Batch = []
+            for _name, entries in reply or []:
+                for entry_id, fields in entries:
+                    eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+                    self.position = eid
+                    raw = fields.get(self.FIELD)
+                    if raw is None:
+                        raw = fields.get(self.FIELD.decode(), b"")
+                    if isinstance(raw, str):
+                        raw = raw.encode()
+                    if not raw:
+                        keys = ", ".join(
+                            sorted(k.decode() if isinstance(k, bytes) else str(k) for k in fields)
+                        )
+                        raw = b"\x00missing-event-field:" + keys.encode()
+                    batch.append((eid, raw))
+            if batch:
+                idle_since = time.monotonic()
+                yield batch
+                continue
+            if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
+                return
+            yield []

@@ -127,13 +127,16 @@ def _leverage(initial_margin: Fraction) -> str:
 
 
 def region() -> tuple[str, str]:
-    spec = perp_isolated.build(name="perp-region", accounts=3, insurance_fund="0", max_move="0.08")
+    spec = perp_isolated.build(
+        name="perp-region", accounts=3, insurance_fund="0", max_move="0.08", max_leverage="5"
+    )
     start = time.perf_counter()
     result = synth_grid(
         spec,
-        ("maintenance_margin", "initial_margin"),
+        ("maintenance_margin", "max_leverage"),
         6,
-        ranges=(("0.02", "0.12"), ("0.05", "0.20")),
+        ranges=(("0.02", "0.12"), ("5", "20")),
+        direction=("down", "up"),  # cheap: less margin, more leverage
         refute_cap=20.0,
     )
     print(f"region: {result.message} [{time.perf_counter() - start:.1f}s]", file=sys.stderr)

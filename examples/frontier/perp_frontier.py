@@ -5,7 +5,7 @@ With an insurance fund of 0 every deficit is bad debt, so the answer has a close
 the per-step move is at most the maintenance margin.
 
     solvent frontier examples/frontier/perp_frontier.py --param move --tol 0.001
-    solvent synth examples/frontier/perp_frontier.py --param maintenance_margin --tol 0.001
+    solvent synth examples/frontier/perp_frontier.py --param maintenance_margin --tol 0.001 --range 0.02 0.1
 """
 
 from solvent.models import perp_isolated

@@ -7,7 +7,6 @@ that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md sect
 import functools
 import importlib
 import inspect
-import os
 import sys
 import time
 import traceback
@@ -136,8 +135,9 @@ def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
         @functools.wraps(fn)
         def command(*args: Any, **kwargs: Any) -> int:
             settings = resolve({n: kwargs.pop(n) for n in generated})
-            if getattr(settings, "output", None):
-                _check_writable(settings.output)
+            from solvent.report.outputs import check_outputs
+
+            check_outputs(_output_paths(settings))
             try:
                 return fn(*args, settings=settings, **kwargs)
             except KeyboardInterrupt:
@@ -154,15 +154,10 @@ def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
     return register
 
 
-def _check_writable(path: str) -> None:
-    """Refuse an output path before a long check runs, not after."""
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it first")
-    if Path(path).is_dir():
-        raise UsageError(f"cannot write {path}: it is a directory; give a file name")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"cannot write {path}: directory {parent} is not writable")
+def _output_paths(settings: Settings) -> list[str]:
+    """Every file a verb was asked to write (-o, --report, --junit, --sarif, --export-*)."""
+    names = ("output", "report", "junit", "sarif", "export_pytest", "export_csv")
+    return [p for p in (getattr(settings, n, None) for n in names) if p]
 
 
 class _Output:
@@ -173,6 +168,7 @@ class _Output:
         self.console = text.make_console()
         self.errors = text.make_console(stderr=True)
         self.text = settings.format == "text"
+        self.specs: list[Spec] = []  # for the file:line of invariants in SARIF/JUnit
 
     def running(self, message: str) -> AbstractContextManager[None]:
         """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
@@ -187,6 +183,7 @@ class _Output:
     def show(self, spec: Spec, target: str, result: CheckResult) -> dict[str, Any]:
         """Print one result as text (unless JSON) and return its JSON document."""
         properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
+        self.specs.append(spec)
         replayed = _replayed(spec, result)
         if self.text:
             text.render_result(
@@ -200,12 +197,15 @@ class _Output:
         return json_out.result_json(result, target=target, properties=properties, replayed=replayed)
 
     def finish(self, doc: dict[str, Any], code: int) -> int:
+        from solvent.report.outputs import write_atomic, write_reports
+
         if self.settings.output:
-            try:
-                Path(self.settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write {self.settings.output}: {exc.strerror}") from None
+            write_atomic(self.settings.output, json_out.dumps(doc))
             self.line(f"result written to {self.settings.output}")
+        s = self.settings
+        written = write_reports(doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs)
+        for path in written:
+            self.line(f"written: {path}")
         if not self.text:
             sys.stdout.write(json_out.dumps(doc))
         return code
@@ -265,16 +265,45 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
         ),
         "prove": (
             f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: prove(
+            lambda: _attributed(
                 spec,
-                k=settings.k,
-                max_k=settings.effective_max_k,
-                timeout=settings.timeout,
-                invariants=invariants,
-                witness_depth=settings.witness_depth,
+                settings,
+                prove(
+                    spec,
+                    k=settings.k,
+                    max_k=settings.effective_max_k,
+                    timeout=settings.timeout,
+                    invariants=invariants,
+                    witness_depth=settings.witness_depth,
+                ),
             ),
         ),
     }
+
+
+SLACK_PROBE_TIMEOUT = 10.0  # seconds per probe of a slack search without --timeout
+
+
+def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
+    """A PASS of prove with its assumptions explained (and their slack, unless --no-slack).
+
+    The slack search is a frontier per used envelope bound; a bound whose frontier cannot
+    be found says so in its text, the proof itself is unaffected.
+    """
+    if result.verdict != PASS or result.check != "prove":
+        return result
+    from solvent.check.attribution import attribute, attribution_json
+    from solvent.check.probes import ProbeOptions
+
+    options = ProbeOptions(
+        k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
+        timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
+        witness_depth=settings.witness_depth,
+        invariants=settings.invariants,
+    )
+    explained = attribute(spec, result, slack=settings.slack, options=options)
+    result.details["attribution"] = attribution_json(explained)
+    return result
 
 
 def _run_check(out: _Output, spec: Spec, settings: Settings, name: str) -> CheckResult:
@@ -345,12 +374,21 @@ def replay_(
     spec = _load(target, settings)
     recorded = _read_trace(trace)
     start = time.perf_counter()
+    resized = recorded.accounts != spec.accounts and recorded.meta.get("found_by") == "stress"
+    if resized:  # `solvent stress --accounts N` runs the spec with N accounts
+        spec = spec.with_accounts(recorded.accounts)
     replayed = replay(spec, recorded)
     if recorded.spec != spec.name:
         note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
         replayed.notes.insert(0, note)
     result = _replay_result(spec, recorded, replayed, time.perf_counter() - start)
-    return out.finish(out.show(spec, target, result), result.exit_code)
+    doc = out.show(spec, target, result)
+    if settings.export_pytest or settings.export_csv:
+        from solvent.cli_report import export_replay
+
+        for path in export_replay(settings, target, recorded, doc):
+            out.line(f"written: {path}")
+    return out.finish(doc, result.exit_code)
 
 
 def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
@@ -468,6 +506,42 @@ def _register_risk_verbs() -> None:
 
 
 _register_risk_verbs()
+
+
+def _register_stress_verbs() -> None:
+    from solvent.cli_stress import register
+
+    register(app)
+
+
+_register_stress_verbs()
+
+
+def _register_report_verbs() -> None:
+    from solvent.cli_report import register
+
+    register(app)
+
+
+_register_report_verbs()
+
+
+def _register_monitor_verbs() -> None:
+    from solvent.cli_monitor import register
+
+    register(app)
+
+
+_register_monitor_verbs()
+
+
+def _register_model_verbs() -> None:
+    from solvent.cli_models import register
+
+    register(app)
+
+
+_register_model_verbs()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

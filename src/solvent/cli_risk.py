@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from solvent.cli_report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
 from solvent.spec.spec import Spec
@@ -208,6 +208,9 @@ def frontier_command(
     csv_path: Csv = None,
     quiet: Quiet = False,
     spec_name: SpecName = None,
+    report: ReportOpt = None,
+    junit: JunitOpt = None,
+    sarif: SarifOpt = None,
 ) -> int:
     """Largest (or smallest) value of an envelope bound for which the invariants are proved:
     the proof at the boundary and a replayed counterexample just beyond it."""
@@ -217,6 +220,7 @@ def frontier_command(
     settings, options = _settings(
         k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
     )
+    settings = with_reports(settings, report, junit, sarif)
 
     def run(spec: Spec) -> Any:
         return frontier(
@@ -260,7 +264,7 @@ def synth_command(
             "--direction",
             metavar="down|up",
             help="The cheap direction: down = smallest safe value (margins, funds), up = largest "
-            "(leverage, caps).",
+            "(leverage, caps); for a grid, one per parameter like down,up.",
         ),
     ] = "down",
     range_: Range = None,
@@ -295,6 +299,9 @@ def synth_command(
     csv_path: Csv = None,
     quiet: Quiet = False,
     spec_name: SpecName = None,
+    report: ReportOpt = None,
+    junit: JunitOpt = None,
+    sarif: SarifOpt = None,
 ) -> int:
     """Cheapest protocol parameter proved safe for the envelope (smallest margin, smallest
     fund...), with a replayed counterexample just beyond; or a two-parameter safe region."""
@@ -304,6 +311,7 @@ def synth_command(
     settings, options = _settings(
         k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
     )
+    settings = with_reports(settings, report, junit, sarif)
     if len(param) == 1:
         if grid is not None or range2 is not None:
             raise UsageError(
@@ -421,6 +429,7 @@ def _answer(
     csv_path: str | None,
 ) -> int:
     from solvent.report import json_out, text
+    from solvent.report.outputs import write_reports
     from solvent.spec.load import load_spec
 
     verb = label.split()[0]
@@ -443,6 +452,11 @@ def _answer(
             _write(settings.output, json_out.dumps(doc))
             if settings.format == "text" and not settings.quiet:
                 console.print(f"result written to {settings.output}")
+        for path in write_reports(
+            doc, report=settings.report, junit=settings.junit, sarif=settings.sarif, specs=[spec]
+        ):
+            if settings.format == "text" and not settings.quiet:
+                console.print(f"written: {path}")
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))
         return int(result.exit_code)
@@ -453,7 +467,6 @@ def _answer(
 
 
 def _write(path: str, content: str) -> None:
-    try:
-        Path(path).write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    from solvent.report.outputs import write_atomic
+
+    write_atomic(path, content)  # a temporary file moved into place: never a partial file

@@ -51,15 +51,16 @@ def test_committed_move_frontier_matches_the_closed_form() -> None:
 
 
 def test_committed_safe_region() -> None:
+    """Maintenance margin x max leverage at an 8% move (the opening rule: E * L >= N)."""
     rows = _rows("safe_region.csv")
     assert len(rows) == 36
     for r in rows:
-        mm, im = Fraction(r["maintenance_margin"]), Fraction(r["initial_margin"])
+        mm, lev = Fraction(r["maintenance_margin"]), Fraction(r["max_leverage"])
         # provable with the model's lemmas: margin covers the 8% move, and trades open
-        # above maintenance (else the `healthy` lemma fails)
-        assert (r["outcome"] == "proved") == (mm >= Fraction(8, 100) and im >= mm), r
-        # below the move with the position opened at the initial margin: a real gap loss
-        if im < Fraction(8, 100):
+        # above maintenance (else the `healthy` lemma fails): 1 / L >= mm
+        assert (r["outcome"] == "proved") == (mm >= Fraction(8, 100) and mm * lev <= 1), r
+        # opened at 1 / L below the move: a real gap loss
+        if 1 / lev < Fraction(8, 100):
             assert r["outcome"] == "counterexample", r
         assert r["safe"] == ("1" if r["outcome"] == "proved" else "0")
     table = (FOLDER / "safe_region.md").read_text(encoding="utf-8").splitlines()
@@ -77,3 +78,17 @@ def test_a_fresh_run_reproduces_a_committed_row() -> None:
     assert result.status == FOUND
     assert abs(result.safe - Fraction(row["proved_up_to"])) <= Fraction(gen.TOL)
     assert result.safe <= Fraction(5, 100) < result.unsafe
+
+
+def test_largest_safe_leverage_is_one_over_maintenance() -> None:
+    """Issue 4 item 2 ("largest leverage"): with maintenance 0.08 under an 8% move, the
+    largest leverage cap proved safe is 1 / 0.08 = 12.5; just beyond it a position opens
+    below maintenance and the next gap leaves bad debt."""
+    from solvent.check.synth import synth
+    from solvent.spec.load import load_spec
+
+    spec = load_spec(str(FOLDER / "perp_leverage.py"))
+    result = synth(spec, "max_leverage", direction="up", tol="0.25", checks=0)
+    assert result.status == FOUND, result.message
+    assert result.safe <= Fraction(25, 2) < result.unsafe <= result.safe + Fraction(1, 4)
+    assert result.beyond is not None and result.beyond.outcome == "counterexample"

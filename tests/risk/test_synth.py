@@ -97,3 +97,24 @@ def test_grid_flags_a_proof_that_a_more_conservative_point_lacks() -> None:
 def test_grid_bad_input(params: tuple, grid: int, ranges: tuple, needle: str) -> None:
     with pytest.raises(UsageError, match=needle):
         synth_grid(perp(), params, grid, ranges=ranges)
+
+
+def test_grid_directions_per_parameter() -> None:
+    """Maintenance margin is cheap downwards, leverage upwards: a proof at (0.08, 10x) next to
+    a failure at the more conservative (0.10, 5x) is non-monotone; a failure at the cheaper
+    (0.06, 20x) is not."""
+    from solvent.check.synth import GridCell, _directions, _dominated
+
+    q = Fraction
+    cells = [
+        GridCell((q(8, 100), q(10)), PROVED, None, None),
+        GridCell((q(6, 100), q(20)), COUNTEREXAMPLE, None, None),
+    ]
+    assert _dominated(cells, _directions("down,up")) == ()
+    assert _dominated(cells, _directions("down")) == ()  # neither dominates with one direction
+    cells.append(GridCell((q(10, 100), q(5)), NOT_PROVED, None, None))
+    assert _dominated(cells, _directions(("down", "up"))) == (
+        ((q(8, 100), q(10)), (q(10, 100), q(5))),
+    )
+    with pytest.raises(UsageError, match="one per parameter like down,up"):
+        _directions("down,sideways")

@@ -108,6 +108,38 @@ def attribute(
     )
 
 
+def attribution_json(a: Attribution) -> dict[str, Any]:
+    """The plain-data form of an attribution (JSON output, reports)."""
+    return {
+        "sentence": a.sentence,
+        "used": list(a.used),
+        "unused": list(a.unused),
+        "minimized": a.minimized,
+        "bounds_used": list(a.bounds_used),
+        "keepers_used": list(a.keepers_used),
+        "lemmas_used": list(a.lemmas_used),
+        "domains_used": list(a.others_used),
+        "not_needed": list(a.not_needed),
+        "slack": [
+            {
+                "bound": s.knob.name,
+                "assumptions": list(s.assumptions),
+                "current": format_number(s.knob.current),
+                "limit": None if s.limit is None else format_number(s.limit),
+                "slack": None if s.slack is None else format_number(s.slack),
+                "first_counterexample": (
+                    None
+                    if s.frontier is None or s.frontier.unsafe is None
+                    else format_number(s.frontier.unsafe)
+                ),
+                "status": None if s.frontier is None else s.frontier.status,
+                "text": s.text,
+            }
+            for s in a.slacks
+        ],
+    }
+
+
 def _bound_knobs(spec: Spec, used: Sequence[str]) -> list[tuple[Knob, tuple[str, ...]]]:
     """Used envelope literals as knobs: both ends of a symmetric bound become its magnitude."""
     out = []

@@ -94,13 +94,14 @@ class GridResult:
     knobs: tuple[Knob, Knob]
     axes: tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
     cells: tuple[GridCell, ...]
-    direction: str
+    direction: str  # the cheap direction of the second parameter (see ``cheapest``)
     non_monotone: tuple[tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]], ...]
     seconds: float
     accounts: int
     message: str
     interrupted: bool = False
     check: str = "synth-grid"
+    directions: tuple[str, str] = (DOWN, DOWN)  # the cheap direction of each parameter
 
     def cell(self, i: int, j: int) -> GridCell:
         return self.cells[i * len(self.axes[1]) + j]
@@ -127,7 +128,7 @@ def synth_grid(
     grid: int,
     *,
     ranges: Sequence[tuple[Any, Any] | None] = (),
-    direction: str = DOWN,
+    direction: str | Sequence[str] = DOWN,
     refute: bool = True,
     refute_cap: float = 20.0,
     options: ProbeOptions | None = None,
@@ -142,8 +143,9 @@ def synth_grid(
         Points per axis (>= 2), evenly spaced over each range, ends included.
     ranges : ((lo, hi) or None, (lo, hi) or None)
         Range per parameter (default: half to twice the spec's value).
-    direction : {"down", "up"}
-        The cheap direction of both parameters (for the summary and the monotonicity check).
+    direction : {"down", "up"} or a pair of them
+        The cheap direction of both parameters, or of each (e.g. ``("down", "up")`` for
+        maintenance margin x max leverage), for the summary and the monotonicity check.
     refute : bool
         Run bmc (capped at ``refute_cap`` seconds) where a point is not proved, to tell a
         real counterexample from a failed induction.
@@ -158,8 +160,7 @@ def synth_grid(
         raise UsageError(f"give two different parameters for a grid, got {params[0]} twice")
     if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
         raise UsageError(f"grid must be an integer >= 2 (points per axis), got {grid!r}")
-    if direction not in DIRECTIONS:
-        raise UsageError(f"direction must be up or down, got {direction!r}")
+    dirs = _directions(direction)
     knobs = (param_knob(spec, params[0]), param_knob(spec, params[1]))
     given = list(ranges) + [None] * (2 - len(ranges))
     axes = (_axis(knobs[0], given[0], grid), _axis(knobs[1], given[1], grid))
@@ -181,7 +182,7 @@ def synth_grid(
                 cells.append(GridCell((a, b), outcome, proof, refutation))
     except Interrupted:
         interrupted = True
-    pairs = _dominated(cells, direction)
+    pairs = _dominated(cells, dirs)
     proved = sum(c.outcome == PROVED for c in cells)
     message = (
         f"{proved} of {len(cells)} points proved safe"
@@ -197,13 +198,27 @@ def synth_grid(
         knobs,
         axes,
         tuple(cells),
-        direction,
+        dirs[1],
         pairs,
         time.perf_counter() - t0,
         spec.accounts,
         message,
         interrupted,
+        directions=dirs,
     )
+
+
+def _directions(direction: str | Sequence[str]) -> tuple[str, str]:
+    """One direction for both parameters, or one each ("down,up" on the command line)."""
+    given = direction.split(",") if isinstance(direction, str) else list(direction)
+    given = [d.strip() for d in given]
+    if len(given) == 1:
+        given = given * 2
+    if len(given) != 2 or any(d not in DIRECTIONS for d in given):
+        raise UsageError(
+            f"direction must be up or down, or one per parameter like down,up; got {direction!r}"
+        )
+    return given[0], given[1]
 
 
 def _axis(knob: Knob, given: tuple[Any, Any] | None, n: int) -> tuple[Fraction, ...]:
@@ -233,16 +248,17 @@ def _axis(knob: Knob, given: tuple[Any, Any] | None, n: int) -> tuple[Fraction, 
 
 
 def _dominated(
-    cells: list[GridCell], direction: str
+    cells: list[GridCell], directions: tuple[str, str]
 ) -> tuple[tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]], ...]:
     """(proved point, failing point at least as conservative in both parameters)."""
-    sign = 1 if direction == UP else -1  # moving against `direction` is more conservative
+    # moving against a parameter's cheap direction is more conservative
+    sign = [1 if d == UP else -1 for d in directions]
     failed = [c.values for c in cells if c.outcome in (COUNTEREXAMPLE, NOT_PROVED)]
     out = []
     for c in cells:
         if c.outcome != PROVED:
             continue
         for f in failed:
-            if all(sign * (f[i] - c.values[i]) <= 0 for i in range(2)) and f != c.values:
+            if all(sign[i] * (f[i] - c.values[i]) <= 0 for i in range(2)) and f != c.values:
                 out.append((c.values, f))
     return tuple(out)

@@ -1,0 +1,206 @@
+"""A covered-call / cash-secured-put vault, settled at expiry.
+
+The vault (one pool, in the style of DeFi option vaults) sells options to the accounts
+and must be able to pay every claim at expiry, whatever the settlement price:
+
+- it writes **calls** (strike ``strike``, one unit of the underlying each) against the
+  underlying it holds. Covered: ``calls written <= underlying held`` (``call_coverage =
+  1``). At expiry, if the settlement price is above the strike, each call is exercised
+  (physical delivery): the holder pays the strike in cash and the vault delivers one unit.
+- it writes **puts** against the cash it holds. Cash-secured: ``strike * puts written <=
+  cash`` (``put_margin_basis = "strike"``). At expiry, if the settlement price is below the
+  strike, each put is exercised: the vault pays the strike and receives one unit.
+
+The collateral then covers the payoff for *every* settlement price: the vault never
+delivers more units than ``calls written`` nor pays more than ``strike * puts written``.
+A cash-settled vault (paying ``(S - K)+ / S`` units per call, ``(K - S)+`` cash per put,
+as collateral-asset-settled option tokens do) pays less than that in every case, so the
+same two conditions cover it.
+
+Two classic mistakes are parameters here: ``call_coverage > 1`` writes more calls than
+the underlying held (a partially naked call), and ``put_margin_basis = "spot"`` secures
+puts with ``spot * puts`` instead of ``strike * puts``, which is short of the strike
+exactly when the put is in the money (spot below strike). ``bmc`` finds both.
+
+Sources (reference/derivatives.md): A6 (Derive standard manager: a short call's margin
+is at least the spot value of the underlying, ``MtM + 0.09 * spot * amount``; long options
+get no margin credit) and A7 (Deribit: short option margin + mark). Full cover by the
+underlying / by strike cash is the textbook definition of covered calls and cash-secured
+puts; the settlement rules (physical delivery, rational exercise at expiry) are stated
+above, not taken from a venue.
+
+The premium a buyer pays goes to the vault's cash (it may back puts). Buyers' own cash is
+not modelled: a buyer always pays the strike on exercise (physical call delivery).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solvent as sv
+from solvent import Num, PerAccount, requires
+from solvent.errors import ModelParameterError
+from solvent.models.validate import check_count, check_fraction, check_range, check_rate
+
+MARGIN_BASES = ("strike", "spot")
+
+
+def build(
+    *,
+    name: str = "options-vault",
+    accounts: int = 3,
+    strike: Any = "2000",
+    start_price: Any = "2000",
+    max_move: Any = "0.10",
+    call_coverage: Any = "1",
+    put_margin_basis: str = "strike",
+    max_contracts: Any = "10",
+    max_premium: Any = "1000",
+    underlying: tuple[Any, Any] = ("0", "20"),
+    cash: tuple[Any, Any] = ("0", "40000"),
+) -> sv.Spec:
+    """Build the option-vault spec.
+
+    Parameters
+    ----------
+    strike:
+        Strike of the calls and the puts (quote per unit).
+    start_price:
+        Underlying price at the start; ``max_move`` bounds its per-step return.
+    call_coverage:
+        Calls the vault may write per unit of underlying held: 1 is covered; above 1 the
+        excess is naked.
+    put_margin_basis:
+        ``"strike"`` (cash-secured: ``strike * puts <= cash``) or ``"spot"`` (the mistake:
+        ``spot * puts <= cash``).
+    max_contracts, max_premium:
+        Largest single sale and premium (the action domains).
+    underlying, cash:
+        Ranges of the vault's initial holdings (symbolic initial state).
+    """
+    check_count("accounts", accounts)
+    k = check_fraction("strike", strike, positive=True)
+    check_fraction("start_price", start_price, positive=True)
+    check_rate("max_move", max_move, positive=True, upper_open=True)
+    coverage = check_fraction("call_coverage", call_coverage, positive=True)
+    if put_margin_basis not in MARGIN_BASES:
+        raise ModelParameterError(
+            f"parameter put_margin_basis = {put_margin_basis!r}: must be one of "
+            f"{', '.join(repr(b) for b in MARGIN_BASES)}"
+        )
+    check_fraction("max_contracts", max_contracts, positive=True)
+    check_fraction("max_premium", max_premium, nonnegative=True)
+    check_range("underlying", *underlying, nonnegative=True)
+    check_range("cash", *cash, nonnegative=True)
+    at_spot = put_margin_basis == "spot"
+    # class bodies cannot see enclosing names they also define, so read them from here
+    underlying_range, cash_range = underlying, cash
+    vault = sv.Spec(name, accounts=accounts)
+    k, coverage = Num(k), Num(coverage)
+
+    @vault.params
+    class Params:
+        strike: Num = k
+        call_coverage: Num = coverage
+
+    @vault.state
+    class State:
+        price: Num = Num(start_price)
+        expired: sv.Bool = False
+        underlying: Num = sv.within(*underlying_range)
+        cash: Num = sv.within(*cash_range)
+        calls: PerAccount[Num] = Num("0")
+        puts: PerAccount[Num] = Num("0")
+        received_units: PerAccount[Num] = Num("0")
+        received_cash: PerAccount[Num] = Num("0")
+
+    @vault.envelope
+    class Market:
+        move: Num = sv.within(-Num(max_move), Num(max_move))
+
+    def calls_written(s: Any) -> Any:
+        return sv.sum(s.calls[a] for a in s.accounts)
+
+    def puts_written(s: Any) -> Any:
+        return sv.sum(s.puts[a] for a in s.accounts)
+
+    @vault.tick
+    def mark(s: Any, m: Any) -> None:
+        """The underlying's price moves by the envelope's per-step return."""
+        s.price = s.price * (1 + m.move)
+
+    contracts = sv.within("0", max_contracts)
+    premium = sv.within("0", max_premium)
+
+    @vault.action(qty=contracts, paid=premium)
+    def sell_call(s: Any, p: Any, a: int, qty: Any, paid: Any) -> None:
+        """The vault sells `qty` calls to account `a` for a premium `paid`."""
+        requires(~s.expired)
+        s.calls[a] = s.calls[a] + qty
+        s.cash = s.cash + paid
+        requires(calls_written(s) <= s.underlying * p.call_coverage)
+
+    @vault.action(qty=contracts, paid=premium)
+    def sell_put(s: Any, p: Any, a: int, qty: Any, paid: Any) -> None:
+        """The vault sells `qty` puts to account `a` for a premium `paid`."""
+        requires(~s.expired)
+        s.puts[a] = s.puts[a] + qty
+        s.cash = s.cash + paid
+        margin_price = s.price if at_spot else p.strike
+        requires(puts_written(s) * margin_price <= s.cash)
+
+    @vault.action
+    def expire(s: Any, p: Any) -> None:
+        """Expiry at the current price: in-the-money options are exercised, physically."""
+        requires(~s.expired)
+        s.expired = True
+        call_itm = s.price > p.strike
+        put_itm = s.price < p.strike
+        delivered = sv.when(call_itm, calls_written(s), 0)
+        assigned = sv.when(put_itm, puts_written(s), 0)
+        s.underlying = s.underlying - delivered + assigned
+        s.cash = s.cash + delivered * p.strike - assigned * p.strike
+        for a in s.accounts:
+            s.received_units[a] = sv.when(call_itm, s.calls[a], 0) - sv.when(put_itm, s.puts[a], 0)
+            s.received_cash[a] = (
+                sv.when(put_itm, s.puts[a], 0) - sv.when(call_itm, s.calls[a], 0)
+            ) * p.strike
+
+    @vault.invariant
+    def vault_pays_every_claim(s: Any) -> Any:
+        """The vault never owes more underlying or cash than it holds."""
+        return (s.underlying >= 0) & (s.cash >= 0)
+
+    @vault.invariant
+    def covered_for_every_price(s: Any, p: Any) -> Any:
+        """Before expiry: underlying held >= calls written, cash >= strike * puts written.
+
+        The payoff at expiry is at most one unit per call and ``strike`` per put, whatever
+        the settlement price, so this is the rule that makes the vault safe for every price.
+        """
+        return sv.implies(
+            ~s.expired,
+            (calls_written(s) <= s.underlying) & (puts_written(s) * p.strike <= s.cash),
+        )
+
+    @vault.lemma
+    def price_positive(s: Any) -> Any:
+        """The underlying's price stays positive (moves are bounded by the envelope)."""
+        return s.price > 0
+
+    @vault.lemma
+    def holdings_nonnegative(s: Any, p: Any, a: int) -> Any:
+        """Accounts only buy options from the vault: their holdings are never negative."""
+        return (s.calls[a] >= 0) & (s.puts[a] >= 0)
+
+    @vault.witness
+    def calls_exercised(s: Any) -> Any:
+        """Expiry with calls in the money: the vault delivers underlying."""
+        return sv.any_of(s.received_units[a] > 0 for a in s.accounts)
+
+    @vault.witness
+    def puts_exercised(s: Any) -> Any:
+        """Expiry with puts in the money: the vault pays the strike."""
+        return sv.any_of(s.received_cash[a] > 0 for a in s.accounts)
+
+    return vault

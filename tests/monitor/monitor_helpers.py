@@ -8,13 +8,16 @@ import shutil
 import socket
 import subprocess
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("SOLVENT_DATA", REPO.parent / "shared" / "data"))
+# the crash windows of shared/data, as shipped inside the package (identical files,
+# checked against shared/data's SHA256SUMS by tests/scenarios/test_shipped_data.py)
+DATA = Path(str(files("solvent.scenarios").joinpath("data")))
 SAFE_PERP = str(REPO / "examples" / "correct" / "perp_isolated.py")
 
 

@@ -15,6 +15,7 @@ from report_runs import GAP_RISK, ROOT, Run
 from report_stress_doc import stress_doc
 
 from solvent import cli
+from solvent.models import perp_isolated
 from solvent.report.documents import json_schema
 from solvent.report.junit import junit_xml
 from solvent.report.sarif import sarif_log
@@ -45,14 +46,27 @@ def cases(xml: str) -> list[ET.Element]:
     return ET.fromstring(xml).findall("./testsuite/testcase")
 
 
+# where the isolated-perp model lives: the source tree in a development install, the
+# virtualenv's site-packages after `pip install .` (as CI installs it)
+MODEL = Path(perp_isolated.__file__).resolve()
+
+
+def shown(path: Path) -> str:
+    """A spec file as the reports name it: relative to the working directory when inside it."""
+    try:
+        return path.relative_to(ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 # ------------------------------------------------------------------ JUnit
 def test_junit_failure_carries_the_counterexample(gap_bmc: Run) -> None:
     root = ET.fromstring(gap_bmc.text("junit.xml"))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("1", "1", "0")
     (case,) = root.findall("./testsuite/testcase")
     assert case.get("name") == "solvent" and case.get("classname") == "solvent.perp-gap-risk.bmc"
-    model = ROOT / "src" / "solvent" / "models" / "perp_isolated.py"
-    assert case.get("file") == "src/solvent/models/perp_isolated.py"
+    model = MODEL
+    assert case.get("file") == shown(MODEL)
     assert case.get("line") == str(line_of(model, "def solvent(s"))
     failure = case.find("failure")
     assert failure is not None and "solvent violated (bmc depth 3/4)" in failure.get("message", "")
@@ -114,11 +128,11 @@ def test_sarif_points_at_the_invariant(gap_bmc: Run, sarif_validator: Any) -> No
     (result,) = run["results"]
     assert (result["ruleId"], result["level"], result["kind"]) == ("solvent", "error", "fail")
     physical = result["locations"][0]["physicalLocation"]
-    assert physical["artifactLocation"] == {
-        "uri": "src/solvent/models/perp_isolated.py",
-        "uriBaseId": "%SRCROOT%",
-    }
-    model = ROOT / "src" / "solvent" / "models" / "perp_isolated.py"
+    if shown(MODEL) == str(MODEL):  # installed outside the working directory
+        assert physical["artifactLocation"] == {"uri": MODEL.as_uri()}
+    else:
+        assert physical["artifactLocation"] == {"uri": shown(MODEL), "uriBaseId": "%SRCROOT%"}
+    model = MODEL
     assert physical["region"]["startLine"] == line_of(model, "def solvent(s")
     assert "VIOLATED solvent" in result["message"]["text"]
     assert run["invocations"][0]["exitCode"] == 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from report_browser import finish, render
-from report_runs import Run
+from report_runs import ROOT, Run
 from report_stress_doc import stress_doc
 
 from solvent.report.html import render as render_html
@@ -128,7 +128,14 @@ def test_spec_report(tmp_path: Path, in_root: None) -> None:
         cli.run(["inspect", "examples/correct/perp_isolated.py", "--report", str(out), "-q"]) == 0
     )
     html = out.read_text(encoding="utf-8")
-    assert "maintenance_margin" in html and "src/solvent/models/perp_isolated.py:" in html
+    from solvent.models import perp_isolated
+
+    model = Path(perp_isolated.__file__).resolve()
+    try:
+        where = model.relative_to(ROOT.resolve()).as_posix()
+    except ValueError:  # installed outside the working directory (pip install .)
+        where = str(model)
+    assert "maintenance_margin" in html and f"{where}:" in html
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,12 @@ rewrites the files).
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from solvent.testing import golden
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = ROOT / "examples" / "correct"
@@ -33,22 +32,17 @@ CASES = [
      "[PASS] covered_at_expiry  prove k=1"),
     (BUGS / "span_off_grid_strikes.py", ["bmc", "--depth", "2"], 1,
      "bmc depth 1/2"),
+    (CORRECT / "multi_collateral.py", ["prove", "--no-slack"], 0,
+     "[PASS] no_bad_debt  prove k=1"),
+    (BUGS / "multi_collateral_depeg.py", ["bmc", "--depth", "4"], 1, "[FAIL] no_bad_debt  bmc depth"),
+    (BUGS / "multi_collateral_oracle_lag.py", ["bmc", "--depth", "4"], 1,
+     "[FAIL] no_bad_debt  bmc depth 2/4"),
 ]
 
 
 def solvent(*args: str) -> subprocess.CompletedProcess[str]:
     # wide enough for the multi-asset tables (two prices, two oracles, four draws)
-    env = {**os.environ, "CI": "true", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "solvent", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=600,
-    )
-
-
-def normalize(text: str) -> str:
-    """Replace wall-clock times (the only run-to-run difference) and trailing spaces."""
-    text = re.sub(r"(?<=\s)\d+(\.\d+)?s(?=\s)", "<time>", text)
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
+    return golden.run(*args, cwd=ROOT, columns=200)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +55,4 @@ def test_example_output(example: Path, args: list[str], code: int, verdict: str)
     assert verdict in result.stdout
     if code == 1:
         assert "counterexample confirmed by concrete replay" in result.stdout
-    expected = example.with_suffix(".expected.txt")
-    got = normalize(result.stdout)
-    if os.environ.get("SOLVENT_REGOLD"):
-        expected.write_text(got)
-    assert got == expected.read_text(), f"output differs from {expected.name}:\n{got}"
+    golden.check(result, example.with_suffix(".expected.txt"))

@@ -26,6 +26,7 @@ MODULES: dict[str, str] = {
     "fee-accrual": "fee_accrual",
     "options-vault": "options_vault",
     "span": "span",
+    "multi-collateral": "multi_collateral",
 }
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli_common import Target
+from solvent.cli_common import opt as _opt
 from solvent.config import resolve
 from solvent.errors import UsageError
 
@@ -26,16 +28,6 @@ Exit codes:
   3  spec, usage or input error (bad option, unreachable source, unusable proof file)
   4  internal error (a solvent bug)"""
 
-Target = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
-    ),
-]
-
-
-def _opt(*flags: str, help: str, metavar: str | None = None) -> Any:
-    return typer.Option(*flags, help=help, metavar=metavar, show_default=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli_common import Target
 from solvent.cli_report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
@@ -31,12 +32,6 @@ Exit codes:
   3  spec, usage or input error
   4  internal error (a solvent bug)"""
 
-Target = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
-    ),
-]
 Tol = Annotated[
     str | None,
     typer.Option(

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli_common import Target
+from solvent.cli_common import opt as _opt
 from solvent.cli_report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
@@ -28,16 +30,6 @@ Exit codes:
   3  spec, usage or input error
   4  internal error (a solvent bug)"""
 
-Target = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
-    ),
-]
-
-
-def _opt(*flags: str, help: str, metavar: str | None = None) -> Any:
-    return typer.Option(*flags, help=help, metavar=metavar, show_default=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,19 @@
+"""Pieces every verb module's Typer declarations share (the target argument, quiet options)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+Target = Annotated[
+    str,
+    typer.Argument(
+        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
+    ),
+]
+
+
+def opt(*flags: str, help: str, metavar: str | None = None) -> Any:
+    """A Typer option whose default is described in its help text, not printed by Typer."""
+    return typer.Option(*flags, help=help, metavar=metavar, show_default=False)

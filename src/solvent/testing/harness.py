@@ -190,7 +190,13 @@ def _free_argument_sets(arity: int) -> list[tuple[int, ...]]:
 
 
 def z3_confirm(
-    backend: Any, op: str, cases: Sequence[Case], expected: Sequence[PlainValue]
+    backend: Any,
+    op: str,
+    cases: Sequence[Case],
+    expected: Sequence[PlainValue],
+    *,
+    numeral: Callable[[PlainValue], Any] | None = None,
+    sort: Callable[[str], Any] = z3.Real,
 ) -> None:
     """Prove with Z3 that each rule application is forced to the judge's value.
 
@@ -198,19 +204,21 @@ def z3_confirm(
     variables constrained equal to the inputs (the rest are the backend's constants), so
     the rule's symbolic path and its constant shortcuts are both checked. One solver query
     covers the whole batch: it asks for any application that can differ from the expected
-    value.
+    value. ``numeral`` and ``sort`` give the solver's constants and free variables (default:
+    exact reals; the fixed-point harness passes Int units).
 
     Raises
     ------
     ConformanceError
         Naming the first application that is not forced, or if the solver gives up.
     """
+    numeral = numeral or z3_value
     solver = z3.Solver()
     solver.set("timeout", 20_000)
     inputs: list[Any] = []
     checks: list[tuple[int, tuple[int, ...], Any, Any]] = []
     for i, case in enumerate(cases):
-        want = z3_value(expected[i])
+        want = numeral(expected[i])
         if op in CONSTANT_OPS:
             term = lift_plain(backend, case[0])
             checks.append((i, (), term, term != want))
@@ -219,8 +227,8 @@ def z3_confirm(
         variables = []
         for j, value in enumerate(case):
             name = f"case{i}.arg{j + 1}"
-            var = z3.Bool(name) if isinstance(value, bool) else z3.Real(name)
-            inputs.append(var == z3_value(value))
+            var = z3.Bool(name) if isinstance(value, bool) else sort(name)
+            inputs.append(var == numeral(value))
             variables.append(var)
         for free in _free_argument_sets(len(case)):
             args = [variables[j] if j in free else constants[j] for j in range(len(case))]

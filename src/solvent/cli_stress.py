@@ -32,6 +32,23 @@ Exit codes:
 
 
 
+# options `stress` and `shrink` share
+SetOpt = Annotated[
+    list[str] | None,
+    _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
+]
+FormatOpt = Annotated[
+    str | None,
+    _opt("--format", help="Output format: text or json [default: text].", metavar="text|json"),
+]
+OutputOpt = Annotated[
+    str | None, _opt("--output", "-o", help="Write the JSON result to this file.", metavar="PATH")
+]
+SpecOpt = Annotated[
+    str | None,
+    _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
+]
+
 def register(app: typer.Typer) -> None:
     """Add ``stress`` and ``shrink`` to ``app`` (idempotent)."""
     names = {c.name for c in app.registered_commands}
@@ -301,25 +318,13 @@ def stress_command(
             metavar="NAME",
         ),
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
-    ] = None,
-    format_: Annotated[
-        str | None,
-        _opt("--format", help="Output format: text or json [default: text].", metavar="text|json"),
-    ] = None,
-    output: Annotated[
-        str | None,
-        _opt("--output", "-o", help="Write the JSON result to this file.", metavar="PATH"),
-    ] = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = None,
+    output: OutputOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar; print only the verdict line.")
     ] = False,
-    spec_name: Annotated[
-        str | None,
-        _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
-    ] = None,
+    spec_name: SpecOpt = None,
     report: ReportOpt = None,
     junit: JunitOpt = None,
     sarif: SarifOpt = None,
@@ -505,25 +510,13 @@ def shrink_command(
     max_replays: Annotated[
         int, _opt("--max-replays", help="Budget of candidate replays [default: 400].", metavar="N")
     ] = 400,
-    set_: Annotated[
-        list[str] | None,
-        _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
-    ] = None,
-    format_: Annotated[
-        str | None,
-        _opt("--format", help="Output format: text or json [default: text].", metavar="text|json"),
-    ] = None,
-    output: Annotated[
-        str | None,
-        _opt("--output", "-o", help="Write the JSON result to this file.", metavar="PATH"),
-    ] = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = None,
+    output: OutputOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
     ] = False,
-    spec_name: Annotated[
-        str | None,
-        _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
-    ] = None,
+    spec_name: SpecOpt = None,
     report: ReportOpt = None,
     junit: JunitOpt = None,
     sarif: SarifOpt = None,

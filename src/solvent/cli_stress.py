@@ -262,21 +262,23 @@ def stress_command(
         ),
     ] = None,
     confirm: Annotated[
-        int,
+        str,
         _opt(
             "--confirm",
-            help="Flagged lanes re-run exactly, those failing earliest first [default: 20].",
-            metavar="N",
+            help="Flagged lanes re-run exactly (those failing earliest first): all, or at most N "
+            "(the others are reported unchecked, never as violations) [default: all].",
+            metavar="all|N",
         ),
-    ] = 20,
+    ] = "all",
     confirm_seconds: Annotated[
         float,
         _opt(
             "--confirm-seconds",
-            help="Time budget of the exact re-runs [default: 60].",
+            help="Time budget of the exact re-runs; lanes left when it runs out are reported "
+            "unchecked; 0: no limit [default: 300].",
             metavar="SECONDS",
         ),
-    ] = 60.0,
+    ] = 300.0,
     engine: Annotated[
         str,
         _opt(
@@ -364,7 +366,7 @@ def stress_command(
             keeper_outage=keeper_outage, outage_start=outage_start, oracle_delay=oracle_delay,
             bad_debt_field=bad_debt_field, insurance_field=insurance_field,
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
-            confirm=confirm, confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
+            confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
         )  # fmt: skip
         console, errors = text.make_console(), text.make_console(stderr=True)
@@ -392,6 +394,19 @@ def stress_command(
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json("stress", exc, target=target)))
         raise
+
+
+def _confirm_count(text: str) -> int | None:
+    """``--confirm all`` (None) or a count of lanes."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        raise UsageError(f"--confirm must be all or a whole number, got {text!r}") from None
+    if n < 0:
+        raise UsageError(f"--confirm must be all or 0 or more, got {n}")
+    return n
 
 
 def _ci() -> bool:
@@ -457,14 +472,15 @@ def _write_traces(result: Any, folder: str | None) -> list[str]:
 
 
 class RichProgress:
-    """A Rich progress bar on stderr: paths done, paths/s and ETA."""
+    """A Rich progress bar on stderr: paths (or lanes re-run exactly) done, rate and ETA."""
 
     def __init__(self, console: Any) -> None:
         self.console = console
         self.bar: Any = None
         self.task: Any = None
+        self.what = "paths"
 
-    def start(self, total_paths: int, done_paths: int) -> None:
+    def start(self, total: int, done: int, what: str = "paths", label: str = "stress") -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -474,17 +490,18 @@ class RichProgress:
         )
 
         self.bar = Progress(
-            TextColumn("stress"), BarColumn(), MofNCompleteColumn(), TextColumn("paths"),
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(what),
             TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
             console=self.console, transient=True,
         )  # fmt: skip
         self.bar.start()
-        self.task = self.bar.add_task("paths", total=total_paths, completed=done_paths, rate="")
+        self.what = what
+        self.task = self.bar.add_task(what, total=total, completed=done, rate="")
 
     def advance(self, paths: int) -> None:
         self.bar.advance(self.task, paths)
         speed = self.bar.tasks[0].speed
-        self.bar.update(self.task, rate=f"{speed:,.0f} paths/s" if speed else "")
+        self.bar.update(self.task, rate=f"{speed:,.0f} {self.what}/s" if speed else "")
 
     def stop(self) -> None:
         if self.bar is not None:

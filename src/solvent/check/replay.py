@@ -62,11 +62,11 @@ class ReplayResult:
 class TraceChooser:
     """Choices read from a trace step."""
 
-    def __init__(self, spec: Spec, trace: Trace) -> None:
+    def __init__(self, spec: Spec, trace: Trace, backend: Any = None) -> None:
         self.spec = spec
         self.trace = trace
         self.instances = spec.instances()
-        self.backend = concrete_for(spec)
+        self.backend = backend if backend is not None else concrete_for(spec)
 
     def _step(self, t: int) -> Any:
         return self.trace.steps[t - 1]
@@ -113,8 +113,8 @@ def number(backend: Any, v: Any) -> Value:
     return Value(backend, backend.const(Fraction(v)), "num")
 
 
-def initial_concrete(spec: Spec, trace: Trace) -> StateDict:
-    backend = concrete_for(spec)
+def initial_concrete(spec: Spec, trace: Trace, backend: Any = None) -> StateDict:
+    backend = backend if backend is not None else concrete_for(spec)
 
     def one(x: Any, sort: str) -> Value:
         return Value(backend, x, sort) if sort == "bool" else number(backend, x)

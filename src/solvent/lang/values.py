@@ -298,6 +298,9 @@ def _fixed_mul_check(value: Value, other: Any) -> None:
     )
 
 
+ALL_SIGNATURES: dict[str, tuple[tuple[str, ...], str]] = {**SIGNATURES, **FIXED_SIGNATURES}
+
+
 def _fixed_div_check(value: Value) -> None:
     if getattr(value.backend, "fixed", False):
         from solvent.errors import FixedPointError
@@ -338,6 +341,34 @@ def lift(x: Any, *, like: Value | None = None, backend: Any = None) -> Value:
 
 def apply(op: str, *args: Any, like: Value | None = None) -> Value:
     """Apply primitive ``op`` to traced/literal arguments through the backend's rule."""
+    if args and type(args[0]) is Value:
+        # The common case, kept fast (the concrete judge re-runs whole stress paths
+        # through here): the first argument is traced, the others are traced values of
+        # the same backend or number literals, every sort is the one wanted. Anything
+        # else takes the general path below, which raises the errors.
+        b = args[0].backend
+        sig = ALL_SIGNATURES.get(op)
+        if sig is not None and len(args) == len(sig[0]):
+            raws = []
+            sorts = []
+            for a, want in zip(args, sig[0]):
+                if type(a) is Value:
+                    if a.backend is not b or (want != "any" and a.sort != want):
+                        break
+                    raws.append(a.raw)
+                    sorts.append(a.sort)
+                elif want in (NUM, "any") and type(a) in (int, Fraction, Num):
+                    raws.append(b.const(a))
+                    sorts.append(NUM)
+                else:
+                    break
+            else:
+                rule = b.RULES.get(op)
+                if op == "select":
+                    if rule is not None and sorts[1] == sorts[2]:
+                        return Value(b, rule(*raws), sorts[1])
+                elif rule is not None:
+                    return Value(b, rule(*raws), sig[1])
     b = backend_of(*args) or (like.backend if like is not None else None)
     if b is None:
         raise SpecError(f"op {op} needs at least one traced argument", where=user_location())

@@ -45,7 +45,6 @@ class BlockJob:
     cover2: bool = False
     size_index: int = -1
     fields: dict[str, int] = field(default_factory=dict)  # tracked global -> index (-1 absent)
-    confirm: int = 0  # failing lanes to keep per block for confirmation
 
     @property
     def n_blocks(self) -> int:
@@ -221,10 +220,10 @@ def summarize(
         "fail_by_prop": np.bincount(
             out["FAIL_PROP"][failing], minlength=len(job.layout.properties)
         ).tolist(),
-        # the flagged lanes that fail earliest (cheapest to re-run exactly), ties by index
+        # every flagged lane (each is re-run exactly), those failing earliest first
         "lanes": [
             [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
-            for i in failing[np.argsort(fs[failing], kind="stable")][: job.confirm]
+            for i in failing[np.argsort(fs[failing], kind="stable")]
         ],
     }
     bd = col("bad_debt")

@@ -32,13 +32,15 @@ import numpy as np
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact binomial confidence interval for ``k`` successes in ``n`` trials."""
-    from scipy.stats import beta
+    # scipy.special, not scipy.stats: the same beta quantiles (beta.ppf is betaincinv)
+    # without the second it takes scipy.stats to import.
+    from scipy.special import betaincinv
 
     if n <= 0:
         return (0.0, 1.0)
     alpha = 1.0 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    lo = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
+    hi = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
     return (lo, hi)
 
 

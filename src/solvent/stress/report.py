@@ -20,18 +20,25 @@ def verdict_line(r: StressResult) -> str:
     c = r.confirmation
     ins = m["p_insolvency"]
     bound = f"{m['paths']:,} paths x {m['steps']} steps x {m['accounts']} account{'s' if m['accounts'] != 1 else ''}"
+    left = f"; {c['unchecked']:,} not re-run" if c["unchecked"] else ""
     if r.verdict == "FAIL":
-        detail = f"P(insolvency) {ins['estimate']:.4g} [{ins['ci_low']:.3g}, {ins['ci_high']:.3g}]; {c['confirmed']} of {c['checked']} flagged lanes re-run exactly confirmed"
+        detail = (
+            f"P(insolvency) {ins['estimate']:.4g} [{ins['ci_low']:.3g}, {ins['ci_high']:.3g}]; "
+            f"{c['confirmed']:,} of {c['flagged']:,} flagged lanes confirmed by exact re-run{left}"
+        )
     elif r.verdict == "PASS":
         detail = (
             "no violation"
             if c["flagged"] == 0
-            else f"{c['flagged']} flagged lanes, none confirmed by exact re-run"
+            else f"{c['flagged']:,} flagged lanes, none confirmed by exact re-run"
         )
-    elif r.verdict == "INTERRUPTED":
+    elif r.verdict == "INTERRUPTED" and r.blocks_done < r.blocks_total:
         detail = f"interrupted after {r.blocks_done}/{r.blocks_total} blocks; --resume to finish"
     else:
-        detail = f"{c['unchecked']} flagged lanes not re-run exactly"
+        detail = (
+            f"{c['unchecked']:,} of {c['flagged']:,} flagged lanes not re-run exactly; "
+            f"none of the {c['checked']:,} re-run confirmed"
+        )
     return f"[{r.verdict}] stress  {bound}  {r.seconds:.1f}s  {detail}"
 
 
@@ -44,7 +51,10 @@ def rows(r: StressResult) -> list[tuple[str, str]]:
         ("engine", r.engine),
         (
             "P(insolvency)",
-            f"{ins['estimate']:.4g}  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson; {ins['paths']:,} paths)",
+            f"{ins['estimate']:.4g}  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson; {ins['paths']:,} confirmed paths)"
+            if not c["unchecked"]
+            else f">= {ins['estimate']:.4g} confirmed, <= {ins['upper_estimate']:.4g} if the {c['unchecked']:,} lanes "
+            f"not re-run all break  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson)",
         ),
         (
             "flagged by float64 lanes",

@@ -29,7 +29,9 @@ from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block, run_blocks
 from solvent.stress.ir import NotCompilable
 from solvent.stress.kernel import Layout, generate
-from solvent.stress.metrics import clopper_pearson, combine, histogram, tail
+from solvent.stress.confirm import assess
+from solvent.stress.confirm import verdict as assess_verdict
+from solvent.stress.metrics import combine, histogram, tail
 
 
 class StressError(SolventError):
@@ -84,8 +86,8 @@ class StressOptions:
     equity_metric: str | None = "account_equity"
     size_field: str | None = "size"
     price_field: str = "price"
-    confirm: int = 20
-    confirm_seconds: float = 60.0
+    confirm: int | None = None  # flagged lanes re-run exactly (None: all)
+    confirm_seconds: float | None = 300.0  # their time budget (None or 0: none)
     engine: str = "auto"  # auto | kernel | lanes
     invariants: tuple[str, ...] = ()
     checkpoint_dir: str | None = ".solvent-stress"
@@ -120,7 +122,7 @@ class StressResult:
 class Progress:
     """Progress callbacks (the CLI passes a Rich bar; the default does nothing)."""
 
-    def start(self, total_paths: int, done_paths: int) -> None: ...
+    def start(self, total: int, done: int, what: str = "paths", label: str = "stress") -> None: ...
     def advance(self, paths: int) -> None: ...
     def stop(self) -> None: ...
 
@@ -217,11 +219,15 @@ def prepare(
         ("--keeper-outage", opts.keeper_outage),
         ("--outage-start", opts.outage_start),
         ("--oracle-delay", opts.oracle_delay),
-        ("--confirm", opts.confirm),
+        ("--confirm", opts.confirm or 0),
         ("--traces", opts.traces),
     ):
         if v < 0:
             raise UsageError(f"{what} must be 0 or more, got {v}")
+    if opts.confirm_seconds is not None and not opts.confirm_seconds >= 0:
+        raise UsageError(
+            f"--confirm-seconds must be 0 (no limit) or more, got {opts.confirm_seconds}"
+        )
     if not opts.connect_timeout > 0:
         raise UsageError(
             f"--scheduler-timeout must be a positive number of seconds, got {opts.connect_timeout}"
@@ -348,7 +354,6 @@ def prepare(
         cover2=cover2,
         size_index=size_index,
         fields=index,
-        confirm=opts.confirm,
     )
     return spec, job, decls, notes, engine
 
@@ -400,7 +405,6 @@ def run_hash(spec: Spec, job: BlockJob) -> str:
             job.outage_len,
             job.oracle_delay,
             job.cover2,
-            job.confirm,
         ],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -678,100 +682,6 @@ def lane_trace(
     return Trace(spec.name, spec.accounts, init, tuple(steps), params, meta)
 
 
-class _OutOfTime(Exception):
-    pass
-
-
-def exact_first_failure(
-    spec: Spec, trace: Trace, deadline: float, decls: list[Any] | None = None
-) -> Any:
-    """The first property failure of ``trace`` on the concrete judge (None: none).
-
-    The same transition and predicates as :func:`solvent.check.replay.replay`, without
-    the witnesses and metrics it also records, and checking ``deadline``
-    (``time.perf_counter()``) between steps: raises ``_OutOfTime`` when it passes.
-    """
-    from solvent.backends.modes import concrete_for
-    from solvent.check.replay import Failure, TraceChooser, initial_concrete
-    from solvent.engine.step import eval_predicate, run_step
-
-    backend = concrete_for(spec)
-    params = spec.param_values()
-    state = initial_concrete(spec, trace)
-    chooser = TraceChooser(spec, trace)
-    for t in range(len(trace.steps) + 1):
-        if t > 0:
-            if time.perf_counter() > deadline:
-                raise _OutOfTime
-            state = run_step(spec, params, backend, state, t, chooser).state
-        for decl in decls if decls is not None else spec.properties():
-            for acc, val in eval_predicate(spec, params, backend, state, decl):
-                if not val.raw:
-                    return Failure(decl.name, acc, t)
-    return None
-
-
-def confirm_lanes(
-    spec: Spec,
-    job: BlockJob,
-    lanes: list[list[int]],
-    opts: StressOptions,
-    describe: dict[str, Any],
-    decls: list[Any] | None = None,
-) -> dict[str, Any]:
-    """Re-run flagged lanes exactly (concrete backend); return counts and confirmed traces."""
-    start = time.perf_counter()
-    deadline = start + opts.confirm_seconds
-    checked = confirmed = 0
-    traces: list[tuple[Trace, str]] = []
-    cache: dict[int, Any] = {}
-    timed_out = False
-    for index, step, _prop in lanes[: opts.confirm]:
-        if time.perf_counter() - start > opts.confirm_seconds:
-            timed_out = True
-            break
-        b, lane = divmod(index, job.block)
-        if b not in cache:
-            cache.clear()
-            cache[b] = draw_block(job, b)
-        inputs = cache[b]
-        meta = {
-            "found_by": "stress",
-            "scenario": describe.get("name"),
-            "seed": job.seed,
-            "path": index,
-            "beyond_envelope": bool(inputs.beyond[lane]),
-        }
-        trace = lane_trace(spec, job, inputs, lane, index, step, meta)
-        try:
-            first = exact_first_failure(spec, trace, deadline, decls)
-        except _OutOfTime:
-            timed_out = True
-            break
-        checked += 1
-        if first is not None:
-            confirmed += 1
-            meta = dict(meta, violation={"step": first.step, "invariant": first.label()})
-            trace = Trace(
-                trace.spec,
-                trace.accounts,
-                trace.init,
-                trace.steps[: first.step],
-                trace.params,
-                meta,
-            )
-            if len(traces) < opts.traces:
-                traces.append((trace, first.label()))
-    return {
-        "checked": checked,
-        "confirmed": confirmed,
-        "unconfirmed": checked - confirmed,
-        "seconds": time.perf_counter() - start,
-        "timed_out": timed_out,
-        "traces": traces,
-    }
-
-
 def worst_paths(
     spec: Spec, job: BlockJob, worst: list[list[Any]], opts: StressOptions, limit: int = 3
 ) -> list[dict[str, Any]]:
@@ -897,22 +807,25 @@ def stress(
     summaries = list(ckpt.done.values())
     tot = combine(summaries, len(decls))
     n = tot["paths"]
-    conf = {
+    conf: dict[str, Any] = {
         "checked": 0,
         "confirmed": 0,
         "unconfirmed": 0,
+        "by_property": {},
         "seconds": 0.0,
-        "timed_out": False,
+        "stopped": None,
         "traces": [],
     }
-    if finished:
-        tc = time.perf_counter()
-        conf = confirm_lanes(spec, job, tot["lanes"], opts, describe, decls)
-        timings["confirm"] = time.perf_counter() - tc
-        ckpt.remove()
     flagged = tot["fail"]
+    if finished:
+        from solvent.stress.confirm import confirm_lanes
+
+        tc = time.perf_counter()
+        conf = confirm_lanes(spec, job, tot["lanes"], opts, describe, decls, progress)
+        timings["confirm"] = time.perf_counter() - tc
+        if conf["stopped"] != "interrupted":
+            ckpt.remove()
     unchecked = flagged - conf["checked"]
-    insolvent = flagged - conf["unconfirmed"]
     if tot["excluded"]:
         notes.append(
             f"{tot['excluded']} sampled initial states broke the spec's @initial conditions "
@@ -926,16 +839,9 @@ def stress(
         "beyond_envelope": tot["beyond"],
         "flagged_beyond_envelope": tot["fail_beyond"],
     }
-    lo, hi = clopper_pearson(insolvent, n)
-    metrics["p_insolvency"] = {
-        "estimate": insolvent / n if n else 0.0,
-        "ci_low": lo,
-        "ci_high": hi,
-        "level": 0.95,
-        "method": "Clopper-Pearson",
-        "paths": insolvent,
-        "by_property": dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True)),
-    }
+    metrics["p_insolvency"] = assess(
+        conf, flagged, n, dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True))
+    )
     if "bad_debt_sum" in tot:
         var, es = tail(tot["bad_debt_nonzero"], n)
         nz = tot["bad_debt_nonzero"]
@@ -992,17 +898,14 @@ def stress(
             f"interrupted (Ctrl-C): {len(ckpt.done)} of {job.n_blocks} blocks kept; metrics cover "
             f"{n} paths; run again with --resume to finish"
         )
-    elif conf["confirmed"] > 0:
-        verdict = "FAIL"
-    elif unchecked > 0:
-        verdict = "UNKNOWN"
-        notes.append(
-            f"{unchecked} flagged lanes were not re-run exactly (--confirm {opts.confirm}"
-            f"{'; the time budget --confirm-seconds ' + format(opts.confirm_seconds, 'g') + ' ran out' if conf['timed_out'] else ''})"
-            "; none of the re-run ones was confirmed"
-        )
     else:
-        verdict = "PASS"
+        verdict, more = assess_verdict(conf, flagged)
+        notes.extend(more)
+        if conf["stopped"] == "interrupted":
+            notes.append(
+                "the exact re-runs were interrupted (Ctrl-C); the simulated blocks are kept: "
+                "run again with --resume to re-run the flagged lanes"
+            )
     return StressResult(
         spec=spec.name, scenario=describe,
         options={"paths": opts.paths, "steps": job.steps, "seed": opts.seed, "accounts": job.accounts,
@@ -1011,8 +914,9 @@ def stress(
                  "population": None if population is None else population.describe()},
         verdict=verdict, metrics=metrics,
         confirmation={"flagged": flagged, "checked": conf["checked"], "confirmed": conf["confirmed"],
-                      "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "seconds": conf["seconds"]},
+                      "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "stopped": conf["stopped"],
+                      "seconds": conf["seconds"]},
         notes=notes, engine=engine_name, seconds=time.perf_counter() - t0, timings=timings,
-        traces=conf["traces"], interrupted=not finished, blocks_done=len(ckpt.done), blocks_total=job.n_blocks,
+        traces=conf["traces"], interrupted=not finished or conf["stopped"] == "interrupted", blocks_done=len(ckpt.done), blocks_total=job.n_blocks,
         worst=worst,
     )  # fmt: skip

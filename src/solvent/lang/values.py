@@ -351,7 +351,7 @@ def apply(op: str, *args: Any, like: Value | None = None) -> Value:
         if sig is not None and len(args) == len(sig[0]):
             raws = []
             sorts = []
-            for a, want in zip(args, sig[0]):
+            for a, want in zip(args, sig[0], strict=True):
                 if type(a) is Value:
                     if a.backend is not b or (want != "any" and a.sort != want):
                         break

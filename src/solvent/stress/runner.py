@@ -27,10 +27,10 @@ from solvent.errors import SolventError
 from solvent.lang.domains import AnyBool, Within
 from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block, run_blocks
-from solvent.stress.ir import NotCompilable
-from solvent.stress.kernel import Layout, generate
 from solvent.stress.confirm import assess
 from solvent.stress.confirm import verdict as assess_verdict
+from solvent.stress.ir import NotCompilable
+from solvent.stress.kernel import Layout, generate
 from solvent.stress.metrics import combine, histogram, tail
 
 

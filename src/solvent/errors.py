@@ -7,6 +7,7 @@ offender, state the rule and say what to do.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -134,14 +135,25 @@ class InternalError(SolventError):
 def user_location(skip_package: bool = True) -> str | None:
     """Return ``file:line`` of the innermost frame outside the solvent package."""
     frame: FrameType | None = sys._getframe(1)
+    cwd = os.getcwd()
     while frame is not None:
-        raw = frame.f_code.co_filename
-        filename = os.path.abspath(raw)
-        # "<string>", "<frozen ...>": generated code (dataclass __init__, importlib), no file
-        if not (skip_package and _internal(filename)) and not raw.startswith("<"):
-            return f"{_short(filename)}:{frame.f_lineno}"
+        internal, short = _file_facts(frame.f_code.co_filename, cwd)
+        if not (skip_package and internal) and short is not None:
+            return f"{short}:{frame.f_lineno}"
         frame = frame.f_back
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_facts(raw: str, cwd: str) -> tuple[bool, str | None]:
+    """Whether a code file is solvent's machinery, and its short name (None: no file).
+
+    Cached (every ``sv.requires`` asks, and exact stress re-runs call it per account and
+    step); ``cwd`` is part of the key because the short name is relative to it.
+    """
+    filename = os.path.abspath(raw)
+    # "<string>", "<frozen ...>": generated code (dataclass __init__, importlib), no file
+    return _internal(filename), (None if raw.startswith("<") else _short(filename))
 
 
 def location_of_exception(exc: BaseException) -> str | None:

@@ -532,7 +532,9 @@ def execute(
     chunks = list(_chunks(todo, per))
     progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
     try:
-        if engine is not None or (opts.workers == 1 and opts.scheduler is None):
+        if engine is None and opts.workers == 1 and opts.scheduler is None and len(chunks) > 1:
+            _run_threads(job, chunks, ckpt, progress)
+        elif engine is not None or (opts.workers == 1 and opts.scheduler is None):
             for blocks in chunks:
                 res = run_blocks(job, blocks, engine)
                 ckpt.add(res)
@@ -546,6 +548,39 @@ def execute(
     finally:
         progress.stop()
     return True
+
+
+THREADS = 2
+
+
+def _run_threads(
+    job: BlockJob, chunks: list[list[int]], ckpt: Checkpoint, progress: Progress
+) -> None:
+    """Two threads in this process: one draws a chunk's moves while the other runs the kernel.
+
+    NumPy's generators and the generated kernel (``nogil=True``) release the GIL, so
+    drawing and simulating overlap on two cores without starting processes. Blocks are
+    seeded by their index and merged in block order: the numbers are those of a serial run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="solvent-stress")
+    try:
+        queue = list(chunks)
+        queue.reverse()
+        pending: set[Future[Any]] = set()
+        while queue or pending:
+            while queue and len(pending) < THREADS:
+                pending.add(pool.submit(run_blocks, job, queue.pop()))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                res = fut.result()
+                ckpt.add(res)
+                progress.advance(sum(r["n"] for r in res))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # running chunks finish (seconds at most)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _ignore_sigint() -> None:

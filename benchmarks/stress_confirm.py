@@ -44,7 +44,7 @@ def main() -> None:
     spec, job, decls, _notes, _engine = prepare(spec, get("gbm", vol=2.5), Population(), opts)
     tot = combine(run_blocks(job, list(range(job.n_blocks))), len(decls))
     lanes = tot["lanes"]
-    print(f"# exact confirmation of flagged stress lanes\n")
+    print("# exact confirmation of flagged stress lanes\n")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores")
     print(f"run: perp_gap_risk, gbm vol=2.5, {paths:,} paths x 50 steps x 200 accounts, seed 1: "
           f"{len(lanes)} flagged lanes, failing at steps {min(x[1] for x in lanes)}..{max(x[1] for x in lanes)}\n")  # fmt: skip

@@ -11,9 +11,9 @@ judge (:mod:`solvent.backends.fixed`), which the conformance suite checks.
 The roundings follow :mod:`solvent.lang.fixed`: ``np.floor_divide`` floors like Python;
 ceil and trunc are built from it. A zero divisor gives 0.
 
-The stress runner does not use this table yet (it refuses fixed-point specs); it is the
-rule table it can adopt: create one backend per run, reset :attr:`overflow` per chunk
-with :meth:`reset`, and re-run the lanes it flags concretely.
+``solvent stress`` runs fixed-point specs on this table (:mod:`solvent.stress.lanes`,
+:mod:`solvent.stress.grid`): one backend per run, :attr:`overflow` reset per block with
+:meth:`reset`, and the lanes it flags re-run on the concrete judge.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ then the account population, then uniform initial values of symbolic fields) fro
 generator ``PCG64(SeedSequence(seed, spawn_key=(b,)))``, so its numbers do not depend on
 how blocks are grouped into chunks, on the worker that runs it, or on the other blocks.
 A :class:`BlockJob` holds only plain data (the kernel source, not the spec), so it pickles
-to worker processes and Dask workers.
+to worker processes and Dask workers. For a fixed-point spec (``job.grid`` set) the
+draws are then put on the decimal grid as int64 units (:mod:`solvent.stress.grid`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class BlockJob:
     cover2: bool = False
     size_index: int = -1
     fields: dict[str, int] = field(default_factory=dict)  # tracked global -> index (-1 absent)
+    grid: Any = None  # fixed-point spec: its solvent.stress.grid.Grid (inputs are int64 units)
 
     @property
     def n_blocks(self) -> int:
@@ -87,6 +89,8 @@ class BlockInputs:
     M: np.ndarray
     C2: np.ndarray
     beyond: np.ndarray  # lanes with a draw outside the envelope
+    overflow: np.ndarray | None = None  # fixed point: lanes with a draw outside int64
+    wide: dict[int, Any] | None = None  # fixed point: their exact units (grid.lane_rows)
 
 
 def draw_block(job: BlockJob, b: int) -> BlockInputs:
@@ -122,6 +126,11 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
     G0 = np.empty((n, len(layout.globals)))
     for i, f in enumerate(layout.globals):
         G0[:, i] = _init(rng, job.g_init[i], (n,), f in layout.bools)
+    if job.grid is not None:  # fixed point: int64 units (solvent.stress.grid)
+        from solvent.stress.grid import on_grid
+
+        g = on_grid(job, M, A0, G0, set(drawn))
+        return BlockInputs(g.G0, g.A0, g.M, g.C2, g.beyond, g.overflow, g.wide)
     C2 = np.full((n, 2), -1, dtype=np.int64)
     if job.cover2 and job.accounts >= 2 and job.size_index >= 0:
         order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
@@ -189,6 +198,11 @@ def summarize(
     valid = out["FAIL_STEP"] != -2
     excluded = int((~valid).sum())
     pos = np.flatnonzero(valid)  # lane numbers within the block
+    G0 = inputs.G0
+    if job.grid is not None:  # fixed point: units -> numbers (exact rows of wide lanes)
+        G0 = job.grid.to_float(G0)
+        for lane, (g, _a, _m) in (inputs.wide or {}).items():
+            G0[lane] = [x / job.grid.scale for x in g]
     if excluded:
         out = {k: v[valid] for k, v in out.items()}
         inputs = BlockInputs(
@@ -198,6 +212,7 @@ def summarize(
             inputs.C2[valid],
             inputs.beyond[valid],
         )
+        G0 = G0[valid]
     n = inputs.M.shape[0]
     fs = out["FAIL_STEP"]
     failing = np.flatnonzero(fs >= 0)
@@ -208,7 +223,7 @@ def summarize(
         return None if i < 0 else out[what][:, i]
 
     def start(name: str) -> np.ndarray:
-        return inputs.G0[:, idx[name]]
+        return G0[:, idx[name]]
 
     res: dict[str, Any] = {
         "block": b,

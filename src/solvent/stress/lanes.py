@@ -4,6 +4,15 @@ This runs :func:`solvent.engine.step.run_step` itself with every state value a f
 lane array (one lane per path), so it supports any spec; it is the reference the numba
 kernel is checked against, and the fallback when a spec does not fit the kernel's shape.
 It is slow with many accounts (a Python loop over accounts per step).
+
+Fixed-point specs (``arithmetic="fixed"``) run here too, on the int64 rule table
+:class:`solvent.backends.vector_fixed.FixedVectorBackend` (pass ``backend`` and ``grid``
+to :func:`run_lanes`; the inputs are int64 grid units, see :mod:`solvent.stress.grid`).
+A lane whose computation leaves int64 holds garbage: it never records a failure from its
+own numbers; it is reported under the pseudo-property
+:data:`solvent.stress.grid.OVERFLOW` at the last step (so the exact re-run covers the
+whole path), and its metric outputs are recomputed on the concrete judge (Python ints),
+so the metrics stay exact. Lanes that do not overflow agree exactly with the judge.
 """
 
 from __future__ import annotations
@@ -18,25 +27,29 @@ from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, run_step
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
+from solvent.stress.grid import OVERFLOW
 from solvent.stress.kernel import Layout
 
 
 class LaneChooser:
     """Market draws from the sampled array; keepers live per the frictions; no user actions."""
 
-    def __init__(self, M: np.ndarray, market: Sequence[str], live: np.ndarray) -> None:
+    def __init__(
+        self, M: np.ndarray, market: Sequence[str], live: np.ndarray, backend: Any = VECTOR
+    ) -> None:
         self.M = M
         self.index = {name: j for j, name in enumerate(market)}
         self.live = live
+        self.backend = backend
 
     def market(self, t: int, name: str) -> Value:
-        return Value(VECTOR, np.ascontiguousarray(self.M[:, t - 1, self.index[name]]), NUM)
+        return Value(self.backend, np.ascontiguousarray(self.M[:, t - 1, self.index[name]]), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(VECTOR, np.bool_(self.live[t - 1]), BOOL)
+        return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
-        return Value(VECTOR, np.bool_(self.live[t - 1]), BOOL)
+        return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         return []
@@ -58,14 +71,37 @@ def _lanes(x: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x), (n,))
 
 
+def _initial_state(layout: Layout, G0: np.ndarray, A0: np.ndarray, backend: Any) -> StateDict:
+    """The lanes' state at step 0 (``G0``/``A0``: float64 numbers or int64 grid units)."""
+    n_acc = A0.shape[2]
+    state: StateDict = {}
+    for i, f in enumerate(layout.globals):
+        col = G0[:, i] != 0.0 if f in layout.bools else G0[:, i].copy()
+        state[f] = Value(backend, col, BOOL if f in layout.bools else NUM)
+    for i, f in enumerate(layout.accounts):
+        sort = BOOL if f in layout.bools else NUM
+        state[f] = [
+            Value(backend, (A0[:, i, a] != 0.0) if sort == BOOL else A0[:, i, a].copy(), sort)
+            for a in range(n_acc)
+        ]
+    return state
+
+
 def _failures(
-    spec: Spec, params: Params, state: StateDict, properties: Sequence[PredicateDecl], n: int
+    spec: Spec,
+    params: Params,
+    state: StateDict,
+    properties: Sequence[PredicateDecl],
+    n: int,
+    backend: Any = VECTOR,
 ) -> np.ndarray:
     """Index of the first failing property per lane (-1: none)."""
     first = np.full(n, -1, dtype=np.int64)
     for k, decl in enumerate(properties):
+        if decl is OVERFLOW:  # reported by the fixed-point engine itself
+            continue
         bad = np.zeros(n, dtype=bool)
-        for _acc, val in eval_predicate(spec, params, VECTOR, state, decl):
+        for _acc, val in eval_predicate(spec, params, backend, state, decl):
             bad |= ~_lanes(val.raw, n).astype(bool)
         first = np.where((first < 0) & bad, k, first)
     return first
@@ -85,22 +121,41 @@ def run_lanes(
     C2: np.ndarray,
     cover2_metric: str | None,
     initials: Sequence[PredicateDecl] = (),
+    backend: Any = None,
+    overflow: np.ndarray | None = None,
+    grid: Any = None,
+    wide: dict[int, Any] | None = None,
 ) -> dict[str, np.ndarray]:
+    """Run one block of lanes; the outputs of the compiled kernel (float64 numbers).
+
+    ``backend``/``grid``/``overflow`` (fixed-point specs): the run's
+    :class:`~solvent.backends.vector_fixed.FixedVectorBackend` (its overflow mask is reset
+    here), the :class:`~solvent.stress.grid.Grid`, the lanes whose draws already left
+    int64 and their exact rows (``wide``). ``None``: the float64 vector backend.
+    """
     n, n_steps = M.shape[0], M.shape[1]
     n_acc = A0.shape[2]
     spec_n = spec if spec.accounts == n_acc else spec.with_accounts(n_acc)
-    state: StateDict = {}
-    for i, f in enumerate(layout.globals):
-        col = G0[:, i] != 0.0 if f in layout.bools else G0[:, i].copy()
-        state[f] = Value(VECTOR, col, BOOL if f in layout.bools else NUM)
-    for i, f in enumerate(layout.accounts):
-        sort = BOOL if f in layout.bools else NUM
-        state[f] = [
-            Value(VECTOR, (A0[:, i, a] != 0.0) if sort == BOOL else A0[:, i, a].copy(), sort)
-            for a in range(n_acc)
-        ]
+    fixed = backend is not None
+    if backend is None:
+        backend = VECTOR
+    else:
+        backend.reset()
+    over0 = np.zeros(n, dtype=bool) if overflow is None else np.asarray(overflow, dtype=bool)
+
+    def over() -> np.ndarray:
+        """Lanes overflowed so far (fixed point; none in float64)."""
+        if not fixed:
+            return np.zeros(n, dtype=bool)
+        return over0 | _lanes(backend.overflow, n)
+
+    def number(raw: Any) -> np.ndarray:
+        v = _lanes(raw, n)
+        return grid.to_float(v) if fixed else v
+
+    state = _initial_state(layout, G0, A0, backend)
     live = keeper_schedule(n_steps, KP, OS, OL)
-    chooser = LaneChooser(M, layout.market, live)
+    chooser = LaneChooser(M, layout.market, live, backend)
     num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
     n_g = len(layout.globals)
     t_min = np.zeros((n, n_g))
@@ -109,7 +164,7 @@ def run_lanes(
 
     def track(step: int) -> None:
         for i, f in num:
-            v = _lanes(state[f].raw, n)
+            v = number(state[f].raw)
             if step == 0:
                 t_min[:, i] = v
                 t_max[:, i] = v
@@ -121,30 +176,50 @@ def run_lanes(
     fail_step = np.full(n, -1, dtype=np.int64)
     fail_prop = np.full(n, -1, dtype=np.int64)
     excluded = (
-        _failures(spec_n, params, state, list(initials), n) >= 0
+        _failures(spec_n, params, state, list(initials), n, backend) >= 0
         if initials
         else np.zeros(n, dtype=bool)
     )
 
     def check(step: int) -> None:
-        first = _failures(spec_n, params, state, properties, n)
-        new = (fail_step < 0) & (first >= 0)
+        first = _failures(spec_n, params, state, properties, n, backend)
+        new = (fail_step < 0) & (first >= 0) & ~over()  # an overflowed lane holds garbage
         fail_step[new] = step
         fail_prop[new] = first[new]
 
     check(0)
     track(0)
     for t in range(1, n_steps + 1):
-        out = run_step(spec_n, params, VECTOR, state, t, chooser)
+        out = run_step(spec_n, params, backend, state, t, chooser)
         state = out.state
         check(t)
         track(t)
     out_g = np.zeros((n, n_g))
     for i, f in enumerate(layout.globals):
-        out_g[:, i] = _lanes(state[f].raw, n).astype(np.float64)
+        out_g[:, i] = number(state[f].raw).astype(np.float64)
     cover2 = np.zeros(n)
     if cover2_metric is not None and (C2[:, 0] >= 0).any():
-        cover2 = _cover2_lanes(spec_n, params, layout, G0, A0, M, C2, cover2_metric)
+        cover2 = _cover2_lanes(
+            spec_n, params, layout, G0, A0, M, C2, cover2_metric, backend, number
+        )
+    if fixed:
+        flagged = over()  # the main run and the Cover-2 run
+        excluded &= ~flagged
+        for lane in np.flatnonzero(flagged).tolist():
+            g0, a0, m = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))
+            exact = _judge_lane(
+                spec_n, params, properties, layout, g0, a0, m, live,
+                C2[lane], cover2_metric, initials, grid,
+            )  # fmt: skip
+            if exact["excluded"]:
+                excluded[lane] = True
+                continue
+            out_g[lane], t_min[lane], t_max[lane] = exact["out_g"], exact["t_min"], exact["t_max"]
+            t_hit[lane], cover2[lane] = exact["t_hit"], exact["cover2"]
+            if OVERFLOW in properties:  # flagged: re-run exactly over the whole path
+                fail_step[lane], fail_prop[lane] = n_steps, list(properties).index(OVERFLOW)
+            else:
+                fail_step[lane], fail_prop[lane] = exact["fail"]
     if excluded.any():  # not paths of the spec: the kernel's defaults
         for arr, value in (
             (out_g, 0.0),
@@ -171,30 +246,23 @@ def _cover2_lanes(
     M: np.ndarray,
     C2: np.ndarray,
     metric: str,
+    backend: Any = VECTOR,
+    number: Any = None,
 ) -> np.ndarray:
     """Keeper-free path of the two chosen accounts: the worst sum of their deficits."""
     decl = next(m for m in spec.metrics if m.name == metric)
     n, n_steps = M.shape[0], M.shape[1]
-    n_acc = A0.shape[2]
-    state: StateDict = {}
-    for i, f in enumerate(layout.globals):
-        col = G0[:, i] != 0.0 if f in layout.bools else G0[:, i].copy()
-        state[f] = Value(VECTOR, col, BOOL if f in layout.bools else NUM)
-    for i, f in enumerate(layout.accounts):
-        sort = BOOL if f in layout.bools else NUM
-        state[f] = [
-            Value(VECTOR, A0[:, i, a] != 0.0 if sort == BOOL else A0[:, i, a].copy(), sort)
-            for a in range(n_acc)
-        ]
-    chooser = LaneChooser(M, layout.market, np.zeros(n_steps, dtype=bool))
+    state = _initial_state(layout, G0, A0, backend)
+    chooser = LaneChooser(M, layout.market, np.zeros(n_steps, dtype=bool), backend)
     rows = np.arange(n)
     worst = np.zeros(n)
     no_keepers = _without_keepers(spec)
+    read = number if number is not None else (lambda raw: _lanes(raw, n))
     for t in range(0, n_steps + 1):
         if t > 0:
-            state = run_step(no_keepers, params, VECTOR, state, t, chooser).state
+            state = run_step(no_keepers, params, backend, state, t, chooser).state
         vals = np.stack(
-            [_lanes(v.raw, n) for _a, v in eval_predicate(spec, params, VECTOR, state, decl)],
+            [read(v.raw) for _a, v in eval_predicate(spec, params, backend, state, decl)],
             axis=1,
         )
         tot = np.zeros(n)
@@ -222,23 +290,42 @@ def lane_series(
     OS: int,
     OL: int,
     fields: Sequence[str],
+    wide: dict[int, Any] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-step values (step 0 included) of scalar ``fields`` on a few lanes, in float64."""
+    """Per-step values (step 0 included) of scalar ``fields`` on a few lanes, in float64.
+
+    A fixed-point spec (inputs in int64 grid units) runs each lane on the concrete judge
+    (exact, no overflow). A lane with an input outside int64 (an entry equal to the
+    sentinel ``INT64_MIN``, see :mod:`solvent.stress.grid`) needs its exact rows in
+    ``wide`` (row index -> :func:`solvent.stress.grid.lane_rows`); without them its series
+    is NaN (plot data only, never a checked result).
+    """
     n, n_steps = M.shape[0], M.shape[1]
     n_acc = A0.shape[2]
     spec_n = spec if spec.accounts == n_acc else spec.with_accounts(n_acc)
-    state: StateDict = {}
-    for i, f in enumerate(layout.globals):
-        col = G0[:, i] != 0.0 if f in layout.bools else G0[:, i].copy()
-        state[f] = Value(VECTOR, col, BOOL if f in layout.bools else NUM)
-    for i, f in enumerate(layout.accounts):
-        sort = BOOL if f in layout.bools else NUM
-        state[f] = [
-            Value(VECTOR, A0[:, i, a] != 0.0 if sort == BOOL else A0[:, i, a].copy(), sort)
-            for a in range(n_acc)
-        ]
-    chooser = LaneChooser(M, layout.market, keeper_schedule(n_steps, KP, OS, OL))
+    live = keeper_schedule(n_steps, KP, OS, OL)
     out = {f: np.zeros((n, n_steps + 1)) for f in fields}
+    if getattr(spec, "arithmetic", "exact") == "fixed":
+        from solvent.backends.fixed import fixed_concrete
+        from solvent.stress.grid import INT64_MIN
+
+        judge = fixed_concrete(spec.decimals)
+        for lane in range(n):
+            rows = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))
+            if lane not in (wide or {}) and any((r == INT64_MIN).any() for r in rows):
+                for f in fields:
+                    out[f][lane] = np.nan
+                continue
+            state = _row_state(judge, layout, rows[0], rows[1])
+            chooser = _RowChooser(judge, rows[2], layout.market, live)
+            for t in range(n_steps + 1):
+                if t > 0:
+                    state = run_step(spec_n, params, judge, state, t, chooser).state
+                for f in fields:
+                    out[f][lane, t] = state[f].raw / judge.scale
+        return out
+    state = _initial_state(layout, G0, A0, VECTOR)
+    chooser = LaneChooser(M, layout.market, live)
     for f in fields:
         out[f][:, 0] = _lanes(state[f].raw, n)
     for t in range(1, n_steps + 1):
@@ -246,3 +333,134 @@ def lane_series(
         for f in fields:
             out[f][:, t] = _lanes(state[f].raw, n)
     return out
+
+
+def _row_state(judge: Any, layout: Layout, g0: Any, a0: Any) -> StateDict:
+    """One lane's initial state on the concrete judge (``g0``/``a0`` in grid units)."""
+    state: StateDict = {}
+    for i, f in enumerate(layout.globals):
+        state[f] = (
+            Value(judge, bool(g0[i]), BOOL) if f in layout.bools else Value(judge, int(g0[i]), NUM)
+        )
+    for i, f in enumerate(layout.accounts):
+        state[f] = [
+            Value(judge, bool(x), BOOL) if f in layout.bools else Value(judge, int(x), NUM)
+            for x in a0[i]
+        ]
+    return state
+
+
+class _RowChooser:
+    """One lane's market draws and keeper schedule, for the concrete judge."""
+
+    def __init__(
+        self, backend: Any, M: np.ndarray, market: Sequence[str], live: np.ndarray
+    ) -> None:
+        self.backend, self.M, self.live = backend, M, live
+        self.index = {name: j for j, name in enumerate(market)}
+
+    def market(self, t: int, name: str) -> Value:
+        return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
+
+    def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
+        return Value(self.backend, bool(self.live[t - 1]), BOOL)
+
+    def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
+        return Value(self.backend, bool(self.live[t - 1]), BOOL)
+
+    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
+        return []
+
+    def selected(self, t: int, index: int) -> Value:  # pragma: no cover - no candidates
+        raise AssertionError("no user actions in stress runs")
+
+    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:  # pragma: no cover
+        return {}
+
+
+def _judge_lane(
+    spec: Spec,
+    params: Params,
+    properties: Sequence[PredicateDecl],
+    layout: Layout,
+    g0: np.ndarray,
+    a0: np.ndarray,
+    m: np.ndarray,
+    live: np.ndarray,
+    c2: np.ndarray,
+    cover2_metric: str | None,
+    initials: Sequence[PredicateDecl],
+    grid: Any,
+) -> dict[str, Any]:
+    """One fixed-point lane on the concrete judge (Python ints): the engine's outputs.
+
+    The same draws (grid units), keeper schedule and Cover-2 accounts as the lanes; used
+    for the lanes that overflowed int64, whose own numbers are garbage.
+    """
+    from solvent.backends.fixed import fixed_concrete
+
+    judge = fixed_concrete(grid.decimals)
+    scale = judge.scale
+    n_steps = m.shape[0]
+
+    def fresh() -> StateDict:
+        return _row_state(judge, layout, g0, a0)
+
+    def first_failure(state: StateDict, decls: Sequence[PredicateDecl]) -> int:
+        for k, decl in enumerate(decls):
+            if decl is OVERFLOW:
+                continue
+            for _acc, val in eval_predicate(spec, params, judge, state, decl):
+                if not val.raw:
+                    return k
+        return -1
+
+    state = fresh()
+    if initials and first_failure(state, list(initials)) >= 0:
+        return {"excluded": True}
+    num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
+    lo = {i: state[f].raw for i, f in num}
+    hi = dict(lo)
+    hit = {i: (0 if state[f].raw <= 0 else -1) for i, f in num}
+    fail = (-1, -1)
+    k = first_failure(state, properties)
+    if k >= 0:
+        fail = (0, k)
+    chooser = _RowChooser(judge, m, layout.market, live)
+    for t in range(1, n_steps + 1):
+        state = run_step(spec, params, judge, state, t, chooser).state
+        if fail[0] < 0:
+            k = first_failure(state, properties)
+            if k >= 0:
+                fail = (t, k)
+        for i, f in num:
+            v = state[f].raw
+            lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+            if hit[i] < 0 and v <= 0:
+                hit[i] = t
+    n_g = len(layout.globals)
+    out_g = np.zeros(n_g)
+    t_min, t_max = np.zeros(n_g), np.zeros(n_g)
+    t_hit = np.full(n_g, -1, dtype=np.int64)
+    for i, f in enumerate(layout.globals):
+        raw = state[f].raw
+        out_g[i] = float(raw) if f in layout.bools else raw / scale
+    for i, _f in num:
+        t_min[i], t_max[i], t_hit[i] = lo[i] / scale, hi[i] / scale, hit[i]
+    cover2 = 0.0
+    if cover2_metric is not None and c2[0] >= 0:
+        decl = next(d for d in spec.metrics if d.name == cover2_metric)
+        no_keepers = _without_keepers(spec)
+        quiet = _RowChooser(judge, m, layout.market, np.zeros(n_steps, dtype=bool))
+        state = fresh()
+        worst = 0
+        for t in range(0, n_steps + 1):
+            if t > 0:
+                state = run_step(no_keepers, params, judge, state, t, quiet).state
+            vals = [v.raw for _a, v in eval_predicate(spec, params, judge, state, decl)]
+            worst = max(worst, sum(-vals[int(j)] for j in c2[:2] if vals[int(j)] < 0))
+        cover2 = worst / scale
+    return {
+        "excluded": False, "out_g": out_g, "t_min": t_min, "t_max": t_max, "t_hit": t_hit,
+        "cover2": cover2, "fail": fail,
+    }  # fmt: skip

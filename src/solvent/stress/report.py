@@ -57,8 +57,10 @@ def rows(r: StressResult) -> list[tuple[str, str]]:
             f"not re-run all break  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson)",
         ),
         (
-            "flagged by float64 lanes",
-            f"{c['flagged']:,}  (re-run exactly: {c['checked']}, confirmed {c['confirmed']}, unconfirmed {c['unconfirmed']}, not re-run {c['unchecked']:,})",
+            "flagged by int64 lanes" if "overflow_lanes" in m else "flagged by float64 lanes",
+            f"{c['flagged']:,}  (re-run exactly: {c['checked']}, confirmed {c['confirmed']}, unconfirmed {c['unconfirmed']}, not re-run {c['unchecked']:,}"
+            + (f"; {m['overflow_lanes']:,} left int64" if "overflow_lanes" in m else "")
+            + ")",
         ),
         (
             "paths beyond envelope",

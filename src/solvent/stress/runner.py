@@ -248,10 +248,17 @@ def prepare(
                 f"scenario {scenario.name} is random: give the number of steps with --steps N"
             )
     require_spec_sane(spec)
-    if getattr(spec, "arithmetic", "exact") != "exact":
+    fixed = getattr(spec, "arithmetic", "exact") == "fixed"
+    if fixed and opts.engine == "kernel":
         raise StressError(
-            f"spec {spec.name} uses arithmetic={spec.arithmetic!r}; stress runs exact-arithmetic "
-            "specs on float64 lanes (int64 fixed-point lanes are not implemented yet)"
+            f"spec {spec.name} uses fixed-point arithmetic (decimals={spec.decimals}); the compiled "
+            "kernel runs float64 only: use --engine auto or --engine lanes (int64 NumPy lanes)"
+        )
+    if fixed and spec.decimals > 18:
+        raise StressError(
+            f"spec {spec.name} has decimals={spec.decimals}: stress runs fixed-point specs on int64 "
+            "lanes, which hold at most 18 decimals (one unit of 10^-19 does not fit); use "
+            "decimals=18 or fewer for stress (prove/bmc/replay handle up to 36)"
         )
     if opts.accounts is not None:
         if opts.accounts < 1:
@@ -311,7 +318,18 @@ def prepare(
         )
     kernel = None
     engine = "lanes"
-    if opts.engine in ("auto", "kernel"):
+    grid = None
+    if fixed:
+        from solvent.stress.grid import OVERFLOW, make_grid
+
+        grid = make_grid(spec, globs, accs, market_map)
+        decls = [*decls, OVERFLOW]
+        notes.append(
+            f"fixed point ({spec.decimals} decimals): int64 NumPy lanes; the scenario's and the "
+            f"population's float64 draws are rounded half-even to 10^-{spec.decimals}; lanes whose "
+            "numbers leave int64 are flagged (flagged_by_property int64_overflow) and re-run exactly"
+        )
+    elif opts.engine in ("auto", "kernel"):
         try:
             kernel = generate(
                 spec,
@@ -354,6 +372,7 @@ def prepare(
         cover2=cover2,
         size_index=size_index,
         fields=index,
+        grid=grid,
     )
     return spec, job, decls, notes, engine
 
@@ -370,6 +389,8 @@ def _check_initials(spec: Spec, job: BlockJob, engine: Callable[..., Any] | None
         np.ascontiguousarray(x.M[:probe]),
         x.C2[:probe],
         x.beyond[:probe],
+        None if x.overflow is None else x.overflow[:probe],
+        None if x.wide is None else {k: v for k, v in x.wide.items() if k < probe},
     )
     out = run_kernel(job, x, None if engine is None else (lambda inputs: engine(job, inputs)))
     if (out["FAIL_STEP"] == -2).all():
@@ -405,6 +426,7 @@ def run_hash(spec: Spec, job: BlockJob) -> str:
             job.outage_len,
             job.oracle_delay,
             job.cover2,
+            None if job.grid is None else repr(job.grid),
         ],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -491,6 +513,11 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
     from solvent.stress.lanes import run_lanes
 
     params = spec.param_values()
+    backend = None  # float64 lanes; a fixed-point spec: one int64 backend for the run
+    if getattr(spec, "arithmetic", "exact") == "fixed":
+        from solvent.backends.vector_fixed import FixedVectorBackend
+
+        backend = FixedVectorBackend(spec.decimals)  # run_lanes resets its overflow mask per block
 
     def engine(job: BlockJob, inputs: Any) -> dict[str, np.ndarray]:
         return run_lanes(
@@ -507,6 +534,10 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
             inputs.C2,
             cover2_metric if job.cover2 else None,
             list(spec.initials),
+            backend=backend,
+            overflow=inputs.overflow,
+            grid=job.grid,
+            wide=inputs.wide,
         )
 
     return engine
@@ -687,24 +718,36 @@ def _run_dask(
 def lane_trace(
     spec: Spec, job: BlockJob, inputs: Any, lane: int, index: int, upto: int, meta: dict[str, Any]
 ) -> Trace:
-    """The exact trace of lane ``lane`` of a block (global path ``index``), first ``upto`` steps."""
+    """The exact trace of lane ``lane`` of a block (global path ``index``), first ``upto`` steps.
+
+    Float64 inputs become the exact rationals of the doubles; a fixed-point job's inputs
+    are int64 grid units and become ``units / 10**decimals``: the numbers the lanes used.
+    """
     layout = job.layout
+    grid = job.grid
+    G0, A0, M = inputs.G0[lane], inputs.A0[lane], inputs.M[lane]
+    if grid is not None:
+        from solvent.stress.grid import lane_rows
+
+        G0, A0, M = lane_rows(inputs, lane)  # exact units, also outside int64
+
+    def exact(x: Any) -> Fraction:
+        return Fraction(float(x)) if grid is None else grid.value(x)
+
     init: dict[str, Any] = {}
     for i, f in enumerate(layout.globals):
-        v = float(inputs.G0[lane, i])
-        init[f] = (v != 0.0) if f in layout.bools else Fraction(v)
+        v = G0[i]
+        init[f] = (float(v) != 0.0) if f in layout.bools else exact(v)
     for i, f in enumerate(layout.accounts):
-        vals = inputs.A0[lane, i, :]
-        init[f] = tuple(
-            (float(x) != 0.0) if f in layout.bools else Fraction(float(x)) for x in vals
-        )
+        vals = A0[i, :]
+        init[f] = tuple((float(x) != 0.0) if f in layout.bools else exact(x) for x in vals)
     from solvent.stress.lanes import keeper_schedule
 
     live = keeper_schedule(job.steps, job.keeper_period, job.outage_start, job.outage_len)
     steps = []
     for t in range(upto):
         market = {
-            name: Fraction(float(inputs.M[lane, t, j])) for j, name in enumerate(layout.market)
+            name: exact(M[t, j]) for j, name in enumerate(layout.market)
         }
         keepers: dict[str, tuple[bool, ...]] = {}
         for k in spec.keepers:
@@ -733,9 +776,12 @@ def worst_paths(
         return []
     fields = [f for f in (opts.price_field, opts.insurance_field) if f in job.layout.globals]
     rows: list[Any] = []
+    wide: dict[int, Any] = {}  # fixed point: exact units of lanes whose draws left int64
     for index, _loss in picked:
         b, lane = divmod(index, job.block)
         x = draw_block(job, b)
+        if x.wide and lane in x.wide:
+            wide[len(rows)] = x.wide[lane]
         rows.append((x.G0[lane], x.A0[lane], x.M[lane], x.beyond[lane]))
     G0 = np.stack([r[0] for r in rows])
     A0 = np.stack([r[1] for r in rows])
@@ -767,6 +813,7 @@ def worst_paths(
             job.outage_start,
             job.outage_len,
             fields,
+            wide=wide,
         )
     out = []
     for k, (index, loss) in enumerate(picked):
@@ -874,6 +921,8 @@ def stress(
         "beyond_envelope": tot["beyond"],
         "flagged_beyond_envelope": tot["fail_beyond"],
     }
+    if "int64_overflow" in [d.name for d in decls]:  # fixed point (solvent.stress.grid)
+        metrics["overflow_lanes"] = tot["fail_by_prop"][[d.name for d in decls].index("int64_overflow")]
     metrics["p_insolvency"] = assess(
         conf, flagged, n, dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True))
     )

@@ -1,0 +1,76 @@
+"""An isolated perp in 6-decimal fixed point (stress test fixture for int64 lanes).
+
+The accounting of solvent.models.perp_isolated with every product rounded explicitly, in
+the protocol's favour (requirements and fees up, marked equity down). A gap move larger
+than the maintenance margin leaves bad debt, so a volatile scenario breaks ``solvent``.
+``perp_fixed_big`` is the same perp in 18 decimals at a start price of 100: its products
+``size * price`` leave int64 in grid units (10^-18) on every lane.
+"""
+
+import solvent as sv
+from solvent import Num, PerAccount, maximum, minimum, requires
+
+
+def build(name: str, decimals: int, start: str) -> sv.Spec:
+    spec = sv.Spec(name, accounts=4, arithmetic="fixed", decimals=decimals)
+    up, down = sv.mul_up, sv.mul_down
+
+    @spec.params
+    class Params:
+        initial_margin: Num = Num("0.10")
+        maintenance_margin: Num = Num("0.05")
+        liquidation_fee: Num = Num("0.01")
+
+    @spec.state
+    class State:
+        price: Num = Num(start)
+        insurance: Num = Num("100")
+        bad_debt: Num = Num("0")
+        liquidations: Num = Num("0")
+        quote: PerAccount[Num] = sv.within("0", "10000")
+        size: PerAccount[Num] = Num("0")
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within("-0.08", "0.08")
+
+    def equity(s, a):
+        return s.quote[a] + down(s.size[a], s.price)
+
+    def notional(s, a):
+        return up(abs(s.size[a]), s.price)
+
+    @spec.tick
+    def mark(s, m):
+        s.price = down(s.price, 1 + m.move)
+
+    @spec.keeper(every_step=True)
+    def liquidate(s, p, a):
+        requires(equity(s, a) < up(notional(s, a), p.maintenance_margin))
+        e = equity(s, a)
+        fee = minimum(maximum(e, 0), up(notional(s, a), p.liquidation_fee))
+        deficit = maximum(-e, 0)
+        covered = minimum(deficit, s.insurance)
+        s.insurance = s.insurance + fee - covered
+        s.bad_debt = s.bad_debt + deficit - covered
+        s.quote[a] = e - fee + covered
+        s.size[a] = 0
+        s.liquidations = s.liquidations + 1
+
+    @spec.invariant
+    def solvent(s):
+        return (s.bad_debt <= 0) & sv.all_of(equity(s, a) >= 0 for a in s.accounts)
+
+    @spec.lemma
+    def insurance_nonnegative(s):
+        return s.insurance >= 0
+
+    @spec.metric
+    def account_equity(s, p, a):
+        return equity(s, a)
+
+    return spec
+
+
+perp_fixed = build("perp-fixed", 6, "2000")
+perp_fixed_big = build("perp-fixed-big", 18, "100")

@@ -27,7 +27,7 @@ from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block
 from solvent.stress.metrics import clopper_pearson
 
-BATCH = 4  # lanes per task in worker processes (small: Ctrl-C and the budget stop soon)
+BATCH = 1  # lanes per task in worker processes: one, so the costly last lanes spread over workers
 CACHED_BLOCKS = 4  # drawn blocks kept per process (lanes come sorted by step, not block)
 
 

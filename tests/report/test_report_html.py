@@ -105,6 +105,14 @@ def test_stress_report(tmp_path: Path) -> None:
     assert charts(html) == ["p-insolvency", "bad-debt", "insurance", "worst-paths"]
     assert "VaR 99% = 12.5" in html or "VaR 99%" in html
     assert "Clopper-Pearson" in html
+    assert "counts violations confirmed by exact re-run." in html
+
+
+def test_stress_report_says_unchecked_lanes_count_only_in_the_upper_end() -> None:
+    doc = stress_doc()
+    doc["metrics"]["p_insolvency"]["unchecked"] = 1234
+    html = render_html(doc)
+    assert "1,234 flagged paths not re-run only in its upper end" in html
 
 
 def test_real_stress_report(stress_run: Run) -> None:

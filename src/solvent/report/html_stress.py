@@ -83,7 +83,13 @@ def stress_body(doc: Mapping[str, Any]) -> str:
                         title=f"P(insolvency) with its {exact(level) or ''} confidence interval",
                     ),
                     f"Estimated probability that a path ends insolvent: {est:.6g}, interval "
-                    f"[{lo:.6g}, {hi:.6g}] ({p.get('method', 'interval')}).",
+                    f"[{lo:.6g}, {hi:.6g}] ({p.get('method', 'interval')}); it counts violations "
+                    "confirmed by exact re-run"
+                    + (
+                        f", and {p['unchecked']:,} flagged paths not re-run only in its upper end."
+                        if p.get("unchecked")
+                        else "."
+                    ),
                 )
             )
     bad = _metric(metrics, "bad_debt")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from solvent.check.replay import Failure
@@ -26,6 +26,7 @@ from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block
 from solvent.stress.metrics import clopper_pearson
+from solvent.stress.pool import pump
 
 BATCH = 1  # lanes per task in worker processes: one, so the costly last lanes spread over workers
 CACHED_BLOCKS = 4  # drawn blocks kept per process (lanes come sorted by step, not block)
@@ -226,22 +227,18 @@ def _confirm_forked(
     _FORKED.update(lanes=rebuild, decls=decls)
     ctx = mp.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+
+    def keep(got: list[tuple[int, Any]]) -> None:
+        results.update(got)
+        if progress is not None:
+            progress.advance(len(got))
+
+    def spent() -> bool:  # the budget is spent: submit nothing more
+        return deadline is not None and time.monotonic() > deadline
+
     try:
-        queue = list(_batches(todo, BATCH))
-        queue.reverse()
-        pending: set[Future[Any]] = set()
-        short = False
-        while (queue and not short) or pending:
-            while queue and not short and len(pending) < 2 * workers:
-                pending.add(pool.submit(_check_forked, queue.pop(), deadline))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                got = fut.result()
-                results.update(got)
-                if progress is not None:
-                    progress.advance(len(got))
-                if deadline is not None and time.monotonic() > deadline:
-                    short = True  # the budget is spent: submit nothing more
+        work = ((batch, deadline) for batch in _batches(todo, BATCH))
+        pump(pool, _check_forked, work, 2 * workers, keep, spent)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in list(getattr(pool, "_processes", {}).values()):

@@ -32,7 +32,11 @@ from solvent.stress.kernel import Layout
 
 
 class LaneChooser:
-    """Market draws from the sampled array; keepers live per the frictions; no user actions."""
+    """Market draws from the sampled array; keepers live per the frictions; no user actions.
+
+    ``M`` is ``(lanes, steps, fields)`` and every value a lane array; :class:`_RowChooser`
+    is the same for one lane on a scalar backend.
+    """
 
     def __init__(
         self, M: np.ndarray, market: Sequence[str], live: np.ndarray, backend: Any = VECTOR
@@ -49,7 +53,7 @@ class LaneChooser:
         return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
-        return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
+        return self.adversarial(t, keeper, account)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         return []
@@ -350,32 +354,20 @@ def _row_state(judge: Any, layout: Layout, g0: Any, a0: Any) -> StateDict:
     return state
 
 
-class _RowChooser:
-    """One lane's market draws and keeper schedule, for the concrete judge."""
+class _RowChooser(LaneChooser):
+    """One lane's market draws (``M``: ``(steps, fields)``, grid units) and keeper
+    schedule, for the concrete judge."""
 
     def __init__(
         self, backend: Any, M: np.ndarray, market: Sequence[str], live: np.ndarray
     ) -> None:
-        self.backend, self.M, self.live = backend, M, live
-        self.index = {name: j for j, name in enumerate(market)}
+        super().__init__(M, market, live, backend)
 
     def market(self, t: int, name: str) -> Value:
         return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
         return Value(self.backend, bool(self.live[t - 1]), BOOL)
-
-    def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
-        return Value(self.backend, bool(self.live[t - 1]), BOOL)
-
-    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
-        return []
-
-    def selected(self, t: int, index: int) -> Value:  # pragma: no cover - no candidates
-        raise AssertionError("no user actions in stress runs")
-
-    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:  # pragma: no cover
-        return {}
 
 
 def _judge_lane(

@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +32,7 @@ from solvent.stress.confirm import verdict as assess_verdict
 from solvent.stress.ir import NotCompilable
 from solvent.stress.kernel import Layout, generate
 from solvent.stress.metrics import combine, histogram, tail
+from solvent.stress.pool import pump
 
 
 class StressError(SolventError):
@@ -584,6 +585,16 @@ def execute(
 THREADS = 2
 
 
+def _keeper(ckpt: Checkpoint, progress: Progress) -> Callable[[list[dict[str, Any]]], None]:
+    """Checkpoint a finished chunk's block summaries and advance the progress bar."""
+
+    def keep(res: list[dict[str, Any]]) -> None:
+        ckpt.add(res)
+        progress.advance(sum(r["n"] for r in res))
+
+    return keep
+
+
 def _run_threads(
     job: BlockJob, chunks: list[list[int]], ckpt: Checkpoint, progress: Progress
 ) -> None:
@@ -597,17 +608,7 @@ def _run_threads(
 
     pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="solvent-stress")
     try:
-        queue = list(chunks)
-        queue.reverse()
-        pending: set[Future[Any]] = set()
-        while queue or pending:
-            while queue and len(pending) < THREADS:
-                pending.add(pool.submit(run_blocks, job, queue.pop()))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                res = fut.result()
-                ckpt.add(res)
-                progress.advance(sum(r["n"] for r in res))
+        pump(pool, run_blocks, ((job, c) for c in chunks), THREADS, _keeper(ckpt, progress))
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)  # running chunks finish (seconds at most)
         raise
@@ -633,16 +634,7 @@ def _run_processes(
     ctx = mp.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=_ignore_sigint)
     try:
-        pending: set[Future[Any]] = set()
-        queue = list(chunks)
-        while queue or pending:
-            while queue and len(pending) < 2 * opts.workers:
-                pending.add(pool.submit(run_blocks, job, queue.pop(0)))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                res = fut.result()
-                ckpt.add(res)
-                progress.advance(sum(r["n"] for r in res))
+        pump(pool, run_blocks, ((job, c) for c in chunks), 2 * opts.workers, _keeper(ckpt, progress))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

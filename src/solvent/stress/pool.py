@@ -1,0 +1,39 @@
+"""Keep a pool of workers busy: the submission loop every parallel path of `stress` shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from typing import Any
+
+
+def pump(
+    pool: Executor,
+    fn: Callable[..., Any],
+    work: Iterable[tuple[Any, ...]],
+    in_flight: int,
+    on_result: Callable[[Any], None],
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run ``fn(*args)`` for each ``args`` of ``work`` with at most ``in_flight`` pending.
+
+    Results go to ``on_result`` as they complete (in completion order: callers that need
+    a fixed order merge by key). Once ``stop()`` is true nothing more is submitted; the
+    pending calls are still collected. Exceptions (also ``KeyboardInterrupt``) propagate:
+    the caller shuts the pool down.
+    """
+    queue = iter(work)
+    pending: set[Future[Any]] = set()
+    more = True
+    while True:
+        while more and len(pending) < in_flight and not stop():
+            args = next(queue, None)
+            if args is None:
+                more = False
+                break
+            pending.add(pool.submit(fn, *args))
+        if not pending:
+            return
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in done:
+            on_result(fut.result())

@@ -82,6 +82,11 @@ def merge(enabled: Any, new: StateDict, old: StateDict, written: set[tuple[str, 
     """Commit the written fields of ``new`` where ``enabled`` holds."""
     if enabled is True:
         return new
+    decided = getattr(enabled, "raw", None)  # a concrete judge's condition is a Python bool
+    if decided is True:
+        return new
+    if decided is False:
+        return old  # nothing committed (callers never write into a state in place)
     out = copy_state(old)
     for name, index in sorted(written, key=lambda w: (w[0], -1 if w[1] is None else w[1])):
         if index is None:

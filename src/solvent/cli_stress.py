@@ -186,6 +186,24 @@ def stress_command(
             metavar="K",
         ),
     ] = 0,
+    action_rate: Annotated[
+        float,
+        _opt(
+            "--action-rate",
+            help="Probability in [0, 1] that a path performs one user action per step, drawn "
+            "uniformly among the spec's action instances, arguments uniform in their domains "
+            "(runs on NumPy lanes, slower) [default: 0: no user actions].",
+            metavar="P",
+        ),
+    ] = 0.0,
+    action: Annotated[
+        list[str] | None,
+        _opt(
+            "--action",
+            help="With --action-rate: only this user action (repeatable) [default: all].",
+            metavar="NAME",
+        ),
+    ] = None,
     impact_depth: Annotated[
         str | None,
         _opt(
@@ -344,6 +362,10 @@ def stress_command(
             raise UsageError("give exactly one of --scenario NAME or --history FILE")
         if population not in ("auto", "none"):
             raise UsageError(f"--population must be auto or none, got {population!r}")
+        if not 0 <= action_rate <= 1:  # also NaN
+            raise UsageError(
+                f"--action-rate must be a probability between 0 and 1, got {action_rate:g}"
+            )
         if output:
             _check_writable(output)
         settings = with_reports(settings, report, junit, sarif)  # checked before the run
@@ -368,6 +390,7 @@ def stress_command(
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
             confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
+            action_rate=action_rate, actions=tuple(action or ()),
         )  # fmt: skip
         console, errors = text.make_console(), text.make_console(stderr=True)
         show_bar = not settings.quiet and errors.is_terminal and not _ci()

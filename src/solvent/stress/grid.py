@@ -258,3 +258,42 @@ def lane_rows(inputs: Any, lane: int) -> tuple[Any, Any, Any]:
     if lane in wide:
         return wide[lane]
     return inputs.G0[lane], inputs.A0[lane], inputs.M[lane]
+
+
+def arg_units(lo: Any, hi: Any, scale: int) -> tuple[int, int]:
+    """A user-action argument domain ``[lo, hi]`` in grid units: the grid points inside it."""
+    import math
+
+    lo_u = math.ceil(Fraction(lo) * scale)
+    hi_u = math.floor(Fraction(hi) * scale)
+    return lo_u, hi_u
+
+
+def args_fit(lo_u: int, hi_u: int) -> bool:
+    """Whether every grid point of an argument domain fits int64 (checked up front: a
+    draw is then never outside int64, so arguments never overflow a lane by themselves)."""
+    return _fits(lo_u) and _fits(hi_u) and lo_u != INT64_MIN
+
+
+def args_on_grid(job: Any, act: np.ndarray, args: np.ndarray) -> np.ndarray:
+    """A block's user-action arguments (float64 draws, see
+    :func:`solvent.stress.blocks.draw_actions`) on the grid: ``rint(x * 10**d)`` clipped to
+    the exact grid points of the domain, as int64 units (booleans stay 0/1; a one-point
+    domain is its exact units). Entries of lanes that run no action are 0."""
+    grid: Grid = job.grid
+    out = np.zeros(args.shape, dtype=np.int64)
+    for i, a in enumerate(job.actions):
+        mine = act == i
+        if not mine.any():
+            continue
+        for k, arg in enumerate(a.args):
+            if arg.kind == "bool":
+                u = (args[:, :, k] != 0.0).astype(np.int64)
+            elif arg.lo_units == arg.hi_units:
+                u = np.full(act.shape, arg.lo_units, dtype=np.int64)
+            else:  # the domain's units fit int64, so the clipped floats convert exactly
+                top = min(float(arg.hi_units), float(np.nextafter(_LIMIT, 0.0)))
+                y = np.clip(grid.rounded(args[:, :, k]), max(float(arg.lo_units), -_LIMIT), top)
+                u = np.clip(y.astype(np.int64), arg.lo_units, arg.hi_units)
+            out[:, :, k] = np.where(mine, u, out[:, :, k])
+    return out

@@ -18,6 +18,7 @@ so the metrics stay exact. Lanes that do not overflow agree exactly with the jud
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,26 +26,74 @@ import numpy as np
 from solvent.backends.vector import VECTOR
 from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, run_step
+from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
 from solvent.stress.grid import OVERFLOW
 from solvent.stress.kernel import Layout
 
 
+@dataclass(slots=True)
+class LaneActions:
+    """The user actions of a block's lanes (``--action-rate P > 0``).
+
+    ``act``: ``(lanes, steps)`` index into ``instances`` (-1: no action); ``args``:
+    ``(lanes, steps, slots)``, the k-th argument of the chosen action (float64 numbers or
+    int64 grid units; booleans 0/1); ``rest[name]``: per argument of action ``name``, the
+    value the lanes that do not run it compute with (0 or the domain bound nearest it;
+    their results are discarded, the value only keeps their numbers tame).
+    """
+
+    act: np.ndarray
+    args: np.ndarray
+    instances: Sequence[Instance]
+    rest: dict[str, tuple[Any, ...]]
+
+    def of_action(self, t: int, name: str) -> np.ndarray:
+        col = self.act[:, t - 1]
+        mine = np.zeros(col.shape, dtype=bool)
+        for i, inst in enumerate(self.instances):
+            if inst.action.name == name:
+                mine |= col == i
+        return mine
+
+
+def lane_actions(
+    spec: Spec, job: Any, act: np.ndarray | None, args: np.ndarray | None
+) -> LaneActions | None:
+    """The :class:`LaneActions` of a block's inputs (None: no user actions)."""
+    if act is None or args is None or not job.actions:
+        return None
+    by_key = {(inst.action.name, inst.accounts): inst for inst in spec.instances()}
+    instances = [by_key[(a.name, a.accounts)] for a in job.actions]
+    fixed = job.grid is not None
+    rest: dict[str, tuple[Any, ...]] = {}
+    for a in job.actions:
+        rest[a.name] = tuple(np.int64(x.rest_units()) if fixed else float(x.rest()) for x in a.args)
+    return LaneActions(act, args, instances, rest)
+
+
 class LaneChooser:
-    """Market draws from the sampled array; keepers live per the frictions; no user actions.
+    """Market draws from the sampled array; keepers live per the frictions; the sampled
+    user actions (none unless ``actions`` is given: ``--action-rate P > 0``).
 
     ``M`` is ``(lanes, steps, fields)`` and every value a lane array; :class:`_RowChooser`
     is the same for one lane on a scalar backend.
     """
 
     def __init__(
-        self, M: np.ndarray, market: Sequence[str], live: np.ndarray, backend: Any = VECTOR
+        self,
+        M: np.ndarray,
+        market: Sequence[str],
+        live: np.ndarray,
+        backend: Any = VECTOR,
+        actions: LaneActions | None = None,
     ) -> None:
         self.M = M
         self.index = {name: j for j, name in enumerate(market)}
         self.live = live
         self.backend = backend
+        self.actions = actions
 
     def market(self, t: int, name: str) -> Value:
         return Value(self.backend, np.ascontiguousarray(self.M[:, t - 1, self.index[name]]), NUM)
@@ -56,13 +105,30 @@ class LaneChooser:
         return self.adversarial(t, keeper, account)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
-        return []
+        """The instances some lane chose at step ``t`` (the others are selected nowhere)."""
+        if self.actions is None:
+            return []
+        col = self.actions.act[:, t - 1]
+        return [(int(i), self.actions.instances[int(i)]) for i in np.unique(col[col >= 0])]
 
-    def selected(self, t: int, index: int) -> Value:  # pragma: no cover - no candidates
-        raise AssertionError("no user actions in stress runs")
+    def selected(self, t: int, index: int) -> Value:
+        assert self.actions is not None, "no user actions in this run"
+        return Value(self.backend, self.actions.act[:, t - 1] == index, BOOL)
 
-    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:  # pragma: no cover
-        return {}
+    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
+        """Per-lane arguments: the drawn ones where the lane runs ``action``."""
+        if self.actions is None:
+            return {}
+        mine = self.actions.of_action(t, action.name)
+        rest = self.actions.rest[action.name]
+        out = {}
+        for k, (name, dom) in enumerate(action.args.items()):
+            raw = np.where(mine, self.actions.args[:, t - 1, k], rest[k])
+            if isinstance(dom, AnyBool):
+                out[name] = Value(self.backend, raw != 0, BOOL)
+            else:
+                out[name] = Value(self.backend, np.ascontiguousarray(raw), NUM)
+        return out
 
 
 def keeper_schedule(n_steps: int, period: int, outage_start: int, outage_len: int) -> np.ndarray:
@@ -129,8 +195,11 @@ def run_lanes(
     overflow: np.ndarray | None = None,
     grid: Any = None,
     wide: dict[int, Any] | None = None,
+    actions: LaneActions | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one block of lanes; the outputs of the compiled kernel (float64 numbers).
+
+    ``actions``: the lanes' sampled user actions (``--action-rate P > 0``); None: none.
 
     ``backend``/``grid``/``overflow`` (fixed-point specs): the run's
     :class:`~solvent.backends.vector_fixed.FixedVectorBackend` (its overflow mask is reset
@@ -159,7 +228,7 @@ def run_lanes(
 
     state = _initial_state(layout, G0, A0, backend)
     live = keeper_schedule(n_steps, KP, OS, OL)
-    chooser = LaneChooser(M, layout.market, live, backend)
+    chooser = LaneChooser(M, layout.market, live, backend, actions)
     num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
     n_g = len(layout.globals)
     t_min = np.zeros((n, n_g))
@@ -213,7 +282,7 @@ def run_lanes(
             g0, a0, m = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))
             exact = _judge_lane(
                 spec_n, params, properties, layout, g0, a0, m, live,
-                C2[lane], cover2_metric, initials, grid,
+                C2[lane], cover2_metric, initials, grid, _row_actions(actions, lane),
             )  # fmt: skip
             if exact["excluded"]:
                 excluded[lane] = True
@@ -295,8 +364,11 @@ def lane_series(
     OL: int,
     fields: Sequence[str],
     wide: dict[int, Any] | None = None,
+    actions: LaneActions | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-step values (step 0 included) of scalar ``fields`` on a few lanes, in float64.
+
+    ``actions``: the lanes' user actions (rows in the order of the lanes); None: none.
 
     A fixed-point spec (inputs in int64 grid units) runs each lane on the concrete judge
     (exact, no overflow). A lane with an input outside int64 (an entry equal to the
@@ -321,7 +393,7 @@ def lane_series(
                     out[f][lane] = np.nan
                 continue
             state = _row_state(judge, layout, rows[0], rows[1])
-            chooser = _RowChooser(judge, rows[2], layout.market, live)
+            chooser = _RowChooser(judge, rows[2], layout.market, live, _row_actions(actions, lane))
             for t in range(n_steps + 1):
                 if t > 0:
                     state = run_step(spec_n, params, judge, state, t, chooser).state
@@ -329,7 +401,7 @@ def lane_series(
                     out[f][lane, t] = state[f].raw / judge.scale
         return out
     state = _initial_state(layout, G0, A0, VECTOR)
-    chooser = LaneChooser(M, layout.market, live)
+    chooser = LaneChooser(M, layout.market, live, VECTOR, actions)
     for f in fields:
         out[f][:, 0] = _lanes(state[f].raw, n)
     for t in range(1, n_steps + 1):
@@ -354,20 +426,54 @@ def _row_state(judge: Any, layout: Layout, g0: Any, a0: Any) -> StateDict:
     return state
 
 
+def _row_actions(actions: LaneActions | None, lane: int) -> Any:
+    """One lane's user actions for :class:`_RowChooser` (None: none)."""
+    if actions is None:
+        return None
+    return (actions.act[lane], actions.args[lane], actions.instances)
+
+
 class _RowChooser(LaneChooser):
-    """One lane's market draws (``M``: ``(steps, fields)``, grid units) and keeper
-    schedule, for the concrete judge."""
+    """One lane's market draws (``M``: ``(steps, fields)``, grid units), keeper schedule
+    and user actions (``actions``: ``(act row, args row, instances)``, grid units), for the
+    concrete judge."""
 
     def __init__(
-        self, backend: Any, M: np.ndarray, market: Sequence[str], live: np.ndarray
+        self,
+        backend: Any,
+        M: np.ndarray,
+        market: Sequence[str],
+        live: np.ndarray,
+        actions: Any = None,
     ) -> None:
         super().__init__(M, market, live, backend)
+        self.row = actions
 
     def market(self, t: int, name: str) -> Value:
         return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
         return Value(self.backend, bool(self.live[t - 1]), BOOL)
+
+    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
+        if self.row is None or int(self.row[0][t - 1]) < 0:
+            return []
+        i = int(self.row[0][t - 1])
+        return [(i, self.row[2][i])]
+
+    def selected(self, t: int, index: int) -> Value:
+        return Value(self.backend, True, BOOL)
+
+    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
+        out = {}
+        for k, (name, dom) in enumerate(action.args.items()):
+            x = self.row[1][t - 1, k]
+            out[name] = (
+                Value(self.backend, bool(x), BOOL)
+                if isinstance(dom, AnyBool)
+                else Value(self.backend, int(x), NUM)
+            )
+        return out
 
 
 def _judge_lane(
@@ -383,10 +489,12 @@ def _judge_lane(
     cover2_metric: str | None,
     initials: Sequence[PredicateDecl],
     grid: Any,
+    actions: Any = None,
 ) -> dict[str, Any]:
     """One fixed-point lane on the concrete judge (Python ints): the engine's outputs.
 
-    The same draws (grid units), keeper schedule and Cover-2 accounts as the lanes; used
+    The same draws (grid units), keeper schedule, user actions (``actions``, see
+    :func:`_row_actions`) and Cover-2 accounts as the lanes; used
     for the lanes that overflowed int64, whose own numbers are garbage.
     """
     from solvent.backends.fixed import fixed_concrete
@@ -418,7 +526,7 @@ def _judge_lane(
     k = first_failure(state, properties)
     if k >= 0:
         fail = (0, k)
-    chooser = _RowChooser(judge, m, layout.market, live)
+    chooser = _RowChooser(judge, m, layout.market, live, actions)
     for t in range(1, n_steps + 1):
         state = run_step(spec, params, judge, state, t, chooser).state
         if fail[0] < 0:

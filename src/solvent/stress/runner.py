@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from solvent.engine.trace import Trace, TraceStep
+from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.errors import SolventError
 from solvent.lang.domains import AnyBool, Within
 from solvent.spec.spec import Spec
@@ -95,6 +95,8 @@ class StressOptions:
     resume: bool = False
     traces: int = 5
     connect_timeout: float = 10.0
+    action_rate: float = 0.0  # per step and path: the probability of one user action
+    actions: tuple[str, ...] = ()  # --action: only these user actions (empty: all)
 
 
 @dataclass(slots=True)
@@ -210,6 +212,7 @@ def prepare(
     from solvent.check.solving import select_properties
     from solvent.engine.step import require_spec_sane
     from solvent.errors import UsageError
+    from solvent.stress.blocks import action_draws
 
     notes: list[str] = []
     for what, v in (("--paths", opts.paths), ("--steps", opts.steps)):
@@ -268,7 +271,16 @@ def prepare(
     decls = select_properties(spec, list(opts.invariants) or None)
     if not opts.invariants:
         decls += [d for d in spec.lemmas if d not in decls]
-    if spec.actions:
+    rate = opts.action_rate
+    draws = action_draws(spec, rate, opts.actions, fixed)
+    if draws:
+        names = list(dict.fromkeys(a.name for a in draws))
+        notes.append(
+            f"user actions run: each step, each path performs one user action with probability "
+            f"{rate:g}, drawn uniformly among {len(draws)} instance(s) of {', '.join(names)} "
+            "(arguments uniform in their domains; guards apply: a disabled action changes nothing)"
+        )
+    elif spec.actions:
         notes.append(
             "user actions (" + ", ".join(a.name for a in spec.actions) + ") do not run in stress: "
             "the portfolio is the sampled initial state; the market, keepers and invariants run"
@@ -330,6 +342,16 @@ def prepare(
             f"population's float64 draws are rounded half-even to 10^-{spec.decimals}; lanes whose "
             "numbers leave int64 are flagged (flagged_by_property int64_overflow) and re-run exactly"
         )
+    elif draws:
+        if opts.engine == "kernel":
+            raise StressError(
+                f"--action-rate {rate:g}: the compiled kernel runs no user actions; use "
+                "--engine auto or --engine lanes (NumPy lanes, slower), or --action-rate 0"
+            )
+        notes.append(
+            "engine: NumPy lanes (the compiled kernel runs no user actions; with --action-rate > 0 "
+            "the spec's own step runs on NumPy lanes, which is slower)"
+        )
     elif opts.engine in ("auto", "kernel"):
         try:
             kernel = generate(
@@ -374,6 +396,8 @@ def prepare(
         size_index=size_index,
         fields=index,
         grid=grid,
+        action_rate=float(rate) if draws else 0.0,
+        actions=draws,
     )
     return spec, job, decls, notes, engine
 
@@ -392,6 +416,8 @@ def _check_initials(spec: Spec, job: BlockJob, engine: Callable[..., Any] | None
         x.beyond[:probe],
         None if x.overflow is None else x.overflow[:probe],
         None if x.wide is None else {k: v for k, v in x.wide.items() if k < probe},
+        None if x.act is None else x.act[:probe],
+        None if x.act_args is None else x.act_args[:probe],
     )
     out = run_kernel(job, x, None if engine is None else (lambda inputs: engine(job, inputs)))
     if (out["FAIL_STEP"] == -2).all():
@@ -430,6 +456,8 @@ def run_hash(spec: Spec, job: BlockJob) -> str:
             None if job.grid is None else repr(job.grid),
         ],
     }
+    if job.action_rate > 0:  # absent otherwise: checkpoints of runs without actions keep their name
+        parts["actions"] = [repr(job.action_rate), repr(job.actions)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -511,7 +539,7 @@ def _chunks(todo: list[int], per: int) -> Iterator[list[int]]:
 
 
 def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
-    from solvent.stress.lanes import run_lanes
+    from solvent.stress.lanes import lane_actions, run_lanes
 
     params = spec.param_values()
     backend = None  # float64 lanes; a fixed-point spec: one int64 backend for the run
@@ -539,6 +567,7 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
             overflow=inputs.overflow,
             grid=job.grid,
             wide=inputs.wide,
+            actions=lane_actions(spec, job, inputs.act, inputs.act_args),
         )
 
     return engine
@@ -736,6 +765,7 @@ def lane_trace(
     from solvent.stress.lanes import keeper_schedule
 
     live = keeper_schedule(job.steps, job.keeper_period, job.outage_start, job.outage_len)
+    act = getattr(inputs, "act", None)
     steps = []
     for t in range(upto):
         market = {
@@ -747,7 +777,20 @@ def lane_trace(
                 keepers[k.name] = (False,) * (spec.accounts if k.n_accounts else 1)
             elif k.liveness == "adversarial":
                 keepers[k.name] = (True,) * (spec.accounts if k.n_accounts else 1)
-        steps.append(TraceStep(market, None, keepers))
+        action = None
+        if act is not None and act[lane, t] >= 0:  # the user action the lane ran, exactly
+            drawn = job.actions[int(act[lane, t])]
+            args: dict[str, Any] = {}
+            for k, arg in enumerate(drawn.args):
+                x = inputs.act_args[lane, t, k]
+                if arg.kind == "bool":
+                    args[arg.name] = bool(x != 0)
+                elif arg.exact is not None and grid is None:
+                    args[arg.name] = arg.exact  # a one-point domain: its exact value
+                else:
+                    args[arg.name] = exact(x)
+            action = ActionChoice(drawn.name, drawn.accounts, args)
+        steps.append(TraceStep(market, action, keepers))
     params = dict(spec.param_values().as_dict())
     return Trace(spec.name, spec.accounts, init, tuple(steps), params, meta)
 
@@ -761,7 +804,7 @@ def worst_paths(
     NumPy-lanes engine when it runs; ``bad_debt`` is the path's float64 bad debt. Whether the path breaks an
     invariant exactly is what the confirmation reports.
     """
-    from solvent.stress.lanes import lane_series
+    from solvent.stress.lanes import lane_actions, lane_series
 
     picked = worst[:limit]
     if not picked:
@@ -769,11 +812,14 @@ def worst_paths(
     fields = [f for f in (opts.price_field, opts.insurance_field) if f in job.layout.globals]
     rows: list[Any] = []
     wide: dict[int, Any] = {}  # fixed point: exact units of lanes whose draws left int64
+    acts: list[tuple[np.ndarray, np.ndarray]] = []
     for index, _loss in picked:
         b, lane = divmod(index, job.block)
         x = draw_block(job, b)
         if x.wide and lane in x.wide:
             wide[len(rows)] = x.wide[lane]
+        if x.act is not None and x.act_args is not None:  # the user actions the lane ran
+            acts.append((x.act[lane], x.act_args[lane]))
         rows.append((x.G0[lane], x.A0[lane], x.M[lane], x.beyond[lane]))
     G0 = np.stack([r[0] for r in rows])
     A0 = np.stack([r[1] for r in rows])
@@ -806,6 +852,12 @@ def worst_paths(
             job.outage_len,
             fields,
             wide=wide,
+            actions=lane_actions(
+                spec,
+                job,
+                np.stack([a for a, _ in acts]) if acts else None,
+                np.stack([g for _, g in acts]) if acts else None,
+            ),
         )
     out = []
     for k, (index, loss) in enumerate(picked):
@@ -987,7 +1039,9 @@ def stress(
         options={"paths": opts.paths, "steps": job.steps, "seed": opts.seed, "accounts": job.accounts,
                  "block": job.block, "keeper_delay": opts.keeper_delay, "keeper_outage": opts.keeper_outage,
                  "outage_start": opts.outage_start, "oracle_delay": opts.oracle_delay,
-                 "population": None if population is None else population.describe()},
+                 "population": None if population is None else population.describe(),
+                 "action_rate": job.action_rate,
+                 "actions": list(dict.fromkeys(a.name for a in job.actions))},
         verdict=verdict, metrics=metrics,
         confirmation={"flagged": flagged, "checked": conf["checked"], "confirmed": conf["confirmed"],
                       "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "stopped": conf["stopped"],

@@ -5,7 +5,7 @@ arithmetic, several times faster on big numbers.
 float64 draws, dyadic rationals with 53-bit numerators, and every step multiplies prices
 by another one, so denominators reach thousands of bits within a path; there
 ``fractions.Fraction`` spends its time in Python-level gcd and normalization, ``mpq`` in
-GMP (about 7x faster per op on a 50-step price; 1.36x end to end on stress lanes,
+GMP (about 7x faster per op on a 50-step price; 1.4-1.6x end to end on stress lanes,
 ``benchmarks/stress_confirm.py``). The rules are the concrete
 backend's own (:class:`solvent.backends.concrete.ConcreteBackend`, the standard-library
 judge stays the reference) and the conformance suite checks this table op by op against

@@ -399,7 +399,13 @@ def resolve(cli: Mapping[str, Any], config: ConfigFile | None = None) -> Setting
     for name, value in cli.items():
         if value is None or (name in ("invariants", "params") and not value):
             continue
-        values[name] = _VALIDATORS[name](value, flags.get(name, name))
+        checked = _VALIDATORS[name](value, flags.get(name, name))
+        if name == "params" and "params" in values:
+            # --set NAME=VALUE overrides those names; the file's other params stay
+            merged = dict(values["params"])
+            merged.update(dict(checked))
+            checked = tuple(merged.items())
+        values[name] = checked
     settings = Settings(**values)
     if settings.max_k is not None and settings.max_k < settings.k:
         raise UsageError(f"--max-k ({settings.max_k}) must be at least --k ({settings.k})")

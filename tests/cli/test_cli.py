@@ -569,6 +569,17 @@ def test_every_config_key_is_read(tmp_path: Path) -> None:
     assert config.resolve({"max_k": 3}, config.read_config(tmp_path / "pyproject.toml")).max_k == 3
 
 
+def test_set_overrides_one_param_and_keeps_the_files_others(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, 'params = { cap = "3", fee = "0.01" }\n')
+    file = config.read_config(tmp_path / "pyproject.toml")
+    merged = config.resolve({"params": ["cap=5"]}, file).param_overrides()
+    assert {k: str(v) for k, v in merged.items()} == {"cap": "5", "fee": "0.01"}
+    assert {k: str(v) for k, v in config.resolve({}, file).param_overrides().items()} == {
+        "cap": "3",
+        "fee": "0.01",
+    }
+
+
 # --------------------------------------------------------------------------- exit codes
 def fake(verdict: str, message: str, **kw: Any) -> CheckResult:
     return CheckResult("bmc", "counter", verdict, "depth 2/5", 60.0, 2, message=message, **kw)

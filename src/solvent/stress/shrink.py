@@ -1,14 +1,17 @@
 """`solvent shrink`: make a failing trace smaller; every candidate is replayed exactly.
 
 A candidate is kept only if the concrete replay still breaks the *same* invariant (by
-name) first. Passes, repeated until none makes progress or the replay budget is spent:
+name) first, not already in its initial state when the original trace did not (a state
+that starts broken is no path of the protocol), and from an initial state that meets
+the spec's ``@initial`` conditions. Passes, repeated until none makes progress or the replay budget is spent:
 
 1. cut the steps after the first failure;
 2. delete single steps (from the end backwards);
 3. market draws: 0, then the draw rounded to 1, 2, 3... significant decimal digits,
    then half of it (smaller magnitude only);
-4. initial per-account and scalar numbers: rounded to fewer significant digits;
-5. drop user actions and keeper-outage records.
+4. user-action arguments: 0, rounded, then halved, inside the argument's domain only;
+5. drop user actions and keeper-outage records;
+6. initial per-account and scalar numbers: rounded to fewer significant digits.
 
 Order is deterministic, so the same trace always shrinks to the same result.
 """
@@ -24,6 +27,7 @@ from typing import Any
 from solvent.check.replay import replay
 from solvent.engine.trace import Trace, TraceStep
 from solvent.errors import TraceFormatError
+from solvent.lang.domains import Within
 from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
 
@@ -52,6 +56,24 @@ def _size(q: Fraction) -> int:
     return len(format_number(q))
 
 
+def _starts_legally(spec: Spec, trace: Trace) -> bool:
+    """Whether the trace's initial state meets the spec's ``@initial`` conditions."""
+    if not spec.initials:
+        return True
+    from solvent.backends.modes import concrete_for
+    from solvent.check.replay import initial_concrete
+    from solvent.engine.step import eval_predicate
+
+    backend = concrete_for(spec)
+    state = initial_concrete(spec, trace)
+    params = spec.param_values()
+    return all(
+        bool(val.raw)
+        for decl in spec.initials
+        for _acc, val in eval_predicate(spec, params, backend, state, decl)
+    )
+
+
 def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
     if trace.accounts != spec.accounts:
         spec = spec.with_accounts(trace.accounts)
@@ -70,10 +92,14 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
         if state["replays"] >= max_replays:
             return None
         state["replays"] += 1
+        if cand.init != trace.init and not _starts_legally(spec, cand):
+            return None  # rounded initial numbers broke an @initial condition
         res = replay(spec, cand)
         hit = res.first_failure
         if hit is None or hit.name != target:
             return None
+        if hit.step == 0 and first.step > 0:
+            return None  # a state that starts broken is no path of the protocol
         return cand.with_steps(cand.steps[: hit.step])
 
     cur = trace.with_steps(trace.steps[: first.step])
@@ -107,6 +133,32 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
                     if got is not None:
                         log.append(f"step {t + 1} {name}: {format_number(q)} -> {format_number(v)}")
                         cur = got
+                        progress = True
+                        break
+        # simpler action arguments (kept inside the argument's domain)
+        decls = {a.name: a for a in spec.actions}
+        for t in range(len(cur.steps)):
+            act = cur.steps[t].action if t < len(cur.steps) else None
+            if act is None or act.name not in decls:
+                continue
+            for arg in sorted(act.args):
+                q = act.args[arg]
+                dom = decls[act.name].args.get(arg)
+                if isinstance(q, bool) or not isinstance(dom, Within):
+                    continue
+                q = Fraction(q)
+                for v in [Fraction(0), *_rounded(q), q / 2] if q != 0 else []:
+                    if abs(v) > abs(q) or v == q or not dom.contains(v):
+                        continue
+                    new_act = replace(act, args=dict(act.args, **{arg: v}))
+                    steps = list(cur.steps)
+                    steps[t] = replace(cur.steps[t], action=new_act)
+                    got = fails(cur.with_steps(tuple(steps)))
+                    if got is not None:
+                        log.append(
+                            f"step {t + 1} {act.name} {arg}: {format_number(q)} -> {format_number(v)}"
+                        )
+                        cur, act = got, new_act
                         progress = True
                         break
         # drop actions / keeper records

@@ -160,6 +160,17 @@ def eval_predicate(
     return out
 
 
+def first_broken(
+    spec: Spec, params: Params, backend: Any, state: StateDict, decls: Sequence[PredicateDecl]
+) -> tuple[int, int | None] | None:
+    """The first of ``decls`` a concrete ``state`` breaks: (its index, the account), or None."""
+    for k, decl in enumerate(decls):
+        for acc, val in eval_predicate(spec, params, backend, state, decl):
+            if not val.raw:
+                return k, acc
+    return None
+
+
 def check_bool(decl: PredicateDecl, result: Any, backend: Any) -> Value:
     if isinstance(result, bool):
         return lift(result, backend=backend)

@@ -17,7 +17,6 @@ process or, with ``--workers N``, in N forked processes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,7 +25,7 @@ from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block
 from solvent.stress.metrics import clopper_pearson
-from solvent.stress.pool import pump
+from solvent.stress.pool import batches, ignore_sigint, pump
 
 BATCH = 1  # lanes per task in worker processes: one, so the costly last lanes spread over workers
 CACHED_BLOCKS = 4  # drawn blocks kept per process (lanes come sorted by step, not block)
@@ -58,21 +57,21 @@ def exact_first_failure(
     (``time.monotonic()``; None: none) between steps: raises ``_OutOfTime`` when it passes.
     """
     from solvent.check.replay import TraceChooser, initial_concrete
-    from solvent.engine.step import eval_predicate, run_step
+    from solvent.engine.step import first_broken, run_step
 
     backend = judge_for(spec)
     params = spec.param_values()
     state = initial_concrete(spec, trace, backend)
     chooser = TraceChooser(spec, trace, backend)
+    props = decls if decls is not None else spec.properties()
     for t in range(len(trace.steps) + 1):
         if t > 0:
             if deadline is not None and time.monotonic() > deadline:
                 raise _OutOfTime
             state = run_step(spec, params, backend, state, t, chooser).state
-        for decl in decls if decls is not None else spec.properties():
-            for acc, val in eval_predicate(spec, params, backend, state, decl):
-                if not val.raw:
-                    return Failure(decl.name, acc, t)
+        hit = first_broken(spec, params, backend, state, props)
+        if hit is not None:
+            return Failure(props[hit[0]].name, hit[1], t)
     return None
 
 
@@ -122,17 +121,6 @@ def _check_forked(
     return _check(_FORKED["lanes"], batch, deadline, _FORKED["decls"])
 
 
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _batches(todo: list[tuple[int, int]], size: int) -> Iterator[list[tuple[int, int]]]:
-    for i in range(0, len(todo), size):
-        yield todo[i : i + size]
-
-
 def confirm_lanes(
     spec: Spec,
     job: BlockJob,
@@ -166,7 +154,7 @@ def confirm_lanes(
         if opts.workers > 1 and len(todo) > BATCH and "fork" in _start_methods():
             _confirm_forked(rebuild, todo, deadline, decls, opts.workers, results, progress)
         else:
-            for batch in _batches(todo, 1):
+            for batch in batches(todo, 1):
                 got = _check(rebuild, batch, deadline, decls)
                 if not got:
                     break
@@ -226,7 +214,7 @@ def _confirm_forked(
 
     _FORKED.update(lanes=rebuild, decls=decls)
     ctx = mp.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_sigint)
 
     def keep(got: list[tuple[int, Any]]) -> None:
         results.update(got)
@@ -237,7 +225,7 @@ def _confirm_forked(
         return deadline is not None and time.monotonic() > deadline
 
     try:
-        work = ((batch, deadline) for batch in _batches(todo, BATCH))
+        work = ((batch, deadline) for batch in batches(todo, BATCH))
         pump(pool, _check_forked, work, 2 * workers, keep, spent)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 from solvent.backends.vector import VECTOR
 from solvent.engine.state import StateDict
-from solvent.engine.step import eval_predicate, run_step
+from solvent.engine.step import eval_predicate, first_broken, run_step
 from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
@@ -507,13 +507,8 @@ def _judge_lane(
         return _row_state(judge, layout, g0, a0)
 
     def first_failure(state: StateDict, decls: Sequence[PredicateDecl]) -> int:
-        for k, decl in enumerate(decls):
-            if decl is OVERFLOW:
-                continue
-            for _acc, val in eval_predicate(spec, params, judge, state, decl):
-                if not val.raw:
-                    return k
-        return -1
+        hit = first_broken(spec, params, judge, state, decls)  # OVERFLOW holds on the judge
+        return -1 if hit is None else hit[0]
 
     state = fresh()
     if initials and first_failure(state, list(initials)) >= 0:

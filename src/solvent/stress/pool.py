@@ -1,10 +1,26 @@
-"""Keep a pool of workers busy: the submission loop every parallel path of `stress` shares."""
+"""Keep a pool of workers busy: what every parallel path of `stress` shares (the work cut
+into batches, the workers' Ctrl-C handling and the submission loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """``items`` cut into consecutive lists of ``size`` (the last one may be shorter)."""
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's, which stops cleanly and keeps what finished."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def pump(

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -32,7 +32,7 @@ from solvent.stress.confirm import verdict as assess_verdict
 from solvent.stress.ir import NotCompilable
 from solvent.stress.kernel import Layout, generate
 from solvent.stress.metrics import combine, histogram, tail
-from solvent.stress.pool import pump
+from solvent.stress.pool import batches, ignore_sigint, pump
 
 
 class StressError(SolventError):
@@ -533,11 +533,6 @@ class Checkpoint:
                 pass
 
 
-def _chunks(todo: list[int], per: int) -> Iterator[list[int]]:
-    for i in range(0, len(todo), per):
-        yield todo[i : i + per]
-
-
 def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
     from solvent.stress.lanes import lane_actions, run_lanes
 
@@ -590,7 +585,7 @@ def execute(
     """Run every unfinished block; return False if interrupted (finished blocks are kept)."""
     todo = [b for b in range(job.n_blocks) if b not in ckpt.done]
     per = max(1, -(-(opts.chunk or default_chunk(job)) // job.block))
-    chunks = list(_chunks(todo, per))
+    chunks = list(batches(todo, per))
     progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
     try:
         if engine is None and opts.workers == 1 and opts.scheduler is None and len(chunks) > 1:
@@ -644,13 +639,6 @@ def _run_threads(
     pool.shutdown(wait=True)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops cleanly and keeps finished blocks."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_processes(
     job: BlockJob,
     chunks: list[list[int]],
@@ -661,7 +649,7 @@ def _run_processes(
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=ignore_sigint)
     try:
         pump(pool, run_blocks, ((job, c) for c in chunks), 2 * opts.workers, _keeper(ckpt, progress))
     except BaseException:

@@ -52,6 +52,15 @@ def _rounded(q: Fraction) -> Iterator[Fraction]:
             yield r
 
 
+def _simpler(q: Fraction) -> Iterator[Fraction]:
+    """Candidates for a draw or an argument ``q``: 0, rounder numbers, half; never larger."""
+    if q == 0:
+        return
+    for v in (Fraction(0), *_rounded(q), q / 2):
+        if abs(v) <= abs(q) and v != q:
+            yield v
+
+
 def _size(q: Fraction) -> int:
     return len(format_number(q))
 
@@ -62,16 +71,10 @@ def _starts_legally(spec: Spec, trace: Trace) -> bool:
         return True
     from solvent.backends.modes import concrete_for
     from solvent.check.replay import initial_concrete
-    from solvent.engine.step import eval_predicate
+    from solvent.engine.step import first_broken
 
-    backend = concrete_for(spec)
     state = initial_concrete(spec, trace)
-    params = spec.param_values()
-    return all(
-        bool(val.raw)
-        for decl in spec.initials
-        for _acc, val in eval_predicate(spec, params, backend, state, decl)
-    )
+    return first_broken(spec, spec.param_values(), concrete_for(spec), state, spec.initials) is None
 
 
 def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
@@ -122,9 +125,8 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
         for t in range(len(cur.steps)):
             for name in sorted(cur.steps[t].market):
                 q = Fraction(cur.steps[t].market[name])
-                options = [Fraction(0), *_rounded(q), q / 2] if q != 0 else []
-                for v in options:
-                    if t >= len(cur.steps) or abs(v) > abs(q) or v == q:
+                for v in _simpler(q):
+                    if t >= len(cur.steps):
                         continue
                     market = dict(cur.steps[t].market, **{name: v})
                     steps = list(cur.steps)
@@ -147,8 +149,8 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
                 if isinstance(q, bool) or not isinstance(dom, Within):
                     continue
                 q = Fraction(q)
-                for v in [Fraction(0), *_rounded(q), q / 2] if q != 0 else []:
-                    if abs(v) > abs(q) or v == q or not dom.contains(v):
+                for v in _simpler(q):
+                    if not dom.contains(v):
                         continue
                     new_act = replace(act, args=dict(act.args, **{arg: v}))
                     steps = list(cur.steps)

@@ -286,9 +286,7 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
     if job.cover2 and job.accounts >= 2 and job.size_index >= 0:
         order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
         C2[:, :] = order[:, :2]
-    if act is not None:
-        return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond, act=act, act_args=act_args)
-    return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond)
+    return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond, act=act, act_args=act_args)
 
 
 def draw_actions(job: BlockJob, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

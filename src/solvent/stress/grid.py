@@ -81,10 +81,8 @@ class Grid:
     def units(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Float64 draws on the grid: (int64 units, overflow mask of the same shape)."""
         y = self.rounded(x)
-        over = ~np.isfinite(y) | (np.abs(y) >= _LIMIT)
-        units = np.where(over, 0.0, y).astype(np.int64)
-        units[over] = INT64_MIN  # the sentinel of an entry outside int64
-        return units, over
+        over = _outside(y)
+        return _int64(y, over), over
 
     def to_float(self, units: np.ndarray) -> np.ndarray:
         """Units back to float64 numbers (for the metrics)."""
@@ -93,6 +91,18 @@ class Grid:
     def value(self, units: Any) -> Fraction:
         """One lane's units as the exact number the judge replays."""
         return Fraction(int(units), self.scale)
+
+
+def _outside(y: np.ndarray) -> np.ndarray:
+    """Rounded grid values (float64) that are no int64: not finite, or |y| >= 2**63."""
+    return ~np.isfinite(y) | (np.abs(y) >= _LIMIT)
+
+
+def _int64(y: np.ndarray, over: np.ndarray) -> np.ndarray:
+    """Rounded grid values as int64 units; entries in ``over`` hold the sentinel."""
+    units = np.where(over, 0.0, y).astype(np.int64)
+    units[over] = INT64_MIN  # the sentinel of an entry outside int64
+    return units
 
 
 def _fits(u: int) -> bool:
@@ -164,12 +174,10 @@ def _column(
                 raise OverflowError("a draw that is not a finite number")
             return int(y[ix])
 
-    over = ~np.isfinite(y) | (np.abs(y) >= _LIMIT)
+    over = _outside(y)
     if kind == "uniform" and not (_fits(lo) and _fits(hi)):
         over = np.ones(drawn.shape, dtype=bool)
-    units = np.where(over, 0.0, y).astype(np.int64)
-    units[over] = INT64_MIN
-    return units, over, exact
+    return _int64(y, over), over, exact
 
 
 @dataclass(slots=True)

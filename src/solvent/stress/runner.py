@@ -591,10 +591,9 @@ def execute(
         if engine is None and opts.workers == 1 and opts.scheduler is None and len(chunks) > 1:
             _run_threads(job, chunks, ckpt, progress)
         elif engine is not None or (opts.workers == 1 and opts.scheduler is None):
+            keep = _keeper(ckpt, progress)
             for blocks in chunks:
-                res = run_blocks(job, blocks, engine)
-                ckpt.add(res)
-                progress.advance(sum(r["n"] for r in res))
+                keep(run_blocks(job, blocks, engine))
         elif opts.scheduler is not None:
             _run_dask(job, chunks, ckpt, opts, progress)
         else:
@@ -708,10 +707,9 @@ def _run_dask(
             shared = client.scatter(job, broadcast=True)
             futures = [client.submit(run_blocks, shared, blocks, pure=False) for blocks in chunks]
             try:
+                keep = _keeper(ckpt, progress)
                 for fut in as_completed(futures):
-                    res = fut.result()
-                    ckpt.add(res)
-                    progress.advance(sum(r["n"] for r in res))
+                    keep(fut.result())
             except BaseException:
                 client.cancel(futures)
                 raise

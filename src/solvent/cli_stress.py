@@ -362,10 +362,6 @@ def stress_command(
             raise UsageError("give exactly one of --scenario NAME or --history FILE")
         if population not in ("auto", "none"):
             raise UsageError(f"--population must be auto or none, got {population!r}")
-        if not 0 <= action_rate <= 1:  # also NaN
-            raise UsageError(
-                f"--action-rate must be a probability between 0 and 1, got {action_rate:g}"
-            )
         if output:
             _check_writable(output)
         settings = with_reports(settings, report, junit, sarif)  # checked before the run

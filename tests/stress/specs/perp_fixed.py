@@ -11,8 +11,18 @@ import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires
 
 
-def build(name: str, decimals: int, start: str) -> sv.Spec:
-    spec = sv.Spec(name, accounts=4, arithmetic="fixed", decimals=decimals)
+def build(
+    name: str,
+    decimals: int,
+    start: str,
+    *,
+    accounts: int = 4,
+    largest_move: str = "0.08",
+    withdraw_most: str | None = None,
+) -> sv.Spec:
+    """The perp; with ``withdraw_most``, also ``trade`` and a too weak ``withdraw`` of at
+    most that amount (tests/stress/specs/perp_fixed_actions.py)."""
+    spec = sv.Spec(name, accounts=accounts, arithmetic="fixed", decimals=decimals)
     up, down = sv.mul_up, sv.mul_down
 
     @spec.params
@@ -32,7 +42,7 @@ def build(name: str, decimals: int, start: str) -> sv.Spec:
 
     @spec.envelope
     class Market:
-        move: Num = sv.within("-0.08", "0.08")
+        move: Num = sv.within(f"-{largest_move}", largest_move)
 
     def equity(s, a):
         return s.quote[a] + down(s.size[a], s.price)
@@ -43,6 +53,19 @@ def build(name: str, decimals: int, start: str) -> sv.Spec:
     @spec.tick
     def mark(s, m):
         s.price = down(s.price, 1 + m.move)
+
+    if withdraw_most is not None:
+
+        @spec.action(qty=sv.within("-5", "5"))
+        def trade(s, p, a, qty):
+            s.quote[a] = s.quote[a] - up(qty, s.price)
+            s.size[a] = s.size[a] + qty
+            requires(equity(s, a) >= up(notional(s, a), p.initial_margin))
+
+        @spec.action(amount=sv.within("0", withdraw_most))
+        def withdraw(s, p, a, amount):
+            requires(amount <= s.quote[a])  # too weak: ignores the account's position
+            s.quote[a] = s.quote[a] - amount
 
     @spec.keeper(every_step=True)
     def liquidate(s, p, a):

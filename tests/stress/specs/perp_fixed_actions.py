@@ -9,80 +9,18 @@ with negative equity, so random withdrawals break ``solvent``. ``perp_fixed_acti
 is the same in 18 decimals: its products leave int64 in grid units on every lane.
 """
 
-import solvent as sv
-from solvent import Num, PerAccount, maximum, minimum, requires
+import importlib.util
+from pathlib import Path
+
+_path = Path(__file__).with_name("perp_fixed.py")
+_loader = importlib.util.spec_from_file_location("_stress_perp_fixed", _path)
+assert _loader is not None and _loader.loader is not None
+_base = importlib.util.module_from_spec(_loader)
+_loader.loader.exec_module(_base)
 
 
-def build(name: str, decimals: int, start: str, most: str) -> sv.Spec:
-    spec = sv.Spec(name, accounts=3, arithmetic="fixed", decimals=decimals)
-    up, down = sv.mul_up, sv.mul_down
-
-    @spec.params
-    class Params:
-        initial_margin: Num = Num("0.10")
-        maintenance_margin: Num = Num("0.05")
-        liquidation_fee: Num = Num("0.01")
-
-    @spec.state
-    class State:
-        price: Num = Num(start)
-        insurance: Num = Num("100")
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-        quote: PerAccount[Num] = sv.within("0", "10000")
-        size: PerAccount[Num] = Num("0")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-0.02", "0.02")
-
-    def equity(s, a):
-        return s.quote[a] + down(s.size[a], s.price)
-
-    def notional(s, a):
-        return up(abs(s.size[a]), s.price)
-
-    @spec.tick
-    def mark(s, m):
-        s.price = down(s.price, 1 + m.move)
-
-    @spec.action(qty=sv.within("-5", "5"))
-    def trade(s, p, a, qty):
-        s.quote[a] = s.quote[a] - up(qty, s.price)
-        s.size[a] = s.size[a] + qty
-        requires(equity(s, a) >= up(notional(s, a), p.initial_margin))
-
-    @spec.action(amount=sv.within("0", most))
-    def withdraw(s, p, a, amount):
-        requires(amount <= s.quote[a])  # too weak: ignores the account's position
-        s.quote[a] = s.quote[a] - amount
-
-    @spec.keeper(every_step=True)
-    def liquidate(s, p, a):
-        requires(equity(s, a) < up(notional(s, a), p.maintenance_margin))
-        e = equity(s, a)
-        fee = minimum(maximum(e, 0), up(notional(s, a), p.liquidation_fee))
-        deficit = maximum(-e, 0)
-        covered = minimum(deficit, s.insurance)
-        s.insurance = s.insurance + fee - covered
-        s.bad_debt = s.bad_debt + deficit - covered
-        s.quote[a] = e - fee + covered
-        s.size[a] = 0
-        s.liquidations = s.liquidations + 1
-
-    @spec.invariant
-    def solvent(s):
-        return (s.bad_debt <= 0) & sv.all_of(equity(s, a) >= 0 for a in s.accounts)
-
-    @spec.lemma
-    def insurance_nonnegative(s):
-        return s.insurance >= 0
-
-    @spec.metric
-    def account_equity(s, p, a):
-        return equity(s, a)
-
-    return spec
+def build(name: str, decimals: int, start: str, most: str):
+    return _base.build(name, decimals, start, accounts=3, largest_move="0.02", withdraw_most=most)
 
 
 perp_fixed_actions = build("perp-fixed-actions", 6, "2000", "20000")

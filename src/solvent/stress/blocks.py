@@ -12,6 +12,7 @@ draws are then put on the decimal grid as int64 units (:mod:`solvent.stress.grid
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -304,19 +305,25 @@ def draw_actions(job: BlockJob, rng: np.random.Generator, n: int) -> tuple[np.nd
     u = rng.random((*shape, slots))
     act = np.where(runs, which, -1).astype(np.int64)
     args = np.zeros((*shape, slots))
+    for mine, k, arg in argument_slots(job, act):
+        if arg.kind == "bool":
+            x = (u[:, :, k] < 0.5).astype(np.float64)
+        elif arg.lo == arg.hi:
+            x = np.full(shape, arg.lo)
+        else:
+            x = np.clip(arg.lo + (arg.hi - arg.lo) * u[:, :, k], arg.lo, arg.hi)
+        args[:, :, k] = np.where(mine, x, args[:, :, k])
+    return act, args
+
+
+def argument_slots(job: BlockJob, act: np.ndarray) -> Iterator[tuple[np.ndarray, int, ArgDraw]]:
+    """Per argument of every action some lane chose in ``act``: (the (lane, step) mask of
+    that action, the argument's slot, how it is drawn)."""
     for i, a in enumerate(job.actions):
         mine = act == i
-        if not mine.any():
-            continue
-        for k, arg in enumerate(a.args):
-            if arg.kind == "bool":
-                x = (u[:, :, k] < 0.5).astype(np.float64)
-            elif arg.lo == arg.hi:
-                x = np.full(shape, arg.lo)
-            else:
-                x = np.clip(arg.lo + (arg.hi - arg.lo) * u[:, :, k], arg.lo, arg.hi)
-            args[:, :, k] = np.where(mine, x, args[:, :, k])
-    return act, args
+        if mine.any():
+            for k, arg in enumerate(a.args):
+                yield mine, k, arg
 
 
 def _init(

@@ -288,20 +288,18 @@ def args_on_grid(job: Any, act: np.ndarray, args: np.ndarray) -> np.ndarray:
     :func:`solvent.stress.blocks.draw_actions`) on the grid: ``rint(x * 10**d)`` clipped to
     the exact grid points of the domain, as int64 units (booleans stay 0/1; a one-point
     domain is its exact units). Entries of lanes that run no action are 0."""
+    from solvent.stress.blocks import argument_slots
+
     grid: Grid = job.grid
     out = np.zeros(args.shape, dtype=np.int64)
-    for i, a in enumerate(job.actions):
-        mine = act == i
-        if not mine.any():
-            continue
-        for k, arg in enumerate(a.args):
-            if arg.kind == "bool":
-                u = (args[:, :, k] != 0.0).astype(np.int64)
-            elif arg.lo_units == arg.hi_units:
-                u = np.full(act.shape, arg.lo_units, dtype=np.int64)
-            else:  # the domain's units fit int64, so the clipped floats convert exactly
-                top = min(float(arg.hi_units), float(np.nextafter(_LIMIT, 0.0)))
-                y = np.clip(grid.rounded(args[:, :, k]), max(float(arg.lo_units), -_LIMIT), top)
-                u = np.clip(y.astype(np.int64), arg.lo_units, arg.hi_units)
-            out[:, :, k] = np.where(mine, u, out[:, :, k])
+    for mine, k, arg in argument_slots(job, act):
+        if arg.kind == "bool":
+            u = (args[:, :, k] != 0.0).astype(np.int64)
+        elif arg.lo_units == arg.hi_units:
+            u = np.full(act.shape, arg.lo_units, dtype=np.int64)
+        else:  # the domain's units fit int64, so the clipped floats convert exactly
+            top = min(float(arg.hi_units), float(np.nextafter(_LIMIT, 0.0)))
+            y = np.clip(grid.rounded(args[:, :, k]), max(float(arg.lo_units), -_LIMIT), top)
+            u = np.clip(y.astype(np.int64), arg.lo_units, arg.hi_units)
+        out[:, :, k] = np.where(mine, u, out[:, :, k])
     return out

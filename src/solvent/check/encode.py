@@ -99,10 +99,13 @@ class Unrolling:
 
     # ------------------------------------------------------------------ states
     def _initial_state(self) -> StateDict:
+        from solvent.engine.start import start
+
         state: StateDict = {}
+        begin = start(self.spec)  # the spec's own initial state (as stress, replay, monitor)
         for name, fd in self.spec.fields.items():
             vals = []
-            for i, init in enumerate(fd.init):
+            for i, init in enumerate(begin[name]):
                 vname = f"init.{name}[{i}]" if fd.per_account else f"init.{name}"
                 if self.free_init:
                     fresh = f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}"

@@ -194,6 +194,9 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
 
     if trace.accounts != spec.accounts:
         raise bad(f"trace has {trace.accounts} accounts, spec has {spec.accounts}")
+    from solvent.engine.start import start
+
+    begin = start(spec)  # the spec's own initial state, per account
     for name, fd in spec.fields.items():
         if name not in trace.init:
             raise bad(f"init lacks state field {name!r}")
@@ -203,7 +206,7 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
             raise bad(f"init.{name} must list {spec.accounts} values")
         if not fd.per_account and isinstance(v, tuple):
             raise bad(f"init.{name} is a scalar field, got a list")
-        for i, (x, dom) in enumerate(zip(vals, fd.init, strict=True)):
+        for i, (x, dom) in enumerate(zip(vals, begin[name], strict=True)):
             if (fd.sort == "bool") != isinstance(x, bool):
                 raise bad(f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)")
             if isinstance(dom, Within) and not dom.contains(x):

@@ -71,7 +71,8 @@ class BlockJob:
     g_init: tuple[
         tuple[str, float, float], ...
     ]  # per global: ("const", v, v) | ("uniform", lo, hi)
-    a_init: tuple[tuple[str, float, float], ...]  # per per-account field, same
+    # per per-account field, per account: the same (the spec's own start of each account)
+    a_init: tuple[tuple[tuple[str, float, float], ...], ...]
     market_map: tuple[
         tuple[str, int, float], ...
     ]  # per market field: ("asset", i, 0) | ("const", 0, v)
@@ -269,7 +270,7 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
         if f in drawn:
             A0[:, i, :] = drawn[f]
         else:
-            A0[:, i, :] = _init(rng, job.a_init[i], (n, job.accounts), f in layout.bools)
+            A0[:, i, :] = _init_accounts(rng, job.a_init[i], n, f in layout.bools)
     G0 = np.empty((n, len(layout.globals)))
     for i, f in enumerate(layout.globals):
         G0[:, i] = _init(rng, job.g_init[i], (n,), f in layout.bools)
@@ -324,6 +325,20 @@ def argument_slots(job: BlockJob, act: np.ndarray) -> Iterator[tuple[np.ndarray,
         if mine.any():
             for k, arg in enumerate(a.args):
                 yield mine, k, arg
+
+
+def _init_accounts(
+    rng: np.random.Generator, hows: tuple[tuple[str, float, float], ...], n: int, is_bool: bool
+) -> np.ndarray:
+    """One per-account field's start in ``n`` lanes: ``(n, accounts)``, account ``a`` from
+    ``hows[a]``. The same start in every account draws as one ``(n, accounts)`` block (the
+    draws of runs before per-account starts); different ones draw account by account."""
+    if len(set(hows)) == 1:
+        return _init(rng, hows[0], (n, len(hows)), is_bool)
+    out = np.empty((n, len(hows)))
+    for a, how in enumerate(hows):
+        out[:, a] = _init(rng, how, (n,), is_bool)
+    return out
 
 
 def _init(

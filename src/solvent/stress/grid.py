@@ -64,7 +64,7 @@ class Grid:
     decimals: int
     # per global: ("const", u, u) | ("uniform", lo, hi) | ("bool", 0, 1)
     g_init: tuple[tuple[str, int, int], ...]
-    a_init: tuple[tuple[str, int, int], ...]  # per per-account field, same
+    a_init: tuple[tuple[tuple[str, int, int], ...], ...]  # per per-account field, per account
     # per market field: units of a held (const) field, None if driven by the scenario
     market: tuple[int | None, ...]
     bounds: tuple[tuple[int, int], ...]  # per market field: envelope bounds in units
@@ -109,10 +109,10 @@ def _fits(u: int) -> bool:
     return INT64_MIN <= u <= INT64_MAX
 
 
-def _init_units(fd: Any, scale: int, is_bool: bool) -> tuple[str, int, int]:
+def _init_units(v: Any, scale: int, is_bool: bool) -> tuple[str, int, int]:
+    """One initial entry (see :func:`solvent.engine.start.start`) in units."""
     from solvent.lang.domains import AnyBool, Within
 
-    v = fd.init[0]
     if is_bool:
         return ("bool", 0, 1) if isinstance(v, AnyBool) else ("const", int(bool(v)), int(bool(v)))
     if isinstance(v, Within):
@@ -126,7 +126,10 @@ def make_grid(
     spec: Any, globs: tuple[str, ...], accs: tuple[str, ...], market_map: tuple[Any, ...]
 ) -> Grid:
     """The grid of fixed spec ``spec`` (the field order of the job's layout)."""
+    from solvent.engine.start import start
+
     scale = 10**spec.decimals
+    begin = start(spec)  # the spec's own initial state, per account
     bools = {n for n, fd in spec.fields.items() if fd.sort == "bool"}
     names = list(spec.bounds)
     market: list[int | None] = []
@@ -138,8 +141,8 @@ def make_grid(
             market.append(0 if dom.lo <= 0 <= dom.hi else exact_units(dom.lo, scale))
     return Grid(
         decimals=spec.decimals,
-        g_init=tuple(_init_units(spec.fields[f], scale, f in bools) for f in globs),
-        a_init=tuple(_init_units(spec.fields[f], scale, f in bools) for f in accs),
+        g_init=tuple(_init_units(begin[f][0], scale, f in bools) for f in globs),
+        a_init=tuple(tuple(_init_units(e, scale, f in bools) for e in begin[f]) for f in accs),
         market=tuple(market),
         bounds=tuple(
             (exact_units(spec.bounds[n].lo, scale), exact_units(spec.bounds[n].hi, scale))
@@ -223,10 +226,13 @@ def on_grid(job: Any, M: np.ndarray, A0: np.ndarray, G0: np.ndarray, drawn: set[
     Au = np.empty(A0.shape, dtype=np.int64)
     a_exact = []
     for i, f in enumerate(layout.accounts):
-        how = ("float", 0, 0) if f in drawn else grid.a_init[i]
-        Au[:, i, :], over, exact = _column(grid, how, A0[:, i, :], f in layout.bools)
-        overflow |= over.any(axis=1)
-        a_exact.append(exact)
+        exacts = []
+        for acc in range(A0.shape[2]):  # each account from its own start
+            how = ("float", 0, 0) if f in drawn else grid.a_init[i][acc]
+            Au[:, i, acc], over, exact = _column(grid, how, A0[:, i, acc], f in layout.bools)
+            overflow |= over
+            exacts.append(exact)
+        a_exact.append(lambda ix, exacts=exacts: exacts[ix[1]](ix[0]))
     Gu = np.empty(G0.shape, dtype=np.int64)
     g_exact = []
     for i, f in enumerate(layout.globals):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from solvent.engine.start import is_fixed, start
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.errors import SolventError
 from solvent.lang.domains import AnyBool, Within
@@ -192,8 +193,8 @@ def _market_map(
     return tuple(out)
 
 
-def _init_of(fd: Any) -> tuple[str, float, float]:
-    v = fd.init[0]
+def _init_of(v: Any) -> tuple[str, float, float]:
+    """How the lanes draw one initial entry (see :func:`solvent.engine.start.start`)."""
     if isinstance(v, Within):
         return (
             ("uniform", float(v.lo), float(v.hi))
@@ -299,15 +300,16 @@ def prepare(
     globs = tuple(n for n, fd in spec.fields.items() if not fd.per_account)
     accs = tuple(n for n, fd in spec.fields.items() if fd.per_account)
     index = {k: (globs.index(v) if v is not None else -1) for k, v in tracked.items()}
+    begin = start(spec)  # the spec's own initial state, per account (as bmc and replay)
     pop_price = 0.0
     if population is not None:
         fd = spec.fields.get(opts.price_field)
-        if fd is None or fd.per_account or isinstance(fd.init[0], Within | AnyBool):
+        if fd is None or fd.per_account or not is_fixed(begin[opts.price_field][0]):
             raise StressFieldError(
                 f"the account population needs the start price: spec {spec.name} has no scalar field "
                 f"{opts.price_field!r} with a fixed initial value; name it with --price-field NAME"
             )
-        pop_price = float(fd.init[0])
+        pop_price = float(begin[opts.price_field][0])
         probe = population.sample(np.random.default_rng(0), 1, 1, pop_price)
         missing = [f for f in probe if f not in accs]
         if missing:
@@ -383,8 +385,8 @@ def prepare(
         block=opts.block,
         steps=steps,
         accounts=spec.accounts,
-        g_init=tuple(_init_of(spec.fields[f]) for f in globs),
-        a_init=tuple(_init_of(spec.fields[f]) for f in accs),
+        g_init=tuple(_init_of(begin[f][0]) for f in globs),
+        a_init=tuple(tuple(_init_of(e) for e in begin[f]) for f in accs),
         market_map=market_map,
         bounds=tuple((float(spec.bounds[n].lo), float(spec.bounds[n].hi)) for n in spec.bounds),
         keeper_period=opts.keeper_delay + 1,

@@ -196,19 +196,31 @@ class PerpBook:
         return lo, hi
 
     def excess(self, x: Fraction) -> Fraction:
-        """E(x): bad debt beyond the fund if the price were ``x`` (O(N); for checks)."""
-        d = self.bad_debt + self.flat_deficit - self.insurance
+        """E(x): bad debt beyond the fund if the price were ``x`` (O(N); for checks).
+
+        ``bad_debt`` is what the fund did not cover (the model's liquidation adds only the
+        uncovered part to it), so the fund covers the new deficits only:
+        ``E(x) = bad_debt + max(0, deficits(x) - insurance)``. Bad debt above 0 is beyond
+        the fund already, at any price.
+        """
+        d = self.flat_deficit
         for b, a in self.longs:
             if x < b:
                 d += self.size[a] * (b - x)
         for b, a in self.shorts:
             if x > b:
                 d += -self.size[a] * (x - b)
-        return d
+        return self.bad_debt + max(ZERO, d - self.insurance)
 
     def interval(self, price: Fraction) -> tuple[Fraction | None, Fraction | None] | None:
         """``(X_lo, X_hi)`` of the safe interval (None ends: no crossing that side);
-        None when ``E(price) > 0`` (``price`` is outside it)."""
+        None when ``E(price) > 0`` (``price`` is outside it).
+
+        With ``bad_debt <= 0``, ``E(x) > 0`` exactly when
+        ``bad_debt + deficits(x) - insurance > 0``, the linear form the walks use; bad debt
+        above 0 is beyond the fund at every price (no interval)."""
+        if self.bad_debt > 0:
+            return None
         if self._interval is not None:
             return self._interval
         c = (
@@ -254,6 +266,8 @@ class PerpBook:
         for b, a in self.shorts[:j]:
             e += -self.size[a] * (p - b)
             short_under += -self.size[a]
+        if self.bad_debt > 0:  # beyond the fund at any price: E = bad_debt + max(0, D - fund)
+            e = self.bad_debt + max(ZERO, e - self.bad_debt)
         return e, long_under - short_under, short_under - long_under
 
     def _walk_down(self, p: Fraction, e: Fraction, slope: Fraction) -> Fraction | None:

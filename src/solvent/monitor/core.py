@@ -203,6 +203,7 @@ class Monitor:
 
     def __init__(self, spec: Spec, used: list[str], opts: Options | None = None) -> None:
         from solvent.backends.modes import concrete_for
+        from solvent.engine.start import concrete_start
 
         self.spec = spec
         self.opts = opts = opts or Options()
@@ -218,10 +219,10 @@ class Monitor:
                     f"fields: {', '.join(spec.fields)}"
                 )
         # the observed state: plain Fractions (lists per account); Bool fields keep their init
-        self.values: dict[str, Any] = {}
-        for name, fd in spec.fields.items():
-            inits = [self._init(x) for x in fd.init]
-            self.values[name] = inits if fd.per_account else inits[0]
+        self.values: dict[str, Any] = {
+            name: list(v) if isinstance(v, tuple) else v
+            for name, v in concrete_start(spec, lambda _f, _a, x: self._init(x)).items()
+        }
         self.perp = is_perp_isolated(spec) and not opts.exact_invariants
         self.book: PerpBook | None = None
         if is_perp_isolated(spec):
@@ -302,7 +303,8 @@ class Monitor:
         self.ref_float = 0.0
         self._ref_dec: Decimal | None = None
         self.price_dec: Decimal | None = None
-        self.price_float = 0.0
+        # before the first price event the price is the spec's start price (as for the solver)
+        self.price_float = float(self.values[opts.price_field])
         self.max_seq: int | None = None
         self.pending: dict[int, tuple[int, float, int]] = {}  # account -> (step, ts, seq)
         self.keeper_alerted: set[int] = set()
@@ -971,6 +973,8 @@ class Monitor:
                 return 0.0, "now", lambda: Fraction(0)
         lo_f, hi_f = book.interval_f
         p = self.price_float
+        if self.price() <= 0:  # no relative gap moves a zero price (the solver: no crossing)
+            return None, None, lambda: None
 
         def exact() -> Fraction | None:
             return book.distance(self.price()).value

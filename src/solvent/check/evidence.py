@@ -10,6 +10,7 @@ names the outcome: ``found``, ``unbounded``, ``lower bound``, ``non-monotone`` o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -136,6 +137,8 @@ def _refute(p: Prober, safe: Fraction, bad: Fraction) -> Probe:
         simplest(safe + (bad - safe) / 2, bad, include_hi=False),
         simplest(safe + (bad - safe) / 4, safe + (bad - safe) / 2, include_hi=False),
     ]
+    if p.knob.integer:  # integers strictly beyond safe, up to bad (else bad again)
+        values = [v if min(safe, bad) < v < max(safe, bad) else bad for v in map(_nearest, values)]
     probe = p.refute(bad, cap=_REFUTE_CAPS[0])
     for value, cap in zip(values[1:], _REFUTE_CAPS[1:], strict=True):
         if (
@@ -186,7 +189,10 @@ def _probe_monotonicity(p: Prober, answer: Bracket, sign: int, checks: int, cap:
 
 
 def _fresh_probe(p: Prober, candidates: list[Fraction], cap: float) -> None:
-    """Prove the first candidate not probed before (and admissible)."""
+    """Prove the first candidate not probed before (and admissible); an int parameter's
+    candidates are rounded to the nearest integer first (it is probed at integers only)."""
+    if p.knob.integer:
+        candidates = [_nearest(v) for v in candidates]
     for v in candidates:
         if v not in p.proofs and p.knob.admissible(p.spec, v) is None:
             p.prove(v, "monotonicity", cap=cap)
@@ -206,3 +212,8 @@ def _inconsistent(
 
 def _fmt(x: Fraction | None) -> str:
     return "-" if x is None else format_number(x)
+
+
+def _nearest(x: Fraction) -> Fraction:
+    """The integer nearest ``x``, halves rounded up (``floor(x + 1/2)``)."""
+    return Fraction(math.floor(x + Fraction(1, 2)))

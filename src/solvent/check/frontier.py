@@ -21,6 +21,7 @@ as non-monotone (exit 2).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -311,6 +312,8 @@ def _range(
             f"range lower end {format_number(lo)} exceeds its upper end "
             f"{format_number(hi)}; give --range LO HI with LO <= HI"
         )
+    if knob.integer:  # an int parameter is probed at integers only: the ones in the range
+        lo, hi = integer_range(knob, lo, hi)
     for v in (lo, hi):
         why = knob.admissible(spec, v)
         if why:
@@ -318,6 +321,18 @@ def _range(
                 f"range end {format_number(v)} is not a valid value of {knob.name}: {why}"
             )
     return (lo, hi) if direction == UP else (hi, lo)
+
+
+def integer_range(knob: Knob, lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
+    """The smallest and largest integer in ``[lo, hi]`` (an int parameter's range);
+    a UsageError when there is none."""
+    first, last = Fraction(math.ceil(lo)), Fraction(math.floor(hi))
+    if first > last:
+        raise UsageError(
+            f"{knob.name} is an int parameter and the range [{format_number(lo)}, "
+            f"{format_number(hi)}] holds no integer; give a range with integer values"
+        )
+    return first, last
 
 
 def _symbolic(

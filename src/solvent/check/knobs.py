@@ -36,7 +36,11 @@ class Knob:
     def apply(self, spec: Spec, value: Fraction) -> Spec:
         """A copy of ``spec`` with this knob set to ``value``."""
         if self.kind == PARAM:
-            return spec.with_params(**{self.target: int(value) if self.integer else value})
+            if self.integer:
+                if Fraction(value).denominator != 1:  # never probe one value, report another
+                    raise AssertionError(f"int parameter {self.target} probed at {value}")
+                return spec.with_params(**{self.target: int(value)})
+            return spec.with_params(**{self.target: value})
         dom = spec.bounds[self.target]
         if self.side == MAGNITUDE:
             return spec.with_envelope(self.target, -value, value)

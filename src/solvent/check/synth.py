@@ -12,13 +12,14 @@ grid over two parameters and reports the safe region as a table and as rows for 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from solvent.check.frontier import FrontierResult, search
+from solvent.check.frontier import FrontierResult, integer_range, search
 from solvent.check.knobs import DIRECTIONS, DOWN, UP, Knob, number, param_knob
 from solvent.check.probes import (
     COUNTEREXAMPLE,
@@ -241,10 +242,23 @@ def _axis(knob: Knob, given: tuple[Any, Any] | None, n: int) -> tuple[Fraction, 
             )
         if lo == hi:
             raise UsageError(f"range of {knob.name} is a single point; a grid needs LO < HI")
-    values = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
     if knob.integer:
-        values = [Fraction(round(v)) for v in values]
+        return _integer_axis(knob, lo, hi, n)
+    values = [lo + (hi - lo) * i / (n - 1) for i in range(n)]
     return tuple(dict.fromkeys(values))
+
+
+def _integer_axis(knob: Knob, lo: Fraction, hi: Fraction, n: int) -> tuple[Fraction, ...]:
+    """An int parameter's axis: integers inside ``[lo, hi]`` only. Every one of them when
+    there are at most ``n``; else ``n`` of them evenly spread, both ends included, each
+    point rounded half up (``floor(x + 1/2)``, no banker's rounding)."""
+    first, last = integer_range(knob, lo, hi)
+    count = int(last - first) + 1
+    if count <= n:
+        return tuple(first + i for i in range(count))
+    step = (last - first) / (n - 1)
+    half = Fraction(1, 2)
+    return tuple(dict.fromkeys(Fraction(math.floor(first + step * i + half)) for i in range(n)))
 
 
 def _dominated(

@@ -82,7 +82,6 @@ def prove(
     try:
         with interruptible():
             cti: dict[str, Any] | None = None
-            real: CheckResult | None = None
             for kk in range(k, max_k + 1):
                 base = bmc(spec, kk - 1, timeout=remaining(), invariants=names)
                 if base.verdict in (FAIL, VACUOUS):
@@ -106,16 +105,16 @@ def prove(
                 if step["status"] == "unknown":
                     return result(UNKNOWN, f"k={kk}", _reason(step["reason"], timeout), k=kk,
                                   details={"reason": step["reason"], "obligation": step["obligation"]})
-                cti = step
-                if real is None:
-                    # a CTI may be a real bug: look for a path before deepening the induction
-                    real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
-                    if real.verdict == FAIL:
-                        out = _as_prove(real, kk, deadline, f"k={kk}, bmc {real.bound}")
-                        out.message = (f"induction step failed (k={kk}) and bmc found a real path: "
-                                       + real.message)
-                        return out
-            assert cti is not None and real is not None
+                cti = step  # the step failed: try k+1 (docs/prove.md), up to max_k
+            assert cti is not None
+            # the step failed at every k up to max_k: a CTI may be a real bug, look for a path
+            real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
+            if real.verdict == FAIL:
+                tried = f"k={k}" if k == max_k else f"k={k}..{max_k}"
+                out = _as_prove(real, max_k, deadline, f"k={max_k}, bmc {real.bound}")
+                out.message = f"induction step failed ({tried}) and bmc found a real path: "
+                out.message += real.message
+                return out
             searched = (f"bmc found no real violation within {max(search_depth, max_k)} steps"
                         if real.verdict == PASS else f"the search for a real violation gave up ({real.message})")
             return result(

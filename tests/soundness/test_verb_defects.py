@@ -148,7 +148,8 @@ def _feed(distance: str, events: list[dict[str, Any]]) -> tuple[Monitor, list[An
 def test_account_event_before_any_price_uses_the_spec_start_price() -> None:
     """The closed form divided by a zero price; the solver measures from the start price."""
     events = [
-        {"type": "account", "ts": 1, "seq": 1, "account": 0, "set": {"quote": "-2100", "size": "1"}},
+        {"type": "account", "ts": 1, "seq": 1, "account": 0,
+         "set": {"quote": "-2100", "size": "1"}},
         {"type": "price", "ts": 2, "seq": 2, "price": "2000"},
     ]  # fmt: skip
     closed, c_alerts, c_values = _feed("closed", events)
@@ -163,7 +164,8 @@ def test_bad_debt_is_beyond_the_fund_already() -> None:
     """bad_debt is what the fund did not cover: the fund does not cover it again."""
     events = [
         {"type": "price", "ts": 1, "seq": 1, "price": "2000"},
-        {"type": "account", "ts": 2, "seq": 2, "account": 0, "set": {"quote": "-1800", "size": "1"}},
+        {"type": "account", "ts": 2, "seq": 2, "account": 0,
+         "set": {"quote": "-1800", "size": "1"}},
         {"type": "state", "ts": 3, "seq": 3, "set": {"bad_debt": "5"}},
         {"type": "price", "ts": 4, "seq": 4, "price": "2000"},
         {"type": "insurance", "ts": 5, "seq": 5, "balance": "100"},

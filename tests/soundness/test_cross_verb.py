@@ -37,6 +37,7 @@ from solvent.backends.modes import scale_of
 from solvent.check.encode import Unrolling
 from solvent.check.frontier import frontier
 from solvent.check.induction import prove
+from solvent.check.lint import _sample_state
 from solvent.check.probes import COUNTEREXAMPLE, PROVED, SAFE_SIDE
 from solvent.check.replay import initial_concrete, plain, replay
 from solvent.check.synth import synth
@@ -150,6 +151,8 @@ def test_every_verb_starts_from_the_one_start(g: GeneratedSpec) -> None:
     except SolventError:  # a start off the fixed-point grid: refused alike by every verb
         assume(False)
     assert _values(spec, replayed) == _values(spec, init)
+    # lint traces one step from the same start (domains at their lower end)
+    assert _values(spec, plain(_sample_state(spec))) == _values(spec, init)
     # stress: every lane of the first block starts from it (domains: inside them)
     try:
         spec_n, job, _decls, _notes, _engine = prepare(spec, get("gbm"), None, _stress_opts(g))

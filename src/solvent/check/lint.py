@@ -17,7 +17,7 @@ from solvent.check.encode import Unrolling
 from solvent.check.results import PASS, CheckResult
 from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, require_spec_sane, run_step
-from solvent.lang.domains import AnyBool, Within
+from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, Value
 from solvent.spec.spec import ActionDecl, Instance, Spec
 
@@ -57,20 +57,18 @@ def _num(backend: Any, q: Any) -> Value:
 
 
 def _sample_state(spec: Spec) -> StateDict:
+    """The spec's start (domains at their lower end, free flags False) on the judge."""
+    from solvent.engine.start import concrete_start
+
     backend = concrete_for(spec)
+
+    def one(x: Any, sort: str) -> Value:
+        return Value(backend, x, sort) if isinstance(x, bool) else _num(backend, x)
+
     state: StateDict = {}
-    for name, fd in spec.fields.items():
-        vals = []
-        for init in fd.init:
-            if isinstance(init, Within):
-                vals.append(_num(backend, init.lo))
-            elif isinstance(init, AnyBool):
-                vals.append(Value(backend, False, BOOL))
-            elif isinstance(init, bool):
-                vals.append(Value(backend, init, fd.sort))
-            else:
-                vals.append(_num(backend, init))
-        state[name] = vals if fd.per_account else vals[0]
+    for name, v in concrete_start(spec).items():
+        sort = spec.fields[name].sort
+        state[name] = [one(x, sort) for x in v] if isinstance(v, tuple) else one(v, sort)
     return state
 
 

@@ -192,3 +192,14 @@ def test_prove_tries_every_k_up_to_max_k_before_searching_for_a_path(monkeypatch
     assert r.verdict == "FAIL" and "induction step failed (k=2..4)" in r.message
     assert r.counterexample is not None
     assert replay(load_spec(str(SPECS / "deep_bug.py")), r.counterexample).first_failure
+
+
+def test_a_zero_start_price_has_no_distance_and_no_crash() -> None:
+    """A start price of 0 (a symbolic start the monitor reads as 0): no gap moves it."""
+    m = Monitor(_perp(), [], Options(detector="none", distance="closed"))
+    m.values["price"], m.price_float = Fraction(0), 0.0
+    got, bad = m.feed(
+        _line(type="account", ts=1, seq=1, account=0, set={"quote": "5", "size": "1"})
+    )
+    assert not bad and m._closed_distance()[:2] == (None, None)
+    assert not [a for a in got if a.kind == "distance"]

@@ -973,11 +973,15 @@ class Monitor:
                 return 0.0, "now", lambda: Fraction(0)
         lo_f, hi_f = book.interval_f
         p = self.price_float
-        if self.price() <= 0:  # no relative gap moves a zero price (the solver: no crossing)
-            return None, None, lambda: None
 
         def exact() -> Fraction | None:
             return book.distance(self.price()).value
+
+        if not p > 0.0:  # a zero start price, or one too small for a float: exactly
+            if self.price() <= 0:  # no relative gap moves a zero price (the solver: none)
+                return None, None, lambda: None
+            d = book.distance(self.price())
+            return (None if d.value is None else float(d.value)), d.side, exact
 
         if lo_f is None:
             if hi_f is None:

@@ -226,9 +226,15 @@ def on_grid(job: Any, M: np.ndarray, A0: np.ndarray, G0: np.ndarray, drawn: set[
     Au = np.empty(A0.shape, dtype=np.int64)
     a_exact = []
     for i, f in enumerate(layout.accounts):
+        hows = grid.a_init[i]
+        if f in drawn or len(set(hows)) == 1:  # one start for every account: all at once
+            how = ("float", 0, 0) if f in drawn else hows[0]
+            Au[:, i, :], over, exact = _column(grid, how, A0[:, i, :], f in layout.bools)
+            overflow |= over.any(axis=1)
+            a_exact.append(exact)
+            continue
         exacts = []
-        for acc in range(A0.shape[2]):  # each account from its own start
-            how = ("float", 0, 0) if f in drawn else grid.a_init[i][acc]
+        for acc, how in enumerate(hows):  # each account from its own start
             Au[:, i, acc], over, exact = _column(grid, how, A0[:, i, acc], f in layout.bools)
             overflow |= over
             exacts.append(exact)

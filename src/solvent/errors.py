@@ -71,6 +71,12 @@ class EmptyDomainError(SpecError):
     code = "SV104"
 
 
+class NameClashError(SpecError):
+    """Two declarations of one kind share a name, or a name shadows the spec API's own."""
+
+    code = "SV105"
+
+
 class FixedPointError(SpecError):
     """Fixed-point arithmetic: an unrepresentable literal or an operation without rounding."""
 

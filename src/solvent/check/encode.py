@@ -6,6 +6,15 @@ market draws (``s3.market.move``), the user-action instance (``s3.action``: 0 = 
 else an index into ``spec.instances()``), its arguments (``s3.trade.qty``) and the
 firings of adversarial keepers (``s3.liquidate[0]``).
 
+**Namespaces.** Z3 identifies a variable by its name, so two variables must never get
+one name, whatever the spec calls its fields, draws, actions, arguments and keepers (a
+field named ``action`` once made the field and the action choice one variable: false
+PASS verdicts, see docs/soundness.md). Every step variable is named by
+:class:`VarNames`: the readable name above when it is free, else the marked name
+``s3:KIND.BODY`` (``s3:state.action``, ``s3:arg.market.move``); a Python identifier has
+no ``:``, so marked names collide with nothing. Initial values are ``init.FIELD[i]``,
+assumption literals ``assume:NAME``; both prefixes are used by no step variable.
+
 Assumptions a verdict depends on are *named*: each is a Boolean literal ``lit`` and its
 constraint enters as ``lit -> c``. Checks pass the literals to ``solver.check`` and read
 the unsat core to report which assumptions a proof used:
@@ -33,6 +42,72 @@ from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, PredicateDecl, Spec
 
+VAR_KINDS = ("state", "market", "action", "arg", "keeper", "runs")
+
+
+def readable_name(kind: str, t: int, *parts: str, account: int | None = None) -> str:
+    """The readable solver name of a step variable (may be shared by two kinds).
+
+    ``state``: ``s3.FIELD[i]``; ``market``: ``s3.market.NAME``; ``action``: ``s3.action``;
+    ``arg``: ``s3.ACTION.ARG``; ``keeper``: ``s3.NAME[a]``; ``runs``:
+    ``s3.NAME[a].runs_anyway`` (the free "runs anyway" of an every-step keeper).
+    """
+    suffix = "" if account is None else f"[{account}]"
+    body = ".".join(parts)
+    if kind == "state":
+        return f"s{t}.{body}{suffix}"
+    if kind == "market":
+        return f"s{t}.market.{body}"
+    if kind == "action":
+        return f"s{t}.action"
+    if kind == "arg":
+        return f"s{t}.{body}"
+    if kind == "keeper":
+        return f"s{t}.{body}{suffix}"
+    if kind == "runs":
+        return f"s{t}.{body}{suffix}.runs_anyway"
+    raise ValueError(f"unknown variable kind {kind!r}")
+
+
+def marked_name(kind: str, t: int, *parts: str, account: int | None = None) -> str:
+    """The unambiguous solver name: ``s3:KIND.BODY`` (``:`` is in no readable name)."""
+    if kind not in VAR_KINDS:
+        raise ValueError(f"unknown variable kind {kind!r}")
+    suffix = "" if account is None else f"[{account}]"
+    return f"s{t}:{kind}." + ".".join(parts) + suffix
+
+
+class VarNames:
+    """Solver names of step variables, one per (kind, owner): never one name for two.
+
+    A variable gets its readable name unless another variable already holds it (a state
+    field named ``action`` and the action choice, an action ``market`` with an argument
+    named like a market draw, a keeper and a field of one name); then it gets its marked
+    name ``s3:KIND.BODY``, which no readable name and no other kind's marked name can
+    equal. ``owner`` identifies the declaration (the action declaration object for
+    arguments), so the same variable asked for twice gets the same name. Names are
+    assigned in the unrolling's fixed order, so they are deterministic.
+    """
+
+    def __init__(self) -> None:
+        self._owner: dict[str, tuple[Any, ...]] = {}
+        self._name: dict[tuple[Any, ...], str] = {}
+
+    def get(
+        self, kind: str, t: int, *parts: str, account: int | None = None, owner: Any = None
+    ) -> str:
+        key = (kind, t, parts, account, owner)
+        name = self._name.get(key)
+        if name is not None:
+            return name
+        name = readable_name(kind, t, *parts, account=account)
+        if name in self._owner:
+            name = marked_name(kind, t, *parts, account=account)
+            assert name not in self._owner, name  # marked names are injective
+        self._owner[name] = key
+        self._name[key] = name
+        return name
+
 
 @dataclass(slots=True)
 class InputVar:
@@ -51,7 +126,8 @@ class StepVars:
     t: int
     outcome: Any = None
     action_var: Any = None
-    args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # action declaration (by identity, ``id(decl)``) -> argument name -> variable
+    args: dict[int, dict[str, Any]] = field(default_factory=dict)
     market: dict[str, Any] = field(default_factory=dict)
     keepers: dict[tuple[str, int | None], Any] = field(default_factory=dict)
 
@@ -81,6 +157,7 @@ class Unrolling:
         self.states: list[StateDict] = []
         self.steps: list[StepVars] = []
         self.definitions: dict[str, Any] = {}  # fresh state variable -> (var == term)
+        self.names = VarNames()
         self.states.append(self._initial_state())
 
     # ------------------------------------------------------------------ assumptions
@@ -108,14 +185,18 @@ class Unrolling:
             for i, init in enumerate(begin[name]):
                 vname = f"init.{name}[{i}]" if fd.per_account else f"init.{name}"
                 if self.free_init:
-                    fresh = f"s0.{name}[{i}]" if fd.per_account else f"s0.{name}"
+                    fresh = self.names.get("state", 0, name, account=i if fd.per_account else None)
                     var = number_var(self.spec, fresh) if fd.sort == NUM else z3.Bool(fresh)
                     vals.append(Value(self.backend, var, fd.sort))
-                    self.inputs.append(InputVar(str(var), var, "init", 0, scale=self._scale(fd.sort)))
+                    self.inputs.append(
+                        InputVar(str(var), var, "init", 0, scale=self._scale(fd.sort))
+                    )
                     continue
                 if isinstance(init, Within):
                     var = number_var(self.spec, vname)
-                    self.assume(f"init.{name}", z3.And(var >= self._num(init.lo), var <= self._num(init.hi)))
+                    self.assume(
+                        f"init.{name}", z3.And(var >= self._num(init.lo), var <= self._num(init.hi))
+                    )
                     vals.append(Value(self.backend, var, NUM))
                     self.inputs.append(InputVar(vname, var, "init", 0, init, self.scale))
                 elif isinstance(init, AnyBool):
@@ -151,9 +232,12 @@ class Unrolling:
         for name, value in out.state.items():
             fd = self.spec.fields[name]
             if isinstance(value, list):
-                new[name] = [self._fresh(f"s{t}.{name}[{i}]", v, fd.sort) for i, v in enumerate(value)]
+                new[name] = [
+                    self._fresh(self.names.get("state", t, name, account=i), v, fd.sort)
+                    for i, v in enumerate(value)
+                ]
             else:
-                new[name] = self._fresh(f"s{t}.{name}", value, fd.sort)
+                new[name] = self._fresh(self.names.get("state", t, name), value, fd.sort)
         self.states.append(new)
         self.steps.append(sv)
         return sv
@@ -207,7 +291,9 @@ class Unrolling:
         decls = self.spec.properties() if decls is None else decls
         out = []
         for decl in decls:
-            for acc, val in eval_predicate(self.spec, self.params, self.backend, self.states[t], decl):
+            for acc, val in eval_predicate(
+                self.spec, self.params, self.backend, self.states[t], decl
+            ):
                 out.append((decl, acc, val.raw))
         return out
 
@@ -269,7 +355,7 @@ class _SymbolicChooser:
 
     def market(self, t: int, name: str) -> Value:
         dom = self.u.spec.bounds[name]
-        var = number_var(self.u.spec, f"s{t}.market.{name}")
+        var = number_var(self.u.spec, self.u.names.get("market", t, name))
         lo, hi = self.u.bound_terms.get(name, (self.u._num(dom.lo), self.u._num(dom.hi)))
         self.u.assume(f"envelope.{name}.lo", var >= lo)
         self.u.assume(f"envelope.{name}.hi", var <= hi)
@@ -278,8 +364,7 @@ class _SymbolicChooser:
         return Value(self.u.backend, var, NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        suffix = "" if account is None else f"[{account}]"
-        var = z3.Bool(f"s{t}.{keeper}{suffix}")
+        var = z3.Bool(self.u.names.get("keeper", t, keeper, account=account))
         self.u.inputs.append(InputVar(str(var), var, "keeper", t))
         self.sv.keepers[(keeper, account)] = var
         return Value(self.u.backend, var, BOOL)
@@ -288,16 +373,17 @@ class _SymbolicChooser:
         # fires wherever enabled while `keeper.NAME.every_step` is assumed; without the
         # assumption the keeper becomes adversarial (this is how a proof's use of the
         # liveness assumption shows in its unsat core)
-        suffix = "" if account is None else f"[{account}]"
-        skip_free = z3.Bool(f"s{t}.{keeper}{suffix}.runs_anyway")
-        return Value(self.u.backend, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL)
+        skip_free = z3.Bool(self.u.names.get("runs", t, keeper, account=account))
+        return Value(
+            self.u.backend, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL
+        )
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         if not self.u.instances:
             return []
         # a Real restricted to 0..n keeps every query in pure real arithmetic (an Int
         # here made Z3 leave nlsat and time out on deeper needles)
-        var = z3.Real(f"s{t}.action")
+        var = z3.Real(self.u.names.get("action", t))
         self.u.solver.add(z3.Or([var == i for i in range(len(self.u.instances) + 1)]))
         self.u.inputs.append(InputVar(str(var), var, "action", t))
         self.sv.action_var = var
@@ -308,17 +394,21 @@ class _SymbolicChooser:
 
     def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
         out = {}
-        self.sv.args[action.name] = {}
+        mine: dict[str, Any] = {}
+        self.sv.args[id(action)] = mine
         for aname, dom in action.args.items():
-            vname = f"s{t}.{action.name}.{aname}"
+            vname = self.u.names.get("arg", t, action.name, aname, owner=id(action))
             if isinstance(dom, AnyBool):
                 var = z3.Bool(vname)
                 out[aname] = Value(self.u.backend, var, BOOL)
                 self.u.inputs.append(InputVar(vname, var, "arg", t))
             else:
                 var = number_var(self.u.spec, vname)
-                self.u.assume(f"action.{action.name}.{aname}", z3.And(var >= self.u._num(dom.lo), var <= self.u._num(dom.hi)))
+                self.u.assume(
+                    f"action.{action.name}.{aname}",
+                    z3.And(var >= self.u._num(dom.lo), var <= self.u._num(dom.hi)),
+                )
                 out[aname] = Value(self.u.backend, var, NUM)
                 self.u.inputs.append(InputVar(vname, var, "arg", t, dom, self.u.scale))
-            self.sv.args[action.name][aname] = var
+            mine[aname] = var
         return out

@@ -335,7 +335,7 @@ def trace_from_values(u: Unrolling, values: dict[str, Any], depth: int, meta: di
             idx = int(num(sv.action_var))
             if idx:
                 inst = u.instances[idx - 1]
-                args = {k: num(v) for k, v in sv.args.get(inst.action.name, {}).items()}
+                args = {k: num(v) for k, v in sv.args.get(id(inst.action), {}).items()}
                 action = ActionChoice(inst.action.name, inst.accounts, args)
         keepers: dict[str, tuple[bool, ...]] = {}
         for kd in spec.keepers:

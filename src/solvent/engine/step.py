@@ -125,12 +125,14 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
             fired[(keeper.name, a)] = en
     enabled: dict[int, Value] = {}
     after = s
-    arg_cache: dict[str, dict[str, Value]] = {}
+    # one set of argument values per action declaration, shared by its instances (keyed
+    # by the declaration itself: two actions never share arguments, whatever their names)
+    arg_cache: dict[int, dict[str, Value]] = {}
     for index, inst in chooser.candidates(t):
         act = inst.action
-        if act.name not in arg_cache:
-            arg_cache[act.name] = chooser.args(t, act)
-        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[act.name], spec.accounts)
+        if id(act) not in arg_cache:
+            arg_cache[id(act)] = chooser.args(t, act)
+        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[id(act)], spec.accounts)
         en = chooser.selected(t, index)
         if guard is not True:
             en = en & guard

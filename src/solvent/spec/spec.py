@@ -10,11 +10,25 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, get_args, get_origin
 
-from solvent.errors import EmptyDomainError, FloatLiteralError, SpecError, UsageError
+from solvent.errors import (
+    EmptyDomainError,
+    FloatLiteralError,
+    NameClashError,
+    SpecError,
+    UsageError,
+)
 from solvent.lang.domains import AnyBool, PerAccount, Within
 from solvent.lang.values import BOOL, NUM, Bool, Num, format_number, to_fraction
 
 LIVENESS = ("every_step", "adversarial")
+
+# Attribute names of the views a spec reads through (``s``, ``p``, ``m``): a state field,
+# parameter or envelope draw of one of these names could not be read or written
+RESERVED = {
+    "state field": ("accounts",),  # s.accounts is the range of account indices
+    "parameter": ("as_dict",),  # p.as_dict() lists the parameters
+    "envelope draw": (),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +176,7 @@ class Spec:
     def params(self, cls: type) -> type:
         """Declare static parameters: a class of annotated fields with defaults."""
         for fname, ann, default, where in _class_fields(cls, require_default=True):
+            _check_name("parameter", fname, self.param_decls, self.param_where.get(fname), where)
             if ann is Bool or isinstance(default, bool):
                 if not isinstance(default, bool):
                     raise SpecError(f"parameter {fname} is Bool but its default is {default!r}", where=where)
@@ -177,6 +192,8 @@ class Spec:
     def state(self, cls: type) -> type:
         """Declare the state: scalar fields and ``PerAccount[...]`` fields."""
         for fname, ann, default, where in _class_fields(cls, require_default=True):
+            old = self.fields.get(fname)
+            _check_name("state field", fname, self.fields, old.where if old else None, where)
             per_account = get_origin(ann) is PerAccount
             inner = get_args(ann)[0] if per_account and get_args(ann) else ann
             sort = BOOL if inner is Bool or isinstance(default, bool | AnyBool) else NUM
@@ -197,6 +214,7 @@ class Spec:
     def envelope(self, cls: type) -> type:
         """Declare the stress envelope: per-step market draws, each ``within(lo, hi)``."""
         for fname, _ann, default, where in _class_fields(cls, require_default=True):
+            _check_name("envelope draw", fname, self.bounds, self.bounds_where.get(fname), where)
             if isinstance(default, Within):
                 dom = default
             else:
@@ -246,6 +264,7 @@ class Spec:
                     dom = Within(q, q, where)
                 doms[aname] = dom
             accounts = [n for n in names[2:] if n not in doms]
+            _check_decl_name("action", f.__name__, self.actions, where)
             if len(accounts) > self.accounts:
                 raise SpecError(
                     f"action {f.__name__} takes {len(accounts)} accounts ({', '.join(accounts)}) "
@@ -285,6 +304,7 @@ class Spec:
                 raise SpecError(
                     f"keeper {f.__name__} must take (s, p) or (s, p, a), it takes {n}", where=where
                 )
+            _check_decl_name("keeper", f.__name__, self.keepers, where)
             liveness = "every_step" if every_step else "adversarial"
             self.keepers.append(
                 ActionDecl(f.__name__, f, "keeper", {}, n - 2, True, liveness, where, _doc(f))
@@ -326,9 +346,15 @@ class Spec:
                 f"{kind} {fn.__name__} must take (s), (s, p) or (s, p, a), it takes {n}",
                 where=where,
             )
-        existing = {d.name for d in self.all_predicates()}
-        if fn.__name__ in existing:
-            raise SpecError(f"{kind} name {fn.__name__!r} is used twice", where=where)
+        for d in self.all_predicates():
+            if d.name == fn.__name__:
+                first = f" (first: {d.kind} at {d.where})" if d.where else ""
+                raise NameClashError(
+                    f"{kind} name {fn.__name__!r} is used twice{first}; invariants, lemmas, "
+                    "witnesses, initial conditions and metrics share one namespace (results "
+                    "and --invariant name them): rename one",
+                    where=where,
+                )
         return PredicateDecl(fn.__name__, fn, kind, n == 3, n >= 2, where, _doc(fn))
 
     # ---------------------------------------------------------------- queries
@@ -433,6 +459,43 @@ class Spec:
 
 
 # ------------------------------------------------------------------------ helpers
+def _check_name(
+    kind: str, name: str, existing: Mapping[str, Any], first: str | None, where: str | None
+) -> None:
+    """Refuse a second field/parameter/draw of one name and names the views reserve."""
+    if name in existing:
+        at = f" (first declared at {first})" if first else ""
+        raise NameClashError(
+            f"{kind} {name!r} is declared twice{at}; traces and results identify it by its "
+            "name, so the second would silently replace the first: rename one",
+            where=where,
+        )
+    if name.startswith("_") or name in RESERVED[kind]:
+        why = (
+            "names starting with '_' are reserved for solvent's own attributes"
+            if name.startswith("_")
+            else f"{name!r} is an attribute of the spec's view"
+            + (" (s.accounts is the range of account indices)" if name == "accounts" else "")
+        )
+        raise NameClashError(
+            f"{kind} {name!r} cannot be read in the spec: {why}; rename it (e.g. {name.strip('_')}_)",
+            where=where,
+        )
+
+
+def _check_decl_name(kind: str, name: str, existing: list[ActionDecl], where: str | None) -> None:
+    """Refuse a second action (or keeper) of one name: traces choose it by name."""
+    for d in existing:
+        if d.name == name:
+            at = f" at {d.where}" if d.where else ""
+            raise NameClashError(
+                f"{kind} {name!r} is declared twice (first{at}); a trace names the {kind} it "
+                "runs, so two of one name cannot be told apart: give each its own name (a "
+                "factory can set `fn.__name__` before registering)",
+                where=where,
+            )
+
+
 def _class_fields(cls: type, *, require_default: bool) -> Iterator[tuple[str, Any, Any, str | None]]:
     anns = cls.__dict__.get("__annotations__", {})
     lines = _source_lines(cls)

@@ -406,6 +406,9 @@ def stress_command(
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
             if settings.format == "text" and not settings.quiet:
                 console.print(f"result written to {settings.output}")
@@ -609,6 +612,9 @@ def shrink_command(
                     console.print(f"  ... and {len(result.log) - 15} more simplifications")
                 console.print(f"shrunk trace written to {dest}")
         if settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
         if settings.report or settings.junit or settings.sarif:
             from solvent.check.replay import replay

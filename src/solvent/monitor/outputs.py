@@ -223,7 +223,13 @@ class Metrics:
         client_cafile: str | None = None,
         auth: tuple[str, str] | None = None,
     ) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+        from prometheus_client import (
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            make_wsgi_app,
+            start_http_server,
+        )
 
         r = self.registry = CollectorRegistry()
         self.events = Counter(
@@ -272,17 +278,19 @@ class Metrics:
             "solvent_monitor_invariants_violated", "Invariants currently violated", registry=r
         )
         self._last: dict[str, Any] = {}
+        # with auth, the server starts on an empty registry and gets the guarded app of the
+        # real one before this returns: no request ever sees a metric unauthenticated
         self.server, self.thread = start_http_server(
             port,
             addr=addr,
-            registry=r,
+            registry=CollectorRegistry() if auth is not None else r,
             certfile=certfile,
             keyfile=keyfile,
             client_cafile=client_cafile,
             client_auth_required=client_cafile is not None,
         )
         if auth is not None:
-            self.server.set_app(basic_auth(self.server.get_app(), *auth))
+            self.server.set_app(basic_auth(make_wsgi_app(r), *auth))
         self.port = self.server.server_port
         self.scheme = "https" if certfile else "http"
 

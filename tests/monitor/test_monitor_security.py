@@ -398,3 +398,17 @@ def test_metrics_endpoint_over_tls_with_basic_auth(tmp_path: Path) -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{m.port}/metrics", timeout=5).read()
     finally:
         m.close()
+    # --metrics-client-ca-file: scrapers must show a certificate signed by that CA
+    m = Metrics(
+        0, certfile=str(certs.server_cert), keyfile=str(certs.server_key),
+        client_cafile=str(certs.ca),
+    )  # fmt: skip
+    try:
+        url = f"https://127.0.0.1:{m.port}/metrics"
+        with pytest.raises((OSError, http.client.HTTPException)):
+            urllib.request.urlopen(url, context=ctx, timeout=5).read()
+        mutual = ssl.create_default_context(cafile=str(certs.ca))
+        mutual.load_cert_chain(str(certs.client_cert), str(certs.client_key))
+        assert b"solvent_monitor_events" in urllib.request.urlopen(url, context=mutual).read()
+    finally:
+        m.close()

@@ -280,14 +280,13 @@ class Metrics:
         self._last: dict[str, Any] = {}
         # with auth, the server starts on an empty registry and gets the guarded app of the
         # real one before this returns: no request ever sees a metric unauthenticated
+        tls: dict[str, Any] = {}  # only what is asked: plain use needs no TLS arguments
+        if certfile:
+            tls.update(certfile=certfile, keyfile=keyfile)
+        if client_cafile:
+            tls.update(client_cafile=client_cafile, client_auth_required=True)
         self.server, self.thread = start_http_server(
-            port,
-            addr=addr,
-            registry=CollectorRegistry() if auth is not None else r,
-            certfile=certfile,
-            keyfile=keyfile,
-            client_cafile=client_cafile,
-            client_auth_required=client_cafile is not None,
+            port, addr=addr, registry=CollectorRegistry() if auth is not None else r, **tls
         )
         if auth is not None:
             self.server.set_app(basic_auth(make_wsgi_app(r), *auth))

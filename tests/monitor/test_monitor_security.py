@@ -57,6 +57,8 @@ def _no_secret(where: str, blob: str | bytes) -> None:
 
 
 def test_no_secret_in_any_output_file_or_metric(tmp_path: Path) -> None:
+    certs = make_certs(tmp_path / "pki")
+    ctx = ssl.create_default_context(cafile=str(certs.ca))
     server = start_redis_with(tmp_path, password=SECRET)
     try:
         _events(server.admin)
@@ -72,6 +74,8 @@ def test_no_secret_in_any_output_file_or_metric(tmp_path: Path) -> None:
             "--alert-key-file", _secret_file(tmp_path / "ak", ALERT_KEY),
             "--state-key-file", _secret_file(tmp_path / "sk", STATE_KEY),
             "--metrics-port", "0", "--metrics-user", "prom",
+            "--metrics-cert-file", str(certs.server_cert),
+            "--metrics-key-file", str(certs.server_key),
             "--metrics-password-file", _secret_file(tmp_path / "mp", METRICS_PW), "--live",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
@@ -87,12 +91,13 @@ def test_no_secret_in_any_output_file_or_metric(tmp_path: Path) -> None:
                     metrics_url = raw.decode().split("metrics on ")[1].split()[0]
             time.sleep(0.02)
         assert metrics_url is not None, b"".join(err_lines).decode()
+        assert metrics_url.startswith("https://127.0.0.1:")
         with pytest.raises(urllib.error.HTTPError) as denied:
-            urllib.request.urlopen(metrics_url, timeout=5)
+            urllib.request.urlopen(metrics_url, timeout=5, context=ctx)
         assert denied.value.code == 401
         auth = base64.b64encode(f"prom:{METRICS_PW}".encode()).decode()
         req = urllib.request.Request(metrics_url, headers={"Authorization": f"Basic {auth}"})
-        metrics = urllib.request.urlopen(req, timeout=5).read()
+        metrics = urllib.request.urlopen(req, timeout=5, context=ctx).read()
         stdout, _ = proc.communicate(timeout=60)
         reader.join(10)
     finally:

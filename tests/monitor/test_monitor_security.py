@@ -417,3 +417,29 @@ def test_metrics_endpoint_over_tls_with_basic_auth(tmp_path: Path) -> None:
         assert b"solvent_monitor_events" in urllib.request.urlopen(url, context=mutual).read()
     finally:
         m.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://:pw-123@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("rediss://monitor:p%40ss@[::1]:6380/2", "rediss://monitor:***@[::1]:6380/2"),
+        ("rediss://monitor@host:6380/0", "rediss://monitor@host:6380/0"),
+        ("redis://host/0?password=pw-123", "redis://host/0?***"),
+        ("https://hooks.example.com/services/T0/B1/XyZ0123456789", "https://hooks.example.com/***"),
+        ("https://example.com/hook?token=abc", "https://example.com/***?***"),
+        ("https://u:pw-123@example.com/", "https://u:***@example.com/"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("redis://host:notaport/0", "***"),
+    ],
+)
+def test_redact_url(url: str, shown: str) -> None:
+    from solvent.monitor.secrets import Redactor, redact_url
+
+    assert redact_url(url) == shown
+    r = Redactor()
+    r.add_url(url)
+    message = f"failed at {url} (the last part: {url.rsplit('/', 1)[-1]})"
+    for hidden in ("pw-123", "p%40ss", "p@ss", "XyZ0123456789", "token=abc"):
+        assert hidden not in r(message)

@@ -4,8 +4,9 @@ A URL is shown through :func:`redact_url`: the password of ``user:password@`` be
 ``***`` (the user name stays: it is not a secret and helps to tell ACL users apart), and
 for http(s) URLs the path and query become ``***`` too (chat services put their token in
 the path of an incoming-webhook URL). A :class:`Redactor` knows every secret of a run
-(passwords, whole URLs, tokens, keys) and replaces each in any text: the monitor passes
-every notice line through it, since a library's exception may quote a URL.
+(passwords, keys, an http(s) URL's path and query, and each path segment of 8 or more
+characters, so a token quoted alone is masked too) and replaces each in any text: the
+monitor passes every notice line through it, since a library's exception may quote a URL.
 """
 
 from __future__ import annotations

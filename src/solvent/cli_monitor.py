@@ -301,6 +301,14 @@ def monitor_command(
             metavar="PATH",
         ),
     ] = None,
+    webhook_ca_file: Annotated[
+        str | None,
+        _opt(
+            "--webhook-ca-file",
+            help="Verify an https webhook against this CA (PEM) [default: the system's CAs].",
+            metavar="PEM",
+        ),
+    ] = None,
     allow_http: Annotated[
         bool,
         typer.Option("--allow-http", help="Allow a plain http:// webhook (default: https only)."),
@@ -438,6 +446,7 @@ def monitor_command(
         notice=say,
         alert_key=sec.alert_key,
         allow_http=allow_http,
+        webhook_ca=webhook_ca_file,
         state_key=sec.state_key,
         metrics_addr=metrics_addr,
         metrics_cert=metrics_cert_file,

@@ -255,10 +255,10 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def _post(url: str, headers: dict[str, str], body: bytes) -> int:
+def _post(url: str, headers: dict[str, str], body: bytes, ctx: ssl.SSLContext) -> int:
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        return urllib.request.urlopen(req, timeout=5).status
+        return urllib.request.urlopen(req, timeout=5, context=ctx).status
     except urllib.error.HTTPError as exc:
         return exc.code
 
@@ -266,10 +266,15 @@ def _post(url: str, headers: dict[str, str], body: bytes) -> int:
 def test_signed_webhook_alerts_verify_and_replays_or_edits_are_rejected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    certs = make_certs(tmp_path / "pki")  # the receiver serves https with a test CA
     handler = type("R", (_Receiver,), {"key": ALERT_KEY.encode(), "accepted": [], "rejected": 0})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(certs.server_cert), str(certs.server_key))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/hook"
+    url = f"https://127.0.0.1:{server.server_port}/hook"
+    ctx = ssl.create_default_context(cafile=str(certs.ca))
     events = write_events(
         tmp_path / "e.jsonl",
         [{"type": "price", "ts": i, "seq": i + 1, "price": p} for i, p in
@@ -278,11 +283,12 @@ def test_signed_webhook_alerts_verify_and_replays_or_edits_are_rejected(
     alerts = tmp_path / "alerts.jsonl"
     monkeypatch.setenv("SOLVENT_ALERT_KEY", ALERT_KEY)
     args = ["monitor", SAFE_PERP, "--source", str(events), "--no-prove", "--alerts", str(alerts),
-            "--quarantine", str(tmp_path / "q.jsonl"), "--webhook", url, "-q"]  # fmt: skip
+            "--quarantine", str(tmp_path / "q.jsonl"), "-q"]  # fmt: skip
     try:
-        assert run(args) == 3  # http:// needs --allow-http
+        plain = url.replace("https://", "http://")
+        assert run([*args, "--webhook", plain]) == 3  # http:// needs --allow-http
         assert "--allow-http" in capsys.readouterr().err
-        assert run([*args, "--allow-http"]) == 1
+        assert run([*args, "--webhook", url, "--webhook-ca-file", str(certs.ca)]) == 1
         lines = alerts.read_text().splitlines()
         assert len(lines) == 2 and handler.rejected == 0
         assert [json.loads(b)["id"] for _, b in handler.accepted] == [
@@ -291,17 +297,17 @@ def test_signed_webhook_alerts_verify_and_replays_or_edits_are_rejected(
         headers, body = handler.accepted[0]
         fresh = {k: v for k, v in headers.items() if k.startswith("X-Solvent")}
         fresh["Content-Type"] = "application/json"
-        assert _post(url, fresh, body) == 204  # the same POST now: accepted
+        assert _post(url, fresh, body, ctx) == 204  # the same POST now: accepted
         altered = body.replace(b'"critical"', b'"info"')
-        assert altered != body and _post(url, fresh, altered) == 401
+        assert altered != body and _post(url, fresh, altered, ctx) == 401
         from solvent.monitor import signing
 
         old = int(time.time()) - 600  # a genuine signature of ten minutes ago: a replay
         stale = {**fresh, "X-Solvent-Timestamp": str(old),
                  "X-Solvent-Signature": signing.sign(ALERT_KEY.encode(), old, body)}  # fmt: skip
-        assert _post(url, stale, body) == 401
+        assert _post(url, stale, body, ctx) == 401
         moved = {**fresh, "X-Solvent-Timestamp": str(int(time.time()) + 1)}  # re-dated: bad HMAC
-        assert _post(url, moved, body) == 401 and handler.rejected == 3
+        assert _post(url, moved, body, ctx) == 401 and handler.rejected == 3
         # the JSON-lines alerts carry the same signature over the same body
         for raw in lines:
             doc = json.loads(raw)

@@ -77,7 +77,8 @@ def load(path: str, *, spec: str, source: str, key: bytes | None = None) -> dict
             raw = fh.read()
     except OSError as exc:
         raise CheckpointError(
-            f"cannot read checkpoint {path} ({exc}); delete it to start from the beginning of the source"
+            f"cannot read checkpoint {path} ({exc}); delete it to start from the beginning "
+            "of the source"
         ) from None
     head_line, _, payload = raw.partition(b"\n")
     try:

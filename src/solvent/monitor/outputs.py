@@ -90,6 +90,7 @@ class Webhook:
         *,
         key: bytes | None = None,
         allow_http: bool = False,
+        ca_file: str | None = None,
         attempts: int = 6,
         backoff: float = 0.2,
         max_backoff: float = 10.0,
@@ -111,6 +112,14 @@ class Webhook:
         self.url = url
         self.shown = shown
         self.key = key
+        self.context = None  # urllib's default: the system's CAs
+        if ca_file:
+            import ssl
+
+            try:
+                self.context = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise MonitorConfigError(f"--webhook-ca-file {ca_file}: {exc}") from None
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -144,7 +153,8 @@ class Webhook:
         if self.key:
             head.update(signing.headers(self.key, payload))
         req = urllib.request.Request(self.url, data=payload, headers=head, method="POST")
-        with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - user's URL
+        opened = urllib.request.urlopen(req, timeout=self.timeout, context=self.context)  # noqa: S310
+        with opened as resp:
             if resp.status >= 300:
                 raise urllib.error.HTTPError(self.shown, resp.status, "status", resp.headers, None)
 

@@ -98,6 +98,7 @@ class RunConfig:
     notice: Callable[[str], None] = field(default=lambda m: None)
     alert_key: bytes | None = None  # signs webhook POSTs and JSON-lines alerts
     allow_http: bool = False  # a plain http:// webhook
+    webhook_ca: str | None = None  # CA of an https webhook (else the system's)
     state_key: bytes | None = None  # HMAC of checkpoints (else a plain SHA-256)
     metrics_addr: str = "127.0.0.1"
     metrics_cert: str | None = None
@@ -158,7 +159,13 @@ def run(
             summary.resumed_from = doc["position"]
             suppress = read_alert_ids(cfg.alerts, doc["alerts_offset"])
     webhook = (
-        Webhook(cfg.webhook, notice=cfg.notice, key=cfg.alert_key, allow_http=cfg.allow_http)
+        Webhook(
+            cfg.webhook,
+            notice=cfg.notice,
+            key=cfg.alert_key,
+            allow_http=cfg.allow_http,
+            ca_file=cfg.webhook_ca,
+        )
         if cfg.webhook
         else None
     )

@@ -200,6 +200,9 @@ class _Output:
         from solvent.report.outputs import write_atomic, write_reports
 
         if self.settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report/replay check it)
             write_atomic(self.settings.output, json_out.dumps(doc))
             self.line(f"result written to {self.settings.output}")
         s = self.settings
@@ -354,6 +357,16 @@ def _read_trace(path: str) -> Any:
     return loads(content, source=path)
 
 
+def _edited_warning(path: str) -> str | None:
+    """A note when the result file ``path`` was edited after solvent wrote it."""
+    from solvent.integrity import result_warning_text
+
+    try:
+        return result_warning_text(Path(path).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 @verb("replay")
 def replay_(
     target: TargetArg,
@@ -378,6 +391,9 @@ def replay_(
     if resized:  # `solvent stress --accounts N` runs the spec with N accounts
         spec = spec.with_accounts(recorded.accounts)
     replayed = replay(spec, recorded)
+    edited = _edited_warning(trace)
+    if edited is not None:
+        replayed.notes.insert(0, edited)
     if recorded.spec != spec.name:
         note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
         replayed.notes.insert(0, note)

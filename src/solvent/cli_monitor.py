@@ -66,13 +66,14 @@ def _stderr(quiet: bool) -> Any:
 def monitor_command(
     target: Target,
     source: Annotated[
-        str,
+        str | None,
         _opt(
             "--source",
-            help="Events: a JSON-lines FILE, - for stdin, or redis://HOST:PORT[/DB] (with --stream).",
+            help="Events: a JSON-lines FILE, - for stdin, or redis[s]://[USER@]HOST:PORT[/DB] "
+            "(with --stream) [default: $SOLVENT_REDIS_URL].",
             metavar="SOURCE",
         ),
-    ],
+    ] = None,
     stream: Annotated[
         str | None,
         _opt("--stream", help="Redis stream key to read (with a redis:// source).", metavar="KEY"),
@@ -271,6 +272,106 @@ def monitor_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No start-up and summary lines on stderr.")
     ] = False,
+    source_password_file: Annotated[
+        str | None,
+        _opt(
+            "--source-password-file",
+            help="Redis password (of the URL's user) from this file [default: "
+            "$SOLVENT_REDIS_PASSWORD].",
+            metavar="PATH",
+        ),
+    ] = None,
+    source_ca_file: Annotated[
+        str | None,
+        _opt("--source-ca-file", help="CA certificate (PEM) of a rediss:// server.", metavar="PEM"),
+    ] = None,
+    source_cert_file: Annotated[
+        str | None,
+        _opt("--source-cert-file", help="Client certificate (PEM) for rediss://.", metavar="PEM"),
+    ] = None,
+    source_key_file: Annotated[
+        str | None,
+        _opt("--source-key-file", help="Client private key (PEM) for rediss://.", metavar="PEM"),
+    ] = None,
+    webhook_url_file: Annotated[
+        str | None,
+        _opt(
+            "--webhook-url-file",
+            help="Read the --webhook URL from this file [default: $SOLVENT_WEBHOOK_URL].",
+            metavar="PATH",
+        ),
+    ] = None,
+    webhook_ca_file: Annotated[
+        str | None,
+        _opt(
+            "--webhook-ca-file",
+            help="Verify an https webhook against this CA (PEM) [default: the system's CAs].",
+            metavar="PEM",
+        ),
+    ] = None,
+    allow_http: Annotated[
+        bool,
+        typer.Option("--allow-http", help="Allow a plain http:// webhook (default: https only)."),
+    ] = False,
+    alert_key_file: Annotated[
+        str | None,
+        _opt(
+            "--alert-key-file",
+            help="Sign alerts (webhook and JSON lines) with HMAC-SHA256 and the key in this "
+            "file [default: $SOLVENT_ALERT_KEY].",
+            metavar="PATH",
+        ),
+    ] = None,
+    state_key_file: Annotated[
+        str | None,
+        _opt(
+            "--state-key-file",
+            help="Seal checkpoints with an HMAC of the key in this file (else a SHA-256) "
+            "[default: $SOLVENT_STATE_KEY].",
+            metavar="PATH",
+        ),
+    ] = None,
+    metrics_addr: Annotated[
+        str,
+        _opt("--metrics-addr", help="Address of the metrics endpoint.", metavar="ADDR"),
+    ] = "127.0.0.1",
+    metrics_cert_file: Annotated[
+        str | None,
+        _opt(
+            "--metrics-cert-file",
+            help="Serve metrics over TLS with this certificate (PEM; with --metrics-key-file).",
+            metavar="PEM",
+        ),
+    ] = None,
+    metrics_key_file: Annotated[
+        str | None,
+        _opt("--metrics-key-file", help="Private key (PEM) of --metrics-cert-file.", metavar="PEM"),
+    ] = None,
+    metrics_client_ca_file: Annotated[
+        str | None,
+        _opt(
+            "--metrics-client-ca-file",
+            help="Require scrapers to present a client certificate signed by this CA (TLS).",
+            metavar="PEM",
+        ),
+    ] = None,
+    metrics_user: Annotated[
+        str | None,
+        _opt(
+            "--metrics-user",
+            help="Require HTTP basic authentication with this user (password: "
+            "--metrics-password-file or $SOLVENT_METRICS_PASSWORD).",
+            metavar="NAME",
+        ),
+    ] = None,
+    metrics_password_file: Annotated[
+        str | None,
+        _opt(
+            "--metrics-password-file",
+            help="Password of --metrics-user, from this file.",
+            metavar="PATH",
+        ),
+    ] = None,
 ) -> int:
     """Watch live events against the proof's assumptions, the invariants and the distance
     to insolvency; alert when the market leaves what the proof covers."""
@@ -286,6 +387,16 @@ def monitor_command(
 
     settings = resolve({"params": set_, "quiet": quiet or None, "spec": spec_name})
     say = _stderr(settings.quiet)
+    sec = _secrets(
+        source, source_password_file, webhook, webhook_url_file, alert_key_file, state_key_file,
+        metrics_user, metrics_password_file,
+    )  # fmt: skip
+    say = sec.redact.wrap(say)
+    source, webhook = sec.source, sec.webhook
+    if (metrics_cert_file is None) != (metrics_key_file is None):
+        raise UsageError("give --metrics-cert-file and --metrics-key-file together")
+    if metrics_client_ca_file and not metrics_cert_file:
+        raise UsageError("--metrics-client-ca-file needs TLS: give --metrics-cert-file too")
     if proof and no_prove:
         raise UsageError("give --proof FILE or --no-prove, not both")
     if distance not in ("auto", "closed", "solver", "none"):
@@ -296,7 +407,7 @@ def monitor_command(
         raise UsageError(
             "--reorder-window, --anomaly-warmup and --keeper-grace must be >= 0, --checkpoint-every >= 1"
         )
-    for path in (alerts, quarantine, checkpoint):
+    for path in (alerts, quarantine, checkpoint):  # created 0600 (solvent.integrity)
         if path:
             parent = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(parent):
@@ -321,7 +432,8 @@ def monitor_command(
         anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
     )  # fmt: skip
     monitor = Monitor(spec, used, opts)
-    src = _source(source, stream, follow, idle_exit, say)
+    tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
+    src = _source(source, stream, follow, idle_exit, say, sec.source_password, tls)
     cfg = RunConfig(
         alerts=alerts,
         quarantine=quarantine,
@@ -332,6 +444,15 @@ def monitor_command(
         checkpoint_every=checkpoint_every,
         max_events=max_events,
         notice=say,
+        alert_key=sec.alert_key,
+        allow_http=allow_http,
+        webhook_ca=webhook_ca_file,
+        state_key=sec.state_key,
+        metrics_addr=metrics_addr,
+        metrics_cert=metrics_cert_file,
+        metrics_key=metrics_key_file,
+        metrics_client_ca=metrics_client_ca_file,
+        metrics_auth=sec.metrics_auth,
     )
 
     def started(summary: Any) -> None:
@@ -345,7 +466,10 @@ def monitor_command(
         if summary.resumed_from is not None:
             say(f"resumed from checkpoint {checkpoint} at position {summary.resumed_from}")
         if summary.metrics_port is not None:
-            say(f"metrics on http://127.0.0.1:{summary.metrics_port}/metrics")
+            scheme = "https" if metrics_cert_file else "http"
+            host = metrics_addr if ":" not in metrics_addr else f"[{metrics_addr}]"
+            auth = f" (basic auth: user {metrics_user})" if metrics_user else ""
+            say(f"metrics on {scheme}://{host}:{summary.metrics_port}/metrics{auth}")
 
     summary = run(monitor, src, cfg, on_start=started)
     c = monitor.counters
@@ -368,8 +492,82 @@ def monitor_command(
     return 1 if summary.critical else 0
 
 
+class _Secrets:
+    """The secrets of a run, read from files or the environment, and their redactor."""
+
+    def __init__(self) -> None:
+        from solvent.monitor.secrets import Redactor
+
+        self.redact = Redactor()
+        self.source: str = ""
+        self.source_password: str | None = None
+        self.webhook: str | None = None
+        self.alert_key: bytes | None = None
+        self.state_key: bytes | None = None
+        self.metrics_auth: tuple[str, str] | None = None
+
+
+def _secrets(
+    source: str | None,
+    password_file: str | None,
+    webhook: str | None,
+    webhook_file: str | None,
+    alert_key_file: str | None,
+    state_key_file: str | None,
+    metrics_user: str | None,
+    metrics_password_file: str | None,
+) -> _Secrets:
+    from solvent.integrity import state_key
+    from solvent.monitor import secrets as S
+
+    sec = _Secrets()
+    if source is None:
+        source = os.environ.get(S.REDIS_URL_ENV, "")
+        if not source:
+            raise UsageError(
+                f"give --source (a JSON-lines FILE, - or a redis:// URL) or set {S.REDIS_URL_ENV}"
+            )
+    sec.source = source
+    sec.redact.add_url(source)
+    if source.startswith(("redis://", "rediss://", "unix://")):
+        sec.source_password = S.read_secret(
+            password_file, S.REDIS_PASSWORD_ENV, "--source-password-file"
+        )
+    elif password_file:
+        raise UsageError("--source-password-file is for a redis:// or rediss:// source")
+    if webhook and webhook_file:
+        raise UsageError("give --webhook URL or --webhook-url-file FILE, not both")
+    sec.webhook = webhook or S.read_secret(webhook_file, S.WEBHOOK_URL_ENV, "--webhook-url-file")
+    sec.redact.add_url(sec.webhook)
+    alert_key = S.read_secret(alert_key_file, S.ALERT_KEY_ENV, "--alert-key-file")
+    sec.alert_key = alert_key.encode() if alert_key else None
+    sec.state_key = state_key(state_key_file)
+    if metrics_password_file and not metrics_user:
+        raise UsageError("--metrics-password-file needs --metrics-user NAME")
+    if metrics_user:
+        password = S.read_secret(
+            metrics_password_file, S.METRICS_PASSWORD_ENV, "--metrics-password-file"
+        )
+        if not password:
+            raise UsageError(
+                f"--metrics-user {metrics_user} needs a password: --metrics-password-file "
+                f"FILE or {S.METRICS_PASSWORD_ENV}"
+            )
+        sec.metrics_auth = (metrics_user, password)
+    sec.redact.add(
+        sec.source_password, alert_key, sec.state_key, sec.metrics_auth and sec.metrics_auth[1]
+    )
+    return sec
+
+
 def _source(
-    source: str, stream: str | None, follow: bool, idle_exit: float | None, say: Any
+    source: str,
+    stream: str | None,
+    follow: bool,
+    idle_exit: float | None,
+    say: Any,
+    password: str | None = None,
+    tls: dict[str, str | None] | None = None,
 ) -> Any:
     from solvent.monitor.sources import FileSource, RedisSource, StdinSource, StopWhen
 
@@ -379,9 +577,11 @@ def _source(
     if source.startswith(("redis://", "rediss://", "unix://")):
         if not stream:
             raise UsageError("a Redis source needs --stream KEY (the stream to read)")
-        return RedisSource(source, stream, stop=stop, notice=say)
+        return RedisSource(source, stream, stop=stop, notice=say, password=password, **(tls or {}))
     if stream:
         raise UsageError("--stream is only for a redis:// source")
+    if any((tls or {}).values()):
+        raise UsageError("--source-ca/cert/key-file are for a rediss:// source")
     if source == "-":
         if follow:
             raise UsageError("--follow is for a FILE source; stdin is read until it closes")

@@ -96,6 +96,11 @@ def report_command(
         raise UsageError(f"the report {html} would overwrite the result file; give -o PATH")
     check_outputs([html, junit, sarif])
     doc = documents.read(result)
+    from solvent.integrity import result_warning
+
+    warning = result_warning(doc, result)
+    if warning is not None and not quiet:
+        make_console(stderr=True).print(warning, soft_wrap=True)
     written = write_reports(doc, report=html, junit=junit, sarif=sarif)
     if not quiet:
         console = make_console()

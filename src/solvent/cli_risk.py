@@ -444,6 +444,9 @@ def _answer(
             if settings.format == "text" and not settings.quiet:
                 console.print(f"CSV written to {csv_path}")
         if settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report checks it)
             _write(settings.output, json_out.dumps(doc))
             if settings.format == "text" and not settings.quiet:
                 console.print(f"result written to {settings.output}")

@@ -319,6 +319,15 @@ def stress_command(
             metavar="DIR",
         ),
     ] = ".solvent-stress",
+    state_key_file: Annotated[
+        str | None,
+        _opt(
+            "--state-key-file",
+            help="Seal the checkpoint with an HMAC of the key in this file, else a SHA-256 "
+            "[default: $SOLVENT_STATE_KEY].",
+            metavar="PATH",
+        ),
+    ] = None,
     traces_dir: Annotated[
         str | None,
         _opt(
@@ -386,7 +395,7 @@ def stress_command(
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
             confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
-            action_rate=action_rate, actions=tuple(action or ()),
+            action_rate=action_rate, actions=tuple(action or ()), state_key_file=state_key_file,
         )  # fmt: skip
         console, errors = text.make_console(), text.make_console(stderr=True)
         show_bar = not settings.quiet and errors.is_terminal and not _ci()
@@ -397,6 +406,9 @@ def stress_command(
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
             if settings.format == "text" and not settings.quiet:
                 console.print(f"result written to {settings.output}")
@@ -600,6 +612,9 @@ def shrink_command(
                     console.print(f"  ... and {len(result.log) - 15} more simplifications")
                 console.print(f"shrunk trace written to {dest}")
         if settings.output:
+            from solvent.integrity import seal_result
+
+            doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
         if settings.report or settings.junit or settings.sarif:
             from solvent.check.replay import replay

@@ -50,7 +50,10 @@ def test_webhook_retries_with_backoff_until_delivered() -> None:
     server, handler = _server(fail_first=3)
     notes: list[str] = []
     hook = Webhook(
-        f"http://127.0.0.1:{server.server_port}/alerts", backoff=0.01, notice=notes.append
+        f"http://127.0.0.1:{server.server_port}/alerts",
+        backoff=0.01,
+        notice=notes.append,
+        allow_http=True,
     )
     for i in range(5):
         hook.send({"id": f"a{i}", "message": "m"})
@@ -71,7 +74,12 @@ def test_unreachable_webhook_never_blocks_the_stream() -> None:
     port = free_port()  # nothing listens here
     notes: list[str] = []
     hook = Webhook(
-        f"http://127.0.0.1:{port}/", attempts=2, backoff=0.01, notice=notes.append, capacity=50
+        f"http://127.0.0.1:{port}/",
+        attempts=2,
+        backoff=0.01,
+        notice=notes.append,
+        capacity=50,
+        allow_http=True,
     )
     start = time.perf_counter()
     for i in range(200):
@@ -104,6 +112,7 @@ def test_run_sends_alerts_to_the_webhook_and_serves_metrics(tmp_path: Path) -> N
         alerts=str(tmp_path / "alerts.jsonl"),
         quarantine=str(tmp_path / "q.jsonl"),
         webhook=f"http://127.0.0.1:{server.server_port}/",
+        allow_http=True,
         metrics_port=0,
         stop=stop,
     )

@@ -1,6 +1,8 @@
 """Checkpoints: the consumer position and everything the monitor keeps, written atomically.
 
-A checkpoint is a pickle (``solvent-monitor-checkpoint/1``) of: the spec name and the
+A checkpoint (``solvent-monitor-checkpoint/2``) is one JSON header line naming the version
+and the *seal* of the payload (its SHA-256, or its HMAC-SHA256 when a state key is given,
+see :mod:`solvent.integrity`), then the payload: a pickle of the spec name and the
 source it reads, the position just after the last line consumed, the monitor's snapshot
 (observed state, sequencing window and reorder buffer, envelope/keeper/alert levels,
 counters, the river detector) and the offset of the alert file when it was taken. It is
@@ -10,19 +12,27 @@ a kill at any moment leaves either the old or the new checkpoint, never a torn o
 On restart the monitor resumes from the position, and suppresses the alerts it already
 wrote after the checkpoint's alert-file offset (their ids are deterministic), so a crash
 between writing an alert and writing the next checkpoint neither loses nor repeats it.
-Only load checkpoints you wrote: pickle runs code on load.
+The seal is checked before the payload is unpickled: a checkpoint that does not verify
+(edited, damaged, sealed with another key, or written by an older solvent without a seal)
+is refused with a :class:`CheckpointError` (exit 3) and never used. A plain hash catches
+damage and careless edits; only a key (``--state-key-file``) makes the file
+tamper-evident against someone who can write it, so give one when the folder is shared.
+The file is created with permissions 0600.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import tempfile
 from typing import Any
 
+from solvent.integrity import check_seal, seal
 from solvent.monitor.errors import CheckpointError
 
-VERSION = "solvent-monitor-checkpoint/1"
+VERSION = "solvent-monitor-checkpoint/2"
+OLD_VERSION = "solvent-monitor-checkpoint/1"
 
 
 def save(
@@ -33,12 +43,15 @@ def save(
     position: Any,
     snapshot: dict[str, Any],
     alerts_offset: int,
+    key: bytes | None = None,
 ) -> None:
     doc = {
         "version": VERSION, "spec": spec, "source": source, "position": position,
         "snapshot": snapshot, "alerts_offset": alerts_offset,
     }  # fmt: skip
-    data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    header = json.dumps({"version": VERSION, "seal": seal(payload, key)}).encode() + b"\n"
+    data = header + payload
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".monitor-checkpoint.", suffix=".part", dir=folder)
     try:
@@ -55,13 +68,42 @@ def save(
         raise
 
 
-def load(path: str, *, spec: str, source: str) -> dict[str, Any] | None:
-    """The checkpoint at ``path`` (None when there is none yet)."""
+def load(path: str, *, spec: str, source: str, key: bytes | None = None) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` (None when there is none yet), once its seal verifies."""
     if not os.path.exists(path):
         return None
     try:
         with open(path, "rb") as fh:
-            doc = pickle.load(fh)  # noqa: S301 - the monitor's own file
+            raw = fh.read()
+    except OSError as exc:
+        raise CheckpointError(
+            f"cannot read checkpoint {path} ({exc}); delete it to start from the beginning "
+            "of the source"
+        ) from None
+    head_line, _, payload = raw.partition(b"\n")
+    try:
+        head = json.loads(head_line)
+    except ValueError:
+        head = None
+    if not isinstance(head, dict) or head.get("version") != VERSION:
+        old = raw.startswith(b"\x80")  # a pickle: version 1, written without a seal
+        raise CheckpointError(
+            f"{path} is "
+            + (
+                "a checkpoint of an older solvent, without a content hash"
+                if old
+                else f"not a solvent monitor checkpoint ({VERSION})"
+            )
+            + "; it is not used: delete it to start fresh, or choose another --checkpoint"
+        )
+    why = check_seal(payload, head.get("seal"), key)
+    if why is not None:
+        raise CheckpointError(
+            f"checkpoint {path} does not verify: {why}; it is not used. Delete it to start "
+            "from the beginning of the source (or give the key it was written with)"
+        )
+    try:
+        doc = pickle.loads(payload)  # noqa: S301 - sealed by the monitor, verified above
     except (
         OSError,
         pickle.UnpicklingError,

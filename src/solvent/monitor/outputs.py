@@ -19,7 +19,10 @@ import urllib.request
 from collections.abc import Callable
 from typing import IO, Any
 
+from solvent.integrity import create_private
+from solvent.monitor import signing
 from solvent.monitor.core import Alert, Monitor
+from solvent.monitor.secrets import redact_url
 
 
 def _json(doc: dict[str, Any]) -> str:
@@ -27,15 +30,23 @@ def _json(doc: dict[str, Any]) -> str:
 
 
 class JsonLines:
-    """Append JSON lines to a file (created on the first line, flushed per line) or stdout."""
+    """Append JSON lines to a file (created 0600 on the first line, flushed per line) or stdout.
 
-    def __init__(self, path: str | None) -> None:
+    With ``key`` each line is signed (``signed_at`` and ``signature``, see
+    :mod:`solvent.monitor.signing`).
+    """
+
+    def __init__(self, path: str | None, key: bytes | None = None) -> None:
         self.path = path
+        self.key = key
         self.fh: IO[str] | None = None if path else sys.stdout
 
     def write(self, doc: dict[str, Any]) -> None:
         if self.fh is None:
-            self.fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+            assert self.path is not None
+            self.fh = create_private(self.path)
+        if self.key:
+            doc = signing.signed_line(self.key, doc)
         self.fh.write(_json(doc) + "\n")
         self.fh.flush()
 
@@ -67,12 +78,19 @@ def read_alert_ids(path: str | None, offset: int) -> set[str]:
 
 
 class Webhook:
-    """POST each alert as JSON to ``url`` from a background thread, retrying with backoff."""
+    """POST each alert as JSON to ``url`` from a background thread, retrying with backoff.
+
+    Only https:// unless ``allow_http``; with ``key`` every POST is signed (headers of
+    :mod:`solvent.monitor.signing`). Messages show the URL through :func:`redact_url`.
+    """
 
     def __init__(
         self,
         url: str,
         *,
+        key: bytes | None = None,
+        allow_http: bool = False,
+        ca_file: str | None = None,
         attempts: int = 6,
         backoff: float = 0.2,
         max_backoff: float = 10.0,
@@ -80,11 +98,28 @@ class Webhook:
         capacity: int = 10_000,
         notice: Callable[[str], None] | None = None,
     ) -> None:
-        if not url.startswith(("http://", "https://")):
-            from solvent.monitor.errors import MonitorConfigError
+        from solvent.monitor.errors import MonitorConfigError
 
-            raise MonitorConfigError(f"--webhook {url!r} is not an http:// or https:// URL")
+        shown = redact_url(url)
+        if not url.startswith(("http://", "https://")):
+            raise MonitorConfigError(f"--webhook {shown} is not an https:// URL")
+        if url.startswith("http://") and not allow_http:
+            raise MonitorConfigError(
+                f"--webhook {shown} is plain http: alerts and their signatures would cross the "
+                "network unencrypted; use an https:// URL, or give --allow-http (e.g. for a "
+                "receiver on 127.0.0.1)"
+            )
         self.url = url
+        self.shown = shown
+        self.key = key
+        self.context = None  # urllib's default: the system's CAs
+        if ca_file:
+            import ssl
+
+            try:
+                self.context = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise MonitorConfigError(f"--webhook-ca-file {ca_file}: {exc}") from None
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -113,15 +148,15 @@ class Webhook:
                     pass
 
     def _post(self, doc: dict[str, Any]) -> None:
-        req = urllib.request.Request(
-            self.url,
-            data=_json(doc).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - user's URL
+        payload = signing.body(doc)
+        head = {"Content-Type": "application/json"}
+        if self.key:
+            head.update(signing.headers(self.key, payload))
+        req = urllib.request.Request(self.url, data=payload, headers=head, method="POST")
+        opened = urllib.request.urlopen(req, timeout=self.timeout, context=self.context)  # noqa: S310
+        with opened as resp:
             if resp.status >= 300:
-                raise urllib.error.HTTPError(self.url, resp.status, "status", resp.headers, None)
+                raise urllib.error.HTTPError(self.shown, resp.status, "status", resp.headers, None)
 
     def _run(self) -> None:
         while True:
@@ -138,12 +173,12 @@ class Webhook:
                     if attempt == self.attempts:
                         self.failed += 1
                         self.notice(
-                            f"webhook {self.url}: gave up on alert {doc.get('id')} after {attempt} attempts ({exc})"
+                            f"webhook {self.shown}: gave up on alert {doc.get('id')} after {attempt} attempts ({exc})"
                         )
                         break
                     self.retries += 1
                     self.notice(
-                        f"webhook {self.url} failed ({exc}); retry {attempt} in {delay:.1f}s"
+                        f"webhook {self.shown} failed ({exc}); retry {attempt} in {delay:.1f}s"
                     )
                     if self._stop.wait(delay):
                         delay = 0.0  # shutting down: keep trying without sleeping
@@ -160,11 +195,51 @@ class Webhook:
         self.thread.join(1.0)
 
 
-class Metrics:
-    """Prometheus metrics on ``port`` (0 = a free port; see ``.port``), own registry."""
+def basic_auth(app: Any, user: str, password: str) -> Any:
+    """A WSGI app that answers 401 unless the request carries these basic-auth credentials."""
+    import base64
+    import hmac
 
-    def __init__(self, port: int, addr: str = "127.0.0.1") -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+    expected = b"Basic " + base64.b64encode(f"{user}:{password}".encode())
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        given = environ.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace")
+        if hmac.compare_digest(given, expected):
+            return app(environ, start_response)
+        start_response(
+            "401 Unauthorized",
+            [("WWW-Authenticate", 'Basic realm="solvent"'), ("Content-Type", "text/plain")],
+        )
+        return [b"authentication required\n"]
+
+    return guarded
+
+
+class Metrics:
+    """Prometheus metrics on ``addr:port`` (0 = a free port; see ``.port``), own registry.
+
+    Served by prometheus_client's own server: TLS through its ``certfile``/``keyfile``
+    (and ``client_cafile`` to require client certificates), basic authentication by
+    wrapping its WSGI app when ``auth`` = (user, password) is given.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        addr: str = "127.0.0.1",
+        *,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        client_cafile: str | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
+        from prometheus_client import (
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            make_wsgi_app,
+            start_http_server,
+        )
 
         r = self.registry = CollectorRegistry()
         self.events = Counter(
@@ -213,8 +288,20 @@ class Metrics:
             "solvent_monitor_invariants_violated", "Invariants currently violated", registry=r
         )
         self._last: dict[str, Any] = {}
-        self.server, self.thread = start_http_server(port, addr=addr, registry=r)
+        # with auth, the server starts on an empty registry and gets the guarded app of the
+        # real one before this returns: no request ever sees a metric unauthenticated
+        tls: dict[str, Any] = {}  # only what is asked: plain use needs no TLS arguments
+        if certfile:
+            tls.update(certfile=certfile, keyfile=keyfile)
+        if client_cafile:
+            tls.update(client_cafile=client_cafile, client_auth_required=True)
+        self.server, self.thread = start_http_server(
+            port, addr=addr, registry=CollectorRegistry() if auth is not None else r, **tls
+        )
+        if auth is not None:
+            self.server.set_app(basic_auth(make_wsgi_app(r), *auth))
         self.port = self.server.server_port
+        self.scheme = "https" if certfile else "http"
 
     def _delta(self, key: str, value: int) -> int:
         d = value - self._last.get(key, 0)

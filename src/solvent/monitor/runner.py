@@ -96,6 +96,15 @@ class RunConfig:
     max_events: int | None = None
     stop: threading.Event | None = None
     notice: Callable[[str], None] = field(default=lambda m: None)
+    alert_key: bytes | None = None  # signs webhook POSTs and JSON-lines alerts
+    allow_http: bool = False  # a plain http:// webhook
+    webhook_ca: str | None = None  # CA of an https webhook (else the system's)
+    state_key: bytes | None = None  # HMAC of checkpoints (else a plain SHA-256)
+    metrics_addr: str = "127.0.0.1"
+    metrics_cert: str | None = None
+    metrics_key: str | None = None
+    metrics_client_ca: str | None = None
+    metrics_auth: tuple[str, str] | None = None
 
 
 @dataclass
@@ -121,7 +130,7 @@ def source_id(source: Any) -> str:
     if source.kind == "file":
         return f"file:{os.path.abspath(source.path)}"
     if source.kind == "redis":
-        return f"redis:{source.url}#{source.stream}"
+        return f"redis:{source.shown}#{source.stream}"  # no password: it is stored
     return source.kind
 
 
@@ -140,7 +149,7 @@ def run(
     sid = source_id(source)
     suppress: set[str] = set()
     if cfg.checkpoint:
-        doc = ckpt.load(cfg.checkpoint, spec=monitor.spec.name, source=sid)
+        doc = ckpt.load(cfg.checkpoint, spec=monitor.spec.name, source=sid, key=cfg.state_key)
         if doc is not None:
             monitor.restore(doc["snapshot"])
             if source.kind == "file":
@@ -149,10 +158,31 @@ def run(
                 source.position = doc["position"] or "0-0"
             summary.resumed_from = doc["position"]
             suppress = read_alert_ids(cfg.alerts, doc["alerts_offset"])
-    alerts_out = JsonLines(cfg.alerts)
+    webhook = (
+        Webhook(
+            cfg.webhook,
+            notice=cfg.notice,
+            key=cfg.alert_key,
+            allow_http=cfg.allow_http,
+            ca_file=cfg.webhook_ca,
+        )
+        if cfg.webhook
+        else None
+    )
+    alerts_out = JsonLines(cfg.alerts, key=cfg.alert_key)
     quarantine = JsonLines(cfg.quarantine) if cfg.quarantine else None
-    webhook = Webhook(cfg.webhook, notice=cfg.notice) if cfg.webhook else None
-    metrics = Metrics(cfg.metrics_port) if cfg.metrics_port is not None else None
+    metrics = (
+        Metrics(
+            cfg.metrics_port,
+            cfg.metrics_addr,
+            certfile=cfg.metrics_cert,
+            keyfile=cfg.metrics_key,
+            client_cafile=cfg.metrics_client_ca,
+            auth=cfg.metrics_auth,
+        )
+        if cfg.metrics_port is not None
+        else None
+    )
     summary.metrics_port = metrics.port if metrics else None
     view = LiveView(monitor.spec.name, source.describe()) if cfg.live else None
     stop = cfg.stop or threading.Event()
@@ -201,6 +231,7 @@ def run(
                 position=position,
                 snapshot=monitor.snapshot(),
                 alerts_offset=alerts_out.offset(),
+                key=cfg.state_key,
             )
         since_ckpt = 0
         last_ckpt = time.monotonic()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from solvent.monitor.errors import SourceError
+from solvent.monitor.secrets import Redactor, redact_url
 
 Batch = list[tuple[Any, bytes]]
 Notice = Callable[[str], None]
@@ -150,6 +151,11 @@ class RedisSource:
     Each entry holds one event as JSON in its ``event`` field. An unreachable server at
     start-up is a :class:`SourceError` (exit 3); during a run the source reconnects with
     exponential backoff (0.1 s doubling to 5 s), telling ``notice`` each time.
+
+    ``password`` (an ACL user's, with the user in the URL, or the default user's) may be
+    given apart from the URL; ``rediss://`` connects over TLS, verifying the server against
+    ``ca_file`` (else the system's CAs), with ``cert_file``/``key_file`` as the client
+    certificate. Every message shows the URL redacted (:func:`redact_url`).
     """
 
     kind = "redis"
@@ -167,10 +173,17 @@ class RedisSource:
         count: int = 1000,
         notice: Notice = _quiet,
         max_backoff: float = 5.0,
+        password: str | None = None,
+        ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
     ) -> None:
         import redis
 
         self.url = url
+        self.shown = redact_url(url)
+        self.redact = Redactor([password] if password else [])
+        self.redact.add_url(url)
         self.stream = stream
         self.position = position or "0-0"
         self.stop = stop or StopWhen()
@@ -179,20 +192,50 @@ class RedisSource:
         self.notice = notice
         self.max_backoff = max_backoff
         self.reconnects = 0
+        kw: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+        if password is not None:
+            kw["password"] = password
+        tls = url.startswith("rediss://")
+        if (ca_file or cert_file or key_file) and not tls:
+            raise SourceError(
+                "--source-ca-file, --source-cert-file and --source-key-file are for a TLS "
+                f"source: write rediss:// instead of {self.shown.split(':', 1)[0]}://"
+            )
+        if bool(cert_file) != bool(key_file):
+            raise SourceError("give --source-cert-file and --source-key-file together")
+        for flag, path in (
+            ("--source-ca-file", ca_file),
+            ("--source-cert-file", cert_file),
+            ("--source-key-file", key_file),
+        ):
+            if path and not os.path.isfile(path):
+                raise SourceError(f"{flag} {path} does not exist; give a PEM file")
+        if tls:
+            kw.update(ssl_cert_reqs="required", ssl_ca_certs=ca_file)
+            if cert_file:
+                kw.update(ssl_certfile=cert_file, ssl_keyfile=key_file)
         try:
-            self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+            self.client = redis.Redis.from_url(url, **kw)
             self.client.ping()
         except ValueError as exc:
             raise SourceError(
-                f"--source {url!r} is not a Redis URL ({exc}); write redis://HOST:PORT/DB"
+                f"--source {self.shown} is not a Redis URL ({self.redact(str(exc))}); "
+                "write redis://HOST:PORT/DB or rediss:// for TLS"
+            ) from None
+        except redis.AuthenticationError as exc:
+            raise SourceError(
+                f"Redis at {self.shown} refused the credentials ({self.redact(str(exc))}); "
+                "check the user in the URL and the password (--source-password-file or "
+                "SOLVENT_REDIS_PASSWORD)"
             ) from None
         except redis.RedisError as exc:
             raise SourceError(
-                f"cannot reach Redis at {url}: {exc}; start redis-server or fix the --source URL"
+                f"cannot reach Redis at {self.shown}: {self.redact(str(exc))}; start "
+                "redis-server or fix the --source URL (and, for rediss://, its certificates)"
             ) from None
 
     def describe(self) -> str:
-        return f"redis stream {self.stream} at {self.url} from {self.position}"
+        return f"redis stream {self.stream} at {self.shown} from {self.position}"
 
     def batches(self) -> Iterator[Batch]:
         import redis
@@ -209,7 +252,10 @@ class RedisSource:
                 backoff = 0.1
             except redis.RedisError as exc:
                 self.reconnects += 1
-                self.notice(f"redis at {self.url} unreachable ({exc}); retrying in {backoff:.1f}s")
+                self.notice(
+                    f"redis at {self.shown} unreachable ({self.redact(str(exc))}); "
+                    f"retrying in {backoff:.1f}s"
+                )
                 yield []
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)

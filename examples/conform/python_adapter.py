@@ -53,3 +53,6 @@ class BuggyEngineAdapter(EngineAdapter):
     """The same engine with its liquidation check written `<=` where the spec has `<`."""
 
     buggy = True
+
+
+adapter = EngineAdapter  # what `--impl python_adapter.py` runs (no :NAME)

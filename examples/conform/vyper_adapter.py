@@ -64,3 +64,6 @@ class FeeBugAdapter(PerpVyperAdapter):
     """The same adapter on perp_fee_bug.vy (the liquidation fee rounded down)."""
 
     source = HERE / "perp_fee_bug.vy"
+
+
+adapter = PerpVyperAdapter  # what `--impl vyper_adapter.py` runs (no :NAME)

@@ -42,13 +42,13 @@ METHODS = ("reset", "tick", "keeper", "action", "observe")
 class AdapterError(SolventError):
     """The adapter is unusable: a missing method, a float observed, a failing import."""
 
-    code = "SV810"
+    code = "SV820"
 
 
 class ImplementationError(SolventError):
     """The implementation raised while `solvent conform` drove it (not a revert)."""
 
-    code = "SV811"
+    code = "SV821"
 
 
 @runtime_checkable

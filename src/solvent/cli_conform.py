@@ -36,6 +36,8 @@ KEYS = {
     "trace-files": list,
     "corners": bool,
     "bmc-timeout": float,
+    "scenario": str,
+    "lanes": int,
 }
 
 
@@ -102,6 +104,18 @@ def conform_command(
             help="Also run one bmc counterexample per property, to depth K [default: none].",
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            metavar="NAME",
+            help="Also run stress lanes of this scenario (see `solvent stress`) [default: none].",
+        ),
+    ] = None,
+    lanes: Annotated[
+        int | None,
+        typer.Option("--lanes", metavar="N", help="How many lanes of --scenario [default: 50]."),
+    ] = None,
     trace_files: Annotated[
         list[str] | None,
         typer.Option("--trace", metavar="FILE", help="A trace file to run first (repeatable)."),
@@ -144,6 +158,8 @@ def conform_command(
             fmt,
             junit,
             quiet,
+            scenario=scenario,
+            lanes=lanes,
         )
     except SolventError as exc:
         if fmt == "json":
@@ -168,6 +184,8 @@ def _run(
     fmt: str,
     junit: str | None,
     quiet: bool,
+    scenario: str | None = None,
+    lanes: int | None = None,
 ) -> int:
     from solvent.conform.adapter import load_adapter
     from solvent.conform.run import Options, conform, conform_trace
@@ -193,6 +211,8 @@ def _run(
         else _count("--depth", depth if depth is not None else conf["depth"], 0),
         corners=corners if corners is not None else conf.get("corners", True),
         bmc_timeout=conf.get("bmc-timeout", 60.0),
+        scenario=scenario if scenario is not None else conf.get("scenario"),
+        lanes=_count("--lanes", lanes if lanes is not None else conf.get("lanes", 50), 1),
     )
     check_outputs([output, junit])
     spec = load_spec(spec_target)

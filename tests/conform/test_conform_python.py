@@ -60,14 +60,10 @@ class WithdrawCap:
     """The engine, with a withdrawal limit the spec does not have (rejects > 1000)."""
 
     def __init__(self):
-        sys.path.insert(0, str(EXAMPLES))
-        try:
-            self.inner = load_adapter(PY + ":EngineAdapter")
-        finally:
-            sys.path.remove(str(EXAMPLES))
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
+        self.inner = load_adapter(PY + ":EngineAdapter")
+        self.decimals = self.inner.decimals
+        self.reset, self.tick = self.inner.reset, self.inner.tick
+        self.keeper, self.observe = self.inner.keeper, self.inner.observe
 
     def action(self, name, account, **args):
         if name == "withdraw" and args["amount"] > 1000:
@@ -77,9 +73,6 @@ class WithdrawCap:
 
 def test_a_deep_divergence_is_shrunk_to_a_short_simple_trace(spec):
     adapter = WithdrawCap()
-    adapter.reset = adapter.inner.reset  # the protocol's methods must be found on the object
-    for m in ("tick", "keeper", "observe"):
-        setattr(adapter, m, getattr(adapter.inner, m))
     result = conform(spec, adapter, Options(traces=30, seed=3))
     d = result.divergence
     assert d is not None and d.what.startswith("action withdraw(")
@@ -237,3 +230,18 @@ def test_config_section(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.solvent.conform]\ntracs = 2\n")
     r = solvent("conform", str(SPEC), "--impl", PY, cwd=tmp_path)
     assert r.returncode == 3 and "unknown key 'tracs'" in r.stderr
+
+
+def test_stress_lanes_are_a_source(spec):
+    good = conform(
+        spec,
+        load_adapter(PY + ":EngineAdapter"),
+        Options(traces=0, corners=False, scenario="gbm", lanes=6, steps=6),
+    )
+    assert good.divergence is None and good.sources == {"stress": 6} and good.steps == 36
+    bad = conform(
+        spec,
+        WithdrawCap(),
+        Options(traces=0, corners=False, scenario="gbm", lanes=6, steps=6),
+    )
+    assert bad.divergence is not None and bad.source.startswith("stress gbm lane ")

@@ -13,7 +13,7 @@ from typing import Any
 from solvent.conform.adapter import check_adapter, field_decimals
 from solvent.conform.compare import Comparer, Divergence
 from solvent.conform.shrink import shrink
-from solvent.conform.sources import bmc_traces, corner_traces, random_traces
+from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
 from solvent.engine.trace import Trace, check_against
 from solvent.spec.spec import Spec
 
@@ -29,6 +29,8 @@ class Options:
     bmc_timeout: float | None = 60.0
     corners: bool = True
     shrink_budget: int = 400
+    scenario: str | None = None  # stress lanes of this scenario (solvent.scenarios)
+    lanes: int = 50  # how many of its lanes
 
 
 @dataclass(slots=True)
@@ -113,7 +115,7 @@ def conform_trace(result: ConformResult) -> Trace:
 def all_traces(
     spec: Spec, opts: Options, files: Iterable[tuple[str, Trace]] = ()
 ) -> Iterator[tuple[str, str, Trace]]:
-    """(source kind, label, trace): files, bmc counterexamples, corners, random."""
+    """(source kind, label, trace): files, bmc counterexamples, corners, stress, random."""
     for label, trace in files:
         yield "file", label, trace
     if opts.depth is not None:
@@ -122,6 +124,9 @@ def all_traces(
     if opts.corners and spec.bounds:
         for trace in corner_traces(spec, opts.steps, opts.seed):
             yield "corner", str(trace.meta["source"]), trace
+    if opts.scenario is not None:
+        for trace in stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed):
+            yield "stress", str(trace.meta["source"]), trace
     for trace in random_traces(spec, opts.traces, opts.steps, opts.seed):
         yield "random", str(trace.meta["source"]), trace
 

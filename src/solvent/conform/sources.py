@@ -140,3 +140,26 @@ def bmc_traces(spec: Spec, depth: int, timeout: float | None) -> Iterator[tuple[
         result = bmc(spec, depth, timeout=timeout, invariants=[decl.name])
         if result.counterexample is not None:
             yield decl.name, result.counterexample
+
+
+def stress_traces(spec: Spec, scenario: str, n: int, steps: int, seed: int) -> Iterator[Trace]:
+    """The first ``n`` lanes of a `solvent stress` scenario (with random user actions), as
+    exact traces: the numbers the stress lanes used (``--scenario NAME``)."""
+    from solvent import scenarios
+    from solvent.stress.blocks import draw_block
+    from solvent.stress.runner import StressOptions, lane_trace, prepare
+
+    opts = StressOptions(
+        paths=n,
+        steps=steps,
+        seed=seed,
+        block=max(n, 1),
+        action_rate=0.6,
+        checkpoint_dir=None,
+        traces=0,
+    )
+    run_spec, job, _, _, _ = prepare(spec, scenarios.get(scenario), None, opts)
+    inputs = draw_block(job, 0)
+    for lane in range(job.block_size(0)):
+        meta = {"source": f"stress {scenario} lane {lane + 1} (seed {seed})"}
+        yield lane_trace(run_spec, job, inputs, lane, lane, steps, meta)

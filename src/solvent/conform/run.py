@@ -115,20 +115,29 @@ def conform_trace(result: ConformResult) -> Trace:
 def all_traces(
     spec: Spec, opts: Options, files: Iterable[tuple[str, Trace]] = ()
 ) -> Iterator[tuple[str, str, Trace]]:
-    """(source kind, label, trace): files, bmc counterexamples, corners, stress, random."""
+    """(source kind, label, trace): files, bmc counterexamples, then corner paths, stress
+    lanes and random paths taking turns."""
     for label, trace in files:
         yield "file", label, trace
     if opts.depth is not None:
         for prop, trace in bmc_traces(spec, opts.depth, opts.bmc_timeout):
             yield "bmc", f"bmc counterexample of {prop}", trace
+    # corner, stress and random traces interleaved: each kind gets its chance early
+    kinds: list[tuple[str, Iterator[Trace]]] = []
     if opts.corners and spec.bounds:
-        for trace in corner_traces(spec, opts.steps, opts.seed):
-            yield "corner", str(trace.meta["source"]), trace
+        kinds.append(("corner", corner_traces(spec, opts.steps, opts.seed)))
     if opts.scenario is not None:
-        for trace in stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed):
-            yield "stress", str(trace.meta["source"]), trace
-    for trace in random_traces(spec, opts.traces, opts.steps, opts.seed):
-        yield "random", str(trace.meta["source"]), trace
+        kinds.append(
+            ("stress", stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed))
+        )
+    kinds.append(("random", random_traces(spec, opts.traces, opts.steps, opts.seed)))
+    while kinds:
+        for kind, it in list(kinds):
+            trace = next(it, None)
+            if trace is None:
+                kinds.remove((kind, it))
+            else:
+                yield kind, str(trace.meta["source"]), trace
 
 
 def conform(

@@ -62,11 +62,19 @@ def shrink(spec: Spec, div: Divergence, run: Run, budget: int = 400) -> tuple[Di
     while changed and runs < budget:
         changed = False
         steps = best.trace.steps
-        # 1. drop steps, one at a time (latest first keeps the divergence step near)
-        for i in reversed(range(len(steps))):
-            steps = best.trace.steps
-            if i < len(steps) and attempt(best.trace.with_steps(steps[:i] + steps[i + 1 :])):
-                changed = True
+        # 1. drop runs of steps, halves first, then single ones (latest first keeps the
+        # divergence step near)
+        size = max(len(steps) // 2, 1)
+        while size >= 1:
+            i = len(best.trace.steps) - size
+            while i >= 0:
+                steps = best.trace.steps
+                if i + size <= len(steps) and attempt(
+                    best.trace.with_steps(steps[:i] + steps[i + size :])
+                ):
+                    changed = True
+                i -= size
+            size //= 2
         # 2. drop actions
         for i in range(len(best.trace.steps)):
             steps = best.trace.steps

@@ -64,11 +64,13 @@ def throughput(label: str, impl: str, n: int) -> str:
 
 def bug(label: str, impl: str) -> str:
     adapter = load_adapter(str(HERE / impl))
+    cpu = time.process_time()
     r = conform(SPEC, adapter, Options(traces=200))
+    cpu = time.process_time() - cpu
     d = r.divergence
     assert d is not None
     return (
-        f"| {label} | {r.traces} | {r.seconds:.2f} | {r.original.step} | "
+        f"| {label} | {r.traces} | {r.seconds:.2f} | {cpu:.2f} | {r.original.step} | "
         f"{len(d.trace.steps)} | {d.what} |"
     )
 
@@ -89,10 +91,10 @@ def main() -> None:
     print(throughput("Vyper (titanoboa)", "vyper_adapter.py", 10))
     print(throughput("Solidity (solc-js, titanoboa)", "solidity_adapter.py", 5))
     print(
-        "\n| seeded bug | traces until found | seconds (found + shrunk) | found at step "
-        "| shrunk steps | diverging value |"
+        "\n| seeded bug | traces until found | seconds (found + shrunk) | CPU seconds "
+        "| found at step | shrunk steps | diverging value |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     print(bug("Python engine, liquidation `<=`", "python_adapter.py:BuggyEngineAdapter"))
     print(bug("Vyper, fee rounded down", "vyper_adapter.py:FeeBugAdapter"))
 

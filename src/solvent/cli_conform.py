@@ -141,6 +141,14 @@ def conform_command(
     junit: Annotated[
         str | None, typer.Option("--junit", metavar="PATH", help="Also write a JUnit XML report.")
     ] = None,
+    sarif: Annotated[
+        str | None,
+        typer.Option(
+            "--sarif",
+            metavar="PATH",
+            help="Also write SARIF 2.1.0 (at the spec rule that diverged).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict only.")] = False,
 ) -> int:
     """Check an implementation against the spec on the same traces, step by step, exactly."""
@@ -160,6 +168,7 @@ def conform_command(
             quiet,
             scenario=scenario,
             lanes=lanes,
+            sarif=sarif,
         )
     except SolventError as exc:
         if fmt == "json":
@@ -186,6 +195,7 @@ def _run(
     quiet: bool,
     scenario: str | None = None,
     lanes: int | None = None,
+    sarif: str | None = None,
 ) -> int:
     from solvent.conform.adapter import load_adapter
     from solvent.conform.run import Options, conform, conform_trace
@@ -214,7 +224,7 @@ def _run(
         scenario=scenario if scenario is not None else conf.get("scenario"),
         lanes=_count("--lanes", lanes if lanes is not None else conf.get("lanes", 50), 1),
     )
-    check_outputs([output, junit])
+    check_outputs([output, junit, sarif])
     spec = load_spec(spec_target)
     files = []
     for path in [*(trace_files or []), *conf.get("trace-files", [])]:
@@ -231,6 +241,8 @@ def _run(
         write_atomic(output, conform_trace(result).dumps() + "\n")
     if junit:
         write_atomic(junit, _junit(doc))
+    if sarif:
+        write_atomic(sarif, json.dumps(sarif_log(doc, spec_target), indent=2) + "\n")
     if fmt == "json":
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
@@ -303,6 +315,45 @@ def _junit(doc: dict[str, Any]) -> str:
         '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="solvent conform" '
         f'tests="1" failures="{int(failed)}">{case}</testsuite></testsuites>\n'
     )
+
+
+def sarif_log(doc: dict[str, Any], target: str) -> dict[str, Any]:
+    """SARIF 2.1.0: one error at the spec rule that computed the diverging value."""
+    import re
+
+    from solvent import __version__
+
+    results = []
+    if doc["verdict"] == "FAIL":
+        div = doc["divergence"]
+        found = re.search(r"\((.+):(\d+)\)$", div.get("written_by") or "")
+        uri, line = (found.group(1), int(found.group(2))) if found else (target.split(":")[0], 1)
+        results.append(
+            {
+                "ruleId": "conform/divergence",
+                "level": "error",
+                "message": {"text": f"{doc['message']} (solvent conform --impl {doc['impl']})"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": line},
+                        }
+                    }
+                ],
+            }
+        )
+    rule = {
+        "id": "conform/divergence",
+        "shortDescription": {"text": "the implementation computes what the spec computes"},
+    }
+    driver = {"name": "solvent", "version": __version__, "rules": [rule]}
+    return {
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+        "sarif-schema-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
 
 
 def register(app: typer.Typer) -> None:

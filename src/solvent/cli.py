@@ -249,6 +249,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
     from solvent.check.bmc import bmc
     from solvent.check.induction import prove
     from solvent.check.lint import lint
+    from solvent.check.portfolio import default_jobs
 
     invariants = list(settings.invariants) or None
     return {
@@ -258,6 +259,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: bmc(
                 spec,
                 settings.depth,
+                jobs=settings.jobs or default_jobs(),
                 timeout=settings.timeout,
                 invariants=invariants,
                 simplify=settings.simplify,

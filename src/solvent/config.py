@@ -98,6 +98,17 @@ class Settings:
             metavar="SECONDS",
         ),
     )
+    jobs: int | None = field(
+        default=None,
+        metadata=_opt(
+            "Processes the bmc portfolio races its strategies on (1: one after the other "
+            "in this process) [default: every core].",
+            "--jobs",
+            "-j",
+            verbs=("bmc", "check"),
+            metavar="N",
+        ),
+    )
     invariants: tuple[str, ...] = field(
         default=(),
         metadata=_opt(
@@ -326,6 +337,7 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "max_k": _optional_int(1),
     "witness_depth": _int(0),
     "timeout": _timeout,
+    "jobs": _optional_int(1),
     "invariants": _strings,
     "params": _params,
     "simplify": _bool,

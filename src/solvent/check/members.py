@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from solvent.check import progress
 from solvent.check.encode import Unrolling
 from solvent.check.falsify import falsify
 from solvent.check.results import FAIL, PASS, UNKNOWN
@@ -141,6 +142,7 @@ def unroll(
         check(solver, deadline, u.assumption_literals())
         last = depth if known is None else known
         for k in range(last + 1):
+            progress.note(depth=k)
             if k > 0:
                 u.add_step()
             props = u.properties(k, decls)

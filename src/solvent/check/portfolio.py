@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection, wait
 
 import z3
 
-from solvent.check import solving
+from solvent.check import progress, solving
 from solvent.check.bmc import _accounts, _inductive, _steps
 from solvent.check.encode import Unrolling
 from solvent.check.members import _MEMBER_FNS, Answer, run_member, shorten, unroll
@@ -84,6 +84,10 @@ def _sequence(
             None if deadline.seconds is None else max(0.05, deadline.seconds - deadline.elapsed())
         )
         share = left if cap is None else (cap if left is None else min(cap, left))
+        if callable(send):
+            send(("start", name))
+        else:
+            progress.note(members=[name])
         answer = run_member(name, spec, decls, depth, share, simplify)
         answers.append(answer)
         if callable(send):
@@ -163,6 +167,7 @@ def race(
             procs.append(p)
             conns.append(r)
         pending = list(conns)
+        running: dict[object, str] = {}
         while pending and winner is None and not deadline.expired():
             if solving._interrupted:
                 raise Interrupted()
@@ -174,9 +179,15 @@ def race(
                     msg = None
                 if msg is None:
                     pending.remove(c)
+                    running.pop(c, None)
                     continue
                 if isinstance(msg, BaseException):
                     raise msg
+                if isinstance(msg, tuple):  # ("start", member)
+                    running[c] = msg[1]
+                    progress.note(members=sorted(running.values()))
+                    continue
+                running.pop(c, None)
                 answers.append(msg)
                 if msg.verdict != UNKNOWN and winner is None:
                     winner = msg
@@ -239,6 +250,7 @@ def portfolio_bmc(
 
     try:
         with interruptible():
+            progress.note(phase="bmc: initial state, depth 0, 1-induction")
             early = _prefix(spec, decls, depth, deadline, induction, result, simplify)
             if early is not None:
                 return early
@@ -249,6 +261,7 @@ def portfolio_bmc(
                     f"no violation in any path of up to {_steps(0)} ({_accounts(spec.accounts)})",
                     depth=0,
                 )
+            progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
             winner, answers = race(spec, decls, depth, jobs, deadline, members, simplify)
             info["members"] = [
                 {
@@ -284,6 +297,7 @@ def portfolio_bmc(
                     depth=depth,
                 )
             d, shortest = winner.depth or 0, winner.shortest
+            progress.note(phase=f"counterexample ({winner.member} won)", members=None)
             if winner.trace is not None and winner.extra.get("canonical") and shortest:
                 return _confirmed(spec, winner.trace, d, winner.failed, depth, result)
             if not shortest:

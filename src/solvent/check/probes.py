@@ -41,6 +41,16 @@ class ProbeOptions:
     witness_depth: int = 4
     invariants: tuple[str, ...] = ()  # () = every invariant of the spec
     simplify: bool = False  # re-solve counterexamples for round numbers (slower)
+    # the whole search ends by this time.perf_counter() value (None: no overall budget);
+    # every probe's timeout is shortened to what is left of it
+    deadline: float | None = None
+
+    def budget(self, cap: float | None = None) -> float | None:
+        """One check's timeout: the per-check timeout, ``cap`` and the overall deadline."""
+        left = None
+        if self.deadline is not None:
+            left = max(0.001, self.deadline - time.perf_counter())
+        return _shorter(_shorter(self.timeout, cap), left)
 
     def __post_init__(self) -> None:
         for name in ("k", "depth"):
@@ -106,7 +116,7 @@ class Prober:
             self.at(value),
             k=o.k,
             max_k=o.max_k if o.max_k is not None else o.k,
-            timeout=_shorter(o.timeout, cap),
+            timeout=o.budget(cap),
             invariants=self.targets,
             witness_depth=o.witness_depth,
             search_depth=1,
@@ -126,7 +136,7 @@ class Prober:
         result = bmc(
             spec,
             o.depth,
-            timeout=_shorter(o.timeout, cap),
+            timeout=o.budget(cap),
             invariants=self.targets,
             simplify=o.simplify,
         )
@@ -143,8 +153,8 @@ class Prober:
             alone.lemmas = []
             remaining = (
                 None
-                if cap is None and o.timeout is None
-                else max(0.001, (_shorter(o.timeout, cap) or 0) - (time.perf_counter() - start))
+                if o.budget(cap) is None
+                else max(0.001, (o.budget(cap) or 0) - (time.perf_counter() - start))
             )
             result = bmc(
                 alone, o.depth, timeout=remaining, invariants=self.targets, simplify=o.simplify

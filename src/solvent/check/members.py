@@ -126,14 +126,16 @@ def unroll(
 ) -> Answer:
     """The incremental, unsat-first unrolling of ``bmc.bmc``, in a canonical form.
 
-    Every check at a depth is first capped by ``PREFIX_RLIMIT`` units of Z3's resource
-    counter (a counter, not a clock: the solver's state, and so its model, is the same on
-    a busy and an idle machine). With ``known = d`` (the canonical derivation of a
-    violation known to lie at depth ``d``) the shorter depths' capped checks only bring
-    the solver into that state, their properties are kept as facts (when ``facts``), and
-    the check at ``d`` is uncapped. As the ``incremental`` member (``known`` None) a
-    capped check that runs out is repeated without the cap; its answer then still holds,
-    but its counterexample is derived again by ``canonical`` (``extra["canonical"]``).
+    With ``known = d`` (the canonical derivation of a violation known to lie at depth
+    ``d``) each shorter depth's check is capped by ``PREFIX_RLIMIT`` units of Z3's
+    resource counter (a counter, not a clock: the solver's state, and so its model, is the
+    same on a busy and an idle machine) and only brings the solver into that state; their
+    properties are kept as facts (when ``facts``), and the check at ``d`` is uncapped.
+    As the ``incremental`` member (``known`` None) every check is uncapped, exactly as in
+    ``bmc.bmc``; when each unsatisfiable check used at most ``PREFIX_RLIMIT`` units, the
+    canonical derivation would have passed through the same states, so the member's
+    counterexample is the canonical one (``extra["canonical"]``); otherwise the portfolio
+    derives it again.
     """
     canon = True
     with fresh_context():
@@ -155,10 +157,10 @@ def unroll(
             elif known is not None:
                 status = check(solver, deadline, lits)
             else:
-                status = check(solver, deadline, lits, rlimit=PREFIX_RLIMIT)
-                if status == z3.unknown and not deadline.expired():
-                    canon = False
-                    status = check(solver, deadline, lits)
+                used = _rlimit_count(solver)
+                status = check(solver, deadline, lits)
+                if status == z3.unsat and _rlimit_count(solver) - used > PREFIX_RLIMIT:
+                    canon = False  # canonical's capped check would have stopped early
             if status == z3.sat:
                 model = solver.model()
                 failed = tuple(
@@ -203,6 +205,12 @@ def unroll(
                 for _, _, p in props:
                     solver.add(p)
     return Answer("incremental", PASS, depth=depth)
+
+
+def _rlimit_count(solver: z3.Solver) -> int:
+    """Z3's resource counter so far (cumulative over the solver's checks)."""
+    stats = solver.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
 
 
 def run_member(

@@ -247,6 +247,7 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
 def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
     """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
     from solvent.check.bmc import bmc
+    from solvent.check.decompose import prove_any_accounts
     from solvent.check.induction import prove
     from solvent.check.lint import lint
     from solvent.check.portfolio import default_jobs
@@ -270,8 +271,9 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: _attributed(
                 spec,
                 settings,
-                prove(
+                prove_any_accounts(
                     spec,
+                    prove,
                     k=settings.k,
                     max_k=settings.effective_max_k,
                     timeout=settings.budget,

@@ -149,3 +149,20 @@ def test_an_error_in_a_worker_process_reaches_the_user(monkeypatch: pytest.Monke
     with pytest.raises(SpecError, match="broke in a member"):
         portfolio.portfolio_bmc(counter(), 6, jobs=2, members=("fresh", "deepest"))
     assert time.perf_counter() - began < 20  # the slow member was terminated
+
+
+def test_members_that_give_up_are_not_retried_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def gives_up(name: str) -> Any:
+        def member(*args: Any) -> Any:
+            calls.append(name)
+            return members.Answer(name, "UNKNOWN", note="incomplete (theory arithmetic)")
+
+        return member
+
+    for name in ("deepest", "fresh"):
+        monkeypatch.setitem(members._MEMBER_FNS, name, gives_up(name))
+    result = portfolio.portfolio_bmc(counter(), 6, jobs=1, members=("deepest", "fresh"))
+    assert result.verdict == "UNKNOWN" and "every strategy gave up" in result.message
+    assert calls == ["deepest", "fresh"]  # no budget is unlimited; each tried once

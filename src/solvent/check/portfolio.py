@@ -78,6 +78,7 @@ def _sequence(
     four times more each round), so one that stalls cannot starve the others.
     """
     answers: list[Answer] = []
+    gave_up: set[str] = set()  # gave up well within their budget: more time will not help
 
     def run(name: str, cap: float | None) -> bool:
         left = (
@@ -92,6 +93,8 @@ def _sequence(
         answers.append(answer)
         if callable(send):
             send(answer)
+        if answer.verdict == UNKNOWN and (share is None or answer.seconds < share / 2):
+            gave_up.add(name)
         return answer.verdict != UNKNOWN or answer.note == "interrupted" or deadline.expired()
 
     if "falsify" in names and run("falsify", FALSIFY_SECONDS):
@@ -105,6 +108,7 @@ def _sequence(
         for name in solvers:
             if run(name, budget):
                 return answers
+        solvers = [n for n in solvers if n not in gave_up]
         budget *= 4
     return answers
 

@@ -118,8 +118,10 @@ def prove(
                 if real is None:
                     # a CTI may be a real bug: look for a path before deepening the induction
                     progress.note(phase="prove: CTI; searching for a real path")
-                    real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names,
-                               jobs=jobs)
+                    real = bmc(
+                        spec, max(search_depth, max_k), timeout=remaining(), invariants=names,
+                        jobs=jobs,
+                    )
                     if real.verdict == FAIL:
                         out = _as_prove(real, kk, deadline, f"k={kk}, bmc {real.bound}")
                         out.message = (f"induction step failed (k={kk}) and bmc found a real path: "

@@ -114,3 +114,21 @@ def test_with_accounts_copies_the_first_accounts_start() -> None:
     one = with_accounts(spec, 1)
     assert one.accounts == 1 and one.fields["bal"].init == (1,)
     assert spec.accounts == 2  # the original is unchanged
+
+
+def test_monitor_accepts_a_proof_for_any_number_of_accounts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from solvent.monitor.runner import assumptions_from_file
+
+    doc = {
+        "schema": "solvent-result/1",
+        "check": "prove",
+        "verdict": "PASS",
+        "spec": "isolated-accounts",
+        "accounts": "any",
+        "details": {"assumptions_used": ["hyp.healthy"]},
+    }
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(doc))
+    assert assumptions_from_file(str(path), isolated(monkeypatch, 7)) == ["hyp.healthy"]

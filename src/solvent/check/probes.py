@@ -52,6 +52,15 @@ class ProbeOptions:
             left = max(0.001, self.deadline - time.perf_counter())
         return _shorter(_shorter(self.timeout, cap), left)
 
+    def expired(self) -> bool:
+        """Whether the overall deadline has passed (no probe is started after it)."""
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def ran_out(self, check: str) -> CheckResult:
+        """The UNKNOWN of a probe not run because the overall budget ran out."""
+        return CheckResult(check, "", UNKNOWN, "", 0.0, 0, message="the time budget ran out",
+                           details={"reason": "timeout"})
+
     def __post_init__(self) -> None:
         for name in ("k", "depth"):
             value = getattr(self, name)
@@ -112,6 +121,8 @@ class Prober:
             return self.proofs[value]
         o = self.options
         start = time.perf_counter()
+        if o.expired():
+            return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
         result = prove(
             self.at(value),
             k=o.k,
@@ -132,6 +143,8 @@ class Prober:
             return self.refutations[value]
         o = self.options
         start = time.perf_counter()
+        if o.expired():
+            return self._record(self.refutations, value, "bmc", purpose, o.ran_out("bmc"), start)
         spec = self.at(value)
         result = bmc(
             spec,

@@ -250,8 +250,10 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
 def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
     """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
     from solvent.check.bmc import bmc
+    from solvent.check.decompose import prove_any_accounts
     from solvent.check.induction import prove
     from solvent.check.lint import lint
+    from solvent.check.portfolio import default_jobs
 
     invariants = list(settings.invariants) or None
     return {
@@ -261,7 +263,8 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: bmc(
                 spec,
                 settings.depth,
-                timeout=settings.timeout,
+                jobs=settings.jobs or default_jobs(),
+                timeout=settings.budget,
                 invariants=invariants,
                 simplify=settings.simplify,
             ),
@@ -271,13 +274,15 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: _attributed(
                 spec,
                 settings,
-                prove(
+                prove_any_accounts(
                     spec,
+                    prove,
                     k=settings.k,
                     max_k=settings.effective_max_k,
-                    timeout=settings.timeout,
+                    timeout=settings.budget,
                     invariants=invariants,
                     witness_depth=settings.witness_depth,
+                    jobs=settings.jobs or default_jobs(),
                 ),
             ),
         ),
@@ -291,21 +296,36 @@ def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckRes
     """A PASS of prove with its assumptions explained (and their slack, unless --no-slack).
 
     The slack search is a frontier per used envelope bound; a bound whose frontier cannot
-    be found says so in its text, the proof itself is unaffected.
+    be found says so in its text, the proof itself is unaffected. The slack search gets what
+    the proof left of the budget (--timeout, or the default budget), so the whole check
+    keeps to it; the result's time is then the whole wall time, the slack search's own is
+    in details (``slack_seconds``) and on the verdict line.
     """
     if result.verdict != PASS or result.check != "prove":
         return result
+    import time
+
     from solvent.check.attribution import attribute, attribution_json
     from solvent.check.probes import ProbeOptions
 
+    began = time.perf_counter()
+    deadline = began + max(0.001, settings.budget - result.seconds)
     options = ProbeOptions(
         k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
         timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
+        deadline=deadline,
     )
+    from solvent.check import progress
+
+    progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
     explained = attribute(spec, result, slack=settings.slack, options=options)
     result.details["attribution"] = attribution_json(explained)
+    if settings.slack and explained.slacks:
+        took = time.perf_counter() - began
+        result.details["slack_seconds"] = round(took, 3)
+        result.seconds += took
     return result
 
 
@@ -479,7 +499,9 @@ def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[st
 def _was_interrupted(result: CheckResult, settings: Settings) -> bool:
     reason = result.details.get("reason")
     # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
-    return reason == "interrupted" or (reason == "canceled" and settings.timeout is None)
+    return reason == "interrupted" or (
+        reason == "canceled" and settings.timeout is None and result.seconds < settings.budget * 0.9
+    )
 
 
 # ----------------------------------------------------------------------- entry points

@@ -25,6 +25,9 @@ from typing import Any
 from solvent.errors import UsageError
 
 FORMATS = ("text", "json")
+# seconds a bmc or prove check may run when no --timeout (or `timeout` key) is given, so
+# that no verb hangs silently; running out gives UNKNOWN (exit 2) like any timeout
+DEFAULT_BUDGET = 600.0
 ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
 VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
@@ -94,10 +97,23 @@ class Settings:
     timeout: float | None = field(
         default=None,
         metadata=_opt(
-            "Wall-clock budget in seconds per check; running out gives UNKNOWN (exit 2).",
+            "Wall-clock budget in seconds per check, the slack search after a proof "
+            "included; running out gives UNKNOWN (exit 2) [default: 600].",
             "--timeout",
             verbs=("bmc", "prove", "check"),
             metavar="SECONDS",
+        ),
+    )
+    jobs: int | None = field(
+        default=None,
+        metadata=_opt(
+            "Processes the bmc portfolio races its strategies on (1: one after the other "
+            "in this process; prove uses it for its base case and its search for a real "
+            "path after a CTI) [default: every core].",
+            "--jobs",
+            "-j",
+            verbs=("bmc", "prove", "check"),
+            metavar="N",
         ),
     )
     invariants: tuple[str, ...] = field(
@@ -220,6 +236,11 @@ class Settings:
     )
 
     @property
+    def budget(self) -> float:
+        """The time budget of one check: --timeout, else ``DEFAULT_BUDGET``."""
+        return self.timeout if self.timeout is not None else DEFAULT_BUDGET
+
+    @property
     def effective_max_k(self) -> int:
         return self.max_k if self.max_k is not None else max(self.k, 3)
 
@@ -328,6 +349,7 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "max_k": _optional_int(1),
     "witness_depth": _int(0),
     "timeout": _timeout,
+    "jobs": _optional_int(1),
     "invariants": _strings,
     "params": _params,
     "simplify": _bool,

@@ -42,6 +42,7 @@ def bmc(
     invariants: Sequence[str] | None = None,
     simplify: bool = True,
     induction: bool = True,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Search for the shortest path of at most ``depth`` steps that violates a property.
 
@@ -61,7 +62,15 @@ def bmc(
         Before unrolling past depth 1, try a quick 1-induction step: when the properties
         (with the spec's lemmas) hold initially and are preserved by every step, no path of
         any length violates them and the unrolling is not needed.
+    jobs : int, optional
+        Race the strategies of the portfolio (``solvent.check.portfolio``) on this many
+        processes; None (the default) runs the incremental search alone, here.
     """
+    if jobs is not None:
+        from solvent.check.portfolio import portfolio_bmc
+
+        return portfolio_bmc(spec, depth, jobs=jobs, timeout=timeout, invariants=invariants,
+                             simplify=simplify, induction=induction)
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     require_spec_sane(spec)

@@ -351,7 +351,7 @@ def _symbolic(
     start = rng[0] if rng else knob.natural_start(spec, direction)
     assert start is not None
     far = rng[1] if rng else None
-    sym = step_frontier(spec, knob, direction, start, far, tol, targets, timeout=options.timeout)
+    sym = step_frontier(spec, knob, direction, start, far, tol, targets, timeout=options.budget())
     if sym.status == FAILED:
         if sym.reason.startswith("interrupted"):
             raise Interrupted()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from solvent.check import progress
 from solvent.check.bmc import bmc
 from solvent.check.inductive_step import inductive_step
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
@@ -40,6 +41,7 @@ def prove(
     invariants: Sequence[str] | None = None,
     witness_depth: int = 4,
     search_depth: int = 5,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Prove the properties for every path length by k-induction.
 
@@ -57,6 +59,9 @@ def prove(
         Bound within which every witness must be reachable.
     search_depth : int
         After a CTI, look for a real counterexample of up to this many steps.
+    jobs : int, optional
+        Run the base case and that search on the bmc portfolio with this many processes
+        (``solvent.check.portfolio``); None: the incremental bmc alone.
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
         if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "k" else 0):
@@ -83,13 +88,16 @@ def prove(
         with interruptible():
             cti: dict[str, Any] | None = None
             for kk in range(k, max_k + 1):
-                base = bmc(spec, kk - 1, timeout=remaining(), invariants=names)
+                progress.note(phase=f"prove: base case (bmc to depth {kk - 1})")
+                base = bmc(spec, kk - 1, timeout=remaining(), invariants=names, jobs=jobs)
                 if base.verdict in (FAIL, VACUOUS):
                     return _as_prove(base, kk, deadline, f"k={kk}, base case {base.bound}")
                 if base.verdict == UNKNOWN:
                     return result(UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details)
+                progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
                 step = inductive_step(spec, decls, kk, deadline)
                 if step["status"] == "proved":
+                    progress.note(phase="prove: witnesses reachable (vacuity)")
                     vac = _vacuity(spec, witness_depth, remaining())
                     if vac is not None:
                         return result(vac[0], f"k={kk}", vac[1], k=kk)
@@ -108,7 +116,10 @@ def prove(
                 cti = step  # the step failed: try k+1 (docs/prove.md), up to max_k
             assert cti is not None
             # the step failed at every k up to max_k: a CTI may be a real bug, look for a path
-            real = bmc(spec, max(search_depth, max_k), timeout=remaining(), invariants=names)
+            progress.note(phase="prove: CTI; searching for a real path")
+            real = bmc(
+                spec, max(search_depth, max_k), timeout=remaining(), invariants=names, jobs=jobs
+            )
             if real.verdict == FAIL:
                 tried = f"k={k}" if k == max_k else f"k={k}..{max_k}"
                 out = _as_prove(real, max_k, deadline, f"k={max_k}, bmc {real.bound}")

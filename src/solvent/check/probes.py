@@ -41,6 +41,25 @@ class ProbeOptions:
     witness_depth: int = 4
     invariants: tuple[str, ...] = ()  # () = every invariant of the spec
     simplify: bool = False  # re-solve counterexamples for round numbers (slower)
+    # the whole search ends by this time.perf_counter() value (None: no overall budget);
+    # every probe's timeout is shortened to what is left of it
+    deadline: float | None = None
+
+    def budget(self, cap: float | None = None) -> float | None:
+        """One check's timeout: the per-check timeout, ``cap`` and the overall deadline."""
+        left = None
+        if self.deadline is not None:
+            left = max(0.001, self.deadline - time.perf_counter())
+        return _shorter(_shorter(self.timeout, cap), left)
+
+    def expired(self) -> bool:
+        """Whether the overall deadline has passed (no probe is started after it)."""
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def ran_out(self, check: str) -> CheckResult:
+        """The UNKNOWN of a probe not run because the overall budget ran out."""
+        return CheckResult(check, "", UNKNOWN, "", 0.0, 0, message="the time budget ran out",
+                           details={"reason": "timeout"})
 
     def __post_init__(self) -> None:
         for name in ("k", "depth"):
@@ -102,11 +121,13 @@ class Prober:
             return self.proofs[value]
         o = self.options
         start = time.perf_counter()
+        if o.expired():
+            return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
         result = prove(
             self.at(value),
             k=o.k,
             max_k=o.max_k if o.max_k is not None else o.k,
-            timeout=_shorter(o.timeout, cap),
+            timeout=o.budget(cap),
             invariants=self.targets,
             witness_depth=o.witness_depth,
             search_depth=1,
@@ -122,11 +143,13 @@ class Prober:
             return self.refutations[value]
         o = self.options
         start = time.perf_counter()
+        if o.expired():
+            return self._record(self.refutations, value, "bmc", purpose, o.ran_out("bmc"), start)
         spec = self.at(value)
         result = bmc(
             spec,
             o.depth,
-            timeout=_shorter(o.timeout, cap),
+            timeout=o.budget(cap),
             invariants=self.targets,
             simplify=o.simplify,
         )
@@ -143,8 +166,8 @@ class Prober:
             alone.lemmas = []
             remaining = (
                 None
-                if cap is None and o.timeout is None
-                else max(0.001, (_shorter(o.timeout, cap) or 0) - (time.perf_counter() - start))
+                if o.budget(cap) is None
+                else max(0.001, (o.budget(cap) or 0) - (time.perf_counter() - start))
             )
             result = bmc(
                 alone, o.depth, timeout=remaining, invariants=self.targets, simplify=o.simplify

@@ -49,7 +49,7 @@ def assumptions_from_file(path: str, spec: Spec) -> list[str]:
         raise ProofInputError(
             f"{path} proves spec {doc.get('spec')}, not {spec.name}; prove this spec again"
         )
-    if doc.get("accounts") not in (None, spec.accounts):
+    if doc.get("accounts") not in (None, "any", spec.accounts):  # "any": every number
         raise ProofInputError(
             f"{path} was proved for {doc.get('accounts')} accounts but the spec has {spec.accounts}; prove it again"
         )

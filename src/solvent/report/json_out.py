@@ -2,7 +2,8 @@
 
 The schemas are documented in ``docs/json-schema.md``. Exact numbers (prices, balances,
 parameters, state) are strings such as ``"0.05"`` or ``"1/3"``; counts (exit codes,
-accounts, depths) are JSON integers and ``seconds`` is a JSON number. A violation's
+accounts, depths) are JSON integers (``accounts`` is ``"any"`` for a proof for every number
+of accounts) and ``seconds`` is a JSON number. A violation's
 ``counterexample`` is the trace exactly as ``solvent replay`` reads it, so a result file can
 be replayed as is.
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -54,9 +54,38 @@ def make_console(*, stderr: bool = False) -> Console:
 
 @contextmanager
 def status(console: Console, message: str) -> Iterator[None]:
-    """A spinner on a terminal while a check runs; nothing otherwise."""
-    with console.status(message) if console.is_terminal else nullcontext():
+    """A spinner on a terminal while a check runs, with its progress; nothing otherwise.
+
+    The line shows what the check noted in :mod:`solvent.check.progress` (phase, depth,
+    running portfolio members) and the elapsed time, refreshed twice a second.
+    """
+    if not console.is_terminal:
         yield
+        return
+    import threading
+    import time
+
+    from solvent.check import progress
+
+    progress.clear()
+    began = time.perf_counter()
+    done = threading.Event()
+    with console.status(message) as spinner:
+
+        def refresh() -> None:
+            while not done.wait(0.5):
+                now = progress.describe()
+                line = f"{message} · {now}" if now else message
+                spinner.update(f"{line} · {time.perf_counter() - began:.0f}s")
+
+        updater = threading.Thread(target=refresh, daemon=True)
+        updater.start()
+        try:
+            yield
+        finally:
+            done.set()
+            updater.join()
+            progress.clear()
 
 
 def number(value: Any) -> str:
@@ -77,9 +106,13 @@ def number(value: Any) -> str:
 def verdict_line(result: CheckResult, properties: Sequence[str] = ()) -> Text:
     """``[VERDICT] subject  check bound  seconds  message``."""
     subject = result.invariant or ", ".join(properties) or result.spec
+    took = f"{result.seconds:.1f}s"
+    slack = result.details.get("slack_seconds")
+    if slack is not None:  # the whole wall time, and the slack search's share of it
+        took += f" (slack search {slack:.1f}s)"
     return Text.assemble(
         (f"[{result.verdict:<4}]", _VERDICT_STYLE.get(result.verdict, "bold yellow")),
-        f" {subject}  {result.check} {result.bound}  {result.seconds:.1f}s  {result.message}",
+        f" {subject}  {result.check} {result.bound}  {took}  {result.message}",
     )
 
 

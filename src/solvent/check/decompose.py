@@ -1,0 +1,229 @@
+"""Proofs for every number of accounts, when the accounts do not interact.
+
+The decomposition applies when a static pass over one traced step (on two accounts, every
+value symbolic) shows that:
+
+- no user action takes two accounts;
+- each account's fields after the step depend only on that account's fields, the shared
+  fields, the market, the parameters and the choices of that account (its keeper firings;
+  the user action and its arguments, which act on one account);
+- every shared field after the step depends only on shared fields and the market (the
+  shared state is *read-only* for accounts: a price moved by the tick, for example);
+- every invariant, lemma and ``@initial`` condition reads one account at a time (declared
+  per account) or only shared fields;
+- all accounts start from the same initial values (or the same ``within`` domain).
+
+Then every path of the spec on N accounts projects onto a path of the spec on one account
+(the same market, hence the same shared state; that account's own actions and keeper
+firings; a step that acts on another account is a step without a user action), so a
+property broken on N accounts is broken on one. A proof on one account is a proof for
+every number of accounts. When the pass finds a coupling it names it (the field, and the
+actions that write it), and ``prove`` falls back to the proof for the spec's own number
+of accounts. Shared fields written by accounts (an insurance fund every liquidation pays
+into) are such a coupling here, even when the updates commute: discharging a global
+invariant from per-account facts about them is not implemented.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from typing import Any
+
+import z3
+
+from solvent.backends.modes import symbolic_for
+from solvent.check.encode import Unrolling
+from solvent.check.solving import fresh_context
+from solvent.engine.step import eval_predicate
+from solvent.spec.spec import Spec
+
+
+def _vars(expr: Any, memo: dict[int, frozenset[int]]) -> frozenset[int]:
+    """Ids of the uninterpreted constants in a Z3 term."""
+    key = expr.get_id()
+    found = memo.get(key)
+    if found is not None:
+        return found
+    stack, order = [expr], []
+    while stack:
+        e = stack.pop()
+        if e.get_id() in memo:
+            continue
+        order.append(e)
+        stack.extend(c for c in e.children() if c.get_id() not in memo)
+    for e in reversed(order):
+        if e.get_id() in memo:
+            continue
+        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            memo[e.get_id()] = frozenset((e.get_id(),))
+        else:
+            acc: frozenset[int] = frozenset()
+            for c in e.children():
+                acc |= memo[c.get_id()]
+            memo[e.get_id()] = acc
+    return memo[key]
+
+
+def with_accounts(spec: Spec, n: int) -> Spec:
+    """A copy of ``spec`` on ``n`` accounts, each starting like account 0."""
+    new = dataclasses.replace(spec, accounts=n)
+    new.fields = {
+        name: dataclasses.replace(fd, init=(fd.init[0],) * n) if fd.per_account else fd
+        for name, fd in spec.fields.items()
+    }
+    for attr in ("param_decls", "param_where", "bounds", "bounds_where", "scenarios", "overrides"):
+        setattr(new, attr, dict(getattr(spec, attr)))
+    return new
+
+
+def coupling(spec: Spec) -> str | None:
+    """Why the accounts of ``spec`` interact (one sentence), or None when they do not."""
+    for act in spec.actions:
+        if act.n_accounts >= 2:
+            return f"action {act.name} takes {act.n_accounts} accounts"
+    for name, fd in spec.fields.items():
+        if fd.per_account and len(set(map(repr, fd.init))) > 1:
+            return f"the accounts start with different values of {name}"
+    try:
+        with fresh_context():
+            return _coupling(with_accounts(spec, 2))
+    except Exception as exc:  # the proof itself reports a spec error, exactly as before
+        return f"the step could not be analysed on two accounts ({exc})"
+
+
+def _coupling(spec: Spec) -> str | None:
+    u = Unrolling(spec, free_init=True)
+    pre = u.states[0]
+    sv = u.add_step()
+    post = u.states[1]
+    # ids of live terms only (Z3 reuses the ids of freed terms): one memo for the step's
+    # own terms, a fresh one for each simplified temporary
+    memo: dict[int, frozenset[int]] = {}
+    # the proof assumes every named assumption: substitute them (an every-step keeper's
+    # "runs anyway" choice then disappears)
+    truths = [(lit, z3.BoolVal(True)) for lit in u.literals.values()]
+    definitions = {}
+    for d in u.definitions.values():  # fresh post-state variable -> its term
+        lhs, rhs = d.children()
+        definitions[lhs.get_id()] = rhs
+
+    def term(value: Any) -> Any:
+        raw = value.raw
+        raw = definitions.get(raw.get_id(), raw)
+        return z3.simplify(z3.substitute(raw, *truths)) if truths else raw
+
+    shared: set[int] = set()
+    own: dict[int, set[int]] = {0: set(), 1: set()}
+    for value in pre.values():
+        if isinstance(value, list):
+            for a, v in enumerate(value):
+                own[a] |= _vars(v.raw, memo)
+        else:
+            shared |= _vars(value.raw, memo)
+    market = set().union(*(_vars(v, memo) for v in sv.market.values()))
+    choices: set[int] = set()
+    if sv.action_var is not None:
+        choices |= _vars(sv.action_var, memo)
+    for args in sv.args.values():
+        for var in args.values():
+            choices |= _vars(var, memo)
+    for (_keeper, a), var in sv.keepers.items():
+        if a is not None:
+            own[a] |= _vars(var, memo)
+        else:
+            choices |= _vars(var, memo)
+    for name, value in post.items():
+        if isinstance(value, list):
+            for a, v in enumerate(value):
+                t = term(v)
+                extra = _vars(t, {}) - own[a] - shared - market - choices
+                if extra:
+                    return (
+                        f"field {name} of one account depends on another account's state "
+                        f"or choices after a step{_writers(spec, name)}"
+                    )
+                why = _acted_on_by_others(spec, u, sv, a, t)
+                if why:
+                    return f"field {name} of one account is changed by {why}"
+        elif _vars(term(value), {}) - shared - market:
+            return (
+                f"shared field {name} is updated from accounts' state or actions"
+                f"{_writers(spec, name)}; accounts interact through it"
+            )
+    backend = symbolic_for(spec)
+    params = spec.param_values()
+    for decl in [*spec.properties(), *spec.initials]:
+        for acc, val in eval_predicate(spec, params, backend, pre, decl):
+            allowed = shared if acc is None else shared | own[acc]
+            if _vars(val.raw, {}) - allowed:
+                return (
+                    f"{decl.kind} {decl.name} reads several accounts' fields; state it "
+                    "per account (def f(s, a) or def f(s, p, a)) to decompose"
+                )
+    return None
+
+
+def _acted_on_by_others(spec: Spec, u: Unrolling, sv: Any, a: int, t: Any) -> str | None:
+    """A user action on another account that changes account ``a``'s field term ``t``."""
+    if sv.action_var is None:
+        return None
+    idle = z3.substitute(t, (sv.action_var, z3.RealVal(0)))
+    for index, inst in enumerate(u.instances, start=1):
+        if a in inst.accounts:
+            continue
+        acted = z3.substitute(t, (sv.action_var, z3.RealVal(index)))
+        solver = z3.Solver()
+        solver.add(acted != idle)
+        solver.set("timeout", 5000)
+        if solver.check() != z3.unsat:
+            return f"action {inst.label()} (an action on another account)"
+    return None
+
+
+def _writers(spec: Spec, field: str) -> str:
+    """`` (written by keeper liquidate)``: the functions whose source assigns ``field``."""
+    names = []
+    for decl in (*spec.keepers, *spec.actions, *spec.ticks):
+        try:
+            source = inspect.getsource(decl.fn)
+        except (OSError, TypeError):
+            continue
+        if re.search(rf"s\.{re.escape(field)}(\[[^\]]*\])?\s*=(?!=)", source):
+            names.append(f"{decl.kind if decl.kind != 'user' else 'action'} {decl.name}")
+    return f" (written by {', '.join(names)})" if names else ""
+
+
+def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
+    """``prove(spec, **kwargs)``, for every number of accounts when the accounts decouple.
+
+    When ``coupling`` finds none, the proof runs on one account; its PASS is reported as
+    ``proved for every number of accounts`` with ``accounts = "any"``. Otherwise, or when
+    the one-account proof does not pass, the spec's own proof runs and
+    ``details["decomposition"]`` says why the decomposition did not apply.
+    """
+    import time
+
+    began = time.perf_counter()
+    why = coupling(spec)
+    if why is None:
+        one = prove(with_accounts(spec, 1), **kwargs)
+        if one.verdict == "PASS":
+            one.accounts = "any"
+            one.seconds = time.perf_counter() - began
+            one.message = (
+                "proved for every number of accounts (the accounts never interact, "
+                "so the proof on one account covers any number)"
+            )
+            one.details["decomposition"] = "applied: proved on one account"
+            return one
+        why = f"the proof on one account gave {one.verdict} ({one.message})"
+    if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
+        kwargs = {
+            **kwargs,
+            "timeout": max(0.001, kwargs["timeout"] - (time.perf_counter() - began)),
+        }
+    result = prove(spec, **kwargs)
+    result.details["decomposition"] = f"not applied: {why}"
+    return result

@@ -1,0 +1,299 @@
+"""The members of the bmc portfolio (``portfolio``) and the solver queries they ask.
+
+Each member answers "is there a path of at most ``depth`` steps that breaks a property?"
+with an :class:`Answer` of plain values (it crosses process boundaries):
+
+- ``incremental``: the incremental, unsat-first unrolling of ``bmc.bmc`` (``unroll``);
+- ``deepest``: "some property fails within K steps" for K on a ladder up to the depth,
+  then fewer steps until unsatisfiable (``shorten``), so its depth is a shortest one;
+- ``fresh``: a new non-incremental solver per depth (Z3 picks other nonlinear strategies
+  for a one-shot query than for an incremental one);
+- ``falsify``: concrete random and envelope-corner paths (``falsify``).
+
+The queries build on the public ``Unrolling`` of ``encode`` only (never on the names of
+its solver variables).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import z3
+
+from solvent.check import progress
+from solvent.check.encode import Unrolling
+from solvent.check.falsify import falsify
+from solvent.check.results import FAIL, PASS, UNKNOWN
+from solvent.check.solving import (
+    Deadline,
+    Interrupted,
+    IrrationalModel,
+    check,
+    fresh_context,
+    readable_values,
+    trace_from_values,
+)
+from solvent.engine.trace import Trace
+from solvent.spec.spec import PredicateDecl, Spec
+
+
+@dataclass(slots=True)
+class Answer:
+    """One member's answer (plain values only: it crosses process boundaries)."""
+
+    member: str
+    verdict: str  # FAIL | PASS | UNKNOWN
+    seconds: float = 0.0
+    depth: int | None = None  # FAIL: the violation's depth; UNKNOWN: deepest depth cleared
+    shortest: bool = False  # FAIL: no shorter violation exists
+    trace: Trace | None = None  # FAIL: the path (concrete, or derived from the model)
+    failed: tuple[str, ...] = ()  # FAIL: the properties broken at ``depth``
+    note: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _unroll(spec: Spec, n: int) -> tuple[z3.Solver, Unrolling]:
+    solver = z3.Solver()
+    u = Unrolling(spec, solver)
+    for _ in range(n):
+        u.add_step()
+    return solver, u
+
+
+def within(
+    spec: Spec, decls: Sequence[PredicateDecl], n: int, deadline: Deadline
+) -> tuple[str, int]:
+    """One non-incremental query: does some property fail within ``n`` steps?
+
+    Returns ("sat", the smallest failing depth in the model), ("unsat", n) or
+    ("unknown", n).
+    """
+    with fresh_context():
+        solver, u = _unroll(spec, n)
+        solver.add(*u.assumption_literals())  # facts, not assumptions: stays non-incremental
+        by_depth = [u.properties(t, decls) for t in range(n + 1)]
+        solver.add(z3.Or([z3.Not(p) for props in by_depth for _, _, p in props]))
+        status = check(solver, deadline)
+        if status == z3.sat:
+            model = solver.model()
+            for t, props in enumerate(by_depth):
+                if any(z3.is_false(model.eval(p, model_completion=True)) for _, _, p in props):
+                    return "sat", t
+            return "sat", n  # pragma: no cover - the disjunction holds somewhere
+        return ("unsat" if status == z3.unsat else "unknown"), n
+
+
+def shorten(
+    spec: Spec, decls: Sequence[PredicateDecl], d: int, deadline: Deadline
+) -> tuple[int, bool]:
+    """The shortest violation depth given one at ``d``: (depth, whether proved shortest)."""
+    while d > 0:
+        status, t = within(spec, decls, d - 1, deadline)
+        if status == "unsat":
+            return d, True
+        if status == "unknown":
+            return d, False
+        d = t
+    return d, True
+
+
+def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
+    """Fresh non-incremental query: with the properties before ``k`` as facts, one fails at k."""
+    with fresh_context():
+        solver, u = _unroll(spec, k)
+        solver.add(*u.assumption_literals())
+        for t in range(k):
+            solver.add(*[p for _, _, p in u.properties(t, decls)])
+        solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(k, decls)]))
+        return str(check(solver, deadline))
+
+
+# resource units of each capped check of `unroll`
+PREFIX_RLIMIT = 5_000_000  # resource units per replayed shorter-depth check of `canonical`
+
+
+def unroll(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    *,
+    known: int | None = None,
+    facts: bool = True,
+) -> Answer:
+    """The incremental, unsat-first unrolling of ``bmc.bmc``, in a canonical form.
+
+    With ``known = d`` (the canonical derivation of a violation known to lie at depth
+    ``d``) each shorter depth's check is capped by ``PREFIX_RLIMIT`` units of Z3's
+    resource counter (a counter, not a clock: the solver's state, and so its model, is the
+    same on a busy and an idle machine) and only brings the solver into that state; their
+    properties are kept as facts (when ``facts``), and the check at ``d`` is uncapped.
+    As the ``incremental`` member (``known`` None) every check is uncapped, exactly as in
+    ``bmc.bmc``; when each unsatisfiable check used at most ``PREFIX_RLIMIT`` units, the
+    canonical derivation would have passed through the same states, so the member's
+    counterexample is the canonical one (``extra["canonical"]``); otherwise the portfolio
+    derives it again.
+    """
+    canon = True
+    with fresh_context():
+        solver = z3.Solver()
+        u = Unrolling(spec, solver)
+        check(solver, deadline, u.assumption_literals())
+        last = depth if known is None else known
+        for k in range(last + 1):
+            progress.note(depth=k)
+            if k > 0:
+                u.add_step()
+            props = u.properties(k, decls)
+            solver.push()
+            solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
+            lits = u.assumption_literals()
+            if known is not None and k < known:
+                check(solver, deadline, lits, rlimit=PREFIX_RLIMIT)
+                status = z3.unsat if facts else None
+            elif known is not None:
+                status = check(solver, deadline, lits)
+            else:
+                used = _rlimit_count(solver)
+                status = check(solver, deadline, lits)
+                if status == z3.unsat and _rlimit_count(solver) - used > PREFIX_RLIMIT:
+                    canon = False  # canonical's capped check would have stopped early
+            if status == z3.sat:
+                model = solver.model()
+                failed = tuple(
+                    dcl.name
+                    for dcl, _, p in props
+                    if z3.is_false(model.eval(p, model_completion=True))
+                )
+                for lit in lits:
+                    solver.add(lit)
+                try:
+                    values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+                except IrrationalModel as exc:
+                    return Answer(
+                        "incremental",
+                        UNKNOWN,
+                        depth=k,
+                        failed=failed,
+                        note=str(exc),
+                        extra={"irrational": True},
+                    )
+                trace = trace_from_values(u, values, k, {})
+                return Answer(
+                    "incremental",
+                    FAIL,
+                    depth=k,
+                    shortest=True,
+                    trace=trace,
+                    failed=failed,
+                    extra={"canonical": canon},
+                )
+            if status == z3.unknown:
+                return Answer(
+                    "incremental",
+                    UNKNOWN,
+                    depth=max(k - 1, 0),
+                    note=f"gave up at depth {k}: {solver.reason_unknown()}",
+                )
+            if known is not None and k == known:
+                return Answer("incremental", UNKNOWN, depth=k, note="no violation at this depth")
+            solver.pop()
+            if status == z3.unsat:
+                for _, _, p in props:
+                    solver.add(p)
+    return Answer("incremental", PASS, depth=depth)
+
+
+def _rlimit_count(solver: z3.Solver) -> int:
+    """Z3's resource counter so far (cumulative over the solver's checks)."""
+    stats = solver.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
+def run_member(
+    name: str,
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    seconds: float | None,
+    simplify: bool = True,
+) -> Answer:
+    """Run one member under a budget of ``seconds`` (None: unlimited)."""
+    began = time.perf_counter()
+    deadline = Deadline(seconds)
+    try:
+        answer = _MEMBER_FNS[name](spec, decls, depth, deadline, simplify)
+    except Interrupted:
+        answer = Answer(name, UNKNOWN, note="interrupted")
+    answer.seconds = time.perf_counter() - began
+    return answer
+
+
+def _falsify(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    budget = deadline.seconds
+    trace, tried = falsify(spec, [d.name for d in decls], depth, seconds=budget)
+    if trace is None:
+        return Answer(
+            "falsify",
+            UNKNOWN,
+            note=f"no violation in {tried} concrete paths",
+            extra={"paths": tried},
+        )
+    return Answer("falsify", FAIL, depth=len(trace.steps), trace=trace, extra={"paths": tried})
+
+
+def ladder(depth: int) -> list[int]:
+    """The depths ``deepest`` asks about: 3, 6, 12, ... and ``depth`` itself."""
+    rungs, r = [], 3
+    while r < depth:
+        rungs.append(r)
+        r *= 2
+    return [*rungs, depth]
+
+
+def _deepest(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    cleared = 0
+    for rung in ladder(depth):
+        status, t = within(spec, decls, rung, deadline)
+        if status == "unknown":
+            return Answer(
+                "deepest", UNKNOWN, depth=cleared, note=f"the within-{rung}-steps query gave up"
+            )
+        if status == "sat":
+            d, shortest = shorten(spec, decls, t, deadline)
+            return Answer("deepest", FAIL, depth=d, shortest=shortest)
+        cleared = rung
+    return Answer("deepest", PASS, depth=depth)
+
+
+def _incremental(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    return unroll(spec, decls, depth, deadline, simplify)
+
+
+def _fresh(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    for k in range(1, depth + 1):
+        status = _at_depth(spec, decls, k, deadline)
+        if status == "sat":
+            return Answer("fresh", FAIL, depth=k, shortest=True)
+        if status != "unsat":
+            return Answer("fresh", UNKNOWN, depth=k - 1, note=f"the depth-{k} query gave up")
+    return Answer("fresh", PASS, depth=depth)
+
+
+_MEMBER_FNS = {
+    "falsify": _falsify,
+    "deepest": _deepest,
+    "incremental": _incremental,
+    "fresh": _fresh,
+}

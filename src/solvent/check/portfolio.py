@@ -1,0 +1,459 @@
+"""The bmc portfolio: several strategies race on the same question, on every core.
+
+Members (in ``members``, each answers "is there a path of at most ``depth`` steps that
+breaks a property?"): ``incremental`` (the unrolling of ``bmc.bmc``), ``deepest`` (a ladder
+of "fails within K steps" queries, then shortened), ``fresh`` (a non-incremental solver
+per depth) and ``falsify`` (concrete random and envelope-corner paths).
+
+With ``jobs >= 2`` the members run in forked processes (each with its own Z3 context), one
+member per process in the order of ``MEMBERS`` and the rest together in the last one;
+the first conclusive answer wins and the others are terminated. With ``jobs == 1`` the
+members run one after the other in this process, each with a share of the budget.
+
+The output does not depend on which member won: a FAIL is first shortened (when the
+winner's depth is not known to be shortest) and the counterexample is then derived by the
+canonical unrolling (``members.unroll`` with the depth known; the ``incremental`` member's
+own derivation is that one whenever none of its checks ran out of its resource cap), then
+simplified as bmc always does and replayed on the concrete judge before it is shown. The
+result's ``details["portfolio"]`` records which member answered and each member's time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+
+import z3
+
+from solvent.check import progress, solving
+from solvent.check.bmc import _accounts, _inductive, _steps
+from solvent.check.encode import Unrolling
+from solvent.check.members import _MEMBER_FNS, Answer, run_member, shorten, unroll
+from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.solving import (
+    Deadline,
+    Interrupted,
+    check,
+    confirm,
+    fresh_context,
+    interruptible,
+    select_properties,
+    without_disabled_actions,
+)
+from solvent.engine.step import require_spec_sane
+from solvent.engine.trace import Trace
+from solvent.errors import InternalError, UsageError
+from solvent.spec.spec import PredicateDecl, Spec
+
+MEMBERS = ("incremental", "deepest", "fresh", "falsify")  # one worker each, in this order
+SOLVER_ORDER = ("incremental", "deepest", "fresh")  # turns within one worker
+FALSIFY_SECONDS = 1.0  # the falsifier's budget in one worker, at most
+ROUND_SECONDS = 5.0  # first round's budget per solver member sharing a worker
+NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _sequence(
+    names: Sequence[str],
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    send: object,
+    simplify: bool = True,
+) -> list[Answer]:
+    """Run ``names`` in one process, in a fixed order, under what is left of ``deadline``.
+
+    The falsifier runs first, for at most ``FALSIFY_SECONDS``. One solver member then gets
+    the rest; several take turns in rounds of growing budgets (``ROUND_SECONDS``, then
+    four times more each round), so one that stalls cannot starve the others.
+    """
+    answers: list[Answer] = []
+    gave_up: set[str] = set()  # gave up well within their budget: more time will not help
+
+    def run(name: str, cap: float | None) -> bool:
+        left = (
+            None if deadline.seconds is None else max(0.05, deadline.seconds - deadline.elapsed())
+        )
+        share = left if cap is None else (cap if left is None else min(cap, left))
+        if callable(send):
+            send(("start", name))
+        else:
+            progress.note(members=[name])
+        answer = run_member(name, spec, decls, depth, share, simplify)
+        answers.append(answer)
+        if callable(send):
+            send(answer)
+        if answer.verdict == UNKNOWN and (share is None or answer.seconds < share / 2):
+            gave_up.add(name)
+        return answer.verdict != UNKNOWN or answer.note == "interrupted" or deadline.expired()
+
+    if "falsify" in names and run("falsify", FALSIFY_SECONDS):
+        return answers
+    solvers = sorted((n for n in names if n != "falsify"), key=SOLVER_ORDER.index)
+    if len(solvers) == 1:
+        run(solvers[0], None)
+        return answers
+    budget = ROUND_SECONDS
+    while solvers:
+        for name in solvers:
+            if run(name, budget):
+                return answers
+        solvers = [n for n in solvers if n not in gave_up]
+        budget *= 4
+    return answers
+
+
+def _worker(
+    conn: Connection,
+    names: Sequence[str],
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    seconds: float | None,
+    simplify: bool,
+) -> None:  # pragma: no cover - child process
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    try:
+        _sequence(names, spec, decls, depth, Deadline(seconds), conn.send, simplify)
+        conn.send(None)
+    except BaseException as exc:  # the parent raises it: a spec error stays exit 3
+        try:
+            conn.send(exc)
+        except Exception:
+            conn.send(InternalError(f"portfolio member failed: {exc!r}"))
+    finally:
+        conn.close()
+        os._exit(0)  # no atexit handlers or inherited threads' locks in a forked child
+
+
+def race(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    jobs: int,
+    deadline: Deadline,
+    members: Sequence[str] = MEMBERS,
+    simplify: bool = True,
+) -> tuple[Answer | None, list[Answer]]:
+    """Run the members; return the first conclusive answer (or None) and every answer."""
+    groups = [[m] for m in members[: jobs - 1]] + [list(members[jobs - 1 :])]
+    groups = [g for g in groups if g]
+    if len(groups) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        answers = _sequence(members, spec, decls, depth, deadline, None, simplify)
+        if answers and answers[-1].note == "interrupted":
+            raise Interrupted()
+        return next((a for a in answers if a.verdict != UNKNOWN), None), answers
+    ctx = multiprocessing.get_context("fork")
+    procs, conns = [], []
+    left = None if deadline.seconds is None else max(0.05, deadline.seconds - deadline.elapsed())
+    answers: list[Answer] = []
+    winner = None
+    try:
+        for group in groups:
+            r, w = ctx.Pipe(duplex=False)
+            p = ctx.Process(
+                target=_worker, args=(w, group, spec, decls, depth, left, simplify), daemon=True
+            )
+            p.start()
+            w.close()
+            procs.append(p)
+            conns.append(r)
+        pending = list(conns)
+        running: dict[object, str] = {}
+        while pending and winner is None and not deadline.expired():
+            if solving._interrupted:
+                raise Interrupted()
+            ms = deadline.remaining_ms()
+            for c in wait(pending, timeout=0.25 if ms is None else min(0.25, ms / 1000)):
+                try:
+                    msg = c.recv()
+                except EOFError:
+                    msg = None
+                if msg is None:
+                    pending.remove(c)
+                    running.pop(c, None)
+                    continue
+                if isinstance(msg, BaseException):
+                    raise msg
+                if isinstance(msg, tuple):  # ("start", member)
+                    running[c] = msg[1]
+                    progress.note(members=sorted(running.values()))
+                    continue
+                running.pop(c, None)
+                answers.append(msg)
+                if msg.verdict != UNKNOWN and winner is None:
+                    winner = msg
+    except KeyboardInterrupt:
+        raise Interrupted() from None
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+            if p.is_alive():  # pragma: no cover - a child ignoring SIGTERM
+                p.kill()
+                p.join()
+        for c in conns:
+            c.close()
+    return winner, answers
+
+
+def portfolio_bmc(
+    spec: Spec,
+    depth: int,
+    *,
+    jobs: int | None = None,
+    timeout: float | None = None,
+    invariants: Sequence[str] | None = None,
+    simplify: bool = True,
+    induction: bool = True,
+    members: Sequence[str] = MEMBERS,
+) -> CheckResult:
+    """Bounded model checking by the portfolio; same verdicts and texts as ``bmc.bmc``."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
+    jobs = default_jobs() if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"jobs must be an integer >= 1, got {jobs!r}")
+    unknown = [m for m in members if m not in _MEMBER_FNS]
+    if unknown or not members:
+        raise UsageError(f"unknown portfolio member(s) {unknown}; known: {', '.join(MEMBERS)}")
+    require_spec_sane(spec)
+    decls = select_properties(spec, invariants)
+    decls += [d for d in spec.lemmas if d not in decls]
+    deadline = Deadline(timeout)
+    info: dict[str, object] = {"jobs": jobs, "winner": None, "members": []}
+
+    def result(verdict: str, bound: str, message: str, **kw: object) -> CheckResult:
+        details = dict(kw.pop("details", None) or {})  # type: ignore[arg-type]
+        details["portfolio"] = info
+        return CheckResult(
+            "bmc",
+            spec.name,
+            verdict,
+            bound,
+            deadline.elapsed(),
+            spec.accounts,
+            message=message,
+            details=details,
+            **kw,
+        )  # type: ignore[arg-type]
+
+    try:
+        with interruptible():
+            progress.note(phase="bmc: initial state, depth 0, 1-induction")
+            early = _prefix(spec, decls, depth, deadline, induction, result, simplify)
+            if early is not None:
+                return early
+            if depth == 0:
+                return result(
+                    PASS,
+                    "depth 0/0",
+                    f"no violation in any path of up to {_steps(0)} ({_accounts(spec.accounts)})",
+                    depth=0,
+                )
+            progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
+            winner, answers = race(spec, decls, depth, jobs, deadline, members, simplify)
+            info["members"] = [
+                {
+                    "member": a.member,
+                    "verdict": a.verdict,
+                    "seconds": round(a.seconds, 3),
+                    "note": a.note,
+                    **a.extra,
+                }
+                for a in answers
+            ]
+            info["winner"] = None if winner is None else winner.member
+            if winner is None:
+                cleared = max([a.depth for a in answers if a.depth is not None] or [0])
+                tried = ", ".join(dict.fromkeys(a.member for a in answers)) or "none"
+                if deadline.expired() and timeout is not None:
+                    why, reason = f"solver timeout after {timeout:g}s", "timeout"
+                else:
+                    why, reason = "every strategy gave up", "unknown"
+                return result(
+                    UNKNOWN,
+                    f"depth {cleared}/{depth}",
+                    f"{why} (portfolio members tried: {tried})",
+                    depth=cleared,
+                    details={"reason": reason},
+                )
+            if winner.verdict == PASS:
+                return result(
+                    PASS,
+                    f"depth {depth}/{depth}",
+                    f"no violation in any path of up to {_steps(depth)} "
+                    f"({_accounts(spec.accounts)})",
+                    depth=depth,
+                )
+            d, shortest = winner.depth or 0, winner.shortest
+            progress.note(phase=f"counterexample ({winner.member} won)", members=None)
+            if winner.trace is not None and winner.extra.get("canonical") and shortest:
+                return _confirmed(spec, winner.trace, d, winner.failed, depth, result)
+            if not shortest:
+                d, shortest = shorten(spec, decls, d, deadline)
+            found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
+            if found is not None:
+                return found
+            return _from_trace(spec, winner, d, shortest, depth, result)
+    except Interrupted:
+        return result(
+            UNKNOWN,
+            f"depth 0/{depth}",
+            "interrupted by the user (Ctrl-C)",
+            details={"reason": "interrupted"},
+        )
+
+
+def _prefix(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    induction: bool,
+    result: object,
+    simplify: bool,
+) -> CheckResult | None:
+    """What bmc decides before any race: vacuity, depth 0, and the quick 1-induction."""
+    with fresh_context():
+        solver = z3.Solver()
+        u = Unrolling(spec, solver)
+        if check(solver, deadline, u.assumption_literals()) == z3.unsat:
+            return result(
+                VACUOUS,
+                "depth 0",  # type: ignore[operator]
+                "the initial state is unsatisfiable: no path exists; "
+                "check the state domains and @initial conditions",
+            )
+        solver.push()
+        solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(0, decls)]))
+        status = check(solver, deadline, u.assumption_literals())
+        solver.pop()
+        if depth > 0:
+            u.add_step()  # a spec that cannot be traced fails here, in this process
+    if status == z3.sat:
+        return canonical(spec, decls, 0, depth, deadline, result, simplify)
+    if status == z3.unknown:
+        return result(
+            UNKNOWN,
+            f"depth 0/{depth}",
+            "solver gave up at depth 0",  # type: ignore[operator]
+            depth=0,
+            details={"reason": "unknown"},
+        )
+    if induction and depth >= 2 and _inductive(spec, decls, deadline):
+        return result(
+            PASS,
+            f"depth {depth}/{depth}",  # type: ignore[operator]
+            f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
+            "): the properties hold initially and are 1-inductive, so "
+            "none at any depth",
+            depth=depth,
+            details={"method": "1-induction"},
+        )
+    return None
+
+
+def canonical(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    d: int,
+    depth: int,
+    deadline: Deadline,
+    result: object,
+    simplify: bool,
+    shortest: bool = True,
+) -> CheckResult | None:
+    """The counterexample at depth ``d``, derived the same way whoever found it.
+
+    None when the solver cannot answer at ``d`` within the budget (see ``unroll``).
+    """
+    out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest)
+    if out.verdict == FAIL and out.trace is not None:
+        note = "" if shortest else NOT_SHORTEST
+        return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
+    if out.verdict == UNKNOWN and out.extra.get("irrational"):
+        return _irrational(d, depth, out.note, out.failed, result)
+    return None
+
+
+def _irrational(
+    k: int, depth: int, what: str, failed: Sequence[str], result: object
+) -> CheckResult:
+    return result(  # type: ignore[operator]
+        UNKNOWN,
+        f"depth {k}/{depth}",
+        f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
+        f"needs irrational values ({what}); traces hold exact rationals, so it "
+        "cannot be replayed and is not reported as a counterexample",
+        depth=k,
+        details={"reason": "irrational model"},
+    )
+
+
+def _confirmed(
+    spec: Spec,
+    trace: Trace,
+    k: int,
+    failed: Sequence[str],
+    depth: int,
+    result: object,
+    note: str = "",
+) -> CheckResult:
+    trace = without_disabled_actions(spec, trace)
+    replayed = confirm(spec, trace, k, failed)
+    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
+    trace = Trace(
+        trace.spec,
+        trace.accounts,
+        trace.init,
+        trace.steps,
+        trace.params,
+        {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}},
+    )
+    return result(
+        FAIL,
+        f"depth {k}/{depth}",  # type: ignore[operator]
+        "counterexample confirmed by concrete replay" + note,
+        invariant=hit.label(),
+        counterexample=trace,
+        depth=k,
+        details={"replay": replayed},
+    )
+
+
+def _from_trace(
+    spec: Spec, winner: Answer, d: int, shortest: bool, depth: int, result: object
+) -> CheckResult:
+    """The winner's own concrete path, when the canonical query could not be answered."""
+    if winner.trace is None or len(winner.trace.steps) != d:
+        return result(
+            UNKNOWN,
+            f"depth {d}/{depth}",  # type: ignore[operator]
+            f"{winner.member} found a violation at depth {d}, but the solver could "
+            "not derive the counterexample again within the budget; rerun with a "
+            "larger --timeout",
+            depth=d,
+            details={"reason": "timeout"},
+        )
+    from solvent.check.replay import replay
+
+    first = replay(spec, winner.trace).first_failure
+    assert first is not None and first.step == d
+    note = "" if shortest else NOT_SHORTEST
+    names = [x.name for x in replay(spec, winner.trace).failures if x.step == d]
+    return _confirmed(spec, winner.trace, d, names, depth, result, note)

@@ -1,0 +1,37 @@
+"""Live progress of the running check: its phase, depth and portfolio members.
+
+Checks note what they are doing (``note(phase="race", members=[...])``); the CLI's
+spinner on stderr shows it with the elapsed time (only on a terminal, never under
+``CI=true`` or with ``--format json``/``-q``). Checks never print; this is a plain record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_state: dict[str, Any] = {}
+
+
+def note(**fields: Any) -> None:
+    """Record what the check is doing now (None removes a field)."""
+    for key, value in fields.items():
+        if value is None:
+            _state.pop(key, None)
+        else:
+            _state[key] = value
+
+
+def clear() -> None:
+    _state.clear()
+
+
+def describe() -> str:
+    """One line: ``phase · depth D · members a, b`` (empty when nothing was noted)."""
+    parts = []
+    if "phase" in _state:
+        parts.append(str(_state["phase"]))
+    if "depth" in _state:
+        parts.append(f"depth {_state['depth']}")
+    if _state.get("members"):
+        parts.append("running " + ", ".join(_state["members"]))
+    return " · ".join(parts)

@@ -1,0 +1,88 @@
+"""Budgets that hold and live progress (issue 13).
+
+``--timeout`` is honoured within 5% or 2 s, whichever is larger, the slack search after a
+proof included; the verdict line's time is the whole wall time with the slack search
+shown separately; without ``--timeout`` a default budget applies; progress goes to stderr
+on a terminal only.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from solvent import cli, config
+from solvent.check import progress
+from solvent.report import text
+
+ROOT = Path(__file__).resolve().parents[2]
+NEEDLE = ROOT / "examples" / "bugs_detected" / "perp_needle.py"
+FRONTIER = ROOT / "examples" / "frontier" / "perp_frontier.py"
+
+
+def within_budget(seconds: float, timeout: float) -> bool:
+    return seconds <= timeout + max(0.05 * timeout, 2.0)
+
+
+def test_default_budget_applies_without_timeout() -> None:
+    assert config.Settings().budget == config.DEFAULT_BUDGET > 0
+    assert config.Settings(timeout=7.0).budget == 7.0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bmc_keeps_to_its_timeout(jobs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    began = time.perf_counter()
+    code = cli.run(["bmc", str(NEEDLE), "--depth", "5", "--timeout", "2", "--jobs", jobs, "-q"])
+    took = time.perf_counter() - began
+    out = capsys.readouterr().out
+    # the needle is not found in 2 s (the portfolio's members say what they tried)
+    assert code == 2, out
+    assert "solver timeout after 2s" in out and "portfolio members tried" in out
+    assert within_budget(took, 2.0), took
+
+
+def test_the_slack_search_gets_what_the_proof_left_of_the_budget() -> None:
+    from solvent.check.induction import prove
+    from solvent.spec.load import load_spec
+
+    spec = load_spec(str(FRONTIER), None)
+    proof = prove(spec, max_k=3, timeout=120)
+    assert proof.verdict == "PASS"
+    settings = config.Settings(timeout=proof.seconds + 1.0)  # one second left for the slack
+    began = time.perf_counter()
+    explained = cli._attributed(spec, settings, proof)
+    took = time.perf_counter() - began
+    assert took <= 1.0 + 2.0, took  # without the budget this search takes many seconds
+    slack = explained.details["slack_seconds"]
+    # the verdict's time is the whole wall time, the slack search's share shown apart
+    assert explained.seconds == pytest.approx(settings.budget - 1.0 + slack, abs=0.01)
+    assert explained.details["attribution"]["slack"]
+
+
+def test_verdict_line_shows_the_slack_search_separately() -> None:
+    from solvent.check.results import PASS, CheckResult
+
+    result = CheckResult("prove", "s", PASS, "k=1", 12.34, 1, details={"slack_seconds": 10.0})
+    line = text.verdict_line(result).plain
+    assert "  12.3s (slack search 10.0s)  " in line
+    del result.details["slack_seconds"]
+    assert "  12.3s  " in text.verdict_line(result).plain
+
+
+def test_progress_is_shown_on_a_terminal_only() -> None:
+    buf = io.StringIO()
+    terminal = Console(file=buf, force_terminal=True, width=200)
+    with text.status(terminal, "spec: bmc"):
+        progress.note(phase="bmc portfolio", depth=3, members=["deepest", "fresh"])
+        time.sleep(1.2)
+    shown = buf.getvalue()
+    assert "spec: bmc · bmc portfolio · depth 3 · running deepest, fresh · 1s" in shown
+    assert progress.describe() == ""  # cleared when the check ends
+    plain = Console(file=io.StringIO(), force_terminal=False)
+    with text.status(plain, "spec: bmc"):
+        progress.note(phase="x")
+    assert plain.file.getvalue() == ""  # type: ignore[attr-defined]

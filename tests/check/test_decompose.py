@@ -1,0 +1,134 @@
+"""Proofs for every number of accounts (issue 13): the decomposition and its refusals.
+
+tests/check/specs/isolated_accounts.py has accounts that never interact (each keeps its
+own bad debt); with SHARED=1 every liquidation pays into one fund, which couples them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+import solvent as sv
+from solvent import Num, PerAccount, cli
+from solvent.check.decompose import coupling, prove_any_accounts, with_accounts
+from solvent.check.induction import prove
+from solvent.spec.load import load_spec
+
+SPEC = Path(__file__).resolve().parent / "specs" / "isolated_accounts.py"
+
+
+def isolated(monkeypatch: pytest.MonkeyPatch, accounts: int, shared: bool = False) -> sv.Spec:
+    monkeypatch.setenv("ACCOUNTS", str(accounts))
+    monkeypatch.setenv("SHARED", "1" if shared else "0")
+    return load_spec(str(SPEC), None)
+
+
+def test_isolated_accounts_are_proved_for_any_number(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = isolated(monkeypatch, 100)
+    assert coupling(spec) is None
+    out = tmp_path / "r.json"
+    began = time.perf_counter()
+    code = cli.run(["prove", str(SPEC), "--no-slack", "-q", "-o", str(out)])
+    took = time.perf_counter() - began
+    doc = json.loads(out.read_text())
+    assert code == 0 and doc["verdict"] == "PASS" and doc["accounts"] == "any"
+    assert "proved for every number of accounts" in doc["message"]
+    assert doc["details"]["decomposition"] == "applied: proved on one account"
+    assert took < 30  # the 100-account proof itself took minutes
+
+
+def test_a_shared_fund_couples_the_accounts_and_prove_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = isolated(monkeypatch, 2, shared=True)
+    why = coupling(spec)
+    assert why is not None and "shared field fund" in why and "keeper liquidate" in why
+    result = prove_any_accounts(spec, prove, max_k=1, timeout=120)
+    assert result.accounts == 2
+    assert result.details["decomposition"] == f"not applied: {why}"
+
+
+def test_a_failing_one_account_proof_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = isolated(monkeypatch, 2).with_params(mm="0.05")
+    result = prove_any_accounts(spec, prove, max_k=1, timeout=120)
+    assert result.verdict == "FAIL" and result.accounts == 2  # the real 2-account path
+    assert result.details["decomposition"].startswith(
+        "not applied: the proof on one account gave FAIL"
+    )
+
+
+def _two_account_spec(transfer: bool, global_invariant: bool) -> sv.Spec:
+    spec = sv.Spec("pair", accounts=2)
+
+    @spec.state
+    class State:
+        bal: PerAccount[Num] = Num("1")
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within("0", "0")
+
+    if transfer:
+
+        @spec.action(amount=sv.within("0", "1"))
+        def give(s, p, a, b, amount):
+            s.bal[a] = s.bal[a] - amount
+            s.bal[b] = s.bal[b] + amount
+
+    else:
+
+        @spec.action(amount=sv.within("0", "1"))
+        def deposit(s, p, a, amount):
+            s.bal[a] = s.bal[a] + amount
+
+    if global_invariant:
+
+        @spec.invariant
+        def total(s):
+            return sv.all_of(s.bal[a] >= 0 for a in s.accounts) & (s.bal[0] <= s.bal[1] + 10)
+
+    else:
+
+        @spec.invariant
+        def nonnegative(s, p, a):
+            return s.bal[a] >= 0
+
+    return spec
+
+
+def test_refusals_name_the_coupling() -> None:
+    assert coupling(_two_account_spec(False, False)) is None
+    assert coupling(_two_account_spec(True, False)) == "action give takes 2 accounts"
+    why = coupling(_two_account_spec(False, True))
+    assert why is not None and why.startswith("invariant total reads several accounts")
+
+
+def test_with_accounts_copies_the_first_accounts_start() -> None:
+    spec = _two_account_spec(False, False)
+    one = with_accounts(spec, 1)
+    assert one.accounts == 1 and one.fields["bal"].init == (1,)
+    assert spec.accounts == 2  # the original is unchanged
+
+
+def test_monitor_accepts_a_proof_for_any_number_of_accounts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from solvent.monitor.runner import assumptions_from_file
+
+    doc = {
+        "schema": "solvent-result/1",
+        "check": "prove",
+        "verdict": "PASS",
+        "spec": "isolated-accounts",
+        "accounts": "any",
+        "details": {"assumptions_used": ["hyp.healthy"]},
+    }
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(doc))
+    assert assumptions_from_file(str(path), isolated(monkeypatch, 7)) == ["hyp.healthy"]

@@ -88,6 +88,7 @@ def liquidation_proceeds(units: Any, price: Any, depth: Any) -> Any:
     return units * price * (1 - units / depth)
 
 
+@sv.builder
 def build(
     *,
     name: str = "multi-collateral",

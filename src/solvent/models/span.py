@@ -145,6 +145,7 @@ def scanning_risk(
     return sv.maximum(0, *scenario_losses(positions, price, points, low, high))
 
 
+@sv.builder
 def build(
     *,
     name: str = "span-margin",

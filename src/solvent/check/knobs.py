@@ -32,11 +32,15 @@ class Knob:
     side: str | None  # MAGNITUDE | LO | HI for envelope bounds
     current: Fraction
     integer: bool = False
+    # other parameters set together with this one (the row of a synth grid): one rebuild
+    with_others: tuple[tuple[str, Any], ...] = ()
 
     def apply(self, spec: Spec, value: Fraction) -> Spec:
-        """A copy of ``spec`` with this knob set to ``value``."""
+        """A copy of ``spec`` with this knob set to ``value`` (a parameter of a spec with a
+        builder rebuilds it; a value the builder refuses raises ModelParameterError)."""
         if self.kind == PARAM:
-            return spec.with_params(**{self.target: int(value) if self.integer else value})
+            own = {self.target: int(value) if self.integer else value}
+            return spec.with_params(**dict(self.with_others), **own)
         dom = spec.bounds[self.target]
         if self.side == MAGNITUDE:
             return spec.with_envelope(self.target, -value, value)

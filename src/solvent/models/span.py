@@ -193,6 +193,12 @@ def build(
     )
     segments = breakpoints(p0, r, (low, high))
     span = sv.Spec(name, accounts=accounts)
+    span.derive(
+        "scan_points",
+        tuple(q for q, _ in points),
+        "scenario prices the margin scans (the two extremes count at extreme_cover)",
+    )
+    span.derive("segments", tuple(segments), "kinks of value_in_range: grid points and strikes")
     collateral_range = collateral
     p0n, rn, lown, highn, size_n = Num(p0), Num(r), Num(low), Num(high), Num(size)
 

@@ -55,7 +55,7 @@ class Recipe:
     def changed(self) -> dict[str, Any]:
         """The keywords that differ from the first call (what ``--set`` changed)."""
         first = self.kwargs if self.original is None else self.original
-        return {k: v for k, v in self.kwargs.items() if k not in first or first[k] != v}
+        return {k: v for k, v in self.kwargs.items() if k not in first or not _same(first[k], v)}
 
     def keyword(self, name: str) -> bool:
         """Whether ``--set name=...`` can be passed to the builder as a keyword."""
@@ -74,6 +74,16 @@ class Recipe:
             else:
                 kwargs[name] = value
         return self.builder(**kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, numbers compared exactly whatever their spelling ("0.05", 1/20)."""
+    if a == b:
+        return True
+    try:
+        return not isinstance(a, bool | tuple) and Fraction(a) == Fraction(b)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
 
 
 def shape(spec: Spec) -> tuple[tuple[str, ...], ...]:

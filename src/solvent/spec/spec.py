@@ -133,6 +133,8 @@ class Spec:
     adjustments: tuple[tuple[Any, ...], ...] = ()
     # parameters read as plain values while the spec was built (Params.NAME): name -> where
     static_reads: rebuild.StaticReads = field(default_factory=lambda: rebuild.StaticReads())
+    # constants the builder derived from its parameters (scan points...): name -> (value, doc)
+    derived: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -214,6 +216,12 @@ class Spec:
             self.bounds[fname] = dom
             self.bounds_where[fname] = where
         return cls
+
+    def derive(self, name: str, value: Any, doc: str = "") -> Any:
+        """Record a constant computed from the parameters while building (shown by
+        ``inspect`` and in results); returns ``value``."""
+        self.derived[name] = (value, doc)
+        return value
 
     def scenario(self, name: str, **draws: Any) -> None:
         """Declare a named sampling scenario for ``stress`` (see the stress docs)."""

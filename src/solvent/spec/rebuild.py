@@ -9,6 +9,7 @@ rules read as ``p.NAME``; a parameter read as ``Params.NAME`` while the spec was
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -101,13 +102,17 @@ def rebuilt(spec: Spec, values: dict[str, Any]) -> Spec:
     try:
         new = recipe.call(typed)
     except ModelParameterError as exc:
-        given = ", ".join(f"{k}={_show(v)}" for k, v in typed.items())
+        given = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
         raise ModelParameterError(
-            f"{exc.message} (spec {spec.name} rebuilt by {recipe.label} with {given})",
-            where=spec.where,
+            f"{exc.message}; given as {given} for spec {spec.name}, which {recipe.label} "
+            "builds again with it and refuses, as it refuses the same value written in the "
+            "spec file",
+            where=recipe.called_at or spec.where,
         ) from None
     assert new.recipe is not None
-    new.recipe = _with_original(new.recipe, recipe.original or recipe.kwargs)
+    new.recipe = dataclasses.replace(
+        new.recipe, original=dict(recipe.original or recipe.kwargs), called_at=recipe.called_at
+    )
     for adjustment in spec.adjustments:
         if adjustment[0] == "envelope":
             new = new.with_envelope(*adjustment[1:])
@@ -162,13 +167,8 @@ def _typed(spec: Spec, name: str, value: Any) -> Any:
 
 
 def _show(value: Any) -> str:
-    return format_number(value) if isinstance(value, Fraction) else str(value)
-
-
-def _with_original(recipe: Any, original: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(recipe, original=dict(original))
+    text = format_number(value) if isinstance(value, Fraction) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _extension(spec: Spec) -> str:

@@ -42,6 +42,7 @@ class Recipe:
     setters: Mapping[str, Setter] = field(default_factory=dict)
     shape: tuple[tuple[str, ...], ...] = ()
     original: Mapping[str, Any] | None = None  # the first call's keywords, before any --set
+    called_at: str | None = None  # file:line of the first call outside solvent (the spec file)
 
     @property
     def label(self) -> str:
@@ -74,6 +75,24 @@ class Recipe:
             else:
                 kwargs[name] = value
         return self.builder(**kwargs)
+
+
+def _caller() -> str | None:
+    """``file:line`` of the innermost frame outside the solvent package (models included):
+    the line of the user's spec file that called the builder."""
+    import os
+    import sys
+
+    from solvent.errors import _short
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith("<") and not os.path.abspath(name).startswith(package):
+            return f"{_short(os.path.abspath(name))}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -153,7 +172,9 @@ def builder(
                     f"builder {f.__qualname__} returned {type(spec).__name__}, not a "
                     "solvent.Spec; end it with `return spec`"
                 )
-            spec.recipe = Recipe(build, arguments, dict(setters or {}), shape(spec))
+            spec.recipe = Recipe(
+                build, arguments, dict(setters or {}), shape(spec), called_at=_caller()
+            )
             return spec
 
         return build

@@ -96,7 +96,7 @@ def rebuilt(spec: Spec, values: dict[str, Any]) -> Spec:
             f"({_extension(spec)}); building it again with the new values would drop what "
             "was added; make the additions inside a function decorated with @sv.builder "
             f"that calls {recipe.label} and returns the spec ({HOW})",
-            where=spec.where,
+            where=recipe.called_at or spec.where,
         )
     typed = {name: _typed(spec, name, value) for name, value in values.items()}
     try:

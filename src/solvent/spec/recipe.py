@@ -48,10 +48,11 @@ class Recipe:
     def label(self) -> str:
         """``solvent.models.span.build`` (module and name of the builder)."""
         fn = inspect.unwrap(self.builder)
-        module = fn.__module__
-        if module.startswith("_solvent_spec_"):
-            module = "(spec file)"
-        return f"{module}.{fn.__qualname__}"
+        if fn.__module__.startswith("_solvent_spec_"):  # a spec file solvent imported
+            from solvent.errors import _short
+
+            return f"{fn.__qualname__} of {_short(fn.__code__.co_filename)}"
+        return f"{fn.__module__}.{fn.__qualname__}"
 
     def changed(self) -> dict[str, Any]:
         """The keywords that differ from the first call (what ``--set`` changed)."""

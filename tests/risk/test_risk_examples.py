@@ -59,8 +59,11 @@ def test_committed_safe_region() -> None:
         # provable with the model's lemmas: margin covers the 8% move, and trades open
         # above maintenance (else the `healthy` lemma fails): 1 / L >= mm
         assert (r["outcome"] == "proved") == (mm >= Fraction(8, 100) and mm * lev <= 1), r
+        # maintenance above the opening margin 1 / L: the model's build() refuses it (SV801),
+        # and synth builds every point through build() (issue 24)
+        assert (r["outcome"] == "refused") == (mm * lev > 1), r
         # opened at 1 / L below the move: a real gap loss
-        if 1 / lev < Fraction(8, 100):
+        if 1 / lev < Fraction(8, 100) and mm * lev <= 1:
             assert r["outcome"] == "counterexample", r
         assert r["safe"] == ("1" if r["outcome"] == "proved" else "0")
     table = (FOLDER / "safe_region.md").read_text(encoding="utf-8").splitlines()

@@ -87,6 +87,8 @@ def test_grid_marks_the_points_the_model_refuses() -> None:
     refused = next(c for c in result.cells if c.outcome == REFUSED)
     assert "exceeds initial_margin" in refused.proof.message
     assert not result.non_monotone
+    assert "| 0.12 | refused |" in grid_markdown(result)
+    assert {c["outcome"] for c in grid_json(result)["cells"]} == {PROVED, REFUSED}
 
 
 @pytest.mark.parametrize(

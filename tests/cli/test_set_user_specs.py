@@ -71,3 +71,34 @@ def test_unknown_name_lists_parameters_and_builder_keywords(
     code, out, err = run(capsys, "inspect", SPECS / "user_builder.py", "--set", "max_mvoe=0.1")
     assert code == 3
     assert "unknown parameter 'max_mvoe' for spec built; known: max_move, cap" in err
+
+
+ROOT = SPECS.parents[2]
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "needle"),
+    [
+        ('{ scan_range = "0.3" }', 0, '"hi": "0.3"'),
+        ('{ maintenance_margin = "-0.05" }', 3, "must be greater than 0"),
+    ],
+)
+def test_tool_solvent_params_rebuild_too(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    params: str,
+    code: int,
+    needle: str,
+) -> None:
+    """`params` in [tool.solvent] go through the same rebuild as --set."""
+    example = "span_margin.py" if "scan_range" in params else "perp_isolated.py"
+    (tmp_path / "pyproject.toml").write_text(
+        f"[project]\nname = 'x'\n\n[tool.solvent]\nparams = {params}\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    got, out, err = run(
+        capsys, "inspect", ROOT / "examples" / "correct" / example, "--format", "json"
+    )
+    assert got == code, out + err
+    assert needle in (out if code == 0 else err)

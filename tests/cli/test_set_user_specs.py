@@ -50,7 +50,7 @@ def test_a_user_builder_rebuilds_the_spec(capsys: pytest.CaptureFixture[str]) ->
     doc = json.loads(out)
     assert doc["envelope"]["move"]["lo"] == "-0.1" and doc["envelope"]["move"]["hi"] == "0.1"
     assert doc["params"]["max_move"]["value"] == "0.1"
-    assert doc["built_by"]["builder"].startswith("build of ")
+    assert doc["built_by"]["builder"].startswith("build() in ")
     assert doc["built_by"]["set"] == {"max_move": "0.1"}
 
 

@@ -373,7 +373,7 @@ def _print_built_by(console: Console, spec: Spec) -> None:
         for name, value in changed.items():
             built.add_row(name, f"{_keyword_text(value)} (set; built with {_keyword_text(first.get(name))})")
         console.print()
-        console.print(Text(f"built by {spec.recipe.label}(...)", style="bold"))
+        console.print(Text(f"built by {spec.recipe.label}", style="bold"))
         if built.row_count:
             console.print(Padding(built, (0, 0, 0, 2), expand=False))
     if spec.derived:

@@ -46,13 +46,13 @@ class Recipe:
 
     @property
     def label(self) -> str:
-        """``solvent.models.span.build`` (module and name of the builder)."""
+        """``solvent.models.span.build()``, or ``build() in my_spec.py`` for a spec file."""
         fn = inspect.unwrap(self.builder)
         if fn.__module__.startswith("_solvent_spec_"):  # a spec file solvent imported
             from solvent.errors import _short
 
-            return f"{fn.__qualname__} of {_short(fn.__code__.co_filename)}"
-        return f"{fn.__module__}.{fn.__qualname__}"
+            return f"{fn.__qualname__}() in {_short(fn.__code__.co_filename)}"
+        return f"{fn.__module__}.{fn.__qualname__}()"
 
     def changed(self) -> dict[str, Any]:
         """The keywords that differ from the first call (what ``--set`` changed)."""

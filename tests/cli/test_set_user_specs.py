@@ -102,3 +102,25 @@ def test_tool_solvent_params_rebuild_too(
     )
     assert got == code, out + err
     assert needle in (out if code == 0 else err)
+
+
+@pytest.mark.parametrize(
+    ("setting", "needle"),
+    [
+        ("max_move=0.1", None),  # a builder keyword that is not a spec parameter: rebuilt
+        ("collateral=5", "keyword collateral of solvent.models.perp_isolated.build() is"),
+        ("tier2=5", "keyword tier2 of solvent.models.perp_isolated.build() is None"),
+    ],
+)
+def test_set_on_builder_keywords(
+    capsys: pytest.CaptureFixture[str], setting: str, needle: str | None
+) -> None:
+    example = ROOT / "examples" / "correct" / "perp_isolated.py"
+    code, out, err = run(capsys, "inspect", example, "--set", setting, "--format", "json")
+    if needle is None:
+        assert code == 0, err
+        doc = json.loads(out)
+        assert doc["envelope"]["move"]["hi"] == "0.1"
+        assert doc["built_by"]["set"] == {"max_move": "0.1"}
+    else:
+        assert code == 3 and needle in err and "change it in the spec file" in err, err

@@ -86,6 +86,11 @@ def rebuilt(spec: Spec, values: dict[str, Any]) -> Spec:
                 f"(one of: {keywords})",
                 where=spec.where,
             )
+        if name in recipe.kwargs and name != "name":
+            raise UsageError(
+                f"keyword {name} of {recipe.label} is {recipe.kwargs[name]!r}, not a number, "
+                "string or bool, so --set cannot give it; change it in the spec file"
+            )
         raise UsageError(
             f"unknown parameter {name!r} for spec {spec.name}; known: "
             f"{', '.join(_settable(spec)) or '(none)'}"

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # becomes the builder's keywords (e.g. initial_margin -> max_leverage = 1 / initial_margin).
 Setter = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-# keyword types `--set NAME=VALUE` can give (others, such as tuples, need the spec file)
-_SCALAR = (str, int, bool, Fraction, type(None))
+# keyword types `--set NAME=VALUE` can give; others (tuples, None: a feature left off, whose
+# value's shape is unknown) are written in the spec file
+_SCALAR = (str, int, bool, Fraction)
 
 
 @dataclass(frozen=True, slots=True)

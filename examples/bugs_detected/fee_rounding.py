@@ -8,7 +8,7 @@ volume books 0.000001 of claim: the vault is one unit short.
 In exact arithmetic (``arithmetic="exact"``) there is no rounding and the spec proves,
 so only a check in the protocol's own fixed point finds this.
 
-    solvent bmc examples/bugs_detected/fee_rounding.py --depth 3    # exit 1
+    solvent bmc examples/bugs_detected/fee_rounding.py --depth 4    # exit 1
 """
 
 from solvent.models import fee_accrual

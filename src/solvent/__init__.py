@@ -15,6 +15,7 @@ from solvent.lang.functions import abs_ as abs  # noqa: A004 - sv.abs mirrors th
 from solvent.lang.functions import all_of, any_of, implies, maximum, minimum, requires, when
 from solvent.lang.functions import sum_ as sum  # noqa: A004 - sv.sum mirrors the builtin
 from solvent.lang.values import Bool, Num
+from solvent.spec.recipe import builder
 from solvent.spec.spec import Spec
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "all_of",
     "any_of",
     "any_bool",
+    "builder",
     "div_down",
     "div_trunc",
     "div_up",

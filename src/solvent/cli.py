@@ -194,7 +194,9 @@ class _Output:
                 spec=spec,
                 quiet=self.settings.quiet,
             )
-        return json_out.result_json(result, target=target, properties=properties, replayed=replayed)
+        doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
+        doc["provenance"] = json_out.provenance(spec)
+        return doc
 
     def finish(self, doc: dict[str, Any], code: int) -> int:
         from solvent.report.outputs import write_atomic, write_reports

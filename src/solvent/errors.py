@@ -101,6 +101,12 @@ class WouldOverwriteError(SolventError):
     code = "SV803"
 
 
+class StaticParameterError(SolventError):
+    """``--set`` on a parameter whose value also shaped the spec when it was built."""
+
+    code = "SV804"
+
+
 class SpecLoadError(SolventError):
     """The spec file cannot be found, imported, or holds no (or several) specs."""
 

@@ -59,8 +59,11 @@ def test_committed_safe_region() -> None:
         # provable with the model's lemmas: margin covers the 8% move, and trades open
         # above maintenance (else the `healthy` lemma fails): 1 / L >= mm
         assert (r["outcome"] == "proved") == (mm >= Fraction(8, 100) and mm * lev <= 1), r
+        # maintenance above the opening margin 1 / L: the model's build() refuses it (SV801),
+        # and synth builds every point through build() (issue 24)
+        assert (r["outcome"] == "refused") == (mm * lev > 1), r
         # opened at 1 / L below the move: a real gap loss
-        if 1 / lev < Fraction(8, 100):
+        if 1 / lev < Fraction(8, 100) and mm * lev <= 1:
             assert r["outcome"] == "counterexample", r
         assert r["safe"] == ("1" if r["outcome"] == "proved" else "0")
     table = (FOLDER / "safe_region.md").read_text(encoding="utf-8").splitlines()
@@ -82,8 +85,8 @@ def test_a_fresh_run_reproduces_a_committed_row() -> None:
 
 def test_largest_safe_leverage_is_one_over_maintenance() -> None:
     """Issue 4 item 2 ("largest leverage"): with maintenance 0.08 under an 8% move, the
-    largest leverage cap proved safe is 1 / 0.08 = 12.5; just beyond it a position opens
-    below maintenance and the next gap leaves bad debt."""
+    largest leverage cap proved safe is 1 / 0.08 = 12.5; just beyond it a position would
+    open below maintenance, which the model refuses."""
     from solvent.check.synth import synth
     from solvent.spec.load import load_spec
 
@@ -91,4 +94,7 @@ def test_largest_safe_leverage_is_one_over_maintenance() -> None:
     result = synth(spec, "max_leverage", direction="up", tol="0.25", checks=0)
     assert result.status == FOUND, result.message
     assert result.safe <= Fraction(25, 2) < result.unsafe <= result.safe + Fraction(1, 4)
-    assert result.beyond is not None and result.beyond.outcome == "counterexample"
+    # beyond 12.5 a position would open below maintenance: the model's builder refuses
+    # such a leverage cap (SV801), as `build(max_leverage=...)` and `--set` do (issue 24)
+    assert result.beyond is not None and result.beyond.outcome == "refused"
+    assert "exceeds 1 / max_leverage" in result.beyond.message

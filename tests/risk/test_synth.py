@@ -8,7 +8,7 @@ import pytest
 from risk_specs import perp, window
 
 from solvent.check.frontier import FOUND, NON_MONOTONE
-from solvent.check.probes import COUNTEREXAMPLE, NOT_PROVED, PROVED
+from solvent.check.probes import COUNTEREXAMPLE, NOT_PROVED, PROVED, REFUSED
 from solvent.check.synth import synth, synth_grid
 from solvent.errors import UsageError
 from solvent.report.risk import grid_csv, grid_json, grid_markdown
@@ -69,8 +69,11 @@ def test_grid_safe_region() -> None:
     assert doc["schema"] == "solvent-synth-grid/1" and len(doc["cells"]) == 4
 
 
-def test_grid_flags_a_proof_that_a_more_conservative_point_lacks() -> None:
-    # maintenance above initial margin breaks the `healthy` lemma: not proved there
+def test_grid_marks_the_points_the_model_refuses() -> None:
+    # maintenance above initial margin is outside perp-isolated's domain: its builder
+    # refuses it (SV801, as `build(...)` and `--set` do), so that point is "refused", not a
+    # failure, and no proved point is flagged non-monotone against it (issue 24, issue 15
+    # defect 8; non-monotone flagging itself is checked by test_grid_directions_per_parameter)
     result = synth_grid(
         perp(max_move="0.08"),
         ("maintenance_margin", "initial_margin"),
@@ -80,8 +83,12 @@ def test_grid_flags_a_proof_that_a_more_conservative_point_lacks() -> None:
     )
     outcomes = {c.values: c.outcome for c in result.cells}
     assert outcomes[(Fraction(8, 100), Fraction(1, 10))] == PROVED
-    assert outcomes[(Fraction(12, 100), Fraction(1, 10))] == NOT_PROVED
-    assert result.non_monotone and result.exit_code == 2
+    assert outcomes[(Fraction(12, 100), Fraction(1, 10))] == REFUSED
+    refused = next(c for c in result.cells if c.outcome == REFUSED)
+    assert "exceeds initial_margin" in refused.proof.message
+    assert not result.non_monotone
+    assert "| 0.12 | refused |" in grid_markdown(result)
+    assert {c["outcome"] for c in grid_json(result)["cells"]} == {PROVED, REFUSED}
 
 
 @pytest.mark.parametrize(

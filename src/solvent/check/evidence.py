@@ -22,6 +22,7 @@ from solvent.check.probes import (
     NO_COUNTEREXAMPLE,
     NOT_PROVED,
     PROVED,
+    REFUSED,
     VACUOUS_PROOF,
     Probe,
     Prober,
@@ -110,6 +111,12 @@ def finish(p: Prober, answer: Bracket, knob: Knob, direction: str, checks: int) 
             FOUND,
             f"{proof}; counterexample at {format_number(beyond.value)} ({beyond.check} "
             f"{beyond.bound}, replay-confirmed)",
+        )
+    if beyond.outcome == REFUSED:
+        return evidence(
+            FOUND,
+            f"{proof}; beyond it, at {format_number(beyond.value)}, the spec's builder refuses "
+            f"the value: {beyond.message}",
         )
     search_said = (
         f"{beyond.check} found no counterexample within {beyond.bound}"

@@ -32,15 +32,18 @@ class Knob:
     side: str | None  # MAGNITUDE | LO | HI for envelope bounds
     current: Fraction
     integer: bool = False
+    # other parameters set together with this one (the row of a synth grid): one rebuild
+    with_others: tuple[tuple[str, Any], ...] = ()
 
     def apply(self, spec: Spec, value: Fraction) -> Spec:
-        """A copy of ``spec`` with this knob set to ``value``."""
+        """A copy of ``spec`` with this knob set to ``value`` (a parameter of a spec with a
+        builder rebuilds it; a value the builder refuses raises ModelParameterError)."""
         if self.kind == PARAM:
-            if self.integer:
-                if Fraction(value).denominator != 1:  # never probe one value, report another
-                    raise AssertionError(f"int parameter {self.target} probed at {value}")
-                return spec.with_params(**{self.target: int(value)})
-            return spec.with_params(**{self.target: value})
+            if self.integer and Fraction(value).denominator != 1:
+                # never probe one value and report another
+                raise AssertionError(f"int parameter {self.target} probed at {value}")
+            own = {self.target: int(value) if self.integer else value}
+            return spec.with_params(**dict(self.with_others), **own)
         dom = spec.bounds[self.target]
         if self.side == MAGNITUDE:
             return spec.with_envelope(self.target, -value, value)

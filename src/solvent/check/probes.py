@@ -15,7 +15,7 @@ from solvent.check.bmc import bmc
 from solvent.check.induction import prove
 from solvent.check.knobs import Knob
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
-from solvent.errors import UsageError
+from solvent.errors import ModelParameterError, UsageError
 from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
 
@@ -26,6 +26,7 @@ COUNTEREXAMPLE = "counterexample"  # a replay-confirmed violation of a target in
 NOT_PROVED = "not proved"  # CTI, or a lemma is violated: no proof, no counterexample
 INCONCLUSIVE_PROBE = "unknown"  # the solver gave up or ran out of time
 NO_COUNTEREXAMPLE = "no counterexample"  # bmc: none within its depth (not a proof)
+REFUSED = "refused"  # the spec's builder refuses the value (outside the model's domain)
 
 SAFE_SIDE = (PROVED, VACUOUS_PROOF)
 
@@ -123,8 +124,11 @@ class Prober:
         start = time.perf_counter()
         if o.expired():
             return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
+        spec = self._built(self.proofs, value, "prove", purpose)
+        if not isinstance(spec, Spec):
+            return spec
         result = prove(
-            self.at(value),
+            spec,
             k=o.k,
             max_k=o.max_k if o.max_k is not None else o.k,
             timeout=o.budget(cap),
@@ -145,7 +149,9 @@ class Prober:
         start = time.perf_counter()
         if o.expired():
             return self._record(self.refutations, value, "bmc", purpose, o.ran_out("bmc"), start)
-        spec = self.at(value)
+        spec = self._built(self.refutations, value, "bmc", purpose)
+        if not isinstance(spec, Spec):
+            return spec
         result = bmc(
             spec,
             o.depth,
@@ -174,6 +180,18 @@ class Prober:
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)
+
+    def _built(
+        self, cache: dict[Fraction, Probe], value: Fraction, check: str, purpose: str
+    ) -> Spec | Probe:
+        """The spec at ``value``, or a REFUSED probe when its builder refuses the value."""
+        try:
+            return self.at(value)
+        except ModelParameterError as exc:
+            probe = Probe(value, REFUSED, check, "REFUSED", exc.code, 0.0, purpose, exc.message)
+            cache[value] = probe
+            self.order.append(probe)
+            return probe
 
     def _record(
         self,

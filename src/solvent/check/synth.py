@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -171,7 +171,10 @@ def synth_grid(
     interrupted = False
     try:
         for a in axes[0]:
-            row = Prober(knobs[0].apply(spec, a), knobs[1], options, targets)
+            # both parameters in one rebuild: the row value alone may be outside the model
+            value_a = int(a) if knobs[0].integer else a
+            column = replace(knobs[1], with_others=((knobs[0].target, value_a),))
+            row = Prober(spec, column, options, targets)
             for b in axes[1]:
                 proof = row.prove(b, "grid")
                 refutation = None

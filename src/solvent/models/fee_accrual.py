@@ -29,6 +29,7 @@ from solvent.models.validate import check_fraction, check_rate, refuse
 ROUNDINGS = ("up", "down")
 
 
+@sv.builder
 def build(
     *,
     name: str = "fee-accrual",

@@ -46,6 +46,7 @@ DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized
 LAST_LAYERS = ("haircut", "write_off")
 
 
+@sv.builder
 def build(
     *,
     name: str = "insurance-waterfall",

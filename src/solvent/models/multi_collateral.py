@@ -88,6 +88,7 @@ def liquidation_proceeds(units: Any, price: Any, depth: Any) -> Any:
     return units * price * (1 - units / depth)
 
 
+@sv.builder
 def build(
     *,
     name: str = "multi-collateral",
@@ -156,6 +157,7 @@ def build(
     kappa = Num((1 - deviation) / (1 + deviation) * (1 - divergence / (1 - move_b)))
 
     spec = sv.Spec(name, accounts=accounts)
+    spec.derive("oracle_ratio_bound", kappa, "kappa: the A/B oracle ratio over the market's")
     pa, pb = Num(price_a), Num(price_b)
     ha_i, ha_m, hb_i, hb_m = (Num(hair[k]) for k in ("ia", "ma", "ib", "mb"))
     depth_a_n, depth_b_n = Num(caps["a"][1]), Num(caps["b"][1])

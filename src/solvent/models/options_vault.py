@@ -46,6 +46,7 @@ from solvent.models.validate import check_count, check_fraction, check_range, ch
 MARGIN_BASES = ("strike", "spot")
 
 
+@sv.builder
 def build(
     *,
     name: str = "options-vault",

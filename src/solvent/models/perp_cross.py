@@ -45,6 +45,7 @@ from solvent.models.validate import check_count, check_fraction, check_order, ch
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
 
 
+@sv.builder
 def build(
     *,
     name: str = "perp-cross",

@@ -40,6 +40,13 @@ from solvent.models.validate import (
 DESCRIPTION = "inverse (coin-margined) perp: USD contracts, convex coin PnL, liquidation"
 
 
+def _set_initial_margin(kwargs: dict[str, Any], value: Any) -> dict[str, Any]:
+    """``--set initial_margin=X``: the spec's initial margin is ``1 / max_leverage``."""
+    im = check_rate("initial_margin", value, positive=True)
+    return {**kwargs, "max_leverage": 1 / im}
+
+
+@sv.builder(setters={"initial_margin": _set_initial_margin})
 def build(
     *,
     name: str = "perp-inverse",

@@ -27,6 +27,21 @@ from solvent.models import blocks
 from solvent.models.validate import check_count, check_fraction, check_order, check_rate
 
 
+def _tier2_setter(index: int) -> Any:
+    """``--set tier2_boundary=X`` (and the rate, the amount): one entry of ``tier2``."""
+
+    def put(kwargs: dict[str, Any], value: Any) -> dict[str, Any]:
+        tier2 = list(kwargs["tier2"])
+        tier2[index] = value
+        return {**kwargs, "tier2": tuple(tier2)}
+
+    return put
+
+
+TIER2_PARAMS = ("tier2_boundary", "tier2_maintenance_margin", "tier2_maintenance_amount")
+
+
+@sv.builder(setters={name: _tier2_setter(i) for i, name in enumerate(TIER2_PARAMS)})
 def build(
     *,
     name: str = "perp-isolated",

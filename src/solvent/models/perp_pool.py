@@ -40,6 +40,7 @@ from solvent.models.validate import check_count, check_fraction, check_order, ch
 DESCRIPTION = "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
 
 
+@sv.builder
 def build(
     *,
     name: str = "perp-pool",

@@ -145,6 +145,7 @@ def scanning_risk(
     return sv.maximum(0, *scenario_losses(positions, price, points, low, high))
 
 
+@sv.builder
 def build(
     *,
     name: str = "span-margin",
@@ -192,6 +193,12 @@ def build(
     )
     segments = breakpoints(p0, r, (low, high))
     span = sv.Spec(name, accounts=accounts)
+    span.derive(
+        "scan_points",
+        tuple(q for q, _ in points),
+        "scenario prices the margin scans (the two extremes count at extreme_cover)",
+    )
+    span.derive("segments", tuple(segments), "kinks of value_in_range: grid points and strikes")
     collateral_range = collateral
     p0n, rn, lown, highn, size_n = Num(p0), Num(r), Num(low), Num(high), Num(size)
 

@@ -33,7 +33,11 @@ def refuse(message: str) -> ModelParameterError:
 
 
 def _fmt(q: Fraction) -> str:
-    return format_number(q)
+    text = format_number(q)
+    if len(text) <= 40:
+        return text
+    digits = len(str(abs(q.numerator) // q.denominator))  # a huge number: say how big
+    return f"{text[:12]}... (a number of {digits} digits)"
 
 
 def check_fraction(

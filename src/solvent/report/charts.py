@@ -27,6 +27,7 @@ OUTCOME_COLOR = {
     "vacuous": AMBER,
     "unknown": "#fbc02d",
     "no counterexample": "#81c784",
+    "refused": "#90a4ae",  # outside the model: its builder refuses the value
 }
 _RC = {
     "svg.fonttype": "path",

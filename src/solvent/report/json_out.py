@@ -219,7 +219,40 @@ def spec_json(spec: Spec, *, target: str | None = None) -> dict[str, Any]:
         "initial": [_decl(d) for d in spec.initials],
         "metrics": [_decl(d) for d in spec.metrics],
         "scenarios": sorted(spec.scenarios),
+        **provenance(spec, only=("built_by", "derived")),
     }
+
+
+def _keyword(value: Any) -> Any:
+    """A builder keyword for JSON: numbers (also numeric strings) in one spelling."""
+    if isinstance(value, tuple | list):
+        return [_keyword(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return format_number(Fraction(value))
+        except (ValueError, ZeroDivisionError):
+            return value
+    return plain(value)
+
+
+def provenance(spec: Spec, *, only: Sequence[str] = ()) -> dict[str, Any]:
+    """What a verdict was about: parameter values, envelope, the builder call (with what
+    ``--set`` changed) and the constants the builder derived, as they are after overrides."""
+    values = spec.param_values().as_dict()
+    out: dict[str, Any] = {
+        "params": {name: plain(value) for name, value in values.items()},
+        "set": {name: plain(value) for name, value in spec.overrides.items()},
+        "envelope": {name: plain(dom) for name, dom in spec.bounds.items()},
+        "built_by": None,
+        "derived": {name: _keyword(value) for name, (value, _doc) in spec.derived.items()},
+    }
+    if spec.recipe is not None:
+        out["built_by"] = {
+            "builder": spec.recipe.label,
+            "kwargs": {k: _keyword(v) for k, v in spec.recipe.kwargs.items()},
+            "set": {k: _keyword(v) for k, v in spec.recipe.changed().items()},
+        }
+    return {k: v for k, v in out.items() if not only or k in only}
 
 
 def dumps(doc: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from solvent.check.probes import (
     INCONCLUSIVE_PROBE,
     NOT_PROVED,
     PROVED,
+    REFUSED,
     VACUOUS_PROOF,
     Probe,
 )
@@ -44,12 +45,13 @@ CELL_MARK = {
     NOT_PROVED: "no proof",
     VACUOUS_PROOF: "vacuous",
     INCONCLUSIVE_PROBE: "?",
+    REFUSED: "refused",
 }
 LEGEND = (
     "safe = proved (k-induction, every path length); FAIL = replay-confirmed counterexample; "
     "no proof = not proved (a CTI, or a lemma fails) and no counterexample within the bmc "
     "depth; no proof? = not proved and the counterexample search timed out; ? = the solver "
-    "gave up on the proof"
+    "gave up on the proof; refused = the spec's builder refuses the value (SV801)"
 )
 
 

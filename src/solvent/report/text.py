@@ -332,6 +332,7 @@ def render_spec(console: Console, spec: Spec, target: str | None = None) -> None
             value = f"{number(spec.overrides[name])} (set; default {value})"
         params.add_row(name, value, spec.param_where.get(name) or "")
     _print_section(console, "params (static)", params)
+    _print_built_by(console, spec)
 
     state = _section("name", "kind", "initial", "where")
     for name, fd in spec.fields.items():
@@ -393,6 +394,36 @@ def render_spec(console: Console, spec: Spec, target: str | None = None) -> None
 
 def _scope(p: PredicateDecl) -> str:
     return "per account" if p.per_account else "whole state"
+
+
+def _print_built_by(console: Console, spec: Spec) -> None:
+    """The builder call behind the spec (what ``--set`` rebuilds through), the keywords
+    ``--set`` changed, and the constants the builder derived from them."""
+    if spec.recipe is not None:
+        first = spec.recipe.original or spec.recipe.kwargs
+        changed = spec.recipe.changed()
+        built = _section("keyword", "value")
+        for name, value in changed.items():
+            built.add_row(name, f"{_keyword_text(value)} (set; built with {_keyword_text(first.get(name))})")
+        console.print()
+        console.print(Text(f"built by {spec.recipe.label}", style="bold"))
+        if built.row_count:
+            console.print(Padding(built, (0, 0, 0, 2), expand=False))
+    if spec.derived:
+        console.print()
+        console.print(Text("derived from the parameters (as built)", style="bold"))
+        for name, (value, doc) in spec.derived.items():
+            console.print(f"  {name}  {_keyword_text(value)}", soft_wrap=True)
+            if doc:
+                console.print(Text(f"      {doc}", style="dim"), soft_wrap=True)
+
+
+def _keyword_text(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_keyword_text(v) for v in value) + ")"
+    if isinstance(value, Fraction):
+        return number(value)
+    return str(value)
 
 
 def _print_section(console: Console, title: str, table: Table) -> None:

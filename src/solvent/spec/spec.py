@@ -19,6 +19,8 @@ from solvent.errors import (
 )
 from solvent.lang.domains import AnyBool, PerAccount, Within
 from solvent.lang.values import BOOL, NUM, Bool, Num, format_number, to_fraction
+from solvent.spec import rebuild
+from solvent.spec.recipe import Recipe
 
 LIVENESS = ("every_step", "adversarial")
 
@@ -139,6 +141,14 @@ class Spec:
     metrics: list[PredicateDecl] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
     decimals: int | None = None
+    # how the spec was built (set by @sv.builder): --set rebuilds through it
+    recipe: Recipe | None = None
+    # changes made after the build (envelope bounds, accounts), replayed on a rebuild
+    adjustments: tuple[tuple[Any, ...], ...] = ()
+    # parameters read as plain values while the spec was built (Params.NAME): name -> where
+    static_reads: rebuild.StaticReads = field(default_factory=lambda: rebuild.StaticReads())
+    # constants the builder derived from its parameters (scan points...): name -> (value, doc)
+    derived: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -187,6 +197,7 @@ class Spec:
                 value = _num(default, f"default of parameter {fname}", where)
             self.param_decls[fname] = value
             self.param_where[fname] = where
+            setattr(cls, fname, rebuild.StaticParam(self.static_reads, fname, default))
         return cls
 
     def state(self, cls: type) -> type:
@@ -223,6 +234,12 @@ class Spec:
             self.bounds[fname] = dom
             self.bounds_where[fname] = where
         return cls
+
+    def derive(self, name: str, value: Any, doc: str = "") -> Any:
+        """Record a constant computed from the parameters while building (shown by
+        ``inspect`` and in results); returns ``value``."""
+        self.derived[name] = (value, doc)
+        return value
 
     def scenario(self, name: str, **draws: Any) -> None:
         """Declare a named sampling scenario for ``stress`` (see the stress docs)."""
@@ -390,32 +407,46 @@ class Spec:
 
     # ---------------------------------------------------------------- variants
     def with_params(self, **values: Any) -> Spec:
-        """A copy with parameters overridden (validated against the declared ones)."""
+        """A copy with parameters set to ``values``.
+
+        A spec built by an ``@sv.builder`` function (every model of ``solvent.models``) is
+        built again with the new values, so everything derived from them and every check
+        of the builder follows; a spec without one takes new values only for parameters
+        its rules read as ``p.NAME`` (a parameter read as a plain value while the spec was
+        built is refused, SV804).
+        """
+        if self.recipe is not None and values:
+            return rebuild.rebuilt(self, values)
         new = self._copy()
         for pname, value in values.items():
-            if pname not in self.param_decls:
-                raise UsageError(
-                    f"unknown parameter {pname!r} for spec {self.name}; known: "
-                    f"{', '.join(self.param_decls) or '(none)'}"
-                )
-            default = self.param_decls[pname]
-            if isinstance(default, bool):
-                if isinstance(value, str) and value.lower() in ("true", "false"):
-                    value = value.lower() == "true"
-                if not isinstance(value, bool):
-                    raise UsageError(f"parameter {pname} is a bool; give true or false")
-            elif isinstance(default, int) and not isinstance(default, Fraction):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise UsageError(f"parameter {pname} is an int; got {value!r}") from None
-            else:
-                try:
-                    value = to_fraction(value, what=f"value of parameter {pname}")
-                except SpecError as exc:
-                    raise UsageError(exc.message) from None
-            new.overrides[pname] = value
+            rebuild.refuse_static(self, pname)
+            new.overrides[pname] = self.param_value(pname, value)
         return new
+
+    def param_value(self, pname: str, value: Any) -> Any:
+        """``value`` (a string from ``--set`` or a number) as a value of parameter ``pname``."""
+        if pname not in self.param_decls:
+            raise UsageError(
+                f"unknown parameter {pname!r} for spec {self.name}; known: "
+                f"{', '.join(self.param_decls) or '(none)'}"
+            )
+        default = self.param_decls[pname]
+        if isinstance(default, bool):
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            if not isinstance(value, bool):
+                raise UsageError(f"parameter {pname} is a bool; give true or false")
+        elif isinstance(default, int) and not isinstance(default, Fraction):
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise UsageError(f"parameter {pname} is an int; got {value!r}") from None
+        else:
+            try:
+                value = to_fraction(value, what=f"value of parameter {pname}")
+            except SpecError as exc:
+                raise UsageError(exc.message) from None
+        return value
 
     def with_envelope(self, name: str, lo: Any, hi: Any) -> Spec:
         """A copy with envelope bound ``name`` set to ``[lo, hi]``."""
@@ -431,6 +462,7 @@ class Spec:
             )
         new = self._copy()
         new.bounds[name] = Within(flo, fhi, self.bounds[name].where)
+        new.adjustments = (*self.adjustments, ("envelope", name, flo, fhi))
         return new
 
     def with_accounts(self, n: int) -> Spec:
@@ -439,6 +471,7 @@ class Spec:
             raise UsageError(f"accounts must be at least 1, got {n}")
         new = self._copy()
         new.accounts = n
+        new.adjustments = (*self.adjustments, ("accounts", n))
         for fname, fd in self.fields.items():
             if fd.per_account:
                 if len(set(map(repr, fd.init))) > 1:

@@ -37,6 +37,10 @@ def _both(spec, scenario, population, **kw):
             list(spec2.initials),
         )
         for key in fast:
+            if key == "UNSURE":  # the lanes decide more: keeper bodies where not enabled
+                uk, ul = fast[key], ref[key]
+                assert ((uk < 0) | ((ul >= 0) & (ul <= uk))).all(), key
+                continue
             assert np.array_equal(fast[key], ref[key]), key
         for key in seen:
             seen[key].append(fast[key])

@@ -155,3 +155,102 @@ def float64_agree(op: str, case: Any, expected: Any, got: Any) -> bool:
     if exact_inputs and not isinstance(expected, bool) and _round(expected) == expected:
         return got == expected
     return True
+
+
+# -- float64 lanes with rigorous error bounds (stress: which decisions are certain) -------
+
+
+class Bounded:
+    """A float64 lane array ``v`` with ``e``, a rigorous bound on ``|v - exact|``."""
+
+    __slots__ = ("v", "e")
+
+    def __init__(self, v: Any, e: Any) -> None:
+        self.v = v
+        self.e = e
+
+    def __repr__(self) -> str:
+        return f"Bounded({self.v!r}, {self.e!r})"
+
+
+class BoundedVectorBackend(VectorBackend):
+    """The vector backend's float64 numbers, each with its error bound (:class:`Bounded`).
+
+    The values are bit for bit those of :data:`VECTOR`; beside them every number carries
+    the bound of :mod:`solvent.stress.bounds`, and every decision (``<``, ``<=``, ``==``
+    and a division's ``b != 0``) whose operands are closer than their bounds marks its
+    lanes in :attr:`unsure` (reset per block with :meth:`reset`): those lanes go to the
+    exact judge. Conditions stay plain ``bool`` arrays.
+    """
+
+    name = "vector-bounded"
+
+    def __init__(self) -> None:
+        from solvent.stress import bounds as B
+
+        self.unsure: Any = np.False_
+
+        def num(x: Any) -> Bounded:
+            return x if isinstance(x, Bounded) else Bounded(_num(x), 0.0)
+
+        def add(a: Bounded, b: Bounded) -> Bounded:
+            v = np.add(a.v, b.v, dtype=np.float64)
+            return Bounded(v, B.e_add(a.v, b.v, v, a.e, b.e))
+
+        def sub(a: Bounded, b: Bounded) -> Bounded:
+            v = np.subtract(a.v, b.v, dtype=np.float64)
+            return Bounded(v, B.e_add(a.v, np.negative(b.v), v, a.e, b.e))
+
+        def mul(a: Bounded, b: Bounded) -> Bounded:
+            v = np.multiply(a.v, b.v, dtype=np.float64)
+            return Bounded(v, B.e_mul(a.v, b.v, v, a.e, b.e))
+
+        def div(a: Bounded, b: Bounded) -> Bounded:
+            v = _div(a.v, b.v)
+            e, ok = B.e_div(a.v, b.v, v, a.e, b.e)
+            self.mark(ok)
+            return Bounded(v, e)
+
+        def compare(test: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+            def rule(a: Bounded, b: Bounded) -> Any:
+                self.mark(B.decided(a.v, b.v, a.e, b.e))
+                return test(a.v, b.v)
+
+            return rule
+
+        def extreme(pick: Callable[[Any, Any], Any], upper: bool) -> Callable[..., Any]:
+            def rule(a: Bounded, b: Bounded) -> Bounded:
+                return Bounded(pick(a.v, b.v), B.e_max(a.v, b.v, a.e, b.e, upper))
+
+            return rule
+
+        def select(c: Any, a: Any, b: Any) -> Any:
+            if isinstance(a, Bounded) or isinstance(b, Bounded):
+                a, b = num(a), num(b)
+                return Bounded(np.where(c, a.v, b.v), np.where(c, a.e, b.e))
+            return np.where(c, a, b)
+
+        self.RULES = dict(EXACT_RULES)
+        self.RULES.update(
+            add=add, sub=sub, mul=mul, div=div,
+            neg=lambda a: Bounded(np.negative(_num(a.v)), a.e),
+            lt=compare(np.less), le=compare(np.less_equal), eq=compare(np.equal),
+            max=extreme(_max, True), min=extreme(_min, False), select=select,
+        )  # fmt: skip
+
+    def reset(self, n: int) -> None:
+        self.unsure = np.zeros(n, dtype=bool)
+
+    def mark(self, decided: Any) -> None:
+        """Record the lanes where a decision was not certain."""
+        self.unsure = self.unsure | ~np.asarray(decided, dtype=bool)
+
+    def const(self, q: Fraction) -> Bounded:
+        from solvent.stress.bounds import literal_error
+
+        return Bounded(np.float64(float(Fraction(q))), literal_error(q))
+
+    def show(self, raw: Any) -> str:
+        if isinstance(raw, Bounded):
+            return np.array2string(np.asarray(raw.v), threshold=8)
+        return super().show(raw)

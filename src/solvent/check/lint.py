@@ -89,11 +89,24 @@ def lint(spec: Spec) -> CheckResult:
     u.add_step()
     u.properties(1, [*spec.properties(), *spec.witnesses])
     n_inst = len(spec.instances())
+    from solvent.check.float_lint import compare
+
+    floats = compare(spec)  # float64 decisions vs the judge's (warnings: stress re-runs them)
+    message = (
+        f"{_count(n_inst, 'action instance')}, {_count(len(spec.keepers), 'keeper')}, "
+        f"{_count(len(spec.properties()), 'property', 'properties')} traced without errors"
+    )
+    if floats["findings"]:
+        message += (
+            f"; warning: float64 decides differently from the exact judge on "
+            f"{floats['lanes']} of {floats['samples']} sampled states (stress re-runs such "
+            "lanes exactly)"
+        )
     return CheckResult(
         "lint", spec.name, PASS, "1 step traced on concrete and symbolic backends",
         time.perf_counter() - start, spec.accounts,
-        message=f"{_count(n_inst, 'action instance')}, {_count(len(spec.keepers), 'keeper')}, "
-        f"{_count(len(spec.properties()), 'property', 'properties')} traced without errors",
+        message=message,
+        details={"float64": floats},
     )
 
 

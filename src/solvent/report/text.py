@@ -133,6 +133,15 @@ def render_result(
         render_replay(console, replayed, spec)
     if result.cti_state is not None:
         render_cti(console, result)
+    for f in (result.details.get("float64") or {}).get("findings", []):
+        fa, fb, fgot = f["float64"]
+        ea, eb, exact = f["exact"]
+        console.print(
+            f"  float64 vs exact at step {f['step']}: {f['op']}({fa!r}, {fb!r}) is {fgot} in "
+            f"float64, {exact} exactly ({f['op']}({ea}, {eb})); state {f['state']}, "
+            f"market {f['market']}",
+            soft_wrap=True,
+        )
     explained = result.details.get("attribution")
     if result.verdict == "PASS" and explained:
         console.print(f"  {explained['sentence']}", soft_wrap=True)

@@ -374,6 +374,7 @@ def run_kernel(
         "T_MAX": np.zeros((n, n_g)),
         "T_HIT": np.full((n, n_g), -1, dtype=np.int64),
         "COVER2": np.zeros(n),
+        "UNSURE": np.full(n, -1, dtype=np.int64),
     }
     if engine is not None:
         return engine(inputs)
@@ -385,7 +386,7 @@ def run_kernel(
         inputs.C2, out["OUT_G"], out["FAIL_STEP"], out["FAIL_PROP"], out["T_MIN"],
         out["T_MAX"], out["T_HIT"], out["COVER2"],
         np.full(n, -1, dtype=np.int64) if record is None else record,
-        np.zeros((1, 2, n_g)) if series is None else series,
+        np.zeros((1, 2, n_g)) if series is None else series, out["UNSURE"],
     )  # fmt: skip
     return out
 
@@ -397,17 +398,30 @@ def summarize(
 
     Lanes skipped because their initial state breaks an ``@initial`` condition
     (``FAIL_STEP == -2``) are counted in ``excluded`` and left out of everything else.
+
+    ``lanes`` lists the lanes the exact judge re-runs, ``[path, steps to re-run,
+    property]``: every flagged lane up to its flagged step, and every lane with a float64
+    decision that was not certain (``UNSURE``, :mod:`solvent.stress.bounds`) at or before
+    its flagged step (or anywhere, when not flagged) over its whole path (property -1
+    when not flagged); ``undecided`` counts the latter (``undecided_excluded``: those
+    among them whose @initial decision was unsure and the float64 run skipped).
     """
     valid = out["FAIL_STEP"] != -2
     excluded = int((~valid).sum())
     pos = np.flatnonzero(valid)  # lane numbers within the block
+    unsure_all = out.get("UNSURE")
+    if unsure_all is None:
+        unsure_all = np.full(len(valid), -1, dtype=np.int64)
+    # skipped lanes whose @initial decision was unsure: the judge decides (whole path)
+    skipped_unsure = np.flatnonzero(~valid & (unsure_all >= 0))
     G0 = inputs.G0
     if job.grid is not None:  # fixed point: units -> numbers (exact rows of wide lanes)
         G0 = job.grid.to_float(G0)
         for lane, (g, _a, _m) in (inputs.wide or {}).items():
             G0[lane] = [x / job.grid.scale for x in g]
+    unsure = unsure_all[valid]
     if excluded:
-        out = {k: v[valid] for k, v in out.items()}
+        out = {k: v[valid] for k, v in out.items() if k != "UNSURE"}
         inputs = BlockInputs(
             inputs.G0[valid],
             inputs.A0[valid],
@@ -419,6 +433,11 @@ def summarize(
     n = inputs.M.shape[0]
     fs = out["FAIL_STEP"]
     failing = np.flatnonzero(fs >= 0)
+    whole = (unsure >= 0) & ((fs < 0) | (unsure <= fs))  # not certain up to the flag
+    rerun = np.flatnonzero((fs >= 0) | whole)
+    upto = np.where(whole, job.steps, fs)
+    # priority: flagged lanes by their flagged step, before the undecided ones at that step
+    key = np.where(fs >= 0, 2 * fs, 2 * job.steps + 1)
     idx = job.fields
 
     def col(name: str, what: str = "OUT_G") -> np.ndarray | None:
@@ -438,11 +457,15 @@ def summarize(
         "fail_by_prop": np.bincount(
             out["FAIL_PROP"][failing], minlength=len(job.layout.properties)
         ).tolist(),
-        # every flagged lane (each is re-run exactly), those failing earliest first
+        "undecided": int(whole.sum()) + len(skipped_unsure),
+        "undecided_excluded": len(skipped_unsure),
+        # every lane re-run exactly (flagged or undecided), the cheapest first: a flagged
+        # lane's exact re-run stops at its first failure, by its flagged step when certain
         "lanes": [
-            [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
-            for i in failing[np.argsort(fs[failing], kind="stable")]
-        ],
+            [int(b * job.block + pos[i]), int(upto[i]), int(out["FAIL_PROP"][i]), int(key[i])]
+            for i in rerun[np.argsort(key[rerun], kind="stable")]
+        ]
+        + [[int(b * job.block + i), int(job.steps), -1, 2 * job.steps + 1] for i in skipped_unsure],
     }
     bd = col("bad_debt")
     if bd is not None:

@@ -1,14 +1,18 @@
-"""Exact confirmation of the lanes float64 flagged, and what may be reported from it.
+"""Exact confirmation of the lanes float64 flagged or left undecided, and the verdict.
 
 Float64 lanes approximate the spec's exact arithmetic, so a lane that reports a violation
-is only a *flag*. Every flagged lane is rebuilt from its recorded draws as a trace
+is only a *flag*, and a lane that reports none is a pass only if every float64 decision
+it made (guards, ``sv.when``, invariants, lemmas) was certain: its operands further apart
+than their rigorous error bounds (:mod:`solvent.stress.bounds`). Every flagged lane and
+every lane with an undecided decision is rebuilt from its recorded draws as a trace
 (:func:`solvent.stress.runner.lane_trace`) and re-run on the concrete backend, the judge
-(:func:`exact_first_failure`). Only the lanes whose exact re-run breaks an invariant are
-reported as violations (**confirmed**); a flagged lane whose re-run breaks nothing is a
-float64 false alarm (**unconfirmed**, counted and reported). A lane that was not re-run,
-because ``--confirm N`` capped the count, the time budget ``--confirm-seconds`` ran out or
-the user pressed Ctrl-C, is **unchecked**: it is never counted as a violation, only as
-the upper end of P(insolvency) (:func:`assess`).
+(:func:`exact_first_failure`); the other lanes are **certified** passes. Only the lanes
+whose exact re-run breaks an invariant are reported as violations (**confirmed**); a
+re-run lane that breaks nothing is **unconfirmed** (a float64 false alarm, or an
+undecided lane that passes exactly). A lane that was not re-run, because ``--confirm N``
+capped the count, the time budget ``--confirm-seconds`` ran out or the user pressed
+Ctrl-C, is **unchecked**: it is never counted as a violation, only as the upper end of
+P(insolvency) (:func:`assess`), and it makes a verdict without a violation UNKNOWN.
 
 Re-runs go cheapest first (the lanes that fail earliest, ties by path index), in this
 process or, with ``--workers N``, in N forked processes.
@@ -62,6 +66,8 @@ def exact_first_failure(
     backend = judge_for(spec)
     params = spec.param_values()
     state = initial_concrete(spec, trace, backend)
+    if spec.initials and first_broken(spec, params, backend, state, spec.initials) is not None:
+        return None  # not a path of the spec (its @initial decision was unsure in float64)
     chooser = TraceChooser(spec, trace, backend)
     props = decls if decls is not None else spec.properties()
     for t in range(len(trace.steps) + 1):
@@ -130,7 +136,7 @@ def confirm_lanes(
     decls: list[Any] | None = None,
     progress: Any = None,
 ) -> dict[str, Any]:
-    """Re-run the flagged ``lanes`` (``[path, step, property]``, cheapest first) exactly.
+    """Re-run ``lanes`` (``[path, steps, property, priority]``, cheapest first) exactly.
 
     ``opts.confirm`` caps how many (None: all), ``opts.confirm_seconds`` is the time budget
     (None or 0: none), ``opts.workers`` > 1 re-runs in forked processes. Returns the counts,
@@ -141,7 +147,7 @@ def confirm_lanes(
     start = time.monotonic()
     budget = opts.confirm_seconds or None
     deadline = None if budget is None else start + budget
-    todo = [(int(index), int(step)) for index, step, _prop in lanes]
+    todo = [(int(lane[0]), int(lane[1])) for lane in lanes]
     stopped = None
     if opts.confirm is not None and len(todo) > opts.confirm:
         todo, stopped = todo[: opts.confirm], "count"
@@ -242,6 +248,8 @@ def assess(
 ) -> dict[str, Any]:
     """P(insolvency) from the confirmed violations, bounded above by the unchecked lanes.
 
+    ``flagged``: the lanes to re-run (flagged or undecided).
+
     ``estimate`` and ``paths`` count confirmed violations only. The 95% Clopper-Pearson
     interval runs from the lower end for the confirmed count to the upper end for the
     confirmed plus the unchecked lanes (each might be a violation): with every flagged lane
@@ -266,7 +274,11 @@ def assess(
 
 
 def verdict(conf: dict[str, Any], flagged: int) -> tuple[str, list[str]]:
-    """FAIL on a confirmed violation; PASS only when every flagged lane was re-run."""
+    """FAIL on a confirmed violation; PASS only when every lane to re-run was re-run.
+
+    ``flagged``: the lanes to re-run (flagged or undecided); those left unchecked by a
+    budget make the verdict UNKNOWN (INTERRUPTED after Ctrl-C), never PASS.
+    """
     unchecked = flagged - conf["checked"]
     notes: list[str] = []
     if unchecked:
@@ -276,7 +288,8 @@ def verdict(conf: dict[str, Any], flagged: int) -> tuple[str, list[str]]:
             "interrupted": "interrupted (Ctrl-C)",
         }.get(conf["stopped"] or "", "not re-run")
         notes.append(
-            f"{unchecked:,} of {flagged:,} flagged lanes were not re-run exactly ({why}); they are "
+            f"{unchecked:,} of {flagged:,} lanes to re-run (flagged, or with a float64 decision "
+            f"within rounding error) were not re-run exactly ({why}); they are "
             "not counted as violations, only in the upper end of P(insolvency); "
             "--confirm all and a larger --confirm-seconds re-run them"
         )

@@ -83,7 +83,7 @@ class TracingBackend(Backend):
         return lambda *args: self.builder.node(op, tuple(args))
 
     def const(self, q: Fraction) -> int:
-        return self.builder.node("c", (), float(Fraction(q)))
+        return self.builder.node("c", (), Fraction(q))  # exact: the kernel bounds float(q)
 
     def const_bool(self, b: bool) -> int:
         return self.builder.node("cb", (), bool(b))

@@ -42,9 +42,10 @@ from typing import Any
 
 from solvent.lang.values import BOOL
 from solvent.spec.spec import Params, Spec
+from solvent.stress.bounds import KERNEL_HELPERS, literal_error
 from solvent.stress.ir import Builder, NotCompilable, StepTracer, Traced
 
-KERNEL_VERSION = 1
+KERNEL_VERSION = 2  # 2: error bounds beside every number, undecided decisions (UNSURE)
 
 _BIN = {
     "add": "({0} + {1})",
@@ -70,6 +71,37 @@ def op_expr(op: str, args: list[str]) -> str:
     if op == "select":
         return f"({args[1]} if {args[0]} else {args[2]})"
     raise NotCompilable(f"no kernel rule for op {op!r}")
+
+
+NUM_OPS = frozenset({"add", "sub", "mul", "div", "neg", "max", "min", "c", "mkt"})
+DECISIONS = frozenset({"lt", "le", "eq"})
+
+
+def bound_lines(op: str, args: list[str], name: str) -> list[str]:
+    """The lines after ``name = op(args)``: its error bound ``e<name>`` (numbers) or the
+    check that a decision was certain (``uns = True`` otherwise); see
+    :mod:`solvent.stress.bounds`. ``args`` are variable names (their bounds: ``e<arg>``)."""
+    e = [f"e{a}" for a in args]
+    if op in DECISIONS:
+        return [f"if not _dec({args[0]}, {args[1]}, {e[0]}, {e[1]}):", "    uns = True"]
+    if op in ("add", "sub"):
+        b = args[1] if op == "add" else f"-{args[1]}"
+        return [f"e{name} = _eadd({args[0]}, {b}, {name}, {e[0]}, {e[1]})"]
+    if op == "mul":
+        return [f"e{name} = _emul({args[0]}, {args[1]}, {name}, {e[0]}, {e[1]})"]
+    if op == "div":
+        return [
+            f"if not _dec({args[1]}, 0.0, {e[1]}, 0.0):",
+            "    uns = True",
+            f"e{name} = _ediv({args[0]}, {args[1]}, {name}, {e[0]}, {e[1]})",
+        ]
+    if op == "neg":
+        return [f"e{name} = {e[0]}"]
+    if op in ("max", "min"):
+        return [f"e{name} = _e{op}({args[0]}, {args[1]}, {e[0]}, {e[1]})"]
+    if op == "select":
+        return [f"e{name} = ({e[1]} if {args[0]} else {e[2]})"]
+    return []  # and, or, not: exact on exact booleans
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +170,29 @@ class Scope:
         elif node.op == "cb":
             expr = "True" if node.data else "False"
         else:
-            expr = op_expr(node.op, [self.get(a) for a in node.args])
+            args = [self.get(a) for a in node.args]
+            expr = op_expr(node.op, args)
         self.line(f"{name} = {expr}")
+        if self.em.bounds:
+            if node.op in ("g", "acc"):
+                if self.em.is_num(nid):
+                    self.line(f"e{name} = e{expr}")
+            elif node.op == "mkt":
+                self.line(f"e{name} = 0.0")  # a draw: the judge gets its double exactly
+            elif node.op == "c":
+                self.line(f"e{name} = {literal_error(node.data)!r}")
+            elif self.em.is_num(nid) or node.op in DECISIONS:
+                for text in bound_lines(node.op, args, name):
+                    self.line(text)
         self.memo[nid] = name
         return name
+
+    def op(self, name: str, op: str, args: list[str], is_num: bool) -> None:
+        """``name = op(args)`` with its bound lines."""
+        self.line(f"{name} = {op_expr(op, args)}")
+        if self.em.bounds and (is_num or op in DECISIONS or op == "div"):
+            for text in bound_lines(op, args, name):
+                self.line(text)
 
     def value(self, t: Any) -> str:
         """Emit a template (see :mod:`solvent.stress.ir`) and return the variable holding it."""
@@ -151,22 +202,32 @@ class Scope:
         if kind == "op":
             args = [self.value(x) for x in t[2]]
             name = self.em.fresh("o")
-            self.line(f"{name} = {op_expr(t[1], args)}")
+            self.op(name, t[1], args, self.em.template_num(t))
             return name
         _, op, init, leaf = t
         acc = self.em.fresh("f")
         var = self.em.fresh("a")
+        num = self.em.bounds and self.em.template_num(t)
         if init is not None:
-            self.line(f"{acc} = {self.value(init)}")
+            first = self.value(init)
+            self.line(f"{acc} = {first}")
+            if num:
+                self.line(f"e{acc} = e{first}")
         body = Scope(self.em, self.indent + 1, parent=self, acc_index=0, acc_var=var, hoist=True)
         leaf_name = body.get(leaf)
-        if init is not None:
-            body.line(f"{acc} = {op_expr(op, [acc, leaf_name])}")
-        else:
+        tmp = self.em.fresh("s")
+        step = Scope(self.em, body.indent + (0 if init is not None else 1))
+        step.op(tmp, op, [acc, leaf_name], num)
+        step.line(f"{acc} = {tmp}")
+        if num:
+            step.line(f"e{acc} = e{tmp}")
+        if init is None:
             body.line(f"if {var} == 0:")
             body.line(f"    {acc} = {leaf_name}")
+            if num:
+                body.line(f"    e{acc} = e{leaf_name}")
             body.line("else:")
-            body.line(f"    {acc} = {op_expr(op, [acc, leaf_name])}")
+        body.lines.extend(step.lines)
         self.line(f"for {var} in range(n_acc):")
         self.lines.extend(body.lines)
         return acc
@@ -176,6 +237,7 @@ class Emitter:
     """Code generation state for one traced piece."""
 
     counter = 0
+    bools: frozenset[str] = frozenset()  # the spec's bool fields (set by generate)
 
     def __init__(
         self,
@@ -183,11 +245,37 @@ class Emitter:
         prefix: str,
         glob: Callable[[str], str] = lambda f: f"g_{f}",
         acc: Callable[[str, str], str] = lambda f, a: f"A_{f}[{a}]",
+        bounds: bool = True,
     ) -> None:
         self.b = b
         self.prefix = prefix
         self.glob = glob
         self.acc = acc
+        self.bounds = bounds  # carry error bounds and check decisions (not for Cover-2)
+        self._num: dict[int, bool] = {}
+
+    def is_num(self, nid: int) -> bool:
+        """Whether node ``nid`` is a number (else a condition)."""
+        found = self._num.get(nid)
+        if found is None:
+            node = self.b.nodes[nid]
+            if node.op == "g":
+                found = node.data not in self.bools
+            elif node.op == "acc":
+                found = node.data[0] not in self.bools
+            elif node.op == "select":
+                found = self.is_num(node.args[1])
+            else:
+                found = node.op in NUM_OPS
+            self._num[nid] = found
+        return found
+
+    def template_num(self, t: Any) -> bool:
+        if t[0] == "n":
+            return self.is_num(t[1])
+        if t[0] == "op":
+            return self.template_num(t[2][1]) if t[1] == "select" else t[1] in NUM_OPS
+        return t[1] not in ("and", "or")
 
     def fresh(self, kind: str) -> str:
         Emitter.counter += 1
@@ -211,6 +299,7 @@ def generate(
 ) -> KernelSource:
     """Trace ``spec`` and write the kernel source (raises NotCompilable if it does not fit)."""
     Emitter.counter = 0
+    Emitter.bools = frozenset(n for n, fd in spec.fields.items() if fd.sort == BOOL)
     tracer = StepTracer(spec, params)
     globs = tuple(n for n, fd in spec.fields.items() if not fd.per_account)
     accs = tuple(n for n, fd in spec.fields.items() if fd.per_account)
@@ -232,23 +321,32 @@ def generate(
     w("# generated by solvent.stress.kernel; do not edit")
     w("import numpy as np")
     w("from numba import njit")
+    L.extend(KERNEL_HELPERS.splitlines())
     w("")
     w("")
     w("@njit(cache=True, nogil=True)")
     w(
-        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER):"
+        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER, UNSURE):"
     )
     w("    n_paths = M.shape[0]")
     w("    n_steps = M.shape[1]")
     w("    n_acc = A0.shape[2]")
     for f in accs:
         w(f"    A_{f} = np.empty(n_acc, dtype={'np.bool_' if f in bools else 'np.float64'})")
+        if f not in bools:
+            w(f"    eA_{f} = np.zeros(n_acc)")
     w("    for p in range(n_paths):")
+    w("        uns = False")  # some decision of the lane was not certain (bounds)
+    w("        unsure_step = -1")
     for i, f in enumerate(globs):
         w(f"        g_{f} = {_read(f'G0[p, {i}]', f in bools)}")
+        if f not in bools:
+            w(f"        eg_{f} = 0.0")  # inputs: the judge gets their doubles exactly
     w("        for a in range(n_acc):")
     for i, f in enumerate(accs):
         w(f"            A_{f}[a] = {_read(f'A0[p, {i}, a]', f in bools)}")
+        if f not in bools:
+            w(f"            eA_{f}[a] = 0.0")
     if not accs:
         w("            pass")
     if inits:
@@ -269,6 +367,8 @@ def generate(
         w(f"        tmax{i} = g_{f}")
         w(f"        thit{i} = 0 if g_{f} <= 0.0 else -1")
     L.extend(_props(props, "0", 2))
+    w("        if uns:")
+    w("            unsure_step = 0")
     w("        for t in range(n_steps):")
     for j, f in enumerate(market):
         w(f"            m_{f} = M[p, t, {j}]")
@@ -277,6 +377,8 @@ def generate(
     for ki, (_decl, tr) in enumerate(keepers):
         L.extend(_keeper(tr, f"k{ki}_", 3))
     L.extend(_props(props, "t + 1", 3))
+    w("            if uns and unsure_step < 0:")
+    w("                unsure_step = t + 1")
     w("            if rec >= 0:")
     for i, f in enumerate(globs):
         w(
@@ -299,6 +401,7 @@ def generate(
         w(f"        OUT_G[p, {i}] = {'1.0 if g_' + f + ' else 0.0' if f in bools else 'g_' + f}")
     w("        FAIL_STEP[p] = fail_step")
     w("        FAIL_PROP[p] = fail_prop")
+    w("        UNSURE[p] = unsure_step if fail_step < 0 or unsure_step <= fail_step else -1")
     if metric is not None:
         L.extend(_cover2(tick, metric, globs, accs, bools, market))
     w("    return 0")
@@ -314,17 +417,24 @@ def _read(expr: str, is_bool: bool) -> str:
 def _global_update(
     tr: Traced, prefix: str, indent: int, glob: Callable[[str], str] | None = None
 ) -> list[str]:
-    em = Emitter(tr.builder, prefix) if glob is None else Emitter(tr.builder, prefix, glob=glob)
+    em = (
+        Emitter(tr.builder, prefix)
+        if glob is None
+        else Emitter(tr.builder, prefix, glob=glob, bounds=False)  # Cover-2: plot data
+    )
     scope = Scope(em, indent)
     names = {field: scope.value(t) for field, t in tr.outputs.items()}
     for field, name in names.items():
         scope.line(f"{em.glob(field)} = {name}")
+        if em.bounds and field not in Emitter.bools:
+            scope.line(f"e{em.glob(field)} = e{name}")
     return scope.lines
 
 
 def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
     em = Emitter(tr.builder, prefix)
-    out: list[str] = []
+    out: list[str] = ["    " * indent + "if live:"]  # guard decisions only where it runs
+    indent += 1
     if tr.per_account:
         out.append("    " * indent + "for a in range(n_acc):")
         scope = Scope(em, indent + 1, acc_index=0, acc_var="a")
@@ -332,9 +442,9 @@ def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
         scope = Scope(em, indent)
     if tr.guard is not None:
         g = scope.value(tr.guard)
-        scope.line(f"if live and {g}:")
+        scope.line(f"if {g}:")
     else:
-        scope.line("if live:")
+        scope.line("if True:")
     inner = Scope(
         em, scope.indent + 1, parent=scope, acc_index=scope.acc_index, acc_var=scope.acc_var
     )
@@ -342,8 +452,12 @@ def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
     for field, name in names.items():
         if field.endswith("[a]"):
             inner.line(f"A_{field[:-3]}[a] = {name}")
+            if field[:-3] not in Emitter.bools:
+                inner.line(f"eA_{field[:-3]}[a] = e{name}")
         else:
             inner.line(f"g_{field} = {name}")
+            if field not in Emitter.bools:
+                inner.line(f"eg_{field} = e{name}")
     if not names:
         inner.line("pass")
     out.extend(scope.lines)
@@ -355,26 +469,22 @@ def _initials(inits: list[Traced], indent: int) -> list[str]:
     """Lanes whose sampled initial state breaks an @initial condition are skipped (-2)."""
     pad = "    " * indent
     out = [f"{pad}init_ok = True"]
-    for k, tr in enumerate(inits):
+    for k, tr in enumerate(inits):  # all of them, on every account (as the NumPy lanes)
         em = Emitter(tr.builder, f"i{k}_")
-        out.append(f"{pad}if init_ok:")
         if tr.per_account:
-            out.append(f"{pad}    for a in range(n_acc):")
-            scope = Scope(em, indent + 2, acc_index=0, acc_var="a")
-            v = scope.value(tr.outputs["value"])
-            scope.line(f"if not {v}:")
-            scope.line("    init_ok = False")
-            scope.line("    break")
+            out.append(f"{pad}for a in range(n_acc):")
+            scope = Scope(em, indent + 1, acc_index=0, acc_var="a")
         else:
-            scope = Scope(em, indent + 1)
-            v = scope.value(tr.outputs["value"])
-            scope.line(f"if not {v}:")
-            scope.line("    init_ok = False")
+            scope = Scope(em, indent)
+        v = scope.value(tr.outputs["value"])
+        scope.line(f"if not {v}:")
+        scope.line("    init_ok = False")
         out.extend(scope.lines)
     out += [
         f"{pad}if not init_ok:",
         f"{pad}    FAIL_STEP[p] = -2",
         f"{pad}    FAIL_PROP[p] = -1",
+        f"{pad}    UNSURE[p] = 0 if uns else -1",
         f"{pad}    COVER2[p] = 0.0",
         f"{pad}    continue",
     ]
@@ -383,22 +493,19 @@ def _initials(inits: list[Traced], indent: int) -> list[str]:
 
 def _props(props: list[Traced], step: str, indent: int) -> list[str]:
     pad = "    " * indent
+    # every property on every account, also after one fails in this step (rare: once per
+    # lane), so the undecided decisions are those of the NumPy lanes (they evaluate all)
     out = [f"{pad}if fail_step < 0:", f"{pad}    fp = -1"]
     for k, tr in enumerate(props):
         em = Emitter(tr.builder, f"p{k}_")
-        out.append(f"{pad}    if fp < 0:")
         if tr.per_account:
-            out.append(f"{pad}        for a in range(n_acc):")
-            scope = Scope(em, indent + 3, acc_index=0, acc_var="a")
-            v = scope.value(tr.outputs["value"])
-            scope.line(f"if not {v}:")
-            scope.line(f"    fp = {k}")
-            scope.line("    break")
+            out.append(f"{pad}    for a in range(n_acc):")
+            scope = Scope(em, indent + 2, acc_index=0, acc_var="a")
         else:
-            scope = Scope(em, indent + 2)
-            v = scope.value(tr.outputs["value"])
-            scope.line(f"if not {v}:")
-            scope.line(f"    fp = {k}")
+            scope = Scope(em, indent + 1)
+        v = scope.value(tr.outputs["value"])
+        scope.line(f"if fp < 0 and not {v}:")
+        scope.line(f"    fp = {k}")
         out.extend(scope.lines)
     out += [
         f"{pad}    if fp >= 0:",
@@ -434,6 +541,7 @@ def _cover2(
         "e",
         glob=lambda f: f"s_{f}",
         acc=lambda f, a: _read(f"A0[p, {index[f]}, {a}]", f in bools),
+        bounds=False,
     )
     scope = Scope(em, 5, acc_index=0, acc_var="a")
     v = scope.value(metric.outputs["value"])
@@ -513,4 +621,5 @@ def _warm(kernel: Any, layout: Layout) -> None:
         np.zeros(1),
         np.full(1, -1, dtype=np.int64),
         np.zeros((1, 2, g)),
+        np.zeros(1, dtype=np.int64),
     )

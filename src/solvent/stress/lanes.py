@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from solvent.backends.vector import VECTOR
+from solvent.backends.vector import VECTOR, Bounded, BoundedVectorBackend
 from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, first_broken, run_step
 from solvent.lang.domains import AnyBool
@@ -48,6 +48,9 @@ class LaneActions:
     args: np.ndarray
     instances: Sequence[Instance]
     rest: dict[str, tuple[Any, ...]]
+    # per argument of action ``name``: the error bound of its float64 value (a one-point
+    # domain's exact value the trace records, see solvent.stress.bounds; else 0)
+    errors: dict[str, tuple[float, ...]] | None = None
 
     def of_action(self, t: int, name: str) -> np.ndarray:
         col = self.act[:, t - 1]
@@ -67,10 +70,16 @@ def lane_actions(
     by_key = {(inst.action.name, inst.accounts): inst for inst in spec.instances()}
     instances = [by_key[(a.name, a.accounts)] for a in job.actions]
     fixed = job.grid is not None
+    from solvent.stress.bounds import literal_error
+
     rest: dict[str, tuple[Any, ...]] = {}
+    errors: dict[str, tuple[float, ...]] = {}
     for a in job.actions:
         rest[a.name] = tuple(np.int64(x.rest_units()) if fixed else float(x.rest()) for x in a.args)
-    return LaneActions(act, args, instances, rest)
+        errors[a.name] = tuple(
+            literal_error(x.exact) if x.exact is not None and not fixed else 0.0 for x in a.args
+        )
+    return LaneActions(act, args, instances, rest, errors)
 
 
 class LaneChooser:
@@ -96,7 +105,8 @@ class LaneChooser:
         self.actions = actions
 
     def market(self, t: int, name: str) -> Value:
-        return Value(self.backend, np.ascontiguousarray(self.M[:, t - 1, self.index[name]]), NUM)
+        col = np.ascontiguousarray(self.M[:, t - 1, self.index[name]])
+        return Value(self.backend, _input(self.backend, col), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
         return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
@@ -126,6 +136,11 @@ class LaneChooser:
             raw = np.where(mine, self.actions.args[:, t - 1, k], rest[k])
             if isinstance(dom, AnyBool):
                 out[name] = Value(self.backend, raw != 0, BOOL)
+            elif isinstance(self.backend, BoundedVectorBackend):
+                errs = self.actions.errors or {}
+                err = errs.get(action.name, (0.0,) * (k + 1))[k]
+                e = np.where(mine, err, 0.0) if err else 0.0
+                out[name] = Value(self.backend, Bounded(np.ascontiguousarray(raw), e), NUM)
             else:
                 out[name] = Value(self.backend, np.ascontiguousarray(raw), NUM)
         return out
@@ -138,7 +153,14 @@ def keeper_schedule(n_steps: int, period: int, outage_start: int, outage_len: in
 
 
 def _lanes(x: Any, n: int) -> np.ndarray:
+    if isinstance(x, Bounded):
+        x = x.v
     return np.broadcast_to(np.asarray(x), (n,))
+
+
+def _input(backend: Any, col: np.ndarray) -> Any:
+    """A number input of the lanes: exact for the judge (bound 0) on the bounded backend."""
+    return Bounded(col, 0.0) if isinstance(backend, BoundedVectorBackend) else col
 
 
 def _initial_state(layout: Layout, G0: np.ndarray, A0: np.ndarray, backend: Any) -> StateDict:
@@ -146,12 +168,15 @@ def _initial_state(layout: Layout, G0: np.ndarray, A0: np.ndarray, backend: Any)
     n_acc = A0.shape[2]
     state: StateDict = {}
     for i, f in enumerate(layout.globals):
-        col = G0[:, i] != 0.0 if f in layout.bools else G0[:, i].copy()
-        state[f] = Value(backend, col, BOOL if f in layout.bools else NUM)
+        if f in layout.bools:
+            state[f] = Value(backend, G0[:, i] != 0.0, BOOL)
+        else:
+            state[f] = Value(backend, _input(backend, G0[:, i].copy()), NUM)
     for i, f in enumerate(layout.accounts):
-        sort = BOOL if f in layout.bools else NUM
         state[f] = [
-            Value(backend, (A0[:, i, a] != 0.0) if sort == BOOL else A0[:, i, a].copy(), sort)
+            Value(backend, A0[:, i, a] != 0.0, BOOL)
+            if f in layout.bools
+            else Value(backend, _input(backend, A0[:, i, a].copy()), NUM)
             for a in range(n_acc)
         ]
     return state
@@ -210,8 +235,9 @@ def run_lanes(
     n_acc = A0.shape[2]
     spec_n = spec if spec.accounts == n_acc else spec.with_accounts(n_acc)
     fixed = backend is not None
-    if backend is None:
-        backend = VECTOR
+    if backend is None:  # float64 with error bounds: the lanes whose decisions were unsure
+        backend = BoundedVectorBackend()
+        backend.reset(n)
     else:
         backend.reset()
     over0 = np.zeros(n, dtype=bool) if overflow is None else np.asarray(overflow, dtype=bool)
@@ -221,6 +247,14 @@ def run_lanes(
         if not fixed:
             return np.zeros(n, dtype=bool)
         return over0 | _lanes(backend.overflow, n)
+
+    unsure_step = np.full(n, -1, dtype=np.int64)
+
+    def unsure(step: int) -> None:
+        """Record the step of each lane's first decision that was not certain (float64)."""
+        if not fixed:
+            new = (unsure_step < 0) & _lanes(backend.unsure, n)
+            unsure_step[new] = step
 
     def number(raw: Any) -> np.ndarray:
         v = _lanes(raw, n)
@@ -260,12 +294,16 @@ def run_lanes(
         fail_step[new] = step
         fail_prop[new] = first[new]
 
+    unsure(0)
+    unsure_initial = unsure_step == 0  # the @initial conditions' decisions
     check(0)
+    unsure(0)
     track(0)
     for t in range(1, n_steps + 1):
         out = run_step(spec_n, params, backend, state, t, chooser)
         state = out.state
         check(t)
+        unsure(t)
         track(t)
     out_g = np.zeros((n, n_g))
     for i, f in enumerate(layout.globals):
@@ -273,8 +311,9 @@ def run_lanes(
     cover2 = np.zeros(n)
     if cover2_metric is not None and (C2[:, 0] >= 0).any():
         cover2 = _cover2_lanes(
-            spec_n, params, layout, G0, A0, M, C2, cover2_metric, backend, number
-        )
+            spec_n, params, layout, G0, A0, M, C2, cover2_metric,
+            backend if fixed else VECTOR, number,
+        )  # fmt: skip
     if fixed:
         flagged = over()  # the main run and the Cover-2 run
         excluded &= ~flagged
@@ -304,9 +343,14 @@ def run_lanes(
         ):
             arr[excluded] = value
         fail_step[excluded] = -2
+        # like the kernel: an excluded lane is unsure only through its @initial decisions
+        unsure_step[excluded] = np.where(unsure_initial[excluded], 0, -1)
+    # like the kernel: undecided decisions after the flagged step do not count
+    unsure_step[(fail_step >= 0) & (unsure_step > fail_step)] = -1
     return {
         "OUT_G": out_g, "FAIL_STEP": fail_step, "FAIL_PROP": fail_prop,
         "T_MIN": t_min, "T_MAX": t_max, "T_HIT": t_hit, "COVER2": cover2,
+        "UNSURE": unsure_step,
     }  # fmt: skip
 
 

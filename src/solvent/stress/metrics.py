@@ -92,8 +92,11 @@ def combine(summaries: Sequence[dict[str, Any]], n_props: int) -> dict[str, Any]
         "beyond": sum(s["beyond"] for s in blocks),
         "fail": sum(s["fail"] for s in blocks),
         "fail_beyond": sum(s["fail_beyond"] for s in blocks),
+        "undecided": sum(s.get("undecided", 0) for s in blocks),
+        "undecided_excluded": sum(s.get("undecided_excluded", 0) for s in blocks),
         "fail_by_prop": [sum(s["fail_by_prop"][k] for s in blocks) for k in range(n_props)],
-        "lanes": sorted((lane for s in blocks for lane in s["lanes"]), key=lambda x: (x[1], x[0])),
+        # [path, steps to re-run, property, priority]: by priority, then path
+        "lanes": sorted((lane for s in blocks for lane in s["lanes"]), key=lambda x: (x[-1], x[0])),
     }
     for key in (
         "bad_debt_sum",

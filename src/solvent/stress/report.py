@@ -21,22 +21,33 @@ def verdict_line(r: StressResult) -> str:
     ins = m["p_insolvency"]
     bound = f"{m['paths']:,} paths x {m['steps']} steps x {m['accounts']} account{'s' if m['accounts'] != 1 else ''}"
     left = f"; {c['unchecked']:,} not re-run" if c["unchecked"] else ""
+    undecided = c.get("undecided", 0)
+    rerun = c.get("rerun", c["flagged"])
+    lanes = (
+        f"{c['flagged']:,} flagged lanes"
+        if not undecided
+        else f"{rerun:,} lanes to re-run ({c['flagged']:,} flagged, {undecided:,} undecided)"
+    )
     if r.verdict == "FAIL":
         detail = (
             f"P(insolvency) {ins['estimate']:.4g} [{ins['ci_low']:.3g}, {ins['ci_high']:.3g}]; "
-            f"{c['confirmed']:,} of {c['flagged']:,} flagged lanes confirmed by exact re-run{left}"
+            f"{c['confirmed']:,} of {lanes} confirmed by exact re-run{left}"
         )
     elif r.verdict == "PASS":
+        certain = (
+            f"{c.get('certified', m['paths']):,} lanes certified (every float64 decision "
+            f"certain), {c['checked']:,} re-run exactly"
+        )
         detail = (
-            "no violation"
+            f"no violation: {certain}"
             if c["flagged"] == 0
-            else f"{c['flagged']:,} flagged lanes, none confirmed by exact re-run"
+            else f"{c['flagged']:,} flagged lanes, none confirmed by exact re-run; {certain}"
         )
     elif r.verdict == "INTERRUPTED" and r.blocks_done < r.blocks_total:
         detail = f"interrupted after {r.blocks_done}/{r.blocks_total} blocks; --resume to finish"
     else:
         detail = (
-            f"{c['unchecked']:,} of {c['flagged']:,} flagged lanes not re-run exactly; "
+            f"{c['unchecked']:,} of {lanes} not re-run exactly; "
             f"none of the {c['checked']:,} re-run confirmed"
         )
     return f"[{r.verdict}] stress  {bound}  {r.seconds:.1f}s  {detail}"
@@ -61,6 +72,11 @@ def rows(r: StressResult) -> list[tuple[str, str]]:
             f"{c['flagged']:,}  (re-run exactly: {c['checked']}, confirmed {c['confirmed']}, unconfirmed {c['unconfirmed']}, not re-run {c['unchecked']:,}"
             + (f"; {m['overflow_lanes']:,} left int64" if "overflow_lanes" in m else "")
             + ")",
+        ),
+        (
+            "certified / undecided lanes",
+            f"{c.get('certified', m['paths']):,} / {c.get('undecided', 0):,}  (undecided: a "
+            "float64 decision within its rounding error bound; re-run exactly with the flagged)",
         ),
         (
             "paths beyond envelope",

@@ -462,6 +462,7 @@ def run_hash(spec: Spec, job: BlockJob) -> str:
     }
     if job.action_rate > 0:  # absent otherwise: checkpoints of runs without actions keep their name
         parts["actions"] = [repr(job.action_rate), repr(job.actions)]
+    parts["bounds"] = 1  # block summaries list the undecided lanes (solvent.stress.bounds)
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -980,6 +981,7 @@ def stress(
         "traces": [],
     }
     flagged = tot["fail"]
+    rerun = len(tot["lanes"])  # flagged or undecided: the judge's lanes
     if finished:
         from solvent.stress.confirm import confirm_lanes
 
@@ -988,7 +990,8 @@ def stress(
         timings["confirm"] = time.perf_counter() - tc
         if conf["stopped"] != "interrupted":
             ckpt.remove()
-    unchecked = flagged - conf["checked"]
+    unchecked = rerun - conf["checked"]
+    certified = n - (rerun - tot["undecided_excluded"])
     if tot["excluded"]:
         notes.append(
             f"{tot['excluded']} sampled initial states broke the spec's @initial conditions "
@@ -1005,7 +1008,7 @@ def stress(
     if "int64_overflow" in [d.name for d in decls]:  # fixed point (solvent.stress.grid)
         metrics["overflow_lanes"] = tot["fail_by_prop"][[d.name for d in decls].index("int64_overflow")]
     metrics["p_insolvency"] = assess(
-        conf, flagged, n, dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True))
+        conf, rerun, n, dict(zip([d.name for d in decls], tot["fail_by_prop"], strict=True))
     )
     if "bad_debt_sum" in tot:
         var, es = tail(tot["bad_debt_nonzero"], n)
@@ -1064,7 +1067,7 @@ def stress(
             f"{n} paths; run again with --resume to finish"
         )
     else:
-        verdict, more = assess_verdict(conf, flagged)
+        verdict, more = assess_verdict(conf, rerun)
         notes.extend(more)
         if conf["stopped"] == "interrupted":
             notes.append(
@@ -1080,7 +1083,8 @@ def stress(
                  "action_rate": job.action_rate,
                  "actions": list(dict.fromkeys(a.name for a in job.actions))},
         verdict=verdict, metrics=metrics,
-        confirmation={"flagged": flagged, "checked": conf["checked"], "confirmed": conf["confirmed"],
+        confirmation={"flagged": flagged, "undecided": tot["undecided"], "rerun": rerun,
+                      "certified": certified, "checked": conf["checked"], "confirmed": conf["confirmed"],
                       "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "stopped": conf["stopped"],
                       "seconds": conf["seconds"]},
         notes=notes, engine=engine_name, seconds=time.perf_counter() - t0, timings=timings,

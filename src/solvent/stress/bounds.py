@@ -1,0 +1,188 @@
+"""Rigorous error bounds of float64 lanes: which float64 decisions are certain.
+
+Float64 lanes approximate the exact judge. Beside every float64 number ``x`` the engines
+carry ``e >= |x - X|``, a rigorous bound on its distance to the value ``X`` the exact
+judge computes on the same lane (an a-posteriori running error bound, in float64):
+
+- inputs the judge receives exactly (the lane's draws and initial values, recorded in the
+  trace as the exact rationals of their doubles, see
+  :func:`solvent.stress.runner.lane_trace`) start at ``e = 0``; a spec literal ``q``
+  starts at ``|float(q) - q|`` (:func:`literal_error`, rounded up);
+- ``a + b``, ``a - b``: of exact operands, ``|err|`` with ``err`` the exact rounding
+  error of the float64 sum (Knuth's TwoSum, error free), so exact sums stay exact
+  (``e = 0``); otherwise ``ea + eb + u |r|`` (``u = 2**-53``);
+- ``a * b``: ``|a| eb + |b| ea + ea eb`` plus the rounding ``u |r|`` (below the normal
+  range ``2**-1074``; none when an operand is 0);
+- ``a / b``: ``(|a| eb + |b| ea) / (|b| (|b| - eb))`` plus the rounding; when ``eb >= |b|``
+  the exact denominator may be 0 (the judge's ``x / 0 = 0``): the decision ``b != 0``
+  is *undecided* and the bound infinite;
+- ``min``/``max`` are 1-Lipschitz: ``max(ea, eb)`` bounds them whichever operand the
+  float64 choice took (the chosen operand's bound when the choice is certain), so they
+  are not decisions; ``select(c, a, b)``: the chosen operand's bound (``c`` comes from a
+  comparison, itself checked); ``-a``: ``ea``.
+
+Every bound is then scaled by ``K = 1 + 2**-48`` and, when not zero, raised by a few
+``2**-1074``: that covers the rounding of the bound's own few float64 operations
+(relative ``(1 + u)**k`` for ``k`` well under 32) and their underflow. An overflow gives
+``inf`` or ``nan`` bounds, and a ``nan`` bound decides nothing.
+
+A **decision** ``a < b``, ``a <= b``, ``a == b`` (guards, ``sv.when``, invariants,
+lemmas, ``@initial`` conditions) and the ``b != 0`` of a division is **certain** when
+``ea + eb == 0`` (both values are the judge's, the float64 comparison is exact) or
+``|a - b| > (ea + eb) K`` (the exact values lie on the same side); otherwise the lane is
+**undecided** from that step on and goes to the exact judge. A lane all of whose
+decisions were certain takes, on the judge, exactly the branches it took in float64,
+so its verdict (violation at step t, or none) is the judge's.
+
+The same formulas run in the generated numba kernel (:data:`KERNEL_HELPERS`, the
+``_e*`` helpers) and in the NumPy lanes (:class:`solvent.backends.vector.BoundedVectorBackend`),
+so both engines make the same decisions; the tests check the bounds against the
+``Fraction`` judge.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+U = 2.0**-53  # unit roundoff of float64 round-to-nearest
+K = 1.0 + 2.0**-48  # safety factor for the rounding of the bound's own operations
+ETA = 5e-324  # 2**-1074, the smallest subnormal
+TINY = 2.2250738585072014e-308  # 2**-1022, the smallest normal
+
+KERNEL_HELPERS = """
+U = 2.0 ** -53
+K = 1.0 + 2.0 ** -48
+ETA = 5e-324
+TINY = 2.2250738585072014e-308
+
+
+@njit(cache=True, inline="always")
+def _dec(a, b, ea, eb):
+    s = ea + eb
+    return s == 0.0 or abs(a - b) > s * K
+
+
+@njit(cache=True, inline="always")
+def _eadd(a, b, r, ea, eb):
+    if ea == 0.0 and eb == 0.0:  # exact operands: the exact rounding error (TwoSum)
+        bp = r - a
+        err = abs((a - (r - bp)) + (b - bp))
+        if err == 0.0:
+            return 0.0
+        return err * K + ETA
+    return (ea + eb + U * abs(r)) * K + ETA
+
+
+@njit(cache=True, inline="always")
+def _emul(a, b, r, ea, eb):
+    e = abs(a) * eb + abs(b) * ea + ea * eb
+    ar = abs(r)
+    if ar >= TINY:
+        e = e + U * ar
+    elif a != 0.0 and b != 0.0:
+        e = e + ETA
+    if e == 0.0 and ea == 0.0 and eb == 0.0:
+        return 0.0
+    return e * K + 4.0 * ETA
+
+
+@njit(cache=True, inline="always")
+def _ediv(a, b, r, ea, eb):
+    ab = abs(b)
+    if ab == 0.0 and eb == 0.0:
+        return 0.0
+    if not ab > eb * K:
+        return np.inf
+    e = (abs(a) * eb + ab * ea) / (ab * ((ab - eb) / K)) * K
+    ar = abs(r)
+    if ar >= TINY:
+        e = e + U * ar
+    elif a != 0.0:
+        e = e + ETA
+    if e == 0.0 and ea == 0.0 and eb == 0.0:
+        return 0.0
+    return e * K + 4.0 * ETA
+
+
+@njit(cache=True, inline="always")
+def _emax(a, b, ea, eb):
+    if _dec(a, b, ea, eb):
+        return ea if a >= b else eb
+    return ea if ea >= eb else eb
+
+
+@njit(cache=True, inline="always")
+def _emin(a, b, ea, eb):
+    if _dec(a, b, ea, eb):
+        return ea if a <= b else eb
+    return ea if ea >= eb else eb
+"""
+"""The kernel's bound helpers (numba source; the same formulas as the NumPy ones below)."""
+
+
+def literal_error(q: Any) -> float:
+    """``|float(q) - q|`` rounded up to a float64: the bound of a spec literal."""
+    q = Fraction(q)
+    x = float(q)
+    gap = abs(Fraction(x) - q)
+    if gap == 0:
+        return 0.0
+    g = float(gap)
+    if Fraction(g) < gap:
+        g = float(np.nextafter(g, np.inf))
+    return g
+
+
+# -- NumPy forms (lanes engine) -------------------------------------------------------------
+
+
+def decided(a: Any, b: Any, ea: Any, eb: Any) -> Any:
+    s = np.add(ea, eb)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (s == 0.0) | (np.abs(np.subtract(a, b)) > s * K)
+
+
+def _finish(e: Any, zero: Any) -> Any:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(zero, 0.0, e * K + 4.0 * ETA)
+
+
+def e_add(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:
+    with np.errstate(invalid="ignore", over="ignore"):
+        bp = np.subtract(r, a)
+        err = np.abs((a - (r - bp)) + (b - bp))
+        exact = (np.asarray(ea) == 0.0) & (np.asarray(eb) == 0.0)
+        inexact = (ea + eb + U * np.abs(r)) * K + ETA
+        return np.where(exact, np.where(err == 0.0, 0.0, err * K + ETA), inexact)
+
+
+def e_mul(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.abs(a) * eb + np.abs(b) * ea + ea * eb
+        ar = np.abs(r)
+        e = e + np.where(ar >= TINY, U * ar, np.where((a != 0.0) & (b != 0.0), ETA, 0.0))
+        return _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0))
+
+
+def e_div(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> tuple[Any, Any]:
+    """The bound of ``a / b`` and whether ``b != 0`` was decided."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        ab = np.abs(b)
+        exact_zero = (ab == 0.0) & (eb == 0.0)
+        ok = ab > eb * K
+        den = np.where(ok, ab * ((ab - eb) / K), 1.0)
+        e = (np.abs(a) * eb + ab * ea) / den * K
+        ar = np.abs(r)
+        e = e + np.where(ar >= TINY, U * ar, np.where(a != 0.0, ETA, 0.0))
+        e = _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0))
+        e = np.where(exact_zero, 0.0, np.where(ok, e, np.inf))
+        return e, exact_zero | ok
+
+
+def e_max(a: Any, b: Any, ea: Any, eb: Any, upper: bool) -> Any:
+    d = decided(a, b, ea, eb)
+    first = (np.asarray(a) >= b) if upper else (np.asarray(a) <= b)
+    return np.where(d, np.where(first, ea, eb), np.maximum(ea, eb))

@@ -1,0 +1,36 @@
+"""Issue 25: a guard float64 decides wrongly (`p + p*1e-18 > p` is False in float64, True
+exactly), so every path is insolvent while float64 flags none."""
+
+import solvent as sv
+from solvent import Num, PerAccount, requires
+
+spec = sv.Spec("miss", accounts=1)
+
+
+@spec.state
+class State:
+    price: Num = Num("100")
+    bad_debt: Num = Num("0")
+    quote: PerAccount[Num] = Num("10")
+    size: PerAccount[Num] = Num("0")
+
+
+@spec.envelope
+class Market:
+    move: Num = sv.within("-0.1", "0.1")
+
+
+@spec.tick
+def mark(s, m):
+    s.price = s.price * (1 + m.move)
+
+
+@spec.keeper(every_step=True)
+def write_off(s, a):
+    requires(s.price + s.price * Num("1e-18") > s.price)
+    s.bad_debt = s.bad_debt + 1
+
+
+@spec.invariant
+def solvent(s):
+    return s.bad_debt <= 0

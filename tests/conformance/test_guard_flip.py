@@ -105,3 +105,41 @@ def test_the_reproduction_under_a_budget_is_unknown_never_pass(tmp_path) -> None
     c = doc["confirmation"]
     assert (code, doc["verdict"]) == (2, "UNKNOWN")
     assert c["checked"] == 0 and c["unchecked"] == c["rerun"] == 300
+
+
+@pytest.mark.parametrize("engine", ["kernel", "lanes"])
+def test_a_non_double_initial_value_is_judged_exactly_from_the_specs_own_start(
+    tmp_path: Path, engine: str
+) -> None:
+    """The lanes hold float(0.1); the exact re-run starts from 0.1 itself (was: from the
+    double 0.1000000000000000055..., which 'confirmed' a violation the spec never has),
+    and the bound of that initial value makes the float64 decision undecided."""
+    spec = str(Path(__file__).parents[1] / "stress" / "specs" / "tenth.py")
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "solvent", "stress", spec, "--scenario", "gbm", "--paths", "50",
+         "--steps", "2", "--seed", "1", "--population", "none", "--insurance-field", "none",
+         "--liquidations-field", "none", "--bad-debt-field", "none", "--engine", engine,
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(out.read_text())
+    found: list[dict] = []
+
+    def walk(o: object) -> None:
+        if isinstance(o, dict):
+            if isinstance(o.get("confirmation"), dict):
+                found.append(o["confirmation"])
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    walk(doc)
+    (conf,) = found
+    # float64 flags every lane (0.1 * 3 > 0.3 in doubles); each is re-run from the exact
+    # start and refuted; none is a certified pass (the initial value's bound is not 0)
+    assert (conf["flagged"], conf["rerun"], conf["confirmed"], conf["certified"]) == (50, 50, 0, 0)
+    assert proc.stdout.startswith("[PASS]"), proc.stdout

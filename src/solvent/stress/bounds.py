@@ -4,10 +4,12 @@ Float64 lanes approximate the exact judge. Beside every float64 number ``x`` the
 carry ``e >= |x - X|``, a rigorous bound on its distance to the value ``X`` the exact
 judge computes on the same lane (an a-posteriori running error bound, in float64):
 
-- inputs the judge receives exactly (the lane's draws and initial values, recorded in the
-  trace as the exact rationals of their doubles, see
-  :func:`solvent.stress.runner.lane_trace`) start at ``e = 0``; a spec literal ``q``
-  starts at ``|float(q) - q|`` (:func:`literal_error`, rounded up);
+- inputs the judge receives exactly (the lane's draws and drawn initial values, recorded
+  in the trace as the exact rationals of their doubles, see
+  :func:`solvent.stress.runner.lane_trace`) start at ``e = 0``; a spec literal ``q``, and
+  an initial value the spec declares as ``q`` (the judge starts from ``q`` itself, never
+  from its double: :func:`initial_exact`), start at ``|float(q) - q|``
+  (:func:`literal_error`, rounded up);
 - ``a + b``, ``a - b``: of exact operands, ``|err|`` with ``err`` the exact rounding
   error of the float64 sum (Knuth's TwoSum, error free), so exact sums stay exact
   (``e = 0``); otherwise ``ea + eb + u |r|`` (``u = 2**-53``);
@@ -134,6 +136,62 @@ def literal_error(q: Any) -> float:
     if Fraction(g) < gap:
         g = float(np.nextafter(g, np.inf))
     return g
+
+
+def initial_exact(spec: Any) -> dict[str, tuple[Fraction | None, ...]]:
+    """Per numeric state field, per account entry: the spec's exact initial value, or None
+    where the lanes draw it (a ``Within`` domain) and the judge gets the drawn double.
+
+    A lane whose initial value equals ``float(q)`` of the spec's own ``q`` starts from
+    ``q`` on the judge (:func:`solvent.stress.runner.lane_trace`), so its bound is
+    :func:`literal_error` of ``q``; any other value (drawn) is the judge's exactly.
+    """
+    from solvent.engine.start import is_fixed, start
+
+    out: dict[str, tuple[Fraction | None, ...]] = {}
+    for name, entries in start(spec).items():
+        if spec.fields[name].sort == "bool":
+            continue
+        out[name] = tuple(
+            Fraction(e) if is_fixed(e) and not isinstance(e, bool) else None  # type: ignore[arg-type]
+            for e in entries
+        )
+    return out
+
+
+def exact_initial(x: float, q: Fraction | None) -> Fraction:
+    """The judge's initial value of a lane number ``x`` (see :func:`initial_exact`)."""
+    if q is not None and float(q) == x:
+        return q
+    return Fraction(x)
+
+
+def initial_error(col: Any, q: Fraction | None) -> Any:
+    """The bound of the lanes' initial column ``col`` (see :func:`initial_exact`)."""
+    if q is None:
+        return 0.0
+    e = literal_error(q)
+    if e == 0.0:
+        return 0.0
+    return np.where(col == float(q), e, 0.0)
+
+
+def kernel_initial_error(var: str, entries: tuple[Fraction | None, ...], account: str | None) -> str:
+    """Kernel source for the bound of an initial value ``var`` (see :func:`initial_exact`);
+    ``account``: the loop variable of a per-account field, None for a scalar field."""
+    pairs = [(float(q), literal_error(q)) if q is not None else (0.0, 0.0) for q in entries]
+    if all(e == 0.0 for _, e in pairs):
+        return "0.0"
+    if account is None or len(set(pairs)) == 1:
+        x, e = pairs[0]
+        return f"({e!r} if {var} == {x!r} else 0.0)"
+    xs = ", ".join(repr(x) for x, _ in pairs)
+    es = ", ".join(repr(e) for _, e in pairs)
+    n = len(pairs)
+    return (
+        f"((({es},)[{account}] if {var} == ({xs},)[{account}] else 0.0) "
+        f"if {account} < {n} else 0.0)"
+    )
 
 
 # -- NumPy forms (lanes engine) -------------------------------------------------------------

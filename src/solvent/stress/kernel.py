@@ -42,7 +42,12 @@ from typing import Any
 
 from solvent.lang.values import BOOL
 from solvent.spec.spec import Params, Spec
-from solvent.stress.bounds import KERNEL_HELPERS, literal_error
+from solvent.stress.bounds import (
+    KERNEL_HELPERS,
+    initial_exact,
+    kernel_initial_error,
+    literal_error,
+)
 from solvent.stress.ir import Builder, NotCompilable, StepTracer, Traced
 
 KERNEL_VERSION = 2  # 2: error bounds beside every number, undecided decisions (UNSURE)
@@ -305,6 +310,7 @@ def generate(
     accs = tuple(n for n, fd in spec.fields.items() if fd.per_account)
     bools = frozenset(n for n, fd in spec.fields.items() if fd.sort == BOOL)
     market = tuple(spec.bounds)
+    exact0 = initial_exact(spec)  # the spec's own initial values (their bounds)
     layout = Layout(globs, accs, market, bools, tuple(d.name for d in properties))
     tick = tracer.tick()
     keepers = [(k, tracer.keeper(k)) for k in spec.keepers]
@@ -341,12 +347,14 @@ def generate(
     for i, f in enumerate(globs):
         w(f"        g_{f} = {_read(f'G0[p, {i}]', f in bools)}")
         if f not in bools:
-            w(f"        eg_{f} = 0.0")  # inputs: the judge gets their doubles exactly
+            e0 = kernel_initial_error(f"g_{f}", exact0[f], None)
+            w(f"        eg_{f} = {e0}")  # drawn inputs: the judge gets their doubles
     w("        for a in range(n_acc):")
     for i, f in enumerate(accs):
         w(f"            A_{f}[a] = {_read(f'A0[p, {i}, a]', f in bools)}")
         if f not in bools:
-            w(f"            eA_{f}[a] = 0.0")
+            e0 = kernel_initial_error(f"A_{f}[a]", exact0[f], "a")
+            w(f"            eA_{f}[a] = {e0}")
     if not accs:
         w("            pass")
     if inits:

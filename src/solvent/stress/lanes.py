@@ -29,6 +29,7 @@ from solvent.engine.step import eval_predicate, first_broken, run_step
 from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
+from solvent.stress.bounds import initial_error, initial_exact
 from solvent.stress.grid import OVERFLOW
 from solvent.stress.kernel import Layout
 
@@ -158,25 +159,42 @@ def _lanes(x: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x), (n,))
 
 
-def _input(backend: Any, col: np.ndarray) -> Any:
-    """A number input of the lanes: exact for the judge (bound 0) on the bounded backend."""
-    return Bounded(col, 0.0) if isinstance(backend, BoundedVectorBackend) else col
+def _input(backend: Any, col: np.ndarray, exact: Any = None) -> Any:
+    """A number input of the lanes; on the bounded backend with its bound: 0 for a drawn
+    double (the judge gets it exactly), the spec literal's error where the lane holds
+    ``float(q)`` of the spec's own initial ``q`` (``exact``; see ``bounds.initial_exact``)."""
+    if not isinstance(backend, BoundedVectorBackend):
+        return col
+    return Bounded(col, initial_error(col, exact))
 
 
-def _initial_state(layout: Layout, G0: np.ndarray, A0: np.ndarray, backend: Any) -> StateDict:
-    """The lanes' state at step 0 (``G0``/``A0``: float64 numbers or int64 grid units)."""
+def _initial_state(
+    layout: Layout,
+    G0: np.ndarray,
+    A0: np.ndarray,
+    backend: Any,
+    exact: dict[str, tuple[Any, ...]] | None = None,
+) -> StateDict:
+    """The lanes' state at step 0 (``G0``/``A0``: float64 numbers or int64 grid units);
+    ``exact``: the spec's own initial values (``bounds.initial_exact``), for the bounds."""
     n_acc = A0.shape[2]
+    exact = exact or {}
+
+    def q(f: str, a: int) -> Any:
+        entries = exact.get(f, ())
+        return entries[a] if a < len(entries) else None
+
     state: StateDict = {}
     for i, f in enumerate(layout.globals):
         if f in layout.bools:
             state[f] = Value(backend, G0[:, i] != 0.0, BOOL)
         else:
-            state[f] = Value(backend, _input(backend, G0[:, i].copy()), NUM)
+            state[f] = Value(backend, _input(backend, G0[:, i].copy(), q(f, 0)), NUM)
     for i, f in enumerate(layout.accounts):
         state[f] = [
             Value(backend, A0[:, i, a] != 0.0, BOOL)
             if f in layout.bools
-            else Value(backend, _input(backend, A0[:, i, a].copy()), NUM)
+            else Value(backend, _input(backend, A0[:, i, a].copy(), q(f, a)), NUM)
             for a in range(n_acc)
         ]
     return state
@@ -260,7 +278,7 @@ def run_lanes(
         v = _lanes(raw, n)
         return grid.to_float(v) if fixed else v
 
-    state = _initial_state(layout, G0, A0, backend)
+    state = _initial_state(layout, G0, A0, backend, None if fixed else initial_exact(spec_n))
     live = keeper_schedule(n_steps, KP, OS, OL)
     chooser = LaneChooser(M, layout.market, live, backend, actions)
     num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]

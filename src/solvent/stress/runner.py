@@ -779,8 +779,10 @@ def lane_trace(
 ) -> Trace:
     """The exact trace of lane ``lane`` of a block (global path ``index``), first ``upto`` steps.
 
-    Float64 inputs become the exact rationals of the doubles; a fixed-point job's inputs
-    are int64 grid units and become ``units / 10**decimals``: the numbers the lanes used.
+    Float64 inputs become the exact rationals of the doubles, except an initial value that
+    is the double of the spec's own initial ``q``, which starts from ``q`` (the spec's own
+    state; the lanes' bounds allow for the difference); a fixed-point job's inputs are
+    int64 grid units and become ``units / 10**decimals``: the numbers the lanes used.
     """
     layout = job.layout
     grid = job.grid
@@ -793,13 +795,25 @@ def lane_trace(
     def exact(x: Any) -> Fraction:
         return Fraction(float(x)) if grid is None else grid.value(x)
 
+    from solvent.stress.bounds import exact_initial, initial_exact
+
+    own = initial_exact(spec)  # the spec's own initial values: the lane holds their doubles
+
+    def start(f: str, a: int, x: Any) -> Fraction:
+        if grid is not None:
+            return grid.value(x)
+        entries = own.get(f, ())
+        return exact_initial(float(x), entries[a] if a < len(entries) else None)
+
     init: dict[str, Any] = {}
     for i, f in enumerate(layout.globals):
         v = G0[i]
-        init[f] = (float(v) != 0.0) if f in layout.bools else exact(v)
+        init[f] = (float(v) != 0.0) if f in layout.bools else start(f, 0, v)
     for i, f in enumerate(layout.accounts):
         vals = A0[i, :]
-        init[f] = tuple((float(x) != 0.0) if f in layout.bools else exact(x) for x in vals)
+        init[f] = tuple(
+            (float(x) != 0.0) if f in layout.bools else start(f, a, x) for a, x in enumerate(vals)
+        )
     from solvent.stress.lanes import keeper_schedule
 
     live = keeper_schedule(job.steps, job.keeper_period, job.outage_start, job.outage_len)

@@ -331,6 +331,8 @@ def _update(
     if op == "*2":
         return f"{lhs} = {lhs} * 2 - {term}"
     if op == "round":
+        if term.startswith("Num("):  # a product of two constants would be a plain,
+            term = lhs  # unrounded number (off the grid in fixed point: SV810)
         fn = draw(st.sampled_from(["sv.mul_down", "sv.mul_up"]))
         return f'{lhs} = {lhs} + {fn}({term}, Num("{draw(st.sampled_from(_FACTORS))}"))'
     return f"{lhs} = {lhs} {op} {term}"

@@ -80,7 +80,7 @@ def main() -> int:
         rows.append((name, run(name, check, strategy, args.examples, args.depth, args.seed)))
     cmd = (
         f"python benchmarks/soundness.py --examples {args.examples} --depth {args.depth} "
-        f"--seed {args.seed}"
+        f"--seed {args.seed} --branching {args.branching}"
     )
     lines = [
         "# Differential soundness, long profile",

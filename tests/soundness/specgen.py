@@ -18,7 +18,8 @@ The API (stable; other test suites reuse it):
   declaration order), ``.accounts``, ``.arithmetic``, ``.decimals``, ``.rounds`` (uses a
   rounding function, so exact and fixed point may legitimately differ).
 
-  Options: ``specs(arithmetic=("exact", "fixed"), max_branching=BRANCHING)``.
+  Options: ``specs(arithmetic=("exact", "fixed"), max_branching=BRANCHING,
+  rounding=None)`` (``rounding=False``: never a rounding function).
 
 - :func:`explore` -- ``explore(spec, depth, *, stats=None) -> list[Trace]``: every path of
   at most ``depth`` steps over a finite grid of choices, run on the concrete judge (exact
@@ -35,6 +36,11 @@ The API (stable; other test suites reuse it):
 
 - :func:`grid` -- the grid points of one domain (used by :func:`explore`).
 
+- :func:`check_bmc`, :func:`check_prove`, :func:`check_arithmetic` -- the differential
+  properties on one generated spec (``check(g, depth, stats)``; AssertionError with the
+  spec's source on a disagreement): the tests of this directory and the long profile
+  (``benchmarks/soundness.py``) run them.
+
 Import it from a test in ``tests/soundness`` as ``from specgen import specs, explore``
 (pytest puts the test's directory on ``sys.path``); from elsewhere, add
 ``tests/soundness`` to ``sys.path`` first.
@@ -43,7 +49,6 @@ Import it from a test in ``tests/soundness`` as ``from specgen import specs, exp
 from __future__ import annotations
 
 import itertools
-import keyword
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -257,6 +262,7 @@ def _init_text(f: GenField) -> str:
 
 
 # ---------------------------------------------------------------------- strategies
+_FACTORS = ("0.5", "0.25", "1.5", "0.75", "0.01")  # on a 2-decimal grid: fine in fixed point
 _CONSTS = tuple(Fraction(x) for x in ("0", "1", "2", "3", "5", "-1", "1/2", "3/2", "0.25"))
 
 
@@ -276,6 +282,7 @@ def _domain(draw: Any) -> tuple[Fraction, Fraction]:
 
 
 def _name(draw: Any, used: set[str], pool: Sequence[str] = NAME_POOL) -> str:
+    """A name from ``pool`` (repeats weigh more) not in ``used`` (one kind never repeats)."""
     name = draw(st.sampled_from([n for n in pool if n not in used and n not in _TAKEN]))
     used.add(name)
     return name
@@ -324,10 +331,10 @@ def _update(
     if op == "*2":
         return f"{lhs} = {lhs} * 2 - {term}"
     if op == "round":
+        if term.startswith("Num("):  # a product of two constants would be a plain,
+            term = lhs  # unrounded number (off the grid in fixed point: SV810)
         fn = draw(st.sampled_from(["sv.mul_down", "sv.mul_up"]))
-        return (
-            f'{lhs} = {lhs} + {fn}({term}, Num("{_num(draw(st.sampled_from(_CONSTS[1:5])) / 3)}"))'
-        )
+        return f'{lhs} = {lhs} + {fn}({term}, Num("{draw(st.sampled_from(_FACTORS))}"))'
     return f"{lhs} = {lhs} {op} {term}"
 
 
@@ -345,28 +352,52 @@ def _guard(draw: Any, fields: list[GenField], acc: str | None, extra: Sequence[s
 
 @st.composite
 def specs(
-    draw: Any, arithmetic: Sequence[str] = ("exact", "fixed"), max_branching: int = BRANCHING
+    draw: Any,
+    arithmetic: Sequence[str] = ("exact", "fixed"),
+    max_branching: int = BRANCHING,
+    rounding: bool | None = None,
 ) -> GeneratedSpec:
-    """A small random spec (see the module doc)."""
+    """A small random spec (see the module doc); ``rounding=False``: no mul_down/mul_up."""
     for _attempt in range(50):
-        g = _one_spec(draw, arithmetic)
+        g = _one_spec(draw, arithmetic, rounding=rounding)
         if branching(g) <= max_branching:
             return g
-    return _one_spec(draw, arithmetic, tiny=True)
+    return _one_spec(draw, arithmetic, tiny=True, rounding=rounding)
 
 
-def _one_spec(draw: Any, arithmetic: Sequence[str], tiny: bool = False) -> GeneratedSpec:
+def _one_spec(
+    draw: Any, arithmetic: Sequence[str], tiny: bool = False, rounding: bool | None = None
+) -> GeneratedSpec:
     accounts = 1 if tiny else draw(st.integers(1, 2))
     arith = draw(st.sampled_from(list(arithmetic)))
     decimals = 2 if arith == "fixed" else None
-    rounding = draw(st.booleans())
-    # names: one pool for every kind; kinds may share names (across kinds only)
+    rounding = draw(st.booleans()) if rounding is None else rounding
+    # names: one pool for every kind; kinds may share names (across kinds only), and the
+    # pools favour the sharings that once merged solver variables: a field named
+    # `action`, a Bool field named like an adversarial keeper (same per-account shape),
+    # an action `market` with an argument named like a market draw
+    keeper_names: set[str] = set()
+    keeper_heads = []
+    for _ in range(draw(st.integers(0, 0 if tiny else 2))):
+        name = _name(draw, keeper_names, ("drain", "drain", "x", *NAME_POOL))
+        liveness = draw(st.sampled_from(["adversarial", "adversarial", "every_step"]))
+        keeper_heads.append((name, liveness, draw(st.booleans())))
+    bound_names: set[str] = set()
+    bounds = []
+    for _ in range(draw(st.integers(1, 1 if tiny else 2))):
+        lo, hi = _domain(draw)
+        bounds.append((_name(draw, bound_names, ("move", "move", *NAME_POOL)), lo - 1, hi - 1))
     field_names: set[str] = set()
     fields: list[GenField] = []
+    shared = [k[0] for k in keeper_heads] * 2
     for i in range(draw(st.integers(1, 1 if tiny else 3))):
-        name = _name(draw, field_names)
-        kind = "num" if i == 0 else draw(st.sampled_from(["num", "num", "bool"]))
-        per_account = draw(st.booleans())
+        name = _name(draw, field_names, ("action", "action", *shared, *NAME_POOL))
+        like = [k for k in keeper_heads if k[0] == name]
+        if i > 0 and like and draw(st.integers(0, 3)) > 0:
+            kind, per_account = "bool", like[0][2]
+        else:
+            kind = "num" if i == 0 else draw(st.sampled_from(["num", "num", "bool"]))
+            per_account = draw(st.booleans())
         if kind == "bool":
             init: Any = draw(st.sampled_from([False, True]))
             fields.append(GenField(name, kind, per_account, (init,)))
@@ -381,11 +412,6 @@ def _one_spec(draw: Any, arithmetic: Sequence[str], tiny: bool = False) -> Gener
             fields.append(GenField(name, kind, per_account, (("within", lo, hi),)))
         else:
             fields.append(GenField(name, kind, per_account, (_const(draw),)))
-    bound_names: set[str] = set()
-    bounds = []
-    for _ in range(draw(st.integers(1, 1 if tiny else 2))):
-        lo, hi = _domain(draw)
-        bounds.append((_name(draw, bound_names), lo - 1, hi - 1))
     nums = [f for f in fields if f.kind == "num"]
     tick = []
     if draw(st.booleans()):
@@ -396,13 +422,14 @@ def _one_spec(draw: Any, arithmetic: Sequence[str], tiny: bool = False) -> Gener
     action_names: set[str] = set()
     actions = []
     for _ in range(draw(st.integers(1, 1 if tiny else 2))):
-        name = _name(draw, action_names)
+        name = _name(draw, action_names, ("market", "market", *NAME_POOL))
         n_acc = draw(st.integers(0, min(1, accounts) if accounts == 1 else 2))
         acc = "a" if n_acc else None
         args: list[tuple[str, Any]] = []
         arg_names: set[str] = set()
+        arg_pool = (*[b[0] for b in bounds] * 2, *ARG_POOL)
         for _ in range(draw(st.integers(0, 1 if tiny else 2))):
-            an = _name(draw, arg_names, ARG_POOL)
+            an = _name(draw, arg_names, arg_pool)
             args.append((an, "bool" if draw(st.integers(0, 4)) == 0 else _domain(draw)))
         num_args = [n for n, d in args if d != "bool"]
         guards = tuple(_guard(draw, fields, acc, num_args) for _ in range(draw(st.integers(0, 1))))
@@ -411,23 +438,14 @@ def _one_spec(draw: Any, arithmetic: Sequence[str], tiny: bool = False) -> Gener
             _update(draw, fields, acc, num_args, rounding) for _ in range(draw(st.integers(1, 2)))
         )
         actions.append(GenAction(name, n_acc, tuple(args), guards, body))
-    keeper_names: set[str] = set()
     keepers = []
-    for _ in range(draw(st.integers(0, 0 if tiny else 2))):
-        name = _name(draw, keeper_names)
-        per_account = draw(st.booleans())
+    for name, liveness, per_account in keeper_heads:
         acc = "a" if per_account else None
         guards = tuple(_guard(draw, fields, acc, ()) for _ in range(draw(st.integers(0, 1))))
-        body = (_update(draw, fields, acc, (), rounding),)
-        keepers.append(
-            GenKeeper(
-                name,
-                draw(st.sampled_from(["adversarial", "every_step"])),
-                per_account,
-                guards,
-                body,
-            )
+        body = tuple(
+            _update(draw, fields, acc, (), rounding) for _ in range(draw(st.integers(1, 2)))
         )
+        keepers.append(GenKeeper(name, liveness, per_account, guards, body))
     inv_names: set[str] = set()
     invariants = []
     for _ in range(draw(st.integers(1, 2))):
@@ -602,10 +620,21 @@ def _broken(spec: Spec, params: Any, backend: Any, state: dict[str, Any]) -> boo
     )
 
 
-def explore(spec: Spec, depth: int, *, stats: dict[str, int] | None = None) -> list[Trace]:
-    """Every path of at most ``depth`` steps on the grid; one trace per violating state."""
+def explore(
+    spec: Spec,
+    depth: int,
+    *,
+    stats: dict[str, int] | None = None,
+    grid_decimals: int | None = None,
+) -> list[Trace]:
+    """Every path of at most ``depth`` steps on the grid; one trace per violating state.
+
+    ``grid_decimals`` snaps the grid to that many decimals (default: the spec's own in
+    fixed point, none in exact arithmetic), so an exact spec can be explored on the grid
+    of its fixed-point twin.
+    """
     backend = concrete_for(spec)
-    decimals = spec.decimals if spec.arithmetic == "fixed" else None
+    decimals = spec.decimals if spec.arithmetic == "fixed" else grid_decimals
     params = spec.param_values()
     choices = _step_choices(spec, decimals)
     seen: set[tuple[Any, ...]] = set()
@@ -655,10 +684,6 @@ def explore(spec: Spec, depth: int, *, stats: dict[str, int] | None = None) -> l
     return violations
 
 
-def is_identifier(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)
-
-
 def all_names(g: GeneratedSpec) -> Iterable[str]:
     yield from g.fields
     yield from g.bounds
@@ -667,4 +692,111 @@ def all_names(g: GeneratedSpec) -> Iterable[str]:
     yield from g.invariants
 
 
-__all__ = ["NAME_POOL", "GeneratedSpec", "branching", "explore", "grid", "specs"]
+# ---------------------------------------------------------------------- the differential checks
+# Each check runs one property on one generated spec, raises AssertionError (with the spec
+# source) on a disagreement and adds its figures to ``stats``. The tests in this directory
+# and `benchmarks/soundness.py` (the long profile) run them on `specs()`.
+
+
+def _first_depth(traces: Sequence[Trace]) -> int | None:
+    return min((len(t.steps) for t in traces), default=None)
+
+
+def _fail(g: GeneratedSpec, what: str, extra: str = "") -> AssertionError:
+    return AssertionError(f"{what}\n--- spec ---\n{g.source}{extra}")
+
+
+def check_bmc(g: GeneratedSpec, depth: int, stats: dict[str, int], timeout: float = 60) -> None:
+    """bmc at ``depth`` against the exhaustive exploration of the same depth.
+
+    Every violation the exploration finds makes bmc FAIL, with a shortest counterexample
+    no longer than the exploration's; bmc PASS means the exploration found none; every
+    bmc FAIL replays to a violation within ``depth`` on the concrete judge.
+    """
+    from solvent.check.bmc import bmc
+    from solvent.check.replay import replay
+
+    spec = g.load()
+    found = explore(spec, depth, stats=stats)
+    result = bmc(spec, depth, timeout=timeout)
+    stats["specs"] = stats.get("specs", 0) + 1
+    stats[f"bmc {result.verdict}"] = stats.get(f"bmc {result.verdict}", 0) + 1
+    if found:
+        if result.verdict == "PASS":
+            raise _fail(g, f"bmc PASS at depth {depth}, exploration violates", found[0].dumps())
+        if result.verdict != "FAIL":  # UNKNOWN: inconclusive, never a disagreement
+            return
+        first = _first_depth(found)
+        assert first is not None and result.depth is not None
+        if result.depth > first:
+            raise _fail(
+                g,
+                f"bmc's shortest counterexample has {result.depth} steps, "
+                f"the exploration found one of {first}",
+                found[0].dumps(),
+            )
+    if result.verdict == "FAIL":
+        trace = result.counterexample
+        assert trace is not None
+        if not replay(spec, trace).violated or len(trace.steps) > depth:
+            raise _fail(g, "bmc FAIL does not replay", trace.dumps())
+
+
+def check_prove(g: GeneratedSpec, depth: int, stats: dict[str, int], timeout: float = 60) -> None:
+    """prove PASS has no violation in the exploration to ``depth``; prove FAIL replays."""
+    from solvent.check.induction import prove
+    from solvent.check.replay import replay
+
+    spec = g.load()
+    result = prove(spec, timeout=timeout, max_k=3)
+    stats["specs"] = stats.get("specs", 0) + 1
+    stats[f"prove {result.verdict}"] = stats.get(f"prove {result.verdict}", 0) + 1
+    if result.verdict == "PASS":
+        found = explore(spec, depth, stats=stats)
+        if found:
+            raise _fail(g, "prove PASS, exploration violates", found[0].dumps())
+    if result.verdict == "FAIL":
+        assert result.counterexample is not None
+        if not replay(spec, result.counterexample).violated:
+            raise _fail(g, "prove FAIL does not replay", result.counterexample.dumps())
+
+
+def check_arithmetic(
+    g: GeneratedSpec, depth: int, stats: dict[str, int], timeout: float = 60
+) -> None:
+    """Exact and fixed point agree on a spec without roundings (where both apply).
+
+    Without ``mul_down``/``mul_up`` every operation is exact on the 2-decimal grid, so the
+    two judges explore the same grid to the same violating states, and every fixed-point
+    path is an exact path: fixed-point bmc FAIL implies exact bmc FAIL.
+    """
+    from solvent.check.bmc import bmc
+
+    assert not g.rounds
+    exact, fixed = g.variant("exact").load(), g.variant("fixed", 2).load()
+    on_exact = explore(exact, depth, stats=stats, grid_decimals=2)
+    on_fixed = explore(fixed, depth, stats=stats)
+    stats["specs"] = stats.get("specs", 0) + 2
+    a = sorted(t.dumps() for t in on_exact)
+    b = sorted(t.dumps() for t in on_fixed)
+    if a != b:
+        raise _fail(g, f"exact explores to {len(a)} violations, fixed point to {len(b)}")
+    rx, rf = bmc(exact, depth, timeout=timeout), bmc(fixed, depth, timeout=timeout)
+    stats[f"bmc {rx.verdict}/{rf.verdict}"] = stats.get(f"bmc {rx.verdict}/{rf.verdict}", 0) + 1
+    if rf.verdict == "FAIL" and rx.verdict == "PASS":
+        raise _fail(g, "fixed-point bmc FAIL but exact bmc PASS")
+    if (a or b) and "PASS" in (rx.verdict, rf.verdict):
+        raise _fail(g, f"bmc {rx.verdict} (exact) / {rf.verdict} (fixed) on a violating grid")
+
+
+__all__ = [
+    "NAME_POOL",
+    "GeneratedSpec",
+    "branching",
+    "check_arithmetic",
+    "check_bmc",
+    "check_prove",
+    "explore",
+    "grid",
+    "specs",
+]

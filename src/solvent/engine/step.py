@@ -132,7 +132,9 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
         act = inst.action
         if id(act) not in arg_cache:
             arg_cache[id(act)] = chooser.args(t, act)
-        new, written, guard = run_guarded(act, s, sorts, backend, params, inst.accounts, arg_cache[id(act)], spec.accounts)
+        new, written, guard = run_guarded(
+            act, s, sorts, backend, params, inst.accounts, arg_cache[id(act)], spec.accounts
+        )
         en = chooser.selected(t, index)
         if guard is not True:
             en = en & guard

@@ -510,8 +510,9 @@ def _check_name(
             else f"{name!r} is an attribute of the spec's view"
             + (" (s.accounts is the range of account indices)" if name == "accounts" else "")
         )
+        hint = f"{name.strip('_')}_"
         raise NameClashError(
-            f"{kind} {name!r} cannot be read in the spec: {why}; rename it (e.g. {name.strip('_')}_)",
+            f"{kind} {name!r} cannot be read in the spec: {why}; rename it (e.g. {hint})",
             where=where,
         )
 

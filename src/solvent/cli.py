@@ -255,7 +255,6 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
     from solvent.check.decompose import prove_any_accounts
     from solvent.check.induction import prove
     from solvent.check.lint import lint
-    from solvent.check.portfolio import default_jobs
 
     invariants = list(settings.invariants) or None
     return {
@@ -265,7 +264,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: bmc(
                 spec,
                 settings.depth,
-                jobs=settings.jobs or default_jobs(),
+                jobs=settings.jobs,
                 timeout=settings.budget,
                 invariants=invariants,
                 simplify=settings.simplify,
@@ -284,7 +283,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
                     timeout=settings.budget,
                     invariants=invariants,
                     witness_depth=settings.witness_depth,
-                    jobs=settings.jobs or default_jobs(),
+                    jobs=settings.jobs,
                 ),
             ),
         ),

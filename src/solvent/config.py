@@ -107,9 +107,10 @@ class Settings:
     jobs: int | None = field(
         default=None,
         metadata=_opt(
-            "Processes the bmc portfolio races its strategies on (1: one after the other "
-            "in this process; prove uses it for its base case and its search for a real "
-            "path after a CTI) [default: every core].",
+            "Race the bmc portfolio's strategies on N processes (1: one after the other in "
+            "this process; prove uses it for its base case and its search for a real path "
+            "after a CTI) [default: off, the single incremental search; the portfolio is "
+            "opt-in until it beats that search on small specs, see docs/bmc.md].",
             "--jobs",
             "-j",
             verbs=("bmc", "prove", "check"),

@@ -145,3 +145,24 @@ def test_liquidation_price_impact_costs_notional_times_impact() -> None:
     # no impact: equity 0, no fee, no deficit; impact 1900/19000 = 10%: deficit 190, fund pays 100
     assert plain.records[-1].state["bad_debt"] == 0
     assert deep.records[-1].state["insurance"] == 0 and deep.records[-1].state["bad_debt"] == 90
+
+
+def test_kernels_are_never_imported_from_a_folder_others_can_write(tmp_path, monkeypatch):
+    """A world-writable cache folder is not used (someone could swap the generated file
+    before it is imported): the kernel goes to a private temporary folder instead."""
+    import os
+
+    from solvent.stress import kernel as K
+
+    folder = tmp_path / "shared" / "kernels"
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o777)
+    monkeypatch.setenv("SOLVENT_CACHE_DIR", str(tmp_path / "shared"))
+    monkeypatch.setattr(K, "_warm", lambda kernel, layout: None)
+    src = K.KernelSource("def kernel():\n    return 7\n", None, "test_private_0001")
+    assert K.load(src)() == 7
+    assert list(folder.iterdir()) == []  # nothing written to (or imported from) it
+    os.chmod(folder, 0o700)
+    K._LOADED.pop(src.digest, None)
+    assert K.load(src)() == 7
+    assert [p.name for p in folder.iterdir()] == ["k_test_private_0001.py"]

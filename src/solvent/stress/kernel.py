@@ -579,6 +579,13 @@ def cache_dir() -> Path:
 _LOADED: dict[str, Any] = {}
 
 
+def _private(folder: Path) -> bool:
+    """True when only this user can write to ``folder`` (kernels are imported from it)."""
+    st = folder.stat()
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return mine and not st.st_mode & 0o022
+
+
 def load(src: KernelSource) -> Any:
     """Import the kernel from its cached file (write it first if needed)."""
     found = _LOADED.get(src.digest)
@@ -586,10 +593,12 @@ def load(src: KernelSource) -> Any:
         return found
     folder = cache_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private = _private(folder)
     except OSError:
-        folder = Path(tempfile.gettempdir()) / "solvent-kernels"
-        folder.mkdir(parents=True, exist_ok=True)
+        private = False
+    if not private:  # never import code from a folder someone else could write to
+        folder = Path(tempfile.mkdtemp(prefix="solvent-kernels-"))
     path = folder / f"k_{src.digest}.py"
     if not path.exists() or path.read_text(encoding="utf-8") != src.source:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -213,8 +213,8 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             one.accounts = "any"
             one.seconds = time.perf_counter() - began
             one.message = (
-                "proved for every number of accounts (the accounts never interact, "
-                "so the proof on one account covers any number)"
+                "proved for every path length and every number of accounts (the accounts never "
+                "interact, so the proof on one account covers any number)"
             )
             one.details["decomposition"] = "applied: proved on one account"
             return one

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from solvent.errors import TraceFormatError
+from solvent import limits
+from solvent.errors import SolventError, TraceFormatError
 from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import format_number, to_fraction
 from solvent.spec.spec import Spec
@@ -101,13 +102,29 @@ def _enc_step(s: TraceStep) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------- loading
 def loads(text: str, source: str = "<trace>") -> Trace:
+    return from_json(load_json(text, f"trace {source}", TraceFormatError), source)
+
+
+def load_json(text: str, what: str, error: type[SolventError]) -> Any:
+    """Parse a user's JSON document within the documented limits (solvent.limits).
+
+    Malformed JSON, nesting beyond MAX_DEPTH and integers too long for Python's parser all
+    raise ``error`` naming ``what`` (never a RecursionError or ValueError).
+    """
+    problem = limits.json_depth_problem(text)
+    if problem is not None:
+        raise error(f"{what}: {problem}")
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TraceFormatError(
-            f"trace {source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise error(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
-    return from_json(data, source)
+    except (ValueError, RecursionError):  # an integer of more than Python's 4300 digits
+        raise error(
+            f"{what} holds a JSON integer too long to read; write numbers as strings "
+            "(e.g. \"0.05\"), within the limit: " + limits.MAX_DIGITS.how_to_raise()
+        ) from None
 
 
 def from_json(data: Any, source: str = "<trace>") -> Trace:
@@ -175,11 +192,21 @@ def _dec(v: Any, where: str, bad: Any) -> Any:
     if isinstance(v, bool):
         return v
     if isinstance(v, str | int):
+        problem = limits.number_problem(v if isinstance(v, str) else _int_text(v))
+        if problem is not None:
+            raise bad(f"{where}: {problem}")
         try:
             return to_fraction(v)
         except Exception:  # noqa: BLE001
             raise bad(f"{where}: {v!r} is not an exact number") from None
     raise bad(f"{where}: expected a number as a string (e.g. \"0.05\"), got {v!r}")
+
+
+def _int_text(v: int) -> str:
+    """A JSON int's text, or a stand-in of its size when it is too long to print."""
+    if v.bit_length() <= 3000:
+        return str(v)
+    return f"1e{int(v.bit_length() * 0.30103)}"
 
 
 def check_against(trace: Trace, spec: Spec) -> list[str]:

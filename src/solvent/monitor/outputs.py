@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -36,6 +37,8 @@ class JsonLines:
     def write(self, doc: dict[str, Any]) -> None:
         if self.fh is None:
             self.fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+            if self.fh.tell() > 0 and not _ends_with_newline(self.path):
+                self.fh.write("\n")  # a line torn by a kill: end it, never append to it
         self.fh.write(_json(doc) + "\n")
         self.fh.flush()
 
@@ -51,16 +54,23 @@ class JsonLines:
             self.fh.close()
 
 
-def read_alert_ids(path: str | None, offset: int) -> set[str]:
-    """Ids of the alerts already written after ``offset`` (suppressed after a restart)."""
+def _ends_with_newline(path: str) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def read_alert_ids(path: str | None, offset: int) -> Counter[str]:
+    """Ids of the alerts already written after ``offset`` (suppressed after a restart),
+    each with how many times it was written (ids are unique; the count guards anyway)."""
+    ids: Counter[str] = Counter()
     if not path or not os.path.exists(path):
-        return set()
-    ids = set()
+        return ids
     with open(path, "rb") as fh:
         fh.seek(offset)
         for line in fh:
             try:
-                ids.add(json.loads(line)["id"])
+                ids[json.loads(line)["id"]] += 1
             except (ValueError, KeyError, TypeError):
                 continue
     return ids

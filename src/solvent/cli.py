@@ -7,6 +7,7 @@ that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md sect
 import functools
 import importlib
 import inspect
+import signal
 import sys
 import time
 import traceback
@@ -598,5 +599,12 @@ _register_model_verbs()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Console-script entry point: run and exit with the verdict's code."""
+    """Console-script entry point: run and exit with the verdict's code.
+
+    A shell starts a background job (``solvent stress ... &`` in a script) with SIGINT
+    ignored, and Python keeps it ignored; solvent restores Ctrl-C's default so that
+    ``kill -INT`` stops any run cleanly (exit 2, or the verb's documented code).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(run(argv))

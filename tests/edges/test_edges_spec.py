@@ -93,3 +93,43 @@ def test_a_spec_exit_in_the_real_process_is_exit_3() -> None:
     )
     assert proc.returncode == 3, (proc.returncode, proc.stdout, proc.stderr)
     assert "sys.exit(7)" in proc.stderr
+
+
+def test_a_binary_spec_file_names_no_line_it_does_not_know(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    binary = tmp_path / "binary.py"
+    binary.write_bytes(b"x = 1\n\x00\x01\x02")
+    code, out, err = run(capsys, "bmc", binary)
+    assert code == 3, err
+    assert "binary.py: spec file has a syntax error" in err and ":None" not in err, err
+
+
+def test_a_bad_population_distribution_is_shown_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    safe = ROOT / "examples" / "correct" / "perp_isolated.py"
+    base = ["stress", safe, "--scenario", "gbm", "--steps", "2", "--paths", "10"]
+    code, _, err = run(capsys, *base, "--leverage", "-3")
+    assert code == 3 and "the value must be > 0, got -3 " in err, err
+    assert "Fixed(" not in err
+    code, _, err = run(capsys, *base, "--notional", "lognormal(-1, 2)")
+    assert code == 3 and "got lognormal(-1, 2)" in err and "Lognormal(" not in err, err
+
+
+def test_main_restores_ctrl_c_when_started_with_sigint_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A script's background job (`solvent stress ... &`) inherits SIGINT ignored."""
+    import signal
+
+    seen = []
+    monkeypatch.setattr(cli, "run", lambda argv: seen.append(signal.getsignal(signal.SIGINT)) or 0)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main([])
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert stop.value.code == 0
+    assert seen == [signal.default_int_handler]

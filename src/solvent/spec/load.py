@@ -82,7 +82,8 @@ def _import(path: str) -> Any:
         sys.modules.pop(modname, None)
         raise SpecLoadError(
             f"spec file has a syntax error: {exc.msg}",
-            where=f"{_short(exc.filename or abspath)}:{exc.lineno}",
+            where=_short(exc.filename or abspath)
+            + (f":{exc.lineno}" if exc.lineno is not None else ""),
         ) from None
     except BaseException as exc:  # noqa: BLE001 - any import failure is the user's to fix
         sys.modules.pop(modname, None)

@@ -215,3 +215,36 @@ def test_stress_chunks_are_streamed() -> None:
     chunks = _chunks(10**12, {}, 4)  # a generator: building it costs nothing
     assert next(chunks) == [0, 1, 2, 3] and next(chunks) == [4, 5, 6, 7]
     assert list(_chunks(7, {1: {}, 5: {}}, 2)) == [[0, 2], [3, 4], [6]]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t["steps"][0]["market"].update(move=["-0.08"]),
+        lambda t: t["steps"][0]["market"].update(move=True),
+        lambda t: t["init"].update(quote=[["0"], "0", "9016.1"]),
+        lambda t: t["steps"][0]["action"]["args"].update(qty=["1", "2"]),
+    ],
+    ids=["market-list", "market-bool", "nested-account-value", "action-arg-list"],
+)
+def test_a_trace_value_of_the_wrong_shape_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, result_file: Path, edit: Any
+) -> None:
+    """Found by tests/fuzz: a list where a number belongs made replay exit 4 (TypeError)."""
+    trace = _trace(result_file)
+    edit(trace)
+    path = tmp_path / "trace.json"
+    path.write_text(json.dumps(trace))
+    code, out, err = run(capsys, "replay", GAP_RISK, path)
+    assert code == 3, (code, err[-2000:])
+    assert "trace does not match spec" in err and "Traceback" not in out + err
+
+
+def test_report_refuses_a_schema_that_is_not_a_string(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Found by tests/fuzz: {"schema": [...]} made report exit 4 (unhashable list)."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"schema": ["solvent-result/1"]}))
+    code, out, err = run(capsys, "report", path, "-o", tmp_path / "r.html")
+    assert code == 3 and "not a solvent result" in err, err

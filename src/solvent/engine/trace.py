@@ -231,7 +231,9 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
         if not fd.per_account and isinstance(v, tuple):
             raise bad(f"init.{name} is a scalar field, got a list")
         for i, (x, dom) in enumerate(zip(vals, fd.init, strict=True)):
-            if (fd.sort == "bool") != isinstance(x, bool):
+            if (fd.sort == "bool") != isinstance(x, bool) or (
+                fd.sort != "bool" and not isinstance(x, Fraction)
+            ):
                 raise bad(f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)")
             if isinstance(dom, Within) and not dom.contains(x):
                 notes.append(f"init.{name}[{i}] = {_text(x)} lies outside {dom}")
@@ -245,6 +247,8 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
         if set(st.market) != set(spec.bounds):
             raise bad(f"step {t} market draws {sorted(st.market)} do not match the envelope {sorted(spec.bounds)}")
         for name, x in st.market.items():
+            if not isinstance(x, Fraction):
+                raise bad(f"step {t}: market.{name} must be a number (as a string, e.g. \"0.05\")")
             if not spec.bounds[name].contains(x):
                 notes.append(f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}")
         for k in st.keepers:
@@ -267,6 +271,8 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
                 raise bad(f"step {t}: action {act.name} arguments {sorted(st.action.args)} do not match {sorted(act.args)}")
             for an, x in st.action.args.items():
                 dom = act.args[an]
+                if isinstance(x, tuple) or (isinstance(dom, Within) and isinstance(x, bool)):
+                    raise bad(f"step {t}: {act.name}.{an} must be a number (as a string)")
                 if isinstance(dom, Within) and (isinstance(x, bool) or not dom.contains(x)):
                     notes.append(f"step {t}: {act.name}.{an} = {_text(x)} lies outside its domain {dom}")
     return notes

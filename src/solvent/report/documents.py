@@ -36,7 +36,7 @@ KNOWN = {
 def kind(doc: Mapping[str, Any]) -> str:
     """The schema of a document this version reads (raises for anything else)."""
     schema = doc.get("schema")
-    if schema in KNOWN:
+    if isinstance(schema, str) and schema in KNOWN:
         return str(schema)
     if isinstance(schema, str) and schema.startswith("solvent-"):
         family = schema.rsplit("/", 1)[0]
@@ -128,7 +128,7 @@ def _closest(errors: list[Any]) -> Any:
     return first
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(name: str) -> Any:
     from importlib.resources import files
 

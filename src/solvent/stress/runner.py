@@ -24,7 +24,7 @@ import numpy as np
 
 from solvent import limits
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
-from solvent.errors import SolventError, UsageError
+from solvent.errors import SolventError
 from solvent.lang.domains import AnyBool, Within
 from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, draw_block, run_blocks

@@ -248,3 +248,23 @@ def test_report_refuses_a_schema_that_is_not_a_string(
     path.write_text(json.dumps({"schema": ["solvent-result/1"]}))
     code, out, err = run(capsys, "report", path, "-o", tmp_path / "r.html")
     assert code == 3 and "not a solvent result" in err, err
+
+
+def test_stress_refuses_a_negative_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by tests/fuzz: --seed -1 made stress exit 4 (NumPy's seed check)."""
+    argv = ["stress", SAFE_PERP, "--scenario", "gbm", "--paths", "8", "--steps", "3"]
+    code, _, err = run(capsys, *argv, "--seed", "-1")
+    assert code == 3 and "--seed must be 0 or more, got -1" in err, err
+
+
+def test_report_charts_a_number_beyond_float64(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, result_file: Path
+) -> None:
+    """Found by tests/fuzz: a valid 400-digit number in a result made report exit 4."""
+    doc = json.loads(result_file.read_text())
+    doc["counterexample"]["init"]["quote"][2] = "9" * 400
+    doc["replay"]["steps"][0]["state"]["quote"][2] = "9" * 400
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    code, out, err = run(capsys, "report", path, "-o", tmp_path / "r.html")
+    assert code == 0, err

@@ -226,6 +226,7 @@ def prepare(
         ("--oracle-delay", opts.oracle_delay),
         ("--confirm", opts.confirm or 0),
         ("--traces", opts.traces),
+        ("--seed", opts.seed),  # NumPy seeds are non-negative
     ):
         if v < 0:
             raise UsageError(f"{what} must be 0 or more, got {v}")

@@ -15,8 +15,9 @@ from fuzz_support import PROFILE, TRIED  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+def _in_scratch_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run where stray files (a stress checkpoint of a refused run) cannot land in the repo."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CI", raising=False)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzz_support import COUNTER, GAP_RISK, SAFE_PERP, examples, solvent
+from fuzz_support import COUNTER, GAP_RISK, ROOT, SAFE_PERP, examples, solvent
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,7 +210,7 @@ def test_the_real_process_refuses_cleanly(
     }[verb]  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "solvent", verb, *args],
-        capture_output=True, text=True, timeout=120, env={**os.environ},
+        capture_output=True, text=True, timeout=120, env={**os.environ}, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode in (0, 1, 2, 3), done.stderr
     assert "Traceback" not in done.stdout + done.stderr

@@ -7,6 +7,7 @@ that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md sect
 import functools
 import importlib
 import inspect
+import signal
 import sys
 import time
 import traceback
@@ -25,7 +26,9 @@ from solvent.engine.trace import Trace
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
     EXIT_INTERNAL,
+    EXIT_PASS,
     EXIT_USAGE,
+    EXIT_VIOLATION,
     SolventError,
     TraceFormatError,
     UsageError,
@@ -399,6 +402,15 @@ def replay_(
             help="Trace JSON, or a result file with a counterexample.",
         ),
     ],
+    expect_violation: Annotated[
+        bool,
+        typer.Option(
+            "--expect-violation",
+            help="For CI: exit 0 when the trace still breaks the invariant its '#meta' "
+            "records (any invariant when it records none), exit 1 when it does not.",
+        ),
+    ] = False,
+    *,
     settings: Settings,
 ) -> int:
     """Re-execute a trace exactly and print each step; exit 1 if it breaks an invariant."""
@@ -419,13 +431,55 @@ def replay_(
         note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
         replayed.notes.insert(0, note)
     result = _replay_result(spec, recorded, replayed, time.perf_counter() - start)
+    recorded_violation, reproduced = _reproduced(recorded, replayed)
+    if recorded_violation is not None and not reproduced:
+        found = replayed.first_failure
+        what = (
+            f"the replay finds {found.label()} at step {found.step} instead"
+            if found is not None
+            else "the replay breaks no invariant"
+        )
+        note = (
+            f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
+            f"reproduce: {what}; was the trace edited, or the spec changed?"
+        )
+        replayed.notes.insert(0, note)
+        result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
+    code = result.exit_code
+    if expect_violation:
+        code = EXIT_PASS if reproduced else EXIT_VIOLATION
+        if not reproduced:
+            result.message += " (--expect-violation: exit 1)"
     doc = out.show(spec, target, result)
+    doc["exit_code"] = code
+    if expect_violation or (recorded_violation is not None and not reproduced):
+        doc["details"]["expected_violation"] = {
+            "recorded": recorded_violation,
+            "reproduced": reproduced,
+            "expected": expect_violation,
+        }
     if settings.export_pytest or settings.export_csv:
         from solvent.cli_report import export_replay
 
         for path in export_replay(settings, target, recorded, doc):
             out.line(f"written: {path}")
-    return out.finish(doc, result.exit_code)
+    return out.finish(doc, code)
+
+
+def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:
+    """The violation a trace's ``#meta`` records ("NAME at step N"), and whether it recurs.
+
+    Without a recorded violation any failure counts as reproducing it.
+    """
+    meta = recorded.meta.get("violation")
+    if not isinstance(meta, dict):
+        return None, replayed.first_failure is not None
+    name, step = meta.get("invariant"), meta.get("step")
+    label = f"{name} at step {step}"
+    for failure in replayed.failures:
+        if failure.step == step and (failure.name == name or failure.label() == name):
+            return label, True
+    return label, False
 
 
 def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
@@ -593,5 +647,12 @@ _register_conform_verb()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Console-script entry point: run and exit with the verdict's code."""
+    """Console-script entry point: run and exit with the verdict's code.
+
+    A shell starts a background job (``solvent stress ... &`` in a script) with SIGINT
+    ignored, and Python keeps it ignored; solvent restores Ctrl-C's default so that
+    ``kill -INT`` stops any run cleanly (exit 2, or the verb's documented code).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(run(argv))

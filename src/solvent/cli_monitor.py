@@ -9,6 +9,7 @@ internal error.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from fractions import Fraction
@@ -42,6 +43,11 @@ def register(app: typer.Typer) -> None:
 def _fraction(text: str | None, flag: str) -> Fraction | None:
     if text is None:
         return None
+    from solvent.limits import number_problem
+
+    problem = number_problem(text)
+    if problem is not None:
+        raise UsageError(f"{flag}: {problem}")
     try:
         value = Fraction(text.strip())
     except (ValueError, ZeroDivisionError):
@@ -401,12 +407,17 @@ def monitor_command(
         raise UsageError("give --proof FILE or --no-prove, not both")
     if distance not in ("auto", "closed", "solver", "none"):
         raise UsageError(f"--distance must be auto, closed, solver or none, got {distance!r}")
-    if step_seconds is not None and step_seconds <= 0:
-        raise UsageError(f"--step-seconds must be > 0, got {step_seconds}")
-    if reorder_window < 0 or checkpoint_every < 1 or anomaly_warmup < 0 or keeper_grace < 0:
-        raise UsageError(
-            "--reorder-window, --anomaly-warmup and --keeper-grace must be >= 0, --checkpoint-every >= 1"
-        )
+    _check_options(
+        step_seconds=step_seconds,
+        idle_exit=idle_exit,
+        keeper_grace=keeper_grace,
+        anomaly_threshold=anomaly_threshold,
+        anomaly_warmup=anomaly_warmup,
+        reorder_window=reorder_window,
+        checkpoint_every=checkpoint_every,
+        max_events=max_events,
+        metrics_port=metrics_port,
+    )
     for path in (alerts, quarantine, checkpoint):  # created 0600 (solvent.integrity)
         if path:
             parent = os.path.dirname(os.path.abspath(path))
@@ -474,22 +485,61 @@ def monitor_command(
     summary = run(monitor, src, cfg, on_start=started)
     c = monitor.counters
     p99 = summary.percentile(0.99)
-    say(
-        f"{summary.lines} lines, {c.events} events applied, {c.quarantined} quarantined, {c.duplicates} duplicates, "
-        f"{c.late + c.reordered} out of order, {summary.alerts} alerts ({summary.critical} critical)"
-        + (
-            f", {summary.suppressed} already written before the restart"
-            if summary.suppressed
-            else ""
+    latency = f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else ""
+    if summary.stopped_by is not None:
+        how = "Ctrl-C" if summary.stopped_by == "SIGINT" else summary.stopped_by
+        say(f"stopped by {how}: the summary covers the stream up to the last line read")
+    if summary.resumed_from is None:
+        say(
+            f"{summary.lines} lines, {c.events} events applied, {c.quarantined} quarantined, "
+            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
+            f"{summary.alerts} alerts ({summary.critical} critical){latency}"
         )
-        + (f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else "")
-    )
+    else:  # counts of this run, then the stream's totals (carried over by the checkpoint)
+        say(
+            f"this run: {summary.lines} lines, {summary.alerts} alerts written "
+            f"({summary.critical} critical), {summary.suppressed} already written before the "
+            f"restart{latency}"
+        )
+        say(
+            f"since the stream's start: {c.events} events applied, {c.quarantined} quarantined, "
+            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
+            f"{sum(c.alerts.values())} alerts ({c.critical_breaches} critical)"
+        )
     if summary.webhook:
         w = summary.webhook
         say(
             f"webhook: {w['sent']} sent, {w['failed']} failed, {w['retries']} retries, {w['dropped']} dropped"
         )
-    return 1 if summary.critical else 0
+    # a critical breach anywhere in the stream, also before a restart, fails the run
+    return 1 if summary.critical or c.critical_breaches else 0
+
+
+def _check_options(**values: Any) -> None:
+    """Refuse a numeric option outside its range, naming the option (exit 3)."""
+    # option -> (lowest, lowest allowed?, highest): NaN and inf fail every range
+    ranges: dict[str, tuple[float, bool, float]] = {
+        "step_seconds": (0, False, math.inf),
+        "idle_exit": (0, True, math.inf),
+        "keeper_grace": (0, True, math.inf),
+        "anomaly_threshold": (0, False, math.inf),
+        "anomaly_warmup": (0, True, math.inf),
+        "reorder_window": (0, True, math.inf),
+        "checkpoint_every": (1, True, math.inf),
+        "max_events": (1, True, math.inf),
+        "metrics_port": (0, True, 65535),
+    }
+    for name, value in values.items():
+        if value is None:
+            continue
+        low, inclusive, high = ranges[name]
+        above = value >= low if inclusive else value > low
+        if not (above and value <= high and math.isfinite(value)):
+            flag = "--" + name.replace("_", "-")
+            rule = f"{'>=' if inclusive else '>'} {low:g}"
+            if high != math.inf:
+                rule += f" and <= {high:g}"
+            raise UsageError(f"{flag} must be a finite number {rule}, got {value}")
 
 
 class _Secrets:
@@ -571,8 +621,6 @@ def _source(
 ) -> Any:
     from solvent.monitor.sources import FileSource, RedisSource, StdinSource, StopWhen
 
-    if idle_exit is not None and idle_exit < 0:
-        raise UsageError(f"--idle-exit must be >= 0, got {idle_exit}")
     stop = StopWhen(idle=idle_exit)
     if source.startswith(("redis://", "rediss://", "unix://")):
         if not stream:

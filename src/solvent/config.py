@@ -16,6 +16,7 @@ every value is validated with its source named, so a bad value says where it cam
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -279,7 +280,11 @@ def _timeout(value: Any, source: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise UsageError(f"{source} must be a positive number of seconds, got {value!r}")
+        raise UsageError(
+            f"{source} must be a positive number of seconds (or inf: no limit), got {value!r}"
+        )
+    if value == math.inf:
+        return None  # "no limit", the same as giving no timeout
     return float(value)
 
 

@@ -178,6 +178,31 @@ def location_of_exception(exc: BaseException) -> str | None:
     return found
 
 
+def spec_raised(exc: BaseException) -> bool:
+    """Whether spec code (not solvent's machinery) is to blame for ``exc``.
+
+    Any ``Exception`` that escapes spec code is the spec's, except a ``RecursionError`` whose
+    innermost frame is solvent's own (solvent recursing is a solvent bug). ``SystemExit`` and
+    the other ``BaseException``s a spec raises count too (a spec calling ``sys.exit(0)`` must
+    not end a check with exit 0); Ctrl-C (``KeyboardInterrupt``) never does.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return False
+    if isinstance(exc, RecursionError):
+        frames = traceback.extract_tb(exc.__traceback__)
+        return bool(frames) and not _internal(os.path.abspath(frames[-1].filename))
+    return True
+
+
+def describe_raised(exc: BaseException) -> str:
+    """``TYPE: message`` of an exception a spec raised, with sys.exit spelt out."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit (sys.exit({exc.code!r}) in spec code; a spec must not exit)"
+    if isinstance(exc, RecursionError):
+        return f"RecursionError: {exc} (the spec recurses without end)"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _short(path: str) -> str:
     try:
         rel = os.path.relpath(path)

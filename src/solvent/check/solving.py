@@ -25,6 +25,8 @@ from solvent.errors import InternalError, UsageError
 from solvent.lang.domains import Within
 from solvent.spec.spec import PredicateDecl, Spec
 
+_Z3_MAX_MS = 4294967295  # Z3's timeout is an unsigned 32-bit count of ms; the largest is "none"
+
 
 class Interrupted(Exception):
     """Ctrl-C arrived while the solver was running."""
@@ -47,7 +49,8 @@ class Deadline:
     def remaining_ms(self) -> int | None:
         if self.seconds is None:
             return None
-        return max(1, int((self.seconds - (time.perf_counter() - self.start)) * 1000))
+        left = (self.seconds - (time.perf_counter() - self.start)) * 1000
+        return max(1, int(min(left, _Z3_MAX_MS)))
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -101,7 +104,7 @@ def check(
     ms = deadline.remaining_ms()
     if cap_ms is not None:
         ms = cap_ms if ms is None else min(ms, cap_ms)
-    solver.set("timeout", ms if ms is not None else 4294967295)
+    solver.set("timeout", ms if ms is not None else _Z3_MAX_MS)
     solver.set("rlimit", rlimit or 0)
     began = time.perf_counter()
     result = solver.check(*assumptions)

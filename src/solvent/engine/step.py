@@ -15,7 +15,14 @@ from typing import Any, Protocol
 
 from solvent.engine.context import guard_frame, no_guards
 from solvent.engine.state import MarketView, StateDict, StateView, copy_state
-from solvent.errors import InvariantTypeError, SolventError, SpecError, location_of_exception
+from solvent.errors import (
+    InvariantTypeError,
+    SolventError,
+    SpecError,
+    describe_raised,
+    location_of_exception,
+    spec_raised,
+)
 from solvent.lang.functions import when
 from solvent.lang.values import BOOL, Value, lift
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
@@ -50,11 +57,11 @@ def call_user(what: str, where: str | None, fn: Callable[..., Any], *args: Any, 
         return fn(*args, **kwargs)
     except SolventError:
         raise
-    except RecursionError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any error in user code is a spec error
+    except BaseException as exc:  # noqa: BLE001 - any error in user code is a spec error
+        if not spec_raised(exc):
+            raise
         loc = location_of_exception(exc) or where
-        raise SpecError(f"{what} raised {type(exc).__name__}: {exc}", where=loc) from exc
+        raise SpecError(f"{what} raised {describe_raised(exc)}", where=loc) from exc
 
 
 def run_guarded(

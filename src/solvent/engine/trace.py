@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from solvent.errors import TraceFormatError
+from solvent import limits
+from solvent.errors import SolventError, TraceFormatError
 from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import format_number, to_fraction
 from solvent.spec.spec import Spec
@@ -101,13 +102,29 @@ def _enc_step(s: TraceStep) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------- loading
 def loads(text: str, source: str = "<trace>") -> Trace:
+    return from_json(load_json(text, f"trace {source}", TraceFormatError), source)
+
+
+def load_json(text: str, what: str, error: type[SolventError]) -> Any:
+    """Parse a user's JSON document within the documented limits (solvent.limits).
+
+    Malformed JSON, nesting beyond MAX_DEPTH and integers too long for Python's parser all
+    raise ``error`` naming ``what`` (never a RecursionError or ValueError).
+    """
+    problem = limits.json_depth_problem(text)
+    if problem is not None:
+        raise error(f"{what}: {problem}")
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TraceFormatError(
-            f"trace {source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise error(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
-    return from_json(data, source)
+    except (ValueError, RecursionError):  # an integer of more than Python's 4300 digits
+        raise error(
+            f"{what} holds a JSON integer too long to read; write numbers as strings "
+            "(e.g. \"0.05\"), within the limit: " + limits.MAX_DIGITS.how_to_raise()
+        ) from None
 
 
 def from_json(data: Any, source: str = "<trace>") -> Trace:
@@ -175,11 +192,21 @@ def _dec(v: Any, where: str, bad: Any) -> Any:
     if isinstance(v, bool):
         return v
     if isinstance(v, str | int):
+        problem = limits.number_problem(v if isinstance(v, str) else _int_text(v))
+        if problem is not None:
+            raise bad(f"{where}: {problem}")
         try:
             return to_fraction(v)
         except Exception:  # noqa: BLE001
             raise bad(f"{where}: {v!r} is not an exact number") from None
     raise bad(f"{where}: expected a number as a string (e.g. \"0.05\"), got {v!r}")
+
+
+def _int_text(v: int) -> str:
+    """A JSON int's text, or a stand-in of its size when it is too long to print."""
+    if v.bit_length() <= 3000:
+        return str(v)
+    return f"1e{int(v.bit_length() * 0.30103)}"
 
 
 def check_against(trace: Trace, spec: Spec) -> list[str]:
@@ -207,7 +234,9 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
         if not fd.per_account and isinstance(v, tuple):
             raise bad(f"init.{name} is a scalar field, got a list")
         for i, (x, dom) in enumerate(zip(vals, begin[name], strict=True)):
-            if (fd.sort == "bool") != isinstance(x, bool):
+            if (fd.sort == "bool") != isinstance(x, bool) or (
+                fd.sort != "bool" and not isinstance(x, Fraction)
+            ):
                 raise bad(f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)")
             if isinstance(dom, Within) and not dom.contains(x):
                 notes.append(f"init.{name}[{i}] = {_text(x)} lies outside {dom}")
@@ -221,6 +250,8 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
         if set(st.market) != set(spec.bounds):
             raise bad(f"step {t} market draws {sorted(st.market)} do not match the envelope {sorted(spec.bounds)}")
         for name, x in st.market.items():
+            if not isinstance(x, Fraction):
+                raise bad(f"step {t}: market.{name} must be a number (as a string, e.g. \"0.05\")")
             if not spec.bounds[name].contains(x):
                 notes.append(f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}")
         for k in st.keepers:
@@ -243,6 +274,8 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
                 raise bad(f"step {t}: action {act.name} arguments {sorted(st.action.args)} do not match {sorted(act.args)}")
             for an, x in st.action.args.items():
                 dom = act.args[an]
+                if isinstance(x, tuple) or (isinstance(dom, Within) and isinstance(x, bool)):
+                    raise bad(f"step {t}: {act.name}.{an} must be a number (as a string)")
                 if isinstance(dom, Within) and (isinstance(x, bool) or not dom.contains(x)):
                     notes.append(f"step {t}: {act.name}.{an} = {_text(x)} lies outside its domain {dom}")
     return notes

@@ -92,8 +92,11 @@ class Detector:
             return None
         while self.liqs and self.liqs[0] < ts - LIQ_WINDOW:
             self.liqs.popleft()
+        ratio = price / prev
+        # prices far apart (1e300 after 1e-300) overflow a float64 ratio, never a log's
+        ret = math.log(ratio) if 0.0 < ratio < math.inf else math.log(price) - math.log(prev)
         x = {
-            "ret": math.log(price / prev),
+            "ret": ret,
             "spread": (price - oracle) / oracle if oracle else 0.0,
             "gap": math.log1p(max(ts - prev_ts, 0.0)),
             "liq": float(len(self.liqs)),

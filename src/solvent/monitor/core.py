@@ -27,7 +27,7 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -69,6 +69,10 @@ class Options:
     seen_window: int = 10_000
 
 
+#: the kinds whose critical alerts make the monitor exit 1 (the proof no longer holds)
+CRITICAL_KINDS = ("invariant", "envelope", "keeper")
+
+
 @dataclass
 class Alert:
     id: str
@@ -101,10 +105,17 @@ class Counters:
     alerts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
     invariant_evals: int = 0
     audits: int = 0
+    # critical invariant/envelope/keeper alerts since the stream's start (across restarts)
+    critical_breaches: int = 0
 
 
 def _pct(x: Fraction) -> str:
-    return f"{float(x) * 100:.4g}%"
+    try:
+        return f"{float(x) * 100:.4g}%"
+    except OverflowError:  # a ratio of extreme prices: beyond float64, shown from the exact value
+        with localcontext() as ctx:
+            ctx.prec = 4
+            return f"{Decimal(x.numerator) * 100 / Decimal(x.denominator):.4g}%"
 
 
 def _plain(x: Any) -> Any:
@@ -487,9 +498,16 @@ class Monitor:
         **details: Any,
     ) -> None:
         self.counters.alerts[severity] += 1
-        alerts.append(
-            Alert(f"{seq}:{kind}:{name}", severity, kind, name, message, seq, ts, details)
-        )
+        if severity == "critical" and kind in CRITICAL_KINDS:
+            self.counters.critical_breaches += 1
+        # SEQ:KIND:NAME[:ACCOUNT]: one event may raise the same alert for several accounts,
+        # and a restart de-duplicates by id, so the id must tell them apart
+        account = details.get("account")
+        alert_id = f"{seq}:{kind}:{name}" if account is None else f"{seq}:{kind}:{name}:{account}"
+        same = sum(1 for a in alerts if a.id == alert_id or a.id.startswith(alert_id + "#"))
+        if same:  # never two alerts with one id, whatever raised them
+            alert_id += f"#{same + 1}"
+        alerts.append(Alert(alert_id, severity, kind, name, message, seq, ts, details))
 
     def _breach(
         self,

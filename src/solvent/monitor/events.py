@@ -29,6 +29,8 @@ from typing import Any
 
 import msgspec
 
+from solvent import limits
+
 SCHEMA = "solvent-event/1"
 SCHEMA_MAJOR = "solvent-event/"
 MISSING_FIELD = b"\x00missing-event-field:"  # what RedisSource yields for an entry without `event`
@@ -71,6 +73,7 @@ Event = PriceEvent | AccountEvent | InsuranceEvent | LiquidationEvent | StateEve
 EVENT_TYPES = ("price", "account", "insurance", "liquidation", "state")
 
 _DECODER = msgspec.json.Decoder(Event)
+_SAFE = 40  # magnitudes and digit counts this small need no limit check (the hot path)
 _ENCODER = msgspec.json.Encoder(decimal_format="string")
 
 
@@ -106,11 +109,29 @@ def parse_ts(value: float | str, what: str = "ts") -> float:
     return ts
 
 
+#: the powers of ten a monitored number may reach: the monitor's fast paths (distances,
+#: anomaly scores) use float64, which holds these without overflowing to inf or flushing to 0
+MAGNITUDE = 300
+
+
 def _finite(name: str, value: Decimal, *, positive: bool = False) -> None:
     if not value.is_finite():
-        raise BadEvent(f"{name} {value} is not a finite number")
+        raise BadEvent(f"{name} {_short(value)} is not a finite number")
     if positive and value <= 0:
-        raise BadEvent(f"{name} {value} is not positive (prices must be > 0)")
+        raise BadEvent(f"{name} {_short(value)} is not positive (prices must be > 0)")
+    problem = limits.number_problem(value)
+    if problem is not None:
+        raise BadEvent(f"{name}: {problem}")
+    if value and not -MAGNITUDE <= value.adjusted() <= MAGNITUDE:
+        raise BadEvent(
+            f"{name} {_short(value)} is beyond the monitor's range of magnitudes "
+            f"(1e-{MAGNITUDE} to 1e{MAGNITUDE} in absolute value)"
+        )
+
+
+def _short(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]} ({len(text):,} characters)"
 
 
 def decode(line: bytes | str) -> tuple[Event, float]:
@@ -120,8 +141,13 @@ def decode(line: bytes | str) -> tuple[Event, float]:
     mistyped field, an unknown type or schema, a non-finite number, a non-positive
     price or a negative account index.
     """
+    problem = limits.line_problem(line) or limits.json_depth_problem(line)
+    if problem is not None:
+        raise BadEvent(problem)
     try:
         event = _DECODER.decode(line)
+    except RecursionError:
+        raise BadEvent("JSON nested too deep to read; " + limits.MAX_DEPTH.how_to_raise()) from None
     except msgspec.DecodeError as exc:
         if isinstance(line, bytes) and line.startswith(MISSING_FIELD):
             fields = line[len(MISSING_FIELD) :].decode("utf-8", "replace")
@@ -147,7 +173,9 @@ def decode(line: bytes | str) -> tuple[Event, float]:
         ts = parse_ts(raw_ts)
     if type(event) is PriceEvent:  # the hot path: keep it short
         price = event.price
-        if not (price.is_finite() and price > 0):
+        if not (price.is_finite() and price > 0 and -_SAFE < price.adjusted() < _SAFE):
+            _finite("price", price, positive=True)
+        if len(price.as_tuple().digits) > _SAFE:
             _finite("price", price, positive=True)
         if event.oracle is not None:
             _finite("oracle", event.oracle, positive=True)

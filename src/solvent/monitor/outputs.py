@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -45,6 +46,8 @@ class JsonLines:
         if self.fh is None:
             assert self.path is not None
             self.fh = create_private(self.path)
+            if self.fh.tell() > 0 and not _ends_with_newline(self.path):
+                self.fh.write("\n")  # a line torn by a kill: end it, never append to it
         if self.key:
             doc = signing.signed_line(self.key, doc)
         self.fh.write(_json(doc) + "\n")
@@ -62,16 +65,23 @@ class JsonLines:
             self.fh.close()
 
 
-def read_alert_ids(path: str | None, offset: int) -> set[str]:
-    """Ids of the alerts already written after ``offset`` (suppressed after a restart)."""
+def _ends_with_newline(path: str) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def read_alert_ids(path: str | None, offset: int) -> Counter[str]:
+    """Ids of the alerts already written after ``offset`` (suppressed after a restart),
+    each with how many times it was written (ids are unique; the count guards anyway)."""
+    ids: Counter[str] = Counter()
     if not path or not os.path.exists(path):
-        return set()
-    ids = set()
+        return ids
     with open(path, "rb") as fh:
         fh.seek(offset)
         for line in fh:
             try:
-                ids.add(json.loads(line)["id"])
+                ids[json.loads(line)["id"]] += 1
             except (ValueError, KeyError, TypeError):
                 continue
     return ids

@@ -7,12 +7,13 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.monitor import checkpoint as ckpt
-from solvent.monitor.core import Alert, Monitor
+from solvent.monitor.core import CRITICAL_KINDS, Alert, Monitor
 from solvent.monitor.errors import MonitorConfigError, ProofInputError
 from solvent.monitor.outputs import JsonLines, LiveView, Metrics, Webhook, read_alert_ids
 from solvent.spec.spec import Spec
@@ -118,6 +119,7 @@ class Summary:
     seconds: float = 0.0
     metrics_port: int | None = None
     webhook: dict[str, int] = field(default_factory=dict)
+    stopped_by: str | None = None  # "SIGINT" or "SIGTERM" when a signal stopped the run
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies:
@@ -147,7 +149,7 @@ def run(
         )
     summary = Summary()
     sid = source_id(source)
-    suppress: set[str] = set()
+    suppress: Counter[str] = Counter()
     if cfg.checkpoint:
         doc = ckpt.load(cfg.checkpoint, spec=monitor.spec.name, source=sid, key=cfg.state_key)
         if doc is not None:
@@ -195,15 +197,15 @@ def run(
 
     def emit(alerts: list[Alert], t0: float) -> None:
         for a in alerts:
-            if a.id in suppress:
-                suppress.discard(a.id)
+            if suppress[a.id] > 0:
+                suppress[a.id] -= 1
                 summary.suppressed += 1
                 continue
             doc = a.to_json()
             alerts_out.write(doc)
             summary.latencies.append(time.perf_counter() - t0)
             summary.alerts += 1
-            if a.severity == "critical" and a.kind in ("invariant", "envelope", "keeper"):
+            if a.severity == "critical" and a.kind in CRITICAL_KINDS:
                 summary.critical += 1
             if webhook is not None:
                 webhook.send(doc)
@@ -236,9 +238,18 @@ def run(
         since_ckpt = 0
         last_ckpt = time.monotonic()
 
-    old_term = None
+    def on_signal(signum: int, _frame: Any) -> None:
+        # stop after the current line: flush, checkpoint, summary; a second Ctrl-C while
+        # stopping interrupts at once (the default handler is back)
+        summary.stopped_by = signal.Signals(signum).name
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        stop.set()
+
+    old_term = old_int = None
     if threading.current_thread() is threading.main_thread():
-        old_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        old_term = signal.signal(signal.SIGTERM, on_signal)
+        old_int = signal.signal(signal.SIGINT, on_signal)
     if on_start is not None:
         on_start(summary)
     try:
@@ -284,6 +295,8 @@ def run(
         summary.seconds = time.perf_counter() - start
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+        if old_int is not None:
+            signal.signal(signal.SIGINT, old_int)
         if metrics is not None:
             metrics.update(monitor)
         if view is not None:

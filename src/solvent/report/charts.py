@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -74,7 +75,17 @@ def to_svg(fig: Any) -> str:
 
 
 def _f(values: Sequence[Fraction | None]) -> list[float]:
-    return [float(v) if v is not None else float("nan") for v in values]
+    return [_float(v) for v in values]
+
+
+def _float(v: Fraction | None) -> float:
+    """A chart coordinate: NaN for none, +-inf beyond float64 (the tables keep it exact)."""
+    if v is None:
+        return float("nan")
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 def _rc(fn: Any) -> Any:

@@ -8,11 +8,13 @@ one made while the check runs (``--report PATH``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from solvent import limits
 from solvent.errors import ReportInputError, ReportVersionError
 
 RESULT = "solvent-result/1"
@@ -34,7 +36,7 @@ KNOWN = {
 def kind(doc: Mapping[str, Any]) -> str:
     """The schema of a document this version reads (raises for anything else)."""
     schema = doc.get("schema")
-    if schema in KNOWN:
+    if isinstance(schema, str) and schema in KNOWN:
         return str(schema)
     if isinstance(schema, str) and schema.startswith("solvent-"):
         family = schema.rsplit("/", 1)[0]
@@ -68,12 +70,20 @@ def read(path: str) -> dict[str, Any]:
         content = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportInputError(f"cannot read result file {path}: {exc}") from None
+    problem = limits.json_depth_problem(content)
+    if problem is not None:
+        raise ReportInputError(f"result file {path}: {problem}")
     try:
         doc = json.loads(content)
     except json.JSONDecodeError as exc:
         raise ReportInputError(
             f"result file {path} is not valid JSON ({exc.msg} at line {exc.lineno} column "
             f"{exc.colno}); give a JSON result written by `solvent VERB -o FILE`"
+        ) from None
+    except (ValueError, RecursionError):  # an integer beyond Python's 4300 digits
+        raise ReportInputError(
+            f"result file {path} holds a JSON integer too long to read; "
+            + limits.MAX_DIGITS.how_to_raise()
         ) from None
     if not isinstance(doc, dict):
         raise ReportInputError(
@@ -85,7 +95,50 @@ def read(path: str) -> dict[str, Any]:
     except ReportInputError as exc:
         raise type(exc)(f"result file {path}: {exc.message}") from None
     _check_shape(doc, path)
+    _check_schema(doc, path)
     return doc
+
+
+def _check_schema(doc: Mapping[str, Any], path: str) -> None:
+    """Validate ``doc`` against its shipped JSON Schema (kinds without one: the keys only)."""
+    validator = _validator(doc["schema"])
+    if validator is None:
+        return
+    errors = list(validator.iter_errors(doc))
+    if errors:
+        first = _closest(errors)
+        at = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        message = first.message if len(first.message) <= 200 else first.message[:200] + "..."
+        raise ReportInputError(
+            f"result file {path} does not match solvent's {doc['schema']} schema at {at}: "
+            f"{message}; it was not written by solvent or was edited: write it again "
+            "with `-o` (schemas: docs/json-schema.md)"
+        )
+
+
+def _closest(errors: list[Any]) -> Any:
+    """The error to show: inside a oneOf/anyOf, the first of the branch with fewest errors."""
+    first = min(errors, key=lambda e: [str(p) for p in e.absolute_path])
+    while first.validator in ("oneOf", "anyOf") and first.context:
+        branches: dict[int, list[Any]] = {}
+        for sub in first.context:
+            branches.setdefault(int(sub.schema_path[0]), []).append(sub)
+        _, best = min(branches.items(), key=lambda kv: (len(kv[1]), kv[0]))
+        first = min(best, key=lambda e: [str(p) for p in e.absolute_path])
+    return first
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    from importlib.resources import files
+
+    import jsonschema
+
+    file = files("solvent.report").joinpath("schemas", name.replace("/", "-") + ".schema.json")
+    if not file.is_file():
+        return None
+    schema = json.loads(file.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 # the keys each kind needs before a report can be drawn (the JSON Schema in

@@ -32,10 +32,22 @@ def exact(value: Any) -> str:
         return "" if value is None else str(value)
     text = format_number(q)
     if "/" in text:
-        return f"{text} (~{float(q):.6g})"
+        return f"{text} (~{_approx(q, 6)})"
     if len(text) > 24:  # e.g. a float64 converted exactly: the digits say nothing
-        return f"~{float(q):.12g}"
+        return f"~{_approx(q, 12)}"
     return text
+
+
+def _approx(q: Any, digits: int) -> str:
+    """``q`` to ``digits`` significant digits, also beyond float64's range."""
+    try:
+        return f"{float(q):.{digits}g}"
+    except OverflowError:
+        from decimal import Decimal, localcontext
+
+        with localcontext() as ctx:
+            ctx.prec = digits
+            return f"{Decimal(q.numerator) / Decimal(q.denominator):.{digits}g}"
 
 
 def badge(verdict: str | None) -> str:

@@ -92,6 +92,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
+_LATEST_NS = 253_402_300_799 * 10**9  # 9999-12-31T23:59:59Z in nanoseconds
+
+
+def _clip(text: str) -> str:
+    """A cell as shown in a message: at most 40 characters."""
+    return text if len(text) <= 40 else f"{text[:24]}...({len(text):,} characters)"
+
+
 def _parse_time(text: str) -> int | None:
     """Epoch microseconds, or ``None`` when ``text`` is not a timestamp."""
     t = text.strip()
@@ -108,8 +116,8 @@ def _parse_time(text: str) -> int | None:
             moment = moment.replace(tzinfo=UTC)
         delta = moment - _EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if not math.isfinite(value) or value < 0:
-        return None
+    if not math.isfinite(value) or value < 0 or value > _LATEST_NS:
+        return None  # beyond 9999-12-31 in any unit: not a timestamp (and not an int64)
     magnitude = abs(value)
     if magnitude < 1e11:
         scale = 1_000_000
@@ -224,8 +232,9 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
         stamp = _parse_time(raw)
         if stamp is None:
             raise HistoryTimestampError(
-                f"column {col_name('timestamp')}: cannot read timestamp {raw!r}; write "
-                "ISO-8601 (2020-03-12T10:48:00Z) or Unix seconds/milliseconds/microseconds",
+                f"column {col_name('timestamp')}: cannot read timestamp {_clip(raw)!r}; write "
+                "ISO-8601 (2020-03-12T10:48:00Z) or Unix seconds/milliseconds/microseconds "
+                "(up to the year 9999)",
                 where=where,
             )
         stamps[i] = stamp
@@ -237,7 +246,7 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
                 value = math.nan
             if not (math.isfinite(value) and value > 0):
                 raise HistoryPriceError(
-                    f"column {col_name(c)}: price {text!r} is not a positive finite number; "
+                    f"column {col_name(c)}: price {_clip(text)!r} is not a positive finite number; "
                     "fix the row or remove it",
                     where=where,
                 )

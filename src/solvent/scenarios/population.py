@@ -159,7 +159,19 @@ def _validate(what: str, dist: Distribution) -> None:
         )
         rule = "discrete needs values > 0 and weights >= 0 that do not all vanish"
     if not ok:
-        raise _fail(what, f"{rule}, got {dist}")
+        raise _fail(what, f"{rule}, got {spell(dist)}")
+
+
+def spell(dist: Distribution) -> str:
+    """A distribution as the user writes it (``-3``, ``lognormal(5, 0.6)``), for messages."""
+    if isinstance(dist, Fixed):
+        return f"{dist.value:g}"
+    if isinstance(dist, Lognormal):
+        return f"lognormal({dist.median:g}, {dist.sigma:g})"
+    if isinstance(dist, Pareto):
+        return f"pareto({dist.alpha:g}, {dist.minimum:g})"
+    pairs = ", ".join(f"{v:g}:{w:g}" for v, w in zip(dist.values, dist.weights, strict=False))
+    return f"discrete({pairs})"
 
 
 class Population:

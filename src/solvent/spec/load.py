@@ -8,7 +8,14 @@ import os
 import sys
 from typing import Any
 
-from solvent.errors import SolventError, SpecLoadError, _short, location_of_exception
+from solvent.errors import (
+    SolventError,
+    SpecLoadError,
+    _short,
+    describe_raised,
+    location_of_exception,
+    spec_raised,
+)
 from solvent.spec.spec import Spec
 
 
@@ -75,13 +82,16 @@ def _import(path: str) -> Any:
         sys.modules.pop(modname, None)
         raise SpecLoadError(
             f"spec file has a syntax error: {exc.msg}",
-            where=f"{_short(exc.filename or abspath)}:{exc.lineno}",
+            where=_short(exc.filename or abspath)
+            + (f":{exc.lineno}" if exc.lineno is not None else ""),
         ) from None
-    except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
+    except BaseException as exc:  # noqa: BLE001 - any import failure is the user's to fix
         sys.modules.pop(modname, None)
+        if not spec_raised(exc):
+            raise
         where = location_of_exception(exc)
         raise SpecLoadError(
-            f"spec file{'' if where else ' ' + path} failed to import: {type(exc).__name__}: {exc}",
+            f"spec file{'' if where else ' ' + path} failed to import: {describe_raised(exc)}",
             where=where,
         ) from None
     return module

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from solvent import limits
 from solvent.engine.start import is_fixed, start
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.errors import SolventError
@@ -34,7 +35,7 @@ from solvent.stress.confirm import verdict as assess_verdict
 from solvent.stress.ir import NotCompilable
 from solvent.stress.kernel import Layout, generate
 from solvent.stress.metrics import combine, histogram, tail
-from solvent.stress.pool import batches, ignore_sigint, pump
+from solvent.stress.pool import ignore_sigint, pump
 
 
 class StressError(SolventError):
@@ -228,6 +229,7 @@ def prepare(
         ("--oracle-delay", opts.oracle_delay),
         ("--confirm", opts.confirm or 0),
         ("--traces", opts.traces),
+        ("--seed", opts.seed),  # NumPy seeds are non-negative
     ):
         if v < 0:
             raise UsageError(f"{what} must be 0 or more, got {v}")
@@ -254,6 +256,10 @@ def prepare(
             raise UsageError(
                 f"scenario {scenario.name} is random: give the number of steps with --steps N"
             )
+    accounts = opts.accounts if opts.accounts is not None else spec.accounts
+    problem = limits.work_problem(opts.paths, steps, accounts)
+    if problem is not None:
+        raise UsageError(f"stress run too large to finish: {problem}")
     require_spec_sane(spec)
     fixed = getattr(spec, "arithmetic", "exact") == "fixed"
     if fixed and opts.engine == "kernel":
@@ -635,12 +641,12 @@ def execute(
     engine: Callable[..., Any] | None,
 ) -> bool:
     """Run every unfinished block; return False if interrupted (finished blocks are kept)."""
-    todo = [b for b in range(job.n_blocks) if b not in ckpt.done]
     per = max(1, -(-(opts.chunk or default_chunk(job)) // job.block))
-    chunks = list(batches(todo, per))
+    todo = job.n_blocks - sum(1 for b in ckpt.done if 0 <= b < job.n_blocks)
+    chunks = _chunks(job.n_blocks, ckpt.done, per)  # streamed: never a list of every block
     progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
     try:
-        if engine is None and opts.workers == 1 and opts.scheduler is None and len(chunks) > 1:
+        if engine is None and opts.workers == 1 and opts.scheduler is None and todo > per:
             _run_threads(job, chunks, ckpt, progress)
         elif engine is not None or (opts.workers == 1 and opts.scheduler is None):
             keep = _keeper(ckpt, progress)
@@ -657,6 +663,20 @@ def execute(
     return True
 
 
+def _chunks(n_blocks: int, done: Mapping[int, Any], per: int) -> Iterator[list[int]]:
+    """The unfinished blocks in order, ``per`` at a time, generated as they are needed."""
+    chunk: list[int] = []
+    for b in range(n_blocks):
+        if b in done:
+            continue
+        chunk.append(b)
+        if len(chunk) == per:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 THREADS = 2
 
 
@@ -671,7 +691,7 @@ def _keeper(ckpt: Checkpoint, progress: Progress) -> Callable[[list[dict[str, An
 
 
 def _run_threads(
-    job: BlockJob, chunks: list[list[int]], ckpt: Checkpoint, progress: Progress
+    job: BlockJob, chunks: Iterable[list[int]], ckpt: Checkpoint, progress: Progress
 ) -> None:
     """Two threads in this process: one draws a chunk's moves while the other runs the kernel.
 
@@ -692,7 +712,7 @@ def _run_threads(
 
 def _run_processes(
     job: BlockJob,
-    chunks: list[list[int]],
+    chunks: Iterable[list[int]],
     ckpt: Checkpoint,
     opts: StressOptions,
     progress: Progress,
@@ -744,7 +764,7 @@ def connect(address: str, timeout: float, scratch: str | None = None) -> tuple[A
 
 def _run_dask(
     job: BlockJob,
-    chunks: list[list[int]],
+    chunks: Iterable[list[int]],
     ckpt: Checkpoint,
     opts: StressOptions,
     progress: Progress,

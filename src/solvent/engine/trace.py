@@ -235,7 +235,7 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
             raise bad(f"init.{name} is a scalar field, got a list")
         for i, (x, dom) in enumerate(zip(vals, begin[name], strict=True)):
             if (fd.sort == "bool") != isinstance(x, bool) or (
-                fd.sort != "bool" and not isinstance(x, Fraction)
+                fd.sort != "bool" and not isinstance(x, Fraction | int)  # int: Python API
             ):
                 raise bad(f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)")
             if isinstance(dom, Within) and not dom.contains(x):

@@ -14,7 +14,7 @@ import pytest
 
 import solvent as sv
 from solvent import Num, PerAccount, cli
-from solvent.check.decompose import coupling, prove_any_accounts, with_accounts
+from solvent.check.decompose import coupling, prove_any_accounts
 from solvent.check.induction import prove
 from solvent.spec.load import load_spec
 
@@ -111,7 +111,7 @@ def test_refusals_name_the_coupling() -> None:
 
 def test_with_accounts_copies_the_first_accounts_start() -> None:
     spec = _two_account_spec(False, False)
-    one = with_accounts(spec, 1)
+    one = spec.with_accounts(1)
     assert one.accounts == 1 and one.fields["bal"].init == (1,)
     assert spec.accounts == 2  # the original is unchanged
 

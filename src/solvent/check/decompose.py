@@ -26,7 +26,6 @@ invariant from per-account facts about them is not implemented.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import re
 from typing import Any
@@ -66,18 +65,6 @@ def _vars(expr: Any, memo: dict[int, frozenset[int]]) -> frozenset[int]:
     return memo[key]
 
 
-def with_accounts(spec: Spec, n: int) -> Spec:
-    """A copy of ``spec`` on ``n`` accounts, each starting like account 0."""
-    new = dataclasses.replace(spec, accounts=n)
-    new.fields = {
-        name: dataclasses.replace(fd, init=(fd.init[0],) * n) if fd.per_account else fd
-        for name, fd in spec.fields.items()
-    }
-    for attr in ("param_decls", "param_where", "bounds", "bounds_where", "scenarios", "overrides"):
-        setattr(new, attr, dict(getattr(spec, attr)))
-    return new
-
-
 def coupling(spec: Spec) -> str | None:
     """Why the accounts of ``spec`` interact (one sentence), or None when they do not."""
     for act in spec.actions:
@@ -88,7 +75,7 @@ def coupling(spec: Spec) -> str | None:
             return f"the accounts start with different values of {name}"
     try:
         with fresh_context():
-            return _coupling(with_accounts(spec, 2))
+            return _coupling(spec.with_accounts(2))
     except Exception as exc:  # the proof itself reports a spec error, exactly as before
         return f"the step could not be analysed on two accounts ({exc})"
 
@@ -208,7 +195,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     began = time.perf_counter()
     why = coupling(spec)
     if why is None:
-        one = prove(with_accounts(spec, 1), **kwargs)
+        one = prove(spec.with_accounts(1), **kwargs)
         if one.verdict == "PASS":
             one.accounts = "any"
             one.seconds = time.perf_counter() - began

@@ -113,21 +113,8 @@ def bmc(
                     try:
                         values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
                     except IrrationalModel as exc:
-                        return result(
-                            UNKNOWN, f"depth {k}/{depth}",
-                            f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
-                            f"needs irrational values ({exc}); traces hold exact rationals, so it "
-                            "cannot be replayed and is not reported as a counterexample",
-                            depth=k, details={"reason": "irrational model"})
-                    trace = trace_from_values(u, values, k, {})
-                    trace = without_disabled_actions(spec, trace)
-                    replayed = confirm(spec, trace, k, failed)
-                    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
-                    trace = Trace(trace.spec, trace.accounts, trace.init, trace.steps, trace.params,
-                                  {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}})
-                    return result(FAIL, f"depth {k}/{depth}", "counterexample confirmed by concrete replay",
-                                  invariant=hit.label(), counterexample=trace, depth=k,
-                                  details={"replay": replayed})
+                        return _irrational(k, depth, str(exc), failed, result)
+                    return _confirmed(spec, trace_from_values(u, values, k, {}), k, failed, depth, result)
                 if status == z3.unknown:
                     reason = solver.reason_unknown()
                     return result(UNKNOWN, f"depth {k - 1}/{depth}" if k else f"depth 0/{depth}",
@@ -141,6 +128,51 @@ def bmc(
                       details={"reason": "interrupted"})
     return result(PASS, f"depth {depth}/{depth}",
                   f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})", depth=depth)
+
+
+def _irrational(
+    k: int, depth: int, what: str, failed: Sequence[str], result: object
+) -> CheckResult:
+    return result(  # type: ignore[operator]
+        UNKNOWN,
+        f"depth {k}/{depth}",
+        f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
+        f"needs irrational values ({what}); traces hold exact rationals, so it "
+        "cannot be replayed and is not reported as a counterexample",
+        depth=k,
+        details={"reason": "irrational model"},
+    )
+
+
+def _confirmed(
+    spec: Spec,
+    trace: Trace,
+    k: int,
+    failed: Sequence[str],
+    depth: int,
+    result: object,
+    note: str = "",
+) -> CheckResult:
+    trace = without_disabled_actions(spec, trace)
+    replayed = confirm(spec, trace, k, failed)
+    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
+    trace = Trace(
+        trace.spec,
+        trace.accounts,
+        trace.init,
+        trace.steps,
+        trace.params,
+        {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}},
+    )
+    return result(
+        FAIL,
+        f"depth {k}/{depth}",  # type: ignore[operator]
+        "counterexample confirmed by concrete replay" + note,
+        invariant=hit.label(),
+        counterexample=trace,
+        depth=k,
+        details={"replay": replayed},
+    )
 
 
 @in_fresh_context

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection, wait
 import z3
 
 from solvent.check import progress, solving
-from solvent.check.bmc import _accounts, _inductive, _steps
+from solvent.check.bmc import _accounts, _confirmed, _inductive, _irrational, _steps
 from solvent.check.encode import Unrolling
 from solvent.check.members import _MEMBER_FNS, Answer, run_member, shorten, unroll
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
@@ -36,14 +36,11 @@ from solvent.check.solving import (
     Deadline,
     Interrupted,
     check,
-    confirm,
     fresh_context,
     interruptible,
     select_properties,
-    without_disabled_actions,
 )
 from solvent.engine.step import require_spec_sane
-from solvent.engine.trace import Trace
 from solvent.errors import InternalError, UsageError
 from solvent.spec.spec import PredicateDecl, Spec
 
@@ -389,51 +386,6 @@ def canonical(
     if out.verdict == UNKNOWN and out.extra.get("irrational"):
         return _irrational(d, depth, out.note, out.failed, result)
     return None
-
-
-def _irrational(
-    k: int, depth: int, what: str, failed: Sequence[str], result: object
-) -> CheckResult:
-    return result(  # type: ignore[operator]
-        UNKNOWN,
-        f"depth {k}/{depth}",
-        f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
-        f"needs irrational values ({what}); traces hold exact rationals, so it "
-        "cannot be replayed and is not reported as a counterexample",
-        depth=k,
-        details={"reason": "irrational model"},
-    )
-
-
-def _confirmed(
-    spec: Spec,
-    trace: Trace,
-    k: int,
-    failed: Sequence[str],
-    depth: int,
-    result: object,
-    note: str = "",
-) -> CheckResult:
-    trace = without_disabled_actions(spec, trace)
-    replayed = confirm(spec, trace, k, failed)
-    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
-    trace = Trace(
-        trace.spec,
-        trace.accounts,
-        trace.init,
-        trace.steps,
-        trace.params,
-        {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}},
-    )
-    return result(
-        FAIL,
-        f"depth {k}/{depth}",  # type: ignore[operator]
-        "counterexample confirmed by concrete replay" + note,
-        invariant=hit.label(),
-        counterexample=trace,
-        depth=k,
-        details={"replay": replayed},
-    )
 
 
 def _from_trace(

@@ -51,17 +51,22 @@ def check_seal(data: bytes, stored: object, key: bytes | None) -> str | None:
     return None
 
 
+def read_secret_file(path: str, flag: str) -> bytes:
+    """The secret in the file ``path`` given with option ``flag`` (trailing newline dropped)."""
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read().rstrip(b"\r\n")
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot read it ({exc.strerror or exc})") from None
+    if not key:
+        raise UsageError(f"{flag} {path} is empty; write the secret in it")
+    return key
+
+
 def read_key(path: str | None, env: str, flag: str) -> bytes | None:
     """A secret from the file ``path`` (trailing newline dropped), else from ``$env``."""
     if path:
-        try:
-            with open(path, "rb") as fh:
-                key = fh.read().rstrip(b"\r\n")
-        except OSError as exc:
-            raise UsageError(f"{flag} {path}: cannot read it ({exc.strerror or exc})") from None
-        if not key:
-            raise UsageError(f"{flag} {path} is empty; write the secret in it")
-        return key
+        return read_secret_file(path, flag)
     value = os.environ.get(env, "")
     return value.encode() if value else None
 

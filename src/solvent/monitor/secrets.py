@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from solvent.errors import UsageError
+from solvent.integrity import read_secret_file
 
 MASK = "***"
 REDIS_URL_ENV = "SOLVENT_REDIS_URL"
@@ -101,15 +102,11 @@ class Redactor:
 def read_secret(path: str | None, env: str | None, flag: str) -> str | None:
     """A secret from the file ``path`` (one line; trailing newline dropped), else ``$env``."""
     if path:
+        raw = read_secret_file(path, flag)
         try:
-            with open(path, encoding="utf-8") as fh:
-                value = fh.read().rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise UsageError(f"{flag} {path}: cannot read it ({reason})") from None
-        if not value:
-            raise UsageError(f"{flag} {path} is empty; write the secret in it")
-        return value
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{flag} {path}: cannot read it ({exc})") from None
     if env:
         value = os.environ.get(env, "")
         return value or None

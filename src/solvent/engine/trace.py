@@ -105,11 +105,12 @@ def loads(text: str, source: str = "<trace>") -> Trace:
     return from_json(load_json(text, f"trace {source}", TraceFormatError), source)
 
 
-def load_json(text: str, what: str, error: type[SolventError]) -> Any:
+def load_json(text: str, what: str, error: type[SolventError], hint: str = "") -> Any:
     """Parse a user's JSON document within the documented limits (solvent.limits).
 
     Malformed JSON, nesting beyond MAX_DEPTH and integers too long for Python's parser all
-    raise ``error`` naming ``what`` (never a RecursionError or ValueError).
+    raise ``error`` naming ``what`` (never a RecursionError or ValueError); ``hint`` ends
+    the message of malformed JSON (what to give instead).
     """
     problem = limits.json_depth_problem(text)
     if problem is not None:
@@ -119,6 +120,7 @@ def load_json(text: str, what: str, error: type[SolventError]) -> Any:
     except json.JSONDecodeError as exc:
         raise error(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            + hint
         ) from None
     except (ValueError, RecursionError):  # an integer of more than Python's 4300 digits
         raise error(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from solvent import limits
+from solvent.engine.trace import load_json
 from solvent.errors import ReportInputError, ReportVersionError
 
 RESULT = "solvent-result/1"
@@ -70,21 +70,12 @@ def read(path: str) -> dict[str, Any]:
         content = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportInputError(f"cannot read result file {path}: {exc}") from None
-    problem = limits.json_depth_problem(content)
-    if problem is not None:
-        raise ReportInputError(f"result file {path}: {problem}")
-    try:
-        doc = json.loads(content)
-    except json.JSONDecodeError as exc:
-        raise ReportInputError(
-            f"result file {path} is not valid JSON ({exc.msg} at line {exc.lineno} column "
-            f"{exc.colno}); give a JSON result written by `solvent VERB -o FILE`"
-        ) from None
-    except (ValueError, RecursionError):  # an integer beyond Python's 4300 digits
-        raise ReportInputError(
-            f"result file {path} holds a JSON integer too long to read; "
-            + limits.MAX_DIGITS.how_to_raise()
-        ) from None
+    doc = load_json(
+        content,
+        f"result file {path}",
+        ReportInputError,
+        hint="; give a JSON result written by `solvent VERB -o FILE`",
+    )
     if not isinstance(doc, dict):
         raise ReportInputError(
             f"result file {path} is not a solvent result: expected a JSON object with a "

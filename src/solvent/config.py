@@ -32,7 +32,7 @@ DEFAULT_BUDGET = 600.0
 ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
 VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
-# verbs with a table of their own under [tool.solvent] (solvent.cli_conform reads it)
+# verbs with a table of their own under [tool.solvent] (solvent.cli.conform reads it)
 SECTIONS = ("conform",)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 
 from solvent import cli, config
 from solvent.check.results import CheckResult
@@ -551,7 +552,7 @@ def test_bad_config(
 
 
 def test_settings_generate_the_flags() -> None:
-    command = cli.typer.main.get_command(cli.app)
+    command = typer.main.get_command(cli.app)
     for verb in config.ALL_VERBS:
         sub = command.commands[verb]  # type: ignore[attr-defined]
         flags = {opt for param in sub.params for opt in param.opts}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from solvent import cli
-from solvent.cli_risk import register
+from solvent.cli.risk import register
 from solvent.engine.trace import from_json
 
 HERE = Path(__file__).resolve().parent

@@ -3,7 +3,7 @@
 Public API: :class:`~solvent.conform.adapter.Adapter` (the protocol an adapter follows),
 :func:`~solvent.conform.run.conform` and :class:`~solvent.conform.run.Options`; contract
 helpers in :mod:`solvent.conform.contracts`. Nothing in solvent imports this package
-except the CLI (:mod:`solvent.cli_conform`) and :func:`solvent.testing.conform.assert_conforms`.
+except the CLI (:mod:`solvent.cli.conform`) and :func:`solvent.testing.conform.assert_conforms`.
 """
 
 from solvent.conform.adapter import Adapter, AdapterError, ImplementationError

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli_common import Target
-from solvent.cli_report import JunitOpt, ReportOpt, SarifOpt, with_reports
+from solvent.cli.common import Target
+from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
 from solvent.spec.spec import Spec

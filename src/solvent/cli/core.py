@@ -21,6 +21,7 @@ import typer
 
 from solvent import __version__
 from solvent.check.results import FAIL, PASS, CheckResult
+from solvent.cli.common import read_trace
 from solvent.config import Option, Settings, options, resolve
 from solvent.engine.trace import Trace
 from solvent.errors import (
@@ -30,7 +31,6 @@ from solvent.errors import (
     EXIT_USAGE,
     EXIT_VIOLATION,
     SolventError,
-    TraceFormatError,
     UsageError,
 )
 from solvent.report import json_out, text
@@ -364,23 +364,6 @@ def prove_(target: TargetArg, settings: Settings) -> int:
     return _single_check("prove", target, settings)
 
 
-def _read_trace(path: str) -> Any:
-    from solvent.engine.trace import loads
-
-    file = Path(path)
-    if not file.is_file():
-        what = "is a directory" if file.is_dir() else "does not exist"
-        raise TraceFormatError(
-            f"trace file {path!r} {what}; give a JSON trace or a result file "
-            "written by `solvent bmc -o`"
-        )
-    try:
-        content = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TraceFormatError(f"cannot read trace file {path}: {exc}") from None
-    return loads(content, source=path)
-
-
 def _edited_warning(path: str) -> str | None:
     """A note when the result file ``path`` was edited after solvent wrote it."""
     from solvent.integrity import result_warning_text
@@ -418,7 +401,7 @@ def replay_(
 
     out = _Output(settings)
     spec = _load(target, settings)
-    recorded = _read_trace(trace)
+    recorded = read_trace(trace)
     start = time.perf_counter()
     resized = recorded.accounts != spec.accounts and recorded.meta.get("found_by") == "stress"
     if resized:  # `solvent stress --accounts N` runs the spec with N accounts
@@ -459,7 +442,7 @@ def replay_(
             "expected": expect_violation,
         }
     if settings.export_pytest or settings.export_csv:
-        from solvent.cli_report import export_replay
+        from solvent.cli.report import export_replay
 
         for path in export_replay(settings, target, recorded, doc):
             out.line(f"written: {path}")
@@ -590,60 +573,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         errors.print("interrupted (Ctrl-C): no verdict", style="bold yellow")
         return EXIT_INCONCLUSIVE
     return code if isinstance(code, int) else 0
-
-
-def _register_risk_verbs() -> None:
-    from solvent.cli_risk import register
-
-    register(app)
-
-
-_register_risk_verbs()
-
-
-def _register_stress_verbs() -> None:
-    from solvent.cli_stress import register
-
-    register(app)
-
-
-_register_stress_verbs()
-
-
-def _register_report_verbs() -> None:
-    from solvent.cli_report import register
-
-    register(app)
-
-
-_register_report_verbs()
-
-
-def _register_monitor_verbs() -> None:
-    from solvent.cli_monitor import register
-
-    register(app)
-
-
-_register_monitor_verbs()
-
-
-def _register_model_verbs() -> None:
-    from solvent.cli_models import register
-
-    register(app)
-
-
-_register_model_verbs()
-
-
-def _register_conform_verb() -> None:
-    from solvent.cli_conform import register
-
-    register(app)
-
-
-_register_conform_verb()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

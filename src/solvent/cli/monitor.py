@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli_common import Target
-from solvent.cli_common import opt as _opt
+from solvent.cli.common import Target
+from solvent.cli.common import opt as _opt
 from solvent.config import resolve
 from solvent.errors import UsageError
 

@@ -359,6 +359,6 @@ def sarif_log(doc: dict[str, Any], target: str) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     """Add `conform` to the main app."""
     if "conform" not in {c.name for c in app.registered_commands}:
-        from solvent.cli import EPILOG
+        from solvent.cli.core import EPILOG
 
         app.command("conform", epilog=EPILOG)(conform_command)

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli_common import Target
-from solvent.cli_common import opt as _opt
-from solvent.cli_report import JunitOpt, ReportOpt, SarifOpt, with_reports
+from solvent.cli.common import Target
+from solvent.cli.common import opt as _opt
+from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
 
@@ -583,7 +583,7 @@ def shrink_command(
         spec = load_spec(target, settings.spec)
         if settings.params:
             spec = spec.with_params(**settings.param_overrides())
-        from solvent.cli import _read_trace
+        from solvent.cli.common import read_trace as _read_trace
 
         recorded = _read_trace(trace)
         result = shrink(spec, recorded, max_replays=max_replays)

@@ -16,24 +16,29 @@ every value is validated with its source named, so a bad value says where it cam
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solvent.config_values import VALIDATORS
 from solvent.errors import UsageError
 
-FORMATS = ("text", "json")
 # seconds a bmc or prove check may run when no --timeout (or `timeout` key) is given, so
 # that no verb hangs silently; running out gives UNKNOWN (exit 2) like any timeout
 DEFAULT_BUDGET = 600.0
-ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
+CORE_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
+RISK_VERBS = ("frontier", "synth")
+STRESS_VERBS = ("stress", "shrink")
+# verbs that load a spec (--spec, --set) and write a JSON result (-o, --format, --report)
+RESULT_VERBS = CORE_VERBS + RISK_VERBS + STRESS_VERBS
+# every verb of the command line; each has its own table [tool.solvent.<verb>]
+ALL_VERBS = (*RESULT_VERBS, "monitor", "monitor-convert", "conform", "report", "models", "new")
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
-VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
-# verbs with a table of their own under [tool.solvent] (solvent.cli.conform reads it)
-SECTIONS = ("conform",)
+VERDICT_VERBS = (*(v for v in RESULT_VERBS if v != "inspect"), "conform", "report")
+# the tables under [tool.solvent]: one per verb, read by resolve() and the verb() decorator
+SECTIONS = ALL_VERBS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +47,36 @@ class Option:
 
     help: str
     flags: tuple[str, ...] = ()  # empty: not a command-line option
-    verbs: tuple[str, ...] = ALL_VERBS
+    verbs: tuple[str, ...] = RESULT_VERBS
     config: bool = True  # read from [tool.solvent]
     metavar: str | None = None
+    panel: str = "Options"  # the group of the option in `solvent VERB --help`
+    # a verb whose use of the option differs: its own help text, its own default
+    verb_help: Mapping[str, str] = field(default_factory=dict)
+    verb_default: Mapping[str, Any] = field(default_factory=dict)
+
+    def help_for(self, verb: str) -> str:
+        return self.verb_help.get(verb, self.help)
 
 
 def _opt(
     help: str,
     *flags: str,
-    verbs: tuple[str, ...] = ALL_VERBS,
+    verbs: tuple[str, ...] = RESULT_VERBS,
     config: bool = True,
     metavar: str | None = None,
+    panel: str = "Options",
+    verb_help: Mapping[str, str] | None = None,
+    verb_default: Mapping[str, Any] | None = None,
 ) -> dict[str, Option]:
-    return {"option": Option(help, flags, verbs, config, metavar)}
+    return {
+        "option": Option(
+            help, flags, verbs, config, metavar, panel, verb_help or {}, verb_default or {}
+        )
+    }
+
+
+SEARCH, SPEC, OUTPUT = "Search", "Spec", "Output"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +88,22 @@ class Settings:
         metadata=_opt(
             "Largest number of steps bmc unrolls (0 checks the initial state only).",
             "--depth",
-            verbs=("bmc", "check"),
+            verbs=("bmc", "check", *RISK_VERBS),
             metavar="K",
+            panel=SEARCH,
+            verb_help=dict.fromkeys(RISK_VERBS, "bmc depth of the counterexample search."),
         ),
     )
     k: int = field(
         default=1,
         metadata=_opt(
-            "First induction depth prove tries.", "--k", verbs=("prove", "check"), metavar="K"
+            "First induction depth prove tries.",
+            "--k",
+            "-k",
+            verbs=("prove", "check", *RISK_VERBS),
+            metavar="K",
+            panel=SEARCH,
+            verb_help=dict.fromkeys(RISK_VERBS, "Induction depth of each proof."),
         ),
     )
     max_k: int | None = field(
@@ -82,8 +112,12 @@ class Settings:
             "Largest induction depth prove tries while the step gives a CTI "
             "[default: the larger of --k and 3].",
             "--max-k",
-            verbs=("prove", "check"),
+            verbs=("prove", "check", *RISK_VERBS),
             metavar="K",
+            panel=SEARCH,
+            verb_help=dict.fromkeys(
+                RISK_VERBS, "Largest induction depth tried per proof [default: --k]."
+            ),
         ),
     )
     witness_depth: int = field(
@@ -93,6 +127,7 @@ class Settings:
             "--witness-depth",
             verbs=("prove", "check"),
             metavar="K",
+            panel=SEARCH,
         ),
     )
     timeout: float | None = field(
@@ -101,8 +136,10 @@ class Settings:
             "Wall-clock budget in seconds per check, the slack search after a proof "
             "included; running out gives UNKNOWN (exit 2) [default: 600].",
             "--timeout",
-            verbs=("bmc", "prove", "check"),
+            verbs=("bmc", "prove", "check", *RISK_VERBS),
             metavar="SECONDS",
+            panel=SEARCH,
+            verb_help=dict.fromkeys(RISK_VERBS, "Wall-clock budget per proof or bmc run."),
         ),
     )
     jobs: int | None = field(
@@ -116,6 +153,7 @@ class Settings:
             "-j",
             verbs=("bmc", "prove", "check"),
             metavar="N",
+            panel=SEARCH,
         ),
     )
     invariants: tuple[str, ...] = field(
@@ -123,8 +161,12 @@ class Settings:
         metadata=_opt(
             "Check only this invariant or lemma (repeatable) [default: all].",
             "--invariant",
-            verbs=("bmc", "prove", "check"),
+            verbs=("bmc", "prove", "check", *RISK_VERBS, "stress"),
             metavar="NAME",
+            panel=SPEC,
+            verb_help={
+                "stress": "Only this invariant (repeatable) [default: invariants and lemmas]."
+            },
         ),
     )
     params: tuple[tuple[str, str], ...] = field(
@@ -132,7 +174,9 @@ class Settings:
         metadata=_opt(
             "Override a spec parameter, e.g. --set maintenance_margin=0.08 (repeatable).",
             "--set",
+            verbs=(*RESULT_VERBS, "monitor"),
             metavar="NAME=VALUE",
+            panel=SPEC,
         ),
     )
     simplify: bool = field(
@@ -140,7 +184,13 @@ class Settings:
         metadata=_opt(
             "Re-solve counterexamples preferring zero, envelope corners and round numbers.",
             "--simplify/--no-simplify",
-            verbs=("bmc", "check"),
+            verbs=("bmc", "check", *RISK_VERBS),
+            panel=SEARCH,
+            verb_help=dict.fromkeys(
+                RISK_VERBS,
+                "Re-solve counterexamples for round numbers (slower) [default: --no-simplify].",
+            ),
+            verb_default=dict.fromkeys(RISK_VERBS, False),
         ),
     )
     slack: bool = field(
@@ -150,6 +200,7 @@ class Settings:
             "the first counterexample (a frontier search per bound).",
             "--slack/--no-slack",
             verbs=("prove", "check"),
+            panel=SEARCH,
         ),
     )
     format: str = field(
@@ -157,19 +208,35 @@ class Settings:
         metadata=_opt(
             "Output format: text (tables) or json (schema solvent-result/1).",
             "--format",
+            verbs=(*RESULT_VERBS, "conform"),
             metavar="text|json",
+            panel=OUTPUT,
         ),
     )
     quiet: bool = field(
-        default=False, metadata=_opt("Print only the verdict lines.", "--quiet", "-q")
+        default=False,
+        metadata=_opt(
+            "Print only the verdict lines.",
+            "--quiet",
+            "-q",
+            verbs=(*RESULT_VERBS, "monitor", "conform", "report"),
+            panel=OUTPUT,
+            verb_help={
+                "stress": "No progress bar; print only the verdict line.",
+                "monitor": "No start-up and summary lines on stderr.",
+                "report": "Print nothing.",
+            },
+        ),
     )
     spec: str | None = field(
         default=None,
         metadata=_opt(
             "Which spec of the file to use when it defines several (same as PATH.py:NAME).",
             "--spec",
+            verbs=(*RESULT_VERBS, "monitor"),
             config=False,
             metavar="NAME",
+            panel=SPEC,
         ),
     )
     output: str | None = field(
@@ -179,8 +246,15 @@ class Settings:
             "accepts as is) to this file.",
             "--output",
             "-o",
+            verbs=(*RESULT_VERBS, "report"),
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
+            verb_help={
+                "report": "Write the result as JSON here, as read (its seal kept: an edited "
+                "file stays flagged); the HTML goes to --report. A PATH ending in .html is "
+                "still taken as --report (deprecated).",
+            },
         ),
     )
     report: str | None = field(
@@ -188,8 +262,15 @@ class Settings:
         metadata=_opt(
             "Also write a self-contained HTML report (charts, tables; works offline) here.",
             "--report",
+            "--html",
+            verbs=(*RESULT_VERBS, "report"),
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
+            verb_help={
+                "report": "The HTML report to write [default: RESULT with .html instead of "
+                ".json, when no other output is asked for]."
+            },
         ),
     )
     junit: str | None = field(
@@ -200,6 +281,7 @@ class Settings:
             verbs=VERDICT_VERBS,
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
         ),
     )
     sarif: str | None = field(
@@ -210,6 +292,8 @@ class Settings:
             verbs=VERDICT_VERBS,
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
+            verb_help={"conform": "Also write SARIF 2.1.0 (at the spec rule that diverged)."},
         ),
     )
     export_pytest: str | None = field(
@@ -220,6 +304,7 @@ class Settings:
             verbs=("replay",),
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
         ),
     )
     export_csv: str | None = field(
@@ -230,6 +315,7 @@ class Settings:
             verbs=("replay",),
             config=False,
             metavar="PATH",
+            panel=OUTPUT,
         ),
     )
     targets: tuple[str, ...] = field(
@@ -261,125 +347,23 @@ def config_key(name: str) -> str:
     return name.replace("_", "-")
 
 
-# ----------------------------------------------------------------------- validation
-def _int(minimum: int) -> Callable[[Any, str], int]:
-    def check(value: Any, source: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise UsageError(f"{source} must be an integer >= {minimum}, got {value!r}")
-        return value
-
-    return check
-
-
-def _optional_int(minimum: int) -> Callable[[Any, str], int | None]:
-    inner = _int(minimum)
-    return lambda value, source: None if value is None else inner(value, source)
-
-
-def _timeout(value: Any, source: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise UsageError(
-            f"{source} must be a positive number of seconds (or inf: no limit), got {value!r}"
-        )
-    if value == math.inf:
-        return None  # "no limit", the same as giving no timeout
-    return float(value)
-
-
-def _bool(value: Any, source: str) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"{source} must be true or false, got {value!r}")
-    return value
-
-
-def _strings(value: Any, source: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(x, str) and x for x in value):
-        raise UsageError(f"{source} must be a list of names, got {value!r}")
-    return tuple(value)
-
-
-def _format(value: Any, source: str) -> str:
-    if value not in FORMATS:
-        raise UsageError(f"{source} must be one of {', '.join(FORMATS)}, got {value!r}")
-    return str(value)
-
-
-def _optional_str(value: Any, source: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise UsageError(f"{source} must be a string, got {value!r}")
-    return value
-
-
-def _params(value: Any, source: str) -> tuple[tuple[str, str], ...]:
-    """``NAME=VALUE`` strings (command line) or a table of name -> value (config file)."""
-    pairs: list[tuple[str, Any]] = []
-    if isinstance(value, Mapping):
-        pairs = list(value.items())
-    elif isinstance(value, list | tuple):
-        for item in value:
-            if isinstance(item, tuple) and len(item) == 2:
-                pairs.append(item)
-                continue
-            name, sep, text = str(item).partition("=")
-            if not sep or not name.strip() or not text.strip():
-                raise UsageError(
-                    f"{source} expects NAME=VALUE, e.g. maintenance_margin=0.08; got {item!r}"
-                )
-            pairs.append((name.strip(), text.strip()))
-    else:
-        raise UsageError(f"{source} must be a table of parameter = value, got {value!r}")
-    out = []
-    for name, v in pairs:
-        if isinstance(v, float):
-            raise UsageError(
-                f"{source}: {name} = {v!r} is a float, which cannot hold most decimals "
-                f'exactly; write it as a string, e.g. {name} = "{v!r}"'
-            )
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        if not isinstance(v, str | int):
-            raise UsageError(
-                f"{source}: {name} must be a number (as a string) or a bool, got {v!r}"
-            )
-        out.append((str(name), str(v)))
-    return tuple(out)
-
-
-_VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
-    "depth": _int(0),
-    "k": _int(1),
-    "max_k": _optional_int(1),
-    "witness_depth": _int(0),
-    "timeout": _timeout,
-    "jobs": _optional_int(1),
-    "invariants": _strings,
-    "params": _params,
-    "simplify": _bool,
-    "slack": _bool,
-    "format": _format,
-    "quiet": _bool,
-    "spec": _optional_str,
-    "output": _optional_str,
-    "report": _optional_str,
-    "junit": _optional_str,
-    "sarif": _optional_str,
-    "export_pytest": _optional_str,
-    "export_csv": _optional_str,
-    "targets": _strings,
-}
-
-
 # ----------------------------------------------------------------------- config file
 @dataclass(frozen=True, slots=True)
 class ConfigFile:
-    """The ``[tool.solvent]`` table of one pyproject.toml (empty when there is none)."""
+    """``[tool.solvent]`` of one pyproject.toml (empty when there is none).
+
+    ``values`` are the settings of the top table (field name -> value); ``sections`` the
+    verbs' own tables, ``[tool.solvent.<verb>]`` (verb -> kebab-case key -> value), which
+    :func:`resolve` and :func:`solvent.cli.verbs.verb` check against what that verb takes.
+    """
 
     path: Path | None
     values: Mapping[str, Any]
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def where(self, verb: str | None = None) -> str:
+        """How a message names a key of this file: ``PATH [tool.solvent.VERB]``."""
+        return f"{self.path} [tool.solvent{'.' + verb if verb else ''}]"
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -390,6 +374,10 @@ def find_pyproject(start: Path | None = None) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _known() -> dict[str, str]:
+    return {config_key(f.name): f.name for f, opt in options() if opt.config}
 
 
 def read_config(path: Path | None) -> ConfigFile:
@@ -406,32 +394,66 @@ def read_config(path: Path | None) -> ConfigFile:
     table = data.get("tool", {}).get("solvent", {})
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.solvent] must be a table")
-    known = {config_key(f.name): f.name for f, opt in options() if opt.config}
+    known = _known()
     values: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
     for key, value in table.items():
-        if key in SECTIONS and isinstance(value, dict):
-            continue  # a verb's own table, e.g. [tool.solvent.conform] (read by that verb)
+        if key in SECTIONS:
+            if not isinstance(value, dict):
+                raise UsageError(f"{path}: [tool.solvent.{key}] must be a table")
+            sections[key] = {k.replace("_", "-"): v for k, v in value.items()}
+            continue
         name = known.get(key.replace("_", "-"))
         if name is None:
             raise UsageError(
                 f"{path}: unknown key {key!r} in [tool.solvent]; known keys: "
                 + ", ".join(sorted(known))
+                + "; a verb's own settings go in [tool.solvent.VERB], e.g. [tool.solvent.stress]"
             )
         values[name] = value
-    return ConfigFile(path, values)
+    return ConfigFile(path, values, sections)
 
 
-def resolve(cli: Mapping[str, Any], config: ConfigFile | None = None) -> Settings:
-    """Layer defaults < ``config`` < ``cli`` (field name -> value; None = not given)."""
+def section_settings(verb: str) -> dict[str, str]:
+    """The Settings keys ``[tool.solvent.<verb>]`` takes: kebab-case key -> field name."""
+    return {
+        config_key(f.name): f.name
+        for f, opt in options()
+        if opt.config and (verb in opt.verbs or not opt.flags)
+    }
+
+
+def resolve(
+    cli: Mapping[str, Any], config: ConfigFile | None = None, verb: str | None = None
+) -> Settings:
+    """Layer defaults < ``[tool.solvent]`` < ``[tool.solvent.<verb>]`` < ``cli``.
+
+    ``cli`` maps field names to values (None = not given). Keys of the verb's table that
+    are not settings are left to the verb (its own options, see :mod:`solvent.cli.verbs`).
+    """
     config = config if config is not None else read_config(find_pyproject())
     flags = {f.name: opt.flags[0].split("/")[0] for f, opt in options() if opt.flags}
     values: dict[str, Any] = {}
-    for name, value in config.values.items():
-        values[name] = _VALIDATORS[name](value, f"{config.path} [tool.solvent] {config_key(name)}")
+    layers: list[tuple[str, Mapping[str, Any]]] = [(config.where(), config.values)]
+    if verb is not None:
+        # a verb's own default (frontier: --no-simplify) beats [tool.solvent], not its table
+        own_defaults = {
+            f.name: o.verb_default[verb] for f, o in options() if verb in o.verb_default
+        }
+        layers.append(("", own_defaults))
+        own = section_settings(verb)
+        table = config.sections.get(verb, {})
+        layers.append((config.where(verb), {own[k]: v for k, v in table.items() if k in own}))
+    for where, layer in layers:
+        for name, value in layer.items():
+            checked = VALIDATORS[name](value, f"{where} {config_key(name)}")
+            if name == "params" and "params" in values:
+                checked = tuple({**dict(values["params"]), **dict(checked)}.items())
+            values[name] = checked
     for name, value in cli.items():
         if value is None or (name in ("invariants", "params") and not value):
             continue
-        checked = _VALIDATORS[name](value, flags.get(name, name))
+        checked = VALIDATORS[name](value, flags.get(name, name))
         if name == "params" and "params" in values:
             # --set NAME=VALUE overrides those names; the file's other params stay
             merged = dict(values["params"])

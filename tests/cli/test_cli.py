@@ -553,12 +553,17 @@ def test_bad_config(
 
 def test_settings_generate_the_flags() -> None:
     command = typer.main.get_command(cli.app)
+    # every command of the app is a verb Settings knows, and the other way round
+    assert set(command.commands) == set(config.ALL_VERBS)  # type: ignore[attr-defined]
     for verb in config.ALL_VERBS:
         sub = command.commands[verb]  # type: ignore[attr-defined]
         flags = {opt for param in sub.params for opt in param.opts}
         for _field, option in config.options():
             if option.flags and verb in option.verbs:
                 assert option.flags[0].split("/")[0] in flags, (verb, option.flags)
+                # the option is the Settings field itself, not a copy the verb declares
+                param = next(p for p in sub.params if option.flags[0].split("/")[0] in p.opts)
+                assert param.name == _field.name, (verb, param.name, _field.name)
 
 
 def test_every_config_key_is_read(tmp_path: Path) -> None:

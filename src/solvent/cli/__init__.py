@@ -1,14 +1,16 @@
 """The `solvent` command: one module per verb family, all on one Typer app.
 
-``core`` holds the app, the ``verb()`` decorator driven by :class:`solvent.config.Settings`
-and the core verbs (inspect, lint, bmc, prove, replay, check); every other module adds its
-family of verbs through ``register(app)``. :func:`run` and :func:`main` are the entry points.
+:mod:`solvent.cli.verbs` holds the app and the ``verb()`` decorator driven by
+:class:`solvent.config.Settings`; ``core`` the core verbs (inspect, lint, bmc, prove,
+replay, check) and the entry points :func:`run` and :func:`main`; every other module is one
+family of verbs, registered on the app by ``@verb`` when it is imported here.
 """
 
-from solvent.cli import conform, models, monitor, report, risk, stress
-from solvent.cli.core import EPILOG, app, main, run
+from solvent.cli.core import main, run
+from solvent.cli.verbs import EPILOG, app
 
-for _family in (risk, stress, report, monitor, models, conform):
-    _family.register(app)
+# isort: split
+# the other families, in the order `solvent --help` lists them
+from solvent.cli import risk, stress, report, monitor, models, conform  # noqa: F401, I001
 
 __all__ = ["EPILOG", "app", "main", "run"]

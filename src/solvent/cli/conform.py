@@ -25,6 +25,8 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli.verbs import EPILOG, verb
+from solvent.config import Settings, find_pyproject, section_settings
 from solvent.errors import SolventError, UsageError
 
 KEYS = {
@@ -43,7 +45,6 @@ KEYS = {
 
 def read_section(path: Path | None = None) -> dict[str, Any]:
     """``[tool.solvent.conform]`` of the nearest pyproject.toml (keys checked)."""
-    from solvent.config import find_pyproject
 
     path = path if path is not None else find_pyproject()
     if path is None:
@@ -56,7 +57,10 @@ def read_section(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.solvent.conform] must be a table")
     out = {}
+    shared = section_settings("conform")  # --format, --quiet: read by resolve()
     for key, value in table.items():
+        if key.replace("_", "-") in shared:
+            continue
         kind = KEYS.get(key.replace("_", "-"))
         if kind is None:
             raise UsageError(
@@ -72,6 +76,7 @@ def read_section(path: Path | None = None) -> dict[str, Any]:
     return out
 
 
+@verb("conform", epilog=EPILOG, json_errors=False, own_keys=KEYS)
 def conform_command(
     spec_target: Annotated[str, typer.Argument(metavar="SPEC", help="Spec file, PATH.py[:NAME].")],
     impl: Annotated[
@@ -135,21 +140,8 @@ def conform_command(
             help="Write the shrunk diverging trace here (`solvent replay` and --trace read it).",
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="text|json", help="Output format [default: text].")
-    ] = "text",
-    junit: Annotated[
-        str | None, typer.Option("--junit", metavar="PATH", help="Also write a JUnit XML report.")
-    ] = None,
-    sarif: Annotated[
-        str | None,
-        typer.Option(
-            "--sarif",
-            metavar="PATH",
-            help="Also write SARIF 2.1.0 (at the spec rule that diverged).",
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict only.")] = False,
+    *,
+    settings: Settings,
 ) -> int:
     """Check an implementation against the spec on the same traces, step by step, exactly."""
     try:
@@ -163,15 +155,15 @@ def conform_command(
             trace_files,
             corners,
             output,
-            fmt,
-            junit,
-            quiet,
+            settings.format,
+            settings.junit,
+            settings.quiet,
             scenario=scenario,
             lanes=lanes,
-            sarif=sarif,
+            sarif=settings.sarif,
         )
     except SolventError as exc:
-        if fmt == "json":
+        if settings.format == "json":
             from solvent.report import json_out
 
             sys.stdout.write(
@@ -354,11 +346,3 @@ def sarif_log(doc: dict[str, Any], target: str) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{"tool": {"driver": driver}, "results": results}],
     }
-
-
-def register(app: typer.Typer) -> None:
-    """Add `conform` to the main app."""
-    if "conform" not in {c.name for c in app.registered_commands}:
-        from solvent.cli.core import EPILOG
-
-        app.command("conform", epilog=EPILOG)(conform_command)

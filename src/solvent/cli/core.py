@@ -1,17 +1,15 @@
-"""The `solvent` command: parse, call a check, render. Nothing else lives here.
+"""The core verbs inspect, lint, bmc, prove, replay, check, and the entry points.
 
-Each verb's options are generated from :class:`solvent.config.Settings`, the same fields
-that ``[tool.solvent]`` in pyproject.toml sets. Exit codes follow DESIGN.md section 5.
+Each verb's options are generated from :class:`solvent.config.Settings` by
+:func:`solvent.cli.verbs.verb`, the same fields that ``[tool.solvent]`` in pyproject.toml
+sets. Exit codes: see ``EPILOG`` (0 pass, 1 violation, 2 inconclusive, 3 input error,
+4 internal error).
 """
 
-import functools
-import importlib
-import inspect
 import signal
 import sys
 import time
 import traceback
-import typing
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -19,10 +17,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from solvent import __version__
 from solvent.check.results import FAIL, PASS, CheckResult
-from solvent.cli.common import read_trace
-from solvent.config import Option, Settings, options, resolve
+from solvent.cli.common import Target, read_trace
+from solvent.cli.verbs import ClickException, Interrupted, app, verb
+from solvent.config import Settings
 from solvent.engine.trace import Trace
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
@@ -36,131 +34,10 @@ from solvent.errors import (
 from solvent.report import json_out, text
 from solvent.spec.spec import Spec
 
-EPILOG = """\b
-Exit codes:
-  0  every check passed within its stated bound
-  1  violation: a counterexample confirmed by concrete replay
-  2  inconclusive: UNKNOWN, solver timeout, CTI, VACUOUS, interrupted
-  3  spec, usage or input error
-  4  internal error (a solvent bug, e.g. a solver model that does not replay)
-`solvent check` exits with the most severe code: 4 > 3 > 1 > 2 > 0.
-Settings also come from [tool.solvent] in the nearest pyproject.toml;
-command-line flags win."""
-
-# Typer >= 0.22 vendors its own copy of click; take the exception classes it raises.
-_click_exceptions = importlib.import_module(typer.BadParameter.__module__)
-ClickException: type[Exception] = _click_exceptions.ClickException
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
+_Interrupted = Interrupted
 
-
-class _Interrupted(Exception):
-    """Ctrl-C during a verb (raised past Typer, which would turn it into exit 130)."""
-
-
-app = typer.Typer(
-    name="solvent",
-    help="Prove a derivatives protocol stays solvent under market stress, or get the exact "
-    "price path that breaks it.",
-    epilog=EPILOG,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-TargetArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET", help="Spec file, PATH.py or PATH.py:NAME.", show_default=False
-    ),
-]
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"solvent {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """Prove a derivatives protocol stays solvent under market stress, or get the exact
-    price path that breaks it."""
-
-
-# ----------------------------------------------------------------------- plumbing
-def _cli_type(hint: Any) -> Any:
-    """The command-line type of a Settings field: tuples become repeatable options."""
-    if typing.get_origin(hint) is tuple:
-        return list[str] | None
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return (args[0] if args else hint) | None
-
-
-def _help(default: Any, opt: Option) -> str:
-    """The option's help with the Settings default (the CLI default is None: "not given")."""
-    if default is None or default is False or default == () or "[default:" in opt.help:
-        return opt.help
-    shown = opt.flags[0].split("/")[0] if default is True else default
-    return f"{opt.help} [default: {shown}]"
-
-
-def verb(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
-    """Register ``fn(..., settings)`` as a command with the Settings options of ``name``."""
-
-    def register(fn: Callable[..., int]) -> Callable[..., int]:
-        base = inspect.signature(fn, eval_str=True)
-        hints = typing.get_type_hints(Settings)
-        params = [p for p in base.parameters.values() if p.name != "settings"]
-        generated = []
-        for f, opt in options():
-            if opt.flags and name in opt.verbs:
-                generated.append(f.name)
-                option = typer.Option(
-                    *opt.flags, help=_help(f.default, opt), metavar=opt.metavar, show_default=False
-                )
-                params.append(
-                    inspect.Parameter(
-                        f.name,
-                        inspect.Parameter.KEYWORD_ONLY,
-                        default=None,
-                        annotation=Annotated[_cli_type(hints[f.name]), option],
-                    )
-                )
-
-        @functools.wraps(fn)
-        def command(*args: Any, **kwargs: Any) -> int:
-            settings = resolve({n: kwargs.pop(n) for n in generated})
-            from solvent.report.outputs import check_outputs
-
-            check_outputs(_output_paths(settings))
-            try:
-                return fn(*args, settings=settings, **kwargs)
-            except KeyboardInterrupt:
-                raise _Interrupted() from None
-            except SolventError as exc:
-                if settings.format == "json":
-                    sys.stdout.write(json_out.dumps(json_out.error_json(name, exc)))
-                raise
-
-        command.__signature__ = base.replace(parameters=params)  # type: ignore[attr-defined]
-        app.command(name, help=inspect.getdoc(fn), epilog=EPILOG)(command)
-        return fn
-
-    return register
-
-
-def _output_paths(settings: Settings) -> list[str]:
-    """Every file a verb was asked to write (-o, --report, --junit, --sarif, --export-*)."""
-    names = ("output", "report", "junit", "sarif", "export_pytest", "export_csv")
-    return [p for p in (getattr(settings, n, None) for n in names) if p]
+TargetArg = Target
 
 
 class _Output:
@@ -211,7 +88,9 @@ class _Output:
             write_atomic(self.settings.output, json_out.dumps(doc))
             self.line(f"result written to {self.settings.output}")
         s = self.settings
-        written = write_reports(doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs)
+        written = write_reports(
+            doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs
+        )
         for path in written:
             self.line(f"written: {path}")
         if not self.text:

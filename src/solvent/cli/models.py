@@ -1,6 +1,6 @@
 """The model-library verbs `solvent models` and `solvent new`.
 
-``register(app)`` adds both commands to the main Typer app. `solvent models` lists every
+Both commands are registered on the main Typer app by :func:`solvent.cli.verbs.verb`. `solvent models` lists every
 model of :mod:`solvent.models` with a one-line description and its parameters (with
 defaults); `solvent new MODEL [PATH]` writes an editable spec file built from a model and
 refuses to overwrite an existing file unless ``--force`` is given. Exit codes: 0 done,
@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli.verbs import verb
 from solvent.errors import UsageError, WouldOverwriteError
 
 
@@ -25,6 +26,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+@verb("models", epilog=None)
 def models_command(
     verbose: Annotated[
         bool, typer.Option("--params/--no-params", help="List each model's parameters.")
@@ -41,11 +43,18 @@ def models_command(
     typer.echo("\nStart a spec of your own from one: solvent new MODEL [PATH]")
 
 
+@verb("new", epilog=None)
 def new_command(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="A model name (see `solvent models`).")],
+    model: Annotated[
+        str, typer.Argument(metavar="MODEL", help="A model name (see `solvent models`).")
+    ],
     path: Annotated[
         str | None,
-        typer.Argument(metavar="PATH", help="File to write [default: MODEL.py, dashes as _].", show_default=False),
+        typer.Argument(
+            metavar="PATH",
+            help="File to write [default: MODEL.py, dashes as _].",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
 ) -> None:
@@ -68,9 +77,3 @@ def new_command(
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     typer.echo(f"written: {target} (model {info.name}); next: solvent lint {target}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `models` and `new` to the main app."""
-    app.command("models")(models_command)
-    app.command("new")(new_command)

@@ -1,7 +1,8 @@
 """The verbs `solvent monitor` and `solvent monitor-convert`: parse, call, render.
 
-``register(app)`` adds both commands. ``--set`` and ``--spec`` are layered with
-``[tool.solvent]`` by :func:`solvent.config.resolve` as for the other verbs. Exit codes:
+Both are registered by :func:`solvent.cli.verbs.verb`: ``--set``, ``--spec`` and
+``--quiet`` come from :class:`solvent.config.Settings`, and every option can be set in
+``[tool.solvent.monitor]`` (the flag wins). Exit codes:
 0 the stream ended without a critical breach or violation · 1 an invariant was violated
 or an assumption of the proof broke · 3 bad input (options, source, proof file) · 4
 internal error.
@@ -19,7 +20,8 @@ import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
-from solvent.config import resolve
+from solvent.cli.verbs import verb
+from solvent.config import Settings
 from solvent.errors import UsageError
 
 EPILOG = """\b
@@ -28,16 +30,6 @@ Exit codes:
   1  an invariant was violated, or an assumption of the proof broke
   3  spec, usage or input error (bad option, unreachable source, unusable proof file)
   4  internal error (a solvent bug)"""
-
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``monitor`` and ``monitor-convert`` to ``app`` (idempotent)."""
-    names = {c.name for c in app.registered_commands}
-    if "monitor" not in names:
-        app.command("monitor", epilog=EPILOG)(monitor_command)
-    if "monitor-convert" not in names:
-        app.command("monitor-convert")(convert_command)
 
 
 def _fraction(text: str | None, flag: str) -> Fraction | None:
@@ -69,6 +61,7 @@ def _stderr(quiet: bool) -> Any:
     return say
 
 
+@verb("monitor", epilog=EPILOG, json_errors=False)
 def monitor_command(
     target: Target,
     source: Annotated[
@@ -267,17 +260,6 @@ def monitor_command(
     max_events: Annotated[
         int | None, _opt("--max-events", help="Stop after N input lines.", metavar="N")
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
-    ] = None,
-    spec_name: Annotated[
-        str | None,
-        _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No start-up and summary lines on stderr.")
-    ] = False,
     source_password_file: Annotated[
         str | None,
         _opt(
@@ -378,6 +360,8 @@ def monitor_command(
             metavar="PATH",
         ),
     ] = None,
+    *,
+    settings: Settings,
 ) -> int:
     """Watch live events against the proof's assumptions, the invariants and the distance
     to insolvency; alert when the market leaves what the proof covers."""
@@ -391,7 +375,6 @@ def monitor_command(
     )
     from solvent.spec.load import load_spec
 
-    settings = resolve({"params": set_, "quiet": quiet or None, "spec": spec_name})
     say = _stderr(settings.quiet)
     sec = _secrets(
         source, source_password_file, webhook, webhook_url_file, alert_key_file, state_key_file,
@@ -637,6 +620,7 @@ def _source(
     return FileSource(source, follow=follow, stop=stop, notice=say)
 
 
+@verb("monitor-convert", epilog=None, json_errors=False)
 def convert_command(
     csv_file: Annotated[
         str,

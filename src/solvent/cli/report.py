@@ -1,51 +1,25 @@
 """`solvent report`, and the report/export options that other verbs share.
 
-``register(app)`` adds ``solvent report RESULT.json [-o report.html] [--junit PATH]
-[--sarif PATH]``: it turns a result file written by any verb (``-o``) into an HTML report
-and the CI formats, with no spec and no solver. The same files come straight from a run
-with ``--report``, ``--junit`` and ``--sarif`` on every verb (see :mod:`solvent.config`);
-``frontier`` and ``synth`` take them through the option types below.
+``solvent report RESULT.json [--report report.html] [--junit PATH] [--sarif PATH]
+[-o PATH.json]`` turns a result file written by any verb (``-o``) into an HTML report and
+the CI formats, with no spec and no solver. The same files come straight from a run with
+``--report``, ``--junit`` and ``--sarif`` on every verb (see :mod:`solvent.config`).
+``-o`` writes JSON here as everywhere; ``-o FILE.html``, the old spelling of
+``--report FILE.html``, still works with a deprecation note.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from solvent.cli.verbs import verb
 from solvent.config import Settings
 from solvent.report.outputs import check_outputs
 
-ReportOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--report",
-        metavar="PATH",
-        show_default=False,
-        help="Also write a self-contained HTML report (charts, tables; works offline) here.",
-    ),
-]
-JunitOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--junit",
-        metavar="PATH",
-        show_default=False,
-        help="Also write JUnit XML here, for CI.",
-    ),
-]
-SarifOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--sarif",
-        metavar="PATH",
-        show_default=False,
-        help="Also write SARIF 2.1.0 here, for code scanning.",
-    ),
-]
-
+HTML = (".html", ".htm")
 EPILOG = """\b
 Exit codes:
   0  the report was written
@@ -53,14 +27,7 @@ Exit codes:
      or an output path cannot be written (nothing is written then)"""
 
 
-def with_reports(
-    settings: Settings, report: str | None, junit: str | None, sarif: str | None
-) -> Settings:
-    """``settings`` with the report paths set, each checked to be writable first."""
-    check_outputs([settings.output, report, junit, sarif])
-    return dataclasses.replace(settings, report=report, junit=junit, sarif=sarif)
-
-
+@verb("report", epilog=EPILOG, json_errors=False, check_paths=False)
 def report_command(
     result: Annotated[
         str,
@@ -70,42 +37,51 @@ def report_command(
             help="A JSON result written by any verb with -o (or --format json).",
         ),
     ],
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="PATH",
-            show_default=False,
-            help="The HTML report to write [default: RESULT with .html instead of .json].",
-        ),
-    ] = None,
-    junit: JunitOpt = None,
-    sarif: SarifOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    *,
+    settings: Settings,
 ) -> int:
     """Turn a result file into a self-contained HTML report (and JUnit XML / SARIF)."""
-    from solvent.report import documents
-    from solvent.report.outputs import write_reports
+    from solvent.report import documents, json_out
+    from solvent.report.outputs import write_atomic, write_reports
     from solvent.report.text import make_console
 
-    html = output or str(Path(result).with_suffix(".html"))
-    if Path(html).resolve() == Path(result).resolve():
-        from solvent.errors import UsageError
+    output, html, junit, sarif = settings.output, settings.report, settings.junit, settings.sarif
+    quiet = settings.quiet
+    errors = make_console(stderr=True)
+    old_spelling = bool(output and html is None and Path(output).suffix.lower() in HTML)
+    if old_spelling:  # `report RESULT -o report.html`, from before -o meant JSON everywhere
+        output, html = None, output
+    if html is None and output is None:
+        html = str(Path(result).with_suffix(".html"))
+    for path in (html, output):
+        if path and Path(path).resolve() == Path(result).resolve():
+            from solvent.errors import UsageError
 
-        raise UsageError(f"the report {html} would overwrite the result file; give -o PATH")
-    check_outputs([html, junit, sarif])
+            raise UsageError(
+                f"the report {path} would overwrite the result file; give --report PATH"
+            )
+    check_outputs([html, output, junit, sarif])
     doc = documents.read(result)
     from solvent.integrity import result_warning
 
     warning = result_warning(doc, result)
     if warning is not None and not quiet:
-        make_console(stderr=True).print(warning, soft_wrap=True)
-    written = write_reports(doc, report=html, junit=junit, sarif=sarif)
+        errors.print(warning, soft_wrap=True)
+    written = []
+    if output:  # as read, its seal included: an edited file stays flagged as edited
+        write_atomic(output, json_out.dumps(doc))
+        written.append(output)
+    written += write_reports(doc, report=html, junit=junit, sarif=sarif)
     if not quiet:
         console = make_console()
         for path in written:
             console.print(f"written: {path}", soft_wrap=True)
+        if old_spelling:
+            errors.print(
+                "note: `solvent report -o FILE.html` is deprecated: -o writes the JSON result "
+                "(as on every verb); write the HTML report with --report FILE.html",
+                soft_wrap=True,
+            )
     return 0
 
 
@@ -134,9 +110,3 @@ def export_replay(settings: Settings, target: str, trace: Any, doc: dict[str, An
         write_atomic(settings.export_csv, export.csv_text(replay))
         written.append(settings.export_csv)
     return written
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``report`` to ``app`` (idempotent)."""
-    if "report" not in {c.name for c in app.registered_commands}:
-        app.command("report", epilog=EPILOG)(report_command)

@@ -1,9 +1,9 @@
 """The risk verbs `solvent frontier` and `solvent synth`: parse, call a check, render.
 
-``register(app)`` adds both commands to the main Typer app. Shared settings (``--set``,
-``--invariant``, ``--timeout``, ``--k``, ``--max-k``, ``--depth``, ``--format``, ``-o``,
-``--quiet``, ``--spec``) are layered with ``[tool.solvent]`` by :func:`solvent.config.resolve`
-exactly as for the other verbs. Exit codes: 0 answered (both sides of the evidence, or
+Both are registered by :func:`solvent.cli.verbs.verb`: the shared settings (``--set``,
+``--invariant``, ``--timeout``, ``-k``, ``--max-k``, ``--depth``, ``--format``, ``-o``,
+``--report``, ``--quiet``, ``--spec``) come from :class:`solvent.config.Settings`, and
+every option can be set in ``[tool.solvent.frontier]`` / ``[tool.solvent.synth]``. Exit codes: 0 answered (both sides of the evidence, or
 proved across the range) · 2 inconclusive (a lower bound only, non-monotone, every probe
 unknown) · 3 bad input · 4 internal error.
 """
@@ -18,8 +18,8 @@ from typing import Annotated, Any
 import typer
 
 from solvent.cli.common import Target
-from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
-from solvent.config import Settings, resolve
+from solvent.cli.verbs import verb
+from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
 from solvent.spec.spec import Spec
 
@@ -56,79 +56,6 @@ Checks = Annotated[
         "--checks", metavar="N", help="Extra probes that test monotonicity (0: assume it)."
     ),
 ]
-Timeout = Annotated[
-    float | None,
-    typer.Option(
-        "--timeout",
-        metavar="SECONDS",
-        show_default=False,
-        help="Wall-clock budget per proof or bmc run.",
-    ),
-]
-Invariant = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--invariant",
-        metavar="NAME",
-        show_default=False,
-        help="Only this invariant (repeatable) [default: all].",
-    ),
-]
-Set = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        metavar="NAME=VALUE",
-        show_default=False,
-        help="Override a spec parameter (repeatable).",
-    ),
-]
-K = Annotated[
-    int | None,
-    typer.Option(
-        "--k", metavar="K", show_default=False, help="Induction depth of each proof [default: 1]."
-    ),
-]
-MaxK = Annotated[
-    int | None,
-    typer.Option(
-        "--max-k",
-        metavar="K",
-        show_default=False,
-        help="Largest induction depth tried per proof [default: --k].",
-    ),
-]
-Depth = Annotated[
-    int | None,
-    typer.Option(
-        "--depth",
-        metavar="K",
-        show_default=False,
-        help="bmc depth of the counterexample search [default: 3].",
-    ),
-]
-Simplify = Annotated[
-    bool,
-    typer.Option(
-        "--simplify/--no-simplify", help="Re-solve counterexamples for round numbers (slower)."
-    ),
-]
-Format = Annotated[
-    str | None,
-    typer.Option(
-        "--format", metavar="text|json", show_default=False, help="Output format [default: text]."
-    ),
-]
-Output = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="PATH",
-        show_default=False,
-        help="Write the JSON result to this file.",
-    ),
-]
 Csv = Annotated[
     str | None,
     typer.Option(
@@ -138,27 +65,13 @@ Csv = Annotated[
         help="Write the probes (frontier) or grid points (synth) as CSV.",
     ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
-SpecName = Annotated[
-    str | None,
-    typer.Option(
-        "--spec",
-        metavar="NAME",
-        show_default=False,
-        help="Which spec of the file (same as PATH.py:NAME).",
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``frontier`` and ``synth`` to ``app`` (idempotent)."""
-    names = {c.name for c in app.registered_commands}
-    if "frontier" not in names:
-        app.command("frontier", epilog=EPILOG)(frontier_command)
-    if "synth" not in names:
-        app.command("synth", epilog=EPILOG)(synth_command)
+    """Kept for callers of the old API: ``@verb`` registers both commands on import."""
 
 
+@verb("frontier", epilog=EPILOG, json_errors=False)
 def frontier_command(
     target: Target,
     param: Annotated[
@@ -191,31 +104,16 @@ def frontier_command(
         ),
     ] = "auto",
     checks: Checks = 2,
-    k: K = None,
-    max_k: MaxK = None,
-    depth: Depth = None,
-    timeout: Timeout = None,
-    invariant: Invariant = None,
-    set_: Set = None,
-    simplify: Simplify = False,
-    format_: Format = None,
-    output: Output = None,
     csv_path: Csv = None,
-    quiet: Quiet = False,
-    spec_name: SpecName = None,
-    report: ReportOpt = None,
-    junit: JunitOpt = None,
-    sarif: SarifOpt = None,
+    *,
+    settings: Settings,
 ) -> int:
     """Largest (or smallest) value of an envelope bound for which the invariants are proved:
     the proof at the boundary and a replayed counterexample just beyond it."""
     from solvent.check.frontier import frontier
     from solvent.report import risk
 
-    settings, options = _settings(
-        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
-    )
-    settings = with_reports(settings, report, junit, sarif)
+    options = _probe_options(settings)
 
     def run(spec: Spec) -> Any:
         return frontier(
@@ -241,6 +139,7 @@ def frontier_command(
     )
 
 
+@verb("synth", epilog=EPILOG, json_errors=False)
 def synth_command(
     target: Target,
     param: Annotated[
@@ -282,31 +181,16 @@ def synth_command(
         ),
     ] = None,
     checks: Checks = 2,
-    k: K = None,
-    max_k: MaxK = None,
-    depth: Depth = None,
-    timeout: Timeout = None,
-    invariant: Invariant = None,
-    set_: Set = None,
-    simplify: Simplify = False,
-    format_: Format = None,
-    output: Output = None,
     csv_path: Csv = None,
-    quiet: Quiet = False,
-    spec_name: SpecName = None,
-    report: ReportOpt = None,
-    junit: JunitOpt = None,
-    sarif: SarifOpt = None,
+    *,
+    settings: Settings,
 ) -> int:
     """Cheapest protocol parameter proved safe for the envelope (smallest margin, smallest
     fund...), with a replayed counterexample just beyond; or a two-parameter safe region."""
     from solvent.check.synth import synth, synth_grid
     from solvent.report import risk
 
-    settings, options = _settings(
-        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
-    )
-    settings = with_reports(settings, report, junit, sarif)
+    options = _probe_options(settings)
     if len(param) == 1:
         if grid is not None or range2 is not None:
             raise UsageError(
@@ -346,7 +230,7 @@ def synth_command(
             grid,
             ranges=(range_, range2),
             direction=direction,
-            refute_cap=timeout or 20.0,
+            refute_cap=settings.timeout or 20.0,
             options=options,
         )
 
@@ -368,35 +252,10 @@ def synth_command(
     )
 
 
-def _settings(
-    k: int | None,
-    max_k: int | None,
-    depth: int | None,
-    timeout: float | None,
-    invariant: list[str] | None,
-    set_: list[str] | None,
-    simplify: bool,
-    format_: str | None,
-    output: str | None,
-    quiet: bool,
-    spec_name: str | None,
-) -> tuple[Settings, Any]:
+def _probe_options(settings: Settings) -> Any:
+    """The options of every probe of a frontier or synth search."""
     from solvent.check.probes import ProbeOptions
 
-    settings = resolve(
-        {
-            "k": k,
-            "max_k": max_k,
-            "depth": depth,
-            "timeout": timeout,
-            "invariants": invariant,
-            "params": set_,
-            "format": format_,
-            "output": output,
-            "quiet": quiet or None,
-            "spec": spec_name,
-        }
-    )
     if settings.depth < 1:
         raise UsageError(
             f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
@@ -408,9 +267,9 @@ def _settings(
         timeout=settings.timeout,
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
-        simplify=simplify,
+        simplify=settings.simplify,
     )
-    return settings, options
+    return options
 
 
 def _answer(

@@ -1,8 +1,9 @@
 """The verbs `solvent stress` and `solvent shrink`: parse, call, render.
 
-``register(app)`` adds both commands. Shared settings (``--set``, ``--invariant``,
-``--format``, ``-o``, ``--quiet``, ``--spec``) are layered with ``[tool.solvent]`` by
-:func:`solvent.config.resolve` as for the other verbs. Exit codes: 0 no confirmed
+Both are registered by :func:`solvent.cli.verbs.verb`: the shared settings (``--set``,
+``--invariant``, ``--format``, ``-o``, ``--report``, ``--quiet``, ``--spec``) come from
+:class:`solvent.config.Settings`, and every option can be set in ``[tool.solvent.stress]``
+/ ``[tool.solvent.shrink]`` (the flag wins). Exit codes: 0 no confirmed
 violation · 1 a violation confirmed by exact replay · 2 inconclusive (flagged lanes not
 re-run, interrupted) · 3 bad input · 4 internal error.
 """
@@ -18,9 +19,10 @@ import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
-from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
-from solvent.config import Settings, resolve
+from solvent.cli.verbs import output_paths, verb
+from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
+from solvent.report.outputs import check_outputs
 
 EPILOG = """\b
 Exit codes:
@@ -29,33 +31,6 @@ Exit codes:
   2  inconclusive: flagged lanes left unchecked, or interrupted (Ctrl-C; --resume)
   3  spec, usage or input error
   4  internal error (a solvent bug)"""
-
-
-
-# options `stress` and `shrink` share
-SetOpt = Annotated[
-    list[str] | None,
-    _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
-]
-FormatOpt = Annotated[
-    str | None,
-    _opt("--format", help="Output format: text or json [default: text].", metavar="text|json"),
-]
-OutputOpt = Annotated[
-    str | None, _opt("--output", "-o", help="Write the JSON result to this file.", metavar="PATH")
-]
-SpecOpt = Annotated[
-    str | None,
-    _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
-]
-
-def register(app: typer.Typer) -> None:
-    """Add ``stress`` and ``shrink`` to ``app`` (idempotent)."""
-    names = {c.name for c in app.registered_commands}
-    if "stress" not in names:
-        app.command("stress", epilog=EPILOG)(stress_command)
-    if "shrink" not in names:
-        app.command("shrink", epilog=EPILOG)(shrink_command)
 
 
 def _kv(items: list[str] | None, flag: str) -> dict[str, str]:
@@ -68,26 +43,7 @@ def _kv(items: list[str] | None, flag: str) -> dict[str, str]:
     return out
 
 
-def _settings(
-    invariant: list[str] | None,
-    set_: list[str] | None,
-    format_: str | None,
-    output: str | None,
-    quiet: bool,
-    spec_name: str | None,
-) -> Settings:
-    return resolve(
-        {
-            "invariants": invariant,
-            "params": set_,
-            "format": format_,
-            "output": output,
-            "quiet": quiet or None,
-            "spec": spec_name,
-        }
-    )
-
-
+@verb("stress", epilog=EPILOG, json_errors=False, check_paths=False)
 def stress_command(
     target: Target,
     scenario: Annotated[
@@ -339,24 +295,8 @@ def stress_command(
     traces: Annotated[
         int, _opt("--traces", help="At most this many traces [default: 5].", metavar="N")
     ] = 5,
-    invariant: Annotated[
-        list[str] | None,
-        _opt(
-            "--invariant",
-            help="Only this invariant (repeatable) [default: invariants and lemmas].",
-            metavar="NAME",
-        ),
-    ] = None,
-    set_: SetOpt = None,
-    format_: FormatOpt = None,
-    output: OutputOpt = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar; print only the verdict line.")
-    ] = False,
-    spec_name: SpecOpt = None,
-    report: ReportOpt = None,
-    junit: JunitOpt = None,
-    sarif: SarifOpt = None,
+    *,
+    settings: Settings,
 ) -> int:
     """Monte Carlo and historical stress of the spec: P(insolvency), bad debt VaR/ES,
     insurance drawdown, liquidations, Cover-2; flagged lanes are re-run exactly."""
@@ -365,15 +305,14 @@ def stress_command(
     from solvent.stress.report import render, result_json
     from solvent.stress.runner import StressOptions, stress
 
-    settings = _settings(invariant, set_, format_, output, quiet, spec_name)
     try:
         if (scenario is None) == (history is None):
             raise UsageError("give exactly one of --scenario NAME or --history FILE")
         if population not in ("auto", "none"):
             raise UsageError(f"--population must be auto or none, got {population!r}")
-        if output:
-            _check_writable(output)
-        settings = with_reports(settings, report, junit, sarif)  # checked before the run
+        if settings.output:
+            _check_writable(settings.output)
+        check_outputs(output_paths(settings))  # before the run
         spec = load_spec(target, settings.spec)
         params = settings.param_overrides()
         if impact_depth is not None:
@@ -539,6 +478,7 @@ class RichProgress:
             self.bar.stop()
 
 
+@verb("shrink", epilog=EPILOG, json_errors=False, check_paths=False)
 def shrink_command(
     target: Target,
     trace: Annotated[
@@ -549,25 +489,20 @@ def shrink_command(
     ],
     out: Annotated[
         str | None,
-        _opt(
+        typer.Option(
             "--out",
-            help="Where to write the shrunk trace [default: TRACE with .shrunk.json].",
+            help="Deprecated (use -o): where to write the shrunk trace alone "
+            "[default: TRACE with .shrunk.json].",
             metavar="PATH",
+            show_default=False,
+            hidden=True,
         ),
     ] = None,
     max_replays: Annotated[
         int, _opt("--max-replays", help="Budget of candidate replays [default: 400].", metavar="N")
     ] = 400,
-    set_: SetOpt = None,
-    format_: FormatOpt = None,
-    output: OutputOpt = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
-    ] = False,
-    spec_name: SpecOpt = None,
-    report: ReportOpt = None,
-    junit: JunitOpt = None,
-    sarif: SarifOpt = None,
+    *,
+    settings: Settings,
 ) -> int:
     """Minimize a failing trace (fewer steps, smaller moves, rounder numbers); every
     candidate is replayed exactly and kept only if it still breaks the same invariant."""
@@ -575,11 +510,16 @@ def shrink_command(
     from solvent.spec.load import load_spec
     from solvent.stress.shrink import shrink
 
-    settings = _settings(None, set_, format_, output, quiet, spec_name)
     try:
         if max_replays < 1:
             raise UsageError(f"--max-replays must be at least 1, got {max_replays}")
-        settings = with_reports(settings, report, junit, sarif)  # checked before the run
+        check_outputs(output_paths(settings))  # before the run
+        if out is not None and not settings.quiet:
+            text.make_console(stderr=True).print(
+                "note: shrink --out is deprecated: -o writes the result, whose "
+                "counterexample is the shrunk trace (solvent replay reads it as is)",
+                soft_wrap=True,
+            )
         spec = load_spec(target, settings.spec)
         if settings.params:
             spec = spec.with_params(**settings.param_overrides())

@@ -13,24 +13,27 @@ from collections.abc import Sequence
 import z3
 
 from solvent.check.encode import Unrolling
-from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.results import PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
     Deadline,
     Interrupted,
     IrrationalModel,
     check,
-    confirm,
     in_fresh_context,
     interruptible,
     readable_values,
     select_properties,
     trace_from_values,
-    without_disabled_actions,
 )
+from solvent.check.verdicts import accounts as _accounts
+from solvent.check.verdicts import confirmed as _confirmed
+from solvent.check.verdicts import inductive as _inductive
+from solvent.check.verdicts import irrational as _irrational
+from solvent.check.verdicts import steps as _steps
+from solvent.check.verdicts import unknown_message as _unknown_message
 from solvent.engine.step import require_spec_sane
-from solvent.engine.trace import Trace
 from solvent.errors import UsageError
-from solvent.spec.spec import PredicateDecl, Spec
+from solvent.spec.spec import Spec
 
 
 @in_fresh_context
@@ -128,85 +131,3 @@ def bmc(
                       details={"reason": "interrupted"})
     return result(PASS, f"depth {depth}/{depth}",
                   f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})", depth=depth)
-
-
-def _irrational(
-    k: int, depth: int, what: str, failed: Sequence[str], result: object
-) -> CheckResult:
-    return result(  # type: ignore[operator]
-        UNKNOWN,
-        f"depth {k}/{depth}",
-        f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
-        f"needs irrational values ({what}); traces hold exact rationals, so it "
-        "cannot be replayed and is not reported as a counterexample",
-        depth=k,
-        details={"reason": "irrational model"},
-    )
-
-
-def _confirmed(
-    spec: Spec,
-    trace: Trace,
-    k: int,
-    failed: Sequence[str],
-    depth: int,
-    result: object,
-    note: str = "",
-) -> CheckResult:
-    trace = without_disabled_actions(spec, trace)
-    replayed = confirm(spec, trace, k, failed)
-    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
-    trace = Trace(
-        trace.spec,
-        trace.accounts,
-        trace.init,
-        trace.steps,
-        trace.params,
-        {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}},
-    )
-    return result(
-        FAIL,
-        f"depth {k}/{depth}",  # type: ignore[operator]
-        "counterexample confirmed by concrete replay" + note,
-        invariant=hit.label(),
-        counterexample=trace,
-        depth=k,
-        details={"replay": replayed},
-    )
-
-
-@in_fresh_context
-def _inductive(spec: Spec, decls: list[PredicateDecl], deadline: Deadline, budget: float = 20.0) -> bool:
-    """True when the properties plus the lemmas hold initially and are 1-inductive.
-
-    Only a definite proof counts; a CTI, timeout or unknown answer returns False and the
-    bounded search goes on as usual.
-    """
-    from solvent.check.inductive_step import inductive_step
-
-    names = {d.name for d in decls}
-    props = decls + [d for d in spec.lemmas if d.name not in names]
-    remaining = deadline.remaining_ms()
-    sub = Deadline(budget if remaining is None else min(budget, remaining / 1000))
-    solver = z3.Solver()
-    u = Unrolling(spec, solver)
-    solver.add(*u.assumption_literals())
-    solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(0, props)]))
-    if check(solver, sub) != z3.unsat:
-        return False
-    return inductive_step(spec, props, 1, sub)["status"] == "proved"
-
-
-def _unknown_message(reason: str, timeout: float | None) -> str:
-    if reason in ("timeout", "canceled") and timeout is not None:
-        return f"solver timeout after {timeout:g}s"
-    return f"solver gave up: {reason}"
-
-
-
-def _accounts(n: int) -> str:
-    return "1 account" if n == 1 else f"{n} accounts"
-
-
-def _steps(n: int) -> str:
-    return f"{n} step" if n == 1 else f"{n} steps"

@@ -100,7 +100,7 @@ class _Chooser:
 
 def spec_constants(spec: Spec) -> list[Fraction]:
     """The numbers the spec's code uses (literals and parameters), from one lint step."""
-    from solvent.check.lint import _sample_state
+    from solvent.check.sample import sample_state as _sample_state
 
     seen: list[Fraction] = []
 

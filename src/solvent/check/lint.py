@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from fractions import Fraction
-from typing import Any
 
 from solvent.backends.modes import concrete_for
 from solvent.check.encode import Unrolling
+from solvent.check.float_lint import compare
 from solvent.check.results import PASS, CheckResult
-from solvent.engine.state import StateDict
+from solvent.check.sample import num, sample_state
 from solvent.engine.step import eval_predicate, require_spec_sane, run_step
 from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, Value
@@ -47,29 +46,15 @@ class _AllInstances:
 
     def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
         return {
-            k: Value(self.backend, False, BOOL) if isinstance(d, AnyBool) else _num(self.backend, d.lo)
+            k: Value(self.backend, False, BOOL)
+            if isinstance(d, AnyBool)
+            else _num(self.backend, d.lo)
             for k, d in action.args.items()
         }
 
 
-def _num(backend: Any, q: Any) -> Value:
-    return Value(backend, backend.const(Fraction(q)), "num")
-
-
-def _sample_state(spec: Spec) -> StateDict:
-    """The spec's start (domains at their lower end, free flags False) on the judge."""
-    from solvent.engine.start import concrete_start
-
-    backend = concrete_for(spec)
-
-    def one(x: Any, sort: str) -> Value:
-        return Value(backend, x, sort) if isinstance(x, bool) else _num(backend, x)
-
-    state: StateDict = {}
-    for name, v in concrete_start(spec).items():
-        sort = spec.fields[name].sort
-        state[name] = [one(x, sort) for x in v] if isinstance(v, tuple) else one(v, sort)
-    return state
+_num = num
+_sample_state = sample_state  # the old private names (tests/soundness use them)
 
 
 def lint(spec: Spec) -> CheckResult:
@@ -89,8 +74,6 @@ def lint(spec: Spec) -> CheckResult:
     u.add_step()
     u.properties(1, [*spec.properties(), *spec.witnesses])
     n_inst = len(spec.instances())
-    from solvent.check.float_lint import compare
-
     floats = compare(spec)  # float64 decisions vs the judge's (warnings: stress re-runs them)
     message = (
         f"{_count(n_inst, 'action instance')}, {_count(len(spec.keepers), 'keeper')}, "
@@ -103,8 +86,12 @@ def lint(spec: Spec) -> CheckResult:
             "lanes exactly)"
         )
     return CheckResult(
-        "lint", spec.name, PASS, "1 step traced on concrete and symbolic backends",
-        time.perf_counter() - start, spec.accounts,
+        "lint",
+        spec.name,
+        PASS,
+        "1 step traced on concrete and symbolic backends",
+        time.perf_counter() - start,
+        spec.accounts,
         message=message,
         details={"float64": floats},
     )

@@ -28,7 +28,6 @@ from multiprocessing.connection import Connection, wait
 import z3
 
 from solvent.check import progress, solving
-from solvent.check.bmc import _accounts, _confirmed, _inductive, _irrational, _steps
 from solvent.check.encode import Unrolling
 from solvent.check.members import _MEMBER_FNS, Answer, run_member, shorten, unroll
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
@@ -40,6 +39,11 @@ from solvent.check.solving import (
     interruptible,
     select_properties,
 )
+from solvent.check.verdicts import accounts as _accounts
+from solvent.check.verdicts import confirmed as _confirmed
+from solvent.check.verdicts import inductive as _inductive
+from solvent.check.verdicts import irrational as _irrational
+from solvent.check.verdicts import steps as _steps
 from solvent.engine.step import require_spec_sane
 from solvent.errors import InternalError, UsageError
 from solvent.spec.spec import PredicateDecl, Spec

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from solvent.engine.context import guard_frame, no_guards
 from solvent.engine.state import MarketView, StateDict, StateView, copy_state
 from solvent.errors import (
     InvariantTypeError,
@@ -24,6 +23,7 @@ from solvent.errors import (
     spec_raised,
 )
 from solvent.lang.functions import when
+from solvent.lang.guards import guard_frame, no_guards
 from solvent.lang.values import BOOL, Value, lift
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
 

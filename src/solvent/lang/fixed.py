@@ -106,7 +106,7 @@ def div_trunc(a: Any, b: Any) -> Any:
 
 
 def _fixed(op: str, a: Any, b: Any) -> Any:
-    from solvent.engine.context import implicit_requires
+    from solvent.lang.guards import implicit_requires
     from solvent.lang.values import Value, apply, backend_of, lift, to_fraction
 
     backend = backend_of(a, b)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from solvent.engine.context import add_requires
 from solvent.errors import SpecError, user_location
+from solvent.lang.guards import add_requires
 from solvent.lang.values import BOOL, Value, apply, backend_of, lift, to_fraction
 
 

@@ -399,7 +399,7 @@ def apply(op: str, *args: Any, like: Value | None = None) -> Value:
 
 def divide(num: Any, den: Any) -> Value:
     """Exact division; a zero denominator disables the enclosing action (implicit requires)."""
-    from solvent.engine.context import implicit_requires
+    from solvent.lang.guards import implicit_requires
 
     b = backend_of(num, den)
     d = lift(den, backend=b)

@@ -1,0 +1,105 @@
+"""The verdicts both bounded searches give: ``bmc``'s incremental one and the portfolio's.
+
+A found violation is replayed exactly before it is reported (:func:`confirmed`); a model
+that needs irrational values is UNKNOWN (:func:`irrational`); :func:`inductive` lets a
+search stop early once the properties are proved 1-inductive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import z3
+
+from solvent.check.encode import Unrolling
+from solvent.check.results import FAIL, UNKNOWN, CheckResult
+from solvent.check.solving import (
+    Deadline,
+    check,
+    confirm,
+    in_fresh_context,
+    without_disabled_actions,
+)
+from solvent.engine.trace import Trace
+from solvent.spec.spec import PredicateDecl, Spec
+
+
+def irrational(k: int, depth: int, what: str, failed: Sequence[str], result: object) -> CheckResult:
+    return result(  # type: ignore[operator]
+        UNKNOWN,
+        f"depth {k}/{depth}",
+        f"the solver reports a violation of {', '.join(failed)} at depth {k} that "
+        f"needs irrational values ({what}); traces hold exact rationals, so it "
+        "cannot be replayed and is not reported as a counterexample",
+        depth=k,
+        details={"reason": "irrational model"},
+    )
+
+
+def confirmed(
+    spec: Spec,
+    trace: Trace,
+    k: int,
+    failed: Sequence[str],
+    depth: int,
+    result: object,
+    note: str = "",
+) -> CheckResult:
+    trace = without_disabled_actions(spec, trace)
+    replayed = confirm(spec, trace, k, failed)
+    hit = next(f for f in replayed.failures if f.step == k and f.name in failed)
+    trace = Trace(
+        trace.spec,
+        trace.accounts,
+        trace.init,
+        trace.steps,
+        trace.params,
+        {"found_by": "bmc", "violation": {"step": k, "invariant": hit.label()}},
+    )
+    return result(
+        FAIL,
+        f"depth {k}/{depth}",  # type: ignore[operator]
+        "counterexample confirmed by concrete replay" + note,
+        invariant=hit.label(),
+        counterexample=trace,
+        depth=k,
+        details={"replay": replayed},
+    )
+
+
+@in_fresh_context
+def inductive(
+    spec: Spec, decls: list[PredicateDecl], deadline: Deadline, budget: float = 20.0
+) -> bool:
+    """True when the properties plus the lemmas hold initially and are 1-inductive.
+
+    Only a definite proof counts; a CTI, timeout or unknown answer returns False and the
+    bounded search goes on as usual.
+    """
+    from solvent.check.inductive_step import inductive_step
+
+    names = {d.name for d in decls}
+    props = decls + [d for d in spec.lemmas if d.name not in names]
+    remaining = deadline.remaining_ms()
+    sub = Deadline(budget if remaining is None else min(budget, remaining / 1000))
+    solver = z3.Solver()
+    u = Unrolling(spec, solver)
+    solver.add(*u.assumption_literals())
+    solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(0, props)]))
+    if check(solver, sub) != z3.unsat:
+        return False
+    return inductive_step(spec, props, 1, sub)["status"] == "proved"
+
+
+def unknown_message(reason: str, timeout: float | None) -> str:
+    if reason in ("timeout", "canceled") and timeout is not None:
+        return f"solver timeout after {timeout:g}s"
+    return f"solver gave up: {reason}"
+
+
+def accounts(n: int) -> str:
+    return "1 account" if n == 1 else f"{n} accounts"
+
+
+def steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"

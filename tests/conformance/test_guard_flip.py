@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from solvent.testing.conformance import (
+from solvent.testing.certified import (
     GuardFlip,
     bound_trees,
     check_bounds,

@@ -10,16 +10,17 @@ internal error.
 
 from __future__ import annotations
 
-import math
 import os
-import sys
-from fractions import Fraction
 from typing import Annotated, Any
 
 import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
+from solvent.cli.monitor_support import check_options as _check_options
+from solvent.cli.monitor_support import fraction as _fraction
+from solvent.cli.monitor_support import read_secrets as _secrets
+from solvent.cli.monitor_support import stderr_printer as _stderr
 from solvent.cli.verbs import verb
 from solvent.config import Settings
 from solvent.errors import UsageError
@@ -30,35 +31,6 @@ Exit codes:
   1  an invariant was violated, or an assumption of the proof broke
   3  spec, usage or input error (bad option, unreachable source, unusable proof file)
   4  internal error (a solvent bug)"""
-
-
-def _fraction(text: str | None, flag: str) -> Fraction | None:
-    if text is None:
-        return None
-    from solvent.limits import number_problem
-
-    problem = number_problem(text)
-    if problem is not None:
-        raise UsageError(f"{flag}: {problem}")
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise UsageError(f"{flag} expects a number such as 0.05 or 1/20, got {text!r}") from None
-    if value < 0:
-        raise UsageError(f"{flag} must be >= 0, got {text}")
-    return value
-
-
-def _stderr(quiet: bool) -> Any:
-    from solvent.report import text
-
-    console = text.make_console(stderr=True)
-
-    def say(message: str) -> None:
-        if not quiet:
-            console.print(f"monitor: {message}", soft_wrap=True)
-
-    return say
 
 
 @verb("monitor", epilog=EPILOG, json_errors=False)
@@ -498,101 +470,6 @@ def monitor_command(
     return 1 if summary.critical or c.critical_breaches else 0
 
 
-def _check_options(**values: Any) -> None:
-    """Refuse a numeric option outside its range, naming the option (exit 3)."""
-    # option -> (lowest, lowest allowed?, highest): NaN and inf fail every range
-    ranges: dict[str, tuple[float, bool, float]] = {
-        "step_seconds": (0, False, math.inf),
-        "idle_exit": (0, True, math.inf),
-        "keeper_grace": (0, True, math.inf),
-        "anomaly_threshold": (0, False, math.inf),
-        "anomaly_warmup": (0, True, math.inf),
-        "reorder_window": (0, True, math.inf),
-        "checkpoint_every": (1, True, math.inf),
-        "max_events": (1, True, math.inf),
-        "metrics_port": (0, True, 65535),
-    }
-    for name, value in values.items():
-        if value is None:
-            continue
-        low, inclusive, high = ranges[name]
-        above = value >= low if inclusive else value > low
-        if not (above and value <= high and math.isfinite(value)):
-            flag = "--" + name.replace("_", "-")
-            rule = f"{'>=' if inclusive else '>'} {low:g}"
-            if high != math.inf:
-                rule += f" and <= {high:g}"
-            raise UsageError(f"{flag} must be a finite number {rule}, got {value}")
-
-
-class _Secrets:
-    """The secrets of a run, read from files or the environment, and their redactor."""
-
-    def __init__(self) -> None:
-        from solvent.monitor.secrets import Redactor
-
-        self.redact = Redactor()
-        self.source: str = ""
-        self.source_password: str | None = None
-        self.webhook: str | None = None
-        self.alert_key: bytes | None = None
-        self.state_key: bytes | None = None
-        self.metrics_auth: tuple[str, str] | None = None
-
-
-def _secrets(
-    source: str | None,
-    password_file: str | None,
-    webhook: str | None,
-    webhook_file: str | None,
-    alert_key_file: str | None,
-    state_key_file: str | None,
-    metrics_user: str | None,
-    metrics_password_file: str | None,
-) -> _Secrets:
-    from solvent.integrity import state_key
-    from solvent.monitor import secrets as S
-
-    sec = _Secrets()
-    if source is None:
-        source = os.environ.get(S.REDIS_URL_ENV, "")
-        if not source:
-            raise UsageError(
-                f"give --source (a JSON-lines FILE, - or a redis:// URL) or set {S.REDIS_URL_ENV}"
-            )
-    sec.source = source
-    sec.redact.add_url(source)
-    if source.startswith(("redis://", "rediss://", "unix://")):
-        sec.source_password = S.read_secret(
-            password_file, S.REDIS_PASSWORD_ENV, "--source-password-file"
-        )
-    elif password_file:
-        raise UsageError("--source-password-file is for a redis:// or rediss:// source")
-    if webhook and webhook_file:
-        raise UsageError("give --webhook URL or --webhook-url-file FILE, not both")
-    sec.webhook = webhook or S.read_secret(webhook_file, S.WEBHOOK_URL_ENV, "--webhook-url-file")
-    sec.redact.add_url(sec.webhook)
-    alert_key = S.read_secret(alert_key_file, S.ALERT_KEY_ENV, "--alert-key-file")
-    sec.alert_key = alert_key.encode() if alert_key else None
-    sec.state_key = state_key(state_key_file)
-    if metrics_password_file and not metrics_user:
-        raise UsageError("--metrics-password-file needs --metrics-user NAME")
-    if metrics_user:
-        password = S.read_secret(
-            metrics_password_file, S.METRICS_PASSWORD_ENV, "--metrics-password-file"
-        )
-        if not password:
-            raise UsageError(
-                f"--metrics-user {metrics_user} needs a password: --metrics-password-file "
-                f"FILE or {S.METRICS_PASSWORD_ENV}"
-            )
-        sec.metrics_auth = (metrics_user, password)
-    sec.redact.add(
-        sec.source_password, alert_key, sec.state_key, sec.metrics_auth and sec.metrics_auth[1]
-    )
-    return sec
-
-
 def _source(
     source: str,
     stream: str | None,
@@ -618,43 +495,3 @@ def _source(
             raise UsageError("--follow is for a FILE source; stdin is read until it closes")
         return StdinSource()
     return FileSource(source, follow=follow, stop=stop, notice=say)
-
-
-@verb("monitor-convert", epilog=None, json_errors=False)
-def convert_command(
-    csv_file: Annotated[
-        str,
-        typer.Argument(
-            metavar="OHLC.csv",
-            help="Binance kline or timestamp,open,high,low,close[,volume] CSV.",
-            show_default=False,
-        ),
-    ],
-    output: Annotated[
-        str | None,
-        _opt(
-            "--output",
-            "-o",
-            help="Write the events here [default: stdout].",
-            metavar="EVENTS.jsonl",
-        ),
-    ] = None,
-    symbol: Annotated[
-        str | None, _opt("--symbol", help="Symbol to put in every event.", metavar="NAME")
-    ] = None,
-) -> int:
-    """Convert an OHLC CSV into solvent-event/1 price events (open, low/high, close per bar)."""
-    from solvent.monitor.convert import bar_events, convert
-
-    if output:
-        parent = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(parent):
-            raise UsageError(
-                f"cannot write {output}: directory {parent} does not exist; create it first"
-            )
-        n = convert(csv_file, output, symbol=symbol)
-        sys.stderr.write(f"monitor-convert: {n} price events written to {output}\n")
-        return 0
-    for line in bar_events(csv_file, symbol=symbol):
-        sys.stdout.write(line.decode() + "\n")
-    return 0

@@ -10,15 +10,22 @@ re-run, interrupted) · 3 bad input · 4 internal error.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
+from solvent.cli.stress_support import RichProgress
+from solvent.cli.stress_support import check_writable as _check_writable
+from solvent.cli.stress_support import confirm_count as _confirm_count
+from solvent.cli.stress_support import in_ci as _ci
+from solvent.cli.stress_support import key_values as _kv
+from solvent.cli.stress_support import population_of as _population
+from solvent.cli.stress_support import scenario_of as _scenario
+from solvent.cli.stress_support import write_traces as _write_traces
 from solvent.cli.verbs import output_paths, verb
 from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
@@ -31,16 +38,6 @@ Exit codes:
   2  inconclusive: flagged lanes left unchecked, or interrupted (Ctrl-C; --resume)
   3  spec, usage or input error
   4  internal error (a solvent bug)"""
-
-
-def _kv(items: list[str] | None, flag: str) -> dict[str, str]:
-    out = {}
-    for item in items or []:
-        k, sep, v = item.partition("=")
-        if not sep or not k.strip():
-            raise UsageError(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[k.strip()] = v.strip()
-    return out
 
 
 @verb("stress", epilog=EPILOG, json_errors=False, check_paths=False)
@@ -364,118 +361,6 @@ def stress_command(
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json("stress", exc, target=target)))
         raise
-
-
-def _confirm_count(text: str) -> int | None:
-    """``--confirm all`` (None) or a count of lanes."""
-    if text.strip().lower() == "all":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        raise UsageError(f"--confirm must be all or a whole number, got {text!r}") from None
-    if n < 0:
-        raise UsageError(f"--confirm must be all or 0 or more, got {n}")
-    return n
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _check_writable(path: str) -> None:
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it first")
-
-
-def _scenario(name: str | None, history: str | None, opts: dict[str, str]) -> Any:
-    from solvent import scenarios
-
-    if history is not None:
-        return scenarios.from_history(history, **opts)
-    assert name is not None
-    return scenarios.get(name, **opts)
-
-
-def _population(
-    spec: Any, mode: str, leverage: str | None, notional: str | None, long_share: float | None
-) -> Any:
-    from solvent.scenarios.population import Population
-
-    given = {
-        k: v
-        for k, v in (("leverage", leverage), ("notional", notional), ("long_share", long_share))
-        if v is not None
-    }
-    wanted = {"quote", "size"}
-    has = {n for n, fd in spec.fields.items() if fd.per_account}
-    if mode == "none" or not wanted <= has:
-        if given:
-            raise UsageError(
-                "--leverage/--notional/--long-share need an account population: the spec must have "
-                "per-account fields quote and size (and --population auto)"
-            )
-        return None
-    im = spec.param_decls.get("initial_margin")
-    if "initial_margin" in spec.overrides:
-        im = spec.overrides["initial_margin"]
-    if im is not None:
-        given["initial_margin"] = float(im)
-    return Population(**given)
-
-
-def _write_traces(result: Any, folder: str | None) -> list[str]:
-    if not folder or not result.traces:
-        return []
-    out = Path(folder)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for trace, _label in result.traces:
-            p = out / f"stress-path-{trace.meta.get('path', len(paths))}.json"
-            p.write_text(trace.dumps(), encoding="utf-8")
-            paths.append(str(p))
-    except OSError as exc:
-        raise UsageError(f"cannot write traces to {folder}: {exc.strerror}") from None
-    return paths
-
-
-class RichProgress:
-    """A Rich progress bar on stderr: paths (or lanes re-run exactly) done, rate and ETA."""
-
-    def __init__(self, console: Any) -> None:
-        self.console = console
-        self.bar: Any = None
-        self.task: Any = None
-        self.what = "paths"
-
-    def start(self, total: int, done: int, what: str = "paths", label: str = "stress") -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(what),
-            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-            console=self.console, transient=True,
-        )  # fmt: skip
-        self.bar.start()
-        self.what = what
-        self.task = self.bar.add_task(what, total=total, completed=done, rate="")
-
-    def advance(self, paths: int) -> None:
-        self.bar.advance(self.task, paths)
-        speed = self.bar.tasks[0].speed
-        self.bar.update(self.task, rate=f"{speed:,.0f} {self.what}/s" if speed else "")
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @verb("shrink", epilog=EPILOG, json_errors=False, check_paths=False)

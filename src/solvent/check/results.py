@@ -7,12 +7,12 @@ from typing import Any
 
 from solvent.engine.trace import Trace
 
-# Verdicts, with the exit code each maps to (DESIGN.md section 5).
-PASS = "PASS"          # proved / no violation within the stated bound
-FAIL = "FAIL"          # violation with a replay-confirmed counterexample
-CTI = "CTI"            # induction step failed from a state that may be unreachable
-UNKNOWN = "UNKNOWN"    # solver gave up, timeout, interrupted
-VACUOUS = "VACUOUS"    # envelope/initial state unsatisfiable or a witness unreachable
+# Verdicts, with the exit code each maps to (docs/verbs.md, "Verdicts and exit codes").
+PASS = "PASS"  # proved / no violation within the stated bound
+FAIL = "FAIL"  # violation with a replay-confirmed counterexample
+CTI = "CTI"  # induction step failed from a state that may be unreachable
+UNKNOWN = "UNKNOWN"  # solver gave up, timeout, interrupted
+VACUOUS = "VACUOUS"  # envelope/initial state unsatisfiable or a witness unreachable
 
 EXIT_OF = {PASS: 0, FAIL: 1, CTI: 2, UNKNOWN: 2, VACUOUS: 2}
 
@@ -24,17 +24,17 @@ class CheckResult:
     ``bound`` states what the verdict covers, e.g. "depth 5/5" or "k=1, every path length".
     """
 
-    check: str                      # "bmc" | "prove" | "lint" | "replay"
+    check: str  # "bmc" | "prove" | "lint" | "replay"
     spec: str
     verdict: str
     bound: str
     seconds: float
     accounts: int
-    invariant: str | None = None    # the violated (or CTI) invariant, if any
+    invariant: str | None = None  # the violated (or CTI) invariant, if any
     message: str = ""
     counterexample: Trace | None = None
     cti_state: dict[str, Any] | None = None
-    depth: int | None = None        # depth of the counterexample / bound reached
+    depth: int | None = None  # depth of the counterexample / bound reached
     k: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,7 @@
 
 Each block is a plain function of numbers. It works on traced values inside a spec (any
 backend) and on plain ``Fraction``\\ s outside one, so known-answer tests evaluate exactly
-the rules the models use. Sources are sections of ``reference/derivatives.md``.
+the rules the models use. Sources are sections of ``docs/models/sources.md``.
 
 Conventions (dYdX v4, A1): an account holds a quote balance ``quote`` (may go negative)
 and a signed size (``> 0`` long); ``equity = quote + size * price``; requirements are a

@@ -1,9 +1,8 @@
 """Trading-fee accrual in on-chain fixed point: the rounding direction decides solvency.
 
-Sources: reference/derivatives.md A3 (GMX v2: position fee 0.04%/0.06% of the size,
-charged in token units on chain), A5 (Synthetix v3: taker fee 5 bp) and DESIGN.md section 8
-("floor-rounded fixed point made Z3 find 1 unit of bad debt; round requirements up and
-PnL against the trader").
+Sources: docs/models/sources.md A3 (GMX v2: position fee 0.04%/0.06% of the size,
+charged in token units on chain), A5 (Synthetix v3: taker fee 5 bp); floor-rounded fixed point
+made Z3 find 1 unit of bad debt: round requirements up and PnL against the trader.
 
 Each trade of ``notional`` quote units pays ``fee_rate * notional`` into a fee vault,
 rounded to the token's decimals. Liquidity providers are owed ``fee_rate`` of the

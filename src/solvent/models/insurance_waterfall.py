@@ -1,6 +1,6 @@
 """Loss waterfall: liquidated collateral -> insurance fund -> ADL -> socialized loss.
 
-Sources (reference/derivatives.md): A1 dYdX (fee to the insurance fund; deleveraging of
+Sources (docs/models/sources.md): A1 dYdX (fee to the insurance fund; deleveraging of
 opposite positions at the bankruptcy price once an account is negative), A2 Hyperliquid
 (ADL ranked by profit and leverage), A4 Drift (insurance fund up to a cap, then loss
 socialized pro rata), A8 Binance (insurance fund, then ADL queue ranked by profit x
@@ -66,8 +66,13 @@ def build(
     check_count("accounts", accounts, minimum=2)
     im = check_rate("initial_margin", initial_margin, positive=True)
     mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order("maintenance_margin", mm, "initial_margin", im,
-                "a position opened at the initial margin would be liquidatable at once")
+    check_order(
+        "maintenance_margin",
+        mm,
+        "initial_margin",
+        im,
+        "a position opened at the initial margin would be liquidatable at once",
+    )
     fee = check_rate("liquidation_fee", liquidation_fee)
     fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
     lim = check_rate("max_move", max_move, positive=True, upper_open=True)
@@ -76,7 +81,9 @@ def build(
     lo = check_fraction("collateral (low end)", collateral[0], nonnegative=True)
     hi = check_fraction("collateral (high end)", collateral[1], nonnegative=True)
     if last_layer not in LAST_LAYERS:
-        raise refuse(f"parameter last_layer = {last_layer!r}: must be one of {', '.join(LAST_LAYERS)}")
+        raise refuse(
+            f"parameter last_layer = {last_layer!r}: must be one of {', '.join(LAST_LAYERS)}"
+        )
     if not isinstance(adl, bool):
         raise refuse(f"parameter adl = {adl!r}: must be True or False")
 
@@ -143,7 +150,9 @@ def build(
         s.market_cash = s.market_cash - side * s.price
         s.quote[a] = s.quote[a] + side * s.price
         s.size[a] = 0
-        w = blocks.close_out(s.quote[a], blocks.notional(side, s.price), p.liquidation_fee, s.insurance)
+        w = blocks.close_out(
+            s.quote[a], blocks.notional(side, s.price), p.liquidation_fee, s.insurance
+        )
         # 2. the fee goes to the fund; the fund covers the deficit as far as it holds
         s.insurance = s.insurance + w.fee - w.covered
         left = w.uncovered

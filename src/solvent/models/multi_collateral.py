@@ -29,7 +29,7 @@ covers the move (a bug example) leaves bad debt after an oracle-lagged fall. Wit
 in B only the A/B ratio matters, and the divergence bound sets the haircut
 (``safe_haircut_correlated``).
 
-Sources (reference/derivatives.md): A4 Drift (collateral weighted per asset; liquidation
+Sources (docs/models/sources.md): A4 Drift (collateral weighted per asset; liquidation
 at the oracle with TWAP guards and price bands), A2 Hyperliquid portfolio margin
 (``liquidation_threshold = 0.5 + 0.5 * LTV``, LTV per asset), A3 GMX v2 (price impact
 that grows with size), B1 Mango (collateral marked at a manipulable thin-market oracle),
@@ -129,7 +129,10 @@ def build(
         hi = check_rate(f"initial_haircut_{asset}", locals()[f"initial_haircut_{asset}"])
         hm = check_rate(f"maintenance_haircut_{asset}", locals()[f"maintenance_haircut_{asset}"])
         check_order(
-            f"maintenance_haircut_{asset}", hm, f"initial_haircut_{asset}", hi,
+            f"maintenance_haircut_{asset}",
+            hm,
+            f"initial_haircut_{asset}",
+            hi,
             "a loan taken at the initial haircut would be liquidatable at once",
         )
         hair[f"i{asset}"], hair[f"m{asset}"] = hi, hm
@@ -149,9 +152,7 @@ def build(
         caps[asset] = (c, d)
     check_fraction("max_borrow", max_borrow, positive=True)
     if debt_asset not in ("quote", "b"):
-        raise ModelParameterError(
-            f"parameter debt_asset = {debt_asset!r}: must be 'quote' or 'b'"
-        )
+        raise ModelParameterError(f"parameter debt_asset = {debt_asset!r}: must be 'quote' or 'b'")
     in_b = debt_asset == "b"
     # the A/B oracle ratio exceeds the market ratio by at most 1/kappa (see the lemma)
     kappa = Num((1 - deviation) / (1 + deviation) * (1 - divergence / (1 - move_b)))
@@ -195,8 +196,9 @@ def build(
         error_b: Num = sv.within(-dev, dev)
 
     def collateral_value(s: Any, a: int, haircut_a: Any, haircut_b: Any) -> Any:
-        return (s.units_a[a] * s.oracle_a * (1 - haircut_a)
-                + s.units_b[a] * s.oracle_b * (1 - haircut_b))
+        return s.units_a[a] * s.oracle_a * (1 - haircut_a) + s.units_b[a] * s.oracle_b * (
+            1 - haircut_b
+        )
 
     def debt_value(s: Any, a: int, price_b: Any) -> Any:
         """The debt in quote: itself, or its units of B at ``price_b``."""
@@ -231,8 +233,9 @@ def build(
             collateral_value(s, a, p.maintenance_haircut_a, p.maintenance_haircut_b)
             < debt_value(s, a, s.oracle_b)
         )
-        proceeds = (liquidation_proceeds(s.units_a[a], s.price_a, p.depth_a)
-                    + liquidation_proceeds(s.units_b[a], s.price_b, p.depth_b))
+        proceeds = liquidation_proceeds(s.units_a[a], s.price_a, p.depth_a) + liquidation_proceeds(
+            s.units_b[a], s.price_b, p.depth_b
+        )
         # a debt in B is bought back at the market price of B (no impact on that side)
         s.bad_debt = s.bad_debt + sv.maximum(debt_value(s, a, s.price_b) - proceeds, 0)
         s.units_a[a] = 0
@@ -249,22 +252,33 @@ def build(
     def healthy(s: Any, p: Any, a: int) -> Any:
         """After the keeper, every account's collateral (maintenance haircuts, oracle)
         covers its debt."""
-        return (collateral_value(s, a, p.maintenance_haircut_a, p.maintenance_haircut_b)
-                >= debt_value(s, a, s.oracle_b))
+        return collateral_value(
+            s, a, p.maintenance_haircut_a, p.maintenance_haircut_b
+        ) >= debt_value(s, a, s.oracle_b)
 
     @spec.lemma
     def holdings_in_range(s: Any, p: Any, a: int) -> Any:
         """Deposits stay within the supply caps; debts are not negative."""
-        return ((s.units_a[a] >= 0) & (s.units_a[a] <= cap_a_n) & (s.units_b[a] >= 0)
-                & (s.units_b[a] <= cap_b_n) & (s.debt[a] >= 0))
+        return (
+            (s.units_a[a] >= 0)
+            & (s.units_a[a] <= cap_a_n)
+            & (s.units_b[a] >= 0)
+            & (s.units_b[a] <= cap_b_n)
+            & (s.debt[a] >= 0)
+        )
 
     @spec.lemma
     def oracle_near_market(s: Any, p: Any) -> Any:
         """Each oracle is within one step's move and the deviation of its market price:
         ``oracle * (1 - max_move) <= price * (1 + deviation)`` (and prices stay positive)."""
-        return ((s.price_a > 0) & (s.price_b > 0) & (s.oracle_a > 0) & (s.oracle_b > 0)
-                & (s.oracle_a * (1 - p.max_move_a) <= s.price_a * (1 + dev))
-                & (s.oracle_b * (1 - p.max_move_b) <= s.price_b * (1 + dev)))
+        return (
+            (s.price_a > 0)
+            & (s.price_b > 0)
+            & (s.oracle_a > 0)
+            & (s.oracle_b > 0)
+            & (s.oracle_a * (1 - p.max_move_a) <= s.price_a * (1 + dev))
+            & (s.oracle_b * (1 - p.max_move_b) <= s.price_b * (1 + dev))
+        )
 
     if in_b:
 

@@ -7,7 +7,7 @@ linear in the price). This module is for documentation and for users who want to
 far a pre-expiry mark can be from the intrinsic value a model uses:
 
 - :func:`black_scholes` prices a European call or put (floats; checked against the Haug
-  values in QuantLib's test suite and Hull's example 15.6, reference/derivatives.md E1,
+  values in QuantLib's test suite and Hull's example 15.6, docs/models/sources.md E1,
   E2),
 - :func:`value_bounds` gives model-free no-arbitrage bounds, exact in ``Fraction`` when
   the discount factors are given: ``max(S*Dq - K*Dr, 0) <= call <= S*Dq`` and

@@ -22,7 +22,7 @@ the underlying held (a partially naked call), and ``put_margin_basis = "spot"`` 
 puts with ``spot * puts`` instead of ``strike * puts``, which is short of the strike
 exactly when the put is in the money (spot below strike). ``bmc`` finds both.
 
-Sources (reference/derivatives.md): A6 (Derive standard manager: an uncovered short
+Sources (docs/models/sources.md): A6 (Derive standard manager: an uncovered short
 call is margined at its mark plus 9% of the spot value, ``MtM + 0.09 * spot * amount``, a
 fraction of what full cover holds; long options get no margin credit) and A7 (Deribit:
 short option margin = a fraction of the underlying + the mark). Full cover by the

@@ -1,6 +1,6 @@
 """Cross-margin linear perpetual over two markets, with funding and partial liquidation.
 
-Sources (reference/derivatives.md):
+Sources (docs/models/sources.md):
 
 - A1 dYdX v4: one quote balance per account backs every position; equity
   ``Q + S_a * P_a + S_b * P_b``; maintenance ``sum |S_i| * P_i * MMF_i``; cross liquidation
@@ -73,8 +73,13 @@ def build(
     im_b = check_rate("initial_margin_b", initial_margin_b, positive=True)
     mm_b = check_rate("maintenance_margin_b", maintenance_margin_b, positive=True)
     for market, mm, im in (("a", mm_a, im_a), ("b", mm_b, im_b)):
-        check_order(f"maintenance_margin_{market}", mm, f"initial_margin_{market}", im,
-                    "a position opened at the initial margin would be liquidatable at once")
+        check_order(
+            f"maintenance_margin_{market}",
+            mm,
+            f"initial_margin_{market}",
+            im,
+            "a position opened at the initial margin would be liquidatable at once",
+        )
     backstop = check_rate("backstop_fraction", backstop_fraction, positive=True)
     partial = check_rate("partial_fraction", partial_fraction, positive=True, upper_open=True)
     fee = check_rate("liquidation_fee", liquidation_fee)
@@ -135,7 +140,9 @@ def build(
         return abs(s.value_a[a]) + abs(s.value_b[a])
 
     def maintenance(s: Any, p: Any, a: int) -> Any:
-        return requirement_of(s.value_a[a], s.value_b[a], p.maintenance_margin_a, p.maintenance_margin_b)
+        return requirement_of(
+            s.value_a[a], s.value_b[a], p.maintenance_margin_a, p.maintenance_margin_b
+        )
 
     def initial(s: Any, p: Any, a: int) -> Any:
         return requirement_of(s.value_a[a], s.value_b[a], p.initial_margin_a, p.initial_margin_b)
@@ -144,8 +151,11 @@ def build(
     def fund_and_mark(s: Any, m: Any) -> None:
         """Every account pays funding on both positions, then both marks move."""
         for a in s.accounts:
-            s.quote[a] = s.quote[a] - blocks.funding_on_value(s.value_a[a], m.funding_a) \
+            s.quote[a] = (
+                s.quote[a]
+                - blocks.funding_on_value(s.value_a[a], m.funding_a)
                 - blocks.funding_on_value(s.value_b[a], m.funding_b)
+            )
             s.value_a[a] = s.value_a[a] * (1 + m.move_a)
             s.value_b[a] = s.value_b[a] * (1 + m.move_b)
         s.price_a = s.price_a * (1 + m.move_a)

@@ -1,6 +1,6 @@
 """Inverse (coin-margined) perpetual: USD contracts, margin and PnL in the coin.
 
-Sources (reference/derivatives.md): A9 Bybit inverse contracts (PnL in coin
+Sources (docs/models/sources.md): A9 Bybit inverse contracts (PnL in coin
 ``contracts * (1/entry - 1/price)``; bankruptcy price with the taker fee to close:
 5,718.57 in the published example), A8 Binance COIN-M (maintenance margin rate of the
 position value in coin), A7 Deribit (inverse futures, incremental liquidation).
@@ -64,8 +64,13 @@ def build(
     check_count("accounts", accounts)
     im = margin_from_leverage("max_leverage", max_leverage)
     mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order("maintenance_margin", mm, "initial margin 1/max_leverage", im,
-                "a position opened at the maximum leverage would be liquidatable at once")
+    check_order(
+        "maintenance_margin",
+        mm,
+        "initial margin 1/max_leverage",
+        im,
+        "a position opened at the maximum leverage would be liquidatable at once",
+    )
     fee = check_rate("liquidation_fee", liquidation_fee)
     fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
     lim = check_rate("max_move", max_move, positive=True, upper_open=True)

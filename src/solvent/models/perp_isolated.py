@@ -1,6 +1,6 @@
 """Isolated-margin linear perpetual with liquidation keepers and an insurance fund.
 
-Accounting follows dYdX v4 (reference/derivatives.md A1), built from the shared blocks of
+Accounting follows dYdX v4 (docs/models/sources.md A1), built from the shared blocks of
 :mod:`solvent.models.blocks`: each account holds a quote
 balance ``Q`` (collateral, may go negative) and a signed size ``S``; equity is
 ``Q + S * price``; the maintenance requirement is ``|S| * price * maintenance_margin``.
@@ -87,8 +87,13 @@ def build(
         initial_margin = 1 / lev
     im = check_rate("initial_margin", initial_margin, positive=True)
     mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order("maintenance_margin", mm, "initial_margin" if lev is None else "1 / max_leverage", im,
-                "a position opened at the initial margin would be liquidatable at once")
+    check_order(
+        "maintenance_margin",
+        mm,
+        "initial_margin" if lev is None else "1 / max_leverage",
+        im,
+        "a position opened at the initial margin would be liquidatable at once",
+    )
     fee = check_rate("liquidation_fee", liquidation_fee)
     check_fraction("insurance_fund", insurance_fund, nonnegative=True)
     check_rate("max_move", max_move, positive=True, upper_open=True)
@@ -140,8 +145,11 @@ def build(
         if tiers is None:
             return blocks.requirement(n, p.maintenance_margin)
         return blocks.tiered_requirement(
-            n, p.maintenance_margin, p.tier2_boundary,
-            p.tier2_maintenance_margin, p.tier2_maintenance_amount,
+            n,
+            p.maintenance_margin,
+            p.tier2_boundary,
+            p.tier2_maintenance_margin,
+            p.tier2_maintenance_amount,
         )
 
     def opening_rule(s: Any, p: Any, a: int) -> Any:

@@ -1,6 +1,6 @@
 """Pool-as-counterparty perpetual: an LP vault takes the other side of every trade.
 
-Sources (reference/derivatives.md): A3 GMX v2 (LPs take the other side of traders' PnL;
+Sources (docs/models/sources.md): A3 GMX v2 (LPs take the other side of traders' PnL;
 price impact ``before^e * f - after^e * f`` on the imbalance, README example -$500 /
 +$375; ``reserveFactor`` = reserved value / pool; position fee 0.04-0.06%; insolvent
 closes borne by the pool), A5 Synthetix v3 (LP vaults as counterparty; the market is
@@ -37,7 +37,9 @@ import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires
 from solvent.models.validate import check_count, check_fraction, check_order, check_rate
 
-DESCRIPTION = "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
+DESCRIPTION = (
+    "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
+)
 
 
 @sv.builder
@@ -69,8 +71,13 @@ def build(
     check_count("accounts", accounts)
     im = check_rate("initial_margin", initial_margin, positive=True)
     mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order("maintenance_margin", mm, "initial_margin", im,
-                "a position opened at the initial margin would be liquidatable at once")
+    check_order(
+        "maintenance_margin",
+        mm,
+        "initial_margin",
+        im,
+        "a position opened at the initial margin would be liquidatable at once",
+    )
     fee = check_rate("position_fee", position_fee)
     impact = check_fraction("impact_factor", impact_factor, nonnegative=True)
     cap = check_fraction("profit_cap", profit_cap, positive=True)

@@ -2,7 +2,7 @@
 
 Each account holds a portfolio on one underlying: a futures position and calls and puts
 at two strikes (``strike_low``, ``strike_high``), all expiring at the settlement price.
-Its margin is the **scanning risk** of CME SPAN (reference/derivatives.md C): the largest
+Its margin is the **scanning risk** of CME SPAN (docs/models/sources.md C): the largest
 loss over the scenarios
 
 - price moves of 0, ±1/3, ±2/3 and ±3/3 of the price scan range (``scan_range``, a
@@ -129,7 +129,10 @@ def value_in_range(
 
 
 def scenario_losses(
-    positions: dict[str, Any], price: Any, points: list[tuple[Fraction, Fraction]], low: Any,
+    positions: dict[str, Any],
+    price: Any,
+    points: list[tuple[Fraction, Fraction]],
+    low: Any,
     high: Any,
 ) -> list[Any]:
     """The weighted loss of the portfolio in each scenario (negative: a gain)."""
@@ -138,7 +141,10 @@ def scenario_losses(
 
 
 def scanning_risk(
-    positions: dict[str, Any], price: Any, points: list[tuple[Fraction, Fraction]], low: Any,
+    positions: dict[str, Any],
+    price: Any,
+    points: list[tuple[Fraction, Fraction]],
+    low: Any,
     high: Any,
 ) -> Any:
     """The largest weighted loss over the scenario points (never below 0)."""
@@ -185,10 +191,15 @@ def build(
     high = check_fraction("strike_high", strike_high, positive=True)
     size = check_fraction("max_size", max_size, positive=True)
     if not isinstance(scan_strikes, bool):
-        raise ModelParameterError(f"parameter scan_strikes = {scan_strikes!r}: must be True or False")
+        raise ModelParameterError(
+            f"parameter scan_strikes = {scan_strikes!r}: must be True or False"
+        )
     check_range("collateral", *collateral, nonnegative=True)
     points = scan_points(
-        p0, r, extreme_multiple=m, extreme_cover=cover,
+        p0,
+        r,
+        extreme_multiple=m,
+        extreme_cover=cover,
         strikes=(low, high) if scan_strikes else (),
     )
     segments = breakpoints(p0, r, (low, high))
@@ -255,11 +266,20 @@ def build(
     trade_size = sv.within(-size_n, size_n)
 
     @span.action(
-        future=trade_size, call_low=trade_size, put_low=trade_size, call_high=trade_size,
+        future=trade_size,
+        call_low=trade_size,
+        put_low=trade_size,
+        call_high=trade_size,
         put_high=trade_size,
     )
     def rebalance(
-        s: Any, p: Any, a: int, future: Any, call_low: Any, put_low: Any, call_high: Any,
+        s: Any,
+        p: Any,
+        a: int,
+        future: Any,
+        call_low: Any,
+        put_low: Any,
+        call_high: Any,
         put_high: Any,
     ) -> None:
         """Account `a` replaces its portfolio (traded at value, so its equity is

@@ -87,7 +87,9 @@ def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
     return value
 
 
-def check_range(name: str, lo: Any, hi: Any, *, nonnegative: bool = False) -> tuple[Fraction, Fraction]:
+def check_range(
+    name: str, lo: Any, hi: Any, *, nonnegative: bool = False
+) -> tuple[Fraction, Fraction]:
     """A ``(lo, hi)`` pair with ``lo <= hi``."""
     flo = check_fraction(f"{name} (low end)", lo, nonnegative=nonnegative)
     fhi = check_fraction(f"{name} (high end)", hi, nonnegative=nonnegative)

@@ -9,7 +9,7 @@ high, not only its close, and a per-update envelope check sees every leg of the 
 The CSV is read and validated by :func:`solvent.scenarios.history.read_bars` (errors
 SV610–SV616 name the file and row). Prices are written as the shortest decimal that
 reads back to the parsed value, which is the text of the file for prices with at most 15
-significant digits (every file in ``shared/data``).
+significant digits (every file in ``solvent/scenarios/data``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Historical price files shipped inside the package (``solvent/scenarios/data``).
 
-The files are copies of ``shared/data`` (checksums in ``data/SHA256SUMS``); their sources
+The files are unchanged copies of public data sets (checksums in ``data/SHA256SUMS``); their sources
 are listed in ``docs/scenarios.md``. They are read with the same validating loader as a
 user's file, once per process.
 """

@@ -47,8 +47,13 @@ CASES: dict[str, tuple[Callable[[int], Any], Callable[[int], Any], str]] = {
     "perp-cross": (
         lambda n: perp_cross.build(accounts=n),
         lambda n: perp_cross.build(
-            accounts=n, initial_margin_a="0.08", maintenance_margin_a="0.07",
-            initial_margin_b="0.08", maintenance_margin_b="0.07", partial_fraction="0.2"),
+            accounts=n,
+            initial_margin_a="0.08",
+            maintenance_margin_a="0.07",
+            initial_margin_b="0.08",
+            maintenance_margin_b="0.07",
+            partial_fraction="0.2",
+        ),
         "20% partial close leaves 83% of a 7% maintenance",
     ),
     "perp-inverse": (
@@ -93,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         proof, prove_s = timed(lambda s=safe: prove(s(n), timeout=args.timeout))
         found, bmc_s = timed(lambda u=unsafe: bmc(u(n), args.depth, timeout=args.timeout))
         rows.append((name, proof, prove_s, found, bmc_s, why))
-        print(f"{name}: prove {proof.verdict} {prove_s:.2f}s; bmc {found.verdict} {found.bound} "
-              f"{bmc_s:.2f}s", flush=True)
+        print(
+            f"{name}: prove {proof.verdict} {prove_s:.2f}s; bmc {found.verdict} {found.bound} "
+            f"{bmc_s:.2f}s",
+            flush=True,
+        )
     base_prove, base_bmc = rows[0][2], rows[0][4]
     load = os.getloadavg()
     cmd = "python benchmarks/models_bench.py" + ("" if argv is None else " " + " ".join(argv))

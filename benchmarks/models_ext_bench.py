@@ -24,16 +24,33 @@ OUT = ROOT / "benchmarks" / "results" / "models_ext.md"
 
 RUNS = [
     ("options-vault", "prove", "examples/correct/options_vault.py", ["--no-slack"]),
-    ("options-vault", "bmc", "examples/bugs_detected/options_vault_naked_calls.py",
-     ["--depth", "4", "--invariant", "vault_pays_every_claim"]),
-    ("options-vault", "bmc", "examples/bugs_detected/options_vault_spot_margin.py",
-     ["--depth", "4", "--invariant", "vault_pays_every_claim"]),
+    (
+        "options-vault",
+        "bmc",
+        "examples/bugs_detected/options_vault_naked_calls.py",
+        ["--depth", "4", "--invariant", "vault_pays_every_claim"],
+    ),
+    (
+        "options-vault",
+        "bmc",
+        "examples/bugs_detected/options_vault_spot_margin.py",
+        ["--depth", "4", "--invariant", "vault_pays_every_claim"],
+    ),
     ("span", "prove", "examples/correct/span_margin.py", ["--no-slack"]),
     ("span", "bmc", "examples/bugs_detected/span_off_grid_strikes.py", ["--depth", "2"]),
     ("multi-collateral", "prove", "examples/correct/multi_collateral.py", ["--no-slack"]),
-    ("multi-collateral", "bmc", "examples/bugs_detected/multi_collateral_depeg.py", ["--depth", "4"]),
-    ("multi-collateral", "bmc", "examples/bugs_detected/multi_collateral_oracle_lag.py",
-     ["--depth", "4"]),
+    (
+        "multi-collateral",
+        "bmc",
+        "examples/bugs_detected/multi_collateral_depeg.py",
+        ["--depth", "4"],
+    ),
+    (
+        "multi-collateral",
+        "bmc",
+        "examples/bugs_detected/multi_collateral_oracle_lag.py",
+        ["--depth", "4"],
+    ),
 ]
 
 # The SPAN invariant written with max() payoffs (products of symbolic positions with
@@ -50,8 +67,12 @@ def run(verb: str, target: str, args: list[str], timeout: float) -> tuple[float,
     start = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "solvent", verb, target, *args, "-q"], cwd=ROOT, env=env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "solvent", verb, target, *args, "-q"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, -1, f"killed after {timeout:.0f} s"
@@ -62,8 +83,11 @@ def run(verb: str, target: str, args: list[str], timeout: float) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--encodings", action="store_true",
-                        help="also time the max() form of the SPAN invariant (slow)")
+    parser.add_argument(
+        "--encodings",
+        action="store_true",
+        help="also time the max() form of the SPAN invariant (slow)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0)
     opts = parser.parse_args()
     load_before = os.getloadavg()
@@ -73,8 +97,19 @@ def main() -> None:
         for _ in range(opts.repeat):
             t, code, line = run(verb, target, args, opts.timeout)
             times.append(t)
-        rows.append((model, verb, target, " ".join(args), statistics.median(times), min(times),
-                     max(times), code, line))
+        rows.append(
+            (
+                model,
+                verb,
+                target,
+                " ".join(args),
+                statistics.median(times),
+                min(times),
+                max(times),
+                code,
+                line,
+            )
+        )
     enc_rows = []
     if opts.encodings:
         tmp = ROOT / "benchmarks" / "results" / "_span_max_form.py"
@@ -84,8 +119,9 @@ def main() -> None:
             enc_rows.append((f"max() payoffs, {accounts} account(s)", t, code, line))
         tmp.unlink()
         for accounts in (1, 3):
-            tmp.write_text("from solvent.models import span\n"
-                           f"spec = span.build(accounts={accounts})\n")
+            tmp.write_text(
+                f"from solvent.models import span\nspec = span.build(accounts={accounts})\n"
+            )
             t, code, line = run("prove", str(tmp), ["--no-slack"], opts.timeout)
             enc_rows.append((f"segment form (shipped), {accounts} account(s)", t, code, line))
         tmp.unlink()
@@ -103,8 +139,10 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for model, verb, target, args, med, lo, hi, code, line in rows:
-        lines.append(f"| {model} | {verb} | `{Path(target).name}` | `{args}` | {med:.2f} | "
-                     f"{lo:.2f} | {hi:.2f} | {code} | `{line[:90]}` |")
+        lines.append(
+            f"| {model} | {verb} | `{Path(target).name}` | `{args}` | {med:.2f} | "
+            f"{lo:.2f} | {hi:.2f} | {code} | `{line[:90]}` |"
+        )
     if enc_rows:
         lines += [
             "",

@@ -59,11 +59,25 @@ def main(argv: list[str] | None = None) -> int:
     safe3 = perp_isolated.build(accounts=3, maintenance_margin="0.08")
     bug3 = perp_isolated.build(accounts=3)
     for d in depths:
-        lines.append(row("bmc safe perp (1-induction shortcut)", 3, str(d),
-                         lambda d=d: bmc(safe3, d, timeout=t), t))
+        lines.append(
+            row(
+                "bmc safe perp (1-induction shortcut)",
+                3,
+                str(d),
+                lambda d=d: bmc(safe3, d, timeout=t),
+                t,
+            )
+        )
     for d in depths:
-        lines.append(row("bmc safe perp (pure unrolling)", 3, str(d),
-                         lambda d=d: bmc(safe3, d, timeout=t, induction=False, simplify=False), t))
+        lines.append(
+            row(
+                "bmc safe perp (pure unrolling)",
+                3,
+                str(d),
+                lambda d=d: bmc(safe3, d, timeout=t, induction=False, simplify=False),
+                t,
+            )
+        )
     for d in depths:
         lines.append(row("bmc gap-risk perp", 3, str(d), lambda d=d: bmc(bug3, d, timeout=t), t))
     cmd = " ".join(["python benchmarks/scaling.py", *(argv if argv is not None else sys.argv[1:])])

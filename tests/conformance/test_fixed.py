@@ -109,7 +109,9 @@ def test_vector_fixed_flags_a_wrapping_product_per_lane() -> None:
     assert list(backend.overflow) == [False, True, False, True]
     assert out[0] == 12 and out[2] == -14
     backend.reset()
-    assert list(backend.rule("div_up")(np.array([-7], dtype=np.int64), np.array([2], dtype=np.int64))) == [-3]
+    assert list(
+        backend.rule("div_up")(np.array([-7], dtype=np.int64), np.array([2], dtype=np.int64))
+    ) == [-3]
     assert not bool(np.any(backend.overflow))
 
 

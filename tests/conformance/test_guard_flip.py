@@ -117,11 +117,36 @@ def test_a_non_double_initial_value_is_judged_exactly_from_the_specs_own_start(
     spec = str(Path(__file__).parents[1] / "stress" / "specs" / "tenth.py")
     out = tmp_path / "r.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "solvent", "stress", spec, "--scenario", "gbm", "--paths", "50",
-         "--steps", "2", "--seed", "1", "--population", "none", "--insurance-field", "none",
-         "--liquidations-field", "none", "--bad-debt-field", "none", "--engine", engine,
-         "-o", str(out)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "solvent",
+            "stress",
+            spec,
+            "--scenario",
+            "gbm",
+            "--paths",
+            "50",
+            "--steps",
+            "2",
+            "--seed",
+            "1",
+            "--population",
+            "none",
+            "--insurance-field",
+            "none",
+            "--liquidations-field",
+            "none",
+            "--bad-debt-field",
+            "none",
+            "--engine",
+            engine,
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(out.read_text())

@@ -124,7 +124,9 @@ def test_main_restores_ctrl_c_when_started_with_sigint_ignored(
     import signal
 
     seen = []
-    monkeypatch.setattr(cli.core, "run", lambda argv: seen.append(signal.getsignal(signal.SIGINT)) or 0)
+    monkeypatch.setattr(
+        cli.core, "run", lambda argv: seen.append(signal.getsignal(signal.SIGINT)) or 0
+    )
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         with pytest.raises(SystemExit) as stop:

@@ -121,8 +121,14 @@ def test_negative_operands_round_as_named() -> None:
     def ok(s):  # noqa: ANN001, ANN202
         return s.a < 0
 
-    trace = sv.Trace("signs", 1, {"a": Fraction(-7), "down": 0, "up": 0, "trunc": 0},
-                     (sv.TraceStep({}, sv.ActionChoice("go", (0,), {}), {}),), {}, {})
+    trace = sv.Trace(
+        "signs",
+        1,
+        {"a": Fraction(-7), "down": 0, "up": 0, "trunc": 0},
+        (sv.TraceStep({}, sv.ActionChoice("go", (0,), {}), {}),),
+        {},
+        {},
+    )
     state = replay(spec, trace).records[-1].state
     assert (state["down"], state["up"], state["trunc"]) == (-4, -3, -3)
 

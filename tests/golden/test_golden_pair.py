@@ -62,8 +62,14 @@ def test_counterexample_json_replays(tmp_path: Path) -> None:
     assert "solvent fails at step 3" in replayed.stdout
     # the same path on the safe spec (margin 8%) is not a violation
     trace = tmp_path / "trace.json"
-    trace.write_text(json.dumps({**data["counterexample"], "#meta": {
-        **data["counterexample"]["#meta"], "spec": "perp-isolated"}}))
+    trace.write_text(
+        json.dumps(
+            {
+                **data["counterexample"],
+                "#meta": {**data["counterexample"]["#meta"], "spec": "perp-isolated"},
+            }
+        )
+    )
     safe = solvent("replay", str(SAFE), str(trace))
     assert safe.returncode == 0, safe.stdout + safe.stderr
 

@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def solvent(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CI": "true", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "solvent", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "solvent", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_models_lists_every_model_with_description_and_parameters() -> None:

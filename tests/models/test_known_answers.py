@@ -46,7 +46,8 @@ def test_dydx_cross_liquidation_price() -> None:
     assert eq == perp_cross.requirement_of(F("-1.5") * liq, strk_value, mmf_eth, mmf_strk)
     above = F("3380.96")  # one cent higher: below maintenance, liquidatable
     assert perp_cross.equity_of(quote, F("-1.5") * above, strk_value) < perp_cross.requirement_of(
-        F("-1.5") * above, strk_value, mmf_eth, mmf_strk)
+        F("-1.5") * above, strk_value, mmf_eth, mmf_strk
+    )
 
 
 def test_dydx_insurance_fund_example() -> None:
@@ -55,11 +56,13 @@ def test_dydx_insurance_fund_example() -> None:
     quote, size = F(100) - 500, F(500)
     assert blocks.equity(quote, size, F("0.801")) == F("0.5")
     assert blocks.equity(quote, size, F("0.801")) < blocks.requirement(
-        blocks.notional(size, F("0.801")), F("0.03"))
+        blocks.notional(size, F("0.801")), F("0.03")
+    )
     fill = F("0.77")
     assert size * (fill - 1) == -115
-    w = blocks.close_out(blocks.equity(quote, size, fill), blocks.notional(size, fill),
-                         F("0.015"), insurance=F(1000))
+    w = blocks.close_out(
+        blocks.equity(quote, size, fill), blocks.notional(size, fill), F("0.015"), insurance=F(1000)
+    )
     assert (w.fee, w.deficit, w.covered, w.uncovered) == (0, 15, 15, 0)
 
 
@@ -152,7 +155,9 @@ def test_inverse_model_matches_the_coin_pnl_formula_and_its_convexity() -> None:
     balance, c, entry = F("0.5"), F(10000), F(8000)
     for price in (F(8000), F("5718.57"), F(9000)):
         quote, value = balance + c / entry, c / price
-        assert perp_inverse.equity_of(quote, value) == blocks.inverse_equity(balance, c, entry, price)
+        assert perp_inverse.equity_of(quote, value) == blocks.inverse_equity(
+            balance, c, entry, price
+        )
     v = F(1)
     long_loss = v / (1 - F("0.08")) - v  # coin value grows as the price falls
     short_loss = v - v / (1 + F("0.08"))

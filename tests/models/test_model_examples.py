@@ -23,7 +23,11 @@ PROVED = [
     ("examples/correct/fee_rounding.py", "vault_covers_lp_claim", 2),
     ("examples/correct/perp_cross.py", "solvent", 2),
     ("examples/correct/perp_inverse.py", "solvent", 2),
-    ("examples/correct/insurance_waterfall.py", "conserves_value, bad_debt_assigned, no_negative_equity", 2),
+    (
+        "examples/correct/insurance_waterfall.py",
+        "conserves_value, bad_debt_assigned, no_negative_equity",
+        2,
+    ),
     ("examples/correct/perp_pool.py", "vault_solvent", 2),
 ]
 

@@ -20,23 +20,39 @@ BUGS = ROOT / "examples" / "bugs_detected"
 
 # (example, extra arguments, expected exit code, text the verdict line must contain)
 CASES = [
-    (CORRECT / "options_vault.py", ["prove", "--no-slack"], 0,
-     "[PASS] vault_pays_every_claim, covered_for_every_price  prove k=1"),
-    (BUGS / "options_vault_naked_calls.py",
-     ["bmc", "--depth", "4", "--invariant", "vault_pays_every_claim"], 1,
-     "[FAIL] vault_pays_every_claim  bmc depth 2/4"),
-    (BUGS / "options_vault_spot_margin.py",
-     ["bmc", "--depth", "4", "--invariant", "vault_pays_every_claim"], 1,
-     "[FAIL] vault_pays_every_claim  bmc depth 2/4"),
-    (CORRECT / "span_margin.py", ["prove", "--no-slack"], 0,
-     "[PASS] covered_at_expiry  prove k=1"),
-    (BUGS / "span_off_grid_strikes.py", ["bmc", "--depth", "2"], 1,
-     "bmc depth 1/2"),
-    (CORRECT / "multi_collateral.py", ["prove", "--no-slack"], 0,
-     "[PASS] no_bad_debt  prove k=1"),
-    (BUGS / "multi_collateral_depeg.py", ["bmc", "--depth", "4"], 1, "[FAIL] no_bad_debt  bmc depth"),
-    (BUGS / "multi_collateral_oracle_lag.py", ["bmc", "--depth", "4"], 1,
-     "[FAIL] no_bad_debt  bmc depth 2/4"),
+    (
+        CORRECT / "options_vault.py",
+        ["prove", "--no-slack"],
+        0,
+        "[PASS] vault_pays_every_claim, covered_for_every_price  prove k=1",
+    ),
+    (
+        BUGS / "options_vault_naked_calls.py",
+        ["bmc", "--depth", "4", "--invariant", "vault_pays_every_claim"],
+        1,
+        "[FAIL] vault_pays_every_claim  bmc depth 2/4",
+    ),
+    (
+        BUGS / "options_vault_spot_margin.py",
+        ["bmc", "--depth", "4", "--invariant", "vault_pays_every_claim"],
+        1,
+        "[FAIL] vault_pays_every_claim  bmc depth 2/4",
+    ),
+    (CORRECT / "span_margin.py", ["prove", "--no-slack"], 0, "[PASS] covered_at_expiry  prove k=1"),
+    (BUGS / "span_off_grid_strikes.py", ["bmc", "--depth", "2"], 1, "bmc depth 1/2"),
+    (CORRECT / "multi_collateral.py", ["prove", "--no-slack"], 0, "[PASS] no_bad_debt  prove k=1"),
+    (
+        BUGS / "multi_collateral_depeg.py",
+        ["bmc", "--depth", "4"],
+        1,
+        "[FAIL] no_bad_debt  bmc depth",
+    ),
+    (
+        BUGS / "multi_collateral_oracle_lag.py",
+        ["bmc", "--depth", "4"],
+        1,
+        "[FAIL] no_bad_debt  bmc depth 2/4",
+    ),
 ]
 
 

@@ -25,21 +25,30 @@ def test_hyperliquid_liquidation_thresholds() -> None:
 
 def test_safe_haircut_closed_forms() -> None:
     # quote debt: 1 - 0.95^2 * (1 - 10/200) / 1.01
-    assert mc.safe_haircut("0.05", "0.01", "10", "200") == 1 - Fraction(95, 100) ** 3 / Fraction(101, 100)
+    assert mc.safe_haircut("0.05", "0.01", "10", "200") == 1 - Fraction(95, 100) ** 3 / Fraction(
+        101, 100
+    )
     assert round(float(mc.safe_haircut("0.05", "0.01", "10", "200")), 4) == 0.1511
     # debt in B, divergence 1% and 5% per step (the two examples)
-    assert round(float(mc.safe_haircut_correlated("0.01", "0.08", "0.01", "10", "200")), 4) == 0.0889
-    assert round(float(mc.safe_haircut_correlated("0.05", "0.08", "0.01", "10", "200")), 4) == 0.1673
+    assert (
+        round(float(mc.safe_haircut_correlated("0.01", "0.08", "0.01", "10", "200")), 4) == 0.0889
+    )
+    assert (
+        round(float(mc.safe_haircut_correlated("0.05", "0.08", "0.01", "10", "200")), 4) == 0.1673
+    )
 
 
 def test_liquidation_proceeds_on_a_linear_book() -> None:
     # the oracle-lag example: 10 A sold at 1805 into a book of depth 200 -> 5% impact
-    assert mc.liquidation_proceeds(Fraction(10), Fraction(1805), Fraction(200)) == Fraction(171475, 10)
+    assert mc.liquidation_proceeds(Fraction(10), Fraction(1805), Fraction(200)) == Fraction(
+        171475, 10
+    )
 
 
 def _one_account(haircut: str, **kw: str) -> object:
-    return mc.build(accounts=1, initial_haircut_a=haircut, maintenance_haircut_a=haircut,
-                    supply_cap_b="1", **kw)
+    return mc.build(
+        accounts=1, initial_haircut_a=haircut, maintenance_haircut_a=haircut, supply_cap_b="1", **kw
+    )
 
 
 def test_safe_haircut_is_tight_for_a_quote_debt() -> None:

@@ -36,10 +36,16 @@ def test_mcmillan_extreme_rows_are_35_percent_of_twice_the_range() -> None:
     grid, extremes = losses[:7], losses[7:]
     assert max(grid) == 10_000 and min(grid) == -10_000
     assert sorted(extremes) == [-7_000, 7_000]
-    assert span.scanning_risk(
-        {i: 0 for i in span.INSTRUMENTS} | {"future": -1}, 100000,
-        span.scan_points("100000", "0.10"), 1, 1,
-    ) == 10_000
+    assert (
+        span.scanning_risk(
+            {i: 0 for i in span.INSTRUMENTS} | {"future": -1},
+            100000,
+            span.scan_points("100000", "0.10"),
+            1,
+            1,
+        )
+        == 10_000
+    )
 
 
 def test_sp500_price_scan_range_30000() -> None:
@@ -48,7 +54,15 @@ def test_sp500_price_scan_range_30000() -> None:
     # the extreme down move counts 35% x $60,000 = $21,000.
     losses = losses_of_one_future("4000", "0.03", 250)
     assert losses[0] == 30_000
-    assert [float(x) for x in losses[:7]] == [30000.0, 20000.0, 10000.0, 0.0, -10000.0, -20000.0, -30000.0]
+    assert [float(x) for x in losses[:7]] == [
+        30000.0,
+        20000.0,
+        10000.0,
+        0.0,
+        -10000.0,
+        -20000.0,
+        -30000.0,
+    ]
     assert losses[7] == 21_000
 
 
@@ -69,7 +83,10 @@ def test_segment_form_equals_max_payoff_on_the_range(strikes: tuple[str, str]) -
     rng = np.random.default_rng(6)
     for _ in range(40):
         pos = {i: Fraction(int(rng.integers(-10, 11))) for i in span.INSTRUMENTS}
-        for s in [*segments, *(Fraction(int(rng.integers(170000, 230001)), 100) for _ in range(10))]:
+        for s in [
+            *segments,
+            *(Fraction(int(rng.integers(170000, 230001)), 100) for _ in range(10)),
+        ]:
             assert span.value_in_range(pos, s, segments, low, high) == span.portfolio_value(
                 pos, s, low, high
             )
@@ -127,13 +144,16 @@ def test_vault_parameters_are_validated(kwargs: dict, parameter: str) -> None:
 def test_bad_parameter_in_a_spec_file_exits_3(tmp_path: Path) -> None:
     spec = tmp_path / "bad_vault.py"
     spec.write_text(
-        "from solvent.models import options_vault\n"
-        "vault = options_vault.build(call_coverage='0')\n"
+        "from solvent.models import options_vault\nvault = options_vault.build(call_coverage='0')\n"
     )
     env = {**os.environ, "CI": "true"}
     result = subprocess.run(
-        [sys.executable, "-m", "solvent", "prove", str(spec)], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "solvent", "prove", str(spec)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 3, result.stdout + result.stderr
     assert "call_coverage" in result.stdout + result.stderr

@@ -64,9 +64,7 @@ def test_false_alarms_of_every_lane_give_pass_with_p_zero(load) -> None:
     assert p["ci_high"] == clopper_pearson(0, 300)[1]
 
 
-def test_a_count_cap_leaves_unchecked_lanes_out_of_p_but_in_its_upper_end(
-    load, tmp_path
-) -> None:
+def test_a_count_cap_leaves_unchecked_lanes_out_of_p_but_in_its_upper_end(load, tmp_path) -> None:
     r = _perp(load("perp_small"), tmp_path, confirm=2)
     c, p = r.confirmation, r.metrics["p_insolvency"]
     assert c["checked"] == 2 and c["unchecked"] == c["rerun"] - 2 and c["stopped"] == "count"
@@ -103,9 +101,7 @@ def test_a_spent_time_budget_is_reported_as_such(load, monkeypatch) -> None:
     assert any("the time budget --confirm-seconds ran out" in n for n in r.notes)
 
 
-def test_worker_processes_confirm_the_same_lanes_and_write_the_same_traces(
-    load, tmp_path
-) -> None:
+def test_worker_processes_confirm_the_same_lanes_and_write_the_same_traces(load, tmp_path) -> None:
     spec = load("perp_small")
     one = _perp(spec, tmp_path, traces=3)
     two = _perp(spec, tmp_path, traces=3, workers=2)

@@ -64,8 +64,14 @@ def prove(
         (``solvent.check.portfolio``); None: the incremental bmc alone.
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "k" else 0):
-            raise UsageError(f"{name} must be an integer >= {1 if name == 'k' else 0}, got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < (1 if name == "k" else 0)
+        ):
+            raise UsageError(
+                f"{name} must be an integer >= {1 if name == 'k' else 0}, got {value!r}"
+            )
     max_k = k if max_k is None else max_k
     if max_k < k:
         raise UsageError(f"max_k ({max_k}) must be at least k ({k})")
@@ -78,8 +84,16 @@ def prove(
     deadline = Deadline(timeout)
 
     def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
-        return CheckResult("prove", spec.name, verdict, bound, deadline.elapsed(), spec.accounts,
-                           message=message, **kw)
+        return CheckResult(
+            "prove",
+            spec.name,
+            verdict,
+            bound,
+            deadline.elapsed(),
+            spec.accounts,
+            message=message,
+            **kw,
+        )
 
     def remaining() -> float | None:
         return None if timeout is None else max(0.001, timeout - deadline.elapsed())
@@ -93,7 +107,9 @@ def prove(
                 if base.verdict in (FAIL, VACUOUS):
                     return _as_prove(base, kk, deadline, f"k={kk}, base case {base.bound}")
                 if base.verdict == UNKNOWN:
-                    return result(UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details)
+                    return result(
+                        UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details
+                    )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
                 step = inductive_step(spec, decls, kk, deadline)
                 if step["status"] == "proved":
@@ -104,15 +120,25 @@ def prove(
                     used = sorted(step["core"])
                     unused = sorted(set(step["all"]) - set(used))
                     return result(
-                        PASS, f"k={kk}",
+                        PASS,
+                        f"k={kk}",
                         f"proved for every path length ({_accounts(spec.accounts)})",
-                        k=kk, details={"assumptions_used": used, "assumptions_unused": unused,
-                                       "assumptions_minimized": step["minimized"],
-                                       "obligations": step["obligations"]},
+                        k=kk,
+                        details={
+                            "assumptions_used": used,
+                            "assumptions_unused": unused,
+                            "assumptions_minimized": step["minimized"],
+                            "obligations": step["obligations"],
+                        },
                     )
                 if step["status"] == "unknown":
-                    return result(UNKNOWN, f"k={kk}", _reason(step["reason"], timeout), k=kk,
-                                  details={"reason": step["reason"], "obligation": step["obligation"]})
+                    return result(
+                        UNKNOWN,
+                        f"k={kk}",
+                        _reason(step["reason"], timeout),
+                        k=kk,
+                        details={"reason": step["reason"], "obligation": step["obligation"]},
+                    )
                 cti = step  # the step failed: try k+1 (docs/prove.md), up to max_k
             assert cti is not None
             # the step failed at every k up to max_k: a CTI may be a real bug, look for a path
@@ -126,18 +152,26 @@ def prove(
                 out.message = f"induction step failed ({tried}) and bmc found a real path: "
                 out.message += real.message
                 return out
-            searched = (f"bmc found no real violation within {max(search_depth, max_k)} steps"
-                        if real.verdict == PASS else f"the search for a real violation gave up ({real.message})")
+            searched = (
+                f"bmc found no real violation within {max(search_depth, max_k)} steps"
+                if real.verdict == PASS
+                else f"the search for a real violation gave up ({real.message})"
+            )
             return result(
-                CTI, f"k={max_k}",
+                CTI,
+                f"k={max_k}",
                 f"induction step failed for {cti['obligation']}: from a state where every "
                 f"property held for {max_k} step(s), one more step breaks it; {searched}. The "
                 "state may be unreachable: " + cti["suggestion"],
-                invariant=cti["obligation"], k=max_k, cti_state=cti["state"],
+                invariant=cti["obligation"],
+                k=max_k,
+                cti_state=cti["state"],
                 details={"suggestion": cti["suggestion"], "choices": cti["choices"]},
             )
     except Interrupted:
-        return result(UNKNOWN, f"k={k}", "interrupted by the user (Ctrl-C)", details={"reason": "interrupted"})
+        return result(
+            UNKNOWN, f"k={k}", "interrupted by the user (Ctrl-C)", details={"reason": "interrupted"}
+        )
 
 
 def _as_prove(r: CheckResult, k: int, deadline: Deadline, bound: str) -> CheckResult:
@@ -162,10 +196,16 @@ def _vacuity(spec: Spec, witness_depth: int, timeout: float | None) -> tuple[str
     for w in spec.witnesses:
         found = reach(spec, w.name, witness_depth, timeout=timeout)
         if found is None:
-            return (UNKNOWN, f"could not decide whether witness {w.name} is reachable (solver gave up)")
+            return (
+                UNKNOWN,
+                f"could not decide whether witness {w.name} is reachable (solver gave up)",
+            )
         if found is False:
-            return (VACUOUS, f"witness {w.name} is not reachable within {witness_depth} steps, so the "
-                    "proof may be vacuous; check the envelope, initial state and action guards")
+            return (
+                VACUOUS,
+                f"witness {w.name} is not reachable within {witness_depth} steps, so the "
+                "proof may be vacuous; check the envelope, initial state and action guards",
+            )
     return None
 
 
@@ -173,4 +213,3 @@ def _reason(reason: str, timeout: float | None) -> str:
     if reason in ("timeout", "canceled") and timeout is not None:
         return f"solver timeout after {timeout:g}s"
     return f"solver gave up: {reason}"
-

@@ -19,7 +19,9 @@ from solvent.spec.spec import PredicateDecl, Spec
 
 
 @in_fresh_context
-def inductive_step(spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline) -> dict[str, Any]:
+def inductive_step(
+    spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline
+) -> dict[str, Any]:
     """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}."""
     u = Unrolling(spec, free_init=True)
     for t in range(k):
@@ -27,9 +29,7 @@ def inductive_step(spec: Spec, decls: list[PredicateDecl], k: int, deadline: Dea
             for c in conjuncts(p):
                 u.assume(f"hyp.{decl.name}", c)
         u.add_step()
-    obligations = [
-        (decl, acc, c) for decl, acc, p in u.properties(k, decls) for c in conjuncts(p)
-    ]
+    obligations = [(decl, acc, c) for decl, acc, p in u.properties(k, decls) for c in conjuncts(p)]
     by_lit = {str(lit): name for name, lit in u.literals.items()}
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
@@ -48,24 +48,43 @@ def inductive_step(spec: Spec, decls: list[PredicateDecl], k: int, deadline: Dea
                 break
         assert solver is not None
         if status == z3.unsat:
-            proved.append((solver, {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit}))
+            proved.append(
+                (solver, {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit})
+            )
             continue
         if status == z3.unknown:
             return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
         model = solver.model()
         state = _state_of(u, model, 0)
-        choices = {inp.name: _fmt(model_value(model, inp.var, inp.scale)) for inp in u.inputs if inp.kind != "init"}
+        choices = {
+            inp.name: _fmt(model_value(model, inp.var, inp.scale))
+            for inp in u.inputs
+            if inp.kind != "init"
+        }
         return {
-            "status": "cti", "obligation": label, "state": state, "choices": choices,
+            "status": "cti",
+            "obligation": label,
+            "state": state,
+            "choices": choices,
             "suggestion": _suggest(decl.name, acc),
         }
     used, minimized = _minimize(proved, u, deadline)
-    return {"status": "proved", "core": used, "minimized": minimized, "all": list(u.literals),
-            "obligations": len(obligations)}
+    return {
+        "status": "proved",
+        "core": used,
+        "minimized": minimized,
+        "all": list(u.literals),
+        "obligations": len(obligations),
+    }
 
 
-def _minimize(proved: list[tuple[z3.Solver, set[str]]], u: Unrolling, deadline: Deadline,
-              budget: float = 30.0, cap_ms: int = 2000) -> tuple[set[str], bool]:
+def _minimize(
+    proved: list[tuple[z3.Solver, set[str]]],
+    u: Unrolling,
+    deadline: Deadline,
+    budget: float = 30.0,
+    cap_ms: int = 2000,
+) -> tuple[set[str], bool]:
     """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
 
     Z3's raw cores are not minimal; deletion-based minimization over the few named
@@ -110,7 +129,8 @@ def _fmt(v: Any) -> Any:
 def _suggest(name: str, acc: int | None) -> str:
     who = "per account (`def lemma(s, p, a)`)" if acc is not None else ""
     return (
-        "if this state cannot occur, add a @spec.lemma that rules it out" + (f" {who}" if who else "")
+        "if this state cannot occur, add a @spec.lemma that rules it out"
+        + (f" {who}" if who else "")
         + f" (e.g. a health condition every account meets after the keepers run), or try a "
         f"larger --k; check the reported state against `{name}`"
     )

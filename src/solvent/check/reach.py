@@ -29,4 +29,3 @@ def reach(spec: Spec, witness: str, depth: int, *, timeout: float | None = None)
         if status == z3.unknown:
             return None
     return False
-

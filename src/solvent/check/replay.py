@@ -104,7 +104,9 @@ class TraceChooser:
         act = self._step(t).action
         out = {}
         for k, v in act.args.items():
-            out[k] = Value(self.backend, v, "bool") if isinstance(v, bool) else number(self.backend, v)
+            out[k] = (
+                Value(self.backend, v, "bool") if isinstance(v, bool) else number(self.backend, v)
+            )
         return out
 
 
@@ -132,12 +134,18 @@ def initial_concrete(spec: Spec, trace: Trace, backend: Any = None) -> StateDict
 def plain(state: StateDict) -> dict[str, Any]:
     """Plain Fractions/bools of a concrete state (decimal numbers in both arithmetics)."""
     return {
-        k: ([plain_value(x.backend, x.raw) for x in v] if isinstance(v, list) else plain_value(v.backend, v.raw))
+        k: (
+            [plain_value(x.backend, x.raw) for x in v]
+            if isinstance(v, list)
+            else plain_value(v.backend, v.raw)
+        )
         for k, v in state.items()
     }
 
 
-def evaluate(spec: Spec, params: Any, state: StateDict, step: int) -> tuple[list[Failure], list[str], dict[str, Any]]:
+def evaluate(
+    spec: Spec, params: Any, state: StateDict, step: int
+) -> tuple[list[Failure], list[str], dict[str, Any]]:
     backend = concrete_for(spec)
     failures = []
     for decl in spec.properties():
@@ -169,7 +177,9 @@ def replay(spec: Spec, trace: Trace) -> ReplayResult:
     recorded = dict(trace.params)
     for k, v in params.as_dict().items():
         if k in recorded and recorded[k] != v:
-            notes.append(f"parameter {k} is {_fmt(v)} in the spec but {_fmt(recorded[k])} in the trace; replaying with the spec's value")
+            notes.append(
+                f"parameter {k} is {_fmt(v)} in the spec but {_fmt(recorded[k])} in the trace; replaying with the spec's value"
+            )
     state = initial_concrete(spec, trace)
     chooser = TraceChooser(spec, trace)
     failures, witnesses, metrics = evaluate(spec, params, state, 0)
@@ -182,8 +192,17 @@ def replay(spec: Spec, trace: Trace) -> ReplayResult:
         enabled = None if act is None else bool(next(iter(out.enabled.values())).raw)
         failures, witnesses, metrics = evaluate(spec, params, state, t)
         records.append(
-            StepRecord(t, plain(state), {k: plain_value(v.backend, v.raw) for k, v in out.market.items()}, fired,
-                       act.label() if act else None, enabled, failures, witnesses, metrics)
+            StepRecord(
+                t,
+                plain(state),
+                {k: plain_value(v.backend, v.raw) for k, v in out.market.items()},
+                fired,
+                act.label() if act else None,
+                enabled,
+                failures,
+                witnesses,
+                metrics,
+            )
         )
     return ReplayResult(spec.name, records, notes)
 

@@ -112,7 +112,10 @@ def check(
         solver.set("rlimit", 0)
     if _interrupted:
         raise Interrupted()
-    if result == z3.unknown and solver.reason_unknown() in ("canceled", "interrupted from keyboard"):
+    if result == z3.unknown and solver.reason_unknown() in (
+        "canceled",
+        "interrupted from keyboard",
+    ):
         # Z3 handles SIGINT itself and reports "canceled", as it does for a timeout or an
         # exhausted resource limit; a cancel well before the time limit of a call without
         # a resource limit was Ctrl-C (with one, reading Z3's counter to tell them apart
@@ -240,8 +243,11 @@ def readable_values(
         trace = trace_from_values(u, candidate, depth, {})
         result = replay(u.spec, trace)
         first = result.first_failure
-        return first is not None and first.step == depth and any(
-            f.step == depth and f.name in names for f in result.failures)
+        return (
+            first is not None
+            and first.step == depth
+            and any(f.step == depth and f.name in names for f in result.failures)
+        )
 
     for inp in sorted(u.inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
         current = values[inp.name]
@@ -277,7 +283,9 @@ def readable_values(
     return values
 
 
-def _numeric_candidates(current: Fraction | None, approx: Fraction, dom: Within | None, simple: bool) -> list[Fraction]:
+def _numeric_candidates(
+    current: Fraction | None, approx: Fraction, dom: Within | None, simple: bool
+) -> list[Fraction]:
     out: list[Fraction] = []
     if simple:
         out.append(Fraction(0))
@@ -316,7 +324,9 @@ def _input_of(u: Unrolling, name: str) -> InputVar:
     raise KeyError(name)
 
 
-def trace_from_values(u: Unrolling, values: dict[str, Any], depth: int, meta: dict[str, Any]) -> Trace:
+def trace_from_values(
+    u: Unrolling, values: dict[str, Any], depth: int, meta: dict[str, Any]
+) -> Trace:
     """The path's choices (input name -> exact value) as a Trace."""
     spec = u.spec
 
@@ -370,8 +380,11 @@ def confirm(spec: Spec, trace: Trace, step: int, names: Sequence[str]) -> Replay
         raise InternalError(
             f"backend disagreement: the solver reported a violation of {', '.join(names)} at "
             f"step {step}, but concrete replay "
-            + (f"finds {result.first_failure.label()} at step {result.first_failure.step}"
-               if result.first_failure else "finds no violation")
+            + (
+                f"finds {result.first_failure.label()} at step {result.first_failure.step}"
+                if result.first_failure
+                else "finds no violation"
+            )
             + f". This is a solvent bug; the solver's trace and the replay are in {path}"
         )
     return result
@@ -380,8 +393,14 @@ def confirm(spec: Spec, trace: Trace, step: int, names: Sequence[str]) -> Replay
 def _dump(spec: Spec, trace: Trace, result: ReplayResult) -> str:
     fd, path = tempfile.mkstemp(prefix=f"solvent-disagreement-{spec.name}-", suffix=".json")
     with os.fdopen(fd, "w") as fh:
-        json.dump({"solver_trace": trace.to_json(),
-                   "replay_failures": [f.label() + f" @ step {f.step}" for f in result.failures]}, fh, indent=2)
+        json.dump(
+            {
+                "solver_trace": trace.to_json(),
+                "replay_failures": [f.label() + f" @ step {f.step}" for f in result.failures],
+            },
+            fh,
+            indent=2,
+        )
     return path
 
 

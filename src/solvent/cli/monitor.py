@@ -485,7 +485,7 @@ def _source(
     if source.startswith(("redis://", "rediss://", "unix://")):
         if not stream:
             raise UsageError("a Redis source needs --stream KEY (the stream to read)")
-        return RedisSource(source, stream, stop=stop, notice=say, password=password, **(tls or {}))
+        return RedisSource(source, stream, stop=stop, notice=say, password=password, **(tls or {}))  # type: ignore[arg-type]
     if stream:
         raise UsageError("--stream is only for a redis:// source")
     if any((tls or {}).values()):

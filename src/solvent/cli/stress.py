@@ -336,7 +336,7 @@ def stress_command(
         console, errors = text.make_console(), text.make_console(stderr=True)
         show_bar = not settings.quiet and errors.is_terminal and not _ci()
         bar = RichProgress(errors) if show_bar else None
-        result = stress(spec, sc, pop, opts, progress=bar)
+        result = stress(spec, sc, pop, opts, progress=bar)  # type: ignore[arg-type]
         written = _write_traces(result, traces_dir)
         doc = result_json(result, target=target, traces=written)
         if settings.format == "text":

@@ -86,7 +86,7 @@ def write_traces(result: Any, folder: str | None) -> list[str]:
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        paths = []
+        paths: list[str] = []
         for trace, _label in result.traces:
             p = out / f"stress-path-{trace.meta.get('path', len(paths))}.json"
             p.write_text(trace.dumps(), encoding="utf-8")

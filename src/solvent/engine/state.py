@@ -69,7 +69,12 @@ class StateView:
     __slots__ = ("_state", "_sorts", "_writable", "_written", "_backend", "accounts")
 
     def __init__(
-        self, state: StateDict, sorts: dict[str, str], backend: Any, *, writable: bool,
+        self,
+        state: StateDict,
+        sorts: dict[str, str],
+        backend: Any,
+        *,
+        writable: bool,
         accounts: int | None = None,
     ) -> None:
         object.__setattr__(self, "_state", state)
@@ -116,14 +121,20 @@ class StateView:
         if isinstance(value, Value):
             v = value
             if v.backend is not self._backend:
-                raise SpecError("value from another backend assigned to state", where=user_location())
+                raise SpecError(
+                    "value from another backend assigned to state", where=user_location()
+                )
         else:
             v = lift(value, backend=self._backend)
         if v.sort != sort:
             want = "a number" if sort == NUM else "a condition"
             raise SpecError(
                 f"s.{name} holds {want}; cannot assign a {v.sort}"
-                + (" (use sv.when(cond, 1, 0) to turn a condition into a number)" if sort == NUM else ""),
+                + (
+                    " (use sv.when(cond, 1, 0) to turn a condition into a number)"
+                    if sort == NUM
+                    else ""
+                ),
                 where=user_location(),
             )
         if index is None:

@@ -54,8 +54,12 @@ class Trace:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        meta = {"format": TRACE_FORMAT, "version": TRACE_VERSION, "spec": self.spec,
-                "accounts": self.accounts}
+        meta = {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "spec": self.spec,
+            "accounts": self.accounts,
+        }
         meta.update(self.meta)
         return {
             "#meta": meta,
@@ -94,8 +98,11 @@ def _enc_step(s: TraceStep) -> dict[str, Any]:
     out["action"] = (
         None
         if s.action is None
-        else {"name": s.action.name, "accounts": list(s.action.accounts),
-              "args": {k: _enc(v) for k, v in s.action.args.items()}}
+        else {
+            "name": s.action.name,
+            "accounts": list(s.action.accounts),
+            "args": {k: _enc(v) for k, v in s.action.args.items()},
+        }
     )
     return out
 
@@ -119,13 +126,12 @@ def load_json(text: str, what: str, error: type[SolventError], hint: str = "") -
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(
-            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            + hint
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}" + hint
         ) from None
     except (ValueError, RecursionError):  # an integer of more than Python's 4300 digits
         raise error(
             f"{what} holds a JSON integer too long to read; write numbers as strings "
-            "(e.g. \"0.05\"), within the limit: " + limits.MAX_DIGITS.how_to_raise()
+            '(e.g. "0.05"), within the limit: ' + limits.MAX_DIGITS.how_to_raise()
         ) from None
 
 
@@ -141,7 +147,9 @@ def from_json(data: Any, source: str = "<trace>") -> Trace:
     if not isinstance(meta, dict) or meta.get("format") != TRACE_FORMAT:
         raise bad(f"missing '#meta' with format {TRACE_FORMAT!r}; is this a solvent trace?")
     if meta.get("version") != TRACE_VERSION:
-        raise bad(f"trace format version {meta.get('version')!r} is not supported (expected {TRACE_VERSION})")
+        raise bad(
+            f"trace format version {meta.get('version')!r} is not supported (expected {TRACE_VERSION})"
+        )
     spec = meta.get("spec")
     accounts = meta.get("accounts")
     if not isinstance(spec, str) or not isinstance(accounts, int) or isinstance(accounts, bool):
@@ -161,7 +169,9 @@ def from_json(data: Any, source: str = "<trace>") -> Trace:
     for i, st in enumerate(steps, start=1):
         if not isinstance(st, dict) or not isinstance(st.get("market", {}), dict):
             raise bad(f"step {i} must be an object with a 'market' object")
-        market = {k: _dec(v, f"steps[{i}].market.{k}", bad) for k, v in st.get("market", {}).items()}
+        market = {
+            k: _dec(v, f"steps[{i}].market.{k}", bad) for k, v in st.get("market", {}).items()
+        }
         keepers_raw = st.get("keepers", {})
         if not isinstance(keepers_raw, dict):
             raise bad(f"step {i}: 'keepers' must be an object")
@@ -176,7 +186,9 @@ def from_json(data: Any, source: str = "<trace>") -> Trace:
             if not isinstance(act, dict) or not isinstance(act.get("name"), str):
                 raise bad(f"step {i}: 'action' must be null or an object with a 'name'")
             accs = act.get("accounts", [])
-            if not isinstance(accs, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in accs):
+            if not isinstance(accs, list) or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in accs
+            ):
                 raise bad(f"step {i}: action.accounts must be a list of ints")
             args_raw = act.get("args", {})
             if not isinstance(args_raw, dict):
@@ -184,7 +196,9 @@ def from_json(data: Any, source: str = "<trace>") -> Trace:
             args = {k: _dec(v, f"steps[{i}].action.args.{k}", bad) for k, v in args_raw.items()}
             choice = ActionChoice(act["name"], tuple(accs), args)
         out_steps.append(TraceStep(market, choice, keepers))
-    extra_meta = {k: v for k, v in meta.items() if k not in ("format", "version", "spec", "accounts")}
+    extra_meta = {
+        k: v for k, v in meta.items() if k not in ("format", "version", "spec", "accounts")
+    }
     return Trace(spec, accounts, init_dec, tuple(out_steps), params, extra_meta)
 
 
@@ -201,7 +215,7 @@ def _dec(v: Any, where: str, bad: Any) -> Any:
             return to_fraction(v)
         except Exception:  # noqa: BLE001
             raise bad(f"{where}: {v!r} is not an exact number") from None
-    raise bad(f"{where}: expected a number as a string (e.g. \"0.05\"), got {v!r}")
+    raise bad(f'{where}: expected a number as a string (e.g. "0.05"), got {v!r}')
 
 
 def _int_text(v: int) -> str:
@@ -239,7 +253,9 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
             if (fd.sort == "bool") != isinstance(x, bool) or (
                 fd.sort != "bool" and not isinstance(x, Fraction | int)  # int: Python API
             ):
-                raise bad(f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)")
+                raise bad(
+                    f"init.{name} has the wrong kind ({'bool' if fd.sort == 'bool' else 'number'} expected)"
+                )
             if isinstance(dom, Within) and not dom.contains(x):
                 notes.append(f"init.{name}[{i}] = {_text(x)} lies outside {dom}")
             elif not isinstance(dom, Within | AnyBool) and x != dom:
@@ -250,34 +266,48 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
     adversarial = {k.name for k in spec.keepers if k.liveness == "adversarial"}
     for t, st in enumerate(trace.steps, start=1):
         if set(st.market) != set(spec.bounds):
-            raise bad(f"step {t} market draws {sorted(st.market)} do not match the envelope {sorted(spec.bounds)}")
+            raise bad(
+                f"step {t} market draws {sorted(st.market)} do not match the envelope {sorted(spec.bounds)}"
+            )
         for name, x in st.market.items():
             if not isinstance(x, Fraction):
-                raise bad(f"step {t}: market.{name} must be a number (as a string, e.g. \"0.05\")")
+                raise bad(f'step {t}: market.{name} must be a number (as a string, e.g. "0.05")')
             if not spec.bounds[name].contains(x):
-                notes.append(f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}")
+                notes.append(
+                    f"step {t}: {name} = {_text(x)} lies outside the envelope {spec.bounds[name]}"
+                )
         for k in st.keepers:
             if k not in adversarial:
                 if k not in {kp.name for kp in spec.keepers}:
                     raise bad(f"step {t}: keepers.{k} is not a keeper of this spec")
                 if not all(st.keepers[k]):
                     # recorded by `solvent stress` with a keeper outage or delay
-                    notes.append(f"step {t}: every-step keeper {k} did not run (recorded keeper outage)")
+                    notes.append(
+                        f"step {t}: every-step keeper {k} did not run (recorded keeper outage)"
+                    )
         if st.action is not None:
             try:
                 act = spec.find_action(st.action.name)
             except KeyError:
                 raise bad(f"step {t}: unknown action {st.action.name!r}") from None
-            if len(st.action.accounts) != act.n_accounts or any(
-                not 0 <= a < spec.accounts for a in st.action.accounts
-            ) or len(set(st.action.accounts)) != len(st.action.accounts):
-                raise bad(f"step {t}: action {act.name} needs {act.n_accounts} distinct accounts in 0..{spec.accounts - 1}")
+            if (
+                len(st.action.accounts) != act.n_accounts
+                or any(not 0 <= a < spec.accounts for a in st.action.accounts)
+                or len(set(st.action.accounts)) != len(st.action.accounts)
+            ):
+                raise bad(
+                    f"step {t}: action {act.name} needs {act.n_accounts} distinct accounts in 0..{spec.accounts - 1}"
+                )
             if set(st.action.args) != set(act.args):
-                raise bad(f"step {t}: action {act.name} arguments {sorted(st.action.args)} do not match {sorted(act.args)}")
+                raise bad(
+                    f"step {t}: action {act.name} arguments {sorted(st.action.args)} do not match {sorted(act.args)}"
+                )
             for an, x in st.action.args.items():
                 dom = act.args[an]
                 if isinstance(x, tuple) or (isinstance(dom, Within) and isinstance(x, bool)):
                     raise bad(f"step {t}: {act.name}.{an} must be a number (as a string)")
                 if isinstance(dom, Within) and (isinstance(x, bool) or not dom.contains(x)):
-                    notes.append(f"step {t}: {act.name}.{an} = {_text(x)} lies outside its domain {dom}")
+                    notes.append(
+                        f"step {t}: {act.name}.{an} = {_text(x)} lies outside its domain {dom}"
+                    )
     return notes

@@ -413,7 +413,9 @@ def _print_built_by(console: Console, spec: Spec) -> None:
         changed = spec.recipe.changed()
         built = _section("keyword", "value")
         for name, value in changed.items():
-            built.add_row(name, f"{_keyword_text(value)} (set; built with {_keyword_text(first.get(name))})")
+            built.add_row(
+                name, f"{_keyword_text(value)} (set; built with {_keyword_text(first.get(name))})"
+            )
         console.print()
         console.print(Text(f"built by {spec.recipe.label}", style="bold"))
         if built.row_count:

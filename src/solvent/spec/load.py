@@ -31,7 +31,9 @@ def load_spec(target: str, name: str | None = None) -> Spec:
     path, from_target = split_target(target)
     name = name or from_target
     if not os.path.exists(path):
-        raise SpecLoadError(f"spec file {path!r} does not exist; give the path to a .py file that defines a solvent.Spec")
+        raise SpecLoadError(
+            f"spec file {path!r} does not exist; give the path to a .py file that defines a solvent.Spec"
+        )
     if os.path.isdir(path):
         raise SpecLoadError(f"{path!r} is a directory; give the path to a .py spec file")
     module = _import(path)

@@ -139,8 +139,26 @@ def fixed_numbers(scale: int) -> st.SearchStrategy[Fraction]:
 def fixed_edge_numbers(scale: int) -> tuple[Fraction, ...]:
     """Grid numbers every fixed-point op is tried on: zero, one unit, one, halves, and the
     int64/int128/int256 overflow edges (in units) with both signs."""
-    units = [0, 1, -1, 2, -3, scale // 2 or 1, scale - 1, scale, -scale, scale + 1, 7 * scale // 3,
-             2**63 - 1, -(2**63), 2**63, 2**127, -(2**127) - 1, 2**255 - 1, -(2**255)]
+    units = [
+        0,
+        1,
+        -1,
+        2,
+        -3,
+        scale // 2 or 1,
+        scale - 1,
+        scale,
+        -scale,
+        scale + 1,
+        7 * scale // 3,
+        2**63 - 1,
+        -(2**63),
+        2**63,
+        2**127,
+        -(2**127) - 1,
+        2**255 - 1,
+        -(2**255),
+    ]
     return tuple(dict.fromkeys(Fraction(u, scale) for u in units))
 
 
@@ -163,7 +181,9 @@ def _equalize(case: Case) -> Case:
     return tuple(first.setdefault(type(v), v) for v in case)
 
 
-def cases(sorts: Sequence[str], nums: st.SearchStrategy[Fraction] | None = None) -> st.SearchStrategy[Case]:
+def cases(
+    sorts: Sequence[str], nums: st.SearchStrategy[Fraction] | None = None
+) -> st.SearchStrategy[Case]:
     """Input tuples for one signature, with equal operands drawn on purpose."""
     parts = [(numbers() if nums is None else nums) if s == NUM else st.booleans() for s in sorts]
     independent = st.tuples(*parts)

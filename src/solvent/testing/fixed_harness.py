@@ -57,7 +57,9 @@ def symbolic_harness(backend: Any) -> Harness:
             raise ValueError(f"{value} is off the 10^-{backend.decimals} grid")
         return z3.IntVal(units.numerator)
 
-    def confirm(backend: Any, op: str, cases: Sequence[Case], expected: Sequence[PlainValue]) -> None:
+    def confirm(
+        backend: Any, op: str, cases: Sequence[Case], expected: Sequence[PlainValue]
+    ) -> None:
         z3_confirm(backend, op, cases, expected, numeral=numeral, sort=z3.Int)
 
     return Harness(read=read, confirm=confirm, description="read back by z3.simplify (Int units)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from solvent.backends.base import Backend
+from solvent.backends.base import PYTHON_RULES, Backend
 from solvent.lang.values import format_number
 
 
@@ -20,22 +20,7 @@ def _div(a: Fraction, b: Fraction) -> Fraction:
 
 class ConcreteBackend(Backend):
     name = "concrete"
-    RULES = {
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
-        "div": _div,
-        "neg": lambda a: -a,
-        "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b,
-        "eq": lambda a, b: a == b,
-        "max": lambda a, b: a if a >= b else b,
-        "min": lambda a, b: a if a <= b else b,
-        "and": lambda a, b: a and b,
-        "or": lambda a, b: a or b,
-        "not": lambda a: not a,
-        "select": lambda c, a, b: a if c else b,
-    }
+    RULES = {**PYTHON_RULES, "div": _div}
 
     def const(self, q: Fraction) -> Fraction:
         return Fraction(q)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from solvent.backends.base import Backend
+from solvent.backends.base import PYTHON_RULES, Backend
 from solvent.errors import FixedPointError, user_location
 from solvent.lang.fixed import FIXED_OPS, MAX_DECIMALS, fixed_rule, floor_div
 from solvent.lang.values import format_number
@@ -21,7 +21,11 @@ from solvent.lang.values import format_number
 
 def check_decimals(decimals: Any) -> int:
     """Validate a ``decimals`` setting (an int from 0 to 36)."""
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS:
+    if (
+        isinstance(decimals, bool)
+        or not isinstance(decimals, int)
+        or not 0 <= decimals <= MAX_DECIMALS
+    ):
         raise FixedPointError(
             f"decimals={decimals!r}: fixed arithmetic needs an int from 0 to {MAX_DECIMALS} "
             "(e.g. 18 for wei-style amounts, 6 for USDC)",
@@ -54,22 +58,11 @@ class FixedConcreteBackend(Backend):
         self.name = f"fixed-concrete({decimals})"
         scale = self.scale
         self.RULES = {
-            "add": lambda a, b: a + b,
-            "sub": lambda a, b: a - b,
+            **PYTHON_RULES,
             # reached only with an integer literal on one side (exact); floor otherwise
             "mul": lambda a, b: floor_div(a * b, scale),
             # `/` is refused in fixed specs; the op rounds down like div_down
             "div": fixed_rule("div_down", scale),
-            "neg": lambda a: -a,
-            "lt": lambda a, b: a < b,
-            "le": lambda a, b: a <= b,
-            "eq": lambda a, b: a == b,
-            "max": lambda a, b: a if a >= b else b,
-            "min": lambda a, b: a if a <= b else b,
-            "and": lambda a, b: a and b,
-            "or": lambda a, b: a or b,
-            "not": lambda a: not a,
-            "select": lambda c, a, b: a if c else b,
             **{op: fixed_rule(op, scale) for op in FIXED_OPS},
         }
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import z3
 
-from solvent.backends.base import Backend
+from solvent.backends.base import OPERATOR_RULES, Backend
 
 
 def _div(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
@@ -84,14 +84,8 @@ def z3_num(q: Fraction) -> z3.ArithRef:
 class SymbolicBackend(Backend):
     name = "symbolic"
     RULES = {
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
+        **OPERATOR_RULES,
         "div": _div,
-        "neg": lambda a: -a,
-        "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b,
-        "eq": lambda a, b: a == b,
         "max": _max,
         "min": _min,
         "and": _and,

@@ -52,6 +52,14 @@ def _select(c: Any, a: Any, b: Any) -> Any:
     return np.where(c, a, b)
 
 
+# the boolean rules of NumPy lanes (float64 and fixed-point lanes alike)
+LANE_LOGIC_RULES: dict[str, Callable[..., Any]] = {
+    "and": np.logical_and,
+    "or": np.logical_or,
+    "not": np.logical_not,
+    "select": _select,
+}
+
 EXACT_RULES: dict[str, Callable[..., Any]] = {
     "add": lambda a, b: np.add(a, b, dtype=np.float64),
     "sub": lambda a, b: np.subtract(a, b, dtype=np.float64),
@@ -63,10 +71,7 @@ EXACT_RULES: dict[str, Callable[..., Any]] = {
     "eq": lambda a, b: np.equal(a, b),
     "max": _max,
     "min": _min,
-    "and": lambda a, b: np.logical_and(a, b),
-    "or": lambda a, b: np.logical_or(a, b),
-    "not": lambda a: np.logical_not(a),
-    "select": _select,
+    **LANE_LOGIC_RULES,
 }
 """One rule per exact-arithmetic primitive op (see the module docstring)."""
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from solvent.backends.base import Backend
 from solvent.backends.fixed import check_decimals, to_units
+from solvent.backends.vector import LANE_LOGIC_RULES
 from solvent.errors import FixedPointError
 
 INT64_MIN = -(2**63)
@@ -94,10 +95,7 @@ class FixedVectorBackend(Backend):
             "eq": lambda a, b: np.equal(_i(a), _i(b)),
             "max": lambda a, b: np.where(_i(a) >= _i(b), _i(a), _i(b)).astype(np.int64),
             "min": lambda a, b: np.where(_i(a) <= _i(b), _i(a), _i(b)).astype(np.int64),
-            "and": lambda a, b: np.logical_and(a, b),
-            "or": lambda a, b: np.logical_or(a, b),
-            "not": lambda a: np.logical_not(a),
-            "select": lambda c, a, b: np.where(c, a, b),
+            **LANE_LOGIC_RULES,
             "mul_down": self._mul(_floor),
             "mul_up": self._mul(_ceil),
             "div_down": self._div(_floor),
@@ -186,8 +184,9 @@ class FixedVectorBackend(Backend):
             units = [Fraction(v) * backend.scale for v in values]
             outside = [not INT64_MIN <= u <= INT64_MAX for u in units]
             backend._flag(np.array(outside, dtype=bool))
-            return np.array([0 if o else int(u) for u, o in zip(units, outside, strict=True)],
-                            dtype=np.int64)
+            return np.array(
+                [0 if o else int(u) for u, o in zip(units, outside, strict=True)], dtype=np.int64
+            )
 
         def unpack(raw: Any, lanes: int) -> list[Any]:
             arr = np.broadcast_to(np.asarray(raw), (lanes,))
@@ -197,8 +196,10 @@ class FixedVectorBackend(Backend):
                 return [OVERFLOW if o else bool(x) for x, o in zip(arr, over, strict=True)]
             if arr.dtype != np.int64:
                 raise TypeError(f"lanes of dtype {arr.dtype}, expected int64 or bool")
-            return [OVERFLOW if o else Fraction(int(x), backend.scale)
-                    for x, o in zip(arr, over, strict=True)]
+            return [
+                OVERFLOW if o else Fraction(int(x), backend.scale)
+                for x, o in zip(arr, over, strict=True)
+            ]
 
         def agree(op: str, case: Any, expected: Any, got: Any) -> bool:
             if got is OVERFLOW:  # allowed only where int64 really cannot hold the computation
@@ -207,8 +208,13 @@ class FixedVectorBackend(Backend):
                 return isinstance(got, bool) and got == expected
             return isinstance(got, Fraction) and got == expected
 
-        return Harness(pack=pack, unpack=unpack, agree=agree, batch=16,
-                       description="int64 lanes, overflowed lanes flagged")
+        return Harness(
+            pack=pack,
+            unpack=unpack,
+            agree=agree,
+            batch=16,
+            description="int64 lanes, overflowed lanes flagged",
+        )
 
 
 class _Overflow:

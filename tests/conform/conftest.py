@@ -10,13 +10,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples" / "conform"
-SPEC = EXAMPLES / "perp_spec.py"
+from conform_paths import EXAMPLES, SPEC
 
 
 def need(ok: bool, what: str) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from fractions import Fraction
 
-from conftest import EXAMPLES, REPO, SPEC
+from conform_paths import EXAMPLES, REPO, SPEC
 
 from solvent.conform.run import Options, conform
 from solvent.engine.trace import loads

@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from conftest import EXAMPLES, REPO, SPEC
+from conform_paths import EXAMPLES, REPO, SPEC
 
 from solvent.conform.adapter import AdapterError, ImplementationError, load_adapter
 from solvent.conform.run import Options, conform, conform_trace

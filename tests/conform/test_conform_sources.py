@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import REPO
+from conform_paths import REPO
 from spec_adapter import SpecAdapter
 
 from solvent.conform.run import Options, conform

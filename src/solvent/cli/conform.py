@@ -38,6 +38,7 @@ KEYS = {
     "bmc-timeout": float,
     "scenario": str,
     "lanes": int,
+    "batch": int,
 }
 
 
@@ -149,6 +150,19 @@ def conform_command(
             help="Also write SARIF 2.1.0 (at the spec rule that diverged).",
         ),
     ] = None,
+    report: Annotated[
+        str | None,
+        typer.Option("--report", metavar="PATH", help="Also write a self-contained HTML report."),
+    ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            metavar="N",
+            help="Fixed-point specs: run the spec's side of up to N traces at once as int64 "
+            "lanes (0: every trace on the exact judge) [default: 512].",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict only.")] = False,
 ) -> int:
     """Check an implementation against the spec on the same traces, step by step, exactly."""
@@ -169,6 +183,8 @@ def conform_command(
             scenario=scenario,
             lanes=lanes,
             sarif=sarif,
+            report=report,
+            batch=batch,
         )
     except SolventError as exc:
         if fmt == "json":
@@ -196,8 +212,11 @@ def _run(
     scenario: str | None = None,
     lanes: int | None = None,
     sarif: str | None = None,
+    report: str | None = None,
+    batch: int | None = None,
 ) -> int:
     from solvent.conform.adapter import load_adapter
+    from solvent.conform.batch import BATCH
     from solvent.conform.run import Options, conform, conform_trace
     from solvent.engine.trace import loads
     from solvent.report.outputs import check_outputs, write_atomic
@@ -223,8 +242,9 @@ def _run(
         bmc_timeout=conf.get("bmc-timeout", 60.0),
         scenario=scenario if scenario is not None else conf.get("scenario"),
         lanes=_count("--lanes", lanes if lanes is not None else conf.get("lanes", 50), 1),
+        batch=_count("--batch", batch if batch is not None else conf.get("batch", BATCH), 0),
     )
-    check_outputs([output, junit, sarif])
+    check_outputs([output, junit, sarif, report])
     spec = load_spec(spec_target)
     files = []
     for path in [*(trace_files or []), *conf.get("trace-files", [])]:
@@ -243,6 +263,10 @@ def _run(
         write_atomic(junit, _junit(doc))
     if sarif:
         write_atomic(sarif, json.dumps(sarif_log(doc, spec_target), indent=2) + "\n")
+    if report:
+        from solvent.report.html import render
+
+        write_atomic(report, render(doc))
     if fmt == "json":
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:

@@ -122,3 +122,18 @@ def test_a_lane_the_judge_contradicts_is_an_internal_error(spec, engines, monkey
     monkeypatch.setattr(batch_module._Lane, "fields", wrong)
     with pytest.raises(InternalError, match="disagree"):
         conform(spec, engines[0], Options(traces=3, steps=4, corners=False))
+
+
+@pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])
+def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
+    """Worker processes compare chunks; the answers are read back in the traces' order."""
+    from conftest import SPEC
+
+    adapter = engines[0] if name == "EngineAdapter" else engines[1]
+    refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:{name}")
+    opts = dict(traces=120, steps=8, seed=9)
+    one = conform(spec, adapter, Options(**opts, jobs=1), refs=refs)
+    two = conform(spec, adapter, Options(**opts, jobs=2), refs=refs)
+    assert _doc(one) == _doc(two)
+    assert (one.divergence is None) == (name == "EngineAdapter")
+    assert one.traces == 132 or one.divergence is not None

@@ -39,6 +39,7 @@ KEYS = {
     "scenario": str,
     "lanes": int,
     "batch": int,
+    "jobs": int,
 }
 
 
@@ -163,6 +164,16 @@ def conform_command(
             "lanes (0: every trace on the exact judge) [default: 512].",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes comparing traces (0: every core); the result is the same "
+            "for every N [default: 1].",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict only.")] = False,
 ) -> int:
     """Check an implementation against the spec on the same traces, step by step, exactly."""
@@ -185,6 +196,7 @@ def conform_command(
             sarif=sarif,
             report=report,
             batch=batch,
+            jobs=jobs,
         )
     except SolventError as exc:
         if fmt == "json":
@@ -214,6 +226,7 @@ def _run(
     sarif: str | None = None,
     report: str | None = None,
     batch: int | None = None,
+    jobs: int | None = None,
 ) -> int:
     from solvent.conform.adapter import load_adapter
     from solvent.conform.batch import BATCH
@@ -243,6 +256,7 @@ def _run(
         scenario=scenario if scenario is not None else conf.get("scenario"),
         lanes=_count("--lanes", lanes if lanes is not None else conf.get("lanes", 50), 1),
         batch=_count("--batch", batch if batch is not None else conf.get("batch", BATCH), 0),
+        jobs=_count("--jobs", jobs if jobs is not None else conf.get("jobs", 1), 0),
     )
     check_outputs([output, junit, sarif, report])
     spec = load_spec(spec_target)
@@ -254,7 +268,7 @@ def _run(
             raise UsageError(f"cannot read trace file {path}: {exc.strerror}") from None
         files.append((f"trace file {path}", loads(text, path)))
     adapter = load_adapter(impl)
-    result = conform(spec, adapter, opts, files)
+    result = conform(spec, adapter, opts, files, refs=(spec_target, impl))
     doc = result.to_json()
     doc["target"], doc["impl"] = spec_target, impl
     if output and result.divergence is not None:

@@ -33,6 +33,7 @@ class Options:
     scenario: str | None = None  # stress lanes of this scenario (solvent.scenarios)
     lanes: int = 50  # how many of its lanes
     batch: int = BATCH  # fixed-point specs: traces per int64 batch of the spec (0: judge only)
+    jobs: int = 1  # worker processes (0: every core); needs the spec and adapter by reference
 
 
 @dataclass(slots=True)
@@ -149,8 +150,13 @@ def conform(
     opts: Options | None = None,
     files: Iterable[tuple[str, Trace]] = (),
     traces: Iterable[Trace] | None = None,
+    refs: tuple[str, str] | None = None,
 ) -> ConformResult:
-    """Compare ``adapter`` with ``spec`` on the traces of ``opts`` (or exactly ``traces``)."""
+    """Compare ``adapter`` with ``spec`` on the traces of ``opts`` (or exactly ``traces``).
+
+    ``refs``: (spec target, adapter reference) as the command line gives them; with
+    ``opts.jobs != 1`` worker processes load them to compare chunks of traces at once.
+    """
     opts = opts or Options()
     check_adapter(adapter, type(adapter).__name__)
     start = time.perf_counter()
@@ -163,7 +169,10 @@ def conform(
     else:
         source = all_traces(spec, opts, files)
     batch = opts.batch if batchable(spec) else 0
-    for kind, label, _trace, outcome in _compared(spec, comparer, source, batch):
+    from solvent.conform.parallel import jobs_for
+
+    jobs = jobs_for(opts.jobs)
+    for kind, label, _trace, outcome in _compared(spec, comparer, source, batch, jobs, refs):
         result.traces += 1
         result.sources[kind] = result.sources.get(kind, 0) + 1
         result.steps += outcome.steps
@@ -180,58 +189,98 @@ def conform(
     return result
 
 
-def _compared(
-    spec: Spec, comparer: Comparer, source: Iterable[tuple[str, str, Trace]], batch: int
-) -> Iterator[tuple[str, str, Trace, Outcome]]:
-    """Each trace of ``source`` with its comparison, in ``source``'s order.
-
-    With ``batch > 0`` the spec's side runs chunks of traces as int64 lanes
-    (:mod:`solvent.conform.batch`): chunks start small (a bug in the first traces is
-    reported as fast as without batching) and double up to ``batch``. A difference a lane
-    shows is re-run on the judge, whose divergence is the one reported.
-    """
+def _chunks(
+    spec: Spec, source: Iterable[tuple[str, str, Trace]], batch: int
+) -> Iterator[tuple[list[tuple[str, str, Trace]], Exception | None]]:
+    """``source`` in chunks of 8, 16, ... up to ``batch`` traces (a bug in the first traces
+    is reported as fast as without batching), each checked against the spec; a trace the
+    spec cannot run ends the chunks, with its error after the traces before it."""
     it = iter(source)
     size = 8
     while True:
         chunk: list[tuple[str, str, Trace]] = []
-        refused: Exception | None = None
         for item in it:
             try:
                 check_against(item[2], spec)  # raises on a trace that cannot run on this spec
             except Exception as exc:  # noqa: BLE001 - raised after the traces before it
-                refused = exc
-                break
+                yield chunk, exc
+                return
             chunk.append(item)
-            if len(chunk) >= max(size, 1):
+            if len(chunk) >= size:
                 break
-        if batch <= 0:
-            for kind, label, trace in chunk:
-                yield kind, label, trace, comparer.run(trace)
-        else:
-            by_len: dict[int, list[int]] = {}
-            for k, (_, _, trace) in enumerate(chunk):
-                by_len.setdefault(len(trace.steps), []).append(k)
-            side_of: dict[int, Any] = {}
-            for ks in by_len.values():
-                if not chunk[ks[0]][2].steps:
-                    continue  # nothing to batch: the judge compares the start
-                lanes = Lanes(spec, comparer.params, [chunk[k][2] for k in ks])
-                for j, k in enumerate(ks):
-                    side_of[k] = lanes.side(j)
-            for k, (kind, label, trace) in enumerate(chunk):
-                side = side_of.get(k)
-                if side is None:
-                    yield kind, label, trace, comparer.run(trace)
-                    continue
-                outcome = comparer.drive(trace, side)
-                if outcome.divergence is not None:
-                    exact = comparer.run(trace)  # the judge decides, and names the writer
-                    if exact.divergence is None:
-                        raise disagree(spec, trace, outcome.divergence)
-                    outcome = exact
-                yield kind, label, trace, outcome
-        if refused is not None:
-            raise refused
-        if len(chunk) < max(size, 1):
+        yield chunk, None
+        if len(chunk) < size:
             return
-        size = min(size * 2, max(batch, 1))
+        size = min(size * 2, max(batch, 8))
+
+
+def compare_chunk(
+    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int
+) -> Iterator[Outcome]:
+    """The comparison of each of ``traces``, in order (stop iterating when one diverges).
+
+    With ``batch > 0`` (a fixed-point spec) the spec's side runs as int64 lanes
+    (:mod:`solvent.conform.batch`); a difference a lane shows is re-run on the judge,
+    whose divergence is the one reported.
+    """
+    if batch <= 0:
+        for trace in traces:
+            yield comparer.run(trace)
+        return
+    by_len: dict[int, list[int]] = {}
+    for k, trace in enumerate(traces):
+        by_len.setdefault(len(trace.steps), []).append(k)
+    side_of: dict[int, Any] = {}
+    for ks in by_len.values():
+        if not traces[ks[0]].steps:
+            continue  # nothing to batch: the judge compares the start
+        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
+        for j, k in enumerate(ks):
+            side_of[k] = lanes.side(j)
+    for k, trace in enumerate(traces):
+        side = side_of.get(k)
+        if side is None:
+            yield comparer.run(trace)
+            continue
+        outcome = comparer.drive(trace, side)
+        if outcome.divergence is not None:
+            exact = comparer.run(trace)  # the judge decides, and names the writer
+            if exact.divergence is None:
+                raise disagree(spec, trace, outcome.divergence)
+            outcome = exact
+        yield outcome
+
+
+def _compared(
+    spec: Spec,
+    comparer: Comparer,
+    source: Iterable[tuple[str, str, Trace]],
+    batch: int,
+    jobs: int = 1,
+    refs: tuple[str, str] | None = None,
+) -> Iterator[tuple[str, str, Trace, Outcome]]:
+    """Each trace of ``source`` with its comparison, in ``source``'s order; with
+    ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
+    errors: list[Exception] = []
+
+    def chunks() -> Iterator[list[tuple[str, str, Trace]]]:
+        for chunk, refused in _chunks(spec, source, batch):
+            if refused is not None:
+                errors.append(refused)
+            yield chunk
+            if refused is not None:
+                return
+
+    if jobs > 1 and refs is not None:
+        from solvent.conform.parallel import parallel_outcomes
+
+        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs)
+    else:
+        for chunk in chunks():
+            traces = [t for _, _, t in chunk]
+            for (kind, label, trace), outcome in zip(
+                chunk, compare_chunk(spec, comparer, traces, batch), strict=False
+            ):
+                yield kind, label, trace, outcome
+    if errors:
+        raise errors[0]

@@ -50,6 +50,8 @@ def test_solidity_on_revm_conforms_and_its_withdraw_bug_is_found(spec, revm_ok, 
     assert d is not None and len(d.trace.steps) <= 4
     assert d.what.startswith("action withdraw(") and d.what.endswith("accepted")
     assert d.spec_value is False and d.impl_value is True
+    # the spec's requires that refused the withdrawal
+    assert "p.initial_margin)" in (d.writer or "") and "requires(" in (d.writer or ""), d.writer
 
 
 def test_cli_report_of_a_divergence(revm_ok, tmp_path):

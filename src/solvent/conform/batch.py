@@ -263,6 +263,9 @@ class _Lane:
     def writer(self, t: int, name: str, index: int | None) -> str | None:
         return None  # a lane's difference is re-run on the judge, which names the writer
 
+    def refusal(self, t: int) -> str | None:
+        return None  # likewise
+
 
 def disagree(spec: Spec, trace: Trace, lane_div: Any) -> InternalError:
     """The judge found no difference where the int64 lane did: a backend bug."""

@@ -165,7 +165,7 @@ class Comparer:
                             f"action {_label(st)} accepted",
                             accepted,
                             got,
-                            _where(act),
+                            side.refusal(t) if not accepted else _where(act),
                             _label(st),
                         ),
                         set(self.compared),
@@ -236,9 +236,16 @@ class Comparer:
 
     # ------------------------------------------------------------------ attribution
     def _writer(
-        self, trace: Trace, t: int, name: str, index: int | None, before: Any
+        self,
+        trace: Trace,
+        t: int,
+        name: str,
+        index: int | None,
+        before: Any,
+        guard: bool = False,
     ) -> str | None:
-        """The tick, keeper or action of step ``t`` that last wrote ``name[index]``."""
+        """The tick, keeper or action of step ``t`` that last wrote ``name[index]``; with
+        ``guard``, the ``requires`` of the step's action that refused it (file:line)."""
         if t == 0:
             fd = self.spec.fields[name]
             return f"initial state ({fd.where})" if fd.where else "initial state"
@@ -252,7 +259,7 @@ class Comparer:
         try:
             market = {k: TraceChooser(spec, trace, backend).market(t, k) for k in spec.bounds}
             for tick in spec.ticks:
-                old = _get(s, name, index)
+                old = _get(s, name, index) if name else None
                 view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
                 args = (
                     (view, params, MarketView(market))
@@ -261,7 +268,7 @@ class Comparer:
                 )
                 lines.clear()
                 tick.fn(*args)
-                if _get(s, name, index) != old or (name, index) in view._written:
+                if name and (_get(s, name, index) != old or (name, index) in view._written):
                     last, line = tick, lines.get((name, index))
             decls = []
             for kp in spec.keepers:
@@ -276,13 +283,15 @@ class Comparer:
             for decl, accs, args in decls:
                 accs = tuple(a for a in accs if a is not None)
                 lines.clear()
+                if guard and decl.kind == "user":
+                    return _refusal(decl, s, sorts, backend, params, accs, args, spec.accounts)
                 try:
-                    new, written, guard = run_guarded(
+                    new, written, enabled = run_guarded(
                         decl, s, sorts, backend, params, accs, args, spec.accounts
                     )
                 except SolventError:
                     continue
-                ok = guard is True or bool(getattr(guard, "raw", guard))
+                ok = enabled is True or bool(getattr(enabled, "raw", enabled))
                 if decl.kind == "keeper":
                     recorded = st.keepers.get(decl.name)
                     if recorded is not None and not recorded[accs[0] if accs else 0]:
@@ -331,6 +340,30 @@ class _Judge:
 
     def writer(self, t: int, name: str, index: int | None) -> str | None:
         return self.c._writer(self.trace, t, name, index, self.before)
+
+    def refusal(self, t: int) -> str | None:
+        return self.c._writer(self.trace, t, "", None, self.before, guard=True)
+
+
+def _refusal(
+    decl: Any, s: Any, sorts: Any, backend: Any, params: Any, accs: Any, args: Any, n: int
+) -> str:
+    """``action withdraw (spec.py:67: requires(...))``: the first condition that refused."""
+    import linecache
+
+    from solvent.engine.context import guard_frame
+    from solvent.engine.step import call_user
+
+    view = StateView(copy_state(s), sorts, backend, writable=True, accounts=n)
+    with guard_frame(decl.name) as frame:
+        call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accs, **args)
+    for cond, why in zip(frame.conditions, frame.reasons, strict=True):
+        if not bool(getattr(cond, "raw", cond)):
+            where = why.removeprefix("requires at ")
+            file, _, line = where.rpartition(":")
+            text = linecache.getline(file, int(line)).strip() if line.isdigit() else ""
+            return f"{_where(decl).split(' (')[0]} ({where}{': ' + text if text else ''})"
+    return _where(decl)
 
 
 def _label(st: Any) -> str | None:

@@ -145,15 +145,13 @@ class RevmContract:
                 )
 
     def _run(self, name: str, args: tuple[Any, ...], sender: str | None, static: bool) -> Any:
-        from eth_abi import decode, encode
-
         try:
             selector, ins, outs = self._fns[name]
         except KeyError:
             raise AdapterError(
                 f"the contract has no function {name!r} (it has: {', '.join(self._fns)})"
             ) from None
-        data = selector + encode(ins, list(args))
+        data = selector + _encode(ins, args)
         try:
             raw = self.chain.evm.message_call(
                 sender or self.chain.DEPLOYER, self.address, data, is_static=static
@@ -162,7 +160,7 @@ class RevmContract:
             raise Reverted(f"{name} reverted: {str(exc)[:200]}") from None
         if not outs:
             return None
-        got = decode(outs, bytes(raw))
+        got = _decode(outs, bytes(raw))
         return got[0] if len(got) == 1 else got
 
     def call(self, name: str, *args: Any, sender: str | None = None) -> Any:
@@ -172,3 +170,48 @@ class RevmContract:
     def view(self, name: str, *args: Any) -> Any:
         """Call a getter without changing the state."""
         return self._run(name, args, None, static=True)
+
+
+# The ABI's one-word types, encoded by hand (eth-abi does the rest): a step of an adapter
+# makes a dozen calls, and eth-abi's general codec costs more than revm's execution.
+_INTS = {f"int{8 * k}" for k in range(1, 33)} | {f"uint{8 * k}" for k in range(1, 33)}
+
+
+def _word(kind: str, value: Any) -> bytes | None:
+    if kind in _INTS and type(value) is int:
+        signed = kind[0] == "i"
+        bits = int(kind.removeprefix("u").removeprefix("int"))
+        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
+        if low <= value < high:
+            return value.to_bytes(32, "big", signed=signed)
+        return None  # out of range: eth-abi raises its own error
+    if kind == "address" and isinstance(value, str) and len(value) == 42:
+        return bytes(12) + bytes.fromhex(value[2:])
+    if kind == "bool" and isinstance(value, bool):
+        return (1 if value else 0).to_bytes(32, "big")
+    return None
+
+
+def _encode(kinds: list[str], args: tuple[Any, ...]) -> bytes:
+    if len(kinds) == len(args):
+        words = [_word(k, v) for k, v in zip(kinds, args, strict=True)]
+        if all(w is not None for w in words):
+            return b"".join(w for w in words if w is not None)
+    from eth_abi import encode
+
+    return encode(kinds, list(args))
+
+
+def _decode(kinds: list[str], raw: bytes) -> tuple[Any, ...]:
+    if len(raw) == 32 * len(kinds) and all(k in _INTS or k == "bool" for k in kinds):
+        out: list[Any] = []
+        for i, k in enumerate(kinds):
+            word = raw[32 * i : 32 * i + 32]
+            if k == "bool":
+                out.append(word[-1] == 1)
+            else:
+                out.append(int.from_bytes(word, "big", signed=k[0] == "i"))
+        return tuple(out)
+    from eth_abi import decode
+
+    return tuple(decode(kinds, raw))

@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parents[1] / "examples" / "conform"
 sys.path.insert(0, str(HERE))
 
 from solvent.conform.adapter import load_adapter  # noqa: E402
+from solvent.conform.batch import BATCH  # noqa: E402
 from solvent.conform.run import Options, conform  # noqa: E402
 from solvent.conform.sources import random_traces  # noqa: E402
 from solvent.spec.load import load_spec  # noqa: E402
@@ -51,14 +52,19 @@ def impl_only(adapter, traces) -> tuple[int, float]:
     return steps, time.perf_counter() - start
 
 
-def throughput(label: str, impl: str, n: int) -> str:
+def throughput(label: str, impl: str, n: int, batch: int = BATCH) -> str:
     adapter = load_adapter(str(HERE / impl))
-    r = conform(SPEC, adapter, Options(traces=n, corners=False))
+    cpu = time.process_time()
+    r = conform(SPEC, adapter, Options(traces=n, corners=False, batch=batch))
+    cpu = time.process_time() - cpu
     assert r.divergence is None, r.message()
-    steps, secs = impl_only(adapter, list(random_traces(SPEC, n, 12, 0)))
+    traces = list(random_traces(SPEC, n, 12, 0))
+    cpu_impl = time.process_time()
+    steps, secs = impl_only(adapter, traces)
+    cpu_impl = time.process_time() - cpu_impl
     return (
         f"| {label} | {r.traces} | {r.steps} | {r.seconds:.2f} | {r.steps / r.seconds:,.0f} "
-        f"| {steps / secs:,.0f} |"
+        f"| {r.steps / cpu:,.0f} | {steps / secs:,.0f} | {steps / cpu_impl:,.0f} |"
     )
 
 
@@ -83,20 +89,31 @@ def main() -> None:
         f"{platform.python_version()}; load average before the run: {' '.join(load)}\n"
     )
     print(
-        "| implementation | traces | steps compared | seconds | steps/s end to end "
-        "| implementation alone steps/s |"
+        "| implementation | traces | steps compared | seconds | steps/s end to end (wall) "
+        "| steps per CPU second | implementation alone steps/s (wall) | alone, per CPU second |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
-    print(throughput("Python engine", "python_adapter.py", 100))
-    print(throughput("Vyper (titanoboa)", "vyper_adapter.py", 10))
-    print(throughput("Solidity (solc-js, titanoboa)", "solidity_adapter.py", 5))
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        throughput(
+            "Python engine, spec on the judge only (`batch=0`)", "python_adapter.py", 100, batch=0
+        )
+    )
+    print(throughput("Python engine", "python_adapter.py", 4000))
+    print(throughput("Vyper (titanoboa, py-evm)", "vyper_adapter.py", 10))
+    print(throughput("Vyper (revm)", "revm_adapter.py", 1000))
+    print(throughput("Solidity (solc-js, titanoboa, py-evm)", "solidity_adapter.py", 5))
+    print(throughput("Solidity (solc-js, revm)", "revm_adapter.py:Solidity", 1000))
     print(
         "\n| seeded bug | traces until found | seconds (found + shrunk) | CPU seconds "
         "| found at step | shrunk steps | diverging value |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(bug("Python engine, liquidation `<=`", "python_adapter.py:BuggyEngineAdapter"))
-    print(bug("Vyper, fee rounded down", "vyper_adapter.py:FeeBugAdapter"))
+    print(bug("Vyper (titanoboa), fee rounded down", "vyper_adapter.py:FeeBugAdapter"))
+    print(bug("Vyper (revm), fee rounded down", "revm_adapter.py:VyperFeeBug"))
+    print(
+        bug("Solidity (revm), withdraw checks maintenance", "revm_adapter.py:SolidityWithdrawBug")
+    )
 
 
 if __name__ == "__main__":

@@ -263,7 +263,7 @@ class Settings:
             "Also write a self-contained HTML report (charts, tables; works offline) here.",
             "--report",
             "--html",
-            verbs=(*RESULT_VERBS, "report"),
+            verbs=(*RESULT_VERBS, "report", "conform"),
             config=False,
             metavar="PATH",
             panel=OUTPUT,

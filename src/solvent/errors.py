@@ -209,3 +209,8 @@ def _short(path: str) -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("..") else path
+
+
+def short_path(path: str) -> str:
+    """A file's path as messages show it: relative to the working directory when inside it."""
+    return _short(os.path.abspath(path))

@@ -67,3 +67,27 @@ def solidity_adapter(vyper_ok):
     except AdapterError:
         need(False, "the solc npm package (.npm-tools/node_modules/solc)")
     return _adapter("solidity_adapter.py:PerpSolidityAdapter")
+
+
+@pytest.fixture(scope="session")
+def revm_ok(vyper_ok) -> None:
+    need(importlib.util.find_spec("pyrevm") is not None, "pyrevm (the contracts extra)")
+
+
+@pytest.fixture(scope="session")
+def solc_ok(vyper_ok) -> None:
+    import shutil
+
+    from solvent.conform.adapter import AdapterError
+    from solvent.conform.contracts import find_solcjs
+
+    need(shutil.which("node") is not None, "Node.js")
+    try:
+        find_solcjs()
+    except AdapterError:
+        need(False, "the solc npm package (.npm-tools/node_modules/solc)")
+
+
+def revm_adapter(name: str):
+    """An adapter of examples/conform/revm_adapter.py (the contracts on revm)."""
+    return _adapter(f"revm_adapter.py:{name}")

@@ -40,6 +40,8 @@ KEYS = {
     "bmc-timeout": float,
     "scenario": str,
     "lanes": int,
+    "batch": int,
+    "jobs": int,
 }
 
 
@@ -140,6 +142,25 @@ def conform_command(
             help="Write the shrunk diverging trace here (`solvent replay` and --trace read it).",
         ),
     ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            metavar="N",
+            help="Fixed-point specs: run the spec's side of up to N traces at once as int64 "
+            "lanes (0: every trace on the exact judge) [default: 512].",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes comparing traces (0: every core); the result is the same "
+            "for every N [default: 1].",
+        ),
+    ] = None,
     *,
     settings: Settings,
 ) -> int:
@@ -161,6 +182,9 @@ def conform_command(
             scenario=scenario,
             lanes=lanes,
             sarif=settings.sarif,
+            report=settings.report,
+            batch=batch,
+            jobs=jobs,
         )
     except SolventError as exc:
         if settings.format == "json":
@@ -188,8 +212,12 @@ def _run(
     scenario: str | None = None,
     lanes: int | None = None,
     sarif: str | None = None,
+    report: str | None = None,
+    batch: int | None = None,
+    jobs: int | None = None,
 ) -> int:
     from solvent.conform.adapter import load_adapter
+    from solvent.conform.batch import BATCH
     from solvent.conform.run import Options, conform, conform_trace
     from solvent.engine.trace import loads
     from solvent.report.outputs import check_outputs, write_atomic
@@ -215,8 +243,10 @@ def _run(
         bmc_timeout=conf.get("bmc-timeout", 60.0),
         scenario=scenario if scenario is not None else conf.get("scenario"),
         lanes=_count("--lanes", lanes if lanes is not None else conf.get("lanes", 50), 1),
+        batch=_count("--batch", batch if batch is not None else conf.get("batch", BATCH), 0),
+        jobs=_count("--jobs", jobs if jobs is not None else conf.get("jobs", 1), 0),
     )
-    check_outputs([output, junit, sarif])
+    check_outputs([output, junit, sarif, report])
     spec = load_spec(spec_target)
     files = []
     for path in [*(trace_files or []), *conf.get("trace-files", [])]:
@@ -226,7 +256,7 @@ def _run(
             raise UsageError(f"cannot read trace file {path}: {exc.strerror}") from None
         files.append((f"trace file {path}", loads(text, path)))
     adapter = load_adapter(impl)
-    result = conform(spec, adapter, opts, files)
+    result = conform(spec, adapter, opts, files, refs=(spec_target, impl))
     doc = result.to_json()
     doc["target"], doc["impl"] = spec_target, impl
     if output and result.divergence is not None:
@@ -235,6 +265,10 @@ def _run(
         write_atomic(junit, _junit(doc))
     if sarif:
         write_atomic(sarif, json.dumps(sarif_log(doc, spec_target), indent=2) + "\n")
+    if report:
+        from solvent.report.html import render
+
+        write_atomic(report, render(doc))
     if fmt == "json":
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:

@@ -15,7 +15,8 @@ from typing import Any
 
 from solvent.backends.modes import concrete_for, plain_value
 from solvent.check.replay import TraceChooser, initial_concrete, plain
-from solvent.conform.adapter import AdapterError, ImplementationError, normalize
+from solvent.conform.adapter import AdapterError, ImplementationError, normalize, to_exact
+from solvent.engine import state as state_module
 from solvent.engine.state import MarketView, StateView, copy_state
 from solvent.engine.step import run_guarded, run_step, sorts_of
 from solvent.engine.trace import Trace
@@ -93,22 +94,30 @@ class Comparer:
         self.plain_params = {k: v for k, v in self.params.as_dict().items()}
         self.backend = concrete_for(spec)
         self.compared: set[str] = set()
+        # grid units of a fixed-point spec (what an int64 lane of solvent.conform.batch holds)
+        self.unit_decimals = int(getattr(spec, "decimals", 0) or 0)
+        self.unit_scale = 10**self.unit_decimals
 
     # ------------------------------------------------------------------ one trace
     def run(self, trace: Trace) -> Outcome:
+        """Compare ``trace`` on the exact judge (the reference every other side answers to)."""
+        return self.drive(trace, _Judge(self, trace))
+
+    def drive(self, trace: Trace, side: Any) -> Outcome:
+        """Run ``trace`` on the adapter, comparing with ``side``'s expectations.
+
+        ``side`` is the spec's side of the comparison: :class:`_Judge` (exact) or a lane of
+        :mod:`solvent.conform.batch`; it answers ``start()``, ``step(t)`` (the step's
+        tick, keepers and action), ``fired(keeper, account)``, ``accepted()``,
+        ``fields()`` and ``writer(t, name, index)``.
+        """
         spec, adapter = self.spec, self.adapter
-        state = initial_concrete(spec, trace, self.backend)
-        init = {k: (list(v) if isinstance(v, tuple) else v) for k, v in trace.init.items()}
-        _call("reset()", adapter.reset, dict(self.plain_params), init)
-        div = self._compare_fields(trace, 0, plain(state), None, state)
+        _call("reset()", adapter.reset, dict(self.plain_params), _plain_init(trace))
+        div = self._compare_fields(trace, 0, side.start(), None, side)
         if div is not None:
             return Outcome(0, div, set(self.compared))
-        chooser = TraceChooser(spec, trace, self.backend)
         for t, st in enumerate(trace.steps, start=1):
-            before = state
-            out = run_step(spec, self.params, self.backend, state, t, chooser)
-            state = out.state
-            label = st.action.label() if st.action else None
+            side.step(t)
             _call(f"tick() at step {t}", adapter.tick, dict(st.market))
             for kp in spec.keepers:
                 accounts = list(range(spec.accounts)) if kp.n_accounts else [None]
@@ -121,12 +130,12 @@ class Comparer:
                     got = _call(f"keeper({kp.name!r}, {a}) at step {t}", adapter.keeper, kp.name, a)
                     if isinstance(got, bool):
                         self.compared.add(f"keeper {kp.name} fired")
-                        fired = bool(out.fired[(kp.name, a)].raw)
+                        fired = side.fired(kp.name, a)
                         if got != fired:
                             what = f"keeper {kp.name}" + ("" if a is None else f"({a})") + " fired"
                             return Outcome(
                                 t - 1,
-                                Divergence(trace, t, what, fired, got, _where(kp), label),
+                                Divergence(trace, t, what, fired, got, _where(kp), _label(st)),
                                 set(self.compared),
                             )
             if st.action is not None:
@@ -144,28 +153,38 @@ class Comparer:
                         f"action({st.action.name!r}, ...) returned {got!r} at step {t}; it "
                         "must return True (accepted) or False (rejected or reverted)"
                     )
-                accepted = bool(next(iter(out.enabled.values())).raw)
+                accepted = side.accepted()
                 self.compared.add("action accepted")
                 if got != accepted:
                     act = spec.find_action(st.action.name)
                     return Outcome(
                         t - 1,
                         Divergence(
-                            trace, t, f"action {label} accepted", accepted, got, _where(act), label
+                            trace,
+                            t,
+                            f"action {_label(st)} accepted",
+                            accepted,
+                            got,
+                            side.refusal(t) if not accepted else _where(act),
+                            _label(st),
                         ),
                         set(self.compared),
                     )
-            div = self._compare_fields(trace, t, plain(state), label, before)
+            div = self._compare_fields(trace, t, side.fields(), st, side)
             if div is not None:
                 return Outcome(t - 1, div, set(self.compared))
         return Outcome(len(trace.steps), None, set(self.compared))
 
     def _compare_fields(
-        self, trace: Trace, t: int, expected: dict[str, Any], label: str | None, before: Any
+        self, trace: Trace, t: int, expected: dict[str, Any], st: Any, side: Any
     ) -> Divergence | None:
-        observed = normalize(
-            self.spec, _call(f"observe() at step {t}", self.adapter.observe), self.decimals
-        )
+        raw = _call(f"observe() at step {t}", self.adapter.observe)
+        if getattr(side, "units", False):  # an int64 lane: compare grid units, no Fractions
+            if self._agree_units(raw, expected):
+                return None
+            # the judge re-runs this trace and reports the difference (or the bad value)
+            return Divergence(trace, t, "a field (int64 lane)", None, None, None, _label(st))
+        observed = normalize(self.spec, raw, self.decimals)
         for name in self.spec.fields:  # the spec's order: deterministic reports
             if name not in observed:
                 continue
@@ -174,19 +193,59 @@ class Comparer:
             if isinstance(want, list):
                 for i, (g, w) in enumerate(zip(got, want, strict=True)):
                     if g != w:
-                        writer = self._writer(trace, t, name, i, before)
-                        return Divergence(trace, t, f"{name}[{i}]", w, g, writer, label)
+                        writer = side.writer(t, name, i)
+                        return Divergence(trace, t, f"{name}[{i}]", w, g, writer, _label(st))
             elif got != want:
-                return Divergence(
-                    trace, t, name, want, got, self._writer(trace, t, name, None, before), label
-                )
+                return Divergence(trace, t, name, want, got, side.writer(t, name, None), _label(st))
         return None
+
+    def _agree_units(self, raw: Any, expected: dict[str, Any]) -> bool:
+        """Whether ``observe()``'s ``raw`` mapping equals a lane's grid units exactly.
+
+        Anything unusual (an unknown field, a wrong length, a float) answers False: the
+        judge then compares the same step and raises the proper error.
+        """
+        if not isinstance(raw, Mapping) or not raw.keys() <= self.spec.fields.keys():
+            return False
+        scale = self.unit_scale
+        for name in self.spec.fields:
+            if name not in raw:
+                continue
+            self.compared.add(name)
+            got, want, d = raw[name], expected[name], self.decimals[name]
+            if isinstance(want, list):
+                if not isinstance(got, list | tuple) or len(got) != len(want):
+                    return False
+                pairs = zip(got, want, strict=True)
+            else:
+                pairs = zip((got,), (want,), strict=True)
+            for g, w in pairs:
+                if type(g) is int and d == self.unit_decimals and type(w) is int:
+                    if g != w:
+                        return False
+                elif type(w) is bool or type(g) is bool:
+                    if g is not w:
+                        return False
+                else:
+                    try:
+                        if to_exact(g, d, name) != Fraction(w, scale):
+                            return False
+                    except SolventError:
+                        return False
+        return True
 
     # ------------------------------------------------------------------ attribution
     def _writer(
-        self, trace: Trace, t: int, name: str, index: int | None, before: Any
+        self,
+        trace: Trace,
+        t: int,
+        name: str,
+        index: int | None,
+        before: Any,
+        guard: bool = False,
     ) -> str | None:
-        """The tick, keeper or action of step ``t`` that last wrote ``name[index]``."""
+        """The tick, keeper or action of step ``t`` that last wrote ``name[index]``; with
+        ``guard``, the ``requires`` of the step's action that refused it (file:line)."""
         if t == 0:
             fd = self.spec.fields[name]
             return f"initial state ({fd.where})" if fd.where else "initial state"
@@ -194,47 +253,122 @@ class Comparer:
         sorts = sorts_of(spec)
         st = trace.steps[t - 1]
         s = copy_state(before)
-        last = None
-        market = {k: TraceChooser(spec, trace, backend).market(t, k) for k in spec.bounds}
-        for tick in spec.ticks:
-            old = _get(s, name, index)
-            view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
-            args = (
-                (view, params, MarketView(market))
-                if tick.takes_params
-                else (view, MarketView(market))
-            )
-            tick.fn(*args)
-            if _get(s, name, index) != old or (name, index) in view._written:
-                last = tick
-        decls = []
-        for kp in spec.keepers:
-            decls += [
-                (kp, (a,) if kp.n_accounts else (), {})
-                for a in (range(spec.accounts) if kp.n_accounts else [None])
-            ]
-        if st.action is not None:
-            act = spec.find_action(st.action.name)
-            chooser = TraceChooser(spec, trace, backend)
-            decls.append((act, tuple(st.action.accounts), chooser.args(t, act)))
-        for decl, accs, args in decls:
-            accs = tuple(a for a in accs if a is not None)
-            try:
-                new, written, guard = run_guarded(
-                    decl, s, sorts, backend, params, accs, args, spec.accounts
+        last, line = None, None
+        lines: dict[tuple[str, int | None], tuple[str, int]] = {}
+        state_module.WRITE_LINES = lines
+        try:
+            market = {k: TraceChooser(spec, trace, backend).market(t, k) for k in spec.bounds}
+            for tick in spec.ticks:
+                old = _get(s, name, index) if name else None
+                view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
+                args = (
+                    (view, params, MarketView(market))
+                    if tick.takes_params
+                    else (view, MarketView(market))
                 )
-            except SolventError:
-                continue
-            ok = guard is True or bool(getattr(guard, "raw", guard))
-            if decl.kind == "keeper":
-                recorded = st.keepers.get(decl.name)
-                if recorded is not None and not recorded[accs[0] if accs else 0]:
-                    ok = False
-            if ok:
-                s = new
-                if (name, index) in written or (name, None) in written:
-                    last = decl
-        return None if last is None else _where(last)
+                lines.clear()
+                tick.fn(*args)
+                if name and (_get(s, name, index) != old or (name, index) in view._written):
+                    last, line = tick, lines.get((name, index))
+            decls = []
+            for kp in spec.keepers:
+                decls += [
+                    (kp, (a,) if kp.n_accounts else (), {})
+                    for a in (range(spec.accounts) if kp.n_accounts else [None])
+                ]
+            if st.action is not None:
+                act = spec.find_action(st.action.name)
+                chooser = TraceChooser(spec, trace, backend)
+                decls.append((act, tuple(st.action.accounts), chooser.args(t, act)))
+            for decl, accs, args in decls:
+                accs = tuple(a for a in accs if a is not None)
+                lines.clear()
+                if guard and decl.kind == "user":
+                    return _refusal(decl, s, sorts, backend, params, accs, args, spec.accounts)
+                try:
+                    new, written, enabled = run_guarded(
+                        decl, s, sorts, backend, params, accs, args, spec.accounts
+                    )
+                except SolventError:
+                    continue
+                ok = enabled is True or bool(getattr(enabled, "raw", enabled))
+                if decl.kind == "keeper":
+                    recorded = st.keepers.get(decl.name)
+                    if recorded is not None and not recorded[accs[0] if accs else 0]:
+                        ok = False
+                if ok:
+                    s = new
+                    if (name, index) in written or (name, None) in written:
+                        last, line = decl, lines.get((name, index)) or lines.get((name, None))
+        finally:
+            state_module.WRITE_LINES = None
+        return None if last is None else _where(last, line)
+
+
+def _plain_init(trace: Trace) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in trace.init.items()}
+
+
+class _Judge:
+    """The spec's side on the exact judge, one trace: the reference."""
+
+    def __init__(self, comparer: Comparer, trace: Trace) -> None:
+        self.c = comparer
+        self.trace = trace
+        self.state = initial_concrete(comparer.spec, trace, comparer.backend)
+        self.before = self.state
+        self.chooser = TraceChooser(comparer.spec, trace, comparer.backend)
+        self.out: Any = None
+
+    def start(self) -> dict[str, Any]:
+        return plain(self.state)
+
+    def step(self, t: int) -> None:
+        c = self.c
+        self.before = self.state
+        self.out = run_step(c.spec, c.params, c.backend, self.state, t, self.chooser)
+        self.state = self.out.state
+
+    def fired(self, keeper: str, account: int | None) -> bool:
+        return bool(self.out.fired[(keeper, account)].raw)
+
+    def accepted(self) -> bool:
+        return bool(next(iter(self.out.enabled.values())).raw)
+
+    def fields(self) -> dict[str, Any]:
+        return plain(self.state)
+
+    def writer(self, t: int, name: str, index: int | None) -> str | None:
+        return self.c._writer(self.trace, t, name, index, self.before)
+
+    def refusal(self, t: int) -> str | None:
+        return self.c._writer(self.trace, t, "", None, self.before, guard=True)
+
+
+def _refusal(
+    decl: Any, s: Any, sorts: Any, backend: Any, params: Any, accs: Any, args: Any, n: int
+) -> str:
+    """``action withdraw (spec.py:67: requires(...))``: the first condition that refused."""
+    import linecache
+
+    from solvent.engine.context import guard_frame
+    from solvent.engine.step import call_user
+
+    view = StateView(copy_state(s), sorts, backend, writable=True, accounts=n)
+    with guard_frame(decl.name) as frame:
+        call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accs, **args)
+    for cond, why in zip(frame.conditions, frame.reasons, strict=True):
+        if not bool(getattr(cond, "raw", cond)):
+            where = why.removeprefix("requires at ")
+            file, _, line = where.rpartition(":")
+            text = linecache.getline(file, int(line)).strip() if line.isdigit() else ""
+            return f"{_where(decl).split(' (')[0]} ({where}{': ' + text if text else ''})"
+    return _where(decl)
+
+
+def _label(st: Any) -> str | None:
+    """The step's action label (built only when a divergence is reported)."""
+    return st.action.label() if st is not None and st.action is not None else None
 
 
 def _get(state: Any, name: str, index: int | None) -> Any:
@@ -242,6 +376,15 @@ def _get(state: Any, name: str, index: int | None) -> Any:
     return plain_value(v.backend, v.raw)
 
 
-def _where(decl: Any) -> str:
+def _where(decl: Any, line: tuple[str, int] | None = None) -> str:
+    """``keeper liquidate (spec.py:79: s.insurance = ...)``: the rule and, when known, the
+    line of the spec that assigned the value (else the rule's own location)."""
     kind = {"user": "action", "keeper": "keeper", "tick": "tick"}.get(decl.kind, decl.kind)
+    if line is not None:
+        import linecache
+
+        from solvent.errors import short_path
+
+        text = linecache.getline(line[0], line[1]).strip()
+        return f"{kind} {decl.name} ({short_path(line[0])}:{line[1]}: {text})"
     return f"{kind} {decl.name}" + (f" ({decl.where})" if decl.where else "")

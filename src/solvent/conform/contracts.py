@@ -61,16 +61,33 @@ def address_of(account: int) -> str:
 
 
 def accepted(fn: Any, *args: Any, sender: str | None = None) -> bool:
-    """Call ``fn(*args)`` as ``sender``; True when it went through, False on a revert."""
-    boa = require_boa()
+    """Call ``fn(*args)`` as ``sender``; True when it went through, False on a revert.
+
+    ``fn``: a titanoboa contract function, or ``RevmContract.call`` bound to a name
+    (``functools.partial(c.call, "trade")``); both report a revert as False.
+    """
+    from solvent.conform.revm import Reverted
+
     try:
         if sender is None:
             fn(*args)
         else:
             fn(*args, sender=sender)
-    except boa.BoaError:
+    except Reverted:
         return False
+    except Exception as exc:
+        if _boa_error(exc):
+            return False
+        raise
     return True
+
+
+def _boa_error(exc: Exception) -> bool:
+    try:
+        import boa
+    except ImportError:
+        return False
+    return isinstance(exc, boa.BoaError)
 
 
 def vyper_deployer(path: str | os.PathLike[str]) -> Any:

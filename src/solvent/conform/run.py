@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.conform.adapter import check_adapter, field_decimals
-from solvent.conform.compare import Comparer, Divergence
+from solvent.conform.batch import BATCH, Lanes, batchable, disagree
+from solvent.conform.compare import Comparer, Divergence, Outcome
 from solvent.conform.shrink import shrink
 from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
 from solvent.engine.trace import Trace, check_against
@@ -31,6 +32,8 @@ class Options:
     shrink_budget: int = 400
     scenario: str | None = None  # stress lanes of this scenario (solvent.scenarios)
     lanes: int = 50  # how many of its lanes
+    batch: int = BATCH  # fixed-point specs: traces per int64 batch of the spec (0: judge only)
+    jobs: int = 1  # worker processes (0: every core); needs the spec and adapter by reference
 
 
 @dataclass(slots=True)
@@ -70,6 +73,7 @@ class ConformResult:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
+            "schema": "solvent-conform/1",
             "verb": "conform",
             "spec": self.spec,
             "verdict": self.verdict,
@@ -146,8 +150,13 @@ def conform(
     opts: Options | None = None,
     files: Iterable[tuple[str, Trace]] = (),
     traces: Iterable[Trace] | None = None,
+    refs: tuple[str, str] | None = None,
 ) -> ConformResult:
-    """Compare ``adapter`` with ``spec`` on the traces of ``opts`` (or exactly ``traces``)."""
+    """Compare ``adapter`` with ``spec`` on the traces of ``opts`` (or exactly ``traces``).
+
+    ``refs``: (spec target, adapter reference) as the command line gives them; with
+    ``opts.jobs != 1`` worker processes load them to compare chunks of traces at once.
+    """
     opts = opts or Options()
     check_adapter(adapter, type(adapter).__name__)
     start = time.perf_counter()
@@ -159,9 +168,11 @@ def conform(
         )
     else:
         source = all_traces(spec, opts, files)
-    for kind, label, trace in source:
-        check_against(trace, spec)  # raises on a trace that cannot run on this spec
-        outcome = comparer.run(trace)
+    batch = opts.batch if batchable(spec) else 0
+    from solvent.conform.parallel import jobs_for
+
+    jobs = jobs_for(opts.jobs)
+    for kind, label, _trace, outcome in _compared(spec, comparer, source, batch, jobs, refs):
         result.traces += 1
         result.sources[kind] = result.sources.get(kind, 0) + 1
         result.steps += outcome.steps
@@ -176,3 +187,100 @@ def conform(
     result.compared += sorted(c for c in comparer.compared if c not in spec.fields)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _chunks(
+    spec: Spec, source: Iterable[tuple[str, str, Trace]], batch: int
+) -> Iterator[tuple[list[tuple[str, str, Trace]], Exception | None]]:
+    """``source`` in chunks of 8, 16, ... up to ``batch`` traces (a bug in the first traces
+    is reported as fast as without batching), each checked against the spec; a trace the
+    spec cannot run ends the chunks, with its error after the traces before it."""
+    it = iter(source)
+    size = 8
+    while True:
+        chunk: list[tuple[str, str, Trace]] = []
+        for item in it:
+            try:
+                check_against(item[2], spec)  # raises on a trace that cannot run on this spec
+            except Exception as exc:  # noqa: BLE001 - raised after the traces before it
+                yield chunk, exc
+                return
+            chunk.append(item)
+            if len(chunk) >= size:
+                break
+        yield chunk, None
+        if len(chunk) < size:
+            return
+        size = min(size * 2, max(batch, 8))
+
+
+def compare_chunk(
+    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int
+) -> Iterator[Outcome]:
+    """The comparison of each of ``traces``, in order (stop iterating when one diverges).
+
+    With ``batch > 0`` (a fixed-point spec) the spec's side runs as int64 lanes
+    (:mod:`solvent.conform.batch`); a difference a lane shows is re-run on the judge,
+    whose divergence is the one reported.
+    """
+    if batch <= 0:
+        for trace in traces:
+            yield comparer.run(trace)
+        return
+    by_len: dict[int, list[int]] = {}
+    for k, trace in enumerate(traces):
+        by_len.setdefault(len(trace.steps), []).append(k)
+    side_of: dict[int, Any] = {}
+    for ks in by_len.values():
+        if not traces[ks[0]].steps:
+            continue  # nothing to batch: the judge compares the start
+        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
+        for j, k in enumerate(ks):
+            side_of[k] = lanes.side(j)
+    for k, trace in enumerate(traces):
+        side = side_of.get(k)
+        if side is None:
+            yield comparer.run(trace)
+            continue
+        outcome = comparer.drive(trace, side)
+        if outcome.divergence is not None:
+            exact = comparer.run(trace)  # the judge decides, and names the writer
+            if exact.divergence is None:
+                raise disagree(spec, trace, outcome.divergence)
+            outcome = exact
+        yield outcome
+
+
+def _compared(
+    spec: Spec,
+    comparer: Comparer,
+    source: Iterable[tuple[str, str, Trace]],
+    batch: int,
+    jobs: int = 1,
+    refs: tuple[str, str] | None = None,
+) -> Iterator[tuple[str, str, Trace, Outcome]]:
+    """Each trace of ``source`` with its comparison, in ``source``'s order; with
+    ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
+    errors: list[Exception] = []
+
+    def chunks() -> Iterator[list[tuple[str, str, Trace]]]:
+        for chunk, refused in _chunks(spec, source, batch):
+            if refused is not None:
+                errors.append(refused)
+            yield chunk
+            if refused is not None:
+                return
+
+    if jobs > 1 and refs is not None:
+        from solvent.conform.parallel import parallel_outcomes
+
+        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs)
+    else:
+        for chunk in chunks():
+            traces = [t for _, _, t in chunk]
+            for (kind, label, trace), outcome in zip(
+                chunk, compare_chunk(spec, comparer, traces, batch), strict=False
+            ):
+                yield kind, label, trace, outcome
+    if errors:
+        raise errors[0]

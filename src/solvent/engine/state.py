@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from solvent.errors import SpecError, user_location
 from solvent.lang.values import BOOL, NUM, Value, lift
+
+#: While a dict (``solvent conform`` names the spec line that wrote a diverging value),
+#: every state write records its source line: (field, account) -> (file, line).
+WRITE_LINES: dict[tuple[str, int | None], tuple[str, int]] | None = None
+
+
+def _writing_line() -> tuple[str, int]:
+    """The file and line of the spec code that assigned a field (outside this module)."""
+    frame = sys._getframe(2)
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno
+
 
 # A state is a plain dict: field name -> Value (scalar) or list[Value] (per account).
 StateDict = dict[str, Any]
@@ -142,6 +156,8 @@ class StateView:
         else:
             self._state[name][index] = v
         self._written.add((name, index))
+        if WRITE_LINES is not None:
+            WRITE_LINES[(name, index)] = _writing_line()
 
     def __repr__(self) -> str:
         return f"<state {', '.join(self._state)}>"

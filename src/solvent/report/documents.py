@@ -22,6 +22,7 @@ SPEC = "solvent-spec/1"
 FRONTIER = "solvent-frontier/1"
 GRID = "solvent-synth-grid/1"
 STRESS = "solvent-stress/1"
+CONFORM = "solvent-conform/1"
 
 #: every schema the reports read, with what writes it
 KNOWN = {
@@ -30,6 +31,7 @@ KNOWN = {
     FRONTIER: "frontier, synth with one --param",
     GRID: "synth with two --param (a grid)",
     STRESS: "stress",
+    CONFORM: "conform",
 }
 
 
@@ -140,6 +142,7 @@ _REQUIRED = {
     FRONTIER: ("param", "verdict", "exit_code", "probes", "status"),
     GRID: ("params", "axes", "cells", "exit_code"),
     STRESS: ("exit_code",),
+    CONFORM: ("verdict", "exit_code", "traces", "steps"),
 }
 
 

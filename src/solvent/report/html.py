@@ -16,6 +16,7 @@ from typing import Any
 
 from solvent import __version__
 from solvent.report import documents
+from solvent.report.html_conform import conform_body
 from solvent.report.html_parts import esc
 from solvent.report.html_result import combined_body, result_body
 from solvent.report.html_risk import frontier_body, grid_body, spec_body
@@ -71,7 +72,8 @@ def _title(doc: Mapping[str, Any], kind: str) -> str:
     if kind in (documents.FRONTIER, documents.GRID):
         what = doc.get("param") or " x ".join(doc.get("params") or [])
         return f"{doc.get('spec')}: {doc.get('check')} {what}"
-    return f"{doc.get('spec') or doc.get('target') or 'solvent'}: {doc.get('check', 'stress')}"
+    check = doc.get("check") or doc.get("verb") or "stress"
+    return f"{doc.get('spec') or doc.get('target') or 'solvent'}: {check}"
 
 
 def _body(doc: Mapping[str, Any], kind: str) -> str:
@@ -83,6 +85,8 @@ def _body(doc: Mapping[str, Any], kind: str) -> str:
         return grid_body(doc)
     if kind == documents.STRESS:
         return stress_body(doc)
+    if kind == documents.CONFORM:
+        return conform_body(doc)
     return spec_body(doc)
 
 

@@ -1,0 +1,92 @@
+"""`solvent conform --jobs N`: compare chunks of traces in N worker processes.
+
+Each worker loads the spec and the adapter once (by the same references the command line
+gave), then compares whole chunks of traces (int64 lanes for the spec's side where the
+spec allows, see :mod:`solvent.conform.batch`). The main process makes the traces, keeps a
+few chunks per worker in flight and reads the answers back **in the traces' order**, so
+the first divergence reported, its shrunk trace and every count are those of the
+one-process run: ``--jobs 1`` and ``--jobs N`` print the same result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from solvent.conform.compare import Comparer, Outcome
+from solvent.engine.trace import Trace
+
+__all__ = ["jobs_for", "parallel_outcomes"]
+
+_WORKER: dict[str, Any] = {}
+
+
+def jobs_for(jobs: int) -> int:
+    """``--jobs``: 0 means every core."""
+    return max(1, os.cpu_count() or 1) if jobs == 0 else jobs
+
+
+def _start(spec_target: str, impl: str, batch: int) -> None:
+    from solvent.conform.adapter import check_adapter, field_decimals, load_adapter
+    from solvent.spec.load import load_spec
+
+    spec = load_spec(spec_target)
+    adapter = load_adapter(impl)
+    check_adapter(adapter, type(adapter).__name__)
+    _WORKER.update(
+        spec=spec, comparer=Comparer(spec, adapter, field_decimals(adapter, spec)), batch=batch
+    )
+
+
+def _chunk(traces: list[Trace]) -> tuple[list[Outcome], set[str]]:
+    from solvent.conform.run import compare_chunk
+
+    comparer: Comparer = _WORKER["comparer"]
+    outcomes = []
+    for outcome in compare_chunk(_WORKER["spec"], comparer, traces, _WORKER["batch"]):
+        outcomes.append(outcome)
+        if outcome.divergence is not None:
+            break  # the main process stops here too
+    return outcomes, set(comparer.compared)
+
+
+def parallel_outcomes(
+    chunks: Iterable[list[tuple[str, str, Trace]]],
+    comparer: Comparer,
+    spec_target: str,
+    impl: str,
+    batch: int,
+    jobs: int,
+) -> Iterator[tuple[str, str, Trace, Outcome]]:
+    """Each trace of ``chunks`` with its comparison, in order, computed by ``jobs`` workers.
+
+    The caller stops iterating at the first divergence; the workers are then stopped.
+    """
+    ctx = multiprocessing.get_context("spawn")  # no inherited solver or EVM state
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_start, initargs=(spec_target, impl, batch)
+    )
+    pending: deque[tuple[list[tuple[str, str, Trace]], Future[Any]]] = deque()
+    it = iter(chunks)
+    try:
+        while True:
+            while len(pending) < 2 * jobs:
+                chunk = next(it, None)
+                if chunk is None:
+                    break
+                pending.append((chunk, pool.submit(_chunk, [t for _, _, t in chunk])))
+            if not pending:
+                return
+            chunk, future = pending.popleft()
+            outcomes, compared = future.result()
+            comparer.compared |= compared
+            for (kind, label, trace), outcome in zip(chunk, outcomes, strict=False):
+                yield kind, label, trace, outcome
+    finally:
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -16,7 +16,7 @@ is a solvent bug, never a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -25,14 +25,15 @@ import numpy as np
 from solvent.backends.modes import concrete_for
 from solvent.backends.vector_fixed import INT64_MAX, INT64_MIN, FixedVectorBackend
 from solvent.check.replay import initial_concrete
+from solvent.conform.compare import Comparer, Outcome
 from solvent.engine.step import run_step
-from solvent.engine.trace import Trace
+from solvent.engine.trace import Trace, check_against
 from solvent.errors import InternalError, SolventError
 from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Spec
 
-__all__ = ["BATCH", "Lanes", "batchable"]
+__all__ = ["BATCH", "Lanes", "batchable", "chunks_of", "compare_chunk"]
 
 BATCH = 512  # traces per batch: large enough to amortise a step, small enough to stop early
 
@@ -274,3 +275,65 @@ def disagree(spec: Spec, trace: Trace, lane_div: Any) -> InternalError:
         f"(lane said: {lane_div.what} at step {lane_div.step}); this is a solvent bug: "
         "please report it with the spec and `solvent conform --batch 0` as a workaround"
     )
+
+
+def chunks_of(
+    spec: Spec, source: Iterable[tuple[str, str, Trace]], batch: int
+) -> Iterator[tuple[list[tuple[str, str, Trace]], Exception | None]]:
+    """``source`` in chunks of 8, 16, ... up to ``batch`` traces (a bug in the first traces
+    is reported as fast as without batching), each checked against the spec; a trace the
+    spec cannot run ends the chunks, with its error after the traces before it."""
+    it = iter(source)
+    size = 8
+    while True:
+        chunk: list[tuple[str, str, Trace]] = []
+        for item in it:
+            try:
+                check_against(item[2], spec)  # raises on a trace that cannot run on this spec
+            except Exception as exc:  # noqa: BLE001 - raised after the traces before it
+                yield chunk, exc
+                return
+            chunk.append(item)
+            if len(chunk) >= size:
+                break
+        yield chunk, None
+        if len(chunk) < size:
+            return
+        size = min(size * 2, max(batch, 8))
+
+
+def compare_chunk(
+    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int
+) -> Iterator[Outcome]:
+    """The comparison of each of ``traces``, in order (stop iterating when one diverges).
+
+    With ``batch > 0`` (a fixed-point spec) the spec's side runs as int64 lanes
+    (:mod:`solvent.conform.batch`); a difference a lane shows is re-run on the judge,
+    whose divergence is the one reported.
+    """
+    if batch <= 0:
+        for trace in traces:
+            yield comparer.run(trace)
+        return
+    by_len: dict[int, list[int]] = {}
+    for k, trace in enumerate(traces):
+        by_len.setdefault(len(trace.steps), []).append(k)
+    side_of: dict[int, Any] = {}
+    for ks in by_len.values():
+        if not traces[ks[0]].steps:
+            continue  # nothing to batch: the judge compares the start
+        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
+        for j, k in enumerate(ks):
+            side_of[k] = lanes.side(j)
+    for k, trace in enumerate(traces):
+        side = side_of.get(k)
+        if side is None:
+            yield comparer.run(trace)
+            continue
+        outcome = comparer.drive(trace, side)
+        if outcome.divergence is not None:
+            exact = comparer.run(trace)  # the judge decides, and names the writer
+            if exact.divergence is None:
+                raise disagree(spec, trace, outcome.divergence)
+            outcome = exact
+        yield outcome

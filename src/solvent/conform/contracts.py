@@ -60,14 +60,16 @@ def address_of(account: int) -> str:
     return str(to_checksum_address(raw))
 
 
+class Reverted(Exception):
+    """A call the contract reverted (an adapter's ``action()`` answers False)."""
+
+
 def accepted(fn: Any, *args: Any, sender: str | None = None) -> bool:
     """Call ``fn(*args)`` as ``sender``; True when it went through, False on a revert.
 
     ``fn``: a titanoboa contract function, or ``RevmContract.call`` bound to a name
     (``functools.partial(c.call, "trade")``); both report a revert as False.
     """
-    from solvent.conform.revm import Reverted
-
     try:
         if sender is None:
             fn(*args)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from solvent.conform.batch import compare_chunk
 from solvent.conform.compare import Comparer, Outcome
 from solvent.engine.trace import Trace
 
@@ -43,8 +44,6 @@ def _start(spec_target: str, impl: str, batch: int) -> None:
 
 
 def _chunk(traces: list[Trace]) -> tuple[list[Outcome], set[str]]:
-    from solvent.conform.run import compare_chunk
-
     comparer: Comparer = _WORKER["comparer"]
     outcomes = []
     for outcome in compare_chunk(_WORKER["spec"], comparer, traces, _WORKER["batch"]):

@@ -26,16 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from solvent.conform.adapter import AdapterError
+from solvent.conform.contracts import Reverted, compile_solidity
 
 __all__ = ["Reverted", "RevmChain", "RevmContract", "solidity_bytecode", "vyper_bytecode"]
 
 INSTALL_HINT = "install it with: pip install 'solvent[contracts]' (pyrevm, vyper, eth-abi)"
 _CODE: dict[tuple[str, str, str], tuple[list[Any], bytes]] = {}
 _BALANCE = 10**24
-
-
-class Reverted(Exception):
-    """A call the contract reverted (an adapter's ``action()`` answers False)."""
 
 
 def _pyrevm() -> Any:
@@ -71,8 +68,6 @@ def vyper_bytecode(path: str | os.PathLike[str]) -> tuple[list[Any], bytes]:
 
 def solidity_bytecode(path: str | os.PathLike[str], contract: str) -> tuple[list[Any], bytes]:
     """(ABI, creation bytecode) of ``contract`` in the Solidity file ``path`` (solc-js)."""
-    from solvent.conform.contracts import compile_solidity
-
     key = _key("sol:" + contract, path)
     if key not in _CODE:
         _CODE[key] = compile_solidity(path, contract)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.conform.adapter import check_adapter, field_decimals
-from solvent.conform.batch import BATCH, Lanes, batchable, disagree
+from solvent.conform.batch import BATCH, batchable, chunks_of, compare_chunk
 from solvent.conform.compare import Comparer, Divergence, Outcome
 from solvent.conform.shrink import shrink
 from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
-from solvent.engine.trace import Trace, check_against
+from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
 
 
@@ -189,68 +189,6 @@ def conform(
     return result
 
 
-def _chunks(
-    spec: Spec, source: Iterable[tuple[str, str, Trace]], batch: int
-) -> Iterator[tuple[list[tuple[str, str, Trace]], Exception | None]]:
-    """``source`` in chunks of 8, 16, ... up to ``batch`` traces (a bug in the first traces
-    is reported as fast as without batching), each checked against the spec; a trace the
-    spec cannot run ends the chunks, with its error after the traces before it."""
-    it = iter(source)
-    size = 8
-    while True:
-        chunk: list[tuple[str, str, Trace]] = []
-        for item in it:
-            try:
-                check_against(item[2], spec)  # raises on a trace that cannot run on this spec
-            except Exception as exc:  # noqa: BLE001 - raised after the traces before it
-                yield chunk, exc
-                return
-            chunk.append(item)
-            if len(chunk) >= size:
-                break
-        yield chunk, None
-        if len(chunk) < size:
-            return
-        size = min(size * 2, max(batch, 8))
-
-
-def compare_chunk(
-    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int
-) -> Iterator[Outcome]:
-    """The comparison of each of ``traces``, in order (stop iterating when one diverges).
-
-    With ``batch > 0`` (a fixed-point spec) the spec's side runs as int64 lanes
-    (:mod:`solvent.conform.batch`); a difference a lane shows is re-run on the judge,
-    whose divergence is the one reported.
-    """
-    if batch <= 0:
-        for trace in traces:
-            yield comparer.run(trace)
-        return
-    by_len: dict[int, list[int]] = {}
-    for k, trace in enumerate(traces):
-        by_len.setdefault(len(trace.steps), []).append(k)
-    side_of: dict[int, Any] = {}
-    for ks in by_len.values():
-        if not traces[ks[0]].steps:
-            continue  # nothing to batch: the judge compares the start
-        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
-        for j, k in enumerate(ks):
-            side_of[k] = lanes.side(j)
-    for k, trace in enumerate(traces):
-        side = side_of.get(k)
-        if side is None:
-            yield comparer.run(trace)
-            continue
-        outcome = comparer.drive(trace, side)
-        if outcome.divergence is not None:
-            exact = comparer.run(trace)  # the judge decides, and names the writer
-            if exact.divergence is None:
-                raise disagree(spec, trace, outcome.divergence)
-            outcome = exact
-        yield outcome
-
-
 def _compared(
     spec: Spec,
     comparer: Comparer,
@@ -264,7 +202,7 @@ def _compared(
     errors: list[Exception] = []
 
     def chunks() -> Iterator[list[tuple[str, str, Trace]]]:
-        for chunk, refused in _chunks(spec, source, batch):
+        for chunk, refused in chunks_of(spec, source, batch):
             if refused is not None:
                 errors.append(refused)
             yield chunk

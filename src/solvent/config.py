@@ -236,6 +236,14 @@ class Settings:
         default=(),
         metadata=_opt("Spec targets `solvent check` runs when no TARGET is given.", config=True),
     )
+    scheduler: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Dask scheduler address (tcp://host:8786) that runs the probes of a synth grid "
+            "(the flag is synth's --scheduler).",
+            config=True,
+        ),
+    )
 
     @property
     def budget(self) -> float:
@@ -370,6 +378,7 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "export_pytest": _optional_str,
     "export_csv": _optional_str,
     "targets": _strings,
+    "scheduler": _optional_str,
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -138,6 +139,27 @@ Csv = Annotated[
         help="Write the probes (frontier) or grid points (synth) as CSV.",
     ),
 ]
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        show_default=False,
+        help="Run up to N probes at once, each on the bmc portfolio (the same answer as "
+        "--jobs 1) [default: one probe at a time, incremental bmc].",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        show_default=False,
+        help="Dask scheduler (tcp://host:8786) that runs the points of a grid; also "
+        "`scheduler` in [tool.solvent].",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 SpecName = Annotated[
     str | None,
@@ -198,6 +220,7 @@ def frontier_command(
     invariant: Invariant = None,
     set_: Set = None,
     simplify: Simplify = False,
+    jobs: Jobs = None,
     format_: Format = None,
     output: Output = None,
     csv_path: Csv = None,
@@ -213,9 +236,11 @@ def frontier_command(
     from solvent.report import risk
 
     settings, options = _settings(
-        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
-    )
+        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name,
+        jobs,
+    )  # fmt: skip
     settings = with_reports(settings, report, junit, sarif)
+    options = replace(options, scheduler=None)  # [tool.solvent] scheduler: synth grids only
 
     def run(spec: Spec) -> Any:
         return frontier(
@@ -289,6 +314,8 @@ def synth_command(
     invariant: Invariant = None,
     set_: Set = None,
     simplify: Simplify = False,
+    jobs: Jobs = None,
+    scheduler: Scheduler = None,
     format_: Format = None,
     output: Output = None,
     csv_path: Csv = None,
@@ -304,14 +331,21 @@ def synth_command(
     from solvent.report import risk
 
     settings, options = _settings(
-        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name
-    )
+        k, max_k, depth, timeout, invariant, set_, simplify, format_, output, quiet, spec_name,
+        jobs, scheduler,
+    )  # fmt: skip
     settings = with_reports(settings, report, junit, sarif)
     if len(param) == 1:
         if grid is not None or range2 is not None:
             raise UsageError(
                 "--grid and --range2 need two parameters: --param A --param B --grid N"
             )
+        if scheduler is not None:
+            raise UsageError(
+                "--scheduler runs the points of a grid (--param A --param B --grid N); a "
+                "one-parameter search is sequential: use --jobs N"
+            )
+        options = replace(options, scheduler=None)  # [tool.solvent] scheduler: grids only
 
         def one(spec: Spec) -> Any:
             return synth(
@@ -380,6 +414,8 @@ def _settings(
     output: str | None,
     quiet: bool,
     spec_name: str | None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> tuple[Settings, Any]:
     from solvent.check.probes import ProbeOptions
 
@@ -395,6 +431,8 @@ def _settings(
             "output": output,
             "quiet": quiet or None,
             "spec": spec_name,
+            "jobs": jobs,
+            "scheduler": scheduler,
         }
     )
     if settings.depth < 1:
@@ -409,6 +447,8 @@ def _settings(
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         simplify=simplify,
+        jobs=settings.jobs,
+        scheduler=settings.scheduler,
     )
     return settings, options
 

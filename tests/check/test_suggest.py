@@ -129,6 +129,13 @@ def test_unknown_names_the_obligation_what_was_tried_and_what_next() -> None:
     assert "the inductive step obligation losses_bounded" in out.message
     assert "s.pending >= LO" in out.message  # a template over the fields it reads
     assert out.details["why"]["obligation"] == "the inductive step obligation losses_bounded"
+    witness = CheckResult(
+        "prove", spec.name, UNKNOWN, "k=1", 1.0, 1, k=1, details={"reason": "unknown"},
+        message="could not decide whether witness w is reachable (solver gave up)",
+    )  # fmt: skip
+    out = suggest.explain(spec, witness, prove, k=1, max_k=3, timeout=0.0, budget=None)
+    assert "Tried: the vacuity check (witness reachability)" in out.message
+    assert "a smaller --witness-depth" in out.message and "the default budget" in out.message
 
 
 def test_unknown_after_a_cti_at_a_smaller_k_gets_a_checked_lemma() -> None:

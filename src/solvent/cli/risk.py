@@ -146,8 +146,9 @@ Jobs = Annotated[
         "-j",
         metavar="N",
         show_default=False,
-        help="Run up to N probes at once, each on the bmc portfolio (the same answer as "
-        "--jobs 1) [default: one probe at a time, incremental bmc].",
+        help="Prove up to N values (grid points) at once and run each counterexample "
+        "search on the bmc portfolio; the answer is that of --jobs 1; also `jobs` in "
+        "[tool.solvent] [default: one probe at a time].",
     ),
 ]
 Scheduler = Annotated[

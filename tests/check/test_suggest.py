@@ -5,7 +5,8 @@ Specs a user would write without the lemma their proof needs:
 - tests/check/specs/keeper_outage.py: a counter bounds a keeper outage; the proof needs
   ``down >= 0`` (the counter never goes below zero);
 - tests/check/specs/per_account_range.py and tests/cli/specs/spurious_cti.py: a level
-  that never leaves its start needs a range lemma (per account, and shared).
+  that never leaves its start needs a range lemma (per account, and shared);
+- tests/check/specs/relation_lemma.py: a relation between two fields (``x <= y``).
 
 Every suggestion shown is checked; the tests check it again independently, by pasting its
 code into the spec and running ``solvent prove`` on the result (exit 0), and show that a
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUTAGE = ROOT / "tests" / "check" / "specs" / "keeper_outage.py"
 PER_ACCOUNT = ROOT / "tests" / "check" / "specs" / "per_account_range.py"
 SPURIOUS = ROOT / "tests" / "cli" / "specs" / "spurious_cti.py"
+RELATION = ROOT / "tests" / "check" / "specs" / "relation_lemma.py"
 
 
 def prove_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
@@ -43,6 +45,7 @@ def prove_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dic
         (OUTAGE, "down_at_least_0", "return s.down >= 0"),
         (PER_ACCOUNT, "level_at_most_5", "return s.level[a] <= 5"),
         (SPURIOUS, "level_at_most_5", "return s.level <= 5"),
+        (RELATION, "x_at_most_y", "return s.x <= s.y"),
     ],
 )
 def test_cti_suggests_the_missing_lemma_and_it_really_proves(

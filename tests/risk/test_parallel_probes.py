@@ -103,7 +103,8 @@ def test_search_probes_ahead_and_answers_as_one_at_a_time(
 def test_grid_on_a_dask_cluster_equals_the_local_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    distributed = pytest.importorskip("distributed")  # a runtime dependency: never missing
+    import distributed  # a runtime dependency (dask[distributed]): missing is a failure
+
     code = cli.run(["synth", str(SPEC), *GRID, "--jobs", "1", "--format", "json"])
     local = json.loads(capsys.readouterr().out)
     assert code == 0

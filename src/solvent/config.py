@@ -151,9 +151,15 @@ class Settings:
             "opt-in until it beats that search on small specs, see docs/bmc.md].",
             "--jobs",
             "-j",
-            verbs=("bmc", "prove", "check"),
+            verbs=("bmc", "prove", "check", *RISK_VERBS),
             metavar="N",
             panel=SEARCH,
+            verb_help=dict.fromkeys(
+                RISK_VERBS,
+                "Prove up to N values (grid points) at once and run each counterexample "
+                "search on the bmc portfolio; the answer is that of --jobs 1; also `jobs` in "
+                "[tool.solvent] [default: one probe at a time].",
+            ),
         ),
     )
     invariants: tuple[str, ...] = field(
@@ -321,6 +327,14 @@ class Settings:
     targets: tuple[str, ...] = field(
         default=(),
         metadata=_opt("Spec targets `solvent check` runs when no TARGET is given.", config=True),
+    )
+    scheduler: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Dask scheduler address (tcp://host:8786) that runs the probes of a synth grid "
+            "(the flag is synth's --scheduler).",
+            config=True,
+        ),
     )
 
     @property

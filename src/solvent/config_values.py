@@ -124,4 +124,5 @@ VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "export_pytest": _optional_str,
     "export_csv": _optional_str,
     "targets": _strings,
+    "scheduler": _optional_str,
 }

@@ -57,6 +57,8 @@ def bisection(
         mid = _between(safe, bad, knob.integer)
         if mid is None:
             break
+        # with --jobs: the midpoint and the next one either way, at once
+        p.prefetch([mid, *_next_midpoints(safe, bad, mid, knob.integer, tol)])
         if p.prove(mid, "bisection").outcome in SAFE_SIDE:
             safe = mid
         else:
@@ -77,6 +79,7 @@ def _bracket(
     """A proved value and a not-proved one further out, or a final answer."""
     if rng is not None:
         cons, far = rng
+        p.prefetch([cons, far])
         _must_be_safe(
             p, p.prove(cons, "conservative end"), knob, "at the conservative end of --range"
         )
@@ -84,10 +87,13 @@ def _bracket(
             return Bracket(UNBOUNDED, safe=far, anchor=cons, far=far)
         return Bracket(None, safe=cons, bad=far, anchor=cons, far=far)
     natural = knob.natural_start(spec, direction)
+    gallop = _gallop(spec, knob, direction, natural)
+    p.prefetch([knob.current, *gallop])  # with --jobs: the first steps out at once
     current = p.prove(knob.current, "spec value")
     if current.outcome in SAFE_SIDE:
         previous = knob.current
-        for v in _gallop(spec, knob, direction, natural):
+        for i, v in enumerate(gallop):
+            p.prefetch(gallop[i:])
             if p.prove(v, "expanding search").outcome not in SAFE_SIDE:
                 anchor = natural if natural is not None else knob.current
                 return Bracket(None, safe=previous, bad=v, anchor=anchor, far=v)
@@ -143,6 +149,18 @@ def _gallop(spec: Spec, knob: Knob, direction: str, natural: Fraction | None) ->
     dist = abs(knob.current - base) or Fraction(1)
     values = [base + sign * dist * 2**i for i in range(1, _GALLOPS + 1)]
     return [v for v in values if knob.admissible(spec, v) is None]
+
+
+def _next_midpoints(
+    safe: Fraction, bad: Fraction, mid: Fraction, integer: bool, tol: Fraction
+) -> list[Fraction]:
+    """The midpoints bisection asks for after ``mid``: if it is proved, then if not."""
+    out = []
+    for a, b in ((mid, bad), (safe, mid)):
+        nxt = _between(a, b, integer) if abs(b - a) > tol else None
+        if nxt is not None:
+            out.append(nxt)
+    return out
 
 
 def _between(a: Fraction, b: Fraction, integer: bool) -> Fraction | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
+from solvent.check import parallel
 from solvent.check.bmc import bmc
 from solvent.check.induction import prove
 from solvent.check.knobs import Knob
@@ -45,6 +47,12 @@ class ProbeOptions:
     # the whole search ends by this time.perf_counter() value (None: no overall budget);
     # every probe's timeout is shortened to what is left of it
     deadline: float | None = None
+    # several proofs at once on this many processes, and each counterexample search on
+    # the bmc portfolio with this many processes; None: one probe at a time, the proofs'
+    # and searches' default engine
+    jobs: int | None = None
+    # a Dask scheduler address: the points of a synth grid run on that cluster
+    scheduler: str | None = None
 
     def budget(self, cap: float | None = None) -> float | None:
         """One check's timeout: the per-check timeout, ``cap`` and the overall deadline."""
@@ -71,6 +79,10 @@ class ProbeOptions:
             raise UsageError(f"max_k ({self.max_k}) must be at least k ({self.k})")
         if self.timeout is not None and not self.timeout > 0:
             raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+        if self.jobs is not None and (
+            isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1
+        ):
+            raise UsageError(f"jobs must be an integer >= 1, got {self.jobs!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +116,8 @@ class Prober:
         self.refutations: dict[Fraction, Probe] = {}
         self.order: list[Probe] = []
         self.seconds = 0.0
+        # proofs made ahead of time (``prefetch``): (value, cap) -> (result or refusal, s)
+        self.ahead: dict[tuple[Fraction, float | None], tuple[Any, float]] = {}
 
     @property
     def checks(self) -> int:
@@ -122,12 +136,23 @@ class Prober:
             return self.proofs[value]
         o = self.options
         start = time.perf_counter()
+        ahead = self.ahead.pop((value, cap), None)
+        if ahead is not None:  # proved ahead of time (``prefetch``): recorded only now
+            found, seconds = ahead
+            if isinstance(found, ModelParameterError):
+                return self._refused(self.proofs, value, "prove", purpose, found)
+            return self._record(self.proofs, value, "prove", purpose, found, start - seconds)
         if o.expired():
             return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
         spec = self._built(self.proofs, value, "prove", purpose)
         if not isinstance(spec, Spec):
             return spec
-        result = prove(
+        result = self._prove(spec, cap)
+        return self._record(self.proofs, value, "prove", purpose, result, start)
+
+    def _prove(self, spec: Spec, cap: float | None) -> CheckResult:
+        o = self.options
+        return prove(
             spec,
             k=o.k,
             max_k=o.max_k if o.max_k is not None else o.k,
@@ -136,7 +161,28 @@ class Prober:
             witness_depth=o.witness_depth,
             search_depth=1,
         )
-        return self._record(self.proofs, value, "prove", purpose, result, start)
+
+    def prefetch(self, values: list[Fraction], *, cap: float | None = None) -> None:
+        """Prove up to ``jobs`` of ``values`` at once, ahead of the search asking for them.
+
+        Speculative: a value is recorded (in ``order`` and the cache) only when the search
+        then asks for it with ``prove``, so the probes, their order and the answer are those
+        of one probe at a time; the proofs it never asks for are dropped. Does nothing
+        without ``jobs >= 2``, and when no core is idle (``parallel.cores_free``).
+        """
+        o = self.options
+        if o.jobs is None or o.jobs < 2 or o.expired() or not parallel.cores_free():
+            return
+        todo = [
+            v
+            for v in dict.fromkeys(Fraction(x) for x in values)
+            if v not in self.proofs and (v, cap) not in self.ahead
+        ][: o.jobs]
+        if len(todo) < 2:
+            return  # nothing to gain over proving it when asked
+        done = parallel.map_ordered(_ahead, [(self, v, cap) for v in todo], jobs=o.jobs)
+        for v, found in zip(todo, done, strict=True):
+            self.ahead[(v, cap)] = found
 
     def refute(
         self, value: Fraction, purpose: str = "beyond", *, cap: float | None = None
@@ -158,6 +204,7 @@ class Prober:
             timeout=o.budget(cap),
             invariants=self.targets,
             simplify=o.simplify,
+            jobs=o.jobs,
         )
         if (
             result.verdict == FAIL
@@ -176,7 +223,12 @@ class Prober:
                 else max(0.001, (o.budget(cap) or 0) - (time.perf_counter() - start))
             )
             result = bmc(
-                alone, o.depth, timeout=remaining, invariants=self.targets, simplify=o.simplify
+                alone,
+                o.depth,
+                timeout=remaining,
+                invariants=self.targets,
+                simplify=o.simplify,
+                jobs=o.jobs,
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)
@@ -188,10 +240,20 @@ class Prober:
         try:
             return self.at(value)
         except ModelParameterError as exc:
-            probe = Probe(value, REFUSED, check, "REFUSED", exc.code, 0.0, purpose, exc.message)
-            cache[value] = probe
-            self.order.append(probe)
-            return probe
+            return self._refused(cache, value, check, purpose, exc)
+
+    def _refused(
+        self,
+        cache: dict[Fraction, Probe],
+        value: Fraction,
+        check: str,
+        purpose: str,
+        exc: ModelParameterError,
+    ) -> Probe:
+        probe = Probe(value, REFUSED, check, "REFUSED", exc.code, 0.0, purpose, exc.message)
+        cache[value] = probe
+        self.order.append(probe)
+        return probe
 
     def _record(
         self,
@@ -221,6 +283,17 @@ class Prober:
         if result.details.get("reason") == "interrupted":
             raise Interrupted()
         return probe
+
+
+def _ahead(task: tuple[Prober, Fraction, float | None]) -> tuple[Any, float]:
+    """One speculative proof (in a worker): the result, or the builder's refusal, and time."""
+    prober, value, cap = task
+    start = time.perf_counter()
+    try:
+        spec = prober.at(value)
+    except ModelParameterError as exc:
+        return exc, 0.0
+    return prober._prove(spec, cap), time.perf_counter() - start
 
 
 def _shorter(a: float | None, b: float | None) -> float | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from solvent.check import parallel
 from solvent.check.frontier import FrontierResult, integer_range, search
 from solvent.check.knobs import DIRECTIONS, DOWN, UP, Knob, number, param_knob
 from solvent.check.probes import (
@@ -169,22 +170,27 @@ def synth_grid(
     targets = list(options.invariants) or [d.name for d in spec.invariants]
     cells: list[GridCell] = []
     interrupted = False
+    tasks = []
+    for a in axes[0]:
+        # both parameters in one rebuild: the row value alone may be outside the model
+        value_a = int(a) if knobs[0].integer else a
+        column = replace(knobs[1], with_others=((knobs[0].target, value_a),))
+        tasks += [(spec, column, a, b, options, targets, refute, refute_cap) for b in axes[1]]
     try:
-        for a in axes[0]:
-            # both parameters in one rebuild: the row value alone may be outside the model
-            value_a = int(a) if knobs[0].integer else a
-            column = replace(knobs[1], with_others=((knobs[0].target, value_a),))
-            row = Prober(spec, column, options, targets)
-            for b in axes[1]:
-                proof = row.prove(b, "grid")
-                refutation = None
-                if refute and proof.outcome in (NOT_PROVED, INCONCLUSIVE_PROBE):
-                    refutation = row.refute(b, "grid", cap=refute_cap)
-                outcome = proof.outcome
-                if refutation is not None and refutation.outcome == COUNTEREXAMPLE:
-                    outcome = COUNTEREXAMPLE
-                cells.append(GridCell((a, b), outcome, proof, refutation))
-    except Interrupted:
+        if options.jobs is None and not options.scheduler:
+            for task in tasks:  # one at a time, in this process
+                cells.append(grid_cell(task))
+        else:  # independent points: several at once, or on a Dask cluster
+            # each point's counterexample search on the portfolio in its own process
+            one = replace(options, jobs=1)
+            cells = parallel.map_ordered(
+                grid_cell,
+                [(*t[:4], one, *t[5:]) for t in tasks],
+                jobs=options.jobs,
+                scheduler=options.scheduler,
+                modules=parallel.spec_modules(spec),
+            )
+    except (Interrupted, parallel.Interrupted):
         interrupted = True
     pairs = _dominated(cells, dirs)
     proved = sum(c.outcome == PROVED for c in cells)
@@ -210,6 +216,26 @@ def synth_grid(
         interrupted,
         directions=dirs,
     )
+
+
+def grid_cell(
+    task: tuple[Spec, Knob, Fraction, Fraction, ProbeOptions, list[str], bool, float],
+) -> GridCell:
+    """One point of a grid: prove it, and where that fails, look for a counterexample.
+
+    A module-level function of plain data, so that a process pool or a Dask worker can
+    run it; the same function runs every point whatever runs it.
+    """
+    spec, column, a, b, options, targets, refute, refute_cap = task
+    probe = Prober(spec, column, options, targets)
+    proof = probe.prove(b, "grid")
+    refutation = None
+    if refute and proof.outcome in (NOT_PROVED, INCONCLUSIVE_PROBE):
+        refutation = probe.refute(b, "grid", cap=refute_cap)
+    outcome = proof.outcome
+    if refutation is not None and refutation.outcome == COUNTEREXAMPLE:
+        outcome = COUNTEREXAMPLE
+    return GridCell((a, b), outcome, proof, refutation)
 
 
 def _directions(direction: str | Sequence[str]) -> tuple[str, str]:

@@ -154,18 +154,22 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
         ),
         "prove": (
             f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: _attributed(
+            lambda: _explained(
                 spec,
                 settings,
-                prove_any_accounts(
+                _attributed(
                     spec,
-                    prove,
-                    k=settings.k,
-                    max_k=settings.effective_max_k,
-                    timeout=settings.budget,
-                    invariants=invariants,
-                    witness_depth=settings.witness_depth,
-                    jobs=settings.jobs,
+                    settings,
+                    prove_any_accounts(
+                        spec,
+                        prove,
+                        k=settings.k,
+                        max_k=settings.effective_max_k,
+                        timeout=settings.budget,
+                        invariants=invariants,
+                        witness_depth=settings.witness_depth,
+                        jobs=settings.jobs,
+                    ),
                 ),
             ),
         ),
@@ -210,6 +214,25 @@ def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckRes
         result.details["slack_seconds"] = round(took, 3)
         result.seconds += took
     return result
+
+
+def _explained(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
+    """An UNKNOWN with its why, a CTI with checked lemma suggestions (check/suggest.py)."""
+    from solvent.check.induction import prove
+    from solvent.check.suggest import explain
+
+    left = max(0.001, settings.budget - result.seconds)
+    return explain(
+        spec,
+        result,
+        prove,
+        k=settings.k,
+        max_k=settings.effective_max_k,
+        timeout=left,
+        budget=settings.timeout,
+        invariants=list(settings.invariants) or None,
+        jobs=settings.jobs,
+    )
 
 
 def _run_check(out: _Output, spec: Spec, settings: Settings, name: str) -> CheckResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -54,6 +55,16 @@ Checks = Annotated[
     int,
     typer.Option(
         "--checks", metavar="N", help="Extra probes that test monotonicity (0: assume it)."
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        show_default=False,
+        help="Dask scheduler (tcp://host:8786) that runs the points of a grid; also "
+        "`scheduler` in [tool.solvent].",
     ),
 ]
 Csv = Annotated[
@@ -114,6 +125,7 @@ def frontier_command(
     from solvent.report import risk
 
     options = _probe_options(settings)
+    options = replace(options, scheduler=None)  # [tool.solvent] scheduler: synth grids only
 
     def run(spec: Spec) -> Any:
         return frontier(
@@ -181,6 +193,7 @@ def synth_command(
         ),
     ] = None,
     checks: Checks = 2,
+    scheduler: Scheduler = None,
     csv_path: Csv = None,
     *,
     settings: Settings,
@@ -191,11 +204,19 @@ def synth_command(
     from solvent.report import risk
 
     options = _probe_options(settings)
+    if scheduler is not None:
+        options = replace(options, scheduler=scheduler)
     if len(param) == 1:
         if grid is not None or range2 is not None:
             raise UsageError(
                 "--grid and --range2 need two parameters: --param A --param B --grid N"
             )
+        if scheduler is not None:
+            raise UsageError(
+                "--scheduler runs the points of a grid (--param A --param B --grid N); a "
+                "one-parameter search is sequential: use --jobs N"
+            )
+        options = replace(options, scheduler=None)  # [tool.solvent] scheduler: grids only
 
         def one(spec: Spec) -> Any:
             return synth(
@@ -268,6 +289,8 @@ def _probe_options(settings: Settings) -> Any:
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         simplify=settings.simplify,
+        jobs=settings.jobs,
+        scheduler=settings.scheduler,
     )
     return options
 

@@ -133,6 +133,8 @@ def render_result(
         render_replay(console, replayed, spec)
     if result.cti_state is not None:
         render_cti(console, result)
+    else:
+        render_lemmas(console, result)
     for f in (result.details.get("float64") or {}).get("findings", []):
         fa, fb, fgot = f["float64"]
         ea, eb, exact = f["exact"]
@@ -264,6 +266,15 @@ def render_cti(console: Console, result: CheckResult) -> None:
     suggestion = result.details.get("suggestion")
     if suggestion and suggestion not in result.message:
         console.print(f"  suggestion: {suggestion}", soft_wrap=True)
+    render_lemmas(console, result)
+
+
+def render_lemmas(console: Console, result: CheckResult) -> None:
+    """Lemmas prove suggests, each checked before it is shown (solvent.check.suggest)."""
+    for lemma in result.details.get("lemmas") or []:
+        console.print(f"  suggested lemma (checked: {lemma['checked']}):", soft_wrap=True)
+        for line in lemma["code"].splitlines():
+            console.print(f"    {line}", soft_wrap=True, markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------------- inspect

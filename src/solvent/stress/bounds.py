@@ -6,7 +6,7 @@ judge computes on the same lane (an a-posteriori running error bound, in float64
 
 - inputs the judge receives exactly (the lane's draws and drawn initial values, recorded
   in the trace as the exact rationals of their doubles, see
-  :func:`solvent.stress.runner.lane_trace`) start at ``e = 0``; a spec literal ``q``, and
+  :func:`solvent.stress.exact.lane_trace`) start at ``e = 0``; a spec literal ``q``, and
   an initial value the spec declares as ``q`` (the judge starts from ``q`` itself, never
   from its double: :func:`initial_exact`), start at ``|float(q) - q|``
   (:func:`literal_error`, rounded up);
@@ -143,7 +143,7 @@ def initial_exact(spec: Any) -> dict[str, tuple[Fraction | None, ...]]:
     where the lanes draw it (a ``Within`` domain) and the judge gets the drawn double.
 
     A lane whose initial value equals ``float(q)`` of the spec's own ``q`` starts from
-    ``q`` on the judge (:func:`solvent.stress.runner.lane_trace`), so its bound is
+    ``q`` on the judge (:func:`solvent.stress.exact.lane_trace`), so its bound is
     :func:`literal_error` of ``q``; any other value (drawn) is the judge's exactly.
     """
     from solvent.engine.start import is_fixed, start

@@ -5,7 +5,7 @@ is only a *flag*, and a lane that reports none is a pass only if every float64 d
 it made (guards, ``sv.when``, invariants, lemmas) was certain: its operands further apart
 than their rigorous error bounds (:mod:`solvent.stress.bounds`). Every flagged lane and
 every lane with an undecided decision is rebuilt from its recorded draws as a trace
-(:func:`solvent.stress.runner.lane_trace`) and re-run on the concrete backend, the judge
+(:func:`solvent.stress.exact.lane_trace`) and re-run on the concrete backend, the judge
 (:func:`exact_first_failure`); the other lanes are **certified** passes. Only the lanes
 whose exact re-run breaks an invariant are reported as violations (**confirmed**); a
 re-run lane that breaks nothing is **unconfirmed** (a float64 false alarm, or an
@@ -89,7 +89,7 @@ class _Lanes:
         self.blocks: dict[int, Any] = {}
 
     def trace(self, index: int, upto: int) -> Trace:
-        from solvent.stress.runner import lane_trace
+        from solvent.stress.exact import lane_trace
 
         b, lane = divmod(index, self.job.block)
         if b not in self.blocks:

@@ -225,12 +225,15 @@ def summarize(
     Lanes skipped because their initial state breaks an ``@initial`` condition
     (``FAIL_STEP == -2``) are counted in ``excluded`` and left out of everything else.
 
+    ``certain`` lists the flagged lanes all of whose float64 decisions up to the flagged
+    step were certain (``UNSURE``, :mod:`solvent.stress.bounds`), ``[path, step,
+    property]``: the judge breaks the same property at the same step, no re-run needed.
     ``lanes`` lists the lanes the exact judge re-runs, ``[path, steps to re-run,
-    property]``: every flagged lane up to its flagged step, and every lane with a float64
-    decision that was not certain (``UNSURE``, :mod:`solvent.stress.bounds`) at or before
-    its flagged step (or anywhere, when not flagged) over its whole path (property -1
-    when not flagged); ``undecided`` counts the latter (``undecided_excluded``: those
-    among them whose @initial decision was unsure and the float64 run skipped).
+    property, priority]``: every lane with a float64 decision that was not certain at or
+    before its flagged step (or anywhere, when not flagged), over its whole path (property
+    -1 when not flagged), and fixed-point lanes that left int64; ``undecided`` counts the
+    uncertain ones (``undecided_excluded``: those among them whose @initial decision was
+    unsure and the float64 run skipped).
     """
     valid = out["FAIL_STEP"] != -2
     excluded = int((~valid).sum())
@@ -260,7 +263,11 @@ def summarize(
     fs = out["FAIL_STEP"]
     failing = np.flatnonzero(fs >= 0)
     whole = (unsure >= 0) & ((fs < 0) | (unsure <= fs))  # not certain up to the flag
-    rerun = np.flatnonzero((fs >= 0) | whole)
+    # a flagged lane whose every decision up to its flag was certain: the judge fails it
+    # at the same step (bounds.py); fixed-point lanes that left int64 hold garbage
+    over = [k for k, name in enumerate(job.layout.properties) if name == "int64_overflow"]
+    sure = (fs >= 0) & ~whole & ~np.isin(out["FAIL_PROP"], over)
+    rerun = np.flatnonzero(((fs >= 0) | whole) & ~sure)
     upto = np.where(whole, job.steps, fs)
     # priority: flagged lanes by their flagged step, before the undecided ones at that step
     key = np.where(fs >= 0, 2 * fs, 2 * job.steps + 1)
@@ -292,6 +299,11 @@ def summarize(
             for i in rerun[np.argsort(key[rerun], kind="stable")]
         ]
         + [[int(b * job.block + i), int(job.steps), -1, 2 * job.steps + 1] for i in skipped_unsure],
+        # the certain violations, [path, step, property]: no re-run needed to count them
+        "certain": [
+            [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
+            for i in np.flatnonzero(sure)
+        ],
     }
     bd = col("bad_debt")
     if bd is not None:

@@ -136,8 +136,50 @@ class Scope:
             elif self.em.is_num(nid) or node.op in DECISIONS:
                 for text in bound_lines(node.op, args, name):
                     self.line(text)
+                if node.op == "sub":
+                    for text in self._cancel(node.args, name):
+                        self.line(text)
         self.memo[nid] = name
         return name
+
+    def _same(self, y: int, z: int, depth: int = 0) -> str | None:
+        """A run-time condition under which node ``y``'s exact value is node ``z``'s (and
+        its float64 value too): ``y`` is ``z``, or a ``min``/``max`` whose choice is
+        certain and took an operand that is ``z`` (recursively); None: no such chain."""
+        if y == z:
+            return "True"
+        node = self.em.b.nodes[y]
+        if node.op not in ("min", "max") or depth > 4:
+            return None
+        p, q = node.args
+        for mine, other in ((p, q), (q, p)):
+            sub = self._same(mine, z, depth + 1)
+            if sub is None:
+                continue
+            vp, vq, vm, vo = (self.get(n) for n in (p, q, mine, other))
+            cmp = "<=" if node.op == "min" else ">="
+            took = f"_dec({vp}, {vq}, e{vp}, e{vq}) and {vm} {cmp} {vo}"
+            return took if sub == "True" else f"{took} and {sub}"
+        return None
+
+    def _cancel(self, operands: tuple[int, ...], name: str) -> list[str]:
+        """Bound lines for ``x - y`` when ``y`` certainly equals ``x`` or one term of
+        ``x = a + b``: the exact result is then 0, ``B`` or ``A``, so ``|r - a| + ea``
+        (:func:`_ecancel`) bounds it, however large the common term's own bound is.
+        Keeps the usual bound when smaller (both are rigorous)."""
+        x, y = operands
+        same = self._same(y, x)
+        if same is not None:
+            return [f"if {same}:", f"    e{name} = _ecancel({name}, 0.0, e{name}, 0.0)"]
+        nx = self.em.b.nodes[x]
+        if nx.op != "add":
+            return []
+        for keep, common in ((nx.args[0], nx.args[1]), (nx.args[1], nx.args[0])):
+            same = self._same(y, common)
+            if same is not None and self.em.is_num(keep):
+                a = self.get(keep)
+                return [f"if {same}:", f"    e{name} = _ecancel({name}, {a}, e{name}, e{a})"]
+        return []
 
     def op(self, name: str, op: str, args: list[str], is_num: bool) -> None:
         """``name = op(args)`` with its bound lines."""

@@ -50,7 +50,8 @@ from solvent.stress.bounds import (
 from solvent.stress.emit import Emitter, Scope
 from solvent.stress.ir import StepTracer, Traced
 
-KERNEL_VERSION = 2  # 2: error bounds beside every number, undecided decisions (UNSURE)
+# 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations
+KERNEL_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)

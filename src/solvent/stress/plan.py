@@ -172,6 +172,9 @@ def prepare(
     decls = select_properties(spec, list(opts.invariants) or None)
     if not opts.invariants:
         decls += [d for d in spec.lemmas if d not in decls]
+    # invariants first: a lane's first failure at a step is an invariant's when one breaks
+    # (P(insolvency) counts invariant violations; lemma violations are reported beside it)
+    decls = [d for d in decls if d not in spec.lemmas] + [d for d in decls if d in spec.lemmas]
     rate = opts.action_rate
     draws = action_draws(spec, rate, opts.actions, fixed)
     if draws:
@@ -360,7 +363,7 @@ def run_hash(spec: Spec, job: BlockJob) -> str:
     }
     if job.action_rate > 0:  # absent otherwise: checkpoints of runs without actions keep their name
         parts["actions"] = [repr(job.action_rate), repr(job.actions)]
-    parts["bounds"] = 1  # block summaries list the undecided lanes (solvent.stress.bounds)
+    parts["bounds"] = 2  # 1: block summaries list the undecided lanes; 2: and the certain ones
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -17,10 +17,10 @@ import numpy as np
 from solvent.integrity import state_key
 from solvent.spec.spec import Spec
 from solvent.stress.checkpoint import Checkpoint
-from solvent.stress.confirm import assess
-from solvent.stress.confirm import verdict as assess_verdict
 from solvent.stress.exact import lane_trace
 from solvent.stress.execute import _chunks, _lanes_engine, dask_config, execute
+from solvent.stress.headline import assess
+from solvent.stress.headline import verdict as assess_verdict
 from solvent.stress.metrics import combine, histogram, tail
 from solvent.stress.options import (
     CheckpointError,

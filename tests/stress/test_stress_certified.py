@@ -217,3 +217,15 @@ def test_refuted_lanes_are_explained(tmp_path) -> None:
     assert first["property"] == "ytenth" and first["step"] == 0
     assert "broke ytenth at step 0 within its rounding-error bound" in first["why"]
     assert any("20 lane(s) whose float64 run broke ytenth hold exactly" in n for n in doc["notes"])
+
+
+def test_lemma_lanes_not_rechecked_leave_p_open_and_say_so(load) -> None:
+    """The same run with --confirm 0: the lemma lanes' invariants are not re-run; the
+    verdict is still FAIL (certain lemma violations), P(insolvency) is a range, said so."""
+    _spec, _job_, _decls, opts = _job(load, 60, 8, 3, keeper_delay=2, confirm=0)
+    r = stress(load("perp_small"), get("gbm", vol=2.5), Population(), opts)
+    ins, c = r.metrics["p_insolvency"], r.confirmation
+    assert r.verdict == "FAIL" and c["certain"] > 0 and c["unchecked"] == 0
+    assert ins["unchecked"] == c["lemma_rechecked"] > 0 and ins["sampled"] is None
+    assert ins["upper_estimate"] > ins["estimate"]
+    assert any("were not re-run for their invariants (count)" in n for n in r.notes)

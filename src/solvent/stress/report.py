@@ -22,7 +22,7 @@ def headline(m: dict[str, Any]) -> str:
     ins = m["p_insolvency"]
     lemmas = sum(ins.get("lemmas", {}).values())
     beside = f"; lemma violations beside it: {lemmas:,} paths" if lemmas else ""
-    what = "paths breaking an invariant"
+    what = "path breaking an invariant" if ins["paths"] == 1 else "paths breaking an invariant"
     if not ins["unchecked"]:
         return (
             f"P(insolvency) {ins['estimate']:.4g} (95% CI {ins['ci_low']:.3g}..{ins['ci_high']:.3g}; "

@@ -224,6 +224,14 @@ def stress(
     else:
         verdict, more = assess_verdict(settled, settled["rerun"])
         more.extend(_refuted_notes(conf))
+        left = len(recheck) - conf.get("lemma_rechecked", 0)
+        if left and conf["stopped"] is not None:
+            more.append(
+                f"{left:,} lanes whose first violation (certain) is a lemma's were not re-run "
+                f"for their invariants ({conf['stopped']}); the float64 run stops checking at "
+                "the first violation, so they count only in the upper end of P(insolvency) and "
+                "in its sampled estimate"
+            )
         notes.extend(more)
         if conf["stopped"] == "interrupted":
             notes.append(

@@ -185,7 +185,8 @@ def connect(address: str, timeout: float, scratch: str | None = None) -> tuple[A
         return Client(address, timeout=f"{timeout}s"), None
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(
-            f"cannot reach the Dask scheduler at {address} within {timeout:g}s ({type(exc).__name__}: "
+            f"cannot reach the Dask scheduler at {address} within {timeout:g}s "
+            f"({type(exc).__name__}: "
             f"{exc}); check the address (e.g. tcp://host:8786) and that the scheduler runs"
         ) from None
 

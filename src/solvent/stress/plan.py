@@ -57,7 +57,8 @@ def _market_map(
     for f in fields:
         if f not in spec.bounds:
             raise StressEnvelopeError(
-                f"--field {f}: spec {spec.name} has no envelope field {f!r}; fields: {', '.join(bounds)}"
+                f"--field {f}: spec {spec.name} has no envelope field {f!r}; fields: "
+                f"{', '.join(bounds)}"
             )
     if fields:
         driven = list(fields)
@@ -104,7 +105,9 @@ def _init_of(v: Any) -> tuple[str, float, float]:
 def prepare(
     spec: Spec, scenario: Any, population: Any, opts: StressOptions
 ) -> tuple[Spec, BlockJob, list[Any], list[str], str]:
-    """Validate and build the job; return (spec with the run's accounts, job, properties, notes, engine)."""
+    """Validate and build the job.
+
+    Returns (spec with the run's accounts, job, properties, notes, engine)."""
     from solvent.check.solving import select_properties
     from solvent.engine.step import require_spec_sane
     from solvent.errors import UsageError
@@ -156,12 +159,14 @@ def prepare(
     fixed = getattr(spec, "arithmetic", "exact") == "fixed"
     if fixed and opts.engine == "kernel":
         raise StressError(
-            f"spec {spec.name} uses fixed-point arithmetic (decimals={spec.decimals}); the compiled "
+            f"spec {spec.name} uses fixed-point arithmetic (decimals={spec.decimals}); the "
+            "compiled "
             "kernel runs float64 only: use --engine auto or --engine lanes (int64 NumPy lanes)"
         )
     if fixed and spec.decimals > 18:
         raise StressError(
-            f"spec {spec.name} has decimals={spec.decimals}: stress runs fixed-point specs on int64 "
+            f"spec {spec.name} has decimals={spec.decimals}: stress runs fixed-point specs on "
+            "int64 "
             "lanes, which hold at most 18 decimals (one unit of 10^-19 does not fit); use "
             "decimals=18 or fewer for stress (prove/bmc/replay handle up to 36)"
         )
@@ -209,7 +214,8 @@ def prepare(
         fd = spec.fields.get(opts.price_field)
         if fd is None or fd.per_account or not is_fixed(begin[opts.price_field][0]):
             raise StressFieldError(
-                f"the account population needs the start price: spec {spec.name} has no scalar field "
+                f"the account population needs the start price: spec {spec.name} has no scalar "
+                "field "
                 f"{opts.price_field!r} with a fixed initial value; name it with --price-field NAME"
             )
         pop_price = float(begin[opts.price_field][0])
@@ -217,7 +223,8 @@ def prepare(
         missing = [f for f in probe if f not in accs]
         if missing:
             raise StressFieldError(
-                f"the account population sets {', '.join(missing)}, which spec {spec.name} does not "
+                f"the account population sets {', '.join(missing)}, which spec {spec.name} does "
+                "not "
                 f"have as per-account fields ({', '.join(accs) or 'none'})"
             )
     params = spec.param_values()
@@ -245,7 +252,8 @@ def prepare(
         notes.append(
             f"fixed point ({spec.decimals} decimals): int64 NumPy lanes; the scenario's and the "
             f"population's float64 draws are rounded half-even to 10^-{spec.decimals}; lanes whose "
-            "numbers leave int64 are flagged (flagged_by_property int64_overflow) and re-run exactly"
+            "numbers leave int64 are flagged (flagged_by_property int64_overflow) and re-run "
+            "exactly"
         )
     elif draws:
         if opts.engine == "kernel":
@@ -331,7 +339,8 @@ def _check_initials(spec: Spec, job: BlockJob, engine: Callable[..., Any] | None
             f"every sampled initial state of spec {spec.name} breaks its @initial condition(s) "
             f"({names}), so no sampled path is a path of the spec. stress draws symbolic fields "
             "(sv.within) uniformly and the population sets quote/size; give fields that an "
-            "@initial condition ties to others a fixed initial value in the spec, or relax the condition"
+            "@initial condition ties to others a fixed initial value in the spec, or relax the "
+            "condition"
         )
 
 

@@ -17,8 +17,8 @@ def worst_paths(
     """The paths with the largest bad debt, with their price and insurance series.
 
     The series are float64 (data for plots): recorded by the kernel, or by the
-    NumPy-lanes engine when it runs; ``bad_debt`` is the path's float64 bad debt. Whether the path breaks an
-    invariant exactly is what the confirmation reports.
+    NumPy-lanes engine when it runs; ``bad_debt`` is the path's float64 bad debt. Whether
+    the path breaks an invariant exactly is what the confirmation reports.
     """
     from solvent.stress.lanes import lane_actions, lane_series
 

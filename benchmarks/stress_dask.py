@@ -22,7 +22,7 @@ import time
 from solvent.models import perp_isolated
 from solvent.scenarios import get
 from solvent.scenarios.population import Population
-from solvent.stress import runner
+from solvent.stress import execute as runner  # connect() reads its dask_config
 from solvent.stress.runner import StressOptions, stress
 
 

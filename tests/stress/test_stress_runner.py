@@ -105,7 +105,10 @@ def test_interrupt_keeps_blocks_and_resume_finishes_the_same_run(load, tmp_path)
 def test_flagged_lanes_are_confirmed_and_their_traces_replay(load, tmp_path) -> None:
     spec = load("perp_small")
     r = _run(spec, tmp_path, keeper_outage=4, outage_start=2, confirm=3)
-    assert r.verdict == "FAIL" and r.confirmation["confirmed"] == 3
+    # issue 16: certain violations are confirmed by the error bounds, not counted in --confirm
+    c = r.confirmation
+    assert r.verdict == "FAIL" and c["confirmed"] >= c["certain"] > 0
+    assert c["confirmed"] - c["certain"] <= 3 and c["exact_reruns"] <= 3
     trace, label = r.traces[0]
     replayed = replay(spec, trace)
     assert replayed.first_failure is not None and replayed.first_failure.label() == label

@@ -236,8 +236,9 @@ def stress_command(
         str,
         _opt(
             "--confirm",
-            help="Flagged lanes re-run exactly (those failing earliest first): all, or at most N "
-            "(the others are reported unchecked, never as violations) [default: all].",
+            help="Lanes the error bounds leave unsettled, re-run exactly in a seeded random "
+            "order: all, or at most N (the others are reported unchecked, never as violations; "
+            "those re-run are a uniform sample of them) [default: all].",
             metavar="all|N",
         ),
     ] = "all",

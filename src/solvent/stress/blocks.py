@@ -12,49 +12,13 @@ draws are then put on the decimal grid as int64 units (:mod:`solvent.stress.grid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from solvent.stress.actions import ActionDraw, argument_slots, draw_actions
 from solvent.stress.kernel import KernelSource, Layout
-
-
-@dataclass(frozen=True, slots=True)
-class ArgDraw:
-    """How one argument of a user action is drawn (plain data, pickles with the job).
-
-    ``kind``: ``"num"`` (uniform in ``[lo, hi]``, the float64 bounds inside the exact
-    domain), ``"bool"`` (a fair coin). ``exact``: the value of a one-point domain (the
-    trace records it exactly; the lanes use its nearest double). ``lo_units``/``hi_units``:
-    a fixed-point spec's exact bounds in grid units (they fit int64, checked up front).
-    """
-
-    name: str
-    kind: str
-    lo: float = 0.0
-    hi: float = 0.0
-    exact: Fraction | None = None
-    lo_units: int = 0
-    hi_units: int = 0
-
-    def rest(self) -> float:
-        """The value of lanes that do not run this action (0, or the domain bound nearest it)."""
-        return min(max(0.0, self.lo), self.hi) if self.kind == "num" else 0.0
-
-    def rest_units(self) -> int:
-        return min(max(0, self.lo_units), self.hi_units) if self.kind == "num" else 0
-
-
-@dataclass(frozen=True, slots=True)
-class ActionDraw:
-    """One user-action instance the run may choose: the action, its accounts, its arguments."""
-
-    name: str
-    accounts: tuple[int, ...]
-    args: tuple[ArgDraw, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,108 +59,6 @@ class BlockJob:
 
     def block_size(self, b: int) -> int:
         return min(self.block, self.paths - b * self.block)
-
-
-def action_draws(
-    spec: Any, rate: float, only: tuple[str, ...], fixed: bool
-) -> tuple[ActionDraw, ...]:
-    """Check ``--action-rate`` (``rate``) and ``--action`` (``only``); the user-action
-    instances a run draws from (empty: no user actions). Raises ``UsageError``."""
-    from solvent.errors import UsageError
-
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-        raise UsageError(f"--action-rate must be a probability between 0 and 1, got {rate!r}")
-    known = [a.name for a in spec.actions]
-    unknown = [n for n in only if n not in known]
-    if unknown:
-        raise UsageError(
-            f"--action {unknown[0]}: spec {spec.name} has no user action {unknown[0]!r}; "
-            f"its actions: {', '.join(known) or 'none'}"
-        )
-    if rate == 0:
-        if only:
-            raise UsageError(
-                "--action NAME picks the user actions --action-rate runs; give --action-rate P > 0"
-            )
-        return ()
-    if not spec.actions:
-        raise UsageError(
-            f"--action-rate {rate:g}: spec {spec.name} declares no user action (@spec.action)"
-        )
-    scale = 10**spec.decimals if fixed else 0
-    out: list[ActionDraw] = []
-    shapes: dict[str, tuple[ArgDraw, ...]] = {}
-    for inst in spec.instances():
-        act = inst.action
-        if only and act.name not in only:
-            continue
-        if act.name not in shapes:
-            shapes[act.name] = tuple(
-                _arg_draw(spec, act.name, name, dom, scale) for name, dom in act.args.items()
-            )
-        out.append(ActionDraw(act.name, inst.accounts, shapes[act.name]))
-    if not out:
-        raise UsageError(
-            f"--action-rate {rate:g}: the chosen actions have no instance with {spec.accounts} "
-            "account(s); give --accounts N"
-        )
-    return tuple(out)
-
-
-def _arg_draw(spec: Any, action: str, name: str, dom: Any, scale: int) -> ArgDraw:
-    """How argument ``name`` of ``action`` is drawn (float64 bounds inside its domain)."""
-    import math
-
-    from solvent.errors import UsageError
-    from solvent.lang.domains import AnyBool, Within
-
-    where = f"argument {name} of action {action} (spec {spec.name})"
-    if isinstance(dom, AnyBool):
-        return ArgDraw(name, "bool")
-    if not isinstance(dom, Within):
-        raise UsageError(
-            f"--action-rate: {where} has no bounded domain to draw from; declare it with "
-            f"sv.within(lo, hi) in @spec.action(...)"
-        )
-    try:
-        lo, hi = float(dom.lo), float(dom.hi)
-    except OverflowError:
-        lo = hi = math.inf
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise UsageError(
-            f"--action-rate: {where} has the domain {dom}, too wide for float64 draws; "
-            "bound it with sv.within(lo, hi) of finite numbers (below 1.8e308)"
-        )
-    if Fraction(lo) < dom.lo:
-        lo = math.nextafter(lo, math.inf)
-    if Fraction(hi) > dom.hi:
-        hi = math.nextafter(hi, -math.inf)
-    exact = None
-    if dom.lo == dom.hi:  # one point: the lanes use its nearest double, traces the value
-        lo = hi = float(dom.lo)
-        exact = dom.lo
-    elif lo > hi:
-        raise UsageError(
-            f"--action-rate: {where} has the domain {dom}, which holds no float64 number to "
-            "draw; widen it"
-        )
-    lo_u = hi_u = 0
-    if scale:
-        from solvent.stress.grid import arg_units, args_fit
-
-        lo_u, hi_u = arg_units(dom.lo, dom.hi, scale)
-        if lo_u > hi_u:
-            raise UsageError(
-                f"--action-rate: {where} has the domain {dom}, which holds no number of the "
-                f"spec's grid (10^-{spec.decimals}); widen it"
-            )
-        if not args_fit(lo_u, hi_u):
-            raise UsageError(
-                f"--action-rate: {where} has the domain {dom}, which leaves int64 on the grid of "
-                f"10^-{spec.decimals} (at most about {9.22e18 / scale:.3g}); bound it more tightly "
-                "or use fewer decimals"
-            )
-    return ArgDraw(name, "num", lo, hi, exact, lo_u, hi_u)
 
 
 WORST = 5  # lanes with the largest bad debt kept per block (for worst_paths)
@@ -282,49 +144,13 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
 
         g = on_grid(job, M, A0, G0, set(drawn))
         if act is not None:
-            act_args = args_on_grid(job, act, act_args)
+            act_args = args_on_grid(job, act, act_args, argument_slots(job, act))
         return BlockInputs(g.G0, g.A0, g.M, g.C2, g.beyond, g.overflow, g.wide, act, act_args)
     C2 = np.full((n, 2), -1, dtype=np.int64)
     if job.cover2 and job.accounts >= 2 and job.size_index >= 0:
         order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
         C2[:, :] = order[:, :2]
     return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond, act=act, act_args=act_args)
-
-
-def draw_actions(job: BlockJob, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The user actions of ``n`` lanes: ``(act, act_args)`` (see :class:`BlockInputs`).
-
-    Draws, in this order: one uniform per (lane, step) (an action runs when it is below
-    the rate), the instance per (lane, step) (uniform among ``job.actions``), then one
-    uniform per (lane, step, argument slot), turned into each chosen action's argument
-    (uniform in ``[lo, hi]``; a fair coin for a boolean; a one-point domain's value).
-    """
-    shape = (n, job.steps)
-    runs = rng.random(shape) < job.action_rate
-    which = rng.integers(0, len(job.actions), shape)
-    slots = max(len(a.args) for a in job.actions)
-    u = rng.random((*shape, slots))
-    act = np.where(runs, which, -1).astype(np.int64)
-    args = np.zeros((*shape, slots))
-    for mine, k, arg in argument_slots(job, act):
-        if arg.kind == "bool":
-            x = (u[:, :, k] < 0.5).astype(np.float64)
-        elif arg.lo == arg.hi:
-            x = np.full(shape, arg.lo)
-        else:
-            x = np.clip(arg.lo + (arg.hi - arg.lo) * u[:, :, k], arg.lo, arg.hi)
-        args[:, :, k] = np.where(mine, x, args[:, :, k])
-    return act, args
-
-
-def argument_slots(job: BlockJob, act: np.ndarray) -> Iterator[tuple[np.ndarray, int, ArgDraw]]:
-    """Per argument of every action some lane chose in ``act``: (the (lane, step) mask of
-    that action, the argument's slot, how it is drawn)."""
-    for i, a in enumerate(job.actions):
-        mine = act == i
-        if mine.any():
-            for k, arg in enumerate(a.args):
-                yield mine, k, arg
 
 
 def _init_accounts(
@@ -399,12 +225,15 @@ def summarize(
     Lanes skipped because their initial state breaks an ``@initial`` condition
     (``FAIL_STEP == -2``) are counted in ``excluded`` and left out of everything else.
 
+    ``certain`` lists the flagged lanes all of whose float64 decisions up to the flagged
+    step were certain (``UNSURE``, :mod:`solvent.stress.bounds`), ``[path, step,
+    property]``: the judge breaks the same property at the same step, no re-run needed.
     ``lanes`` lists the lanes the exact judge re-runs, ``[path, steps to re-run,
-    property]``: every flagged lane up to its flagged step, and every lane with a float64
-    decision that was not certain (``UNSURE``, :mod:`solvent.stress.bounds`) at or before
-    its flagged step (or anywhere, when not flagged) over its whole path (property -1
-    when not flagged); ``undecided`` counts the latter (``undecided_excluded``: those
-    among them whose @initial decision was unsure and the float64 run skipped).
+    property, priority]``: every lane with a float64 decision that was not certain at or
+    before its flagged step (or anywhere, when not flagged), over its whole path (property
+    -1 when not flagged), and fixed-point lanes that left int64; ``undecided`` counts the
+    uncertain ones (``undecided_excluded``: those among them whose @initial decision was
+    unsure and the float64 run skipped).
     """
     valid = out["FAIL_STEP"] != -2
     excluded = int((~valid).sum())
@@ -434,7 +263,11 @@ def summarize(
     fs = out["FAIL_STEP"]
     failing = np.flatnonzero(fs >= 0)
     whole = (unsure >= 0) & ((fs < 0) | (unsure <= fs))  # not certain up to the flag
-    rerun = np.flatnonzero((fs >= 0) | whole)
+    # a flagged lane whose every decision up to its flag was certain: the judge fails it
+    # at the same step (bounds.py); fixed-point lanes that left int64 hold garbage
+    over = [k for k, name in enumerate(job.layout.properties) if name == "int64_overflow"]
+    sure = (fs >= 0) & ~whole & ~np.isin(out["FAIL_PROP"], over)
+    rerun = np.flatnonzero(((fs >= 0) | whole) & ~sure)
     upto = np.where(whole, job.steps, fs)
     # priority: flagged lanes by their flagged step, before the undecided ones at that step
     key = np.where(fs >= 0, 2 * fs, 2 * job.steps + 1)
@@ -466,6 +299,11 @@ def summarize(
             for i in rerun[np.argsort(key[rerun], kind="stable")]
         ]
         + [[int(b * job.block + i), int(job.steps), -1, 2 * job.steps + 1] for i in skipped_unsure],
+        # the certain violations, [path, step, property]: no re-run needed to count them
+        "certain": [
+            [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
+            for i in np.flatnonzero(sure)
+        ],
     }
     bd = col("bad_debt")
     if bd is not None:

@@ -6,7 +6,7 @@ judge computes on the same lane (an a-posteriori running error bound, in float64
 
 - inputs the judge receives exactly (the lane's draws and drawn initial values, recorded
   in the trace as the exact rationals of their doubles, see
-  :func:`solvent.stress.runner.lane_trace`) start at ``e = 0``; a spec literal ``q``, and
+  :func:`solvent.stress.exact.lane_trace`) start at ``e = 0``; a spec literal ``q``, and
   an initial value the spec declares as ``q`` (the judge starts from ``q`` itself, never
   from its double: :func:`initial_exact`), start at ``|float(q) - q|``
   (:func:`literal_error`, rounded up);
@@ -14,7 +14,14 @@ judge computes on the same lane (an a-posteriori running error bound, in float64
   error of the float64 sum (Knuth's TwoSum, error free), so exact sums stay exact
   (``e = 0``); otherwise ``ea + eb + u |r|`` (``u = 2**-53``);
 - ``a * b``: ``|a| eb + |b| ea + ea eb`` plus the rounding ``u |r|`` (below the normal
-  range ``2**-1074``; none when an operand is 0);
+  range ``2**-1074``; none when an operand is 0); 0 when a factor is an exact 0 (``a = 0``
+  with ``ea = 0``) and ``r = 0``: the exact product is 0 whatever the other factor's bound;
+- ``x - y`` where ``y`` certainly equals ``x``, or one term ``b`` of ``x = a + b`` (``y``
+  is ``b``, or a ``min``/``max`` whose choice was certain and took ``b``, recursively):
+  the exact result is ``A`` (0 when ``y`` is ``x``), so ``|r - a| + ea`` bounds it
+  however large ``b``'s own bound is (kernel only: ``_ecancel``; the smaller of the two
+  rigorous bounds is kept). This keeps waterfalls exact: ``bad_debt + deficit -
+  min(deficit, insurance)`` is exactly ``bad_debt`` when the fund covers the deficit;
 - ``a / b``: ``(|a| eb + |b| ea) / (|b| (|b| - eb))`` plus the rounding; when ``eb >= |b|``
   the exact denominator may be 0 (the judge's ``x / 0 = 0``): the decision ``b != 0``
   is *undecided* and the bound infinite;
@@ -80,6 +87,8 @@ def _eadd(a, b, r, ea, eb):
 
 @njit(cache=True, inline="always")
 def _emul(a, b, r, ea, eb):
+    if r == 0.0 and ((a == 0.0 and ea == 0.0) or (b == 0.0 and eb == 0.0)):
+        return 0.0  # an exact zero factor: the exact product is 0
     e = abs(a) * eb + abs(b) * ea + ea * eb
     ar = abs(r)
     if ar >= TINY:
@@ -107,6 +116,15 @@ def _ediv(a, b, r, ea, eb):
     if e == 0.0 and ea == 0.0 and eb == 0.0:
         return 0.0
     return e * K + 4.0 * ETA
+
+
+@njit(cache=True, inline="always")
+def _ecancel(r, a, er, ea):
+    d = abs(r - a)
+    if d == 0.0 and ea == 0.0:
+        return 0.0
+    alt = (d + ea) * K + ETA
+    return alt if alt < er else er
 
 
 @njit(cache=True, inline="always")
@@ -143,7 +161,7 @@ def initial_exact(spec: Any) -> dict[str, tuple[Fraction | None, ...]]:
     where the lanes draw it (a ``Within`` domain) and the judge gets the drawn double.
 
     A lane whose initial value equals ``float(q)`` of the spec's own ``q`` starts from
-    ``q`` on the judge (:func:`solvent.stress.runner.lane_trace`), so its bound is
+    ``q`` on the judge (:func:`solvent.stress.exact.lane_trace`), so its bound is
     :func:`literal_error` of ``q``; any other value (drawn) is the judge's exactly.
     """
     from solvent.engine.start import is_fixed, start
@@ -176,7 +194,9 @@ def initial_error(col: Any, q: Fraction | None) -> Any:
     return np.where(col == float(q), e, 0.0)
 
 
-def kernel_initial_error(var: str, entries: tuple[Fraction | None, ...], account: str | None) -> str:
+def kernel_initial_error(
+    var: str, entries: tuple[Fraction | None, ...], account: str | None
+) -> str:
     """Kernel source for the bound of an initial value ``var`` (see :func:`initial_exact`);
     ``account``: the loop variable of a per-account field, None for a scalar field."""
     pairs = [(float(q), literal_error(q)) if q is not None else (0.0, 0.0) for q in entries]
@@ -222,7 +242,8 @@ def e_mul(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:
         e = np.abs(a) * eb + np.abs(b) * ea + ea * eb
         ar = np.abs(r)
         e = e + np.where(ar >= TINY, U * ar, np.where((a != 0.0) & (b != 0.0), ETA, 0.0))
-        return _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0))
+        zero = (np.asarray(r) == 0.0) & (((a == 0.0) & (ea == 0.0)) | ((b == 0.0) & (eb == 0.0)))
+        return np.where(zero, 0.0, _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0)))
 
 
 def e_div(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> tuple[Any, Any]:

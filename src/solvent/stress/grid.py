@@ -9,7 +9,7 @@ each draw ``x`` is put on the grid as
     units = round_half_even(fl(x * 10**d))
 
 (``np.rint`` of the float64 product; a deterministic function of the draw), and stored
-as ``int64``. The lanes and the exact re-run of a lane (:func:`solvent.stress.runner.lane_trace`)
+as ``int64``. The lanes and the exact re-run of a lane (:func:`solvent.stress.exact.lane_trace`)
 read the same integers, so they see exactly the same numbers. Constants of the spec
 (fixed initial values, the bounds of ``sv.within``, held envelope fields) are converted
 exactly from their rationals, and uniform draws are clipped to their exact bounds. A
@@ -24,6 +24,7 @@ one of the spec's real properties.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -295,16 +296,16 @@ def args_fit(lo_u: int, hi_u: int) -> bool:
     return _fits(lo_u) and _fits(hi_u) and lo_u != INT64_MIN
 
 
-def args_on_grid(job: Any, act: np.ndarray, args: np.ndarray) -> np.ndarray:
+def args_on_grid(job: Any, act: np.ndarray, args: np.ndarray, slots: Iterable[Any]) -> np.ndarray:
     """A block's user-action arguments (float64 draws, see
-    :func:`solvent.stress.blocks.draw_actions`) on the grid: ``rint(x * 10**d)`` clipped to
+    :func:`solvent.stress.actions.draw_actions`) on the grid: ``rint(x * 10**d)`` clipped to
     the exact grid points of the domain, as int64 units (booleans stay 0/1; a one-point
-    domain is its exact units). Entries of lanes that run no action are 0."""
-    from solvent.stress.blocks import argument_slots
+    domain is its exact units). Entries of lanes that run no action are 0. ``slots``:
+    :func:`solvent.stress.actions.argument_slots` of ``act``."""
 
     grid: Grid = job.grid
     out = np.zeros(args.shape, dtype=np.int64)
-    for mine, k, arg in argument_slots(job, act):
+    for mine, k, arg in slots:
         if arg.kind == "bool":
             u = (args[:, :, k] != 0.0).astype(np.int64)
         elif arg.lo_units == arg.hi_units:

@@ -18,154 +18,43 @@ so the metrics stay exact. Lanes that do not overflow agree exactly with the jud
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from solvent.backends.vector import VECTOR, Bounded, BoundedVectorBackend
 from solvent.engine.state import StateDict
-from solvent.engine.step import eval_predicate, first_broken, run_step
-from solvent.lang.domains import AnyBool
+from solvent.engine.step import eval_predicate, run_step
 from solvent.lang.values import BOOL, NUM, Value
-from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
-from solvent.stress.bounds import initial_error, initial_exact
+from solvent.spec.spec import Params, PredicateDecl, Spec
+from solvent.stress.bounds import initial_exact
+from solvent.stress.choosers import (
+    LaneActions,
+    LaneChooser,
+    _input,
+    keeper_schedule,
+    lane_actions,
+)
 from solvent.stress.grid import OVERFLOW
+from solvent.stress.judgelane import (
+    _judge_lane,
+    _row_actions,
+    _row_state,
+    _RowChooser,
+    _without_keepers,
+)
 from solvent.stress.kernel import Layout
 
-
-@dataclass(slots=True)
-class LaneActions:
-    """The user actions of a block's lanes (``--action-rate P > 0``).
-
-    ``act``: ``(lanes, steps)`` index into ``instances`` (-1: no action); ``args``:
-    ``(lanes, steps, slots)``, the k-th argument of the chosen action (float64 numbers or
-    int64 grid units; booleans 0/1); ``rest[name]``: per argument of action ``name``, the
-    value the lanes that do not run it compute with (0 or the domain bound nearest it;
-    their results are discarded, the value only keeps their numbers tame).
-    """
-
-    act: np.ndarray
-    args: np.ndarray
-    instances: Sequence[Instance]
-    rest: dict[str, tuple[Any, ...]]
-    # per argument of action ``name``: the error bound of its float64 value (a one-point
-    # domain's exact value the trace records, see solvent.stress.bounds; else 0)
-    errors: dict[str, tuple[float, ...]] | None = None
-
-    def of_action(self, t: int, name: str) -> np.ndarray:
-        col = self.act[:, t - 1]
-        mine = np.zeros(col.shape, dtype=bool)
-        for i, inst in enumerate(self.instances):
-            if inst.action.name == name:
-                mine |= col == i
-        return mine
-
-
-def lane_actions(
-    spec: Spec, job: Any, act: np.ndarray | None, args: np.ndarray | None
-) -> LaneActions | None:
-    """The :class:`LaneActions` of a block's inputs (None: no user actions)."""
-    if act is None or args is None or not job.actions:
-        return None
-    by_key = {(inst.action.name, inst.accounts): inst for inst in spec.instances()}
-    instances = [by_key[(a.name, a.accounts)] for a in job.actions]
-    fixed = job.grid is not None
-    from solvent.stress.bounds import literal_error
-
-    rest: dict[str, tuple[Any, ...]] = {}
-    errors: dict[str, tuple[float, ...]] = {}
-    for a in job.actions:
-        rest[a.name] = tuple(np.int64(x.rest_units()) if fixed else float(x.rest()) for x in a.args)
-        errors[a.name] = tuple(
-            literal_error(x.exact) if x.exact is not None and not fixed else 0.0 for x in a.args
-        )
-    return LaneActions(act, args, instances, rest, errors)
-
-
-class LaneChooser:
-    """Market draws from the sampled array; keepers live per the frictions; the sampled
-    user actions (none unless ``actions`` is given: ``--action-rate P > 0``).
-
-    ``M`` is ``(lanes, steps, fields)`` and every value a lane array; :class:`_RowChooser`
-    is the same for one lane on a scalar backend.
-    """
-
-    def __init__(
-        self,
-        M: np.ndarray,
-        market: Sequence[str],
-        live: np.ndarray,
-        backend: Any = VECTOR,
-        actions: LaneActions | None = None,
-    ) -> None:
-        self.M = M
-        self.index = {name: j for j, name in enumerate(market)}
-        self.live = live
-        self.backend = backend
-        self.actions = actions
-
-    def market(self, t: int, name: str) -> Value:
-        col = np.ascontiguousarray(self.M[:, t - 1, self.index[name]])
-        return Value(self.backend, _input(self.backend, col), NUM)
-
-    def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
-
-    def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
-        return self.adversarial(t, keeper, account)
-
-    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
-        """The instances some lane chose at step ``t`` (the others are selected nowhere)."""
-        if self.actions is None:
-            return []
-        col = self.actions.act[:, t - 1]
-        return [(int(i), self.actions.instances[int(i)]) for i in np.unique(col[col >= 0])]
-
-    def selected(self, t: int, index: int) -> Value:
-        assert self.actions is not None, "no user actions in this run"
-        return Value(self.backend, self.actions.act[:, t - 1] == index, BOOL)
-
-    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
-        """Per-lane arguments: the drawn ones where the lane runs ``action``."""
-        if self.actions is None:
-            return {}
-        mine = self.actions.of_action(t, action.name)
-        rest = self.actions.rest[action.name]
-        out = {}
-        for k, (name, dom) in enumerate(action.args.items()):
-            raw = np.where(mine, self.actions.args[:, t - 1, k], rest[k])
-            if isinstance(dom, AnyBool):
-                out[name] = Value(self.backend, raw != 0, BOOL)
-            elif isinstance(self.backend, BoundedVectorBackend):
-                errs = self.actions.errors or {}
-                err = errs.get(action.name, (0.0,) * (k + 1))[k]
-                e = np.where(mine, err, 0.0) if err else 0.0
-                out[name] = Value(self.backend, Bounded(np.ascontiguousarray(raw), e), NUM)
-            else:
-                out[name] = Value(self.backend, np.ascontiguousarray(raw), NUM)
-        return out
-
-
-def keeper_schedule(n_steps: int, period: int, outage_start: int, outage_len: int) -> np.ndarray:
-    """Whether keepers run at steps 1..n (the kernel computes the same expression)."""
-    t = np.arange(1, n_steps + 1)
-    return (t % period == 0) & ~((outage_start <= t) & (t < outage_start + outage_len))
+__all__ = [  # with the choosers and the judge lane they use (moved to their own modules)
+    "LaneActions", "LaneChooser", "_judge_lane", "_row_actions", "keeper_schedule",
+    "lane_actions", "lane_series", "run_lanes",
+]  # fmt: skip
 
 
 def _lanes(x: Any, n: int) -> np.ndarray:
     if isinstance(x, Bounded):
         x = x.v
     return np.broadcast_to(np.asarray(x), (n,))
-
-
-def _input(backend: Any, col: np.ndarray, exact: Any = None) -> Any:
-    """A number input of the lanes; on the bounded backend with its bound: 0 for a drawn
-    double (the judge gets it exactly), the spec literal's error where the lane holds
-    ``float(q)`` of the spec's own initial ``q`` (``exact``; see ``bounds.initial_exact``)."""
-    if not isinstance(backend, BoundedVectorBackend):
-        return col
-    return Bounded(col, initial_error(col, exact))
 
 
 def _initial_state(
@@ -408,12 +297,6 @@ def _cover2_lanes(
     return np.where(C2[:, 0] >= 0, worst, 0.0)
 
 
-def _without_keepers(spec: Spec) -> Spec:
-    new = spec._copy()
-    new.keepers = []
-    return new
-
-
 def lane_series(
     spec: Spec,
     params: Params,
@@ -471,153 +354,3 @@ def lane_series(
         for f in fields:
             out[f][:, t] = _lanes(state[f].raw, n)
     return out
-
-
-def _row_state(judge: Any, layout: Layout, g0: Any, a0: Any) -> StateDict:
-    """One lane's initial state on the concrete judge (``g0``/``a0`` in grid units)."""
-    state: StateDict = {}
-    for i, f in enumerate(layout.globals):
-        state[f] = (
-            Value(judge, bool(g0[i]), BOOL) if f in layout.bools else Value(judge, int(g0[i]), NUM)
-        )
-    for i, f in enumerate(layout.accounts):
-        state[f] = [
-            Value(judge, bool(x), BOOL) if f in layout.bools else Value(judge, int(x), NUM)
-            for x in a0[i]
-        ]
-    return state
-
-
-def _row_actions(actions: LaneActions | None, lane: int) -> Any:
-    """One lane's user actions for :class:`_RowChooser` (None: none)."""
-    if actions is None:
-        return None
-    return (actions.act[lane], actions.args[lane], actions.instances)
-
-
-class _RowChooser(LaneChooser):
-    """One lane's market draws (``M``: ``(steps, fields)``, grid units), keeper schedule
-    and user actions (``actions``: ``(act row, args row, instances)``, grid units), for the
-    concrete judge."""
-
-    def __init__(
-        self,
-        backend: Any,
-        M: np.ndarray,
-        market: Sequence[str],
-        live: np.ndarray,
-        actions: Any = None,
-    ) -> None:
-        super().__init__(M, market, live, backend)
-        self.row = actions
-
-    def market(self, t: int, name: str) -> Value:
-        return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
-
-    def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(self.backend, bool(self.live[t - 1]), BOOL)
-
-    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
-        if self.row is None or int(self.row[0][t - 1]) < 0:
-            return []
-        i = int(self.row[0][t - 1])
-        return [(i, self.row[2][i])]
-
-    def selected(self, t: int, index: int) -> Value:
-        return Value(self.backend, True, BOOL)
-
-    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
-        out = {}
-        for k, (name, dom) in enumerate(action.args.items()):
-            x = self.row[1][t - 1, k]
-            out[name] = (
-                Value(self.backend, bool(x), BOOL)
-                if isinstance(dom, AnyBool)
-                else Value(self.backend, int(x), NUM)
-            )
-        return out
-
-
-def _judge_lane(
-    spec: Spec,
-    params: Params,
-    properties: Sequence[PredicateDecl],
-    layout: Layout,
-    g0: np.ndarray,
-    a0: np.ndarray,
-    m: np.ndarray,
-    live: np.ndarray,
-    c2: np.ndarray,
-    cover2_metric: str | None,
-    initials: Sequence[PredicateDecl],
-    grid: Any,
-    actions: Any = None,
-) -> dict[str, Any]:
-    """One fixed-point lane on the concrete judge (Python ints): the engine's outputs.
-
-    The same draws (grid units), keeper schedule, user actions (``actions``, see
-    :func:`_row_actions`) and Cover-2 accounts as the lanes; used
-    for the lanes that overflowed int64, whose own numbers are garbage.
-    """
-    from solvent.backends.fixed import fixed_concrete
-
-    judge = fixed_concrete(grid.decimals)
-    scale = judge.scale
-    n_steps = m.shape[0]
-
-    def fresh() -> StateDict:
-        return _row_state(judge, layout, g0, a0)
-
-    def first_failure(state: StateDict, decls: Sequence[PredicateDecl]) -> int:
-        hit = first_broken(spec, params, judge, state, decls)  # OVERFLOW holds on the judge
-        return -1 if hit is None else hit[0]
-
-    state = fresh()
-    if initials and first_failure(state, list(initials)) >= 0:
-        return {"excluded": True}
-    num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
-    lo = {i: state[f].raw for i, f in num}
-    hi = dict(lo)
-    hit = {i: (0 if state[f].raw <= 0 else -1) for i, f in num}
-    fail = (-1, -1)
-    k = first_failure(state, properties)
-    if k >= 0:
-        fail = (0, k)
-    chooser = _RowChooser(judge, m, layout.market, live, actions)
-    for t in range(1, n_steps + 1):
-        state = run_step(spec, params, judge, state, t, chooser).state
-        if fail[0] < 0:
-            k = first_failure(state, properties)
-            if k >= 0:
-                fail = (t, k)
-        for i, f in num:
-            v = state[f].raw
-            lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
-            if hit[i] < 0 and v <= 0:
-                hit[i] = t
-    n_g = len(layout.globals)
-    out_g = np.zeros(n_g)
-    t_min, t_max = np.zeros(n_g), np.zeros(n_g)
-    t_hit = np.full(n_g, -1, dtype=np.int64)
-    for i, f in enumerate(layout.globals):
-        raw = state[f].raw
-        out_g[i] = float(raw) if f in layout.bools else raw / scale
-    for i, _f in num:
-        t_min[i], t_max[i], t_hit[i] = lo[i] / scale, hi[i] / scale, hit[i]
-    cover2 = 0.0
-    if cover2_metric is not None and c2[0] >= 0:
-        decl = next(d for d in spec.metrics if d.name == cover2_metric)
-        no_keepers = _without_keepers(spec)
-        quiet = _RowChooser(judge, m, layout.market, np.zeros(n_steps, dtype=bool))
-        state = fresh()
-        worst = 0
-        for t in range(0, n_steps + 1):
-            if t > 0:
-                state = run_step(no_keepers, params, judge, state, t, quiet).state
-            vals = [v.raw for _a, v in eval_predicate(spec, params, judge, state, decl)]
-            worst = max(worst, sum(-vals[int(j)] for j in c2[:2] if vals[int(j)] < 0))
-        cover2 = worst / scale
-    return {
-        "excluded": False, "out_g": out_g, "t_min": t_min, "t_max": t_max, "t_hit": t_hit,
-        "cover2": cover2, "fail": fail,
-    }  # fmt: skip

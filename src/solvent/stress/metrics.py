@@ -97,6 +97,8 @@ def combine(summaries: Sequence[dict[str, Any]], n_props: int) -> dict[str, Any]
         "fail_by_prop": [sum(s["fail_by_prop"][k] for s in blocks) for k in range(n_props)],
         # [path, steps to re-run, property, priority]: by priority, then path
         "lanes": sorted((lane for s in blocks for lane in s["lanes"]), key=lambda x: (x[-1], x[0])),
+        # [path, step, property]: certain violations (no re-run needed), by path
+        "certain": sorted((c for s in blocks for c in s.get("certain", ())), key=lambda x: x[0]),
     }
     for key in (
         "bad_debt_sum",

@@ -15,10 +15,38 @@ def _num(x: Any, digits: int = 4) -> str:
     return f"{x:,.{digits}g}"
 
 
+def headline(m: dict[str, Any]) -> str:
+    """P(insolvency) as a risk team can quote it: what it counts, the certain range, and a
+    sampled estimate (said so) when lanes were left unchecked; never a bare number whose
+    interval is wide."""
+    ins = m["p_insolvency"]
+    lemmas = sum(ins.get("lemmas", {}).values())
+    beside = f"; lemma violations beside it: {lemmas:,} paths" if lemmas else ""
+    what = "path breaking an invariant" if ins["paths"] == 1 else "paths breaking an invariant"
+    if not ins["unchecked"]:
+        return (
+            f"P(insolvency) {ins['estimate']:.4g} (95% CI {ins['ci_low']:.3g}..{ins['ci_high']:.3g}; "
+            f"{ins['paths']:,} {what}, {ins.get('certain', 0):,} certain by the error bounds, "
+            f"{ins.get('confirmed', 0):,} by exact re-run){beside}"
+        )
+    sampled = ins.get("sampled")
+    rng = (
+        f"between {ins['estimate']:.4g} and {ins['upper_estimate']:.4g} ({ins['paths']:,} "
+        f"{what} known, {ins['unchecked']:,} lanes not re-run; 95% CI {ins['ci_low']:.3g}.."
+        f"{ins['ci_high']:.3g})"
+    )
+    if sampled:
+        return (
+            f"P(insolvency) estimated {sampled['estimate']:.4g} (95% CI {sampled['ci_low']:.3g}.."
+            f"{sampled['ci_high']:.3g}) from a uniform random sample of {sampled['sample']:,} of "
+            f"the {sampled['of']:,} lanes to re-run; certain range {rng}{beside}"
+        )
+    return f"P(insolvency) {rng}{beside}"
+
+
 def verdict_line(r: StressResult) -> str:
     m = r.metrics
     c = r.confirmation
-    ins = m["p_insolvency"]
     bound = f"{m['paths']:,} paths x {m['steps']} steps x {m['accounts']} account{'s' if m['accounts'] != 1 else ''}"
     left = f"; {c['unchecked']:,} not re-run" if c["unchecked"] else ""
     undecided = c.get("undecided", 0)
@@ -29,10 +57,7 @@ def verdict_line(r: StressResult) -> str:
         else f"{rerun:,} lanes to re-run ({c['flagged']:,} flagged, {undecided:,} undecided)"
     )
     if r.verdict == "FAIL":
-        detail = (
-            f"P(insolvency) {ins['estimate']:.4g} [{ins['ci_low']:.3g}, {ins['ci_high']:.3g}]; "
-            f"{c['confirmed']:,} of {lanes} confirmed by exact re-run{left}"
-        )
+        detail = f"{headline(m)}; {c['confirmed']:,} of {lanes} confirmed{left}"
     elif r.verdict == "PASS":
         certain = (
             f"{c.get('certified', m['paths']):,} lanes certified (every float64 decision "
@@ -47,7 +72,7 @@ def verdict_line(r: StressResult) -> str:
         detail = f"interrupted after {r.blocks_done}/{r.blocks_total} blocks; --resume to finish"
     else:
         detail = (
-            f"{c['unchecked']:,} of {lanes} not re-run exactly; "
+            f"{headline(m)}; {c['unchecked']:,} of {lanes} not re-run exactly; "
             f"none of the {c['checked']:,} re-run confirmed"
         )
     return f"[{r.verdict}] stress  {bound}  {r.seconds:.1f}s  {detail}"
@@ -55,23 +80,27 @@ def verdict_line(r: StressResult) -> str:
 
 def rows(r: StressResult) -> list[tuple[str, str]]:
     m = r.metrics
-    ins = m["p_insolvency"]
     c = r.confirmation
     out = [
         ("scenario", str(r.scenario.get("name"))),
         ("engine", r.engine),
-        (
-            "P(insolvency)",
-            f"{ins['estimate']:.4g}  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson; {ins['paths']:,} confirmed paths)"
-            if not c["unchecked"]
-            else f">= {ins['estimate']:.4g} confirmed, <= {ins['upper_estimate']:.4g} if the {c['unchecked']:,} lanes "
-            f"not re-run all break  (95% CI {ins['ci_low']:.4g} .. {ins['ci_high']:.4g}, Clopper-Pearson)",
-        ),
+        ("P(insolvency)", headline(m)[len("P(insolvency) ") :]),
         (
             "flagged by int64 lanes" if "overflow_lanes" in m else "flagged by float64 lanes",
-            f"{c['flagged']:,}  (re-run exactly: {c['checked']}, confirmed {c['confirmed']}, unconfirmed {c['unconfirmed']}, not re-run {c['unchecked']:,}"
+            f"{c['flagged']:,}  (settled {c['checked']:,}: {c.get('certain', 0):,} certain by the error bounds, "
+            f"{c.get('exact_reruns', c['checked']):,} re-run exactly; confirmed {c['confirmed']:,}, "
+            f"unconfirmed {c['unconfirmed']:,}, not re-run {c['unchecked']:,}"
             + (f"; {m['overflow_lanes']:,} left int64" if "overflow_lanes" in m else "")
             + ")",
+        ),
+        (
+            "certain violations (no re-run)",
+            f"{c.get('certain', 0):,}"
+            + (
+                "  (" + ", ".join(f"{k} {v:,}" for k, v in c["certain_by_property"].items()) + ")"
+                if c.get("certain_by_property")
+                else ""
+            ),
         ),
         (
             "certified / undecided lanes",

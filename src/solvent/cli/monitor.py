@@ -30,7 +30,6 @@ Exit codes:
   4  internal error (a solvent bug)"""
 
 
-
 def register(app: typer.Typer) -> None:
     """Add ``monitor`` and ``monitor-convert`` to ``app`` (idempotent)."""
     names = {c.name for c in app.registered_commands}
@@ -38,6 +37,10 @@ def register(app: typer.Typer) -> None:
         app.command("monitor", epilog=EPILOG)(monitor_command)
     if "monitor-convert" not in names:
         app.command("monitor-convert")(convert_command)
+    if "monitor-aggregate" not in names:
+        from solvent.cli.monitor_aggregate import aggregate_command
+
+        app.command("monitor-aggregate")(aggregate_command)
 
 
 def _fraction(text: str | None, flag: str) -> Fraction | None:
@@ -378,6 +381,33 @@ def monitor_command(
             metavar="PATH",
         ),
     ] = None,
+    group: Annotated[
+        str | None,
+        _opt(
+            "--group",
+            help="Run as one shard of a sharded monitor: Redis consumer group NAME (with "
+            "--consumer and --checkpoint); see solvent monitor-aggregate.",
+            metavar="NAME",
+        ),
+    ] = None,
+    consumer: Annotated[
+        str | None,
+        _opt(
+            "--consumer",
+            help="This shard: SHARD/SHARDS[:NAME], e.g. 0/3 (owns the accounts whose blake2b "
+            "hash mod SHARDS is SHARD).",
+            metavar="ID",
+        ),
+    ] = None,
+    distance_every: Annotated[
+        str | None,
+        _opt(
+            "--distance-every",
+            help="Re-solve a solver distance at most every N changed events, or every Ns of "
+            "event time (e.g. 100 or 5s) [default: every change].",
+            metavar="N|Ns",
+        ),
+    ] = None,
 ) -> int:
     """Watch live events against the proof's assumptions, the invariants and the distance
     to insolvency; alert when the market leaves what the proof covers."""
@@ -407,6 +437,9 @@ def monitor_command(
         raise UsageError("give --proof FILE or --no-prove, not both")
     if distance not in ("auto", "closed", "solver", "none"):
         raise UsageError(f"--distance must be auto, closed, solver or none, got {distance!r}")
+    every, every_s = _every(distance_every)
+    if group is not None or consumer is not None:
+        distance = _shard_options(group, consumer, source, stream, checkpoint, reorder_window)
     _check_options(
         step_seconds=step_seconds,
         idle_exit=idle_exit,
@@ -441,10 +474,22 @@ def monitor_command(
         critical_distance=_fraction(critical_distance, "--critical-distance"),
         distance=distance, detector=detector, anomaly_threshold=anomaly_threshold,
         anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
+        distance_every=every, distance_every_seconds=every_s,
     )  # fmt: skip
     monitor = Monitor(spec, used, opts)
     tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
-    src = _source(source, stream, follow, idle_exit, say, sec.source_password, tls)
+    shard = None
+    if group is not None:
+        from solvent.monitor.shard import GroupSource, Shard
+        from solvent.monitor.sources import StopWhen
+
+        src = GroupSource(
+            source, stream, group, consumer, stop=StopWhen(idle=idle_exit), notice=say,  # type: ignore[arg-type]
+            password=sec.source_password, **tls,
+        )  # fmt: skip
+        shard = Shard(src)
+    else:
+        src = _source(source, stream, follow, idle_exit, say, sec.source_password, tls)
     cfg = RunConfig(
         alerts=alerts,
         quarantine=quarantine,
@@ -471,7 +516,15 @@ def monitor_command(
         say(
             f"checking: {', '.join(monitor.rules.names()) or '(no observable assumption)'}; invariants: "
             f"{', '.join(d.name for d in spec.invariants)}; distance: {monitor.distance_mode}"
+            + _lazy_note(monitor)
         )
+        if shard is not None:
+            say(
+                f"shard {shard.name}: account and liquidation events of the accounts whose "
+                f"blake2b hash mod {shard.name.count} is {shard.name.index}, every price and "
+                f"fund event; records to {shard.out}; the distance is solvent "
+                "monitor-aggregate's"
+            )
         for note in monitor.rules.unchecked:
             say(f"not checked: {note}")
         if summary.resumed_from is not None:
@@ -482,7 +535,7 @@ def monitor_command(
             auth = f" (basic auth: user {metrics_user})" if metrics_user else ""
             say(f"metrics on {scheme}://{host}:{summary.metrics_port}/metrics{auth}")
 
-    summary = run(monitor, src, cfg, on_start=started)
+    summary = run(monitor, src, cfg, on_start=started, shard=shard)
     c = monitor.counters
     p99 = summary.percentile(0.99)
     latency = f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else ""
@@ -513,6 +566,72 @@ def monitor_command(
         )
     # a critical breach anywhere in the stream, also before a restart, fails the run
     return 1 if summary.critical or c.critical_breaches else 0
+
+
+def _every(text: str | None) -> tuple[int | None, float | None]:
+    """``--distance-every``: N events or Ns seconds of event time."""
+    if text is None:
+        return None, None
+    t = text.strip()
+    try:
+        if t.endswith("s"):
+            secs = float(t[:-1])
+            if math.isfinite(secs) and secs > 0:
+                return None, secs
+        else:
+            n = int(t)
+            if n >= 1:
+                return n, None
+    except ValueError:
+        pass
+    raise UsageError(
+        f"--distance-every expects a count of events >= 1 (e.g. 100) or seconds (e.g. 5s), "
+        f"got {text!r}"
+    )
+
+
+def _lazy_note(monitor: Any) -> str:
+    o = monitor.opts
+    if monitor.distance_mode == "solver" and (o.distance_every or o.distance_every_seconds):
+        every = (
+            f"{o.distance_every} changed events"
+            if o.distance_every
+            else (f"{o.distance_every_seconds:g}s of event time")
+        )
+        return f" (re-solved lazily, at most every {every}; alerts give as_of_seq)"
+    if monitor.distance_mode == "closed" and (o.distance_every or o.distance_every_seconds):
+        return " (closed form, exact after every event: --distance-every is not needed)"
+    return ""
+
+
+def _shard_options(
+    group: str | None,
+    consumer: str | None,
+    source: str | None,
+    stream: str | None,
+    checkpoint: str | None,
+    reorder_window: int,
+) -> str:
+    """Check the options of a shard; its own distance is off (the aggregator's)."""
+    from solvent.monitor.shard import parse_consumer
+
+    if group is None or consumer is None:
+        raise UsageError("a shard needs both --group NAME and --consumer SHARD/SHARDS[:NAME]")
+    try:
+        parse_consumer(consumer)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    src = source or os.environ.get("SOLVENT_REDIS_URL") or ""
+    if not src.startswith(("redis://", "rediss://", "unix://")) or not stream:
+        raise UsageError("--group reads a Redis stream: give --source redis://... and --stream")
+    if not checkpoint:
+        raise UsageError(
+            "a shard must survive a crash: give --checkpoint FILE (entries are acknowledged "
+            "only once a checkpoint covers them)"
+        )
+    if reorder_window:
+        raise UsageError("--reorder-window is not supported with --group (order by the stream)")
+    return "none"
 
 
 def _check_options(**values: Any) -> None:

@@ -178,6 +178,9 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.distance_f: float | None = None
         self.distance_side: str | None = None
         self.distance_stale = True
+        self.distance_as_of: int | None = None  # seq of the last solve (lazy solver)
+        self._solved_ts = 0.0
+        self._since_solve = 0
         self.anomaly = 0.0
         self.counters = Counters()
         self.last_price_ts: float | None = None
@@ -206,7 +209,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             "values", "book", "last_seq", "last_ts", "seen_order", "held", "_held_n", "step",
             "bucket", "ref_price", "ref_float", "_ref_dec", "price_dec", "price_float", "pending", "max_seq",
             "keeper_alerted", "breach_steps", "violated", "_bad_debt_ok", "distance_level", "distance", "distance_f", "distance_side",
-            "distance_stale", "anomaly", "counters", "last_price_ts", "detector",
+            "distance_stale", "distance_as_of", "_solved_ts", "_since_solve", "anomaly",
+            "counters", "last_price_ts", "detector",
         )  # fmt: skip
         return {k: getattr(self, k) for k in keep}
 

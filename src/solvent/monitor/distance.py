@@ -20,8 +20,9 @@ class DistanceMixin:
         if self.distance_mode == "closed" and self.book is not None:
             value_f, side, exact = self._closed_distance()
         else:
-            if not (price_only and self.solver.fresh(self)):
+            if not (price_only and self.solver.fresh(self)) and self._solve_due(seq, ts):
                 self.distance, self.distance_side = self.solver.distance(self)
+                self.distance_as_of, self._solved_ts, self._since_solve = seq, ts, 0
             value, side = self.distance, self.distance_side
             value_f = None if value is None else float(value)
 
@@ -52,6 +53,7 @@ class DistanceMixin:
                 distance=format_number(value) if value is not None else None,
                 side=side,
                 threshold=format_number(limit),
+                **self._as_of(),
             )
         else:
             self._alert(
@@ -63,8 +65,28 @@ class DistanceMixin:
                 seq,
                 ts,
                 distance=format_number(value) if value is not None else None,
+                **self._as_of(),
             )
         self.distance_level = level
+
+    def _as_of(self) -> dict[str, Any]:
+        """With a lazy solver the distance is as of an earlier event: say which."""
+        if self.solver is None or (
+            self.opts.distance_every is None and self.opts.distance_every_seconds is None
+        ):
+            return {}
+        return {"as_of_seq": self.distance_as_of}
+
+    def _solve_due(self, seq: int, ts: float) -> bool:
+        """The solver re-solves lazily: at most every ``distance_every`` changed events or
+        ``distance_every_seconds`` of event time (the first change always solves)."""
+        every, secs = self.opts.distance_every, self.opts.distance_every_seconds
+        self._since_solve += 1
+        if self.distance_as_of is None or (every is None and secs is None):
+            return True
+        if every is not None and self._since_solve >= every:
+            return True
+        return secs is not None and ts - self._solved_ts >= secs
 
     def _level(self, value_f: float | None, exact: Any) -> str:
         if value_f is None:

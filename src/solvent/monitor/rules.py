@@ -27,6 +27,9 @@ class Options:
     warn_distance: Fraction | None = None
     critical_distance: Fraction | None = None
     distance: str = "auto"  # auto | closed | solver | none
+    # the solver re-solves at most every N changed events / S seconds of event time
+    distance_every: int | None = None
+    distance_every_seconds: float | None = None
     detector: str = "zscore"
     anomaly_threshold: float | None = None
     anomaly_warmup: int = 60

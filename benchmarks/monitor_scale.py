@@ -215,6 +215,46 @@ def aggregate(url: str, accounts: int, shards: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# ------------------------------------------------------------------ the index alone
+def index_cost(sizes: list[int], changes: int = 2000, seed: int = 3) -> list[dict[str, Any]]:
+    """Per account change: the incremental book (set_account + its interval) against the
+    full recomputation (the exact walk over a book rebuilt from scratch), same changes."""
+    import random
+    from fractions import Fraction as F
+
+    from solvent.monitor.book import PerpBook
+
+    out = []
+    for n in sizes:
+        rng = random.Random(seed)
+        book = PerpBook(n, F(8, 100))
+
+        def position(rng: random.Random = rng) -> tuple[F, F]:
+            s = F(rng.randint(1, 50_000), 10_000) * rng.choice((1, -1))
+            lev = rng.choice((2, 3, 5, 8, 9))
+            return -s * 7900 + abs(s) * F(7900, lev), s
+
+        for a in range(n):
+            book.set_account(a, *position())
+        book.set_fund(F(n * 50), F(0))
+        p = F(7900)
+        t0 = time.perf_counter()
+        for _ in range(changes):
+            book.set_account(rng.randrange(n), *position())
+            book.interval(p)
+        inc = (time.perf_counter() - t0) / changes
+        reps = max(3, min(50, 200_000 // n))
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            e0, dn, up = book._at(p)  # the walk: O(accounts) from the price outward
+            if e0 <= 0:
+                book._walk_down(p, e0, dn), book._walk_up(p, e0, up)
+        full = (time.perf_counter() - t0) / reps
+        out.append({"accounts": n, "incremental_us": inc * 1e6, "walk_us": full * 1e6,
+                    "load": load()})  # fmt: skip
+    return out
+
+
 # ------------------------------------------------------------------ the driver
 def start_redis(folder: str) -> tuple[subprocess.Popen[bytes], str]:
     import socket
@@ -270,7 +310,12 @@ def main() -> int:
     ap.add_argument("--consumer")
     ap.add_argument("--checkpoint")
     ap.add_argument("--alerts")
+    ap.add_argument("--index-only", action="store_true", help="time the index alone")
     args = ap.parse_args()
+    if args.index_only:
+        for row in index_cost([1_000, 10_000, 100_000]):
+            print(json.dumps(row), flush=True)
+        return 0
     if args.worker:
         worker(args)
         return 0

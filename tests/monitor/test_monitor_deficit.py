@@ -131,3 +131,26 @@ def test_index_over_many_accounts_with_splits() -> None:
         book.set_account(a, -s * 2000 + abs(s) * F(2000, rng.choice((2, 5, 30))), s)
         if k % 20 == 0:
             _check(book, F(rng.randint(150_000, 250_000), 100))
+
+
+def test_checkpoint_from_before_the_index_is_rebuilt() -> None:
+    """A snapshot whose book has no index (an older solvent) restores to an exact book."""
+    from solvent.models import perp_isolated
+    from solvent.monitor.core import Monitor, Options
+
+    spec = perp_isolated.build(accounts=3, maintenance_margin="0.08", max_move="0.08")
+    m = Monitor(spec, [], Options(detector="none"))
+    lines = [
+        b'{"type":"price","ts":0,"seq":1,"price":"2000"}',
+        b'{"type":"insurance","ts":0,"seq":2,"balance":"50"}',
+        b'{"type":"account","ts":1,"seq":3,"account":0,"set":{"quote":"-1800","size":"1"}}',
+    ]
+    for raw in lines:
+        m.feed(raw)
+    snap = m.snapshot()
+    old = snap["book"]
+    del old.index  # what an older checkpoint's book looks like
+    fresh = Monitor(spec, [], Options(detector="none"))
+    fresh.restore(snap)
+    assert fresh.book is not None and hasattr(fresh.book, "index")
+    assert fresh.book.distance(F(2000)) == _fresh(m.book).distance(F(2000))

@@ -219,6 +219,13 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             setattr(self, k, v)
         self.seen = set(self.seen_order)
         self._liq_bounds_stale = True
+        if self.book is not None and not hasattr(self.book, "index"):
+            # a checkpoint of a solvent before the deficit index: rebuild the book exactly
+            self.book = PerpBook(self.n, self.params.maintenance_margin)
+            for a in range(self.n):
+                self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
+            self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+            self.distance_stale = True
 
     # ----------------------------------------------------------------- feeding
     def feed(self, line: bytes) -> tuple[list[Alert], list[tuple[bytes, str]]]:

@@ -49,6 +49,8 @@ class DeficitIndex:
         self.pq: list[list[int] | None] = [[0]]
         self.ps: list[list[int] | None] = [[0]]
         self.maxes: list[Key] = []  # last key of each non-empty bucket
+        self.tq: list[int] = [0]  # weight totals of each bucket
+        self.ts: list[int] = [0]
         self.fq: list[int] = [0, 0]  # Fenwick trees over the buckets (1-indexed)
         self.fs: list[int] = [0, 0]
         self.base_q = 0  # sum of Q and S over the longs: the under-water set far below
@@ -66,6 +68,8 @@ class DeficitIndex:
         self.wq[j].insert(i, wq)
         self.ws[j].insert(i, ws)
         self.size += 1
+        self.tq[j] += wq
+        self.ts[j] += ws
         if len(keys) > 2 * LOAD:
             self._split(j)
         else:
@@ -82,9 +86,11 @@ class DeficitIndex:
         del keys[i]
         wq = self.wq[j].pop(i)
         ws = self.ws[j].pop(i)
+        self.tq[j] -= wq
+        self.ts[j] -= ws
         self.size -= 1
         if not keys and len(self.keys) > 1:
-            for part in (self.keys, self.wq, self.ws, self.pq, self.ps):
+            for part in (self.keys, self.wq, self.ws, self.pq, self.ps, self.tq, self.ts):
                 del part[j]
             self._rebuild()
         else:
@@ -130,6 +136,9 @@ class DeficitIndex:
         self.pq[j] = self.ps[j] = None
         self.pq.insert(j + 1, None)
         self.ps.insert(j + 1, None)
+        for tot, w in ((self.tq, self.wq), (self.ts, self.ws)):
+            tot[j] = sum(w[j])
+            tot.insert(j + 1, sum(w[j + 1]))
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -139,8 +148,8 @@ class DeficitIndex:
         fq = [0] * (n + 1)
         fs = [0] * (n + 1)
         for j in range(n):
-            fq[j + 1] += sum(self.wq[j])
-            fs[j + 1] += sum(self.ws[j])
+            fq[j + 1] += self.tq[j]
+            fs[j + 1] += self.ts[j]
             up = (j + 1) + ((j + 1) & -(j + 1))
             if up <= n:
                 fq[up] += fq[j + 1]

@@ -1,11 +1,8 @@
-"""The verbs `solvent monitor` and `solvent monitor-convert`: parse, call, render.
+"""The verb `solvent monitor` (registered by :func:`solvent.cli.verbs.verb`: ``--set``,
+``--spec``, ``--quiet`` from Settings; every option in ``[tool.solvent.monitor]``).
 
-Both are registered by :func:`solvent.cli.verbs.verb`: ``--set``, ``--spec`` and
-``--quiet`` come from :class:`solvent.config.Settings`, and every option can be set in
-``[tool.solvent.monitor]`` (the flag wins). Exit codes:
-0 the stream ended without a critical breach or violation · 1 an invariant was violated
-or an assumption of the proof broke · 3 bad input (options, source, proof file) · 4
-internal error.
+Exit codes: 0 the stream ended without a critical breach or violation · 1 an invariant
+was violated or an assumption broke · 3 bad input (options, source, proof) · 4 a bug.
 """
 
 from __future__ import annotations
@@ -17,10 +14,17 @@ import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
-from solvent.cli.monitor_support import check_options as _check_options
-from solvent.cli.monitor_support import fraction as _fraction
-from solvent.cli.monitor_support import read_secrets as _secrets
-from solvent.cli.monitor_support import stderr_printer as _stderr
+from solvent.cli.monitor_support import (
+    check_options,
+    distance_every_of,
+    fraction,
+    lazy_note,
+    open_source,
+    print_summary,
+    read_secrets,
+    shard_options,
+    stderr_printer,
+)
 from solvent.cli.verbs import verb
 from solvent.config import Settings
 from solvent.errors import UsageError
@@ -332,6 +336,33 @@ def monitor_command(
             metavar="PATH",
         ),
     ] = None,
+    group: Annotated[
+        str | None,
+        _opt(
+            "--group",
+            help="Run as one shard of a sharded monitor: Redis consumer group NAME (with "
+            "--consumer and --checkpoint); see solvent monitor-aggregate.",
+            metavar="NAME",
+        ),
+    ] = None,
+    consumer: Annotated[
+        str | None,
+        _opt(
+            "--consumer",
+            help="This shard: SHARD/SHARDS[:NAME], e.g. 0/3 (owns the accounts whose blake2b "
+            "hash mod SHARDS is SHARD).",
+            metavar="ID",
+        ),
+    ] = None,
+    distance_every: Annotated[
+        str | None,
+        _opt(
+            "--distance-every",
+            help="Re-solve a solver distance at most every N changed events, or every Ns of "
+            "event time (e.g. 100 or 5s) [default: every change].",
+            metavar="N|Ns",
+        ),
+    ] = None,
     *,
     settings: Settings,
 ) -> int:
@@ -347,8 +378,8 @@ def monitor_command(
     )
     from solvent.spec.load import load_spec
 
-    say = _stderr(settings.quiet)
-    sec = _secrets(
+    say = stderr_printer(settings.quiet)
+    sec = read_secrets(
         source, source_password_file, webhook, webhook_url_file, alert_key_file, state_key_file,
         metrics_user, metrics_password_file,
     )  # fmt: skip
@@ -362,7 +393,10 @@ def monitor_command(
         raise UsageError("give --proof FILE or --no-prove, not both")
     if distance not in ("auto", "closed", "solver", "none"):
         raise UsageError(f"--distance must be auto, closed, solver or none, got {distance!r}")
-    _check_options(
+    every, every_s = distance_every_of(distance_every)
+    if group is not None or consumer is not None:
+        distance = shard_options(group, consumer, source, stream, checkpoint, reorder_window)
+    check_options(
         step_seconds=step_seconds,
         idle_exit=idle_exit,
         keeper_grace=keeper_grace,
@@ -392,14 +426,26 @@ def monitor_command(
     opts = Options(
         step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
         keeper=keeper, keeper_grace=keeper_grace,
-        warn_distance=_fraction(warn_distance, "--warn-distance"),
-        critical_distance=_fraction(critical_distance, "--critical-distance"),
+        warn_distance=fraction(warn_distance, "--warn-distance"),
+        critical_distance=fraction(critical_distance, "--critical-distance"),
         distance=distance, detector=detector, anomaly_threshold=anomaly_threshold,
         anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
+        distance_every=every, distance_every_seconds=every_s,
     )  # fmt: skip
     monitor = Monitor(spec, used, opts)
     tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
-    src = _source(source, stream, follow, idle_exit, say, sec.source_password, tls)
+    shard = None
+    if group is not None:
+        from solvent.monitor.shard import GroupSource, Shard
+        from solvent.monitor.sources import StopWhen
+
+        src = GroupSource(
+            source, stream, group, consumer, stop=StopWhen(idle=idle_exit), notice=say,  # type: ignore[arg-type]
+            password=sec.source_password, **tls,
+        )  # fmt: skip
+        shard = Shard(src)
+    else:
+        src = open_source(source, stream, follow, idle_exit, say, sec.source_password, tls)
     cfg = RunConfig(
         alerts=alerts,
         quarantine=quarantine,
@@ -426,7 +472,15 @@ def monitor_command(
         say(
             f"checking: {', '.join(monitor.rules.names()) or '(no observable assumption)'}; invariants: "
             f"{', '.join(d.name for d in spec.invariants)}; distance: {monitor.distance_mode}"
+            + lazy_note(monitor)
         )
+        if shard is not None:
+            say(
+                f"shard {shard.name}: account and liquidation events of the accounts whose "
+                f"blake2b hash mod {shard.name.count} is {shard.name.index}, every price and "
+                f"fund event; records to {shard.out}; the distance is solvent "
+                "monitor-aggregate's"
+            )
         for note in monitor.rules.unchecked:
             say(f"not checked: {note}")
         if summary.resumed_from is not None:
@@ -437,61 +491,8 @@ def monitor_command(
             auth = f" (basic auth: user {metrics_user})" if metrics_user else ""
             say(f"metrics on {scheme}://{host}:{summary.metrics_port}/metrics{auth}")
 
-    summary = run(monitor, src, cfg, on_start=started)
+    summary = run(monitor, src, cfg, on_start=started, shard=shard)
     c = monitor.counters
-    p99 = summary.percentile(0.99)
-    latency = f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else ""
-    if summary.stopped_by is not None:
-        how = "Ctrl-C" if summary.stopped_by == "SIGINT" else summary.stopped_by
-        say(f"stopped by {how}: the summary covers the stream up to the last line read")
-    if summary.resumed_from is None:
-        say(
-            f"{summary.lines} lines, {c.events} events applied, {c.quarantined} quarantined, "
-            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
-            f"{summary.alerts} alerts ({summary.critical} critical){latency}"
-        )
-    else:  # counts of this run, then the stream's totals (carried over by the checkpoint)
-        say(
-            f"this run: {summary.lines} lines, {summary.alerts} alerts written "
-            f"({summary.critical} critical), {summary.suppressed} already written before the "
-            f"restart{latency}"
-        )
-        say(
-            f"since the stream's start: {c.events} events applied, {c.quarantined} quarantined, "
-            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
-            f"{sum(c.alerts.values())} alerts ({c.critical_breaches} critical)"
-        )
-    if summary.webhook:
-        w = summary.webhook
-        say(
-            f"webhook: {w['sent']} sent, {w['failed']} failed, {w['retries']} retries, {w['dropped']} dropped"
-        )
+    print_summary(say, summary, c)
     # a critical breach anywhere in the stream, also before a restart, fails the run
     return 1 if summary.critical or c.critical_breaches else 0
-
-
-def _source(
-    source: str,
-    stream: str | None,
-    follow: bool,
-    idle_exit: float | None,
-    say: Any,
-    password: str | None = None,
-    tls: dict[str, str | None] | None = None,
-) -> Any:
-    from solvent.monitor.sources import FileSource, RedisSource, StdinSource, StopWhen
-
-    stop = StopWhen(idle=idle_exit)
-    if source.startswith(("redis://", "rediss://", "unix://")):
-        if not stream:
-            raise UsageError("a Redis source needs --stream KEY (the stream to read)")
-        return RedisSource(source, stream, stop=stop, notice=say, password=password, **(tls or {}))  # type: ignore[arg-type]
-    if stream:
-        raise UsageError("--stream is only for a redis:// source")
-    if any((tls or {}).values()):
-        raise UsageError("--source-ca/cert/key-file are for a rediss:// source")
-    if source == "-":
-        if follow:
-            raise UsageError("--follow is for a FILE source; stdin is read until it closes")
-        return StdinSource()
-    return FileSource(source, follow=follow, stop=stop, notice=say)

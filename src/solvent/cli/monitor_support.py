@@ -133,3 +133,127 @@ def read_secrets(
         sec.source_password, alert_key, sec.state_key, sec.metrics_auth and sec.metrics_auth[1]
     )
     return sec
+
+
+def distance_every_of(text: str | None) -> tuple[int | None, float | None]:
+    """``--distance-every``: N events or Ns seconds of event time."""
+    if text is None:
+        return None, None
+    t = text.strip()
+    try:
+        if t.endswith("s"):
+            secs = float(t[:-1])
+            if math.isfinite(secs) and secs > 0:
+                return None, secs
+        else:
+            n = int(t)
+            if n >= 1:
+                return n, None
+    except ValueError:
+        pass
+    raise UsageError(
+        f"--distance-every expects a count of events >= 1 (e.g. 100) or seconds (e.g. 5s), "
+        f"got {text!r}"
+    )
+
+
+def lazy_note(monitor: Any) -> str:
+    o = monitor.opts
+    if monitor.distance_mode == "solver" and (o.distance_every or o.distance_every_seconds):
+        every = (
+            f"{o.distance_every} changed events"
+            if o.distance_every
+            else (f"{o.distance_every_seconds:g}s of event time")
+        )
+        return f" (re-solved lazily, at most every {every}; alerts give as_of_seq)"
+    if monitor.distance_mode == "closed" and (o.distance_every or o.distance_every_seconds):
+        return " (closed form, exact after every event: --distance-every is not needed)"
+    return ""
+
+
+def shard_options(
+    group: str | None,
+    consumer: str | None,
+    source: str | None,
+    stream: str | None,
+    checkpoint: str | None,
+    reorder_window: int,
+) -> str:
+    """Check the options of a shard; its own distance is off (the aggregator's)."""
+    from solvent.monitor.shard import parse_consumer
+
+    if group is None or consumer is None:
+        raise UsageError("a shard needs both --group NAME and --consumer SHARD/SHARDS[:NAME]")
+    try:
+        parse_consumer(consumer)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    src = source or os.environ.get("SOLVENT_REDIS_URL") or ""
+    if not src.startswith(("redis://", "rediss://", "unix://")) or not stream:
+        raise UsageError("--group reads a Redis stream: give --source redis://... and --stream")
+    if not checkpoint:
+        raise UsageError(
+            "a shard must survive a crash: give --checkpoint FILE (entries are acknowledged "
+            "only once a checkpoint covers them)"
+        )
+    if reorder_window:
+        raise UsageError("--reorder-window is not supported with --group (order by the stream)")
+    return "none"
+
+
+def print_summary(say: Any, summary: Any, c: Any) -> None:
+    """The end-of-run lines of `solvent monitor` on stderr (``c``: the monitor's counters)."""
+    p99 = summary.percentile(0.99)
+    latency = f", p99 event-to-alert {p99 * 1e3:.2f} ms" if p99 is not None else ""
+    if summary.stopped_by is not None:
+        how = "Ctrl-C" if summary.stopped_by == "SIGINT" else summary.stopped_by
+        say(f"stopped by {how}: the summary covers the stream up to the last line read")
+    if summary.resumed_from is None:
+        say(
+            f"{summary.lines} lines, {c.events} events applied, {c.quarantined} quarantined, "
+            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
+            f"{summary.alerts} alerts ({summary.critical} critical){latency}"
+        )
+    else:  # counts of this run, then the stream's totals (carried over by the checkpoint)
+        say(
+            f"this run: {summary.lines} lines, {summary.alerts} alerts written "
+            f"({summary.critical} critical), {summary.suppressed} already written before the "
+            f"restart{latency}"
+        )
+        say(
+            f"since the stream's start: {c.events} events applied, {c.quarantined} quarantined, "
+            f"{c.duplicates} duplicates, {c.late + c.reordered} out of order, "
+            f"{sum(c.alerts.values())} alerts ({c.critical_breaches} critical)"
+        )
+    if summary.webhook:
+        w = summary.webhook
+        say(
+            f"webhook: {w['sent']} sent, {w['failed']} failed, {w['retries']} retries, {w['dropped']} dropped"
+        )
+
+
+def open_source(
+    source: str,
+    stream: str | None,
+    follow: bool,
+    idle_exit: float | None,
+    say: Any,
+    password: str | None = None,
+    tls: dict[str, str | None] | None = None,
+) -> Any:
+    from solvent.monitor.sources import FileSource, RedisSource, StdinSource, StopWhen
+
+    stop = StopWhen(idle=idle_exit)
+    if source.startswith(("redis://", "rediss://", "unix://")):
+        if not stream:
+            raise UsageError("a Redis source needs --stream KEY (the stream to read)")
+        return RedisSource(source, stream, stop=stop, notice=say, password=password, **(tls or {}))  # type: ignore[arg-type]
+    if stream:
+        raise UsageError("--stream is only for a redis:// source")
+    if any((tls or {}).values()):
+        raise UsageError("--source-ca/cert/key-file are for a rediss:// source")
+    if source == "-":
+        if follow:
+            raise UsageError("--follow is for a FILE source; stdin is read until it closes")
+        return StdinSource()
+    return FileSource(source, follow=follow, stop=stop, notice=say)

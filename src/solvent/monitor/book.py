@@ -16,9 +16,10 @@ price. The *distance to insolvency* at price ``P`` is the smallest single gap
 ``r = X/P - 1`` (either sign) that leaves ``E > 0``: ``min(1 - X_lo/P, X_hi/P - 1)``,
 0 when ``P`` is already outside.
 
-:class:`PerpBook` keeps longs and shorts sorted by bankruptcy price, so an account change
-costs O(log N) plus a walk over the breakpoints between ``P`` and the interval's ends
-(usually a handful), and a price change costs O(1). The maintenance check is the same
+:class:`PerpBook` keeps longs and shorts sorted by bankruptcy price (``SortedList``) and
+every breakpoint in a :class:`~solvent.monitor.deficit.DeficitIndex`, so an account change
+costs O(log N), the interval O(log N) (recomputed after a change, cached across prices),
+and a price change O(1). The maintenance check is the same
 shape: a long is liquidatable below ``b / (1 - mm)``, a short above ``b / (1 + mm)``.
 Everything is exact (``Fraction``); the float copies only speed up the comparisons on
 the price-event hot path and are never trusted near a boundary (see ``near``).
@@ -26,10 +27,14 @@ the price-event hot path and are never trusted near a boundary (see ``near``).
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+
+from sortedcontainers import SortedList
+
+from solvent.monitor.deficit import DeficitIndex
+from solvent.monitor.deficit import to_float as _float
 
 ZERO = Fraction(0)
 # A float comparison is trusted only when it clears the boundary by this relative margin;
@@ -97,18 +102,19 @@ class PerpBook:
         self.size = [ZERO] * accounts
         self.insurance = ZERO
         self.bad_debt = ZERO
-        self.longs: list[tuple[Fraction, int]] = []  # (b, account) ascending
-        self.shorts: list[tuple[Fraction, int]] = []  # (b, account) ascending
-        self.key: list[tuple[Fraction, int] | None] = [None] * accounts
+        # (float of b, b, account) ascending: the floats decide unless they tie
+        self.longs: SortedList = SortedList()
+        self.shorts: SortedList = SortedList()
+        self.key: list[tuple[float, Fraction, int] | None] = [None] * accounts
+        self.index = DeficitIndex()  # the accounts whose Q and S are scaled integers
         self.flat_deficit = ZERO  # sum of max(0, -Q) over flat accounts
         self.flat_negative = 0  # flat accounts with Q < 0
         self.flat_negatives: set[int] = set()
         # the same numbers as integers in units of 10**-SCALE when they are such decimals
-        # (every value from events is): the walks then run on Python ints
+        # (every value from events is): the index then sums Python ints
         self.qi: list[int | None] = [0] * accounts
         self.si: list[int | None] = [0] * accounts
         self.not_scaled = 0  # accounts whose Q or S is not a multiple of 10**-SCALE
-        self.bf: list[float] = [0.0] * accounts  # float of each account's bankruptcy price
         self._interval: tuple[Fraction | None, Fraction | None] | None = None
         self.interval_f: tuple[float | None, float | None] = (None, None)
         self._refresh_floats()
@@ -117,9 +123,9 @@ class PerpBook:
     def set_account(self, a: int, quote: Fraction, size: Fraction) -> None:
         old = self.key[a]
         if old is not None:
-            lst = self.longs if self.size[a] > 0 else self.shorts
-            i = bisect.bisect_left(lst, old)
-            del lst[i]
+            (self.longs if self.size[a] > 0 else self.shorts).remove(old)
+            if self.qi[a] is not None and self.si[a] is not None:
+                self.index.remove(old, self.qi[a], self.si[a])  # type: ignore[arg-type]
         elif self.quote[a] < 0:
             self.flat_deficit -= -self.quote[a]
             self.flat_negative -= 1
@@ -131,10 +137,12 @@ class PerpBook:
             self.not_scaled += 1
         self.quote[a], self.size[a] = quote, size
         if size != 0:
-            k = (-quote / size, a)
-            self.bf[a] = float(k[0])
-            bisect.insort(self.longs if size > 0 else self.shorts, k)
+            b = -quote / size
+            k = (_float(b), b, a)
+            (self.longs if size > 0 else self.shorts).add(k)
             self.key[a] = k
+            if self.qi[a] is not None and self.si[a] is not None:
+                self.index.add(k, self.qi[a], self.si[a])  # type: ignore[arg-type]
         else:
             self.key[a] = None
             if quote < 0:
@@ -151,8 +159,8 @@ class PerpBook:
 
     def _refresh_floats(self) -> None:
         # equity >= 0 for every account <=> max long b <= P <= min short b (and no flat Q < 0)
-        self.eq_lo = self.longs[-1][0] if self.longs else None
-        self.eq_hi = self.shorts[0][0] if self.shorts else None
+        self.eq_lo = self.longs[-1][1] if self.longs else None
+        self.eq_hi = self.shorts[0][1] if self.shorts else None
         self.eq_lo_f = float(self.eq_lo) if self.eq_lo is not None else float("-inf")
         self.eq_hi_f = float(self.eq_hi) if self.eq_hi is not None else float("inf")
 
@@ -176,12 +184,12 @@ class PerpBook:
         """Accounts below maintenance at ``price`` (equity < mm * |S| * price), in order."""
         out = []
         # long: Q + S X < mm S X  <=>  X < b / (1 - mm); b ascending, so scan from the top
-        for b, a in reversed(self.longs):
+        for _, b, a in reversed(self.longs):
             if price * (1 - self.mm) < b:
                 out.append(a)
             else:
                 break
-        for b, a in self.shorts:  # short: X > b / (1 + mm)
+        for _, b, a in self.shorts:  # short: X > b / (1 + mm)
             if price * (1 + self.mm) > b:
                 out.append(a)
             else:
@@ -191,8 +199,8 @@ class PerpBook:
 
     def liquidation_bounds(self) -> tuple[float, float]:
         """Float prices between which no account is liquidatable (for the fast path)."""
-        lo = float(self.longs[-1][0] / (1 - self.mm)) if self.longs else float("-inf")
-        hi = float(self.shorts[0][0] / (1 + self.mm)) if self.shorts else float("inf")
+        lo = _float(self.longs[-1][1] / (1 - self.mm)) if self.longs else float("-inf")
+        hi = _float(self.shorts[0][1] / (1 + self.mm)) if self.shorts else float("inf")
         return lo, hi
 
     def excess(self, x: Fraction) -> Fraction:
@@ -204,10 +212,10 @@ class PerpBook:
         the fund already, at any price.
         """
         d = self.flat_deficit
-        for b, a in self.longs:
+        for _, b, a in self.longs:
             if x < b:
                 d += self.size[a] * (b - x)
-        for b, a in self.shorts:
+        for _, b, a in self.shorts:
             if x > b:
                 d += -self.size[a] * (x - b)
         return self.bad_debt + max(ZERO, d - self.insurance)
@@ -229,7 +237,7 @@ class PerpBook:
             else _sum_scaled(self.bad_debt, self.flat_deficit, -self.insurance)
         )
         if c is not None:
-            iv = self._int_interval(price, c)
+            iv = self.index.interval(c, price)
             if iv is None:
                 return None
             lo, hi = iv
@@ -257,13 +265,14 @@ class PerpBook:
         """E(p) and the slopes of E going down and going up from p (under-water accounts only)."""
         e = self.bad_debt + self.flat_deficit - self.insurance
         long_under = ZERO  # sum S of longs with b > p (their deficit grows as X falls)
-        i = bisect.bisect_right(self.longs, (p, self.n))
-        for b, a in self.longs[i:]:
+        pf = _float(p)
+        i = self.longs.bisect_right((pf, p, self.n))
+        for _, b, a in self.longs[i:]:
             e += self.size[a] * (b - p)
             long_under += self.size[a]
         short_under = ZERO  # sum |S| of shorts with b < p
-        j = bisect.bisect_left(self.shorts, (p, -1))
-        for b, a in self.shorts[:j]:
+        j = self.shorts.bisect_left((pf, p, -1))
+        for _, b, a in self.shorts[:j]:
             e += -self.size[a] * (p - b)
             short_under += -self.size[a]
         if self.bad_debt > 0:  # beyond the fund at any price: E = bad_debt + max(0, D - fund)
@@ -272,12 +281,13 @@ class PerpBook:
 
     def _walk_down(self, p: Fraction, e: Fraction, slope: Fraction) -> Fraction | None:
         """The largest X <= p with E(X) = 0 beyond which E > 0 (None: E stays <= 0 for X > 0)."""
-        i = bisect.bisect_right(self.longs, (p, self.n)) - 1  # longs with b <= p, walk down
-        j = bisect.bisect_left(self.shorts, (p, -1)) - 1  # under-water shorts, b < p, walk down
+        pf = _float(p)
+        i = self.longs.bisect_right((pf, p, self.n)) - 1  # longs with b <= p, walk down
+        j = self.shorts.bisect_left((pf, p, -1)) - 1  # under-water shorts, b < p, walk down
         x = p
         while True:
-            nb_long = self.longs[i][0] if i >= 0 else None
-            nb_short = self.shorts[j][0] if j >= 0 else None
+            nb_long = self.longs[i][1] if i >= 0 else None
+            nb_short = self.shorts[j][1] if j >= 0 else None
             nxt = max((v for v in (nb_long, nb_short) if v is not None), default=ZERO)
             if nxt < 0:
                 nxt = ZERO
@@ -288,19 +298,20 @@ class PerpBook:
             if x <= 0:
                 return None
             if nb_long is not None and nb_long == nxt:
-                slope += self.size[self.longs[i][1]]
+                slope += self.size[self.longs[i][2]]
                 i -= 1
             elif nb_short is not None and nb_short == nxt:
-                slope += -self.size[self.shorts[j][1]]  # a short back above water
+                slope += -self.size[self.shorts[j][2]]  # a short back above water
                 j -= 1
 
     def _walk_up(self, p: Fraction, e: Fraction, slope: Fraction) -> Fraction | None:
-        i = bisect.bisect_left(self.shorts, (p, -1))  # shorts with b >= p, walk up
-        j = bisect.bisect_right(self.longs, (p, self.n))  # under-water longs, b > p, walk up
+        pf = _float(p)
+        i = self.shorts.bisect_left((pf, p, -1))  # shorts with b >= p, walk up
+        j = self.longs.bisect_right((pf, p, self.n))  # under-water longs, b > p, walk up
         x = p
         while True:
-            nb_short = self.shorts[i][0] if i < len(self.shorts) else None
-            nb_long = self.longs[j][0] if j < len(self.longs) else None
+            nb_short = self.shorts[i][1] if i < len(self.shorts) else None
+            nb_long = self.longs[j][1] if j < len(self.longs) else None
             cands = [v for v in (nb_short, nb_long) if v is not None]
             if not cands:
                 return x - e / slope if slope > 0 else None
@@ -310,165 +321,11 @@ class PerpBook:
             e += slope * (nxt - x)
             x = nxt
             if nb_short is not None and nb_short == nxt:
-                slope += -self.size[self.shorts[i][1]]
+                slope += -self.size[self.shorts[i][2]]
                 i += 1
             else:
-                slope += self.size[self.longs[j][1]]  # a long back above water
+                slope += self.size[self.longs[j][2]]  # a long back above water
                 j += 1
-
-    # ------------------------------------------------------------------ integer walks
-    def _int_interval(self, p: Fraction, c: int) -> tuple[Fraction | None, Fraction | None] | None:
-        """The safe interval with integer arithmetic. Below water at X are the longs with
-        ``b > X`` and the shorts with ``b < X``; over that set U, with ``A = sum Q`` and
-        ``B = sum S``, the excess is ``E(X) = c - A - B*X`` (all in units of 1/SCALE), so
-        between two breakpoints E is linear and its zero is ``(c - A) / B``."""
-        qi, si = self.qi, self.si
-        longs, shorts = self.longs, self.shorts
-        n = self.n
-        i_long = bisect.bisect_right(longs, (p, n))  # longs[i_long:] have b > p
-        j_short = bisect.bisect_left(shorts, (p, -1))  # shorts[:j_short] have b < p
-        a = b = 0
-        for _, acc in longs[i_long:]:
-            a += qi[acc]  # type: ignore[operator]
-            b += si[acc]  # type: ignore[operator]
-        for _, acc in shorts[:j_short]:
-            a += qi[acc]  # type: ignore[operator]
-            b += si[acc]  # type: ignore[operator]
-        # E(p) > 0 <=> c - a - b*p > 0 (times p's denominator, which is positive)
-        if (c - a) * p.denominator - b * p.numerator > 0:
-            return None
-        if j_short == 0:  # no short under water: below p only longs join (the common case)
-            lo = self._walk_limited(c, a, b, i_long - 1, down=True)
-        else:
-            lo = self._int_down(c, a, b, i_long - 1, j_short - 1)
-        if i_long == len(self.longs):  # no long under water: above p only shorts join
-            hi = self._walk_limited(c, a, b, j_short, down=False)
-        else:
-            hi = self._int_up(c, a, b, j_short, i_long)
-        return lo, hi
-
-    WALK = 16  # steps walked before switching to a binary search over suffix sums
-
-    def _walk_limited(self, c: int, a: int, b: int, start: int, *, down: bool) -> Fraction | None:
-        """One side of the interval when only one list's accounts join U on that side.
-
-        Walk up to WALK breakpoints; if the zero lies further, binary-search it with
-        cumulative sums of Q and S along the list (built in C by itertools.accumulate).
-        Down: longs ``start, start-1, ...`` join; up: shorts ``start, start+1, ...`` join.
-        """
-        from itertools import accumulate
-
-        qi, si = self.qi, self.si
-        lst = self.longs if down else self.shorts
-        order = range(start, -1, -1) if down else range(start, len(lst))
-        steps = 0
-        for k in order:
-            acc = lst[k][1]
-            q, s = qi[acc], si[acc]
-            if down and q >= 0:  # type: ignore[operator]  # b = -q/s <= 0: no price reaches it
-                break
-            t = (c - a) * s + b * q  # type: ignore[operator]
-            if (t > 0) if s > 0 else (t < 0):  # type: ignore[operator]
-                return Fraction(c - a, b)
-            a += q  # type: ignore[operator]
-            b += s  # type: ignore[operator]
-            steps += 1
-            if steps == self.WALK:
-                break
-        else:
-            return self._tail(c, a, b, down)
-        if not (steps == self.WALK):
-            return self._tail(c, a, b, down)
-        # binary search over the rest: the accounts in walk order after the ones passed
-        part = lst[start - steps :: -1] if down else lst[start + steps :]
-        rest = [acc for _, acc in part]
-        if down:  # keys <= 0 (q >= 0) are never reached; they sort last going down
-            while rest and qi[rest[-1]] >= 0:  # type: ignore[operator]
-                rest.pop()
-        cq = list(accumulate(map(qi.__getitem__, rest), initial=a))  # type: ignore[arg-type]
-        cs = list(accumulate(map(si.__getitem__, rest), initial=b))  # type: ignore[arg-type]
-
-        def crossed(m: int) -> bool:  # E > 0 at the m-th remaining breakpoint
-            acc = rest[m]
-            s = si[acc]
-            t = (c - cq[m]) * s + cs[m] * qi[acc]  # type: ignore[operator]
-            return (t > 0) if s > 0 else (t < 0)  # type: ignore[operator]
-
-        lo_i, hi_i = 0, len(rest)  # the first crossed index lies in [lo_i, hi_i]
-        while lo_i < hi_i:
-            mid = (lo_i + hi_i) // 2
-            if crossed(mid):
-                hi_i = mid
-            else:
-                lo_i = mid + 1
-        if lo_i < len(rest):
-            return Fraction(c - cq[lo_i], cs[lo_i])
-        return self._tail(c, cq[-1], cs[-1], down)
-
-    @staticmethod
-    def _tail(c: int, a: int, b: int, down: bool) -> Fraction | None:
-        """Past the last breakpoint: E = c - a - b*X to 0 (down) or to infinity (up)."""
-        if down:
-            return Fraction(c - a, b) if c - a > 0 and b > 0 else None
-        return Fraction(c - a, b) if b < 0 else None
-
-    def _int_down(self, c: int, a: int, b: int, i: int, j: int) -> Fraction | None:
-        qi, si, bf, longs, shorts = self.qi, self.si, self.bf, self.longs, self.shorts
-        while i >= 0 or j >= 0:
-            if j < 0:
-                take_long = True
-            elif i < 0:
-                take_long = False
-            else:  # merge by bankruptcy price, descending (floats unless too close to tell)
-                fl, fs = bf[longs[i][1]], bf[shorts[j][1]]
-                take_long = fl > fs if not near(fl, fs) else longs[i][0] >= shorts[j][0]
-            acc = longs[i][1] if take_long else shorts[j][1]
-            q, s = qi[acc], si[acc]
-            if (q >= 0) if s > 0 else (q <= 0):  # type: ignore[operator]  # b = -q/s <= 0
-                break
-            # E(b) > 0 with b = -q/s: (c - a) + b*q/s > 0, times s (sign!)
-            t = (c - a) * s + b * q  # type: ignore[operator]
-            if (t > 0) if s > 0 else (t < 0):  # type: ignore[operator]
-                return Fraction(c - a, b)
-            if take_long:
-                a += q  # type: ignore[operator]
-                b += s  # type: ignore[operator]
-                i -= 1
-            else:
-                a -= q  # type: ignore[operator]
-                b -= s  # type: ignore[operator]
-                j -= 1
-        if c - a > 0 and b > 0:  # E(0+) > 0: the zero lies above 0
-            return Fraction(c - a, b)
-        return None
-
-    def _int_up(self, c: int, a: int, b: int, i: int, j: int) -> Fraction | None:
-        qi, si, bf, longs, shorts = self.qi, self.si, self.bf, self.longs, self.shorts
-        n_s, n_l = len(shorts), len(longs)
-        while i < n_s or j < n_l:
-            if j >= n_l:
-                take_short = True
-            elif i >= n_s:
-                take_short = False
-            else:  # ascending
-                fs, fl = bf[shorts[i][1]], bf[longs[j][1]]
-                take_short = fs < fl if not near(fs, fl) else shorts[i][0] <= longs[j][0]
-            acc = shorts[i][1] if take_short else longs[j][1]
-            q, s = qi[acc], si[acc]
-            t = (c - a) * s + b * q  # type: ignore[operator]
-            if (t > 0) if s > 0 else (t < 0):  # type: ignore[operator]
-                return Fraction(c - a, b)
-            if take_short:
-                a += q  # type: ignore[operator]
-                b += s  # type: ignore[operator]
-                i += 1
-            else:
-                a -= q  # type: ignore[operator]
-                b -= s  # type: ignore[operator]
-                j += 1
-        if b < 0:  # E grows without bound as X rises
-            return Fraction(c - a, b)
-        return None
 
 
 def _sum_scaled(*xs: Fraction) -> int | None:

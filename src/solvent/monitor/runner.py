@@ -129,6 +129,8 @@ class Summary:
 
 
 def source_id(source: Any) -> str:
+    if hasattr(source, "identity"):  # a shard's consumer group (solvent.monitor.shard)
+        return str(source.identity())
     if source.kind == "file":
         return f"file:{os.path.abspath(source.path)}"
     if source.kind == "redis":
@@ -142,7 +144,11 @@ def run(
     cfg: RunConfig,
     *,
     on_start: Callable[[Summary], None] | None = None,
+    shard: Any = None,
 ) -> Summary:
+    """Feed ``source`` to ``monitor``; with ``shard`` (:class:`solvent.monitor.shard.Shard`)
+    only the lines this shard owns, publishing its records and acknowledging entries once
+    a checkpoint covers them."""
     if cfg.checkpoint and not source.resumable:
         raise MonitorConfigError(
             f"--checkpoint needs a source that can resume (a file or Redis), not {source.describe()}"
@@ -235,6 +241,9 @@ def run(
                 alerts_offset=alerts_out.offset(),
                 key=cfg.state_key,
             )
+            if shard is not None:  # published, then durable, then acknowledged
+                shard.flush()
+                source.ack(position)
         since_ckpt = 0
         last_ckpt = time.monotonic()
 
@@ -259,9 +268,11 @@ def run(
                 alerts, bad = monitor.flush()
                 quarantined(bad, position)
                 emit(alerts, t0)
+                if shard is not None:
+                    shard.mark()
             for pos, line in batch:
                 t0 = time.perf_counter()
-                alerts, bad = monitor.feed(line)
+                alerts, bad = monitor.feed(line) if shard is None else shard.feed(monitor, line)
                 position = pos
                 summary.lines += 1
                 if bad:
@@ -291,6 +302,8 @@ def run(
         quarantined(bad, position)
         emit(alerts, t0)
         save()
+        if shard is not None:
+            shard.mark()
     finally:
         summary.seconds = time.perf_counter() - start
         if old_term is not None:

@@ -1,0 +1,396 @@
+"""The monitor at venue scale: a synthetic venue replayed into Redis, 1, 2 and 4 shards.
+
+    python benchmarks/monitor_scale.py [--accounts 100000] [--events 50000]
+        [--shards 1,2,4] [--out benchmarks/results/monitor_scale.md]
+
+The venue (seeded, deterministic): ``--accounts`` isolated-perp accounts (maintenance 8%,
+envelope +-8% per step) whose leverage, notional and side are drawn from the stress
+populations' defaults (``solvent.scenarios.population.Population``: leverage
+lognormal(5, 0.6) capped below 10x, notional pareto(1.5, 1000) capped at 1,000,000, half
+long), an insurance fund of 2% of the open notional, then ``--events`` events: every 20th
+a price update following the closes of the built-in crash of 2020-03-12 (BTCUSDT perp,
+1 minute; the price halves), the rest an account changing its position (a fresh draw from
+the same population at the current price).
+
+Everything is written into a Redis stream first (a redis-server started on a free port),
+then read by the product's run loop (``solvent.monitor.runner.run``) in worker processes:
+
+* ``1`` shard: one ``solvent monitor`` process (XREAD), the exact distance to insolvency
+  after every event (closed form, incremental index);
+* ``K`` shards: ``K`` processes of ``solvent monitor --group --consumer k/K`` at once
+  (consumer groups, checkpoints every 50,000 lines or 30 s, XACK), then ``monitor-aggregate``
+  combining their records into the venue-wide distance (timed on its own: a pipeline runs
+  at the pace of its slowest stage).
+
+Reported per configuration: the first ``accounts + 2`` entries (the venue's set-up) are
+not timed; over the rest, events/s and account changes/s (from the moment the set-up is
+applied to the moment the last event is), the p99 of the time to process one event
+(read to checks done, the bound on event-to-alert inside the process) and of the
+run loop's own event-to-alert latency (events that raised an alert), and the peak RSS.
+The machine is shared: ``uptime`` load is recorded with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+STREAM = "venue"
+# the price-move envelope; keeper liveness is left out: the synthetic venue never
+# liquidates, so in a crash every under-water account would alert at every step
+USED = ["envelope.move.lo", "envelope.move.hi"]
+# a checkpoint pickles the whole state (O(accounts)): every 50,000 lines or 30 s here
+CHECKPOINT_EVERY, CHECKPOINT_SECONDS = 50_000, 30.0
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+# ------------------------------------------------------------------ the venue
+def venue(accounts: int, events: int, seed: int = 21) -> tuple[list[bytes], int]:
+    """The event lines and how many of them are set-up."""
+    import csv
+    from importlib.resources import files
+
+    import numpy as np
+
+    from solvent.scenarios.population import Population
+
+    data = files("solvent.scenarios").joinpath("data/btcusdt_perp_1m_2020-03-12.csv")
+    with data.open() as fh:
+        closes = [float(r["close"]) for r in csv.DictReader(fh)]
+    rng = np.random.default_rng(seed)
+    pop = Population(max_notional=1_000_000)
+    price = closes[0]
+
+    def draws(n: int) -> dict[str, Any]:
+        return pop.sample_detail(rng, 1, n, 1.0)
+
+    def account(a: int, seq: int, ts: float, d: dict[str, Any], i: int, p: float) -> bytes:
+        size = d["side"][0, i] * d["notional"][0, i] / p
+        quote = d["notional"][0, i] / d["leverage"][0, i] - size * p
+        return (
+            f'{{"type":"account","ts":{ts},"seq":{seq},"account":{a},'
+            f'"set":{{"quote":"{quote:.4f}","size":"{size:.6f}"}}}}'
+        ).encode()
+
+    first = draws(accounts)
+    fund = 0.02 * float(first["notional"].sum())
+    out = [
+        f'{{"type":"price","ts":0,"seq":1,"price":"{price:.2f}"}}'.encode(),
+        f'{{"type":"insurance","ts":0,"seq":2,"balance":"{fund:.2f}"}}'.encode(),
+    ]
+    for a in range(accounts):
+        out.append(account(a, 3 + a, 0.0, first, a, price))
+    setup = len(out)
+    later = draws(events)
+    who = rng.integers(0, accounts, size=events)
+    seq, step = setup + 1, 0
+    for i in range(events):
+        ts = 1.0 + i * 0.001
+        if i % 20 == 19:
+            step = min(step + 1, len(closes) - 1)
+            price = closes[step]
+            out.append(f'{{"type":"price","ts":{ts},"seq":{seq},"price":"{price:.2f}"}}'.encode())
+        else:
+            out.append(account(int(who[i]), seq, ts, later, i, price))
+        seq += 1
+    return out, setup
+
+
+# ------------------------------------------------------------------ a worker process
+def worker(args: argparse.Namespace) -> None:
+    from solvent.models import perp_isolated
+    from solvent.monitor.core import Monitor, Options
+    from solvent.monitor.runner import RunConfig, run
+    from solvent.monitor.sources import RedisSource, StopWhen
+
+    spec = perp_isolated.build(
+        name="venue", accounts=args.accounts, initial_margin="0.10",
+        maintenance_margin="0.08", max_move="0.08",
+    )  # fmt: skip
+    used = USED
+    shard = None
+    if args.consumer:
+        from solvent.monitor.shard import GroupSource, Shard
+
+        m = Monitor(spec, used, Options(detector="none", distance="none"))
+        src: Any = GroupSource(args.url, STREAM, args.group, args.consumer, stop=StopWhen(idle=1.5))
+        shard = Shard(src)
+    else:
+        m = Monitor(spec, used, Options(detector="none", distance="closed"))
+        src = RedisSource(args.url, STREAM, stop=StopWhen(idle=1.5))
+    marks: dict[str, float] = {}
+    count = 0
+    batches = src.batches
+
+    def timed_batches() -> Any:  # resumed after the run loop processed the previous batch
+        nonlocal count
+        last = 0
+        for batch in batches():
+            now = time.perf_counter()
+            if last:  # the previous (non-empty) batch is done
+                marks["end"], marks["wall_end"] = now, time.time()
+            if count >= args.setup and "setup" not in marks:
+                marks["setup"], marks["at"], marks["wall_start"] = now, count, time.time()
+            yield batch
+            last = len(batch)
+            count += last
+        if last:
+            marks["end"], marks["wall_end"] = time.perf_counter(), time.time()
+
+    src.batches = timed_batches
+    per_event: list[float] = []
+    feed = m.feed
+
+    def timed_feed(line: bytes) -> Any:
+        t0 = time.perf_counter()
+        out = feed(line)
+        if count >= args.setup:
+            per_event.append(time.perf_counter() - t0)
+        return out
+
+    m.feed = timed_feed  # type: ignore[method-assign]
+    cfg = RunConfig(
+        alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
+        checkpoint_every=CHECKPOINT_EVERY, checkpoint_seconds=CHECKPOINT_SECONDS,
+    )  # fmt: skip
+    summary = run(m, src, cfg, shard=shard)
+    end = marks.get("end", 0.0)
+    timed = count - marks.get("at", count)
+    seconds = end - marks.get("setup", end)
+    per_event.sort()
+    res = {
+        "consumer": args.consumer or "single",
+        "lines": count,
+        "timed_lines": timed,
+        "seconds": seconds,
+        "start": marks.get("setup"),
+        "end": end,
+        "wall_start": marks.get("wall_start"),
+        "wall_end": marks.get("wall_end"),
+        "p99_event_ms": 1e3 * per_event[int(0.99 * (len(per_event) - 1))] if per_event else None,
+        "p99_alert_ms": None
+        if summary.percentile(0.99) is None
+        else 1e3 * summary.percentile(0.99),
+        "alerts": summary.alerts,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "events_applied": m.counters.events,
+        "load": load(),
+    }
+    print(json.dumps(res))
+
+
+def aggregate(url: str, accounts: int, shards: int) -> dict[str, Any]:
+    import redis
+
+    from solvent.models import perp_isolated
+    from solvent.monitor.aggregate import Aggregator, run_aggregate
+    from solvent.monitor.core import Options
+
+    spec = perp_isolated.build(
+        name="venue", accounts=accounts, initial_margin="0.10",
+        maintenance_margin="0.08", max_move="0.08",
+    )  # fmt: skip
+    agg = Aggregator(spec, USED, shards, Options())
+    t0 = time.perf_counter()
+    s = run_aggregate(agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5)
+    seconds = time.perf_counter() - t0 - 1.5
+    return {
+        "records": s.records, "events": s.events, "seconds": seconds,
+        "distance": None if s.distance is None else float(s.distance),
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------------ the index alone
+def index_cost(sizes: list[int], changes: int = 2000, seed: int = 3) -> list[dict[str, Any]]:
+    """Per account change: the incremental book (set_account + its interval) against the
+    full recomputation (the exact walk over a book rebuilt from scratch), same changes."""
+    import random
+    from fractions import Fraction as F
+
+    from solvent.monitor.book import PerpBook
+
+    out = []
+    for n in sizes:
+        rng = random.Random(seed)
+        book = PerpBook(n, F(8, 100))
+
+        def position(rng: random.Random = rng) -> tuple[F, F]:
+            s = F(rng.randint(1, 50_000), 10_000) * rng.choice((1, -1))
+            lev = rng.choice((2, 3, 5, 8, 9))
+            return -s * 7900 + abs(s) * F(7900, lev), s
+
+        for a in range(n):
+            book.set_account(a, *position())
+        book.set_fund(F(n * 50), F(0))
+        p = F(7900)
+        t0 = time.perf_counter()
+        for _ in range(changes):
+            book.set_account(rng.randrange(n), *position())
+            book.interval(p)
+        inc = (time.perf_counter() - t0) / changes
+        reps = max(3, min(50, 200_000 // n))
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            e0, dn, up = book._at(p)  # the walk: O(accounts) from the price outward
+            if e0 <= 0:
+                book._walk_down(p, e0, dn), book._walk_up(p, e0, up)
+        full = (time.perf_counter() - t0) / reps
+        out.append({"accounts": n, "incremental_us": inc * 1e6, "walk_us": full * 1e6,
+                    "load": load()})  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------ the driver
+def start_redis(folder: str) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    import redis
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", folder,
+         "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(200):
+        try:
+            redis.Redis.from_url(url).ping()
+            return proc, url
+        except redis.RedisError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def run_config(url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int) -> Any:
+    base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
+            "--setup", str(setup)]  # fmt: skip
+    if shards == 1:
+        cmds = [base + ["--alerts", os.path.join(tmp, "single.jsonl")]]
+    else:
+        cmds = [
+            base + ["--group", f"bench{shards}", "--consumer", f"{k}/{shards}",
+                    "--checkpoint", os.path.join(tmp, f"s{shards}-{k}.ckpt"),
+                    "--alerts", os.path.join(tmp, f"s{shards}-{k}.jsonl")]
+            for k in range(shards)
+        ]  # fmt: skip
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
+    results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
+    agg = aggregate(url, args.accounts, shards) if shards > 1 else None
+    return results, agg
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=100_000)
+    ap.add_argument("--events", type=int, default=50_000)
+    ap.add_argument("--shards", default="1,2,4")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--url")
+    ap.add_argument("--setup", type=int, default=0)
+    ap.add_argument("--group")
+    ap.add_argument("--consumer")
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--alerts")
+    ap.add_argument("--index-only", action="store_true", help="time the index alone")
+    args = ap.parse_args()
+    if args.index_only:
+        for row in index_cost([1_000, 10_000, 100_000]):
+            print(json.dumps(row), flush=True)
+        return 0
+    if args.worker:
+        worker(args)
+        return 0
+    import redis
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines, setup = venue(args.accounts, args.events)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_redis(tmp)
+        try:
+            client = redis.Redis.from_url(url)
+            pipe = client.pipeline(transaction=False)
+            for i, line in enumerate(lines):
+                pipe.xadd(STREAM, {"event": line})
+                if i % 5000 == 4999:
+                    pipe.execute()
+            pipe.execute()
+            for k in [int(x) for x in args.shards.split(",")]:
+                load_before = load()
+                results, agg = run_config(url, k, args, tmp, setup)
+                rows.append((k, load_before, results, agg))
+                print(json.dumps({"shards": k, "results": results, "aggregate": agg}), flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    report = render(rows, args, started, len(lines) - setup)
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+    return 0
+
+
+def render(rows: list[Any], args: argparse.Namespace, started: str, timed: int) -> str:
+    accounts_share = 19 / 20
+    out = [
+        "# `solvent monitor` at venue scale",
+        "",
+        f"Command: `python benchmarks/monitor_scale.py --accounts {args.accounts} "
+        f"--events {args.events} --shards {args.shards}` (run {started}; Python "
+        f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores shared "
+        "with other jobs; load averages (1, 5, 15 min) recorded before each configuration "
+        "and in each process at its end).",
+        "",
+        f"{args.accounts:,} accounts set up first (not timed), then {timed:,} timed events "
+        "(95% account changes, 5% prices of the 2020-03-12 crash), read from one Redis stream.",
+        "",
+        "| shards | process | timed events | seconds | events/s | account changes/s | "
+        "p99 per event | p99 event-to-alert | alerts | peak RSS | load |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for k, load_before, results, agg in rows:
+        for r in results:
+            eps = r["timed_lines"] / r["seconds"] if r["seconds"] > 0 else float("nan")
+            p99a = "-" if r["p99_alert_ms"] is None else f"{r['p99_alert_ms']:.2f} ms"
+            out.append(
+                f"| {k} | {r['consumer']} | {r['timed_lines']:,} | {r['seconds']:.2f} | "
+                f"{eps:,.0f} | {eps * accounts_share:,.0f} | {r['p99_event_ms']:.3f} ms | {p99a} | "
+                f"{r['alerts']} | {r['rss_mib']:,.0f} MiB | {load_before} -> {r['load']} |"
+            )
+        if agg is not None:
+            eps = agg["events"] / agg["seconds"] if agg["seconds"] > 0 else float("nan")
+            out.append(
+                f"| {k} | aggregator | {agg['events']:,} (all) | {agg['seconds']:.2f} | "
+                f"{eps:,.0f} | | | | | {agg['rss_mib']:,.0f} MiB | {agg['load']} |"
+            )
+        if len(results) > 1:
+            start = min(r["wall_start"] for r in results)
+            end = max(r["wall_end"] for r in results)
+            venue_eps = timed / (end - start)
+            out.append(f"| {k} | all shards together | {timed:,} | {end - start:.2f} | "
+                       f"{venue_eps:,.0f} | {venue_eps * accounts_share:,.0f} | | | | | |")  # fmt: skip
+    out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

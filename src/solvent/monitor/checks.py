@@ -1,0 +1,258 @@
+"""The checks after every event: the envelope (price moves, oracle delay), the invariants
+(closed form for the isolated perp, the spec itself otherwise, audited) and keeper liveness."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from solvent.lang.values import format_number
+from solvent.monitor import events as ev
+from solvent.monitor.alerts import Alert, pct
+from solvent.monitor.book import strictly_between
+
+
+class ChecksMixin:
+    """Envelope, invariant and keeper checks of the monitor."""
+
+    # ----------------------------------------------------------------- price events
+    def _price(self, event: ev.PriceEvent, ts: float, alerts: list[Alert]) -> None:
+        seq = event.seq
+        p_f = float(event.price)
+        step_s = self.opts.step_seconds
+        if step_s:
+            bucket: int | None = math.floor(ts / step_s)
+            new_step = bucket != self.bucket
+        else:
+            bucket, new_step = None, True
+        if new_step:
+            if self.pending:
+                self._keeper_deadline(ts, seq, alerts)
+            self.step += 1
+            self.bucket = bucket
+            if self.price_dec is not None:
+                self.ref_float = self.price_float
+                self._ref_dec = self.price_dec
+        # envelope: the move of this step (floats decide only when certainly inside)
+        if self._move_on and self.price_dec is not None:
+            r_f = p_f / self.ref_float - 1.0
+            if not (self._lo_m < r_f < self._hi_m):
+                self._move_exact(event, seq, ts, alerts)
+        # oracle delay
+        if self.rules.oracle is not None and event.oracle_ts is not None and step_s:
+            oname, bound = self.rules.oracle
+            age = ts - ev.parse_ts(event.oracle_ts, "oracle_ts")
+            steps = Fraction(str(age)) / Fraction(str(step_s))
+            if steps > bound:
+                self._breach(
+                    alerts,
+                    f"envelope.{oname}.hi",
+                    f"the oracle price is {age:.3f}s old = {float(steps):.4g} steps, beyond the bound "
+                    f"of {format_number(bound)} steps by {float(steps - bound):.4g}",
+                    seq,
+                    ts,
+                    observed=format_number(steps),
+                    bound=format_number(bound),
+                )
+        if self.ref_float == 0.0 and self.price_dec is None:
+            self.ref_float, self._ref_dec = p_f, event.price
+        self.price_dec, self.price_float = event.price, p_f
+        self.values[self.opts.price_field] = None  # exact value materialised on demand
+        if self.detector is not None:
+            score = self.detector.price(
+                ts, p_f, float(event.oracle) if event.oracle is not None else None
+            )
+            if score is not None:
+                self.anomaly = score.value
+                if score.alarm_started:
+                    feat = f" (feature {score.feature})" if score.feature else ""
+                    self._alert(
+                        alerts,
+                        "warning",
+                        "anomaly",
+                        "feed",
+                        f"anomalous feed: score {score.value:.3g} "
+                        f">= {self.detector.threshold:g}{feat}; an envelope breach may follow",
+                        seq,
+                        ts,
+                        score=score.value,
+                        feature=score.feature,
+                        features={k: round(v, 8) for k, v in score.features.items()},
+                    )
+        self.last_price_ts = ts
+        self._after_change(seq, ts, alerts, price_only=True)
+
+    def _move_exact(self, event: ev.PriceEvent, seq: int, ts: float, alerts: list[Alert]) -> None:
+        assert self.rules.move is not None and self._ref_dec is not None
+        name, lo, hi = self.rules.move
+        ref = Fraction(self._ref_dec)
+        r = Fraction(event.price) / ref - 1
+        if lo is not None and r < lo:
+            self._breach(
+                alerts,
+                f"envelope.{name}.lo",
+                f"the price moved {pct(r)} in one step (from {format_number(ref)} to "
+                f"{event.price}), beyond the bound {pct(lo)} by {pct(lo - r)}",
+                seq,
+                ts,
+                observed=format_number(r),
+                bound=format_number(lo),
+                beyond=format_number(lo - r),
+                step=self.step,
+            )
+        elif hi is not None and r > hi:
+            self._breach(
+                alerts,
+                f"envelope.{name}.hi",
+                f"the price moved +{pct(r)} in one step (from {format_number(ref)} to "
+                f"{event.price}), beyond the bound +{pct(hi)} by {pct(r - hi)}",
+                seq,
+                ts,
+                observed=format_number(r),
+                bound=format_number(hi),
+                beyond=format_number(r - hi),
+                step=self.step,
+            )
+
+    def _after_change(self, seq: int, ts: float, alerts: list[Alert], *, price_only: bool) -> None:
+        self._invariants(seq, ts, alerts, price_only)
+        self._liquidatable(seq, ts, price_only)
+        self._distance(seq, ts, alerts, price_only)
+
+    def _generic_failures(self) -> list[str]:
+        from solvent.engine.step import eval_predicate
+
+        state = self._state_dict()
+        failed = []
+        for decl in self.spec.invariants:
+            for acc, val in eval_predicate(self.spec, self.params, self.backend, state, decl):
+                if not val.raw:
+                    failed.append(decl.name if acc is None else f"{decl.name}[account {acc}]")
+        self.counters.invariant_evals += 1
+        return failed
+
+    def _invariants(self, seq: int, ts: float, alerts: list[Alert], price_only: bool) -> None:
+        book = self.book
+        if self.perp and book is not None:
+            audit = self._audit_every > 0 and self.counters.events % self._audit_every == 0
+            if (
+                price_only
+                and self._bad_debt_ok
+                and not audit
+                and not self.violated
+                and book.all_equity_nonnegative_fast(self.price_float)
+            ):
+                return  # certainly holds, and held before: nothing to say
+            ok = self.values["bad_debt"] <= 0 and book.all_equity_nonnegative(self.price())
+            if ok and not audit:
+                failed: list[str] = []
+            else:
+                failed = self._generic_failures()  # the spec is the judge of every violation
+                if ok != (not failed):
+                    self._alert(
+                        alerts,
+                        "critical",
+                        "internal",
+                        "fast-path",
+                        "the closed-form invariant check disagrees with the spec's own "
+                        "(a solvent bug; the spec's verdict is used)",
+                        seq,
+                        ts,
+                        fast=ok,
+                        spec_failures=failed,
+                    )
+                if audit:
+                    self.counters.audits += 1
+        else:
+            failed = self._generic_failures()
+        if not failed and not self.violated:
+            return
+        now = set(failed)
+        for name in failed:
+            if name not in self.violated:
+                self._alert(
+                    alerts,
+                    "critical",
+                    "invariant",
+                    name,
+                    f"invariant {name} is violated by the observed state",
+                    seq,
+                    ts,
+                    state=self.plain_state(),
+                )
+        for name in sorted(self.violated - now):
+            self._alert(
+                alerts,
+                "info",
+                "invariant",
+                f"{name}.resolved",
+                f"invariant {name} holds again",
+                seq,
+                ts,
+            )
+        self.violated = now
+
+    # ----------------------------------------------------------------- keeper liveness
+    def _liquidatable(self, seq: int, ts: float, price_only: bool) -> None:
+        if not self._watch_keeper:
+            return
+        if self.book is not None:
+            if self._liq_bounds_stale:
+                self._liq_lo, self._liq_hi = self.book.liquidation_bounds()
+                self._liq_bounds_stale = False
+            if (
+                not self.pending
+                and not self.book.flat_negative
+                and strictly_between(self._liq_lo, self.price_float, self._liq_hi)
+            ):
+                return
+            now = self.book.liquidatable(self.price())
+        else:
+            now = self._generic_liquidatable()
+        current = set(now)
+        for a in now:
+            if a not in self.pending:
+                self.pending[a] = (self.step, ts, seq)
+        for a in list(self.pending):
+            if a not in current:
+                del self.pending[a]
+                self.keeper_alerted.discard(a)
+
+    def _generic_liquidatable(self) -> list[int]:
+        from solvent.engine.step import run_guarded, sorts_of
+
+        state = self._state_dict()
+        sorts = sorts_of(self.spec)
+        out = []
+        for a in range(self.n if self.keeper.n_accounts else 1):
+            accs = (a,) if self.keeper.n_accounts else ()
+            _, _, guard = run_guarded(
+                self.keeper, state, sorts, self.backend, self.params, accs, {}, self.n
+            )
+            if guard is True or bool(getattr(guard, "raw", guard)):
+                out.append(a)
+        return out
+
+    def _keeper_deadline(self, ts: float, seq: int, alerts: list[Alert]) -> None:
+        """A new step starts: every account still liquidatable from an earlier step is late."""
+        for a, (step, since, since_seq) in sorted(self.pending.items()):
+            if a in self.keeper_alerted or step >= self.step + 1:
+                continue
+            late = ts - since
+            if late <= self.opts.keeper_grace:
+                continue
+            self.keeper_alerted.add(a)
+            name = f"keeper.{self.keeper.name}.every_step"
+            self._breach(
+                alerts,
+                name,
+                f"account {a} has been liquidatable since ts {since} (seq {since_seq}) and was not "
+                f"liquidated before the next step began ({late:.3f}s later; the proof assumes "
+                f"{self.keeper.name} runs in the same step)",
+                seq,
+                ts,
+                account=a,
+                since_ts=since,
+                since_seq=since_seq,
+                late_seconds=late,
+            )

@@ -1,0 +1,272 @@
+"""The aggregate deficit function of a book of linear positions, kept incrementally.
+
+Every account with quote ``Q`` and size ``S != 0`` has a *bankruptcy price* ``b = -Q/S``
+and a deficit ``max(0, -(Q + S*X))`` at price ``X``: a long is under water below ``b``, a
+short above it. With ``c`` the constant part (bad debt and flat deficits minus the fund),
+the excess over the fund is ``E(X) = c - A(X) - B(X)*X`` where ``A`` and ``B`` sum ``Q``
+and ``S`` over the accounts under water at ``X``. ``E`` is convex and piecewise linear
+with one breakpoint per account, so ``{X > 0 : E(X) <= 0}`` is an interval.
+
+:class:`DeficitIndex` keeps every breakpoint in one sorted order, in buckets of at most
+``2 * LOAD`` keys. Going up past a long's breakpoint removes it from the under-water set,
+going up past a short's adds it, so each key carries a signed weight and ``A(X)``,
+``B(X)`` are a base plus a prefix sum of weights. Each bucket holds its own prefix sums
+(rebuilt by ``itertools.accumulate`` when a query needs them after a change) and a
+Fenwick tree sums whole buckets, so:
+
+* an account change costs O(log N) (a bisect, an insert into one bucket, a Fenwick update);
+* ``E`` at a price, and each end of the safe interval, cost O(log N): ``E(b) > 0`` at the
+  breakpoints beyond the price is monotone (convexity), so a Fenwick descent over buckets
+  finds the bucket of the crossing and a bisection inside it the breakpoint; ``E`` is
+  linear between two breakpoints, so the end is one exact division.
+
+All sums are Python integers (amounts in units of 1/SCALE, see :mod:`solvent.monitor.book`),
+so the interval is exact and equals the full recomputation, not approximately.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from fractions import Fraction
+from itertools import accumulate
+
+LOAD = 64  # a bucket splits past 2 * LOAD keys
+
+#: a key: (float of b, b, account); floats order as the Fractions do (a correctly rounded
+#: conversion is monotone), and ties of the floats fall through to the exact Fraction
+Key = tuple[float, Fraction, int]
+
+
+class DeficitIndex:
+    """Breakpoints with signed integer weights, sorted, with O(log N) prefix sums."""
+
+    def __init__(self) -> None:
+        self.keys: list[list[Key]] = [[]]
+        self.wq: list[list[int]] = [[]]
+        self.ws: list[list[int]] = [[]]
+        # prefix sums within a bucket (initial 0); None: changed since, rebuilt on demand
+        self.pq: list[list[int] | None] = [[0]]
+        self.ps: list[list[int] | None] = [[0]]
+        self.maxes: list[Key] = []  # last key of each non-empty bucket
+        self.tq: list[int] = [0]  # weight totals of each bucket
+        self.ts: list[int] = [0]
+        self.fq: list[int] = [0, 0]  # Fenwick trees over the buckets (1-indexed)
+        self.fs: list[int] = [0, 0]
+        self.base_q = 0  # sum of Q and S over the longs: the under-water set far below
+        self.base_s = 0
+        self.size = 0
+
+    # ------------------------------------------------------------------ updates
+    def add(self, key: Key, q: int, s: int) -> None:
+        """Insert the breakpoint of an account with (scaled) quote ``q`` and size ``s``."""
+        wq, ws = self._weights(q, s, +1)
+        j = self._bucket(key)
+        keys = self.keys[j]
+        i = bisect.bisect_left(keys, key)
+        keys.insert(i, key)
+        self.wq[j].insert(i, wq)
+        self.ws[j].insert(i, ws)
+        self.size += 1
+        self.tq[j] += wq
+        self.ts[j] += ws
+        if len(keys) > 2 * LOAD:
+            self._split(j)
+        else:
+            self._bucket_changed(j, wq, ws)
+
+    def remove(self, key: Key, q: int, s: int) -> None:
+        """Remove a breakpoint added with these values."""
+        self._weights(q, s, -1)
+        j = self._bucket(key)
+        keys = self.keys[j]
+        i = bisect.bisect_left(keys, key)
+        if i == len(keys) or keys[i] != key:
+            raise KeyError(key)
+        del keys[i]
+        wq = self.wq[j].pop(i)
+        ws = self.ws[j].pop(i)
+        self.tq[j] -= wq
+        self.ts[j] -= ws
+        self.size -= 1
+        if not keys and len(self.keys) > 1:
+            for part in (self.keys, self.wq, self.ws, self.pq, self.ps, self.tq, self.ts):
+                del part[j]
+            self._rebuild()
+        else:
+            self._bucket_changed(j, -wq, -ws)
+
+    def _weights(self, q: int, s: int, sign: int) -> tuple[int, int]:
+        if s > 0:  # a long: under water far below; going up past b it leaves
+            self.base_q += sign * q
+            self.base_s += sign * s
+            return -q, -s
+        return q, s  # a short joins the under-water set going up past b
+
+    def _bucket(self, key: Key) -> int:
+        j = bisect.bisect_left(self.maxes, key)
+        return min(j, len(self.keys) - 1)
+
+    def _prefix(self, j: int) -> tuple[list[int], list[int]]:
+        pq, ps = self.pq[j], self.ps[j]
+        if pq is None or ps is None:
+            pq = self.pq[j] = list(accumulate(self.wq[j], initial=0))
+            ps = self.ps[j] = list(accumulate(self.ws[j], initial=0))
+        return pq, ps
+
+    def _bucket_changed(self, j: int, dq: int, ds: int) -> None:
+        self.pq[j] = self.ps[j] = None
+        keys = self.keys[j]
+        if len(self.maxes) != len(self.keys) or not keys:  # the first key, or the last gone
+            self._rebuild()
+            return
+        self.maxes[j] = keys[-1]
+        fq, fs, n = self.fq, self.fs, len(self.keys)
+        i = j + 1
+        while i <= n:
+            fq[i] += dq
+            fs[i] += ds
+            i += i & -i
+
+    def _split(self, j: int) -> None:
+        half = len(self.keys[j]) // 2
+        for part in (self.keys, self.wq, self.ws):
+            part.insert(j + 1, part[j][half:])
+            del part[j][half:]
+        self.pq[j] = self.ps[j] = None
+        self.pq.insert(j + 1, None)
+        self.ps.insert(j + 1, None)
+        for tot, w in ((self.tq, self.wq), (self.ts, self.ws)):
+            tot[j] = sum(w[j])
+            tot.insert(j + 1, sum(w[j + 1]))
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Maxes and Fenwick trees from the buckets (after a split or a removed bucket)."""
+        n = len(self.keys)
+        self.maxes = [k[-1] for k in self.keys if k]
+        fq = [0] * (n + 1)
+        fs = [0] * (n + 1)
+        for j in range(n):
+            fq[j + 1] += self.tq[j]
+            fs[j + 1] += self.ts[j]
+            up = (j + 1) + ((j + 1) & -(j + 1))
+            if up <= n:
+                fq[up] += fq[j + 1]
+                fs[up] += fs[j + 1]
+        self.fq, self.fs = fq, fs
+
+    # ------------------------------------------------------------------ queries
+    def _before_bucket(self, j: int) -> tuple[int, int]:
+        """Sums of the weights in buckets ``0 .. j-1``."""
+        a = b = 0
+        fq, fs = self.fq, self.fs
+        while j > 0:
+            a += fq[j]
+            b += fs[j]
+            j -= j & -j
+        return a, b
+
+    def under_water(self, key: Key) -> tuple[int, int]:
+        """``(A, B)`` over the accounts whose breakpoints sort before ``key``."""
+        j = self._bucket(key)
+        i = bisect.bisect_left(self.keys[j], key)
+        a, b = self._before_bucket(j)
+        pq, ps = self._prefix(j)
+        return self.base_q + a + pq[i], self.base_s + b + ps[i]
+
+    def interval(self, c: int, price: Fraction) -> tuple[Fraction | None, Fraction | None] | None:
+        """``(X_lo, X_hi)`` of ``{X > 0 : c - A(X) - B(X)*X <= 0}`` (None ends: no crossing
+        on that side), or None when the excess at ``price`` is already above 0."""
+        pf = to_float(price)
+        a, b = self.under_water((pf, price, -1))
+        if (c - a) * price.denominator - b * price.numerator > 0:
+            return None
+        return self._low(c, (pf, price, -1)), self._high(c, (pf, price, 1 << 62))
+
+    def _descend(self, c: int, pkey: Key, down: bool) -> tuple[int, int, int]:
+        """Fenwick descent: the number of leading buckets whose last key passes (going down:
+        below the price with ``E > 0`` there; going up: not above the price with ``E > 0``),
+        a monotone run, with the weight sums (base included) through those buckets."""
+        n = len(self.keys)
+        pos, a, b = 0, self.base_q, self.base_s
+        step = 1 << n.bit_length()
+        fq, fs, keys, wq, ws = self.fq, self.fs, self.keys, self.wq, self.ws
+        while step:
+            nxt = pos + step
+            if nxt <= n and keys[nxt - 1]:
+                na, nb = a + fq[nxt], b + fs[nxt]
+                if _passes(c, keys[nxt - 1][-1], wq[nxt - 1][-1], ws[nxt - 1][-1], na, nb,
+                           pkey, down):  # fmt: skip
+                    pos, a, b = nxt, na, nb
+            step >>= 1
+        return pos, a, b
+
+    def _inside(self, c: int, j: int, a: int, b: int, pkey: Key, down: bool) -> int:
+        """In bucket ``j`` (sums ``a``, ``b`` before it): the first index that fails."""
+        keys, wq, ws = self.keys[j], self.wq[j], self.ws[j]
+        pq, ps = self._prefix(j)
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if _passes(c, keys[mid], wq[mid], ws[mid], a + pq[mid + 1], b + ps[mid + 1],
+                       pkey, down):  # fmt: skip
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _low(self, c: int, pkey: Key) -> Fraction | None:
+        """The lower end: after the last breakpoint below the price where E > 0 (or 0+)."""
+        pos, a, b = self._descend(c, pkey, True)
+        last = self._last_before(pos)
+        if pos < len(self.keys):  # the last passing key may lie inside bucket pos
+            i = self._inside(c, pos, a, b, pkey, True)
+            pq, ps = self._prefix(pos)
+            a, b = a + pq[i], b + ps[i]  # the under-water set just above the last passing key
+            if i:
+                last = self.keys[pos][i - 1]
+        if last is not None and last[1] > 0:
+            return Fraction(c - a, b)
+        return Fraction(c - a, b) if c - a > 0 and b > 0 else None
+
+    def _last_before(self, pos: int) -> Key | None:
+        for j in range(pos - 1, -1, -1):
+            if self.keys[j]:
+                return self.keys[j][-1]
+        return None
+
+    def _high(self, c: int, pkey: Key) -> Fraction | None:
+        """The upper end: before the first breakpoint above the price where E > 0."""
+        pos, a, b = self._descend(c, pkey, False)
+        if pos < len(self.keys):
+            i = self._inside(c, pos, a, b, pkey, False)
+            pq, ps = self._prefix(pos)
+            if i < len(self.keys[pos]):  # the under-water set just below that breakpoint
+                return Fraction(c - a - pq[i], b + ps[i])
+            a, b = a + pq[-1], b + ps[-1]
+        return Fraction(c - a, b) if b < 0 else None  # past every breakpoint
+
+
+def _passes(c: int, key: Key, wq: int, ws: int, a: int, b: int, pkey: Key, down: bool) -> bool:
+    """Going down: ``key`` is below the price and ``E(key) > 0`` or key <= 0 (never reached);
+    going up: NOT (``key`` above the price and ``E(key) > 0``). ``a``, ``b``: the sums with
+    the key's own weight in (``E`` is continuous at a breakpoint, so either side will do).
+
+    With ``b_k = -q/s`` and the weight ``w = -(q, s)`` of a long or ``(q, s)`` of a short,
+    ``E(b_k) > 0`` is ``(c - a)*w_s + b*w_q < 0`` in both cases (integers only)."""
+    if down:
+        if not key < pkey:
+            return False
+        if key[0] <= 0.0 and (key[0] < 0.0 or key[1] <= 0):
+            return True
+        return (c - a) * ws + b * wq < 0
+    return not (key > pkey and (c - a) * ws + b * wq < 0)
+
+
+def to_float(x: Fraction) -> float:
+    """``float(x)``, or an infinity beyond float range (still monotone: ties fall through)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf

@@ -1,0 +1,138 @@
+"""Distance to insolvency after every change, edge-triggered into warning/critical alerts."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from solvent.lang.values import format_number
+from solvent.monitor.alerts import Alert, pct
+from solvent.monitor.book import MARGIN, near
+
+
+class DistanceMixin:
+    """The distance to insolvency (closed form for the isolated perp, Z3 otherwise)."""
+
+    # ----------------------------------------------------------------- distance
+    def _distance(self, seq: int, ts: float, alerts: list[Alert], price_only: bool) -> None:
+        if self.distance_mode == "none":
+            return
+        if self.distance_mode == "closed" and self.book is not None:
+            value_f, side, exact = self._closed_distance()
+        else:
+            if not (price_only and self.solver.fresh(self)) and self._solve_due(seq, ts):
+                self.distance, self.distance_side = self.solver.distance(self)
+                self.distance_as_of, self._solved_ts, self._since_solve = seq, ts, 0
+            value, side = self.distance, self.distance_side
+            value_f = None if value is None else float(value)
+
+            def exact() -> Fraction | None:
+                return value
+
+        self.distance_f, self.distance_side = value_f, side
+        self.distance_stale = False
+        level = self._level(value_f, exact)
+        order = {"ok": 0, "warning": 1, "critical": 2}
+        if level == self.distance_level:
+            return
+        value = exact()
+        self.distance = value
+        if order[level] > order[self.distance_level]:
+            shown = "0 (already beyond the fund)" if value == 0 else pct(value)
+            limit = self.critical_distance if level == "critical" else self.warn_distance
+            self._alert(
+                alerts,
+                level,
+                "distance",
+                f"distance.{level}",
+                f"distance to insolvency {shown} ({side} move) is at or below the {level} "
+                f"threshold {pct(limit)}: a single gap of that size leaves bad debt beyond "
+                "the insurance fund",
+                seq,
+                ts,
+                distance=format_number(value) if value is not None else None,
+                side=side,
+                threshold=format_number(limit),
+                **self._as_of(),
+            )
+        else:
+            self._alert(
+                alerts,
+                "info",
+                "distance",
+                f"distance.{self.distance_level}.resolved",
+                f"distance to insolvency back above the {self.distance_level} threshold",
+                seq,
+                ts,
+                distance=format_number(value) if value is not None else None,
+                **self._as_of(),
+            )
+        self.distance_level = level
+
+    def _as_of(self) -> dict[str, Any]:
+        """With a lazy solver the distance is as of an earlier event: say which."""
+        if self.solver is None or (
+            self.opts.distance_every is None and self.opts.distance_every_seconds is None
+        ):
+            return {}
+        return {"as_of_seq": self.distance_as_of}
+
+    def _solve_due(self, seq: int, ts: float) -> bool:
+        """The solver re-solves lazily: at most every ``distance_every`` changed events or
+        ``distance_every_seconds`` of event time (the first change always solves)."""
+        every, secs = self.opts.distance_every, self.opts.distance_every_seconds
+        self._since_solve += 1
+        if self.distance_as_of is None or (every is None and secs is None):
+            return True
+        if every is not None and self._since_solve >= every:
+            return True
+        return secs is not None and ts - self._solved_ts >= secs
+
+    def _level(self, value_f: float | None, exact: Any) -> str:
+        if value_f is None:
+            return "ok"
+        crit, warn = self._crit_f, self._warn_f
+        if near(value_f, crit) or near(value_f, warn):
+            value = exact()
+            if value is None:
+                return "ok"
+            return (
+                "critical"
+                if value <= self.critical_distance
+                else ("warning" if value <= self.warn_distance else "ok")
+            )
+        return "critical" if value_f <= crit else ("warning" if value_f <= warn else "ok")
+
+    def _closed_distance(self) -> tuple[float | None, str | None, Any]:
+        """The perp's distance from its cached safe interval: floats, exact on demand."""
+        book = self.book
+        assert book is not None
+        if book._interval is None or self.distance_stale:
+            if book.interval(self.price()) is None:  # bad debt beyond the fund already
+                return 0.0, "now", lambda: Fraction(0)
+        lo_f, hi_f = book.interval_f
+        p = self.price_float
+
+        def exact() -> Fraction | None:
+            return book.distance(self.price()).value
+
+        if not p > 0.0:  # a zero start price, or one too small for a float: exactly
+            if self.price() <= 0:  # no relative gap moves a zero price (the solver: none)
+                return None, None, lambda: None
+            d = book.distance(self.price())
+            return (None if d.value is None else float(d.value)), d.side, exact
+
+        if lo_f is None:
+            if hi_f is None:
+                return None, None, exact
+            value_f, side = hi_f / p - 1.0, "up"
+        else:
+            value_f, side = 1.0 - lo_f / p, "down"
+            if hi_f is not None:
+                up = hi_f / p - 1.0
+                if up < value_f:
+                    value_f, side = up, "up"
+        if value_f <= MARGIN:
+            v = exact()
+            return (0.0 if not v else float(v)), side, exact
+        return value_f, side, exact

@@ -1,0 +1,297 @@
+"""Sharded monitors over one Redis stream: who owns an account, the group source, the
+records a shard publishes for the aggregator.
+
+A shard is named ``K/N`` (shard ``K`` of ``N``, ``0 <= K < N``). It owns account ``a``
+when ``owner(a, N) == K`` with ``owner(a, N) = int.from_bytes(blake2b(str(a), 8 bytes),
+"big") % N`` (stable across processes, machines and Python versions, unlike ``hash``).
+Account and liquidation events go to the owner only; price, insurance and state events
+to every shard; a line that is not a valid event to shard 0 (which quarantines it once).
+
+Each shard reads the stream through its own consumer group ``GROUP:K/N`` (so every shard
+sees every entry) and acknowledges (XACK) an entry only once a checkpoint covering it is
+written: an acknowledged entry is durably applied. A process taking over a crashed shard
+(the same ``--consumer`` or another one of the same ``K/N``, with the same checkpoint
+file) restores the checkpoint, then takes the entries still pending in the group (its
+own, then the others' by XAUTOCLAIM) in stream order, skipping those the checkpoint
+already covers, and goes on with new entries: no entry is lost or applied twice.
+
+After every event it applies, a shard appends a record to ``STREAM.shard.K/N`` (field
+``r``, JSON): the event's ``seq``, ``ts`` and type, the price, the fund (``insurance``,
+``bad_debt``), the owned account's ``quote`` and ``size``, and the shard's alerts; when
+idle, a ``mark`` with the last ``seq`` it has read. ``solvent monitor-aggregate`` merges
+the ``N`` record streams by ``seq`` (see :mod:`solvent.monitor.aggregate`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from solvent.monitor.errors import SourceError
+from solvent.monitor.sources import Batch, RedisSource
+
+SHARED = ("price", "insurance", "state")
+OWNED = ("account", "liquidation")
+FUND_FIELDS = ("insurance", "bad_debt")
+
+
+def owner(account: int, shards: int) -> int:
+    """The shard that owns ``account`` among ``shards`` (blake2b, 8 bytes, big-endian)."""
+    digest = hashlib.blake2b(str(account).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+@dataclass(frozen=True, slots=True)
+class ShardName:
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def parse_consumer(text: str) -> tuple[ShardName, str]:
+    """``K/N`` or ``K/N:NAME`` -> (shard, consumer name); a clear error otherwise."""
+    m = re.fullmatch(r"(\d+)/(\d+)(?::([A-Za-z0-9_.-]+))?", text.strip())
+    if not m or not 0 <= int(m.group(1)) < int(m.group(2)) <= 1024:
+        raise ValueError(
+            f"--consumer {text!r} must be SHARD/SHARDS[:NAME] with 0 <= SHARD < SHARDS <= 1024, "
+            "e.g. 0/3 or 2/3:standby"
+        )
+    shard = ShardName(int(m.group(1)), int(m.group(2)))
+    return shard, text.strip()
+
+
+def record_stream(stream: str, shard: ShardName) -> str:
+    return f"{stream}.shard.{shard}"
+
+
+def _id(eid: str) -> tuple[int, int]:
+    ms, _, seq = eid.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class GroupSource(RedisSource):
+    """A Redis stream read through the consumer group of one shard (see the module)."""
+
+    def __init__(self, url: str, stream: str, group: str, consumer: str, **kw: Any) -> None:
+        super().__init__(url, stream, **kw)
+        import redis
+
+        self.shard, self.consumer = parse_consumer(consumer)
+        self.group = f"{group}:{self.shard}"
+        self.position = None  # type: ignore[assignment]  # set from a checkpoint
+        self.unacked: list[str] = []
+        self.claimed = 0
+        try:
+            self.client.xgroup_create(stream, self.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise SourceError(f"cannot create consumer group {self.group}: {exc}") from None
+
+    def describe(self) -> str:
+        return (
+            f"redis stream {self.stream} at {self.shown}, group {self.group}, "
+            f"consumer {self.consumer}"
+        )
+
+    def identity(self) -> str:
+        return f"redis:{self.shown}#{self.stream}@{self.group}"
+
+    def _entries(self, reply: Any) -> Batch:
+        out: Batch = []
+        for entry_id, fields in reply or []:
+            if fields is None:  # deleted while pending: nothing to apply
+                continue
+            eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+            raw = fields.get(self.FIELD) or fields.get(self.FIELD.decode(), b"")
+            if isinstance(raw, str):
+                raw = raw.encode()
+            out.append((eid, raw or b"\x00missing-event-field"))
+        return out
+
+    def _fresh(self, batch: Batch) -> Batch:
+        """Drop (and acknowledge) entries the checkpoint already covers."""
+        done = _id(self.position) if self.position else None
+        keep, covered = [], []
+        for eid, raw in batch:
+            (covered if done is not None and _id(eid) <= done else keep).append((eid, raw))
+        if covered:
+            self.client.xack(self.stream, self.group, *[e for e, _ in covered])
+        self.unacked.extend(e for e, _ in keep)
+        return keep
+
+    def pending(self) -> Batch:
+        """Entries delivered but never acknowledged: this consumer's, then the others'."""
+        mine: Batch = []
+        last = "0-0"
+        while True:
+            reply = self.client.xreadgroup(
+                self.group, self.consumer, {self.stream: last}, count=self.count
+            )
+            got = self._entries(reply[0][1] if reply else [])
+            if not got:
+                break
+            mine += got
+            last = got[-1][0]
+        start = "0-0"
+        while True:
+            res = self.client.xautoclaim(
+                self.stream, self.group, self.consumer, 0, start_id=start, count=self.count
+            )
+            nxt, entries = res[0], res[1]
+            got = self._entries(entries)
+            self.claimed += len(got)
+            mine += got
+            nxt = nxt.decode() if isinstance(nxt, bytes) else str(nxt)
+            if nxt == "0-0":
+                break
+            start = nxt
+        mine.sort(key=lambda e: _id(e[0]))
+        return self._fresh(mine)
+
+    def batches(self) -> Iterator[Batch]:
+        import time
+
+        import redis
+
+        first = self.pending()
+        if first:
+            yield first
+        idle_since = time.monotonic()
+        while True:
+            if self.stop.stopped():
+                return
+            try:
+                reply = self.client.xreadgroup(
+                    self.group,
+                    self.consumer,
+                    {self.stream: ">"},
+                    count=self.count,
+                    block=self.block_ms,
+                )
+            except redis.RedisError as exc:
+                self.notice(f"redis at {self.shown} unreachable ({self.redact(str(exc))})")
+                yield []
+                time.sleep(0.5)
+                continue
+            batch = self._fresh(self._entries(reply[0][1] if reply else []))
+            if batch:
+                idle_since = time.monotonic()
+                yield batch
+                continue
+            if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
+                return
+            yield []
+
+    def ack(self, position: Any) -> None:
+        """XACK every entry up to ``position`` (called once a checkpoint covers it)."""
+        if not self.unacked or position is None:
+            return
+        upto = _id(str(position))
+        done = [e for e in self.unacked if _id(e) <= upto]
+        if done:
+            self.client.xack(self.stream, self.group, *done)
+            self.unacked = [e for e in self.unacked if _id(e) > upto]
+
+
+class Shard:
+    """Routing of lines to this shard and the records it publishes for the aggregator."""
+
+    def __init__(self, source: GroupSource) -> None:
+        self.source = source
+        self.name = source.shard
+        self.out = record_stream(source.stream, self.name)
+        self.client = source.client
+        self.last_seq: int | None = None
+        self.dropped = 0
+        self._pipe = self.client.pipeline(transaction=False)
+        self._queued = 0
+
+    def route(self, line: bytes) -> tuple[bool, str | None]:
+        """(apply here?, a quarantine reason when the shard must refuse the event)."""
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            return self.name.index == 0, None
+        if not isinstance(doc, dict):
+            return self.name.index == 0, None
+        seq = doc.get("seq")
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            self.last_seq = seq if self.last_seq is None else max(self.last_seq, seq)
+        kind = doc.get("type")
+        if kind in SHARED:
+            return True, None
+        acc = doc.get("account")
+        if kind in OWNED and isinstance(acc, int) and not isinstance(acc, bool) and acc >= 0:
+            if owner(acc, self.name.count) != self.name.index:
+                self.dropped += 1
+                return False, None
+            if kind == "liquidation" and not doc.get("set"):
+                return False, (
+                    "a sharded monitor cannot run the keeper for a liquidation (it changes the "
+                    "shared fund, which other shards hold too); give the liquidated account's "
+                    "fields in `set`"
+                )
+            return True, None
+        return self.name.index == 0, None
+
+    def feed(self, monitor: Any, line: bytes) -> tuple[list[Any], list[tuple[bytes, str]]]:
+        """Route one line; feed it to ``monitor`` when this shard applies it; publish."""
+        mine, reason = self.route(line)
+        if reason is not None:
+            return [], [(line, reason)]
+        if not mine:
+            return [], []
+        before = monitor.counters.events
+        alerts, bad = monitor.feed(line)
+        self.publish(monitor, line, monitor.counters.events > before, alerts)
+        return alerts, bad
+
+    def publish(self, monitor: Any, line: bytes, applied: bool, alerts: list[Any]) -> None:
+        """Queue the record of one fed line (sent by :meth:`flush`)."""
+        if not applied and not alerts:
+            return
+        doc = json.loads(line)
+        rec: dict[str, Any] = {"seq": doc["seq"], "ts": doc["ts"], "type": doc["type"]}
+        if applied:
+            values = monitor.values
+            rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
+            if doc["type"] == "price":
+                rec["price"] = str(monitor.price_dec)
+            elif doc["type"] in OWNED and monitor.book is not None:
+                a = doc["account"]
+                rec.update(
+                    account=a, quote=_text(values["quote"][a]), size=_text(values["size"][a])
+                )
+        else:
+            rec["type"] = "alerts"
+        if alerts:
+            rec["alerts"] = [a.to_json() for a in alerts]
+        self._send(rec)
+
+    def mark(self) -> None:
+        if self.last_seq is not None:
+            self._send({"mark": self.last_seq})
+        self.flush()
+
+    def _send(self, rec: dict[str, Any]) -> None:
+        self._pipe.xadd(self.out, {"r": json.dumps(rec, separators=(",", ":"))})
+        self._queued += 1
+        if self._queued >= 256:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._queued:
+            self._pipe.execute()
+            self._queued = 0
+
+
+def _text(x: Any) -> str:
+    from solvent.lang.values import format_number
+
+    return format_number(x) if not isinstance(x, bool) else str(x)

@@ -1,0 +1,169 @@
+"""The observed state: state events (account, insurance, state, liquidation) applied exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from solvent.lang.domains import AnyBool, Within
+from solvent.monitor import events as ev
+from solvent.monitor.alerts import Alert, plain
+
+
+class StateMixin:
+    """The monitor's observed state (``values``) and the events that change it."""
+
+    values: dict[str, Any]
+    spec: Any
+    opts: Any
+    n: int
+    book: Any
+    keeper: Any
+    detector: Any
+    backend: Any
+    params: Any
+    price_dec: Any
+
+    @staticmethod
+    def _init(x: Any) -> Any:
+        if isinstance(x, bool):
+            return x
+        if isinstance(x, Within):
+            return Fraction(0)
+        if isinstance(x, AnyBool):
+            return False
+        return Fraction(x)
+
+    def price(self) -> Fraction:
+        v = self.values[self.opts.price_field]
+        if v is None:
+            v = Fraction(self.price_dec)
+            self.values[self.opts.price_field] = v
+        return v
+
+    # ----------------------------------------------------------------- state events
+    def _account(self, a: int) -> None:
+        if not 0 <= a < self.n:
+            raise ev.BadEvent(
+                f"account {a} is out of range: spec {self.spec.name} has accounts 0..{self.n - 1}"
+            )
+
+    def _field(self, name: str, per_account: bool) -> None:
+        fd = self.spec.fields.get(name)
+        if fd is None or fd.sort != "num" or fd.per_account != per_account:
+            want = "per-account" if per_account else "scalar"
+            names = [
+                n
+                for n, f in self.spec.fields.items()
+                if f.per_account == per_account and f.sort == "num"
+            ]
+            raise ev.BadEvent(
+                f"{name!r} is not a {want} number field of spec {self.spec.name} "
+                f"(fields: {', '.join(names) or '(none)'})"
+            )
+
+    def _state_event(self, kind: str, event: Any, ts: float, alerts: list[Alert]) -> None:
+        o = self.opts
+        if kind == "insurance":
+            self._field(o.insurance_field, False)
+            self.values[o.insurance_field] = Fraction(event.balance)
+        elif kind == "state":
+            for k in event.set:
+                self._field(k, False)
+            if o.price_field in event.set:
+                raise ev.BadEvent(
+                    f"set the price with a price event, not a state event ({o.price_field})"
+                )
+            for k, v in event.set.items():
+                self.values[k] = Fraction(v)
+        elif kind == "account":
+            self._account(event.account)
+            for k in (*event.set, *event.add):
+                self._field(k, True)
+            a = event.account
+            for k, v in event.set.items():
+                self.values[k][a] = Fraction(v)
+            for k, v in event.add.items():
+                self.values[k][a] = self.values[k][a] + Fraction(v)
+        elif kind == "liquidation":
+            self._account(event.account)
+            for k in event.set:
+                self._field(k, True)
+            self._liquidation(event, ts, alerts)
+        if self.book is not None:
+            if kind in ("account", "liquidation"):
+                a = event.account
+                self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
+            self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+        self._liq_bounds_stale = True
+        self.distance_stale = True
+        bd = self.values.get(o.bad_debt_field)
+        self._bad_debt_ok = not isinstance(bd, Fraction) or bd <= 0
+        self._after_change(event.seq, ts, alerts, price_only=False)
+
+    def _liquidation(self, event: ev.LiquidationEvent, ts: float, alerts: list[Alert]) -> None:
+        a = event.account
+        if self.detector is not None:
+            self.detector.liquidation(ts)
+        if event.set:
+            for k, v in event.set.items():
+                self.values[k][a] = Fraction(v)
+            lf = self.opts.liquidations_field
+            if lf in self.spec.fields and not self.spec.fields[lf].per_account:
+                self.values[lf] = self.values[lf] + 1
+            return
+        if self.keeper is None:
+            raise ev.BadEvent(
+                "a liquidation event without `set` needs a keeper in the spec to run; give `set`"
+            )
+        # run the spec's own keeper for this account on the observed state (exactly)
+        from solvent.backends.modes import plain_value
+        from solvent.engine.step import run_guarded, sorts_of
+
+        state = self._state_dict()
+        accs = (a,) if self.keeper.n_accounts else ()
+        new, written, guard = run_guarded(
+            self.keeper, state, sorts_of(self.spec), self.backend, self.params, accs, {}, self.n
+        )
+        ok = guard is True or bool(getattr(guard, "raw", guard))
+        if not ok:
+            self._alert(
+                alerts,
+                "info",
+                "keeper",
+                f"{self.keeper.name}[account {a}]",
+                f"liquidation event for account {a}, which the spec's keeper {self.keeper.name} "
+                "would not liquidate (its guard does not hold); state left unchanged",
+                event.seq,
+                ts,
+                account=a,
+            )
+            return
+        for name, index in written:
+            val = new[name] if index is None else new[name][index]
+            pv = plain_value(val.backend, val.raw)
+            if index is None:
+                self.values[name] = pv
+            else:
+                self.values[name][index] = pv
+
+    # ----------------------------------------------------------------- after every change
+    def _state_dict(self) -> dict[str, Any]:
+        from solvent.check.replay import number
+        from solvent.lang.values import Value
+
+        self.price()
+        out: dict[str, Any] = {}
+        for name, fd in self.spec.fields.items():
+            v = self.values[name]
+            conv = (
+                (lambda x: Value(self.backend, x, "bool"))
+                if fd.sort == "bool"
+                else (lambda x: number(self.backend, x))
+            )
+            out[name] = [conv(x) for x in v] if fd.per_account else conv(v)
+        return out
+
+    def plain_state(self) -> dict[str, Any]:
+        self.price()
+        return {k: plain(v) for k, v in self.values.items()}

@@ -21,6 +21,7 @@ from solvent.cli.common import opt as _opt
 from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
+from solvent.report.provenance import complete, portable
 
 EPILOG = """\b
 Exit codes:
@@ -403,6 +404,8 @@ def stress_command(
         result = stress(spec, sc, pop, opts, progress=bar)
         written = _write_traces(result, traces_dir)
         doc = result_json(result, target=target, traces=written)
+        doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
+        doc["traces"] = [portable(t) for t in doc.get("traces") or []]
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
@@ -598,6 +601,8 @@ def shrink_command(
             "steps_before": result.steps_before, "steps_after": len(result.trace.steps),
             "replays": result.replays, "written": dest, "counterexample": result.trace.to_json(),
         }  # fmt: skip
+        doc = complete(doc, spec, target)
+        doc["written"] = portable(dest)
         if settings.format == "text":
             console = text.make_console()
             console.print(

@@ -1,8 +1,9 @@
 """`solvent report`, and the report/export options that other verbs share.
 
 ``register(app)`` adds ``solvent report RESULT.json [-o report.html] [--junit PATH]
-[--sarif PATH]``: it turns a result file written by any verb (``-o``) into an HTML report
-and the CI formats, with no spec and no solver. The same files come straight from a run
+[--sarif PATH] [--png DIR] [--markdown DIR]``: it turns a result file written by any verb
+(``-o``) into an HTML report and the CI formats (and a stress result's charts into PNG
+files and a Markdown summary), with no spec and no solver. The same files come straight from a run
 with ``--report``, ``--junit`` and ``--sarif`` on every verb (see :mod:`solvent.config`);
 ``frontier`` and ``synth`` take them through the option types below.
 """
@@ -82,6 +83,24 @@ def report_command(
     ] = None,
     junit: JunitOpt = None,
     sarif: SarifOpt = None,
+    png: Annotated[
+        str | None,
+        typer.Option(
+            "--png",
+            metavar="DIR",
+            show_default=False,
+            help="Also write a stress result's charts as PNG files into DIR.",
+        ),
+    ] = None,
+    markdown: Annotated[
+        str | None,
+        typer.Option(
+            "--markdown",
+            metavar="DIR",
+            show_default=False,
+            help="Also write DIR/summary.md (a stress result's tables, charts as PNG).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> int:
     """Turn a result file into a self-contained HTML report (and JUnit XML / SARIF)."""
@@ -101,7 +120,14 @@ def report_command(
     warning = result_warning(doc, result)
     if warning is not None and not quiet:
         make_console(stderr=True).print(warning, soft_wrap=True)
+    from solvent.report.export_stress import check_stress, write_markdown, write_png
+
+    for flag, folder in (("--png", png), ("--markdown", markdown)):
+        if folder:
+            check_stress(doc, flag)  # before any file is written
     written = write_reports(doc, report=html, junit=junit, sarif=sarif)
+    written += write_png(doc, png) if png else []
+    written += write_markdown(doc, markdown) if markdown else []
     if not quiet:
         console = make_console()
         for path in written:

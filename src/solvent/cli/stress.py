@@ -9,6 +9,7 @@ re-run, interrupted) · 3 bad input · 4 internal error.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
 from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
@@ -30,7 +32,6 @@ Exit codes:
   2  inconclusive: flagged lanes left unchecked, or interrupted (Ctrl-C; --resume)
   3  spec, usage or input error
   4  internal error (a solvent bug)"""
-
 
 
 # options `stress` and `shrink` share
@@ -49,6 +50,7 @@ SpecOpt = Annotated[
     str | None,
     _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
 ]
+
 
 def register(app: typer.Typer) -> None:
     """Add ``stress`` and ``shrink`` to ``app`` (idempotent)."""
@@ -358,6 +360,28 @@ def stress_command(
     report: ReportOpt = None,
     junit: JunitOpt = None,
     sarif: SarifOpt = None,
+    sweep: Annotated[
+        str | None,
+        _opt(
+            "--sweep",
+            help="Re-run at each value of a spec parameter or scenario option (e.g. "
+            "maintenance_margin=0.03,0.05,0.08 or vol=0.5,1,2): a sensitivity table of "
+            "P(insolvency), VaR and ES in the result and the report.",
+            metavar="PARAM=A,B,C",
+        ),
+    ] = None,
+    png: Annotated[
+        str | None,
+        _opt("--png", help="Also write the report's charts as PNG files into DIR.", metavar="DIR"),
+    ] = None,
+    markdown: Annotated[
+        str | None,
+        _opt(
+            "--markdown",
+            help="Also write DIR/summary.md (summary tables, charts as PNG) for a forum post.",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> int:
     """Monte Carlo and historical stress of the spec: P(insolvency), bad debt VaR/ES,
     insurance drawdown, liquidations, Cover-2; flagged lanes are re-run exactly."""
@@ -374,6 +398,9 @@ def stress_command(
             raise UsageError(f"--population must be auto or none, got {population!r}")
         if output:
             _check_writable(output)
+        for flag, folder in (("--png", png), ("--markdown", markdown)):
+            if folder and Path(folder).exists() and not Path(folder).is_dir():
+                raise UsageError(f"{flag} {folder}: a file of that name exists; give a directory")
         settings = with_reports(settings, report, junit, sarif)  # checked before the run
         spec = load_spec(target, settings.spec)
         params = settings.param_overrides()
@@ -386,8 +413,11 @@ def stress_command(
             params["liquidation_depth"] = impact_depth
         if params:
             spec = spec.with_params(**params)
-        sc = _scenario(scenario, history, _kv(scenario_opt, "--opt"))
+        scenario_kv = _kv(scenario_opt, "--opt")
+        sc = _scenario(scenario, history, scenario_kv)
         pop = _population(spec, population, leverage, notional, long_share)
+        swept = sweep_mod.parse(sweep)
+        sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
         opts = StressOptions(
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,
@@ -406,6 +436,28 @@ def stress_command(
         doc = result_json(result, target=target, traces=written)
         doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
         doc["traces"] = [portable(t) for t in doc.get("traces") or []]
+        finished = result.blocks_done == result.blocks_total
+        wanted = settings.output or settings.report or png or markdown
+        if finished and (wanted or settings.format == "json"):
+            worst_dir = _worst_dir(settings.report) if settings.report else None
+            _add_bands(doc, result, spec, sc, pop, opts, worst_dir)
+        if swept and sweep_kind:
+            name, values = swept
+
+            def rerun(value: str) -> Any:
+                if sweep_kind == "param":
+                    s2 = spec.with_params(**{name: value})
+                    p2 = _population(s2, population, leverage, notional, long_share)
+                    return stress(s2, sc, p2, dataclasses.replace(opts, traces=0))
+                sc2 = _scenario(scenario, history, {**scenario_kv, name: value})
+                return stress(spec, sc2, pop, dataclasses.replace(opts, traces=0))
+
+            current = (
+                spec.param_values().as_dict().get(name)
+                if sweep_kind == "param"
+                else scenario_kv.get(name, (result.scenario.get("params") or {}).get(name))
+            )
+            doc["sweep"] = sweep_mod.run(name, values, sweep_kind, current, result, rerun)
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
@@ -417,10 +469,22 @@ def stress_command(
                 console.print(f"result written to {settings.output}")
         from solvent.report.outputs import write_reports
 
-        for path in write_reports(doc, report=settings.report, junit=settings.junit,
+        if settings.format == "text" and not settings.quiet and doc.get("sweep"):
+            _render_sweep(console, doc["sweep"])
+        shown = _relink(doc, settings.report) if settings.report else doc
+        for path in write_reports(shown, report=settings.report, junit=settings.junit,
                                   sarif=settings.sarif, specs=[spec]):  # fmt: skip
             if settings.format == "text" and not settings.quiet:
                 console.print(f"written: {path}")
+        from solvent.report.export_stress import write_markdown, write_png
+
+        for flag, folder, write in (
+            ("--png", png, write_png),
+            ("--markdown", markdown, write_markdown),
+        ):
+            files = write(doc, folder) if folder else []
+            if files and settings.format == "text" and not settings.quiet:
+                console.print(f"written: {len(files)} files into {folder} ({flag})")
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))
         return result.exit_code
@@ -428,6 +492,69 @@ def stress_command(
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json("stress", exc, target=target)))
         raise
+
+
+def _worst_dir(report: str) -> str:
+    """Where the worst paths' traces go: ``REPORT-traces/`` beside the report."""
+    path = Path(report)
+    return str(path.with_name(path.stem + "-traces"))
+
+
+def _add_bands(
+    doc: dict[str, Any], result: Any, spec: Any, sc: Any, pop: Any, opts: Any, folder: str | None
+) -> None:
+    """The report's percentile bands, and the worst paths' exact traces written into
+    ``folder`` (linked from the report's worst-paths table)."""
+    from solvent.stress.bands import bands
+
+    worst = [int(w["path"]) for w in result.worst]
+    meta = {"found_by": "stress", "scenario": doc.get("scenario"), "seed": result.options["seed"]}
+    found, traces = bands(spec, sc, pop, opts, worst if folder else (), meta)
+    if found is not None:
+        doc["bands"] = found
+    if not folder:
+        return
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {folder}: {exc.strerror}") from None
+    for rank, (item, trace) in enumerate(zip(doc["worst_paths"], traces, strict=False)):
+        p = out / f"stress-worst-{rank + 1}-path-{item['path']}.json"
+        try:
+            p.write_text(trace.dumps(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write traces to {folder}: {exc.strerror}") from None
+        item["trace"] = portable(str(p.resolve()))
+
+
+def _relink(doc: dict[str, Any], report: str) -> dict[str, Any]:
+    """``doc`` with the worst paths' trace links relative to the report's folder."""
+    base = Path(report).resolve().parent
+    worst = []
+    for w in doc.get("worst_paths") or []:
+        if w.get("trace"):
+            w = {**w, "trace": Path(os.path.relpath(Path(w["trace"]).resolve(), base)).as_posix()}
+        worst.append(w)
+    return {**doc, "worst_paths": worst}
+
+
+def _render_sweep(console: Any, sweep: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"sweep {sweep['param']} ({sweep['kind']})", box=None, pad_edge=False)
+    for col in (sweep["param"], "P(insolvency)", "95% CI", "VaR 99%", "ES 97.5%", "verdict"):
+        table.add_column(col)
+    for r in sweep["rows"]:
+        table.add_row(
+            f"{r['value']}{' (this run)' if r['current'] else ''}",
+            f"{r['p_insolvency']:.4g}",
+            f"{r['ci_low']:.3g} .. {r['ci_high']:.3g}",
+            f"{r['var_99'] or 0:,.4g}",
+            f"{r['es_975'] or 0:,.4g}",
+            r["verdict"],
+        )
+    console.print(table)
 
 
 def _confirm_count(text: str) -> int | None:

@@ -45,6 +45,20 @@ figcaption{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}
 footer{margin-top:2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:.5rem}
 code{font-size:.85em}
+@page{size:A4;margin:14mm 12mm}
+@media print{
+body{max-width:none;padding:0;font-size:10pt}
+h2{break-after:avoid}h3{break-after:avoid}
+figure.chart,table.kv,tr,.verdict{break-inside:avoid}
+figure.chart svg{max-width:100%}
+thead{display:table-header-group}
+.scroll{overflow:visible}
+table{font-size:8.5pt;max-width:100%}
+td,th{overflow-wrap:anywhere}
+a{color:inherit;text-decoration:none}
+.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+footer{break-before:avoid}
+}
 """
 
 # Marks every chart with its rendered size, so a headless browser can check the charts

@@ -471,8 +471,7 @@ def stress_command(
 
         if settings.format == "text" and not settings.quiet and doc.get("sweep"):
             _render_sweep(console, doc["sweep"])
-        shown = _relink(doc, settings.report) if settings.report else doc
-        for path in write_reports(shown, report=settings.report, junit=settings.junit,
+        for path in write_reports(doc, report=settings.report, junit=settings.junit,
                                   sarif=settings.sarif, specs=[spec]):  # fmt: skip
             if settings.format == "text" and not settings.quiet:
                 console.print(f"written: {path}")
@@ -526,17 +525,6 @@ def _add_bands(
         except OSError as exc:
             raise UsageError(f"cannot write traces to {folder}: {exc.strerror}") from None
         item["trace"] = portable(str(p.resolve()))
-
-
-def _relink(doc: dict[str, Any], report: str) -> dict[str, Any]:
-    """``doc`` with the worst paths' trace links relative to the report's folder."""
-    base = Path(report).resolve().parent
-    worst = []
-    for w in doc.get("worst_paths") or []:
-        if w.get("trace"):
-            w = {**w, "trace": Path(os.path.relpath(Path(w["trace"]).resolve(), base)).as_posix()}
-        worst.append(w)
-    return {**doc, "worst_paths": worst}
 
 
 def _render_sweep(console: Any, sweep: dict[str, Any]) -> None:

@@ -81,12 +81,7 @@ def _worst_table(doc: Mapping[str, Any]) -> str:
     """The worst paths (largest bad debt first), each linked to its trace file when written."""
     rows = []
     for w in view.worst(doc):
-        trace = w.get("trace")
-        link = (
-            f'<a href="{esc(trace)}">{esc(trace)}</a>'
-            if trace
-            else "not written (stress --report writes it)"
-        )
+        link = _trace_link(w.get("trace"))
         rows.append(
             [
                 esc(w.get("path", "")),
@@ -104,6 +99,28 @@ def _worst_table(doc: Mapping[str, Any]) -> str:
         raw=True,
         numeric=lambda i: i == 1,
     )
+
+
+TRACE_EMBED_LIMIT = 512 * 1024  # bytes: larger trace files are named, not embedded
+
+
+def _trace_link(path: Any) -> str:
+    """The worst path's trace: its file name, and a download link with the trace inline
+    (a ``data:`` URI, so the page stays self-contained) while the file is there and small."""
+    if not path:
+        return "not written (stress --report writes it)"
+    import base64
+    from pathlib import Path
+
+    file = Path(str(path))
+    try:
+        data = file.read_bytes() if file.stat().st_size <= TRACE_EMBED_LIMIT else None
+    except OSError:
+        data = None
+    if data is None:
+        return f"<code>{esc(path)}</code>"
+    uri = "data:application/json;base64," + base64.b64encode(data).decode("ascii")
+    return f'<a download="{esc(file.name)}" href="{uri}">{esc(path)}</a>'
 
 
 def sweep_section(doc: Mapping[str, Any]) -> str:

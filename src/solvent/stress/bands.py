@@ -6,7 +6,8 @@ the price and the insurance fund at each step, liquidations per step, and how th
 sampled accounts' start leverage is spread. These come from re-simulating the run's
 first block of paths (the same seeded draws as the run, so the same paths) with the
 per-step series recorded: at most :data:`SAMPLE` paths with the compiled kernel, fewer
-with the NumPy-lanes engine. They are float64 plot data (descriptive, never a checked
+with the NumPy-lanes engine, and for a fixed-point spec (whose lanes run on the exact
+judge) :data:`EXACT_LANE_STEPS` lane-steps (none when that is fewer than 4 paths). They are float64 plot data (descriptive, never a checked
 result) and say how many paths they cover.
 """
 
@@ -20,7 +21,8 @@ import numpy as np
 
 PERCENTILES = (5, 25, 50, 75, 95)
 SAMPLE = 1024  # paths re-simulated with the kernel (one block)
-SAMPLE_LANES = 128  # with the NumPy-lanes engine (or a fixed-point spec)
+SAMPLE_LANES = 128  # with the NumPy-lanes engine
+EXACT_LANE_STEPS = 1000  # a fixed-point spec: lanes x steps re-run on the exact judge
 POINTS = 400  # at most this many steps kept per series
 LEVERAGE_EDGES = (0.0, 2.0, 5.0, 10.0, 20.0, math.inf)
 
@@ -66,6 +68,10 @@ def _bands(spec: Any, job: Any, engine: str, opts: Any) -> dict[str, Any] | None
     x = draw_block(job, 0)
     kernel = engine == "kernel" and job.kernel is not None and job.grid is None
     n = min(x.M.shape[0], SAMPLE if kernel else SAMPLE_LANES)
+    if job.grid is not None:  # fixed point: each lane runs on the exact judge
+        n = min(n, EXACT_LANE_STEPS // max(1, job.steps))
+        if n < 4:
+            return None  # too long a path to re-run a useful sample exactly
     if kernel:
         ser = np.zeros((n, job.steps + 1, len(layout.globals)))
         inputs = BlockInputs(

@@ -207,6 +207,9 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert cli.run([*base, "--sweep", "nope=1,2"]) == 3
     err = capsys.readouterr().err
     assert "neither a parameter of spec perp-gap-risk" in err and "maintenance_margin" in err
+    assert cli.run([*base, "--sweep", "vol=1,abc", "-o", str(tmp_path / "never.json")]) == 3
+    assert "vol must be a number" in capsys.readouterr().err
+    assert not (tmp_path / "never.json").exists()  # refused before the run
     (tmp_path / "file").write_text("x")
     assert cli.run([*base, "--png", str(tmp_path / "file")]) == 3
     assert "a file of that name exists; give a directory" in capsys.readouterr().err

@@ -418,6 +418,11 @@ def stress_command(
         pop = _population(spec, population, leverage, notional, long_share)
         swept = sweep_mod.parse(sweep)
         sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
+        for value in swept[1] if swept else []:  # a bad value stops here, before any run
+            if sweep_kind == "param":
+                spec.with_params(**{swept[0]: value})
+            else:
+                _scenario(scenario, history, {**scenario_kv, swept[0]: value})
         opts = StressOptions(
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,
@@ -441,16 +446,16 @@ def stress_command(
         if finished and (wanted or settings.format == "json"):
             worst_dir = _worst_dir(settings.report) if settings.report else None
             _add_bands(doc, result, spec, sc, pop, opts, worst_dir)
-        if swept and sweep_kind:
+        if swept and sweep_kind and finished:
             name, values = swept
 
             def rerun(value: str) -> Any:
                 if sweep_kind == "param":
                     s2 = spec.with_params(**{name: value})
                     p2 = _population(s2, population, leverage, notional, long_share)
-                    return stress(s2, sc, p2, dataclasses.replace(opts, traces=0))
+                    return stress(s2, sc, p2, dataclasses.replace(opts, traces=0, resume=False))
                 sc2 = _scenario(scenario, history, {**scenario_kv, name: value})
-                return stress(spec, sc2, pop, dataclasses.replace(opts, traces=0))
+                return stress(spec, sc2, pop, dataclasses.replace(opts, traces=0, resume=False))
 
             current = (
                 spec.param_values().as_dict().get(name)

@@ -98,7 +98,7 @@ def test_absolute_target_overrides_and_pinned_time(
     assert validate(doc) == []
 
 
-def test_check_and_shrink_carry_provenance(
+def test_check_inspect_and_shrink_carry_provenance(
     tmp_path: Path, in_root: None, stress_run: Run, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = ROOT / "tests" / "cli" / "specs" / "counter.py"
@@ -109,6 +109,12 @@ def test_check_and_shrink_carry_provenance(
     for sub in doc["results"]:
         _assert_facts(sub, "check", spec)
     assert validate(doc) == []
+
+    cli.run(["inspect", str(GAP_RISK), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["target"] == doc["provenance"]["target"] == "examples/bugs_detected/perp_gap_risk.py"
+    assert doc["provenance"]["command"][:2] == ["solvent", "inspect"]
+    assert doc["provenance"]["spec_sha256"] == hashlib.sha256(GAP_RISK.read_bytes()).hexdigest()
 
     shrunk = tmp_path / "shrunk.json"
     argv = ["shrink", "examples/bugs_detected/perp_gap_risk.py", str(stress_run.path("result.json")),

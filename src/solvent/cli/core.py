@@ -250,7 +250,10 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     spec = _load(target, settings)
     if out.text:
         text.render_spec(out.console, spec, target)
-    return out.finish(json_out.spec_json(spec, target=target), 0)
+    doc = json_out.spec_json(spec, target=target)
+    doc["provenance"] = run_facts(target)
+    doc["target"] = doc["provenance"]["target"]
+    return out.finish(doc, 0)
 
 
 def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli import stress_report
 from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
@@ -444,8 +445,8 @@ def stress_command(
         finished = result.blocks_done == result.blocks_total
         wanted = settings.output or settings.report or png or markdown
         if finished and (wanted or settings.format == "json"):
-            worst_dir = _worst_dir(settings.report) if settings.report else None
-            _add_bands(doc, result, spec, sc, pop, opts, worst_dir)
+            worst_dir = stress_report.worst_dir(settings.report) if settings.report else None
+            stress_report.add_bands(doc, result, spec, sc, pop, opts, worst_dir)
         if swept and sweep_kind and finished:
             name, values = swept
 
@@ -475,7 +476,7 @@ def stress_command(
         from solvent.report.outputs import write_reports
 
         if settings.format == "text" and not settings.quiet and doc.get("sweep"):
-            _render_sweep(console, doc["sweep"])
+            stress_report.render_sweep(console, doc["sweep"])
         for path in write_reports(doc, report=settings.report, junit=settings.junit,
                                   sarif=settings.sarif, specs=[spec]):  # fmt: skip
             if settings.format == "text" and not settings.quiet:
@@ -496,58 +497,6 @@ def stress_command(
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json("stress", exc, target=target)))
         raise
-
-
-def _worst_dir(report: str) -> str:
-    """Where the worst paths' traces go: ``REPORT-traces/`` beside the report."""
-    path = Path(report)
-    return str(path.with_name(path.stem + "-traces"))
-
-
-def _add_bands(
-    doc: dict[str, Any], result: Any, spec: Any, sc: Any, pop: Any, opts: Any, folder: str | None
-) -> None:
-    """The report's percentile bands, and the worst paths' exact traces written into
-    ``folder`` (linked from the report's worst-paths table)."""
-    from solvent.stress.bands import bands
-
-    worst = [int(w["path"]) for w in result.worst]
-    meta = {"found_by": "stress", "scenario": doc.get("scenario"), "seed": result.options["seed"]}
-    found, traces = bands(spec, sc, pop, opts, worst if folder else (), meta)
-    if found is not None:
-        doc["bands"] = found
-    if not folder:
-        return
-    out = Path(folder)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create {folder}: {exc.strerror}") from None
-    for rank, (item, trace) in enumerate(zip(doc["worst_paths"], traces, strict=False)):
-        p = out / f"stress-worst-{rank + 1}-path-{item['path']}.json"
-        try:
-            p.write_text(trace.dumps(), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write traces to {folder}: {exc.strerror}") from None
-        item["trace"] = portable(str(p.resolve()))
-
-
-def _render_sweep(console: Any, sweep: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"sweep {sweep['param']} ({sweep['kind']})", box=None, pad_edge=False)
-    for col in (sweep["param"], "P(insolvency)", "95% CI", "VaR 99%", "ES 97.5%", "verdict"):
-        table.add_column(col)
-    for r in sweep["rows"]:
-        table.add_row(
-            f"{r['value']}{' (this run)' if r['current'] else ''}",
-            f"{r['p_insolvency']:.4g}",
-            f"{r['ci_low']:.3g} .. {r['ci_high']:.3g}",
-            f"{r['var_99'] or 0:,.4g}",
-            f"{r['es_975'] or 0:,.4g}",
-            r["verdict"],
-        )
-    console.print(table)
 
 
 def _confirm_count(text: str) -> int | None:

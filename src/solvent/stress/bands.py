@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 PERCENTILES = (5, 25, 50, 75, 95)
-SAMPLE = 1024  # paths re-simulated with the kernel (one block)
+SAMPLE = 256  # paths re-simulated with the kernel (of the first block)
 SAMPLE_LANES = 128  # with the NumPy-lanes engine
 EXACT_LANE_STEPS = 1000  # a fixed-point spec: lanes x steps re-run on the exact judge
 POINTS = 400  # at most this many steps kept per series

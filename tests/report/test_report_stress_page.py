@@ -73,6 +73,7 @@ def test_page_has_every_item(page: Run) -> None:
     assert '<section id="sweep"><h2>Sensitivity to vol</h2>' in html
     assert "Concentration by start leverage" in html
     assert re.search(r"1,024 paths x 30 steps", html)  # thousands separators
+    assert "<tr><th>paths</th><td>1,024</td></tr>" in html  # also in the metric tables
     for svg in re.findall(r'<figure class="chart"[^>]*>(<svg.*?</svg>)', html, re.S):
         assert re.search(r'id="c[0-9a-f]{8}-legend_\d+"', svg), "a chart without a legend"
 

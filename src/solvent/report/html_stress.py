@@ -174,7 +174,12 @@ def _stress_tables(doc: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
             out.append(f"<h3>{esc(title)}</h3>" + para("not in this spec"))
         elif isinstance(group, Mapping):
             rows = [
-                (k, f"{v:.6g}" if isinstance(v, float) else exact(v))
+                (
+                    k,
+                    view.amount(v)
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                    else exact(v),
+                )
                 for k, v in group.items()
                 if not isinstance(v, Mapping | list)
             ]

@@ -143,3 +143,19 @@ def validate(doc: dict[str, Any]) -> list[str]:
     if validator is None:
         return []
     return [e.message for e in validator.iter_errors(doc)]
+
+
+def test_history_file_is_named_relative_and_dated(
+    in_root: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replay of the user's own CSV names the file relative to the working directory
+    (never the machine's absolute path) and the data's dates."""
+    data = ROOT / "src" / "solvent" / "scenarios" / "data" / "btc_usd_daily.csv"
+    argv = ["stress", str(GAP_RISK), "--history", str(data), "--steps", "10", "--paths", "8",
+            "--confirm", "0", "--format", "json", "-q"]  # fmt: skip
+    cli.run(argv)
+    doc = json.loads(capsys.readouterr().out)
+    block = _assert_facts(doc, "stress", GAP_RISK)
+    assert block["scenario"]["source"] == "file src/solvent/scenarios/data/btc_usd_daily.csv"
+    assert block["scenario"]["params"]["start"] == "2011-08-18T00:00:00Z"
+    assert "src/solvent/scenarios/data/btc_usd_daily.csv" in block["command"]

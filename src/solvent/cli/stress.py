@@ -24,7 +24,7 @@ from solvent.cli.common import opt as _opt
 from solvent.cli.report import JunitOpt, ReportOpt, SarifOpt, with_reports
 from solvent.config import Settings, resolve
 from solvent.errors import SolventError, UsageError
-from solvent.report.provenance import complete, portable
+from solvent.report.provenance import complete, portable, portable_scenario
 
 EPILOG = """\b
 Exit codes:
@@ -442,6 +442,7 @@ def stress_command(
         doc = result_json(result, target=target, traces=written)
         doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
         doc["traces"] = [portable(t) for t in doc.get("traces") or []]
+        doc["scenario_detail"] = portable_scenario(doc.get("scenario_detail") or {})
         finished = result.blocks_done == result.blocks_total
         wanted = settings.output or settings.report or png or markdown
         if finished and (wanted or settings.format == "json"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -58,6 +59,24 @@ def portable_target(target: str | None) -> str | None:
     if sep and path.endswith(".py") and name.isidentifier():
         return f"{portable(path)}:{name}"
     return portable(target)
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.:/])/[^\s,;()'\"]+")
+
+
+def portable_text(text: str) -> str:
+    """``text`` with every absolute path of an existing file made portable."""
+    return _ABSOLUTE.sub(
+        lambda m: portable(m.group(0)) if os.path.exists(m.group(0)) else m.group(0), text
+    )
+
+
+def portable_scenario(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario's description with the paths in its ``source`` made portable."""
+    out = dict(scenario)
+    if isinstance(out.get("source"), str):
+        out["source"] = portable_text(out["source"])
+    return out
 
 
 def command_line() -> list[str]:
@@ -130,7 +149,7 @@ def run_facts(target: str | None, *, scenario: Mapping[str, Any] | None = None) 
         "git": git_info(file) if file else None,
     }
     if scenario is not None:
-        out["scenario"] = dict(scenario)
+        out["scenario"] = portable_scenario(scenario)
     return out
 
 

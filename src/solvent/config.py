@@ -77,6 +77,8 @@ def _opt(
 
 
 SEARCH, SPEC, OUTPUT = "Search", "Spec", "Output"
+# --png, --markdown: folders of files for forum posts and papers
+_DIRS: dict[str, Any] = dict(verbs=("stress", "report"), config=False, metavar="DIR", panel=OUTPUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +303,16 @@ class Settings:
             panel=OUTPUT,
             verb_help={"conform": "Also write SARIF 2.1.0 (at the spec rule that diverged)."},
         ),
+    )
+    png: str | None = field(
+        default=None,
+        metadata=_opt(
+            "Also write a stress result's charts as PNG files into DIR.", "--png", **_DIRS
+        ),
+    )
+    markdown: str | None = field(
+        default=None,
+        metadata=_opt("Also write DIR/summary.md (tables, charts as PNG).", "--markdown", **_DIRS),
     )
     export_pytest: str | None = field(
         default=None,

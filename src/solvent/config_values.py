@@ -121,6 +121,8 @@ VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "report": _optional_str,
     "junit": _optional_str,
     "sarif": _optional_str,
+    "png": _optional_str,
+    "markdown": _optional_str,
     "export_pytest": _optional_str,
     "export_csv": _optional_str,
     "targets": _strings,

@@ -259,6 +259,10 @@ def _run(
     result = conform(spec, adapter, opts, files, refs=(spec_target, impl))
     doc = result.to_json()
     doc["target"], doc["impl"] = spec_target, impl
+    from solvent.report.provenance import complete, portable_target
+
+    doc["impl"] = portable_target(impl)
+    complete(doc, spec, spec_target)
     if output and result.divergence is not None:
         write_atomic(output, conform_trace(result).dumps() + "\n")
     if junit:

@@ -32,6 +32,7 @@ from solvent.errors import (
     UsageError,
 )
 from solvent.report import json_out, text
+from solvent.report.provenance import complete, run_facts, set_command
 from solvent.spec.spec import Spec
 
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
@@ -76,7 +77,7 @@ class _Output:
             )
         doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
         doc["provenance"] = json_out.provenance(spec)
-        return doc
+        return complete(doc, spec, target)
 
     def finish(self, doc: dict[str, Any], code: int) -> int:
         from solvent.report.outputs import write_atomic, write_reports
@@ -128,7 +129,10 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     spec = _load(target, settings)
     if out.text:
         text.render_spec(out.console, spec, target)
-    return out.finish(json_out.spec_json(spec, target=target), 0)
+    doc = json_out.spec_json(spec, target=target)
+    doc["provenance"] = run_facts(target)
+    doc["target"] = doc["provenance"]["target"]
+    return out.finish(doc, 0)
 
 
 def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
@@ -414,6 +418,7 @@ def check_(
             text.render_error(out.errors, exc)
             docs.append(json_out.error_json("check", exc, target=tgt))
     doc = json_out.combined_json(docs, time.perf_counter() - start)
+    doc["provenance"] = {k: v for k, v in run_facts(None).items() if k != "target"}
     return out.finish(doc, doc["exit_code"])
 
 
@@ -449,6 +454,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     command = typer.main.get_command(app)
     errors = text.make_console(stderr=True)
+    set_command(list(argv) if argv is not None else sys.argv[1:])
     try:
         code = command.main(
             args=list(argv) if argv is not None else None,

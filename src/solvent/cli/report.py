@@ -1,8 +1,9 @@
 """`solvent report`, and the report/export options that other verbs share.
 
 ``solvent report RESULT.json [--report report.html] [--junit PATH] [--sarif PATH]
-[-o PATH.json]`` turns a result file written by any verb (``-o``) into an HTML report and
-the CI formats, with no spec and no solver. The same files come straight from a run with
+[--png DIR] [--markdown DIR] [-o PATH.json]`` turns a result file written by any verb
+(``-o``) into an HTML report and the CI formats (and a stress result's charts into PNG
+files and a Markdown summary), with no spec and no solver. The same files come straight from a run with
 ``--report``, ``--junit`` and ``--sarif`` on every verb (see :mod:`solvent.config`).
 ``-o`` writes JSON here as everywhere; ``-o FILE.html``, the old spelling of
 ``--report FILE.html``, still works with a deprecation note.
@@ -67,11 +68,19 @@ def report_command(
     warning = result_warning(doc, result)
     if warning is not None and not quiet:
         errors.print(warning, soft_wrap=True)
+    from solvent.report.export_stress import check_stress, write_markdown, write_png
+
+    png, markdown = settings.png, settings.markdown
+    for flag, folder in (("--png", png), ("--markdown", markdown)):
+        if folder:
+            check_stress(doc, flag)  # before any file is written
     written = []
     if output:  # as read, its seal included: an edited file stays flagged as edited
         write_atomic(output, json_out.dumps(doc))
         written.append(output)
     written += write_reports(doc, report=html, junit=junit, sarif=sarif)
+    written += write_png(doc, png) if png else []
+    written += write_markdown(doc, markdown) if markdown else []
     if not quiet:
         console = make_console()
         for path in written:

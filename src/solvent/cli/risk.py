@@ -321,6 +321,9 @@ def _answer(
         if settings.format == "text":
             render(console, spec, result, quiet=settings.quiet)
         doc = as_json(spec, result, target=target)
+        from solvent.report.provenance import complete
+
+        doc = complete(doc, spec, target)
         if csv_path:
             _write(csv_path, as_csv(result))
             if settings.format == "text" and not settings.quiet:

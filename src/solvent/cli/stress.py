@@ -10,12 +10,15 @@ re-run, interrupted) · 3 bad input · 4 internal error.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from solvent.cli import stress_report
+from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
 from solvent.cli.stress_support import RichProgress
@@ -30,6 +33,7 @@ from solvent.cli.verbs import output_paths, verb
 from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
 from solvent.report.outputs import check_outputs
+from solvent.report.provenance import complete, portable, portable_scenario
 
 EPILOG = """\b
 Exit codes:
@@ -293,6 +297,16 @@ def stress_command(
     traces: Annotated[
         int, _opt("--traces", help="At most this many traces [default: 5].", metavar="N")
     ] = 5,
+    sweep: Annotated[
+        str | None,
+        _opt(
+            "--sweep",
+            help="Re-run at each value of a spec parameter or scenario option (e.g. "
+            "maintenance_margin=0.03,0.05,0.08 or vol=0.5,1,2): a sensitivity table of "
+            "P(insolvency), VaR and ES in the result and the report.",
+            metavar="PARAM=A,B,C",
+        ),
+    ] = None,
     *,
     settings: Settings,
 ) -> int:
@@ -311,6 +325,9 @@ def stress_command(
         if settings.output:
             _check_writable(settings.output)
         check_outputs(output_paths(settings))  # before the run
+        for flag, folder in (("--png", settings.png), ("--markdown", settings.markdown)):
+            if folder and Path(folder).exists() and not Path(folder).is_dir():
+                raise UsageError(f"{flag} {folder}: a file of that name exists; give a directory")
         spec = load_spec(target, settings.spec)
         params = settings.param_overrides()
         if impact_depth is not None:
@@ -322,8 +339,16 @@ def stress_command(
             params["liquidation_depth"] = impact_depth
         if params:
             spec = spec.with_params(**params)
-        sc = _scenario(scenario, history, _kv(scenario_opt, "--opt"))
+        scenario_kv = _kv(scenario_opt, "--opt")
+        sc = _scenario(scenario, history, scenario_kv)
         pop = _population(spec, population, leverage, notional, long_share)
+        swept = sweep_mod.parse(sweep)
+        sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
+        for value in swept[1] if swept else []:  # a bad value stops here, before any run
+            if sweep_kind == "param":
+                spec.with_params(**{swept[0]: value})
+            else:
+                _scenario(scenario, history, {**scenario_kv, swept[0]: value})
         opts = StressOptions(
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,
@@ -340,6 +365,32 @@ def stress_command(
         result = stress(spec, sc, pop, opts, progress=bar)  # type: ignore[arg-type]
         written = _write_traces(result, traces_dir)
         doc = result_json(result, target=target, traces=written)
+        doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
+        doc["traces"] = [portable(t) for t in doc.get("traces") or []]
+        doc["scenario_detail"] = portable_scenario(doc.get("scenario_detail") or {})
+        finished = result.blocks_done == result.blocks_total
+        png, markdown = settings.png, settings.markdown
+        wanted = settings.output or settings.report or png or markdown
+        if finished and (wanted or settings.format == "json"):
+            worst_dir = stress_report.worst_dir(settings.report) if settings.report else None
+            stress_report.add_bands(doc, result, spec, sc, pop, opts, worst_dir)
+        if swept and sweep_kind and finished:
+            name, values = swept
+
+            def rerun(value: str) -> Any:
+                if sweep_kind == "param":
+                    s2 = spec.with_params(**{name: value})
+                    p2 = _population(s2, population, leverage, notional, long_share)
+                    return stress(s2, sc, p2, dataclasses.replace(opts, traces=0, resume=False))
+                sc2 = _scenario(scenario, history, {**scenario_kv, name: value})
+                return stress(spec, sc2, pop, dataclasses.replace(opts, traces=0, resume=False))
+
+            current = (
+                spec.param_values().as_dict().get(name)
+                if sweep_kind == "param"
+                else scenario_kv.get(name, (result.scenario.get("params") or {}).get(name))
+            )
+            doc["sweep"] = sweep_mod.run(name, values, sweep_kind, current, result, rerun)
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
@@ -351,10 +402,21 @@ def stress_command(
                 console.print(f"result written to {settings.output}")
         from solvent.report.outputs import write_reports
 
+        if settings.format == "text" and not settings.quiet and doc.get("sweep"):
+            stress_report.render_sweep(console, doc["sweep"])
         for path in write_reports(doc, report=settings.report, junit=settings.junit,
                                   sarif=settings.sarif, specs=[spec]):  # fmt: skip
             if settings.format == "text" and not settings.quiet:
                 console.print(f"written: {path}")
+        from solvent.report.export_stress import write_markdown, write_png
+
+        for flag, folder, write in (
+            ("--png", png, write_png),
+            ("--markdown", markdown, write_markdown),
+        ):
+            files = write(doc, folder) if folder else []
+            if files and settings.format == "text" and not settings.quiet:
+                console.print(f"written: {len(files)} files into {folder} ({flag})")
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))
         return result.exit_code
@@ -424,6 +486,8 @@ def shrink_command(
             "steps_before": result.steps_before, "steps_after": len(result.trace.steps),
             "replays": result.replays, "written": dest, "counterexample": result.trace.to_json(),
         }  # fmt: skip
+        doc = complete(doc, spec, target)
+        doc["written"] = portable(dest)
         if settings.format == "text":
             console = text.make_console()
             console.print(

@@ -3,8 +3,8 @@
 ``render(doc)`` turns any result document `solvent` writes (``solvent-result/1``, the
 frontier, synth-grid, stress and spec documents) into one HTML page. Charts are inline
 SVG (Matplotlib, text as paths), styles are inline, nothing is fetched when the page is
-viewed, and the output is deterministic (no dates), so a report can be attached to a
-ticket or committed. A few lines of inline script only label each chart with its drawn
+viewed, and the output is deterministic (a function of the document only: the run's UTC
+time shown is the document's), so a report can be attached to a ticket or committed. A few lines of inline script only label each chart with its drawn
 size (``data-rendered``), which tests read in a headless browser; the page needs no
 script to display.
 """
@@ -18,6 +18,7 @@ from solvent import __version__
 from solvent.report import documents
 from solvent.report.html_conform import conform_body
 from solvent.report.html_parts import esc
+from solvent.report.html_provenance import provenance_section
 from solvent.report.html_result import combined_body, result_body
 from solvent.report.html_risk import frontier_body, grid_body, spec_body
 from solvent.report.html_stress import stress_body
@@ -45,6 +46,20 @@ figcaption{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}
 footer{margin-top:2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:.5rem}
 code{font-size:.85em}
+@page{size:A4;margin:14mm 12mm}
+@media print{
+body{max-width:none;padding:0;font-size:10pt}
+h2{break-after:avoid}h3{break-after:avoid}
+figure.chart,table.kv,tr,.verdict{break-inside:avoid}
+figure.chart svg{max-width:100%}
+thead{display:table-header-group}
+.scroll{overflow:visible}
+table{font-size:8.5pt;max-width:100%}
+td,th{overflow-wrap:anywhere}
+a{color:inherit;text-decoration:none}
+.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+footer{break-before:avoid}
+}
 """
 
 # Marks every chart with its rendered size, so a headless browser can check the charts
@@ -103,7 +118,7 @@ def render(doc: Mapping[str, Any]) -> str:
         f"<style>{_CSS}</style></head>\n"
         f'<body data-schema="{esc(doc.get("schema"))}">'
         f"<header><h1>{esc(title)}</h1></header>\n"
-        f"<main>{_body(doc, kind)}</main>\n"
+        f"<main>{_body(doc, kind)}{provenance_section(doc)}</main>\n"
         f"<footer>solvent {esc(__version__)} · from a {esc(doc.get('schema'))} document · "
         "self-contained: no network access, no external files. Exact numbers are shown "
         "exactly (1/3 as 1/3); charts plot them rounded.</footer>"

@@ -1,6 +1,7 @@
-"""Report sections of a stress run (``solvent-stress/1``): P(insolvency) with its interval,
-the bad-debt distribution with VaR/ES, insurance-fund paths, the worst paths, and the other
-metric groups as tables."""
+"""Report sections of a stress run (``solvent-stress/1``): an executive summary (headline
+numbers, parameters current vs proposed), the charts of :mod:`solvent.report.stress_view`,
+the worst paths with their traces, the ``--sweep`` sensitivity table, and the other metric
+groups as tables."""
 
 from __future__ import annotations
 
@@ -8,170 +9,151 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from solvent.report import charts_stress as charts
+from solvent.report import stress_view as view
 from solvent.report.html_parts import badge, esc, exact, figure, kv, para, section, table
-from solvent.report.series import num
-
-
-def _floats(values: Any) -> list[float]:
-    out = []
-    for v in values or []:
-        q = num(v) if not isinstance(v, float) else v
-        out.append(float(q) if q is not None else float("nan"))
-    return out
-
-
-def _metric(doc: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        cur: Any = doc
-        for part in name.split("."):
-            cur = cur.get(part) if isinstance(cur, Mapping) else None
-        if cur is not None:
-            return cur
-    return None
-
-
-def _f(value: Any) -> float | None:
-    if isinstance(value, float):
-        return value
-    q = num(value)
-    return None if q is None else float(q)
 
 
 def stress_body(doc: Mapping[str, Any]) -> str:
-    """P(insolvency) with its interval, bad-debt distribution with VaR/ES, insurance drawdown
-    paths and the worst paths (``docs/report.md`` lists the fields read)."""
+    """The executive summary, the charts (:func:`solvent.report.stress_view.charts`), the
+    worst paths with their traces, the sweep and the metric tables (``docs/report.md``)."""
+    from solvent.report.charts import to_svg
+
     message = re.sub(r"^\[[A-Z ]+\]\s*", "", str(doc.get("message") or ""))
     head = (
         f'<p class="verdict">{badge(doc.get("verdict"))} <b>{esc(doc.get("spec"))}</b> stress '
         f"{esc(doc.get('scenario'))}: {esc(message)}</p>"
     )
+    phead, prows = view.parameter_rows(doc)
+    summary = head + kv(view.headline(doc))
+    if prows:
+        summary += "<h3>Parameters</h3>" + table(phead, prows)
+    parts = [section("summary", "Executive summary", summary)]
+    body = [figure(c.name, to_svg(c.make()), c.caption) for c in view.charts(doc)]
+    body.append(_worst_table(doc))
+    if not any(body):
+        body.append(para("This stress result carries no distribution data to plot."))
+    lev = view.leverage_rows(doc)
+    if lev:
+        body.append(
+            "<h3>Concentration by start leverage</h3>"
+            + table(
+                [
+                    "leverage",
+                    "accounts",
+                    "notional (quote units)",
+                    "share of notional",
+                    "adverse move to zero equity",
+                ],
+                lev,
+                numeric=lambda i: i > 0,
+            )  # fmt: skip
+        )
+    parts.append(section("stress", "Tail risk", "".join(body)))
+    sweep = sweep_section(doc)
+    if sweep:
+        parts.append(sweep)
+    parts.append(
+        section(
+            "metrics", "All metrics", _scalars(doc) + _stress_tables(doc, doc.get("metrics") or {})
+        )
+    )
+    return "".join(parts)
+
+
+def _scalars(doc: Mapping[str, Any]) -> str:
     metrics = doc.get("metrics") if isinstance(doc.get("metrics"), Mapping) else doc
-    scalars = [
-        (k, v)
+    rows = [
+        (k, view.amount(v) if isinstance(v, float | int) else exact(v))
         for k, v in metrics.items()
         if isinstance(v, str | int | float) and not isinstance(v, bool)
     ]
-    scalars += [
-        (k, v)
-        for k, v in doc.items()
-        if k in ("paths", "steps", "seed", "scenario") and (k, v) not in scalars
-    ]
-    parts = [
-        section(
-            "summary",
-            "Verdict",
-            head
-            + kv((k, exact(v) if not isinstance(v, float) else f"{v:.6g}") for k, v in scalars),
-        )
-    ]
-    body = []
-    p = _metric(metrics, "p_insolvency", "insolvency")
-    if isinstance(p, Mapping):
-        est = _f(p.get("estimate", p.get("p")))
-        lo, hi = _f(p.get("ci_low", p.get("lo"))), _f(p.get("ci_high", p.get("hi")))
-        if est is not None and lo is not None and hi is not None:
-            level = p.get("level", p.get("confidence"))
-            body.append(
-                figure(
-                    "p-insolvency",
-                    charts.interval(
-                        "P(insolvency)",
-                        est,
-                        lo,
-                        hi,
-                        title=f"P(insolvency) with its {exact(level) or ''} confidence interval",
-                    ),
-                    f"Estimated probability that a path ends insolvent: {est:.6g}, interval "
-                    f"[{lo:.6g}, {hi:.6g}] ({p.get('method', 'interval')}); it counts violations "
-                    "confirmed by exact re-run"
-                    + (
-                        f", and {p['unchecked']:,} flagged paths not re-run only in its upper end."
-                        if p.get("unchecked")
-                        else "."
-                    ),
-                )
-            )
-    bad = _metric(metrics, "bad_debt")
+    bad = metrics.get("bad_debt")
     if isinstance(bad, Mapping):
-        hist = bad.get("histogram") or {}
-        edges, counts = _floats(hist.get("edges")), _floats(hist.get("counts"))
-        marks = []
-        for label, keys, color in (
-            ("VaR 99%", ("var_99", "var99", "VaR_99"), charts.AMBER),
-            ("ES 97.5%", ("es_975", "es97.5", "ES_97.5", "es_97_5"), charts.RED),
-            ("mean", ("mean",), charts.GREY),
-        ):
-            value = next((_f(bad[k]) for k in keys if k in bad), None)
-            if value is not None:
-                marks.append((label, value, color))
-        if edges and len(counts) == len(edges) - 1:
-            body.append(
-                figure(
-                    "bad-debt",
-                    charts.histogram(
-                        edges,
-                        counts,
-                        title="bad-debt distribution",
-                        xlabel="bad debt per path",
-                        marks=marks,
-                    ),
-                    "Bad debt per simulated path, with VaR 99% and ES 97.5% marked.",
-                )
-            )
-        body.append(
-            kv(
-                (k, exact(v) if not isinstance(v, float) else f"{v:.6g}")
-                for k, v in bad.items()
-                if not isinstance(v, Mapping | list)
-            )
-        )
-    drawdown = _metric(metrics, "insurance_paths", "insurance.paths", "insurance_drawdown.paths")
-    if isinstance(drawdown, list) and drawdown:
-        body.append(
-            figure(
-                "insurance",
-                charts.paths(
-                    [_floats(x) for x in drawdown[:20]],
-                    title="insurance fund along the worst paths",
-                    ylabel="insurance fund",
-                ),
-                "Insurance-fund balance along simulated paths; a line reaching zero is an exhausted fund.",
-            )
-        )
-    worst = _metric(doc, "worst_paths", "metrics.worst_paths")
-    if isinstance(worst, list) and worst:
-        series, labels = [], []
-        for i, w in enumerate(worst[:10]):
-            prices = w.get("prices") or w.get("price") if isinstance(w, Mapping) else w
-            series.append(_floats(prices))
-            labels.append(
-                f"path {w.get('path', i)}: bad debt {exact(w.get('bad_debt'))}"
-                if isinstance(w, Mapping)
-                else f"path {i}"
-            )
-        if any(series):
-            body.append(
-                figure(
-                    "worst-paths",
-                    charts.paths(
-                        series, title="worst paths (price)", ylabel="price", labels=labels
-                    ),
-                    "The price paths with the largest bad debt.",
-                )
-            )
-        rows = [
-            [w.get("path", i), exact(w.get("bad_debt")), w.get("seed", ""), w.get("trace", "")]
-            for i, w in enumerate(worst)
-            if isinstance(w, Mapping)
+        rows += [
+            (f"bad_debt.{k}", view.amount(v) if isinstance(v, float | int) else exact(v))
+            for k, v in bad.items()
+            if not isinstance(v, Mapping | list)
         ]
-        if rows:
-            body.append(table(["path", "bad debt", "seed", "trace"], rows))
-    if not body:
-        body.append(para("This stress result carries no distribution data to plot."))
-    body.append(_stress_tables(doc, metrics))
-    parts.append(section("stress", "Tail risk", "".join(body)))
-    return "".join(parts)
+    return kv(rows)
+
+
+def _worst_table(doc: Mapping[str, Any]) -> str:
+    """The worst paths (largest bad debt first), each linked to its trace file when written."""
+    rows = []
+    for w in view.worst(doc):
+        link = _trace_link(w.get("trace"))
+        rows.append(
+            [
+                esc(w.get("path", "")),
+                esc(view.amount(view.f(w.get("bad_debt")) or 0.0)),
+                esc("yes" if w.get("beyond_envelope") else "no"),
+                esc(w.get("seed", "")),
+                link,
+            ]
+        )
+    if not rows:
+        return ""
+    return "<h3>Worst paths (largest bad debt first)</h3>" + table(
+        ["path", "bad debt (quote units)", "beyond envelope", "seed", "trace"],
+        rows,
+        raw=True,
+        numeric=lambda i: i == 1,
+    )
+
+
+TRACE_EMBED_LIMIT = 512 * 1024  # bytes: larger trace files are named, not embedded
+
+
+def _trace_link(path: Any) -> str:
+    """The worst path's trace: its file name, and a download link with the trace inline
+    (a ``data:`` URI, so the page stays self-contained) while the file is there and small."""
+    if not path:
+        return "not written (stress --report writes it)"
+    import base64
+    from pathlib import Path
+
+    file = Path(str(path))
+    try:
+        data = file.read_bytes() if file.stat().st_size <= TRACE_EMBED_LIMIT else None
+    except OSError:
+        data = None
+    if data is None:
+        return f"<code>{esc(path)}</code>"
+    uri = "data:application/json;base64," + base64.b64encode(data).decode("ascii")
+    return f'<a download="{esc(file.name)}" href="{uri}">{esc(path)}</a>'
+
+
+def sweep_section(doc: Mapping[str, Any]) -> str:
+    """``--sweep``: P(insolvency), VaR and ES against the swept parameter, on one table."""
+    sweep = doc.get("sweep")
+    if not isinstance(sweep, Mapping) or not sweep.get("rows"):
+        return ""
+    from solvent.report.charts import to_svg
+
+    rows = [
+        [
+            esc(r["value"]) + (" (this run)" if r.get("current") else ""),
+            esc(view.pct(r.get("p_insolvency"))),
+            esc(f"{view.pct(r.get('ci_low'))} to {view.pct(r.get('ci_high'))}"),
+            esc(view.amount(r.get("var_99") or 0.0)),
+            esc(view.amount(r.get("es_975") or 0.0)),
+            esc(view.pct(r.get("p_exhausted"))),
+            badge(r.get("verdict")),
+        ]
+        for r in sweep["rows"]
+    ]
+    head = [
+        str(sweep.get("param")), "P(insolvency)", "95% interval", "VaR 99% (bad debt)",
+        "ES 97.5% (bad debt)", "insurance exhausted", "verdict",
+    ]  # fmt: skip
+    chart = view.sweep_chart(doc)
+    body = para(
+        f"Sensitivity: the same run ({sweep.get('paths', 0):,} paths, seed {sweep.get('seed')}) "
+        f"with {sweep.get('param')} set to each value; every other option unchanged."
+    ) + table(head, rows, raw=True, numeric=lambda i: 0 < i < 6)
+    if chart is not None:
+        body += figure(chart.name, to_svg(chart.make()), chart.caption)
+    return section("sweep", f"Sensitivity to {sweep.get('param')}", body)
 
 
 _STRESS_TABLES = {
@@ -192,7 +174,12 @@ def _stress_tables(doc: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
             out.append(f"<h3>{esc(title)}</h3>" + para("not in this spec"))
         elif isinstance(group, Mapping):
             rows = [
-                (k, f"{v:.6g}" if isinstance(v, float) else exact(v))
+                (
+                    k,
+                    view.amount(v)
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                    else exact(v),
+                )
                 for k, v in group.items()
                 if not isinstance(v, Mapping | list)
             ]

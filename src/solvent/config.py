@@ -34,7 +34,10 @@ STRESS_VERBS = ("stress", "shrink")
 # verbs that load a spec (--spec, --set) and write a JSON result (-o, --format, --report)
 RESULT_VERBS = CORE_VERBS + RISK_VERBS + STRESS_VERBS
 # every verb of the command line; each has its own table [tool.solvent.<verb>]
-ALL_VERBS = (*RESULT_VERBS, "monitor", "monitor-convert", "conform", "report", "models", "new")
+ALL_VERBS = (
+    *RESULT_VERBS, "monitor", "monitor-aggregate", "monitor-convert", "conform", "report",
+    "models", "new",
+)  # fmt: skip
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
 VERDICT_VERBS = (*(v for v in RESULT_VERBS if v != "inspect"), "conform", "report")
 # the tables under [tool.solvent]: one per verb, read by resolve() and the verb() decorator
@@ -182,7 +185,7 @@ class Settings:
         metadata=_opt(
             "Override a spec parameter, e.g. --set maintenance_margin=0.08 (repeatable).",
             "--set",
-            verbs=(*RESULT_VERBS, "monitor"),
+            verbs=(*RESULT_VERBS, "monitor", "monitor-aggregate"),
             metavar="NAME=VALUE",
             panel=SPEC,
         ),
@@ -227,7 +230,7 @@ class Settings:
             "Print only the verdict lines.",
             "--quiet",
             "-q",
-            verbs=(*RESULT_VERBS, "monitor", "conform", "report"),
+            verbs=(*RESULT_VERBS, "monitor", "monitor-aggregate", "conform", "report"),
             panel=OUTPUT,
             verb_help={
                 "stress": "No progress bar; print only the verdict line.",
@@ -241,7 +244,7 @@ class Settings:
         metadata=_opt(
             "Which spec of the file to use when it defines several (same as PATH.py:NAME).",
             "--spec",
-            verbs=(*RESULT_VERBS, "monitor"),
+            verbs=(*RESULT_VERBS, "monitor", "monitor-aggregate"),
             config=False,
             metavar="NAME",
             panel=SPEC,

@@ -15,10 +15,12 @@ import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
-from solvent.config import resolve
+from solvent.cli.verbs import verb
+from solvent.config import Settings
 from solvent.errors import UsageError
 
 
+@verb("monitor-aggregate", epilog=None, json_errors=False)
 def aggregate_command(
     target: Target,
     shards: Annotated[
@@ -61,15 +63,8 @@ def aggregate_command(
     critical_distance: Annotated[
         str | None, _opt("--critical-distance", help="As for monitor.", metavar="RETURN")
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        _opt("--set", help="Override a spec parameter (repeatable).", metavar="NAME=VALUE"),
-    ] = None,
-    spec_name: Annotated[
-        str | None,
-        _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    *,
+    settings: Settings,
 ) -> int:
     """Combine the shards of `solvent monitor --group` into the venue-wide distance to
     insolvency and one alert stream."""
@@ -84,7 +79,6 @@ def aggregate_command(
     from solvent.monitor.secrets import redact_url
     from solvent.spec.load import load_spec
 
-    settings = resolve({"params": set_, "quiet": quiet or None, "spec": spec_name})
     say = _stderr(settings.quiet)
     if not 1 <= shards <= 1024:
         raise UsageError(f"--shards must be between 1 and 1024, got {shards}")
@@ -136,12 +130,3 @@ def aggregate_command(
     if summary.waiting:
         say(f"still waiting for shards {summary.waiting} at exit (their records are incomplete)")
     return 1 if summary.critical else 0
-
-
-def _register() -> None:
-    from solvent.cli.verbs import app
-
-    app.command("monitor-aggregate", help=aggregate_command.__doc__)(aggregate_command)
-
-
-_register()

@@ -11,6 +11,16 @@ from solvent.cli.verbs import EPILOG, app
 
 # isort: split
 # the other families, in the order `solvent --help` lists them
-from solvent.cli import risk, stress, report, monitor, monitor_convert, monitor_aggregate, models, conform  # noqa: F401, I001
+from solvent.cli import (
+    risk,
+    stress,
+    shrink,
+    report,
+    monitor,
+    monitor_convert,
+    monitor_aggregate,
+    models,
+    conform,
+)  # noqa: F401, I001
 
 __all__ = ["EPILOG", "app", "main", "run"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,14 @@ ALL_VERBS = ("inspect", "lint", "bmc", "prove", "replay", "check")
 VERDICT_VERBS = tuple(v for v in ALL_VERBS if v != "inspect")
 # verbs with a table of their own under [tool.solvent] (solvent.cli.conform reads it)
 SECTIONS = ("conform",)
+
+
+def default_jobs() -> int:
+    """Every core this process may use (the default of --jobs)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +118,8 @@ class Settings:
         default=None,
         metadata=_opt(
             "Race the bmc portfolio's strategies on N processes (1: one after the other in "
-            "this process; prove uses it for its base case and its search for a real path "
-            "after a CTI) [default: off, the single incremental search; the portfolio is "
-            "opt-in until it beats that search on small specs, see docs/bmc.md].",
+            "this process, the same verdict and counterexample; prove uses it for its base "
+            "case and its search for a real path after a CTI) [default: every core].",
             "--jobs",
             "-j",
             verbs=("bmc", "prove", "check"),
@@ -241,6 +249,11 @@ class Settings:
     def budget(self) -> float:
         """The time budget of one check: --timeout, else ``DEFAULT_BUDGET``."""
         return self.timeout if self.timeout is not None else DEFAULT_BUDGET
+
+    @property
+    def effective_jobs(self) -> int:
+        """The portfolio's processes: --jobs, else every core this process may use."""
+        return self.jobs if self.jobs is not None else default_jobs()
 
     @property
     def effective_max_k(self) -> int:

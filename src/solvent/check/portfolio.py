@@ -231,6 +231,9 @@ def race(
                     ):
                         now = deadline.elapsed()
                         grace = now + max(GRACE_SECONDS, now - began)
+        for name in sorted(running.values()):  # stopped before they answered
+            took = deadline.elapsed() - began
+            answers.append(Answer(name, UNKNOWN, took, note="stopped before it answered"))
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:

@@ -64,10 +64,10 @@ def load() -> str:
 def verdict(line: str) -> str:
     """``FAIL depth 3/5 (check 1.2s)`` from a verdict line."""
     parts = line.split()
-    if len(parts) < 5 or not line.startswith("["):
+    if len(parts) < 6 or not line.startswith("["):
         return line[:50]
     extra = " (not shown shortest)" if "not ruled out" in line else ""
-    return f"{parts[0].strip('[]')} {parts[2]} {parts[3]} (check {parts[4]}){extra}"
+    return f"{parts[0].strip('[]')} {' '.join(parts[2:5])} (check {parts[5]}){extra}"
 
 
 def main() -> None:

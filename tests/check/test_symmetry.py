@@ -105,3 +105,19 @@ def test_cli_runs_the_portfolio_on_every_core_by_default(tmp_path: Path) -> None
     assert cli.run(["bmc", str(FUND), "--depth", "4", "--jobs", "1", "-q", "-o", str(one)]) == 1
     docs = [json.loads(p.read_text())["counterexample"] for p in (out, one)]
     assert docs[0] == docs[1]
+
+
+def test_a_lift_counts_only_when_the_full_spec_replays_the_violation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from solvent.check.solving import Deadline
+
+    spec = fund(monkeypatch)
+    (m, small), *_ = symmetry.smaller(spec)
+    found = members.unroll(small, decls(small), 5, Deadline(60.0), True)
+    assert (m, found.verdict, found.depth) == (1, FAIL, 3) and found.trace is not None
+    assert symmetry.lift(spec, found.trace, 2, ["fund_ok"]) is None  # not at step 2
+    assert symmetry.lift(spec, found.trace, 3, ["other"]) is None  # not that property
+    lifted = symmetry.lift(spec, found.trace, 3, ["fund_ok"])
+    assert lifted is not None and lifted.accounts == 6
+    assert lifted.init["deposit"][1:] == (0,) * 5  # the others start quiet (domain's low end)

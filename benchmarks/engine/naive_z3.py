@@ -3,8 +3,11 @@
 One fresh ``z3.Solver()``, the whole path unrolled to ``--depth`` steps, one query "the
 fund is negative at some step"; prints sat/unsat and the time. The model is written by
 hand from the spec (tick, keepers per account, then at most one user trade per step).
+With ``--induction``: the naive 1-induction step instead (from any state with the fund
+non-negative and positive price, one step; sat means a counterexample to induction).
 
     python benchmarks/engine/naive_z3.py --accounts 3 --depth 3 --mm 0.05
+    python benchmarks/engine/naive_z3.py --accounts 3 --mm 0.08 --induction
 """
 
 from __future__ import annotations
@@ -21,18 +24,26 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--mm", default="0.05")
     ap.add_argument("--needle", action="store_true")
+    ap.add_argument("--induction", action="store_true")
     a = ap.parse_args()
     began = time.perf_counter()
     n, mm, im = a.accounts, z3.Q(*_frac(a.mm)), z3.Q(1, 10)
     s = z3.Solver()
     price, ins = z3.RealVal(2000), z3.RealVal(100)
     coll = [z3.Real(f"c0_{i}") for i in range(n)]
-    size = [z3.RealVal(0)] * n
-    entry = [z3.RealVal(2000)] * n
+    size: list[z3.ArithRef] = [z3.RealVal(0)] * n
+    entry: list[z3.ArithRef] = [z3.RealVal(2000)] * n
     for c in coll:
         s.add(c >= 0, c <= 10000)
     bad = [ins < 0]
-    for t in range(1, a.depth + 1):
+    depth = a.depth
+    if a.induction:  # any pre-state where the invariant holds, one step
+        price, ins = z3.Real("p0"), z3.Real("i0")
+        size = [z3.Real(f"s0_{i}") for i in range(n)]
+        entry = [z3.Real(f"e0_{i}") for i in range(n)]
+        s.add(price > 0, ins >= 0, *[e > 0 for e in entry])
+        bad, depth = [], 1
+    for t in range(1, depth + 1):
         move = z3.Real(f"m{t}")
         s.add(move >= z3.Q(-8, 100), move <= z3.Q(8, 100))
         price = _fresh(s, f"p{t}", price * (1 + move))
@@ -59,7 +70,8 @@ def main() -> None:
         bad.append(ins < 0)
     s.add(z3.Or(bad))
     r = s.check()
-    print(f"{r} accounts={n} depth={a.depth} {time.perf_counter() - began:.2f}s")
+    what = "induction step" if a.induction else f"depth={a.depth}"
+    print(f"{r} accounts={n} {what} {time.perf_counter() - began:.2f}s")
 
 
 def _fresh(s: z3.Solver, name: str, term: z3.ArithRef) -> z3.ArithRef:

@@ -166,3 +166,16 @@ def test_members_that_give_up_are_not_retried_forever(monkeypatch: pytest.Monkey
     result = portfolio.portfolio_bmc(counter(), 6, jobs=1, members=("deepest", "fresh"))
     assert result.verdict == "UNKNOWN" and "every strategy gave up" in result.message
     assert calls == ["deepest", "fresh"]  # no budget is unlimited; each tried once
+
+
+SAFE = ROOT / "tests" / "cli" / "specs" / "safe.py"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_pass_is_worded_by_the_induction_member_whoever_won(jobs: int) -> None:
+    inductive = portfolio.portfolio_bmc(load_spec(str(SAFE), None), 3, jobs=jobs, timeout=60)
+    assert inductive.verdict == PASS and inductive.details.get("method") == "1-induction"
+    assert "1-inductive, so none at any depth" in inductive.message
+    bounded = portfolio.portfolio_bmc(counter("100"), 3, jobs=jobs, timeout=60)
+    assert bounded.verdict == PASS and "method" not in bounded.details
+    assert bounded.message == "no violation in any path of up to 3 steps (2 accounts)"

@@ -12,6 +12,7 @@ A PROVED verdict lists the named assumptions its unsat cores used (see ``encode`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,9 +108,11 @@ def prove(
                 if base.verdict in (FAIL, VACUOUS):
                     return _as_prove(base, kk, deadline, f"k={kk}, base case {base.bound}")
                 if base.verdict == UNKNOWN:
-                    return result(
-                        UNKNOWN, f"k={kk}", f"base case: {base.message}", k=kk, details=base.details
-                    )
+                    why = base.message
+                    if timeout is not None:
+                        # the base case ran on what was left: name the user's budget
+                        why = re.sub(r"solver timeout after [0-9.e+-]+s", f"solver timeout after {timeout:g}s", why)
+                    return result(UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details)
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
                 step = inductive_step(spec, decls, kk, deadline)
                 if step["status"] == "proved":

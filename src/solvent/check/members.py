@@ -8,7 +8,10 @@ with an :class:`Answer` of plain values (it crosses process boundaries):
   then fewer steps until unsatisfiable (``shorten``), so its depth is a shortest one;
 - ``fresh``: a new non-incremental solver per depth (Z3 picks other nonlinear strategies
   for a one-shot query than for an incremental one);
-- ``falsify``: concrete random and envelope-corner paths (``falsify``).
+- ``falsify``: concrete random and envelope-corner paths (``falsify``);
+- ``induction``: the quick 1-induction of ``bmc.bmc`` (a PASS for every depth);
+- ``few``: the incremental unrolling of a copy of the spec with 1, 2, ... accounts, its
+  counterexample lifted to the spec's accounts and replayed (``symmetry``).
 
 The queries build on the public ``Unrolling`` of ``encode`` only (never on the names of
 its solver variables).
@@ -63,7 +66,11 @@ def _unroll(spec: Spec, n: int) -> tuple[z3.Solver, Unrolling]:
 
 
 def within(
-    spec: Spec, decls: Sequence[PredicateDecl], n: int, deadline: Deadline
+    spec: Spec,
+    decls: Sequence[PredicateDecl],
+    n: int,
+    deadline: Deadline,
+    rlimit: int | None = None,
 ) -> tuple[str, int]:
     """One non-incremental query: does some property fail within ``n`` steps?
 
@@ -75,7 +82,7 @@ def within(
         solver.add(*u.assumption_literals())  # facts, not assumptions: stays non-incremental
         by_depth = [u.properties(t, decls) for t in range(n + 1)]
         solver.add(z3.Or([z3.Not(p) for props in by_depth for _, _, p in props]))
-        status = check(solver, deadline)
+        status = check(solver, deadline, rlimit=rlimit)
         if status == z3.sat:
             model = solver.model()
             for t, props in enumerate(by_depth):
@@ -86,11 +93,19 @@ def within(
 
 
 def shorten(
-    spec: Spec, decls: Sequence[PredicateDecl], d: int, deadline: Deadline
+    spec: Spec,
+    decls: Sequence[PredicateDecl],
+    d: int,
+    deadline: Deadline,
+    rlimit: int | None = None,
 ) -> tuple[int, bool]:
-    """The shortest violation depth given one at ``d``: (depth, whether proved shortest)."""
+    """The shortest violation depth given one at ``d``: (depth, whether proved shortest).
+
+    ``rlimit`` caps each query by Z3's resource counter (a cap that gives the same answer
+    on a busy and an idle machine).
+    """
     while d > 0:
-        status, t = within(spec, decls, d - 1, deadline)
+        status, t = within(spec, decls, d - 1, deadline, rlimit)
         if status == "unsat":
             return d, True
         if status == "unknown":
@@ -273,6 +288,62 @@ def _deepest(
     return Answer("deepest", PASS, depth=depth)
 
 
+def few_accounts(
+    spec: Spec,
+    decls: Sequence[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    known: int | None = None,
+) -> Answer:
+    """The ``few`` member: search with 1, 2, ... accounts, lift, replay on ``spec``.
+
+    With ``known = d`` it derives a violation known to lie at depth ``d`` (the canonical
+    derivation of ``portfolio.canonical`` for many accounts). Its depth is a shortest one
+    for the smaller spec, not for ``spec`` (``shortest`` is False).
+    """
+    from solvent.check.symmetry import lift, same_decls, smaller
+
+    tried = []
+    for m, small in smaller(spec):
+        progress.note(phase=f"bmc on {m} active account(s)")
+        out = unroll(
+            small, same_decls(small, decls), depth, deadline, simplify, known=known, facts=False
+        )
+        tried.append(m)
+        if out.verdict == FAIL and out.trace is not None and out.depth is not None:
+            lifted = lift(spec, out.trace, out.depth, out.failed)
+            if lifted is not None:
+                return Answer(
+                    "few",
+                    FAIL,
+                    depth=out.depth,
+                    trace=lifted,
+                    failed=out.failed,
+                    extra={"active_accounts": m},
+                )
+        elif deadline.expired():
+            break
+    note = f"tried {', '.join(map(str, tried))} active account(s)" if tried else "not applicable"
+    return Answer("few", UNKNOWN, depth=0, note=note)
+
+
+def _few(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    return few_accounts(spec, decls, depth, deadline, simplify)
+
+
+def _induction(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    from solvent.check.bmc import _inductive
+
+    if _inductive(spec, decls, deadline):
+        return Answer("induction", PASS, depth=depth, extra={"method": "1-induction"})
+    return Answer("induction", UNKNOWN, depth=0, note="not shown 1-inductive")
+
+
 def _incremental(
     spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
 ) -> Answer:
@@ -296,4 +367,6 @@ _MEMBER_FNS = {
     "deepest": _deepest,
     "incremental": _incremental,
     "fresh": _fresh,
+    "few": _few,
+    "induction": _induction,
 }

@@ -29,7 +29,14 @@ import z3
 
 from solvent.check import progress, solving
 from solvent.check.encode import Unrolling
-from solvent.check.members import _MEMBER_FNS, Answer, run_member, shorten, unroll
+from solvent.check.members import (
+    _MEMBER_FNS,
+    Answer,
+    few_accounts,
+    run_member,
+    shorten,
+    unroll,
+)
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
     Deadline,
@@ -39,28 +46,28 @@ from solvent.check.solving import (
     interruptible,
     select_properties,
 )
+from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
-from solvent.check.verdicts import inductive as _inductive
 from solvent.check.verdicts import irrational as _irrational
 from solvent.check.verdicts import steps as _steps
+from solvent.config import default_jobs
 from solvent.engine.step import require_spec_sane
 from solvent.errors import InternalError, UsageError
 from solvent.spec.spec import PredicateDecl, Spec
 
-MEMBERS = ("incremental", "deepest", "fresh", "falsify")  # one worker each, in this order
-SOLVER_ORDER = ("incremental", "deepest", "fresh")  # turns within one worker
+# one worker each, in this order, the rest share the last worker
+MEMBERS = ("incremental", "few", "induction", "deepest", "fresh", "falsify")
+SOLVER_ORDER = ("few", "incremental", "induction", "deepest", "fresh")  # turns in one worker
 FALSIFY_SECONDS = 1.0  # the falsifier's budget in one worker, at most
 ROUND_SECONDS = 5.0  # first round's budget per solver member sharing a worker
 NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
-
-
-def default_jobs() -> int:
-    """Every core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+# resource units (Z3's counter: the same answer on a busy and an idle machine) per query
+# of the shortening after a member whose depth is not known to be shortest
+SHORTEN_RLIMIT = 10_000_000
+# after a FAIL whose counterexample must be derived again, wait this share of the time
+# taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
+GRACE_SECONDS = 1.0
 
 
 def _sequence(
@@ -74,7 +81,8 @@ def _sequence(
 ) -> list[Answer]:
     """Run ``names`` in one process, in a fixed order, under what is left of ``deadline``.
 
-    The falsifier runs first, for at most ``FALSIFY_SECONDS``. One solver member then gets
+    The ``few`` member's first round and then the falsifier (for at most
+    ``FALSIFY_SECONDS``) run first. One solver member then gets
     the rest; several take turns in rounds of growing budgets (``ROUND_SECONDS``, then
     four times more each round), so one that stalls cannot starve the others.
     """
@@ -98,6 +106,8 @@ def _sequence(
             gave_up.add(name)
         return answer.verdict != UNKNOWN or answer.note == "interrupted" or deadline.expired()
 
+    if "few" in names and "falsify" in names and run("few", ROUND_SECONDS):
+        return answers  # few accounts first: cheap where it applies, and often enough
     if "falsify" in names and run("falsify", FALSIFY_SECONDS):
         return answers
     solvers = sorted((n for n in names if n != "falsify"), key=SOLVER_ORDER.index)
@@ -147,8 +157,15 @@ def race(
     deadline: Deadline,
     members: Sequence[str] = MEMBERS,
     simplify: bool = True,
+    full_canonical: bool = True,
 ) -> tuple[Answer | None, list[Answer]]:
-    """Run the members; return the first conclusive answer (or None) and every answer."""
+    """Run the members; return the first conclusive answer (or None) and every answer.
+
+    After a FAIL that would have to be derived again, the race goes on for a grace time
+    (the time so far, at least ``GRACE_SECONDS``) while the ``incremental`` member, in a
+    process of its own, may still deliver the canonical counterexample itself
+    (``full_canonical``: the canonical derivation is the full spec's).
+    """
     groups = [[m] for m in members[: jobs - 1]] + [list(members[jobs - 1 :])]
     groups = [g for g in groups if g]
     if len(groups) == 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -173,7 +190,16 @@ def race(
             conns.append(r)
         pending = list(conns)
         running: dict[object, str] = {}
-        while pending and winner is None and not deadline.expired():
+        began = deadline.elapsed()
+        grace: float | None = None  # waiting for the incremental member until then
+        while pending and not deadline.expired():
+            if winner is not None and not (
+                grace is not None
+                and deadline.elapsed() <= grace
+                and "incremental" in running.values()
+            ):
+                if winner.verdict != PASS or "induction" not in running.values():
+                    break  # a PASS waits for the 1-induction member: it words the verdict
             if solving._interrupted:
                 raise Interrupted()
             ms = deadline.remaining_ms()
@@ -194,8 +220,23 @@ def race(
                     continue
                 running.pop(c, None)
                 answers.append(msg)
-                if msg.verdict != UNKNOWN and winner is None:
+                if grace is not None and msg.member == "incremental":
+                    if _is_canonical(msg, full_canonical):
+                        winner = msg
+                    grace = None
+                elif msg.verdict != UNKNOWN and winner is None:
                     winner = msg
+                    if (
+                        msg.verdict == FAIL
+                        and full_canonical
+                        and groups[0] == ["incremental"]
+                        and "incremental" in running.values()
+                    ):
+                        now = deadline.elapsed()
+                        grace = now + max(GRACE_SECONDS, now - began)
+        for name in sorted(running.values()):  # stopped before they answered
+            took = deadline.elapsed() - began
+            answers.append(Answer(name, UNKNOWN, took, note="stopped before it answered"))
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
@@ -210,6 +251,17 @@ def race(
         for c in conns:
             c.close()
     return winner, answers
+
+
+def _is_canonical(answer: Answer, full_canonical: bool) -> bool:
+    """Whether ``answer`` holds the canonical counterexample already (no derivation)."""
+    return (
+        full_canonical
+        and answer.verdict == FAIL
+        and answer.trace is not None
+        and bool(answer.extra.get("canonical"))
+        and answer.shortest
+    )
 
 
 def portfolio_bmc(
@@ -236,6 +288,12 @@ def portfolio_bmc(
     decls = select_properties(spec, invariants)
     decls += [d for d in spec.lemmas if d not in decls]
     deadline = Deadline(timeout)
+    few = bool(smaller(spec))
+    full = not few or spec.accounts <= FULL_CANONICAL_ACCOUNTS
+    skip = {"few"} if not few else set()
+    if not induction or depth < 2:
+        skip.add("induction")
+    members = [m for m in members if m not in skip] or list(members)
     info: dict[str, object] = {"jobs": jobs, "winner": None, "members": []}
 
     def result(verdict: str, bound: str, message: str, **kw: object) -> CheckResult:
@@ -256,7 +314,7 @@ def portfolio_bmc(
     try:
         with interruptible():
             progress.note(phase="bmc: initial state, depth 0, 1-induction")
-            early = _prefix(spec, decls, depth, deadline, induction, result, simplify)
+            early = _prefix(spec, decls, depth, deadline, result, simplify)
             if early is not None:
                 return early
             if depth == 0:
@@ -267,7 +325,7 @@ def portfolio_bmc(
                     depth=0,
                 )
             progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
-            winner, answers = race(spec, decls, depth, jobs, deadline, members, simplify)
+            winner, answers = race(spec, decls, depth, jobs, deadline, members, simplify, full)
             info["members"] = [
                 {
                     "member": a.member,
@@ -294,19 +352,15 @@ def portfolio_bmc(
                     details={"reason": reason},
                 )
             if winner.verdict == PASS:
-                return result(
-                    PASS,
-                    f"depth {depth}/{depth}",
-                    f"no violation in any path of up to {_steps(depth)} "
-                    f"({_accounts(spec.accounts)})",
-                    depth=depth,
-                )
+                return _passed(spec, decls, depth, deadline, answers, members, result)
             d, shortest = winner.depth or 0, winner.shortest
             progress.note(phase=f"counterexample ({winner.member} won)", members=None)
-            if winner.trace is not None and winner.extra.get("canonical") and shortest:
+            if _is_canonical(winner, full):
+                assert winner.trace is not None
                 return _confirmed(spec, winner.trace, d, winner.failed, depth, result)
             if not shortest:
-                d, shortest = shorten(spec, decls, d, deadline)
+                progress.note(phase=f"shortening the depth-{d} counterexample")
+                d, shortest = shorten(spec, decls, d, deadline, SHORTEN_RLIMIT)
             found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
             if found is not None:
                 return found
@@ -325,11 +379,10 @@ def _prefix(
     decls: list[PredicateDecl],
     depth: int,
     deadline: Deadline,
-    induction: bool,
     result: object,
     simplify: bool,
 ) -> CheckResult | None:
-    """What bmc decides before any race: vacuity, depth 0, and the quick 1-induction."""
+    """What bmc decides before any race: vacuity and depth 0."""
     with fresh_context():
         solver = z3.Solver()
         u = Unrolling(spec, solver)
@@ -356,17 +409,34 @@ def _prefix(
             depth=0,
             details={"reason": "unknown"},
         )
-    if induction and depth >= 2 and _inductive(spec, decls, deadline):
-        return result(
+    return None
+
+
+def _passed(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    answers: list[Answer],
+    members: Sequence[str],
+    result: object,
+) -> CheckResult:
+    """A PASS, worded by the 1-induction member whoever won (run now if it has not)."""
+    inductive = next((a for a in answers if a.member == "induction"), None)
+    if inductive is None and "induction" in members:
+        left = None if deadline.seconds is None else deadline.seconds - deadline.elapsed()
+        inductive = run_member("induction", spec, decls, depth, left)
+        answers.append(inductive)
+    head = f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
+    if inductive is not None and inductive.verdict == PASS:
+        return result(  # type: ignore[operator, no-any-return]
             PASS,
-            f"depth {depth}/{depth}",  # type: ignore[operator]
-            f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
-            "): the properties hold initially and are 1-inductive, so "
-            "none at any depth",
+            f"depth {depth}/{depth}",
+            head + "): the properties hold initially and are 1-inductive, so none at any depth",
             depth=depth,
             details={"method": "1-induction"},
         )
-    return None
+    return result(PASS, f"depth {depth}/{depth}", head + ")", depth=depth)  # type: ignore[operator, no-any-return]
 
 
 def canonical(
@@ -381,11 +451,19 @@ def canonical(
 ) -> CheckResult | None:
     """The counterexample at depth ``d``, derived the same way whoever found it.
 
-    None when the solver cannot answer at ``d`` within the budget (see ``unroll``).
+    Up to ``FULL_CANONICAL_ACCOUNTS`` accounts (or when the accounts do not all start
+    alike) it is the full spec's incremental unrolling with the depth known; with more
+    accounts it is the ``few`` member's derivation at depth ``d`` (the fewest accounts that
+    show it, lifted), and the full spec's only when no smaller copy shows it. None when the
+    solver cannot answer at ``d`` within the budget (see ``unroll``).
     """
+    note = "" if shortest else NOT_SHORTEST
+    if spec.accounts > FULL_CANONICAL_ACCOUNTS and smaller(spec):
+        got = few_accounts(spec, decls, depth, deadline, simplify, known=d)
+        if got.verdict == FAIL and got.trace is not None and got.depth == d:
+            return _confirmed(spec, got.trace, d, got.failed, depth, result, note)
     out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest)
     if out.verdict == FAIL and out.trace is not None:
-        note = "" if shortest else NOT_SHORTEST
         return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
     if out.verdict == UNKNOWN and out.extra.get("irrational"):
         return _irrational(d, depth, out.note, out.failed, result)

@@ -250,6 +250,8 @@ def readable_values(
         )
 
     for inp in sorted(u.inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
+        if deadline.expired():  # the budget holds: keep the (valid) values found so far
+            break
         current = values[inp.name]
         if isinstance(current, bool):
             cands: list[Any] = [False, True]

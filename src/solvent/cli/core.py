@@ -143,6 +143,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
     from solvent.check.lint import lint
 
     invariants = list(settings.invariants) or None
+    jobs = settings.effective_jobs
     return {
         "lint": ("lint", lambda: lint(spec)),
         "bmc": (
@@ -150,7 +151,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
             lambda: bmc(
                 spec,
                 settings.depth,
-                jobs=settings.jobs,
+                jobs=jobs,
                 timeout=settings.budget,
                 invariants=invariants,
                 simplify=settings.simplify,
@@ -172,7 +173,7 @@ def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[],
                         timeout=settings.budget,
                         invariants=invariants,
                         witness_depth=settings.witness_depth,
-                        jobs=settings.jobs,
+                        jobs=jobs,
                     ),
                 ),
             ),

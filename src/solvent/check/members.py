@@ -337,7 +337,7 @@ def _few(
 def _induction(
     spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
 ) -> Answer:
-    from solvent.check.bmc import _inductive
+    from solvent.check.verdicts import inductive as _inductive
 
     if _inductive(spec, decls, deadline):
         return Answer("induction", PASS, depth=depth, extra={"method": "1-induction"})

@@ -127,6 +127,35 @@ class Settings:
             metavar="NAME",
         ),
     )
+    actions: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "Let the search use only this user action (repeatable) [default: all].",
+            "--action",
+            verbs=("bmc",),
+            config=False,
+            metavar="NAME",
+        ),
+    )
+    no_actions: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "Keep the search from using this user action (repeatable).",
+            "--no-action",
+            verbs=("bmc",),
+            config=False,
+            metavar="NAME",
+        ),
+    )
+    keep_going: bool = field(
+        default=False,
+        metadata=_opt(
+            "After a counterexample, search again without the property it breaks: one "
+            "replayed counterexample per violated property (--timeout covers the whole run).",
+            "--keep-going",
+            verbs=("bmc",),
+        ),
+    )
     params: tuple[tuple[str, str], ...] = field(
         default=(),
         metadata=_opt(
@@ -357,6 +386,9 @@ _VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "timeout": _timeout,
     "jobs": _optional_int(1),
     "invariants": _strings,
+    "actions": _strings,
+    "no_actions": _strings,
+    "keep_going": _bool,
     "params": _params,
     "simplify": _bool,
     "slack": _bool,
@@ -429,7 +461,9 @@ def resolve(cli: Mapping[str, Any], config: ConfigFile | None = None) -> Setting
     for name, value in config.values.items():
         values[name] = _VALIDATORS[name](value, f"{config.path} [tool.solvent] {config_key(name)}")
     for name, value in cli.items():
-        if value is None or (name in ("invariants", "params") and not value):
+        if value is None or (
+            name in ("invariants", "actions", "no_actions", "params") and not value
+        ):
             continue
         checked = _VALIDATORS[name](value, flags.get(name, name))
         if name == "params" and "params" in values:

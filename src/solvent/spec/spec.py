@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, get_args, get_origin
@@ -390,6 +390,31 @@ class Spec:
             except SpecError as exc:
                 raise UsageError(exc.message) from None
         return value
+
+    def with_actions(self, only: Sequence[str] = (), without: Sequence[str] = ()) -> Spec:
+        """A copy whose user actions are ``only`` these (all when empty) minus ``without``.
+
+        Keepers and ticks stay. An unknown name is a UsageError naming the known actions;
+        traces name their actions, so a trace of the copy replays on this spec as it is.
+        """
+        known = [a.name for a in self.actions]
+        for flag, names in (("--action", only), ("--no-action", without)):
+            for n in names:
+                if n not in known:
+                    keepers = (
+                        " (a keeper: --action picks user actions only)"
+                        if any(k.name == n for k in self.keepers)
+                        else ""
+                    )
+                    raise UsageError(
+                        f"{flag} {n}: spec {self.name} has no user action {n!r}{keepers}; "
+                        f"known: {', '.join(known) or '(none: it declares no @spec.action)'}"
+                    )
+        new = self._copy()
+        new.actions = [
+            a for a in self.actions if (not only or a.name in only) and a.name not in without
+        ]
+        return new
 
     def with_envelope(self, name: str, lo: Any, hi: Any) -> Spec:
         """A copy with envelope bound ``name`` set to ``[lo, hi]``."""

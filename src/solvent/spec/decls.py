@@ -10,7 +10,7 @@ from typing import Any
 from solvent.errors import SpecError
 from solvent.lang.domains import AnyBool, Within
 
-LIVENESS = ("every_step", "adversarial")
+LIVENESS = ("every_step", "adversarial", "within")
 
 # Attribute names of the views a spec reads through (``s``, ``p``, ``m``): a state field,
 # parameter or envelope draw of one of these names could not be read or written
@@ -48,6 +48,14 @@ class ActionDecl:
     liveness: str | None = None
     where: str | None = None
     doc: str = ""
+    # liveness "within": the keeper may be skipped at most this many consecutive steps in
+    # which it is enabled (per account); the engine counts them in the field ``late``
+    within: int | None = None
+
+    @property
+    def late(self) -> str:
+        """The state field counting this keeper's consecutive skipped steps (``within``)."""
+        return f"{self.name}_late"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, get_args, get_origin
 from solvent.errors import EmptyDomainError, NameClashError, SpecError, UsageError
 from solvent.lang.domains import AnyBool, PerAccount, Within
 from solvent.lang.values import BOOL, NUM, Bool, format_number, to_fraction
+from solvent.spec import liveness as liveness_mod
 from solvent.spec import rebuild
 from solvent.spec.decls import (
     LIVENESS,
@@ -244,31 +245,40 @@ class Spec:
         *,
         every_step: bool = False,
         adversarial: bool = False,
+        within: int | None = None,
     ) -> Any:
         """Declare a keeper ``keeper(s, p)`` or ``keeper(s, p, a)`` and its liveness.
 
         ``every_step=True``: runs after each market tick, for every account where enabled.
         ``adversarial=True``: may or may not run, as the adversary chooses.
+        ``within=k``: the adversary may skip it for at most ``k`` consecutive steps in which
+        it is enabled, per account (see :mod:`solvent.spec.liveness`).
         """
 
         def register(f: Callable[..., Any]) -> Callable[..., Any]:
             where = _def_where(f)
-            if every_step == adversarial:
+            if every_step + adversarial + (within is not None) != 1:
                 raise SpecError(
-                    f"keeper {f.__name__} must declare its liveness: every_step=True or "
-                    "adversarial=True (exactly one)",
+                    f"keeper {f.__name__} must declare its liveness: every_step=True, "
+                    "adversarial=True or within=K (exactly one)",
                     where=where,
                 )
             n = _arity(f)
             if n not in (2, 3):
                 raise SpecError(
-                    f"keeper {f.__name__} must take (s, p) or (s, p, a), it takes {n}", where=where
+                    f"keeper {f.__name__} must take (s, p) or (s, p, a), it takes {n}",
+                    where=where,
                 )
             _check_decl_name("keeper", f.__name__, self.keepers, where)
-            liveness = "every_step" if every_step else "adversarial"
-            self.keepers.append(
-                ActionDecl(f.__name__, f, "keeper", {}, n - 2, True, liveness, where, _doc(f))
+            liveness = "every_step" if every_step else "adversarial" if adversarial else "within"
+            decl = ActionDecl(
+                f.__name__, f, "keeper", {}, n - 2, True, liveness, where, _doc(f), within
             )
+            if within is not None:
+                liveness_mod.check_within(f.__name__, within, where)
+                liveness_mod.counter(self, decl)
+                self.lemmas.append(liveness_mod.bound_lemma(decl))
+            self.keepers.append(decl)
             return f
 
         return register(fn) if fn is not None else register
@@ -415,6 +425,10 @@ class Spec:
             a for a in self.actions if (not only or a.name in only) and a.name not in without
         ]
         return new
+
+    def with_within(self, keeper: str, k: Any) -> Spec:
+        """A copy in which the ``within`` keeper ``keeper`` may be late ``k`` steps."""
+        return liveness_mod.with_within(self, keeper, k)
 
     def with_envelope(self, name: str, lo: Any, hi: Any) -> Spec:
         """A copy with envelope bound ``name`` set to ``[lo, hi]``."""

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from solvent.errors import SpecError, UsageError
+from solvent.lang.functions import any_of
 from solvent.lang.values import NUM
 from solvent.spec.decls import ActionDecl, FieldDecl, PredicateDecl
 from solvent.spec.introspect import _check_name
@@ -49,13 +50,11 @@ def counter(spec: Spec, decl: ActionDecl) -> None:
 
 def bound_lemma(decl: ActionDecl) -> PredicateDecl:
     """The lemma ``NAME_late_bounded``: the counter is one of 0, 1, ..., within."""
-    import solvent as sv
-
     field, k = decl.late, decl.within
     assert k is not None
 
     def within_range(x: Any) -> Any:
-        return sv.any_of(x == j for j in range(k + 1))
+        return any_of(x == j for j in range(k + 1))
 
     if decl.n_accounts:
 

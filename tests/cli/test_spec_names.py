@@ -1,0 +1,67 @@
+"""Spec aliases (`buggy = spec` names the same spec, listed once) and the documented way to
+add invariants to a library model's spec (docs/models/index.md)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solvent import cli
+from solvent.spec.load import load_spec
+
+ALIASES = """\
+from solvent.models import vault_counterparty
+spec = vault_counterparty.build(name="v")
+buggy = spec
+other = vault_counterparty.build(name="w", oi_cap="5")
+"""
+
+EXTENDED = """\
+import solvent as sv
+from solvent.models import perp_isolated
+
+
+@sv.builder
+def build(maintenance_margin="0.05", max_move="0.04"):
+    spec = perp_isolated.build(maintenance_margin=maintenance_margin, max_move=max_move)
+
+    @spec.invariant
+    def fund_never_empty(s):
+        return s.insurance > 0
+
+    return spec
+
+
+spec = build()
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = cli.run([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_alias_names_the_same_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "aliases.py"
+    path.write_text(ALIASES)
+    assert load_spec(f"{path}:buggy").name == load_spec(f"{path}:spec").name == "v"
+    assert load_spec(str(path), "buggy").name == "v"
+    code, _, err = run(capsys, "inspect", path)
+    assert code == 3 and "several specs (spec = buggy (v), other (w))" in err
+    code, _, err = run(capsys, "inspect", f"{path}:nope")
+    assert code == 3 and "it has: spec = buggy (v), other (w)" in err
+    alone = tmp_path / "alone.py"
+    alone.write_text(ALIASES.rsplit("other", 1)[0])
+    assert load_spec(str(alone)).name == "v"  # one spec under two names: no choice needed
+
+
+def test_invariants_added_to_a_model_survive_set(tmp_path: Path) -> None:
+    path = tmp_path / "extended.py"
+    path.write_text(EXTENDED)
+    spec = load_spec(str(path)).with_params(maintenance_margin="0.06")
+    assert [d.name for d in spec.invariants] == ["solvent", "fund_never_empty"]
+    assert spec.param_values().maintenance_margin == Fraction(6, 100)

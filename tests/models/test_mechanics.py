@@ -10,7 +10,8 @@ import pytest
 
 from solvent.check.frontier import frontier
 from solvent.check.probes import ProbeOptions
-from solvent.models import liquidation, oracle, vault_counterparty
+from solvent.models import blocks, liquidation, oracle, vault_counterparty
+from solvent.models.option_pricing import black_scholes
 
 
 def test_oracle_deviation_is_bounded_per_step_and_in_total() -> None:
@@ -62,3 +63,20 @@ def test_vault_frontier_is_one_over_the_cap(cap: str) -> None:
     result = frontier(spec, "move", options=ProbeOptions(timeout=120), checks=0)
     assert result.status == "found" and result.safe == expected
     assert result.unsafe is not None and expected < result.unsafe <= expected + result.tol
+
+
+def test_bybit_liquidation_price_with_maintenance_at_entry() -> None:
+    # reference/derivatives.md A9: long 1 BTC at 20,000, 50x, MMR 0.5%: IM 400, MM 100
+    assert liquidation.liquidation_price_mm_at_entry(20000, 1, 50, "0.005") == 19700
+    assert liquidation.liquidation_price_mm_at_entry(20000, -1, 50, "0.005") == 20300
+    # the other convention (maintenance at the liquidation price) with the same inputs
+    other = blocks.liquidation_price(400, 1, 20000, F("0.005"))
+    assert round(other, 2) == F("19698.49") and other != 19700
+
+
+def test_black_scholes_is_exact_where_the_value_is_rational() -> None:
+    at_expiry = black_scholes("call", "2100", "2000", "0.05", "0", "0", "0.5")
+    assert isinstance(at_expiry, F) and at_expiry == 100
+    no_vol = black_scholes("put", "1900", "2000", "0", "0", "0.5", "0")
+    assert isinstance(no_vol, F) and no_vol == 100
+    assert isinstance(black_scholes("call", "42", "40", "0.10", "0", "0.5", "0.20"), float)

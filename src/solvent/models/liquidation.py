@@ -66,3 +66,26 @@ def adl_take(size: Fraction, price: Fraction, quote: Fraction, deficit: Fraction
     f = covered / equity
     closed = size * f
     return size - closed, quote + closed * price - covered, covered
+
+
+def liquidation_price_mm_at_entry(
+    entry: Any, size: Any, leverage: Any, mmr: Any, extra: Any = 0, deduction: Any = 0
+) -> Fraction:
+    """Isolated liquidation price with the maintenance margin taken at the *entry* value
+    (Bybit, reference/derivatives.md A9): ``IM = value / leverage``, ``MM = value * MMR -
+    deduction`` with ``value = |size| * entry``, and
+
+        long:  entry - (IM - MM) / |size| - extra / |size|
+        short: entry + (IM - MM) / |size| + extra / |size|
+
+    The other convention, maintenance at the liquidation price itself (dYdX, Binance), is
+    :func:`solvent.models.blocks.liquidation_price`; with the same inputs they differ
+    (Bybit's example: 19,700 here, 19,698.49 there).
+    """
+    entry, size, lev = Fraction(entry), Fraction(size), Fraction(leverage)
+    mmr, extra, deduction = Fraction(mmr), Fraction(extra), Fraction(deduction)
+    units = abs(size)
+    value = units * entry
+    im, mm = value / lev, value * mmr - deduction
+    shift = (im - mm) / units + extra / units
+    return entry - shift if size > 0 else entry + shift

@@ -3,6 +3,7 @@ add invariants to a library model's spec (docs/models/index.md)."""
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,16 @@ def test_invariants_added_to_a_model_survive_set(tmp_path: Path) -> None:
     spec = load_spec(str(path)).with_params(maintenance_margin="0.06")
     assert [d.name for d in spec.invariants] == ["solvent", "fund_never_empty"]
     assert spec.param_values().maintenance_margin == Fraction(6, 100)
+
+
+def test_inspect_shortens_library_paths_outside_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "extended.py"
+    path.write_text(EXTENDED)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "inspect", "extended.py")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.strip().startswith("solvent "))
+    assert re.search(r" solvent/models/perp_isolated\.py:\d+$", line.rstrip()), line
+    assert "site-packages" not in out and str(Path(cli.__file__).parents[1]) not in out

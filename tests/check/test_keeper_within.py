@@ -152,3 +152,14 @@ def test_stress_keeper_delay_is_capped_by_the_declaration(
     spec.write_text(text.format("liquidate_within=3"))
     # within=3: the delay takes effect, up to 3 steps
     assert _stress(capsys, spec, 5) != _stress(capsys, spec, 0)
+
+
+def test_frontier_cli_simplifies_the_counterexample_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["frontier", SHORT, "--param", "keeper.liquidate.within", "--depth", "6",
+            "--checks", "0", "--format", "json"]  # fmt: skip
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    steps = json.loads(out)["counterexample"]["steps"]
+    assert [s["market"]["move"] for s in steps] == ["0.01"] * 5  # the envelope's corner

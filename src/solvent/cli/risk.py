@@ -110,7 +110,8 @@ Depth = Annotated[
 Simplify = Annotated[
     bool,
     typer.Option(
-        "--simplify/--no-simplify", help="Re-solve counterexamples for round numbers (slower)."
+        "--simplify/--no-simplify",
+        help="Re-solve counterexamples for round numbers [default: --simplify].",
     ),
 ]
 Format = Annotated[
@@ -197,7 +198,7 @@ def frontier_command(
     timeout: Timeout = None,
     invariant: Invariant = None,
     set_: Set = None,
-    simplify: Simplify = False,
+    simplify: Simplify = True,
     format_: Format = None,
     output: Output = None,
     csv_path: Csv = None,
@@ -288,7 +289,7 @@ def synth_command(
     timeout: Timeout = None,
     invariant: Invariant = None,
     set_: Set = None,
-    simplify: Simplify = False,
+    simplify: Simplify = True,
     format_: Format = None,
     output: Output = None,
     csv_path: Csv = None,

@@ -161,5 +161,5 @@ def test_frontier_cli_simplifies_the_counterexample_by_default(
             "--checks", "0", "--format", "json"]  # fmt: skip
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    steps = json.loads(out)["counterexample"]["steps"]
+    steps = json.loads(out)["beyond"]["counterexample"]["steps"]
     assert [s["market"]["move"] for s in steps] == ["0.01"] * 5  # the envelope's corner

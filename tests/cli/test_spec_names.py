@@ -79,3 +79,19 @@ def test_inspect_shortens_library_paths_outside_the_working_directory(
     line = next(x for x in out.splitlines() if x.strip().startswith("solvent "))
     assert re.search(r" solvent/models/perp_isolated\.py:\d+$", line.rstrip()), line
     assert "site-packages" not in out and str(Path(cli.__file__).parents[1]) not in out
+
+
+def test_a_table_too_wide_for_the_terminal_is_transposed_with_every_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    example = root / "examples" / "incidents" / "black_thursday_keeper.py"
+    monkeypatch.setenv("COLUMNS", "70")
+    code, out, _ = run(capsys, "bmc", example, "--depth", "3")
+    assert code == 1
+    assert "…" not in out  # nothing cut
+    lines = out.splitlines()
+    assert max(len(line) for line in lines if not line.startswith("[")) <= 70
+    for name in ("insurance", "liquidations", "keepers fired", "violated", "liquidate_late"):
+        assert any(line.startswith(name + " ") for line in lines), name
+    assert any(line.split()[:2] == ["step", "init"] for line in lines)

@@ -176,6 +176,28 @@ def _table() -> Table:
     return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
 
 
+def _fitting(console: Console, table: Table) -> Table:
+    """``table``, or its transpose (one row per column, one column per row) when it is
+    wider than the terminal: column names are never cut, and long values fold onto the
+    next line rather than losing their end."""
+    columns = table.columns
+    cells = [[str(c) for c in col.cells] for col in columns]
+    widths = [
+        max([len(str(col.header)), *map(len, vals)])
+        for col, vals in zip(columns, cells, strict=True)
+    ]
+    if sum(widths) + 3 * (len(widths) - 1) <= console.width:
+        return table
+    flipped = _table()
+    flipped.add_column(str(columns[0].header), no_wrap=True)
+    rows = len(cells[0]) if cells else 0
+    for r in range(rows):
+        flipped.add_column(cells[0][r] or "", justify="right", overflow="fold")
+    for col, vals in list(zip(columns, cells, strict=True))[1:]:
+        flipped.add_row(str(col.header), *vals)
+    return flipped
+
+
 def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
     """The path (one row per step: draws, protocol state, actions, keepers, failures) and
     each involved account's state per step."""
@@ -209,7 +231,7 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
         cells.append(", ".join(f.label() for f in rec.failures))
         path.add_row(*cells)
     console.print(Text("path", style="bold"))
-    console.print(path)
+    console.print(_fitting(console, path))
 
     accounts = _involved_accounts(records, spec.accounts)
     if (account_fields or account_metrics) and accounts:
@@ -227,7 +249,7 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
                 ]
                 table.add_row(_step(rec) if i == 0 else "", str(a), *cells)
         console.print(Text("accounts", style="bold"))
-        console.print(table)
+        console.print(_fitting(console, table))
     others = [a for a in range(spec.accounts) if a not in accounts]
     if account_fields and others:
         shown = ", ".join(map(str, others[:10])) + (", ..." if len(others) > 10 else "")

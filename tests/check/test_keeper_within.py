@@ -163,3 +163,65 @@ def test_frontier_cli_simplifies_the_counterexample_by_default(
     assert code == 0
     steps = json.loads(out)["beyond"]["counterexample"]["steps"]
     assert [s["market"]["move"] for s in steps] == ["0.01"] * 5  # the envelope's corner
+
+
+STALE = """\
+import solvent as sv
+from solvent import Num
+
+
+@sv.builder
+def build(publish_within: int = 2, max_gap: str = "2"):
+    spec = sv.Spec("stale-oracle", accounts=1)
+    gap = Num(max_gap)
+
+    @spec.params
+    class Params:
+        max_gap: Num = gap
+
+    @spec.state
+    class State:
+        index: Num = Num("100")
+        oracle: Num = Num("100")
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within("-1", "1")
+
+    @spec.tick
+    def market(s, m):
+        s.index = s.index + m.move
+
+    @spec.keeper(within=publish_within)
+    def publish(s, p):
+        sv.requires(s.oracle != s.index)
+        s.oracle = s.index
+
+    @spec.invariant
+    def oracle_close(s, p):
+        return (s.oracle - s.index <= p.max_gap) & (s.index - s.oracle <= p.max_gap)
+
+    @spec.lemma
+    def gap_per_late_step(s, p):
+        return (s.oracle - s.index <= s.publish_late) & (s.index - s.oracle <= s.publish_late)
+
+    return spec
+
+
+spec = build()
+"""
+
+
+def test_oracle_staleness_is_the_same_bounded_liveness(tmp_path: Path) -> None:
+    """An oracle published by a `within=K` keeper is at most K steps stale: with moves of at
+    most 1 it is at most K from the index (proved with a lemma reading `publish_late`);
+    the largest K for a gap of 2 is 2 (frontier), and K = 3 breaks it at step 3 (bmc)."""
+    path = tmp_path / "stale.py"
+    path.write_text(STALE)
+    spec = load_spec(str(path))
+    assert prove(spec, k=1, max_k=1, timeout=120).verdict == "PASS"
+    found = bmc(spec.with_within("publish", 3), 4, timeout=120)
+    assert (found.verdict, found.depth) == ("FAIL", 3)
+    options = ProbeOptions(depth=4, timeout=120)
+    result = frontier(spec, "keeper.publish.within", options=options, checks=0)
+    assert (result.status, result.safe, result.unsafe) == ("found", 2, 3)

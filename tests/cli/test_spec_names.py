@@ -95,3 +95,15 @@ def test_a_table_too_wide_for_the_terminal_is_transposed_with_every_name(
     for name in ("insurance", "liquidations", "keepers fired", "violated", "liquidate_late"):
         assert any(line.startswith(name + " ") for line in lines), name
     assert any(line.split()[:2] == ["step", "init"] for line in lines)
+
+
+def test_table_cells_round_long_values_only() -> None:
+    from solvent.report.text import cell
+
+    assert cell(Fraction("2026.944")) == "2026.944"  # short: exact
+    assert cell(Fraction("2.948484699392256")) == "≈2.948484699"
+    assert cell(Fraction(-6432133992896, 10**8)) == "-64321.33992896"  # 14 digits: exact
+    assert cell(Fraction("14.415797650303872")) == "≈14.41579765"
+    assert cell(Fraction(1, 3)) == "1/3 (~0.333333)"  # short: exact, with its decimal
+    assert cell(Fraction(6168718457, 308435922)) == "≈20.00000006"
+    assert cell(True) == "true" and cell(None) == ""

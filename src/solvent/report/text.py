@@ -6,7 +6,9 @@ Every verdict line states its bound::
     [PASS] solvent  prove k=1  1.2s  proved for every path length (3 accounts)
 
 Numbers are printed exactly (``format_number``: ``0.05``, ``11016/5``); a rational with no
-finite decimal also shows a rounded value (``1/3 (~0.333333)``). Output carries no escape
+finite decimal also shows a rounded value (``1/3 (~0.333333)``). In replay tables a value
+whose exact text is long is shown rounded (``≈2.948484699``, :func:`cell`); JSON keeps it
+exact. Output carries no escape
 codes when it is not a terminal or when ``CI`` is set.
 """
 
@@ -100,6 +102,20 @@ def number(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+CELL_DIGITS = 15  # a table cell longer than this shows its value rounded
+
+
+def cell(value: Any) -> str:
+    """A number in a replay table: its exact text when short (``0.05``, ``2026.944``), else
+    rounded to 10 significant digits and marked ``≈`` (``≈2.948484699``); the exact value
+    is in the JSON result (``-o``, ``--format json``) and ``solvent replay`` recomputes it."""
+    if isinstance(value, int | Fraction) and not isinstance(value, bool):
+        exact = format_number(Fraction(value))
+        if len(exact.lstrip("-")) > CELL_DIGITS:
+            return f"≈{float(Fraction(value)):.10g}"
+    return number(value)
 
 
 # ---------------------------------------------------------------------- verdicts
@@ -218,9 +234,9 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
     path.add_column("violated", style="bold red")
     for rec in records:
         cells = [_step(rec)]
-        cells += [number(rec.market.get(n)) if rec.step else "" for n in spec.bounds]
-        cells += [number(rec.state[n]) for n in scalar_fields]
-        cells += [number(rec.metrics.get(n)) for n in scalar_metrics]
+        cells += [cell(rec.market.get(n)) if rec.step else "" for n in spec.bounds]
+        cells += [cell(rec.state[n]) for n in scalar_fields]
+        cells += [cell(rec.metrics.get(n)) for n in scalar_metrics]
         if spec.actions:
             action = rec.action or ""
             if rec.action is not None and rec.action_enabled is False:
@@ -243,9 +259,9 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
             table.add_column(name, justify="right")
         for rec in records:
             for i, a in enumerate(accounts):
-                cells = [number(rec.state[n][a]) for n in account_fields]
+                cells = [cell(rec.state[n][a]) for n in account_fields]
                 cells += [
-                    number(rec.metrics[n][a]) if n in rec.metrics else "" for n in account_metrics
+                    cell(rec.metrics[n][a]) if n in rec.metrics else "" for n in account_metrics
                 ]
                 table.add_row(_step(rec) if i == 0 else "", str(a), *cells)
         console.print(Text("accounts", style="bold"))

@@ -153,7 +153,9 @@ def resolve(
                 checked = tuple({**dict(values["params"]), **dict(checked)}.items())
             values[name] = checked
     for name, value in cli.items():
-        if value is None or (name in ("invariants", "params") and not value):
+        if value is None or (
+            name in ("invariants", "actions", "no_actions", "params") and not value
+        ):
             continue
         checked = VALIDATORS[name](value, flags.get(name, name))
         if name == "params" and "params" in values:

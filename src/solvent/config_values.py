@@ -126,5 +126,8 @@ VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "export_pytest": _optional_str,
     "export_csv": _optional_str,
     "targets": _strings,
+    "actions": _strings,
+    "no_actions": _strings,
+    "keep_going": _bool,
     "scheduler": _optional_str,
 }

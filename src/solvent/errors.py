@@ -204,11 +204,20 @@ def describe_raised(exc: BaseException) -> str:
 
 
 def _short(path: str) -> str:
+    """``path`` relative to the working directory; a file of the solvent package itself
+    (the model library) outside it as ``solvent/models/perp_isolated.py``, not the
+    absolute path into site-packages."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return path
-    return rel if not rel.startswith("..") else path
+        rel = ".."
+    if not rel.startswith(".."):
+        return rel
+    package = os.path.dirname(os.path.abspath(__file__))
+    inside = os.path.abspath(path)
+    if inside.startswith(package + os.sep):
+        return "solvent/" + os.path.relpath(inside, package).replace(os.sep, "/")
+    return path
 
 
 def short_path(path: str) -> str:

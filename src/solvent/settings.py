@@ -176,6 +176,38 @@ class Settings:
             },
         ),
     )
+    actions: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "Let the search use only this user action (repeatable) [default: all].",
+            "--action",
+            verbs=("bmc",),
+            config=False,
+            metavar="NAME",
+            panel=SEARCH,
+        ),
+    )
+    no_actions: tuple[str, ...] = field(
+        default=(),
+        metadata=_opt(
+            "Keep the search from using this user action (repeatable).",
+            "--no-action",
+            verbs=("bmc",),
+            config=False,
+            metavar="NAME",
+            panel=SEARCH,
+        ),
+    )
+    keep_going: bool = field(
+        default=False,
+        metadata=_opt(
+            "After a counterexample, search again without the property it breaks: one "
+            "replayed counterexample per violated property (--timeout covers the whole run).",
+            "--keep-going",
+            verbs=("bmc",),
+            panel=SEARCH,
+        ),
+    )
     params: tuple[tuple[str, str], ...] = field(
         default=(),
         metadata=_opt(
@@ -195,9 +227,8 @@ class Settings:
             panel=SEARCH,
             verb_help=dict.fromkeys(
                 RISK_VERBS,
-                "Re-solve counterexamples for round numbers (slower) [default: --no-simplify].",
+                "Re-solve counterexamples for round numbers [default: --simplify].",
             ),
-            verb_default=dict.fromkeys(RISK_VERBS, False),
         ),
     )
     slack: bool = field(

@@ -153,6 +153,10 @@ def _bound_knobs(spec: Spec, used: Sequence[str]) -> list[tuple[Knob, tuple[str,
         else:
             for s, lit in zip(sides, lits, strict=True):
                 out.append((envelope_knob(spec, f"{name}.{s}"), (lit,)))
+    for keeper in spec.keepers:  # within=k: the delay bound is an assumption like a bound
+        lit = f"keeper.{keeper.name}.within"
+        if lit in used:
+            out.append((envelope_knob(spec, lit), (lit,)))
     return out
 
 
@@ -167,6 +171,8 @@ def _readable_unused(spec: Spec, unused: Sequence[str], used: Sequence[str]) -> 
     for n in unused:
         if n.startswith("keeper.") and n.endswith(".every_step"):
             out.append(f"{n.split('.')[1]} every step (holds even if it is adversarial)")
+        elif n.startswith("keeper.") and n.endswith(".within"):
+            out.append(f"{n.split('.')[1]} within its delay (holds even if it is adversarial)")
         elif n.startswith(("action.", "init.", "initial.")):
             out.append(n)
         elif n.startswith("hyp.") and n[4:] in {d.name for d in spec.lemmas}:

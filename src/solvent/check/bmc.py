@@ -8,12 +8,14 @@ out), so the first satisfiable depth gives a shortest counterexample.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import z3
 
 from solvent.check.encode import Unrolling
-from solvent.check.results import PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
     Deadline,
     Interrupted,
@@ -131,3 +133,47 @@ def bmc(
                       details={"reason": "interrupted"})
     return result(PASS, f"depth {depth}/{depth}",
                   f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})", depth=depth)
+
+
+def bmc_each(
+    spec: Spec,
+    depth: int,
+    *,
+    timeout: float | None = None,
+    invariants: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckResult]:
+    """``bmc --keep-going``: one replay-confirmed counterexample per violated property.
+
+    Runs :func:`bmc` again without each property it has found broken (a broken lemma is
+    also dropped from the lemmas the search keeps as facts) until a search passes, runs
+    out of time or no property is left. Returns every result in the order found; the last
+    one, when it is not a FAIL, covers the properties still standing. ``timeout`` is the
+    budget of the whole run.
+    """
+    names = [d.name for d in select_properties(spec, invariants)]
+    names += [d.name for d in spec.lemmas if d.name not in names]
+    deadline = Deadline(timeout)
+    results: list[CheckResult] = []
+    current = spec
+    while names:
+        left = deadline.remaining_ms()
+        result = bmc(
+            current,
+            depth,
+            timeout=None if left is None else max(left / 1000, 0.001),
+            invariants=names,
+            **kwargs,
+        )
+        result.details["searched"] = list(names)
+        results.append(result)
+        if result.verdict != FAIL:
+            break
+        replayed = result.details["replay"]
+        broken = next(f.name for f in replayed.failures if f.label() == result.invariant)
+        names.remove(broken)
+        if any(d.name == broken for d in current.lemmas):
+            current = dataclasses.replace(
+                current, lemmas=[d for d in current.lemmas if d.name != broken]
+            )
+    return results

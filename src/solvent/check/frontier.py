@@ -42,6 +42,7 @@ from solvent.check.frontier_symbolic import UNBOUNDED as SYM_UNBOUNDED
 from solvent.check.knobs import (
     DIRECTIONS,
     DOWN,
+    KEEPER,
     PARAM,
     UP,
     Knob,
@@ -396,6 +397,11 @@ def _symbolic_unavailable(knob: Knob, direction: str, options: ProbeOptions) -> 
         return (
             "the direct symbolic method is not available: protocol parameters are static "
             "values in the spec, not solver variables"
+        )
+    if knob.kind == KEEPER:
+        return (
+            "the direct symbolic method is not available: a keeper's delay bound shapes "
+            "the spec's counter and lemmas, it is not a solver variable"
         )
     if direction != knob.widening():
         return "the direct symbolic method needs the widening direction of the envelope"

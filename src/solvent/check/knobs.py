@@ -18,7 +18,7 @@ from solvent.spec.spec import Spec
 UP, DOWN = "up", "down"
 DIRECTIONS = (UP, DOWN)
 
-ENVELOPE, PARAM = "envelope", "param"
+ENVELOPE, PARAM, KEEPER = "envelope", "param", "keeper"
 MAGNITUDE, LO, HI = "magnitude", "lo", "hi"
 
 
@@ -27,7 +27,7 @@ class Knob:
     """One number a frontier varies, with its value in the spec as given."""
 
     name: str  # as the user wrote it: "move", "move.hi", "maintenance_margin"
-    kind: str  # ENVELOPE | PARAM
+    kind: str  # ENVELOPE | PARAM | KEEPER (a keeper's within=k: keeper.NAME.within)
     target: str  # the bound or parameter name
     side: str | None  # MAGNITUDE | LO | HI for envelope bounds
     current: Fraction
@@ -38,6 +38,8 @@ class Knob:
     def apply(self, spec: Spec, value: Fraction) -> Spec:
         """A copy of ``spec`` with this knob set to ``value`` (a parameter of a spec with a
         builder rebuilds it; a value the builder refuses raises ModelParameterError)."""
+        if self.kind == KEEPER:
+            return spec.with_within(self.target, int(value))
         if self.kind == PARAM:
             if self.integer and Fraction(value).denominator != 1:
                 # never probe one value and report another
@@ -53,6 +55,8 @@ class Knob:
 
     def widening(self) -> str | None:
         """The direction in which the envelope admits more paths (None for parameters)."""
+        if self.kind == KEEPER:
+            return UP  # a later keeper admits every path of an earlier one
         if self.kind == PARAM:
             return None
         return DOWN if self.side == LO else UP
@@ -65,6 +69,8 @@ class Knob:
         """
         if self.kind == PARAM or direction != self.widening():
             return None
+        if self.kind == KEEPER:
+            return Fraction(0)  # a keeper never late
         dom = spec.bounds[self.target]
         return {MAGNITUDE: Fraction(0), HI: dom.lo, LO: dom.hi}[self.side or MAGNITUDE]
 
@@ -72,6 +78,8 @@ class Knob:
         """Why ``value`` cannot be probed (an empty envelope), or None."""
         if self.kind == PARAM:
             return None
+        if self.kind == KEEPER:
+            return f"a delay cannot be negative ({format_number(value)})" if value < 0 else None
         dom = spec.bounds[self.target]
         if self.side == MAGNITUDE and value < 0:
             return f"a magnitude cannot be negative ({format_number(value)})"
@@ -90,6 +98,8 @@ class Knob:
     def describe(self, value: Fraction, relation: str = "≤") -> str:
         """``|move| ≤ 0.08``, ``move.hi = 0.1``, ``maintenance_margin = 0.05``."""
         v = format_number(value)
+        if self.kind == KEEPER:
+            return f"{self.name} {relation} {v}"
         if self.kind == PARAM:
             return f"{self.target} = {v}"
         if self.side == MAGNITUDE:
@@ -100,10 +110,13 @@ class Knob:
 
 
 def envelope_knob(spec: Spec, name: str) -> Knob:
-    """Resolve ``NAME``, ``NAME.lo`` or ``NAME.hi`` against the spec's envelope."""
+    """Resolve ``NAME``, ``NAME.lo`` or ``NAME.hi`` against the spec's envelope (or
+    ``keeper.NAME.within``, how many steps a keeper may be late: :func:`keeper_knob`)."""
     if not isinstance(name, str) or not name.strip():
         raise UsageError("give the envelope bound to vary with --param NAME, e.g. --param move")
     name = name.strip()
+    if name.startswith("keeper.") and name not in spec.bounds:
+        return keeper_knob(spec, name)
     base, _, side = name.partition(".")
     if base not in spec.bounds:
         hint = ""
@@ -131,6 +144,24 @@ def envelope_knob(spec: Spec, name: str) -> Knob:
         f"envelope bound {base} is within({format_number(dom.lo)}, {format_number(dom.hi)}), "
         f"not symmetric about 0, so it has no single magnitude; give {base}.lo or {base}.hi"
     )
+
+
+def keeper_knob(spec: Spec, name: str) -> Knob:
+    """``keeper.NAME.within``: the most consecutive steps keeper NAME may be late (the
+    ``within=k`` of its declaration; an every-step keeper counts as ``within=0``)."""
+    _, keeper, rest = name.split(".", 2) if name.count(".") >= 2 else (name, "", "")
+    decl = next((d for d in spec.keepers if d.name == keeper), None)
+    if decl is None or rest != "within":
+        raise UsageError(
+            f"{name!r}: give keeper.NAME.within with NAME one of the keepers of spec "
+            f"{spec.name}: {', '.join(d.name for d in spec.keepers) or '(none)'}"
+        )
+    if decl.liveness == "adversarial":
+        raise UsageError(
+            f"keeper {keeper} is declared adversarial=True (it may never run): no delay bound "
+            "to vary; declare it with within=K"
+        )
+    return Knob(name, KEEPER, keeper, None, Fraction(decl.within or 0), integer=True)
 
 
 def param_knob(spec: Spec, name: str) -> Knob:

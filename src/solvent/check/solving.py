@@ -354,7 +354,7 @@ def trace_from_values(
                 action = ActionChoice(inst.action.name, inst.accounts, args)
         keepers: dict[str, tuple[bool, ...]] = {}
         for kd in spec.keepers:
-            if kd.liveness != "adversarial":
+            if kd.liveness not in ("adversarial", "within"):
                 continue
             accs: list[int | None] = list(range(spec.accounts)) if kd.n_accounts else [None]
             keepers[kd.name] = tuple(bool(num(sv.keepers[(kd.name, a)])) for a in accs)

@@ -61,9 +61,12 @@ class _Output:
         if self.text and not self.settings.quiet:
             self.console.print(message, soft_wrap=True)
 
-    def show(self, spec: Spec, target: str, result: CheckResult) -> dict[str, Any]:
+    def show(
+        self, spec: Spec, target: str, result: CheckResult, properties: list[str] | None = None
+    ) -> dict[str, Any]:
         """Print one result as text (unless JSON) and return its JSON document."""
-        properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
+        if properties is None:
+            properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
         self.specs.append(spec)
         replayed = _replayed(spec, result)
         if self.text:
@@ -262,7 +265,40 @@ def lint_(target: TargetArg, settings: Settings) -> int:
 @verb("bmc")
 def bmc_(target: TargetArg, settings: Settings) -> int:
     """Search for the shortest path of at most --depth steps that breaks an invariant."""
-    return _single_check("bmc", target, settings)
+    if not (settings.actions or settings.no_actions or settings.keep_going):
+        return _single_check("bmc", target, settings)
+    out = _Output(settings)
+    full = _load(target, settings)
+    spec = full.with_actions(settings.actions, settings.no_actions)
+    restricted = len(spec.actions) < len(full.actions)
+    used = ", ".join(a.name for a in spec.actions) or "none"
+
+    def said(result: CheckResult) -> CheckResult:
+        if restricted:  # a PASS covers only the paths of these actions: say so
+            result.message += f" (user actions: {used})"
+            result.details["actions"] = [a.name for a in spec.actions]
+        return result
+
+    if not settings.keep_going:
+        result = said(_run_check(out, spec, settings, "bmc"))
+        return out.finish(out.show(spec, target, result), result.exit_code)
+    from solvent.check.bmc import bmc_each
+
+    start = time.perf_counter()
+    with out.running(f"{spec.name}: bmc up to depth {settings.depth}, every property"):
+        results = bmc_each(
+            spec,
+            settings.depth,
+            timeout=settings.budget,
+            invariants=list(settings.invariants) or None,
+            simplify=settings.simplify,
+            jobs=settings.jobs,
+        )
+    docs = [out.show(spec, target, said(r), r.details["searched"]) for r in results]
+    # the combined document of `solvent check` (one bmc result per property under
+    # "results"), so replay, report, JUnit and SARIF read it as they read that one
+    doc = json_out.combined_json(docs, time.perf_counter() - start)
+    return out.finish(doc, doc["exit_code"])
 
 
 @verb("prove")

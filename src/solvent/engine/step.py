@@ -124,6 +124,10 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
             en = lift(guard, backend=backend) if isinstance(guard, bool) else guard
             if keeper.liveness == "adversarial":
                 en = en & chooser.adversarial(t, keeper.name, a)
+            elif keeper.liveness == "within":
+                needed = en
+                en, s = _bounded(keeper, s, a, needed, chooser, t)
+                new = _with_late(new, s, keeper, a)
             else:
                 liveness = chooser.every_step(t, keeper.name, a)
                 if liveness is not None:
@@ -148,6 +152,41 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
         enabled[index] = en
         after = merge(en, new, after, written)
     return StepOutcome(after, market, fired, enabled)
+
+
+def _bounded(
+    keeper: ActionDecl, s: StateDict, a: int | None, needed: Value, chooser: Chooser, t: int
+) -> tuple[Value, StateDict]:
+    """A ``within=k`` keeper: runs where needed and (chosen, or late ``k`` steps already).
+
+    Returns its firing and ``s`` with the counter updated: one more where it was needed and
+    skipped, else 0. A chooser with ``bounded(keeper, forced)`` (the solver's) may weaken
+    the forcing into a named assumption, ``keeper.NAME.within``.
+    """
+    late = s[keeper.late] if a is None else s[keeper.late][a]
+    forced = late >= keeper.within
+    assume = getattr(chooser, "bounded", None)
+    if assume is not None:
+        forced = assume(t, keeper.name, forced)
+    runs = chooser.adversarial(t, keeper.name, a) | forced
+    fired = needed & runs
+    counted = when(needed & ~runs, late + 1, late * 0)
+    out = copy_state(s)
+    if a is None:
+        out[keeper.late] = counted
+    else:
+        out[keeper.late][a] = counted
+    return fired, out
+
+
+def _with_late(new: StateDict, s: StateDict, keeper: ActionDecl, a: int | None) -> StateDict:
+    """``new`` (the keeper's run) carrying the counter of ``s``."""
+    out = copy_state(new)
+    if a is None:
+        out[keeper.late] = s[keeper.late]
+    else:
+        out[keeper.late][a] = s[keeper.late][a]
+    return out
 
 
 def eval_predicate(

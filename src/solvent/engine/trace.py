@@ -263,7 +263,7 @@ def check_against(trace: Trace, spec: Spec) -> list[str]:
     unknown = set(trace.init) - set(spec.fields)
     if unknown:
         raise bad(f"init has unknown fields {sorted(unknown)}")
-    adversarial = {k.name for k in spec.keepers if k.liveness == "adversarial"}
+    adversarial = {k.name for k in spec.keepers if k.liveness in ("adversarial", "within")}
     for t, st in enumerate(trace.steps, start=1):
         if set(st.market) != set(spec.bounds):
             raise bad(

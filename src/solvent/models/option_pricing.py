@@ -6,9 +6,9 @@ computes it. The option models value positions **at expiry** (intrinsic value, p
 linear in the price). This module is for documentation and for users who want to see how
 far a pre-expiry mark can be from the intrinsic value a model uses:
 
-- :func:`black_scholes` prices a European call or put (floats; checked against the Haug
-  values in QuantLib's test suite and Hull's example 15.6, docs/models/sources.md E1,
-  E2),
+- :func:`black_scholes` prices a European call or put (an exact ``Fraction`` where the
+  value is rational, else a float; checked against the Haug values in QuantLib's test
+  suite and Hull's example 15.6, docs/models/sources.md E1, E2),
 - :func:`value_bounds` gives model-free no-arbitrage bounds, exact in ``Fraction`` when
   the discount factors are given: ``max(S*Dq - K*Dr, 0) <= call <= S*Dq`` and
   ``max(K*Dr - S*Dq, 0) <= put <= K*Dr``,
@@ -41,14 +41,29 @@ def _kind(kind: str) -> str:
 
 def black_scholes(
     kind: str, spot: Any, strike: Any, rate: Any, dividend: Any, years: Any, volatility: Any
-) -> float:
-    """Black–Scholes–Merton value of a European option (float).
+) -> float | Fraction:
+    """Black–Scholes–Merton value of a European option.
 
     ``rate`` and ``dividend`` (continuous yield ``q``) are per year, ``years`` is the time
     to expiry, ``volatility`` per square-root year. At ``years = 0`` or ``volatility = 0``
-    the value is the discounted intrinsic value of the forward.
+    the value is the discounted intrinsic value of the forward. The value is an exact
+    ``Fraction`` where the inputs make it rational: at ``years = 0``, or at
+    ``volatility = 0`` with ``rate = dividend = 0`` (the intrinsic value); otherwise
+    (exponentials, logarithms, the normal distribution) it is a float.
     """
     kind = _kind(kind)
+    exact = {
+        n: check_fraction(n, x, nonnegative=n in ("years", "volatility"))
+        for n, x in (("years", years), ("volatility", volatility), ("rate", rate),
+                     ("dividend", dividend))
+    }  # fmt: skip
+    if exact["years"] == 0 or (
+        exact["volatility"] == 0 and exact["rate"] == 0 and exact["dividend"] == 0
+    ):
+        fwd = check_fraction("spot", spot, positive=True) - check_fraction(
+            "strike", strike, positive=True
+        )
+        return max(fwd, Fraction(0)) if kind == "call" else max(-fwd, Fraction(0))
     s = float(check_fraction("spot", spot, positive=True))
     k = float(check_fraction("strike", strike, positive=True))
     t = float(check_fraction("years", years, nonnegative=True))

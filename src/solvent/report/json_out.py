@@ -175,6 +175,8 @@ def _decl(d: ActionDecl | PredicateDecl) -> dict[str, Any]:
         out["args"] = {k: plain(v) for k, v in d.args.items()}
         if d.liveness is not None:
             out["liveness"] = d.liveness
+        if d.within is not None:
+            out["within"] = d.within
     else:
         out["per_account"] = d.per_account
     return out

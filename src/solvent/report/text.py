@@ -6,7 +6,9 @@ Every verdict line states its bound::
     [PASS] solvent  prove k=1  1.2s  proved for every path length (3 accounts)
 
 Numbers are printed exactly (``format_number``: ``0.05``, ``11016/5``); a rational with no
-finite decimal also shows a rounded value (``1/3 (~0.333333)``). Output carries no escape
+finite decimal also shows a rounded value (``1/3 (~0.333333)``). In replay tables a value
+whose exact text is long is shown rounded (``≈2.948484699``, :func:`cell`); JSON keeps it
+exact. Output carries no escape
 codes when it is not a terminal or when ``CI`` is set.
 """
 
@@ -102,6 +104,20 @@ def number(value: Any) -> str:
     return str(value)
 
 
+CELL_DIGITS = 15  # a table cell longer than this shows its value rounded
+
+
+def cell(value: Any) -> str:
+    """A number in a replay table: its exact text when short (``0.05``, ``2026.944``), else
+    rounded to 10 significant digits and marked ``≈`` (``≈2.948484699``); the exact value
+    is in the JSON result (``-o``, ``--format json``) and ``solvent replay`` recomputes it."""
+    if isinstance(value, int | Fraction) and not isinstance(value, bool):
+        exact = format_number(Fraction(value))
+        if len(exact.lstrip("-")) > CELL_DIGITS:
+            return f"≈{float(Fraction(value)):.10g}"
+    return number(value)
+
+
 # ---------------------------------------------------------------------- verdicts
 def verdict_line(result: CheckResult, properties: Sequence[str] = ()) -> Text:
     """``[VERDICT] subject  check bound  seconds  message``."""
@@ -178,6 +194,28 @@ def _table() -> Table:
     return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
 
 
+def _fitting(console: Console, table: Table) -> Table:
+    """``table``, or its transpose (one row per column, one column per row) when it is
+    wider than the terminal: column names are never cut, and long values fold onto the
+    next line rather than losing their end."""
+    columns = table.columns
+    cells = [[str(c) for c in col.cells] for col in columns]
+    widths = [
+        max([len(str(col.header)), *map(len, vals)])
+        for col, vals in zip(columns, cells, strict=True)
+    ]
+    if sum(widths) + 3 * (len(widths) - 1) <= console.width:
+        return table
+    flipped = _table()
+    flipped.add_column(str(columns[0].header), no_wrap=True)
+    rows = len(cells[0]) if cells else 0
+    for r in range(rows):
+        flipped.add_column(cells[0][r] or "", justify="right", overflow="fold")
+    for col, vals in list(zip(columns, cells, strict=True))[1:]:
+        flipped.add_row(str(col.header), *vals)
+    return flipped
+
+
 def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
     """The path (one row per step: draws, protocol state, actions, keepers, failures) and
     each involved account's state per step."""
@@ -198,9 +236,9 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
     path.add_column("violated", style="bold red")
     for rec in records:
         cells = [_step(rec)]
-        cells += [number(rec.market.get(n)) if rec.step else "" for n in spec.bounds]
-        cells += [number(rec.state[n]) for n in scalar_fields]
-        cells += [number(rec.metrics.get(n)) for n in scalar_metrics]
+        cells += [cell(rec.market.get(n)) if rec.step else "" for n in spec.bounds]
+        cells += [cell(rec.state[n]) for n in scalar_fields]
+        cells += [cell(rec.metrics.get(n)) for n in scalar_metrics]
         if spec.actions:
             action = rec.action or ""
             if rec.action is not None and rec.action_enabled is False:
@@ -211,7 +249,7 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
         cells.append(", ".join(f.label() for f in rec.failures))
         path.add_row(*cells)
     console.print(Text("path", style="bold"))
-    console.print(path)
+    console.print(_fitting(console, path))
 
     accounts = _involved_accounts(records, spec.accounts)
     if (account_fields or account_metrics) and accounts:
@@ -223,13 +261,13 @@ def render_replay(console: Console, replayed: ReplayResult, spec: Spec) -> None:
             table.add_column(name, justify="right")
         for rec in records:
             for i, a in enumerate(accounts):
-                cells = [number(rec.state[n][a]) for n in account_fields]
+                cells = [cell(rec.state[n][a]) for n in account_fields]
                 cells += [
-                    number(rec.metrics[n][a]) if n in rec.metrics else "" for n in account_metrics
+                    cell(rec.metrics[n][a]) if n in rec.metrics else "" for n in account_metrics
                 ]
                 table.add_row(_step(rec) if i == 0 else "", str(a), *cells)
         console.print(Text("accounts", style="bold"))
-        console.print(table)
+        console.print(_fitting(console, table))
     others = [a for a in range(spec.accounts) if a not in accounts]
     if account_fields and others:
         shown = ", ".join(map(str, others[:10])) + (", ..." if len(others) > 10 else "")
@@ -391,7 +429,8 @@ def render_spec(console: Console, spec: Spec, target: str | None = None) -> None
         [
             (
                 f"{d.name}({'a' if d.n_accounts else ''})",
-                f"{d.liveness}, {'per account' if d.n_accounts else 'once'}",
+                f"{d.liveness}{'' if d.within is None else f' {d.within} steps'}, "
+                f"{'per account' if d.n_accounts else 'once'}",
                 d.where,
                 d.doc,
             )

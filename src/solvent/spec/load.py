@@ -41,18 +41,22 @@ def load_spec(target: str, name: str | None = None) -> Spec:
     for var, value in vars(module).items():
         if isinstance(value, Spec) and not var.startswith("_"):
             specs.setdefault(var, value)
+    # several names for one spec (an alias such as `buggy = spec`) are one spec, listed
+    # once under all its names, and any of them chooses it
     unique: dict[int, tuple[str, Spec]] = {}
+    names: dict[int, list[str]] = {}
     for var, s in specs.items():
         unique.setdefault(id(s), (var, s))
-    found = list(unique.values())
+        names.setdefault(id(s), []).append(var)
+    found = [(" = ".join(names[id(s)]), s) for _var, s in unique.values()]
     if not found:
         raise SpecLoadError(
             f"{path} defines no solvent.Spec at module level; create one with "
             "`spec = sv.Spec('name', accounts=N)`"
         )
     if name is not None:
-        for var, s in found:
-            if name in (var, s.name):
+        for _var, s in found:
+            if name in (*names[id(s)], s.name):
                 return s
         raise SpecLoadError(
             f"{path} has no spec named {name!r}; it has: "

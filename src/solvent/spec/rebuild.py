@@ -121,6 +121,8 @@ def rebuilt(spec: Spec, values: dict[str, Any]) -> Spec:
     for adjustment in spec.adjustments:
         if adjustment[0] == "envelope":
             new = new.with_envelope(*adjustment[1:])
+        elif adjustment[0] == "within":
+            new = new.with_within(*adjustment[1:])
         else:
             new = new.with_accounts(adjustment[1])
     # parameters keep the value of the spec as loaded as their default; the new ones show set

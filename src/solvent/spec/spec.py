@@ -1,124 +1,66 @@
-"""The Spec registry: params, state, envelope, actions, keepers, invariants, witnesses."""
+"""The Spec registry: params, state, envelope, actions, keepers, invariants, witnesses.
+
+The declarations it holds are in :mod:`solvent.spec.decls`; how its decorators read the
+author's classes and functions is in :mod:`solvent.spec.introspect`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, get_args, get_origin
 
-from solvent.errors import (
-    EmptyDomainError,
-    FloatLiteralError,
-    NameClashError,
-    SpecError,
-    UsageError,
-)
+from solvent.errors import EmptyDomainError, NameClashError, SpecError, UsageError
 from solvent.lang.domains import AnyBool, PerAccount, Within
-from solvent.lang.values import BOOL, NUM, Bool, Num, format_number, to_fraction
+from solvent.lang.values import BOOL, NUM, Bool, format_number, to_fraction
+from solvent.spec import liveness as liveness_mod
 from solvent.spec import rebuild
+from solvent.spec.decls import (
+    LIVENESS,
+    RESERVED,
+    ActionDecl,
+    FieldDecl,
+    Instance,
+    Params,
+    PredicateDecl,
+)
+from solvent.spec.introspect import (
+    _arity,
+    _check_decl_name,
+    _check_name,
+    _class_fields,
+    _def_where,
+    _doc,
+    _init_value,
+    _num,
+    _param_names,
+)
 from solvent.spec.recipe import Recipe
 
-LIVENESS = ("every_step", "adversarial")
-
-# Attribute names of the views a spec reads through (``s``, ``p``, ``m``): a state field,
-# parameter or envelope draw of one of these names could not be read or written
-RESERVED = {
-    "state field": ("accounts",),  # s.accounts is the range of account indices
-    "parameter": ("as_dict",),  # p.as_dict() lists the parameters
-    "envelope draw": (),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FieldDecl:
-    """A state field; ``init`` holds one entry per account for per-account fields."""
-
-    name: str
-    sort: str
-    per_account: bool
-    init: tuple[Fraction | bool | Within | AnyBool, ...]
-    where: str | None = None
-
-    def symbolic(self) -> bool:
-        return any(isinstance(x, Within | AnyBool) for x in self.init)
-
-
-@dataclass(frozen=True, slots=True)
-class ActionDecl:
-    """A user action, keeper or market tick."""
-
-    name: str
-    fn: Callable[..., Any]
-    kind: str  # "user" | "keeper" | "tick"
-    args: Mapping[str, Within | AnyBool]
-    n_accounts: int
-    takes_params: bool
-    liveness: str | None = None
-    where: str | None = None
-    doc: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PredicateDecl:
-    """An invariant, lemma, witness, initial condition or metric."""
-
-    name: str
-    fn: Callable[..., Any]
-    kind: str  # "invariant" | "lemma" | "witness" | "initial" | "metric"
-    per_account: bool
-    takes_params: bool
-    where: str | None = None
-    doc: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    """One user-action instance: an action with its account indices."""
-
-    action: ActionDecl
-    accounts: tuple[int, ...]
-
-    def label(self) -> str:
-        acc = ", ".join(str(a) for a in self.accounts)
-        return f"{self.action.name}({acc})" if self.accounts else self.action.name
-
-
-class Params:
-    """Read-only view of static parameters (``p.maintenance_margin``)."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_values", dict(values))
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise SpecError(
-                f"unknown parameter {name!r}; known: {', '.join(self._values) or '(none)'}"
-            ) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise SpecError(f"parameters are static; cannot assign p.{name} inside a spec")
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
+__all__ = [
+    "LIVENESS",
+    "RESERVED",
+    "ActionDecl",
+    "FieldDecl",
+    "Instance",
+    "Params",
+    "PredicateDecl",
+    "Spec",
+]
 
 
 @dataclass(slots=True)
 class Spec:
     """A protocol spec. Build one with decorators::
 
-        perp = sv.Spec("perp-isolated", accounts=3)
+    perp = sv.Spec("perp-isolated", accounts=3)
 
-        @perp.params
-        class Params:
-            maintenance_margin: Num = Num("0.05")
+    @perp.params
+    class Params:
+        maintenance_margin: Num = Num("0.05")
     """
 
     name: str
@@ -189,7 +131,9 @@ class Spec:
             _check_name("parameter", fname, self.param_decls, self.param_where.get(fname), where)
             if ann is Bool or isinstance(default, bool):
                 if not isinstance(default, bool):
-                    raise SpecError(f"parameter {fname} is Bool but its default is {default!r}", where=where)
+                    raise SpecError(
+                        f"parameter {fname} is Bool but its default is {default!r}", where=where
+                    )
                 value: Any = default
             elif ann is int and isinstance(default, int):
                 value = default
@@ -301,31 +245,40 @@ class Spec:
         *,
         every_step: bool = False,
         adversarial: bool = False,
+        within: int | None = None,
     ) -> Any:
         """Declare a keeper ``keeper(s, p)`` or ``keeper(s, p, a)`` and its liveness.
 
         ``every_step=True``: runs after each market tick, for every account where enabled.
         ``adversarial=True``: may or may not run, as the adversary chooses.
+        ``within=k``: the adversary may skip it for at most ``k`` consecutive steps in which
+        it is enabled, per account (see :mod:`solvent.spec.liveness`).
         """
 
         def register(f: Callable[..., Any]) -> Callable[..., Any]:
             where = _def_where(f)
-            if every_step == adversarial:
+            if every_step + adversarial + (within is not None) != 1:
                 raise SpecError(
-                    f"keeper {f.__name__} must declare its liveness: every_step=True or "
-                    "adversarial=True (exactly one)",
+                    f"keeper {f.__name__} must declare its liveness: every_step=True, "
+                    "adversarial=True or within=K (exactly one)",
                     where=where,
                 )
             n = _arity(f)
             if n not in (2, 3):
                 raise SpecError(
-                    f"keeper {f.__name__} must take (s, p) or (s, p, a), it takes {n}", where=where
+                    f"keeper {f.__name__} must take (s, p) or (s, p, a), it takes {n}",
+                    where=where,
                 )
             _check_decl_name("keeper", f.__name__, self.keepers, where)
-            liveness = "every_step" if every_step else "adversarial"
-            self.keepers.append(
-                ActionDecl(f.__name__, f, "keeper", {}, n - 2, True, liveness, where, _doc(f))
+            liveness = "every_step" if every_step else "adversarial" if adversarial else "within"
+            decl = ActionDecl(
+                f.__name__, f, "keeper", {}, n - 2, True, liveness, where, _doc(f), within
             )
+            if within is not None:
+                liveness_mod.check_within(f.__name__, within, where)
+                liveness_mod.counter(self, decl)
+                self.lemmas.append(liveness_mod.bound_lemma(decl))
+            self.keepers.append(decl)
             return f
 
         return register(fn) if fn is not None else register
@@ -448,6 +401,35 @@ class Spec:
                 raise UsageError(exc.message) from None
         return value
 
+    def with_actions(self, only: Sequence[str] = (), without: Sequence[str] = ()) -> Spec:
+        """A copy whose user actions are ``only`` these (all when empty) minus ``without``.
+
+        Keepers and ticks stay. An unknown name is a UsageError naming the known actions;
+        traces name their actions, so a trace of the copy replays on this spec as it is.
+        """
+        known = [a.name for a in self.actions]
+        for flag, names in (("--action", only), ("--no-action", without)):
+            for n in names:
+                if n not in known:
+                    keepers = (
+                        " (a keeper: --action picks user actions only)"
+                        if any(k.name == n for k in self.keepers)
+                        else ""
+                    )
+                    raise UsageError(
+                        f"{flag} {n}: spec {self.name} has no user action {n!r}{keepers}; "
+                        f"known: {', '.join(known) or '(none: it declares no @spec.action)'}"
+                    )
+        new = self._copy()
+        new.actions = [
+            a for a in self.actions if (not only or a.name in only) and a.name not in without
+        ]
+        return new
+
+    def with_within(self, keeper: str, k: Any) -> Spec:
+        """A copy in which the ``within`` keeper ``keeper`` may be late ``k`` steps."""
+        return liveness_mod.with_within(self, keeper, k)
+
     def with_envelope(self, name: str, lo: Any, hi: Any) -> Spec:
         """A copy with envelope bound ``name`` set to ``[lo, hi]``."""
         if name not in self.bounds:
@@ -489,163 +471,3 @@ class Spec:
             if isinstance(v, dict | list):
                 setattr(new, f.name, type(v)(v))
         return new
-
-
-# ------------------------------------------------------------------------ helpers
-def _check_name(
-    kind: str, name: str, existing: Mapping[str, Any], first: str | None, where: str | None
-) -> None:
-    """Refuse a second field/parameter/draw of one name and names the views reserve."""
-    if name in existing:
-        at = f" (first declared at {first})" if first else ""
-        raise NameClashError(
-            f"{kind} {name!r} is declared twice{at}; traces and results identify it by its "
-            "name, so the second would silently replace the first: rename one",
-            where=where,
-        )
-    if name.startswith("_") or name in RESERVED[kind]:
-        why = (
-            "names starting with '_' are reserved for solvent's own attributes"
-            if name.startswith("_")
-            else f"{name!r} is an attribute of the spec's view"
-            + (" (s.accounts is the range of account indices)" if name == "accounts" else "")
-        )
-        hint = f"{name.strip('_')}_"
-        raise NameClashError(
-            f"{kind} {name!r} cannot be read in the spec: {why}; rename it (e.g. {hint})",
-            where=where,
-        )
-
-
-def _check_decl_name(kind: str, name: str, existing: list[ActionDecl], where: str | None) -> None:
-    """Refuse a second action (or keeper) of one name: traces choose it by name."""
-    for d in existing:
-        if d.name == name:
-            at = f" at {d.where}" if d.where else ""
-            raise NameClashError(
-                f"{kind} {name!r} is declared twice (first{at}); a trace names the {kind} it "
-                "runs, so two of one name cannot be told apart: give each its own name (a "
-                "factory can set `fn.__name__` before registering)",
-                where=where,
-            )
-
-
-def _class_fields(cls: type, *, require_default: bool) -> Iterator[tuple[str, Any, Any, str | None]]:
-    anns = cls.__dict__.get("__annotations__", {})
-    lines = _source_lines(cls)
-    for fname, ann in anns.items():
-        where = _field_where(cls, fname, lines)
-        if fname not in cls.__dict__:
-            if require_default:
-                raise SpecError(
-                    f"{cls.__name__}.{fname} has no value; give it one, e.g. "
-                    f"`{fname}: Num = Num('0')` or `= sv.within('0', '1')`",
-                    where=where,
-                )
-            continue
-        yield fname, _resolve(ann, cls), cls.__dict__[fname], where
-
-
-def _resolve(ann: Any, cls: type) -> Any:
-    """Resolve a string annotation (``from __future__ import annotations``)."""
-    if not isinstance(ann, str):
-        return ann
-    import sys
-
-    import solvent
-
-    namespace = dict(vars(sys.modules[cls.__module__])) if cls.__module__ in sys.modules else {}
-    namespace.setdefault("sv", solvent)
-    namespace.setdefault("solvent", solvent)
-    namespace.update({"Num": Num, "Bool": Bool, "PerAccount": PerAccount})
-    try:
-        return eval(ann, namespace)  # noqa: S307 - annotations are the spec author's own code
-    except Exception:  # noqa: BLE001
-        text = ann.replace(" ", "")
-        if "PerAccount[" in text:
-            inner = text.split("PerAccount[", 1)[1].rstrip("]")
-            return PerAccount[Bool] if inner.endswith("Bool") else PerAccount[Num]
-        return Bool if text.endswith("Bool") else Num
-
-
-def _source_lines(obj: Any) -> tuple[str | None, int, list[str]]:
-    try:
-        lines, start = inspect.getsourcelines(obj)
-        return inspect.getsourcefile(obj), start, lines
-    except (OSError, TypeError):
-        return None, 0, []
-
-
-def _field_where(cls: type, fname: str, info: tuple[str | None, int, list[str]]) -> str | None:
-    from solvent.errors import _short
-
-    path, start, lines = info
-    if path is None:
-        return None
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(f"{fname}:") or stripped.startswith(f"{fname} :"):
-            return f"{_short(path)}:{start + i}"
-    return f"{_short(path)}:{start}"
-
-
-def _def_where(fn: Callable[..., Any]) -> str | None:
-    """``file:line`` of the ``def`` line (``co_firstlineno`` is the first decorator's)."""
-    from solvent.errors import _short
-
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return None
-    line = code.co_firstlineno
-    try:
-        lines, start = inspect.getsourcelines(fn)
-        for offset, text in enumerate(lines):
-            if text.lstrip().startswith(("def ", "async def ")):
-                line = start + offset
-                break
-    except (OSError, TypeError):
-        pass
-    return f"{_short(code.co_filename)}:{line}"
-
-
-def _doc(fn: Callable[..., Any]) -> str:
-    doc = inspect.getdoc(fn) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-def _param_names(fn: Callable[..., Any]) -> list[str]:
-    sig = inspect.signature(fn)
-    return [
-        p.name
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    ]
-
-
-def _arity(fn: Callable[..., Any]) -> int:
-    return len(_param_names(fn))
-
-
-def _num(value: Any, what: str, where: str | None) -> Fraction:
-    try:
-        return Num(value) if not isinstance(value, Num) else value
-    except FloatLiteralError as exc:
-        raise FloatLiteralError(exc.message, where=where) from None
-    except SpecError as exc:
-        raise SpecError(f"{what}: {exc.message}", where=where) from None
-
-
-def _init_value(x: Any, sort: str, fname: str, where: str | None) -> Fraction | bool | Within | AnyBool:
-    if sort == BOOL:
-        if isinstance(x, bool | AnyBool):
-            return x
-        raise SpecError(
-            f"state field {fname} is Bool; its initial value must be True, False or "
-            f"sv.any_bool(), got {x!r}",
-            where=where,
-        )
-    if isinstance(x, Within):
-        return x
-    if isinstance(x, AnyBool):
-        raise SpecError(f"state field {fname} is a number; use sv.within(lo, hi)", where=where)
-    return Fraction(_num(x, f"initial value of state field {fname}", where))

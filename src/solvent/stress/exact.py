@@ -62,7 +62,7 @@ def lane_trace(
         for k in spec.keepers:
             if not live[t]:
                 keepers[k.name] = (False,) * (spec.accounts if k.n_accounts else 1)
-            elif k.liveness == "adversarial":
+            elif k.liveness in ("adversarial", "within"):
                 keepers[k.name] = (True,) * (spec.accounts if k.n_accounts else 1)
         action = None
         if act is not None and act[lane, t] >= 0:  # the user action the lane ran, exactly

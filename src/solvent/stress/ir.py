@@ -265,6 +265,8 @@ class StepTracer:
         return self._global(run)
 
     def keeper(self, decl: ActionDecl) -> Traced:
+        if decl.liveness == "within":  # its counter lives in the engine's step, not here
+            raise NotCompilable(f"keeper {decl.name} is declared within={decl.within}")
         if decl.n_accounts == 0:
             return self._global_keeper(decl)
         traced = []

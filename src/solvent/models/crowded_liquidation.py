@@ -1,0 +1,117 @@
+"""Longs whose liquidations in one step share the book's depth, in order (the CRV pattern).
+
+Each account holds a long of ``position`` units bought at ``start_price`` with
+``collateral`` (quote ``collateral - position * start_price``). The price moves by at most
+``max_move`` a step; a keeper closes every account below maintenance into the book, with
+no insurance fund (a deficit is bad debt). A liquidation of notional ``n`` executes at a
+price moved against it by the book's impact: with ``crowded=True`` the liquidations of one
+step consume the same ``book_depth`` in account order
+(:func:`solvent.models.liquidation.crowded_impact`: the second one also pays for the
+first one's notional, reference/derivatives.md B8); with ``crowded=False`` each sees the
+whole depth, as if alone.
+
+Identical accounts reach maintenance together, so a margin that covers one liquidation's
+impact (``maintenance_margin >= max_move + n / book_depth``) leaves the second with a
+deficit; a margin covering the impact of all of them (``max_move + accounts * n /
+book_depth``) does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solvent as sv
+from solvent import Num, PerAccount, requires
+from solvent.models import blocks, liquidation
+from solvent.models.validate import check_count, check_fraction, check_rate
+
+
+@sv.builder
+def build(
+    *,
+    name: str = "crowded-liquidation",
+    accounts: int = 2,
+    crowded: bool = True,
+    maintenance_margin: Any = "0.05",
+    max_move: Any = "0.02",
+    book_depth: Any = "50000",
+    position: Any = "1000",
+    collateral: Any = "100",
+    start_price: Any = "1",
+) -> sv.Spec:
+    """Build the crowded-liquidation spec (see the module docstring)."""
+    check_count("accounts", accounts)
+    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
+    check_rate("max_move", max_move, positive=True, upper_open=True)
+    for what, x in (("book_depth", book_depth), ("position", position)):
+        check_fraction(what, x, positive=True)
+    check_fraction("collateral", collateral, nonnegative=True)
+    check_fraction("start_price", start_price, positive=True)
+    spec = sv.Spec(name, accounts=accounts)
+    mm, depth = Num(mm), Num(book_depth)
+    quote0 = Num(collateral) - Num(position) * Num(start_price)
+
+    @spec.params
+    class Params:
+        maintenance_margin: Num = mm
+        book_depth: Num = depth
+
+    @spec.state
+    class State:
+        price: Num = Num(start_price)
+        bad_debt: Num = Num("0")
+        depth_used: Num = Num("0")
+        quote: PerAccount[Num] = quote0
+        size: PerAccount[Num] = Num(position)
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within(-Num(max_move), Num(max_move))
+
+    def equity(s: Any, a: int) -> Any:
+        return blocks.equity(s.quote[a], s.size[a], s.price)
+
+    @spec.tick
+    def mark(s: Any, m: Any) -> None:
+        """The price moves; the book's depth is fresh again."""
+        s.price = s.price * (1 + m.move)
+        s.depth_used = 0
+
+    @spec.keeper(every_step=True)
+    def liquidate(s: Any, p: Any, a: int) -> None:
+        """Close a long below maintenance into the book; a deficit is bad debt."""
+        n = s.size[a] * s.price
+        requires(equity(s, a) < n * p.maintenance_margin)
+        used = s.depth_used if crowded else 0
+        e = equity(s, a) - n * liquidation.crowded_impact(used, n, p.book_depth)
+        s.depth_used = s.depth_used + n
+        s.bad_debt = s.bad_debt + sv.maximum(-e, 0)
+        s.quote[a] = sv.maximum(e, 0)
+        s.size[a] = 0
+
+    @spec.invariant
+    def solvent(s: Any) -> Any:
+        """No liquidation has left bad debt."""
+        return s.bad_debt <= 0
+
+    @spec.lemma
+    def price_positive(s: Any) -> Any:
+        """The price stays positive (moves are bounded by the envelope)."""
+        return s.price > 0
+
+    @spec.lemma
+    def healthy(s: Any, p: Any, a: int) -> Any:
+        """After the keeper, every account meets maintenance (a closed one trivially)."""
+        return (s.size[a] >= 0) & (equity(s, a) >= s.size[a] * s.price * p.maintenance_margin)
+
+    @spec.lemma
+    def held_or_closed(s: Any, p: Any, a: int) -> Any:
+        """An account holds its initial long and quote, or is closed with quote >= 0."""
+        held = (s.size[a] == Num(position)) & (s.quote[a] == quote0)
+        return held | ((s.size[a] == 0) & (s.quote[a] >= 0))
+
+    @spec.metric
+    def account_equity(s: Any, p: Any, a: int) -> Any:
+        return equity(s, a)
+
+    return spec

@@ -1,0 +1,161 @@
+"""Perp account margined at a manipulable oracle: unrealised PnL at the mark can be withdrawn.
+
+The Mango Markets pattern (reference/derivatives.md B1): positions are marked at an oracle
+price that follows a thin market and may sit far from the deep *index* price (the price at
+which a position can really be closed). Per step the index moves by at most ``max_move``;
+the oracle's deviation from it moves by at most ``max_push`` and stays within
+``max_deviation`` (:mod:`solvent.models.oracle`).
+
+Each account starts with ``collateral`` and a long ``position`` bought at ``start_price``.
+``withdraw`` must leave the account at its initial margin, and the keeper liquidates an
+account below maintenance (closing it at the index: a negative remainder is bad debt);
+both check margin at ``margin_price``: ``"mark"`` (the oracle: the flaw), ``"index"`` or
+``"worse"`` (the lower of the two for a long). The invariant ``solvent``: no bad debt and
+no account below zero at the index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solvent as sv
+from solvent import Num, PerAccount, requires
+from solvent.errors import ModelParameterError
+from solvent.models import blocks, oracle
+from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+
+PRICES = ("mark", "index", "worse")
+
+
+@sv.builder
+def build(
+    *,
+    name: str = "oracle-margin",
+    accounts: int = 1,
+    margin_price: str = "mark",
+    initial_margin: Any = "0.10",
+    maintenance_margin: Any = "0.05",
+    max_move: Any = "0.01",
+    max_push: Any = "0.5",
+    max_deviation: Any = "3",
+    start_price: Any = "1",
+    position: Any = "100",
+    collateral: Any = "20",
+    max_withdraw: Any = "1000",
+) -> sv.Spec:
+    """Build the oracle-margined perp (see the module docstring)."""
+    check_count("accounts", accounts)
+    if margin_price not in PRICES:
+        raise ModelParameterError(
+            f"parameter margin_price = {margin_price!r}: give one of {', '.join(PRICES)}"
+        )
+    im = check_rate("initial_margin", initial_margin, positive=True)
+    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
+    check_order("maintenance_margin", mm, "initial_margin", im,
+                "a position at the initial margin would be liquidatable at once")  # fmt: skip
+    check_rate("max_move", max_move, positive=True, upper_open=True)
+    for what, x in (("max_push", max_push), ("max_deviation", max_deviation)):
+        check_fraction(what, x, nonnegative=True)
+    for what, x in (("start_price", start_price), ("position", position)):
+        check_fraction(what, x, positive=True)
+    check_fraction("collateral", collateral, nonnegative=True)
+    check_fraction("max_withdraw", max_withdraw, positive=True)
+    quote0 = Num(collateral) - Num(position) * Num(start_price)
+    spec = sv.Spec(name, accounts=accounts)
+    # class bodies cannot see enclosing names they also define, so read them from here
+    im, mm, dev = Num(im), Num(mm), Num(max_deviation)
+
+    @spec.params
+    class Params:
+        initial_margin: Num = im
+        maintenance_margin: Num = mm
+        max_deviation: Num = dev
+
+    @spec.state
+    class State:
+        index: Num = Num(start_price)
+        deviation: Num = Num("0")
+        bad_debt: Num = Num("0")
+        quote: PerAccount[Num] = quote0
+        size: PerAccount[Num] = Num(position)
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within(-Num(max_move), Num(max_move))
+        push: Num = sv.within(-Num(max_push), Num(max_push))
+
+    def mark(s: Any) -> Any:
+        return oracle.oracle_price(s.index, s.deviation)
+
+    def checked(s: Any, a: int) -> Any:
+        """The price margin is checked at."""
+        if margin_price == "mark":
+            return mark(s)
+        if margin_price == "index":
+            return s.index
+        return oracle.worse_price(s.size[a], mark(s), s.index)
+
+    def margin_ok(s: Any, a: int, rate: Any) -> Any:
+        price = checked(s, a)
+        return blocks.equity(s.quote[a], s.size[a], price) >= blocks.requirement(
+            blocks.notional(s.size[a], price), rate
+        )
+
+    @spec.tick
+    def market(s: Any, p: Any, m: Any) -> None:
+        """The index moves; the oracle's deviation is pushed, within its total bound."""
+        s.index = s.index * (1 + m.move)
+        s.deviation = oracle.next_deviation(s.deviation, m.push, p.max_deviation)
+
+    @spec.action(amount=sv.within("0", Num(max_withdraw)))
+    def withdraw(s: Any, p: Any, a: int, amount: Any) -> None:
+        """Withdraw collateral (or unrealised profit) down to the initial margin."""
+        s.quote[a] = s.quote[a] - amount
+        requires(margin_ok(s, a, p.initial_margin))
+
+    @spec.keeper(every_step=True)
+    def liquidate(s: Any, p: Any, a: int) -> None:
+        """Close an account below maintenance at the index; a deficit is bad debt."""
+        requires(~margin_ok(s, a, p.maintenance_margin))
+        e = blocks.equity(s.quote[a], s.size[a], s.index)
+        s.bad_debt = s.bad_debt + sv.maximum(-e, 0)
+        s.quote[a] = sv.maximum(e, 0)
+        s.size[a] = 0
+
+    @spec.invariant
+    def solvent(s: Any) -> Any:
+        """No bad debt, and every account covers its position at the index."""
+        return (s.bad_debt <= 0) & sv.all_of(
+            blocks.equity(s.quote[a], s.size[a], s.index) >= 0 for a in s.accounts
+        )
+
+    @spec.lemma
+    def index_positive(s: Any) -> Any:
+        """The index stays positive (moves are bounded by the envelope)."""
+        return s.index > 0
+
+    @spec.lemma
+    def longs_only(s: Any, p: Any, a: int) -> Any:
+        """Positions are longs or closed (nothing opens a short)."""
+        return s.size[a] >= 0
+
+    if margin_price != "mark":
+
+        @spec.lemma
+        def healthy(s: Any, p: Any, a: int) -> Any:
+            """After the keeper, every account meets maintenance at the margin price."""
+            return margin_ok(s, a, p.maintenance_margin)
+
+    @spec.metric
+    def oracle_price(s: Any, p: Any) -> Any:
+        return mark(s)
+
+    @spec.metric
+    def equity_at_index(s: Any, p: Any, a: int) -> Any:
+        return blocks.equity(s.quote[a], s.size[a], s.index)
+
+    @spec.metric
+    def equity_at_mark(s: Any, p: Any, a: int) -> Any:
+        return blocks.equity(s.quote[a], s.size[a], mark(s))
+
+    return spec

@@ -1,0 +1,176 @@
+"""How the Spec decorators read the author's code: names, fields, signatures, locations."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+from solvent.errors import FloatLiteralError, NameClashError, SpecError
+from solvent.lang.domains import AnyBool, PerAccount, Within
+from solvent.lang.values import BOOL, Bool, Num
+from solvent.spec.decls import RESERVED, ActionDecl
+
+
+def _check_name(
+    kind: str, name: str, existing: Mapping[str, Any], first: str | None, where: str | None
+) -> None:
+    """Refuse a second field/parameter/draw of one name and names the views reserve."""
+    if name in existing:
+        at = f" (first declared at {first})" if first else ""
+        raise NameClashError(
+            f"{kind} {name!r} is declared twice{at}; traces and results identify it by its "
+            "name, so the second would silently replace the first: rename one",
+            where=where,
+        )
+    if name.startswith("_") or name in RESERVED[kind]:
+        why = (
+            "names starting with '_' are reserved for solvent's own attributes"
+            if name.startswith("_")
+            else f"{name!r} is an attribute of the spec's view"
+            + (" (s.accounts is the range of account indices)" if name == "accounts" else "")
+        )
+        hint = f"{name.strip('_')}_"
+        raise NameClashError(
+            f"{kind} {name!r} cannot be read in the spec: {why}; rename it (e.g. {hint})",
+            where=where,
+        )
+
+
+def _check_decl_name(kind: str, name: str, existing: list[ActionDecl], where: str | None) -> None:
+    """Refuse a second action (or keeper) of one name: traces choose it by name."""
+    for d in existing:
+        if d.name == name:
+            at = f" at {d.where}" if d.where else ""
+            raise NameClashError(
+                f"{kind} {name!r} is declared twice (first{at}); a trace names the {kind} it "
+                "runs, so two of one name cannot be told apart: give each its own name (a "
+                "factory can set `fn.__name__` before registering)",
+                where=where,
+            )
+
+
+def _class_fields(
+    cls: type, *, require_default: bool
+) -> Iterator[tuple[str, Any, Any, str | None]]:
+    anns = cls.__dict__.get("__annotations__", {})
+    lines = _source_lines(cls)
+    for fname, ann in anns.items():
+        where = _field_where(cls, fname, lines)
+        if fname not in cls.__dict__:
+            if require_default:
+                raise SpecError(
+                    f"{cls.__name__}.{fname} has no value; give it one, e.g. "
+                    f"`{fname}: Num = Num('0')` or `= sv.within('0', '1')`",
+                    where=where,
+                )
+            continue
+        yield fname, _resolve(ann, cls), cls.__dict__[fname], where
+
+
+def _resolve(ann: Any, cls: type) -> Any:
+    """Resolve a string annotation (``from __future__ import annotations``)."""
+    if not isinstance(ann, str):
+        return ann
+    import sys
+
+    import solvent
+
+    namespace = dict(vars(sys.modules[cls.__module__])) if cls.__module__ in sys.modules else {}
+    namespace.setdefault("sv", solvent)
+    namespace.setdefault("solvent", solvent)
+    namespace.update({"Num": Num, "Bool": Bool, "PerAccount": PerAccount})
+    try:
+        return eval(ann, namespace)  # noqa: S307 - annotations are the spec author's own code
+    except Exception:  # noqa: BLE001
+        text = ann.replace(" ", "")
+        if "PerAccount[" in text:
+            inner = text.split("PerAccount[", 1)[1].rstrip("]")
+            return PerAccount[Bool] if inner.endswith("Bool") else PerAccount[Num]
+        return Bool if text.endswith("Bool") else Num
+
+
+def _source_lines(obj: Any) -> tuple[str | None, int, list[str]]:
+    try:
+        lines, start = inspect.getsourcelines(obj)
+        return inspect.getsourcefile(obj), start, lines
+    except (OSError, TypeError):
+        return None, 0, []
+
+
+def _field_where(cls: type, fname: str, info: tuple[str | None, int, list[str]]) -> str | None:
+    from solvent.errors import _short
+
+    path, start, lines = info
+    if path is None:
+        return None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(f"{fname}:") or stripped.startswith(f"{fname} :"):
+            return f"{_short(path)}:{start + i}"
+    return f"{_short(path)}:{start}"
+
+
+def _def_where(fn: Callable[..., Any]) -> str | None:
+    """``file:line`` of the ``def`` line (``co_firstlineno`` is the first decorator's)."""
+    from solvent.errors import _short
+
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    line = code.co_firstlineno
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        for offset, text in enumerate(lines):
+            if text.lstrip().startswith(("def ", "async def ")):
+                line = start + offset
+                break
+    except (OSError, TypeError):
+        pass
+    return f"{_short(code.co_filename)}:{line}"
+
+
+def _doc(fn: Callable[..., Any]) -> str:
+    doc = inspect.getdoc(fn) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _param_names(fn: Callable[..., Any]) -> list[str]:
+    sig = inspect.signature(fn)
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
+def _arity(fn: Callable[..., Any]) -> int:
+    return len(_param_names(fn))
+
+
+def _num(value: Any, what: str, where: str | None) -> Fraction:
+    try:
+        return Num(value) if not isinstance(value, Num) else value
+    except FloatLiteralError as exc:
+        raise FloatLiteralError(exc.message, where=where) from None
+    except SpecError as exc:
+        raise SpecError(f"{what}: {exc.message}", where=where) from None
+
+
+def _init_value(
+    x: Any, sort: str, fname: str, where: str | None
+) -> Fraction | bool | Within | AnyBool:
+    if sort == BOOL:
+        if isinstance(x, bool | AnyBool):
+            return x
+        raise SpecError(
+            f"state field {fname} is Bool; its initial value must be True, False or "
+            f"sv.any_bool(), got {x!r}",
+            where=where,
+        )
+    if isinstance(x, Within):
+        return x
+    if isinstance(x, AnyBool):
+        raise SpecError(f"state field {fname} is a number; use sv.within(lo, hi)", where=where)
+    return Fraction(_num(x, f"initial value of state field {fname}", where))

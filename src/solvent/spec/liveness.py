@@ -1,0 +1,115 @@
+"""Bounded liveness: ``@spec.keeper(within=k)``.
+
+The keeper may be skipped, as the adversary chooses, for at most ``k`` consecutive steps in
+which it is enabled (its ``requires`` hold), per account; in the next such step it runs.
+The engine keeps the count in a state field of its own, ``NAME_late`` (per account for a
+per-account keeper, starting at 0: reset whenever the keeper runs or is not needed), and
+adds the lemma ``NAME_late_bounded`` (the count is one of 0..k), so that ``prove`` needs no
+lemma of the user's about the counter. A spec's own lemmas may read ``s.NAME_late`` (how
+many steps the keeper has been late) to state what a late keeper leaves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from solvent.errors import SpecError, UsageError
+from solvent.lang.functions import any_of
+from solvent.lang.values import NUM
+from solvent.spec.decls import ActionDecl, FieldDecl, PredicateDecl
+from solvent.spec.introspect import _check_name
+
+if TYPE_CHECKING:
+    from solvent.spec.spec import Spec
+
+
+def check_within(name: str, within: Any, where: str | None) -> int:
+    if isinstance(within, bool) or not isinstance(within, int) or within < 0:
+        raise SpecError(
+            f"keeper {name}: within={within!r} must be a whole number of steps >= 0 (the most "
+            "consecutive steps the keeper may be skipped; 0 is every_step=True)",
+            where=where,
+        )
+    return within
+
+
+def lemma_name(decl: ActionDecl) -> str:
+    return f"{decl.late}_bounded"
+
+
+def counter(spec: Spec, decl: ActionDecl) -> None:
+    """Declare the counter field of a ``within`` keeper (refusing a clash of names)."""
+    old = spec.fields.get(decl.late)
+    _check_name("state field", decl.late, spec.fields, old.where if old else None, decl.where)
+    per_account = decl.n_accounts == 1
+    init = (Fraction(0),) * (spec.accounts if per_account else 1)
+    spec.fields[decl.late] = FieldDecl(decl.late, NUM, per_account, init, decl.where)
+
+
+def bound_lemma(decl: ActionDecl) -> PredicateDecl:
+    """The lemma ``NAME_late_bounded``: the counter is one of 0, 1, ..., within."""
+    field, k = decl.late, decl.within
+    assert k is not None
+
+    def within_range(x: Any) -> Any:
+        return any_of(x == j for j in range(k + 1))
+
+    if decl.n_accounts:
+
+        def fn(s: Any, p: Any, a: int) -> Any:
+            return within_range(getattr(s, field)[a])
+
+    else:
+
+        def fn(s: Any, p: Any) -> Any:
+            return within_range(getattr(s, field))
+
+    fn.__name__ = fn.__qualname__ = lemma_name(decl)
+    doc = f"keeper {decl.name} is late at most {k} steps (added by within={k})"
+    return PredicateDecl(fn.__name__, fn, "lemma", bool(decl.n_accounts), True, decl.where, doc)
+
+
+def with_within(spec: Spec, name: str, k: Any) -> Spec:
+    """A copy of ``spec`` in which keeper ``name`` may be late ``k`` steps.
+
+    A keeper declared ``every_step`` or ``adversarial`` becomes a ``within`` keeper (its
+    counter field and lemma are added); one declared ``within`` gets the new bound. A spec
+    built by an ``@sv.builder`` with the keyword ``NAME_within`` is built again with ``k``.
+    """
+    decl = next((d for d in spec.keepers if d.name == name), None)
+    if decl is None:
+        raise UsageError(
+            f"spec {spec.name} has no keeper {name!r}; keepers: "
+            f"{', '.join(d.name for d in spec.keepers) or '(none)'}"
+        )
+    if isinstance(k, Fraction) and k.denominator == 1:
+        k = int(k)
+    k = _int(name, k) if isinstance(k, str) else check_within(name, k, None)
+    keyword = f"{name}_within"
+    if spec.recipe is not None and spec.recipe.keyword(keyword):
+        # the builder derives more from the delay (a lemma of what a late keeper leaves):
+        # build it again, so that everything derived follows
+        return spec.with_params(**{keyword: k})
+    new = spec._copy()
+    changed = dataclasses.replace(decl, liveness="within", within=k)
+    new.keepers = [changed if d is decl else d for d in spec.keepers]
+    if decl.within is None:
+        counter(new, changed)
+        new.lemmas = [*spec.lemmas, bound_lemma(changed)]
+    else:
+        new.lemmas = [
+            bound_lemma(changed) if d.name == lemma_name(decl) else d for d in spec.lemmas
+        ]
+    new.adjustments = (*spec.adjustments, ("within", name, k))
+    return new
+
+
+def _int(name: str, text: str) -> int:
+    try:
+        return check_within(name, int(text), None)
+    except (ValueError, SpecError):
+        raise UsageError(
+            f"keeper.{name}.within must be a whole number of steps >= 0, got {text!r}"
+        ) from None

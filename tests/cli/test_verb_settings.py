@@ -145,8 +145,11 @@ def test_frontier_table_settings_and_verb_defaults(
         raise UsageError("recorded")
 
     monkeypatch.setattr("solvent.check.frontier.frontier", record)
-    # [tool.solvent] simplify = true is for bmc: frontier keeps its own --no-simplify default
-    project(tmp_path, "[tool.solvent]\nsimplify = true\ntimeout = 5\n", monkeypatch)
+    # frontier simplifies by default (issue 17); [tool.solvent] simplify = false reaches it
+    project(tmp_path, "[tool.solvent]\ntimeout = 5\n", monkeypatch)
+    assert run(capsys, "frontier", PERP_ONE, "--param", "move")[0] == 3
+    assert seen[-1][0].simplify is True
+    project(tmp_path, "[tool.solvent]\nsimplify = false\ntimeout = 5\n", monkeypatch)
     assert run(capsys, "frontier", PERP_ONE, "--param", "move")[0] == 3
     options, checks = seen[-1]
     assert (options.simplify, options.timeout, options.k, checks) == (False, 5.0, 1, 2)

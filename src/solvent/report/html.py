@@ -4,9 +4,7 @@
 frontier, synth-grid, stress and spec documents) into one HTML page. Charts are inline
 SVG (Matplotlib, text as paths), styles are inline, nothing is fetched when the page is
 viewed, and the output is deterministic (no dates), so a report can be attached to a
-ticket or committed. A few lines of inline script only label each chart with its drawn
-size (``data-rendered``), which tests read in a headless browser; the page needs no
-script to display.
+ticket or committed. The page carries no script at all.
 """
 
 from __future__ import annotations
@@ -44,24 +42,6 @@ figcaption{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}
 footer{margin-top:2rem;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:.5rem}
 code{font-size:.85em}
-"""
-
-# Marks every chart with its rendered size, so a headless browser can check the charts
-# were drawn (tests/report); the page does not depend on it.
-_SCRIPT = """
-window.addEventListener("load", function () {
-  var ok = 0;
-  document.querySelectorAll("figure.chart").forEach(function (f) {
-    var svg = f.querySelector("svg");
-    if (!svg) { f.setAttribute("data-rendered", "missing"); return; }
-    var r = svg.getBoundingClientRect();
-    var marks = svg.querySelectorAll("path,use,rect,line,polyline").length;
-    f.setAttribute("data-rendered", Math.round(r.width) + "x" + Math.round(r.height));
-    f.setAttribute("data-marks", String(marks));
-    if (r.width > 0 && r.height > 0 && marks > 0) { ok += 1; }
-  });
-  document.body.setAttribute("data-charts-rendered", String(ok));
-});
 """
 
 
@@ -103,6 +83,5 @@ def render(doc: Mapping[str, Any]) -> str:
         f"<footer>solvent {esc(__version__)} · from a {esc(doc.get('schema'))} document · "
         "self-contained: no network access, no external files. Exact numbers are shown "
         "exactly (1/3 as 1/3); charts plot them rounded.</footer>"
-        f"<script>{_SCRIPT}</script>"
         "</body></html>\n"
     )

@@ -20,16 +20,15 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from solvent import __version__
-from solvent.check.results import FAIL, PASS, CheckResult
+from solvent.api import verify as api
+from solvent.api.results import VerdictResult
+from solvent.check.results import FAIL, PASS
 from solvent.cli.common import read_trace
 from solvent.config import Option, Settings, options, resolve
-from solvent.engine.trace import Trace
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
     EXIT_INTERNAL,
-    EXIT_PASS,
     EXIT_USAGE,
-    EXIT_VIOLATION,
     SolventError,
     UsageError,
 )
@@ -183,23 +182,19 @@ class _Output:
         if self.text and not self.settings.quiet:
             self.console.print(message, soft_wrap=True)
 
-    def show(self, spec: Spec, target: str, result: CheckResult) -> dict[str, Any]:
+    def show(self, found: VerdictResult) -> dict[str, Any]:
         """Print one result as text (unless JSON) and return its JSON document."""
-        properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
-        self.specs.append(spec)
-        replayed = _replayed(spec, result)
+        self.specs.append(found.spec)
         if self.text:
             text.render_result(
                 self.console,
-                result,
-                properties=properties,
-                replayed=replayed,
-                spec=spec,
+                found.raw,
+                properties=list(found.properties),
+                replayed=found.replayed,
+                spec=found.spec,
                 quiet=self.settings.quiet,
             )
-        doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
-        doc["provenance"] = json_out.provenance(spec)
-        return doc
+        return found.doc
 
     def finish(self, doc: dict[str, Any], code: int) -> int:
         from solvent.report.outputs import write_atomic, write_reports
@@ -211,7 +206,9 @@ class _Output:
             write_atomic(self.settings.output, json_out.dumps(doc))
             self.line(f"result written to {self.settings.output}")
         s = self.settings
-        written = write_reports(doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs)
+        written = write_reports(
+            doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs
+        )
         for path in written:
             self.line(f"written: {path}")
         if not self.text:
@@ -220,25 +217,7 @@ class _Output:
 
 
 def _load(target: str, settings: Settings) -> Spec:
-    from solvent.check.solving import select_properties
-    from solvent.spec.load import load_spec
-
-    spec = load_spec(target, settings.spec)
-    if settings.params:
-        spec = spec.with_params(**settings.param_overrides())
-    if settings.invariants:
-        select_properties(spec, settings.invariants)  # unknown names: exit 3 before any work
-    return spec
-
-
-def _replayed(spec: Spec, result: CheckResult) -> Any:
-    """The concrete replay behind a result (the checks attach it; else replay now)."""
-    found = result.details.get("replay")
-    if found is not None or result.counterexample is None:
-        return found
-    from solvent.check.replay import replay
-
-    return replay(spec, result.counterexample)
+    return api.prepared(target, settings)[0]
 
 
 # ----------------------------------------------------------------------- verbs
@@ -252,98 +231,10 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     return out.finish(json_out.spec_json(spec, target=target), 0)
 
 
-def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
-    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
-    from solvent.check.bmc import bmc
-    from solvent.check.decompose import prove_any_accounts
-    from solvent.check.induction import prove
-    from solvent.check.lint import lint
-
-    invariants = list(settings.invariants) or None
-    return {
-        "lint": ("lint", lambda: lint(spec)),
-        "bmc": (
-            f"bmc up to depth {settings.depth}",
-            lambda: bmc(
-                spec,
-                settings.depth,
-                jobs=settings.jobs,
-                timeout=settings.budget,
-                invariants=invariants,
-                simplify=settings.simplify,
-            ),
-        ),
-        "prove": (
-            f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: _attributed(
-                spec,
-                settings,
-                prove_any_accounts(
-                    spec,
-                    prove,
-                    k=settings.k,
-                    max_k=settings.effective_max_k,
-                    timeout=settings.budget,
-                    invariants=invariants,
-                    witness_depth=settings.witness_depth,
-                    jobs=settings.jobs,
-                ),
-            ),
-        ),
-    }
-
-
-SLACK_PROBE_TIMEOUT = 10.0  # seconds per probe of a slack search without --timeout
-
-
-def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
-    """A PASS of prove with its assumptions explained (and their slack, unless --no-slack).
-
-    The slack search is a frontier per used envelope bound; a bound whose frontier cannot
-    be found says so in its text, the proof itself is unaffected. The slack search gets what
-    the proof left of the budget (--timeout, or the default budget), so the whole check
-    keeps to it; the result's time is then the whole wall time, the slack search's own is
-    in details (``slack_seconds``) and on the verdict line.
-    """
-    if result.verdict != PASS or result.check != "prove":
-        return result
-    import time
-
-    from solvent.check.attribution import attribute, attribution_json
-    from solvent.check.probes import ProbeOptions
-
-    began = time.perf_counter()
-    deadline = began + max(0.001, settings.budget - result.seconds)
-    options = ProbeOptions(
-        k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
-        timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
-        witness_depth=settings.witness_depth,
-        invariants=settings.invariants,
-        deadline=deadline,
-    )
-    from solvent.check import progress
-
-    progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
-    explained = attribute(spec, result, slack=settings.slack, options=options)
-    result.details["attribution"] = attribution_json(explained)
-    if settings.slack and explained.slacks:
-        took = time.perf_counter() - began
-        result.details["slack_seconds"] = round(took, 3)
-        result.seconds += took
-    return result
-
-
-def _run_check(out: _Output, spec: Spec, settings: Settings, name: str) -> CheckResult:
-    label, call = _checks(spec, settings)[name]
-    with out.running(f"{spec.name}: {label}"):
-        return call()
-
-
 def _single_check(name: str, target: str, settings: Settings) -> int:
     out = _Output(settings)
-    spec = _load(target, settings)
-    result = _run_check(out, spec, settings, name)
-    return out.finish(out.show(spec, target, result), result.exit_code)
+    found = api.run_check(name, target, settings, running=out.running)
+    return out.finish(out.show(found), found.exit_code)
 
 
 @verb("lint")
@@ -397,89 +288,16 @@ def replay_(
     settings: Settings,
 ) -> int:
     """Re-execute a trace exactly and print each step; exit 1 if it breaks an invariant."""
-    from solvent.check.replay import replay
-
     out = _Output(settings)
-    spec = _load(target, settings)
-    recorded = read_trace(trace)
-    start = time.perf_counter()
-    resized = recorded.accounts != spec.accounts and recorded.meta.get("found_by") == "stress"
-    if resized:  # `solvent stress --accounts N` runs the spec with N accounts
-        spec = spec.with_accounts(recorded.accounts)
-    replayed = replay(spec, recorded)
-    edited = _edited_warning(trace)
-    if edited is not None:
-        replayed.notes.insert(0, edited)
-    if recorded.spec != spec.name:
-        note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
-        replayed.notes.insert(0, note)
-    result = _replay_result(spec, recorded, replayed, time.perf_counter() - start)
-    recorded_violation, reproduced = _reproduced(recorded, replayed)
-    if recorded_violation is not None and not reproduced:
-        found = replayed.first_failure
-        what = (
-            f"the replay finds {found.label()} at step {found.step} instead"
-            if found is not None
-            else "the replay breaks no invariant"
-        )
-        note = (
-            f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
-            f"reproduce: {what}; was the trace edited, or the spec changed?"
-        )
-        replayed.notes.insert(0, note)
-        result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
-    code = result.exit_code
-    if expect_violation:
-        code = EXIT_PASS if reproduced else EXIT_VIOLATION
-        if not reproduced:
-            result.message += " (--expect-violation: exit 1)"
-    doc = out.show(spec, target, result)
-    doc["exit_code"] = code
-    if expect_violation or (recorded_violation is not None and not reproduced):
-        doc["details"]["expected_violation"] = {
-            "recorded": recorded_violation,
-            "reproduced": reproduced,
-            "expected": expect_violation,
-        }
+    found = api.replay_run(target, trace, settings, expect_violation=expect_violation)
+    doc = out.show(found)
     if settings.export_pytest or settings.export_csv:
         from solvent.cli.report import export_replay
 
+        recorded = read_trace(trace)
         for path in export_replay(settings, target, recorded, doc):
             out.line(f"written: {path}")
-    return out.finish(doc, code)
-
-
-def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:
-    """The violation a trace's ``#meta`` records ("NAME at step N"), and whether it recurs.
-
-    Without a recorded violation any failure counts as reproducing it.
-    """
-    meta = recorded.meta.get("violation")
-    if not isinstance(meta, dict):
-        return None, replayed.first_failure is not None
-    name, step = meta.get("invariant"), meta.get("step")
-    label = f"{name} at step {step}"
-    for failure in replayed.failures:
-        if failure.step == step and (failure.name == name or failure.label() == name):
-            return label, True
-    return label, False
-
-
-def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
-    """A replay as a verdict: FAIL at the first failed invariant, else PASS."""
-    steps = len(trace.steps)
-    bound = f"{steps} step{'s' if steps != 1 else ''}"
-    first = replayed.first_failure
-    if first is None:
-        return CheckResult(
-            "replay", spec.name, PASS, bound, seconds, spec.accounts,
-            message=f"no invariant violated in {bound}", details={"replay": replayed},
-        )  # fmt: skip
-    return CheckResult(
-        "replay", spec.name, FAIL, bound, seconds, spec.accounts, invariant=first.label(),
-        message=f"trace violates {first.label()} at step {first.step}",
-        counterexample=trace, depth=first.step, details={"replay": replayed},
-    )  # fmt: skip
+    return out.finish(doc, found.exit_code)
 
 
 @verb("check")
@@ -522,24 +340,14 @@ def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[st
     """
     spec = _load(target, settings)
     out.line(f"{spec.name}  ({target}, {spec.accounts} accounts)")
-    for name in _checks(spec, settings):
-        result = _run_check(out, spec, settings, name)
-        docs.append(out.show(spec, target, result))
-        if _was_interrupted(result, settings):
+    for found in api.check_prepared(spec, target, settings, running=out.running):
+        docs.append(out.show(found))
+        if api.interrupted(found.raw, settings):
             out.line("  stopped: interrupted (Ctrl-C)")
             return False
-        if result.verdict == FAIL or (name == "lint" and result.verdict != PASS):
-            out.line(f"  stopped: {name} did not pass, later checks skipped")
-            break
+        if found.verdict == FAIL or (found.check == "lint" and found.verdict != PASS):
+            out.line(f"  stopped: {found.check} did not pass, later checks skipped")
     return True
-
-
-def _was_interrupted(result: CheckResult, settings: Settings) -> bool:
-    reason = result.details.get("reason")
-    # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
-    return reason == "interrupted" or (
-        reason == "canceled" and settings.timeout is None and result.seconds < settings.budget * 0.9
-    )
 
 
 # ----------------------------------------------------------------------- entry points

@@ -31,7 +31,6 @@ Exit codes:
   4  internal error (a solvent bug)"""
 
 
-
 # options `stress` and `shrink` share
 SetOpt = Annotated[
     list[str] | None,
@@ -48,6 +47,7 @@ SpecOpt = Annotated[
     str | None,
     _opt("--spec", help="Which spec of the file (same as PATH.py:NAME).", metavar="NAME"),
 ]
+
 
 def register(app: typer.Typer) -> None:
     """Add ``stress`` and ``shrink`` to ``app`` (idempotent)."""
@@ -360,49 +360,36 @@ def stress_command(
 ) -> int:
     """Monte Carlo and historical stress of the spec: P(insolvency), bad debt VaR/ES,
     insurance drawdown, liquidations, Cover-2; flagged lanes are re-run exactly."""
+    from solvent.api.simulate import stress_run
     from solvent.report import json_out, text
-    from solvent.spec.load import load_spec
-    from solvent.stress.report import render, result_json
-    from solvent.stress.runner import StressOptions, stress
+    from solvent.stress.report import render
 
     settings = _settings(invariant, set_, format_, output, quiet, spec_name)
     try:
-        if (scenario is None) == (history is None):
-            raise UsageError("give exactly one of --scenario NAME or --history FILE")
-        if population not in ("auto", "none"):
-            raise UsageError(f"--population must be auto or none, got {population!r}")
         if output:
             _check_writable(output)
         settings = with_reports(settings, report, junit, sarif)  # checked before the run
-        spec = load_spec(target, settings.spec)
-        params = settings.param_overrides()
-        if impact_depth is not None:
-            if "liquidation_depth" not in spec.param_decls:
-                raise UsageError(
-                    f"--impact-depth: spec {spec.name} has no parameter liquidation_depth; build the "
-                    "perp model with liquidation_depth=... or add such a parameter to your spec"
-                )
-            params["liquidation_depth"] = impact_depth
-        if params:
-            spec = spec.with_params(**params)
-        sc = _scenario(scenario, history, _kv(scenario_opt, "--opt"))
-        pop = _population(spec, population, leverage, notional, long_share)
-        opts = StressOptions(
+        console, errors = text.make_console(), text.make_console(stderr=True)
+        show_bar = not settings.quiet and errors.is_terminal and not _ci()
+        found = stress_run(
+            target, settings, scenario=scenario, history=history,
+            scenario_options=_kv(scenario_opt, "--opt"), population=population,
+            leverage=leverage, notional=notional, long_share=long_share,
+            impact_depth=impact_depth, confirm=confirm,
+            progress=RichProgress(errors) if show_bar else None,
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,
             keeper_outage=keeper_outage, outage_start=outage_start, oracle_delay=oracle_delay,
             bad_debt_field=bad_debt_field, insurance_field=insurance_field,
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
-            confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
-            checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
+            confirm_seconds=confirm_seconds, engine=engine, checkpoint_dir=checkpoint_dir,
+            resume=resume, traces=traces, connect_timeout=scheduler_timeout,
             action_rate=action_rate, actions=tuple(action or ()), state_key_file=state_key_file,
         )  # fmt: skip
-        console, errors = text.make_console(), text.make_console(stderr=True)
-        show_bar = not settings.quiet and errors.is_terminal and not _ci()
-        bar = RichProgress(errors) if show_bar else None
-        result = stress(spec, sc, pop, opts, progress=bar)
+        result, spec = found.raw, found.spec
         written = _write_traces(result, traces_dir)
-        doc = result_json(result, target=target, traces=written)
+        doc = found.doc
+        doc["traces"] = list(written)
         if settings.format == "text":
             render(console, result, quiet=settings.quiet, traces=written)
         if settings.output:
@@ -427,19 +414,6 @@ def stress_command(
         raise
 
 
-def _confirm_count(text: str) -> int | None:
-    """``--confirm all`` (None) or a count of lanes."""
-    if text.strip().lower() == "all":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        raise UsageError(f"--confirm must be all or a whole number, got {text!r}") from None
-    if n < 0:
-        raise UsageError(f"--confirm must be all or 0 or more, got {n}")
-    return n
-
-
 def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -448,42 +422,6 @@ def _check_writable(path: str) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it first")
-
-
-def _scenario(name: str | None, history: str | None, opts: dict[str, str]) -> Any:
-    from solvent import scenarios
-
-    if history is not None:
-        return scenarios.from_history(history, **opts)
-    assert name is not None
-    return scenarios.get(name, **opts)
-
-
-def _population(
-    spec: Any, mode: str, leverage: str | None, notional: str | None, long_share: float | None
-) -> Any:
-    from solvent.scenarios.population import Population
-
-    given = {
-        k: v
-        for k, v in (("leverage", leverage), ("notional", notional), ("long_share", long_share))
-        if v is not None
-    }
-    wanted = {"quote", "size"}
-    has = {n for n, fd in spec.fields.items() if fd.per_account}
-    if mode == "none" or not wanted <= has:
-        if given:
-            raise UsageError(
-                "--leverage/--notional/--long-share need an account population: the spec must have "
-                "per-account fields quote and size (and --population auto)"
-            )
-        return None
-    im = spec.param_decls.get("initial_margin")
-    if "initial_margin" in spec.overrides:
-        im = spec.overrides["initial_margin"]
-    if im is not None:
-        given["initial_margin"] = float(im)
-    return Population(**given)
 
 
 def _write_traces(result: Any, folder: str | None) -> list[str]:
@@ -571,33 +509,19 @@ def shrink_command(
 ) -> int:
     """Minimize a failing trace (fewer steps, smaller moves, rounder numbers); every
     candidate is replayed exactly and kept only if it still breaks the same invariant."""
+    from solvent.api.simulate import shrink_run
     from solvent.report import json_out, text
-    from solvent.spec.load import load_spec
-    from solvent.stress.shrink import shrink
 
     settings = _settings(None, set_, format_, output, quiet, spec_name)
     try:
-        if max_replays < 1:
-            raise UsageError(f"--max-replays must be at least 1, got {max_replays}")
         settings = with_reports(settings, report, junit, sarif)  # checked before the run
-        spec = load_spec(target, settings.spec)
-        if settings.params:
-            spec = spec.with_params(**settings.param_overrides())
-        from solvent.cli.common import read_trace as _read_trace
-
-        recorded = _read_trace(trace)
-        result = shrink(spec, recorded, max_replays=max_replays)
         dest = out or (trace[:-5] if trace.endswith(".json") else trace) + ".shrunk.json"
+        found = shrink_run(target, trace, settings, max_replays=max_replays, written=dest)
+        result, doc = found.raw, found.doc
         try:
             Path(dest).write_text(result.trace.dumps(), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {dest}: {exc.strerror}") from None
-        doc = {
-            "schema": json_out.RESULT_SCHEMA, "check": "shrink", "spec": spec.name, "target": target,
-            "verdict": "FAIL", "exit_code": 1, "invariant": result.invariant,
-            "steps_before": result.steps_before, "steps_after": len(result.trace.steps),
-            "replays": result.replays, "written": dest, "counterexample": result.trace.to_json(),
-        }  # fmt: skip
         if settings.format == "text":
             console = text.make_console()
             console.print(
@@ -617,13 +541,11 @@ def shrink_command(
             doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
         if settings.report or settings.junit or settings.sarif:
-            from solvent.check.replay import replay
             from solvent.report.outputs import write_reports
 
             # the reports draw the shrunk path from its exact replay
-            shown = {**doc, "replay": json_out.replay_json(replay(spec, result.trace))}
-            write_reports(shown, report=settings.report, junit=settings.junit,
-                          sarif=settings.sarif, specs=[spec])  # fmt: skip
+            write_reports(found.report_doc(), report=settings.report, junit=settings.junit,
+                          sarif=settings.sarif, specs=[found.spec])  # fmt: skip
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))
         return 1

@@ -85,3 +85,38 @@ def render(doc: Mapping[str, Any]) -> str:
         "exactly (1/3 as 1/3); charts plot them rounded.</footer>"
         "</body></html>\n"
     )
+
+
+def render_many(docs: list[Mapping[str, Any]], title: str) -> str:
+    """Several result documents (of any kind) as one page: a summary table, then each."""
+    from solvent.report.html_parts import badge, table
+
+    rows = [
+        [
+            badge(d.get("verdict")),
+            esc(d.get("spec") or d.get("target")),
+            esc(d.get("check")),
+            esc(d.get("message")),
+            f'<a href="#r{i}">details</a>',
+        ]
+        for i, d in enumerate(docs)
+    ]
+    articles = "".join(
+        f'<article id="r{i}"><h2 class="article">{esc(_title(d, documents.kind(d)))}</h2>'
+        f"{_body(d, documents.kind(d))}</article>"
+        for i, d in enumerate(docs)
+    )
+    summary = table(["verdict", "spec", "check", "message", ""], rows, raw=True)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>solvent report: {esc(title)}</title>"
+        f"<style>{_CSS}</style></head>\n"
+        f'<body data-schema="solvent-results">'
+        f"<header><h1>{esc(title)}</h1></header>\n"
+        f"<main><h2>{len(docs)} results</h2>{summary}{articles}</main>\n"
+        f"<footer>solvent {esc(__version__)} · self-contained: no network access, no external "
+        "files.</footer>"
+        "</body></html>\n"
+    )

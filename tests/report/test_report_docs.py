@@ -50,6 +50,14 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     errors_page = (site / "errors.html").read_text(encoding="utf-8")
     assert 'id="sv701"' in errors_page and 'id="sv300"' in errors_page
     assert (site / "tutorial.html").is_file() and (site / "report.html").is_file()
+    # the API reference (generated from the docstrings) lists every public function
+    import solvent.api
+    import solvent.testing
+
+    reference = (site / "api.html").read_text(encoding="utf-8")
+    listed = set(re.findall(r'id="solvent\.(?:api|testing)\.[a-z_]+\.(\w+)"', reference))
+    public = {*solvent.api.__all__, *solvent.testing.__all__}
+    assert public - listed == set(), "add these to docs/api.md"
 
 
 def reachable_pages() -> set[str]:

@@ -78,7 +78,8 @@ def reachable_pages() -> set[str]:
 
 
 def test_every_page_is_reachable() -> None:
-    on_disk = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
+    pages = [*DOCS.rglob("*.md"), *DOCS.rglob("*.ipynb")]  # notebooks render as pages too
+    on_disk = {p.relative_to(DOCS).as_posix() for p in pages if ".ipynb_checkpoints" not in p.parts}
     missing = on_disk - reachable_pages()
     assert missing == set(), "add these pages to nav in mkdocs.yml, or link them from a page there"
     assert set(nav_pages()) - on_disk == set()

@@ -344,6 +344,25 @@ class Metrics:
 
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+SHORT_ALERT = 110  # characters of a warning or info alert the live panel shows
+
+
+def event_time(ts: float | None, now: float | None = None) -> str:
+    """The last applied event's time (UTC) and its lag behind the wall clock."""
+    if ts is None:
+        return "- (no event yet)"
+    import datetime
+
+    when = datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    lag = (time.time() if now is None else now) - ts
+    return f"{when} UTC · lag {lag:,.1f}s"
+
+
+def alert_text(a: Alert) -> str:
+    """An alert's message for the live panel: a critical one always in full."""
+    if a.severity == "critical" or len(a.message) <= SHORT_ALERT:
+        return a.message
+    return a.message[: SHORT_ALERT - 1] + "…"
 
 
 class LiveView:
@@ -381,6 +400,7 @@ class LiveView:
             else f"{m.distance_f * 100:.3f}% ({m.distance_side})"
         )
         rows = [
+            ("event time", event_time(m.last_ts)),
             ("price", f"{m.price_dec}" if m.price_dec is not None else "-"),
             ("distance to insolvency", f"{dist} ({m.distance_level})"),
             ("anomaly score", f"{m.anomaly:.3g}"),
@@ -397,7 +417,7 @@ class LiveView:
         for a in self.recent:
             t.add_row(
                 Text(a.severity.upper(), style=_STYLE.get(a.severity, "")),
-                Text(f"seq {a.seq}: {a.message[:110]}"),
+                Text(f"seq {a.seq}: {alert_text(a)}"),
             )
         self.live.update(t)
 

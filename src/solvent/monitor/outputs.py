@@ -111,9 +111,9 @@ class Webhook:
         from solvent.monitor.errors import MonitorConfigError
 
         shown = redact_url(url)
-        if not url.startswith(("http://", "https://")):
-            raise MonitorConfigError(f"--webhook {shown} is not an https:// URL")
-        if url.startswith("http://") and not allow_http:
+        self.apprise = None if url.startswith(("http://", "https://")) else _apprise(url, shown)
+        plain = url.startswith(("http://", *(f"{s}://" for s in PLAIN_APPRISE)))
+        if plain and not allow_http:
             raise MonitorConfigError(
                 f"--webhook {shown} is plain http: alerts and their signatures would cross the "
                 "network unencrypted; use an https:// URL, or give --allow-http (e.g. for a "
@@ -158,6 +158,15 @@ class Webhook:
                     pass
 
     def _post(self, doc: dict[str, Any]) -> None:
+        if self.apprise is not None:
+            import apprise
+
+            kind = _NOTIFY_TYPE.get(str(doc.get("severity")), apprise.NotifyType.INFO)
+            title = f"[{str(doc.get('severity', '')).upper()}] solvent {doc.get('name', '')}"
+            if not self.apprise.notify(title=title, body=str(doc.get("message", "")),
+                                       notify_type=kind):  # fmt: skip
+                raise OSError("the notification service did not accept it")
+            return
         payload = signing.body(doc)
         head = {"Content-Type": "application/json"}
         if self.key:
@@ -341,6 +350,32 @@ class Metrics:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# Apprise URL schemes that deliver over plain http (their https forms end in "s")
+PLAIN_APPRISE = ("json", "xml", "form")
+_NOTIFY_TYPE = {"critical": "failure", "warning": "warning", "info": "info"}
+
+
+def _apprise(url: str, shown: str) -> Any:
+    """Slack, Discord, PagerDuty... webhooks through Apprise (``slack://...``, see its
+    URL list); the payload of each service is Apprise's, not solvent's."""
+    from solvent.monitor.errors import MonitorConfigError
+
+    try:
+        import apprise
+    except ImportError:
+        raise MonitorConfigError(
+            f"--webhook {shown} is not an https:// URL; notification services (slack://, "
+            "discord://, pagerduty://...) need Apprise: pip install apprise"
+        ) from None
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        raise MonitorConfigError(
+            f"--webhook {shown} is neither an https:// URL nor a notification URL Apprise "
+            "knows (slack://, discord://, pagerduty://, ...)"
+        )
+    return notifier
 
 
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}

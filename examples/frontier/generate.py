@@ -7,7 +7,7 @@
 Writes move_frontier.csv / .md (the frontier of the per-step move for several maintenance
 margins, next to the closed form) and safe_region.csv / .md (maintenance margin x initial
 margin at an 8% move). The files hold no timings, so a rerun reproduces them unless an
-answer changes; timings go to stdout.
+answer changes; timings go to stdout. It uses only solvent's public API.
 """
 
 from __future__ import annotations
@@ -16,15 +16,11 @@ import csv
 import io
 import sys
 import time
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from solvent.check.frontier import frontier
-from solvent.check.probes import ProbeOptions
-from solvent.check.synth import synth_grid
-from solvent.lang.values import format_number
-from solvent.models import perp_isolated
-from solvent.report.risk import grid_csv, grid_markdown
+import solvent as sv
 
 HERE = Path(__file__).resolve().parent
 MARGINS = ("0.02", "0.04", "0.05", "0.08", "0.10", "0.15")
@@ -42,7 +38,8 @@ COLUMNS = (
 def move_spec(maintenance_margin: str) -> object:
     """The 3-account isolated perp, no insurance fund, initial margin twice maintenance."""
     mm = Fraction(maintenance_margin)
-    return perp_isolated.build(
+    return sv.model(
+        "perp-isolated",
         name=f"perp-mm-{maintenance_margin}",
         accounts=3,
         maintenance_margin=maintenance_margin,
@@ -50,6 +47,18 @@ def move_spec(maintenance_margin: str) -> object:
         insurance_fund="0",
         max_move="0.08",
     )
+
+
+def format_number(q: Fraction) -> str:
+    """Shortest exact text: a terminating decimal (0.10 -> 0.1), else ``a/b``."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d != 1:
+        return f"{q.numerator}/{q.denominator}"
+    text = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def closed_form(maintenance_margin: str) -> Fraction:
@@ -61,9 +70,9 @@ def frontier_rows(margins: tuple[str, ...] = MARGINS) -> list[dict[str, str]]:
     rows = []
     for mm in margins:
         start = time.perf_counter()
-        result = frontier(move_spec(mm), "move", tol=TOL, checks=0, options=ProbeOptions(depth=3))
+        result = sv.frontier(move_spec(mm), "move", tol=TOL, checks=0, depth=3)
         print(
-            f"mm={mm}: {result.status} {result.message} [{result.method}, "
+            f"mm={mm}: {result.status} {result.message} [{result.doc['method']}, "
             f"{time.perf_counter() - start:.1f}s]",
             file=sys.stderr,
         )
@@ -72,10 +81,8 @@ def frontier_rows(margins: tuple[str, ...] = MARGINS) -> list[dict[str, str]]:
                 "maintenance_margin": format_number(Fraction(mm)),
                 "initial_margin": format_number(2 * Fraction(mm)),
                 "closed_form": format_number(closed_form(mm)),
-                "proved_up_to": format_number(result.safe) if result.safe is not None else "",
-                "counterexample_at": format_number(result.unsafe)
-                if result.unsafe is not None
-                else "",
+                "proved_up_to": result.safe or "",
+                "counterexample_at": result.unsafe or "",
                 "status": result.status,
             }
         )
@@ -127,20 +134,25 @@ def _leverage(initial_margin: Fraction) -> str:
 
 
 def region() -> tuple[str, str]:
-    spec = perp_isolated.build(
-        name="perp-region", accounts=3, insurance_fund="0", max_move="0.08", max_leverage="5"
+    spec = sv.model(
+        "perp-isolated",
+        name="perp-region",
+        accounts=3,
+        insurance_fund="0",
+        max_move="0.08",
+        max_leverage="5",
     )
     start = time.perf_counter()
-    result = synth_grid(
+    result = sv.synth(
         spec,
         ("maintenance_margin", "max_leverage"),
-        6,
-        ranges=(("0.02", "0.12"), ("5", "20")),
+        grid=6,
+        search_range=("0.02", "0.12"),
+        range2=("5", "20"),
         direction=("down", "up"),  # cheap: less margin, more leverage
-        refute_cap=20.0,
     )
     print(f"region: {result.message} [{time.perf_counter() - start:.1f}s]", file=sys.stderr)
-    return grid_csv(result), grid_markdown(result)
+    return result.to_csv(), result.to_markdown()
 
 
 def main(argv: list[str]) -> None:

@@ -1,10 +1,17 @@
 """solvent: prove a derivatives protocol stays solvent under market stress, or get the
 exact price path that breaks it.
 
-Public API (everything else is private)::
+Public API: the spec language (``sv.Spec``, ``sv.within``, ``sv.requires``...) and the
+verbs as functions that return results (see :mod:`solvent.api`; everything else is
+private)::
 
     import solvent as sv
-    perp = sv.Spec("perp-isolated", accounts=3)
+    perp = sv.load("examples/bugs_detected/perp_gap_risk.py")
+    result = sv.bmc(perp, depth=3)       # result.verdict, .exit_code, .to_dict(), .report()
+    sv.prove(perp, params={"maintenance_margin": "0.2"})
+
+``solvent.check``, ``solvent.stress`` and ``solvent.monitor`` are also (private)
+subpackages; calling them runs the verb: ``sv.check(spec)`` is ``solvent.api.check(spec)``.
 """
 
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
@@ -20,8 +27,69 @@ from solvent.spec.spec import Spec
 
 __version__ = "0.1.0"
 
+import types as _types  # noqa: E402 - the API needs __version__ (reports print it)
+
+from solvent import api  # noqa: E402
+from solvent.api import (  # noqa: E402
+    BoundaryResult,
+    RegionResult,
+    Result,
+    ShrinkReport,
+    StressReport,
+    VerdictResult,
+    bmc,
+    frontier,
+    lint,
+    load,
+    model,
+    monitor,
+    prove,
+    replay,
+    shrink,
+    synth,
+)
+
+
+def _callable_package(package: _types.ModuleType, verb: object) -> None:
+    """Let the subpackage ``solvent.NAME`` be called as the verb ``solvent.api.NAME``."""
+
+    def call(self: _types.ModuleType, *args: object, **kwargs: object) -> object:
+        return verb(*args, **kwargs)  # type: ignore[operator]
+
+    kind = type(f"{package.__name__}.verb", (type(package),), {"__call__": call})
+    package.__class__ = kind
+
+
+def _verbs() -> None:
+    import importlib
+
+    for name in ("check", "stress", "monitor"):
+        _callable_package(importlib.import_module(f"solvent.{name}"), getattr(api, name))
+
+
+_verbs()
+
 __all__ = [
     "ActionChoice",
+    "BoundaryResult",
+    "RegionResult",
+    "Result",
+    "ShrinkReport",
+    "StressReport",
+    "VerdictResult",
+    "api",
+    "bmc",
+    "check",
+    "frontier",
+    "lint",
+    "load",
+    "model",
+    "monitor",
+    "prove",
+    "replay",
+    "shrink",
+    "stress",
+    "synth",
     "Bool",
     "Num",
     "PerAccount",

@@ -50,6 +50,14 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     errors_page = (site / "errors.html").read_text(encoding="utf-8")
     assert 'id="sv701"' in errors_page and 'id="sv300"' in errors_page
     assert (site / "tutorial.html").is_file() and (site / "report.html").is_file()
+    # the API reference (generated from the docstrings) lists every public function
+    import solvent.api
+    import solvent.testing
+
+    reference = (site / "api.html").read_text(encoding="utf-8")
+    listed = set(re.findall(r'id="solvent\.(?:api|testing)\.[a-z_]+\.(\w+)"', reference))
+    public = {*solvent.api.__all__, *solvent.testing.__all__}
+    assert public - listed == set(), "add these to docs/api.md"
 
 
 def reachable_pages() -> set[str]:
@@ -70,7 +78,8 @@ def reachable_pages() -> set[str]:
 
 
 def test_every_page_is_reachable() -> None:
-    on_disk = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
+    pages = [*DOCS.rglob("*.md"), *DOCS.rglob("*.ipynb")]  # notebooks render as pages too
+    on_disk = {p.relative_to(DOCS).as_posix() for p in pages if ".ipynb_checkpoints" not in p.parts}
     missing = on_disk - reachable_pages()
     assert missing == set(), "add these pages to nav in mkdocs.yml, or link them from a page there"
     assert set(nav_pages()) - on_disk == set()

@@ -10,29 +10,28 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
+from solvent.api import verify as api
+from solvent.api.results import VerdictResult
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.cli.common import Target, read_trace
 from solvent.cli.verbs import ClickException, Interrupted, app, verb
 from solvent.config import Settings
-from solvent.engine.trace import Trace
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
     EXIT_INTERNAL,
-    EXIT_PASS,
     EXIT_USAGE,
-    EXIT_VIOLATION,
     SolventError,
     UsageError,
 )
 from solvent.report import json_out, text
-from solvent.report.provenance import complete, run_facts, set_command
+from solvent.report.provenance import run_facts, set_command
 from solvent.spec.spec import Spec
 
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
@@ -61,26 +60,19 @@ class _Output:
         if self.text and not self.settings.quiet:
             self.console.print(message, soft_wrap=True)
 
-    def show(
-        self, spec: Spec, target: str, result: CheckResult, properties: list[str] | None = None
-    ) -> dict[str, Any]:
+    def show(self, found: VerdictResult) -> dict[str, Any]:
         """Print one result as text (unless JSON) and return its JSON document."""
-        if properties is None:
-            properties = list(self.settings.invariants) or [d.name for d in spec.invariants]
-        self.specs.append(spec)
-        replayed = _replayed(spec, result)
+        self.specs.append(found.spec)
         if self.text:
             text.render_result(
                 self.console,
-                result,
-                properties=properties,
-                replayed=replayed,
-                spec=spec,
+                found.raw,
+                properties=list(found.properties),
+                replayed=found.replayed,
+                spec=found.spec,
                 quiet=self.settings.quiet,
             )
-        doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
-        doc["provenance"] = json_out.provenance(spec)
-        return complete(doc, spec, target)
+        return found.doc
 
     def finish(self, doc: dict[str, Any], code: int) -> int:
         from solvent.report.outputs import write_atomic, write_reports
@@ -103,25 +95,7 @@ class _Output:
 
 
 def _load(target: str, settings: Settings) -> Spec:
-    from solvent.check.solving import select_properties
-    from solvent.spec.load import load_spec
-
-    spec = load_spec(target, settings.spec)
-    if settings.params:
-        spec = spec.with_params(**settings.param_overrides())
-    if settings.invariants:
-        select_properties(spec, settings.invariants)  # unknown names: exit 3 before any work
-    return spec
-
-
-def _replayed(spec: Spec, result: CheckResult) -> Any:
-    """The concrete replay behind a result (the checks attach it; else replay now)."""
-    found = result.details.get("replay")
-    if found is not None or result.counterexample is None:
-        return found
-    from solvent.check.replay import replay
-
-    return replay(spec, result.counterexample)
+    return api.prepared(target, settings)[0]
 
 
 # ----------------------------------------------------------------------- verbs
@@ -138,122 +112,10 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     return out.finish(doc, 0)
 
 
-def _checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
-    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
-    from solvent.check.bmc import bmc
-    from solvent.check.decompose import prove_any_accounts
-    from solvent.check.induction import prove
-    from solvent.check.lint import lint
-
-    invariants = list(settings.invariants) or None
-    jobs = settings.effective_jobs
-    return {
-        "lint": ("lint", lambda: lint(spec)),
-        "bmc": (
-            f"bmc up to depth {settings.depth}",
-            lambda: bmc(
-                spec,
-                settings.depth,
-                jobs=jobs,
-                timeout=settings.budget,
-                invariants=invariants,
-                simplify=settings.simplify,
-            ),
-        ),
-        "prove": (
-            f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: _explained(
-                spec,
-                settings,
-                _attributed(
-                    spec,
-                    settings,
-                    prove_any_accounts(
-                        spec,
-                        prove,
-                        k=settings.k,
-                        max_k=settings.effective_max_k,
-                        timeout=settings.budget,
-                        invariants=invariants,
-                        witness_depth=settings.witness_depth,
-                        jobs=jobs,
-                    ),
-                ),
-            ),
-        ),
-    }
-
-
-SLACK_PROBE_TIMEOUT = 10.0  # seconds per probe of a slack search without --timeout
-
-
-def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
-    """A PASS of prove with its assumptions explained (and their slack, unless --no-slack).
-
-    The slack search is a frontier per used envelope bound; a bound whose frontier cannot
-    be found says so in its text, the proof itself is unaffected. The slack search gets what
-    the proof left of the budget (--timeout, or the default budget), so the whole check
-    keeps to it; the result's time is then the whole wall time, the slack search's own is
-    in details (``slack_seconds``) and on the verdict line.
-    """
-    if result.verdict != PASS or result.check != "prove":
-        return result
-    import time
-
-    from solvent.check.attribution import attribute, attribution_json
-    from solvent.check.probes import ProbeOptions
-
-    began = time.perf_counter()
-    deadline = began + max(0.001, settings.budget - result.seconds)
-    options = ProbeOptions(
-        k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
-        timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
-        witness_depth=settings.witness_depth,
-        invariants=settings.invariants,
-        deadline=deadline,
-    )
-    from solvent.check import progress
-
-    progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
-    explained = attribute(spec, result, slack=settings.slack, options=options)
-    result.details["attribution"] = attribution_json(explained)
-    if settings.slack and explained.slacks:
-        took = time.perf_counter() - began
-        result.details["slack_seconds"] = round(took, 3)
-        result.seconds += took
-    return result
-
-
-def _explained(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
-    """An UNKNOWN with its why, a CTI with checked lemma suggestions (check/suggest.py)."""
-    from solvent.check.induction import prove
-    from solvent.check.suggest import explain
-
-    left = max(0.001, settings.budget - result.seconds)
-    return explain(
-        spec,
-        result,
-        prove,
-        k=settings.k,
-        max_k=settings.effective_max_k,
-        timeout=left,
-        budget=settings.timeout,
-        invariants=list(settings.invariants) or None,
-        jobs=settings.jobs,
-    )
-
-
-def _run_check(out: _Output, spec: Spec, settings: Settings, name: str) -> CheckResult:
-    label, call = _checks(spec, settings)[name]
-    with out.running(f"{spec.name}: {label}"):
-        return call()
-
-
 def _single_check(name: str, target: str, settings: Settings) -> int:
     out = _Output(settings)
-    spec = _load(target, settings)
-    result = _run_check(out, spec, settings, name)
-    return out.finish(out.show(spec, target, result), result.exit_code)
+    found = api.run_check(name, target, settings, running=out.running)
+    return out.finish(out.show(found), found.exit_code)
 
 
 @verb("lint")
@@ -268,7 +130,7 @@ def bmc_(target: TargetArg, settings: Settings) -> int:
     if not (settings.actions or settings.no_actions or settings.keep_going):
         return _single_check("bmc", target, settings)
     out = _Output(settings)
-    full = _load(target, settings)
+    full, shown = api.prepared(target, settings)
     spec = full.with_actions(settings.actions, settings.no_actions)
     restricted = len(spec.actions) < len(full.actions)
     used = ", ".join(a.name for a in spec.actions) or "none"
@@ -280,8 +142,11 @@ def bmc_(target: TargetArg, settings: Settings) -> int:
         return result
 
     if not settings.keep_going:
-        result = said(_run_check(out, spec, settings, "bmc"))
-        return out.finish(out.show(spec, target, result), result.exit_code)
+        label, call = api.checks(spec, settings)["bmc"]
+        with out.running(f"{spec.name}: {label}"):
+            result = said(call())
+        found = api.verdict_result(spec, shown, result, settings)
+        return out.finish(out.show(found), found.exit_code)
     from solvent.check.bmc import bmc_each
 
     start = time.perf_counter()
@@ -292,9 +157,12 @@ def bmc_(target: TargetArg, settings: Settings) -> int:
             timeout=settings.budget,
             invariants=list(settings.invariants) or None,
             simplify=settings.simplify,
-            jobs=settings.jobs,
+            jobs=settings.effective_jobs,
         )
-    docs = [out.show(spec, target, said(r), r.details["searched"]) for r in results]
+    docs = [
+        out.show(api.verdict_result(spec, shown, said(r), settings, r.details["searched"]))
+        for r in results
+    ]
     # the combined document of `solvent check` (one bmc result per property under
     # "results"), so replay, report, JUnit and SARIF read it as they read that one
     doc = json_out.combined_json(docs, time.perf_counter() - start)
@@ -340,89 +208,16 @@ def replay_(
     settings: Settings,
 ) -> int:
     """Re-execute a trace exactly and print each step; exit 1 if it breaks an invariant."""
-    from solvent.check.replay import replay
-
     out = _Output(settings)
-    spec = _load(target, settings)
-    recorded = read_trace(trace)
-    start = time.perf_counter()
-    resized = recorded.accounts != spec.accounts and recorded.meta.get("found_by") == "stress"
-    if resized:  # `solvent stress --accounts N` runs the spec with N accounts
-        spec = spec.with_accounts(recorded.accounts)
-    replayed = replay(spec, recorded)
-    edited = _edited_warning(trace)
-    if edited is not None:
-        replayed.notes.insert(0, edited)
-    if recorded.spec != spec.name:
-        note = f"the trace was recorded on spec {recorded.spec}; replaying it on {spec.name}"
-        replayed.notes.insert(0, note)
-    result = _replay_result(spec, recorded, replayed, time.perf_counter() - start)
-    recorded_violation, reproduced = _reproduced(recorded, replayed)
-    if recorded_violation is not None and not reproduced:
-        found = replayed.first_failure
-        what = (
-            f"the replay finds {found.label()} at step {found.step} instead"
-            if found is not None
-            else "the replay breaks no invariant"
-        )
-        note = (
-            f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
-            f"reproduce: {what}; was the trace edited, or the spec changed?"
-        )
-        replayed.notes.insert(0, note)
-        result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
-    code = result.exit_code
-    if expect_violation:
-        code = EXIT_PASS if reproduced else EXIT_VIOLATION
-        if not reproduced:
-            result.message += " (--expect-violation: exit 1)"
-    doc = out.show(spec, target, result)
-    doc["exit_code"] = code
-    if expect_violation or (recorded_violation is not None and not reproduced):
-        doc["details"]["expected_violation"] = {
-            "recorded": recorded_violation,
-            "reproduced": reproduced,
-            "expected": expect_violation,
-        }
+    found = api.replay_run(target, trace, settings, expect_violation=expect_violation)
+    doc = out.show(found)
     if settings.export_pytest or settings.export_csv:
         from solvent.cli.report import export_replay
 
+        recorded = read_trace(trace)
         for path in export_replay(settings, target, recorded, doc):
             out.line(f"written: {path}")
-    return out.finish(doc, code)
-
-
-def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:
-    """The violation a trace's ``#meta`` records ("NAME at step N"), and whether it recurs.
-
-    Without a recorded violation any failure counts as reproducing it.
-    """
-    meta = recorded.meta.get("violation")
-    if not isinstance(meta, dict):
-        return None, replayed.first_failure is not None
-    name, step = meta.get("invariant"), meta.get("step")
-    label = f"{name} at step {step}"
-    for failure in replayed.failures:
-        if failure.step == step and (failure.name == name or failure.label() == name):
-            return label, True
-    return label, False
-
-
-def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
-    """A replay as a verdict: FAIL at the first failed invariant, else PASS."""
-    steps = len(trace.steps)
-    bound = f"{steps} step{'s' if steps != 1 else ''}"
-    first = replayed.first_failure
-    if first is None:
-        return CheckResult(
-            "replay", spec.name, PASS, bound, seconds, spec.accounts,
-            message=f"no invariant violated in {bound}", details={"replay": replayed},
-        )  # fmt: skip
-    return CheckResult(
-        "replay", spec.name, FAIL, bound, seconds, spec.accounts, invariant=first.label(),
-        message=f"trace violates {first.label()} at step {first.step}",
-        counterexample=trace, depth=first.step, details={"replay": replayed},
-    )  # fmt: skip
+    return out.finish(doc, found.exit_code)
 
 
 @verb("check")
@@ -466,24 +261,14 @@ def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[st
     """
     spec = _load(target, settings)
     out.line(f"{spec.name}  ({target}, {spec.accounts} accounts)")
-    for name in _checks(spec, settings):
-        result = _run_check(out, spec, settings, name)
-        docs.append(out.show(spec, target, result))
-        if _was_interrupted(result, settings):
+    for found in api.check_prepared(spec, target, settings, running=out.running):
+        docs.append(out.show(found))
+        if api.interrupted(found.raw, settings):
             out.line("  stopped: interrupted (Ctrl-C)")
             return False
-        if result.verdict == FAIL or (name == "lint" and result.verdict != PASS):
-            out.line(f"  stopped: {name} did not pass, later checks skipped")
-            break
+        if found.verdict == FAIL or (found.check == "lint" and found.verdict != PASS):
+            out.line(f"  stopped: {found.check} did not pass, later checks skipped")
     return True
-
-
-def _was_interrupted(result: CheckResult, settings: Settings) -> bool:
-    reason = result.details.get("reason")
-    # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
-    return reason == "interrupted" or (
-        reason == "canceled" and settings.timeout is None and result.seconds < settings.budget * 0.9
-    )
 
 
 # ----------------------------------------------------------------------- entry points

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -21,8 +19,7 @@ import typer
 from solvent.cli.common import Target
 from solvent.cli.verbs import verb
 from solvent.config import Settings
-from solvent.errors import SolventError, UsageError
-from solvent.spec.spec import Spec
+from solvent.errors import SolventError
 
 EPILOG = """\b
 Exit codes:
@@ -121,34 +118,17 @@ def frontier_command(
 ) -> int:
     """Largest (or smallest) value of an envelope bound for which the invariants are proved:
     the proof at the boundary and a replayed counterexample just beyond it."""
-    from solvent.check.frontier import frontier
+    from solvent.api.risk import frontier_run
     from solvent.report import risk
 
-    options = _probe_options(settings)
-    options = replace(options, scheduler=None)  # [tool.solvent] scheduler: synth grids only
+    def run(running: Any) -> Any:
+        return frontier_run(
+            target, settings, param, direction=direction, tol=tol, search_range=range_,
+            method=method, checks=checks, simplify=settings.simplify, running=running,
+        )  # fmt: skip
 
-    def run(spec: Spec) -> Any:
-        return frontier(
-            spec,
-            param,
-            direction=direction,
-            tol=tol,
-            search_range=range_,
-            method=method,
-            checks=checks,
-            options=options,
-        )
-
-    return _answer(
-        target,
-        settings,
-        f"frontier of {param}",
-        run,
-        risk.render_frontier,
-        risk.frontier_json,
-        risk.probes_csv,
-        csv_path,
-    )
+    return _answer(target, settings, "frontier", run, risk.render_frontier, risk.probes_csv,
+                   csv_path)  # fmt: skip
 
 
 @verb("synth", epilog=EPILOG, json_errors=False)
@@ -200,132 +180,50 @@ def synth_command(
 ) -> int:
     """Cheapest protocol parameter proved safe for the envelope (smallest margin, smallest
     fund...), with a replayed counterexample just beyond; or a two-parameter safe region."""
-    from solvent.check.synth import synth, synth_grid
+    from solvent.api.risk import synth_run
     from solvent.report import risk
 
-    options = _probe_options(settings)
-    if scheduler is not None:
-        options = replace(options, scheduler=scheduler)
-    if len(param) == 1:
-        if grid is not None or range2 is not None:
-            raise UsageError(
-                "--grid and --range2 need two parameters: --param A --param B --grid N"
-            )
-        if scheduler is not None:
-            raise UsageError(
-                "--scheduler runs the points of a grid (--param A --param B --grid N); a "
-                "one-parameter search is sequential: use --jobs N"
-            )
-        options = replace(options, scheduler=None)  # [tool.solvent] scheduler: grids only
+    def run(running: Any) -> Any:
+        return synth_run(
+            target, settings, param, direction=direction, tol=tol, search_range=range_,
+            range2=range2, grid=grid, checks=checks, simplify=settings.simplify,
+            scheduler=scheduler, running=running,
+        )  # fmt: skip
 
-        def one(spec: Spec) -> Any:
-            return synth(
-                spec,
-                param[0],
-                direction=direction,
-                tol=tol,
-                search_range=range_,
-                checks=checks,
-                options=options,
-            )
+    def render(console: Any, spec: Any, result: Any, *, quiet: bool = False) -> None:
+        if len(param) == 2:
+            risk.render_grid(console, result, quiet=quiet)
+        else:
+            risk.render_frontier(console, spec, result, quiet=quiet)
 
-        return _answer(
-            target,
-            settings,
-            f"synth {param[0]}",
-            one,
-            risk.render_frontier,
-            risk.frontier_json,
-            risk.probes_csv,
-            csv_path,
-        )
-    if len(param) != 2:
-        raise UsageError(f"give one --param (a search) or two (a grid), got {len(param)}")
-    if grid is None:
-        raise UsageError("two parameters make a grid: add --grid N (points per axis, e.g. 5)")
+    def as_csv(result: Any) -> str:
+        return risk.grid_csv(result) if len(param) == 2 else risk.probes_csv(result)
 
-    def region(spec: Spec) -> Any:
-        return synth_grid(
-            spec,
-            param,
-            grid,
-            ranges=(range_, range2),
-            direction=direction,
-            refute_cap=settings.timeout or 20.0,
-            options=options,
-        )
-
-    def render(console: Any, spec: Spec, result: Any, *, quiet: bool = False) -> None:
-        risk.render_grid(console, result, quiet=quiet)
-
-    def as_json(spec: Spec, result: Any, *, target: str | None = None) -> dict[str, Any]:
-        return risk.grid_json(result, target=target)
-
-    return _answer(
-        target,
-        settings,
-        f"synth grid {' x '.join(param)}",
-        region,
-        render,
-        as_json,
-        risk.grid_csv,
-        csv_path,
-    )
-
-
-def _probe_options(settings: Settings) -> Any:
-    """The options of every probe of a frontier or synth search."""
-    from solvent.check.probes import ProbeOptions
-
-    if settings.depth < 1:
-        raise UsageError(
-            f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
-        )
-    options = ProbeOptions(
-        k=settings.k,
-        max_k=settings.max_k if settings.max_k is not None else settings.k,
-        depth=settings.depth,
-        timeout=settings.timeout,
-        witness_depth=settings.witness_depth,
-        invariants=settings.invariants,
-        simplify=settings.simplify,
-        jobs=settings.jobs,
-        scheduler=settings.scheduler,
-    )
-    return options
+    return _answer(target, settings, "synth", run, render, as_csv, csv_path)
 
 
 def _answer(
     target: str,
     settings: Settings,
-    label: str,
-    run: Callable[[Spec], Any],
+    verb: str,
+    run: Callable[[Any], Any],
     render: Callable[..., None],
-    as_json: Callable[..., dict[str, Any]],
     as_csv: Callable[[Any], str],
     csv_path: str | None,
 ) -> int:
+    """Run the API call ``run`` (spinner on stderr), print and write what was asked for."""
     from solvent.report import json_out, text
     from solvent.report.outputs import write_reports
-    from solvent.spec.load import load_spec
 
-    verb = label.split()[0]
     try:
-        spec = load_spec(target, settings.spec)
-        if settings.params:
-            spec = spec.with_params(**settings.param_overrides())
         console, errors = text.make_console(), text.make_console(stderr=True)
         quiet_spinner = settings.quiet or settings.format != "text"
-        with text.status(errors, f"{spec.name}: {label}") if not quiet_spinner else nullcontext():
-            result = run(spec)
+        found = run(None if quiet_spinner else (lambda label: text.status(errors, label)))
         if settings.format == "text":
-            render(console, spec, result, quiet=settings.quiet)
-        doc = as_json(spec, result, target=target)
-        from solvent.report.provenance import complete
-
-        doc = complete(doc, spec, target)
+            render(console, found.spec, found.raw, quiet=settings.quiet)
+        doc = found.doc
         if csv_path:
-            _write(csv_path, as_csv(result))
+            _write(csv_path, as_csv(found.raw))
             if settings.format == "text" and not settings.quiet:
                 console.print(f"CSV written to {csv_path}")
         if settings.output:
@@ -336,13 +234,14 @@ def _answer(
             if settings.format == "text" and not settings.quiet:
                 console.print(f"result written to {settings.output}")
         for path in write_reports(
-            doc, report=settings.report, junit=settings.junit, sarif=settings.sarif, specs=[spec]
-        ):
+            doc, report=settings.report, junit=settings.junit, sarif=settings.sarif,
+            specs=[found.spec],
+        ):  # fmt: skip
             if settings.format == "text" and not settings.quiet:
                 console.print(f"written: {path}")
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))
-        return int(result.exit_code)
+        return int(found.exit_code)
     except SolventError as exc:
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json(verb, exc, target=target)))

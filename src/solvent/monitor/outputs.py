@@ -111,9 +111,9 @@ class Webhook:
         from solvent.monitor.errors import MonitorConfigError
 
         shown = redact_url(url)
-        if not url.startswith(("http://", "https://")):
-            raise MonitorConfigError(f"--webhook {shown} is not an https:// URL")
-        if url.startswith("http://") and not allow_http:
+        self.apprise = None if url.startswith(("http://", "https://")) else _apprise(url, shown)
+        plain = url.startswith(("http://", *(f"{s}://" for s in PLAIN_APPRISE)))
+        if plain and not allow_http:
             raise MonitorConfigError(
                 f"--webhook {shown} is plain http: alerts and their signatures would cross the "
                 "network unencrypted; use an https:// URL, or give --allow-http (e.g. for a "
@@ -158,6 +158,15 @@ class Webhook:
                     pass
 
     def _post(self, doc: dict[str, Any]) -> None:
+        if self.apprise is not None:
+            import apprise
+
+            kind = _NOTIFY_TYPE.get(str(doc.get("severity")), apprise.NotifyType.INFO)
+            title = f"[{str(doc.get('severity', '')).upper()}] solvent {doc.get('name', '')}"
+            if not self.apprise.notify(title=title, body=str(doc.get("message", "")),
+                                       notify_type=kind):  # fmt: skip
+                raise OSError("the notification service did not accept it")
+            return
         payload = signing.body(doc)
         head = {"Content-Type": "application/json"}
         if self.key:
@@ -343,7 +352,52 @@ class Metrics:
         self.server.server_close()
 
 
+# Apprise URL schemes that deliver over plain http (their https forms end in "s")
+PLAIN_APPRISE = ("json", "xml", "form")
+_NOTIFY_TYPE = {"critical": "failure", "warning": "warning", "info": "info"}
+
+
+def _apprise(url: str, shown: str) -> Any:
+    """Slack, Discord, PagerDuty... webhooks through Apprise (``slack://...``, see its
+    URL list); the payload of each service is Apprise's, not solvent's."""
+    from solvent.monitor.errors import MonitorConfigError
+
+    try:
+        import apprise
+    except ImportError:
+        raise MonitorConfigError(
+            f"--webhook {shown} is not an https:// URL; notification services (slack://, "
+            "discord://, pagerduty://...) need Apprise: pip install apprise"
+        ) from None
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        raise MonitorConfigError(
+            f"--webhook {shown} is neither an https:// URL nor a notification URL Apprise "
+            "knows (slack://, discord://, pagerduty://, ...)"
+        )
+    return notifier
+
+
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+SHORT_ALERT = 110  # characters of a warning or info alert the live panel shows
+
+
+def event_time(ts: float | None, now: float | None = None) -> str:
+    """The last applied event's time (UTC) and its lag behind the wall clock."""
+    if ts is None:
+        return "- (no event yet)"
+    import datetime
+
+    when = datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    lag = (time.time() if now is None else now) - ts
+    return f"{when} UTC · lag {lag:,.1f}s"
+
+
+def alert_text(a: Alert) -> str:
+    """An alert's message for the live panel: a critical one always in full."""
+    if a.severity == "critical" or len(a.message) <= SHORT_ALERT:
+        return a.message
+    return a.message[: SHORT_ALERT - 1] + "…"
 
 
 class LiveView:
@@ -381,6 +435,7 @@ class LiveView:
             else f"{m.distance_f * 100:.3f}% ({m.distance_side})"
         )
         rows = [
+            ("event time", event_time(m.last_ts)),
             ("price", f"{m.price_dec}" if m.price_dec is not None else "-"),
             ("distance to insolvency", f"{dist} ({m.distance_level})"),
             ("anomaly score", f"{m.anomaly:.3g}"),
@@ -397,7 +452,7 @@ class LiveView:
         for a in self.recent:
             t.add_row(
                 Text(a.severity.upper(), style=_STYLE.get(a.severity, "")),
-                Text(f"seq {a.seq}: {a.message[:110]}"),
+                Text(f"seq {a.seq}: {alert_text(a)}"),
             )
         self.live.update(t)
 

@@ -1,8 +1,8 @@
 """Regression exports of a replayed trace: a pytest file and a CSV of the path.
 
 ``pytest_file`` writes a test that rebuilds the trace (embedded as JSON), replays it
-exactly on the spec with ``solvent replay --format json`` and checks the invariant it
-breaks still breaks. It passes while the
+exactly on the spec in-process (``solvent.replay``) and checks the invariant it breaks
+still breaks. It passes while the
 bug is there; once the spec is fixed it fails with a message saying so, and flipping
 ``EXPECT_VIOLATION`` to False turns it into a guard that the fix stays fixed. A trace
 that breaks nothing exports as that guard directly.
@@ -34,14 +34,15 @@ While EXPECT_VIOLATION is True this test passes as long as the bug is there, and
 once a fix makes the trace harmless. Then set EXPECT_VIOLATION = False: the test asserts
 no invariant breaks along this path and guards the fix against regressions.
 
-It runs `solvent replay` on the spec (exact arithmetic) and reads its JSON result
-(schema solvent-result/1), so it depends only on the command line and that schema.
+It replays the trace in-process with `solvent.replay` (exact arithmetic, the concrete
+backend); the spec file is found relative to this file.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+import solvent
+from solvent.testing import record
 
 EXPECT_VIOLATION = {expect!r}
 INVARIANT = {invariant!r}
@@ -56,24 +57,14 @@ TRACE = json.loads(
 )
 
 
-def _broken_invariants(tmp_path):
-    trace = tmp_path / "trace.json"
-    trace.write_text(json.dumps(TRACE), encoding="utf-8")
-    command = [sys.executable, "-m", "solvent", "replay", str(SPEC_FILE), str(trace), "--format", "json"]
-    if SPEC_NAME:
-        command += ["--spec", SPEC_NAME]
-    for name, value in PARAMS.items():
-        command += ["--set", f"{{name}}={{value}}"]
-    done = subprocess.run(command, cwd=HERE, capture_output=True, text=True)
-    assert done.returncode in (0, 1), f"solvent replay failed (exit {{done.returncode}}): {{done.stderr}}"
-    result = json.loads(done.stdout)
-    assert result["schema"] == "solvent-result/1", result["schema"]
-    steps = result["replay"]["steps"]
+def _broken_invariants():
+    result = record(solvent.replay(str(SPEC_FILE), TRACE, name=SPEC_NAME, params=PARAMS))
+    steps = result.to_dict()["replay"]["steps"]
     return sorted({{label.split("[")[0] for step in steps for label in step["failures"]}})
 
 
-def {test_name}(tmp_path):
-    broken = _broken_invariants(tmp_path)
+def {test_name}():
+    broken = _broken_invariants()
     if EXPECT_VIOLATION:
         assert INVARIANT in broken, (
             f"the exported trace no longer breaks {{INVARIANT}} (broken now: {{broken or 'none'}}): "

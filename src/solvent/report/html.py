@@ -4,9 +4,8 @@
 frontier, synth-grid, stress and spec documents) into one HTML page. Charts are inline
 SVG (Matplotlib, text as paths), styles are inline, nothing is fetched when the page is
 viewed, and the output is deterministic (a function of the document only: the run's UTC
-time shown is the document's), so a report can be attached to a ticket or committed. A few lines of inline script only label each chart with its drawn
-size (``data-rendered``), which tests read in a headless browser; the page needs no
-script to display.
+time shown is the document's), so a report can be attached to a ticket or committed.
+The page carries no script at all.
 """
 
 from __future__ import annotations
@@ -62,24 +61,6 @@ footer{break-before:avoid}
 }
 """
 
-# Marks every chart with its rendered size, so a headless browser can check the charts
-# were drawn (tests/report); the page does not depend on it.
-_SCRIPT = """
-window.addEventListener("load", function () {
-  var ok = 0;
-  document.querySelectorAll("figure.chart").forEach(function (f) {
-    var svg = f.querySelector("svg");
-    if (!svg) { f.setAttribute("data-rendered", "missing"); return; }
-    var r = svg.getBoundingClientRect();
-    var marks = svg.querySelectorAll("path,use,rect,line,polyline").length;
-    f.setAttribute("data-rendered", Math.round(r.width) + "x" + Math.round(r.height));
-    f.setAttribute("data-marks", String(marks));
-    if (r.width > 0 && r.height > 0 && marks > 0) { ok += 1; }
-  });
-  document.body.setAttribute("data-charts-rendered", String(ok));
-});
-"""
-
 
 def _title(doc: Mapping[str, Any], kind: str) -> str:
     if kind == documents.SPEC:
@@ -122,6 +103,40 @@ def render(doc: Mapping[str, Any]) -> str:
         f"<footer>solvent {esc(__version__)} · from a {esc(doc.get('schema'))} document · "
         "self-contained: no network access, no external files. Exact numbers are shown "
         "exactly (1/3 as 1/3); charts plot them rounded.</footer>"
-        f"<script>{_SCRIPT}</script>"
+        "</body></html>\n"
+    )
+
+
+def render_many(docs: list[Mapping[str, Any]], title: str) -> str:
+    """Several result documents (of any kind) as one page: a summary table, then each."""
+    from solvent.report.html_parts import badge, table
+
+    rows = [
+        [
+            badge(d.get("verdict")),
+            esc(d.get("spec") or d.get("target")),
+            esc(d.get("check")),
+            esc(d.get("message")),
+            f'<a href="#r{i}">details</a>',
+        ]
+        for i, d in enumerate(docs)
+    ]
+    articles = "".join(
+        f'<article id="r{i}"><h2 class="article">{esc(_title(d, documents.kind(d)))}</h2>'
+        f"{_body(d, documents.kind(d))}</article>"
+        for i, d in enumerate(docs)
+    )
+    summary = table(["verdict", "spec", "check", "message", ""], rows, raw=True)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>solvent report: {esc(title)}</title>"
+        f"<style>{_CSS}</style></head>\n"
+        f'<body data-schema="solvent-results">'
+        f"<header><h1>{esc(title)}</h1></header>\n"
+        f"<main><h2>{len(docs)} results</h2>{summary}{articles}</main>\n"
+        f"<footer>solvent {esc(__version__)} · self-contained: no network access, no external "
+        "files.</footer>"
         "</body></html>\n"
     )

@@ -1,0 +1,206 @@
+"""The risk searches: ``frontier`` (how wide may an envelope bound get) and ``synth`` (the
+cheapest protocol parameter proved safe, or a two-parameter safe region).
+
+Both answer with evidence on both sides: a proof at the boundary and a counterexample,
+replayed on the concrete backend, just beyond it. Keyword arguments as for
+:func:`solvent.prove` (``k``, ``max_k``, ``depth``, ``timeout``, ``invariants``, ``params``),
+plus ``simplify`` (default True: counterexamples re-solved for round numbers), ``jobs``
+(several probes at once) and, for a synth grid, ``scheduler`` (a Dask scheduler).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from solvent.api.results import BoundaryResult, RegionResult
+from solvent.api.verify import Running, SpecLike, _quiet, prepared, settings_of
+from solvent.config import Settings
+from solvent.errors import UsageError
+
+
+def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
+    """The proof and counterexample settings of every probe of a search."""
+    from solvent.check.probes import ProbeOptions
+
+    if settings.depth < 1:
+        raise UsageError(
+            f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
+        )
+    return ProbeOptions(
+        k=settings.k,
+        max_k=settings.max_k if settings.max_k is not None else settings.k,
+        depth=settings.depth,
+        timeout=settings.timeout,
+        witness_depth=settings.witness_depth,
+        invariants=settings.invariants,
+        simplify=settings.simplify if simplify is None else simplify,
+        jobs=settings.jobs,
+        scheduler=settings.scheduler,
+    )
+
+
+def frontier(
+    spec: SpecLike,
+    param: str,
+    *,
+    direction: str | None = None,
+    tol: Any = None,
+    search_range: tuple[Any, Any] | None = None,
+    method: str = "auto",
+    checks: int = 2,
+    simplify: bool | None = None,
+    **options: Any,
+) -> BoundaryResult:
+    """The largest (``direction="up"``) or smallest safe value of an envelope bound.
+
+    ``param``: ``NAME`` (a symmetric ``within(-x, x)`` bound's magnitude), ``NAME.lo`` or
+    ``NAME.hi``. ``tol``: absolute precision (default 1% of the spec's value).
+    ``search_range``: search only in (lo, hi). ``method``: auto, bisection or both.
+    ``checks``: extra probes that test monotonicity (0: assume it, and say so).
+    ``.safe`` is proved; ``.unsafe`` has a replayed counterexample.
+    """
+    return frontier_run(
+        spec,
+        settings_of(options),
+        param,
+        direction=direction,
+        tol=tol,
+        search_range=search_range,
+        method=method,
+        checks=checks,
+        simplify=simplify,
+    )
+
+
+def frontier_run(
+    spec: SpecLike,
+    settings: Settings,
+    param: str,
+    *,
+    direction: str | None = None,
+    tol: Any = None,
+    search_range: tuple[Any, Any] | None = None,
+    method: str = "auto",
+    checks: int = 2,
+    simplify: bool | None = None,
+    running: Running | None = None,
+) -> BoundaryResult:
+    """The body of `solvent frontier` (see :func:`frontier`)."""
+    from solvent.check.frontier import frontier as search
+    from solvent.report.risk import frontier_json
+
+    # [tool.solvent] scheduler runs the points of synth grids only
+    options = replace(probe_options(settings, simplify), scheduler=None)
+    loaded, target = prepared(spec, settings)
+    with (running or _quiet)(f"{loaded.name}: frontier of {param}"):
+        raw = search(
+            loaded,
+            param,
+            direction=direction,
+            tol=tol,
+            search_range=search_range,
+            method=method,
+            checks=checks,
+            options=options,
+        )
+    return BoundaryResult(frontier_json(loaded, raw, target=target), raw, loaded)
+
+
+def synth(
+    spec: SpecLike,
+    param: str | Sequence[str],
+    *,
+    direction: str | Sequence[str] = "down",
+    tol: Any = None,
+    search_range: tuple[Any, Any] | None = None,
+    range2: tuple[Any, Any] | None = None,
+    grid: int | None = None,
+    checks: int = 2,
+    simplify: bool | None = None,
+    **options: Any,
+) -> BoundaryResult | RegionResult:
+    """The cheapest protocol parameter proved safe (``direction="down"``: the smallest
+    margin or fund; ``"up"``: the largest leverage or cap), with a replayed counterexample
+    just beyond it. Two parameters and ``grid=N`` give the safe region on an N x N grid
+    (a :class:`RegionResult`; ``search_range``/``range2`` are the axes' ranges).
+    """
+    return synth_run(
+        spec,
+        settings_of(options),
+        [param] if isinstance(param, str) else list(param),
+        direction=direction,
+        tol=tol,
+        search_range=search_range,
+        range2=range2,
+        grid=grid,
+        checks=checks,
+        simplify=simplify,
+    )
+
+
+def synth_run(
+    spec: SpecLike,
+    settings: Settings,
+    params: Sequence[str],
+    *,
+    direction: str | Sequence[str] = "down",
+    tol: Any = None,
+    search_range: tuple[Any, Any] | None = None,
+    range2: tuple[Any, Any] | None = None,
+    grid: int | None = None,
+    checks: int = 2,
+    simplify: bool | None = None,
+    scheduler: str | None = None,
+    running: Running | None = None,
+) -> BoundaryResult | RegionResult:
+    """The body of `solvent synth` (see :func:`synth`); ``scheduler``: its --scheduler."""
+    from solvent.check.synth import synth as search
+    from solvent.check.synth import synth_grid
+    from solvent.report.risk import frontier_json, grid_json
+
+    options = probe_options(settings, simplify)
+    if scheduler is not None:
+        options = replace(options, scheduler=scheduler)
+    if len(params) == 1:
+        if grid is not None or range2 is not None:
+            raise UsageError(
+                "--grid and --range2 need two parameters: --param A --param B --grid N"
+            )
+        if scheduler is not None:
+            raise UsageError(
+                "--scheduler runs the points of a grid (--param A --param B --grid N); a "
+                "one-parameter search is sequential: use --jobs N"
+            )
+        options = replace(options, scheduler=None)  # [tool.solvent] scheduler: grids only
+        if not isinstance(direction, str):
+            raise UsageError("one parameter takes one direction: down or up")
+        loaded, target = prepared(spec, settings)
+        with (running or _quiet)(f"{loaded.name}: synth {params[0]}"):
+            raw = search(
+                loaded,
+                params[0],
+                direction=direction,
+                tol=tol,
+                search_range=search_range,
+                checks=checks,
+                options=options,
+            )
+        return BoundaryResult(frontier_json(loaded, raw, target=target), raw, loaded)
+    if len(params) != 2:
+        raise UsageError(f"give one --param (a search) or two (a grid), got {len(params)}")
+    if grid is None:
+        raise UsageError("two parameters make a grid: add --grid N (points per axis, e.g. 5)")
+    loaded, target = prepared(spec, settings)
+    with (running or _quiet)(f"{loaded.name}: synth grid {' x '.join(params)}"):
+        region = synth_grid(
+            loaded,
+            params,
+            grid,
+            ranges=(search_range, range2),
+            direction=direction,
+            refute_cap=settings.timeout or 20.0,
+            options=options,
+        )
+    return RegionResult(grid_json(region, target=target), region, loaded)

@@ -1,0 +1,510 @@
+"""Loading specs and the solver checks: ``load``, ``lint``, ``bmc``, ``prove``, ``check``,
+``replay``. The command line's verbs of the same names call these functions.
+
+Keyword arguments are the fields of :class:`solvent.config.Settings` (the same names and
+values as ``[tool.solvent]`` keys, with ``_`` for ``-``), validated the same way; a bad
+value raises :class:`solvent.errors.UsageError` naming it. Parameter overrides are a
+mapping ``params={"maintenance_margin": "0.08"}`` (strings, ints or Fractions: exact).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from fractions import Fraction
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from solvent.api.results import VerdictResult
+from solvent.check.results import FAIL, PASS, CheckResult
+from solvent.config import ConfigFile, Settings, resolve
+from solvent.engine.trace import Trace
+from solvent.errors import (
+    EXIT_PASS,
+    EXIT_VIOLATION,
+    SolventError,
+    SpecLoadError,
+    TraceFormatError,
+    UsageError,
+)
+from solvent.spec.spec import Spec
+
+SpecLike = Spec | str | Path | ModuleType
+Running = Callable[[str], AbstractContextManager[Any]]
+SLACK_PROBE_TIMEOUT = 10.0  # seconds per probe of a slack search without a timeout
+
+_TARGETS: dict[int, tuple[Spec, str]] = {}  # id(spec) -> (spec, the target it was loaded from)
+
+
+# ----------------------------------------------------------------------- settings, specs
+def settings_of(options: Mapping[str, Any]) -> Settings:
+    """Settings from API keyword arguments (defaults < ``options``; no pyproject.toml)."""
+    values = dict(options)
+    if "name" in values:  # which spec of a file that defines several (the --spec option)
+        values["spec"] = values.pop("name")
+    params = values.get("params")
+    if isinstance(params, Mapping):
+        values["params"] = {k: _exact(v) for k, v in params.items()}
+    for name in ("invariants",):
+        if isinstance(values.get(name), str):
+            values[name] = (values[name],)
+    return resolve(values, ConfigFile(None, {}))
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return str(value) if value.denominator != 1 else str(value.numerator)
+    return value
+
+
+def load(path_or_module: SpecLike, name: str | None = None) -> Spec:
+    """The spec in a file (``"path/spec.py"``, ``"path/spec.py:NAME"``), a module, or a spec.
+
+    ``name`` picks one spec (by variable or spec name) when the file defines several.
+    Errors are :class:`solvent.SpecError` subclasses naming the file and line.
+    """
+    if isinstance(path_or_module, Spec):
+        return path_or_module
+    if isinstance(path_or_module, ModuleType):
+        return _from_module(path_or_module, name)
+    from solvent.spec.load import load_spec
+
+    target = str(path_or_module)
+    spec = load_spec(target, name)
+    _TARGETS[id(spec)] = (spec, target)
+    return spec
+
+
+def model(library_name: str, /, **build_args: Any) -> Spec:
+    """A spec from the model library (``"perp-isolated"``...; `solvent models` lists them),
+    built with ``build_args`` (e.g. ``accounts=3, maintenance_margin="0.05"``)."""
+    from solvent.models.registry import load as find
+
+    info = find(library_name)
+    known = {n for n, _ in info.params}
+    unknown = sorted(set(build_args) - known)
+    if unknown:
+        raise UsageError(
+            f"model {info.name} has no parameter {', '.join(unknown)}; it has: "
+            + ", ".join(sorted(known))
+        )
+    return info.module.build(**{k: _exact(v) for k, v in build_args.items()})
+
+
+def _from_module(module: ModuleType, name: str | None) -> Spec:
+    found: dict[int, tuple[str, Spec]] = {}
+    for var, value in vars(module).items():
+        if isinstance(value, Spec) and not var.startswith("_"):
+            found.setdefault(id(value), (var, value))
+    if name is not None:
+        for var, s in found.values():
+            if name in (var, s.name):
+                return s
+        raise SpecLoadError(f"module {module.__name__} has no spec named {name!r}")
+    if len(found) != 1:
+        what = "no solvent.Spec" if not found else "several specs; pass name=..."
+        raise SpecLoadError(f"module {module.__name__} defines {what}")
+    return next(iter(found.values()))[1]
+
+
+def target_of(spec: Spec) -> str | None:
+    """The file a spec was loaded from by :func:`load` (None for a spec built in Python)."""
+    entry = _TARGETS.get(id(spec))
+    return entry[1] if entry is not None and entry[0] is spec else None
+
+
+def prepared(
+    spec: SpecLike, settings: Settings, name: str | None = None
+) -> tuple[Spec, str | None]:
+    """The spec with ``settings.params`` applied and ``settings.invariants`` checked."""
+    from solvent.check.solving import select_properties
+
+    target = str(spec) if isinstance(spec, str | Path) else None
+    loaded = load(spec, name or settings.spec)
+    target = target or target_of(loaded)
+    if settings.params:
+        loaded = loaded.with_params(**settings.param_overrides())
+    if settings.invariants:
+        select_properties(loaded, settings.invariants)  # unknown names: exit 3 before work
+    return loaded, target
+
+
+def read_trace(path: str | Path) -> Trace:
+    """Load a trace file (or a result file with a counterexample), with a clear error."""
+    from solvent.engine.trace import loads
+
+    file = Path(path)
+    if not file.is_file():
+        what = "is a directory" if file.is_dir() else "does not exist"
+        raise TraceFormatError(
+            f"trace file {str(path)!r} {what}; give a JSON trace or a result file "
+            "written by `solvent bmc -o`"
+        )
+    try:
+        content = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TraceFormatError(f"cannot read trace file {path}: {exc}") from None
+    return loads(content, source=str(path))
+
+
+# ----------------------------------------------------------------------- documents
+def verdict_result(
+    spec: Spec,
+    target: str | None,
+    result: CheckResult,
+    settings: Settings,
+    properties: Sequence[str] | None = None,
+) -> VerdictResult:
+    """A check's record with its concrete replay and its ``solvent-result/1`` document.
+
+    ``properties``: what the check covered [default: ``settings.invariants``, else every
+    invariant of the spec].
+    """
+    from solvent.report import json_out
+    from solvent.report.provenance import complete
+
+    if properties is None:
+        properties = list(settings.invariants) or [d.name for d in spec.invariants]
+    properties = list(properties)
+    replayed = _replayed(spec, result)
+    doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
+    doc["provenance"] = json_out.provenance(spec)
+    doc = complete(doc, spec, target)
+    return VerdictResult(doc, result, spec, replayed=replayed, properties=properties)
+
+
+def _replayed(spec: Spec, result: CheckResult) -> Any:
+    """The concrete replay behind a result (the checks attach it; else replay now)."""
+    found = result.details.get("replay")
+    if found is not None or result.counterexample is None:
+        return found
+    from solvent.check.replay import replay
+
+    return replay(spec, result.counterexample)
+
+
+# ----------------------------------------------------------------------- the checks
+def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
+    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
+    from solvent.check.bmc import bmc as run_bmc
+    from solvent.check.decompose import prove_any_accounts
+    from solvent.check.induction import prove as run_prove
+    from solvent.check.lint import lint as run_lint
+
+    invariants = list(settings.invariants) or None
+    jobs = settings.effective_jobs
+    return {
+        "lint": ("lint", lambda: run_lint(spec)),
+        "bmc": (
+            f"bmc up to depth {settings.depth}",
+            lambda: run_bmc(
+                spec,
+                settings.depth,
+                jobs=jobs,
+                timeout=settings.budget,
+                invariants=invariants,
+                simplify=settings.simplify,
+            ),
+        ),
+        "prove": (
+            f"prove with k={settings.k}..{settings.effective_max_k}",
+            lambda: _explained(
+                spec,
+                settings,
+                _attributed(
+                    spec,
+                    settings,
+                    prove_any_accounts(
+                        spec,
+                        run_prove,
+                        k=settings.k,
+                        max_k=settings.effective_max_k,
+                        timeout=settings.budget,
+                        invariants=invariants,
+                        witness_depth=settings.witness_depth,
+                        jobs=jobs,
+                    ),
+                ),
+            ),
+        ),
+    }
+
+
+def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
+    """A PASS of prove with its assumptions explained (and their slack, unless slack=False).
+
+    The slack search is a frontier per used envelope bound; a bound whose frontier cannot
+    be found says so in its text, the proof itself is unaffected. The slack search gets what
+    the proof left of the budget (timeout, or the default budget), so the whole check
+    keeps to it; the result's time is then the whole wall time, the slack search's own is
+    in details (``slack_seconds``) and on the verdict line.
+    """
+    if result.verdict != PASS or result.check != "prove":
+        return result
+    from solvent.check import progress
+    from solvent.check.attribution import attribute, attribution_json
+    from solvent.check.probes import ProbeOptions
+
+    began = time.perf_counter()
+    deadline = began + max(0.001, settings.budget - result.seconds)
+    options = ProbeOptions(
+        k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
+        timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
+        witness_depth=settings.witness_depth,
+        invariants=settings.invariants,
+        deadline=deadline,
+    )
+    progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
+    explained = attribute(spec, result, slack=settings.slack, options=options)
+    result.details["attribution"] = attribution_json(explained)
+    if settings.slack and explained.slacks:
+        took = time.perf_counter() - began
+        result.details["slack_seconds"] = round(took, 3)
+        result.seconds += took
+    return result
+
+
+def _explained(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
+    """An UNKNOWN with its why, a CTI with checked lemma suggestions (check/suggest.py)."""
+    from solvent.check.induction import prove as run_prove
+    from solvent.check.suggest import explain
+
+    left = max(0.001, settings.budget - result.seconds)
+    return explain(
+        spec,
+        result,
+        run_prove,
+        k=settings.k,
+        max_k=settings.effective_max_k,
+        timeout=left,
+        budget=settings.timeout,
+        invariants=list(settings.invariants) or None,
+        jobs=settings.jobs,
+    )
+
+
+def run_check(
+    name: str, spec: SpecLike, settings: Settings, running: Running | None = None
+) -> VerdictResult:
+    """One of lint, bmc, prove on ``spec`` (the body of the verb of that name)."""
+    loaded, target = prepared(spec, settings)
+    label, call = checks(loaded, settings)[name]
+    with (running or _quiet)(f"{loaded.name}: {label}"):
+        result = call()
+    return verdict_result(loaded, target, result, settings)
+
+
+def _quiet(_label: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
+def lint(spec: SpecLike, **options: Any) -> VerdictResult:
+    """Trace one step under every backend without solving (fast)."""
+    return run_check("lint", spec, settings_of(options))
+
+
+def bmc(spec: SpecLike, **options: Any) -> VerdictResult:
+    """The shortest path of at most ``depth`` steps (default 3) that breaks an invariant.
+
+    Options: ``depth``, ``timeout``, ``jobs``, ``invariants``, ``params``, ``simplify``.
+    A FAIL carries a counterexample already replayed on the concrete backend.
+    """
+    return run_check("bmc", spec, settings_of(options))
+
+
+def prove(spec: SpecLike, **options: Any) -> VerdictResult:
+    """Prove the invariants for every path length by k-induction (or show why not).
+
+    Options: ``k``, ``max_k``, ``witness_depth``, ``timeout``, ``jobs``, ``invariants``,
+    ``params``, ``slack``. Only PASS (exit code 0) is a proof; CTI, UNKNOWN and VACUOUS
+    are inconclusive (exit code 2).
+    """
+    return run_check("prove", spec, settings_of(options))
+
+
+def check_steps(
+    spec: SpecLike, settings: Settings, running: Running | None = None
+) -> Iterator[VerdictResult]:
+    """lint, bmc, prove on one spec, each only while the previous one leaves it worthwhile.
+
+    Stops after an interrupted check (its result is the last one yielded).
+    """
+    loaded, target = prepared(spec, settings)
+    yield from check_prepared(loaded, target, settings, running)
+
+
+def check_prepared(
+    loaded: Spec, target: str | None, settings: Settings, running: Running | None = None
+) -> Iterator[VerdictResult]:
+    """:func:`check_steps` on a spec :func:`prepared` already."""
+    for name, (label, call) in checks(loaded, settings).items():
+        with (running or _quiet)(f"{loaded.name}: {label}"):
+            result = call()
+        yield verdict_result(loaded, target, result, settings)
+        if interrupted(result, settings):
+            return
+        if result.verdict == FAIL or (name == "lint" and result.verdict != PASS):
+            return
+
+
+def interrupted(result: CheckResult, settings: Settings) -> bool:
+    """Whether a check stopped for a Ctrl-C (not for its time budget)."""
+    reason = result.details.get("reason")
+    # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
+    return reason == "interrupted" or (
+        reason == "canceled" and settings.timeout is None and result.seconds < settings.budget * 0.9
+    )
+
+
+def combined(
+    results: Sequence[VerdictResult], docs: Sequence[dict[str, Any]], seconds: float
+) -> VerdictResult:
+    """The ``solvent check`` result of several checks (and error documents)."""
+    from solvent.report import json_out
+
+    doc = json_out.combined_json(list(docs), seconds)
+    first = results[0].spec if results else None
+    return VerdictResult(doc, None, first, results=list(results))
+
+
+def check(spec: SpecLike | Sequence[SpecLike], **options: Any) -> VerdictResult:
+    """lint, then bmc, then prove on each spec (stopping at a failure); the most severe
+    exit code wins (4 > 3 > 1 > 2 > 0). ``.results`` holds each check's result."""
+    settings = settings_of(options)
+    specs = list(spec) if isinstance(spec, list | tuple) else [spec]
+    start = time.perf_counter()
+    results: list[VerdictResult] = []
+    for one in specs:
+        results.extend(check_steps(one, settings))
+    return combined(results, [r.doc for r in results], time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------------- replay
+def replay(
+    spec: SpecLike,
+    trace: Trace | Mapping[str, Any] | str | Path,
+    *,
+    expect_violation: bool = False,
+    **options: Any,
+) -> VerdictResult:
+    """Re-execute a trace exactly on the concrete backend; FAIL at the first broken invariant.
+
+    ``trace`` is a :class:`solvent.Trace`, its JSON form (a dict), or a file (a trace, or
+    a result file with a counterexample). With ``expect_violation`` the exit code is 0 when the violation the
+    trace records still happens, 1 when it does not (for CI).
+    """
+    return replay_run(spec, trace, settings_of(options), expect_violation=expect_violation)
+
+
+def replay_run(
+    spec: SpecLike,
+    trace: Trace | Mapping[str, Any] | str | Path,
+    settings: Settings,
+    *,
+    expect_violation: bool,
+) -> VerdictResult:
+    """The body of `solvent replay` (see :func:`replay`)."""
+    from solvent.check.replay import replay as run_replay
+    from solvent.engine.trace import from_json
+
+    loaded, target = prepared(spec, settings)
+    if isinstance(trace, Mapping):  # a trace's JSON form (what Trace.to_json gives)
+        trace = from_json(trace, source="the trace given")
+    recorded = trace if isinstance(trace, Trace) else read_trace(trace)
+    start = time.perf_counter()
+    resized = recorded.accounts != loaded.accounts and recorded.meta.get("found_by") == "stress"
+    if resized:  # `solvent stress --accounts N` runs the spec with N accounts
+        loaded = loaded.with_accounts(recorded.accounts)
+    replayed = run_replay(loaded, recorded)
+    edited = None if isinstance(trace, Trace | Mapping) else _edited_warning(str(trace))
+    if edited is not None:
+        replayed.notes.insert(0, edited)
+    if recorded.spec != loaded.name:
+        note = f"the trace was recorded on spec {recorded.spec}; replaying it on {loaded.name}"
+        replayed.notes.insert(0, note)
+    result = _replay_result(loaded, recorded, replayed, time.perf_counter() - start)
+    recorded_violation, reproduced = _reproduced(recorded, replayed)
+    if recorded_violation is not None and not reproduced:
+        found = replayed.first_failure
+        what = (
+            f"the replay finds {found.label()} at step {found.step} instead"
+            if found is not None
+            else "the replay breaks no invariant"
+        )
+        note = (
+            f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
+            f"reproduce: {what}; was the trace edited, or the spec changed?"
+        )
+        replayed.notes.insert(0, note)
+        result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
+    code = result.exit_code
+    if expect_violation:
+        code = EXIT_PASS if reproduced else EXIT_VIOLATION
+        if not reproduced:
+            result.message += " (--expect-violation: exit 1)"
+    out = verdict_result(loaded, target, result, settings)
+    out.doc["exit_code"] = code
+    if expect_violation or (recorded_violation is not None and not reproduced):
+        out.doc["details"]["expected_violation"] = {
+            "recorded": recorded_violation,
+            "reproduced": reproduced,
+            "expected": expect_violation,
+        }
+    return out
+
+
+def _edited_warning(path: str) -> str | None:
+    """A note when the result file ``path`` was edited after solvent wrote it."""
+    from solvent.integrity import result_warning_text
+
+    try:
+        return result_warning_text(Path(path).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:
+    """The violation a trace's ``#meta`` records ("NAME at step N"), and whether it recurs.
+
+    Without a recorded violation any failure counts as reproducing it.
+    """
+    meta = recorded.meta.get("violation")
+    if not isinstance(meta, dict):
+        return None, replayed.first_failure is not None
+    name, step = meta.get("invariant"), meta.get("step")
+    label = f"{name} at step {step}"
+    for failure in replayed.failures:
+        if failure.step == step and (failure.name == name or failure.label() == name):
+            return label, True
+    return label, False
+
+
+def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
+    """A replay as a verdict: FAIL at the first failed invariant, else PASS."""
+    steps = len(trace.steps)
+    bound = f"{steps} step{'s' if steps != 1 else ''}"
+    first = replayed.first_failure
+    if first is None:
+        return CheckResult(
+            "replay", spec.name, PASS, bound, seconds, spec.accounts,
+            message=f"no invariant violated in {bound}", details={"replay": replayed},
+        )  # fmt: skip
+    return CheckResult(
+        "replay", spec.name, FAIL, bound, seconds, spec.accounts, invariant=first.label(),
+        message=f"trace violates {first.label()} at step {first.step}",
+        counterexample=trace, depth=first.step, details={"replay": replayed},
+    )  # fmt: skip
+
+
+__all__ = [
+    "SolventError",
+    "bmc",
+    "check",
+    "lint",
+    "load",
+    "prove",
+    "read_trace",
+    "replay",
+]

@@ -74,8 +74,15 @@ def bmc(
     if jobs is not None:
         from solvent.check.portfolio import portfolio_bmc
 
-        return portfolio_bmc(spec, depth, jobs=jobs, timeout=timeout, invariants=invariants,
-                             simplify=simplify, induction=induction)
+        return portfolio_bmc(
+            spec,
+            depth,
+            jobs=jobs,
+            timeout=timeout,
+            invariants=invariants,
+            simplify=simplify,
+            induction=induction,
+        )
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     require_spec_sane(spec)
@@ -89,21 +96,38 @@ def bmc(
     u = Unrolling(spec, solver)
 
     def result(verdict: str, bound: str, message: str, **kw: object) -> CheckResult:
-        return CheckResult("bmc", spec.name, verdict, bound, deadline.elapsed(), spec.accounts,
-                           message=message, **kw)  # type: ignore[arg-type]
+        return CheckResult(
+            "bmc",
+            spec.name,
+            verdict,
+            bound,
+            deadline.elapsed(),
+            spec.accounts,
+            message=message,
+            **kw,
+        )  # type: ignore[arg-type]
 
     try:
         with interruptible():
             first = check(solver, deadline, u.assumption_literals())
             if first == z3.unsat:
-                return result(VACUOUS, "depth 0", "the initial state is unsatisfiable: no path exists; "
-                              "check the state domains and @initial conditions")
+                return result(
+                    VACUOUS,
+                    "depth 0",
+                    "the initial state is unsatisfiable: no path exists; "
+                    "check the state domains and @initial conditions",
+                )
             for k in range(depth + 1):
                 if k == 1 and induction and depth >= 2 and _inductive(spec, decls, deadline):
-                    return result(PASS, f"depth {depth}/{depth}",
-                                  f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
-                                  "): the properties hold initially and are 1-inductive, so "
-                                  "none at any depth", depth=depth, details={"method": "1-induction"})
+                    return result(
+                        PASS,
+                        f"depth {depth}/{depth}",
+                        f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
+                        "): the properties hold initially and are 1-inductive, so "
+                        "none at any depth",
+                        depth=depth,
+                        details={"method": "1-induction"},
+                    )
                 if k > 0:
                     u.add_step()
                 props = u.properties(k, decls)
@@ -112,27 +136,47 @@ def bmc(
                 status = check(solver, deadline, u.assumption_literals())
                 if status == z3.sat:
                     model = solver.model()
-                    failed = [d.name for d, _, p in props if z3.is_false(model.eval(p, model_completion=True))]
+                    failed = [
+                        d.name
+                        for d, _, p in props
+                        if z3.is_false(model.eval(p, model_completion=True))
+                    ]
                     for lit in u.assumption_literals():
                         solver.add(lit)
                     try:
-                        values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+                        values = readable_values(
+                            solver, u, k, failed, deadline, prefer_simple=simplify
+                        )
                     except IrrationalModel as exc:
                         return _irrational(k, depth, str(exc), failed, result)
-                    return _confirmed(spec, trace_from_values(u, values, k, {}), k, failed, depth, result)
+                    return _confirmed(
+                        spec, trace_from_values(u, values, k, {}), k, failed, depth, result
+                    )
                 if status == z3.unknown:
                     reason = solver.reason_unknown()
-                    return result(UNKNOWN, f"depth {k - 1}/{depth}" if k else f"depth 0/{depth}",
-                                  _unknown_message(reason, timeout), depth=max(k - 1, 0),
-                                  details={"reason": reason})
+                    return result(
+                        UNKNOWN,
+                        f"depth {k - 1}/{depth}" if k else f"depth 0/{depth}",
+                        _unknown_message(reason, timeout),
+                        depth=max(k - 1, 0),
+                        details={"reason": reason},
+                    )
                 solver.pop()
                 for _, _, p in props:
                     solver.add(p)
     except Interrupted:
-        return result(UNKNOWN, f"depth {max(len(u.steps) - 1, 0)}/{depth}", "interrupted by the user (Ctrl-C)",
-                      details={"reason": "interrupted"})
-    return result(PASS, f"depth {depth}/{depth}",
-                  f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})", depth=depth)
+        return result(
+            UNKNOWN,
+            f"depth {max(len(u.steps) - 1, 0)}/{depth}",
+            "interrupted by the user (Ctrl-C)",
+            details={"reason": "interrupted"},
+        )
+    return result(
+        PASS,
+        f"depth {depth}/{depth}",
+        f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)})",
+        depth=depth,
+    )
 
 
 def bmc_each(

@@ -111,8 +111,14 @@ def prove(
                     why = base.message
                     if timeout is not None:
                         # the base case ran on what was left: name the user's budget
-                        why = re.sub(r"solver timeout after [0-9.e+-]+s", f"solver timeout after {timeout:g}s", why)
-                    return result(UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details)
+                        why = re.sub(
+                            r"solver timeout after [0-9.e+-]+s",
+                            f"solver timeout after {timeout:g}s",
+                            why,
+                        )
+                    return result(
+                        UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details
+                    )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
                 step = inductive_step(spec, decls, kk, deadline)
                 if step["status"] == "proved":

@@ -67,8 +67,16 @@ class ProbeOptions:
 
     def ran_out(self, check: str) -> CheckResult:
         """The UNKNOWN of a probe not run because the overall budget ran out."""
-        return CheckResult(check, "", UNKNOWN, "", 0.0, 0, message="the time budget ran out",
-                           details={"reason": "timeout"})
+        return CheckResult(
+            check,
+            "",
+            UNKNOWN,
+            "",
+            0.0,
+            0,
+            message="the time budget ran out",
+            details={"reason": "timeout"},
+        )
 
     def __post_init__(self) -> None:
         for name in ("k", "depth"):

@@ -11,16 +11,7 @@ from solvent.cli.verbs import EPILOG, app
 
 # isort: split
 # the other families, in the order `solvent --help` lists them
-from solvent.cli import (
-    risk,
-    stress,
-    shrink,
-    report,
-    monitor,
-    monitor_convert,
-    monitor_aggregate,
-    models,
-    conform,
-)  # noqa: F401, I001
+from solvent.cli import risk, stress, shrink, report, monitor  # noqa: F401, I001
+from solvent.cli import monitor_convert, monitor_aggregate, models, conform  # noqa: F401, I001
 
 __all__ = ["EPILOG", "app", "main", "run"]

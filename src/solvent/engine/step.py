@@ -51,7 +51,9 @@ def sorts_of(spec: Spec) -> dict[str, str]:
     return {name: fd.sort for name, fd in spec.fields.items()}
 
 
-def call_user(what: str, where: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call_user(
+    what: str, where: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     """Call spec code; turn a non-solvent exception into a SpecError naming the spec line."""
     try:
         return fn(*args, **kwargs)
@@ -85,7 +87,9 @@ def run_guarded(
     return new, view._written, guard
 
 
-def merge(enabled: Any, new: StateDict, old: StateDict, written: set[tuple[str, int | None]]) -> StateDict:
+def merge(
+    enabled: Any, new: StateDict, old: StateDict, written: set[tuple[str, int | None]]
+) -> StateDict:
     """Commit the written fields of ``new`` where ``enabled`` holds."""
     if enabled is True:
         return new
@@ -103,7 +107,9 @@ def merge(enabled: Any, new: StateDict, old: StateDict, written: set[tuple[str, 
     return out
 
 
-def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int, chooser: Chooser) -> StepOutcome:
+def run_step(
+    spec: Spec, params: Params, backend: Any, state: StateDict, t: int, chooser: Chooser
+) -> StepOutcome:
     sorts = sorts_of(spec)
     market = {name: chooser.market(t, name) for name in spec.bounds}
     s = copy_state(state)
@@ -120,7 +126,9 @@ def run_step(spec: Spec, params: Params, backend: Any, state: StateDict, t: int,
         accounts: list[int | None] = list(range(spec.accounts)) if keeper.n_accounts else [None]
         for a in accounts:
             accs = () if a is None else (a,)
-            new, written, guard = run_guarded(keeper, s, sorts, backend, params, accs, {}, spec.accounts)
+            new, written, guard = run_guarded(
+                keeper, s, sorts, backend, params, accs, {}, spec.accounts
+            )
             en = lift(guard, backend=backend) if isinstance(guard, bool) else guard
             if keeper.liveness == "adversarial":
                 en = en & chooser.adversarial(t, keeper.name, a)
@@ -226,8 +234,10 @@ def check_bool(decl: PredicateDecl, result: Any, backend: Any) -> Value:
         return lift(result, backend=backend)
     if isinstance(result, Value) and result.sort == BOOL:
         return result
-    got = "None (missing `return`?)" if result is None else (
-        "a number" if isinstance(result, Value) else type(result).__name__
+    got = (
+        "None (missing `return`?)"
+        if result is None
+        else ("a number" if isinstance(result, Value) else type(result).__name__)
     )
     raise InvariantTypeError(
         f"{decl.kind} {decl.name} must return a condition (Bool), e.g. `return s.x >= 0`; "
@@ -246,8 +256,11 @@ def conjunction(values: Sequence[Any], backend: Any) -> Value:
 def require_spec_sane(spec: Spec) -> None:
     """Static checks that need no backend."""
     if not spec.fields:
-        raise SpecError(f"spec {spec.name} declares no state (@{spec.name}.state)", where=spec.where)
+        raise SpecError(
+            f"spec {spec.name} declares no state (@{spec.name}.state)", where=spec.where
+        )
     if not spec.invariants:
         raise SpecError(
-            f"spec {spec.name} declares no invariant; add one with @spec.invariant", where=spec.where
+            f"spec {spec.name} declares no invariant; add one with @spec.invariant",
+            where=spec.where,
         )

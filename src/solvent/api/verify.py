@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from solvent.api.results import VerdictResult
+from solvent.check.proof_notes import attributed, explained
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.config import ConfigFile, Settings, resolve
 from solvent.engine.trace import Trace
@@ -33,7 +34,6 @@ from solvent.spec.spec import Spec
 
 SpecLike = Spec | str | Path | ModuleType
 Running = Callable[[str], AbstractContextManager[Any]]
-SLACK_PROBE_TIMEOUT = 10.0  # seconds per probe of a slack search without a timeout
 
 _TARGETS: dict[int, tuple[Spec, str]] = {}  # id(spec) -> (spec, the target it was loaded from)
 
@@ -210,10 +210,10 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
         ),
         "prove": (
             f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: _explained(
+            lambda: explained(
                 spec,
                 settings,
-                _attributed(
+                attributed(
                     spec,
                     settings,
                     prove_any_accounts(
@@ -230,59 +230,6 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
             ),
         ),
     }
-
-
-def _attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
-    """A PASS of prove with its assumptions explained (and their slack, unless slack=False).
-
-    The slack search is a frontier per used envelope bound; a bound whose frontier cannot
-    be found says so in its text, the proof itself is unaffected. The slack search gets what
-    the proof left of the budget (timeout, or the default budget), so the whole check
-    keeps to it; the result's time is then the whole wall time, the slack search's own is
-    in details (``slack_seconds``) and on the verdict line.
-    """
-    if result.verdict != PASS or result.check != "prove":
-        return result
-    from solvent.check import progress
-    from solvent.check.attribution import attribute, attribution_json
-    from solvent.check.probes import ProbeOptions
-
-    began = time.perf_counter()
-    deadline = began + max(0.001, settings.budget - result.seconds)
-    options = ProbeOptions(
-        k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
-        timeout=settings.timeout or SLACK_PROBE_TIMEOUT,
-        witness_depth=settings.witness_depth,
-        invariants=settings.invariants,
-        deadline=deadline,
-    )
-    progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
-    explained = attribute(spec, result, slack=settings.slack, options=options)
-    result.details["attribution"] = attribution_json(explained)
-    if settings.slack and explained.slacks:
-        took = time.perf_counter() - began
-        result.details["slack_seconds"] = round(took, 3)
-        result.seconds += took
-    return result
-
-
-def _explained(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
-    """An UNKNOWN with its why, a CTI with checked lemma suggestions (check/suggest.py)."""
-    from solvent.check.induction import prove as run_prove
-    from solvent.check.suggest import explain
-
-    left = max(0.001, settings.budget - result.seconds)
-    return explain(
-        spec,
-        result,
-        run_prove,
-        k=settings.k,
-        max_k=settings.effective_max_k,
-        timeout=left,
-        budget=settings.timeout,
-        invariants=list(settings.invariants) or None,
-        jobs=settings.jobs,
-    )
 
 
 def run_check(

@@ -102,8 +102,8 @@ def stress_run(
         params["liquidation_depth"] = impact_depth
     if params:
         loaded = loaded.with_params(**params)
-    sc = _scenario(scenario, history, scenario_options)
-    pop = _population(loaded, population, leverage, notional, long_share)
+    sc = scenario_of(scenario, history, scenario_options)
+    pop = population_of(loaded, population, leverage, notional, long_share)
     try:
         opts = StressOptions(
             confirm=confirm_count(confirm), invariants=settings.invariants, **run_options
@@ -127,7 +127,7 @@ def confirm_count(value: int | str | None) -> int | None:
     return n
 
 
-def _scenario(name: str | None, history: str | None, opts: dict[str, Any]) -> Any:
+def scenario_of(name: str | None, history: str | None, opts: dict[str, Any]) -> Any:
     from solvent import scenarios
 
     if history is not None:
@@ -136,7 +136,7 @@ def _scenario(name: str | None, history: str | None, opts: dict[str, Any]) -> An
     return scenarios.get(name, **opts)
 
 
-def _population(
+def population_of(
     spec: Any, mode: str, leverage: str | None, notional: str | None, long_share: float | None
 ) -> Any:
     from solvent.scenarios.population import Population

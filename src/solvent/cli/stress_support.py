@@ -21,19 +21,6 @@ def key_values(items: list[str] | None, flag: str) -> dict[str, str]:
     return out
 
 
-def confirm_count(text: str) -> int | None:
-    """``--confirm all`` (None) or a count of lanes."""
-    if text.strip().lower() == "all":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        raise UsageError(f"--confirm must be all or a whole number, got {text!r}") from None
-    if n < 0:
-        raise UsageError(f"--confirm must be all or 0 or more, got {n}")
-    return n
-
-
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -42,42 +29,6 @@ def check_writable(path: str) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise UsageError(f"cannot write {path}: directory {parent} does not exist; create it first")
-
-
-def scenario_of(name: str | None, history: str | None, opts: dict[str, str]) -> Any:
-    from solvent import scenarios
-
-    if history is not None:
-        return scenarios.from_history(history, **opts)
-    assert name is not None
-    return scenarios.get(name, **opts)
-
-
-def population_of(
-    spec: Any, mode: str, leverage: str | None, notional: str | None, long_share: float | None
-) -> Any:
-    from solvent.scenarios.population import Population
-
-    given = {
-        k: v
-        for k, v in (("leverage", leverage), ("notional", notional), ("long_share", long_share))
-        if v is not None
-    }
-    wanted = {"quote", "size"}
-    has = {n for n, fd in spec.fields.items() if fd.per_account}
-    if mode == "none" or not wanted <= has:
-        if given:
-            raise UsageError(
-                "--leverage/--notional/--long-share need an account population: the spec must have "
-                "per-account fields quote and size (and --population auto)"
-            )
-        return None
-    im = spec.param_decls.get("initial_margin")
-    if "initial_margin" in spec.overrides:
-        im = spec.overrides["initial_margin"]
-    if im is not None:
-        given["initial_margin"] = float(im)
-    return Population(**given)
 
 
 def write_traces(result: Any, folder: str | None) -> list[str]:

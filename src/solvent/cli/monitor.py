@@ -31,7 +31,7 @@ Exit codes:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``monitor`` and ``monitor-convert`` to ``app`` (idempotent)."""
+    """Add ``monitor``, ``monitor-convert`` and ``monitor-aggregate`` to ``app`` (idempotent)."""
     names = {c.name for c in app.registered_commands}
     if "monitor" not in names:
         app.command("monitor", epilog=EPILOG)(monitor_command)

@@ -75,7 +75,7 @@ def aggregate_command(
     insolvency and one alert stream."""
     import redis
 
-    from solvent.cli.monitor import _fraction, _stderr
+    from solvent.cli.monitor import _check_options, _fraction, _stderr
     from solvent.monitor.aggregate import Aggregator, run_aggregate
     from solvent.monitor.core import Options
     from solvent.monitor.errors import SourceError
@@ -87,6 +87,7 @@ def aggregate_command(
     say = _stderr(settings.quiet)
     if not 1 <= shards <= 1024:
         raise UsageError(f"--shards must be between 1 and 1024, got {shards}")
+    _check_options(idle_exit=idle_exit)
     url = source or os.environ.get("SOLVENT_REDIS_URL", "")
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError("monitor-aggregate reads Redis: give --source redis://HOST:PORT")

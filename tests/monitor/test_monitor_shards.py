@@ -174,7 +174,21 @@ def test_shard_options_are_checked(args: list[str], message: str) -> None:
     res = subprocess.run(
         _cli("monitor", SPEC, "--source", "redis://127.0.0.1:1/0", "--no-prove", *args),
         capture_output=True,
-        timeout=60,
+        timeout=180,
     )
+    assert res.returncode == 3, res.stderr.decode()
+    assert message in " ".join(res.stderr.decode().split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--shards", "0"], "--shards must be between"), (["--idle-exit", "nan"], "--idle-exit")],
+)
+def test_aggregate_options_are_checked(args: list[str], message: str) -> None:
+    res = subprocess.run(
+        _cli("monitor-aggregate", SPEC, "--source", "redis://127.0.0.1:1/0", "--stream", "ev",
+             "--no-prove", *(["--shards", "2"] if "--shards" not in args else []), *args),
+        capture_output=True, timeout=180,
+    )  # fmt: skip
     assert res.returncode == 3, res.stderr.decode()
     assert message in " ".join(res.stderr.decode().split())

@@ -70,6 +70,7 @@ def aggregate_command(
     insolvency and one alert stream."""
     import redis
 
+    from solvent.cli.monitor_support import check_options as _check_options
     from solvent.cli.monitor_support import fraction as _fraction
     from solvent.cli.monitor_support import stderr_printer as _stderr
     from solvent.monitor.aggregate import Aggregator, run_aggregate
@@ -82,6 +83,7 @@ def aggregate_command(
     say = _stderr(settings.quiet)
     if not 1 <= shards <= 1024:
         raise UsageError(f"--shards must be between 1 and 1024, got {shards}")
+    _check_options(idle_exit=idle_exit)
     url = source or os.environ.get("SOLVENT_REDIS_URL", "")
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError("monitor-aggregate reads Redis: give --source redis://HOST:PORT")

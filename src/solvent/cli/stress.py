@@ -17,17 +17,17 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.api.simulate import confirm_count as _confirm_count
+from solvent.api.simulate import population_of as _population
+from solvent.api.simulate import scenario_of as _scenario
 from solvent.cli import stress_report
 from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
 from solvent.cli.stress_support import RichProgress
 from solvent.cli.stress_support import check_writable as _check_writable
-from solvent.cli.stress_support import confirm_count as _confirm_count
 from solvent.cli.stress_support import in_ci as _ci
 from solvent.cli.stress_support import key_values as _kv
-from solvent.cli.stress_support import population_of as _population
-from solvent.cli.stress_support import scenario_of as _scenario
 from solvent.cli.stress_support import write_traces as _write_traces
 from solvent.cli.verbs import output_paths, verb
 from solvent.config import Settings

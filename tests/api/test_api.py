@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 GAP = "examples/bugs_detected/perp_gap_risk.py"
 SAFE = "examples/correct/perp_isolated.py"
 PERP_ONE = "tests/risk/specs/perp_one.py"
-VOLATILE = ("seconds", "timings", "slack_seconds", "content_sha256")  # -o seals the file
+# wall-clock times, the file's seal (-o), the run facts of provenance (command line, UTC
+# time) and the portfolio's race (which member answered first, each one's time): the
+# verdict and the counterexample do not depend on them
+VOLATILE = (
+    "seconds", "timings", "slack_seconds", "content_sha256", "command", "utc", "portfolio",
+    "trace",  # a worst path's trace file, written beside a --report page only
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -82,7 +82,6 @@ def stress_run(
     **run_options: Any,
 ) -> StressReport:
     """The body of `solvent stress` (see :func:`stress`)."""
-    from solvent.stress.report import result_json
     from solvent.stress.runner import StressOptions
     from solvent.stress.runner import stress as run
 
@@ -111,7 +110,39 @@ def stress_run(
     except TypeError as exc:
         raise UsageError(f"stress: {exc}") from None
     raw = run(loaded, sc, pop, opts, progress=progress)
-    return StressReport(result_json(raw, target=target), raw, loaded, traces=list(raw.traces))
+    return StressReport(
+        stress_document(raw, loaded, target, sc, pop, opts), raw, loaded, traces=list(raw.traces)
+    )
+
+
+def stress_document(
+    raw: Any,
+    spec: Any,
+    target: str | None,
+    sc: Any,
+    pop: Any,
+    opts: Any,
+    written: list[str] | None = None,
+    bands: bool = True,
+) -> dict[str, Any]:
+    """The ``solvent-stress/1`` document of a run: the result, its provenance (paths
+    relative to the working directory) and, for a finished run, the report's percentile
+    bands (``bands=False``: leave them out, e.g. no file or JSON was asked for)."""
+    from solvent.report.provenance import complete, portable, portable_scenario
+    from solvent.stress.report import result_json
+
+    doc = result_json(raw, target=target, traces=written or [])
+    doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
+    doc["traces"] = [portable(t) for t in doc.get("traces") or []]
+    doc["scenario_detail"] = portable_scenario(doc.get("scenario_detail") or {})
+    if bands and raw.blocks_done == raw.blocks_total:
+        from solvent.stress.bands import bands as percentile_bands
+
+        meta = {"found_by": "stress", "scenario": doc.get("scenario"), "seed": raw.options["seed"]}
+        found, _ = percentile_bands(spec, sc, pop, opts, (), meta)
+        if found is not None:
+            doc["bands"] = found
+    return doc
 
 
 def confirm_count(value: int | str | None) -> int | None:

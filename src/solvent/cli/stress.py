@@ -20,6 +20,7 @@ import typer
 from solvent.api.simulate import confirm_count as _confirm_count
 from solvent.api.simulate import population_of as _population
 from solvent.api.simulate import scenario_of as _scenario
+from solvent.api.simulate import stress_document
 from solvent.cli import stress_report
 from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
@@ -33,7 +34,6 @@ from solvent.cli.verbs import output_paths, verb
 from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
 from solvent.report.outputs import check_outputs
-from solvent.report.provenance import complete, portable, portable_scenario
 
 EPILOG = """\b
 Exit codes:
@@ -314,7 +314,7 @@ def stress_command(
     insurance drawdown, liquidations, Cover-2; flagged lanes are re-run exactly."""
     from solvent.report import json_out, text
     from solvent.spec.load import load_spec
-    from solvent.stress.report import render, result_json
+    from solvent.stress.report import render
     from solvent.stress.runner import StressOptions, stress
 
     try:
@@ -364,10 +364,9 @@ def stress_command(
         bar = RichProgress(errors) if show_bar else None
         result = stress(spec, sc, pop, opts, progress=bar)  # type: ignore[arg-type]
         written = _write_traces(result, traces_dir)
-        doc = result_json(result, target=target, traces=written)
-        doc = complete(doc, spec, target, scenario=doc.get("scenario_detail"))
-        doc["traces"] = [portable(t) for t in doc.get("traces") or []]
-        doc["scenario_detail"] = portable_scenario(doc.get("scenario_detail") or {})
+        # the API's document (provenance, portable paths); the bands come with the worst
+        # paths' traces below, when a file or JSON was asked for
+        doc = stress_document(result, spec, target, sc, pop, opts, written, bands=False)
         finished = result.blocks_done == result.blocks_total
         png, markdown = settings.png, settings.markdown
         wanted = settings.output or settings.report or png or markdown

@@ -225,4 +225,9 @@ def shrink_run(
         "steps_before": raw.steps_before, "steps_after": len(raw.trace.steps),
         "replays": raw.replays, "written": written, "counterexample": raw.trace.to_json(),
     }  # fmt: skip
+    from solvent.report.provenance import complete, portable
+
+    doc = complete(doc, loaded, target)
+    if written is not None:
+        doc["written"] = portable(written)
     return ShrinkReport(doc, raw, loaded)

@@ -20,7 +20,6 @@ from solvent.cli.verbs import output_paths, verb
 from solvent.config import Settings
 from solvent.errors import SolventError, UsageError
 from solvent.report.outputs import check_outputs
-from solvent.report.provenance import complete, portable
 
 
 @verb("shrink", epilog=EPILOG, json_errors=False, check_paths=False)
@@ -51,13 +50,10 @@ def shrink_command(
 ) -> int:
     """Minimize a failing trace (fewer steps, smaller moves, rounder numbers); every
     candidate is replayed exactly and kept only if it still breaks the same invariant."""
+    from solvent.api.simulate import shrink_run
     from solvent.report import json_out, text
-    from solvent.spec.load import load_spec
-    from solvent.stress.shrink import shrink
 
     try:
-        if max_replays < 1:
-            raise UsageError(f"--max-replays must be at least 1, got {max_replays}")
         check_outputs(output_paths(settings))  # before the run
         if out is not None and not settings.quiet:
             text.make_console(stderr=True).print(
@@ -65,26 +61,13 @@ def shrink_command(
                 "counterexample is the shrunk trace (solvent replay reads it as is)",
                 soft_wrap=True,
             )
-        spec = load_spec(target, settings.spec)
-        if settings.params:
-            spec = spec.with_params(**settings.param_overrides())
-        from solvent.cli.common import read_trace as _read_trace
-
-        recorded = _read_trace(trace)
-        result = shrink(spec, recorded, max_replays=max_replays)
         dest = out or (trace[:-5] if trace.endswith(".json") else trace) + ".shrunk.json"
+        found = shrink_run(target, trace, settings, max_replays=max_replays, written=dest)
+        spec, result, doc = found.spec, found.raw, found.doc
         try:
             Path(dest).write_text(result.trace.dumps(), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {dest}: {exc.strerror}") from None
-        doc = {
-            "schema": json_out.RESULT_SCHEMA, "check": "shrink", "spec": spec.name, "target": target,
-            "verdict": "FAIL", "exit_code": 1, "invariant": result.invariant,
-            "steps_before": result.steps_before, "steps_after": len(result.trace.steps),
-            "replays": result.replays, "written": dest, "counterexample": result.trace.to_json(),
-        }  # fmt: skip
-        doc = complete(doc, spec, target)
-        doc["written"] = portable(dest)
         if settings.format == "text":
             console = text.make_console()
             console.print(
@@ -104,12 +87,10 @@ def shrink_command(
             doc = seal_result(doc)  # the file carries its content hash (report checks it)
             Path(settings.output).write_text(json_out.dumps(doc), encoding="utf-8")
         if settings.report or settings.junit or settings.sarif:
-            from solvent.check.replay import replay
             from solvent.report.outputs import write_reports
 
             # the reports draw the shrunk path from its exact replay
-            shown = {**doc, "replay": json_out.replay_json(replay(spec, result.trace))}
-            write_reports(shown, report=settings.report, junit=settings.junit,
+            write_reports(found.report_doc(), report=settings.report, junit=settings.junit,
                           sarif=settings.sarif, specs=[spec])  # fmt: skip
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(doc))

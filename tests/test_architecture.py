@@ -19,15 +19,14 @@ MAX_LINES = 500
 
 # Modules over MAX_LINES that their owners are splitting now, in work running beside
 # this check (remove an entry when its split lands; a stale entry fails the test):
-BEING_SPLIT = {
-    "spec/spec.py": "split by the liquidation-mechanics work",
-}
+BEING_SPLIT = {}
 
 # Import circles left, each with who breaks it (same rule as above: a stale entry fails)
 CYCLES_BEING_BROKEN = [
     # Spec holds a Recipe, and @builder checks (lazily) that it returned a Spec; the
     # type-only imports of Spec in recipe/rebuild count too. Part of the split of spec.py.
-    {"solvent.spec.spec", "solvent.spec.recipe", "solvent.spec.rebuild"},
+    # (spec/liveness.py, the keeper-within-K counters, reads Spec for its types as well)
+    {"solvent.spec.spec", "solvent.spec.recipe", "solvent.spec.rebuild", "solvent.spec.liveness"},
 ]
 
 

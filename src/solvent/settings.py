@@ -181,10 +181,13 @@ class Settings:
         metadata=_opt(
             "Let the search use only this user action (repeatable) [default: all].",
             "--action",
-            verbs=("bmc",),
+            verbs=("bmc", "stress"),
             config=False,
             metavar="NAME",
             panel=SEARCH,
+            verb_help={
+                "stress": "With --action-rate: only this user action (repeatable) [default: all]."
+            },
         ),
     )
     no_actions: tuple[str, ...] = field(

@@ -12,3 +12,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "conform"
 SPEC = EXAMPLES / "perp_spec.py"
+
+
+def revm_adapter(name: str):
+    """An adapter of examples/conform/revm_adapter.py (the contracts on revm)."""
+    from solvent.conform.adapter import load_adapter
+
+    return load_adapter(f"{EXAMPLES / 'revm_adapter.py'}:{name}")

@@ -86,8 +86,3 @@ def solc_ok(vyper_ok) -> None:
         find_solcjs()
     except AdapterError:
         need(False, "the solc npm package (.npm-tools/node_modules/solc)")
-
-
-def revm_adapter(name: str):
-    """An adapter of examples/conform/revm_adapter.py (the contracts on revm)."""
-    return _adapter(f"revm_adapter.py:{name}")

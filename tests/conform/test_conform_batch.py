@@ -14,7 +14,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from conftest import EXAMPLES
+from conform_paths import EXAMPLES, SPEC
 
 from solvent.check.replay import TraceChooser, initial_concrete, plain
 from solvent.conform import batch as batch_module
@@ -127,8 +127,6 @@ def test_a_lane_the_judge_contradicts_is_an_internal_error(spec, engines, monkey
 @pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])
 def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
     """Worker processes compare chunks; the answers are read back in the traces' order."""
-    from conftest import SPEC
-
     adapter = engines[0] if name == "EngineAdapter" else engines[1]
     refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:{name}")
     opts = dict(traces=120, steps=8, seed=9)

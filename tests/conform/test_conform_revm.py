@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import EXAMPLES, SPEC, revm_adapter
+from conform_paths import EXAMPLES, SPEC, revm_adapter
 
 from solvent.conform.run import Options, conform
 

@@ -56,7 +56,10 @@ def test_stress_starts_each_account_from_its_own_listed_value(name: str, engine:
     assert bmc(spec, 3).verdict == "FAIL"
     r = _stress(spec, engine)
     assert r.verdict == "FAIL", r.notes
-    assert r.confirmation["confirmed"] == r.confirmation["checked"] == 5
+    # every path breaks, and certainly (issue 16: a violation beyond its float64 error bound
+    # counts without an exact re-run; the traces shown are replayed exactly below)
+    c = r.confirmation
+    assert c["confirmed"] == c["checked"] == r.metrics["paths"], c
     assert r.traces
     for trace, label in r.traces:
         assert trace.init["x"] == (Fraction(10), Fraction(1))  # the spec's own start

@@ -105,7 +105,9 @@ def frontier_run(
             checks=checks,
             options=options,
         )
-    return BoundaryResult(frontier_json(loaded, raw, target=target), raw, loaded)
+    return BoundaryResult(
+        _proven(frontier_json(loaded, raw, target=target), loaded, target), raw, loaded
+    )
 
 
 def synth(
@@ -187,7 +189,9 @@ def synth_run(
                 checks=checks,
                 options=options,
             )
-        return BoundaryResult(frontier_json(loaded, raw, target=target), raw, loaded)
+        return BoundaryResult(
+            _proven(frontier_json(loaded, raw, target=target), loaded, target), raw, loaded
+        )
     if len(params) != 2:
         raise UsageError(f"give one --param (a search) or two (a grid), got {len(params)}")
     if grid is None:
@@ -203,4 +207,11 @@ def synth_run(
             refute_cap=settings.timeout or 20.0,
             options=options,
         )
-    return RegionResult(grid_json(region, target=target), region, loaded)
+    return RegionResult(_proven(grid_json(region, target=target), loaded, target), region, loaded)
+
+
+def _proven(doc: dict[str, Any], spec: Any, target: str | None) -> dict[str, Any]:
+    """``doc`` with its provenance (parameters, envelope, run facts; paths made relative)."""
+    from solvent.report.provenance import complete
+
+    return complete(doc, spec, target)

@@ -153,14 +153,6 @@ def stress_command(
             metavar="P",
         ),
     ] = 0.0,
-    action: Annotated[
-        list[str] | None,
-        _opt(
-            "--action",
-            help="With --action-rate: only this user action (repeatable) [default: all].",
-            metavar="NAME",
-        ),
-    ] = None,
     impact_depth: Annotated[
         str | None,
         _opt(
@@ -357,7 +349,7 @@ def stress_command(
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
             confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
-            action_rate=action_rate, actions=tuple(action or ()), state_key_file=state_key_file,
+            action_rate=action_rate, actions=tuple(settings.actions), state_key_file=state_key_file,
         )  # fmt: skip
         console, errors = text.make_console(), text.make_console(stderr=True)
         show_bar = not settings.quiet and errors.is_terminal and not _ci()

@@ -60,10 +60,11 @@ def black_scholes(
     if exact["years"] == 0 or (
         exact["volatility"] == 0 and exact["rate"] == 0 and exact["dividend"] == 0
     ):
-        fwd = check_fraction("spot", spot, positive=True) - check_fraction(
+        fwd: Fraction = check_fraction("spot", spot, positive=True) - check_fraction(
             "strike", strike, positive=True
         )
-        return max(fwd, Fraction(0)) if kind == "call" else max(-fwd, Fraction(0))
+        payoff = fwd if kind == "call" else -fwd
+        return payoff if payoff > 0 else Fraction(0)
     s = float(check_fraction("spot", spot, positive=True))
     k = float(check_fraction("strike", strike, positive=True))
     t = float(check_fraction("years", years, nonnegative=True))

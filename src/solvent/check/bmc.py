@@ -82,6 +82,7 @@ def bmc(
             invariants=invariants,
             simplify=simplify,
             induction=induction,
+            incremental=bmc,  # the same-on-every-machine path when the race's cannot be
         )
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")

@@ -22,13 +22,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
 from solvent.check import progress
 from solvent.check.encode import Unrolling
 from solvent.check.falsify import falsify
-from solvent.check.results import FAIL, PASS, UNKNOWN
+from solvent.check.results import FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.solving import (
     Deadline,
     Interrupted,
@@ -370,3 +371,26 @@ _MEMBER_FNS = {
     "few": _few,
     "induction": _induction,
 }
+
+
+def incremental_path(
+    search: Any,
+    spec: Spec,
+    depth: int,
+    deadline: Deadline,
+    invariants: Sequence[str] | None,
+    simplify: bool,
+) -> CheckResult | None:
+    """The counterexample the incremental search finds, when the canonical derivation ran
+    out of its resource caps: the winner's own path would make the report depend on which
+    member won (and so on the machine); this one is the same on every machine and --jobs."""
+    left = deadline.remaining_ms()
+    again = search(
+        spec,
+        depth,
+        timeout=None if left is None else max(left / 1000, 0.001),
+        invariants=invariants,
+        simplify=simplify,
+        induction=False,
+    )
+    return again if again.verdict == FAIL else None

@@ -8,14 +8,10 @@ per depth) and ``falsify`` (concrete random and envelope-corner paths).
 With ``jobs >= 2`` the members run in forked processes (each with its own Z3 context), one
 member per process in the order of ``MEMBERS`` and the rest together in the last one;
 the first conclusive answer wins and the others are terminated. With ``jobs == 1`` the
-members run one after the other in this process, each with a share of the budget.
-
-The output does not depend on which member won: a FAIL is first shortened (when the
-winner's depth is not known to be shortest) and the counterexample is then derived by the
-canonical unrolling (``members.unroll`` with the depth known; the ``incremental`` member's
-own derivation is that one whenever none of its checks ran out of its resource cap), then
-simplified as bmc always does and replayed on the concrete judge before it is shown. The
-result's ``details["portfolio"]`` records which member answered and each member's time.
+members run one after the other in this process, each with a share of the budget. The output does not depend on which member won: a FAIL is shortened (when its depth is
+not known to be shortest; up to 3 accounts, by the incremental search itself when the
+capped shortening cannot tell) and derived by the canonical unrolling, simplified and
+replayed on the concrete judge. ``details["portfolio"]`` records who answered and when.
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 import z3
 
@@ -33,6 +30,7 @@ from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
     few_accounts,
+    incremental_path,
     run_member,
     shorten,
     unroll,
@@ -274,8 +272,10 @@ def portfolio_bmc(
     simplify: bool = True,
     induction: bool = True,
     members: Sequence[str] = MEMBERS,
+    incremental: Any = None,
 ) -> CheckResult:
-    """Bounded model checking by the portfolio; same verdicts and texts as ``bmc.bmc``."""
+    """Bounded model checking by the portfolio; same verdicts and texts as ``bmc.bmc``
+    (``incremental``: ``bmc.bmc`` itself, for ``members.incremental_path``)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     jobs = default_jobs() if jobs is None else jobs
@@ -361,6 +361,12 @@ def portfolio_bmc(
             if not shortest:
                 progress.note(phase=f"shortening the depth-{d} counterexample")
                 d, shortest = shorten(spec, decls, d, deadline, SHORTEN_RLIMIT)
+            if incremental and not shortest and full and not deadline.expired():
+                found = incremental_path(incremental, spec, depth, deadline, invariants, simplify)
+                if found is not None:
+                    found.seconds = deadline.elapsed()
+                    found.details["portfolio"] = info
+                    return found
             found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
             if found is not None:
                 return found

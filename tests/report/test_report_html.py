@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from render_marker import with_marker
 from report_browser import finish, render
 from report_runs import ROOT, Run
 from report_stress_doc import stress_doc
@@ -148,29 +149,6 @@ def test_spec_report(tmp_path: Path, in_root: None) -> None:
 
 # Marks every chart with its rendered size, so the headless browser can check the charts
 # were drawn. Only the tests add it: the reports themselves carry no script.
-_MARKER = """
-window.addEventListener("load", function () {
-  var ok = 0;
-  document.querySelectorAll("figure.chart").forEach(function (f) {
-    var svg = f.querySelector("svg");
-    if (!svg) { f.setAttribute("data-rendered", "missing"); return; }
-    var r = svg.getBoundingClientRect();
-    var marks = svg.querySelectorAll("path,use,rect,line,polyline").length;
-    f.setAttribute("data-rendered", Math.round(r.width) + "x" + Math.round(r.height));
-    f.setAttribute("data-marks", String(marks));
-    if (r.width > 0 && r.height > 0 && marks > 0) { ok += 1; }
-  });
-  document.body.setAttribute("data-charts-rendered", String(ok));
-});
-"""
-
-
-def with_marker(page: str) -> str:
-    """The page with the chart-size marker script added before ``</body>``."""
-    assert page.count("</body>") == 1
-    return page.replace("</body>", f"<script>{_MARKER}</script></body>")
-
-
 def test_reports_carry_no_script(gap_bmc: Run) -> None:
     """A generated report holds no script (the render check is the test suite's own)."""
     page = gap_bmc.path("report.html").read_text(encoding="utf-8")

@@ -52,9 +52,16 @@ MODEL = Path(perp_isolated.__file__).resolve()
 
 
 def shown(path: Path) -> str:
-    """A spec file as the reports name it: relative to the working directory when inside it."""
+    """A spec file as the reports name it: relative to the working directory when inside it,
+    ``solvent/...`` for a file of the installed package (a library model), else absolute."""
+    import solvent
+
     try:
         return path.relative_to(ROOT.resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "solvent/" + path.relative_to(Path(solvent.__file__).resolve().parent).as_posix()
     except ValueError:
         return str(path)
 

@@ -351,12 +351,9 @@ def _refusal(
     """``action withdraw (spec.py:67: requires(...))``: the first condition that refused."""
     import linecache
 
-    from solvent.engine.context import guard_frame
-    from solvent.engine.step import call_user
+    from solvent.engine.step import run_body
 
-    view = StateView(copy_state(s), sorts, backend, writable=True, accounts=n)
-    with guard_frame(decl.name) as frame:
-        call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accs, **args)
+    _, _, frame = run_body(decl, s, sorts, backend, params, accs, args, n)
     for cond, why in zip(frame.conditions, frame.reasons, strict=True):
         if not bool(getattr(cond, "raw", cond)):
             where = why.removeprefix("requires at ")

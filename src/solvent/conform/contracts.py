@@ -54,10 +54,21 @@ def units(x: Any, decimals: int) -> int:
 def address_of(account: int) -> str:
     """A fixed EVM address (checksummed) for spec account ``account``, the same every run."""
     require_boa()
+    return account_address(account)
+
+
+def account_address(account: int) -> str:
+    """The address of spec account ``account`` on any EVM (titanoboa's or revm)."""
     from eth_utils import to_checksum_address
 
     raw = "0x" + hashlib.sha256(f"solvent-account-{account}".encode()).hexdigest()[:40]
     return str(to_checksum_address(raw))
+
+
+def source_key(kind: str, path: str | os.PathLike[str]) -> tuple[str, str, str]:
+    """A cache key of a contract source: its kind, resolved path and content hash."""
+    text = Path(path).read_text(encoding="utf-8")
+    return kind, str(Path(path).resolve()), hashlib.sha256(text.encode()).hexdigest()
 
 
 class Reverted(Exception):
@@ -95,9 +106,9 @@ def _boa_error(exc: Exception) -> bool:
 def vyper_deployer(path: str | os.PathLike[str]) -> Any:
     """titanoboa's deployer for the Vyper contract at ``path`` (compiled once)."""
     boa = require_boa()
-    text = Path(path).read_text(encoding="utf-8")
-    key = ("vy", str(Path(path).resolve()), hashlib.sha256(text.encode()).hexdigest())
+    key = source_key("vy", path)
     if key not in _DEPLOYERS:
+        text = Path(path).read_text(encoding="utf-8")
         _DEPLOYERS[key] = boa.loads_partial(text, name=Path(path).stem, filename=str(path))
     return _DEPLOYERS[key]
 
@@ -185,8 +196,7 @@ class SolidityDeployer:
 
 def solidity_deployer(path: str | os.PathLike[str], contract: str) -> SolidityDeployer:
     """A deployer for ``contract`` of the Solidity file ``path`` (compiled once)."""
-    text = Path(path).read_text(encoding="utf-8")
-    key = ("sol:" + contract, str(Path(path).resolve()), hashlib.sha256(text.encode()).hexdigest())
+    key = source_key("sol:" + contract, path)
     if key not in _DEPLOYERS:
         abi, code = compile_solidity(path, contract)
         _DEPLOYERS[key] = SolidityDeployer(abi, code, contract)

@@ -20,13 +20,12 @@ Solidity goes the same way with :func:`solidity_bytecode` (solc-js).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from solvent.conform.adapter import AdapterError
-from solvent.conform.contracts import Reverted, compile_solidity
+from solvent.conform.contracts import Reverted, account_address, compile_solidity, source_key
 
 __all__ = ["Reverted", "RevmChain", "RevmContract", "solidity_bytecode", "vyper_bytecode"]
 
@@ -43,14 +42,9 @@ def _pyrevm() -> Any:
     return pyrevm
 
 
-def _key(kind: str, path: str | os.PathLike[str]) -> tuple[str, str, str]:
-    text = Path(path).read_text(encoding="utf-8")
-    return kind, str(Path(path).resolve()), hashlib.sha256(text.encode()).hexdigest()
-
-
 def vyper_bytecode(path: str | os.PathLike[str]) -> tuple[list[Any], bytes]:
     """(ABI, creation bytecode) of the Vyper contract at ``path``, compiled once."""
-    key = _key("vy", path)
+    key = source_key("vy", path)
     if key not in _CODE:
         try:
             from vyper.compiler import compile_code
@@ -68,19 +62,10 @@ def vyper_bytecode(path: str | os.PathLike[str]) -> tuple[list[Any], bytes]:
 
 def solidity_bytecode(path: str | os.PathLike[str], contract: str) -> tuple[list[Any], bytes]:
     """(ABI, creation bytecode) of ``contract`` in the Solidity file ``path`` (solc-js)."""
-    key = _key("sol:" + contract, path)
+    key = source_key("sol:" + contract, path)
     if key not in _CODE:
         _CODE[key] = compile_solidity(path, contract)
     return _CODE[key]
-
-
-def _address(n: int) -> str:
-    """The address of spec account ``n`` (the same as titanoboa adapters use)."""
-    from eth_utils import to_checksum_address
-
-    return str(
-        to_checksum_address("0x" + hashlib.sha256(f"solvent-account-{n}".encode()).hexdigest()[:40])
-    )
 
 
 class RevmChain:
@@ -99,7 +84,7 @@ class RevmChain:
     def account(self, n: int) -> str:
         """The funded address of spec account ``n``."""
         if n not in self._accounts:
-            self._accounts[n] = _address(n)
+            self._accounts[n] = account_address(n)
             self.evm.set_balance(self._accounts[n], _BALANCE)
         return self._accounts[n]
 

@@ -77,14 +77,30 @@ def run_guarded(
     n_accounts: int | None = None,
 ) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
     """Run one action/keeper body on a copy of ``state``; return (new, written, guard)."""
+    new, written, frame = run_body(decl, state, sorts, backend, params, accounts, args, n_accounts)
+    guard: Any = True
+    for c in frame.conditions:
+        guard = c if guard is True else (guard & c)
+    return new, written, guard
+
+
+def run_body(
+    decl: ActionDecl,
+    state: StateDict,
+    sorts: dict[str, str],
+    backend: Any,
+    params: Params,
+    accounts: tuple[int, ...],
+    args: dict[str, Value],
+    n_accounts: int | None = None,
+) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
+    """Run one action/keeper body on a copy of ``state``: (new, written, its guard frame,
+    whose ``conditions`` and ``reasons`` are each ``requires`` in order)."""
     new = copy_state(state)
     view = StateView(new, sorts, backend, writable=True, accounts=n_accounts)
     with guard_frame(decl.name) as frame:
         call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accounts, **args)
-    guard: Any = True
-    for c in frame.conditions:
-        guard = c if guard is True else (guard & c)
-    return new, view._written, guard
+    return new, view._written, frame
 
 
 def merge(

@@ -336,11 +336,12 @@ def stress_command(
         pop = _population(spec, population, leverage, notional, long_share)
         swept = sweep_mod.parse(sweep)
         sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
-        for value in swept[1] if swept else []:  # a bad value stops here, before any run
+        swept_name, swept_values = swept if swept else ("", [])
+        for value in swept_values:  # a bad value stops here, before any run
             if sweep_kind == "param":
-                spec.with_params(**{swept[0]: value})
+                spec.with_params(**{swept_name: value})
             else:
-                _scenario(scenario, history, {**scenario_kv, swept[0]: value})
+                _scenario(scenario, history, {**scenario_kv, swept_name: value})
         opts = StressOptions(
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,

@@ -85,22 +85,10 @@ def stress_run(
     from solvent.stress.runner import StressOptions
     from solvent.stress.runner import stress as run
 
-    if (scenario is None) == (history is None):
-        raise UsageError("give exactly one of --scenario NAME or --history FILE")
-    if population not in POPULATION_MODES:
-        raise UsageError(f"--population must be auto or none, got {population!r}")
+    check_choices(scenario, history, population)
     loaded = load(spec, settings.spec)
     target = str(spec) if isinstance(spec, str | Path) else target_of(loaded)
-    params = settings.param_overrides()
-    if impact_depth is not None:
-        if "liquidation_depth" not in loaded.param_decls:
-            raise UsageError(
-                f"--impact-depth: spec {loaded.name} has no parameter liquidation_depth; build "
-                "the perp model with liquidation_depth=... or add such a parameter to your spec"
-            )
-        params["liquidation_depth"] = impact_depth
-    if params:
-        loaded = loaded.with_params(**params)
+    loaded = with_overrides(loaded, settings, impact_depth)
     sc = scenario_of(scenario, history, scenario_options)
     pop = population_of(loaded, population, leverage, notional, long_share)
     try:
@@ -113,6 +101,27 @@ def stress_run(
     return StressReport(
         stress_document(raw, loaded, target, sc, pop, opts), raw, loaded, traces=list(raw.traces)
     )
+
+
+def check_choices(scenario: str | None, history: str | None, population: str) -> None:
+    """Refuse a run without exactly one price source, or with an unknown population mode."""
+    if (scenario is None) == (history is None):
+        raise UsageError("give exactly one of --scenario NAME or --history FILE")
+    if population not in POPULATION_MODES:
+        raise UsageError(f"--population must be auto or none, got {population!r}")
+
+
+def with_overrides(spec: Any, settings: Settings, impact_depth: str | None) -> Any:
+    """``spec`` with the --set parameters and --impact-depth (its ``liquidation_depth``)."""
+    params = settings.param_overrides()
+    if impact_depth is not None:
+        if "liquidation_depth" not in spec.param_decls:
+            raise UsageError(
+                f"--impact-depth: spec {spec.name} has no parameter liquidation_depth; build "
+                "the perp model with liquidation_depth=... or add such a parameter to your spec"
+            )
+        params["liquidation_depth"] = impact_depth
+    return spec.with_params(**params) if params else spec
 
 
 def stress_document(

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from solvent.api.results import VerdictResult
 from solvent.check.proof_notes import attributed, explained
@@ -320,7 +320,8 @@ def check(spec: SpecLike | Sequence[SpecLike], **options: Any) -> VerdictResult:
     """lint, then bmc, then prove on each spec (stopping at a failure); the most severe
     exit code wins (4 > 3 > 1 > 2 > 0). ``.results`` holds each check's result."""
     settings = settings_of(options)
-    specs = list(spec) if isinstance(spec, list | tuple) else [spec]
+    # a str or Path is one spec (a str is a Sequence too: only a list or tuple is many)
+    specs = list(spec) if isinstance(spec, list | tuple) else [cast(SpecLike, spec)]
     start = time.perf_counter()
     results: list[VerdictResult] = []
     for one in specs:

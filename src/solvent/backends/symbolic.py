@@ -6,6 +6,7 @@ matching the concrete backend; the enclosing action is disabled by the implicit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -31,24 +32,25 @@ def _min(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
     return z3.If(a <= b, a, b)
 
 
-def _and(a: Any, b: Any) -> Any:
-    if z3.is_true(a):
-        return b
-    if z3.is_true(b):
-        return a
-    if z3.is_false(a) or z3.is_false(b):
-        return z3.BoolVal(False)
-    return z3.And(a, b)
+def _junction(unit: bool, combine: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``combine`` (``z3.And`` with unit True, ``z3.Or`` with unit False) folded where an
+    operand is a constant: the unit gives the other operand, the opposite decides it."""
+    is_unit, is_zero = (z3.is_true, z3.is_false) if unit else (z3.is_false, z3.is_true)
+
+    def op(a: Any, b: Any) -> Any:
+        if is_unit(a):
+            return b
+        if is_unit(b):
+            return a
+        if is_zero(a) or is_zero(b):
+            return z3.BoolVal(not unit)
+        return combine(a, b)
+
+    return op
 
 
-def _or(a: Any, b: Any) -> Any:
-    if z3.is_false(a):
-        return b
-    if z3.is_false(b):
-        return a
-    if z3.is_true(a) or z3.is_true(b):
-        return z3.BoolVal(True)
-    return z3.Or(a, b)
+_and = _junction(True, z3.And)
+_or = _junction(False, z3.Or)
 
 
 def _not(a: Any) -> Any:

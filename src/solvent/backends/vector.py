@@ -82,7 +82,7 @@ class VectorBackend(Backend):
     name = "vector"
     RULES = dict(EXACT_RULES)
 
-    def const(self, q: Fraction) -> np.float64:
+    def const(self, q: Fraction) -> Any:  # a lane value: float64 here, Bounded below
         return np.float64(float(Fraction(q)))
 
     def const_bool(self, b: bool) -> np.bool_:

@@ -96,7 +96,7 @@ def bmc(
     solver = z3.Solver()
     u = Unrolling(spec, solver)
 
-    def result(verdict: str, bound: str, message: str, **kw: object) -> CheckResult:
+    def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
         return CheckResult(
             "bmc",
             spec.name,
@@ -106,7 +106,7 @@ def bmc(
             spec.accounts,
             message=message,
             **kw,
-        )  # type: ignore[arg-type]
+        )
 
     try:
         with interruptible():

@@ -116,9 +116,9 @@ def _coupling(spec: Spec) -> str | None:
     for args in sv.args.values():
         for var in args.values():
             choices |= _vars(var, memo)
-    for (_keeper, a), var in sv.keepers.items():
-        if a is not None:
-            own[a] |= _vars(var, memo)
+    for (_keeper, account), var in sv.keepers.items():
+        if account is not None:
+            own[account] |= _vars(var, memo)
         else:
             choices |= _vars(var, memo)
     for name, value in post.items():

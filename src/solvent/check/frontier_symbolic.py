@@ -239,6 +239,7 @@ def step_frontier(
                 if status == z3.unknown:
                     return gave_up(ob)
                 if status == z3.sat:
+                    assert ob is not None  # a sat answer names its obligation
                     # a CTI at or below v is one at v: keep the short decimal v unless the
                     # model's own widening is much smaller
                     high = found if found is not None and found < low + (v - low) / 2 else v

@@ -17,10 +17,10 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.api.simulate import check_choices, stress_document, with_overrides
 from solvent.api.simulate import confirm_count as _confirm_count
 from solvent.api.simulate import population_of as _population
 from solvent.api.simulate import scenario_of as _scenario
-from solvent.api.simulate import stress_document
 from solvent.cli import stress_report
 from solvent.cli import sweep as sweep_mod
 from solvent.cli.common import Target
@@ -310,37 +310,25 @@ def stress_command(
     from solvent.stress.runner import StressOptions, stress
 
     try:
-        if (scenario is None) == (history is None):
-            raise UsageError("give exactly one of --scenario NAME or --history FILE")
-        if population not in ("auto", "none"):
-            raise UsageError(f"--population must be auto or none, got {population!r}")
+        check_choices(scenario, history, population)
         if settings.output:
             _check_writable(settings.output)
         check_outputs(output_paths(settings))  # before the run
         for flag, folder in (("--png", settings.png), ("--markdown", settings.markdown)):
             if folder and Path(folder).exists() and not Path(folder).is_dir():
                 raise UsageError(f"{flag} {folder}: a file of that name exists; give a directory")
-        spec = load_spec(target, settings.spec)
-        params = settings.param_overrides()
-        if impact_depth is not None:
-            if "liquidation_depth" not in spec.param_decls:
-                raise UsageError(
-                    f"--impact-depth: spec {spec.name} has no parameter liquidation_depth; build the "
-                    "perp model with liquidation_depth=... or add such a parameter to your spec"
-                )
-            params["liquidation_depth"] = impact_depth
-        if params:
-            spec = spec.with_params(**params)
+        spec = with_overrides(load_spec(target, settings.spec), settings, impact_depth)
         scenario_kv = _kv(scenario_opt, "--opt")
         sc = _scenario(scenario, history, scenario_kv)
         pop = _population(spec, population, leverage, notional, long_share)
         swept = sweep_mod.parse(sweep)
         sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
-        for value in swept[1] if swept else []:  # a bad value stops here, before any run
+        swept_name, swept_values = swept if swept else ("", [])
+        for value in swept_values:  # a bad value stops here, before any run
             if sweep_kind == "param":
-                spec.with_params(**{swept[0]: value})
+                spec.with_params(**{swept_name: value})
             else:
-                _scenario(scenario, history, {**scenario_kv, swept[0]: value})
+                _scenario(scenario, history, {**scenario_kv, swept_name: value})
         opts = StressOptions(
             paths=paths, steps=steps, seed=seed, accounts=accounts, chunk=chunk, workers=workers,
             scheduler=scheduler, fields=tuple(field or ()), keeper_delay=keeper_delay,

@@ -9,9 +9,10 @@ fresh solver variables when model checking.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol
 
 from solvent.engine.state import MarketView, StateDict, StateView, copy_state
 from solvent.errors import (
@@ -26,6 +27,10 @@ from solvent.lang.functions import when
 from solvent.lang.guards import guard_frame, no_guards
 from solvent.lang.values import BOOL, Value, lift
 from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
+
+P = ParamSpec("P")
+# a body's run: (the new state, the fields it wrote, its guard frame or its guard)
+Ran = tuple[StateDict, set[tuple[str, int | None]], Any]
 
 
 class Chooser(Protocol):
@@ -66,24 +71,6 @@ def call_user(
         raise SpecError(f"{what} raised {describe_raised(exc)}", where=loc) from exc
 
 
-def run_guarded(
-    decl: ActionDecl,
-    state: StateDict,
-    sorts: dict[str, str],
-    backend: Any,
-    params: Params,
-    accounts: tuple[int, ...],
-    args: dict[str, Value],
-    n_accounts: int | None = None,
-) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
-    """Run one action/keeper body on a copy of ``state``; return (new, written, guard)."""
-    new, written, frame = run_body(decl, state, sorts, backend, params, accounts, args, n_accounts)
-    guard: Any = True
-    for c in frame.conditions:
-        guard = c if guard is True else (guard & c)
-    return new, written, guard
-
-
 def run_body(
     decl: ActionDecl,
     state: StateDict,
@@ -93,7 +80,7 @@ def run_body(
     accounts: tuple[int, ...],
     args: dict[str, Value],
     n_accounts: int | None = None,
-) -> tuple[StateDict, set[tuple[str, int | None]], Any]:
+) -> Ran:
     """Run one action/keeper body on a copy of ``state``: (new, written, its guard frame,
     whose ``conditions`` and ``reasons`` are each ``requires`` in order)."""
     new = copy_state(state)
@@ -101,6 +88,26 @@ def run_body(
     with guard_frame(decl.name) as frame:
         call_user(f"{decl.kind} {decl.name}", decl.where, decl.fn, view, params, *accounts, **args)
     return new, view._written, frame
+
+
+def _with_guard(body: Callable[P, Ran]) -> Callable[P, Ran]:
+    """``body`` answering its guard (the conjunction of its ``requires``, True when none)
+    in place of its guard frame."""
+
+    @functools.wraps(body)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Ran:
+        new, written, frame = body(*args, **kwargs)
+        guard: Any = True
+        for c in frame.conditions:
+            guard = c if guard is True else (guard & c)
+        return new, written, guard
+
+    run.__name__ = run.__qualname__ = "run_guarded"
+    run.__doc__ = "Run one action/keeper body on a copy of ``state``; return (new, written, guard)."
+    return run
+
+
+run_guarded = _with_guard(run_body)
 
 
 def merge(

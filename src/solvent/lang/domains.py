@@ -23,7 +23,7 @@ class Within:
     def __str__(self) -> str:
         return f"[{format_number(self.lo)}, {format_number(self.hi)}]"
 
-    def contains(self, x: Fraction) -> bool:
+    def contains(self, x: Fraction | int) -> bool:
         return self.lo <= x <= self.hi
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from solvent.errors import SpecError, user_location
@@ -96,26 +96,25 @@ def requires(cond: Any) -> None:
     add_requires(cond_v, f"requires at {user_location()}")
 
 
-def _and(a: Any, b: Any) -> Any:
-    if isinstance(a, bool) and isinstance(b, bool):
-        return a and b
-    if isinstance(a, bool):
-        a, b = b, a
-    if isinstance(b, bool):
-        _need_traced_bool(a, "sv.all_of")
-        return a if b else lift(False, like=a)
-    return apply("and", a, b)
+def _junction(unit: bool, op: str, name: str) -> Callable[[Any, Any], Any]:
+    """The backend's ``op`` ("and" with unit True, "or" with unit False) folded where an
+    operand is a Python bool: the unit gives the other operand, the opposite decides it."""
+
+    def combine(a: Any, b: Any) -> Any:
+        if isinstance(a, bool) and isinstance(b, bool):
+            return (a and b) if unit else (a or b)
+        if isinstance(a, bool):
+            a, b = b, a
+        if isinstance(b, bool):
+            _need_traced_bool(a, name)
+            return a if b == unit else lift(not unit, like=a)
+        return apply(op, a, b)
+
+    return combine
 
 
-def _or(a: Any, b: Any) -> Any:
-    if isinstance(a, bool) and isinstance(b, bool):
-        return a or b
-    if isinstance(a, bool):
-        a, b = b, a
-    if isinstance(b, bool):
-        _need_traced_bool(a, "sv.any_of")
-        return lift(True, like=a) if b else a
-    return apply("or", a, b)
+_and = _junction(True, "and", "sv.all_of")
+_or = _junction(False, "or", "sv.any_of")
 
 
 def _need_traced_bool(x: Any, who: str) -> None:

@@ -72,8 +72,8 @@ def black_scholes(
     r, q = float(check_fraction("rate", rate)), float(check_fraction("dividend", dividend))
     dq, dr = math.exp(-q * t), math.exp(-r * t)
     if t == 0 or sigma == 0:
-        fwd = s * dq - k * dr
-        return max(fwd, 0.0) if kind == "call" else max(-fwd, 0.0)
+        forward = s * dq - k * dr
+        return max(forward, 0.0) if kind == "call" else max(-forward, 0.0)
     vol = sigma * math.sqrt(t)
     d1 = (math.log(s / k) + (r - q + sigma * sigma / 2) * t) / vol
     d2 = d1 - vol

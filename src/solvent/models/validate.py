@@ -5,26 +5,12 @@ Every failure raises :class:`solvent.errors.ModelParameterError` (code SV801, ex
 
 from __future__ import annotations
 
-import os
-import sys
 from fractions import Fraction
 from typing import Any
 
-from solvent.errors import ModelParameterError, SpecError, _short
+from solvent.errors import ModelParameterError, SpecError
 from solvent.lang.values import format_number, to_fraction
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def caller() -> str | None:
-    """``file:line`` of the innermost frame outside the solvent package (the user's spec)."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_code.co_filename
-        if not name.startswith("<") and not os.path.abspath(name).startswith(_PACKAGE):
-            return f"{_short(os.path.abspath(name))}:{frame.f_lineno}"
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
+from solvent.spec.recipe import caller
 
 
 def refuse(message: str) -> ModelParameterError:

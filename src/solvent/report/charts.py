@@ -298,25 +298,9 @@ def frontier(
             continue
         label = outcome if outcome not in seen else None
         seen.add(outcome)
-        ax.plot(
-            [float(v)],
-            [0.5],
-            marker="o",
-            ms=8,
-            ls="none",
-            color=OUTCOME_COLOR.get(outcome, GREY),
-            label=label,
-        )
+        _point(ax, v, 0.5, "o", 8, OUTCOME_COLOR.get(outcome, GREY), label)
     if spec_value is not None:
-        ax.plot(
-            [float(spec_value)],
-            [0.25],
-            marker="^",
-            ms=9,
-            color="black",
-            ls="none",
-            label="spec's value",
-        )
+        _point(ax, spec_value, 0.25, "^", 9, "black", "spec's value")
     ax.set_ylim(0, 1)
     ax.set_yticks([])
     ax.set_xlim(lo - pad, hi + pad)
@@ -324,6 +308,11 @@ def frontier(
     ax.set_title(f"frontier of {param}: probes by outcome", loc="left", fontsize=10)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=4, bbox_to_anchor=(0, -0.35))
     return to_svg(fig)
+
+
+def _point(ax: Any, x: Any, y: float, marker: str, ms: int, color: str, label: Any) -> None:
+    """One marker at (x, y) of a one-row strip chart."""
+    ax.plot([float(x)], [y], marker=marker, ms=ms, ls="none", color=color, label=label)
 
 
 @_rc

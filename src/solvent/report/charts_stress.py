@@ -233,7 +233,7 @@ def paths(
         xs = list(x)[: len(ys)] if x is not None else list(range(len(ys)))
         ax.plot(xs, list(ys), lw=1.2, color=PALETTE[i % len(PALETTE)], label=labels[i], alpha=0.9)
     ax.legend(loc="best", fontsize=7, frameon=False)
-    _time_axis(ax, list(x) if x is not None else [0], "step")
+    _time_axis(ax, x if x is not None else [0], "step")
     _amounts(ax.yaxis)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", fontsize=10)

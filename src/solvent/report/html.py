@@ -10,7 +10,7 @@ The page carries no script at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from solvent import __version__
@@ -107,7 +107,7 @@ def render(doc: Mapping[str, Any]) -> str:
     )
 
 
-def render_many(docs: list[Mapping[str, Any]], title: str) -> str:
+def render_many(docs: Sequence[Mapping[str, Any]], title: str) -> str:
     """Several result documents (of any kind) as one page: a summary table, then each."""
     from solvent.report.html_parts import badge, table
 

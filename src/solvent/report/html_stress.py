@@ -61,7 +61,8 @@ def stress_body(doc: Mapping[str, Any]) -> str:
 
 
 def _scalars(doc: Mapping[str, Any]) -> str:
-    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), Mapping) else doc
+    found = doc.get("metrics")
+    metrics: Mapping[str, Any] = found if isinstance(found, Mapping) else doc
     rows = [
         (k, view.amount(v) if isinstance(v, float | int) else exact(v))
         for k, v in metrics.items()

@@ -14,86 +14,17 @@ from solvent.scenarios.errors import ScenarioParameterError
 from solvent.scenarios.history import Bars, read_bars, window
 from solvent.scenarios.registry import register
 
-
-@register("gbm", "geometric Brownian motion (vol, drift annualised; steps_per_year)")
-def _gbm(*, vol: Any = 0.8, drift: Any = 0.0, steps_per_year: Any = _p.HOURS_PER_YEAR) -> Scenario:
-    return _p.GBM(vol=vol, drift=drift, steps_per_year=steps_per_year)
-
-
-@register("merton", "Merton jump-diffusion: GBM plus Poisson jumps of normal log size")
-def _merton(
-    *,
-    vol: Any = 0.6,
-    drift: Any = 0.0,
-    steps_per_year: Any = _p.HOURS_PER_YEAR,
-    jump_intensity: Any = 12.0,
-    jump_mean: Any = -0.05,
-    jump_std: Any = 0.08,
-) -> Scenario:
-    return _p.Merton(
-        vol=vol,
-        drift=drift,
-        steps_per_year=steps_per_year,
-        jump_intensity=jump_intensity,
-        jump_mean=jump_mean,
-        jump_std=jump_std,
-    )
-
-
-@register("garch", "GARCH(1,1) volatility clustering around a long-run vol")
-def _garch(
-    *,
-    vol: Any = 0.8,
-    drift: Any = 0.0,
-    steps_per_year: Any = _p.HOURS_PER_YEAR,
-    alpha: Any = 0.1,
-    beta: Any = 0.85,
-    start_vol: Any = None,
-    df: Any = None,
-) -> Scenario:
-    return _p.GARCH(
-        vol=vol,
-        drift=drift,
-        steps_per_year=steps_per_year,
-        alpha=alpha,
-        beta=beta,
-        start_vol=start_vol,
-        df=df,
-    )
-
-
-@register("student-t", "i.i.d. Student-t log returns scaled to vol (fat tails)")
-def _student_t(
-    *,
-    vol: Any = 0.8,
-    drift: Any = 0.0,
-    steps_per_year: Any = _p.HOURS_PER_YEAR,
-    df: Any = 3.0,
-) -> Scenario:
-    return _p.StudentT(vol=vol, drift=drift, steps_per_year=steps_per_year, df=df)
-
+# The processes' own keyword options and defaults are the scenarios' options.
+register("gbm", "geometric Brownian motion (vol, drift annualised; steps_per_year)")(_p.GBM)
+register("merton", "Merton jump-diffusion: GBM plus Poisson jumps of normal log size")(_p.Merton)
+register("garch", "GARCH(1,1) volatility clustering around a long-run vol")(_p.GARCH)
+register("student-t", "i.i.d. Student-t log returns scaled to vol (fat tails)")(_p.StudentT)
 
 # -- multi-asset --------------------------------------------------------------------------
 
-
-@register("correlated", "correlated multi-asset GBM / Student-t shocks (Cholesky of a matrix)")
-def _correlated(
-    *,
-    vols: Any = (0.8, 1.0),
-    correlation: Any = ((1.0, 0.8), (0.8, 1.0)),
-    drifts: Any = None,
-    steps_per_year: Any = _p.HOURS_PER_YEAR,
-    df: Any = None,
-    assets: Any = None,
-) -> Scenario:
-    return _m.Correlated(
-        vols=vols,
-        correlation=correlation,
-        drifts=drifts,
-        steps_per_year=steps_per_year,
-        df=df,
-        assets=assets,
-    )
+register("correlated", "correlated multi-asset GBM / Student-t shocks (Cholesky of a matrix)")(
+    _m.Correlated
+)
 
 
 # -- history ------------------------------------------------------------------------------

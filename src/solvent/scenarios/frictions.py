@@ -59,7 +59,7 @@ def outage_window(n_paths: int, n_steps: int, start: int, duration: int) -> np.n
     n_steps = check_count("steps", n_steps)
     start = _nonneg_int("outage start", start)
     duration = _nonneg_int("outage duration", duration)
-    mask = np.zeros((n_paths, n_steps), dtype=bool)
+    mask: Any = np.zeros((n_paths, n_steps), dtype=bool)
     mask[:, start : start + duration] = True
     return mask
 

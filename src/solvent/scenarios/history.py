@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -213,7 +214,7 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
         )
     width = max(columns.values()) + 1
     n = len(data)
-    stamps = np.empty(n, dtype=np.int64)
+    stamps: Any = np.empty(n, dtype=np.int64)
     prices = {c: np.empty(n) for c in PRICE_COLUMNS}
     volume = np.full(n, np.nan)
     header = [c.strip() for c in rows[0][1]] if has_header else None
@@ -301,7 +302,7 @@ def window(bars: Bars, start: object, end: object, scenario: str = "history") ->
     """
     if start is None and end is None:
         return bars
-    keep = np.ones(len(bars), dtype=bool)
+    keep: Any = np.ones(len(bars), dtype=bool)
     for name, bound, side in (("start", start, 1), ("end", end, -1)):
         if bound is None:
             continue
@@ -356,7 +357,7 @@ def expand(bars: Bars, intrabar: str = "direction") -> np.ndarray:
     if intrabar == "close":
         return np.concatenate(([bars.open[0]], bars.close))
     if intrabar == "high-first":
-        high_first = np.ones(len(bars), dtype=bool)
+        high_first: Any = np.ones(len(bars), dtype=bool)
     elif intrabar == "low-first":
         high_first = np.zeros(len(bars), dtype=bool)
     else:

@@ -12,6 +12,7 @@ many steps the keeper has been late) to state what a late keeper leaves.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -56,16 +57,13 @@ def bound_lemma(decl: ActionDecl) -> PredicateDecl:
     def within_range(x: Any) -> Any:
         return any_of(x == j for j in range(k + 1))
 
-    if decl.n_accounts:
+    def per_account(s: Any, p: Any, a: int) -> Any:
+        return within_range(getattr(s, field)[a])
 
-        def fn(s: Any, p: Any, a: int) -> Any:
-            return within_range(getattr(s, field)[a])
+    def shared(s: Any, p: Any) -> Any:
+        return within_range(getattr(s, field))
 
-    else:
-
-        def fn(s: Any, p: Any) -> Any:
-            return within_range(getattr(s, field))
-
+    fn: Callable[..., Any] = per_account if decl.n_accounts else shared
     fn.__name__ = fn.__qualname__ = lemma_name(decl)
     doc = f"keeper {decl.name} is late at most {k} steps (added by within={k})"
     return PredicateDecl(fn.__name__, fn, "lemma", bool(decl.n_accounts), True, decl.where, doc)

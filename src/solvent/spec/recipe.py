@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+
+from solvent.errors import _short
 
 if TYPE_CHECKING:
     from solvent.spec.spec import Spec
@@ -28,6 +32,7 @@ Setter = Callable[[dict[str, Any], Any], dict[str, Any]]
 # keyword types `--set NAME=VALUE` can give; others (tuples, None: a feature left off, whose
 # value's shape is unknown) are written in the spec file
 _SCALAR = (str, int, bool, Fraction)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +84,13 @@ class Recipe:
         return self.builder(**kwargs)
 
 
-def _caller() -> str | None:
+def caller() -> str | None:
     """``file:line`` of the innermost frame outside the solvent package (models included):
     the line of the user's spec file that called the builder."""
-    import os
-    import sys
-
-    from solvent.errors import _short
-
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
-        if not name.startswith("<") and not os.path.abspath(name).startswith(package):
+        if not name.startswith("<") and not os.path.abspath(name).startswith(_PACKAGE):
             return f"{_short(os.path.abspath(name))}:{frame.f_lineno}"
         frame = frame.f_back  # type: ignore[assignment]
     return None
@@ -175,7 +174,7 @@ def builder(
                     "solvent.Spec; end it with `return spec`"
                 )
             spec.recipe = Recipe(
-                build, arguments, dict(setters or {}), shape(spec), called_at=_caller()
+                build, arguments, dict(setters or {}), shape(spec), called_at=caller()
             )
             return spec
 

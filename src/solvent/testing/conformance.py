@@ -88,9 +88,9 @@ class Check:
         """The concrete judge's value for ``case``."""
         if self.judge is not None:
             return _judge_fixed(self.judge, self.op, case)
-        if self.op == "const":
+        if self.op == "const" and not isinstance(case[0], bool):
             return CONCRETE.const(case[0])
-        if self.op == "const_bool":
+        if self.op == "const_bool" and isinstance(case[0], bool):
             return CONCRETE.const_bool(case[0])
         return CONCRETE.rule(self.op)(*case)
 

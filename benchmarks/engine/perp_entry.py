@@ -102,15 +102,18 @@ if TWO:
         requires(equity(s, a) >= mul(notional(s, a), p.initial_margin))
 
 
+def maintenance_rate(p, total):
+    """The maintenance rate for a notional (with ``NEEDLE``: the stale 7% bracket)."""
+    if NEEDLE:
+        return sv.when((total >= 74000) & (total < 75000), Num("0.07"), p.maintenance_margin)
+    return p.maintenance_margin
+
+
 @perp.keeper(every_step=True)
 def liquidate(s, p, a):
     eq = equity(s, a)
     total = notional(s, a)
-    if NEEDLE:
-        rate = sv.when((total >= 74000) & (total < 75000), Num("0.07"), p.maintenance_margin)
-    else:
-        rate = p.maintenance_margin
-    requires(eq < mul(total, rate))
+    requires(eq < mul(total, maintenance_rate(p, total)))
     s.insurance = s.insurance + sv.minimum(eq, 0)
     s.coll[a] = sv.maximum(eq, 0)
     s.size[a] = 0
@@ -135,3 +138,10 @@ if LEMMAS:
         @perp.lemma
         def collateral_nonnegative(s, p, a):
             return s.coll[a] >= 0
+
+    @perp.lemma
+    def healthy(s, p, a):
+        # after the keepers, every account is above maintenance or closed: with a
+        # maintenance rate >= the largest move, a move cannot take its equity below zero
+        total = notional(s, a)
+        return equity(s, a) >= mul(total, maintenance_rate(p, total))

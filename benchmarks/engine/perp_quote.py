@@ -94,15 +94,18 @@ if TWO:
         requires(equity(s, a) >= mul(notional(s, a), p.im))
 
 
+def maintenance_rate(p, total):
+    """The maintenance rate for a notional (with ``NEEDLE``: the stale 7% bracket)."""
+    if NEEDLE:
+        return sv.when((total >= 74000) & (total < 75000), Num("0.07"), p.mm)
+    return p.mm
+
+
 @perp.keeper(every_step=True)
 def liquidate(s, p, a):
     eq = equity(s, a)
     total = notional(s, a)
-    if NEEDLE:
-        rate = sv.when((total >= 74000) & (total < 75000), Num("0.07"), p.mm)
-    else:
-        rate = p.mm
-    requires(eq < mul(total, rate))
+    requires(eq < mul(total, maintenance_rate(p, total)))
     s.fund = s.fund + sv.minimum(eq, 0)
     s.quote[a] = sv.maximum(eq, 0)
     s.size[a] = 0
@@ -119,3 +122,10 @@ if LEMMAS:
     @perp.lemma
     def prices_positive(s):
         return (s.price > 0) & (s.price2 > 0)
+
+    @perp.lemma
+    def healthy(s, p, a):
+        # after the keepers, every account is above maintenance or closed: with a
+        # maintenance rate >= the largest move, a move cannot take its equity below zero
+        total = notional(s, a)
+        return equity(s, a) >= mul(total, maintenance_rate(p, total))

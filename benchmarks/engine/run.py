@@ -6,22 +6,25 @@ quote + size) with six features each (``plain``, ``lemmas``, ``fees``, ``needle`
 stale maintenance bracket, ``fixed``: fixed-point arithmetic, ``two``: two markets), each
 buggy (maintenance 5% under 8% moves; for ``needle`` the stale 7% bracket) and safe
 (maintenance 8%). Each cell runs ``python -m solvent bmc``/``prove`` as a whole process
-timed from outside, with the machine's load average (1, 5, 15 min) next to it; the naive
-yardsticks (``naive_z3.py``: one-query BMC and 1-induction, written for the entry style)
-run in the same loop, right after the cell they pair with, so the ratio compares runs at
-the same load.
+timed from outside: wall time, CPU time (user + sys of the process and its portfolio
+workers) and the machine's load average (1, 5, 15 min) next to it. The naive
+yardsticks (``naive_z3.py``: one-query BMC and 1-induction, written for the entry style's
+``plain`` and ``needle`` features) run in the same loop, right after the cell they pair
+with, so the ratio (solvent's wall over naive's wall) compares runs at the same load.
+With ``--hypothesis N``, Hypothesis stateful (``hypo_entry.py``, 3 accounts, 5 steps) runs
+N examples on the plain bug and on the needle after the grid, paired with solvent's cell.
 
-    python benchmarks/engine/run.py                       # the grid below
+    python benchmarks/engine/run.py --quick            # about 3-5 minutes on 2 idle cores
+    python benchmarks/engine/run.py                     # the whole grid (hours: see --help)
     python benchmarks/engine/run.py --styles entry --features plain needle \\
         --accounts 1 10 100 --depths 5 --variants bug --timeout 30
-
-Hypothesis stateful runs separately (``hypo_entry.py``, minutes per cell).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -30,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = {"entry": "benchmarks/engine/perp_entry.py", "quote": "benchmarks/engine/perp_quote.py"}
 NAIVE = "benchmarks/engine/naive_z3.py"
+HYPO = "benchmarks/engine/hypo_entry.py"
 FEATURES = {
     "plain": {},
     "lemmas": {"LEMMAS": "1"},
@@ -40,7 +44,9 @@ FEATURES = {
 }
 
 
-def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, str]:
+def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + sys, waited-for children included) and the first line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     try:
         done = subprocess.run(
@@ -54,7 +60,10 @@ def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, s
         out = (done.stdout.strip().splitlines() or [done.stderr.strip()[-80:]])[0]
     except subprocess.TimeoutExpired:
         out = f"killed after {timeout:g}s"
-    return time.perf_counter() - began, out
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out
 
 
 def load() -> str:
@@ -70,8 +79,52 @@ def verdict(line: str) -> str:
     return f"{parts[0].strip('[]')} {' '.join(parts[2:5])} (check {parts[5]}){extra}"
 
 
+QUICK = [  # (style, feature, variant, accounts, depth): the targets' cells, minutes
+    *[(s, f, "bug", n, 3) for s in SPECS for f in ("plain", "needle") for n in (1, 3, 10, 30)],
+    *[(s, "needle", "bug", 100, 3) for s in SPECS],
+    *[(s, "lemmas", "safe", 3, 20) for s in SPECS],
+]
+
+
+def cells(a: argparse.Namespace) -> list[tuple[str, str, str, int, int | None]]:
+    if a.quick:
+        return list(QUICK)
+    out: list[tuple[str, str, str, int, int | None]] = []
+    for style in a.styles:
+        for feature in a.features:
+            for variant in a.variants:
+                for n in a.accounts:
+                    out += [(style, feature, variant, n, d) for d in a.depths]
+                    if a.prove and variant == "safe":
+                        out.append((style, feature, variant, n, None))
+    return out
+
+
+def knobs(feature: str, variant: str, n: int) -> dict[str, str]:
+    mm = "0.08" if variant == "safe" or feature == "needle" else "0.05"
+    env = {**FEATURES[feature], "MM": mm, "ACCOUNTS": str(n)}
+    if feature == "needle" and variant == "safe":
+        env.pop("NEEDLE")  # no stale bracket: the plain safe spec
+    return env
+
+
+def naive(env: dict[str, str], depth: int | None, timeout: float) -> str:
+    """The naive yardstick's columns for one cell (entry style, plain or needle)."""
+    cmd = [sys.executable, NAIVE, "--accounts", env["ACCOUNTS"], "--mm", env["MM"]]
+    cmd += ["--depth", str(depth)] if depth is not None else ["--induction"]
+    if env.get("NEEDLE"):
+        cmd.append("--needle")
+    wall, cpu, out = timed(cmd, {}, timeout)
+    return f"{wall:.2f} | {cpu:.2f} | {out[:40]}"
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(
+        description="The whole default grid is 576 cells (2 styles x 6 features x 2 variants"
+        " x 6 account counts x 4 depths), each at most --timeout for solvent plus as much"
+        " for the naive script: hours. --quick runs the targets' cells."
+    )
+    ap.add_argument("--quick", action="store_true", help="only the cells of the targets")
     ap.add_argument("--styles", nargs="+", default=list(SPECS))
     ap.add_argument("--features", nargs="+", default=list(FEATURES))
     ap.add_argument("--variants", nargs="+", default=["bug", "safe"])
@@ -79,42 +132,53 @@ def main() -> None:
     ap.add_argument("--depths", nargs="+", type=int, default=[3, 5, 10, 20])
     ap.add_argument("--prove", action="store_true", help="also prove each safe variant")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per cell")
+    ap.add_argument(
+        "--hypothesis", type=int, default=0, metavar="N", help="Hypothesis with N examples"
+    )
     a = ap.parse_args()
-    py = sys.executable
-    print("| cell | solvent (s) | verdict | naive Z3 (s) | naive answer | ratio | load |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for style in a.styles:
-        for feature in a.features:
-            for variant in a.variants:
-                mm = "0.08" if variant == "safe" or feature == "needle" else "0.05"
-                env = {**FEATURES[feature], "MM": mm}
-                if feature == "needle" and variant == "safe":
-                    env.pop("NEEDLE")  # no stale bracket: the plain safe spec
-                for n in a.accounts:
-                    env["ACCOUNTS"] = str(n)
-                    runs = [(f"bmc d={d}", ["bmc", "--depth", str(d)], d) for d in a.depths]
-                    if a.prove and variant == "safe":
-                        runs.append(("prove", ["prove", "--no-slack"], None))
-                    for label, verb, d in runs:
-                        cmd = [py, "-m", "solvent", verb[0], SPECS[style], *verb[1:], "-q"]
-                        cmd += ["--timeout", f"{a.timeout:g}"]
-                        secs, out = timed(cmd, env, a.timeout + 30)
-                        naive = ""
-                        if style == "entry" and feature in ("plain", "needle"):
-                            ncmd = [py, NAIVE, "--accounts", str(n), "--mm", mm]
-                            ncmd += ["--depth", str(d)] if d is not None else ["--induction"]
-                            if env.get("NEEDLE"):
-                                ncmd.append("--needle")
-                            nsecs, nout = timed(ncmd, {}, a.timeout)
-                            ratio = f"{secs / nsecs:.2f}" if "killed" not in nout else "-"
-                            naive = f"{nsecs:.2f} | {nout[:40]} | {ratio}"
-                        else:
-                            naive = " | | "
-                        cell = f"{style} {feature} {variant} n={n} {label}"
-                        print(
-                            f"| {cell} | {secs:.2f} | {verdict(out)} | {naive} | {load()} |",
-                            flush=True,
-                        )
+    began = time.perf_counter()
+    print(
+        "| cell | solvent wall (s) | cpu (s) | verdict | naive wall (s) | cpu (s) | naive answer"
+        " | wall ratio | load |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for style, feature, variant, n, d in cells(a):
+        env = knobs(feature, variant, n)
+        verb = ["bmc", "--depth", str(d)] if d is not None else ["prove", "--no-slack"]
+        cmd = [sys.executable, "-m", "solvent", verb[0], SPECS[style], *verb[1:], "-q"]
+        cmd += ["--timeout", f"{a.timeout:g}"]
+        secs, cpu, out = timed(cmd, env, a.timeout + 30)
+        cols, ratio = " | | ", "-"
+        if style == "entry" and feature in ("plain", "needle"):
+            cols = naive(env, d, a.timeout)
+            nsecs = float(cols.split(" | ")[0])
+            if "killed" not in cols:
+                ratio = f"{secs / nsecs:.2f}"
+        label = f"bmc d={d}" if d is not None else "prove"
+        cell = f"{style} {feature} {variant} n={n} {label}"
+        print(
+            f"| {cell} | {secs:.2f} | {cpu:.2f} | {verdict(out)} | {cols} | {ratio} | {load()} |",
+            flush=True,
+        )
+    if a.hypothesis:
+        print(
+            f"\n| Hypothesis stateful, {a.hypothesis} examples, 3 accounts | wall (s) | cpu (s)"
+            " | answer | solvent bmc d=5 wall (s) | cpu (s) | verdict | load |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for feature in ("plain", "needle"):
+            env = knobs(feature, "bug", 3)
+            cmd = [sys.executable, HYPO, "--accounts", "3", "--mm", env["MM"]]
+            cmd += ["--examples", str(a.hypothesis)] + (["--needle"] if "NEEDLE" in env else [])
+            hwall, hcpu, hout = timed(cmd, {}, 24 * 3600)
+            scmd = [sys.executable, "-m", "solvent", "bmc", SPECS["entry"], "--depth", "5", "-q"]
+            swall, scpu, sout = timed(scmd + ["--timeout", f"{a.timeout:g}"], env, a.timeout + 30)
+            print(
+                f"| entry {feature} bug | {hwall:.2f} | {hcpu:.2f} | {hout[:45]} | {swall:.2f}"
+                f" | {scpu:.2f} | {verdict(sout)} | {load()} |",
+                flush=True,
+            )
+    print(f"\n(run took {time.perf_counter() - began:.0f} s; load at the end {load()})")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from solvent.check.solving import (
     in_fresh_context,
     interruptible,
     readable_values,
+    result_maker,
     select_properties,
     trace_from_values,
 )
@@ -96,17 +97,7 @@ def bmc(
     solver = z3.Solver()
     u = Unrolling(spec, solver)
 
-    def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
-        return CheckResult(
-            "bmc",
-            spec.name,
-            verdict,
-            bound,
-            deadline.elapsed(),
-            spec.accounts,
-            message=message,
-            **kw,
-        )
+    result = result_maker("bmc", spec, deadline)
 
     try:
         with interruptible():

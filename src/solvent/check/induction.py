@@ -25,6 +25,7 @@ from solvent.check.solving import (
     Interrupted,
     in_fresh_context,
     interruptible,
+    result_maker,
     select_properties,
 )
 from solvent.engine.step import require_spec_sane
@@ -84,17 +85,7 @@ def prove(
     names = [d.name for d in decls]
     deadline = Deadline(timeout)
 
-    def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
-        return CheckResult(
-            "prove",
-            spec.name,
-            verdict,
-            bound,
-            deadline.elapsed(),
-            spec.accounts,
-            message=message,
-            **kw,
-        )
+    result = result_maker("prove", spec, deadline)
 
     def remaining() -> float | None:
         return None if timeout is None else max(0.001, timeout - deadline.elapsed())

@@ -42,6 +42,7 @@ from solvent.check.solving import (
     check,
     fresh_context,
     interruptible,
+    result_maker,
     select_properties,
 )
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
@@ -66,6 +67,9 @@ SHORTEN_RLIMIT = 10_000_000
 # after a FAIL whose counterexample must be derived again, wait this share of the time
 # taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
 GRACE_SECONDS = 1.0
+# from this depth on, 1-induction runs first (at most this long): a proof answers every
+# depth at once where the unrollings of a safe spec stall
+INDUCTION_FIRST_DEPTH, INDUCTION_FIRST_SECONDS = 10, 2.5
 
 
 def _sequence(
@@ -79,8 +83,8 @@ def _sequence(
 ) -> list[Answer]:
     """Run ``names`` in one process, in a fixed order, under what is left of ``deadline``.
 
-    The ``few`` member's first round and then the falsifier (for at most
-    ``FALSIFY_SECONDS``) run first. One solver member then gets
+    1-induction (at depth >= ``INDUCTION_FIRST_DEPTH``), the ``few`` member's first round
+    and the falsifier (at most ``FALSIFY_SECONDS``) run first. One solver member then gets
     the rest; several take turns in rounds of growing budgets (``ROUND_SECONDS``, then
     four times more each round), so one that stalls cannot starve the others.
     """
@@ -104,6 +108,9 @@ def _sequence(
             gave_up.add(name)
         return answer.verdict != UNKNOWN or answer.note == "interrupted" or deadline.expired()
 
+    deep = "induction" in names and depth >= INDUCTION_FIRST_DEPTH
+    if deep and run("induction", INDUCTION_FIRST_SECONDS):
+        return answers
     if "few" in names and "falsify" in names and run("few", ROUND_SECONDS):
         return answers  # few accounts first: cheap where it applies, and often enough
     if "falsify" in names and run("falsify", FALSIFY_SECONDS):
@@ -296,20 +303,7 @@ def portfolio_bmc(
     members = [m for m in members if m not in skip] or list(members)
     info: dict[str, object] = {"jobs": jobs, "winner": None, "members": []}
 
-    def result(verdict: str, bound: str, message: str, **kw: object) -> CheckResult:
-        details = dict(kw.pop("details", None) or {})  # type: ignore[arg-type]
-        details["portfolio"] = info
-        return CheckResult(
-            "bmc",
-            spec.name,
-            verdict,
-            bound,
-            deadline.elapsed(),
-            spec.accounts,
-            message=message,
-            details=details,
-            **kw,
-        )  # type: ignore[arg-type]
+    result = result_maker("bmc", spec, deadline, {"portfolio": info})
 
     try:
         with interruptible():
@@ -428,7 +422,8 @@ def _passed(
     result: object,
 ) -> CheckResult:
     """A PASS, worded by the 1-induction member whoever won (run now if it has not)."""
-    inductive = next((a for a in answers if a.member == "induction"), None)
+    ran = [a for a in answers if a.member == "induction"]  # a PASS in a later round counts
+    inductive = next((a for a in ran if a.verdict == PASS), ran[0] if ran else None)
     if inductive is None and "induction" in members:
         left = None if deadline.seconds is None else deadline.seconds - deadline.elapsed()
         inductive = run_member("induction", spec, decls, depth, left)

@@ -20,6 +20,7 @@ import z3
 from solvent.backends.symbolic import rational_of, z3_num
 from solvent.check.encode import InputVar, Unrolling
 from solvent.check.replay import ReplayResult, replay
+from solvent.check.results import CheckResult
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.errors import InternalError, UsageError
 from solvent.lang.domains import Within
@@ -142,6 +143,23 @@ def fresh_context() -> Iterator[None]:
         yield
     finally:
         z3.z3._main_ctx = saved
+
+
+def result_maker(
+    check: str, spec: Spec, deadline: Deadline, details: dict[str, Any] | None = None
+) -> Callable[..., CheckResult]:
+    """``result(verdict, bound, message, **fields)``: a CheckResult of ``check`` on ``spec``
+    timed by ``deadline``; ``details`` (shared, not copied) join every result's details."""
+
+    def result(verdict: str, bound: str, message: str, **kw: Any) -> CheckResult:
+        if details is not None:
+            kw["details"] = {**(kw.get("details") or {}), **details}
+        elapsed = deadline.elapsed()
+        return CheckResult(
+            check, spec.name, verdict, bound, elapsed, spec.accounts, **kw, message=message
+        )
+
+    return result
 
 
 def select_properties(spec: Spec, names: Sequence[str] | None) -> list[PredicateDecl]:

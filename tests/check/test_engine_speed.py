@@ -1,0 +1,88 @@
+"""Issue 13 (part B): what makes bmc fast, and that it stays sound.
+
+- a deep bmc of a spec whose properties are 1-inductive is answered by the 1-induction
+  member first (a PASS for every depth), and a buggy variant still fails;
+- a PASS is worded "1-inductive" when the induction member proved it in any round;
+- a bmc run loads neither numpy nor the vector backend (lint's float64 comparison).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solvent.check import members, portfolio
+from solvent.check.induction import prove
+from solvent.check.members import Answer
+from solvent.check.results import FAIL, PASS, UNKNOWN
+from solvent.check.solving import Deadline, result_maker
+from solvent.spec.load import load_spec
+from solvent.spec.spec import Spec
+
+ROOT = Path(__file__).resolve().parents[2]
+ISOLATED = ROOT / "tests" / "check" / "specs" / "isolated_accounts.py"
+COUNTER = ROOT / "tests" / "cli" / "specs" / "counter.py"
+
+
+def isolated(mm: str, monkeypatch: pytest.MonkeyPatch) -> Spec:
+    monkeypatch.setenv("ACCOUNTS", "2")
+    return load_spec(str(ISOLATED), None).with_params(mm=mm)
+
+
+def decls(spec: Spec) -> list[Any]:
+    return spec.properties() + [d for d in spec.lemmas if d not in spec.properties()]
+
+
+def test_deep_bmc_asks_induction_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = isolated("0.08", monkeypatch)
+    depth = portfolio.INDUCTION_FIRST_DEPTH
+    result = portfolio.portfolio_bmc(spec, depth, jobs=1, timeout=60)
+    assert (result.verdict, result.depth) == (PASS, depth)
+    assert "1-inductive, so none at any depth" in result.message
+    first = result.details["portfolio"]["members"][0]
+    assert (first["member"], first["verdict"]) == ("induction", PASS)
+    # independently: k-induction (the prove verb) and a bounded unrolling agree
+    assert prove(spec, timeout=60).verdict == PASS
+    bounded = members.run_member("incremental", spec, decls(spec), 3, 60.0)
+    assert bounded.verdict == PASS
+
+
+def test_deep_bmc_still_finds_the_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = isolated("0.05", monkeypatch)
+    result = portfolio.portfolio_bmc(spec, portfolio.INDUCTION_FIRST_DEPTH, jobs=1, timeout=60)
+    assert (result.verdict, result.depth) == (FAIL, 3)
+    tried = [(a["member"], a["verdict"]) for a in result.details["portfolio"]["members"]]
+    assert tried[0] == ("induction", UNKNOWN)  # asked first, not shown inductive
+
+
+def test_a_later_induction_pass_words_the_verdict() -> None:
+    spec = load_spec(str(COUNTER), None)
+    deadline = Deadline(None)
+    answers = [Answer("induction", UNKNOWN, 2.5), Answer("induction", PASS, 4.0, depth=20)]
+    result = portfolio._passed(
+        spec, [], 20, deadline, answers, ["induction"], result_maker("bmc", spec, deadline)
+    )
+    assert result.verdict == PASS and "1-inductive" in result.message
+
+
+def test_bmc_does_not_load_numpy() -> None:
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['solvent', 'bmc', {str(COUNTER)!r}, '--depth', '4', '-q', '--jobs', '1']\n"
+        "try:\n"
+        "    runpy.run_module('solvent', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        "print('loaded', sorted(m for m in ('numpy', 'numba', 'matplotlib', 'dask')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, cwd=ROOT
+    )
+    assert "exit 1" in done.stdout, done.stdout + done.stderr
+    assert "loaded []" in done.stdout, done.stdout

@@ -68,3 +68,39 @@ def test_new_unknown_model_exits_3(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "unknown model 'perp-magic'" in result.stderr and "[SV802]" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_every_model_module_with_a_build_is_registered() -> None:
+    """A module of solvent/models/ with a build() is a model: `solvent models`, `solvent new`
+    and the docs tables list it only if registry.MODULES names it."""
+    import importlib
+    import pkgutil
+
+    import solvent.models
+
+    modules = {m.name for m in pkgutil.iter_modules(solvent.models.__path__)}
+    with_build = {
+        m
+        for m in modules
+        if callable(getattr(importlib.import_module(f"solvent.models.{m}"), "build", None))
+    }
+    assert with_build - set(registry.MODULES.values()) == set()
+    assert set(registry.available()) == set(registry.MODULES)
+    for name in ("oracle-margin", "vault-counterparty", "crowded-liquidation", "perp-keeper-late"):
+        assert name in registry.MODULES
+        assert (ROOT / "docs" / "models" / f"{name}.md").is_file()
+
+
+def test_new_writes_the_newer_models(tmp_path: Path) -> None:
+    listed = solvent("models")
+    assert listed.returncode == 0, listed.stderr
+    for name in ("oracle-margin", "vault-counterparty", "crowded-liquidation", "perp-keeper-late"):
+        assert any(x.startswith(name + " ") for x in listed.stdout.splitlines()), name
+    result = solvent("new", "vault-counterparty", "mine.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "mine.py").read_text()
+    assert "def deleverage(" in text and "    oi_cap=None,\n" in text
+    edited = text.replace("    oi_cap=None,\n", "    oi_cap='5',\n")
+    (tmp_path / "mine.py").write_text(edited)
+    proved = solvent("prove", "mine.py", cwd=tmp_path)
+    assert proved.returncode == 0, proved.stdout + proved.stderr

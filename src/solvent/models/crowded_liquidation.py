@@ -25,6 +25,8 @@ from solvent import Num, PerAccount, requires
 from solvent.models import blocks, liquidation
 from solvent.models.validate import check_count, check_fraction, check_rate
 
+DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
+
 
 @sv.builder
 def build(

@@ -24,6 +24,10 @@ from solvent.errors import ModelParameterError
 from solvent.models import blocks, oracle
 from solvent.models.validate import check_count, check_fraction, check_order, check_rate
 
+DESCRIPTION = (
+    "perp margined at a manipulable oracle vs a deep index; margin at mark, index or worse"
+)
+
 PRICES = ("mark", "index", "worse")
 
 

@@ -27,6 +27,10 @@ from solvent import Num
 from solvent.models import perp_isolated
 from solvent.models.validate import check_count
 
+DESCRIPTION = (
+    "isolated perp whose liquidation keeper may be late k steps (within=k); closed-form delay"
+)
+
 
 def largest_delay(max_move: Any, maintenance_margin: Any) -> int | None:
     """The largest k with ``(1 + max_move)**(k + 1) <= 1 + maintenance_margin`` (exact)."""

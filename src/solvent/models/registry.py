@@ -19,6 +19,7 @@ from solvent.errors import UnknownModelError
 # name used on the command line -> module of solvent.models
 MODULES: dict[str, str] = {
     "perp-isolated": "perp_isolated",
+    "perp-keeper-late": "perp_keeper_late",
     "perp-cross": "perp_cross",
     "perp-inverse": "perp_inverse",
     "insurance-waterfall": "insurance_waterfall",
@@ -27,6 +28,9 @@ MODULES: dict[str, str] = {
     "options-vault": "options_vault",
     "span": "span",
     "multi-collateral": "multi_collateral",
+    "oracle-margin": "oracle_margin",
+    "vault-counterparty": "vault_counterparty",
+    "crowded-liquidation": "crowded_liquidation",
 }
 
 

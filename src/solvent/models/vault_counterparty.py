@@ -24,6 +24,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.models.validate import check_count, check_fraction, check_rate
 
+DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
+
 
 def largest_move(oi_cap: Any) -> Fraction:
     """The largest per-step move (magnitude) the capped vault survives: ``1 / oi_cap``."""

@@ -154,7 +154,7 @@ def _bound_knobs(spec: Spec, used: Sequence[str]) -> list[tuple[Knob, tuple[str,
             for s, lit in zip(sides, lits, strict=True):
                 out.append((envelope_knob(spec, f"{name}.{s}"), (lit,)))
     for keeper in spec.keepers:  # within=k: the delay bound is an assumption like a bound
-        lit = f"keeper.{keeper.name}.within"
+        lit = keeper.assumption
         if lit in used:
             out.append((envelope_knob(spec, lit), (lit,)))
     return out
@@ -171,7 +171,7 @@ def _readable_unused(spec: Spec, unused: Sequence[str], used: Sequence[str]) -> 
     for n in unused:
         if n.startswith("keeper.") and n.endswith(".every_step"):
             out.append(f"{n.split('.')[1]} every step (holds even if it is adversarial)")
-        elif n.startswith("keeper.") and n.endswith(".within"):
+        elif n.startswith(("keeper.", "oracle.")) and n.endswith(".within"):
             out.append(f"{n.split('.')[1]} within its delay (holds even if it is adversarial)")
         elif n.startswith(("action.", "init.", "initial.")):
             out.append(n)

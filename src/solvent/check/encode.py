@@ -22,7 +22,7 @@ the unsat core to report which assumptions a proof used:
 - ``envelope.NAME.lo`` / ``envelope.NAME.hi``: the per-step bound on a market draw;
 - ``keeper.NAME.every_step``: the keeper runs wherever enabled (without it: adversarial);
 - ``keeper.NAME.within``: a ``within=k`` keeper runs once late k steps (without it:
-  adversarial);
+  adversarial); ``oracle.NAME.within`` the same for an ``@spec.oracle(within=k)`` update;
 - ``action.NAME.ARG``: the domain of an action argument;
 - ``init.FIELD``: the domain of a symbolic initial value, and ``initial.NAME`` conditions;
 - ``hyp.NAME``: an invariant or lemma assumed on the pre-states of an induction step.
@@ -380,10 +380,10 @@ class _SymbolicChooser:
             self.u.backend, z3.Or(self.u.literal(f"keeper.{keeper}.every_step"), skip_free), BOOL
         )
 
-    def bounded(self, t: int, keeper: str, forced: Value) -> Value:
-        # a `within=k` keeper is forced to run, once late k steps, while
-        # `keeper.NAME.within` is assumed; without it the keeper is adversarial
-        lit = self.u.literal(f"keeper.{keeper}.within")
+    def bounded(self, t: int, assumption: str, forced: Value) -> Value:
+        # a `within=k` keeper is forced to run, once late k steps, while its assumption
+        # `keeper.NAME.within` (or `oracle.NAME.within`) holds; without it: adversarial
+        lit = self.u.literal(assumption)
         return Value(self.u.backend, z3.And(lit, forced.raw), BOOL)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:

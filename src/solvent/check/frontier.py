@@ -400,7 +400,7 @@ def _symbolic_unavailable(knob: Knob, direction: str, options: ProbeOptions) -> 
         )
     if knob.kind == KEEPER:
         return (
-            "the direct symbolic method is not available: a keeper's delay bound shapes "
+            "the direct symbolic method is not available: a delay bound (within=K) shapes "
             "the spec's counter and lemmas, it is not a solver variable"
         )
     if direction != knob.widening():

@@ -115,7 +115,7 @@ def envelope_knob(spec: Spec, name: str) -> Knob:
     if not isinstance(name, str) or not name.strip():
         raise UsageError("give the envelope bound to vary with --param NAME, e.g. --param move")
     name = name.strip()
-    if name.startswith("keeper.") and name not in spec.bounds:
+    if name.startswith(("keeper.", "oracle.")) and name not in spec.bounds:
         return keeper_knob(spec, name)
     base, _, side = name.partition(".")
     if base not in spec.bounds:
@@ -148,13 +148,16 @@ def envelope_knob(spec: Spec, name: str) -> Knob:
 
 def keeper_knob(spec: Spec, name: str) -> Knob:
     """``keeper.NAME.within``: the most consecutive steps keeper NAME may be late (the
-    ``within=k`` of its declaration; an every-step keeper counts as ``within=0``)."""
-    _, keeper, rest = name.split(".", 2) if name.count(".") >= 2 else (name, "", "")
-    decl = next((d for d in spec.keepers if d.name == keeper), None)
+    ``within=k`` of its declaration; an every-step keeper counts as ``within=0``), or
+    ``oracle.NAME.within``, the most steps oracle update NAME may be stale."""
+    role, keeper, rest = name.split(".", 2) if name.count(".") >= 2 else (name, "", "")
+    role = "oracle" if role == "oracle" else "keeper"
+    decl = next((d for d in spec.keepers if d.name == keeper and d.role == role), None)
     if decl is None or rest != "within":
+        names = ", ".join(d.name for d in spec.keepers if d.role == role) or "(none)"
         raise UsageError(
-            f"{name!r}: give keeper.NAME.within with NAME one of the keepers of spec "
-            f"{spec.name}: {', '.join(d.name for d in spec.keepers) or '(none)'}"
+            f"{name!r}: give {role}.NAME.within with NAME one of the {role}s of spec "
+            f"{spec.name}: {names}"
         )
     if decl.liveness == "adversarial":
         raise UsageError(

@@ -192,13 +192,13 @@ def _bounded(
 
     Returns its firing and ``s`` with the counter updated: one more where it was needed and
     skipped, else 0. A chooser with ``bounded(keeper, forced)`` (the solver's) may weaken
-    the forcing into a named assumption, ``keeper.NAME.within``.
+    the forcing into a named assumption, ``keeper.NAME.within`` (``oracle.NAME.within``).
     """
     late = s[keeper.late] if a is None else s[keeper.late][a]
     forced = late >= keeper.within
     assume = getattr(chooser, "bounded", None)
     if assume is not None:
-        forced = assume(t, keeper.name, forced)
+        forced = assume(t, keeper.assumption, forced)
     runs = chooser.adversarial(t, keeper.name, a) | forced
     fired = needed & runs
     counted = when(needed & ~runs, late + 1, late * 0)

@@ -177,6 +177,8 @@ def _decl(d: ActionDecl | PredicateDecl) -> dict[str, Any]:
             out["liveness"] = d.liveness
         if d.within is not None:
             out["within"] = d.within
+        if d.role != "keeper":
+            out["role"] = d.role
     else:
         out["per_account"] = d.per_account
     return out

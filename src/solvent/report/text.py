@@ -429,6 +429,7 @@ def render_spec(console: Console, spec: Spec, target: str | None = None) -> None
         [
             (
                 f"{d.name}({'a' if d.n_accounts else ''})",
+                f"{'oracle update, ' if d.role == 'oracle' else ''}"
                 f"{d.liveness}{'' if d.within is None else f' {d.within} steps'}, "
                 f"{'per account' if d.n_accounts else 'once'}",
                 d.where,

@@ -51,11 +51,20 @@ class ActionDecl:
     # liveness "within": the keeper may be skipped at most this many consecutive steps in
     # which it is enabled (per account); the engine counts them in the field ``late``
     within: int | None = None
+    # "keeper", or "oracle" for an oracle update declared with ``@spec.oracle(within=k)``
+    # (a keeper in every other respect: it runs before the keepers)
+    role: str = "keeper"
 
     @property
     def late(self) -> str:
         """The state field counting this keeper's consecutive skipped steps (``within``)."""
         return f"{self.name}_late"
+
+    @property
+    def assumption(self) -> str:
+        """The named assumption of its ``within`` bound: ``keeper.NAME.within`` (or
+        ``oracle.NAME.within`` for an oracle update)."""
+        return f"{self.role}.{self.name}.within"
 
 
 @dataclass(frozen=True, slots=True)

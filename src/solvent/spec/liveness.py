@@ -1,4 +1,4 @@
-"""Bounded liveness: ``@spec.keeper(within=k)``.
+"""Bounded liveness: ``@spec.keeper(within=k)`` and ``@spec.oracle(within=k)``.
 
 The keeper may be skipped, as the adversary chooses, for at most ``k`` consecutive steps in
 which it is enabled (its ``requires`` hold), per account; in the next such step it runs.
@@ -7,6 +7,14 @@ per-account keeper, starting at 0: reset whenever the keeper runs or is not need
 adds the lemma ``NAME_late_bounded`` (the count is one of 0..k), so that ``prove`` needs no
 lemma of the user's about the counter. A spec's own lemmas may read ``s.NAME_late`` (how
 many steps the keeper has been late) to state what a late keeper leaves.
+
+An oracle update, ``@spec.oracle(within=k)`` on a function ``publish(s, p)`` that writes
+the protocol's oracle price from the market (an index, a mid price), is the same bounded
+liveness for one global update: the adversary may skip it for at most ``k`` consecutive
+steps (in which its ``requires`` hold; with none, in any step), so the price the protocol
+reads is at most ``k`` steps stale. It is a keeper in every other respect (traces record
+its choice under ``keepers``), runs after the tick and before every keeper, and its bound
+is the assumption ``oracle.NAME.within`` (``keeper.NAME.within`` for a keeper).
 """
 
 from __future__ import annotations
@@ -20,20 +28,44 @@ from solvent.errors import SpecError, UsageError
 from solvent.lang.functions import any_of
 from solvent.lang.values import NUM
 from solvent.spec.decls import ActionDecl, FieldDecl, PredicateDecl
-from solvent.spec.introspect import _check_name
+from solvent.spec.introspect import _arity, _check_decl_name, _check_name, _def_where, _doc
 
 if TYPE_CHECKING:
     from solvent.spec.spec import Spec
 
 
-def check_within(name: str, within: Any, where: str | None) -> int:
+def check_within(name: str, within: Any, where: str | None, role: str = "keeper") -> int:
     if isinstance(within, bool) or not isinstance(within, int) or within < 0:
+        zero = "every_step=True" if role == "keeper" else "published every step"
         raise SpecError(
-            f"keeper {name}: within={within!r} must be a whole number of steps >= 0 (the most "
-            "consecutive steps the keeper may be skipped; 0 is every_step=True)",
+            f"{role} {name}: within={within!r} must be a whole number of steps >= 0 (the most "
+            f"consecutive steps the {role} may be skipped; 0 is {zero})",
             where=where,
         )
     return within
+
+
+def declare_oracle(spec: Spec, fn: Callable[..., Any], within: Any) -> ActionDecl:
+    """Register ``fn`` as an oracle update that may be skipped ``within`` steps in a row:
+    a global ``within`` keeper with the role "oracle", placed after the oracles declared
+    before it and before every keeper (a keeper reads the price just published)."""
+    where = _def_where(fn)
+    check_within(fn.__name__, within, where, "oracle")
+    if _arity(fn) != 2:
+        raise SpecError(
+            f"oracle {fn.__name__} must take (s, p): it publishes one price for every account "
+            f"(it takes {_arity(fn)} arguments)",
+            where=where,
+        )
+    _check_decl_name("keeper", fn.__name__, spec.keepers, where)
+    decl = ActionDecl(
+        fn.__name__, fn, "keeper", {}, 0, True, "within", where, _doc(fn), within, "oracle"
+    )
+    counter(spec, decl)
+    spec.lemmas.append(bound_lemma(decl))
+    first_keeper = sum(1 for d in spec.keepers if d.role == "oracle")
+    spec.keepers.insert(first_keeper, decl)
+    return decl
 
 
 def lemma_name(decl: ActionDecl) -> str:
@@ -65,12 +97,13 @@ def bound_lemma(decl: ActionDecl) -> PredicateDecl:
 
     fn: Callable[..., Any] = per_account if decl.n_accounts else shared
     fn.__name__ = fn.__qualname__ = lemma_name(decl)
-    doc = f"keeper {decl.name} is late at most {k} steps (added by within={k})"
+    late = "late" if decl.role == "keeper" else "stale"
+    doc = f"{decl.role} {decl.name} is {late} at most {k} steps (added by within={k})"
     return PredicateDecl(fn.__name__, fn, "lemma", bool(decl.n_accounts), True, decl.where, doc)
 
 
 def with_within(spec: Spec, name: str, k: Any) -> Spec:
-    """A copy of ``spec`` in which keeper ``name`` may be late ``k`` steps.
+    """A copy of ``spec`` in which keeper (or oracle update) ``name`` may be late ``k`` steps.
 
     A keeper declared ``every_step`` or ``adversarial`` becomes a ``within`` keeper (its
     counter field and lemma are added); one declared ``within`` gets the new bound. A spec
@@ -78,13 +111,10 @@ def with_within(spec: Spec, name: str, k: Any) -> Spec:
     """
     decl = next((d for d in spec.keepers if d.name == name), None)
     if decl is None:
-        raise UsageError(
-            f"spec {spec.name} has no keeper {name!r}; keepers: "
-            f"{', '.join(d.name for d in spec.keepers) or '(none)'}"
-        )
+        raise UsageError(f"spec {spec.name} has no keeper {name!r}; {listing(spec)}")
     if isinstance(k, Fraction) and k.denominator == 1:
         k = int(k)
-    k = _int(name, k) if isinstance(k, str) else check_within(name, k, None)
+    k = _int(decl, k) if isinstance(k, str) else check_within(name, k, None, decl.role)
     keyword = f"{name}_within"
     if spec.recipe is not None and spec.recipe.keyword(keyword):
         # the builder derives more from the delay (a lemma of what a late keeper leaves):
@@ -104,10 +134,19 @@ def with_within(spec: Spec, name: str, k: Any) -> Spec:
     return new
 
 
-def _int(name: str, text: str) -> int:
+def listing(spec: Spec, role: str | None = None) -> str:
+    """``keepers: a, b; oracles: c`` (only ``role``'s when given)."""
+    parts = []
+    for r in ("keeper", "oracle") if role is None else (role,):
+        names = [d.name for d in spec.keepers if d.role == r]
+        parts.append(f"{r}s: {', '.join(names) or '(none)'}")
+    return "; ".join(parts)
+
+
+def _int(decl: ActionDecl, text: str) -> int:
     try:
-        return check_within(name, int(text), None)
+        return check_within(decl.name, int(text), None, decl.role)
     except (ValueError, SpecError):
         raise UsageError(
-            f"keeper.{name}.within must be a whole number of steps >= 0, got {text!r}"
+            f"{decl.assumption} must be a whole number of steps >= 0, got {text!r}"
         ) from None

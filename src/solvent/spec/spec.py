@@ -283,6 +283,17 @@ class Spec:
 
         return register(fn) if fn is not None else register
 
+    def oracle(self, *, within: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare an oracle update ``publish(s, p)`` (it writes the price the protocol
+        reads) that the adversary may skip for at most ``within`` consecutive steps: the
+        price is at most ``within`` steps stale (see :mod:`solvent.spec.liveness`)."""
+
+        def register(f: Callable[..., Any]) -> Callable[..., Any]:
+            liveness_mod.declare_oracle(self, f, within)
+            return f
+
+        return register
+
     def invariant(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Declare an invariant ``inv(s)``, ``inv(s, p)`` or per account ``inv(s, p, a)``."""
         self.invariants.append(self._predicate(fn, "invariant"))

@@ -3,7 +3,8 @@
 solvent conform examples/conform/perp_spec.py --impl examples/conform/python_adapter.py
 """
 
-from perp_engine import ONE, PerpEngine, Rejected
+import numpy as np
+from perp_engine import ONE, PerpEngine, PerpEngineLanes, Rejected
 
 from solvent.conform.contracts import units
 
@@ -47,6 +48,46 @@ class EngineAdapter:
             "quote": e.quote,
             "size": e.size,
         }
+
+    # -- the batch protocol (optional): many traces at once, numpy lanes -------------
+    # Numbers arrive and leave as int64 arrays in units of the spec's decimals (10^-6);
+    # solvent compares them lane by lane and re-runs any lane that differs on the
+    # per-step methods above, which build the report (docs/conform.md).
+
+    def reset_batch(self, params, init):
+        self.lanes = PerpEngineLanes(
+            init["price"], init["insurance"], init["quote"], liquidate_at_equal=self.buggy
+        )
+
+    def step_batch(self, draws, keepers, actions):
+        e = self.lanes
+        e.set_price(e.mul_down(e.price, ONE + draws["move"]))
+        run = keepers["liquidate"]
+        fired = np.zeros_like(run)
+        for a in range(run.shape[1]):
+            fired[:, a] = e.liquidate(run[:, a], a)
+        accepted = np.zeros(run.shape[0], dtype=bool)
+        if "trade" in actions:
+            act = actions["trade"]
+            accepted |= e.trade(act.mask, act.account, act.args["qty"])
+        if "withdraw" in actions:
+            act = actions["withdraw"]
+            accepted |= e.withdraw(act.mask, act.account, act.args["amount"])
+        return accepted, {"liquidate": fired}
+
+    def observe_batch(self):
+        e = self.lanes
+        return {
+            "price": e.price,
+            "insurance": e.insurance,
+            "bad_debt": e.bad_debt,
+            "liquidations": e.liquidations * ONE,
+            "quote": e.quote,
+            "size": e.size,
+        }
+
+    def rerun_batch(self):
+        return self.lanes.unsure
 
 
 class BuggyEngineAdapter(EngineAdapter):

@@ -121,7 +121,8 @@ def test_a_lane_the_judge_contradicts_is_an_internal_error(spec, engines, monkey
 
     monkeypatch.setattr(batch_module._Lane, "fields", wrong)
     with pytest.raises(InternalError, match="disagree"):
-        conform(spec, engines[0], Options(traces=3, steps=4, corners=False))
+        # the per-step path (the lane-wise one is tested in test_conform_lanewise.py)
+        conform(spec, engines[0], Options(traces=3, steps=4, corners=False, lanewise=False))
 
 
 @pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])

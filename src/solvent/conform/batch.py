@@ -24,7 +24,6 @@ import numpy as np
 
 from solvent.backends.modes import concrete_for
 from solvent.backends.vector_fixed import INT64_MAX, INT64_MIN, FixedVectorBackend
-from solvent.check.replay import initial_concrete
 from solvent.conform.compare import Comparer, Outcome
 from solvent.engine.step import run_step
 from solvent.engine.trace import Trace, check_against
@@ -35,6 +34,10 @@ from solvent.spec.spec import ActionDecl, Instance, Spec
 
 __all__ = ["BATCH", "Lanes", "batchable", "chunks_of", "compare_chunk"]
 
+# trace sources that make their traces from the spec itself (solvent.conform.sources):
+# they fit it by construction, so chunks_of does not check them again
+MADE_FROM_SPEC = frozenset({"random", "corner"})
+
 BATCH = 512  # traces per batch: large enough to amortise a step, small enough to stop early
 
 
@@ -44,7 +47,17 @@ def batchable(spec: Spec) -> bool:
 
 
 def _units(judge: Any, v: Any) -> int | bool:
-    return bool(v) if isinstance(v, bool) else judge.const(Fraction(v))
+    """``v`` in units of the judge's grid, exactly as ``judge.const`` gives them (which
+    is asked, and raises, for anything but a Fraction or int on the grid)."""
+    if isinstance(v, bool):
+        return bool(v)
+    if type(v) is Fraction:
+        q, r = divmod(judge.scale, v.denominator)
+        if r == 0:
+            return v.numerator * q
+    elif type(v) is int:
+        return v * judge.scale
+    return judge.const(Fraction(v))
 
 
 def _fits(x: int) -> bool:
@@ -166,14 +179,14 @@ class Lanes:
         backend.reset()
         chooser = _Chooser(spec, traces, backend, judge)
         wide = chooser.wide.copy()
-        # step 0: the traces' own starts, as the judge reads them
-        starts = []
+        # step 0: the traces' own starts, in grid units as the judge reads them
+        starts: list[dict[str, Any] | None] = []
         for i, tr in enumerate(traces):
             try:
-                starts.append(initial_concrete(spec, tr, judge))
+                starts.append(_start_units(spec, tr, judge))
             except SolventError:  # the judge meets it and says what is wrong
                 wide[i] = True
-                starts.append(initial_concrete(spec, traces[0], judge) if i else None)
+                starts.append(None)
         state: dict[str, Any] = {}
         for name, fd in spec.fields.items():
             sort = BOOL if fd.sort == "bool" else NUM
@@ -189,25 +202,29 @@ class Lanes:
                 return Value(backend, np.array(units, dtype=np.int64), NUM)
 
             if fd.per_account:
-                state[name] = [column(lambda s, a=a, k=name: s[k][a].raw) for a in range(cols)]
+                state[name] = [column(lambda s, a=a, k=name: s[k][a]) for a in range(cols)]
             else:
-                state[name] = column(lambda s, k=name: s[k].raw)
+                state[name] = column(lambda s, k=name: s[k])
         self.n = n
         self.per_account = {k: fd.per_account for k, fd in spec.fields.items()}
         self._plain: dict[int, dict[str, tuple[str, list[list[Any]]]]] = {}
         self.states = [state]
-        self.fired: list[dict[tuple[str, int | None], list[bool]]] = [{}]
-        self.accepted: list[list[bool]] = [[False] * n]
+        self.chooser = chooser  # the batch's draws, keeper choices and actions as arrays
+        # per step: keeper firings and acceptances, as arrays (lane-wise comparison) and lists
+        self.fired_arrays: list[dict[tuple[str, int | None], np.ndarray]] = [{}]
+        self.accepted_arrays: list[np.ndarray] = [np.zeros(n, dtype=bool)]
         for t in range(1, T + 1):
             out = run_step(spec, params, backend, state, t, chooser)
             state = out.state
             self.states.append(state)
-            self.fired.append({k: _col(v.raw, n).tolist() for k, v in out.fired.items()})
+            self.fired_arrays.append({k: _col(v.raw, n) for k, v in out.fired.items()})
             acc = np.zeros(n, dtype=bool)
             col = chooser.act[:, t - 1]
             for index, en in out.enabled.items():
                 acc |= (col == index) & _col(en.raw, n)
-            self.accepted.append(acc.tolist())
+            self.accepted_arrays.append(acc)
+        self.fired = [{k: v.tolist() for k, v in f.items()} for f in self.fired_arrays]
+        self.accepted = [a.tolist() for a in self.accepted_arrays]
         self.judge_only = wide | _col(backend.overflow, n)
 
     def side(self, lane: int) -> _Lane | None:
@@ -223,6 +240,25 @@ class Lanes:
                 got[k] = (cols[0].sort, [_col(c.raw, self.n).tolist() for c in cols])
             self._plain[t] = got
         return got
+
+
+def _start_units(spec: Spec, trace: Trace, judge: Any) -> dict[str, Any]:
+    """The trace's start in grid units (bools as bools): what ``initial_concrete`` gives
+    the judge, without building its values."""
+    out: dict[str, Any] = {}
+    for name, fd in spec.fields.items():
+        v = trace.init[name]
+        if fd.sort == "bool":
+            out[name] = list(v) if fd.per_account else v
+        elif fd.per_account:
+            out[name] = [_num_units(judge, x) for x in v]
+        else:
+            out[name] = _num_units(judge, v)
+    return out
+
+
+def _num_units(judge: Any, v: Any) -> int:
+    return judge.const(Fraction(v)) if isinstance(v, bool) else int(_units(judge, v))
 
 
 def _col(raw: Any, n: int) -> np.ndarray:
@@ -289,7 +325,8 @@ def chunks_of(
         chunk: list[tuple[str, str, Trace]] = []
         for item in it:
             try:
-                check_against(item[2], spec)  # raises on a trace that cannot run on this spec
+                if item[0] not in MADE_FROM_SPEC:
+                    check_against(item[2], spec)  # raises on a trace the spec cannot run
             except Exception as exc:  # noqa: BLE001 - raised after the traces before it
                 yield chunk, exc
                 return

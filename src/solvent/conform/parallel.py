@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from solvent.conform.batch import compare_chunk
 from solvent.conform.compare import Comparer, Outcome
+from solvent.conform.lanewise import compare_traces
 from solvent.engine.trace import Trace
 
 __all__ = ["jobs_for", "parallel_outcomes"]
@@ -31,7 +31,7 @@ def jobs_for(jobs: int) -> int:
     return max(1, os.cpu_count() or 1) if jobs == 0 else jobs
 
 
-def _start(spec_target: str, impl: str, batch: int) -> None:
+def _start(spec_target: str, impl: str, batch: int, use_batch: bool = True) -> None:
     from solvent.conform.adapter import check_adapter, field_decimals, load_adapter
     from solvent.spec.load import load_spec
 
@@ -39,14 +39,19 @@ def _start(spec_target: str, impl: str, batch: int) -> None:
     adapter = load_adapter(impl)
     check_adapter(adapter, type(adapter).__name__)
     _WORKER.update(
-        spec=spec, comparer=Comparer(spec, adapter, field_decimals(adapter, spec)), batch=batch
+        spec=spec,
+        comparer=Comparer(spec, adapter, field_decimals(adapter, spec)),
+        batch=batch,
+        use_batch=use_batch,
     )
 
 
 def _chunk(traces: list[Trace]) -> tuple[list[Outcome], set[str]]:
     comparer: Comparer = _WORKER["comparer"]
     outcomes = []
-    for outcome in compare_chunk(_WORKER["spec"], comparer, traces, _WORKER["batch"]):
+    for outcome in compare_traces(
+        _WORKER["spec"], comparer, traces, _WORKER["batch"], _WORKER["use_batch"]
+    ):
         outcomes.append(outcome)
         if outcome.divergence is not None:
             break  # the main process stops here too
@@ -60,6 +65,7 @@ def parallel_outcomes(
     impl: str,
     batch: int,
     jobs: int,
+    use_batch: bool = True,
 ) -> Iterator[tuple[str, str, Trace, Outcome]]:
     """Each trace of ``chunks`` with its comparison, in order, computed by ``jobs`` workers.
 
@@ -67,7 +73,10 @@ def parallel_outcomes(
     """
     ctx = multiprocessing.get_context("spawn")  # no inherited solver or EVM state
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_start, initargs=(spec_target, impl, batch)
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=_start,
+        initargs=(spec_target, impl, batch, use_batch),
     )
     pending: deque[tuple[list[tuple[str, str, Trace]], Future[Any]]] = deque()
     it = iter(chunks)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.conform.adapter import check_adapter, field_decimals
-from solvent.conform.batch import BATCH, batchable, chunks_of, compare_chunk
+from solvent.conform.batch import BATCH, batchable, chunks_of
 from solvent.conform.compare import Comparer, Divergence, Outcome
+from solvent.conform.lanewise import compare_traces
 from solvent.conform.shrink import shrink
 from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
 from solvent.engine.trace import Trace
@@ -34,6 +35,7 @@ class Options:
     lanes: int = 50  # how many of its lanes
     batch: int = BATCH  # fixed-point specs: traces per int64 batch of the spec (0: judge only)
     jobs: int = 1  # worker processes (0: every core); needs the spec and adapter by reference
+    lanewise: bool = True  # use the adapter's batch methods when it has them (with batch > 0)
 
 
 @dataclass(slots=True)
@@ -172,7 +174,8 @@ def conform(
     from solvent.conform.parallel import jobs_for
 
     jobs = jobs_for(opts.jobs)
-    for kind, label, _trace, outcome in _compared(spec, comparer, source, batch, jobs, refs):
+    compared = _compared(spec, comparer, source, batch, jobs, refs, opts.lanewise)
+    for kind, label, _trace, outcome in compared:
         result.traces += 1
         result.sources[kind] = result.sources.get(kind, 0) + 1
         result.steps += outcome.steps
@@ -196,6 +199,7 @@ def _compared(
     batch: int,
     jobs: int = 1,
     refs: tuple[str, str] | None = None,
+    use_batch: bool = True,
 ) -> Iterator[tuple[str, str, Trace, Outcome]]:
     """Each trace of ``source`` with its comparison, in ``source``'s order; with
     ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
@@ -212,12 +216,12 @@ def _compared(
     if jobs > 1 and refs is not None:
         from solvent.conform.parallel import parallel_outcomes
 
-        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs)
+        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs, use_batch)
     else:
         for chunk in chunks():
             traces = [t for _, _, t in chunk]
             for (kind, label, trace), outcome in zip(
-                chunk, compare_chunk(spec, comparer, traces, batch), strict=False
+                chunk, compare_traces(spec, comparer, traces, batch, use_batch), strict=False
             ):
                 yield kind, label, trace, outcome
     if errors:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from perp_waterfall import liquidate as liquidate_py
+
+liquidate = njit(cache=True, nogil=True)(liquidate_py)
 
 
 @njit(cache=True, nogil=True)
@@ -30,17 +33,7 @@ def perp_kernel(price0, insurance0, quote0, size0, moves, mm, fee_rate, out_bad,
         fail = -1
         for t in range(n_steps):
             price = price * (1.0 + moves[p, t])
-            for a in range(n_acc):
-                e = quote[a] + size[a] * price
-                notional = abs(size[a]) * price
-                if e < notional * mm:
-                    fee = min(max(e, 0.0), notional * fee_rate)
-                    deficit = max(-e, 0.0)
-                    covered = min(deficit, ins)
-                    ins = ins + fee - covered
-                    bad = bad + deficit - covered
-                    quote[a] = max(e - fee, 0.0)
-                    size[a] = 0.0
+            ins, bad = liquidate(quote, size, price, ins, bad, mm, fee_rate)
             if fail < 0:
                 ok = bad <= 0.0
                 if ok:

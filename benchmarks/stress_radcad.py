@@ -14,6 +14,7 @@ import sys
 import time
 
 import numpy as np
+from perp_waterfall import liquidate
 from radcad import Experiment, Model, Simulation
 from radcad.engine import Backend, Engine
 
@@ -50,17 +51,7 @@ def s_price(params, substep, history, state, signal):
 def p_liquidate(params, substep, history, state):
     price, ins, bad = state["price"], state["insurance"], state["bad_debt"]
     quote, size = state["quote"].copy(), state["size"].copy()
-    for a in range(ACCOUNTS):
-        e = quote[a] + size[a] * price
-        notional = abs(size[a]) * price
-        if e < notional * MM:
-            fee = min(max(e, 0.0), notional * FEE)
-            deficit = max(-e, 0.0)
-            covered = min(deficit, ins)
-            ins = ins + fee - covered
-            bad = bad + deficit - covered
-            quote[a] = max(e - fee, 0.0)
-            size[a] = 0.0
+    ins, bad = liquidate(quote, size, price, ins, bad, MM, FEE)
     return {"quote": quote, "size": size, "insurance": ins, "bad_debt": bad}
 
 

@@ -62,16 +62,9 @@ def frontier(
     ``.safe`` is proved; ``.unsafe`` has a replayed counterexample.
     """
     return frontier_run(
-        spec,
-        settings_of(options),
-        param,
-        direction=direction,
-        tol=tol,
-        search_range=search_range,
-        method=method,
-        checks=checks,
-        simplify=simplify,
-    )
+        spec, settings_of(options), param, simplify=simplify, direction=direction, tol=tol,
+        search_range=search_range, method=method, checks=checks,
+    )  # fmt: skip
 
 
 def frontier_run(
@@ -79,32 +72,20 @@ def frontier_run(
     settings: Settings,
     param: str,
     *,
-    direction: str | None = None,
-    tol: Any = None,
-    search_range: tuple[Any, Any] | None = None,
-    method: str = "auto",
-    checks: int = 2,
     simplify: bool | None = None,
     running: Running | None = None,
+    **search: Any,
 ) -> BoundaryResult:
-    """The body of `solvent frontier` (see :func:`frontier`)."""
-    from solvent.check.frontier import frontier as search
+    """The body of `solvent frontier` (see :func:`frontier`); ``search``: the keywords of
+    :func:`solvent.check.frontier.frontier` (direction, tol, search_range, method, checks)."""
+    from solvent.check.frontier import frontier as frontier_search
     from solvent.report.risk import frontier_json
 
     # [tool.solvent] scheduler runs the points of synth grids only
     options = replace(probe_options(settings, simplify), scheduler=None)
     loaded, target = prepared(spec, settings)
     with (running or _quiet)(f"{loaded.name}: frontier of {param}"):
-        raw = search(
-            loaded,
-            param,
-            direction=direction,
-            tol=tol,
-            search_range=search_range,
-            method=method,
-            checks=checks,
-            options=options,
-        )
+        raw = frontier_search(loaded, param, options=options, **search)
     return BoundaryResult(
         _proven(frontier_json(loaded, raw, target=target), loaded, target), raw, loaded
     )

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solvent.cli.common import opt
 from solvent.cli.verbs import EPILOG, verb
 from solvent.config import Settings, find_pyproject, section_settings
 from solvent.errors import SolventError, UsageError
@@ -83,7 +84,7 @@ def conform_command(
     spec_target: Annotated[str, typer.Argument(metavar="SPEC", help="Spec file, PATH.py[:NAME].")],
     impl: Annotated[
         str | None,
-        typer.Option(
+        opt(
             "--impl",
             metavar="ADAPTER.py[:NAME]",
             help="The adapter that drives the implementation (see docs/conform.md).",
@@ -91,21 +92,19 @@ def conform_command(
     ] = None,
     traces: Annotated[
         int | None,
-        typer.Option("--traces", metavar="N", help="Random traces to run [default: 200]."),
+        opt("--traces", metavar="N", help="Random traces to run [default: 200]."),
     ] = None,
     steps: Annotated[
         int | None,
-        typer.Option(
-            "--steps", metavar="N", help="Steps per random and corner trace [default: 12]."
-        ),
+        opt("--steps", metavar="N", help="Steps per random and corner trace [default: 12]."),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", metavar="N", help="Seed of the random traces [default: 0]."),
+        opt("--seed", metavar="N", help="Seed of the random traces [default: 0]."),
     ] = None,
     depth: Annotated[
         int | None,
-        typer.Option(
+        opt(
             "--depth",
             metavar="K",
             help="Also run one bmc counterexample per property, to depth K [default: none].",
@@ -113,7 +112,7 @@ def conform_command(
     ] = None,
     scenario: Annotated[
         str | None,
-        typer.Option(
+        opt(
             "--scenario",
             metavar="NAME",
             help="Also run stress lanes of this scenario (see `solvent stress`) [default: none].",
@@ -121,21 +120,19 @@ def conform_command(
     ] = None,
     lanes: Annotated[
         int | None,
-        typer.Option("--lanes", metavar="N", help="How many lanes of --scenario [default: 50]."),
+        opt("--lanes", metavar="N", help="How many lanes of --scenario [default: 50]."),
     ] = None,
     trace_files: Annotated[
         list[str] | None,
-        typer.Option("--trace", metavar="FILE", help="A trace file to run first (repeatable)."),
+        opt("--trace", metavar="FILE", help="A trace file to run first (repeatable)."),
     ] = None,
     corners: Annotated[
         bool | None,
-        typer.Option(
-            "--corners/--no-corners", help="Run envelope-corner (bang-bang) paths [default: on]."
-        ),
+        opt("--corners/--no-corners", help="Run envelope-corner (bang-bang) paths [default: on]."),
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option(
+        opt(
             "-o",
             "--out",
             metavar="PATH",
@@ -144,7 +141,7 @@ def conform_command(
     ] = None,
     batch: Annotated[
         int | None,
-        typer.Option(
+        opt(
             "--batch",
             metavar="N",
             help="Fixed-point specs: run the spec's side of up to N traces at once as int64 "
@@ -153,7 +150,7 @@ def conform_command(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option(
+        opt(
             "--jobs",
             "-j",
             metavar="N",

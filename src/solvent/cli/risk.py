@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli.common import Target
+from solvent.cli.common import Target, opt
 from solvent.cli.verbs import verb
 from solvent.config import Settings
 from solvent.errors import SolventError
@@ -84,20 +84,18 @@ def frontier_command(
     target: Target,
     param: Annotated[
         str,
-        typer.Option(
+        opt(
             "--param",
             metavar="BOUND",
-            show_default=False,
             help="Envelope bound: NAME (magnitude of a symmetric bound), NAME.lo or NAME.hi.",
         ),
     ],
     tol: Tol = None,
     direction: Annotated[
         str | None,
-        typer.Option(
+        opt(
             "--direction",
             metavar="up|down",
-            show_default=False,
             help="up: largest safe value; down: smallest [default: the widening direction].",
         ),
     ] = None,
@@ -136,10 +134,9 @@ def synth_command(
     target: Target,
     param: Annotated[
         list[str],
-        typer.Option(
+        opt(
             "--param",
             metavar="PARAM",
-            show_default=False,
             help="Numeric protocol parameter; give two for a grid (--param A --param B --grid N).",
         ),
     ],
@@ -156,21 +153,14 @@ def synth_command(
     range_: Range = None,
     range2: Annotated[
         tuple[str, str] | None,
-        typer.Option(
+        opt(
             "--range2",
             metavar="LO HI",
-            show_default=False,
             help="Range of the second --param of a grid [default: half to twice its value].",
         ),
     ] = None,
     grid: Annotated[
-        int | None,
-        typer.Option(
-            "--grid",
-            metavar="N",
-            show_default=False,
-            help="Points per axis of a two-parameter grid.",
-        ),
+        int | None, opt("--grid", metavar="N", help="Points per axis of a two-parameter grid.")
     ] = None,
     checks: Checks = 2,
     scheduler: Scheduler = None,

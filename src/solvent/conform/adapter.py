@@ -24,8 +24,6 @@ for actions over several accounts.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -34,6 +32,7 @@ from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
 from solvent.errors import SolventError, location_of_exception
+from solvent.spec.load import new_module
 from solvent.spec.spec import Spec
 
 METHODS = ("reset", "tick", "keeper", "action", "observe")
@@ -86,18 +85,13 @@ def load_adapter(target: str) -> Any:
     if not path.endswith(".py") or not os.path.isfile(path):
         raise AdapterError(f"adapter file {path!r} does not exist; give --impl PATH.py[:NAME]")
     abspath = os.path.abspath(path)
-    modname = f"_solvent_adapter_{hashlib.sha1(abspath.encode()).hexdigest()[:12]}"
-    spec = importlib.util.spec_from_file_location(modname, abspath)
-    if spec is None or spec.loader is None:
-        raise AdapterError(f"cannot import {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = module
+    modname, module, loader = new_module(path, "_solvent_adapter_", AdapterError)
     dirname = os.path.dirname(abspath)
     added = dirname not in sys.path
     if added:
         sys.path.insert(0, dirname)  # an adapter may import its neighbours (engine.py)
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except SolventError:
         raise
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
@@ -143,12 +137,12 @@ def load_adapter(target: str) -> Any:
 
 def field_decimals(adapter: Any, spec: Spec) -> dict[str, int]:
     """Decimals of the ints ``observe()`` returns, per spec field."""
-    default = spec.decimals if spec.arithmetic == "fixed" else 0
+    default = (spec.decimals or 0) if spec.arithmetic == "fixed" else 0
     declared = getattr(adapter, "decimals", None)
     if declared is None:
         return dict.fromkeys(spec.fields, default)
     if isinstance(declared, int) and not isinstance(declared, bool):
-        return dict.fromkeys(spec.fields, declared)
+        return dict.fromkeys(spec.fields, int(declared))
     if isinstance(declared, Mapping):
         return {f: int(declared.get(f, default)) for f in spec.fields}
     raise AdapterError(

@@ -74,11 +74,13 @@ class _Chooser:
         index = {
             (inst.action.name, tuple(inst.accounts)): i for i, inst in enumerate(self.instances)
         }
-        self.act = np.full((n, T), -1, dtype=np.int64)
-        self.moves = {name: np.zeros((n, T), dtype=np.int64) for name in spec.bounds}
+        self.act: Any = np.full((n, T), -1, dtype=np.int64)
+        self.moves: dict[str, Any] = {
+            name: np.zeros((n, T), dtype=np.int64) for name in spec.bounds
+        }
         self.keepers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # recorded?, live
         self.argv: dict[str, dict[str, np.ndarray]] = {}
-        self.wide = np.zeros(n, dtype=bool)  # a number outside int64: the judge runs it
+        self.wide: Any = np.zeros(n, dtype=bool)  # a number outside int64: the judge runs it
         self.width = max(spec.accounts, 1)
         for i, tr in enumerate(traces):
             try:
@@ -109,9 +111,9 @@ class _Chooser:
                 continue
             self.act[i, t] = index[key]
             per = self.argv.setdefault(st.action.name, {})
-            for aname, v in st.action.args.items():
+            for aname, arg in st.action.args.items():
                 col = per.setdefault(aname, np.zeros((n, T), dtype=np.int64))
-                self._put(col, i, t, _units(judge, v))
+                self._put(col, i, t, _units(judge, arg))
 
     def _put(self, col: np.ndarray, i: int, t: int, u: int | bool) -> None:
         if _fits(int(u)):
@@ -218,7 +220,7 @@ class Lanes:
             state = out.state
             self.states.append(state)
             self.fired_arrays.append({k: _col(v.raw, n) for k, v in out.fired.items()})
-            acc = np.zeros(n, dtype=bool)
+            acc: Any = np.zeros(n, dtype=bool)
             col = chooser.act[:, t - 1]
             for index, en in out.enabled.items():
                 acc |= (col == index) & _col(en.raw, n)

@@ -261,16 +261,16 @@ class Comparer:
             for tick in spec.ticks:
                 old = _get(s, name, index) if name else None
                 view = StateView(s, sorts, backend, writable=True, accounts=spec.accounts)
-                args = (
+                tick_args = (
                     (view, params, MarketView(market))
                     if tick.takes_params
                     else (view, MarketView(market))
                 )
                 lines.clear()
-                tick.fn(*args)
+                tick.fn(*tick_args)
                 if name and (_get(s, name, index) != old or (name, index) in view._written):
                     last, line = tick, lines.get((name, index))
-            decls = []
+            decls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
             for kp in spec.keepers:
                 decls += [
                     (kp, (a,) if kp.n_accounts else (), {})

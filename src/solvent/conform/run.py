@@ -139,11 +139,11 @@ def all_traces(
     kinds.append(("random", random_traces(spec, opts.traces, opts.steps, opts.seed)))
     while kinds:
         for kind, it in list(kinds):
-            trace = next(it, None)
-            if trace is None:
+            drawn = next(it, None)
+            if drawn is None:
                 kinds.remove((kind, it))
             else:
-                yield kind, str(trace.meta["source"]), trace
+                yield kind, str(drawn.meta["source"]), drawn
 
 
 def conform(

@@ -59,6 +59,7 @@ def shrink(spec: Spec, div: Divergence, run: Run, budget: int = 400) -> tuple[Di
 
     best = _truncate(best)
     changed = True
+    dom: Any  # a market bound, an argument's or an initial value's domain
     while changed and runs < budget:
         changed = False
         steps = best.trace.steps
@@ -93,9 +94,9 @@ def shrink(spec: Spec, div: Divergence, run: Run, budget: int = 400) -> tuple[Di
                     if attempt(best.trace.with_steps(_replace(best.trace.steps, i, new))):
                         changed = True
                         break
-            if i >= len(best.trace.steps) or best.trace.steps[i].action is None:
+            act = best.trace.steps[i].action if i < len(best.trace.steps) else None
+            if act is None:
                 continue
-            act = best.trace.steps[i].action
             decl = spec.find_action(act.name)
             for arg, dom in decl.args.items():
                 for c in list(simpler_numbers(act.args[arg], dom))[:6]:

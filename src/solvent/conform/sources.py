@@ -52,7 +52,7 @@ def initial_state(spec: Spec, rng: random.Random) -> dict[str, Any]:
     denom = _grid(spec)
     init: dict[str, Any] = {}
     for name, fd in spec.fields.items():
-        vals = []
+        vals: list[Any] = []
         for dom in fd.init:
             if isinstance(dom, Within):
                 vals.append(_number(rng, dom, denom))

@@ -6,6 +6,8 @@ import hashlib
 import importlib.util
 import os
 import sys
+from importlib.abc import Loader
+from types import ModuleType
 from typing import Any
 
 from solvent.errors import (
@@ -70,17 +72,24 @@ def load_spec(target: str, name: str | None = None) -> Spec:
     return found[0][1]
 
 
-def _import(path: str) -> Any:
+def new_module(path: str, prefix: str, error: type[SolventError]) -> tuple[str, ModuleType, Loader]:
+    """A new, not yet executed module for the Python file ``path``, registered in
+    ``sys.modules`` as ``prefix`` + a digest of its absolute path: (name, module, loader)."""
     abspath = os.path.abspath(path)
-    digest = hashlib.sha1(abspath.encode()).hexdigest()[:12]
-    modname = f"_solvent_spec_{digest}"
+    modname = f"{prefix}{hashlib.sha1(abspath.encode()).hexdigest()[:12]}"
     spec = importlib.util.spec_from_file_location(modname, abspath)
     if spec is None or spec.loader is None:
-        raise SpecLoadError(f"cannot import {path}: not a Python file")
+        raise error(f"cannot import {path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[modname] = module
+    return modname, module, spec.loader
+
+
+def _import(path: str) -> Any:
+    abspath = os.path.abspath(path)
+    modname, module, loader = new_module(path, "_solvent_spec_", SpecLoadError)
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except SolventError:
         sys.modules.pop(modname, None)
         raise

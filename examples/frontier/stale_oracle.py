@@ -1,6 +1,6 @@
 """A long position margined at an oracle price that may be stale: `@spec.oracle(within=K)`.
 
-One account is long 1 unit, entered at 100, with 3 of collateral: its equity at the market
+One account is long 1 unit, entered at 100, with mm of collateral: its equity at the market
 (the index) is `quote + size * index` and it is liquidated, at the index, once its equity at
 the *oracle* price falls below the maintenance amount `mm` (3). The index moves by at most
 0.7 a step; the oracle copies the index, but the adversary may skip that update for at most
@@ -25,19 +25,20 @@ MOVE = Num("0.7")
 
 
 @sv.builder
-def build(publish_within: int = 2) -> sv.Spec:
+def build(publish_within: int = 2, mm: str = "3") -> sv.Spec:
     """The position with an oracle at most ``publish_within`` steps stale."""
+    maintenance = Num(mm)
     spec = sv.Spec("stale-oracle", accounts=1)
 
     @spec.params
     class Params:
-        mm: Num = Num("3")
+        mm: Num = maintenance
 
     @spec.state
     class State:
         index: Num = Num("100")
         oracle: Num = Num("100")
-        quote: PerAccount[Num] = Num("-97")
+        quote: PerAccount[Num] = maintenance - 100  # equity exactly mm at the start
         size: PerAccount[Num] = Num("1")
 
     @spec.envelope

@@ -58,6 +58,7 @@ def bands(
 
 def _bands(spec: Any, job: Any, engine: str, opts: Any) -> dict[str, Any] | None:
     from solvent.stress.blocks import BlockInputs, draw_block, run_kernel
+    from solvent.stress.choosers import oracle_schedule
     from solvent.stress.lanes import lane_actions, lane_series
 
     layout = job.layout
@@ -87,6 +88,7 @@ def _bands(spec: Any, job: Any, engine: str, opts: Any) -> dict[str, Any] | None
         series = lane_series(
             spec, spec.param_values(), layout, x.G0[:n], x.A0[:n], x.M[:n], job.keeper_period,
             job.outage_start, job.outage_len, fields, wide=x.wide, actions=acts,
+            oracles=oracle_schedule(job),
         )  # fmt: skip
     steps = job.steps
     every = max(1, math.ceil((steps + 1) / POINTS))

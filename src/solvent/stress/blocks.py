@@ -45,6 +45,9 @@ class BlockJob:
     outage_start: int = 0
     outage_len: int = 0
     oracle_delay: int = 0
+    # the oracle updates the spec declares (@spec.oracle): --oracle-delay skips them (capped
+    # by their within=K) instead of making the scenario's prices stale
+    oracle_names: tuple[str, ...] = ()
     population_price: float = 0.0
     cover2: bool = False
     size_index: int = -1
@@ -110,7 +113,7 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
     raw = np.asarray(job.scenario.sample(rng, n, job.steps), dtype=np.float64)
     if raw.ndim == 2:
         raw = raw[:, :, None]
-    if job.oracle_delay:
+    if job.oracle_delay and not job.oracle_names:
         raw = np.stack(
             [heartbeat(raw[:, :, a], job.oracle_delay) for a in range(raw.shape[2])], axis=2
         )

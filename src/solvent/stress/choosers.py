@@ -4,7 +4,7 @@ judge: :class:`solvent.stress.judgelane.RowChooser`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,19 +81,26 @@ class LaneChooser:
         live: np.ndarray,
         backend: Any = VECTOR,
         actions: LaneActions | None = None,
+        oracles: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.M = M
         self.index = {name: j for j, name in enumerate(market)}
         self.live = live
         self.backend = backend
         self.actions = actions
+        # the publication schedule of each declared oracle update (``oracle_schedule``)
+        self.oracles = dict(oracles or {})
+
+    def live_at(self, t: int, keeper: str) -> Any:
+        """Whether keeper (or oracle update) ``keeper`` is offered a run at step ``t``."""
+        return self.oracles.get(keeper, self.live)[t - 1]
 
     def market(self, t: int, name: str) -> Value:
         col = np.ascontiguousarray(self.M[:, t - 1, self.index[name]])
         return Value(self.backend, _input(self.backend, col), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(self.backend, np.bool_(self.live[t - 1]), BOOL)
+        return Value(self.backend, np.bool_(self.live_at(t, keeper)), BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Value | None:
         return self.adversarial(t, keeper, account)
@@ -134,6 +141,15 @@ def keeper_schedule(n_steps: int, period: int, outage_start: int, outage_len: in
     """Whether keepers run at steps 1..n (the kernel computes the same expression)."""
     t = np.arange(1, n_steps + 1)
     return (t % period == 0) & ~((outage_start <= t) & (t < outage_start + outage_len))
+
+
+def oracle_schedule(job: Any, n_steps: int | None = None) -> dict[str, np.ndarray]:
+    """When each oracle update the spec declares (``@spec.oracle(within=K)``) is offered a
+    run at steps 1..n: every step, or with ``--oracle-delay D`` only at steps ``t`` with
+    ``t % (D + 1) == 0``; the engine still publishes once the price is ``K`` steps stale,
+    so the delay is a scenario of the declaration (keeper outages do not touch it)."""
+    t = np.arange(1, (job.steps if n_steps is None else n_steps) + 1)
+    return {name: t % (job.oracle_delay + 1) == 0 for name in job.oracle_names}
 
 
 def _input(backend: Any, col: np.ndarray, exact: Any = None) -> Any:

@@ -51,16 +51,20 @@ def lane_trace(
         init[f] = tuple(
             (float(x) != 0.0) if f in layout.bools else start(f, a, x) for a, x in enumerate(vals)
         )
+    from solvent.stress.choosers import oracle_schedule
     from solvent.stress.lanes import keeper_schedule
 
     live = keeper_schedule(job.steps, job.keeper_period, job.outage_start, job.outage_len)
+    oracles = oracle_schedule(job)
     act = getattr(inputs, "act", None)
     steps = []
     for t in range(upto):
         market = {name: exact(M[t, j]) for j, name in enumerate(layout.market)}
         keepers: dict[str, tuple[bool, ...]] = {}
         for k in spec.keepers:
-            if not live[t]:
+            if k.name in oracles:  # an oracle update: offered per its own schedule
+                keepers[k.name] = (bool(oracles[k.name][t]),)
+            elif not live[t]:
                 keepers[k.name] = (False,) * (spec.accounts if k.n_accounts else 1)
             elif k.liveness in ("adversarial", "within"):
                 keepers[k.name] = (True,) * (spec.accounts if k.n_accounts else 1)

@@ -18,6 +18,7 @@ from solvent.stress.pool import ignore_sigint, pump
 
 
 def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
+    from solvent.stress.choosers import oracle_schedule
     from solvent.stress.lanes import lane_actions, run_lanes
 
     params = spec.param_values()
@@ -43,6 +44,7 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
             cover2_metric if job.cover2 else None,
             list(spec.initials),
             backend=backend,
+            oracles=oracle_schedule(job),
             overflow=inputs.overflow,
             grid=job.grid,
             wide=inputs.wide,

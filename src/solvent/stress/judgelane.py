@@ -57,15 +57,16 @@ class _RowChooser(LaneChooser):
         market: Sequence[str],
         live: np.ndarray,
         actions: Any = None,
+        oracles: Any = None,
     ) -> None:
-        super().__init__(M, market, live, backend)
+        super().__init__(M, market, live, backend, oracles=oracles)
         self.row = actions
 
     def market(self, t: int, name: str) -> Value:
         return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
 
     def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(self.backend, bool(self.live[t - 1]), BOOL)
+        return Value(self.backend, bool(self.live_at(t, keeper)), BOOL)
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         if self.row is None or int(self.row[0][t - 1]) < 0:
@@ -102,6 +103,7 @@ def _judge_lane(
     initials: Sequence[PredicateDecl],
     grid: Any,
     actions: Any = None,
+    oracles: Any = None,
 ) -> dict[str, Any]:
     """One fixed-point lane on the concrete judge (Python ints): the engine's outputs.
 
@@ -133,7 +135,7 @@ def _judge_lane(
     k = first_failure(state, properties)
     if k >= 0:
         fail = (0, k)
-    chooser = _RowChooser(judge, m, layout.market, live, actions)
+    chooser = _RowChooser(judge, m, layout.market, live, actions, oracles)
     for t in range(1, n_steps + 1):
         state = run_step(spec, params, judge, state, t, chooser).state
         if fail[0] < 0:

@@ -128,6 +128,7 @@ def run_lanes(
     grid: Any = None,
     wide: dict[int, Any] | None = None,
     actions: LaneActions | None = None,
+    oracles: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one block of lanes; the outputs of the compiled kernel (float64 numbers).
 
@@ -169,7 +170,7 @@ def run_lanes(
 
     state = _initial_state(layout, G0, A0, backend, None if fixed else initial_exact(spec_n))
     live = keeper_schedule(n_steps, KP, OS, OL)
-    chooser = LaneChooser(M, layout.market, live, backend, actions)
+    chooser = LaneChooser(M, layout.market, live, backend, actions, oracles)
     num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
     n_g = len(layout.globals)
     t_min = np.zeros((n, n_g))
@@ -228,7 +229,7 @@ def run_lanes(
             g0, a0, m = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))
             exact = _judge_lane(
                 spec_n, params, properties, layout, g0, a0, m, live,
-                C2[lane], cover2_metric, initials, grid, _row_actions(actions, lane),
+                C2[lane], cover2_metric, initials, grid, _row_actions(actions, lane), oracles,
             )  # fmt: skip
             if exact["excluded"]:
                 excluded[lane] = True
@@ -310,6 +311,7 @@ def lane_series(
     fields: Sequence[str],
     wide: dict[int, Any] | None = None,
     actions: LaneActions | None = None,
+    oracles: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-step values (step 0 included) of scalar ``fields`` on a few lanes, in float64.
 
@@ -338,7 +340,8 @@ def lane_series(
                     out[f][lane] = np.nan
                 continue
             state = _row_state(judge, layout, rows[0], rows[1])
-            chooser = _RowChooser(judge, rows[2], layout.market, live, _row_actions(actions, lane))
+            acts = _row_actions(actions, lane)
+            chooser = _RowChooser(judge, rows[2], layout.market, live, acts, oracles)
             for t in range(n_steps + 1):
                 if t > 0:
                     state = run_step(spec_n, params, judge, state, t, chooser).state
@@ -346,7 +349,7 @@ def lane_series(
                     out[f][lane, t] = state[f].raw / judge.scale
         return out
     state = _initial_state(layout, G0, A0, VECTOR)
-    chooser = LaneChooser(M, layout.market, live, VECTOR, actions)
+    chooser = LaneChooser(M, layout.market, live, VECTOR, actions, oracles)
     for f in fields:
         out[f][:, 0] = _lanes(state[f].raw, n)
     for t in range(1, n_steps + 1):

@@ -304,6 +304,7 @@ def prepare(
         outage_start=opts.outage_start if opts.keeper_outage else 0,
         outage_len=opts.keeper_outage,
         oracle_delay=opts.oracle_delay,
+        oracle_names=tuple(k.name for k in spec.keepers if k.role == "oracle"),
         population_price=pop_price,
         cover2=cover2,
         size_index=size_index,

@@ -68,7 +68,14 @@ def stress(
             notes.append(
                 "the NumPy-lanes engine runs in this process only; --workers/--scheduler ignored"
             )
-    if opts.oracle_delay:
+    if opts.oracle_delay and job.oracle_names:
+        notes.append(
+            f"oracle delay {opts.oracle_delay}: the spec's oracle update "
+            f"{', '.join(job.oracle_names)} is offered a run only at steps t with t % "
+            f"{opts.oracle_delay + 1} == 0, and runs anyway once stale as long as its "
+            "declaration allows (within=K): a scenario of the declaration"
+        )
+    elif opts.oracle_delay:
         notes.append(
             f"oracle delay {opts.oracle_delay}: the oracle publishes every {opts.oracle_delay + 1} steps; in "
             "between, keepers and invariants see the last published price"

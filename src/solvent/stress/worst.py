@@ -20,6 +20,7 @@ def worst_paths(
     NumPy-lanes engine when it runs; ``bad_debt`` is the path's float64 bad debt. Whether
     the path breaks an invariant exactly is what the confirmation reports.
     """
+    from solvent.stress.choosers import oracle_schedule
     from solvent.stress.lanes import lane_actions, lane_series
 
     picked = worst[:limit]
@@ -68,6 +69,7 @@ def worst_paths(
             job.outage_len,
             fields,
             wide=wide,
+            oracles=oracle_schedule(job),
             actions=lane_actions(
                 spec,
                 job,

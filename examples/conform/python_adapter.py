@@ -96,4 +96,10 @@ class BuggyEngineAdapter(EngineAdapter):
     buggy = True
 
 
+class PerStepEngineAdapter(EngineAdapter):
+    """The same adapter on its per-step methods only (the batch methods switched off)."""
+
+    reset_batch = step_batch = observe_batch = None
+
+
 adapter = EngineAdapter  # what `--impl python_adapter.py` runs (no :NAME)

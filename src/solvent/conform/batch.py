@@ -89,11 +89,15 @@ class _Chooser:
                 self.wide[i] = True
 
     def _record(self, i: int, tr: Trace, judge: Any, index: dict[Any, int]) -> None:
-        """Trace ``i``'s draws, keeper choices and action into the lane arrays."""
+        """Trace ``i``'s draws, keeper choices and action into the lane arrays (one row
+        per array and trace: numbers are gathered in lists first)."""
         n, T, width = self.act.shape[0], self.act.shape[1], self.width
+        moves: dict[str, list[int]] = {name: [0] * T for name in self.moves}
+        acts = [-1] * T
+        args: dict[tuple[str, str], list[int]] = {}
         for t, st in enumerate(tr.steps):
             for name, v in st.market.items():
-                self._put(self.moves[name], i, t, _units(judge, v))
+                moves[name][t] = int(_units(judge, v))
             for kname, choices in st.keepers.items():
                 if kname not in self.keepers:
                     self.keepers[kname] = (
@@ -109,15 +113,25 @@ class _Chooser:
             if key not in index:  # the judge meets it and says what is wrong
                 self.wide[i] = True
                 continue
-            self.act[i, t] = index[key]
-            per = self.argv.setdefault(st.action.name, {})
-            for aname, arg in st.action.args.items():
-                col = per.setdefault(aname, np.zeros((n, T), dtype=np.int64))
-                self._put(col, i, t, _units(judge, arg))
+            acts[t] = index[key]
+            for aname, v in st.action.args.items():
+                row = args.get((st.action.name, aname))
+                if row is None:
+                    row = args[(st.action.name, aname)] = [0] * T
+                row[t] = int(_units(judge, v))
+        for name, row in moves.items():
+            self._put_row(self.moves[name], i, row)
+        self.act[i] = acts
+        for (action, aname), row in args.items():
+            per = self.argv.setdefault(action, {})
+            col = per.get(aname)
+            if col is None:
+                col = per[aname] = np.zeros((n, T), dtype=np.int64)
+            self._put_row(col, i, row)
 
-    def _put(self, col: np.ndarray, i: int, t: int, u: int | bool) -> None:
-        if _fits(int(u)):
-            col[i, t] = u
+    def _put_row(self, col: np.ndarray, i: int, row: list[int]) -> None:
+        if all(INT64_MIN <= u <= INT64_MAX for u in row):
+            col[i] = row
         else:
             self.wide[i] = True
 

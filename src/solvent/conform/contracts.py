@@ -201,3 +201,105 @@ def solidity_deployer(path: str | os.PathLike[str], contract: str) -> SolidityDe
         abi, code = compile_solidity(path, contract)
         _DEPLOYERS[key] = SolidityDeployer(abi, code, contract)
     return _DEPLOYERS[key]
+
+
+class FreshDeployment:
+    """``fresh(*args)``: a contract in the state right after ``deployer.deploy(*args)``.
+
+    The first call deploys and takes a snapshot of titanoboa's chain (py-evm's state
+    journal); later calls with the same arguments revert the chain to that snapshot
+    instead of deploying again, so an adapter's ``reset()`` costs one journal revert, not
+    one deployment. The contract object stays the same. The snapshot is used only while
+    it is the newest one on the journal: after a newer snapshot (another
+    ``FreshDeployment``, ``boa.env.anchor()``) or a revert past it (titanoboa's pytest
+    plugin ends each test that way), the next call deploys again.
+    """
+
+    def __init__(self, deployer: Any) -> None:
+        self.deployer = deployer
+        self.args: tuple[Any, ...] | None = None
+        self.contract: Any = None
+        self.snapshot: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        evm = require_boa().env.evm
+        if args == self.args and self.snapshot is not None and _newest(evm, self.snapshot):
+            evm.revert(self.snapshot)
+        else:
+            self.contract = self.deployer.deploy(*args)
+            self.args = args
+        self.snapshot = evm.snapshot()
+        return self.contract
+
+
+def _newest(evm: Any, snapshot: Any) -> bool:
+    """Whether ``snapshot`` (py-evm's ``(state root, checkpoint)``) is the newest live
+    checkpoint of the chain's journal; False when that cannot be told."""
+    try:
+        stack = evm.vm.state._account_db._journaldb._journal._checkpoint_stack
+        return bool(stack) and stack[-1] == snapshot[1]
+    except (AttributeError, IndexError, TypeError):
+        return False  # another py-evm: deploy again, never revert blindly
+
+
+class StorageWords:
+    """Reads a Vyper contract's storage on titanoboa's chain word by word, without an EVM
+    call: ``value(name)`` for an integer or bool variable, ``mapping(name, keys)`` for a
+    ``HashMap`` from an address or integer to one (the slot of key ``k`` is
+    ``keccak256(slot ++ k)``, Vyper's layout). Anything else is refused: read it with a
+    getter or titanoboa's ``contract._storage``."""
+
+    def __init__(self, contract: Any) -> None:
+        from boa.util.abi import Address
+
+        self.env = contract.env
+        self.address = Address(contract.address)
+        self.storage = contract._storage
+        self._slots: dict[tuple[str, Any], int] = {}
+
+    def _var(self, name: str) -> Any:
+        var = getattr(self.storage, name, None)
+        if var is None:
+            raise AdapterError(f"the contract has no storage variable {name!r}")
+        return var
+
+    def value(self, name: str) -> int | bool:
+        var = self._var(name)
+        return _word(self.env.evm.get_storage(self.address, var.slot), var.typ, name)
+
+    def mapping(self, name: str, keys: list[Any]) -> list[int | bool]:
+        from eth_hash.auto import keccak
+        from vyper.semantics.types import HashMapT
+
+        var = self._var(name)
+        if not isinstance(var.typ, HashMapT):
+            raise AdapterError(f"storage variable {name!r} is not a HashMap")
+        out = []
+        for k in keys:
+            slot = self._slots.get((name, k))
+            if slot is None:
+                key = _key_word(k)
+                slot = int.from_bytes(keccak(var.slot.to_bytes(32, "big") + key), "big")
+                self._slots[(name, k)] = slot
+            out.append(
+                _word(self.env.evm.get_storage(self.address, slot), var.typ.value_type, name)
+            )
+        return out
+
+
+def _key_word(k: Any) -> bytes:
+    if isinstance(k, str) and k.startswith("0x") and len(k) == 42:
+        return bytes(12) + bytes.fromhex(k[2:])
+    if isinstance(k, int) and not isinstance(k, bool):
+        return (k % 2**256).to_bytes(32, "big")
+    raise AdapterError(f"HashMap key {k!r}: an address (0x...) or an int is expected")
+
+
+def _word(raw: int, typ: Any, name: str) -> int | bool:
+    from vyper.semantics.types import BoolT, IntegerT
+
+    if isinstance(typ, BoolT):
+        return bool(raw)
+    if isinstance(typ, IntegerT):
+        return raw - 2**256 if typ.is_signed and raw >= 2**255 else raw
+    raise AdapterError(f"storage variable {name!r} holds {typ}; StorageWords reads ints and bools")

@@ -39,13 +39,28 @@ def _number(rng: random.Random, dom: Within, denom: int) -> Fraction:
         return Fraction(0)
     if r < 0.50:  # a round number (few decimals): what users type
         d = 10 ** rng.randint(0, 2)
-        a, b = -(-lo * d // 1), hi * d // 1
+        a, b = _steps(dom, d)
         if a <= b:
-            return Fraction(rng.randint(int(a), int(b)), d)
-    a, b = -(-lo * denom // 1), hi * denom // 1
+            return Fraction(rng.randint(a, b), d)
+    a, b = _steps(dom, denom)
     if a > b:
         return lo
-    return Fraction(rng.randint(int(a), int(b)), denom)
+    return Fraction(rng.randint(a, b), denom)
+
+
+_STEPS: dict[tuple[int, int], tuple[Within, int, int]] = {}
+
+
+def _steps(dom: Within, d: int) -> tuple[int, int]:
+    """The first and last multiple of ``1/d`` in ``dom``, in units of ``1/d`` (cached per
+    domain object: hashing its Fractions would cost as much as computing them)."""
+    got = _STEPS.get((id(dom), d))
+    if got is None or got[0] is not dom:
+        if len(_STEPS) > 4096:
+            _STEPS.clear()
+        got = (dom, int(-(-dom.lo * d // 1)), int(dom.hi * d // 1))
+        _STEPS[(id(dom), d)] = got
+    return got[1], got[2]
 
 
 def initial_state(spec: Spec, rng: random.Random) -> dict[str, Any]:

@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 Times = Sequence[int] | Sequence[datetime]
+Floats = Sequence[float]
+Marks = Sequence[tuple[str, float, str]]  # (label, x, colour) of a vertical mark
 
 
 def amount(value: float) -> str:
@@ -61,6 +63,12 @@ def _time_axis(ax: Any, x: Times, xlabel: str) -> None:
         ax.set_xlabel(xlabel)
 
 
+def _marks(ax: Any, marks: Marks, lw: float) -> None:
+    """Dashed vertical lines at each mark, labelled with its value."""
+    for label, x, color in marks:
+        ax.axvline(x, color=color, lw=lw, ls="--", label=f"{label} = {amount(x)}")
+
+
 def to_png(fig: Any, path: Path) -> None:
     """Write ``fig`` as a PNG (150 dpi) under the house style."""
     import matplotlib
@@ -70,14 +78,7 @@ def to_png(fig: Any, path: Path) -> None:
 
 
 @_rc
-def histogram(
-    edges: Sequence[float],
-    counts: Sequence[float],
-    *,
-    title: str,
-    xlabel: str,
-    marks: Sequence[tuple[str, float, str]] = (),
-) -> Any:
+def histogram(edges: Floats, counts: Floats, *, title: str, xlabel: str, marks: Marks = ()) -> Any:
     """A histogram from bin edges and counts, with labelled vertical marks (VaR, ES...)."""
     fig, axes = _figure(1, 2.6)
     ax = axes[0]
@@ -86,8 +87,7 @@ def histogram(
         list(edges[:-1]), list(counts), width=widths, align="edge", color=BLUE, alpha=0.8,
         label="paths per bin",
     )  # fmt: skip
-    for label, x, color in marks:
-        ax.axvline(x, color=color, lw=1.5, ls="--", label=f"{label} = {amount(x)}")
+    _marks(ax, marks, 1.5)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     positive = sorted(c for c in counts if c > 0)
     if len(positive) > 1 and positive[-1] > 20 * positive[-2]:
@@ -122,20 +122,12 @@ def interval(label: str, estimate: float, lo: float, hi: float, *, title: str) -
 
 
 @_rc
-def exceedance(
-    xs: Sequence[float],
-    ps: Sequence[float],
-    *,
-    title: str,
-    xlabel: str,
-    marks: Sequence[tuple[str, float, str]] = (),
-) -> Any:
+def exceedance(xs: Floats, ps: Floats, *, title: str, xlabel: str, marks: Marks = ()) -> Any:
     """A loss exceedance curve: P(loss >= x) against x, log probability axis capped at 1."""
     fig, axes = _figure(1, 2.8)
     ax = axes[0]
     ax.step(list(xs), list(ps), where="post", color=RED, lw=1.6, label="P(bad debt ≥ x)")
-    for label, x, color in marks:
-        ax.axvline(x, color=color, lw=1.2, ls="--", label=f"{label} = {amount(x)}")
+    _marks(ax, marks, 1.2)
     ax.set_yscale("log")
     low = min((p for p in ps if p > 0), default=1e-3)
     ax.set_ylim(low / 2, 1.0)

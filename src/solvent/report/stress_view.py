@@ -97,6 +97,17 @@ def rebase(doc: Mapping[str, Any], p0: float | None) -> tuple[float, str] | None
     return real / p0, note
 
 
+def _part(m: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The metric group ``key`` of the result, None when absent."""
+    part = m.get(key)
+    return part if isinstance(part, Mapping) else None
+
+
+def _amt(part: Mapping[str, Any], key: str) -> str:
+    """An amount of a metric group, with thousands separators (0 when absent)."""
+    return amount(f(part.get(key)) or 0)
+
+
 def headline(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The executive summary's numbers, in words a risk committee can quote."""
     m = _metrics(doc)
@@ -112,36 +123,27 @@ def headline(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
                 f"paths not re-run break); 95% interval {pct(lo)} to {pct(hi)}"
             )
         rows.append(("P(insolvency)", text))
-    bad = m.get("bad_debt") if isinstance(m.get("bad_debt"), Mapping) else None
+    bad, ins, liq = (_part(m, k) for k in ("bad_debt", "insurance", "liquidations"))
     if bad:
-        rows.append(
-            (
-                "bad debt (quote units)",
-                f"VaR 99% {amount(f(bad.get('var_99')) or 0)} · ES 97.5% "
-                f"{amount(f(bad.get('es_975')) or 0)} · mean {amount(f(bad.get('mean')) or 0)}"
-                f" · worst {amount(f(bad.get('max')) or 0)} · "
-                f"{int(bad.get('paths_with_bad_debt') or 0):,} paths with bad debt",
-            )
+        text = (
+            f"VaR 99% {_amt(bad, 'var_99')} · ES 97.5% {_amt(bad, 'es_975')} · mean "
+            f"{_amt(bad, 'mean')} · worst {_amt(bad, 'max')} · "
+            f"{int(bad.get('paths_with_bad_debt') or 0):,} paths with bad debt"
         )
-    ins = m.get("insurance") if isinstance(m.get("insurance"), Mapping) else None
+        rows.append(("bad debt (quote units)", text))
     if ins:
-        rows.append(
-            (
-                "insurance fund",
-                f"exhausted on {pct(f(ins.get('p_exhausted')))} of paths; mean drawdown "
-                f"{amount(f(ins.get('mean_drawdown')) or 0)} of {amount(f(ins.get('mean_start')) or 0)}"
-                f", worst {amount(f(ins.get('max_drawdown')) or 0)}",
-            )
+        text = (
+            f"exhausted on {pct(f(ins.get('p_exhausted')))} of paths; mean drawdown "
+            f"{_amt(ins, 'mean_drawdown')} of {_amt(ins, 'mean_start')}, worst "
+            f"{_amt(ins, 'max_drawdown')}"
         )
-    liq = m.get("liquidations") if isinstance(m.get("liquidations"), Mapping) else None
+        rows.append(("insurance fund", text))
     if liq:
-        rows.append(
-            (
-                "liquidations",
-                f"{amount(f(liq.get('total')) or 0)} in all, {amount(f(liq.get('mean')) or 0)} per "
-                f"path, on {int(liq.get('paths') or 0):,} paths",
-            )
+        text = (
+            f"{_amt(liq, 'total')} in all, {_amt(liq, 'mean')} per path, on "
+            f"{int(liq.get('paths') or 0):,} paths"
         )
+        rows.append(("liquidations", text))
     paths, steps, acc = doc.get("paths"), doc.get("steps"), doc.get("accounts")
     if isinstance(paths, int):
         rows.append(

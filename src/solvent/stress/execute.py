@@ -73,17 +73,17 @@ def execute(
     todo = job.n_blocks - sum(1 for b in ckpt.done if 0 <= b < job.n_blocks)
     chunks = _chunks(job.n_blocks, ckpt.done, per)  # streamed: never a list of every block
     progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
+    keep = _keeper(ckpt, progress)
     try:
         if engine is None and opts.workers == 1 and opts.scheduler is None and todo > per:
-            _run_threads(job, chunks, ckpt, progress)
+            _run_threads(job, chunks, keep)
         elif engine is not None or (opts.workers == 1 and opts.scheduler is None):
-            keep = _keeper(ckpt, progress)
             for blocks in chunks:
                 keep(run_blocks(job, blocks, engine))
         elif opts.scheduler is not None:
-            _run_dask(job, chunks, ckpt, opts, progress)
+            _run_dask(job, chunks, keep, opts)
         else:
-            _run_processes(job, chunks, ckpt, opts, progress)
+            _run_processes(job, chunks, keep, opts)
     except KeyboardInterrupt:
         return False
     finally:
@@ -106,9 +106,11 @@ def _chunks(n_blocks: int, done: Mapping[int, Any], per: int) -> Iterator[list[i
 
 
 THREADS = 2
+Chunks = Iterable[list[int]]  # the unfinished blocks, a chunk at a time
+Keep = Callable[[list[dict[str, Any]]], None]  # what takes a finished chunk's summaries
 
 
-def _keeper(ckpt: Checkpoint, progress: Progress) -> Callable[[list[dict[str, Any]]], None]:
+def _keeper(ckpt: Checkpoint, progress: Progress) -> Keep:
     """Checkpoint a finished chunk's block summaries and advance the progress bar."""
 
     def keep(res: list[dict[str, Any]]) -> None:
@@ -118,9 +120,7 @@ def _keeper(ckpt: Checkpoint, progress: Progress) -> Callable[[list[dict[str, An
     return keep
 
 
-def _run_threads(
-    job: BlockJob, chunks: Iterable[list[int]], ckpt: Checkpoint, progress: Progress
-) -> None:
+def _run_threads(job: BlockJob, chunks: Chunks, keep: Keep) -> None:
     """Two threads in this process: one draws a chunk's moves while the other runs the kernel.
 
     NumPy's generators and the generated kernel (``nogil=True``) release the GIL, so
@@ -131,28 +131,20 @@ def _run_threads(
 
     pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="solvent-stress")
     try:
-        pump(pool, run_blocks, ((job, c) for c in chunks), THREADS, _keeper(ckpt, progress))
+        pump(pool, run_blocks, ((job, c) for c in chunks), THREADS, keep)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)  # running chunks finish (seconds at most)
         raise
     pool.shutdown(wait=True)
 
 
-def _run_processes(
-    job: BlockJob,
-    chunks: Iterable[list[int]],
-    ckpt: Checkpoint,
-    opts: StressOptions,
-    progress: Progress,
-) -> None:
+def _run_processes(job: BlockJob, chunks: Chunks, keep: Keep, opts: StressOptions) -> None:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx, initializer=ignore_sigint)
     try:
-        pump(
-            pool, run_blocks, ((job, c) for c in chunks), 2 * opts.workers, _keeper(ckpt, progress)
-        )
+        pump(pool, run_blocks, ((job, c) for c in chunks), 2 * opts.workers, keep)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -193,13 +185,7 @@ def connect(address: str, timeout: float, scratch: str | None = None) -> tuple[A
         ) from None
 
 
-def _run_dask(
-    job: BlockJob,
-    chunks: Iterable[list[int]],
-    ckpt: Checkpoint,
-    opts: StressOptions,
-    progress: Progress,
-) -> None:
+def _run_dask(job: BlockJob, chunks: Chunks, keep: Keep, opts: StressOptions) -> None:
     import tempfile
 
     from distributed import as_completed
@@ -210,7 +196,6 @@ def _run_dask(
             shared = client.scatter(job, broadcast=True)
             futures = [client.submit(run_blocks, shared, blocks, pure=False) for blocks in chunks]
             try:
-                keep = _keeper(ckpt, progress)
                 for fut in as_completed(futures):
                     keep(fut.result())
             except BaseException:

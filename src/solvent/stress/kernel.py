@@ -79,9 +79,14 @@ def generate(
     *,
     cover2_metric: str | None,
     initials: list[Any] | None = None,
+    bounds: bool = True,
 ) -> KernelSource:
-    """Trace ``spec`` and write the kernel source (raises NotCompilable if it does not fit)."""
+    """Trace ``spec`` and write the kernel source (raises NotCompilable if it does not fit).
+
+    ``bounds=False`` leaves out the error bounds (every lane then looks certain): only for
+    benchmarks of their cost, never for a run."""
     Emitter.counter = 0
+    Emitter.tracking = bounds
     Emitter.bools = frozenset(n for n, fd in spec.fields.items() if fd.sort == BOOL)
     tracer = StepTracer(spec, params)
     globs = tuple(n for n, fd in spec.fields.items() if not fd.per_account)
@@ -140,13 +145,7 @@ def generate(
     w("        fail_step = -1")
     w("        fail_prop = -1")
     w("        rec = REC[p]")
-    w("        if rec >= 0:")
-    for i, f in enumerate(globs):
-        w(
-            f"            SER[rec, 0, {i}] = {'1.0 if g_' + f + ' else 0.0' if f in bools else 'g_' + f}"
-        )
-    if not globs:
-        w("            pass")
+    L.extend(_record(globs, bools, "0", 2))
     num_globs = [(i, f) for i, f in enumerate(globs) if f not in bools]
     for i, f in num_globs:
         w(f"        tmin{i} = g_{f}")
@@ -165,13 +164,7 @@ def generate(
     L.extend(_props(props, "t + 1", 3))
     w("            if uns and unsure_step < 0:")
     w("                unsure_step = t + 1")
-    w("            if rec >= 0:")
-    for i, f in enumerate(globs):
-        w(
-            f"                SER[rec, t + 1, {i}] = {'1.0 if g_' + f + ' else 0.0' if f in bools else 'g_' + f}"
-        )
-    if not globs:
-        w("                pass")
+    L.extend(_record(globs, bools, "t + 1", 3))
     for i, f in num_globs:
         w(f"            if g_{f} < tmin{i}:")
         w(f"                tmin{i} = g_{f}")
@@ -194,6 +187,16 @@ def generate(
     source = "\n".join(L) + "\n"
     digest = hashlib.sha256(f"{KERNEL_VERSION}\n{source}".encode()).hexdigest()[:20]
     return KernelSource(source, layout, digest)
+
+
+def _record(globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int) -> list[str]:
+    """Lines recording every global of a recorded lane (``REC[p] >= 0``) after ``step``."""
+    pad = "    " * indent
+    out = [f"{pad}if rec >= 0:"]
+    for i, f in enumerate(globs):
+        value = f"1.0 if g_{f} else 0.0" if f in bools else f"g_{f}"
+        out.append(f"{pad}    SER[rec, {step}, {i}] = {value}")
+    return out if globs else [*out, f"{pad}    pass"]
 
 
 def _read(expr: str, is_bool: bool) -> str:
@@ -238,11 +241,11 @@ def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
     for field, name in names.items():
         if field.endswith("[a]"):
             inner.line(f"A_{field[:-3]}[a] = {name}")
-            if field[:-3] not in Emitter.bools:
+            if em.bounds and field[:-3] not in Emitter.bools:
                 inner.line(f"eA_{field[:-3]}[a] = e{name}")
         else:
             inner.line(f"g_{field} = {name}")
-            if field not in Emitter.bools:
+            if em.bounds and field not in Emitter.bools:
                 inner.line(f"eg_{field} = e{name}")
     if not names:
         inner.line("pass")

@@ -117,35 +117,48 @@ class PerpBook:
         self.not_scaled = 0  # accounts whose Q or S is not a multiple of 10**-SCALE
         self._interval: tuple[Fraction | None, Fraction | None] | None = None
         self.interval_f: tuple[float | None, float | None] = (None, None)
+        # probes: E at a few fixed prices (numerator, denominator), kept through every
+        # change in O(1) each, as integers ``E(x) * SCALE * denominator``; None: not kept
+        self.probe_x: list[tuple[int, int]] | None = None
+        self.probe_e: list[int] = []
         self._refresh_floats()
 
     # ------------------------------------------------------------------ updates
     def set_account(self, a: int, quote: Fraction, size: Fraction) -> None:
         old = self.key[a]
+        # signs through .numerator: a Fraction comparison costs several isinstance checks
         if old is not None:
-            (self.longs if self.size[a] > 0 else self.shorts).remove(old)
+            (self.longs if self.size[a].numerator > 0 else self.shorts).remove(old)
             if self.qi[a] is not None and self.si[a] is not None:
                 self.index.remove(old, self.qi[a], self.si[a])  # type: ignore[arg-type]
-        elif self.quote[a] < 0:
+        elif self.quote[a].numerator < 0:
             self.flat_deficit -= -self.quote[a]
             self.flat_negative -= 1
             self.flat_negatives.discard(a)
         if self.qi[a] is None or self.si[a] is None:
             self.not_scaled -= 1
-        self.qi[a], self.si[a] = scaled(quote), scaled(size)
-        if self.qi[a] is None or self.si[a] is None:
+        q_old, s_old = self.qi[a], self.si[a]
+        self.qi[a], self.si[a] = q_new, s_new = scaled(quote), scaled(size)
+        if q_new is None or s_new is None:
             self.not_scaled += 1
+            self.probe_x = None
+        elif self.probe_x is not None and q_old is not None and s_old is not None:
+            # E at each probe x = n/d changes by this account's new deficit minus its old
+            # one: d * max(0, -(Q + S*x)) = max(0, -(Q*d + S*n)), O(1) per probe
+            e = self.probe_e
+            for k, (n, d) in enumerate(self.probe_x):
+                e[k] += max(0, -(q_new * d + s_new * n)) - max(0, -(q_old * d + s_old * n))
         self.quote[a], self.size[a] = quote, size
-        if size != 0:
-            b = -quote / size
+        if size.numerator:
+            b = -quote / size if s_new is None or q_new is None else Fraction(-q_new, s_new)
             k = (_float(b), b, a)
-            (self.longs if size > 0 else self.shorts).add(k)
+            (self.longs if size.numerator > 0 else self.shorts).add(k)
             self.key[a] = k
             if self.qi[a] is not None and self.si[a] is not None:
                 self.index.add(k, self.qi[a], self.si[a])  # type: ignore[arg-type]
         else:
             self.key[a] = None
-            if quote < 0:
+            if quote.numerator < 0:
                 self.flat_deficit += -quote
                 self.flat_negative += 1
                 self.flat_negatives.add(a)
@@ -153,16 +166,49 @@ class PerpBook:
         self._refresh_floats()
 
     def set_fund(self, insurance: Fraction, bad_debt: Fraction) -> None:
+        if insurance is self.insurance and bad_debt is self.bad_debt:
+            return  # the same objects (an account event): nothing to compare
         if insurance != self.insurance or bad_debt != self.bad_debt:
+            if self.probe_x is not None:
+                old = _sum_scaled(self.bad_debt, -self.insurance)
+                new = _sum_scaled(bad_debt, -insurance)
+                if bad_debt > 0 or old is None or new is None:
+                    self.probe_x = None
+                else:
+                    self.probe_e = [e + (new - old) * d for e, (_, d) in
+                                    zip(self.probe_e, self.probe_x, strict=True)]  # fmt: skip
             self.insurance, self.bad_debt = insurance, bad_debt
             self._interval = None
 
+    def set_probes(self, xs: tuple[Fraction, ...]) -> bool:
+        """Keep ``E`` at the prices ``xs`` (> 0) through later changes (O(log N) each now,
+        O(1) each per later change; read them with :attr:`probe_e`, in units of
+        ``1/(SCALE * x.denominator)``). False when they cannot be kept: amounts that are not
+        scaled decimals, or bad debt above 0 (then ``E`` is not the linear form)."""
+        self.probe_x = None
+        if self.not_scaled or self.bad_debt > 0:
+            return False
+        c = _sum_scaled(self.bad_debt, self.flat_deficit, -self.insurance)
+        if c is None:
+            return False
+        values = []
+        for x in xs:
+            a, b = self.index.under_water((_float(x), x, -1))
+            values.append((c - a) * x.denominator - b * x.numerator)
+        self.probe_x = [(x.numerator, x.denominator) for x in xs]
+        self.probe_e = values
+        return True
+
     def _refresh_floats(self) -> None:
         # equity >= 0 for every account <=> max long b <= P <= min short b (and no flat Q < 0)
-        self.eq_lo = self.longs[-1][1] if self.longs else None
-        self.eq_hi = self.shorts[0][1] if self.shorts else None
-        self.eq_lo_f = float(self.eq_lo) if self.eq_lo is not None else float("-inf")
-        self.eq_hi_f = float(self.eq_hi) if self.eq_hi is not None else float("inf")
+        lo = self.longs[-1][1] if self.longs else None
+        hi = self.shorts[0][1] if self.shorts else None
+        if lo is not getattr(self, "eq_lo", 0):  # unchanged mostly: no float conversion
+            self.eq_lo = lo
+            self.eq_lo_f = float(lo) if lo is not None else float("-inf")
+        if hi is not getattr(self, "eq_hi", 0):
+            self.eq_hi = hi
+            self.eq_hi_f = float(hi) if hi is not None else float("inf")
 
     # ------------------------------------------------------------------ queries
     def all_equity_nonnegative(self, price: Fraction) -> bool:

@@ -143,7 +143,10 @@ class ChecksMixin:
                 and book.all_equity_nonnegative_fast(self.price_float)
             ):
                 return  # certainly holds, and held before: nothing to say
-            ok = self.values["bad_debt"] <= 0 and book.all_equity_nonnegative(self.price())
+            ok = self._bad_debt_ok and (
+                book.all_equity_nonnegative_fast(self.price_float)
+                or book.all_equity_nonnegative(self.price())
+            )
             if ok and not audit:
                 failed: list[str] = []
             else:

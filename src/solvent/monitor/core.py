@@ -175,8 +175,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.violated: set[str] = set()
         self.distance_level = "ok"
         self.distance: Fraction | None = None
-        self.distance_f: float | None = None
-        self.distance_side: str | None = None
+        self.distance_f = None
+        self.distance_side = None
         self.distance_stale = True
         self.distance_as_of: int | None = None  # seq of the last solve (lazy solver)
         self._solved_ts = 0.0

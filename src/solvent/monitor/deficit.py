@@ -31,7 +31,9 @@ import math
 from fractions import Fraction
 from itertools import accumulate
 
-LOAD = 64  # a bucket splits past 2 * LOAD keys
+# a bucket splits past 2 * LOAD keys; a split or an emptied bucket rebuilds the Fenwick
+# trees (O(buckets)), so buckets are large: inserting into a list of 512 is a memmove
+LOAD = 256
 
 #: a key: (float of b, b, account); floats order as the Fractions do (a correctly rounded
 #: conversion is monotone), and ties of the floats fall through to the exact Fraction

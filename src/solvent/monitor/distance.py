@@ -11,13 +11,77 @@ from solvent.monitor.book import MARGIN, near
 
 
 class DistanceMixin:
-    """The distance to insolvency (closed form for the isolated perp, Z3 otherwise)."""
+    """The distance to insolvency (closed form for the isolated perp, Z3 otherwise).
+
+    With the closed form, an account change does not recompute the distance itself: the
+    book keeps the excess ``E`` at five prices (the price ``P`` and ``P*(1 -+ t)`` for the
+    critical and warning thresholds ``t``) exactly, O(1) per change, and their signs give
+    the level: the safe prices are an interval around ``P`` (``E`` is convex), so the
+    distance is below ``t`` on a side exactly when ``E(P*(1 -+ t)) > 0``. Only when the
+    level changes (or a sign is 0, or ``E(P) > 0``) is the distance computed, at that
+    event, so every alert carries the exact value at the event that crossed. The gauge
+    (``distance_f``) is computed when read (metrics, the live view, a checkpoint).
+    """
+
+    _distance_f: float | None = None
+    _distance_side: str | None = None
+    _gauge_pending = False
+    _probe_price: Fraction | None = None
+
+    @property
+    def distance_f(self) -> float | None:
+        """The distance as a float (the gauge); ``None``: no single gap is enough."""
+        if self._gauge_pending:
+            self._refresh_gauge()
+        return self._distance_f
+
+    @distance_f.setter
+    def distance_f(self, value: float | None) -> None:
+        self._distance_f, self._gauge_pending = value, False
+
+    @property
+    def distance_side(self) -> str | None:
+        if self._gauge_pending:
+            self._refresh_gauge()
+        return self._distance_side
+
+    @distance_side.setter
+    def distance_side(self, value: str | None) -> None:
+        self._distance_side = value
+
+    def _refresh_gauge(self) -> None:
+        self._gauge_pending = False
+        self._distance_f, self._distance_side, _ = self._closed_distance()
+        self.distance_stale = False
+
+    def _probe_level(self) -> str | None:
+        """The closed-form level from the signs of ``E`` at the five probes, or None when
+        they cannot decide (then the distance is computed)."""
+        book = self.book
+        p = self.price()
+        if p is not self._probe_price or book.probe_x is None:
+            crit, warn = self.critical_distance, self.warn_distance
+            if not (0 < crit <= warn < 1 and p > 0) or not book.set_probes(
+                (p, p * (1 - crit), p * (1 + crit), p * (1 - warn), p * (1 + warn))
+            ):
+                self._probe_price = None
+                return None
+            self._probe_price = p
+        e_now, crit_dn, crit_up, warn_dn, warn_up = book.probe_e
+        if e_now >= 0 or not (crit_dn and crit_up and warn_dn and warn_up):
+            return None  # beyond the fund now, or a probe exactly at an end: compute
+        if crit_dn > 0 or crit_up > 0:
+            return "critical"
+        return "warning" if warn_dn > 0 or warn_up > 0 else "ok"
 
     # ----------------------------------------------------------------- distance
     def _distance(self, seq: int, ts: float, alerts: list[Alert], price_only: bool) -> None:
         if self.distance_mode == "none":
             return
         if self.distance_mode == "closed" and self.book is not None:
+            if not price_only and self._probe_level() == self.distance_level:
+                self._gauge_pending = True  # the level stands: the gauge is computed if read
+                return
             value_f, side, exact = self._closed_distance()
         else:
             if not (price_only and self.solver.fresh(self)) and self._solve_due(seq, ts):

@@ -115,6 +115,13 @@ MAGNITUDE = 300
 
 
 def _finite(name: str, value: Decimal, *, positive: bool = False) -> None:
+    if (
+        value.is_finite()
+        and not positive
+        and -_SAFE < value.adjusted() < _SAFE
+        and len(value.as_tuple().digits) <= _SAFE
+    ):
+        return  # the hot path (as for prices in decode): short plain decimals
     if not value.is_finite():
         raise BadEvent(f"{name} {_short(value)} is not a finite number")
     if positive and value <= 0:

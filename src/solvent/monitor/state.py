@@ -97,8 +97,9 @@ class StateMixin:
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
         self._liq_bounds_stale = True
         self.distance_stale = True
-        bd = self.values.get(o.bad_debt_field)
-        self._bad_debt_ok = not isinstance(bd, Fraction) or bd <= 0
+        if kind != "account":  # an account event sets per-account fields only
+            bd = self.values.get(o.bad_debt_field)
+            self._bad_debt_ok = not isinstance(bd, Fraction) or bd <= 0
         self._after_change(event.seq, ts, alerts, price_only=False)
 
     def _liquidation(self, event: ev.LiquidationEvent, ts: float, alerts: list[Alert]) -> None:

@@ -30,6 +30,7 @@ import bisect
 import math
 from fractions import Fraction
 from itertools import accumulate
+from typing import Any
 
 LOAD = 64  # a bucket splits past 2 * LOAD keys
 
@@ -130,7 +131,8 @@ class DeficitIndex:
 
     def _split(self, j: int) -> None:
         half = len(self.keys[j]) // 2
-        for part in (self.keys, self.wq, self.ws):
+        parts: tuple[list[Any], ...] = (self.keys, self.wq, self.ws)
+        for part in parts:
             part.insert(j + 1, part[j][half:])
             del part[j][half:]
         self.pq[j] = self.ps[j] = None

@@ -110,17 +110,10 @@ def synth(
     (a :class:`RegionResult`; ``search_range``/``range2`` are the axes' ranges).
     """
     return synth_run(
-        spec,
-        settings_of(options),
-        [param] if isinstance(param, str) else list(param),
-        direction=direction,
-        tol=tol,
-        search_range=search_range,
-        range2=range2,
-        grid=grid,
-        checks=checks,
-        simplify=simplify,
-    )
+        spec, settings_of(options), [param] if isinstance(param, str) else list(param),
+        simplify=simplify, direction=direction, tol=tol, search_range=search_range,
+        range2=range2, grid=grid, checks=checks,
+    )  # fmt: skip
 
 
 def synth_run(
@@ -128,21 +121,21 @@ def synth_run(
     settings: Settings,
     params: Sequence[str],
     *,
-    direction: str | Sequence[str] = "down",
-    tol: Any = None,
-    search_range: tuple[Any, Any] | None = None,
-    range2: tuple[Any, Any] | None = None,
-    grid: int | None = None,
-    checks: int = 2,
     simplify: bool | None = None,
     scheduler: str | None = None,
     running: Running | None = None,
+    grid: int | None = None,
+    range2: tuple[Any, Any] | None = None,
+    **search: Any,
 ) -> BoundaryResult | RegionResult:
-    """The body of `solvent synth` (see :func:`synth`); ``scheduler``: its --scheduler."""
-    from solvent.check.synth import synth as search
+    """The body of `solvent synth` (see :func:`synth`); ``scheduler``: its --scheduler;
+    ``search``: the keywords of :func:`solvent.check.synth.synth` (direction, tol,
+    search_range, checks; a grid uses direction and search_range)."""
+    from solvent.check.synth import synth as synth_search
     from solvent.check.synth import synth_grid
     from solvent.report.risk import frontier_json, grid_json
 
+    direction = search.get("direction", "down")
     options = probe_options(settings, simplify)
     if scheduler is not None:
         options = replace(options, scheduler=scheduler)
@@ -161,15 +154,7 @@ def synth_run(
             raise UsageError("one parameter takes one direction: down or up")
         loaded, target = prepared(spec, settings)
         with (running or _quiet)(f"{loaded.name}: synth {params[0]}"):
-            raw = search(
-                loaded,
-                params[0],
-                direction=direction,
-                tol=tol,
-                search_range=search_range,
-                checks=checks,
-                options=options,
-            )
+            raw = synth_search(loaded, params[0], options=options, **search)
         return BoundaryResult(
             _proven(frontier_json(loaded, raw, target=target), loaded, target), raw, loaded
         )
@@ -183,7 +168,7 @@ def synth_run(
             loaded,
             params,
             grid,
-            ranges=(search_range, range2),
+            ranges=(search.get("search_range"), range2),
             direction=direction,
             refute_cap=settings.timeout or 20.0,
             options=options,

@@ -25,7 +25,6 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli.common import opt
 from solvent.cli.verbs import EPILOG, verb
 from solvent.config import Settings, find_pyproject, section_settings
 from solvent.errors import SolventError, UsageError
@@ -84,7 +83,7 @@ def conform_command(
     spec_target: Annotated[str, typer.Argument(metavar="SPEC", help="Spec file, PATH.py[:NAME].")],
     impl: Annotated[
         str | None,
-        opt(
+        typer.Option(
             "--impl",
             metavar="ADAPTER.py[:NAME]",
             help="The adapter that drives the implementation (see docs/conform.md).",
@@ -92,19 +91,21 @@ def conform_command(
     ] = None,
     traces: Annotated[
         int | None,
-        opt("--traces", metavar="N", help="Random traces to run [default: 200]."),
+        typer.Option("--traces", metavar="N", help="Random traces to run [default: 200]."),
     ] = None,
     steps: Annotated[
         int | None,
-        opt("--steps", metavar="N", help="Steps per random and corner trace [default: 12]."),
+        typer.Option(
+            "--steps", metavar="N", help="Steps per random and corner trace [default: 12]."
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        opt("--seed", metavar="N", help="Seed of the random traces [default: 0]."),
+        typer.Option("--seed", metavar="N", help="Seed of the random traces [default: 0]."),
     ] = None,
     depth: Annotated[
         int | None,
-        opt(
+        typer.Option(
             "--depth",
             metavar="K",
             help="Also run one bmc counterexample per property, to depth K [default: none].",
@@ -112,7 +113,7 @@ def conform_command(
     ] = None,
     scenario: Annotated[
         str | None,
-        opt(
+        typer.Option(
             "--scenario",
             metavar="NAME",
             help="Also run stress lanes of this scenario (see `solvent stress`) [default: none].",
@@ -120,19 +121,21 @@ def conform_command(
     ] = None,
     lanes: Annotated[
         int | None,
-        opt("--lanes", metavar="N", help="How many lanes of --scenario [default: 50]."),
+        typer.Option("--lanes", metavar="N", help="How many lanes of --scenario [default: 50]."),
     ] = None,
     trace_files: Annotated[
         list[str] | None,
-        opt("--trace", metavar="FILE", help="A trace file to run first (repeatable)."),
+        typer.Option("--trace", metavar="FILE", help="A trace file to run first (repeatable)."),
     ] = None,
     corners: Annotated[
         bool | None,
-        opt("--corners/--no-corners", help="Run envelope-corner (bang-bang) paths [default: on]."),
+        typer.Option(
+            "--corners/--no-corners", help="Run envelope-corner (bang-bang) paths [default: on]."
+        ),
     ] = None,
     output: Annotated[
         str | None,
-        opt(
+        typer.Option(
             "-o",
             "--out",
             metavar="PATH",
@@ -141,7 +144,7 @@ def conform_command(
     ] = None,
     batch: Annotated[
         int | None,
-        opt(
+        typer.Option(
             "--batch",
             metavar="N",
             help="Fixed-point specs: run the spec's side of up to N traces at once as int64 "
@@ -150,7 +153,7 @@ def conform_command(
     ] = None,
     jobs: Annotated[
         int | None,
-        opt(
+        typer.Option(
             "--jobs",
             "-j",
             metavar="N",

@@ -95,9 +95,9 @@ class Aggregator:
                 for a in rec.get("alerts", []):
                     if a["kind"] not in COMBINED:
                         self._out(a, out)
-            rec = next((r for r in recs if r["type"] != "alerts"), None)
-            if rec is not None:
-                for line in self._events(rec):
+            events = next((r for r in recs if r["type"] != "alerts"), None)
+            if events is not None:
+                for line in self._events(events):
                     alerts, _bad = self.monitor.feed(line)
                     for a in alerts:
                         if a.kind in COMBINED:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from solvent.monitor.events import SCHEMA
 
 
-def _num(x: float) -> str:
+def _num(x: Any) -> str:
     return repr(float(x))
 
 

@@ -30,6 +30,7 @@ import bisect
 import math
 from fractions import Fraction
 from itertools import accumulate
+from typing import Any
 
 # a bucket splits past 2 * LOAD keys; a split or an emptied bucket rebuilds the Fenwick
 # trees (O(buckets)), so buckets are large: inserting into a list of 512 is a memmove
@@ -132,7 +133,8 @@ class DeficitIndex:
 
     def _split(self, j: int) -> None:
         half = len(self.keys[j]) // 2
-        for part in (self.keys, self.wq, self.ws):
+        parts: tuple[list[Any], ...] = (self.keys, self.wq, self.ws)
+        for part in parts:
             part.insert(j + 1, part[j][half:])
             del part[j][half:]
         self.pq[j] = self.ps[j] = None

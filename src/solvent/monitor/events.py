@@ -192,6 +192,7 @@ def decode(line: bytes | str) -> tuple[Event, float]:
     if isinstance(event, InsuranceEvent):
         _finite("balance", event.balance)
         return event, ts
+    assert not isinstance(event, PriceEvent)  # returned above
     if isinstance(event, LiquidationEvent) and event.price is not None:
         _finite("price", event.price, positive=True)
     if isinstance(event, AccountEvent | LiquidationEvent):
@@ -211,7 +212,7 @@ def decode(line: bytes | str) -> tuple[Event, float]:
 
 
 def event_type(event: Event) -> str:
-    return type(event).__struct_config__.tag  # type: ignore[attr-defined, no-any-return]
+    return str(type(event).__struct_config__.tag)  # every event type is tagged by a string
 
 
 def encode(event: Event) -> bytes:

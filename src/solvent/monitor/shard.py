@@ -117,7 +117,8 @@ class GroupSource(RedisSource):
     def _fresh(self, batch: Batch) -> Batch:
         """Drop (and acknowledge) entries the checkpoint already covers."""
         done = _id(self.position) if self.position else None
-        keep, covered = [], []
+        keep: Batch = []
+        covered: Batch = []
         for eid, raw in batch:
             (covered if done is not None and _id(eid) <= done else keep).append((eid, raw))
         if covered:

@@ -123,7 +123,7 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
         M = np.empty((n, job.steps, len(job.market_map)))
         for j, (kind, asset, value) in enumerate(job.market_map):
             M[:, :, j] = raw[:, :, asset] if kind == "asset" else value
-    beyond = np.zeros(n, dtype=bool)
+    beyond: Any = np.zeros(n, dtype=bool)
     for j, (lo, hi) in enumerate(job.bounds):
         beyond |= (M[:, :, j].min(axis=1) < lo) | (M[:, :, j].max(axis=1) > hi)
     layout = job.layout
@@ -139,7 +139,8 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
     G0 = np.empty((n, len(layout.globals)))
     for i, f in enumerate(layout.globals):
         G0[:, i] = _init(rng, job.g_init[i], (n,), f in layout.bools)
-    act = act_args = None
+    act: Any = None
+    act_args: Any = None
     if job.action_rate > 0 and job.actions:  # last: P = 0 draws nothing more
         act, act_args = draw_actions(job, rng, n)
     if job.grid is not None:  # fixed point: int64 units (solvent.stress.grid)
@@ -149,7 +150,7 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
         if act is not None:
             act_args = args_on_grid(job, act, act_args, argument_slots(job, act))
         return BlockInputs(g.G0, g.A0, g.M, g.C2, g.beyond, g.overflow, g.wide, act, act_args)
-    C2 = np.full((n, 2), -1, dtype=np.int64)
+    C2: Any = np.full((n, 2), -1, dtype=np.int64)
     if job.cover2 and job.accounts >= 2 and job.size_index >= 0:
         order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
         C2[:, :] = order[:, :2]
@@ -209,6 +210,7 @@ def run_kernel(
         return engine(inputs)
     from solvent.stress.kernel import load
 
+    assert job.kernel is not None  # a job without a kernel runs on the lanes engine
     kernel = load(job.kernel)
     kernel(
         inputs.G0, inputs.A0, inputs.M, job.keeper_period, job.outage_start, job.outage_len,

@@ -74,7 +74,7 @@ class Checkpoint:
                 rec = None
             stored = rec.pop("seal", None) if isinstance(rec, dict) else None
             if not isinstance(rec, dict):
-                why = "the line is not a JSON object"
+                why: str | None = "the line is not a JSON object"
             elif stored is None and i == 0:
                 why = "it was written by an older solvent, without seals"
             else:

@@ -61,13 +61,13 @@ def lane_trace(
     for t in range(upto):
         market = {name: exact(M[t, j]) for j, name in enumerate(layout.market)}
         keepers: dict[str, tuple[bool, ...]] = {}
-        for k in spec.keepers:
-            if k.name in oracles:  # an oracle update: offered per its own schedule
-                keepers[k.name] = (bool(oracles[k.name][t]),)
+        for kp in spec.keepers:
+            if kp.name in oracles:  # an oracle update: offered per its own schedule
+                keepers[kp.name] = (bool(oracles[kp.name][t]),)
             elif not live[t]:
-                keepers[k.name] = (False,) * (spec.accounts if k.n_accounts else 1)
-            elif k.liveness in ("adversarial", "within"):
-                keepers[k.name] = (True,) * (spec.accounts if k.n_accounts else 1)
+                keepers[kp.name] = (False,) * (spec.accounts if kp.n_accounts else 1)
+            elif kp.liveness in ("adversarial", "within"):
+                keepers[kp.name] = (True,) * (spec.accounts if kp.n_accounts else 1)
         action = None
         if act is not None and act[lane, t] >= 0:  # the user action the lane ran, exactly
             drawn = job.actions[int(act[lane, t])]

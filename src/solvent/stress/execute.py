@@ -26,7 +26,8 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
     if getattr(spec, "arithmetic", "exact") == "fixed":
         from solvent.backends.vector_fixed import FixedVectorBackend
 
-        backend = FixedVectorBackend(spec.decimals)  # run_lanes resets its overflow mask per block
+        # run_lanes resets its overflow mask per block
+        backend = FixedVectorBackend(spec.decimals or 0)
 
     def engine(job: BlockJob, inputs: Any) -> dict[str, np.ndarray]:
         return run_lanes(

@@ -150,7 +150,7 @@ def _judge_lane(
     n_g = len(layout.globals)
     out_g = np.zeros(n_g)
     t_min, t_max = np.zeros(n_g), np.zeros(n_g)
-    t_hit = np.full(n_g, -1, dtype=np.int64)
+    t_hit: Any = np.full(n_g, -1, dtype=np.int64)
     for i, f in enumerate(layout.globals):
         raw = state[f].raw
         out_g[i] = float(raw) if f in layout.bools else raw / scale

@@ -24,7 +24,7 @@ import numpy as np
 
 from solvent.backends.vector import VECTOR, Bounded, BoundedVectorBackend
 from solvent.engine.state import StateDict
-from solvent.engine.step import eval_predicate, run_step
+from solvent.engine.step import Chooser, eval_predicate, run_step
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import Params, PredicateDecl, Spec
 from solvent.stress.bounds import initial_exact
@@ -98,11 +98,11 @@ def _failures(
     backend: Any = VECTOR,
 ) -> np.ndarray:
     """Index of the first failing property per lane (-1: none)."""
-    first = np.full(n, -1, dtype=np.int64)
+    first: Any = np.full(n, -1, dtype=np.int64)
     for k, decl in enumerate(properties):
         if decl is OVERFLOW:  # reported by the fixed-point engine itself
             continue
-        bad = np.zeros(n, dtype=bool)
+        bad: Any = np.zeros(n, dtype=bool)
         for _acc, val in eval_predicate(spec, params, backend, state, decl):
             bad |= ~_lanes(val.raw, n).astype(bool)
         first = np.where((first < 0) & bad, k, first)
@@ -340,8 +340,9 @@ def lane_series(
                     out[f][lane] = np.nan
                 continue
             state = _row_state(judge, layout, rows[0], rows[1])
-            acts = _row_actions(actions, lane)
-            chooser = _RowChooser(judge, rows[2], layout.market, live, acts, oracles)
+            chooser: Chooser = _RowChooser(
+                judge, rows[2], layout.market, live, _row_actions(actions, lane), oracles
+            )
             for t in range(n_steps + 1):
                 if t > 0:
                     state = run_step(spec_n, params, judge, state, t, chooser).state

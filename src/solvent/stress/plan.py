@@ -163,7 +163,7 @@ def prepare(
             "compiled "
             "kernel runs float64 only: use --engine auto or --engine lanes (int64 NumPy lanes)"
         )
-    if fixed and spec.decimals > 18:
+    if fixed and (spec.decimals or 0) > 18:
         raise StressError(
             f"spec {spec.name} has decimals={spec.decimals}: stress runs fixed-point specs on "
             "int64 "
@@ -208,7 +208,8 @@ def prepare(
     globs = tuple(n for n, fd in spec.fields.items() if not fd.per_account)
     accs = tuple(n for n, fd in spec.fields.items() if fd.per_account)
     index = {k: (globs.index(v) if v is not None else -1) for k, v in tracked.items()}
-    begin = start(spec)  # the spec's own initial state, per account (as bmc and replay)
+    # the spec's own initial state, per account (as bmc and replay)
+    begin: dict[str, Any] = start(spec)
     pop_price = 0.0
     if population is not None:
         fd = spec.fields.get(opts.price_field)
@@ -347,7 +348,7 @@ def _check_initials(spec: Spec, job: BlockJob, engine: Callable[..., Any] | None
 
 def run_hash(spec: Spec, job: BlockJob) -> str:
     """Identifies the numbers of a run (not how it is split): checkpoints must match it."""
-    parts = {
+    parts: dict[str, Any] = {
         "spec": spec.name,
         "params": {k: str(v) for k, v in spec.param_values().as_dict().items()},
         "kernel": None if job.kernel is None else job.kernel.digest,

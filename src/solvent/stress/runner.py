@@ -59,6 +59,7 @@ def stress(
     if engine_name == "kernel":
         from solvent.stress.kernel import load
 
+        assert job.kernel is not None  # prepare() builds the kernel the engine runs
         tc = time.perf_counter()
         load(job.kernel)
         timings["kernel_load"] = time.perf_counter() - tc

@@ -144,11 +144,11 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
             if act is None or act.name not in decls:
                 continue
             for arg in sorted(act.args):
-                q = act.args[arg]
+                given = act.args[arg]
                 dom = decls[act.name].args.get(arg)
-                if isinstance(q, bool) or not isinstance(dom, Within):
+                if isinstance(given, bool) or not isinstance(dom, Within):
                     continue
-                q = Fraction(q)
+                q = Fraction(given)
                 for v in _simpler(q):
                     if not dom.contains(v):
                         continue

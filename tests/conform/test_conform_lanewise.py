@@ -73,6 +73,7 @@ def test_the_numpy_engine_equals_the_scalar_engine(spec, module):
     def u(x):
         return int(x * one)
 
+    seen = {"fired": 0, "accepted": 0, "refused": 0}
     for buggy in (False, True):
         books = [
             engine.PerpEngine(
@@ -97,6 +98,7 @@ def test_the_numpy_engine_equals_the_scalar_engine(spec, module):
             for a in range(3):
                 fired = lanes.liquidate(np.ones(n, dtype=bool), a)
                 assert fired.tolist() == [b.liquidate(a) for b in books]
+                seen["fired"] += int(fired.sum())
             for name in ("trade", "withdraw"):
                 mask = np.array(
                     [
@@ -127,9 +129,11 @@ def test_the_numpy_engine_equals_the_scalar_engine(spec, module):
                     except engine.Rejected:
                         ok = False
                     assert bool(got[i]) == ok, (buggy, step, i)
+                    seen["accepted" if ok else "refused"] += 1
             for f in ("price", "insurance", "bad_debt", "liquidations", "quote", "size"):
                 assert getattr(lanes, f).tolist() == [getattr(b, f) for b in books], f
         assert not lanes.unsure.any()
+    assert min(seen.values()) > 0, seen  # liquidations, accepted and refused actions all ran
 
 
 @pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])

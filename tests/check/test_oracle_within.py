@@ -191,3 +191,12 @@ def test_cli_prove_and_inspect_name_the_assumption(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "inspect", STALE, "--format", "json")
     keepers = json.loads(out)["keepers"]
     assert keepers[0]["role"] == "oracle" and "role" not in keepers[1]
+
+
+def test_a_keeper_made_late_then_the_oracle_rebuilt(spec: sv.Spec) -> None:
+    # with_within adds liquidate's counter and lemma to a spec made by a builder; building it
+    # again for another staleness makes them again (it was refused as an extension, SV804)
+    both = spec.with_within("liquidate", 1).with_within("publish", 4)
+    assert {d.name: d.within for d in both.keepers} == {"publish": 4, "liquidate": 1}
+    assert "liquidate_late" in both.fields
+    assert [d.name for d in both.lemmas].count("liquidate_late_bounded") == 1

@@ -200,3 +200,17 @@ def test_a_keeper_made_late_then_the_oracle_rebuilt(spec: sv.Spec) -> None:
     assert {d.name: d.within for d in both.keepers} == {"publish": 4, "liquidate": 1}
     assert "liquidate_late" in both.fields
     assert [d.name for d in both.lemmas].count("liquidate_late_bounded") == 1
+
+
+def test_replay_says_when_the_declaration_forced_an_unchosen_update(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    trace = tmp_path / "k4.json"
+    code, _, _ = run(capsys, "bmc", STALE, "--set", "publish_within=4", "--depth", 5, "-o", trace)
+    assert code == 1
+    # on the spec as written (within=2) the update is forced at step 3: no violation
+    code, out, err = run(capsys, "replay", STALE, trace)
+    assert code == 0 and "did not reproduce" in out
+    assert "oracle publish ran at step 3 although the trace does not choose it" in out + err
+    code, out, _ = run(capsys, "replay", STALE, trace, "--set", "publish_within=4")
+    assert code == 1 and "publish ran" not in out

@@ -214,3 +214,12 @@ def test_replay_says_when_the_declaration_forced_an_unchosen_update(
     assert "oracle publish ran at step 3 although the trace does not choose it" in out + err
     code, out, _ = run(capsys, "replay", STALE, trace, "--set", "publish_within=4")
     assert code == 1 and "publish ran" not in out
+
+
+def test_monitor_lists_the_staleness_bound_as_not_checked(spec: sv.Spec) -> None:
+    # an event stream does not say when an update was due and skipped: said, not dropped
+    from solvent.monitor.core import Monitor, Options
+
+    used = ["envelope.move.lo", "oracle.publish.within", "keeper.liquidate.every_step"]
+    monitor = Monitor(spec, used, Options(distance="none", price_field="index"))
+    assert any(u.startswith("oracle.publish.within (not observed") for u in monitor.rules.unchecked)

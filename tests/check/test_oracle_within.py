@@ -191,3 +191,35 @@ def test_cli_prove_and_inspect_name_the_assumption(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "inspect", STALE, "--format", "json")
     keepers = json.loads(out)["keepers"]
     assert keepers[0]["role"] == "oracle" and "role" not in keepers[1]
+
+
+def test_a_keeper_made_late_then_the_oracle_rebuilt(spec: sv.Spec) -> None:
+    # with_within adds liquidate's counter and lemma to a spec made by a builder; building it
+    # again for another staleness makes them again (it was refused as an extension, SV804)
+    both = spec.with_within("liquidate", 1).with_within("publish", 4)
+    assert {d.name: d.within for d in both.keepers} == {"publish": 4, "liquidate": 1}
+    assert "liquidate_late" in both.fields
+    assert [d.name for d in both.lemmas].count("liquidate_late_bounded") == 1
+
+
+def test_replay_says_when_the_declaration_forced_an_unchosen_update(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    trace = tmp_path / "k4.json"
+    code, _, _ = run(capsys, "bmc", STALE, "--set", "publish_within=4", "--depth", 5, "-o", trace)
+    assert code == 1
+    # on the spec as written (within=2) the update is forced at step 3: no violation
+    code, out, err = run(capsys, "replay", STALE, trace)
+    assert code == 0 and "did not reproduce" in out
+    assert "oracle publish ran at step 3 although the trace does not choose it" in out + err
+    code, out, _ = run(capsys, "replay", STALE, trace, "--set", "publish_within=4")
+    assert code == 1 and "publish ran" not in out
+
+
+def test_monitor_lists_the_staleness_bound_as_not_checked(spec: sv.Spec) -> None:
+    # an event stream does not say when an update was due and skipped: said, not dropped
+    from solvent.monitor.core import Monitor, Options
+
+    used = ["envelope.move.lo", "oracle.publish.within", "keeper.liquidate.every_step"]
+    monitor = Monitor(spec, used, Options(distance="none", price_field="index"))
+    assert any(u.startswith("oracle.publish.within (not observed") for u in monitor.rules.unchecked)

@@ -25,6 +25,7 @@ INCIDENTS = [
     ("jelly_vault", 3, 2, "vault_solvent", "trade(0, qty=-20000)"),
     ("crv_crowded", 4, 4, "solvent", "liquidate(0), liquidate(1)"),
     ("black_thursday_keeper", 3, 3, "solvent", "liquidate_late"),
+    ("black_thursday_oracle", 4, 4, "solvent", "poke_late"),
     ("bitmex_gap", 4, 3, "solvent", "liquidate("),
 ]
 
@@ -62,3 +63,22 @@ def test_patched_spec_is_proved(name: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "prove k=1" in result.stdout and "proved for every path length" in result.stdout
     golden.check(result, example.with_suffix(".expected.txt"))
+
+
+def test_black_thursday_oracle_frontier_is_the_closed_form() -> None:
+    """r * (1 - d) ** (K + 1) >= 1: at r = 1.6, d = 0.1 the oracle may lag 3 steps, not 4;
+    at r = 1.5 not even 3 (the incident). The frontier finds 3 with a counterexample at 4."""
+    from fractions import Fraction
+
+    from solvent.check.frontier import frontier
+    from solvent.check.probes import ProbeOptions
+    from solvent.spec.load import load_spec
+
+    def largest(r: Fraction) -> int:
+        return max(k for k in range(20) if r * Fraction(9, 10) ** (k + 1) >= 1)
+
+    assert (largest(Fraction(16, 10)), largest(Fraction(15, 10))) == (3, 2)
+    spec = load_spec(str(FOLDER / "black_thursday_oracle_patched.py"))
+    options = ProbeOptions(depth=5, timeout=120)
+    result = frontier(spec, "oracle.poke.within", options=options, checks=0)
+    assert (result.status, result.safe, result.unsafe) == ("found", 3, 4)

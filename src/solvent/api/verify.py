@@ -388,6 +388,7 @@ def replay_run(
         note = (
             f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
             f"reproduce: {what}; was the trace edited, or the spec changed?"
+            + _forced_hint(loaded, recorded, replayed)
         )
         replayed.notes.insert(0, note)
         result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
@@ -415,6 +416,25 @@ def _edited_warning(path: str) -> str | None:
         return result_warning_text(Path(path).read_text(encoding="utf-8"), path)
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _forced_hint(spec: Any, trace: Trace, replayed: Any) -> str:
+    """Where a ``within=K`` declaration ran a keeper (or oracle update) the trace does not
+    choose: the trace was likely recorded with a longer delay than the spec declares."""
+    for record, step in zip(replayed.records[1:], trace.steps, strict=False):
+        for name, account in record.fired:
+            chosen = step.keepers.get(name)
+            decl = next((k for k in spec.keepers if k.name == name), None)
+            if chosen is None or decl is None or decl.within is None:
+                continue
+            if not chosen[0 if account is None else account]:
+                return (
+                    f" {decl.role} {name} ran at step {record.step} although the trace does not "
+                    f"choose it: the spec declares within={decl.within}, which forces it then; "
+                    f"a trace recorded with a longer delay replays on a spec with that delay "
+                    f"({decl.assumption})"
+                )
+    return ""
 
 
 def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:

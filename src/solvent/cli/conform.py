@@ -318,6 +318,13 @@ def _text(result: Any, target: str, impl: str, output: str | None, quiet: bool) 
         for t, st in enumerate(d.trace.steps, start=1):
             market = ", ".join(f"{k} = {_num(v)}" for k, v in st.market.items())
             act = st.action.label() if st.action else "no action"
+            skipped = [  # keepers and oracle updates the trace does not run in this step
+                k + ("" if len(c) == 1 else f"({i})")
+                for k, c in st.keepers.items()
+                for i, x in enumerate(c)
+                if not x
+            ]
+            act += f"; not run: {', '.join(skipped)}" if skipped else ""
             lines.append(f"    step {t}: {market}; {act}")
         if output:
             lines.append(

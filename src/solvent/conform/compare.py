@@ -123,7 +123,12 @@ class Comparer:
                 accounts = list(range(spec.accounts)) if kp.n_accounts else [None]
                 recorded = st.keepers.get(kp.name)
                 for a in accounts:
-                    if recorded is not None and not recorded[0 if a is None else a]:
+                    offered = recorded is None or recorded[0 if a is None else a]
+                    if kp.liveness == "within":
+                        # chosen, or forced by its declaration (late K steps): exactly
+                        # where the spec ran it, whatever the trace recorded
+                        offered = (recorded is not None and offered) or side.fired(kp.name, a)
+                    if not offered:
                         continue  # adversarial keeper not chosen, or a recorded outage
                     if recorded is None and kp.liveness == "adversarial":
                         continue

@@ -7,6 +7,9 @@
   envelope, in fixed patterns (all up, all down, alternating, a run then a reversal),
   with random actions;
 * ``bmc_traces``: one bmc counterexample per property (``--depth``);
+* keepers and oracle updates declared ``within=K`` are skipped in the random and corner
+  paths as their declaration allows (:func:`skips`): never more than ``K`` steps in a row,
+  at random, or as late as allowed on the corner paths;
 * trace files (``--trace``), loaded by the CLI with :func:`solvent.engine.trace.loads`.
 """
 
@@ -88,12 +91,34 @@ def _action(spec: Spec, rng: random.Random, instances: list[Any]) -> ActionChoic
     return ActionChoice(inst.action.name, inst.accounts, args)
 
 
+def skips(spec: Spec, rng: random.Random | None, steps: int) -> list[dict[str, tuple[bool, ...]]]:
+    """Per step, whether each ``within=K`` keeper (or oracle update) is chosen to run, per
+    account: at most ``K`` skips in a row, so the implementation is never asked to go
+    longer without one than the declaration allows. ``rng``: skip at random (a fair coin
+    while allowed); None: the latest allowed (run only at steps ``t % (K + 1) == 0``)."""
+    out: list[dict[str, tuple[bool, ...]]] = [{} for _ in range(steps)]
+    for kp in spec.keepers:
+        if kp.liveness != "within" or kp.within is None:
+            continue
+        for _ in range(spec.accounts if kp.n_accounts else 1):
+            run = 0  # skips in a row so far
+            for t in range(steps):
+                if rng is None:
+                    chosen = (t + 1) % (kp.within + 1) == 0
+                else:
+                    chosen = run >= kp.within or rng.random() < 0.5
+                run = 0 if chosen else run + 1
+                out[t][kp.name] = (*out[t].get(kp.name, ()), chosen)
+    return out
+
+
 def _trace(
     spec: Spec,
     rng: random.Random,
     markets: list[dict[str, Fraction]],
     action_rate: float,
     source: str,
+    latest: bool = False,
 ) -> Trace:
     instances = spec.instances()
     steps = []
@@ -101,9 +126,13 @@ def _trace(
         act = _action(spec, rng, instances) if instances and rng.random() < action_rate else None
         steps.append(TraceStep(market, act))
     params = spec.param_values().as_dict()
-    return Trace(
-        spec.name, spec.accounts, initial_state(spec, rng), tuple(steps), params, {"source": source}
-    )
+    init = initial_state(spec, rng)
+    # drawn last: the paths of a spec without `within` declarations are what they were
+    chosen = skips(spec, None if latest else rng, len(steps))
+    steps = [
+        TraceStep(st.market, st.action, c) if c else st for st, c in zip(steps, chosen, strict=True)
+    ]
+    return Trace(spec.name, spec.accounts, init, tuple(steps), params, {"source": source})
 
 
 def random_traces(
@@ -144,7 +173,8 @@ def corner_traces(spec: Spec, steps: int, seed: int, per_pattern: int = 2) -> It
                 {name: _corner(pattern, t, steps, dom) for name, dom in spec.bounds.items()}
                 for t in range(steps)
             ]
-            yield _trace(spec, rng, markets, 0.6, f"corner {pattern} #{j + 1} (seed {seed})")
+            label = f"corner {pattern} #{j + 1} (seed {seed})"
+            yield _trace(spec, rng, markets, 0.6, label, latest=True)
 
 
 def bmc_traces(spec: Spec, depth: int, timeout: float | None) -> Iterator[tuple[str, Trace]]:

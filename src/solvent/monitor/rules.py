@@ -55,6 +55,11 @@ class EnvelopeRules:
                 bounds.setdefault(parts[1], set()).add(parts[2])
             elif parts[0] == "keeper" and len(parts) == 3 and parts[2] == "every_step":
                 self.keepers.append(parts[1])
+            elif parts[0] in ("keeper", "oracle") and parts[-1] == "within":
+                self.unchecked.append(
+                    f"{name} (not observed: the stream does not say when the "
+                    f"{parts[0]} was offered a run and skipped)"
+                )
             elif parts[0] in ("action", "init", "initial"):
                 self.unchecked.append(
                     f"{name} (not observed: the monitor sees states, not actions)"

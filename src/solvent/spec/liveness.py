@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from solvent.errors import SpecError, UsageError
 from solvent.lang.functions import any_of
 from solvent.lang.values import NUM
+from solvent.spec import recipe as recipe_mod
 from solvent.spec.decls import ActionDecl, FieldDecl, PredicateDecl
 from solvent.spec.introspect import _arity, _check_decl_name, _check_name, _def_where, _doc
 
@@ -126,6 +127,8 @@ def with_within(spec: Spec, name: str, k: Any) -> Spec:
     if decl.within is None:
         counter(new, changed)
         new.lemmas = [*spec.lemmas, bound_lemma(changed)]
+        if spec.recipe is not None:  # the counter and its lemma are made again on a rebuild
+            new.recipe = dataclasses.replace(spec.recipe, shape=recipe_mod.shape(new))
     else:
         new.lemmas = [
             bound_lemma(changed) if d.name == lemma_name(decl) else d for d in spec.lemmas

@@ -21,9 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.models import blocks, liquidation
-from solvent.models.validate import check_count, check_fraction, check_rate
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_rate
 
 DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
 
@@ -44,11 +45,8 @@ def build(
     """Build the crowded-liquidation spec (see the module docstring)."""
     check_count("accounts", accounts)
     mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_rate("max_move", max_move, positive=True, upper_open=True)
-    for what, x in (("book_depth", book_depth), ("position", position)):
-        check_fraction(what, x, positive=True)
-    check_fraction("collateral", collateral, nonnegative=True)
-    check_fraction("start_price", start_price, positive=True)
+    shared.check_market(max_move, start_price=start_price)
+    shared.check_longs(position, collateral, ("book_depth", book_depth))
     spec = sv.Spec(name, accounts=accounts)
     mm, depth = Num(mm), Num(book_depth)
     quote0 = Num(collateral) - Num(position) * Num(start_price)
@@ -63,12 +61,9 @@ def build(
         price: Num = Num(start_price)
         bad_debt: Num = Num("0")
         depth_used: Num = Num("0")
-        quote: PerAccount[Num] = quote0
-        size: PerAccount[Num] = Num(position)
 
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(-Num(max_move), Num(max_move))
+    shared.account_fields(spec, quote0, Num(position))
+    shared.move_envelope(spec, max_move)
 
     def equity(s: Any, a: int) -> Any:
         return blocks.equity(s.quote[a], s.size[a], s.price)
@@ -96,10 +91,7 @@ def build(
         """No liquidation has left bad debt."""
         return s.bad_debt <= 0
 
-    @spec.lemma
-    def price_positive(s: Any) -> Any:
-        """The price stays positive (moves are bounded by the envelope)."""
-        return s.price > 0
+    shared.price_positive(spec)
 
     @spec.lemma
     def healthy(s: Any, p: Any, a: int) -> Any:
@@ -112,8 +104,5 @@ def build(
         held = (s.size[a] == Num(position)) & (s.quote[a] == quote0)
         return held | ((s.size[a] == 0) & (s.quote[a] >= 0))
 
-    @spec.metric
-    def account_equity(s: Any, p: Any, a: int) -> Any:
-        return equity(s, a)
-
+    shared.equity_metric(spec, equity)
     return spec

@@ -38,9 +38,10 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, maximum, minimum, requires, when
+from solvent import Num, maximum, minimum, requires, when
 from solvent.models import blocks
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate, refuse
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction, check_rate, refuse
 
 DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized haircut"
 LAST_LAYERS = ("haircut", "write_off")
@@ -64,22 +65,12 @@ def build(
 ) -> sv.Spec:
     """Build the waterfall spec (see the module docstring for the rules and invariants)."""
     check_count("accounts", accounts, minimum=2)
-    im = check_rate("initial_margin", initial_margin, positive=True)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order(
-        "maintenance_margin",
-        mm,
-        "initial_margin",
-        im,
-        "a position opened at the initial margin would be liquidatable at once",
-    )
+    im, mm = shared.check_margins(initial_margin, maintenance_margin)
     fee = check_rate("liquidation_fee", liquidation_fee)
     fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    lim = check_rate("max_move", max_move, positive=True, upper_open=True)
-    top = check_fraction("max_trade", max_trade, positive=True)
-    price0 = check_fraction("start_price", start_price, positive=True)
-    lo = check_fraction("collateral (low end)", collateral[0], nonnegative=True)
-    hi = check_fraction("collateral (high end)", collateral[1], nonnegative=True)
+    lim, top, price0, lo, hi = shared.check_market(
+        max_move, max_trade=max_trade, start_price=start_price, collateral=collateral
+    )
     if last_layer not in LAST_LAYERS:
         raise refuse(
             f"parameter last_layer = {last_layer!r}: must be one of {', '.join(LAST_LAYERS)}"
@@ -90,10 +81,10 @@ def build(
     total = hi * accounts + fund
     spec = sv.Spec(name, accounts=accounts)
 
+    shared.margin_params(spec, im, mm)
+
     @spec.params
     class Params:
-        initial_margin: Num = im
-        maintenance_margin: Num = mm
         liquidation_fee: Num = fee
         insurance_fund: Num = fund
 
@@ -107,12 +98,10 @@ def build(
         adl_paid: Num = Num("0")
         haircut: Num = Num("0")
         liquidations: Num = Num("0")
-        quote: PerAccount[Num] = sv.within(lo, hi)
-        size: PerAccount[Num] = Num("0")
 
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(-lim, lim)
+    shared.account_fields(spec, sv.within(lo, hi), Num("0"))
+
+    shared.move_envelope(spec, lim)
 
     def equity(s: Any, a: int) -> Any:
         return blocks.equity(s.quote[a], s.size[a], s.price)
@@ -128,10 +117,7 @@ def build(
         """The ghost `deposits` holds the initial cash of accounts and fund."""
         return s.deposits == cash(s)
 
-    @spec.tick
-    def mark(s: Any, m: Any) -> None:
-        """The mark price moves by the envelope's per-step return."""
-        s.price = s.price * (1 + m.move)
+    shared.mark_tick(spec)
 
     @spec.action(qty=sv.within(-top, top))
     def trade(s: Any, p: Any, a: int, qty: Any) -> None:
@@ -190,15 +176,8 @@ def build(
         """After the keeper, no account is left below zero."""
         return sv.all_of(equity(s, a) >= 0 for a in s.accounts)
 
-    @spec.lemma
-    def insurance_nonnegative(s: Any) -> Any:
-        """The fund never pays out more than it holds."""
-        return s.insurance >= 0
-
-    @spec.lemma
-    def price_positive(s: Any) -> Any:
-        """The mark stays positive."""
-        return s.price > 0
+    shared.insurance_nonnegative(spec)
+    shared.price_positive(spec)
 
     @spec.lemma
     def unassigned_nonnegative(s: Any) -> Any:
@@ -215,8 +194,5 @@ def build(
         """Some account is liquidated."""
         return s.liquidations > 0
 
-    @spec.metric
-    def account_equity(s: Any, p: Any, a: int) -> Any:
-        return equity(s, a)
-
+    shared.equity_metric(spec, equity)
     return spec

@@ -16,7 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from solvent.lang.functions import maximum, minimum
+from solvent.lang.functions import maximum, minimum, sum_, when
 
 
 def partial_close_fraction(
@@ -53,19 +53,51 @@ def adl_rank(pnl: list[Fraction], equity: list[Fraction], notional: list[Fractio
     return [a for _, a in sorted(keyed)]
 
 
-def adl_take(size: Fraction, price: Fraction, quote: Fraction, deficit: Fraction) -> tuple:
+def adl_take(size: Any, price: Any, quote: Any, deficit: Any) -> tuple[Any, Any, Any]:
     """Deleverage one winner by ``deficit`` (at most its equity): take ``covered`` from its
     equity and close the same fraction of its position at the mark, so its leverage is
     unchanged; returns ``(new_size, new_quote, covered)``. The winner keeps the rest of
-    its position with the rest of its equity, instead of a position held at zero equity."""
-    size, price, quote, deficit = map(Fraction, (size, price, quote, deficit))
+    its position with the rest of its equity, instead of a position held at zero equity.
+    Works on traced values inside a spec and on numbers outside one."""
+    size, price, quote, deficit = (_exact(x) for x in (size, price, quote, deficit))
     equity = quote + size * price
-    if deficit <= 0 or equity <= 0:
-        return size, quote, Fraction(0)
-    covered = min(deficit, equity)
-    f = covered / equity
-    closed = size * f
+    covered = minimum(maximum(deficit, 0), maximum(equity, 0))
+    closed = size * (covered / when(equity > 0, equity, 1))
     return size - closed, quote + closed * price - covered, covered
+
+
+def adl_shares(
+    deficit: Any, eligible: list[Any], pnl: list[Any], equity: list[Any], notional: list[Any]
+) -> list[Any]:
+    """What each account pays of ``deficit`` when ADL takes the winners in the order of
+    :func:`adl_rank` (traced values inside a spec): account ``b`` pays
+    ``min(equity_b, max(deficit - equity of the winners ranked before it, 0))`` if
+    ``eligible[b]`` (a profitable opposite position with positive equity), else 0. The rank
+    compares ``pnl * notional / equity**2`` cross-multiplied (equities are positive where
+    it matters), ties by account index."""
+    n = len(equity)
+
+    def before(c: int, b: int) -> Any:
+        mine = pnl[b] * notional[b] * equity[c] * equity[c]
+        theirs = pnl[c] * notional[c] * equity[b] * equity[b]
+        ahead = theirs > mine
+        if c < b:
+            ahead = ahead | (theirs == mine)
+        return eligible[c] & ahead
+
+    shares = []
+    for b in range(n):
+        ahead = [when(before(c, b), equity[c], 0) for c in range(n) if c != b]
+        rest = maximum(deficit - sum_(ahead), 0)
+        shares.append(when(eligible[b], minimum(equity[b], rest), 0))
+    return shares
+
+
+def _exact(x: Any) -> Any:
+    """Plain numbers as Fractions; traced values as they are."""
+    from solvent.lang.values import Value, to_fraction
+
+    return x if isinstance(x, Value) else to_fraction(x)
 
 
 def liquidation_price_mm_at_entry(

@@ -41,7 +41,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
-from solvent.models.validate import check_count, check_fraction, check_range, check_rate
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction
 
 MARGIN_BASES = ("strike", "spot")
 
@@ -82,8 +83,7 @@ def build(
     """
     check_count("accounts", accounts)
     k = check_fraction("strike", strike, positive=True)
-    check_fraction("start_price", start_price, positive=True)
-    check_rate("max_move", max_move, positive=True, upper_open=True)
+    shared.check_market(max_move, start_price=start_price)
     coverage = check_fraction("call_coverage", call_coverage, positive=True)
     if put_margin_basis not in MARGIN_BASES:
         raise ModelParameterError(
@@ -92,8 +92,7 @@ def build(
         )
     check_fraction("max_contracts", max_contracts, positive=True)
     check_fraction("max_premium", max_premium, nonnegative=True)
-    check_range("underlying", *underlying, nonnegative=True)
-    check_range("cash", *cash, nonnegative=True)
+    shared.check_holdings(underlying=underlying, cash=cash)
     at_spot = put_margin_basis == "spot"
     # class bodies cannot see enclosing names they also define, so read them from here
     underlying_range, cash_range = underlying, cash
@@ -116,9 +115,7 @@ def build(
         received_units: PerAccount[Num] = Num("0")
         received_cash: PerAccount[Num] = Num("0")
 
-    @vault.envelope
-    class Market:
-        move: Num = sv.within(-Num(max_move), Num(max_move))
+    shared.move_envelope(vault, max_move)
 
     def calls_written(s: Any) -> Any:
         return sv.sum(s.calls[a] for a in s.accounts)
@@ -126,10 +123,7 @@ def build(
     def puts_written(s: Any) -> Any:
         return sv.sum(s.puts[a] for a in s.accounts)
 
-    @vault.tick
-    def mark(s: Any, m: Any) -> None:
-        """The underlying's price moves by the envelope's per-step return."""
-        s.price = s.price * (1 + m.move)
+    shared.mark_tick(vault)
 
     contracts = sv.within("0", max_contracts)
     premium = sv.within("0", max_premium)
@@ -185,10 +179,7 @@ def build(
             (calls_written(s) <= s.underlying) & (puts_written(s) * p.strike <= s.cash),
         )
 
-    @vault.lemma
-    def price_positive(s: Any) -> Any:
-        """The underlying's price stays positive (moves are bounded by the envelope)."""
-        return s.price > 0
+    shared.price_positive(vault)
 
     @vault.lemma
     def holdings_nonnegative(s: Any, p: Any, a: int) -> Any:

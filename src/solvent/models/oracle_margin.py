@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks, oracle
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction
 
 DESCRIPTION = (
     "perp margined at a manipulable oracle vs a deep index; margin at mark, index or worse"
@@ -53,26 +54,19 @@ def build(
         raise ModelParameterError(
             f"parameter margin_price = {margin_price!r}: give one of {', '.join(PRICES)}"
         )
-    im = check_rate("initial_margin", initial_margin, positive=True)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order("maintenance_margin", mm, "initial_margin", im,
-                "a position at the initial margin would be liquidatable at once")  # fmt: skip
-    check_rate("max_move", max_move, positive=True, upper_open=True)
+    im, mm = shared.check_margins(initial_margin, maintenance_margin)
+    shared.check_market(max_move, start_price=start_price)
     for what, x in (("max_push", max_push), ("max_deviation", max_deviation)):
         check_fraction(what, x, nonnegative=True)
-    for what, x in (("start_price", start_price), ("position", position)):
-        check_fraction(what, x, positive=True)
-    check_fraction("collateral", collateral, nonnegative=True)
-    check_fraction("max_withdraw", max_withdraw, positive=True)
+    shared.check_longs(position, collateral, ("max_withdraw", max_withdraw))
     quote0 = Num(collateral) - Num(position) * Num(start_price)
     spec = sv.Spec(name, accounts=accounts)
     # class bodies cannot see enclosing names they also define, so read them from here
-    im, mm, dev = Num(im), Num(mm), Num(max_deviation)
+    dev = Num(max_deviation)
+    shared.margin_params(spec, im, mm)
 
     @spec.params
     class Params:
-        initial_margin: Num = im
-        maintenance_margin: Num = mm
         max_deviation: Num = dev
 
     @spec.state
@@ -80,8 +74,8 @@ def build(
         index: Num = Num(start_price)
         deviation: Num = Num("0")
         bad_debt: Num = Num("0")
-        quote: PerAccount[Num] = quote0
-        size: PerAccount[Num] = Num(position)
+
+    shared.account_fields(spec, quote0, Num(position))
 
     @spec.envelope
     class Market:
@@ -133,10 +127,7 @@ def build(
             blocks.equity(s.quote[a], s.size[a], s.index) >= 0 for a in s.accounts
         )
 
-    @spec.lemma
-    def index_positive(s: Any) -> Any:
-        """The index stays positive (moves are bounded by the envelope)."""
-        return s.index > 0
+    shared.price_positive(spec, "index")
 
     @spec.lemma
     def longs_only(s: Any, p: Any, a: int) -> Any:

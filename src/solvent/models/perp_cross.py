@@ -40,7 +40,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, PerAccount, requires, when
 from solvent.models import blocks
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate, refuse
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction, check_rate, refuse
 
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
 
@@ -68,18 +69,8 @@ def build(
 ) -> sv.Spec:
     """Build the cross-margin perpetual (parameters are checked; see the module docstring)."""
     check_count("accounts", accounts)
-    im_a = check_rate("initial_margin_a", initial_margin_a, positive=True)
-    mm_a = check_rate("maintenance_margin_a", maintenance_margin_a, positive=True)
-    im_b = check_rate("initial_margin_b", initial_margin_b, positive=True)
-    mm_b = check_rate("maintenance_margin_b", maintenance_margin_b, positive=True)
-    for market, mm, im in (("a", mm_a, im_a), ("b", mm_b, im_b)):
-        check_order(
-            f"maintenance_margin_{market}",
-            mm,
-            f"initial_margin_{market}",
-            im,
-            "a position opened at the initial margin would be liquidatable at once",
-        )
+    im_a, mm_a = shared.check_margins(initial_margin_a, maintenance_margin_a, suffix="_a")
+    im_b, mm_b = shared.check_margins(initial_margin_b, maintenance_margin_b, suffix="_b")
     backstop = check_rate("backstop_fraction", backstop_fraction, positive=True)
     partial = check_rate("partial_fraction", partial_fraction, positive=True, upper_open=True)
     fee = check_rate("liquidation_fee", liquidation_fee)
@@ -230,9 +221,7 @@ def build(
         """Some account is closed by the backstop."""
         return s.liquidations > 0
 
-    @perp.metric
-    def account_equity(s: Any, p: Any, a: int) -> Any:
-        return equity(s, a)
+    shared.equity_metric(perp, equity)
 
     @perp.metric
     def account_maintenance(s: Any, p: Any, a: int) -> Any:

@@ -29,13 +29,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.models import blocks
-from solvent.models.validate import (
-    check_count,
-    check_fraction,
-    check_order,
-    check_rate,
-    margin_from_leverage,
-)
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction, check_rate, margin_from_leverage
 
 DESCRIPTION = "inverse (coin-margined) perp: USD contracts, convex coin PnL, liquidation"
 
@@ -63,28 +58,24 @@ def build(
     """Build the inverse perpetual; coin amounts (collateral, fund, trades) are in coin."""
     check_count("accounts", accounts)
     im = margin_from_leverage("max_leverage", max_leverage)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order(
-        "maintenance_margin",
-        mm,
-        "initial margin 1/max_leverage",
+    _, mm = shared.check_margins(
         im,
-        "a position opened at the maximum leverage would be liquidatable at once",
+        maintenance_margin,
+        initial_label="initial margin 1/max_leverage",
+        why="a position opened at the maximum leverage would be liquidatable at once",
     )
     fee = check_rate("liquidation_fee", liquidation_fee)
     fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    lim = check_rate("max_move", max_move, positive=True, upper_open=True)
-    top = check_fraction("max_trade", max_trade, positive=True)
-    price0 = check_fraction("start_price", start_price, positive=True)
-    lo = check_fraction("collateral (low end)", collateral[0], nonnegative=True)
-    hi = check_fraction("collateral (high end)", collateral[1], nonnegative=True)
+    lim, top, price0, lo, hi = shared.check_market(
+        max_move, max_trade=max_trade, start_price=start_price, collateral=collateral
+    )
 
     perp = sv.Spec(name, accounts=accounts)
 
+    shared.margin_params(perp, im, mm)
+
     @perp.params
     class Params:
-        initial_margin: Num = im
-        maintenance_margin: Num = mm
         liquidation_fee: Num = fee
 
     @perp.state
@@ -96,9 +87,7 @@ def build(
         quote: PerAccount[Num] = sv.within(lo, hi)
         coin_value: PerAccount[Num] = Num("0")
 
-    @perp.envelope
-    class Market:
-        move: Num = sv.within(-lim, lim)
+    shared.move_envelope(perp, lim)
 
     def equity(s: Any, a: int) -> Any:
         return equity_of(s.quote[a], s.coin_value[a])
@@ -120,45 +109,11 @@ def build(
         s.coin_value[a] = s.coin_value[a] + value
         requires(equity(s, a) >= blocks.requirement(notional(s, a), p.initial_margin))
 
-    @perp.keeper(every_step=True)
-    def liquidate(s: Any, p: Any, a: int) -> None:
-        """Close an account below maintenance at the mark; fee, fund, then bad debt."""
-        requires(equity(s, a) < blocks.requirement(notional(s, a), p.maintenance_margin))
-        w = blocks.close_out(equity(s, a), notional(s, a), p.liquidation_fee, s.insurance)
-        s.insurance = s.insurance + w.fee - w.covered
-        s.bad_debt = s.bad_debt + w.deficit - w.covered
-        s.quote[a] = w.remaining
-        s.coin_value[a] = 0
-        s.liquidations = s.liquidations + 1
+    def maintenance(s: Any, p: Any, a: int) -> Any:
+        return blocks.requirement(notional(s, a), p.maintenance_margin)
 
-    @perp.invariant
-    def solvent(s: Any) -> Any:
-        """No bad debt written off and no account below zero equity (in coin)."""
-        return (s.bad_debt <= 0) & sv.all_of(equity(s, a) >= 0 for a in s.accounts)
-
-    @perp.lemma
-    def price_positive(s: Any) -> Any:
-        """The price stays positive."""
-        return s.price > 0
-
-    @perp.lemma
-    def insurance_nonnegative(s: Any) -> Any:
-        """The fund never pays out more than it holds."""
-        return s.insurance >= 0
-
-    @perp.lemma
-    def healthy(s: Any, p: Any, a: int) -> Any:
-        """After the keeper, every account meets maintenance."""
-        return equity(s, a) >= blocks.requirement(notional(s, a), p.maintenance_margin)
-
-    @perp.witness
-    def liquidation_happens(s: Any) -> Any:
-        """Some account is liquidated."""
-        return s.liquidations > 0
-
-    @perp.metric
-    def account_equity(s: Any, p: Any, a: int) -> Any:
-        return equity(s, a)
+    shared.liquidation_keeper(perp, equity, notional, maintenance, position="coin_value")
+    shared.perp_claims(perp, equity, maintenance)
 
     return perp
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction, check_rate, refuse
 
 
 def _tier2_setter(index: int) -> Any:
@@ -57,6 +58,7 @@ def build(
     tier2: tuple[Any, Any, Any] | None = None,
     liquidation_depth: Any = None,
     max_leverage: Any = None,
+    liquidation: str = "full",
 ) -> sv.Spec:
     """Build the isolated perpetual spec with the given parameters and envelope.
 
@@ -75,6 +77,14 @@ def build(
     a trade or withdrawal must leave ``equity * max_leverage >= notional``, and the spec's
     parameter is ``max_leverage`` (``initial_margin`` is then ignored). Same rule as an
     initial margin of ``1 / max_leverage``, in the unit risk teams quote.
+
+    ``liquidation="partial"`` closes only the fraction of a position that restores
+    maintenance, as dYdX v4, Hyperliquid and Binance do (A1, A2, A8), the fee charged on
+    the closed part; the account is left exactly at maintenance. A position whose equity
+    cannot pay a full close's fee is closed whole through the loss waterfall. It needs a
+    maintenance margin above the liquidation fee, and no ``tier2`` or
+    ``liquidation_depth`` (the fraction is solved for a linear requirement at the mark).
+    ``"full"`` (the default) closes the whole position.
     """
     check_count("accounts", accounts)
     lev = None
@@ -85,20 +95,15 @@ def build(
                 f"parameter max_leverage = {max_leverage}: a leverage cap must be at least 1"
             )
         initial_margin = 1 / lev
-    im = check_rate("initial_margin", initial_margin, positive=True)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order(
-        "maintenance_margin",
-        mm,
-        "initial_margin" if lev is None else "1 / max_leverage",
-        im,
-        "a position opened at the initial margin would be liquidatable at once",
+    im, mm = shared.check_margins(
+        initial_margin,
+        maintenance_margin,
+        initial_label="initial_margin" if lev is None else "1 / max_leverage",
     )
     fee = check_rate("liquidation_fee", liquidation_fee)
     check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    check_rate("max_move", max_move, positive=True, upper_open=True)
-    check_fraction("max_trade", max_trade, positive=True)
-    check_fraction("start_price", start_price, positive=True)
+    shared.check_market(max_move, max_trade=max_trade, start_price=start_price)
+    check_partial(liquidation, mm, fee, tier2, liquidation_depth)
     tiers = None if tier2 is None else tuple(Num(x) for x in tier2)
     depth = None if liquidation_depth is None else Num(liquidation_depth)
     perp = sv.Spec(name, accounts=accounts)
@@ -126,12 +131,9 @@ def build(
         insurance: Num = Num(insurance_fund)
         bad_debt: Num = Num("0")
         liquidations: Num = Num("0")
-        quote: PerAccount[Num] = sv.within(*collateral)
-        size: PerAccount[Num] = Num("0")
 
-    @perp.envelope
-    class Market:
-        move: Num = sv.within(-Num(max_move), Num(max_move))
+    shared.account_fields(perp, sv.within(*collateral), Num("0"))
+    shared.move_envelope(perp, max_move)
 
     def equity(s: Any, a: int) -> Any:
         return blocks.equity(s.quote[a], s.size[a], s.price)
@@ -158,10 +160,7 @@ def build(
             return equity(s, a) >= blocks.requirement(notional(s, a), p.initial_margin)
         return equity(s, a) * p.max_leverage >= notional(s, a)
 
-    @perp.tick
-    def mark(s: Any, m: Any) -> None:
-        """The mark price moves by the envelope's per-step return."""
-        s.price = s.price * (1 + m.move)
+    shared.mark_tick(perp)
 
     @perp.action(qty=sv.within(-Num(max_trade), Num(max_trade)))
     def trade(s: Any, p: Any, a: int, qty: Any) -> None:
@@ -176,53 +175,19 @@ def build(
         s.quote[a] = s.quote[a] - amount
         requires(opening_rule(s, p, a))
 
-    @perp.keeper(every_step=True)
-    def liquidate(s: Any, p: Any, a: int) -> None:
-        """Close an account below maintenance at the mark price; run the loss waterfall."""
-        requires(equity(s, a) < requirement(s, p, a))
-        e = equity(s, a)
-        if depth is not None:  # static: built with or without price impact
-            e = e - notional(s, a) * sv.minimum(notional(s, a) / p.liquidation_depth, 1)
-        w = blocks.close_out(e, notional(s, a), p.liquidation_fee, s.insurance)
-        s.insurance = s.insurance + w.fee - w.covered
-        s.bad_debt = s.bad_debt + w.deficit - w.covered
-        s.quote[a] = w.remaining
-        s.size[a] = 0
-        s.liquidations = s.liquidations + 1
+    def impact(s: Any, p: Any, a: int) -> Any:
+        """Liquidation price impact: a linear book of ``liquidation_depth``."""
+        return notional(s, a) * sv.minimum(notional(s, a) / p.liquidation_depth, 1)
 
-    @perp.invariant
-    def solvent(s: Any) -> Any:
-        """Assets held cover all positive trader equity.
-
-        Trades are zero-sum, so assets (deposits + insurance fund) cover every winner's
-        equity exactly when no loser's deficit is left uncovered: no bad debt written off
-        beyond the insurance fund, and no account below zero equity.
-        """
-        return (s.bad_debt <= 0) & sv.all_of(equity(s, a) >= 0 for a in s.accounts)
-
-    @perp.lemma
-    def price_positive(s: Any) -> Any:
-        """The mark price stays positive (moves are bounded by the envelope)."""
-        return s.price > 0
-
-    @perp.lemma
-    def insurance_nonnegative(s: Any) -> Any:
-        """The insurance fund never pays out more than it holds."""
-        return s.insurance >= 0
-
-    @perp.lemma
-    def healthy(s: Any, p: Any, a: int) -> Any:
-        """After the keeper runs, every account meets its maintenance requirement."""
-        return equity(s, a) >= requirement(s, p, a)
-
-    @perp.witness
-    def liquidation_happens(s: Any) -> Any:
-        """Some account gets liquidated (else a proof could be vacuous)."""
-        return s.liquidations > 0
-
-    @perp.metric
-    def account_equity(s: Any, p: Any, a: int) -> Any:
-        return equity(s, a)
+    shared.liquidation_keeper(
+        perp,
+        equity,
+        notional,
+        requirement,
+        impact=None if depth is None else impact,
+        partial=liquidation == "partial",
+    )
+    shared.perp_claims(perp, equity, requirement)
 
     @perp.metric
     def maintenance(s: Any, p: Any, a: int) -> Any:
@@ -240,3 +205,27 @@ def build(
             return notional(s, a)
 
     return perp
+
+
+LIQUIDATIONS = ("full", "partial")
+
+
+def check_partial(liquidation: str, mm: Any, fee: Any, tier2: Any, depth: Any) -> None:
+    """``liquidation`` is one of :data:`LIQUIDATIONS`; a partial one needs what its
+    fraction is solved for (a maintenance margin above the fee, one linear tier, no impact)."""
+    if liquidation not in LIQUIDATIONS:
+        raise refuse(
+            f"parameter liquidation = {liquidation!r}: give one of {', '.join(LIQUIDATIONS)}"
+        )
+    if liquidation != "partial":
+        return
+    if mm <= fee:
+        raise refuse(
+            f"parameter liquidation = 'partial' needs maintenance_margin ({Num(mm)!r}) above "
+            f"liquidation_fee ({Num(fee)!r}): closing a slice must raise the margin ratio"
+        )
+    if tier2 is not None or depth is not None:
+        raise refuse(
+            "parameter liquidation = 'partial' works with one maintenance tier at the mark: "
+            "drop tier2 and liquidation_depth, or use liquidation='full'"
+        )

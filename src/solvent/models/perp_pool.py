@@ -35,7 +35,8 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction, check_rate
 
 DESCRIPTION = (
     "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
@@ -69,25 +70,14 @@ def build(
     requirements up; marked position values and the reserve limit down).
     """
     check_count("accounts", accounts)
-    im = check_rate("initial_margin", initial_margin, positive=True)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    check_order(
-        "maintenance_margin",
-        mm,
-        "initial_margin",
-        im,
-        "a position opened at the initial margin would be liquidatable at once",
-    )
+    im, mm = shared.check_margins(initial_margin, maintenance_margin)
     fee = check_rate("position_fee", position_fee)
     impact = check_fraction("impact_factor", impact_factor, nonnegative=True)
     cap = check_fraction("profit_cap", profit_cap, positive=True)
     reserve = check_fraction("reserve_factor", reserve_factor, positive=True)
     oi = check_fraction("max_open_interest", max_open_interest, positive=True)
     cash0 = check_fraction("pool_cash", pool_cash, positive=True)
-    lim = check_rate("max_move", max_move, positive=True, upper_open=True)
-    top = check_fraction("max_trade", max_trade, positive=True)
-    lo = check_fraction("collateral (low end)", collateral[0], nonnegative=True)
-    hi = check_fraction("collateral (high end)", collateral[1], nonnegative=True)
+    lim, top, lo, hi = shared.check_market(max_move, max_trade=max_trade, collateral=collateral)
 
     kwargs: dict[str, Any] = {"arithmetic": arithmetic}
     if arithmetic == "fixed":
@@ -95,10 +85,10 @@ def build(
     spec = sv.Spec(name, accounts=accounts, **kwargs)
     up, down = sv.mul_up, sv.mul_down  # exact products in exact arithmetic
 
+    shared.margin_params(spec, im, mm)
+
     @spec.params
     class Params:
-        initial_margin: Num = im
-        maintenance_margin: Num = mm
         position_fee: Num = fee
         impact_factor: Num = impact
         profit_cap: Num = cap
@@ -114,9 +104,7 @@ def build(
         cost: PerAccount[Num] = Num("0")  # value paid at open: PnL = value - cost
         reserve: PerAccount[Num] = Num("0")
 
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(-lim, lim)
+    shared.move_envelope(spec, lim)
 
     def skew(s: Any) -> Any:
         return sv.sum(s.value[a] for a in s.accounts)

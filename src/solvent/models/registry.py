@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import re
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -89,7 +90,7 @@ def all_models() -> list[ModelInfo]:
 def standalone_source(info: ModelInfo, command: str) -> str:
     """An editable spec file: the model's own source (its rules) plus a call with every
     parameter spelled out, so a user starts from a working spec of their own."""
-    source = inspect.getsource(info.module).rstrip() + "\n"
+    source = _with_shared_blocks(inspect.getsource(info.module).rstrip() + "\n")
     args = "\n".join(f"    {name}={value!r}," for name, value in info.params)
     header = (
         f"# Written by `{command}` from solvent.models.{info.module.__name__.rsplit('.', 1)[-1]}.\n"
@@ -99,3 +100,20 @@ def standalone_source(info: ModelInfo, command: str) -> str:
     )
     footer = f"\n\n# ---- parameters: edit them here ----\nspec = build(\n{args}\n)\n"
     return header + source + footer
+
+
+_SHARED_IMPORT = "from solvent.models import blocks_perp as shared\n"
+
+
+def _with_shared_blocks(source: str) -> str:
+    """A model's source with the declaration blocks it calls (``shared.NAME``, from
+    :mod:`solvent.models.blocks_perp`) copied in, so every rule is in the user's file."""
+    if _SHARED_IMPORT not in source:
+        return source
+    from solvent.models import blocks_perp
+
+    body = inspect.getsource(blocks_perp)
+    body = body.split('"""', 2)[2].replace("from __future__ import annotations\n", "")
+    source = re.sub(r"\bshared\.", "", source.replace(_SHARED_IMPORT, ""))
+    banner = "# ---- the shared declaration blocks it uses (from solvent.models.blocks_perp) ----"
+    return f"{source}\n\n{banner}\n{body.strip()}\n"

@@ -21,8 +21,9 @@ from fractions import Fraction
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
-from solvent.models.validate import check_count, check_fraction, check_rate
+from solvent import Num, requires
+from solvent.models import blocks_perp as shared
+from solvent.models.validate import check_count, check_fraction
 
 DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
 
@@ -47,9 +48,7 @@ def build(
     check_count("accounts", accounts)
     cap = None if oi_cap is None else Num(check_fraction("oi_cap", oi_cap, positive=True))
     check_fraction("vault_equity", vault_equity, positive=True)
-    check_rate("max_move", max_move, positive=True, upper_open=True)
-    check_fraction("max_trade", max_trade, positive=True)
-    check_fraction("start_price", start_price, positive=True)
+    shared.check_market(max_move, max_trade=max_trade, start_price=start_price)
     spec = sv.Spec(name, accounts=accounts)
 
     if cap is not None:
@@ -62,12 +61,9 @@ def build(
     class State:
         price: Num = Num(start_price)
         vault: Num = Num(vault_equity)
-        quote: PerAccount[Num] = Num("0")
-        size: PerAccount[Num] = Num("0")
 
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(-Num(max_move), Num(max_move))
+    shared.account_fields(spec, Num("0"), Num("0"))
+    shared.move_envelope(spec, max_move)
 
     def net(s: Any) -> Any:
         total = s.size[0]
@@ -114,9 +110,6 @@ def build(
         """The vault's equity never goes negative."""
         return s.vault >= 0
 
-    @spec.lemma
-    def price_positive(s: Any) -> Any:
-        """The price stays positive (moves are bounded by the envelope)."""
-        return s.price > 0
+    shared.price_positive(spec)
 
     return spec

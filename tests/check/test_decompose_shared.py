@@ -139,9 +139,10 @@ def _fund_spec(
     class Market:
         move: Num = sv.within("0", "1")
 
-    @spec.tick
-    def mark(s, m):
-        if tick_writes:
+    if tick_writes:
+
+        @spec.tick
+        def mark(s, m):
             s.fund = s.fund + m.move
 
     @spec.action(x=sv.within("0", "1"))
@@ -229,3 +230,22 @@ def test_engine_corpus_at_100_accounts(
     else:  # never proved for every number of accounts; the 2-account spec breaks
         result = prove_any_accounts(spec.with_accounts(2), prove, max_k=2, timeout=300)
         assert result.accounts == 2 and result.verdict != "PASS"
+
+
+def test_a_cti_on_coupled_accounts_says_why_any_n_did_not_apply() -> None:
+    import io
+
+    from rich.console import Console
+
+    from solvent.report import text
+
+    result = prove_any_accounts(_fund_spec("band"), prove, max_k=1, timeout=60)
+    assert result.verdict == "CTI" and result.accounts == 2
+    buffer = io.StringIO()
+    text.render_result(Console(file=buffer, width=400), result)
+    assert (
+        "  not proved for every number of accounts: shared field fund is updated from "
+        "accounts' state or actions (written by action deposit); accounts interact through "
+        "it; the shared-accumulator rule does not apply: invariant fund_band is not monotone "
+        "in fund (it must stay true whenever fund only rises, or whenever it only falls)\n"
+    ) in buffer.getvalue()

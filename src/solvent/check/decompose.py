@@ -250,6 +250,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     import time
 
     began = time.perf_counter()
+    one_account = ""  # the one-account proof's verdict and message, when it did not pass
     why, accumulators, shared_why = analyse(spec)
     rule = None
     if why is None and accumulators:
@@ -284,9 +285,10 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
                     f"applied: proved on one account; shared accumulators: {rule.summary()}"
                 )
             return one
-        why = f"the proof on one account gave {one.verdict} ({one.message})"
+        why = f"the proof on one account gave {one.verdict}"
         if rule is not None:
             why = f"{shared_why}; {why}"
+        one_account = f"{one.verdict}: {one.message}"
     if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
         kwargs = {
             **kwargs,
@@ -294,4 +296,6 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         }
     result = prove(spec, **kwargs)
     result.details["decomposition"] = f"not applied: {why}"
+    if one_account:
+        result.details["decomposition_one_account"] = one_account
     return result

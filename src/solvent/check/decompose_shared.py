@@ -136,7 +136,8 @@ def shared_rule(
         return why
     aug = _with_step_lemmas(one, directions)
     if reader is not None:
-        why2 = _does_not_matter(aug, accumulators, directions, reader)
+        proved = {d.name for d in decls} | {d.name for d in aug.lemmas}
+        why2 = _does_not_matter(aug, accumulators, proved, reader)
         if why2 is not None:
             return why2
     return SharedRule(aug, tuple(accumulators), directions, reader)
@@ -288,13 +289,15 @@ def _with_step_lemmas(one: Spec, directions: dict[str, int]) -> Spec:
 
 
 def _does_not_matter(
-    aug: Spec, accumulators: list[str], directions: dict[str, int], reader: str
+    aug: Spec, accumulators: list[str], proved: set[str], reader: str
 ) -> str | None:
     """Refusal unless one step's account fields and additions do not depend on the
-    accumulators' values, from any state where every property holds."""
+    accumulators' values, from any state where every property the proof covers holds
+    (``proved``: the selected invariants and every lemma)."""
     u = Unrolling(aug, free_init=True)
     pre = u.states[0]
-    facts: list[Any] = [raw for _d, _a, raw in u.properties(0)]
+    covered = [d for d in aug.properties() if d.name in proved]
+    facts: list[Any] = [raw for _d, _a, raw in u.properties(0, covered)]
     u.add_step()
     post = u.states[1]
     truths = [(lit, z3.BoolVal(True)) for lit in u.literals.values()]
@@ -303,7 +306,7 @@ def _does_not_matter(
     swap = [(v, z3.FreshConst(v.sort(), f"other_{f}")) for f, v in acc.items()]
     # the other values satisfy every property that reads the accumulators (and only them)
     names = {str(v) for v in acc.values()}
-    for _d, _a, raw in u.properties(0):
+    for _d, _a, raw in u.properties(0, covered):
         for part in conjuncts(raw):
             if _vars(part) & names:
                 facts.append(z3.substitute(part, *swap))

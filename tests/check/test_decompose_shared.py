@@ -122,6 +122,15 @@ def test_accounts_option_resizes_bmc(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert code == 1 and json.loads(out.read_text())["accounts"] == 2
     code = cli.run(["bmc", str(SPEC), "--accounts", "0", "-q"])
     assert code == 3
+    # [tool.solvent.bmc] accounts = 2 (the flag still wins)
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\n\n[tool.solvent.bmc]\naccounts = 2\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code = cli.run(["bmc", str(SPEC), "--depth", "3", "-q", "-o", str(out)])
+    assert code == 1 and json.loads(out.read_text())["accounts"] == 2
+    code = cli.run(["bmc", str(SPEC), "--accounts", "1", "--depth", "3", "-q", "-o", str(out)])
+    assert code == 0 and json.loads(out.read_text())["accounts"] == 1
 
 
 # ----------------------------------------------------------------------- refusals

@@ -252,9 +252,10 @@ def test_a_cti_on_coupled_accounts_says_why_any_n_did_not_apply() -> None:
     assert result.verdict == "CTI" and result.accounts == 2
     buffer = io.StringIO()
     text.render_result(Console(file=buffer, width=400), result)
-    assert (
-        "  not proved for every number of accounts: shared field fund is updated from "
-        "accounts' state or actions (written by action deposit); accounts interact through "
-        "it; the shared-accumulator rule does not apply: invariant fund_band is not monotone "
-        "in fund (it must stay true whenever fund only rises, or whenever it only falls)\n"
-    ) in buffer.getvalue()
+    lines = [x for x in buffer.getvalue().splitlines() if "for every number of accounts:" in x]
+    assert len(lines) == 1, buffer.getvalue()
+    assert lines[0].startswith("  not proved for every number of accounts: shared field fund ")
+    assert lines[0].endswith(
+        "the shared-accumulator rule does not apply: invariant fund_band is not monotone in "
+        "fund (it must stay true whenever fund only rises, or whenever it only falls)"
+    )

@@ -110,6 +110,7 @@ VALIDATORS: dict[str, Callable[[Any, str], Any]] = {
     "witness_depth": _int(0),
     "timeout": _timeout,
     "jobs": _optional_int(1),
+    "accounts": _optional_int(1),
     "invariants": _strings,
     "params": _params,
     "simplify": _bool,

@@ -221,6 +221,17 @@ class Settings:
             panel=SPEC,
         ),
     )
+    accounts: int | None = field(
+        default=None,
+        metadata=_opt(
+            "Check the spec with N accounts (its per-account fields must start alike) "
+            "[default: the spec's own number].",
+            "--accounts",
+            verbs=("bmc", "prove", "check"),
+            metavar="N",
+            panel=SPEC,
+        ),
+    )
     simplify: bool = field(
         default=True,
         metadata=_opt(

@@ -126,6 +126,8 @@ def prepared(
     target = target or target_of(loaded)
     if settings.params:
         loaded = loaded.with_params(**settings.param_overrides())
+    if settings.accounts is not None and settings.accounts != loaded.accounts:
+        loaded = loaded.with_accounts(settings.accounts)
     if settings.invariants:
         select_properties(loaded, settings.invariants)  # unknown names: exit 3 before work
     return loaded, target

@@ -33,7 +33,7 @@ from typing import Any
 import z3
 
 from solvent.backends.modes import symbolic_for
-from solvent.check.encode import Unrolling
+from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.solving import fresh_context
 from solvent.engine.step import eval_predicate
 from solvent.spec.spec import Spec
@@ -67,20 +67,27 @@ def _vars(expr: Any, memo: dict[int, frozenset[int]]) -> frozenset[int]:
 
 def coupling(spec: Spec) -> str | None:
     """Why the accounts of ``spec`` interact (one sentence), or None when they do not."""
+    why, _accumulators, shared_why = analyse(spec)
+    return why if why is not None else shared_why
+
+
+def analyse(spec: Spec) -> tuple[str | None, list[str], str | None]:
+    """(why the accounts interact other than through shared accumulators, or None; the
+    shared fields accounts write (accumulators); the sentence naming the first of them)."""
     for act in spec.actions:
         if act.n_accounts >= 2:
-            return f"action {act.name} takes {act.n_accounts} accounts"
+            return f"action {act.name} takes {act.n_accounts} accounts", [], None
     for name, fd in spec.fields.items():
         if fd.per_account and len(set(map(repr, fd.init))) > 1:
-            return f"the accounts start with different values of {name}"
+            return f"the accounts start with different values of {name}", [], None
     try:
         with fresh_context():
             return _coupling(spec.with_accounts(2))
     except Exception as exc:  # the proof itself reports a spec error, exactly as before
-        return f"the step could not be analysed on two accounts ({exc})"
+        return f"the step could not be analysed on two accounts ({exc})", [], None
 
 
-def _coupling(spec: Spec) -> str | None:
+def _coupling(spec: Spec) -> tuple[str | None, list[str], str | None]:
     u = Unrolling(spec, free_init=True)
     pre = u.states[0]
     sv = u.add_step()
@@ -121,6 +128,9 @@ def _coupling(spec: Spec) -> str | None:
             own[account] |= _vars(var, memo)
         else:
             choices |= _vars(var, memo)
+    accumulators: list[str] = []
+    shared_why = None
+    read_only: dict[str, Any] = {}
     for name, value in post.items():
         if isinstance(value, list):
             for a, v in enumerate(value):
@@ -128,28 +138,75 @@ def _coupling(spec: Spec) -> str | None:
                 extra = _vars(t, {}) - own[a] - shared - market - choices
                 if extra:
                     return (
-                        f"field {name} of one account depends on another account's state "
-                        f"or choices after a step{_writers(spec, name)}"
+                        (
+                            f"field {name} of one account depends on another account's state "
+                            f"or choices after a step{_writers(spec, name)}"
+                        ),
+                        [],
+                        None,
                     )
                 why = _acted_on_by_others(spec, u, sv, a, t)
                 if why:
-                    return f"field {name} of one account is changed by {why}"
+                    return f"field {name} of one account is changed by {why}", [], None
         elif _vars(term(value), {}) - shared - market:
-            return (
+            accumulators.append(name)
+            shared_why = shared_why or (
                 f"shared field {name} is updated from accounts' state or actions"
                 f"{_writers(spec, name)}; accounts interact through it"
             )
+        else:
+            read_only[name] = term(value)
+    written = set().union(*(_vars(pre[f].raw, memo) for f in accumulators))
+    for name, t in read_only.items():
+        if _vars(t, {}) & written:
+            return (
+                (
+                    f"shared field {name} is updated from {', '.join(accumulators)}, which "
+                    "accounts write"
+                ),
+                [],
+                None,
+            )
+    why = _properties_split(spec, pre, shared, own)
+    return why, (accumulators if why is None else []), shared_why
+
+
+def _properties_split(
+    spec: Spec, pre: Any, shared: set[int], own: dict[int, set[int]]
+) -> str | None:
+    """Why a property or ``@initial`` condition is not a conjunction of per-account parts
+    (the same for every account) and shared parts, or None."""
     backend = symbolic_for(spec)
     params = spec.param_values()
+    rename = [(value[1].raw, value[0].raw) for value in pre.values() if isinstance(value, list)]
     for decl in [*spec.properties(), *spec.initials]:
         for acc, val in eval_predicate(spec, params, backend, pre, decl):
-            allowed = shared if acc is None else shared | own[acc]
-            if _vars(val.raw, {}) - allowed:
+            if acc is not None:  # declared per account: the same function for each
+                if _vars(val.raw, {}) - shared - own[acc]:
+                    return _several(decl)
+                continue
+            parts: dict[int | None, set[str]] = {None: set(), 0: set(), 1: set()}
+            for part in conjuncts(val.raw):
+                read = _vars(part, {})
+                mine = [a for a in (0, 1) if read & own[a]]
+                if len(mine) > 1 or read - shared - own[0] - own[1]:
+                    return _several(decl)
+                key = mine[0] if mine else None
+                renamed = z3.substitute(part, *rename) if key == 1 else part
+                parts[key].add(renamed.sexpr())
+            if parts[0] != parts[1]:
                 return (
-                    f"{decl.kind} {decl.name} reads several accounts' fields; state it "
-                    "per account (def f(s, a) or def f(s, p, a)) to decompose"
+                    f"{decl.kind} {decl.name} does not say the same of every account; state "
+                    "it per account (def f(s, a) or def f(s, p, a)) to decompose"
                 )
     return None
+
+
+def _several(decl: Any) -> str:
+    return (
+        f"{decl.kind} {decl.name} reads several accounts' fields; state it "
+        "per account (def f(s, a) or def f(s, p, a)) to decompose"
+    )
 
 
 def _acted_on_by_others(spec: Spec, u: Unrolling, sv: Any, a: int, t: Any) -> str | None:
@@ -193,19 +250,45 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     import time
 
     began = time.perf_counter()
-    why = coupling(spec)
+    one_account = ""  # the one-account proof's verdict and message, when it did not pass
+    why, accumulators, shared_why = analyse(spec)
+    rule = None
+    if why is None and accumulators:
+        from solvent.check.decompose_shared import shared_rule
+
+        try:
+            with fresh_context():
+                rule = shared_rule(spec, accumulators, kwargs.get("invariants"))
+        except Exception as exc:  # the proof itself reports a spec error, exactly as before
+            rule = f"the step could not be analysed on one account ({exc})"
+        if isinstance(rule, str):
+            why, rule = f"{shared_why}; the shared-accumulator rule does not apply: {rule}", None
     if why is None:
-        one = prove(spec.with_accounts(1), **kwargs)
+        one = prove(spec.with_accounts(1) if rule is None else rule.spec, **kwargs)
         if one.verdict == "PASS":
             one.accounts = "any"
             one.seconds = time.perf_counter() - began
-            one.message = (
-                "proved for every path length and every number of accounts (the accounts never "
-                "interact, so the proof on one account covers any number)"
-            )
-            one.details["decomposition"] = "applied: proved on one account"
+            if rule is None:
+                one.message = (
+                    "proved for every path length and every number of accounts (the accounts "
+                    "never interact, so the proof on one account covers any number)"
+                )
+                one.details["decomposition"] = "applied: proved on one account"
+            else:
+                fields = ", ".join(rule.fields)
+                one.message = (
+                    "proved for every path length and every number of accounts (the accounts "
+                    f"interact only through {fields}, which each account's step moves only "
+                    "in the direction its properties allow: proved on one account)"
+                )
+                one.details["decomposition"] = (
+                    f"applied: proved on one account; shared accumulators: {rule.summary()}"
+                )
             return one
-        why = f"the proof on one account gave {one.verdict} ({one.message})"
+        why = f"the proof on one account gave {one.verdict}"
+        if rule is not None:
+            why = f"{shared_why}; {why}"
+        one_account = f"{one.verdict}: {one.message}"
     if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
         kwargs = {
             **kwargs,
@@ -213,4 +296,6 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         }
     result = prove(spec, **kwargs)
     result.details["decomposition"] = f"not applied: {why}"
+    if one_account:
+        result.details["decomposition_one_account"] = one_account
     return result

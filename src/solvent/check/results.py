@@ -41,3 +41,11 @@ class CheckResult:
     @property
     def exit_code(self) -> int:
         return EXIT_OF[self.verdict]
+
+    def coupling(self) -> str | None:
+        """What couples the accounts, when an inconclusive prove could not decompose."""
+        why = str(self.details.get("decomposition", ""))
+        reason = why.removeprefix("not applied: ")
+        if self.verdict not in (CTI, UNKNOWN) or reason == why:
+            return None
+        return None if reason.startswith("the proof on one account") else reason

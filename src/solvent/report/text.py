@@ -160,6 +160,8 @@ def render_result(
             f"market {f['market']}",
             soft_wrap=True,
         )
+    if coupled := result.coupling():  # why the proof for every number of accounts did not apply
+        console.print(f"  not proved for every number of accounts: {coupled}", soft_wrap=True)
     explained = result.details.get("attribution")
     if result.verdict == "PASS" and explained:
         console.print(f"  {explained['sentence']}", soft_wrap=True)

@@ -20,7 +20,7 @@ its solver variables).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -329,12 +329,6 @@ def few_accounts(
     return Answer("few", UNKNOWN, depth=0, note=note)
 
 
-def _few(
-    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
-) -> Answer:
-    return few_accounts(spec, decls, depth, deadline, simplify)
-
-
 def _induction(
     spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
 ) -> Answer:
@@ -343,12 +337,6 @@ def _induction(
     if _inductive(spec, decls, deadline):
         return Answer("induction", PASS, depth=depth, extra={"method": "1-induction"})
     return Answer("induction", UNKNOWN, depth=0, note="not shown 1-inductive")
-
-
-def _incremental(
-    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
-) -> Answer:
-    return unroll(spec, decls, depth, deadline, simplify)
 
 
 def _fresh(
@@ -363,12 +351,12 @@ def _fresh(
     return Answer("fresh", PASS, depth=depth)
 
 
-_MEMBER_FNS = {
+_MEMBER_FNS: dict[str, Callable[[Spec, list[PredicateDecl], int, Deadline, bool], Answer]] = {
     "falsify": _falsify,
     "deepest": _deepest,
-    "incremental": _incremental,
+    "incremental": unroll,
     "fresh": _fresh,
-    "few": _few,
+    "few": few_accounts,
     "induction": _induction,
 }
 
@@ -384,11 +372,10 @@ def incremental_path(
     """The counterexample the incremental search finds, when the canonical derivation ran
     out of its resource caps: the winner's own path would make the report depend on which
     member won (and so on the machine); this one is the same on every machine and --jobs."""
-    left = deadline.remaining_ms()
     again = search(
         spec,
         depth,
-        timeout=None if left is None else max(left / 1000, 0.001),
+        timeout=deadline.left(),
         invariants=invariants,
         simplify=simplify,
         induction=False,

@@ -133,3 +133,25 @@ def test_jobs_do_not_change_the_corpus_counterexample(monkeypatch: pytest.Monkey
     assert {r.verdict for r in runs} == {FAIL}
     traces = {json.dumps(r.counterexample.to_json(), sort_keys=True) for r in runs}  # type: ignore[union-attr]
     assert len(traces) == 1
+
+
+def test_no_step_is_encoded_after_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a step of a 1,000-account spec took 18 s to encode, past --timeout: the queries stop
+    # encoding when the budget is spent instead of building the whole unrolling first
+    spec = load_spec(str(COUNTER), None)
+    steps: list[int] = []
+    plain_add_step = members.Unrolling.add_step
+
+    def add_step(self: Any) -> None:
+        steps.append(1)
+        plain_add_step(self)
+
+    monkeypatch.setattr(members.Unrolling, "add_step", add_step)
+    spent = Deadline(0.0)
+    assert members.within(spec, decls(spec), 5, spent) == ("unknown", 5)
+    assert members._at_depth(spec, decls(spec), 5, spent) == "unknown"
+    answer = members.unroll(spec, decls(spec), 5, spent, True)
+    assert answer.verdict == UNKNOWN
+    assert steps == []
+    assert members.within(spec, decls(spec), 5, Deadline(60.0)) == ("sat", 4)
+    assert len(steps) == 5

@@ -58,10 +58,14 @@ class Answer:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _unroll(spec: Spec, n: int) -> tuple[z3.Solver, Unrolling]:
+def _unroll(spec: Spec, n: int, deadline: Deadline) -> tuple[z3.Solver, Unrolling] | None:
+    """``n`` steps in a new solver; None when the budget runs out while encoding them (one
+    step of a 1,000-account spec took 18 s of Python, which no solver timeout stops)."""
     solver = z3.Solver()
     u = Unrolling(spec, solver)
     for _ in range(n):
+        if deadline.expired():
+            return None
         u.add_step()
     return solver, u
 
@@ -79,7 +83,10 @@ def within(
     ("unknown", n).
     """
     with fresh_context():
-        solver, u = _unroll(spec, n)
+        unrolled = _unroll(spec, n, deadline)
+        if unrolled is None:
+            return "unknown", n
+        solver, u = unrolled
         solver.add(*u.assumption_literals())  # facts, not assumptions: stays non-incremental
         by_depth = [u.properties(t, decls) for t in range(n + 1)]
         solver.add(z3.Or([z3.Not(p) for props in by_depth for _, _, p in props]))
@@ -118,7 +125,10 @@ def shorten(
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
     """Fresh non-incremental query: with the properties before ``k`` as facts, one fails at k."""
     with fresh_context():
-        solver, u = _unroll(spec, k)
+        unrolled = _unroll(spec, k, deadline)
+        if unrolled is None:
+            return "unknown"
+        solver, u = unrolled
         solver.add(*u.assumption_literals())
         for t in range(k):
             solver.add(*[p for _, _, p in u.properties(t, decls)])
@@ -161,6 +171,8 @@ def unroll(
         last = depth if known is None else known
         for k in range(last + 1):
             progress.note(depth=k)
+            if k > 0 and deadline.expired():  # encoding a step is not stopped by Z3's timeout
+                return Answer("incremental", UNKNOWN, depth=k - 1, note=f"out of time at {k}")
             if k > 0:
                 u.add_step()
             props = u.properties(k, decls)

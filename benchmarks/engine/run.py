@@ -139,21 +139,21 @@ def main() -> None:
     began = time.perf_counter()
     print(
         "| cell | solvent wall (s) | cpu (s) | verdict | naive wall (s) | cpu (s) | naive answer"
-        " | wall ratio | load |"
+        " | wall ratio | cpu ratio | load |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for style, feature, variant, n, d in cells(a):
         env = knobs(feature, variant, n)
         verb = ["bmc", "--depth", str(d)] if d is not None else ["prove", "--no-slack"]
         cmd = [sys.executable, "-m", "solvent", verb[0], SPECS[style], *verb[1:], "-q"]
         cmd += ["--timeout", f"{a.timeout:g}"]
         secs, cpu, out = timed(cmd, env, a.timeout + 30)
-        cols, ratio = " | | ", "-"
+        cols, ratio = " | | ", "- | -"
         if style == "entry" and feature in ("plain", "needle"):
             cols = naive(env, d, a.timeout)
-            nsecs = float(cols.split(" | ")[0])
+            nsecs, ncpu = (float(x) for x in cols.split(" | ")[:2])
             if "killed" not in cols:
-                ratio = f"{secs / nsecs:.2f}"
+                ratio = f"{secs / nsecs:.2f} | {cpu / max(ncpu, 0.01):.2f}"
         label = f"bmc d={d}" if d is not None else "prove"
         cell = f"{style} {feature} {variant} n={n} {label}"
         print(

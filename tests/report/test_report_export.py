@@ -77,9 +77,9 @@ def test_export_of_a_safe_trace_is_a_guard(gap_bmc: Run, tmp_path: Path, in_root
 def test_csv_of_the_path(exported: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((exported.parent / "path.csv").read_text())))
     assert [r["step"] for r in rows] == ["0", "1", "2", "3"]
-    assert [r["price"] for r in rows] == ["2000", "1840", "1876.8", "2026.944"]
-    assert [r["move"] for r in rows] == ["", "-0.08", "0.02", "0.08"]
-    assert rows[1]["action"] == "trade(2, qty=-49)" and rows[1]["action_enabled"] == "true"
+    assert [r["price"] for r in rows] == ["2000", "2000", "2060", "2224.8"]
+    assert [r["move"] for r in rows] == ["", "0", "0.03", "0.08"]
+    assert rows[1]["action"] == "trade(2, qty=-50)" and rows[1]["action_enabled"] == "true"
     assert rows[3]["keepers"] == "liquidate(2)" and rows[3]["failures"] == "solvent"
-    assert rows[2]["account_equity[2]"] == "7212.9" and rows[2]["maintenance[2]"] == "4598.16"
-    assert rows[3]["bad_debt"] == "44.156"
+    assert rows[2]["account_equity[2]"] == "7000" and rows[2]["maintenance[2]"] == "5150"
+    assert rows[3]["bad_debt"] == "1140"

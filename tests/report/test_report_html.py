@@ -37,11 +37,11 @@ def test_counterexample_report(gap_bmc: Run) -> None:
     assert charts(html) == ["price-path", "equity", "waterfall"]
     assert '<span class="badge fail">FAIL</span>' in html
     assert "solvent fails at step 3." in html
-    # the loss waterfall table: collateral 7212.9, fund 100, socialized 44.156 (README story)
+    # the loss waterfall table: collateral 7000, fund 100, socialized 1140 (README story)
     row = re.search(r'<table class="waterfall">.*?</table>', html, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
-    assert cells[:5] == ["7212.9", "100", "44.156", "7357.056", "0"]
-    assert "liquidate(2)" in html and "trade(2, qty=-49)" in html
+    assert cells[:5] == ["7000", "100", "1140", "8240", "0"]
+    assert "liquidate(2)" in html and "trade(2, qty=-50)" in html
 
 
 def test_report_is_deterministic_and_equals_report_verb(gap_bmc: Run, tmp_path: Path) -> None:

@@ -193,11 +193,10 @@ def bmc_each(
     results: list[CheckResult] = []
     current = spec
     while names:
-        left = deadline.remaining_ms()
         result = bmc(
             current,
             depth,
-            timeout=None if left is None else max(left / 1000, 0.001),
+            timeout=deadline.left(),
             invariants=names,
             **kwargs,
         )

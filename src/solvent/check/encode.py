@@ -56,7 +56,7 @@ def readable_name(kind: str, t: int, *parts: str, account: int | None = None) ->
     """
     suffix = "" if account is None else f"[{account}]"
     body = ".".join(parts)
-    if kind == "state":
+    if kind in ("state", "keeper"):
         return f"s{t}.{body}{suffix}"
     if kind == "market":
         return f"s{t}.market.{body}"
@@ -64,8 +64,6 @@ def readable_name(kind: str, t: int, *parts: str, account: int | None = None) ->
         return f"s{t}.action"
     if kind == "arg":
         return f"s{t}.{body}"
-    if kind == "keeper":
-        return f"s{t}.{body}{suffix}"
     if kind == "runs":
         return f"s{t}.{body}{suffix}.runs_anyway"
     raise ValueError(f"unknown variable kind {kind!r}")

@@ -78,8 +78,10 @@ class Scope:
         acc_index: int | None = None,
         acc_var: str | None = None,
         hoist: bool = False,
+        reuse: bool = True,
     ) -> None:
         self.em = em
+        self.reuse = reuse  # read numbers a keeper left (stress.reuse); not inside a fallback
         self.lines: list[str] = []
         self.indent = indent
         self.parent = parent
@@ -106,6 +108,8 @@ class Scope:
         b = self.em.b
         if self.hoist and self.parent is not None and not b.deps[nid]:
             return self.parent.get(nid)
+        if self.reuse and self.acc_var is not None and nid in self.em.reads:
+            return self._reused(nid)
         node = b.nodes[nid]
         name = f"{self.em.prefix}{nid}"
         if node.op == "g":
@@ -139,6 +143,22 @@ class Scope:
                 if node.op == "sub":
                     for text in self._cancel(node.args, name):
                         self.line(text)
+        self.memo[nid] = name
+        return name
+
+    def _reused(self, nid: int) -> str:
+        """Node ``nid`` from the keeper's arrays when stamped this step, else computed (see
+        :mod:`solvent.stress.reuse`): the same value and bound either way."""
+        arr, stamp = self.em.reads[nid]
+        name, a = f"{self.em.prefix}{nid}", self.acc_var
+        self.line(f"if {stamp}[{a}] == {self.em.stamp}:")
+        self.line(f"    {name} = {arr}[{a}]")
+        if self.em.bounds:
+            self.line(f"    e{name} = e{arr}[{a}]")
+        self.line("else:")
+        fallback = Scope(self.em, self.indent + 1, self, self.acc_index, a, reuse=False)
+        fallback.get(nid)
+        self.lines.extend(fallback.lines)
         self.memo[nid] = name
         return name
 
@@ -232,6 +252,7 @@ class Emitter:
 
     counter = 0
     bools: frozenset[str] = frozenset()  # the spec's bool fields (set by generate)
+    tracking = True  # carry error bounds by default (generate(bounds=False): benchmarks)
 
     def __init__(
         self,
@@ -239,13 +260,16 @@ class Emitter:
         prefix: str,
         glob: Callable[[str], str] = lambda f: f"g_{f}",
         acc: Callable[[str, str], str] = lambda f, a: f"A_{f}[{a}]",
-        bounds: bool = True,
+        bounds: bool | None = None,
     ) -> None:
         self.b = b
         self.prefix = prefix
         self.glob = glob
         self.acc = acc
-        self.bounds = bounds  # carry error bounds and check decisions (not for Cover-2)
+        # carry error bounds and check decisions (not for Cover-2)
+        self.bounds = Emitter.tracking if bounds is None else bounds
+        self.reads: dict[int, tuple[str, str]] = {}  # reused numbers (stress.reuse)
+        self.stamp = ""  # the step the reused numbers must carry
         self._num: dict[int, bool] = {}
 
     def is_num(self, nid: int) -> bool:

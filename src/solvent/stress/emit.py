@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.stress.bounds import literal_error
@@ -67,28 +68,19 @@ def bound_lines(op: str, args: list[str], name: str) -> list[str]:
     return []  # and, or, not: exact on exact booleans
 
 
+@dataclass(eq=False)
 class Scope:
     """SSA lines of one block of generated code, with lookups into enclosing blocks."""
 
-    def __init__(
-        self,
-        em: Emitter,
-        indent: int,
-        parent: Scope | None = None,
-        acc_index: int | None = None,
-        acc_var: str | None = None,
-        hoist: bool = False,
-        reuse: bool = True,
-    ) -> None:
-        self.em = em
-        self.reuse = reuse  # read numbers a keeper left (stress.reuse); not inside a fallback
-        self.lines: list[str] = []
-        self.indent = indent
-        self.parent = parent
-        self.acc_index = acc_index
-        self.acc_var = acc_var
-        self.hoist = hoist
-        self.memo: dict[int, str] = {}
+    em: Emitter
+    indent: int
+    parent: Scope | None = None
+    acc_index: int | None = None
+    acc_var: str | None = None
+    hoist: bool = False
+    reuse: bool = True  # read numbers a keeper left (stress.reuse); not inside a fallback
+    lines: list[str] = field(default_factory=list)
+    memo: dict[int, str] = field(default_factory=dict)
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)

@@ -6,7 +6,8 @@ cost of an exact re-run, and the speed of the bounded kernel against the unbound
     python benchmarks/stress_certified.py kernel [REPEATS]   # bounded vs unbounded kernel
 
 ``kernel`` extracts the commit before the error bounds (33bcdab, no bounds) and the one
-before issue 16 (6f4821b, bounds without the cancellation rules) with ``git archive`` and
+before issue 16 (6f4821b, bounds without the cancellation rules) with ``git archive``, adds
+this tree's kernel generated without the bounds (``generate(bounds=False)``), and
 times ``run_kernel`` on the same drawn block (65,536 paths x 100 steps x 1 account of
 ``examples/correct/perp_isolated.py``, GBM) in alternating subprocesses, each with its own
 kernel cache (process CPU time, minimum of REPEATS runs per process, median of the
@@ -100,6 +101,9 @@ from solvent.scenarios.population import Population
 from solvent.spec.load import load_spec
 from solvent.stress.blocks import draw_block, run_kernel
 from solvent.stress.runner import StressOptions, prepare
+if len(sys.argv) > 3:  # this tree's kernel generated without the error bounds
+    import solvent.stress.kernel as kernel_mod, solvent.stress.plan as plan_mod
+    plan_mod.generate = lambda *a, **k: kernel_mod.generate(*a, bounds=False, **k)
 opts = StressOptions(paths=65536, steps=100, seed=1, accounts=1, block=65536, checkpoint_dir=None)
 spec, job, *_ = prepare(load_spec(sys.argv[1]), get("gbm"), Population(), opts)
 x = draw_block(job, 0)
@@ -125,17 +129,23 @@ def kernel(repeats: int = 5) -> None:
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
         runs[label] = str(dest / "src")
     runs["bounds, this tree"] = str(ROOT / "src")
+    runs["no bounds, this tree (generate(bounds=False))"] = str(ROOT / "src")
     times: dict[str, list[float]] = {k: [] for k in runs}
     print(f"before: {_load()}")
     for _round in range(3):
         for label, src in runs.items():
-            env = dict(
-                env0, PYTHONPATH=src, SOLVENT_CACHE_DIR=str(work / "cache" / Path(src).parent.name)
-            )
-            out = subprocess.run([sys.executable, "-c", _TIMER, SPEC, str(repeats)], env=env,
-                                 check=True, capture_output=True, text=True).stdout  # fmt: skip
+            plain = label.startswith("no bounds, this tree")
+            cache = work / "cache" / (Path(src).parent.name + ("-plain" if plain else ""))
+            env = dict(env0, PYTHONPATH=src, SOLVENT_CACHE_DIR=str(cache))
+            argv = [sys.executable, "-c", _TIMER, SPEC, str(repeats), *(["plain"] if plain else [])]
+            out = subprocess.run(argv, env=env, check=True, capture_output=True,
+                                 text=True).stdout  # fmt: skip
             times[label].append(float(out.strip().splitlines()[-1]))
     base = times["no bounds (33bcdab)"]
+    plain = times["no bounds, this tree (generate(bounds=False))"]
+    paired = statistics.median(
+        t / b for t, b in zip(times["bounds, this tree"], plain, strict=True)
+    )
     print(
         "| kernel | CPU s per block (min of runs, per round) | ratio to no bounds (median of rounds) |"
     )
@@ -143,6 +153,7 @@ def kernel(repeats: int = 5) -> None:
     for label, ts in times.items():
         ratio = statistics.median(t / b for t, b in zip(ts, base, strict=True))
         print(f"| {label} | {', '.join(f'{t:.3f}' for t in ts)} | {ratio:.2f}x |")
+    print(f"bounds vs no bounds, this tree, paired per round (median): {paired:.2f}x")
     print(f"after: {_load()}")
 
 

@@ -129,6 +129,8 @@ def _ecancel(r, a, er, ea):
 
 @njit(cache=True, inline="always")
 def _emax(a, b, ea, eb):
+    if ea == eb:  # either operand's bound: no need to know which one was taken
+        return ea
     if _dec(a, b, ea, eb):
         return ea if a >= b else eb
     return ea if ea >= eb else eb
@@ -136,6 +138,8 @@ def _emax(a, b, ea, eb):
 
 @njit(cache=True, inline="always")
 def _emin(a, b, ea, eb):
+    if ea == eb:  # either operand's bound: no need to know which one was taken
+        return ea
     if _dec(a, b, ea, eb):
         return ea if a <= b else eb
     return ea if ea >= eb else eb

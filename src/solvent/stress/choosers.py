@@ -1,6 +1,6 @@
 """What the lanes engines choose at each step: the market draws, the keeper schedule and the
 sampled user actions of a block's lanes (:class:`LaneChooser`; one lane on the concrete
-judge: :class:`solvent.stress.judgelane.RowChooser`)."""
+judge: its exact trace, :func:`solvent.stress.exact.row_trace`)."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ class LaneChooser:
     """Market draws from the sampled array; keepers live per the frictions; the sampled
     user actions (none unless ``actions`` is given: ``--action-rate P > 0``).
 
-    ``M`` is ``(lanes, steps, fields)`` and every value a lane array; :class:`_RowChooser`
-    (:mod:`solvent.stress.judgelane`) is the same for one lane on a scalar backend.
+    ``M`` is ``(lanes, steps, fields)`` and every value a lane array (one lane on the judge:
+    its trace, :func:`solvent.stress.exact.row_trace`, and the replay's ``TraceChooser``).
     """
 
     def __init__(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.stress.bounds import literal_error
@@ -67,26 +68,19 @@ def bound_lines(op: str, args: list[str], name: str) -> list[str]:
     return []  # and, or, not: exact on exact booleans
 
 
+@dataclass(eq=False)
 class Scope:
     """SSA lines of one block of generated code, with lookups into enclosing blocks."""
 
-    def __init__(
-        self,
-        em: Emitter,
-        indent: int,
-        parent: Scope | None = None,
-        acc_index: int | None = None,
-        acc_var: str | None = None,
-        hoist: bool = False,
-    ) -> None:
-        self.em = em
-        self.lines: list[str] = []
-        self.indent = indent
-        self.parent = parent
-        self.acc_index = acc_index
-        self.acc_var = acc_var
-        self.hoist = hoist
-        self.memo: dict[int, str] = {}
+    em: Emitter
+    indent: int
+    parent: Scope | None = None
+    acc_index: int | None = None
+    acc_var: str | None = None
+    hoist: bool = False
+    reuse: bool = True  # read numbers a keeper left (stress.reuse); not inside a fallback
+    lines: list[str] = field(default_factory=list)
+    memo: dict[int, str] = field(default_factory=dict)
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -106,6 +100,8 @@ class Scope:
         b = self.em.b
         if self.hoist and self.parent is not None and not b.deps[nid]:
             return self.parent.get(nid)
+        if self.reuse and self.acc_var is not None and nid in self.em.reads:
+            return self._reused(nid)
         node = b.nodes[nid]
         name = f"{self.em.prefix}{nid}"
         if node.op == "g":
@@ -139,6 +135,22 @@ class Scope:
                 if node.op == "sub":
                     for text in self._cancel(node.args, name):
                         self.line(text)
+        self.memo[nid] = name
+        return name
+
+    def _reused(self, nid: int) -> str:
+        """Node ``nid`` from the keeper's arrays when stamped this step, else computed (see
+        :mod:`solvent.stress.reuse`): the same value and bound either way."""
+        arr, stamp = self.em.reads[nid]
+        name, a = f"{self.em.prefix}{nid}", self.acc_var
+        self.line(f"if {stamp}[{a}] == {self.em.stamp}:")
+        self.line(f"    {name} = {arr}[{a}]")
+        if self.em.bounds:
+            self.line(f"    e{name} = e{arr}[{a}]")
+        self.line("else:")
+        fallback = Scope(self.em, self.indent + 1, self, self.acc_index, a, reuse=False)
+        fallback.get(nid)
+        self.lines.extend(fallback.lines)
         self.memo[nid] = name
         return name
 
@@ -232,6 +244,7 @@ class Emitter:
 
     counter = 0
     bools: frozenset[str] = frozenset()  # the spec's bool fields (set by generate)
+    tracking = True  # carry error bounds by default (generate(bounds=False): benchmarks)
 
     def __init__(
         self,
@@ -239,13 +252,16 @@ class Emitter:
         prefix: str,
         glob: Callable[[str], str] = lambda f: f"g_{f}",
         acc: Callable[[str, str], str] = lambda f, a: f"A_{f}[{a}]",
-        bounds: bool = True,
+        bounds: bool | None = None,
     ) -> None:
         self.b = b
         self.prefix = prefix
         self.glob = glob
         self.acc = acc
-        self.bounds = bounds  # carry error bounds and check decisions (not for Cover-2)
+        # carry error bounds and check decisions (not for Cover-2)
+        self.bounds = Emitter.tracking if bounds is None else bounds
+        self.reads: dict[int, tuple[str, str]] = {}  # reused numbers (stress.reuse)
+        self.stamp = ""  # the step the reused numbers must carry
         self._num: dict[int, bool] = {}
 
     def is_num(self, nid: int) -> bool:

@@ -1,19 +1,22 @@
 """One fixed-point lane on the concrete judge (Python ints): the lanes engine's outputs for
-lanes whose int64 numbers overflowed, and exact series of a few lanes."""
+lanes whose int64 numbers overflowed, and exact series of a few lanes. The lane is replayed
+as its exact trace (:func:`solvent.stress.exact.row_trace`, the form the exact re-runs of
+:mod:`solvent.stress.confirm` use) through the replay's
+:class:`~solvent.check.replay.TraceChooser`: one exact single-lane replay."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, first_broken, run_step
+from solvent.engine.trace import ActionChoice
 from solvent.lang.domains import AnyBool
-from solvent.lang.values import BOOL, NUM, Value
-from solvent.spec.spec import ActionDecl, Instance, Params, PredicateDecl, Spec
-from solvent.stress.choosers import LaneActions, LaneChooser
+from solvent.spec.spec import Params, PredicateDecl, Spec
+from solvent.stress.choosers import LaneActions
 from solvent.stress.kernel import Layout
 
 
@@ -23,70 +26,53 @@ def _without_keepers(spec: Spec) -> Spec:
     return new
 
 
-def _row_state(judge: Any, layout: Layout, g0: Any, a0: Any) -> StateDict:
-    """One lane's initial state on the concrete judge (``g0``/``a0`` in grid units)."""
-    state: StateDict = {}
-    for i, f in enumerate(layout.globals):
-        state[f] = (
-            Value(judge, bool(g0[i]), BOOL) if f in layout.bools else Value(judge, int(g0[i]), NUM)
-        )
-    for i, f in enumerate(layout.accounts):
-        state[f] = [
-            Value(judge, bool(x), BOOL) if f in layout.bools else Value(judge, int(x), NUM)
-            for x in a0[i]
-        ]
-    return state
-
-
 def _row_actions(actions: LaneActions | None, lane: int) -> Any:
-    """One lane's user actions for :class:`_RowChooser` (None: none)."""
+    """One lane's user actions ``(act row, args row, instances)`` (None: none)."""
     if actions is None:
         return None
     return (actions.act[lane], actions.args[lane], actions.instances)
 
 
-class _RowChooser(LaneChooser):
-    """One lane's market draws (``M``: ``(steps, fields)``, grid units), keeper schedule
-    and user actions (``actions``: ``(act row, args row, instances)``, grid units), for the
-    concrete judge."""
+def row_action_at(grid: Any, actions: Any) -> Callable[[int], ActionChoice | None] | None:
+    """One lane's user actions (:func:`_row_actions`, grid units) as the trace records them."""
+    if actions is None:
+        return None
+    act, args, instances = actions
 
-    def __init__(
-        self,
-        backend: Any,
-        M: np.ndarray,
-        market: Sequence[str],
-        live: np.ndarray,
-        actions: Any = None,
-        oracles: Any = None,
-    ) -> None:
-        super().__init__(M, market, live, backend, oracles=oracles)
-        self.row = actions
+    def action_at(t: int) -> ActionChoice | None:
+        i = int(act[t])
+        if i < 0:
+            return None
+        inst = instances[i]
+        values = {
+            name: bool(args[t, k] != 0) if isinstance(dom, AnyBool) else grid.value(args[t, k])
+            for k, (name, dom) in enumerate(inst.action.args.items())
+        }
+        return ActionChoice(inst.action.name, inst.accounts, values)
 
-    def market(self, t: int, name: str) -> Value:
-        return Value(self.backend, int(self.M[t - 1, self.index[name]]), NUM)
+    return action_at
 
-    def adversarial(self, t: int, keeper: str, account: int | None) -> Value:
-        return Value(self.backend, bool(self.live_at(t, keeper)), BOOL)
 
-    def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
-        if self.row is None or int(self.row[0][t - 1]) < 0:
-            return []
-        i = int(self.row[0][t - 1])
-        return [(i, self.row[2][i])]
+def row_run(
+    spec: Spec,
+    layout: Layout,
+    grid: Any,
+    rows: Any,
+    live: Any,
+    actions: Any = None,
+    oracles: Any = None,
+) -> tuple[Any, StateDict, Any]:
+    """The judge, the initial state and the chooser of one fixed-point lane (grid units):
+    its exact trace (:func:`solvent.stress.exact.row_trace`) read by the replay's
+    :class:`~solvent.check.replay.TraceChooser`."""
+    from solvent.backends.fixed import fixed_concrete
+    from solvent.check.replay import TraceChooser, initial_concrete
+    from solvent.stress.exact import row_trace
 
-    def selected(self, t: int, index: int) -> Value:
-        return Value(self.backend, True, BOOL)
-
-    def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
-        out = {}
-        for k, (name, dom) in enumerate(action.args.items()):
-            x = self.row[1][t - 1, k]
-            out[name] = (
-                Value(self.backend, bool(x), BOOL)
-                if isinstance(dom, AnyBool)
-                else Value(self.backend, int(x), NUM)
-            )
-        return out
+    judge = fixed_concrete(grid.decimals)
+    action_at = row_action_at(grid, actions)
+    trace = row_trace(spec, layout, grid, rows, live, len(live), action_at, None, oracles)
+    return judge, initial_concrete(spec, trace, judge), TraceChooser(spec, trace, judge)
 
 
 def _judge_lane(
@@ -111,20 +97,14 @@ def _judge_lane(
     :func:`_row_actions`) and Cover-2 accounts as the lanes; used
     for the lanes that overflowed int64, whose own numbers are garbage.
     """
-    from solvent.backends.fixed import fixed_concrete
-
-    judge = fixed_concrete(grid.decimals)
-    scale = judge.scale
     n_steps = m.shape[0]
-
-    def fresh() -> StateDict:
-        return _row_state(judge, layout, g0, a0)
+    judge, state, chooser = row_run(spec, layout, grid, (g0, a0, m), live, actions, oracles)
+    scale = judge.scale
 
     def first_failure(state: StateDict, decls: Sequence[PredicateDecl]) -> int:
         hit = first_broken(spec, params, judge, state, decls)  # OVERFLOW holds on the judge
         return -1 if hit is None else hit[0]
 
-    state = fresh()
     if initials and first_failure(state, list(initials)) >= 0:
         return {"excluded": True}
     num = [(i, f) for i, f in enumerate(layout.globals) if f not in layout.bools]
@@ -135,7 +115,6 @@ def _judge_lane(
     k = first_failure(state, properties)
     if k >= 0:
         fail = (0, k)
-    chooser = _RowChooser(judge, m, layout.market, live, actions, oracles)
     for t in range(1, n_steps + 1):
         state = run_step(spec, params, judge, state, t, chooser).state
         if fail[0] < 0:
@@ -159,9 +138,8 @@ def _judge_lane(
     cover2 = 0.0
     if cover2_metric is not None and c2[0] >= 0:
         decl = next(d for d in spec.metrics if d.name == cover2_metric)
-        no_keepers = _without_keepers(spec)
-        quiet = _RowChooser(judge, m, layout.market, np.zeros(n_steps, dtype=bool))
-        state = fresh()
+        no_keepers = _without_keepers(spec)  # and no user actions
+        _judge, state, quiet = row_run(no_keepers, layout, grid, (g0, a0, m), live)
         worst = 0
         for t in range(0, n_steps + 1):
             if t > 0:

@@ -49,9 +49,11 @@ from solvent.stress.bounds import (
 )
 from solvent.stress.emit import Emitter, Scope
 from solvent.stress.ir import StepTracer, Traced
+from solvent.stress.reuse import Reuse, plan
 
-# 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations
-KERNEL_VERSION = 3
+# 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
+# 4: properties reuse a keeper's numbers (stress.reuse)
+KERNEL_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,9 @@ def generate(
     tick = tracer.tick()
     keepers = [(k, tracer.keeper(k)) for k in spec.keepers]
     props = [tracer.predicate(d) for d in properties]
+    # the properties reuse a keeper's numbers and bounds (a gain with bounds only)
+    reuse = plan([t for _d, t in keepers], props, lambda b, n: Emitter(b, "").is_num(n))
+    reuse = reuse if bounds else Reuse()
     inits = [tracer.predicate(d) for d in (initials or [])]
     metric = None
     if cover2_metric is not None:
@@ -124,6 +129,11 @@ def generate(
         w(f"    A_{f} = np.empty(n_acc, dtype={'np.bool_' if f in bools else 'np.float64'})")
         if f not in bools:
             w(f"    eA_{f} = np.zeros(n_acc)")
+    for arr in reuse.arrays:
+        w(f"    {arr} = np.zeros(n_acc)")
+        w(f"    e{arr} = np.zeros(n_acc)")
+    for stamp in reuse.stamps:
+        w(f"    {stamp} = np.full(n_acc, -1, dtype=np.int64)")
     w("    for p in range(n_paths):")
     w("        uns = False")  # some decision of the lane was not certain (bounds)
     w("        unsure_step = -1")
@@ -138,7 +148,9 @@ def generate(
         if f not in bools:
             e0 = kernel_initial_error(f"A_{f}[a]", exact0[f], "a")
             w(f"            eA_{f}[a] = {e0}")
-    if not accs:
+    for stamp in reuse.stamps:
+        w(f"            {stamp}[a] = -1")
+    if not accs and not reuse.stamps:
         w("            pass")
     if inits:
         L.extend(_initials(inits, 2))
@@ -160,8 +172,8 @@ def generate(
     L.extend(_global_update(tick, "t", 3))
     w("            live = ((t + 1) % KP == 0) and not (OS <= t + 1 and t + 1 < OS + OL)")
     for ki, (_decl, tr) in enumerate(keepers):
-        L.extend(_keeper(tr, f"k{ki}_", 3))
-    L.extend(_props(props, "t + 1", 3))
+        L.extend(_keeper(tr, f"k{ki}_", 3, reuse.stores.get(ki)))
+    L.extend(_props(props, "t + 1", 3, reuse))
     w("            if uns and unsure_step < 0:")
     w("                unsure_step = t + 1")
     L.extend(_record(globs, bools, "t + 1", 3))
@@ -220,7 +232,10 @@ def _global_update(
     return scope.lines
 
 
-def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
+def _keeper(
+    tr: Traced, prefix: str, indent: int, stores: tuple[str, list[tuple[int, str]]] | None = None
+) -> list[str]:
+    """A keeper's lines; ``stores``: the numbers it leaves for the properties (stress.reuse)."""
     em = Emitter(tr.builder, prefix)
     out: list[str] = ["    " * indent + "if live:"]  # guard decisions only where it runs
     indent += 1
@@ -231,6 +246,12 @@ def _keeper(tr: Traced, prefix: str, indent: int) -> list[str]:
         scope = Scope(em, indent)
     if tr.guard is not None:
         g = scope.value(tr.guard)
+        if stores is not None:
+            for nid, arr in stores[1]:
+                scope.line(f"{arr}[a] = {scope.get(nid)}")
+                if em.bounds:
+                    scope.line(f"e{arr}[a] = e{scope.get(nid)}")
+            scope.line(f"{stores[0]}[a] = -1 if {g} else t + 1")
         scope.line(f"if {g}:")
     else:
         scope.line("if True:")
@@ -280,13 +301,15 @@ def _initials(inits: list[Traced], indent: int) -> list[str]:
     return out
 
 
-def _props(props: list[Traced], step: str, indent: int) -> list[str]:
+def _props(props: list[Traced], step: str, indent: int, reuse: Reuse | None = None) -> list[str]:
     pad = "    " * indent
     # every property on every account, also after one fails in this step (rare: once per
     # lane), so the undecided decisions are those of the NumPy lanes (they evaluate all)
     out = [f"{pad}if fail_step < 0:", f"{pad}    fp = -1"]
     for k, tr in enumerate(props):
         em = Emitter(tr.builder, f"p{k}_")
+        if reuse is not None:
+            em.reads, em.stamp = reuse.reads.get(k, {}), step
         if tr.per_account:
             out.append(f"{pad}    for a in range(n_acc):")
             scope = Scope(em, indent + 2, acc_index=0, acc_var="a")

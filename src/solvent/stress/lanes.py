@@ -36,13 +36,7 @@ from solvent.stress.choosers import (
     lane_actions,
 )
 from solvent.stress.grid import OVERFLOW
-from solvent.stress.judgelane import (
-    _judge_lane,
-    _row_actions,
-    _row_state,
-    _RowChooser,
-    _without_keepers,
-)
+from solvent.stress.judgelane import _judge_lane, _row_actions, _without_keepers, row_run
 from solvent.stress.kernel import Layout
 
 __all__ = [  # with the choosers and the judge lane they use (moved to their own modules)
@@ -329,19 +323,17 @@ def lane_series(
     live = keeper_schedule(n_steps, KP, OS, OL)
     out = {f: np.zeros((n, n_steps + 1)) for f in fields}
     if getattr(spec, "arithmetic", "exact") == "fixed":
-        from solvent.backends.fixed import fixed_concrete
-        from solvent.stress.grid import INT64_MIN
+        from solvent.stress.grid import INT64_MIN, Grid
 
-        judge = fixed_concrete(spec.decimals)
+        grid = Grid(spec.decimals, (), (), (), ())  # the scale is all the replay reads
         for lane in range(n):
             rows = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))
             if lane not in (wide or {}) and any((r == INT64_MIN).any() for r in rows):
                 for f in fields:
                     out[f][lane] = np.nan
                 continue
-            state = _row_state(judge, layout, rows[0], rows[1])
-            chooser: Chooser = _RowChooser(
-                judge, rows[2], layout.market, live, _row_actions(actions, lane), oracles
+            judge, state, chooser = row_run(
+                spec_n, layout, grid, rows, live, _row_actions(actions, lane), oracles
             )
             for t in range(n_steps + 1):
                 if t > 0:

@@ -1,0 +1,48 @@
+"""Issue 16: the kernel's properties reuse a keeper's numbers (``solvent.stress.reuse``).
+
+Reusing must change nothing: the kernel with reuse and the kernel without it give the
+same outputs bit for bit, the undecided lanes and their steps included, also when keepers
+skip steps (a delay, an outage: the reused numbers are then stale and must not be read)
+and when liquidations write the accounts the numbers were computed from. (The judge-based
+tests of ``test_stress_certified.py`` run the reusing kernel too.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import solvent.stress.kernel as kernel_mod
+from solvent.scenarios import get
+from solvent.scenarios.population import Population
+from solvent.stress.blocks import draw_block, run_kernel
+from solvent.stress.reuse import Reuse
+from solvent.stress.runner import StressOptions, prepare
+
+
+def _outputs(spec, vol: float, **kw: object) -> tuple[dict[str, np.ndarray], str]:
+    opts = StressOptions(paths=400, steps=20, seed=3, block=400, checkpoint_dir=None, **kw)
+    _spec, job, _decls, _notes, engine = prepare(spec, get("gbm", vol=vol), Population(), opts)
+    assert engine == "kernel"
+    return run_kernel(job, draw_block(job, 0)), job.kernel.source
+
+
+@pytest.mark.parametrize(
+    "frictions",
+    [{}, {"keeper_delay": 2}, {"keeper_outage": 4, "outage_start": 3}],
+)
+def test_reuse_changes_no_output(load, monkeypatch, frictions) -> None:
+    spec = load("perp_small")
+    seen = {"fail": 0, "liquidated": 0}
+    for vol in (2.5, 8.0):
+        fast, source = _outputs(spec, vol, **frictions)
+        assert "CT0[a] = -1 if" in source  # the keeper stores numbers the properties read
+        with monkeypatch.context() as m:
+            m.setattr(kernel_mod, "plan", lambda *a, **k: Reuse())
+            plain, source2 = _outputs(spec, vol, **frictions)
+        assert "CT0" not in source2
+        for key in fast:
+            assert np.array_equal(fast[key], plain[key]), (vol, key)
+        seen["fail"] += int((fast["FAIL_STEP"] >= 0).sum())
+        seen["liquidated"] += int((fast["OUT_G"][:, 3] > 0).sum())  # liquidations
+    assert seen["fail"] > 0 and seen["liquidated"] > 0  # failing and liquidating lanes

@@ -24,7 +24,7 @@ import numpy as np
 
 from solvent.backends.vector import VECTOR, Bounded, BoundedVectorBackend
 from solvent.engine.state import StateDict
-from solvent.engine.step import Chooser, eval_predicate, run_step
+from solvent.engine.step import eval_predicate, run_step
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import Params, PredicateDecl, Spec
 from solvent.stress.bounds import initial_exact

@@ -353,6 +353,12 @@ def start_redis(folder: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("redis-server did not start")
 
 
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_config(url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int) -> Any:
     base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
             "--setup", str(setup)]  # fmt: skip
@@ -418,9 +424,12 @@ def main() -> int:
             pipe.execute()
             for k in [int(x) for x in args.shards.split(",")]:
                 load_before = load()
+                redis_cpu = cpu_of(proc.pid)
                 results, agg = run_config(url, k, args, tmp, setup)
-                rows.append((k, load_before, results, agg))
-                print(json.dumps({"shards": k, "results": results, "aggregate": agg}), flush=True)
+                redis_cpu = cpu_of(proc.pid) - redis_cpu  # the shards and the aggregator
+                rows.append((k, load_before, results, agg, redis_cpu))
+                print(json.dumps({"shards": k, "results": results, "aggregate": agg,
+                                  "redis_cpu_seconds": redis_cpu}), flush=True)  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(10)
@@ -454,7 +463,7 @@ def render(
         "p99 per event | p99 event-to-alert | alerts | peak RSS | load |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for k, load_before, results, agg in rows:
+    for k, load_before, results, agg, redis_cpu in rows:
         for r in results:
             eps = r["timed_lines"] / r["seconds"] if r["seconds"] > 0 else float("nan")
             p99a = "-" if r["p99_alert_ms"] is None else f"{r['p99_alert_ms']:.2f} ms"
@@ -478,6 +487,8 @@ def render(
             venue_eps = timed / (end - start)
             out.append(f"| {k} | all shards together | {timed:,} | {end - start:.2f} | | "
                        f"{venue_eps:,.0f} | {venue_eps * accounts_share:,.0f} | | | | | | |")  # fmt: skip
+        out.append(f"| {k} | redis-server (whole stream, all readers) | | | {redis_cpu:.2f} "
+                   "| | | | | | | | |")  # fmt: skip
     out.append("")
     return "\n".join(out)
 

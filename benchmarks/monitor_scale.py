@@ -2,6 +2,13 @@
 
     python benchmarks/monitor_scale.py [--accounts 100000] [--events 50000]
         [--shards 1,2,4] [--out benchmarks/results/monitor_scale.md]
+    python benchmarks/monitor_scale.py --in-process [--accounts N --events N]
+    python benchmarks/monitor_scale.py --paired-with OTHER/src [--accounts N --events N]
+
+``--in-process`` feeds the same venue to ``Monitor.feed`` directly (no Redis, no run
+loop); ``--paired-with`` runs that with another checkout's ``src`` and with this one,
+alternating three times, and prints the ratios of events per CPU second (a baseline:
+``git worktree add /tmp/base COMMIT``, then ``--paired-with /tmp/base/src``).
 
 The venue (seeded, deterministic): ``--accounts`` isolated-perp accounts (maintenance 8%,
 envelope +-8% per step) whose leverage, notional and side are drawn from the stress
@@ -163,13 +170,16 @@ def worker(args: argparse.Namespace) -> None:
             now = time.perf_counter()
             if last:  # the previous (non-empty) batch is done
                 marks["end"], marks["wall_end"] = now, time.time()
+                marks["cpu_end"] = time.process_time()
             if count >= args.setup and "setup" not in marks:
                 marks["setup"], marks["at"], marks["wall_start"] = now, count, time.time()
+                marks["cpu_setup"] = time.process_time()
             yield batch
             last = len(batch)
             count += last
         if last:
             marks["end"], marks["wall_end"] = time.perf_counter(), time.time()
+            marks["cpu_end"] = time.process_time()
 
     src.batches = timed_batches
     per_event: list[float] = []
@@ -197,6 +207,7 @@ def worker(args: argparse.Namespace) -> None:
         "lines": count,
         "timed_lines": timed,
         "seconds": seconds,
+        "cpu_seconds": marks.get("cpu_end", 0.0) - marks.get("cpu_setup", 0.0),
         "start": marks.get("setup"),
         "end": end,
         "wall_start": marks.get("wall_start"),
@@ -233,6 +244,49 @@ def aggregate(url: str, accounts: int, shards: int) -> dict[str, Any]:
         "distance": None if s.distance is None else float(s.distance),
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------ in process, paired
+def in_process(accounts: int, events: int) -> dict[str, Any]:
+    """The venue fed to ``Monitor.feed`` directly (no Redis, no run loop): the monitor's
+    own cost per event, CPU and wall time of the timed part (after the set-up)."""
+    from solvent.models import perp_isolated
+    from solvent.monitor.core import Monitor, Options
+
+    lines, setup = venue(accounts, events)
+    spec = perp_isolated.build(
+        name="venue", accounts=accounts, initial_margin="0.10",
+        maintenance_margin="0.08", max_move="0.08",
+    )  # fmt: skip
+    m = Monitor(spec, USED, Options(detector="none", distance="closed"))
+    for line in lines[:setup]:
+        m.feed(line)
+    rest = lines[setup:]
+    cpu, wall = time.process_time(), time.perf_counter()
+    for line in rest:
+        m.feed(line)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"events": len(rest), "cpu_seconds": cpu, "wall_seconds": wall,
+            "events_per_cpu_s": len(rest) / cpu, "distance": m.distance_f,
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "load": load()}  # fmt: skip
+
+
+def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None:
+    """``--in-process`` with the baseline's sources and with these, alternating."""
+    here = str(HERE.parent / "src")
+    cmd = [sys.executable, __file__, "--in-process", "--accounts", str(args.accounts),
+           "--events", str(args.events)]  # fmt: skip
+    rates: dict[str, list[float]] = {"baseline": [], "this": []}
+    for _ in range(repeat):
+        for name, src in (("baseline", baseline_src), ("this", here)):
+            env = {**os.environ, "PYTHONPATH": src}
+            out = subprocess.run(cmd, env=env, capture_output=True, check=True, text=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            rates[name].append(row["events_per_cpu_s"])
+            print(json.dumps({"run": name, **row}), flush=True)
+    ratios = [t / b for t, b in zip(rates["this"], rates["baseline"], strict=True)]
+    print(json.dumps({"ratio_per_cpu_s": sorted(ratios), "load": load()}))
 
 
 # ------------------------------------------------------------------ the index alone
@@ -299,6 +353,12 @@ def start_redis(folder: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("redis-server did not start")
 
 
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_config(url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int) -> Any:
     base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
             "--setup", str(setup)]  # fmt: skip
@@ -331,7 +391,15 @@ def main() -> int:
     ap.add_argument("--checkpoint")
     ap.add_argument("--alerts")
     ap.add_argument("--index-only", action="store_true", help="time the index alone")
+    ap.add_argument("--in-process", action="store_true", help="Monitor.feed alone, no Redis")
+    ap.add_argument("--paired-with", metavar="SRC", help="--in-process against these sources")
     args = ap.parse_args()
+    if args.paired_with:
+        paired(args.paired_with, args)
+        return 0
+    if args.in_process:
+        print(json.dumps(in_process(args.accounts, args.events)))
+        return 0
     if args.index_only:
         for row in index_cost([1_000, 10_000, 100_000]):
             print(json.dumps(row), flush=True)
@@ -356,9 +424,12 @@ def main() -> int:
             pipe.execute()
             for k in [int(x) for x in args.shards.split(",")]:
                 load_before = load()
+                redis_cpu = cpu_of(proc.pid)
                 results, agg = run_config(url, k, args, tmp, setup)
-                rows.append((k, load_before, results, agg))
-                print(json.dumps({"shards": k, "results": results, "aggregate": agg}), flush=True)
+                redis_cpu = cpu_of(proc.pid) - redis_cpu  # the shards and the aggregator
+                rows.append((k, load_before, results, agg, redis_cpu))
+                print(json.dumps({"shards": k, "results": results, "aggregate": agg,
+                                  "redis_cpu_seconds": redis_cpu}), flush=True)  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(10)
@@ -387,31 +458,37 @@ def render(
         "2020-03-12 crash), read from one Redis stream; the timing starts at the first batch "
         "(up to 1,000 lines) after the set-up, hence slightly fewer timed events.",
         "",
-        "| shards | process | timed events | seconds | events/s | account changes/s | "
+        "| shards | process | timed events | wall s | CPU s | events/s (wall) | "
+        "account changes/s (wall) | account changes per CPU s | "
         "p99 per event | p99 event-to-alert | alerts | peak RSS | load |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for k, load_before, results, agg in rows:
+    for k, load_before, results, agg, redis_cpu in rows:
         for r in results:
             eps = r["timed_lines"] / r["seconds"] if r["seconds"] > 0 else float("nan")
             p99a = "-" if r["p99_alert_ms"] is None else f"{r['p99_alert_ms']:.2f} ms"
+            cpu = r["cpu_seconds"]
+            per_cpu = r["timed_lines"] * accounts_share / cpu if cpu > 0 else float("nan")
             out.append(
                 f"| {k} | {r['consumer']} | {r['timed_lines']:,} | {r['seconds']:.2f} | "
-                f"{eps:,.0f} | {eps * accounts_share:,.0f} | {r['p99_event_ms']:.3f} ms | {p99a} | "
+                f"{cpu:.2f} | {eps:,.0f} | {eps * accounts_share:,.0f} | {per_cpu:,.0f} | "
+                f"{r['p99_event_ms']:.3f} ms | {p99a} | "
                 f"{r['alerts']} | {r['rss_mib']:,.0f} MiB | {load_before} -> {r['load']} |"
             )
         if agg is not None:
             eps = agg["events"] / agg["seconds"] if agg["seconds"] > 0 else float("nan")
             out.append(
-                f"| {k} | aggregator | {agg['events']:,} (all) | {agg['seconds']:.2f} | "
-                f"{eps:,.0f} | | | | | {agg['rss_mib']:,.0f} MiB | {agg['load']} |"
+                f"| {k} | aggregator | {agg['events']:,} (all) | {agg['seconds']:.2f} | | "
+                f"{eps:,.0f} | | | | | | {agg['rss_mib']:,.0f} MiB | {agg['load']} |"
             )
         if len(results) > 1:
             start = min(r["wall_start"] for r in results)
             end = max(r["wall_end"] for r in results)
             venue_eps = timed / (end - start)
-            out.append(f"| {k} | all shards together | {timed:,} | {end - start:.2f} | "
-                       f"{venue_eps:,.0f} | {venue_eps * accounts_share:,.0f} | | | | | |")  # fmt: skip
+            out.append(f"| {k} | all shards together | {timed:,} | {end - start:.2f} | | "
+                       f"{venue_eps:,.0f} | {venue_eps * accounts_share:,.0f} | | | | | | |")  # fmt: skip
+        out.append(f"| {k} | redis-server (whole stream, all readers) | | | {redis_cpu:.2f} "
+                   "| | | | | | | | |")  # fmt: skip
     out.append("")
     return "\n".join(out)
 

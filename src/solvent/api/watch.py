@@ -1,6 +1,10 @@
 """``monitor``: the spec's proof assumptions and invariants checked on observed events,
-as an iterator of alerts (the same monitor `solvent monitor` runs, without its outputs:
-no files, no webhook, no metrics endpoint, no checkpoint).
+as an iterator of alerts.
+
+This is the run loop of `solvent monitor` (:func:`solvent.monitor.runner.alerts`): the
+command builds its outputs (alert file, quarantine file, webhook, metrics endpoint, live
+view, checkpoint, shard) into a :class:`Watch` and iterates it; :func:`monitor` is the
+same loop over an event file or an iterable, with no outputs: the alerts are yielded.
 """
 
 from __future__ import annotations
@@ -16,6 +20,65 @@ from solvent.errors import UsageError
 Events = str | Path | Iterable[Mapping[str, Any] | str | bytes]
 
 
+class Watch:
+    """An iterator of the alerts a monitor raises over an event source, in order.
+
+    ``monitor`` is a :class:`solvent.monitor.core.Monitor`, ``source`` an event source of
+    :mod:`solvent.monitor.sources` (or anything with ``batches()``), ``config`` the
+    outputs (:class:`solvent.monitor.runner.RunConfig`; default: none, alerts are only
+    yielded). :attr:`summary` (:class:`solvent.monitor.runner.Summary`) fills in as the
+    iteration goes: lines read, alerts, latencies, how the run stopped."""
+
+    def __init__(
+        self,
+        monitor: Any,
+        source: Any,
+        config: Any = None,
+        *,
+        shard: Any = None,
+        on_start: Callable[[Any], None] | None = None,
+    ) -> None:
+        from solvent.monitor.runner import RunConfig, Summary, alerts
+
+        self.monitor = monitor
+        self.source = source
+        self.config = config or RunConfig(print_alerts=False, quarantine=None, signals=False)
+        self.summary = Summary()
+        self._alerts = alerts(
+            monitor, source, self.config, self.summary, on_start=on_start, shard=shard
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._alerts)
+
+    def close(self) -> None:
+        """Stop early: held events are flushed and the outputs closed, as at the end."""
+        self._alerts.close()
+
+
+class IterableSource:
+    """Events from an iterable (dicts, JSON text or bytes) or a JSON-lines file, one line
+    at a time (an endless generator is read lazily)."""
+
+    kind = "iterable"
+    resumable = False
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+
+    def describe(self) -> str:
+        if isinstance(self.events, str | Path):
+            return str(self.events)
+        return "Python events"
+
+    def batches(self) -> Iterator[list[tuple[int, bytes]]]:
+        for n, line in enumerate(_lines(self.events), 1):
+            yield [(n, line)]
+
+
 def monitor(
     spec: SpecLike,
     events: Events,
@@ -25,7 +88,7 @@ def monitor(
     params: Mapping[str, Any] | None = None,
     on_quarantine: Callable[[bytes, str], None] | None = None,
     **options: Any,
-) -> Iterator[Any]:
+) -> Watch:
     """Yield the alerts (:class:`solvent.monitor.core.Alert`) the events raise, in order.
 
     ``events``: a JSON-lines file of events (see docs/monitor.md), or an iterable of
@@ -35,51 +98,32 @@ def monitor(
     (``step_seconds``, ``warn_distance``, ``critical_distance``, ``distance``...; see
     :class:`solvent.monitor.core.Options`). Lines that are not valid events are set aside
     (``on_quarantine(line, reason)``), as `solvent monitor` does with its quarantine file.
+    The result is a :class:`Watch`: iterate it; its ``monitor`` holds the state after.
     """
     from solvent.monitor.core import Monitor, Options
-    from solvent.monitor.runner import (
-        assumptions_by_proving,
-        assumptions_from_file,
-        declared_assumptions,
-    )
+    from solvent.monitor.runner import RunConfig, assumptions
 
     loaded = load(spec)
     if params:
         loaded = loaded.with_params(**{k: str(v) for k, v in params.items()})
     if proof is not None and prove:
         raise UsageError("give proof=PATH or prove=True, not both")
-    if proof is not None:
-        used = assumptions_from_file(str(proof), loaded)
-    elif prove:
-        used = assumptions_by_proving(loaded)[0]
-    else:
-        used = declared_assumptions(loaded)
+    if isinstance(events, str | Path) and not Path(events).is_file():
+        raise UsageError(f"event file {events} does not exist; give a JSON-lines file")
+    used = assumptions(loaded, None if proof is None else str(proof), prove)[0]
     try:
         settings = Options(**options)
     except TypeError as exc:
         raise UsageError(f"monitor: {exc}") from None
-    watcher = Monitor(loaded, used, settings)
-    for line in _lines(events):
-        alerts, bad = watcher.feed(line)
-        _set_aside(bad, on_quarantine)
-        yield from alerts
-    alerts, bad = watcher.flush()
-    _set_aside(bad, on_quarantine)
-    yield from alerts
-
-
-def _set_aside(bad: list[tuple[bytes, str]], on_quarantine: Any) -> None:
-    if on_quarantine is not None:
-        for line, reason in bad:
-            on_quarantine(line, reason)
+    config = RunConfig(
+        print_alerts=False, quarantine=None, signals=False, on_quarantine=on_quarantine
+    )
+    return Watch(Monitor(loaded, used, settings), IterableSource(events), config)
 
 
 def _lines(events: Events) -> Iterator[bytes]:
     if isinstance(events, str | Path):
-        path = Path(events)
-        if not path.is_file():
-            raise UsageError(f"event file {events} does not exist; give a JSON-lines file")
-        with path.open("rb") as fh:
+        with Path(events).open("rb") as fh:
             for line in fh:
                 if line.strip():
                     yield line.rstrip(b"\r\n")

@@ -368,14 +368,9 @@ def monitor_command(
 ) -> int:
     """Watch live events against the proof's assumptions, the invariants and the distance
     to insolvency; alert when the market leaves what the proof covers."""
+    from solvent.api.watch import Watch
     from solvent.monitor.core import Monitor, Options
-    from solvent.monitor.runner import (
-        RunConfig,
-        assumptions_by_proving,
-        assumptions_from_file,
-        declared_assumptions,
-        run,
-    )
+    from solvent.monitor.runner import RunConfig, assumptions
     from solvent.spec.load import load_spec
 
     say = stderr_printer(settings.quiet)
@@ -417,12 +412,7 @@ def monitor_command(
     spec = load_spec(target, settings.spec)
     if settings.params:
         spec = spec.with_params(**settings.param_overrides())
-    if proof:
-        used, how = assumptions_from_file(proof, spec), f"assumptions from {proof}"
-    elif no_prove:
-        used, how = declared_assumptions(spec), "not proved (--no-prove): every declared assumption"
-    else:
-        used, how = assumptions_by_proving(spec)
+    used, how = assumptions(spec, proof, not no_prove)
     opts = Options(
         step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
         keeper=keeper, keeper_grace=keeper_grace,
@@ -491,7 +481,10 @@ def monitor_command(
             auth = f" (basic auth: user {metrics_user})" if metrics_user else ""
             say(f"metrics on {scheme}://{host}:{summary.metrics_port}/metrics{auth}")
 
-    summary = run(monitor, src, cfg, on_start=started, shard=shard)
+    watch = Watch(monitor, src, cfg, shard=shard, on_start=started)
+    for _alert in watch:  # the API's run loop: outputs, checkpoints and shard in cfg
+        pass
+    summary = watch.summary
     c = monitor.counters
     print_summary(say, summary, c)
     # a critical breach anywhere in the stream, also before a restart, fails the run

@@ -76,7 +76,7 @@ def aggregate_command(
     from solvent.monitor.aggregate import Aggregator, run_aggregate
     from solvent.monitor.core import Options
     from solvent.monitor.errors import SourceError
-    from solvent.monitor.runner import assumptions_from_file, declared_assumptions
+    from solvent.monitor.runner import assumptions
     from solvent.monitor.secrets import redact_url
     from solvent.spec.load import load_spec
 
@@ -92,14 +92,7 @@ def aggregate_command(
     spec = load_spec(target, settings.spec)
     if settings.params:
         spec = spec.with_params(**settings.param_overrides())
-    if proof:
-        used = assumptions_from_file(proof, spec)
-    elif no_prove:
-        used = declared_assumptions(spec)
-    else:
-        from solvent.monitor.runner import assumptions_by_proving
-
-        used, _ = assumptions_by_proving(spec)
+    used, _ = assumptions(spec, proof, not no_prove)
     opts = Options(
         warn_distance=_fraction(warn_distance, "--warn-distance"),
         critical_distance=_fraction(critical_distance, "--critical-distance"),

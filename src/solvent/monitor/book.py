@@ -147,7 +147,8 @@ class PerpBook:
             # one: d * max(0, -(Q + S*x)) = max(0, -(Q*d + S*n)), O(1) per probe
             e = self.probe_e
             for k, (n, d) in enumerate(self.probe_x):
-                e[k] += max(0, -(q_new * d + s_new * n)) - max(0, -(q_old * d + s_old * n))
+                new, old_d = q_new * d + s_new * n, q_old * d + s_old * n
+                e[k] += (0 if new >= 0 else -new) - (0 if old_d >= 0 else -old_d)
         self.quote[a], self.size[a] = quote, size
         if size.numerator:
             b = -quote / size if s_new is None or q_new is None else Fraction(-q_new, s_new)

@@ -151,6 +151,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             self.detector = Detector(
                 opts.detector, threshold=opts.anomaly_threshold, warmup=opts.anomaly_warmup
             )
+        self._limits = ev.line_limits()
         # sequencing
         self.last_seq: int | None = None
         self.last_ts: float | None = None
@@ -219,6 +220,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             setattr(self, k, v)
         self.seen = set(self.seen_order)
         self._liq_bounds_stale = True
+        self._limits = ev.line_limits()
         if self.book is not None and not hasattr(self.book, "index"):
             # a checkpoint of a solvent before the deficit index: rebuild the book exactly
             self.book = PerpBook(self.n, self.params.maintenance_margin)
@@ -233,7 +235,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         alerts: list[Alert] = []
         bad: list[tuple[bytes, str]] = []
         try:
-            event, ts = ev.decode(line)
+            event, ts = ev.decode(line, self._limits)
         except ev.BadEvent as exc:
             self.counters.quarantined += 1
             bad.append((line, exc.reason))
@@ -281,7 +283,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             if not (force or in_order or len(self.held) > self.opts.reorder_window):
                 return
             seq, _, line = heapq.heappop(self.held)
-            event, ts = ev.decode(line)
+            event, ts = ev.decode(line, self._limits)
             self._apply(event, ts, line, alerts, bad)
 
     def _remember(self, seq: int) -> None:

@@ -10,6 +10,25 @@ from solvent.monitor.alerts import Alert, pct
 from solvent.monitor.book import MARGIN, near
 
 
+class _Gauge:
+    """An attribute of the distance gauge, computed when read if an account change left
+    it pending (:meth:`DistanceMixin._refresh_gauge`)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if obj._gauge_pending:
+            obj._refresh_gauge()
+        return obj.__dict__.get(self.slot)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+        obj._gauge_pending = False
+
+
 class DistanceMixin:
     """The distance to insolvency (closed form for the isolated perp, Z3 otherwise).
 
@@ -23,35 +42,15 @@ class DistanceMixin:
     (``distance_f``) is computed when read (metrics, the live view, a checkpoint).
     """
 
-    _distance_f: float | None = None
-    _distance_side: str | None = None
+    #: the gauge: the distance as a float (``None``: no single gap is enough) and its side
+    distance_f = _Gauge()
+    distance_side = _Gauge()
     _gauge_pending = False
     _probe_price: Fraction | None = None
 
-    @property
-    def distance_f(self) -> float | None:
-        """The distance as a float (the gauge); ``None``: no single gap is enough."""
-        if self._gauge_pending:
-            self._refresh_gauge()
-        return self._distance_f
-
-    @distance_f.setter
-    def distance_f(self, value: float | None) -> None:
-        self._distance_f, self._gauge_pending = value, False
-
-    @property
-    def distance_side(self) -> str | None:
-        if self._gauge_pending:
-            self._refresh_gauge()
-        return self._distance_side
-
-    @distance_side.setter
-    def distance_side(self, value: str | None) -> None:
-        self._distance_side = value
-
     def _refresh_gauge(self) -> None:
         self._gauge_pending = False
-        self._distance_f, self._distance_side, _ = self._closed_distance()
+        self.distance_f, self.distance_side, _ = self._closed_distance()
         self.distance_stale = False
 
     def _probe_level(self) -> str | None:

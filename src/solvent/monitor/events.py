@@ -141,14 +141,27 @@ def _short(value: Decimal) -> str:
     return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]} ({len(text):,} characters)"
 
 
-def decode(line: bytes | str) -> tuple[Event, float]:
+def line_limits() -> tuple[int, int]:
+    """The limits of a line in force now: (bytes, JSON depth); a monitor reads them once."""
+    return limits.MAX_LINE.value(), limits.MAX_DEPTH.value()
+
+
+def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[Event, float]:
     """Decode and validate one event line; return it with its time in Unix seconds.
 
     Raises :class:`BadEvent` with a readable reason for malformed JSON, a missing or
     mistyped field, an unknown type or schema, a non-finite number, a non-positive
     price or a negative account index.
     """
-    problem = limits.line_problem(line) or limits.json_depth_problem(line)
+    if in_force is None:
+        problem = limits.line_problem(line) or limits.json_depth_problem(line)
+    else:  # ``line_limits()`` read once by the caller: no environment lookup per line
+        raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+        problem = None
+        if len(line) > in_force[0]:
+            problem = limits.line_problem(line)
+        elif raw.count(b"[") + raw.count(b"{") > in_force[1]:
+            problem = limits.json_depth_problem(line)
     if problem is not None:
         raise BadEvent(problem)
     try:

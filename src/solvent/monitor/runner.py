@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,16 @@ def assumptions_by_proving(spec: Spec, timeout: float | None = None) -> tuple[li
     )
 
 
+def assumptions(spec: Spec, proof: str | None, prove: bool) -> tuple[list[str], str]:
+    """The assumptions to watch and a sentence saying where they come from: a proof file,
+    else proving now (``prove``), else every declared assumption."""
+    if proof:
+        return assumptions_from_file(proof, spec), f"assumptions from {proof}"
+    if not prove:
+        return declared_assumptions(spec), "not proved (--no-prove): every declared assumption"
+    return assumptions_by_proving(spec)
+
+
 # ------------------------------------------------------------------ the loop
 @dataclass
 class RunConfig:
@@ -106,6 +116,9 @@ class RunConfig:
     metrics_key: str | None = None
     metrics_client_ca: str | None = None
     metrics_auth: tuple[str, str] | None = None
+    print_alerts: bool = True  # False: alerts are only yielded (the Python API)
+    on_quarantine: Callable[[bytes, str], None] | None = None  # beside the quarantine file
+    signals: bool = True  # Ctrl-C and SIGTERM stop cleanly (in the main thread)
 
 
 @dataclass
@@ -146,14 +159,31 @@ def run(
     on_start: Callable[[Summary], None] | None = None,
     shard: Any = None,
 ) -> Summary:
-    """Feed ``source`` to ``monitor``; with ``shard`` (:class:`solvent.monitor.shard.Shard`)
-    only the lines this shard owns, publishing its records and acknowledging entries once
-    a checkpoint covers them."""
+    """Run :func:`alerts` to the end of the source; return its summary."""
+    summary = Summary()
+    for _ in alerts(monitor, source, cfg, summary, on_start=on_start, shard=shard):
+        pass
+    return summary
+
+
+def alerts(
+    monitor: Monitor,
+    source: Any,
+    cfg: RunConfig,
+    summary: Summary,
+    *,
+    on_start: Callable[[Summary], None] | None = None,
+    shard: Any = None,
+) -> Generator[Alert, None, None]:
+    """The run loop: feed ``source`` to ``monitor`` and yield every alert once it is
+    written (and sent, and shown); ``summary`` is filled in as it goes. With ``shard``
+    (:class:`solvent.monitor.shard.Shard`) only the lines this shard owns, publishing its
+    records and acknowledging entries once a checkpoint covers them. Closing the iterator
+    early stops the run as the end of the source would (outputs flushed and closed)."""
     if cfg.checkpoint and not source.resumable:
         raise MonitorConfigError(
             f"--checkpoint needs a source that can resume (a file or Redis), not {source.describe()}"
         )
-    summary = Summary()
     sid = source_id(source)
     suppress: Counter[str] = Counter()
     if cfg.checkpoint:
@@ -177,7 +207,7 @@ def run(
         if cfg.webhook
         else None
     )
-    alerts_out = JsonLines(cfg.alerts, key=cfg.alert_key)
+    alerts_out = JsonLines(cfg.alerts, key=cfg.alert_key) if cfg.print_alerts else None
     quarantine = JsonLines(cfg.quarantine) if cfg.quarantine else None
     metrics = (
         Metrics(
@@ -201,14 +231,17 @@ def run(
     last_ckpt = time.monotonic()
     start = time.perf_counter()
 
-    def emit(alerts: list[Alert], t0: float) -> None:
-        for a in alerts:
+    def emit(raised: list[Alert], t0: float) -> list[Alert]:
+        out = []
+        for a in raised:
             if suppress[a.id] > 0:
                 suppress[a.id] -= 1
                 summary.suppressed += 1
                 continue
             doc = a.to_json()
-            alerts_out.write(doc)
+            if alerts_out is not None:
+                alerts_out.write(doc)
+            out.append(a)
             summary.latencies.append(time.perf_counter() - t0)
             summary.alerts += 1
             if a.severity == "critical" and a.kind in CRITICAL_KINDS:
@@ -217,9 +250,12 @@ def run(
                 webhook.send(doc)
             if view is not None:
                 view.alert(a)
+        return out
 
     def quarantined(bad: list[tuple[bytes, str]], pos: Any) -> None:
         for line, reason in bad:
+            if cfg.on_quarantine is not None:
+                cfg.on_quarantine(line, reason)
             if quarantine is not None:
                 quarantine.write(
                     {
@@ -238,7 +274,7 @@ def run(
                 source=sid,
                 position=position,
                 snapshot=monitor.snapshot(),
-                alerts_offset=alerts_out.offset(),
+                alerts_offset=0 if alerts_out is None else alerts_out.offset(),
                 key=cfg.state_key,
             )
             if shard is not None:  # published, then durable, then acknowledged
@@ -256,7 +292,7 @@ def run(
         stop.set()
 
     old_term = old_int = None
-    if threading.current_thread() is threading.main_thread():
+    if cfg.signals and threading.current_thread() is threading.main_thread():
         old_term = signal.signal(signal.SIGTERM, on_signal)
         old_int = signal.signal(signal.SIGINT, on_signal)
     if on_start is not None:
@@ -265,20 +301,20 @@ def run(
         for batch in source.batches():
             if not batch:
                 t0 = time.perf_counter()
-                alerts, bad = monitor.flush()
+                raised, bad = monitor.flush()
                 quarantined(bad, position)
-                emit(alerts, t0)
+                yield from emit(raised, t0)
                 if shard is not None:
                     shard.mark()
             for pos, line in batch:
                 t0 = time.perf_counter()
-                alerts, bad = monitor.feed(line) if shard is None else shard.feed(monitor, line)
+                raised, bad = monitor.feed(line) if shard is None else shard.feed(monitor, line)
                 position = pos
                 summary.lines += 1
                 if bad:
                     quarantined(bad, pos)
-                if alerts:
-                    emit(alerts, t0)
+                if raised:
+                    yield from emit(raised, t0)
                 since_ckpt += 1
                 if cfg.checkpoint and (since_ckpt >= cfg.checkpoint_every):
                     save()
@@ -298,9 +334,9 @@ def run(
             if stop.is_set():
                 break
         t0 = time.perf_counter()
-        alerts, bad = monitor.flush()
+        raised, bad = monitor.flush()
         quarantined(bad, position)
-        emit(alerts, t0)
+        yield from emit(raised, t0)
         save()
         if shard is not None:
             shard.mark()
@@ -325,7 +361,7 @@ def run(
             }
         if metrics is not None:
             metrics.close()
-        alerts_out.close()
+        if alerts_out is not None:
+            alerts_out.close()
         if quarantine is not None:
             quarantine.close()
-    return summary

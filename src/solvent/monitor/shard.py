@@ -16,8 +16,9 @@ own, then the others' by XAUTOCLAIM) in stream order, skipping those the checkpo
 already covers, and goes on with new entries: no entry is lost or applied twice.
 
 After every event it applies, a shard appends a record to ``STREAM.shard.K/N`` (field
-``r``, JSON): the event's ``seq``, ``ts`` and type, the price, the fund (``insurance``,
-``bad_debt``), the owned account's ``quote`` and ``size``, and the shard's alerts; when
+``r``, JSON): the event's ``seq``, ``ts`` and type, the price (price events), the fund
+(``insurance``, ``bad_debt``: fund and state events), the owned account's ``quote`` and
+``size`` (account and liquidation events), and the shard's alerts; when
 idle, a ``mark`` with the last ``seq`` it has read. ``solvent monitor-aggregate`` merges
 the ``N`` record streams by ``seq`` (see :mod:`solvent.monitor.aggregate`).
 """
@@ -212,11 +213,13 @@ class Shard:
         self.dropped = 0
         self._pipe = self.client.pipeline(transaction=False)
         self._queued = 0
+        self._doc: Any = None  # the line route() parsed last
 
     def route(self, line: bytes) -> tuple[bool, str | None]:
         """(apply here?, a quarantine reason when the shard must refuse the event)."""
+        self._doc = None
         try:
-            doc = json.loads(line)
+            doc = self._doc = json.loads(line)
         except ValueError:
             return self.name.index == 0, None
         if not isinstance(doc, dict):
@@ -257,11 +260,12 @@ class Shard:
         """Queue the record of one fed line (sent by :meth:`flush`)."""
         if not applied and not alerts:
             return
-        doc = json.loads(line)
+        doc = self._doc if self._doc is not None else json.loads(line)  # parsed by route
         rec: dict[str, Any] = {"seq": doc["seq"], "ts": doc["ts"], "type": doc["type"]}
         if applied:
             values = monitor.values
-            rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
+            if doc["type"] not in ("price", *OWNED):  # the events that change the fund
+                rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
             if doc["type"] == "price":
                 rec["price"] = str(monitor.price_dec)
             elif doc["type"] in OWNED and monitor.book is not None:

@@ -17,6 +17,11 @@ from solvent.check.solving import Deadline, check, in_fresh_context, model_value
 from solvent.lang.values import format_number
 from solvent.spec.spec import PredicateDecl, Spec
 
+# Z3 resource units per minimization query (a counter: machine-independent answers), and
+# the wall-clock safety net behind it
+MINIMIZE_RLIMIT = 4_000_000
+MINIMIZE_SAFETY_MS = 60_000
+
 
 @in_fresh_context
 def inductive_step(
@@ -82,14 +87,17 @@ def _minimize(
     proved: list[tuple[z3.Solver, set[str]]],
     u: Unrolling,
     deadline: Deadline,
-    budget: float = 30.0,
-    cap_ms: int = 2000,
+    budget: float = 120.0,
+    rlimit: int = MINIMIZE_RLIMIT,
 ) -> tuple[set[str], bool]:
     """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
 
     Z3's raw cores are not minimal; deletion-based minimization over the few named
-    assumptions is cheap per query. Stops after ``budget`` seconds (then reports the
-    union as not minimized: over-reporting a used assumption is safe, under-reporting not).
+    assumptions is cheap per query. Each query is capped by Z3's resource counter, not a
+    clock, so the list reported is the same on a busy and an idle machine (an assumption
+    whose query runs out is kept). A safety net stops it after ``budget`` seconds (then
+    it reports the union as not minimized, and says so: over-reporting a used assumption
+    is safe, under-reporting not).
     """
     used = set().union(*(core for _, core in proved)) if proved else set()
     start = deadline.elapsed()
@@ -100,7 +108,10 @@ def _minimize(
         lits = [u.literals[n] for n in sorted(trial)]
         ok = True
         for solver, core in proved:
-            if name in core and check(solver, deadline, lits, cap_ms=cap_ms) != z3.unsat:
+            if name not in core:
+                continue
+            status = check(solver, deadline, lits, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
+            if status != z3.unsat:
                 ok = False
                 break
         if ok:

@@ -15,8 +15,16 @@ the mark, and its negative equity (the *deficit*) goes down the waterfall:
 1. liquidated collateral: the account's own equity, minus the liquidation fee (to the fund);
 2. the insurance fund, as far as it holds;
 3. auto-deleveraging (``adl=True``): profitable accounts holding the *opposite* side pay,
-   in account order, up to their positive equity (ADL at the bankruptcy price moves
-   exactly this value from them to the bankrupt account);
+   each up to its positive equity. With ``adl_order="account"`` (the default) they pay in
+   account order and are charged value (ADL at the bankruptcy price moves exactly this
+   value from them to the bankrupt account; the position stays). With
+   ``adl_order="ranked"`` they are ranked as venues do, by profit x leverage
+   (``pnl/equity * notional/equity``, the Binance/Bybit queue, A8; Hyperliquid ranks by PnL
+   x leverage too, A2), and each closes the same fraction of its position at the mark
+   (``liquidation.adl_take``): a deleveraged winner keeps the rest of its position with the
+   rest of its equity at unchanged leverage. Profit is equity minus the account's deposit
+   (the ghost per-account field ``deposit``). The ranked order costs the solver more: the
+   default keeps the account order, whose value charged is the same when one winner pays;
 4. the last layer: ``"haircut"`` reduces what the winning counterparty (the market) is
    paid, i.e. a socialized loss on the winners' claim; ``"write_off"`` (the bug) sets the
    account to zero without charging anyone.
@@ -28,9 +36,9 @@ off); ``no_negative_equity`` -- after the keeper no account is below zero;
 ``insurance_nonnegative``. With the write-off, a gap larger than the margin leaves a
 deficit the fund cannot pay and ``bmc`` finds both invariants broken.
 
-Simplifications (out of scope): ADL charges value and does not shrink the deleveraged
-position; ranking is account order (a venue ranks by profit x leverage); partial fills,
-price impact, per-market funds.
+Simplifications (out of scope): the ranked ADL closes the winner's position at the mark
+against the market (a venue matches it with the bankrupt position at the bankruptcy price:
+the value moved is the same); partial fills, price impact, per-market funds.
 """
 
 from __future__ import annotations
@@ -38,13 +46,14 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, maximum, minimum, requires, when
-from solvent.models import blocks
+from solvent import Num, PerAccount, maximum, minimum, requires, when
+from solvent.models import blocks, liquidation
 from solvent.models import blocks_perp as shared
 from solvent.models.validate import check_count, check_fraction, check_rate, refuse
 
 DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized haircut"
 LAST_LAYERS = ("haircut", "write_off")
+ADL_ORDERS = ("account", "ranked")
 
 
 @sv.builder
@@ -62,6 +71,7 @@ def build(
     collateral: tuple[Any, Any] = ("0", "10000"),
     adl: bool = True,
     last_layer: str = "haircut",
+    adl_order: str = "account",
 ) -> sv.Spec:
     """Build the waterfall spec (see the module docstring for the rules and invariants)."""
     check_count("accounts", accounts, minimum=2)
@@ -77,6 +87,9 @@ def build(
         )
     if not isinstance(adl, bool):
         raise refuse(f"parameter adl = {adl!r}: must be True or False")
+    if adl_order not in ADL_ORDERS:
+        raise refuse(f"parameter adl_order = {adl_order!r}: must be one of {', '.join(ADL_ORDERS)}")
+    ranked = adl and adl_order == "ranked"
 
     total = hi * accounts + fund
     spec = sv.Spec(name, accounts=accounts)
@@ -101,6 +114,12 @@ def build(
 
     shared.account_fields(spec, sv.within(lo, hi), Num("0"))
 
+    if ranked:  # ADL ranks winners by their profit: equity minus what they deposited
+
+        @spec.state
+        class Ghosts:
+            deposit: PerAccount[Num] = sv.within(lo, hi)  # ghost: fixed by `initial`
+
     shared.move_envelope(spec, lim)
 
     def equity(s: Any, a: int) -> Any:
@@ -114,8 +133,11 @@ def build(
 
     @spec.initial
     def deposits_recorded(s: Any, p: Any) -> Any:
-        """The ghost `deposits` holds the initial cash of accounts and fund."""
-        return s.deposits == cash(s)
+        """The ghost `deposits` holds the initial cash of accounts and fund (and `deposit`,
+        with the ranked ADL, each account's)."""
+        if not ranked:
+            return s.deposits == cash(s)
+        return (s.deposits == cash(s)) & sv.all_of(s.deposit[a] == s.quote[a] for a in s.accounts)
 
     shared.mark_tick(spec)
 
@@ -142,8 +164,11 @@ def build(
         # 2. the fee goes to the fund; the fund covers the deficit as far as it holds
         s.insurance = s.insurance + w.fee - w.covered
         left = w.uncovered
-        # 3. ADL: profitable accounts on the opposite side pay, in account order
-        if adl:
+        # 3. ADL: profitable opposite accounts pay (in account order, or ranked by profit x
+        #    leverage, each closing the same fraction of its position at the mark)
+        if ranked:
+            left = deleverage(s, a, side, left)
+        elif adl:
             for b in s.accounts:
                 if b == a:
                     continue
@@ -160,6 +185,26 @@ def build(
             s.unassigned = s.unassigned + left
         s.quote[a] = w.remaining
         s.liquidations = s.liquidations + 1
+
+    def deleverage(s: Any, a: int, side: Any, left: Any) -> Any:
+        """Charge ``left`` to the opposite winners in ADL order; what none could pay."""
+        others = [b for b in s.accounts if b != a]
+        eq = [equity(s, b) for b in others]
+        pnl = [eq[i] - s.deposit[b] for i, b in enumerate(others)]
+        eligible = [
+            when(side > 0, s.size[b] < 0, s.size[b] > 0) & (eq[i] > 0) & (pnl[i] > 0)
+            for i, b in enumerate(others)
+        ]
+        notionals = [notional(s, b) for b in others]
+        shares = liquidation.adl_shares(left, eligible, pnl, eq, notionals)
+        for b, take in zip(others, shares, strict=True):
+            size, quote, paid = liquidation.adl_take(s.size[b], s.price, s.quote[b], take)
+            # the market buys the closed part back at the mark: the cash b receives for it
+            s.market_cash = s.market_cash - (quote - s.quote[b] + paid)
+            s.size[b], s.quote[b] = size, quote
+            s.adl_paid = s.adl_paid + paid
+            left = left - paid
+        return left
 
     @spec.invariant
     def conserves_value(s: Any) -> Any:

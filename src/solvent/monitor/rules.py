@@ -115,12 +115,25 @@ class EnvelopeRules:
 
 
 def is_perp_isolated(spec: Spec) -> bool:
-    """The spec is :mod:`solvent.models.perp_isolated` without tiers or price impact."""
-    mod = "solvent.models.perp_isolated"
+    """The spec is :mod:`solvent.models.perp_isolated` as its ``build()`` made it, without
+    tiers, price impact or partial liquidation (the closed forms' model), and with nothing
+    declared after the builder returned (an added invariant or keeper is checked on the
+    spec, not by the closed form)."""
+    import inspect
+
+    from solvent.spec.recipe import shape
+
+    recipe = spec.recipe
+    if recipe is None:
+        return False
+    fn = inspect.unwrap(recipe.builder)
+    kwargs = recipe.kwargs
     return (
-        bool(spec.invariants)
-        and all(d.fn.__module__ == mod for d in spec.invariants)
-        and all(k.fn.__module__ == mod for k in spec.keepers)
+        f"{fn.__module__}.{fn.__qualname__}" == "solvent.models.perp_isolated.build"
+        and shape(spec) == recipe.shape
+        and kwargs.get("tier2") is None
+        and kwargs.get("liquidation_depth") is None
+        and kwargs.get("liquidation", "full") == "full"
         and "tier2_boundary" not in spec.param_decls
         and "liquidation_depth" not in spec.param_decls
         and {"price", "quote", "size", "insurance", "bad_debt"} <= set(spec.fields)

@@ -532,7 +532,7 @@ def test_check_without_target_or_config(
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ("dept = 3\n", "unknown key 'dept' in [tool.solvent]; known keys: depth"),
+        ("dept = 3\n", "unknown key 'dept' in [tool.solvent]; known keys: accounts, depth"),
         ("depth = -2\n", "[tool.solvent] depth must be an integer >= 0, got -2"),
         ('format = "xml"\n', "format must be one of text, json, got 'xml'"),
         ("params = { cap = 0.5 }\n", "cap = 0.5 is a float"),

@@ -122,7 +122,8 @@ def test_report_still_renders_a_valid_result(
 
 def _edited(tmp_path: Path, result_file: Path) -> Path:
     trace = _trace(result_file)
-    trace["steps"][0]["market"]["move"] = "-0.01"  # the gap that broke it is gone
+    for step in trace["steps"]:  # the gap that broke it is gone: a flat price
+        step["market"]["move"] = "0"
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(trace))
     return path

@@ -15,7 +15,7 @@ from report_runs import GAP_RISK, ROOT, Run
 from report_stress_doc import stress_doc
 
 from solvent import cli
-from solvent.models import perp_isolated
+from solvent.models import blocks_perp
 from solvent.report.documents import json_schema
 from solvent.report.junit import junit_xml
 from solvent.report.sarif import sarif_log
@@ -48,7 +48,8 @@ def cases(xml: str) -> list[ET.Element]:
 
 # where the isolated-perp model lives: the source tree in a development install, the
 # virtualenv's site-packages after `pip install .` (as CI installs it)
-MODEL = Path(perp_isolated.__file__).resolve()
+# where perp-isolated's invariant `solvent` is written: the perp models' shared blocks
+MODEL = Path(blocks_perp.__file__).resolve()
 
 
 def shown(path: Path) -> str:

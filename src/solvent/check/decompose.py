@@ -252,17 +252,19 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     began = time.perf_counter()
     one_account = ""  # the one-account proof's verdict and message, when it did not pass
     why, accumulators, shared_why = analyse(spec)
-    rule = None
+    rule: Any = None  # a decompose_shared.SharedRule when the rule applies
     if why is None and accumulators:
         from solvent.check.decompose_shared import shared_rule
 
         try:
             with fresh_context():
-                rule = shared_rule(spec, accumulators, kwargs.get("invariants"))
+                found = shared_rule(spec, accumulators, kwargs.get("invariants"))
         except Exception as exc:  # the proof itself reports a spec error, exactly as before
-            rule = f"the step could not be analysed on one account ({exc})"
-        if isinstance(rule, str):
-            why, rule = f"{shared_why}; the shared-accumulator rule does not apply: {rule}", None
+            found = f"the step could not be analysed on one account ({exc})"
+        if isinstance(found, str):
+            why = f"{shared_why}; the shared-accumulator rule does not apply: {found}"
+        else:
+            rule = found
     if why is None:
         one = prove(spec.with_accounts(1) if rule is None else rule.spec, **kwargs)
         if one.verdict == "PASS":

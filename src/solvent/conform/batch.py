@@ -114,11 +114,11 @@ class _Chooser:
                 self.wide[i] = True
                 continue
             acts[t] = index[key]
-            for aname, v in st.action.args.items():
+            for aname, arg in st.action.args.items():
                 row = args.get((st.action.name, aname))
                 if row is None:
                     row = args[(st.action.name, aname)] = [0] * T
-                row[t] = int(_units(judge, v))
+                row[t] = int(_units(judge, arg))
         for name, row in moves.items():
             self._put_row(self.moves[name], i, row)
         self.act[i] = acts

@@ -108,9 +108,9 @@ def compare_traces(
         if got is None:
             yield comparer.run(trace)
             continue
-        lanes, j, per_step, vouched, compared = got
+        lanes, j, per_step, vouched, seen = got
         if not per_step:
-            comparer.compared |= compared
+            comparer.compared |= seen
             yield Outcome(len(trace.steps), None, set(comparer.compared))
             continue
         outcome = _per_step(spec, comparer, trace, lanes, j)
@@ -145,7 +145,7 @@ def _run_batch(comparer: Comparer, lanes: Lanes) -> tuple[np.ndarray, np.ndarray
     spec, adapter, n = comparer.spec, comparer.adapter, lanes.n
     ch = lanes.chooser
     T = ch.act.shape[1]
-    differs = np.zeros(n, dtype=bool)
+    differs: Any = np.zeros(n, dtype=bool)
     init = {k: _spec_array(lanes, 0, k) for k in spec.fields}
     _call("reset_batch()", adapter.reset_batch, dict(comparer.plain_params), init)
     observed: set[str] = set()
@@ -172,7 +172,7 @@ def _run_batch(comparer: Comparer, lanes: Lanes) -> tuple[np.ndarray, np.ndarray
                 want = lanes.fired_arrays[t][(kp.name, a if kp.n_accounts else None)]
                 differs |= run[:, a] & (mine[:, a] != want)
         differs |= _fields(comparer, lanes, t, observed)
-    rerun = np.zeros(n, dtype=bool)
+    rerun: Any = np.zeros(n, dtype=bool)
     if callable(getattr(adapter, "rerun_batch", None)):
         rerun = _bools(_call("rerun_batch()", adapter.rerun_batch), (n,), "rerun_batch()")
     compared = []
@@ -196,7 +196,7 @@ def _keeper_runs(ch: Any, kp: Any, t: int, n: int, accounts: int) -> np.ndarray:
     """bool (n, accounts) (or (n, 1)): the keeper runs of step ``t`` per lane."""
     width = accounts if kp.n_accounts else 1
     default = kp.liveness != "adversarial"
-    out = np.full((n, width), default, dtype=bool)
+    out: Any = np.full((n, width), default, dtype=bool)
     got = ch.keepers.get(kp.name)
     if got is not None:
         rec, live = got
@@ -219,7 +219,7 @@ def _actions(ch: Any, t: int, n: int) -> dict[str, BatchAction]:
                 raw = ch.argv.get(name, {}).get(aname)
                 raw = np.zeros(n, dtype=np.int64) if raw is None else raw[:, t - 1]
                 args[aname] = raw != 0 if isinstance(dom, AnyBool) else raw
-            accts = np.zeros((n, k), dtype=np.int64)
+            accts: Any = np.zeros((n, k), dtype=np.int64)
             out[name] = BatchAction(np.zeros(n, dtype=bool), accts, args)
         act = out[name]
         act.mask[mask] = True
@@ -243,7 +243,7 @@ def _fields(comparer: Comparer, lanes: Lanes, t: int, observed: set[str]) -> np.
     raw = _call(f"observe_batch() at step {t}", comparer.adapter.observe_batch)
     if not isinstance(raw, Mapping) or not raw.keys() <= spec.fields.keys():
         return np.ones(n, dtype=bool)  # the per-step path reports what is wrong
-    differs = np.zeros(n, dtype=bool)
+    differs: Any = np.zeros(n, dtype=bool)
     for name in spec.fields:
         if name not in raw:
             continue

@@ -152,11 +152,11 @@ class PerpBook:
         self.quote[a], self.size[a] = quote, size
         if size.numerator:
             b = -quote / size if s_new is None or q_new is None else Fraction(-q_new, s_new)
-            k = (_float(b), b, a)
-            (self.longs if size.numerator > 0 else self.shorts).add(k)
-            self.key[a] = k
+            entry = (_float(b), b, a)
+            (self.longs if size.numerator > 0 else self.shorts).add(entry)
+            self.key[a] = entry
             if self.qi[a] is not None and self.si[a] is not None:
-                self.index.add(k, self.qi[a], self.si[a])  # type: ignore[arg-type]
+                self.index.add(entry, self.qi[a], self.si[a])  # type: ignore[arg-type]
         else:
             self.key[a] = None
             if quote.numerator < 0:

@@ -325,6 +325,7 @@ def lane_series(
     if getattr(spec, "arithmetic", "exact") == "fixed":
         from solvent.stress.grid import INT64_MIN, Grid
 
+        assert spec.decimals is not None  # a fixed-point spec has its decimals
         grid = Grid(spec.decimals, (), (), (), ())  # the scale is all the replay reads
         for lane in range(n):
             rows = (wide or {}).get(lane, (G0[lane], A0[lane], M[lane]))

@@ -76,7 +76,6 @@ def plan(
             w.add(("acc", out[:-3]) if out.endswith("[a]") else ("g", out))
         written.append(w)
     offers: dict[int, tuple[int, int]] = {}  # canonical key -> (keeper, node)
-    cmemo: dict[int, int]
     for k, tr in enumerate(keepers):
         if not tr.per_account or tr.guard is None or tr.guard[0] != "n":
             continue
@@ -104,7 +103,7 @@ def plan(
             )
             if fine:
                 offers.setdefault(key, (k, nid))
-    out = Reuse()
+    reuse = Reuse()
     slot: dict[int, str] = {}
     for p, tr in enumerate(props):
         b = tr.builder
@@ -120,13 +119,13 @@ def plan(
             if key in offers and b.deps[nid] == frozenset({0}) and is_num(b, nid):
                 k, knid = offers[key]
                 if key not in slot:
-                    slot[key] = f"C{len(out.arrays)}"
-                    out.arrays.append(slot[key])
-                    stamp, stores = out.stores.setdefault(k, (f"CT{k}", []))
-                    if stamp not in out.stamps:
-                        out.stamps.append(stamp)
+                    slot[key] = f"C{len(reuse.arrays)}"
+                    reuse.arrays.append(slot[key])
+                    stamp, stores = reuse.stores.setdefault(k, (f"CT{k}", []))
+                    if stamp not in reuse.stamps:
+                        reuse.stamps.append(stamp)
                     stores.append((knid, slot[key]))
-                out.reads.setdefault(p, {})[nid] = (slot[key], f"CT{k}")
+                reuse.reads.setdefault(p, {})[nid] = (slot[key], f"CT{k}")
                 continue
             todo.extend(b.nodes[nid].args)
-    return out
+    return reuse

@@ -1,7 +1,7 @@
-"""insurance-waterfall's ADL (issue 17 point 3): winners ranked by profit x leverage (the
-Binance/Bybit queue, reference/derivatives.md A8; Hyperliquid A2), each deleveraged by
-closing the same fraction of its position as of its equity, so it keeps the rest of its
-position at unchanged leverage instead of a position held at zero equity."""
+"""insurance-waterfall's ADL orders (issue 17 point 3) replayed: ``adl_order="ranked"``
+charges winners ranked by profit x leverage and shrinks their positions (the blocks'
+known answers, dYdX's example included, are in test_adl.py); the default account order
+charges value and keeps positions."""
 
 from __future__ import annotations
 
@@ -12,27 +12,7 @@ import pytest
 from solvent.check.replay import replay
 from solvent.engine.trace import from_json
 from solvent.errors import ModelParameterError
-from solvent.models import insurance_waterfall, liquidation
-
-
-def test_dydx_deleveraging_example_leaves_the_winner_its_published_equity() -> None:
-    """A1 (dYdX): A long 500 @ $1 with $100, B short 500 @ $1 with $100, price -> $2: B's
-    equity is -$400 and A ends with +$100 of profit, equity $200. Here A pays the $400
-    out of its $600 and keeps a third of its position (its leverage 1000/600 unchanged)."""
-    size, quote, paid = liquidation.adl_take(F(500), F(2), F(100) - 500, F(400))
-    assert paid == 400 and quote + size * 2 == 200
-    assert size == F(500, 3) and size * 2 / (quote + size * 2) == F(1000) / 600
-
-
-def test_adl_shares_follow_the_rank() -> None:
-    pnl, equity, notional = [F(10), F(50), F(-5), F(20)], [F(100)] * 3 + [F(50)], [
-        F(1000), F(500), F(800), F(1000)]  # fmt: skip
-    eligible = [True, True, False, True]
-    assert liquidation.adl_rank(pnl, equity, notional) == [3, 1, 0]
-    shares = liquidation.adl_shares(F(120), eligible, pnl, equity, notional)
-    assert shares == [0, 70, 0, 50]  # 3 pays all its 50, then 1 pays the other 70
-    assert liquidation.adl_shares(F(500), eligible, pnl, equity, notional) == [100, 100, 0, 50]
-
+from solvent.models import insurance_waterfall
 
 # account 0 shorts 5 at 2000 (equity 1000), 1 buys 2, 2 buys 4; +4% then +8% bankrupts 0
 TRACE = {

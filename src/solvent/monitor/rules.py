@@ -119,22 +119,14 @@ def is_perp_isolated(spec: Spec) -> bool:
     tiers, price impact or partial liquidation (the closed forms' model), and with nothing
     declared after the builder returned (an added invariant or keeper is checked on the
     spec, not by the closed form)."""
-    import inspect
-
     from solvent.spec.recipe import shape
 
     recipe = spec.recipe
-    if recipe is None:
-        return False
-    fn = inspect.unwrap(recipe.builder)
-    kwargs = recipe.kwargs
     return (
-        f"{fn.__module__}.{fn.__qualname__}" == "solvent.models.perp_isolated.build"
+        recipe is not None
+        and recipe.label == "solvent.models.perp_isolated.build()"
         and shape(spec) == recipe.shape
-        and kwargs.get("tier2") is None
-        and kwargs.get("liquidation_depth") is None
-        and kwargs.get("liquidation", "full") == "full"
-        and "tier2_boundary" not in spec.param_decls
-        and "liquidation_depth" not in spec.param_decls
-        and {"price", "quote", "size", "insurance", "bad_debt"} <= set(spec.fields)
+        and recipe.kwargs.get("tier2") is None
+        and recipe.kwargs.get("liquidation_depth") is None
+        and recipe.kwargs.get("liquidation", "full") == "full"
     )

@@ -9,6 +9,18 @@ from perp_engine import ONE, PerpEngine, PerpEngineLanes, Rejected
 from solvent.conform.contracts import units
 
 
+def spec_fields(e):
+    """The spec's fields as the engine holds them (one engine, or numpy lanes of many)."""
+    return {
+        "price": e.price,
+        "insurance": e.insurance,
+        "bad_debt": e.bad_debt,
+        "liquidations": e.liquidations * ONE,
+        "quote": e.quote,
+        "size": e.size,
+    }
+
+
 class EngineAdapter:
     decimals = 6  # observe() returns ints in units of 10^-6
     buggy = False
@@ -39,15 +51,7 @@ class EngineAdapter:
         return True
 
     def observe(self):
-        e = self.engine
-        return {
-            "price": e.price,
-            "insurance": e.insurance,
-            "bad_debt": e.bad_debt,
-            "liquidations": e.liquidations * ONE,
-            "quote": e.quote,
-            "size": e.size,
-        }
+        return spec_fields(self.engine)
 
     # -- the batch protocol (optional): many traces at once, numpy lanes -------------
     # Numbers arrive and leave as int64 arrays in units of the spec's decimals (10^-6);
@@ -76,15 +80,7 @@ class EngineAdapter:
         return accepted, {"liquidate": fired}
 
     def observe_batch(self):
-        e = self.lanes
-        return {
-            "price": e.price,
-            "insurance": e.insurance,
-            "bad_debt": e.bad_debt,
-            "liquidations": e.liquidations * ONE,
-            "quote": e.quote,
-            "size": e.size,
-        }
+        return spec_fields(self.lanes)
 
     def rerun_batch(self):
         return self.lanes.unsure

@@ -139,30 +139,28 @@ class PerpEngineLanes:
 
     def trade(self, mask, account, qty):
         """Lanes ``mask`` trade ``qty`` on ``account``; returns the lanes that went through."""
+        return self._accepted(
+            mask,
+            account,
+            lambda a: (self.quote[:, a] - self.mul_up(qty, self.price), self.size[:, a] + qty),
+        )
+
+    def withdraw(self, mask, account, amount):
+        return self._accepted(mask, account, lambda a: (self.quote[:, a] - amount, self.size[:, a]))
+
+    def _accepted(self, mask, account, after):
+        """Apply ``after(a) -> (quote, size)`` to the lanes of ``mask`` acting on account
+        ``a`` that stay above initial margin; returns those lanes (the others refuse)."""
         np = self.np
         done = np.zeros_like(mask)
         for a in range(self.quote.shape[1]):
             m = mask & (account == a)
             if not m.any():
                 continue
-            quote = self.quote[:, a] - self.mul_up(qty, self.price)
-            size = self.size[:, a] + qty
+            quote, size = after(a)
             ok = m & self.margin_ok(quote, size)
             self.quote[:, a] = np.where(ok, quote, self.quote[:, a])
             self.size[:, a] = np.where(ok, size, self.size[:, a])
-            done |= ok
-        return done
-
-    def withdraw(self, mask, account, amount):
-        np = self.np
-        done = np.zeros_like(mask)
-        for a in range(self.quote.shape[1]):
-            m = mask & (account == a)
-            if not m.any():
-                continue
-            quote = self.quote[:, a] - amount
-            ok = m & self.margin_ok(quote, self.size[:, a])
-            self.quote[:, a] = np.where(ok, quote, self.quote[:, a])
             done |= ok
         return done
 

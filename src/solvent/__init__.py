@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 import types as _types  # noqa: E402 - the API needs __version__ (reports print it)
 
 from solvent import api  # noqa: E402
-from solvent.api import (  # noqa: E402
+from solvent.api import (  # noqa: E402, F401 - re-exported: api.__all__
     BoundaryResult,
     RegionResult,
     Result,
@@ -44,6 +44,7 @@ from solvent.api import (  # noqa: E402
     model,
     monitor,
     prove,
+    read_trace,
     replay,
     shrink,
     synth,
@@ -71,25 +72,6 @@ _verbs()
 
 __all__ = [
     "ActionChoice",
-    "BoundaryResult",
-    "RegionResult",
-    "Result",
-    "ShrinkReport",
-    "StressReport",
-    "VerdictResult",
-    "api",
-    "bmc",
-    "check",
-    "frontier",
-    "lint",
-    "load",
-    "model",
-    "monitor",
-    "prove",
-    "replay",
-    "shrink",
-    "stress",
-    "synth",
     "Bool",
     "Num",
     "PerAccount",
@@ -117,3 +99,6 @@ __all__ = [
     "when",
     "within",
 ]
+# and the verbs and result types of solvent.api, listed once in solvent/api/__init__.py
+# (`check` is the callable subpackage solvent.check)
+__all__ += ["api", *api.__all__]

@@ -96,6 +96,20 @@ def margin_params(spec: sv.Spec, im: Any, mm: Any) -> None:
         maintenance_margin: Num = mm
 
 
+def perp_book(spec: sv.Spec, price: Any, insurance: Any) -> None:
+    """Declare the market's book that :func:`liquidation_keeper` and :func:`perp_claims`
+    use: the mark ``price``, the ``insurance`` fund, the ``bad_debt`` written off beyond
+    it and the count of ``liquidations`` (both from 0)."""
+    price0, fund = price, insurance
+
+    @spec.state
+    class State:
+        price: Num = price0
+        insurance: Num = fund
+        bad_debt: Num = Num("0")
+        liquidations: Num = Num("0")
+
+
 def account_fields(spec: sv.Spec, quote: Any, size: Any) -> None:
     """Declare each account's quote balance ``quote`` (collateral, may go negative) and its
     signed position ``size`` (``> 0`` long), with their initial values."""

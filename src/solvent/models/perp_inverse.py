@@ -78,12 +78,10 @@ def build(
     class Params:
         liquidation_fee: Num = fee
 
+    shared.perp_book(perp, price0, fund)
+
     @perp.state
-    class State:
-        price: Num = price0
-        insurance: Num = fund
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
+    class Accounts:
         quote: PerAccount[Num] = sv.within(lo, hi)
         coin_value: PerAccount[Num] = Num("0")
 

@@ -125,13 +125,7 @@ def build(
         if depth is not None:
             liquidation_depth: Num = depth
 
-    @perp.state
-    class State:
-        price: Num = Num(start_price)
-        insurance: Num = Num(insurance_fund)
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-
+    shared.perp_book(perp, Num(start_price), Num(insurance_fund))
     shared.account_fields(perp, sv.within(*collateral), Num("0"))
     shared.move_envelope(perp, max_move)
 

@@ -8,20 +8,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from stress_helpers import StopAfter
 
 from solvent.scenarios import get
 from solvent.scenarios.population import Population
-from solvent.stress.runner import Checkpoint, CheckpointError, Progress, StressOptions, stress
-
-
-class _StopAfter(Progress):
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def advance(self, paths: int) -> None:
-        self.left -= 1
-        if self.left == 0:
-            raise KeyboardInterrupt
+from solvent.stress.runner import Checkpoint, CheckpointError, StressOptions, stress
 
 
 def _opts(tmp_path: Path, **kw: object) -> StressOptions:
@@ -35,7 +26,7 @@ def test_an_edited_stress_checkpoint_is_refused_on_resume(load, tmp_path: Path) 
     key.write_text("stress-state-key\n")
     cut = stress(
         spec, get("gbm", vol=2.5), Population(), _opts(tmp_path, state_key_file=str(key)),
-        progress=_StopAfter(1),
+        progress=StopAfter(1),
     )  # fmt: skip
     assert cut.interrupted
     [path] = list((tmp_path / "ck").iterdir())

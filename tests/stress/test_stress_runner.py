@@ -6,12 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from stress_helpers import StopAfter
 
 from solvent.check.replay import replay
 from solvent.scenarios import get
 from solvent.scenarios.population import Population
 from solvent.stress.metrics import clopper_pearson, tail
-from solvent.stress.runner import CheckpointError, Progress, StressFieldError, StressOptions, stress
+from solvent.stress.runner import CheckpointError, StressFieldError, StressOptions, stress
 from solvent.stress.shrink import shrink
 
 
@@ -67,16 +68,6 @@ def test_dask_local_cluster_gives_the_same_numbers(load, tmp_path) -> None:
     assert single.metrics["p_insolvency"]["paths"] > 0
 
 
-class _StopAfter(Progress):
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def advance(self, paths: int) -> None:
-        self.left -= 1
-        if self.left == 0:
-            raise KeyboardInterrupt
-
-
 def test_interrupt_keeps_blocks_and_resume_finishes_the_same_run(load, tmp_path) -> None:
     spec = load("perp_small")
     full = _run(spec, tmp_path)
@@ -90,7 +81,7 @@ def test_interrupt_keeps_blocks_and_resume_finishes_the_same_run(load, tmp_path)
         confirm=2,
     )
     cut = stress(
-        spec, get("gbm", vol=2.5), Population(), StressOptions(**opts), progress=_StopAfter(2)
+        spec, get("gbm", vol=2.5), Population(), StressOptions(**opts), progress=StopAfter(2)
     )
     assert cut.interrupted and cut.exit_code == 2 and cut.blocks_done == 2
     assert list((tmp_path / "ck").iterdir())  # the checkpoint survives

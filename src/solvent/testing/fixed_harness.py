@@ -14,6 +14,7 @@ from typing import Any
 
 import z3
 
+from solvent.check.solving import literal_value
 from solvent.testing.harness import (
     Case,
     Harness,
@@ -41,12 +42,9 @@ def symbolic_harness(backend: Any) -> Harness:
 
     def read(raw: Any) -> PlainValue:
         term = z3.simplify(raw)
-        if z3.is_true(term):
-            return True
-        if z3.is_false(term):
-            return False
-        if z3.is_int_value(term):
-            return Fraction(term.as_long(), scale)
+        value = None if z3.is_rational_value(term) else literal_value(term, scale)
+        if value is not None:  # a bool or an Int numeral (a Real one is not a grid value)
+            return value
         raise TypeError(f"term {raw} simplifies to {term}, not to an Int numeral or a bool")
 
     def numeral(value: PlainValue) -> Any:

@@ -195,6 +195,15 @@ def suggest(
     taken = {d.name for d in spec.all_predicates()}
     facts: list[Suggestion] = []
     relative_tries = 3  # candidates not inductive alone, tried with the whole proof
+
+    def proves_with(decls: list[PredicateDecl]) -> bool:
+        """Does the proof pass with the lemmas ``decls`` added?"""
+        with_them = _plus(spec, decls)
+        run = prove(
+            with_them, k=k, max_k=max_k, timeout=_left(stop), invariants=invariants, search_depth=1
+        )
+        return run.verdict == PASS
+
     for cand in candidates(spec, result.cti_state or {}, result.invariant)[:MAX_CANDIDATES]:
         if time.perf_counter() >= stop:
             break
@@ -210,15 +219,7 @@ def suggest(
             if alone.verdict != CTI or relative_tries == 0:
                 continue  # false, or undecided: never shown
             relative_tries -= 1
-        full = prove(
-            _plus(spec, [cand.decl(name)]),
-            k=k,
-            max_k=max_k,
-            timeout=_left(stop),
-            invariants=invariants,
-            search_depth=1,
-        )
-        if full.verdict == PASS:
+        if proves_with([cand.decl(name)]):
             return [Suggestion(name, cand, True, alone.verdict == PASS)]
         if alone.verdict == PASS:
             taken.add(name)
@@ -226,15 +227,7 @@ def suggest(
             if len(facts) >= MAX_SHOWN:
                 break
     if len(facts) >= 2 and time.perf_counter() < stop:
-        together = prove(
-            _plus(spec, [f.candidate.decl(f.name) for f in facts]),
-            k=k,
-            max_k=max_k,
-            timeout=_left(stop),
-            invariants=invariants,
-            search_depth=1,
-        )
-        if together.verdict == PASS:
+        if proves_with([f.candidate.decl(f.name) for f in facts]):
             return [Suggestion(f.name, f.candidate, True, True) for f in facts]
     return facts
 

@@ -78,6 +78,22 @@ def rational_of(term: Any) -> Fraction:
     return Fraction(term.numerator_as_long(), term.denominator_as_long())
 
 
+def literal_value(term: Any, scale: int = 1) -> Fraction | bool | None:
+    """Exact value of a Z3 literal (bool or rational numeral); None for anything else.
+
+    Int numerals are fixed-point raw units when ``scale`` (``10**decimals``) is given.
+    """
+    if z3.is_true(term):
+        return True
+    if z3.is_false(term):
+        return False
+    if z3.is_int_value(term):
+        return Fraction(term.as_long(), scale)
+    if z3.is_rational_value(term):
+        return rational_of(term)
+    return None
+
+
 def z3_num(q: Fraction) -> z3.ArithRef:
     q = Fraction(q)
     return z3.Q(q.numerator, q.denominator) if q.denominator != 1 else z3.RealVal(q.numerator)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import z3
 
-from solvent.backends.symbolic import rational_of, z3_num
+from solvent.backends.symbolic import literal_value, z3_num
 from solvent.check.encode import InputVar, Unrolling
 from solvent.check.replay import ReplayResult, replay
 from solvent.check.results import CheckResult
@@ -188,22 +188,6 @@ def model_value(model: z3.ModelRef, var: Any, scale: int = 1) -> Fraction | bool
     ``scale``: raw units per 1 of an Int (fixed-point) variable (``10**decimals``).
     """
     return literal_value(model.eval(var, model_completion=True), scale)
-
-
-def literal_value(term: Any, scale: int = 1) -> Fraction | bool | None:
-    """Exact value of a Z3 literal (bool or rational numeral); None for anything else.
-
-    Int numerals are fixed-point raw units when ``scale`` (``10**decimals``) is given.
-    """
-    if z3.is_true(term):
-        return True
-    if z3.is_false(term):
-        return False
-    if z3.is_int_value(term):
-        return Fraction(term.as_long(), scale)
-    if z3.is_rational_value(term):
-        return rational_of(term)
-    return None
 
 
 def _approx(model: z3.ModelRef, var: Any) -> Fraction:

@@ -14,7 +14,7 @@ from typing import Any
 
 import z3
 
-from solvent.check.solving import literal_value
+from solvent.backends.symbolic import literal_value
 from solvent.testing.harness import (
     Case,
     Harness,

@@ -201,10 +201,7 @@ def build(
         """Both marks stay positive (moves are bounded by the envelope)."""
         return (s.price_a > 0) & (s.price_b > 0)
 
-    @perp.lemma
-    def insurance_nonnegative(s: Any) -> Any:
-        """The insurance fund never pays out more than it holds."""
-        return s.insurance >= 0
+    shared.insurance_nonnegative(perp)
 
     @perp.lemma
     def cushion(s: Any, p: Any, a: int) -> Any:

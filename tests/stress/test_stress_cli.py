@@ -23,6 +23,7 @@ BASE = [
     "--confirm",
     "2",
 ]
+SMALL = ["--scenario", "gbm", "--paths", "10", "--steps", "5"]  # a quick run, for bad input
 
 
 def test_stress_text_json_traces_replay_and_shrink(
@@ -83,18 +84,7 @@ def test_stress_json_on_stdout_is_the_same_document(
         ),
         (["--history", "bad.csv", "--paths", "10"], "bad.csv"),
         (
-            [
-                "--scenario",
-                "gbm",
-                "--paths",
-                "10",
-                "--steps",
-                "5",
-                "--impact-depth",
-                "5",
-                "--spec",
-                "x",
-            ],
+            [*SMALL, "--impact-depth", "5", "--spec", "x"],
             "x",
         ),
     ],
@@ -120,12 +110,7 @@ def test_unreachable_scheduler_fails_fast(spec_path, tmp_path, monkeypatch, caps
             [
                 "stress",
                 spec_path("perp_small"),
-                "--scenario",
-                "gbm",
-                "--paths",
-                "10",
-                "--steps",
-                "5",
+                *SMALL,
                 "--scheduler",
                 "tcp://127.0.0.1:9",
                 "--scheduler-timeout",

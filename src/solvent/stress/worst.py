@@ -87,7 +87,8 @@ def worst_paths(
         }
         if opts.price_field in series:
             item["prices"] = series[opts.price_field][k].tolist()
-        if opts.field("insurance") in series:
-            item["insurance"] = series[opts.field("insurance")][k].tolist()
+        ins = opts.field("insurance")
+        if ins is not None and ins in series:
+            item["insurance"] = series[ins][k].tolist()
         out.append(item)
     return out

@@ -188,11 +188,13 @@ def run_kernel(
     engine: Any = None,
     record: np.ndarray | None = None,
     series: np.ndarray | None = None,
+    touch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the compiled kernel (or ``engine``, the lanes fallback) on one block.
 
     ``record``/``series``: per-lane series slot (-1: none) and the series array, see
-    :mod:`solvent.stress.kernel`.
+    :mod:`solvent.stress.kernel`; ``touch`` (slots x accounts, -1 filled): the first step
+    each account's keeper acted on a recorded lane.
     """
     n = inputs.M.shape[0]
     n_g = len(job.layout.globals)
@@ -219,6 +221,7 @@ def run_kernel(
         out["T_MAX"], out["T_HIT"], out["COVER2"],
         np.full(n, -1, dtype=np.int64) if record is None else record,
         np.zeros((1, 2, n_g)) if series is None else series, out["UNSURE"], out["INV"],
+        np.full((1, 1), -1, dtype=np.int64) if touch is None else touch,
     )  # fmt: skip
     return out
 

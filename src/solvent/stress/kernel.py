@@ -29,7 +29,9 @@ none): after a lemma breaks first, the invariants are checked on (the lemmas no 
 so a lane's invariant verdict is known without an exact re-run when its decisions up to
 that point were certain. Lanes with
 ``REC[p] = r >= 0`` also record every global after each step in ``SER[r]`` (step 0
-first), for the worst-path plots.
+first), for the worst-path plots, and in ``TOUCH[r, a]`` the first step a per-account
+keeper acted on account ``a`` (its guard held; -1: never), for the exact replays of a
+lane's cone of influence (:mod:`solvent.stress.cone`).
 """
 
 from __future__ import annotations
@@ -52,13 +54,13 @@ from solvent.stress.bounds import (
     kernel_initial_error,
 )
 from solvent.stress.emit import Emitter, Scope
-from solvent.stress.ir import StepTracer, Traced
+from solvent.stress.ir import StepTracer, Traced, conjunction, reads_accounts
 from solvent.stress.reuse import Reuse, plan
 
 # 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
 # 4: properties reuse a keeper's numbers (stress.reuse); 5: invariants are checked on after a
-# lemma breaks (INV)
-KERNEL_VERSION = 5
+# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH)
+KERNEL_VERSION = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,9 @@ class KernelSource:
     source: str
     layout: Layout
     digest: str
+    # accounts interact only through the globals their keepers write, and the properties
+    # are per account or conjunctions over accounts: a lane replays on its cone (stress.cone)
+    cone: bool = False
 
 
 def generate(
@@ -127,7 +132,7 @@ def generate(
     w("")
     w("@njit(cache=True, nogil=True)")
     w(
-        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER, UNSURE, INV):"
+        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER, UNSURE, INV, TOUCH):"
     )
     w("    n_paths = M.shape[0]")
     w("    n_steps = M.shape[1]")
@@ -210,7 +215,10 @@ def generate(
     w("    return 0")
     source = "\n".join(L) + "\n"
     digest = hashlib.sha256(f"{KERNEL_VERSION}\n{source}".encode()).hexdigest()[:20]
-    return KernelSource(source, layout, digest)
+    pieces = [tick.outputs, *({**tr.outputs, "": tr.guard} for _d, tr in keepers)]
+    cone = not any(reads_accounts(t) for out in pieces for t in out.values() if t is not None)
+    cone = cone and all(tr.per_account or conjunction(tr.outputs["value"]) for tr in props)
+    return KernelSource(source, layout, digest, cone)
 
 
 def _record(globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int) -> list[str]:
@@ -270,6 +278,9 @@ def _keeper(
     inner = Scope(
         em, scope.indent + 1, parent=scope, acc_index=scope.acc_index, acc_var=scope.acc_var
     )
+    if tr.per_account:  # recorded lanes: the first step this keeper acted on the account
+        inner.line("if rec >= 0 and TOUCH[rec, a] < 0:")
+        inner.line("    TOUCH[rec, a] = t + 1")
     names = {field: inner.value(t) for field, t in tr.outputs.items()}
     for field, name in names.items():
         if field.endswith("[a]"):
@@ -479,4 +490,5 @@ def _warm(kernel: Any, layout: Layout) -> None:
         np.zeros((1, 2, g)),
         np.zeros(1, dtype=np.int64),
         np.full((1, 3), -1, dtype=np.int64),
+        np.full((1, 1), -1, dtype=np.int64),
     )

@@ -74,3 +74,12 @@ def test_the_default_fields_still_feed_the_perp_metrics(
     assert not any("not reported" in n for n in doc["notes"])
     assert "price" in (doc.get("bands") or {}) and "insurance" in doc["bands"]
     assert Path("r.json").exists() and code in (0, 1, 2)
+
+
+def test_the_python_api_has_the_same_defaults(spec_path, tmp_path, monkeypatch) -> None:
+    import solvent as sv
+
+    monkeypatch.chdir(tmp_path)
+    run = sv.stress(spec_path("custom_fields"), "gbm", paths=40, steps=4, price_field="mark")
+    assert run.exit_code == 0
+    assert any("bad debt not reported" in n for n in run.doc["notes"])

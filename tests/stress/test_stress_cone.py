@@ -47,3 +47,23 @@ def test_a_spec_whose_accounts_meet_in_a_fold_replays_whole(load) -> None:
     negation of an ``all_of``: dropping accounts would change them, so no cone."""
     _spec, job, _decls = _job(load, "misc", 3)
     assert job.kernel.cone is False and not cone.applies(job)
+
+
+def test_the_traces_shown_are_replayed_on_their_cones(load, monkeypatch) -> None:
+    """A stress run replays the certain violations it shows on their cones: the replay of
+    every account (exact_first_failure) is not called."""
+    import solvent.stress.confirm as confirm
+    from solvent.stress.runner import stress
+
+    whole: list[int] = []
+    real = confirm.exact_first_failure
+    monkeypatch.setattr(
+        confirm, "exact_first_failure", lambda *a, **k: whole.append(1) or real(*a, **k)
+    )
+    opts = StressOptions(
+        paths=120, steps=10, seed=3, block=120, accounts=12, checkpoint_dir=None,
+        keeper_delay=1, traces=3,
+    )  # fmt: skip
+    r = stress(load("perp_small"), get("gbm", vol=6.0), Population(), opts)
+    assert r.verdict == "FAIL" and len(r.traces) == 3 and r.confirmation["exact_reruns"] == 0
+    assert not whole

@@ -4,6 +4,7 @@ cost of an exact re-run, and the speed of the bounded kernel against the unbound
     python benchmarks/stress_certified.py share     # crash and GBM/merton runs
     python benchmarks/stress_certified.py rerun [N] # exact re-run of the N earliest certain lanes
     python benchmarks/stress_certified.py kernel [REPEATS]   # bounded vs unbounded kernel
+    python benchmarks/stress_certified.py cone [N]  # N earliest certain lanes: cone vs whole
 
 ``kernel`` extracts the commit before the error bounds (33bcdab, no bounds) and the one
 before issue 16 (6f4821b, bounds without the cancellation rules) with ``git archive``, adds
@@ -93,6 +94,45 @@ def rerun() -> None:
               f"({1e6 * cpu / work:,.0f} us each) | {_load()} |")  # fmt: skip
 
 
+def cone() -> None:
+    """The replay of a certain lane up to its flagged step on its cone of influence
+    (solvent.stress.cone) against the replay of every account, paired lane by lane."""
+    from solvent.scenarios import get
+    from solvent.scenarios.population import Population
+    from solvent.spec.load import load_spec
+    from solvent.stress import cone as cone_mod
+    from solvent.stress.blocks import run_blocks
+    from solvent.stress.confirm import _Lanes, _OutOfTime, exact_first_failure, judge_for
+    from solvent.stress.metrics import combine
+    from solvent.stress.runner import StressOptions, prepare
+
+    opts = StressOptions(paths=2000, seed=0, accounts=100, checkpoint_dir=None)
+    scenario = get("black-thursday-2020", asset="BTC")
+    spec, job, decls, _n, _e = prepare(load_spec(SPEC), scenario, Population(), opts)
+    tot = combine(run_blocks(job, list(range(job.n_blocks))), len(decls))
+    lanes = sorted(tot["certain"], key=lambda c: (c[1], c[0]))
+    rebuild = _Lanes(spec, job, {})
+    print("| lane | steps | accounts re-run (cone) | CPU s whole | CPU s cone | ratio | "
+          "account-steps per CPU s (whole / cone, of the whole lane) | load |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for path, step, _k in lanes[: int(sys.argv[2]) if len(sys.argv) > 2 else 1]:
+        trace = rebuild.trace(path, step)
+        b, lane = divmod(path, job.block)
+        c = time.process_time()
+        whole = exact_first_failure(spec, trace, None, decls)
+        cpu_whole = time.process_time() - c
+        c = time.process_time()
+        hit, n = cone_mod.cone_failure(
+            spec, job, rebuild.blocks[b], lane, trace, decls, judge_for(spec), None, _OutOfTime
+        )
+        cpu_cone = time.process_time() - c
+        assert (hit.name, hit.account, hit.step) == (whole.name, whole.account, whole.step)
+        work = step * job.accounts
+        print(f"| {path} | {step} | {n} | {cpu_whole:.2f} | {cpu_cone:.2f} | "
+              f"{cpu_whole / cpu_cone:.0f}x | {work / cpu_whole:,.0f} / {work / cpu_cone:,.0f} "
+              f"| {_load()} |")  # fmt: skip
+
+
 _TIMER = """
 import sys, time
 import numpy as np
@@ -162,4 +202,4 @@ if __name__ == "__main__":
     if what == "kernel":
         kernel(int(sys.argv[2]) if len(sys.argv) > 2 else 5)
     else:
-        {"share": share, "rerun": rerun}[what]()
+        {"share": share, "rerun": rerun, "cone": cone}[what]()

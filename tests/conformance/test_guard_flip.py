@@ -43,6 +43,27 @@ def test_bounds_contain_the_exact_value_and_certain_decisions_are_the_judges(tre
     check_bounds(tree)
 
 
+def test_a_product_rounded_to_the_smallest_normal_keeps_its_bound() -> None:
+    """(1 + 2**-52) * 2**-1022 (1 - 2**-52) rounds to 2**-1022 with an error of 2**-1126:
+    ``u |r|`` underflows to 0 there, so the bound took the product for exact (both the
+    NumPy form and the kernel's); it is now ``2**-1074``."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from solvent.stress import bounds
+
+    a, b = Fraction(1) + Fraction(2) ** -52, Fraction(2) ** -1022 * (1 - Fraction(2) ** -52)
+    check_bounds(("mul", a, b))
+    x, y = float(a), float(b)
+    r = x * y
+    assert r == 2.0**-1022 and Fraction(r) != a * b
+    helpers: dict = {"np": np, "njit": lambda **_k: lambda f: f}
+    exec(bounds.KERNEL_HELPERS, helpers)  # the kernel's helpers as plain Python
+    for e in (helpers["_emul"](x, y, r, 0.0, 0.0), float(bounds.e_mul(x, y, r, 0.0, 0.0))):
+        assert Fraction(e) >= abs(Fraction(r) - a * b) > 0
+
+
 @settings(
     max_examples=100 if LONG else 8,
     suppress_health_check=[HealthCheck.too_slow],

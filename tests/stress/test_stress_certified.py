@@ -66,6 +66,8 @@ def _judge_every_lane(spec, job, decls, x, out) -> None:
     certain = {p: (job.layout.properties[k], t) for p, t, k in summary["certain"]}
     rerun = {lane[0] for lane in summary["lanes"]}
     invariants = _invariants(spec, decls)
+    names = job.layout.properties
+    later = {p: (names[k], t) if t >= 0 else None for p, t, k in summary["inv_settled"]}
     for lane in range(x.M.shape[0]):
         if lane in rerun or out["FAIL_STEP"][lane] == -2:
             continue
@@ -75,6 +77,9 @@ def _judge_every_lane(spec, job, decls, x, out) -> None:
             assert first is not None and (first.name, first.step) == certain[lane], lane
         else:
             assert first is None, (lane, first)
+        if lane in later:  # a lemma broke first: the invariants' verdict, certain too
+            want = later[lane]
+            assert (None if _inv is None else (_inv.name, _inv.step)) == want, lane
     return summary
 
 
@@ -89,6 +94,16 @@ def test_certain_lanes_are_the_judges_on_a_perp_block(load) -> None:
     # (here: 47 undecided lanes before, 0 now)
     assert summary["undecided"] == 0 and summary["fail"] == 15
     assert len(summary["certain"]) == summary["fail"]
+
+
+def test_invariants_after_a_lemma_are_the_judges(load) -> None:
+    """Keepers every third step: lanes break the ``healthy`` lemma first; the invariant
+    verdict the float64 run settles after it (``inv_settled``) is the judge's, lane by lane."""
+    spec, job, decls, _opts = _job(load, 60, 8, 3, vol=6.0, keeper_delay=2)
+    x = draw_block(job, 0)
+    summary = _judge_every_lane(spec, job, decls, x, run_kernel(job, x))
+    steps = [t for _p, t, _k in summary["inv_settled"]]
+    assert any(t >= 0 for t in steps) and any(t < 0 for t in steps)
 
 
 _MOVES = [0.0, 0.08, -0.08, 0.05, -0.05, 0.01, -0.0625, 2.0**-40]
@@ -219,13 +234,26 @@ def test_refuted_lanes_are_explained(tmp_path) -> None:
     assert any("20 lane(s) whose float64 run broke ytenth hold exactly" in n for n in doc["notes"])
 
 
-def test_lemma_lanes_not_rechecked_leave_p_open_and_say_so(load) -> None:
-    """The same run with --confirm 0: the lemma lanes' invariants are not re-run; the
-    verdict is still FAIL (certain lemma violations), P(insolvency) is a range, said so."""
-    _spec, _job_, _decls, opts = _job(load, 60, 8, 3, keeper_delay=2, confirm=0)
-    r = stress(load("perp_small"), get("gbm", vol=2.5), Population(), opts)
+def test_lemma_lanes_invariants_are_settled_without_reruns(load) -> None:
+    """The same run with --confirm 0 (no exact re-run): the float64 run goes on checking
+    the invariants after a lemma breaks, so the lemma lanes' invariants are certain by the
+    error bounds and P(insolvency) is a point, the exact share (every lane on the judge).
+    Before, those lanes were left for exact re-runs: with --confirm 0 (or a budget spent)
+    P(insolvency) became a range up to every lemma lane (the keeper-delay run of issue 16)."""
+    spec, job, decls, opts = _job(load, 60, 8, 3, vol=6.0, keeper_delay=2, confirm=0)
+    r = stress(load("perp_small"), get("gbm", vol=6.0), Population(), opts)
     ins, c = r.metrics["p_insolvency"], r.confirmation
     assert r.verdict == "FAIL" and c["certain"] > 0 and c["unchecked"] == 0
-    assert ins["unchecked"] == c["lemma_rechecked"] > 0 and ins["sampled"] is None
-    assert ins["upper_estimate"] > ins["estimate"]
-    assert any("were not re-run for their invariants (count)" in n for n in r.notes)
+    assert c["lemma_rechecked"] == 0 and c["exact_reruns"] == 0 and ins["unchecked"] == 0
+    assert ins["lemmas"].get("healthy", 0) > 0 and ins["sampled"] is None
+    assert ins["upper_estimate"] == ins["estimate"] and ins["ci_high"] < 1.0
+    invariants = _invariants(spec, decls)
+    x = draw_block(job, 0)
+    exact_inv = later = 0
+    for lane in range(job.paths):
+        trace = lane_trace(spec, job, x, lane, lane, job.steps, {})
+        first, inv = exact_failures(spec, trace, None, decls, invariants)
+        exact_inv += inv is not None
+        later += inv is not None and first.name not in invariants
+    assert ins["paths"] == exact_inv and c["invariant_after_lemma_certain"] == later > 0
+    assert not any("not re-run for their invariants" in n for n in r.notes)

@@ -39,14 +39,19 @@ def stress(
     Returns P(insolvency), bad debt VaR/ES, insurance drawdown, liquidations (``.metrics``).
     ``confirm``: re-run all flagged lanes exactly (None or "all") or at most N; ``paths``,
     ``seed`` and the other :class:`solvent.stress.runner.StressOptions` fields
-    (``steps``, ``accounts``, ``keeper_delay``, ``oracle_delay``, ``engine``...) are
-    keyword arguments; ``invariants`` and ``params`` as for :func:`solvent.prove`.
+    (``steps``, ``accounts``, ``keeper_delay``, ``oracle_delay``, ``engine``,
+    ``price_field``...) are keyword arguments; ``invariants`` and ``params`` as for
+    :func:`solvent.prove`. The metric fields (``bad_debt_field``, ``insurance_field``,
+    ``liquidations_field``) default to ``"auto"``: the usual name when the spec has it,
+    else the metric is skipped with a note.
     The checkpoint folder is off unless ``checkpoint_dir`` is given.
     """
     settings_keys = {"invariants", "params", "spec"}
     settings = settings_of({k: v for k, v in options.items() if k in settings_keys})
     run_options = {k: v for k, v in options.items() if k not in settings_keys}
     run_options.setdefault("checkpoint_dir", None)
+    for kind in ("bad_debt", "insurance", "liquidations"):  # as the command line: the
+        run_options.setdefault(f"{kind}_field", "auto")  # usual name if the spec has it
     return stress_run(
         spec,
         settings,

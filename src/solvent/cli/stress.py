@@ -165,26 +165,29 @@ def stress_command(
         str,
         _opt(
             "--bad-debt-field",
-            help="Scalar field holding bad debt [default: bad_debt].",
+            help="Scalar field holding bad debt; none: skip the metric [default: auto: bad_debt "
+            "if the spec has it, else the metric is skipped with a note].",
             metavar="NAME",
         ),
-    ] = "bad_debt",
+    ] = "auto",
     insurance_field: Annotated[
         str,
         _opt(
             "--insurance-field",
-            help="Scalar field holding the insurance fund [default: insurance].",
+            help="Scalar field holding the insurance fund; none: skip the metric [default: auto: insurance "
+            "if the spec has it, else the metric is skipped with a note].",
             metavar="NAME",
         ),
-    ] = "insurance",
+    ] = "auto",
     liquidations_field: Annotated[
         str,
         _opt(
             "--liquidations-field",
-            help="Scalar field counting liquidations [default: liquidations].",
+            help="Scalar field counting liquidations; none: skip the metric [default: auto: liquidations "
+            "if the spec has it, else the metric is skipped with a note].",
             metavar="NAME",
         ),
-    ] = "liquidations",
+    ] = "auto",
     adl_field: Annotated[
         str,
         _opt(
@@ -193,6 +196,15 @@ def stress_command(
             metavar="NAME",
         ),
     ] = "adl",
+    price_field: Annotated[
+        str,
+        _opt(
+            "--price-field",
+            help="Scalar field holding the start price the account population is drawn at "
+            "[default: price].",
+            metavar="NAME",
+        ),
+    ] = "price",
     equity_metric: Annotated[
         str,
         _opt(
@@ -335,6 +347,7 @@ def stress_command(
             keeper_outage=keeper_outage, outage_start=outage_start, oracle_delay=oracle_delay,
             bad_debt_field=bad_debt_field, insurance_field=insurance_field,
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
+            price_field=price_field,
             confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
             action_rate=action_rate, actions=tuple(settings.actions), state_key_file=state_key_file,

@@ -62,7 +62,7 @@ def _bands(spec: Any, job: Any, engine: str, opts: Any) -> dict[str, Any] | None
     from solvent.stress.lanes import lane_actions, lane_series
 
     layout = job.layout
-    names = (opts.price_field, opts.insurance_field, opts.liquidations_field)
+    names = (opts.price_field, opts.field("insurance"), opts.field("liquidations"))
     fields = [f for f in names if f and f in layout.globals]
     if opts.price_field not in fields:
         return None
@@ -103,11 +103,11 @@ def _bands(spec: Any, job: Any, engine: str, opts: Any) -> dict[str, Any] | None
         "percentiles": list(PERCENTILES),
         "step": keep.tolist(),
     }
-    for name, key in ((opts.price_field, "price"), (opts.insurance_field, "insurance")):
+    for name, key in ((opts.price_field, "price"), (opts.field("insurance"), "insurance")):
         if name in series:
             q = np.nanpercentile(series[name][:, keep], PERCENTILES, axis=0)
             out[key] = [_round(row) for row in q]
-    liq = opts.liquidations_field
+    liq = opts.field("liquidations")
     if liq in series:
         inc = np.diff(series[liq], axis=1)  # per step, per path
         edges = np.arange(0, steps + every, every)[: math.ceil(steps / every) + 1]

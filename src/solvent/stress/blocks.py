@@ -188,11 +188,13 @@ def run_kernel(
     engine: Any = None,
     record: np.ndarray | None = None,
     series: np.ndarray | None = None,
+    touch: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the compiled kernel (or ``engine``, the lanes fallback) on one block.
 
     ``record``/``series``: per-lane series slot (-1: none) and the series array, see
-    :mod:`solvent.stress.kernel`.
+    :mod:`solvent.stress.kernel`; ``touch`` (slots x accounts, -1 filled): the first step
+    each account's keeper acted on a recorded lane.
     """
     n = inputs.M.shape[0]
     n_g = len(job.layout.globals)
@@ -205,6 +207,7 @@ def run_kernel(
         "T_HIT": np.full((n, n_g), -1, dtype=np.int64),
         "COVER2": np.zeros(n),
         "UNSURE": np.full(n, -1, dtype=np.int64),
+        "INV": np.full((n, 3), -1, dtype=np.int64),
     }
     if engine is not None:
         return engine(inputs)
@@ -217,7 +220,8 @@ def run_kernel(
         inputs.C2, out["OUT_G"], out["FAIL_STEP"], out["FAIL_PROP"], out["T_MIN"],
         out["T_MAX"], out["T_HIT"], out["COVER2"],
         np.full(n, -1, dtype=np.int64) if record is None else record,
-        np.zeros((1, 2, n_g)) if series is None else series, out["UNSURE"],
+        np.zeros((1, 2, n_g)) if series is None else series, out["UNSURE"], out["INV"],
+        np.full((1, 1), -1, dtype=np.int64) if touch is None else touch,
     )  # fmt: skip
     return out
 
@@ -233,6 +237,11 @@ def summarize(
     ``certain`` lists the flagged lanes all of whose float64 decisions up to the flagged
     step were certain (``UNSURE``, :mod:`solvent.stress.bounds`), ``[path, step,
     property]``: the judge breaks the same property at the same step, no re-run needed.
+    ``inv_settled`` lists those among them whose first failure is not an invariant's
+    (a lemma's) but whose invariant verdict is certain too (``INV``: every decision up to
+    the first invariant failure, or over the whole path when none, was certain),
+    ``[path, step of the first invariant failure or -1, property or -1]``: their
+    invariants need no exact re-run either.
     ``lanes`` lists the lanes the exact judge re-runs, ``[path, steps to re-run,
     property, priority]``: every lane with a float64 decision that was not certain at or
     before its flagged step (or anywhere, when not flagged), over its whole path (property
@@ -273,6 +282,12 @@ def summarize(
     over = [k for k, name in enumerate(job.layout.properties) if name == "int64_overflow"]
     sure = (fs >= 0) & ~whole & ~np.isin(out["FAIL_PROP"], over)
     rerun = np.flatnonzero(((fs >= 0) | whole) & ~sure)
+    inv = out.get("INV")  # None: an engine that does not report it (re-run them exactly)
+    settled = (
+        np.flatnonzero(sure & (inv[:, 0] != fs) & (inv[:, 2] < 0))
+        if inv is not None
+        else np.zeros(0, dtype=np.int64)
+    )
     upto = np.where(whole, job.steps, fs)
     # priority: flagged lanes by their flagged step, before the undecided ones at that step
     key = np.where(fs >= 0, 2 * fs, 2 * job.steps + 1)
@@ -308,6 +323,10 @@ def summarize(
         "certain": [
             [int(b * job.block + pos[i]), int(fs[i]), int(out["FAIL_PROP"][i])]
             for i in np.flatnonzero(sure)
+        ],
+        "inv_settled": [
+            [int(b * job.block + pos[i]), int(inv[i, 0]), int(inv[i, 1])]  # type: ignore[index]
+            for i in settled
         ],
     }
     bd = col("bad_debt")

@@ -13,8 +13,8 @@ judge computes on the same lane (an a-posteriori running error bound, in float64
 - ``a + b``, ``a - b``: of exact operands, ``|err|`` with ``err`` the exact rounding
   error of the float64 sum (Knuth's TwoSum, error free), so exact sums stay exact
   (``e = 0``); otherwise ``ea + eb + u |r|`` (``u = 2**-53``);
-- ``a * b``: ``|a| eb + |b| ea + ea eb`` plus the rounding ``u |r|`` (below the normal
-  range ``2**-1074``; none when an operand is 0); 0 when a factor is an exact 0 (``a = 0``
+- ``a * b``: ``|a| eb + |b| ea + ea eb`` plus the rounding ``u |r|`` (``2**-1074`` at
+  or below ``2**-1022``, where ``u |r|`` would underflow; none when an operand is 0); 0 when a factor is an exact 0 (``a = 0``
   with ``ea = 0``) and ``r = 0``: the exact product is 0 whatever the other factor's bound;
 - ``x - y`` where ``y`` certainly equals ``x``, or one term ``b`` of ``x = a + b`` (``y``
   is ``b``, or a ``min``/``max`` whose choice was certain and took ``b``, recursively):
@@ -91,7 +91,7 @@ def _emul(a, b, r, ea, eb):
         return 0.0  # an exact zero factor: the exact product is 0
     e = abs(a) * eb + abs(b) * ea + ea * eb
     ar = abs(r)
-    if ar >= TINY:
+    if ar > TINY:  # at 2**-1022 itself u |r| underflows to 0: the subnormal rule
         e = e + U * ar
     elif a != 0.0 and b != 0.0:
         e = e + ETA
@@ -109,7 +109,7 @@ def _ediv(a, b, r, ea, eb):
         return np.inf
     e = (abs(a) * eb + ab * ea) / (ab * ((ab - eb) / K)) * K
     ar = abs(r)
-    if ar >= TINY:
+    if ar > TINY:  # at 2**-1022 itself u |r| underflows to 0: the subnormal rule
         e = e + U * ar
     elif a != 0.0:
         e = e + ETA
@@ -245,7 +245,7 @@ def e_mul(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.abs(a) * eb + np.abs(b) * ea + ea * eb
         ar = np.abs(r)
-        e = e + np.where(ar >= TINY, U * ar, np.where((a != 0.0) & (b != 0.0), ETA, 0.0))
+        e = e + np.where(ar > TINY, U * ar, np.where((a != 0.0) & (b != 0.0), ETA, 0.0))
         zero = (np.asarray(r) == 0.0) & (((a == 0.0) & (ea == 0.0)) | ((b == 0.0) & (eb == 0.0)))
         return np.where(zero, 0.0, _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0)))
 
@@ -259,7 +259,7 @@ def e_div(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> tuple[Any, Any]:
         den = np.where(ok, ab * ((ab - eb) / K), 1.0)
         e = (np.abs(a) * eb + ab * ea) / den * K
         ar = np.abs(r)
-        e = e + np.where(ar >= TINY, U * ar, np.where(a != 0.0, ETA, 0.0))
+        e = e + np.where(ar > TINY, U * ar, np.where(a != 0.0, ETA, 0.0))
         e = _finish(e, (e == 0.0) & (ea == 0.0) & (eb == 0.0))
         e = np.where(exact_zero, 0.0, np.where(ok, e, np.inf))
         return e, exact_zero | ok

@@ -336,7 +336,7 @@ def _traces(
         label = Failure(name, acc, step).label()
         if replay:
             try:
-                hit = exact_first_failure(rebuild.spec, trace, deadline, decls)
+                hit = _replay_certain(rebuild, index, trace, decls, deadline, (name, step))
             except _OutOfTime:
                 break
             if hit is None or (hit.name, hit.step) != (name, step):
@@ -351,6 +351,31 @@ def _traces(
             (Trace(trace.spec, trace.accounts, trace.init, trace.steps, trace.params, meta), label)
         )
     return out
+
+
+def _replay_certain(
+    rebuild: _Lanes,
+    index: int,
+    trace: Trace,
+    decls: list[Any],
+    deadline: float | None,
+    want: tuple[str, int],
+) -> Any:
+    """The judge's first failure of a certain lane up to its flagged step: replayed on the
+    lane's cone of influence where the spec allows (:mod:`solvent.stress.cone`), else (or
+    when the cone replay does not give ``want``) on every account."""
+    from solvent.stress import cone
+
+    job = rebuild.job
+    if cone.applies(job):
+        b, lane = divmod(index, job.block)
+        hit, _n = cone.cone_failure(
+            rebuild.spec, job, rebuild.blocks[b], lane, trace, decls,
+            judge_for(rebuild.spec), deadline, _OutOfTime,
+        )  # fmt: skip
+        if hit is not None and hit != cone.FALLBACK and (hit.name, hit.step) == want:
+            return hit
+    return exact_first_failure(rebuild.spec, trace, deadline, decls)
 
 
 def _start_methods() -> list[str]:

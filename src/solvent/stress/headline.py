@@ -18,11 +18,14 @@ def assess(
     fail_by_prop: dict[str, int],
     certain: dict[str, int] | None = None,
     invariants: set[str] | None = None,
+    certain_later: int = 0,
 ) -> dict[str, Any]:
     """P(insolvency): the share of paths that break an **invariant** (lemmas beside it).
 
     ``rerun``: the lanes to re-run (their invariant status is not known from float64);
-    ``certain``: certain violations by property (first failure of the lane, no re-run).
+    ``certain``: certain violations by property (first failure of the lane, no re-run);
+    ``certain_later``: lanes whose certain first violation is a lemma's and which break an
+    invariant later, certainly too (the float64 run checks the invariants on).
     ``paths`` (and ``estimate``) count the certain plus the exactly confirmed invariant
     violations: the lower end. ``upper_estimate`` adds the lanes left unchecked (each
     might be a violation). The 95% Clopper-Pearson interval runs from the lower end of the
@@ -35,7 +38,7 @@ def assess(
     certain = certain or {}
     invariants = set(fail_by_prop) if invariants is None else invariants
     unchecked = rerun - conf["checked"]
-    certain_inv = sum(k for name, k in certain.items() if name in invariants)
+    certain_inv = certain_later + sum(k for name, k in certain.items() if name in invariants)
     count = certain_inv + conf.get("invariant_violations", conf["confirmed"])
     lo, _ = clopper_pearson(count, n)
     _, hi = clopper_pearson(count + unchecked, n)

@@ -350,3 +350,18 @@ class StepTracer:
         if decl.kind == "metric":
             return _raw(tb, result, NUM)
         return check_bool(decl, result, tb).raw
+
+
+def reads_accounts(t: Any) -> bool:
+    """Whether template ``t`` reads the accounts (a fold over them)."""
+    return t[0] == "fold" or (t[0] == "op" and any(reads_accounts(x) for x in t[2]))
+
+
+def conjunction(t: Any) -> bool:
+    """Whether a global predicate's template is a conjunction of terms that each read
+    no account or one account (``and`` folds): on fewer accounts it only loses terms."""
+    if t[0] == "op" and t[1] == "and":
+        return all(conjunction(x) for x in t[2])
+    if t[0] == "fold":
+        return t[1] == "and" and (t[2] is None or conjunction(t[2]))
+    return not reads_accounts(t)

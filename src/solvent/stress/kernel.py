@@ -23,9 +23,15 @@ path of the spec: it is skipped with ``FAIL_STEP = -2`` (its other outputs keep 
 initial values: zeros, ``T_HIT = -1``).
 
 Outputs: final globals, first failing step (-1: none) and property index, per global
-the min, the max and the first step it is <= 0, and the Cover-2 loss. Lanes with
+the min, the max and the first step it is <= 0, and the Cover-2 loss. ``INV[p]`` is the
+lane's first *invariant* failure ``(step, property, first undecided step up to it)`` (-1:
+none): after a lemma breaks first, the invariants are checked on (the lemmas no longer),
+so a lane's invariant verdict is known without an exact re-run when its decisions up to
+that point were certain. Lanes with
 ``REC[p] = r >= 0`` also record every global after each step in ``SER[r]`` (step 0
-first), for the worst-path plots.
+first), for the worst-path plots, and in ``TOUCH[r, a]`` the first step a per-account
+keeper acted on account ``a`` (its guard held; -1: never), for the exact replays of a
+lane's cone of influence (:mod:`solvent.stress.cone`).
 """
 
 from __future__ import annotations
@@ -48,12 +54,13 @@ from solvent.stress.bounds import (
     kernel_initial_error,
 )
 from solvent.stress.emit import Emitter, Scope
-from solvent.stress.ir import StepTracer, Traced
+from solvent.stress.ir import StepTracer, Traced, conjunction, reads_accounts
 from solvent.stress.reuse import Reuse, plan
 
 # 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
-# 4: properties reuse a keeper's numbers (stress.reuse)
-KERNEL_VERSION = 4
+# 4: properties reuse a keeper's numbers (stress.reuse); 5: invariants are checked on after a
+# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH)
+KERNEL_VERSION = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,9 @@ class KernelSource:
     source: str
     layout: Layout
     digest: str
+    # accounts interact only through the globals their keepers write, and the properties
+    # are per account or conjunctions over accounts: a lane replays on its cone (stress.cone)
+    cone: bool = False
 
 
 def generate(
@@ -100,6 +110,8 @@ def generate(
     tick = tracer.tick()
     keepers = [(k, tracer.keeper(k)) for k in spec.keepers]
     props = [tracer.predicate(d) for d in properties]
+    lemmas = {d.name for d in spec.lemmas}
+    inv = frozenset(k for k, d in enumerate(properties) if d.name not in lemmas)
     # the properties reuse a keeper's numbers and bounds (a gain with bounds only)
     reuse = plan([t for _d, t in keepers], props, lambda b, n: Emitter(b, "").is_num(n))
     reuse = reuse if bounds else Reuse()
@@ -120,7 +132,7 @@ def generate(
     w("")
     w("@njit(cache=True, nogil=True)")
     w(
-        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER, UNSURE):"
+        "def kernel(G0, A0, M, KP, OS, OL, C2, OUT_G, FAIL_STEP, FAIL_PROP, T_MIN, T_MAX, T_HIT, COVER2, REC, SER, UNSURE, INV, TOUCH):"
     )
     w("    n_paths = M.shape[0]")
     w("    n_steps = M.shape[1]")
@@ -137,6 +149,8 @@ def generate(
     w("    for p in range(n_paths):")
     w("        uns = False")  # some decision of the lane was not certain (bounds)
     w("        unsure_step = -1")
+    w("        inv_step = -1")  # the first invariant failure (checked on after a lemma's)
+    w("        inv_prop = -1")
     for i, f in enumerate(globs):
         w(f"        g_{f} = {_read(f'G0[p, {i}]', f in bools)}")
         if f not in bools:
@@ -163,7 +177,7 @@ def generate(
         w(f"        tmin{i} = g_{f}")
         w(f"        tmax{i} = g_{f}")
         w(f"        thit{i} = 0 if g_{f} <= 0.0 else -1")
-    L.extend(_props(props, "0", 2))
+    L.extend(_props(props, "0", 2, None, inv))
     w("        if uns:")
     w("            unsure_step = 0")
     w("        for t in range(n_steps):")
@@ -173,7 +187,7 @@ def generate(
     w("            live = ((t + 1) % KP == 0) and not (OS <= t + 1 and t + 1 < OS + OL)")
     for ki, (_decl, tr) in enumerate(keepers):
         L.extend(_keeper(tr, f"k{ki}_", 3, reuse.stores.get(ki)))
-    L.extend(_props(props, "t + 1", 3, reuse))
+    L.extend(_props(props, "t + 1", 3, reuse, inv))
     w("            if uns and unsure_step < 0:")
     w("                unsure_step = t + 1")
     L.extend(_record(globs, bools, "t + 1", 3))
@@ -193,12 +207,18 @@ def generate(
     w("        FAIL_STEP[p] = fail_step")
     w("        FAIL_PROP[p] = fail_prop")
     w("        UNSURE[p] = unsure_step if fail_step < 0 or unsure_step <= fail_step else -1")
+    w("        INV[p, 0] = inv_step")
+    w("        INV[p, 1] = inv_prop")
+    w("        INV[p, 2] = unsure_step if inv_step < 0 or unsure_step <= inv_step else -1")
     if metric is not None:
         L.extend(_cover2(tick, metric, globs, accs, bools, market))
     w("    return 0")
     source = "\n".join(L) + "\n"
     digest = hashlib.sha256(f"{KERNEL_VERSION}\n{source}".encode()).hexdigest()[:20]
-    return KernelSource(source, layout, digest)
+    pieces = [tick.outputs, *({**tr.outputs, "": tr.guard} for _d, tr in keepers)]
+    cone = not any(reads_accounts(t) for out in pieces for t in out.values() if t is not None)
+    cone = cone and all(tr.per_account or conjunction(tr.outputs["value"]) for tr in props)
+    return KernelSource(source, layout, digest, cone)
 
 
 def _record(globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int) -> list[str]:
@@ -258,6 +278,9 @@ def _keeper(
     inner = Scope(
         em, scope.indent + 1, parent=scope, acc_index=scope.acc_index, acc_var=scope.acc_var
     )
+    if tr.per_account:  # recorded lanes: the first step this keeper acted on the account
+        inner.line("if rec >= 0 and TOUCH[rec, a] < 0:")
+        inner.line("    TOUCH[rec, a] = t + 1")
     names = {field: inner.value(t) for field, t in tr.outputs.items()}
     for field, name in names.items():
         if field.endswith("[a]"):
@@ -301,29 +324,52 @@ def _initials(inits: list[Traced], indent: int) -> list[str]:
     return out
 
 
-def _props(props: list[Traced], step: str, indent: int, reuse: Reuse | None = None) -> list[str]:
+def _props(
+    props: list[Traced],
+    step: str,
+    indent: int,
+    reuse: Reuse | None = None,
+    inv: frozenset[int] = frozenset(),
+) -> list[str]:
+    """The property checks of a step. Every property on every account until the lane's
+    first failure (also after one fails in this step, so the undecided decisions are those
+    of the NumPy lanes, which evaluate all); after a lemma's, the invariants (indices
+    ``inv``) go on until one breaks (``inv_step``)."""
     pad = "    " * indent
-    # every property on every account, also after one fails in this step (rare: once per
-    # lane), so the undecided decisions are those of the NumPy lanes (they evaluate all)
-    out = [f"{pad}if fail_step < 0:", f"{pad}    fp = -1"]
+    out = [f"{pad}if {'inv_step' if inv else 'fail_step'} < 0:", f"{pad}    fp = -1"]
+    if inv:
+        out.append(f"{pad}    ip = -1")
     for k, tr in enumerate(props):
         em = Emitter(tr.builder, f"p{k}_")
         if reuse is not None:
             em.reads, em.stamp = reuse.reads.get(k, {}), step
+        base = indent + 1
+        if inv and k not in inv:  # a lemma: only until the first failure
+            out.append(f"{pad}    if fail_step < 0:")
+            base += 1
         if tr.per_account:
-            out.append(f"{pad}    for a in range(n_acc):")
-            scope = Scope(em, indent + 2, acc_index=0, acc_var="a")
+            out.append("    " * base + "for a in range(n_acc):")
+            scope = Scope(em, base + 1, acc_index=0, acc_var="a")
         else:
-            scope = Scope(em, indent + 1)
+            scope = Scope(em, base)
         v = scope.value(tr.outputs["value"])
         scope.line(f"if fp < 0 and not {v}:")
         scope.line(f"    fp = {k}")
+        if k in inv:
+            scope.line(f"if ip < 0 and not {v}:")
+            scope.line(f"    ip = {k}")
         out.extend(scope.lines)
     out += [
-        f"{pad}    if fp >= 0:",
+        f"{pad}    if fp >= 0 and fail_step < 0:",
         f"{pad}        fail_step = {step}",
         f"{pad}        fail_prop = fp",
     ]
+    if inv:
+        out += [
+            f"{pad}    if ip >= 0:",
+            f"{pad}        inv_step = {step}",
+            f"{pad}        inv_prop = ip",
+        ]
     return out
 
 
@@ -443,4 +489,6 @@ def _warm(kernel: Any, layout: Layout) -> None:
         np.full(1, -1, dtype=np.int64),
         np.zeros((1, 2, g)),
         np.zeros(1, dtype=np.int64),
+        np.full((1, 3), -1, dtype=np.int64),
+        np.full((1, 1), -1, dtype=np.int64),
     )

@@ -190,11 +190,24 @@ def run_lanes(
         else np.zeros(n, dtype=bool)
     )
 
+    # the first invariant failure, checked on after a lemma's (the kernel's INV)
+    lemmas = {d.name for d in spec_n.lemmas}
+    inv_k = [k for k, d in enumerate(properties) if d.name not in lemmas and d is not OVERFLOW]
+    inv_step = np.full(n, -1, dtype=np.int64)
+    inv_prop = np.full(n, -1, dtype=np.int64)
+
     def check(step: int) -> None:
         first = _failures(spec_n, params, state, properties, n, backend)
         new = (fail_step < 0) & (first >= 0) & ~over()  # an overflowed lane holds garbage
         fail_step[new] = step
         fail_prop[new] = first[new]
+        if inv_k:
+            if inv_k != list(range(len(inv_k))):  # invariants not first: check them alone
+                hit = _failures(spec_n, params, state, [properties[k] for k in inv_k], n, backend)
+                first = np.where(hit >= 0, np.asarray(inv_k)[np.maximum(hit, 0)], -1)
+            new = (inv_step < 0) & (first >= 0) & np.isin(first, inv_k) & ~over()
+            inv_step[new] = step
+            inv_prop[new] = first[new]
 
     unsure(0)
     unsure_initial = unsure_step == 0  # the @initial conditions' decisions
@@ -234,6 +247,7 @@ def run_lanes(
                 fail_step[lane], fail_prop[lane] = n_steps, list(properties).index(OVERFLOW)
             else:
                 fail_step[lane], fail_prop[lane] = exact["fail"]
+            inv_step[lane], inv_prop[lane] = -2, -1  # not known: unsure (re-run exactly)
     if excluded.any():  # not paths of the spec: the kernel's defaults
         for arr, value in (
             (out_g, 0.0),
@@ -247,12 +261,15 @@ def run_lanes(
         fail_step[excluded] = -2
         # like the kernel: an excluded lane is unsure only through its @initial decisions
         unsure_step[excluded] = np.where(unsure_initial[excluded], 0, -1)
+    inv_unsure = np.where((inv_step >= 0) & (unsure_step > inv_step), -1, unsure_step)
+    inv = np.stack((np.maximum(inv_step, -1), inv_prop, np.where(inv_step == -2, 0, inv_unsure))).T
+    inv[excluded] = -1
     # like the kernel: undecided decisions after the flagged step do not count
     unsure_step[(fail_step >= 0) & (unsure_step > fail_step)] = -1
     return {
         "OUT_G": out_g, "FAIL_STEP": fail_step, "FAIL_PROP": fail_prop,
         "T_MIN": t_min, "T_MAX": t_max, "T_HIT": t_hit, "COVER2": cover2,
-        "UNSURE": unsure_step,
+        "UNSURE": unsure_step, "INV": inv,
     }  # fmt: skip
 
 

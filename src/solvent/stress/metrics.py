@@ -99,6 +99,11 @@ def combine(summaries: Sequence[dict[str, Any]], n_props: int) -> dict[str, Any]
         "lanes": sorted((lane for s in blocks for lane in s["lanes"]), key=lambda x: (x[-1], x[0])),
         # [path, step, property]: certain violations (no re-run needed), by path
         "certain": sorted((c for s in blocks for c in s.get("certain", ())), key=lambda x: x[0]),
+        # [path, step, property] of the first invariant failure (-1: none) of certain lanes
+        # whose first failure is a lemma's, when certain too (no re-run for the invariants)
+        "inv_settled": sorted(
+            (c for s in blocks for c in s.get("inv_settled", ())), key=lambda x: x[0]
+        ),
     }
     for key in (
         "bad_debt_sum",

@@ -73,6 +73,15 @@ class StressOptions:
     action_rate: float = 0.0  # per step and path: the probability of one user action
     actions: tuple[str, ...] = ()  # --action: only these user actions (empty: all)
 
+    def field(self, kind: str) -> str | None:
+        """The field a metric reads (``kind``: bad_debt, insurance, liquidations, adl):
+        the option's value, ``auto`` read as the default name (used when the spec has it,
+        :func:`solvent.stress.plan.prepare`), None for ``none``."""
+        name = getattr(self, f"{kind}_field")
+        if name is None or name.lower() == "none":
+            return None
+        return kind if name.lower() == "auto" else name
+
 
 @dataclass(slots=True)
 class StressResult:

@@ -29,9 +29,31 @@ from solvent.stress.options import (
 # -- setting up a run ----------------------------------------------------------------------
 
 
-def _field(spec: Spec, name: str | None, what: str, option: str, required: bool) -> str | None:
+AUTO = "auto"  # a metric field option's value: its default name when the spec has it
+
+
+def _field(
+    spec: Spec,
+    name: str | None,
+    what: str,
+    option: str,
+    required: bool,
+    default: str = "",
+    notes: list[str] | None = None,
+) -> str | None:
+    """The scalar number field a metric reads: ``name``; None for ``none``; for ``auto``
+    the field ``default`` when the spec has it, else None (a note says the metric is
+    skipped and which option names the field)."""
     if name is None or name.lower() == "none":
         return None
+    if name.lower() == AUTO:
+        found = _field(spec, default, what, option, False)
+        if found is None and notes is not None:
+            notes.append(
+                f"{what} not reported: spec {spec.name} has no scalar number field "
+                f"{default!r}; name yours with {option} NAME"
+            )
+        return found
     fd = spec.fields.get(name)
     if fd is None or fd.per_account or fd.sort != "num":
         if not required:
@@ -195,12 +217,26 @@ def prepare(
             "the portfolio is the sampled initial state; the market, keepers and invariants run"
         )
     tracked = {
-        "bad_debt": _field(spec, opts.bad_debt_field, "bad debt", "--bad-debt-field", True),
+        "bad_debt": _field(
+            spec, opts.bad_debt_field, "bad debt", "--bad-debt-field", True, "bad_debt", notes
+        ),
         "insurance": _field(
-            spec, opts.insurance_field, "the insurance fund", "--insurance-field", True
+            spec,
+            opts.insurance_field,
+            "the insurance fund",
+            "--insurance-field",
+            True,
+            "insurance",
+            notes,
         ),
         "liquidations": _field(
-            spec, opts.liquidations_field, "liquidations", "--liquidations-field", True
+            spec,
+            opts.liquidations_field,
+            "liquidations",
+            "--liquidations-field",
+            True,
+            "liquidations",
+            notes,
         ),
         "adl": _field(spec, opts.adl_field, "ADL events", "--adl-field", opts.adl_field != "adl"),
     }
@@ -214,10 +250,17 @@ def prepare(
     if population is not None:
         fd = spec.fields.get(opts.price_field)
         if fd is None or fd.per_account or not is_fixed(begin[opts.price_field][0]):
+            priced = [
+                n
+                for n, f in spec.fields.items()
+                if not f.per_account and f.sort == "num" and is_fixed(begin[n][0])
+            ]
             raise StressFieldError(
                 f"the account population needs the start price: spec {spec.name} has no scalar "
-                "field "
-                f"{opts.price_field!r} with a fixed initial value; name it with --price-field NAME"
+                f"field {opts.price_field!r} with a fixed initial value; name the price field "
+                f"with --price-field NAME (scalar fields with a fixed initial value: "
+                f"{', '.join(priced) or 'none'}), or pass --population none to keep the spec's "
+                "own accounts"
             )
         pop_price = float(begin[opts.price_field][0])
         probe = population.sample(np.random.default_rng(0), 1, 1, pop_price)

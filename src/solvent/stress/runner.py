@@ -114,7 +114,11 @@ def stress(
     for _p, _t, k in certain:
         certain_by[names[k]] = certain_by.get(names[k], 0) + 1
     # a lane whose certain first violation is a lemma's: are the invariants broken later?
-    recheck = [c for c in certain if names[c[2]] not in invariants] if invariants else []
+    # The float64 run checks them on (INV); re-run exactly only where not certain
+    later = {p: t for p, t, _k in tot["inv_settled"]}
+    lemma_first = [c for c in certain if names[c[2]] not in invariants] if invariants else []
+    recheck = [c for c in lemma_first if c[0] not in later]
+    certain_later = sum(1 for c in lemma_first if later.get(c[0], -1) >= 0)
     lanes = tot["lanes"] + [[p, job.steps, k, 2 * job.steps + 2] for p, _t, k in recheck]
     conf: dict[str, Any] = {
         "checked": 0,
@@ -171,8 +175,9 @@ def stress(
             [d.name for d in decls].index("int64_overflow")
         ]
     metrics["p_insolvency"] = assess(
-        conf, rerun, n, dict(zip(names, tot["fail_by_prop"], strict=True)), certain_by, invariants
-    )
+        conf, rerun, n, dict(zip(names, tot["fail_by_prop"], strict=True)), certain_by, invariants,
+        certain_later,
+    )  # fmt: skip
     if "bad_debt_sum" in tot:
         var, es = tail(tot["bad_debt_nonzero"], n)
         nz = tot["bad_debt_nonzero"]
@@ -236,9 +241,9 @@ def stress(
         if left and conf["stopped"] is not None:
             more.append(
                 f"{left:,} lanes whose first violation (certain) is a lemma's were not re-run "
-                f"for their invariants ({conf['stopped']}); the float64 run stops checking at "
-                "the first violation, so they count only in the upper end of P(insolvency) and "
-                "in its sampled estimate"
+                f"for their invariants ({conf['stopped']}); the float64 run could not settle "
+                "their invariants (a decision within its error bound), so they count only in "
+                "the upper end of P(insolvency) and in its sampled estimate"
             )
         notes.extend(more)
         if conf["stopped"] == "interrupted":
@@ -260,6 +265,7 @@ def stress(
                       "unconfirmed": conf["unconfirmed"], "unchecked": unchecked, "stopped": conf["stopped"],
                       "seconds": conf["seconds"], "certain": len(certain),
                       "certain_by_property": certain_by, "lemma_rechecked": len(recheck),
+                      "invariant_after_lemma_certain": certain_later,
                       "exact_reruns": conf["checked"], "sample": conf["sample"], "refuted": conf["refuted"],
                       "refuted_by_property": conf["refuted_by_property"]},
         notes=notes, engine=engine_name, seconds=time.perf_counter() - t0, timings=timings,

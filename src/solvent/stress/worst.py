@@ -26,7 +26,7 @@ def worst_paths(
     picked = worst[:limit]
     if not picked:
         return []
-    fields = [f for f in (opts.price_field, opts.insurance_field) if f in job.layout.globals]
+    fields = [f for f in (opts.price_field, opts.field("insurance")) if f in job.layout.globals]
     rows: list[Any] = []
     wide: dict[int, Any] = {}  # fixed point: exact units of lanes whose draws left int64
     acts: list[tuple[np.ndarray, np.ndarray]] = []
@@ -87,7 +87,8 @@ def worst_paths(
         }
         if opts.price_field in series:
             item["prices"] = series[opts.price_field][k].tolist()
-        if opts.insurance_field in series:
-            item["insurance"] = series[opts.insurance_field][k].tolist()
+        ins = opts.field("insurance")
+        if ins is not None and ins in series:
+            item["insurance"] = series[ins][k].tolist()
         out.append(item)
     return out

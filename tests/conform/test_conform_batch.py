@@ -10,20 +10,28 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from fractions import Fraction
 
 import pytest
 from conform_paths import EXAMPLES, SPEC
+from draws_spec import fixed_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solvent.check.replay import TraceChooser, initial_concrete, plain
 from solvent.conform import batch as batch_module
-from solvent.conform.batch import Lanes
+from solvent.conform.batch import Lanes, lanes_for
+from solvent.conform.draws import Drawn, Draws
 from solvent.conform.run import Options, conform
 from solvent.conform.sources import corner_traces, random_traces
 from solvent.engine.step import run_step
 from solvent.engine.trace import Trace
 from solvent.errors import InternalError
+from solvent.spec.load import load_spec
+
+_SPECS = {"perp": load_spec(str(SPEC)), "small": fixed_spec()}
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +91,63 @@ def test_every_lane_equals_the_judge_step_by_step(spec):
                 assert side.accepted() == accepted, (i, t)
             compared += 1
     assert compared == 40 * 11 + len(list(corner_traces(spec, 10, 3))) * 11
+
+
+SMALL = settings(max_examples=12, deadline=None, database=None, derandomize=True)
+if os.environ.get("SOLVENT_LONG_TESTS"):
+    SMALL = settings(max_examples=300, deadline=None, database=None)
+
+
+def _wider(trace, factor):
+    """``trace`` with its start's numbers and draws scaled by ``factor`` (toward int64's
+    edge: some lanes overflow, and must then be flagged, never wrong)."""
+    init = {
+        k: (tuple(x * factor for x in v) if isinstance(v, tuple) else v * factor)
+        if not isinstance(v, bool)
+        else v
+        for k, v in trace.init.items()
+    }
+    return Trace(trace.spec, trace.accounts, init, trace.steps, trace.params, trace.meta)
+
+
+@SMALL
+@given(
+    seed=st.integers(0, 10**6),
+    steps=st.integers(1, 9),
+    which=st.sampled_from(["perp", "small"]),
+    factor=st.sampled_from([1, 1, 10**3, 10**5, 10**6]),
+)
+def test_hypothesis_lanes_equal_the_judge_after_every_step(seed, steps, which, factor):
+    """Random traces (drawn as arrays, and the same traces given as objects, some scaled
+    toward int64's edge): every field, firing and acceptance of every lane the int64
+    lanes vouch for equals the exact judge after every step; overflowing lanes are
+    flagged."""
+    spec = _SPECS[which]
+    drawn = Draws(spec, steps, seed)
+    rows = drawn.rows(0, 24)
+    traces = [drawn.trace(i) for i in range(24)]
+    if factor != 1:
+        traces = [_wider(t, factor) if i % 2 else t for i, t in enumerate(traces)]
+        lanes = Lanes(spec, spec.param_values(), traces)
+    else:
+        lanes = lanes_for(spec, spec.param_values(), [Drawn(drawn, i) for i in range(24)])
+        assert lanes.chooser.act.tolist() == rows.act.tolist()
+    scale = 10**spec.decimals
+    vouched = 0
+    for i, trace in enumerate(traces):
+        side = lanes.side(i)
+        if side is None:
+            continue
+        vouched += 1
+        for t, (state, fired, accepted) in enumerate(_judge_run(spec, trace)):
+            side.step(t)
+            got = {k: _as_plain(v, scale) for k, v in side.fields().items()}
+            assert got == state, (i, t)
+            for (name, acc), f in fired.items():
+                assert side.fired(name, acc) == f, (i, t, name, acc)
+            if t and trace.steps[t - 1].action is not None:
+                assert side.accepted() == accepted, (i, t)
+    assert vouched >= (12 if factor != 1 else 24)
 
 
 def _doc(result):

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.conform.adapter import check_adapter, field_decimals
-from solvent.conform.batch import BATCH, batchable, chunks_of
+from solvent.conform.batch import BATCH, Item, batchable, chunks_of
 from solvent.conform.compare import Comparer, Divergence, Outcome
 from solvent.conform.lanewise import compare_traces
 from solvent.conform.shrink import shrink
-from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
+from solvent.conform.sources import bmc_traces, corner_traces, random_items, stress_traces
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
 
@@ -120,7 +120,7 @@ def conform_trace(result: ConformResult) -> Trace:
 
 def all_traces(
     spec: Spec, opts: Options, files: Iterable[tuple[str, Trace]] = ()
-) -> Iterator[tuple[str, str, Trace]]:
+) -> Iterator[tuple[str, str, Item]]:
     """(source kind, label, trace): files, bmc counterexamples, then corner paths, stress
     lanes and random paths taking turns."""
     for label, trace in files:
@@ -129,21 +129,28 @@ def all_traces(
         for prop, trace in bmc_traces(spec, opts.depth, opts.bmc_timeout):
             yield "bmc", f"bmc counterexample of {prop}", trace
     # corner, stress and random traces interleaved: each kind gets its chance early
-    kinds: list[tuple[str, Iterator[Trace]]] = []
+    kinds: list[tuple[str, Iterator[tuple[str, Item]]]] = []
     if opts.corners and spec.bounds:
-        kinds.append(("corner", corner_traces(spec, opts.steps, opts.seed)))
+        kinds.append(("corner", _labelled(corner_traces(spec, opts.steps, opts.seed))))
     if opts.scenario is not None:
-        kinds.append(
-            ("stress", stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed))
-        )
-    kinds.append(("random", random_traces(spec, opts.traces, opts.steps, opts.seed)))
-    while kinds:
+        stress = stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed)
+        kinds.append(("stress", _labelled(stress)))
+    kinds.append(("random", random_items(spec, opts.traces, opts.steps, opts.seed)))
+    while len(kinds) > 1:
         for kind, it in list(kinds):
             drawn = next(it, None)
             if drawn is None:
                 kinds.remove((kind, it))
             else:
-                yield kind, str(drawn.meta["source"]), drawn
+                yield kind, drawn[0], drawn[1]
+    for kind, it in kinds:  # the last kind left (the random traces): no more turns to take
+        for label, item in it:
+            yield kind, label, item
+
+
+def _labelled(traces: Iterator[Trace]) -> Iterator[tuple[str, Item]]:
+    for trace in traces:
+        yield str(trace.meta["source"]), trace
 
 
 def conform(
@@ -165,7 +172,7 @@ def conform(
     comparer = Comparer(spec, adapter, field_decimals(adapter, spec))
     result = ConformResult(spec.name)
     if traces is not None:
-        source: Iterable[tuple[str, str, Trace]] = (
+        source: Iterable[tuple[str, str, Item]] = (
             ("given", f"trace #{i + 1}", t) for i, t in enumerate(traces)
         )
     else:
@@ -195,17 +202,17 @@ def conform(
 def _compared(
     spec: Spec,
     comparer: Comparer,
-    source: Iterable[tuple[str, str, Trace]],
+    source: Iterable[tuple[str, str, Item]],
     batch: int,
     jobs: int = 1,
     refs: tuple[str, str] | None = None,
     use_batch: bool = True,
-) -> Iterator[tuple[str, str, Trace, Outcome]]:
+) -> Iterator[tuple[str, str, Item, Outcome]]:
     """Each trace of ``source`` with its comparison, in ``source``'s order; with
     ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
     errors: list[Exception] = []
 
-    def chunks() -> Iterator[list[tuple[str, str, Trace]]]:
+    def chunks() -> Iterator[list[tuple[str, str, Item]]]:
         for chunk, refused in chunks_of(spec, source, batch):
             if refused is not None:
                 errors.append(refused)

@@ -190,8 +190,17 @@ def test_a_lane_the_judge_contradicts_is_an_internal_error(spec, engines, monkey
         conform(spec, engines[0], Options(traces=3, steps=4, corners=False, lanewise=False))
 
 
+@pytest.fixture
+def always_workers(monkeypatch):
+    """Workers after the first chunk, however small the run (the decision is the main
+    process's: see test_workers_only_when_the_work_outweighs_their_start)."""
+    from solvent.conform import parallel
+
+    monkeypatch.setattr(parallel, "worth_workers", lambda *a: True)
+
+
 @pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])
-def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
+def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name, always_workers):
     """Worker processes compare chunks; the answers are read back in the traces' order."""
     adapter = engines[0] if name == "EngineAdapter" else engines[1]
     refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:{name}")
@@ -201,3 +210,24 @@ def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
     assert _doc(one) == _doc(two)
     assert (one.divergence is None) == (name == "EngineAdapter")
     assert one.traces == 132 or one.divergence is not None
+
+
+def test_workers_only_when_the_work_outweighs_their_start(spec, engines, monkeypatch):
+    """--jobs 2 on a cheap run stays in this process (no pool is started); the rule."""
+    from solvent.conform import parallel
+    from solvent.conform.parallel import WORKER_START, worth_workers
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started for a run it cannot speed up")
+
+    monkeypatch.setattr(parallel, "parallel_outcomes", no_pool)
+    refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:EngineAdapter")
+    got = conform(spec, engines[0], Options(traces=600, steps=8, seed=9, jobs=2), refs=refs)
+    assert got.divergence is None and got.traces == 612
+    # small chunks cost mostly their fixed part: keep measuring, unless already costly
+    assert not worth_workers(0.05, 8, False, 10**6, 2)
+    assert worth_workers(WORKER_START, 8, False, 10**3, 2)  # e.g. a contract: 8 traces = 1 s
+    # at the full chunk size: the work left against the workers' start
+    assert not worth_workers(0.1, 2048, True, 14_000, 2)  # about 0.7 s left
+    assert worth_workers(0.1, 2048, True, 1_000_000, 2)  # about 50 s left
+    assert not worth_workers(5.0, 8, True, 0, 2)  # nothing left

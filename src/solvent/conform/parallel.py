@@ -22,7 +22,12 @@ from solvent.conform.compare import Comparer, Outcome
 from solvent.conform.draws import Drawn, Draws
 from solvent.conform.lanewise import compare_traces
 
-__all__ = ["jobs_for", "parallel_outcomes"]
+__all__ = ["WORKER_START", "jobs_for", "parallel_outcomes", "worth_workers"]
+
+# CPU seconds to start one worker (spawn, import solvent and NumPy, load the spec and the
+# adapter): about 0.45 s measured on the example (benchmarks/results/conform.md, round 4)
+WORKER_START = 0.5
+WORTH = 4  # workers when the work left is at least this many times their start
 
 _WORKER: dict[Any, Any] = {}
 
@@ -86,7 +91,7 @@ def _decode(segments: list[Segment]) -> list[Item]:
     return items
 
 
-def _chunk(segments: list[Segment]) -> tuple[list[Outcome], set[str]]:
+def _chunk(segments: list[Segment]) -> tuple[list[int], Outcome | None, set[str]]:
     comparer: Comparer = _WORKER["comparer"]
     traces = _decode(segments)
     outcomes = []
@@ -96,7 +101,24 @@ def _chunk(segments: list[Segment]) -> tuple[list[Outcome], set[str]]:
         outcomes.append(outcome)
         if outcome.divergence is not None:
             break  # the main process stops here too
-    return outcomes, set(comparer.compared)
+    # the agreeing traces travel back as their step counts, the divergence (if any) whole
+    last = outcomes[-1] if outcomes and outcomes[-1].divergence is not None else None
+    steps = [o.steps for o in (outcomes[:-1] if last is not None else outcomes)]
+    return steps, last, set(comparer.compared)
+
+
+def worth_workers(cpu: float, traces: int, full: bool, remaining: int | None, jobs: int) -> bool:
+    """Whether to hand the traces left to ``jobs`` workers, after a chunk of ``traces``
+    compared in-process in ``cpu`` seconds (``full``: at the largest chunk size, so its
+    cost per trace is what later chunks will cost; ``remaining``: traces left, None when
+    unknown). Decided by the estimated work left against the workers' start."""
+    if remaining is not None and remaining <= 0:
+        return False
+    if not full and cpu < WORKER_START:
+        return False  # small chunks cost mostly their fixed part: keep measuring
+    if remaining is None:
+        return True
+    return cpu / max(traces, 1) * remaining >= WORTH * jobs * WORKER_START
 
 
 def parallel_outcomes(
@@ -131,10 +153,12 @@ def parallel_outcomes(
             if not pending:
                 return
             chunk, future = pending.popleft()
-            outcomes, compared = future.result()
+            steps, last, compared = future.result()
             comparer.compared |= compared
-            for (kind, label, trace), outcome in zip(chunk, outcomes, strict=False):
-                yield kind, label, trace, outcome
+            for (kind, label, trace), n in zip(chunk, steps, strict=False):
+                yield kind, label, trace, Outcome(n, None, compared)
+            if last is not None:
+                yield (*chunk[len(steps)], last)
     finally:
         for _, future in pending:
             future.cancel()

@@ -6,7 +6,7 @@ This is testing, not a proof: the verdict says how many traces and steps agreed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +15,17 @@ from solvent.conform.batch import BATCH, Item, batchable, chunks_of
 from solvent.conform.compare import Comparer, Divergence, Outcome
 from solvent.conform.lanewise import compare_traces
 from solvent.conform.shrink import shrink
-from solvent.conform.sources import bmc_traces, corner_traces, random_items, stress_traces
+from solvent.conform.sources import (
+    PATTERNS,
+    bmc_traces,
+    corner_traces,
+    random_items,
+    stress_traces,
+)
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
+
+FIRST_CHUNK = 8  # traces in the first chunk (then 4x larger, up to --batch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +189,12 @@ def conform(
     from solvent.conform.parallel import jobs_for
 
     jobs = jobs_for(opts.jobs)
-    compared = _compared(spec, comparer, source, batch, jobs, refs, opts.lanewise)
+    if traces is not None:
+        expected = len(traces) if isinstance(traces, Sized) else None
+    else:
+        expected = opts.traces + (len(PATTERNS) * 2 if opts.corners and spec.bounds else 0)
+        expected += opts.lanes if opts.scenario is not None else 0
+    compared = _compared(spec, comparer, source, batch, jobs, refs, opts.lanewise, expected)
     for kind, label, _trace, outcome in compared:
         result.traces += 1
         result.sources[kind] = result.sources.get(kind, 0) + 1
@@ -207,29 +220,44 @@ def _compared(
     jobs: int = 1,
     refs: tuple[str, str] | None = None,
     use_batch: bool = True,
+    expected: int | None = None,
 ) -> Iterator[tuple[str, str, Item, Outcome]]:
     """Each trace of ``source`` with its comparison, in ``source``'s order; with
     ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
     errors: list[Exception] = []
 
     def chunks() -> Iterator[list[tuple[str, str, Item]]]:
-        for chunk, refused in chunks_of(spec, source, batch):
+        for chunk, refused in chunks_of(spec, source, batch, FIRST_CHUNK):
             if refused is not None:
                 errors.append(refused)
             yield chunk
             if refused is not None:
                 return
 
-    if jobs > 1 and refs is not None:
-        from solvent.conform.parallel import parallel_outcomes
+    def here(chunk: list[tuple[str, str, Item]]) -> Iterator[tuple[str, str, Item, Outcome]]:
+        traces = [t for _, _, t in chunk]
+        for (kind, label, trace), outcome in zip(
+            chunk, compare_traces(spec, comparer, traces, batch, use_batch), strict=False
+        ):
+            yield kind, label, trace, outcome
 
-        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs, use_batch)
+    it = chunks()
+    if jobs > 1 and refs is not None:
+        # in this process first: workers only when the work left outweighs their start
+        from solvent.conform.parallel import parallel_outcomes, worth_workers
+
+        done, full = 0, max(batch, FIRST_CHUNK)
+        for chunk in it:
+            cpu = time.process_time()
+            yield from here(chunk)
+            cpu = time.process_time() - cpu
+            done += len(chunk)
+            left = None if expected is None else expected - done
+            if worth_workers(cpu, len(chunk), len(chunk) >= full, left, jobs):
+                yield from parallel_outcomes(it, comparer, refs[0], refs[1], batch, jobs, use_batch)
+                break
     else:
-        for chunk in chunks():
-            traces = [t for _, _, t in chunk]
-            for (kind, label, trace), outcome in zip(
-                chunk, compare_traces(spec, comparer, traces, batch, use_batch), strict=False
-            ):
-                yield kind, label, trace, outcome
+        for chunk in it:
+            yield from here(chunk)
     if errors:
         raise errors[0]

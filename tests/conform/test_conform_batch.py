@@ -231,3 +231,27 @@ def test_workers_only_when_the_work_outweighs_their_start(spec, engines, monkeyp
     assert not worth_workers(0.1, 2048, True, 14_000, 2)  # about 0.7 s left
     assert worth_workers(0.1, 2048, True, 1_000_000, 2)  # about 50 s left
     assert not worth_workers(5.0, 8, True, 0, 2)  # nothing left
+
+
+def test_chunks_grow_4x_from_the_first_size(spec, engines, monkeypatch):
+    """Chunks of 8, 32, ... up to --batch; an adapter with the batch methods starts at 256
+    (a chunk of lanes costs about the same at 8 and 256 traces), a per-step one at 8."""
+    from solvent.conform import batch as batch_mod
+    from solvent.conform import run as run_mod
+
+    items = [("random", str(i), t) for i, t in enumerate(random_traces(spec, 700, 2, 0))]
+    sizes = [len(c) for c, _ in batch_mod.chunks_of(spec, items, 512, 8)]
+    assert sizes == [8, 32, 128, 512, 20]
+    sizes = [len(c) for c, _ in batch_mod.chunks_of(spec, items, 2048, 256)]
+    assert sizes == [256, 444]
+    seen: list[int] = []
+    original = run_mod.chunks_of
+
+    def spy(spec, source, batch, first):
+        seen.append(first)
+        return original(spec, source, batch, first)
+
+    monkeypatch.setattr(run_mod, "chunks_of", spy)
+    conform(spec, engines[0], Options(traces=5, steps=3, corners=False))
+    conform(spec, engines[0], Options(traces=5, steps=3, corners=False, lanewise=False))
+    assert seen == [run_mod.FIRST_LANEWISE, run_mod.FIRST_CHUNK] == [256, 8]

@@ -13,7 +13,7 @@ from typing import Any
 from solvent.conform.adapter import check_adapter, field_decimals
 from solvent.conform.batch import BATCH, Item, batchable, chunks_of
 from solvent.conform.compare import Comparer, Divergence, Outcome
-from solvent.conform.lanewise import compare_traces
+from solvent.conform.lanewise import compare_traces, lanewise
 from solvent.conform.shrink import shrink
 from solvent.conform.sources import (
     PATTERNS,
@@ -25,7 +25,12 @@ from solvent.conform.sources import (
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
 
-FIRST_CHUNK = 8  # traces in the first chunk (then 4x larger, up to --batch)
+# traces in the first chunk (then 4x larger, up to --batch): a few, so that a bug in the
+# first traces is reported at once and --jobs decides early; an adapter with the batch
+# methods compares a chunk of 256 about as fast as one of 8 (a step of the lanes costs a
+# few milliseconds, whatever its width), so its runs start there
+FIRST_CHUNK = 8
+FIRST_LANEWISE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +230,10 @@ def _compared(
     """Each trace of ``source`` with its comparison, in ``source``'s order; with
     ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
     errors: list[Exception] = []
+    first = FIRST_LANEWISE if batch > 0 and use_batch and lanewise(comparer) else FIRST_CHUNK
 
     def chunks() -> Iterator[list[tuple[str, str, Item]]]:
-        for chunk, refused in chunks_of(spec, source, batch, FIRST_CHUNK):
+        for chunk, refused in chunks_of(spec, source, batch, first):
             if refused is not None:
                 errors.append(refused)
             yield chunk
@@ -246,7 +252,7 @@ def _compared(
         # in this process first: workers only when the work left outweighs their start
         from solvent.conform.parallel import parallel_outcomes, worth_workers
 
-        done, full = 0, max(batch, FIRST_CHUNK)
+        done, full = 0, max(batch, first)
         for chunk in it:
             cpu = time.process_time()
             yield from here(chunk)

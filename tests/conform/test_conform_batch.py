@@ -10,20 +10,28 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from fractions import Fraction
 
 import pytest
 from conform_paths import EXAMPLES, SPEC
+from draws_spec import fixed_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solvent.check.replay import TraceChooser, initial_concrete, plain
 from solvent.conform import batch as batch_module
-from solvent.conform.batch import Lanes
+from solvent.conform.batch import Lanes, lanes_for
+from solvent.conform.draws import Drawn, Draws
 from solvent.conform.run import Options, conform
 from solvent.conform.sources import corner_traces, random_traces
 from solvent.engine.step import run_step
 from solvent.engine.trace import Trace
 from solvent.errors import InternalError
+from solvent.spec.load import load_spec
+
+_SPECS = {"perp": load_spec(str(SPEC)), "small": fixed_spec()}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +93,63 @@ def test_every_lane_equals_the_judge_step_by_step(spec):
     assert compared == 40 * 11 + len(list(corner_traces(spec, 10, 3))) * 11
 
 
+SMALL = settings(max_examples=12, deadline=None, database=None, derandomize=True)
+if os.environ.get("SOLVENT_LONG_TESTS"):
+    SMALL = settings(max_examples=300, deadline=None, database=None)
+
+
+def _wider(trace, factor):
+    """``trace`` with its start's numbers and draws scaled by ``factor`` (toward int64's
+    edge: some lanes overflow, and must then be flagged, never wrong)."""
+    init = {
+        k: (tuple(x * factor for x in v) if isinstance(v, tuple) else v * factor)
+        if not isinstance(v, bool)
+        else v
+        for k, v in trace.init.items()
+    }
+    return Trace(trace.spec, trace.accounts, init, trace.steps, trace.params, trace.meta)
+
+
+@SMALL
+@given(
+    seed=st.integers(0, 10**6),
+    steps=st.integers(1, 9),
+    which=st.sampled_from(["perp", "small"]),
+    factor=st.sampled_from([1, 1, 10**3, 10**5, 10**6]),
+)
+def test_hypothesis_lanes_equal_the_judge_after_every_step(seed, steps, which, factor):
+    """Random traces (drawn as arrays, and the same traces given as objects, some scaled
+    toward int64's edge): every field, firing and acceptance of every lane the int64
+    lanes vouch for equals the exact judge after every step; overflowing lanes are
+    flagged."""
+    spec = _SPECS[which]
+    drawn = Draws(spec, steps, seed)
+    rows = drawn.rows(0, 24)
+    traces = [drawn.trace(i) for i in range(24)]
+    if factor != 1:
+        traces = [_wider(t, factor) if i % 2 else t for i, t in enumerate(traces)]
+        lanes = Lanes(spec, spec.param_values(), traces)
+    else:
+        lanes = lanes_for(spec, spec.param_values(), [Drawn(drawn, i) for i in range(24)])
+        assert lanes.chooser.act.tolist() == rows.act.tolist()
+    scale = 10**spec.decimals
+    vouched = 0
+    for i, trace in enumerate(traces):
+        side = lanes.side(i)
+        if side is None:
+            continue
+        vouched += 1
+        for t, (state, fired, accepted) in enumerate(_judge_run(spec, trace)):
+            side.step(t)
+            got = {k: _as_plain(v, scale) for k, v in side.fields().items()}
+            assert got == state, (i, t)
+            for (name, acc), f in fired.items():
+                assert side.fired(name, acc) == f, (i, t, name, acc)
+            if t and trace.steps[t - 1].action is not None:
+                assert side.accepted() == accepted, (i, t)
+    assert vouched >= (12 if factor != 1 else 24)
+
+
 def _doc(result):
     doc = result.to_json()
     doc.pop("seconds")
@@ -125,8 +190,17 @@ def test_a_lane_the_judge_contradicts_is_an_internal_error(spec, engines, monkey
         conform(spec, engines[0], Options(traces=3, steps=4, corners=False, lanewise=False))
 
 
+@pytest.fixture
+def always_workers(monkeypatch):
+    """Workers after the first chunk, however small the run (the decision is the main
+    process's: see test_workers_only_when_the_work_outweighs_their_start)."""
+    from solvent.conform import parallel
+
+    monkeypatch.setattr(parallel, "worth_workers", lambda *a: True)
+
+
 @pytest.mark.parametrize("name", ["EngineAdapter", "BuggyEngineAdapter"])
-def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
+def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name, always_workers):
     """Worker processes compare chunks; the answers are read back in the traces' order."""
     adapter = engines[0] if name == "EngineAdapter" else engines[1]
     refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:{name}")
@@ -136,3 +210,48 @@ def test_jobs_2_gives_the_result_of_jobs_1(spec, engines, name):
     assert _doc(one) == _doc(two)
     assert (one.divergence is None) == (name == "EngineAdapter")
     assert one.traces == 132 or one.divergence is not None
+
+
+def test_workers_only_when_the_work_outweighs_their_start(spec, engines, monkeypatch):
+    """--jobs 2 on a cheap run stays in this process (no pool is started); the rule."""
+    from solvent.conform import parallel
+    from solvent.conform.parallel import WORKER_START, worth_workers
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started for a run it cannot speed up")
+
+    monkeypatch.setattr(parallel, "parallel_outcomes", no_pool)
+    refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:EngineAdapter")
+    got = conform(spec, engines[0], Options(traces=600, steps=8, seed=9, jobs=2), refs=refs)
+    assert got.divergence is None and got.traces == 612
+    # small chunks cost mostly their fixed part: keep measuring, unless already costly
+    assert not worth_workers(0.05, 8, False, 10**6, 2)
+    assert worth_workers(WORKER_START, 8, False, 10**3, 2)  # e.g. a contract: 8 traces = 1 s
+    # at the full chunk size: the work left against the workers' start
+    assert not worth_workers(0.1, 2048, True, 14_000, 2)  # about 0.7 s left
+    assert worth_workers(0.1, 2048, True, 1_000_000, 2)  # about 50 s left
+    assert not worth_workers(5.0, 8, True, 0, 2)  # nothing left
+
+
+def test_chunks_grow_4x_from_the_first_size(spec, engines, monkeypatch):
+    """Chunks of 8, 32, ... up to --batch; an adapter with the batch methods starts at 256
+    (a chunk of lanes costs about the same at 8 and 256 traces), a per-step one at 8."""
+    from solvent.conform import batch as batch_mod
+    from solvent.conform import run as run_mod
+
+    items = [("random", str(i), t) for i, t in enumerate(random_traces(spec, 700, 2, 0))]
+    sizes = [len(c) for c, _ in batch_mod.chunks_of(spec, items, 512, 8)]
+    assert sizes == [8, 32, 128, 512, 20]
+    sizes = [len(c) for c, _ in batch_mod.chunks_of(spec, items, 2048, 256)]
+    assert sizes == [256, 444]
+    seen: list[int] = []
+    original = run_mod.chunks_of
+
+    def spy(spec, source, batch, first):
+        seen.append(first)
+        return original(spec, source, batch, first)
+
+    monkeypatch.setattr(run_mod, "chunks_of", spy)
+    conform(spec, engines[0], Options(traces=5, steps=3, corners=False))
+    conform(spec, engines[0], Options(traces=5, steps=3, corners=False, lanewise=False))
+    assert seen == [run_mod.FIRST_LANEWISE, run_mod.FIRST_CHUNK] == [256, 8]

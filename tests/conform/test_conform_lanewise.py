@@ -151,7 +151,10 @@ def test_lanewise_gives_the_per_step_result(spec, module, name):
         assert len(per_step.divergence.trace.steps) <= 4
 
 
-def test_lanewise_with_jobs_2(spec, module):
+def test_lanewise_with_jobs_2(spec, module, monkeypatch):
+    from solvent.conform import parallel
+
+    monkeypatch.setattr(parallel, "worth_workers", lambda *a: True)  # workers, however small
     mod, _ = module
     refs = (str(SPEC), f"{EXAMPLES / 'python_adapter.py'}:BuggyEngineAdapter")
     opts = dict(traces=100, steps=8, seed=9)

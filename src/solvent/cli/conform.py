@@ -148,7 +148,7 @@ def conform_command(
             "--batch",
             metavar="N",
             help="Fixed-point specs: run the spec's side of up to N traces at once as int64 "
-            "lanes (0: every trace on the exact judge) [default: 512].",
+            "lanes (0: every trace on the exact judge) [default: 2048].",
         ),
     ] = None,
     jobs: Annotated[

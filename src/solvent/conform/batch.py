@@ -3,8 +3,10 @@
 The exact judge costs about a millisecond per step, far more than an implementation.
 For a fixed-point spec (``arithmetic="fixed"``) this module runs a batch of traces of
 the same length as int64 lanes of :class:`~solvent.backends.vector_fixed.FixedVectorBackend`
-(one lane per trace, one pass of the spec's rules per step for the whole batch), then
-the adapter walks each trace and compares with its lane.
+(:class:`~solvent.conform.int64.ConformLanes`: the same rules, products bounded in float64
+first; one lane per trace, one pass of the spec's rules per step for the whole batch),
+read from the traces' arrays (:mod:`solvent.conform.arrays`), then the adapter walks each
+trace and compares with its lane.
 
 Lanes outside the backend's overflow mask agree exactly with the judge (the backend
 conformance suite checks it); a lane in the mask is compared on the judge instead. A
@@ -17,28 +19,67 @@ is a solvent bug, never a verdict.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from solvent.backends.modes import concrete_for
-from solvent.backends.vector_fixed import INT64_MAX, INT64_MIN, FixedVectorBackend
+from solvent.conform.arrays import TraceArrays, from_traces
 from solvent.conform.compare import Comparer, Outcome
+from solvent.conform.draws import Drawn
+from solvent.conform.int64 import ConformLanes
 from solvent.engine.step import run_step
 from solvent.engine.trace import Trace, check_against
-from solvent.errors import InternalError, SolventError
+from solvent.errors import InternalError
 from solvent.lang.domains import AnyBool
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, Spec
 
-__all__ = ["BATCH", "Lanes", "batchable", "chunks_of", "compare_chunk"]
+__all__ = ["BATCH", "Item", "Lanes", "batchable", "chunks_of", "compare_chunk", "lanes_for"]
 
 # trace sources that make their traces from the spec itself (solvent.conform.sources):
 # they fit it by construction, so chunks_of does not check them again
 MADE_FROM_SPEC = frozenset({"random", "corner"})
 
-BATCH = 512  # traces per batch: large enough to amortise a step, small enough to stop early
+BATCH = 2048  # traces per batch at most: a step of the lanes costs a few ms plus about 1 us a lane
+# (chunks start at 8 traces and grow 4x, so the first traces are still compared at once)
+
+
+Item = Trace | Drawn  # a trace, or a random trace still in its arrays
+
+
+def length(item: Item) -> int:
+    return item.length if isinstance(item, Drawn) else len(item.steps)
+
+
+def as_trace(item: Item) -> Trace:
+    return item.trace if isinstance(item, Drawn) else item
+
+
+def lanes_for(spec: Spec, params: Any, items: Sequence[Item]) -> Lanes:
+    """The spec's lanes of ``items`` (all of one length): random traces straight from their
+    arrays, the others converted (:func:`solvent.conform.arrays.from_traces`)."""
+    parts: list[TraceArrays] = []
+    k = 0
+    while k < len(items):
+        first = items[k]
+        j = k + 1
+        if isinstance(first, Drawn):
+            while j < len(items):
+                nxt = items[j]
+                if not isinstance(nxt, Drawn) or nxt.draws is not first.draws:
+                    break
+                if nxt.i != first.i + (j - k):
+                    break
+                j += 1
+            parts.append(first.draws.rows(first.i, first.i + (j - k)))
+        else:
+            while j < len(items) and not isinstance(items[j], Drawn):
+                j += 1
+            traces = [as_trace(x) for x in items[k:j]]
+            parts.append(from_traces(spec, traces, concrete_for(spec)))
+        k = j
+    return Lanes(spec, params, TraceArrays.concat(parts))
 
 
 def batchable(spec: Spec) -> bool:
@@ -46,94 +87,18 @@ def batchable(spec: Spec) -> bool:
     return getattr(spec, "arithmetic", "exact") == "fixed"
 
 
-def _units(judge: Any, v: Any) -> int | bool:
-    """``v`` in units of the judge's grid, exactly as ``judge.const`` gives them (which
-    is asked, and raises, for anything but a Fraction or int on the grid)."""
-    if isinstance(v, bool):
-        return bool(v)
-    if type(v) is Fraction:
-        q, r = divmod(judge.scale, v.denominator)
-        if r == 0:
-            return v.numerator * q
-    elif type(v) is int:
-        return v * judge.scale
-    return judge.const(Fraction(v))
-
-
-def _fits(x: int) -> bool:
-    return INT64_MIN <= x <= INT64_MAX
-
-
 class _Chooser:
-    """Per-lane choices of a batch of traces (the vector twin of ``replay.TraceChooser``)."""
+    """Per-lane choices of a batch of traces (the vector twin of ``replay.TraceChooser``),
+    read from their :class:`~solvent.conform.arrays.TraceArrays`."""
 
-    def __init__(self, spec: Spec, traces: Sequence[Trace], backend: Any, judge: Any) -> None:
-        n, T = len(traces), len(traces[0].steps)
-        self.n, self.backend = n, backend
+    def __init__(self, spec: Spec, arrays: TraceArrays, backend: Any) -> None:
+        self.n, self.backend = arrays.n, backend
         self.instances: list[Instance] = list(spec.instances())
-        index = {
-            (inst.action.name, tuple(inst.accounts)): i for i, inst in enumerate(self.instances)
-        }
-        self.act: Any = np.full((n, T), -1, dtype=np.int64)
-        self.moves: dict[str, Any] = {
-            name: np.zeros((n, T), dtype=np.int64) for name in spec.bounds
-        }
-        self.keepers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # recorded?, live
-        self.argv: dict[str, dict[str, np.ndarray]] = {}
-        self.wide: Any = np.zeros(n, dtype=bool)  # a number outside int64: the judge runs it
-        self.width = max(spec.accounts, 1)
-        for i, tr in enumerate(traces):
-            try:
-                self._record(i, tr, judge, index)
-            except SolventError:  # the judge meets the same input and says what is wrong
-                self.wide[i] = True
-
-    def _record(self, i: int, tr: Trace, judge: Any, index: dict[Any, int]) -> None:
-        """Trace ``i``'s draws, keeper choices and action into the lane arrays (one row
-        per array and trace: numbers are gathered in lists first)."""
-        n, T, width = self.act.shape[0], self.act.shape[1], self.width
-        moves: dict[str, list[int]] = {name: [0] * T for name in self.moves}
-        acts = [-1] * T
-        args: dict[tuple[str, str], list[int]] = {}
-        for t, st in enumerate(tr.steps):
-            for name, v in st.market.items():
-                moves[name][t] = int(_units(judge, v))
-            for kname, choices in st.keepers.items():
-                if kname not in self.keepers:
-                    self.keepers[kname] = (
-                        np.zeros((n, T), dtype=bool),
-                        np.zeros((n, T, width), dtype=bool),
-                    )
-                rec, live = self.keepers[kname]
-                rec[i, t] = True
-                live[i, t, : len(choices)] = [bool(c) for c in choices]
-            if st.action is None:
-                continue
-            key = (st.action.name, tuple(st.action.accounts))
-            if key not in index:  # the judge meets it and says what is wrong
-                self.wide[i] = True
-                continue
-            acts[t] = index[key]
-            for aname, arg in st.action.args.items():
-                row = args.get((st.action.name, aname))
-                if row is None:
-                    row = args[(st.action.name, aname)] = [0] * T
-                row[t] = int(_units(judge, arg))
-        for name, row in moves.items():
-            self._put_row(self.moves[name], i, row)
-        self.act[i] = acts
-        for (action, aname), row in args.items():
-            per = self.argv.setdefault(action, {})
-            col = per.get(aname)
-            if col is None:
-                col = per[aname] = np.zeros((n, T), dtype=np.int64)
-            self._put_row(col, i, row)
-
-    def _put_row(self, col: np.ndarray, i: int, row: list[int]) -> None:
-        if all(INT64_MIN <= u <= INT64_MAX for u in row):
-            col[i] = row
-        else:
-            self.wide[i] = True
+        self.act: Any = arrays.act
+        self.moves: dict[str, Any] = arrays.moves
+        self.keepers: dict[str, tuple[np.ndarray, np.ndarray]] = arrays.keepers
+        self.argv: dict[str, dict[str, np.ndarray]] = arrays.argv
+        self.wide: Any = arrays.wide  # a number outside int64: the judge runs it
 
     # -- the Chooser protocol of solvent.engine.step ----------------------------------
     def market(self, t: int, name: str) -> Value:
@@ -185,42 +150,34 @@ class Lanes:
     trace must be compared on the judge (a number outside int64, an overflowed lane).
     """
 
-    def __init__(self, spec: Spec, params: Any, traces: Sequence[Trace]) -> None:
-        assert traces and len({len(t.steps) for t in traces}) == 1, "one length per batch"
+    def __init__(
+        self, spec: Spec, params: Any, traces: Sequence[Trace] | TraceArrays, backend: Any = None
+    ) -> None:
+        if isinstance(traces, TraceArrays):
+            arrays = traces
+        else:
+            assert traces and len({len(t.steps) for t in traces}) == 1, "one length per batch"
+            arrays = from_traces(spec, traces, concrete_for(spec))
         self.spec = spec
         self.scale = 10 ** int(spec.decimals or 0)
-        judge = concrete_for(spec)
-        n, T = len(traces), len(traces[0].steps)
-        backend = FixedVectorBackend(int(spec.decimals or 0))
+        n, T = arrays.n, arrays.steps
+        if backend is None:
+            backend = ConformLanes(int(spec.decimals or 0))
         backend.reset()
-        chooser = _Chooser(spec, traces, backend, judge)
-        wide = chooser.wide.copy()
+        chooser = _Chooser(spec, arrays, backend)
+        wide = arrays.wide
         # step 0: the traces' own starts, in grid units as the judge reads them
-        starts: list[dict[str, Any] | None] = []
-        for i, tr in enumerate(traces):
-            try:
-                starts.append(_start_units(spec, tr, judge))
-            except SolventError:  # the judge meets it and says what is wrong
-                wide[i] = True
-                starts.append(None)
         state: dict[str, Any] = {}
         for name, fd in spec.fields.items():
             sort = BOOL if fd.sort == "bool" else NUM
-            cols = fd.per_account and spec.accounts or 0
-
-            def column(get: Any, sort: str = sort) -> Value:
-                raw = [0 if s is None else get(s) for s in starts]
-                if sort == BOOL:
-                    return Value(backend, np.array([bool(x) for x in raw]), BOOL)
-                ok = np.array([_fits(int(x)) for x in raw])
-                np.logical_or(wide, ~ok, out=wide)
-                units = [int(x) if f else 0 for x, f in zip(raw, ok, strict=True)]
-                return Value(backend, np.array(units, dtype=np.int64), NUM)
-
+            col = arrays.init[name]
             if fd.per_account:
-                state[name] = [column(lambda s, a=a, k=name: s[k][a]) for a in range(cols)]
+                state[name] = [
+                    Value(backend, np.ascontiguousarray(col[:, a]), sort)
+                    for a in range(spec.accounts)
+                ]
             else:
-                state[name] = column(lambda s, k=name: s[k])
+                state[name] = Value(backend, np.ascontiguousarray(col), sort)
         self.n = n
         self.per_account = {k: fd.per_account for k, fd in spec.fields.items()}
         self._plain: dict[int, dict[str, tuple[str, list[list[Any]]]]] = {}
@@ -256,25 +213,6 @@ class Lanes:
                 got[k] = (cols[0].sort, [_col(c.raw, self.n).tolist() for c in cols])
             self._plain[t] = got
         return got
-
-
-def _start_units(spec: Spec, trace: Trace, judge: Any) -> dict[str, Any]:
-    """The trace's start in grid units (bools as bools): what ``initial_concrete`` gives
-    the judge, without building its values."""
-    out: dict[str, Any] = {}
-    for name, fd in spec.fields.items():
-        v = trace.init[name]
-        if fd.sort == "bool":
-            out[name] = list(v) if fd.per_account else v
-        elif fd.per_account:
-            out[name] = [_num_units(judge, x) for x in v]
-        else:
-            out[name] = _num_units(judge, v)
-    return out
-
-
-def _num_units(judge: Any, v: Any) -> int:
-    return judge.const(Fraction(v)) if isinstance(v, bool) else int(_units(judge, v))
 
 
 def _col(raw: Any, n: int) -> np.ndarray:
@@ -330,19 +268,20 @@ def disagree(spec: Spec, trace: Trace, lane_div: Any) -> InternalError:
 
 
 def chunks_of(
-    spec: Spec, source: Iterable[tuple[str, str, Trace]], batch: int
-) -> Iterator[tuple[list[tuple[str, str, Trace]], Exception | None]]:
-    """``source`` in chunks of 8, 16, ... up to ``batch`` traces (a bug in the first traces
-    is reported as fast as without batching), each checked against the spec; a trace the
-    spec cannot run ends the chunks, with its error after the traces before it."""
+    spec: Spec, source: Iterable[tuple[str, str, Item]], batch: int, first: int = 8
+) -> Iterator[tuple[list[tuple[str, str, Item]], Exception | None]]:
+    """``source`` in chunks of ``first``, then 4 times larger, ... up to ``batch`` traces
+    (a bug in the first traces is reported about as fast as without batching), each
+    checked against the spec; a trace the spec cannot run ends the chunks, with its error
+    after the traces before it."""
     it = iter(source)
-    size = 8
+    size = first
     while True:
-        chunk: list[tuple[str, str, Trace]] = []
+        chunk: list[tuple[str, str, Item]] = []
         for item in it:
             try:
                 if item[0] not in MADE_FROM_SPEC:
-                    check_against(item[2], spec)  # raises on a trace the spec cannot run
+                    check_against(as_trace(item[2]), spec)  # raises on a trace it cannot run
             except Exception as exc:  # noqa: BLE001 - raised after the traces before it
                 yield chunk, exc
                 return
@@ -352,11 +291,11 @@ def chunks_of(
         yield chunk, None
         if len(chunk) < size:
             return
-        size = min(size * 2, max(batch, 8))
+        size = min(size * 4, max(batch, first))
 
 
 def compare_chunk(
-    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int
+    spec: Spec, comparer: Comparer, traces: Sequence[Item], batch: int
 ) -> Iterator[Outcome]:
     """The comparison of each of ``traces``, in order (stop iterating when one diverges).
 
@@ -365,20 +304,21 @@ def compare_chunk(
     whose divergence is the one reported.
     """
     if batch <= 0:
-        for trace in traces:
-            yield comparer.run(trace)
+        for item in traces:
+            yield comparer.run(as_trace(item))
         return
     by_len: dict[int, list[int]] = {}
-    for k, trace in enumerate(traces):
-        by_len.setdefault(len(trace.steps), []).append(k)
+    for k, item in enumerate(traces):
+        by_len.setdefault(length(item), []).append(k)
     side_of: dict[int, Any] = {}
     for ks in by_len.values():
-        if not traces[ks[0]].steps:
+        if not length(traces[ks[0]]):
             continue  # nothing to batch: the judge compares the start
-        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
+        lanes = lanes_for(spec, comparer.params, [traces[k] for k in ks])
         for j, k in enumerate(ks):
             side_of[k] = lanes.side(j)
-    for k, trace in enumerate(traces):
+    for k, item in enumerate(traces):
+        trace = as_trace(item)
         side = side_of.get(k)
         if side is None:
             yield comparer.run(trace)

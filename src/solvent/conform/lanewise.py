@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from solvent.conform.adapter import AdapterError
-from solvent.conform.batch import Lanes, compare_chunk, disagree
+from solvent.conform.batch import Item, Lanes, as_trace, compare_chunk, disagree, lanes_for, length
 from solvent.conform.compare import Comparer, Outcome, _call
 from solvent.engine.trace import Trace
 from solvent.lang.domains import AnyBool
@@ -81,7 +81,7 @@ def lanewise(comparer: Comparer) -> bool:
 
 
 def compare_traces(
-    spec: Spec, comparer: Comparer, traces: list[Trace], batch: int, use_batch: bool = True
+    spec: Spec, comparer: Comparer, traces: list[Item], batch: int, use_batch: bool = True
 ) -> Iterator[Outcome]:
     """The comparison of each of ``traces``, in order: lane-wise through the adapter's
     batch methods when it has them (and ``batch > 0``), else per step
@@ -90,29 +90,31 @@ def compare_traces(
         yield from compare_chunk(spec, comparer, traces, batch)
         return
     by_len: dict[int, list[int]] = {}
-    for k, trace in enumerate(traces):
-        by_len.setdefault(len(trace.steps), []).append(k)
+    for k, item in enumerate(traces):
+        by_len.setdefault(length(item), []).append(k)
     # per trace: its lanes, lane, "per-step path" (else: agreed), batch said it differs,
     # what the per-step path would have compared on it
     verdict: dict[int, tuple[Lanes, int, bool, bool, set[str]]] = {}
     for ks in by_len.values():
-        if not traces[ks[0]].steps:
+        if not length(traces[ks[0]]):
             continue  # nothing to batch: the judge compares the start
-        lanes = Lanes(spec, comparer.params, [traces[k] for k in ks])
+        lanes = lanes_for(spec, comparer.params, [traces[k] for k in ks])
         differs, rerun, compared = _run_batch(comparer, lanes)
+        unsure = rerun | lanes.judge_only
         for j, k in enumerate(ks):
-            unsure = bool(rerun[j] or lanes.judge_only[j])
-            verdict[k] = (lanes, j, unsure or bool(differs[j]), not unsure, compared[j])
-    for k, trace in enumerate(traces):
+            u = bool(unsure[j])
+            verdict[k] = (lanes, j, u or bool(differs[j]), not u, compared[j])
+    for k, item in enumerate(traces):
         got = verdict.get(k)
         if got is None:
-            yield comparer.run(trace)
+            yield comparer.run(as_trace(item))
             continue
         lanes, j, per_step, vouched, seen = got
         if not per_step:
             comparer.compared |= seen
-            yield Outcome(len(trace.steps), None, set(comparer.compared))
+            yield Outcome(length(item), None, set(comparer.compared))
             continue
+        trace = as_trace(item)
         outcome = _per_step(spec, comparer, trace, lanes, j)
         if outcome.divergence is None and vouched:
             raise AdapterError(

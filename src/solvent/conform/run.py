@@ -6,18 +6,31 @@ This is testing, not a proof: the verdict says how many traces and steps agreed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.conform.adapter import check_adapter, field_decimals
-from solvent.conform.batch import BATCH, batchable, chunks_of
+from solvent.conform.batch import BATCH, Item, batchable, chunks_of
 from solvent.conform.compare import Comparer, Divergence, Outcome
-from solvent.conform.lanewise import compare_traces
+from solvent.conform.lanewise import compare_traces, lanewise
 from solvent.conform.shrink import shrink
-from solvent.conform.sources import bmc_traces, corner_traces, random_traces, stress_traces
+from solvent.conform.sources import (
+    PATTERNS,
+    bmc_traces,
+    corner_traces,
+    random_items,
+    stress_traces,
+)
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
+
+# traces in the first chunk (then 4x larger, up to --batch): a few, so that a bug in the
+# first traces is reported at once and --jobs decides early; an adapter with the batch
+# methods compares a chunk of 256 about as fast as one of 8 (a step of the lanes costs a
+# few milliseconds, whatever its width), so its runs start there
+FIRST_CHUNK = 8
+FIRST_LANEWISE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +133,7 @@ def conform_trace(result: ConformResult) -> Trace:
 
 def all_traces(
     spec: Spec, opts: Options, files: Iterable[tuple[str, Trace]] = ()
-) -> Iterator[tuple[str, str, Trace]]:
+) -> Iterator[tuple[str, str, Item]]:
     """(source kind, label, trace): files, bmc counterexamples, then corner paths, stress
     lanes and random paths taking turns."""
     for label, trace in files:
@@ -129,21 +142,28 @@ def all_traces(
         for prop, trace in bmc_traces(spec, opts.depth, opts.bmc_timeout):
             yield "bmc", f"bmc counterexample of {prop}", trace
     # corner, stress and random traces interleaved: each kind gets its chance early
-    kinds: list[tuple[str, Iterator[Trace]]] = []
+    kinds: list[tuple[str, Iterator[tuple[str, Item]]]] = []
     if opts.corners and spec.bounds:
-        kinds.append(("corner", corner_traces(spec, opts.steps, opts.seed)))
+        kinds.append(("corner", _labelled(corner_traces(spec, opts.steps, opts.seed))))
     if opts.scenario is not None:
-        kinds.append(
-            ("stress", stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed))
-        )
-    kinds.append(("random", random_traces(spec, opts.traces, opts.steps, opts.seed)))
-    while kinds:
+        stress = stress_traces(spec, opts.scenario, opts.lanes, opts.steps, opts.seed)
+        kinds.append(("stress", _labelled(stress)))
+    kinds.append(("random", random_items(spec, opts.traces, opts.steps, opts.seed)))
+    while len(kinds) > 1:
         for kind, it in list(kinds):
             drawn = next(it, None)
             if drawn is None:
                 kinds.remove((kind, it))
             else:
-                yield kind, str(drawn.meta["source"]), drawn
+                yield kind, drawn[0], drawn[1]
+    for kind, it in kinds:  # the last kind left (the random traces): no more turns to take
+        for label, item in it:
+            yield kind, label, item
+
+
+def _labelled(traces: Iterator[Trace]) -> Iterator[tuple[str, Item]]:
+    for trace in traces:
+        yield str(trace.meta["source"]), trace
 
 
 def conform(
@@ -165,7 +185,7 @@ def conform(
     comparer = Comparer(spec, adapter, field_decimals(adapter, spec))
     result = ConformResult(spec.name)
     if traces is not None:
-        source: Iterable[tuple[str, str, Trace]] = (
+        source: Iterable[tuple[str, str, Item]] = (
             ("given", f"trace #{i + 1}", t) for i, t in enumerate(traces)
         )
     else:
@@ -174,7 +194,12 @@ def conform(
     from solvent.conform.parallel import jobs_for
 
     jobs = jobs_for(opts.jobs)
-    compared = _compared(spec, comparer, source, batch, jobs, refs, opts.lanewise)
+    if traces is not None:
+        expected = len(traces) if isinstance(traces, Sized) else None
+    else:
+        expected = opts.traces + (len(PATTERNS) * 2 if opts.corners and spec.bounds else 0)
+        expected += opts.lanes if opts.scenario is not None else 0
+    compared = _compared(spec, comparer, source, batch, jobs, refs, opts.lanewise, expected)
     for kind, label, _trace, outcome in compared:
         result.traces += 1
         result.sources[kind] = result.sources.get(kind, 0) + 1
@@ -195,34 +220,50 @@ def conform(
 def _compared(
     spec: Spec,
     comparer: Comparer,
-    source: Iterable[tuple[str, str, Trace]],
+    source: Iterable[tuple[str, str, Item]],
     batch: int,
     jobs: int = 1,
     refs: tuple[str, str] | None = None,
     use_batch: bool = True,
-) -> Iterator[tuple[str, str, Trace, Outcome]]:
+    expected: int | None = None,
+) -> Iterator[tuple[str, str, Item, Outcome]]:
     """Each trace of ``source`` with its comparison, in ``source``'s order; with
     ``jobs > 1`` and ``refs`` (spec target, adapter reference) in worker processes."""
     errors: list[Exception] = []
+    first = FIRST_LANEWISE if batch > 0 and use_batch and lanewise(comparer) else FIRST_CHUNK
 
-    def chunks() -> Iterator[list[tuple[str, str, Trace]]]:
-        for chunk, refused in chunks_of(spec, source, batch):
+    def chunks() -> Iterator[list[tuple[str, str, Item]]]:
+        for chunk, refused in chunks_of(spec, source, batch, first):
             if refused is not None:
                 errors.append(refused)
             yield chunk
             if refused is not None:
                 return
 
-    if jobs > 1 and refs is not None:
-        from solvent.conform.parallel import parallel_outcomes
+    def here(chunk: list[tuple[str, str, Item]]) -> Iterator[tuple[str, str, Item, Outcome]]:
+        traces = [t for _, _, t in chunk]
+        for (kind, label, trace), outcome in zip(
+            chunk, compare_traces(spec, comparer, traces, batch, use_batch), strict=False
+        ):
+            yield kind, label, trace, outcome
 
-        yield from parallel_outcomes(chunks(), comparer, refs[0], refs[1], batch, jobs, use_batch)
+    it = chunks()
+    if jobs > 1 and refs is not None:
+        # in this process first: workers only when the work left outweighs their start
+        from solvent.conform.parallel import parallel_outcomes, worth_workers
+
+        done, full = 0, max(batch, first)
+        for chunk in it:
+            cpu = time.process_time()
+            yield from here(chunk)
+            cpu = time.process_time() - cpu
+            done += len(chunk)
+            left = None if expected is None else expected - done
+            if worth_workers(cpu, len(chunk), len(chunk) >= full, left, jobs):
+                yield from parallel_outcomes(it, comparer, refs[0], refs[1], batch, jobs, use_batch)
+                break
     else:
-        for chunk in chunks():
-            traces = [t for _, _, t in chunk]
-            for (kind, label, trace), outcome in zip(
-                chunk, compare_traces(spec, comparer, traces, batch, use_batch), strict=False
-            ):
-                yield kind, label, trace, outcome
+        for chunk in it:
+            yield from here(chunk)
     if errors:
         raise errors[0]

@@ -2,7 +2,8 @@
 
 * ``random_traces``: random paths with random user actions, seeded (``--traces``,
   ``--seed``): draws and arguments mix the domain's corners, zero and random numbers on a
-  decimal grid (the spec's own grid in fixed-point mode), so rounding is exercised;
+  decimal grid (the spec's own grid in fixed-point mode), so rounding is exercised; a
+  fixed-point spec's are drawn as arrays (:mod:`solvent.conform.draws`);
 * ``corner_traces``: envelope-corner (bang-bang) paths: every draw at a bound of its
   envelope, in fixed patterns (all up, all down, alternating, a run then a reversal),
   with random actions;
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
+from solvent.conform.draws import Drawn, Draws, drawable
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.lang.domains import Within
 from solvent.spec.spec import Spec
@@ -138,7 +140,13 @@ def _trace(
 def random_traces(
     spec: Spec, n: int, steps: int, seed: int, action_rate: float = 0.6
 ) -> Iterator[Trace]:
-    """``n`` random traces of ``steps`` steps (trace ``i`` depends on ``seed`` and ``i`` only)."""
+    """``n`` random traces of ``steps`` steps (trace ``i`` depends on ``seed`` and ``i`` only):
+    drawn as arrays for a fixed-point spec on its grid (:mod:`solvent.conform.draws`)."""
+    if drawable(spec):
+        draws = Draws(spec, steps, seed, action_rate)
+        for i in range(n):
+            yield draws.trace(i)
+        return
     denom = _grid(spec)
     for i in range(n):
         rng = random.Random(f"solvent-conform-{seed}-{i}")
@@ -146,6 +154,20 @@ def random_traces(
             {k: _number(rng, dom, denom) for k, dom in spec.bounds.items()} for _ in range(steps)
         ]
         yield _trace(spec, rng, markets, action_rate, f"random #{i + 1} (seed {seed})")
+
+
+def random_items(
+    spec: Spec, n: int, steps: int, seed: int, action_rate: float = 0.6
+) -> Iterator[tuple[str, Trace | Drawn]]:
+    """(label, trace) of :func:`random_traces`; a fixed-point spec's traces stay in their
+    arrays (:class:`~solvent.conform.draws.Drawn`) until a trace is needed as objects."""
+    if not drawable(spec):
+        for trace in random_traces(spec, n, steps, seed, action_rate):
+            yield str(trace.meta["source"]), trace
+        return
+    draws = Draws(spec, steps, seed, action_rate)
+    for i in range(n):
+        yield draws.label(i), Drawn(draws, i)
 
 
 PATTERNS = ("up", "down", "up-down", "down-up", "up-then-down", "down-then-up")

@@ -109,17 +109,22 @@ def shorten(
 ) -> tuple[int, bool]:
     """The shortest violation depth given one at ``d``: (depth, whether proved shortest).
 
-    ``rlimit`` caps each query by Z3's resource counter (a cap that gives the same answer
-    on a busy and an idle machine).
+    Asks the incremental, unsat-first unrolling for a violation within ``d - 1`` steps:
+    none means ``d`` is shortest, one at ``k`` means ``k`` is (every depth before it was
+    ruled out). One query per depth on one solver, each depth's properties kept as facts
+    for the next: at 10 accounts the corpus's depth-2 question is decided with 1-1.6
+    million resource units, where one non-incremental "within 2 steps" query was still
+    undecided after 10 million. ``rlimit`` caps each check by Z3's resource counter (a
+    cap that gives the same answer on a busy and an idle machine).
     """
-    while d > 0:
-        status, t = within(spec, decls, d - 1, deadline, rlimit)
-        if status == "unsat":
-            return d, True
-        if status == "unknown":
-            return d, False
-        d = t
-    return d, True
+    if d <= 0:
+        return 0, True
+    out = unroll(spec, list(decls), d - 1, deadline, False, rlimit=rlimit)
+    if out.verdict == PASS:
+        return d, True
+    if out.verdict == FAIL and out.depth is not None:
+        return out.depth, True
+    return d, False
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
@@ -149,6 +154,7 @@ def unroll(
     *,
     known: int | None = None,
     facts: bool = True,
+    rlimit: int | None = None,
 ) -> Answer:
     """The incremental, unsat-first unrolling of ``bmc.bmc``, in a canonical form.
 
@@ -161,7 +167,10 @@ def unroll(
     ``bmc.bmc``; when each unsatisfiable check used at most ``PREFIX_RLIMIT`` units, the
     canonical derivation would have passed through the same states, so the member's
     counterexample is the canonical one (``extra["canonical"]``); otherwise the portfolio
-    derives it again.
+    derives it again. ``rlimit`` caps every check of the member (the portfolio's first
+    attempt in its own process): a capped check that answers gives the uncapped answer
+    and model (the counter stops Z3, it does not steer it); one that hits the cap is
+    UNKNOWN.
     """
     canon = True
     with fresh_context():
@@ -186,7 +195,7 @@ def unroll(
                 status = check(solver, deadline, lits)
             else:
                 used = _rlimit_count(solver)
-                status = check(solver, deadline, lits)
+                status = check(solver, deadline, lits, rlimit=rlimit)
                 if status == z3.unsat and _rlimit_count(solver) - used > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
             if status == z3.sat:
@@ -308,20 +317,31 @@ def few_accounts(
     deadline: Deadline,
     simplify: bool,
     known: int | None = None,
+    *,
+    active: int | None = None,
+    rlimit: int | None = None,
 ) -> Answer:
     """The ``few`` member: search with 1, 2, ... accounts, lift, replay on ``spec``.
 
     With ``known = d`` it derives a violation known to lie at depth ``d`` (the canonical
-    derivation of ``portfolio.canonical`` for many accounts). Its depth is a shortest one
-    for the smaller spec, not for ``spec`` (``shortest`` is False).
+    derivation of ``canonical.canonical`` for many accounts). Its depth is a shortest one
+    for the smaller spec, not for ``spec`` (``shortest`` is False). ``active``: at most
+    that many active accounts; ``rlimit``: the cap of each check (see ``unroll``).
     """
     from solvent.check.symmetry import lift, same_decls, smaller
 
     tried = []
-    for m, small in smaller(spec):
+    for m, small in smaller(spec)[:active]:
         progress.note(phase=f"bmc on {m} active account(s)")
         out = unroll(
-            small, same_decls(small, decls), depth, deadline, simplify, known=known, facts=False
+            small,
+            same_decls(small, decls),
+            depth,
+            deadline,
+            simplify,
+            known=known,
+            facts=False,
+            rlimit=rlimit,
         )
         tried.append(m)
         if out.verdict == FAIL and out.trace is not None and out.depth is not None:

@@ -109,22 +109,20 @@ def shorten(
 ) -> tuple[int, bool]:
     """The shortest violation depth given one at ``d``: (depth, whether proved shortest).
 
-    Asks the incremental, unsat-first unrolling for a violation within ``d - 1`` steps:
-    none means ``d`` is shortest, one at ``k`` means ``k`` is (every depth before it was
-    ruled out). One query per depth on one solver, each depth's properties kept as facts
-    for the next: at 10 accounts the corpus's depth-2 question is decided with 1-1.6
-    million resource units, where one non-incremental "within 2 steps" query was still
-    undecided after 10 million. ``rlimit`` caps each check by Z3's resource counter (a
-    cap that gives the same answer on a busy and an idle machine).
+    ``rlimit`` caps each query by Z3's resource counter (a cap that gives the same answer
+    on a busy and an idle machine). One non-incremental query per depth: the incremental
+    unrolling (depth by depth, facts kept) decides the entry-style corpus spec's depth-2
+    question at 10 accounts where this query does not, but took 4-20x longer on the quote
+    style and ran far past its per-check cap (benchmarks/results/engine.md, round 6).
     """
-    if d <= 0:
-        return 0, True
-    out = unroll(spec, list(decls), d - 1, deadline, False, rlimit=rlimit)
-    if out.verdict == PASS:
-        return d, True
-    if out.verdict == FAIL and out.depth is not None:
-        return out.depth, True
-    return d, False
+    while d > 0:
+        status, t = within(spec, decls, d - 1, deadline, rlimit)
+        if status == "unsat":
+            return d, True
+        if status == "unknown":
+            return d, False
+        d = t
+    return d, True
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:

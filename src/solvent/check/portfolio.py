@@ -62,7 +62,7 @@ FALSIFY_SECONDS = 1.0  # the falsifier's budget in one worker, at most
 ROUND_SECONDS = 5.0  # first round's budget per solver member sharing a worker
 # resource units (Z3's counter: the same answer on a busy and an idle machine) per query
 # of the shortening after a member whose depth is not known to be shortest
-SHORTEN_RLIMIT = 2_000_000
+SHORTEN_RLIMIT = 10_000_000
 # after a FAIL whose counterexample must be derived again, wait this share of the time
 # taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
 GRACE_SECONDS = 1.0
@@ -325,7 +325,7 @@ def portfolio_bmc(
             if depth < INDUCTION_FIRST_DEPTH or not induction:
                 progress.note(phase=f"bmc first attempt in this process, depth {depth}")
                 first = first_attempt(
-                    spec, decls, depth, deadline, simplify, full=full, members=members
+                    spec, decls, depth, deadline, simplify, full=full, members=members, jobs=jobs
                 )
                 if first is not None:
                     answers.append(first)

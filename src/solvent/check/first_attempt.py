@@ -90,7 +90,7 @@ def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
     net = Deadline(FIRST_SECONDS)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn), daemon=True)
+    proc = ctx.Process(target=child_main, args=(send, fn, "the first attempt"), daemon=True)
     proc.start()
     send.close()
     msg: object = None
@@ -122,7 +122,9 @@ def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
     return msg
 
 
-def _child(conn: Connection, fn: Callable[[], Answer]) -> None:  # pragma: no cover - child
+def child_main(conn: Connection, fn: Callable[[], object], what: str) -> None:  # pragma: no cover
+    """The body of a forked child: ``fn()``'s result, or the exception it raised (the parent
+    raises it: a spec error stays exit 3), sent on ``conn``; Ctrl-C is the parent's."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -132,7 +134,7 @@ def _child(conn: Connection, fn: Callable[[], Answer]) -> None:  # pragma: no co
         try:
             conn.send(exc)
         except Exception:
-            conn.send(InternalError(f"the first attempt failed: {exc!r}"))
+            conn.send(InternalError(f"{what} failed: {exc!r}"))
     finally:
         conn.close()
         os._exit(0)  # no atexit handlers or inherited threads' locks in a forked child

@@ -17,7 +17,6 @@ replayed on the concrete judge. ``details["portfolio"]`` records who answered an
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -28,7 +27,7 @@ import z3
 from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
-from solvent.check.first_attempt import first_attempt
+from solvent.check.first_attempt import child_main, first_attempt
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
@@ -137,20 +136,11 @@ def _worker(
     seconds: float | None,
     simplify: bool,
 ) -> None:  # pragma: no cover - child process
-    import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    try:
+    def members() -> None:  # their answers go out as they come, then None: the end
         _sequence(names, spec, decls, depth, Deadline(seconds), conn.send, simplify)
-        conn.send(None)
-    except BaseException as exc:  # the parent raises it: a spec error stays exit 3
-        try:
-            conn.send(exc)
-        except Exception:
-            conn.send(InternalError(f"portfolio member failed: {exc!r}"))
-    finally:
-        conn.close()
-        os._exit(0)  # no atexit handlers or inherited threads' locks in a forked child
+
+    child_main(conn, members, "portfolio member")
 
 
 def race(

@@ -18,6 +18,11 @@ N examples on the plain bug and on the needle after the grid, paired with solven
     python benchmarks/engine/run.py                     # the whole grid (hours: see --help)
     python benchmarks/engine/run.py --styles entry --features plain needle \\
         --accounts 1 10 100 --depths 5 --variants bug --timeout 30
+
+With ``--baseline SRC`` (another version's ``src/``, e.g. a ``git archive`` of main) each
+solvent cell is also run with ``PYTHONPATH=SRC`` right after it (paired, same load), and
+the row gets the baseline's wall and CPU times and this version's CPU over the
+baseline's.
 """
 
 from __future__ import annotations
@@ -132,16 +137,18 @@ def main() -> None:
     ap.add_argument("--depths", nargs="+", type=int, default=[3, 5, 10, 20])
     ap.add_argument("--prove", action="store_true", help="also prove each safe variant")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per cell")
+    ap.add_argument("--baseline", metavar="SRC", help="also run each cell on this src/")
     ap.add_argument(
         "--hypothesis", type=int, default=0, metavar="N", help="Hypothesis with N examples"
     )
     a = ap.parse_args()
     began = time.perf_counter()
+    base = " base wall (s) | base cpu (s) | base verdict | cpu / base |" if a.baseline else ""
     print(
         "| cell | solvent wall (s) | cpu (s) | verdict | naive wall (s) | cpu (s) | naive answer"
-        " | wall ratio | cpu ratio | load |"
+        f" | wall ratio | cpu ratio |{base} load |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * (10 + 4 * bool(a.baseline)) + "|")
     for style, feature, variant, n, d in cells(a):
         env = knobs(feature, variant, n)
         verb = ["bmc", "--depth", str(d)] if d is not None else ["prove", "--no-slack"]
@@ -154,6 +161,10 @@ def main() -> None:
             nsecs, ncpu = (float(x) for x in cols.split(" | ")[:2])
             if "killed" not in cols:
                 ratio = f"{secs / nsecs:.2f} | {cpu / max(ncpu, 0.01):.2f}"
+        if a.baseline:
+            benv = {**env, "PYTHONPATH": str(Path(a.baseline).resolve())}
+            bsecs, bcpu, bout = timed(cmd, benv, a.timeout + 30)
+            ratio += f" | {bsecs:.2f} | {bcpu:.2f} | {verdict(bout)} | {cpu / max(bcpu, 0.01):.2f}"
         label = f"bmc d={d}" if d is not None else "prove"
         cell = f"{style} {feature} {variant} n={n} {label}"
         print(

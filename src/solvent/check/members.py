@@ -110,7 +110,10 @@ def shorten(
     """The shortest violation depth given one at ``d``: (depth, whether proved shortest).
 
     ``rlimit`` caps each query by Z3's resource counter (a cap that gives the same answer
-    on a busy and an idle machine).
+    on a busy and an idle machine). One non-incremental query per depth: the incremental
+    unrolling (depth by depth, facts kept) decides the entry-style corpus spec's depth-2
+    question at 10 accounts where this query does not, but took 4-20x longer on the quote
+    style and ran far past its per-check cap (benchmarks/results/engine.md, round 6).
     """
     while d > 0:
         status, t = within(spec, decls, d - 1, deadline, rlimit)
@@ -149,6 +152,7 @@ def unroll(
     *,
     known: int | None = None,
     facts: bool = True,
+    rlimit: int | None = None,
 ) -> Answer:
     """The incremental, unsat-first unrolling of ``bmc.bmc``, in a canonical form.
 
@@ -161,7 +165,10 @@ def unroll(
     ``bmc.bmc``; when each unsatisfiable check used at most ``PREFIX_RLIMIT`` units, the
     canonical derivation would have passed through the same states, so the member's
     counterexample is the canonical one (``extra["canonical"]``); otherwise the portfolio
-    derives it again.
+    derives it again. ``rlimit`` caps every check of the member (the portfolio's first
+    attempt in its own process): a capped check that answers gives the uncapped answer
+    and model (the counter stops Z3, it does not steer it); one that hits the cap is
+    UNKNOWN.
     """
     canon = True
     with fresh_context():
@@ -186,7 +193,7 @@ def unroll(
                 status = check(solver, deadline, lits)
             else:
                 used = _rlimit_count(solver)
-                status = check(solver, deadline, lits)
+                status = check(solver, deadline, lits, rlimit=rlimit)
                 if status == z3.unsat and _rlimit_count(solver) - used > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
             if status == z3.sat:
@@ -308,20 +315,31 @@ def few_accounts(
     deadline: Deadline,
     simplify: bool,
     known: int | None = None,
+    *,
+    active: int | None = None,
+    rlimit: int | None = None,
 ) -> Answer:
     """The ``few`` member: search with 1, 2, ... accounts, lift, replay on ``spec``.
 
     With ``known = d`` it derives a violation known to lie at depth ``d`` (the canonical
-    derivation of ``portfolio.canonical`` for many accounts). Its depth is a shortest one
-    for the smaller spec, not for ``spec`` (``shortest`` is False).
+    derivation of ``canonical.canonical`` for many accounts). Its depth is a shortest one
+    for the smaller spec, not for ``spec`` (``shortest`` is False). ``active``: at most
+    that many active accounts; ``rlimit``: the cap of each check (see ``unroll``).
     """
     from solvent.check.symmetry import lift, same_decls, smaller
 
     tried = []
-    for m, small in smaller(spec):
+    for m, small in smaller(spec)[:active]:
         progress.note(phase=f"bmc on {m} active account(s)")
         out = unroll(
-            small, same_decls(small, decls), depth, deadline, simplify, known=known, facts=False
+            small,
+            same_decls(small, decls),
+            depth,
+            deadline,
+            simplify,
+            known=known,
+            facts=False,
+            rlimit=rlimit,
         )
         tried.append(m)
         if out.verdict == FAIL and out.trace is not None and out.depth is not None:

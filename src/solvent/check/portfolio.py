@@ -17,23 +17,23 @@ replayed on the concrete judge. ``details["portfolio"]`` records who answered an
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import Any, cast
 
 import z3
 
 from solvent.check import progress, solving
+from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
+from solvent.check.first_attempt import child_main, first_attempt
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
-    few_accounts,
     incremental_path,
     run_member,
     shorten,
-    unroll,
 )
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
@@ -48,7 +48,6 @@ from solvent.check.solving import (
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
-from solvent.check.verdicts import irrational as _irrational
 from solvent.check.verdicts import steps as _steps
 from solvent.config import default_jobs
 from solvent.engine.step import require_spec_sane
@@ -60,7 +59,6 @@ MEMBERS = ("incremental", "few", "induction", "deepest", "fresh", "falsify")
 SOLVER_ORDER = ("few", "incremental", "induction", "deepest", "fresh")  # turns in one worker
 FALSIFY_SECONDS = 1.0  # the falsifier's budget in one worker, at most
 ROUND_SECONDS = 5.0  # first round's budget per solver member sharing a worker
-NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
 # resource units (Z3's counter: the same answer on a busy and an idle machine) per query
 # of the shortening after a member whose depth is not known to be shortest
 SHORTEN_RLIMIT = 10_000_000
@@ -138,20 +136,11 @@ def _worker(
     seconds: float | None,
     simplify: bool,
 ) -> None:  # pragma: no cover - child process
-    import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    try:
+    def members() -> None:  # their answers go out as they come, then None: the end
         _sequence(names, spec, decls, depth, Deadline(seconds), conn.send, simplify)
-        conn.send(None)
-    except BaseException as exc:  # the parent raises it: a spec error stays exit 3
-        try:
-            conn.send(exc)
-        except Exception:
-            conn.send(InternalError(f"portfolio member failed: {exc!r}"))
-    finally:
-        conn.close()
-        os._exit(0)  # no atexit handlers or inherited threads' locks in a forked child
+
+    child_main(conn, members, "portfolio member")
 
 
 def race(
@@ -174,15 +163,16 @@ def race(
     groups = [[m] for m in members[: jobs - 1]] + [list(members[jobs - 1 :])]
     groups = [g for g in groups if g]
     if len(groups) == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        answers = _sequence(members, spec, decls, depth, deadline, None, simplify)
-        if answers and answers[-1].note == "interrupted":
+        done = _sequence(members, spec, decls, depth, deadline, None, simplify)
+        if done and done[-1].note == "interrupted":
             raise Interrupted()
-        return next((a for a in answers if a.verdict != UNKNOWN), None), answers
+        return next((a for a in done if a.verdict != UNKNOWN), None), done
     ctx = multiprocessing.get_context("fork")
-    procs, conns = [], []
+    procs: list[BaseProcess] = []
+    conns: list[Connection] = []
     left = None if deadline.seconds is None else max(0.05, deadline.seconds - deadline.elapsed())
     answers: list[Answer] = []
-    winner = None
+    winner: Answer | None = None
     try:
         for group in groups:
             r, w = ctx.Pipe(duplex=False)
@@ -208,9 +198,10 @@ def race(
             if solving._interrupted:
                 raise Interrupted()
             ms = deadline.remaining_ms()
-            for c in wait(pending, timeout=0.25 if ms is None else min(0.25, ms / 1000)):
+            ready = wait(pending, timeout=0.25 if ms is None else min(0.25, ms / 1000))
+            for c in cast("list[Connection]", ready):  # waited on Connections only
                 try:
-                    msg = c.recv()
+                    msg: object = c.recv()
                 except EOFError:
                     msg = None
                 if msg is None:
@@ -223,6 +214,8 @@ def race(
                     running[c] = msg[1]
                     progress.note(members=sorted(running.values()))
                     continue
+                if not isinstance(msg, Answer):  # pragma: no cover - a worker's own bug
+                    raise InternalError(f"portfolio member sent {msg!r}")
                 running.pop(c, None)
                 answers.append(msg)
                 if grace is not None and msg.member == "incremental":
@@ -245,14 +238,14 @@ def race(
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
-            if p.is_alive():  # pragma: no cover - a child ignoring SIGTERM
-                p.kill()
-                p.join()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():  # pragma: no cover - a child ignoring SIGTERM
+                proc.kill()
+                proc.join()
         for c in conns:
             c.close()
     return winner, answers
@@ -318,8 +311,19 @@ def portfolio_bmc(
                     f"no violation in any path of up to {_steps(0)} ({_accounts(spec.accounts)})",
                     depth=0,
                 )
-            progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
-            winner, answers = race(spec, decls, depth, jobs, deadline, members, simplify, full)
+            winner, answers = None, []
+            if depth < INDUCTION_FIRST_DEPTH or not induction:
+                progress.note(phase=f"bmc first attempt in this process, depth {depth}")
+                first = first_attempt(
+                    spec, decls, depth, deadline, simplify, full=full, members=members, jobs=jobs
+                )
+                if first is not None:
+                    answers.append(first)
+                    winner = first if first.verdict != UNKNOWN else None
+            if winner is None:
+                progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
+                winner, more = race(spec, decls, depth, jobs, deadline, members, simplify, full)
+                answers += more
             info["members"] = [
                 {
                     "member": a.member,
@@ -364,7 +368,7 @@ def portfolio_bmc(
             found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
             if found is not None:
                 return found
-            return _from_trace(spec, winner, d, shortest, depth, result)
+            return from_trace(spec, winner, d, shortest, depth, result)
     except Interrupted:
         return result(
             UNKNOWN,
@@ -438,57 +442,3 @@ def _passed(
             details={"method": "1-induction"},
         )
     return result(PASS, f"depth {depth}/{depth}", head + ")", depth=depth)  # type: ignore[operator, no-any-return]
-
-
-def canonical(
-    spec: Spec,
-    decls: list[PredicateDecl],
-    d: int,
-    depth: int,
-    deadline: Deadline,
-    result: object,
-    simplify: bool,
-    shortest: bool = True,
-) -> CheckResult | None:
-    """The counterexample at depth ``d``, derived the same way whoever found it.
-
-    Up to ``FULL_CANONICAL_ACCOUNTS`` accounts (or when the accounts do not all start
-    alike) it is the full spec's incremental unrolling with the depth known; with more
-    accounts it is the ``few`` member's derivation at depth ``d`` (the fewest accounts that
-    show it, lifted), and the full spec's only when no smaller copy shows it. None when the
-    solver cannot answer at ``d`` within the budget (see ``unroll``).
-    """
-    note = "" if shortest else NOT_SHORTEST
-    if spec.accounts > FULL_CANONICAL_ACCOUNTS and smaller(spec):
-        got = few_accounts(spec, decls, depth, deadline, simplify, known=d)
-        if got.verdict == FAIL and got.trace is not None and got.depth == d:
-            return _confirmed(spec, got.trace, d, got.failed, depth, result, note)
-    out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest)
-    if out.verdict == FAIL and out.trace is not None:
-        return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
-    if out.verdict == UNKNOWN and out.extra.get("irrational"):
-        return _irrational(d, depth, out.note, out.failed, result)
-    return None
-
-
-def _from_trace(
-    spec: Spec, winner: Answer, d: int, shortest: bool, depth: int, result: object
-) -> CheckResult:
-    """The winner's own concrete path, when the canonical query could not be answered."""
-    if winner.trace is None or len(winner.trace.steps) != d:
-        return result(
-            UNKNOWN,
-            f"depth {d}/{depth}",  # type: ignore[operator]
-            f"{winner.member} found a violation at depth {d}, but the solver could "
-            "not derive the counterexample again within the budget; rerun with a "
-            "larger --timeout",
-            depth=d,
-            details={"reason": "timeout"},
-        )
-    from solvent.check.replay import replay
-
-    first = replay(spec, winner.trace).first_failure
-    assert first is not None and first.step == d
-    note = "" if shortest else NOT_SHORTEST
-    names = [x.name for x in replay(spec, winner.trace).failures if x.step == d]
-    return _confirmed(spec, winner.trace, d, names, depth, result, note)

@@ -1,0 +1,140 @@
+"""The bmc portfolio's first attempt: one capped search in this process, before the race.
+
+Most bmc questions of a small spec are answered by the incremental search in a fraction
+of a second, less than starting the portfolio's member processes costs (each one competes
+for the cores with the others, the falsifier alone takes up to a second of CPU). So the
+portfolio first runs one member here, each of its solver checks capped by
+``FIRST_RLIMIT`` units of Z3's resource counter (a counter, not a clock: the attempt
+answers, or gives up, the same way on a busy and an idle machine):
+
+- up to ``FULL_CANONICAL_ACCOUNTS`` accounts (or accounts that do not all start alike):
+  the ``incremental`` member, whose counterexample is the canonical one (the report is
+  the one the race would give, whoever won it);
+- with more accounts: the ``few`` member on one active account, lifted and replayed (the
+  portfolio then shortens it and derives it canonically, as after a race; so its path is
+  not simplified here).
+
+Only when the attempt is inconclusive do the member processes start. Deep questions
+(from ``INDUCTION_FIRST_DEPTH`` on, where 1-induction runs first) and member lists
+without the attempt's member go straight to the race.
+
+With ``--jobs`` of 2 or more the attempt runs in one forked process of its own (nothing is
+imported or encoded again; no other member competes for the cores), which the deadline can
+stop: Z3 does not always stop at its own limits (a nonlinear check of the corpus's entry
+style with lemmas ran 26 s past a 20 s budget and past its resource cap, in process).
+With ``--jobs 1`` it runs in this process, like every member then.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+
+from solvent.check import solving
+from solvent.check.members import Answer, few_accounts, unroll
+from solvent.check.results import UNKNOWN
+from solvent.check.solving import Deadline, Interrupted
+from solvent.errors import InternalError
+from solvent.spec.spec import PredicateDecl, Spec
+
+# resource units per check of the first attempt: the corpus's depth-3 questions on 1-3
+# accounts use 0.05-2.9 million (benchmarks/results/engine.md, round 6)
+FIRST_RLIMIT = 1_500_000
+# a safety net only (jobs >= 2): a check that ignores its resource cap is stopped after this
+# many seconds and the race starts; it decides which path answers, never the answer (the
+# attempt's answer is the race's)
+FIRST_SECONDS = 5.0
+
+
+def first_attempt(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    *,
+    full: bool,
+    members: Sequence[str],
+    jobs: int = 1,
+) -> Answer | None:
+    """The capped attempt's answer (UNKNOWN when it gave up), None when it does not apply."""
+    name = "incremental" if full else "few"
+    if name not in members:
+        return None
+
+    def attempt() -> Answer:
+        if full:
+            return unroll(spec, decls, depth, deadline, simplify, rlimit=FIRST_RLIMIT)
+        # its path is derived again canonically (``canonical.canonical``): not simplified here
+        return few_accounts(spec, decls, depth, deadline, False, active=1, rlimit=FIRST_RLIMIT)
+
+    began = time.perf_counter()
+    forked = jobs >= 2 and "fork" in multiprocessing.get_all_start_methods()
+    answer = _in_child(attempt, deadline) if forked else attempt()
+    if answer is None:
+        answer = Answer(name, UNKNOWN, note=f"stopped by the budget or after {FIRST_SECONDS:g} s")
+    answer.seconds = time.perf_counter() - began
+    answer.extra["in_process"] = not forked
+    answer.extra["first"] = True
+    if answer.verdict == UNKNOWN:
+        answer.note = f"first attempt, capped at {FIRST_RLIMIT:,} units a check: {answer.note}"
+    return answer
+
+
+def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
+    """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after
+    ``FIRST_SECONDS``."""
+    net = Deadline(FIRST_SECONDS)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=child_main, args=(send, fn, "the first attempt"), daemon=True)
+    proc.start()
+    send.close()
+    msg: object = None
+    try:
+        while not deadline.expired() and not net.expired():
+            if solving._interrupted:
+                raise Interrupted()
+            ms = min(x for x in (net.remaining_ms(), deadline.remaining_ms()) if x is not None)
+            if recv.poll(min(0.25, ms / 1000)):
+                try:
+                    msg = recv.recv()
+                except EOFError:  # pragma: no cover - the child died without a word
+                    msg = InternalError("the first attempt's process ended without an answer")
+                break
+    except KeyboardInterrupt:
+        raise Interrupted() from None
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - a child ignoring SIGTERM
+            proc.kill()
+            proc.join()
+        recv.close()
+    if isinstance(msg, BaseException):  # a spec error stays exit 3
+        raise msg
+    if msg is not None and not isinstance(msg, Answer):  # pragma: no cover
+        raise InternalError(f"the first attempt sent {msg!r}")
+    return msg
+
+
+def child_main(conn: Connection, fn: Callable[[], object], what: str) -> None:  # pragma: no cover
+    """The body of a forked child: ``fn()``'s result, or the exception it raised (the parent
+    raises it: a spec error stays exit 3), sent on ``conn``; Ctrl-C is the parent's."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    try:
+        conn.send(fn())
+    except BaseException as exc:
+        try:
+            conn.send(exc)
+        except Exception:
+            conn.send(InternalError(f"{what} failed: {exc!r}"))
+    finally:
+        conn.close()
+        os._exit(0)  # no atexit handlers or inherited threads' locks in a forked child

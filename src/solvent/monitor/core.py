@@ -221,8 +221,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.seen = set(self.seen_order)
         self._liq_bounds_stale = True
         self._limits = ev.line_limits()
-        if self.book is not None and not hasattr(self.book, "index"):
-            # a checkpoint of a solvent before the deficit index: rebuild the book exactly
+        if self.book is not None and not all(hasattr(self.book, k) for k in ("index", "_lh")):
+            # a checkpoint of an older solvent (no index or heaps): rebuild the book exactly
             self.book = PerpBook(self.n, self.params.maintenance_margin)
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])

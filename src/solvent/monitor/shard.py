@@ -109,10 +109,7 @@ class GroupSource(RedisSource):
             if fields is None:  # deleted while pending: nothing to apply
                 continue
             eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-            raw = fields.get(self.FIELD) or fields.get(self.FIELD.decode(), b"")
-            if isinstance(raw, str):
-                raw = raw.encode()
-            out.append((eid, raw or b"\x00missing-event-field"))
+            out.append((eid, self._event(fields)))
         return out
 
     def _fresh(self, batch: Batch) -> Batch:

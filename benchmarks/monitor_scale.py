@@ -3,10 +3,11 @@
     python benchmarks/monitor_scale.py [--accounts 100000] [--events 50000]
         [--shards 1,2,4] [--out benchmarks/results/monitor_scale.md]
     python benchmarks/monitor_scale.py --in-process [--accounts N --events N]
-    python benchmarks/monitor_scale.py --paired-with OTHER/src [--accounts N --events N]
+    python benchmarks/monitor_scale.py --paired-with OTHER/src [--redis] [--accounts N --events N]
 
 ``--in-process`` feeds the same venue to ``Monitor.feed`` directly (no Redis, no run
-loop); ``--paired-with`` runs that with another checkout's ``src`` and with this one,
+loop); ``--paired-with`` runs that (with ``--redis``: one unsharded monitor through
+Redis, the run loop and XREAD) with another checkout's ``src`` and with this one,
 alternating three times, and prints the ratios of events per CPU second (a baseline:
 ``git worktree add /tmp/base COMMIT``, then ``--paired-with /tmp/base/src``).
 
@@ -273,16 +274,26 @@ def in_process(accounts: int, events: int) -> dict[str, Any]:
 
 
 def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None:
-    """``--in-process`` with the baseline's sources and with these, alternating."""
+    """``--in-process`` (or, with ``--redis``, one unsharded monitor through Redis: the
+    run loop, XREAD) with the baseline's sources and with these, alternating."""
     here = str(HERE.parent / "src")
-    cmd = [sys.executable, __file__, "--in-process", "--accounts", str(args.accounts),
-           "--events", str(args.events)]  # fmt: skip
+    size = ["--accounts", str(args.accounts), "--events", str(args.events)]
+    cmd = [sys.executable, __file__, *size]
+    cmd += ["--shards", "1"] if args.redis else ["--in-process"]
     rates: dict[str, list[float]] = {"baseline": [], "this": []}
     for _ in range(repeat):
         for name, src in (("baseline", baseline_src), ("this", here)):
             env = {**os.environ, "PYTHONPATH": src}
             out = subprocess.run(cmd, env=env, capture_output=True, check=True, text=True)
-            row = json.loads(out.stdout.strip().splitlines()[-1])
+            if args.redis:  # the JSON line of the configuration: the single process's row
+                doc = next(json.loads(x) for x in out.stdout.splitlines() if x.startswith("{"))
+                r = doc["results"][0]
+                row = {"events": r["timed_lines"], "cpu_seconds": r["cpu_seconds"],
+                       "wall_seconds": r["seconds"], "p99_event_ms": r["p99_event_ms"],
+                       "events_per_cpu_s": r["timed_lines"] / r["cpu_seconds"],
+                       "rss_mib": r["rss_mib"], "load": r["load"]}  # fmt: skip
+            else:
+                row = json.loads(out.stdout.strip().splitlines()[-1])
             rates[name].append(row["events_per_cpu_s"])
             print(json.dumps({"run": name, **row}), flush=True)
     ratios = [t / b for t, b in zip(rates["this"], rates["baseline"], strict=True)]
@@ -393,6 +404,7 @@ def main() -> int:
     ap.add_argument("--index-only", action="store_true", help="time the index alone")
     ap.add_argument("--in-process", action="store_true", help="Monitor.feed alone, no Redis")
     ap.add_argument("--paired-with", metavar="SRC", help="--in-process against these sources")
+    ap.add_argument("--redis", action="store_true", help="--paired-with: through Redis")
     args = ap.parse_args()
     if args.paired_with:
         paired(args.paired_with, args)

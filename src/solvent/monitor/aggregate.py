@@ -15,10 +15,11 @@ shard).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
@@ -28,6 +29,8 @@ from solvent.spec.spec import Spec
 #: what the aggregator computes on the combined book itself (a shard's are partial views:
 #: an invariant over every account, or the distance, does not split by account)
 COMBINED = ("invariant", "distance")
+_ENCODE = msgspec.json.Encoder().encode
+_DECODE = msgspec.json.Decoder().decode
 
 
 @dataclass
@@ -125,7 +128,7 @@ class Aggregator:
             }
         else:
             ev = {**base, "type": "state", "set": fund}
-        return [json.dumps(ev, separators=(",", ":")).encode()]
+        return [_ENCODE(ev)]
 
 
 def run_aggregate(
@@ -153,7 +156,7 @@ def run_aggregate(
             for eid, fields in entries:
                 pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
                 raw = fields.get(b"r") or fields.get("r")
-                agg.add(k, json.loads(raw))
+                agg.add(k, _DECODE(raw))
                 got += 1
         summary.records += got
         for doc in agg.drain():

@@ -16,9 +16,10 @@ price. The *distance to insolvency* at price ``P`` is the smallest single gap
 ``r = X/P - 1`` (either sign) that leaves ``E > 0``: ``min(1 - X_lo/P, X_hi/P - 1)``,
 0 when ``P`` is already outside.
 
-:class:`PerpBook` keeps longs and shorts sorted by bankruptcy price (``SortedList``) and
-every breakpoint in a :class:`~solvent.monitor.deficit.DeficitIndex`, so an account change
-costs O(log N), the interval O(log N) (recomputed after a change, cached across prices),
+:class:`PerpBook` keeps every breakpoint in a :class:`~solvent.monitor.deficit.DeficitIndex`
+and the longs' and shorts' bankruptcy prices in two heaps (the highest long's and the
+lowest short's are what the invariant and the keeper read; stale entries are dropped when
+they reach the top), so an account change costs O(log N), the interval O(log N) (recomputed after a change, cached across prices),
 and a price change O(1). The maintenance check is the same
 shape: a long is liquidatable below ``b / (1 - mm)``, a short above ``b / (1 + mm)``.
 Everything is exact (``Fraction``); the float copies only speed up the comparisons on
@@ -27,13 +28,15 @@ the price-event hot path and are never trusted near a boundary (see ``near``).
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
 from sortedcontainers import SortedList
 
-from solvent.monitor.deficit import DeficitIndex
+from solvent.monitor.deficit import DeficitIndex, coprime
 from solvent.monitor.deficit import to_float as _float
 
 ZERO = Fraction(0)
@@ -102,9 +105,14 @@ class PerpBook:
         self.size = [ZERO] * accounts
         self.insurance = ZERO
         self.bad_debt = ZERO
-        # (float of b, b, account) ascending: the floats decide unless they tie
-        self.longs: SortedList = SortedList()
-        self.shorts: SortedList = SortedList()
+        # (float of b, b, account) of each account's breakpoint; the floats decide unless
+        # they tie. The heaps: longs as (-float b, -b, account) (the highest b on top), shorts
+        # as the key; an entry is live while ``_live[account]`` is that very tuple
+        self._lh: list[tuple[float, Fraction, int]] = []
+        self._sh: list[tuple[float, Fraction, int]] = []
+        self._live: list[tuple[float, Fraction, int] | None] = [None] * accounts
+        self._counts = [0, 0]  # live longs, live shorts
+        self._sides: tuple[SortedList, SortedList] | None = None  # sorted views, on demand
         self.key: list[tuple[float, Fraction, int] | None] = [None] * accounts
         self.index = DeficitIndex()  # the accounts whose Q and S are scaled integers
         self.flat_deficit = ZERO  # sum of max(0, -Q) over flat accounts
@@ -126,37 +134,53 @@ class PerpBook:
     # ------------------------------------------------------------------ updates
     def set_account(self, a: int, quote: Fraction, size: Fraction) -> None:
         old = self.key[a]
+        qi, si = self.qi, self.si
+        q_old, s_old = qi[a], si[a]
+        was_scaled = q_old is not None and s_old is not None
         # signs through .numerator: a Fraction comparison costs several isinstance checks
         if old is not None:
-            (self.longs if self.size[a].numerator > 0 else self.shorts).remove(old)
-            if self.qi[a] is not None and self.si[a] is not None:
-                self.index.remove(old, self.qi[a], self.si[a])  # type: ignore[arg-type]
+            self._live[a] = None
+            self._counts[self.size[a].numerator < 0] -= 1
+            if was_scaled:
+                self.index.remove(old, q_old, s_old)  # type: ignore[arg-type]
         elif self.quote[a].numerator < 0:
             self.flat_deficit -= -self.quote[a]
             self.flat_negative -= 1
             self.flat_negatives.discard(a)
-        if self.qi[a] is None or self.si[a] is None:
+        if not was_scaled:
             self.not_scaled -= 1
-        q_old, s_old = self.qi[a], self.si[a]
-        self.qi[a], self.si[a] = q_new, s_new = scaled(quote), scaled(size)
-        if q_new is None or s_new is None:
+        qi[a] = q_new = scaled(quote)
+        si[a] = s_new = scaled(size)
+        now_scaled = q_new is not None and s_new is not None
+        if not now_scaled:
             self.not_scaled += 1
             self.probe_x = None
-        elif self.probe_x is not None and q_old is not None and s_old is not None:
+        elif self.probe_x is not None and was_scaled:
             # E at each probe x = n/d changes by this account's new deficit minus its old
             # one: d * max(0, -(Q + S*x)) = max(0, -(Q*d + S*n)), O(1) per probe
             e = self.probe_e
             for k, (n, d) in enumerate(self.probe_x):
-                new, old_d = q_new * d + s_new * n, q_old * d + s_old * n
+                new, old_d = q_new * d + s_new * n, q_old * d + s_old * n  # type: ignore[operator]
                 e[k] += (0 if new >= 0 else -new) - (0 if old_d >= 0 else -old_d)
         self.quote[a], self.size[a] = quote, size
+        self._sides = None
         if size.numerator:
-            b = -quote / size if s_new is None or q_new is None else Fraction(-q_new, s_new)
+            b = Fraction(-q_new, s_new) if now_scaled else -quote / size  # type: ignore[operator]
             entry = (_float(b), b, a)
-            (self.longs if size.numerator > 0 else self.shorts).add(entry)
             self.key[a] = entry
-            if self.qi[a] is not None and self.si[a] is not None:
-                self.index.add(entry, self.qi[a], self.si[a])  # type: ignore[arg-type]
+            if size.numerator > 0:
+                held = (-entry[0], coprime(-b.numerator, b.denominator), a)
+                heapq.heappush(self._lh, held)
+                self._counts[0] += 1
+                self._compact(self._lh, 0)
+            else:
+                held = entry
+                heapq.heappush(self._sh, held)
+                self._counts[1] += 1
+                self._compact(self._sh, 1)
+            self._live[a] = held
+            if now_scaled:
+                self.index.add(entry, q_new, s_new)  # type: ignore[arg-type]
         else:
             self.key[a] = None
             if quote.numerator < 0:
@@ -165,6 +189,51 @@ class PerpBook:
                 self.flat_negatives.add(a)
         self._interval = None
         self._refresh_floats()
+
+    def _compact(self, heap: list[tuple[float, Fraction, int]], side: int) -> None:
+        """Drop the stale entries once they are half the heap (amortised O(1) a change)."""
+        if len(heap) > 2 * self._counts[side] + 1024:
+            live = self._live
+            heap[:] = [e for e in heap if live[e[2]] is e]
+            heapq.heapify(heap)
+
+    def _top(self, heap: list[tuple[float, Fraction, int]]) -> int | None:
+        """The account on top of a heap (the highest long or lowest short), stale ones popped."""
+        live = self._live
+        while heap and live[heap[0][2]] is not heap[0]:
+            heapq.heappop(heap)
+        return heap[0][2] if heap else None
+
+    def _in_order(self, heap: list[tuple[float, Fraction, int]]) -> Iterator[int]:
+        """The accounts of a heap's live entries in heap order (O(k log k) for the first k)."""
+        live = self._live
+        frontier = [(heap[0], 0)] if heap else []
+        while frontier:
+            entry, i = heapq.heappop(frontier)
+            for c in (2 * i + 1, 2 * i + 2):
+                if c < len(heap):
+                    heapq.heappush(frontier, (heap[c], c))
+            if live[entry[2]] is entry:
+                yield entry[2]
+
+    @property
+    def longs(self) -> SortedList:
+        """The longs' keys ``(float b, b, account)`` ascending (built on demand: the exact
+        walks for amounts that are not scaled decimals, and checks)."""
+        return self._sorted()[0]
+
+    @property
+    def shorts(self) -> SortedList:
+        return self._sorted()[1]
+
+    def _sorted(self) -> tuple[SortedList, SortedList]:
+        if self._sides is None:
+            keys = [k for k in self.key if k is not None]
+            self._sides = (
+                SortedList(k for k in keys if self.size[k[2]].numerator > 0),
+                SortedList(k for k in keys if self.size[k[2]].numerator < 0),
+            )
+        return self._sides
 
     def set_fund(self, insurance: Fraction, bad_debt: Fraction) -> None:
         if insurance is self.insurance and bad_debt is self.bad_debt:
@@ -202,8 +271,9 @@ class PerpBook:
 
     def _refresh_floats(self) -> None:
         # equity >= 0 for every account <=> max long b <= P <= min short b (and no flat Q < 0)
-        lo = self.longs[-1][1] if self.longs else None
-        hi = self.shorts[0][1] if self.shorts else None
+        top_long, top_short = self._top(self._lh), self._top(self._sh)
+        lo = None if top_long is None else self.key[top_long][1]  # type: ignore[index]
+        hi = None if top_short is None else self.key[top_short][1]  # type: ignore[index]
         if lo is not getattr(self, "eq_lo", 0):  # unchanged mostly: no float conversion
             self.eq_lo = lo
             self.eq_lo_f = float(lo) if lo is not None else float("-inf")
@@ -230,14 +300,14 @@ class PerpBook:
     def liquidatable(self, price: Fraction) -> list[int]:
         """Accounts below maintenance at ``price`` (equity < mm * |S| * price), in order."""
         out = []
-        # long: Q + S X < mm S X  <=>  X < b / (1 - mm); b ascending, so scan from the top
-        for _, b, a in reversed(self.longs):
-            if price * (1 - self.mm) < b:
+        # long: Q + S X < mm S X  <=>  X < b / (1 - mm); highest b first
+        for a in self._in_order(self._lh):
+            if price * (1 - self.mm) < self.key[a][1]:  # type: ignore[index]
                 out.append(a)
             else:
                 break
-        for _, b, a in self.shorts:  # short: X > b / (1 + mm)
-            if price * (1 + self.mm) > b:
+        for a in self._in_order(self._sh):  # short: X > b / (1 + mm); lowest b first
+            if price * (1 + self.mm) > self.key[a][1]:  # type: ignore[index]
                 out.append(a)
             else:
                 break
@@ -246,8 +316,8 @@ class PerpBook:
 
     def liquidation_bounds(self) -> tuple[float, float]:
         """Float prices between which no account is liquidatable (for the fast path)."""
-        lo = _float(self.longs[-1][1] / (1 - self.mm)) if self.longs else float("-inf")
-        hi = _float(self.shorts[0][1] / (1 + self.mm)) if self.shorts else float("inf")
+        lo = _float(self.eq_lo / (1 - self.mm)) if self.eq_lo is not None else float("-inf")
+        hi = _float(self.eq_hi / (1 + self.mm)) if self.eq_hi is not None else float("inf")
         return lo, hi
 
     def excess(self, x: Fraction) -> Fraction:

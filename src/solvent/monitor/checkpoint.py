@@ -22,13 +22,17 @@ The file is created with permissions 0600.
 
 from __future__ import annotations
 
+import copyreg
+import io
 import json
 import os
 import pickle
 import tempfile
+from fractions import Fraction
 from typing import Any
 
 from solvent.integrity import check_seal, seal
+from solvent.monitor.deficit import coprime
 from solvent.monitor.errors import CheckpointError
 
 VERSION = "solvent-monitor-checkpoint/2"
@@ -49,7 +53,13 @@ def save(
         "version": VERSION, "spec": spec, "source": source, "position": position,
         "snapshot": snapshot, "alerts_offset": alerts_offset,
     }  # fmt: skip
-    payload = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    # a Fraction is rebuilt from its terms without a gcd (they are in lowest terms): a
+    # checkpoint holds one or two per account, and loading it is what a restart waits for
+    pickler.dispatch_table = {**copyreg.dispatch_table, Fraction: _reduce_fraction}
+    pickler.dump(doc)
+    payload = buf.getvalue()
     header = json.dumps({"version": VERSION, "seal": seal(payload, key)}).encode() + b"\n"
     data = header + payload
     folder = os.path.dirname(os.path.abspath(path))
@@ -66,6 +76,10 @@ def save(
         except OSError:
             pass
         raise
+
+
+def _reduce_fraction(f: Fraction) -> tuple[Any, tuple[int, int]]:
+    return coprime, (f.numerator, f.denominator)
 
 
 def load(path: str, *, spec: str, source: str, key: bytes | None = None) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ began to every price inside it (so intra-step lows and highs count).
 
 import heapq
 import math
+import threading
 from collections import deque
 from decimal import Decimal
 from fractions import Fraction
@@ -80,10 +81,18 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
                     f"--{what}-field {fname!r} is not a scalar number field of spec {spec.name}; "
                     f"fields: {', '.join(spec.fields)}"
                 )
-        # the observed state: plain Fractions (lists per account); Bool fields keep their init
+        # the observed state: plain Fractions (lists per account); Bool fields keep their
+        # init. Equal start values are one object: a checkpoint then pickles each account
+        # once it changed (a shard changes only the accounts it owns), not every account
+        interned: dict[Any, Any] = {}
+
+        def start(_f: Any, _a: Any, x: Any) -> Any:
+            v = self._init(x)
+            return interned.setdefault(v, v) if isinstance(v, Fraction) else v
+
         self.values: dict[str, Any] = {
             name: list(v) if isinstance(v, tuple) else v
-            for name, v in concrete_start(spec, lambda _f, _a, x: self._init(x)).items()
+            for name, v in concrete_start(spec, start).items()
         }
         self.perp = is_perp_isolated(spec) and not opts.exact_invariants
         self.book: PerpBook | None = None
@@ -102,6 +111,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         if self.distance_mode == "auto":
             self.distance_mode = "closed" if self.book is not None else "solver"
         self.solver: Any = None
+        # set by the run loop: a stop (Ctrl-C, SIGTERM) interrupts a solver distance
+        self.stop_event: threading.Event | None = None
         if self.distance_mode == "solver":
             from solvent.monitor.solver_distance import SolverDistance
 
@@ -221,8 +232,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.seen = set(self.seen_order)
         self._liq_bounds_stale = True
         self._limits = ev.line_limits()
-        if self.book is not None and not hasattr(self.book, "index"):
-            # a checkpoint of a solvent before the deficit index: rebuild the book exactly
+        if self.book is not None and not all(hasattr(self.book, k) for k in ("index", "_lh")):
+            # a checkpoint of an older solvent (no index or heaps): rebuild the book exactly
             self.book = PerpBook(self.n, self.params.maintenance_margin)
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])

@@ -108,7 +108,7 @@ class DeficitIndex:
 
     def _bucket(self, key: Key) -> int:
         j = bisect.bisect_left(self.maxes, key)
-        return min(j, len(self.keys) - 1)
+        return j if j < len(self.keys) else len(self.keys) - 1
 
     def _prefix(self, j: int) -> tuple[list[int], list[int]]:
         pq, ps = self.pq[j], self.ps[j]
@@ -176,8 +176,18 @@ class DeficitIndex:
         j = self._bucket(key)
         i = bisect.bisect_left(self.keys[j], key)
         a, b = self._before_bucket(j)
-        pq, ps = self._prefix(j)
-        return self.base_q + a + pq[i], self.base_s + b + ps[i]
+        pq, ps = self.pq[j], self.ps[j]
+        if pq is not None and ps is not None:
+            return self.base_q + a + pq[i], self.base_s + b + ps[i]
+        # no prefix sums since the bucket changed: sum the shorter side of the key (a
+        # price event asks at a few keys; rebuilding the sums would cost the whole bucket)
+        wq, ws = self.wq[j], self.ws[j]
+        if 2 * i <= len(wq):
+            return self.base_q + a + sum(wq[:i]), self.base_s + b + sum(ws[:i])
+        return (
+            self.base_q + a + self.tq[j] - sum(wq[i:]),
+            self.base_s + b + self.ts[j] - sum(ws[i:]),
+        )
 
     def interval(self, c: int, price: Fraction) -> tuple[Fraction | None, Fraction | None] | None:
         """``(X_lo, X_hi)`` of ``{X > 0 : c - A(X) - B(X)*X <= 0}`` (None ends: no crossing
@@ -266,6 +276,27 @@ def _passes(c: int, key: Key, wq: int, ws: int, a: int, b: int, pkey: Key, down:
             return True
         return (c - a) * ws + b * wq < 0
     return not (key > pkey and (c - a) * ws + b * wq < 0)
+
+
+def _coprime(n: int, d: int) -> Fraction:
+    f = object.__new__(Fraction)
+    f._numerator = n  # type: ignore[attr-defined]
+    f._denominator = d  # type: ignore[attr-defined]
+    return f
+
+
+#: ``coprime(n, d)`` is ``Fraction(n, d)`` for ``n/d`` already in lowest terms with
+#: ``d > 0``, without the gcd and type checks of ``Fraction.__new__`` (the monitor makes
+#: several per account event): Python 3.12's ``Fraction._from_coprime_ints``, on 3.11 the
+#: same two slots set; checked against ``Fraction(n, d)`` at import, else that is used
+coprime = getattr(Fraction, "_from_coprime_ints", _coprime)
+try:
+    _probe = coprime(-7, 3)
+    if not (_probe == Fraction(-7, 3) and hash(_probe) == hash(Fraction(-7, 3))
+            and str(_probe + 1) == "-4/3"):  # fmt: skip
+        coprime = Fraction
+except Exception:  # noqa: BLE001 - another Fraction layout: the plain constructor
+    coprime = Fraction
 
 
 def to_float(x: Fraction) -> float:

@@ -8,6 +8,7 @@ from typing import Any
 from solvent.lang.values import format_number
 from solvent.monitor.alerts import Alert, pct
 from solvent.monitor.book import MARGIN, near
+from solvent.monitor.solver_distance import SolverStopped
 
 
 class _Gauge:
@@ -84,7 +85,11 @@ class DistanceMixin:
             value_f, side, exact = self._closed_distance()
         else:
             if not (price_only and self.solver.fresh(self)) and self._solve_due(seq, ts):
-                self.distance, self.distance_side = self.solver.distance(self)
+                try:
+                    self.distance, self.distance_side = self.solver.distance(self)
+                except SolverStopped:  # the run is stopping: the last answer stands
+                    self.distance_stale = True
+                    return
                 self.distance_as_of, self._solved_ts, self._since_solve = seq, ts, 0
             value, side = self.distance, self.distance_side
             value_f = None if value is None else float(value)

@@ -30,6 +30,7 @@ from typing import Any
 import msgspec
 
 from solvent import limits
+from solvent.monitor.deficit import coprime
 
 SCHEMA = "solvent-event/1"
 SCHEMA_MAJOR = "solvent-event/"
@@ -114,14 +115,15 @@ def parse_ts(value: float | str, what: str = "ts") -> float:
 MAGNITUDE = 300
 
 
-def _finite(name: str, value: Decimal, *, positive: bool = False) -> None:
-    if (
-        value.is_finite()
-        and not positive
-        and -_SAFE < value.adjusted() < _SAFE
-        and len(value.as_tuple().digits) <= _SAFE
-    ):
-        return  # the hot path (as for prices in decode): short plain decimals
+def _finite(name: str, value: Decimal, *, positive: bool = False, short: bool = False) -> None:
+    """Refuse a number that is not finite, beyond the digits limit or the monitor's range.
+
+    ``short``: the line is so short that no number in it can exceed the digits limit
+    written out once its power of ten is within ``_SAFE`` (the caller checked
+    ``len(line) + 2 * _SAFE <= MAX_DIGITS``); then a plain decimal needs no digit count."""
+    if value.is_finite() and not positive and -_SAFE < value.adjusted() < _SAFE:
+        if short or len(value.as_tuple().digits) <= _SAFE:
+            return  # the hot path (as for prices in decode): short plain decimals
     if not value.is_finite():
         raise BadEvent(f"{name} {_short(value)} is not a finite number")
     if positive and value <= 0:
@@ -141,12 +143,12 @@ def _short(value: Decimal) -> str:
     return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]} ({len(text):,} characters)"
 
 
-def line_limits() -> tuple[int, int]:
-    """The limits of a line in force now: (bytes, JSON depth); a monitor reads them once."""
-    return limits.MAX_LINE.value(), limits.MAX_DEPTH.value()
+def line_limits() -> tuple[int, int, int]:
+    """The limits of a line in force: (bytes, JSON depth, digits); a monitor reads them once."""
+    return limits.MAX_LINE.value(), limits.MAX_DEPTH.value(), limits.MAX_DIGITS.value()
 
 
-def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[Event, float]:
+def decode(line: bytes | str, in_force: tuple[int, int, int] | None = None) -> tuple[Event, float]:
     """Decode and validate one event line; return it with its time in Unix seconds.
 
     Raises :class:`BadEvent` with a readable reason for malformed JSON, a missing or
@@ -155,6 +157,7 @@ def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[
     """
     if in_force is None:
         problem = limits.line_problem(line) or limits.json_depth_problem(line)
+        short = False
     else:  # ``line_limits()`` read once by the caller: no environment lookup per line
         raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
         problem = None
@@ -162,6 +165,9 @@ def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[
             problem = limits.line_problem(line)
         elif raw.count(b"[") + raw.count(b"{") > in_force[1]:
             problem = limits.json_depth_problem(line)
+        # a number has at most len(line) digits, and written out at most _SAFE more when
+        # its power of ten is within _SAFE: then only that power needs checking
+        short = len(line) + 2 * _SAFE <= in_force[2]
     if problem is not None:
         raise BadEvent(problem)
     try:
@@ -195,7 +201,7 @@ def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[
         price = event.price
         if not (price.is_finite() and price > 0 and -_SAFE < price.adjusted() < _SAFE):
             _finite("price", price, positive=True)
-        if len(price.as_tuple().digits) > _SAFE:
+        if not short and len(price.as_tuple().digits) > _SAFE:
             _finite("price", price, positive=True)
         if event.oracle is not None:
             _finite("oracle", event.oracle, positive=True)
@@ -203,29 +209,38 @@ def decode(line: bytes | str, in_force: tuple[int, int] | None = None) -> tuple[
             parse_ts(event.oracle_ts, "oracle_ts")
         return event, ts
     if isinstance(event, InsuranceEvent):
-        _finite("balance", event.balance)
+        _finite("balance", event.balance, short=short)
         return event, ts
     assert not isinstance(event, PriceEvent)  # returned above
-    if isinstance(event, LiquidationEvent) and event.price is not None:
-        _finite("price", event.price, positive=True)
-    if isinstance(event, AccountEvent | LiquidationEvent):
-        if event.account < 0:
-            raise BadEvent(f"account {event.account} is negative")
-    for k, v in event.set.items():
-        _finite(f"set.{k}", v)
-    for k, v in getattr(event, "add", {}).items():
-        _finite(f"add.{k}", v)
-    if (
-        isinstance(event, AccountEvent | StateEvent)
-        and not event.set
-        and not getattr(event, "add", None)
-    ):
+    if not isinstance(event, StateEvent) and event.account < 0:
+        raise BadEvent(f"account {event.account} is negative")
+    _amounts("set", event.set, short)
+    if isinstance(event, LiquidationEvent):
+        if event.price is not None:
+            _finite("price", event.price, positive=True)
+        return event, ts
+    add = event.add if isinstance(event, AccountEvent) else {}
+    _amounts("add", add, short)
+    if not event.set and not add:
         raise BadEvent(f"{event_type(event)} event changes nothing (give `set` or `add`)")
     return event, ts
 
 
+def _amounts(what: str, values: dict[str, Decimal], short: bool) -> None:
+    for k, v in values.items():
+        if not (short and v.is_finite() and -_SAFE < v.adjusted() < _SAFE):
+            _finite(f"{what}.{k}", v)
+
+
+#: the ``type`` tag of each event class
+_TAGS: dict[type, str] = {
+    cls: str(cls.__struct_config__.tag)
+    for cls in (PriceEvent, AccountEvent, InsuranceEvent, LiquidationEvent, StateEvent)
+}
+
+
 def event_type(event: Event) -> str:
-    return str(type(event).__struct_config__.tag)  # every event type is tagged by a string
+    return _TAGS[type(event)]  # every event type is tagged by a string
 
 
 def encode(event: Event) -> bytes:
@@ -238,4 +253,6 @@ def price_event(seq: int, ts: float | str, price: Any, **extra: Any) -> PriceEve
 
 
 def fraction(value: Decimal) -> Fraction:
-    return Fraction(value)
+    """``Fraction(value)`` of a finite decimal, exactly (``Decimal.as_integer_ratio`` is in
+    lowest terms with a positive denominator)."""
+    return coprime(*value.as_integer_ratio())

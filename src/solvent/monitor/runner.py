@@ -224,6 +224,7 @@ def alerts(
     summary.metrics_port = metrics.port if metrics else None
     view = LiveView(monitor.spec.name, source.describe()) if cfg.live else None
     stop = cfg.stop or threading.Event()
+    monitor.stop_event = stop  # a solver distance in progress is interrupted by a stop
     if getattr(source, "stop", None) is not None and source.stop.event is None:
         source.stop.event = stop
     position: Any = summary.resumed_from
@@ -320,6 +321,7 @@ def alerts(
                     save()
                 if cfg.max_events is not None and summary.lines >= cfg.max_events:
                     stop.set()
+                if stop.is_set():  # the line being applied is done: stop here
                     break
             if (
                 cfg.checkpoint

@@ -11,11 +11,15 @@ the standard part of that bound (the smallest |r| such that any larger gap on th
 breaks an invariant). A side with no violation for any ``r`` in (-1, 1e6] is ``None``.
 
 This costs one or two Z3 calls (milliseconds for a few accounts, growing with the number
-of accounts), so the monitor runs it when the state changes and on price events.
+of accounts), so the monitor runs it when the state changes and on price events. A stop
+(Ctrl-C, SIGTERM: the monitor's ``stop_event``) interrupts it at once: the encoding looks
+at the flag at every account, the Z3 search is interrupted (:func:`_check`), and
+:class:`SolverStopped` leaves the distance as it was.
 """
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -23,11 +27,25 @@ from solvent.monitor.errors import MonitorConfigError
 from solvent.spec.spec import Spec
 
 UP_LIMIT = Fraction(10**6)
+POLL = 0.05  # seconds between looks at the stop flag while Z3 searches
+
+
+class SolverStopped(Exception):
+    """The run is stopping (Ctrl-C, SIGTERM): the distance was left as it was."""
 
 
 class _Chooser:
-    def __init__(self, spec: Spec, move: str, r: Any, solver: Any) -> None:
+    def __init__(
+        self, spec: Spec, move: str, r: Any, solver: Any, stop: threading.Event | None = None
+    ) -> None:
         self.spec, self.move, self.r, self.solver = spec, move, r, solver
+        self.stop = stop
+
+    def _stopping(self) -> None:
+        # the encoding of one step runs Python for every account (seconds for hundreds):
+        # look at the flag at each account's keeper so a stop does not wait for it
+        if self.stop is not None and self.stop.is_set():
+            raise SolverStopped
 
     def market(self, t: int, name: str) -> Any:
         import z3
@@ -48,9 +66,11 @@ class _Chooser:
         from solvent.backends.symbolic import SYMBOLIC
         from solvent.lang.values import BOOL, Value
 
+        self._stopping()
         return Value(SYMBOLIC, z3.Bool(f"monitor.{keeper}[{account}]"), BOOL)
 
     def every_step(self, t: int, keeper: str, account: int | None) -> Any:
+        self._stopping()
         return None
 
     def candidates(self, t: int) -> list[Any]:
@@ -61,6 +81,36 @@ class _Chooser:
 
     def args(self, t: int, action: Any) -> dict[str, Any]:  # pragma: no cover
         return {}
+
+
+def _check(opt: Any, stop: threading.Event | None) -> Any:
+    """``opt.check()``, interrupted when ``stop`` is set: Z3 searches in a helper thread
+    (its C code does not return to Python, so a signal handler would wait for it) while
+    this thread looks at the flag every ``POLL`` seconds and, once it is set, interrupts
+    the search (``Context.interrupt``, which Z3 makes safe from another thread)."""
+    if stop is None:
+        return opt.check()
+    if stop.is_set():
+        raise SolverStopped
+    box: dict[str, Any] = {}
+
+    def search() -> None:
+        try:
+            box["result"] = opt.check()
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=search, name="solvent-monitor-z3", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(POLL)
+        if stop.is_set():
+            opt.ctx.interrupt()
+            worker.join()
+            raise SolverStopped
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _standard(expr: Any) -> Fraction:
@@ -122,7 +172,7 @@ class SolverDistance:
         from solvent.engine.step import conjunction, eval_predicate, run_step
         from solvent.lang.values import Value
 
-        self._key = self._state_key(monitor)
+        key = self._state_key(monitor)
         state: dict[str, Any] = {}
         for name, fd in self.spec.fields.items():
             v = monitor.values[name]
@@ -140,7 +190,8 @@ class SolverDistance:
             opt = z3.Optimize()
             opt.set("timeout", self.timeout_ms)
             r = z3.Real("monitor.move")
-            chooser = _Chooser(self.spec, self.move, r, opt)
+            stop = getattr(monitor, "stop_event", None)
+            chooser = _Chooser(self.spec, self.move, r, opt, stop)
             out = run_step(self.spec, monitor.params, SYMBOLIC, state, 1, chooser)
             holds = conjunction(
                 [
@@ -158,7 +209,7 @@ class SolverDistance:
                 opt.add(r >= 0, r <= SYMBOLIC.const(UP_LIMIT))
                 h = opt.minimize(r)
             self.calls += 1
-            res = opt.check()
+            res = _check(opt, stop)
             if res == z3.unsat:
                 continue
             if res != z3.sat:
@@ -169,6 +220,7 @@ class SolverDistance:
             bound = h.value()
             value = _standard(bound)
             best.append((abs(value), side))
+        self._key = key  # the answer is for this state (not set when stopped)
         if not best:
             return None, None
         value, side = min(best)

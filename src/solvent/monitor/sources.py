@@ -216,6 +216,8 @@ class RedisSource:
                 kw.update(ssl_certfile=cert_file, ssl_keyfile=key_file)
         try:
             self.client = redis.Redis.from_url(url, **kw)
+            # XREAD's reply as it comes (redis-py would build a dict per entry in Python)
+            self.client.set_response_callback("XREAD", _raw_reply)
             self.client.ping()
         except ValueError as exc:
             raise SourceError(
@@ -236,6 +238,23 @@ class RedisSource:
 
     def describe(self) -> str:
         return f"redis stream {self.stream} at {self.shown} from {self.position}"
+
+    def _event(self, fields: Any) -> bytes:
+        """The ``event`` field of an entry: the reply's flat ``[name, value, ...]`` list
+        (XREAD's replies are kept raw, see ``_raw_reply``), or a dict."""
+        if isinstance(fields, list):
+            if len(fields) == 2 and fields[0] == self.FIELD and isinstance(fields[1], bytes):
+                return fields[1] or b"\x00missing-event-field:event"  # the common entry
+            fields = dict(zip(fields[::2], fields[1::2], strict=True))
+        raw = fields.get(self.FIELD)
+        if raw is None:
+            raw = fields.get(self.FIELD.decode(), b"")
+        if isinstance(raw, str):
+            raw = raw.encode()
+        if not raw:
+            keys = ", ".join(sorted(_text(k) for k in fields))
+            raw = b"\x00missing-event-field:" + keys.encode()
+        return bytes(raw)
 
     def batches(self) -> Iterator[Batch]:
         import redis
@@ -261,21 +280,12 @@ class RedisSource:
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             batch: Batch = []
-            for _name, entries in reply or []:
+            streams = reply.items() if isinstance(reply, dict) else reply or []  # RESP3, 2
+            for _name, entries in streams:
                 for entry_id, fields in entries:
-                    eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-                    self.position = eid
-                    raw = fields.get(self.FIELD)
-                    if raw is None:
-                        raw = fields.get(self.FIELD.decode(), b"")
-                    if isinstance(raw, str):
-                        raw = raw.encode()
-                    if not raw:
-                        keys = ", ".join(
-                            sorted(k.decode() if isinstance(k, bytes) else str(k) for k in fields)
-                        )
-                        raw = b"\x00missing-event-field:" + keys.encode()
-                    batch.append((eid, raw))
+                    batch.append((_text(entry_id), self._event(fields)))
+            if batch:
+                self.position = batch[-1][0]
             if batch:
                 idle_since = time.monotonic()
                 yield batch
@@ -283,3 +293,11 @@ class RedisSource:
             if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
                 return
             yield []
+
+
+def _raw_reply(response: Any, **_options: Any) -> Any:
+    return response
+
+
+def _text(x: Any) -> str:
+    return x.decode() if isinstance(x, bytes) else str(x)

@@ -48,6 +48,25 @@ class StateMixin:
                 f"account {a} is out of range: spec {self.spec.name} has accounts 0..{self.n - 1}"
             )
 
+    def _fields_ok(self, names: Any, per_account: bool) -> None:
+        """Every name is a number field of the spec (per account or scalar); else BadEvent."""
+        known = self._num_fields[per_account]
+        for name in names:
+            if name not in known:
+                self._field(name, per_account)
+
+    @property
+    def _num_fields(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The spec's scalar and per-account number fields (computed once)."""
+        cached = self.__dict__.get("_num_fields_cache")
+        if cached is None:
+            fields = self.spec.fields.items()
+            cached = self.__dict__["_num_fields_cache"] = (
+                frozenset(n for n, f in fields if f.sort == "num" and not f.per_account),
+                frozenset(n for n, f in fields if f.sort == "num" and f.per_account),
+            )
+        return cached
+
     def _field(self, name: str, per_account: bool) -> None:
         fd = self.spec.fields.get(name)
         if fd is None or fd.sort != "num" or fd.per_account != per_account:
@@ -64,31 +83,32 @@ class StateMixin:
 
     def _state_event(self, kind: str, event: Any, ts: float, alerts: list[Alert]) -> None:
         o = self.opts
+        values = self.values
         if kind == "insurance":
             self._field(o.insurance_field, False)
-            self.values[o.insurance_field] = Fraction(event.balance)
+            values[o.insurance_field] = ev.fraction(event.balance)
         elif kind == "state":
-            for k in event.set:
-                self._field(k, False)
+            self._fields_ok(event.set, False)
             if o.price_field in event.set:
                 raise ev.BadEvent(
                     f"set the price with a price event, not a state event ({o.price_field})"
                 )
             for k, v in event.set.items():
-                self.values[k] = Fraction(v)
+                values[k] = ev.fraction(v)
         elif kind == "account":
-            self._account(event.account)
-            for k in (*event.set, *event.add):
-                self._field(k, True)
             a = event.account
+            if not 0 <= a < self.n:
+                self._account(a)
+            self._fields_ok(event.set, True)
+            self._fields_ok(event.add, True)
             for k, v in event.set.items():
-                self.values[k][a] = Fraction(v)
+                values[k][a] = ev.fraction(v)
             for k, v in event.add.items():
-                self.values[k][a] = self.values[k][a] + Fraction(v)
+                values[k][a] = values[k][a] + ev.fraction(v)
         elif kind == "liquidation":
-            self._account(event.account)
-            for k in event.set:
-                self._field(k, True)
+            if not 0 <= event.account < self.n:
+                self._account(event.account)
+            self._fields_ok(event.set, True)
             self._liquidation(event, ts, alerts)
         if self.book is not None:
             if kind in ("account", "liquidation"):
@@ -108,10 +128,15 @@ class StateMixin:
             self.detector.liquidation(ts)
         if event.set:
             for k, v in event.set.items():
-                self.values[k][a] = Fraction(v)
+                self.values[k][a] = ev.fraction(v)
             lf = self.opts.liquidations_field
-            if lf in self.spec.fields and not self.spec.fields[lf].per_account:
-                self.values[lf] = self.values[lf] + 1
+            if lf in self._num_fields[False]:  # a counter of liquidations: one more
+                n = self.values[lf]
+                self.values[lf] = (
+                    ev.coprime(n.numerator + n.denominator, n.denominator)
+                    if type(n) is Fraction
+                    else n + 1
+                )
             return
         if self.keeper is None:
             raise ev.BadEvent(

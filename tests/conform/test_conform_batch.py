@@ -72,24 +72,30 @@ def _as_plain(value, scale):
     return value if isinstance(value, bool) else Fraction(value, scale)
 
 
+def _lane_equals_judge(spec, side, trace, i):
+    """Step lane ``i`` beside the exact judge's run of ``trace``: every field, keeper firing
+    and acceptance equal after every step; the number of steps compared."""
+    scale = 10**spec.decimals
+    judged = _judge_run(spec, trace)
+    for t, (state, fired, accepted) in enumerate(judged):
+        side.step(t)
+        got = {k: _as_plain(v, scale) for k, v in side.fields().items()}
+        assert got == state, (i, t)
+        for (name, acc), f in fired.items():
+            assert side.fired(name, acc) == f, (i, t, name, acc)
+        if t and trace.steps[t - 1].action is not None:
+            assert side.accepted() == accepted, (i, t)
+    return len(judged)
+
+
 def test_every_lane_equals_the_judge_step_by_step(spec):
     traces = list(random_traces(spec, 40, 10, 3)) + list(corner_traces(spec, 10, 3))
     lanes = Lanes(spec, spec.param_values(), traces)
-    scale = 10**spec.decimals
     compared = 0
     for i, trace in enumerate(traces):
         side = lanes.side(i)
         assert side is not None, "no number of these traces leaves int64"
-        judged = _judge_run(spec, trace)
-        for t, (state, fired, accepted) in enumerate(judged):
-            side.step(t)
-            got = {k: _as_plain(v, scale) for k, v in side.fields().items()}
-            assert got == state, (i, t)
-            for (name, acc), f in fired.items():
-                assert side.fired(name, acc) == f, (i, t, name, acc)
-            if t and trace.steps[t - 1].action is not None:
-                assert side.accepted() == accepted, (i, t)
-            compared += 1
+        compared += _lane_equals_judge(spec, side, trace, i)
     assert compared == 40 * 11 + len(list(corner_traces(spec, 10, 3))) * 11
 
 
@@ -132,21 +138,13 @@ def test_hypothesis_lanes_equal_the_judge_after_every_step(seed, steps, which, f
     else:
         lanes = lanes_for(spec, spec.param_values(), [Drawn(drawn, i) for i in range(24)])
         assert lanes.chooser.act.tolist() == rows.act.tolist()
-    scale = 10**spec.decimals
     vouched = 0
     for i, trace in enumerate(traces):
         side = lanes.side(i)
         if side is None:
             continue
         vouched += 1
-        for t, (state, fired, accepted) in enumerate(_judge_run(spec, trace)):
-            side.step(t)
-            got = {k: _as_plain(v, scale) for k, v in side.fields().items()}
-            assert got == state, (i, t)
-            for (name, acc), f in fired.items():
-                assert side.fired(name, acc) == f, (i, t, name, acc)
-            if t and trace.steps[t - 1].action is not None:
-                assert side.accepted() == accepted, (i, t)
+        _lane_equals_judge(spec, side, trace, i)
     assert vouched >= (12 if factor != 1 else 24)
 
 

@@ -65,12 +65,14 @@ def share() -> None:
               f"{tot['undecided']:,} | {pct} | {wall:.1f} | {_load()} |")  # fmt: skip
 
 
-def rerun() -> None:
+def _crash_lanes() -> tuple:
+    """The 2020-03-12 crash run (2,000 x 863 x 100): its spec, job, properties, certain
+    lanes (earliest flagged step first) and the rebuilder of a lane's trace."""
     from solvent.scenarios import get
     from solvent.scenarios.population import Population
     from solvent.spec.load import load_spec
     from solvent.stress.blocks import run_blocks
-    from solvent.stress.confirm import _Lanes, exact_first_failure
+    from solvent.stress.confirm import _Lanes
     from solvent.stress.metrics import combine
     from solvent.stress.runner import StressOptions, prepare
 
@@ -79,7 +81,13 @@ def rerun() -> None:
     spec, job, decls, _n, _e = prepare(load_spec(SPEC), scenario, Population(), opts)
     tot = combine(run_blocks(job, list(range(job.n_blocks))), len(decls))
     lanes = sorted(tot["certain"], key=lambda c: (c[1], c[0]))
-    rebuild = _Lanes(spec, job, {})
+    return spec, job, decls, lanes, _Lanes(spec, job, {})
+
+
+def rerun() -> None:
+    from solvent.stress.confirm import exact_first_failure
+
+    spec, job, decls, lanes, rebuild = _crash_lanes()
     head = "| lane | steps re-run | accounts | wall s | CPU s | account-steps per CPU s | load |"
     print(head)
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -97,21 +105,10 @@ def rerun() -> None:
 def cone() -> None:
     """The replay of a certain lane up to its flagged step on its cone of influence
     (solvent.stress.cone) against the replay of every account, paired lane by lane."""
-    from solvent.scenarios import get
-    from solvent.scenarios.population import Population
-    from solvent.spec.load import load_spec
     from solvent.stress import cone as cone_mod
-    from solvent.stress.blocks import run_blocks
-    from solvent.stress.confirm import _Lanes, _OutOfTime, exact_first_failure, judge_for
-    from solvent.stress.metrics import combine
-    from solvent.stress.runner import StressOptions, prepare
+    from solvent.stress.confirm import _OutOfTime, exact_first_failure, judge_for
 
-    opts = StressOptions(paths=2000, seed=0, accounts=100, checkpoint_dir=None)
-    scenario = get("black-thursday-2020", asset="BTC")
-    spec, job, decls, _n, _e = prepare(load_spec(SPEC), scenario, Population(), opts)
-    tot = combine(run_blocks(job, list(range(job.n_blocks))), len(decls))
-    lanes = sorted(tot["certain"], key=lambda c: (c[1], c[0]))
-    rebuild = _Lanes(spec, job, {})
+    spec, job, decls, lanes, rebuild = _crash_lanes()
     print("| lane | steps | accounts re-run (cone) | CPU s whole | CPU s cone | ratio | "
           "account-steps per CPU s (whole / cone, of the whole lane) | load |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -61,8 +61,9 @@ class Mutant:
     operator: str
     where: str  # model.py:LINE (function)
     text: str  # what changed
-    module_source: str | None  # mutated model module (None: parameter mutant)
+    module_source: str | None  # mutated module's source (None: parameter mutant)
     overrides: dict[str, str]  # build kwargs replaced in the example
+    module: str = ""  # the mutated module under solvent.models ("": the model's own)
 
 
 def _registered(fn: ast.FunctionDef) -> bool:
@@ -165,13 +166,54 @@ def _example_build(path: Path) -> tuple[str, dict[str, str]]:
     raise SystemExit(f"{path}: no MODEL.build(...) call")
 
 
+def _shared_calls(source: str) -> dict[str, set[str]]:
+    """The shared model modules (``solvent.models.X``) a model's source imports, each with
+    the names of its top-level functions the model uses."""
+    tree = ast.parse(source)
+    alias: dict[str, str] = {}
+    used: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "solvent.models":
+            for a in node.names:
+                alias[a.asname or a.name] = a.name
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("solvent.models."):
+            used.setdefault(node.module.rsplit(".", 1)[1], set()).update(a.name for a in node.names)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in alias
+        ):
+            used.setdefault(alias[node.value.id], set()).add(node.attr)
+    return used
+
+
+def _top_level(tree: ast.Module, node: ast.AST) -> str | None:
+    for fn in tree.body:
+        if isinstance(fn, ast.FunctionDef) and any(n is node for n in ast.walk(fn)):
+            return fn.name
+    return None
+
+
 def mutants(example: Path) -> list[Mutant]:
+    """The mutants of the model module an example builds, and of the shared model modules
+    it calls (``blocks_perp``, ``liquidation``, ...: only inside the functions it uses)."""
     module, kwargs = _example_build(example)
     source = (MODELS / f"{module}.py").read_text()
     out = []
     for i in range(len(list(_sites(ast.parse(source))))):
         op, where, text, new = _mutate(source, i)
         out.append(Mutant(example.stem, op, f"{module}.py:{where}", text, new, {}))
+    for shared, names in sorted(_shared_calls(source).items()):
+        path = MODELS / f"{shared}.py"
+        if shared == module or not path.exists():
+            continue
+        text_s = path.read_text()
+        tree = ast.parse(text_s)
+        for i, (_op, node, _fn) in enumerate(_sites(tree)):
+            if _top_level(tree, node) in names:
+                op, where, text, new = _mutate(text_s, i)
+                out.append(Mutant(example.stem, op, f"{shared}.py:{where}", text, new, {}, shared))
     margin_like = [k for k in kwargs if any(m in k for m in MARGINS)]
     for k in margin_like:
         try:
@@ -193,29 +235,49 @@ def mutants(example: Path) -> list[Mutant]:
 
 
 def build(example: Path, m: Mutant) -> Any:
-    """The mutant's spec: the example's build call, on the mutated model module."""
+    """The mutant's spec: the example's build call, on the mutated model module (or on
+    the model module run again over the mutated shared module it imports)."""
     module_name, kwargs = _example_build(example)
     full = f"solvent.models.{module_name}"
     real = importlib.import_module(full)
     package = importlib.import_module("solvent.models")
-    mod = real
-    if m.module_source is not None:
-        mod = types.ModuleType(full)
-        mod.__file__ = real.__file__
-        exec(compile(m.module_source, str(real.__file__), "exec"), mod.__dict__)  # noqa: S102
-    kwargs = {**kwargs, **m.overrides}
-    call = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-    namespace: dict[str, Any] = {}
-    saved = sys.modules[full]
-    sys.modules[full] = mod
-    setattr(package, module_name, mod)
+    swaps: dict[str, types.ModuleType] = {}  # module name under solvent.models -> stand-in
+
+    def load(name: str, source: str) -> types.ModuleType:
+        real_mod = importlib.import_module(f"solvent.models.{name}")
+        mod = types.ModuleType(real_mod.__name__)
+        mod.__file__ = real_mod.__file__
+        exec(compile(source, str(real_mod.__file__), "exec"), mod.__dict__)  # noqa: S102
+        return mod
+
+    saved = {}
     try:
+        if m.module_source is not None and m.module:  # a shared module: mutate it, then
+            # run the model's own source again so that it imports the mutated one
+            swaps[m.module] = load(m.module, m.module_source)
+            _swap(package, swaps, saved)
+            swaps[module_name] = load(module_name, Path(str(real.__file__)).read_text())
+        elif m.module_source is not None:
+            swaps[module_name] = load(module_name, m.module_source)
+        _swap(package, swaps, saved)
+        kwargs = {**kwargs, **m.overrides}
+        call = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        namespace: dict[str, Any] = {}
         program = f"from solvent.models import {module_name}\nspec = {module_name}.build({call})"
         exec(program, namespace)  # noqa: S102 - the example's own build call
     finally:
-        sys.modules[full] = saved
-        setattr(package, module_name, saved)
+        for name, mod in saved.items():
+            sys.modules[f"solvent.models.{name}"] = mod
+            setattr(package, name, mod)
     return namespace["spec"]
+
+
+def _swap(package: Any, swaps: dict[str, types.ModuleType], saved: dict[str, Any]) -> None:
+    """Put the stand-in modules in place (the real ones kept in ``saved``, once)."""
+    for name, mod in swaps.items():
+        saved.setdefault(name, sys.modules[f"solvent.models.{name}"])
+        sys.modules[f"solvent.models.{name}"] = mod
+        setattr(package, name, mod)
 
 
 def judge(spec: Any, depth: int, timeout: float) -> tuple[str, str, str]:

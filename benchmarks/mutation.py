@@ -74,6 +74,17 @@ def _registered(fn: ast.FunctionDef) -> bool:
     return False
 
 
+def _property(fn: ast.FunctionDef) -> bool:
+    """A decorated function that is not a tick, action or keeper, nor the model's
+    ``@sv.builder`` ``build()`` (where fee_accrual chooses its rounding direction)."""
+    names = [
+        getattr(d.func if isinstance(d, ast.Call) else d, "attr", None)
+        or getattr(d.func if isinstance(d, ast.Call) else d, "id", None)
+        for d in fn.decorator_list
+    ]
+    return bool(names) and not _registered(fn) and names != ["builder"]
+
+
 def _sites(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.FunctionDef]]:
     for fn in ast.walk(tree):
         if not (isinstance(fn, ast.FunctionDef) and _registered(fn)):
@@ -96,7 +107,7 @@ def _sites(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.FunctionDef]]:
     inside_properties = {
         id(n)
         for fn in ast.walk(tree)
-        if isinstance(fn, ast.FunctionDef) and not _registered(fn) and fn.decorator_list
+        if isinstance(fn, ast.FunctionDef) and _property(fn)
         for n in ast.walk(fn)
     }
     for node in ast.walk(tree):

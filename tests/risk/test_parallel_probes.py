@@ -103,12 +103,15 @@ def test_search_probes_ahead_and_answers_as_one_at_a_time(
 def test_grid_on_a_dask_cluster_equals_the_local_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    import dask
     import distributed  # a runtime dependency (dask[distributed]): missing is a failure
+
+    from solvent.stress.execute import dask_config
 
     code = cli.run(["synth", str(SPEC), *GRID, "--jobs", "1", "--format", "json"])
     local = json.loads(capsys.readouterr().out)
     assert code == 0
-    with distributed.LocalCluster(
+    with dask.config.set(dask_config()), distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
         silence_logs=40,
     ) as cluster:  # fmt: skip

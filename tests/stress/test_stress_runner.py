@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -204,3 +205,29 @@ def test_initial_conditions_no_sample_can_meet_are_an_error(load) -> None:
         stress(
             load("ghost"), get("gbm"), None, StressOptions(paths=100, steps=5, checkpoint_dir=None)
         )
+
+
+def test_a_local_cluster_starts_whatever_state_prometheus_client_is_in(monkeypatch) -> None:
+    """A CI run failed to start LocalCluster with "module 'prometheus_client' has no attribute
+    '__spec__'": the scheduler's /metrics route imports prometheus_client.core in this
+    process. solvent's clusters serve no dashboard, so they load no such route."""
+    import types
+
+    from solvent.stress.execute import connect
+
+    for name in [m for m in sys.modules if m.startswith(("prometheus_client", _METRICS))]:
+        monkeypatch.delitem(sys.modules, name)
+    broken = types.ModuleType("prometheus_client")
+    broken.__path__ = []  # type: ignore[attr-defined]
+    del broken.__spec__
+    monkeypatch.setitem(sys.modules, "prometheus_client", broken)
+    client, cluster = connect("local:1", 30)
+    try:
+        assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+    finally:
+        client.close()
+        cluster.close()
+    assert _METRICS not in sys.modules
+
+
+_METRICS = "distributed.http.scheduler.prometheus"

@@ -153,8 +153,26 @@ def _run_processes(job: BlockJob, chunks: Chunks, keep: Keep, opts: StressOption
 
 
 def dask_config() -> dict[str, Any]:
-    """Dask settings for stress workers: no MALLOC_TRIM_THRESHOLD_ (NumPy ran 2.3x slower)."""
-    return {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    """Dask settings for the clusters solvent starts (``local:N``) and their workers.
+
+    - no MALLOC_TRIM_THRESHOLD_ in the workers' environment (NumPy ran 2.3x slower);
+    - no Prometheus ``/metrics`` route on the scheduler and workers: they serve no dashboard
+      (``dashboard_address=None``), and that route's handler imports ``prometheus_client``
+      in the process that starts the scheduler, so a LocalCluster's start-up depended on the
+      state of a module the monitor also imports (a CI run once failed there with
+      "module 'prometheus_client' has no attribute '__spec__'").
+    """
+    import dask
+
+    def without_metrics(key: str) -> list[str]:
+        routes = dask.config.get(key, default=[]) or []
+        return [r for r in routes if not str(r).endswith(".prometheus")]
+
+    return {
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+        "distributed.scheduler.http.routes": without_metrics("distributed.scheduler.http.routes"),
+        "distributed.worker.http.routes": without_metrics("distributed.worker.http.routes"),
+    }
 
 
 def connect(address: str, timeout: float, scratch: str | None = None) -> tuple[Any, Any]:

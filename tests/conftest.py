@@ -1,0 +1,44 @@
+"""Suite-wide instrumentation (no fixtures here; each test package has its own conftest).
+
+A CI run once failed to start a Dask LocalCluster because ``sys.modules["prometheus_client"]``
+had lost its ``__spec__`` somewhere earlier in the same process (solvent's clusters no longer
+load the route that imports it: ``solvent.stress.execute.dask_config``). The cause was not
+found again in later runs, so the suite watches for it: after each test, any module in
+``sys.modules`` without a ``__spec__`` that had one before is named, with the test after which
+it was first seen, in the terminal summary.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Generator
+
+import pytest
+
+_seen: dict[str, str] = {}  # module name -> the test after which it had lost __spec__
+
+
+def _without_spec() -> set[str]:
+    return {
+        name
+        for name, mod in list(sys.modules.items())
+        if isinstance(mod, types.ModuleType) and "__spec__" not in vars(mod)
+    }
+
+
+_BEFORE = _without_spec()  # modules that never had one (built by hand) are not news
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator:
+    yield
+    for name in _without_spec() - _BEFORE - _seen.keys():
+        _seen[name] = item.nodeid
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for name, nodeid in sorted(_seen.items()):
+        terminalreporter.write_line(
+            f"module {name!r} lost its __spec__ (first seen after {nodeid})"
+        )

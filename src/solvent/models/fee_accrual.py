@@ -23,8 +23,8 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, PerAccount, requires
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_fraction, check_rate, refuse
+from solvent.models.params import Knobs, number, rate, takes
+from solvent.models.validate import refuse
 
 ROUNDINGS = ("up", "down")
 
@@ -33,12 +33,12 @@ ROUNDINGS = ("up", "down")
 @takes(
     name="fee-accrual",
     accounts=2,
-    fee_rate="0.0005",
+    fee_rate=rate("0.0005", upper_open=True),
     fee_rounding="up",
     arithmetic="fixed",
     decimals=6,
-    max_trade="1000",
-    deposit="1000",
+    max_trade=number("1000", positive=True),
+    deposit=number("1000", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the fee-accrual spec.
@@ -54,9 +54,7 @@ def build(k: Knobs) -> sv.Spec:
     max_trade, deposit
         The largest notional of one trade, and each account's deposit.
     """
-    rate = check_rate("fee_rate", k.fee_rate, upper_open=True)
-    top = check_fraction("max_trade", k.max_trade, positive=True)
-    dep = check_fraction("deposit", k.deposit, positive=True)
+    rate_q, top, dep = k.fee_rate, k.max_trade, k.deposit
     if k.fee_rounding not in ROUNDINGS:
         raise refuse(
             f"fee_rounding={k.fee_rounding!r}: must be one of {', '.join(ROUNDINGS)} "
@@ -70,7 +68,7 @@ def build(k: Knobs) -> sv.Spec:
 
     @spec.params
     class Params:
-        fee_rate: Num = rate
+        fee_rate: Num = rate_q
 
     @spec.state
     class State:

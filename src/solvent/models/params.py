@@ -13,11 +13,16 @@ model differs with :meth:`Defaults.but`::
         check_count("accounts", k.accounts)
         ...
 
-The decorated ``build`` has the keyword-only signature the table describes (in its order),
-so :func:`solvent.spec.recipe.builder`, the registry and the documentation read it as
-before; the body receives the given values as the attributes of one :class:`Knobs`. The
-body still checks them (:mod:`solvent.models.validate`, :mod:`solvent.models.blocks_perp`):
-each model keeps its own rules and messages.
+A keyword's entry is its default, or the default with the rule its value must follow:
+``rate("0.05", positive=True)``, ``number("100", nonnegative=True)``, ``count(3)``,
+``ends(("0", "10000"))`` (the
+checks of :mod:`solvent.models.validate`, named by the keyword: a value that breaks the
+rule is refused with SV801, exit 3). The decorated ``build`` has the keyword-only
+signature the table describes, in its order, so :func:`solvent.spec.recipe.builder`, the
+registry and the documentation read it as before; it checks the values in table order and
+calls the body with them (checked: exact fractions) as the attributes of one
+:class:`Knobs`. What involves several keywords (maintenance at most initial margin, a
+choice among names) the body checks itself, with the same helpers.
 """
 
 from __future__ import annotations
@@ -25,11 +30,57 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+
 if TYPE_CHECKING:
     from solvent.spec.spec import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A keyword's default and the check its value must pass: ``check(name, value)``
+    returns the checked value or refuses it (SV801)."""
+
+    default: Any
+    check: Callable[[str, Any], Any]
+
+
+def count(default: int, *, minimum: int = 1) -> Param:
+    """An int of at least ``minimum`` (``accounts``)."""
+    return Param(default, lambda name, v: check_count(name, v, minimum=minimum))
+
+
+def number(default: Any, *, positive: bool = False, nonnegative: bool = False) -> Param:
+    """An exact number, optionally ``> 0`` or ``>= 0`` (a price, an amount)."""
+    return Param(
+        default, lambda name, v: check_fraction(name, v, positive=positive, nonnegative=nonnegative)
+    )
+
+
+def rate(default: Any, *, positive: bool = False, upper_open: bool = False) -> Param:
+    """A fraction of notional in ``[0, 1]`` (``(0, 1]`` if ``positive``, ``1`` excluded if
+    ``upper_open``): a margin, a fee, a per-step move."""
+    return Param(
+        default, lambda name, v: check_rate(name, v, positive=positive, upper_open=upper_open)
+    )
+
+
+def ends(default: tuple[Any, Any]) -> Param:
+    """A range ``(low, high)`` of initial holdings, both ends ``>= 0`` (``collateral``)."""
+
+    def check(name: str, value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, tuple | list) or len(value) != 2:
+            raise refuse(f"parameter {name} = {value!r}: give a pair (low, high) of numbers")
+        return tuple(
+            check_fraction(f"{name} ({end} end)", x, nonnegative=True)
+            for end, x in zip(("low", "high"), value, strict=True)
+        )
+
+    return Param(default, check)
 
 
 class Defaults(dict[str, Any]):
@@ -69,12 +120,16 @@ class Knobs(SimpleNamespace):
 Body = Callable[[Knobs], "Spec"]
 
 
-def takes(**defaults: Any) -> Callable[[Body], Callable[..., Spec]]:
-    """Make ``body(k)`` a ``build(*, **defaults)`` whose keywords are ``defaults``."""
+def takes(**table: Any) -> Callable[[Body], Callable[..., Spec]]:
+    """Make ``body(k)`` a ``build(*, ...)`` whose keywords are the keys of ``table``, each
+    with its default (a :class:`Param`'s ``default``, checked by its ``check``)."""
+    checks = {n: e.check for n, e in table.items() if isinstance(e, Param)}
     signature = inspect.Signature(
         [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=v)
-            for n, v in defaults.items()
+            inspect.Parameter(
+                n, inspect.Parameter.KEYWORD_ONLY, default=e.default if n in checks else e
+            )
+            for n, e in table.items()
         ]
     )
 
@@ -83,7 +138,10 @@ def takes(**defaults: Any) -> Callable[[Body], Callable[..., Spec]]:
         def build(**kwargs: Any) -> Spec:
             bound = signature.bind(**kwargs)
             bound.apply_defaults()
-            return body(Knobs(**bound.arguments))
+            given = bound.arguments
+            return body(
+                Knobs(**{n: checks[n](n, v) if n in checks else v for n, v in given.items()})
+            )
 
         build.__signature__ = signature  # type: ignore[attr-defined]
         return build

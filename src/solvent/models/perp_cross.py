@@ -41,8 +41,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires, when
 from solvent.models import blocks
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.validate import refuse
 
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
 
@@ -50,31 +50,28 @@ DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backsto
 @sv.builder
 @takes(
     name="perp-cross",
-    accounts=3,
-    initial_margin_a="0.12",
-    maintenance_margin_a="0.10",
-    initial_margin_b="0.12",
-    maintenance_margin_b="0.10",
-    backstop_fraction="2/3",
-    partial_fraction="1/2",
-    liquidation_fee="0.01",
-    insurance_fund="100",
-    max_move_a="0.05",
-    max_move_b="0.05",
-    funding_cap="0.01",
-    max_trade="100000",
-    start_price_a="2000",
-    start_price_b="100",
-    collateral=("0", "10000"),
+    accounts=count(3),
+    initial_margin_a=rate("0.12", positive=True),
+    maintenance_margin_a=rate("0.10", positive=True),
+    initial_margin_b=rate("0.12", positive=True),
+    maintenance_margin_b=rate("0.10", positive=True),
+    backstop_fraction=rate("2/3", positive=True),
+    partial_fraction=rate("1/2", positive=True, upper_open=True),
+    liquidation_fee=rate("0.01"),
+    insurance_fund=number("100", nonnegative=True),
+    max_move_a=rate("0.05", positive=True, upper_open=True),
+    max_move_b=rate("0.05", positive=True, upper_open=True),
+    funding_cap=rate("0.01"),
+    max_trade=number("100000", positive=True),
+    start_price_a=number("2000", positive=True),
+    start_price_b=number("100", positive=True),
+    collateral=ends(("0", "10000")),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the cross-margin perpetual (parameters are checked; see the module docstring)."""
-    check_count("accounts", k.accounts)
     im_a, mm_a = shared.check_margins(k.initial_margin_a, k.maintenance_margin_a, suffix="_a")
     im_b, mm_b = shared.check_margins(k.initial_margin_b, k.maintenance_margin_b, suffix="_b")
-    backstop = check_rate("backstop_fraction", k.backstop_fraction, positive=True)
-    partial = check_rate("partial_fraction", k.partial_fraction, positive=True, upper_open=True)
-    fee = check_rate("liquidation_fee", k.liquidation_fee)
+    backstop, partial, fee = k.backstop_fraction, k.partial_fraction, k.liquidation_fee
     for market, mm in (("a", mm_a), ("b", mm_b)):
         if backstop * mm < fee:
             raise refuse(
@@ -82,17 +79,10 @@ def build(k: Knobs) -> sv.Spec:
                 f"maintenance_margin_{market}: a partial liquidation's fee would push the "
                 "account below the backstop threshold by itself; lower the fee"
             )
-    fund = check_fraction("insurance_fund", k.insurance_fund, nonnegative=True)
-    # class bodies cannot see enclosing names they also define: keep distinct names
-    lim_a = check_rate("max_move_a", k.max_move_a, positive=True, upper_open=True)
-    lim_b = check_rate("max_move_b", k.max_move_b, positive=True, upper_open=True)
-    cap = check_rate("funding_cap", k.funding_cap)
-    top = check_fraction("max_trade", k.max_trade, positive=True)
-    pa = check_fraction("start_price_a", k.start_price_a, positive=True)
-    pb = check_fraction("start_price_b", k.start_price_b, positive=True)
     lo, hi = k.collateral
-    check_fraction("collateral (low end)", lo, nonnegative=True)
-    check_fraction("collateral (high end)", hi, nonnegative=True)
+    # class bodies cannot see enclosing names they also define: keep distinct names
+    fund, lim_a, lim_b, cap = k.insurance_fund, k.max_move_a, k.max_move_b, k.funding_cap
+    top, pa, pb = k.max_trade, k.start_price_a, k.start_price_b
 
     perp = sv.Spec(k.name, accounts=k.accounts)
 

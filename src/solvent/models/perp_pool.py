@@ -36,8 +36,7 @@ from typing import Any
 import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_rate
+from solvent.models.params import Knobs, count, ends, number, rate, takes
 
 DESCRIPTION = (
     "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
@@ -47,18 +46,18 @@ DESCRIPTION = (
 @sv.builder
 @takes(
     name="perp-pool",
-    accounts=2,
-    initial_margin="0.10",
-    maintenance_margin="0.05",
-    position_fee="0.0006",
-    impact_factor="0.0000002",
-    profit_cap="0.2",
-    reserve_factor="0.9",
-    max_open_interest="100000",
-    pool_cash="10000",
-    max_move="0.08",
-    max_trade="50000",
-    collateral=("0", "10000"),
+    accounts=count(2),
+    initial_margin=rate("0.10", positive=True),
+    maintenance_margin=rate("0.05", positive=True),
+    position_fee=rate("0.0006"),
+    impact_factor=number("0.0000002", nonnegative=True),
+    profit_cap=number("0.2", positive=True),
+    reserve_factor=number("0.9", positive=True),
+    max_open_interest=number("100000", positive=True),
+    pool_cash=number("10000", positive=True),
+    max_move=rate("0.08", positive=True, upper_open=True),
+    max_trade=number("50000", positive=True),
+    collateral=ends(("0", "10000")),
     arithmetic="exact",
     decimals=12,
 )
@@ -70,17 +69,10 @@ def build(k: Knobs) -> sv.Spec:
     every product is rounded in the vault's favour (fees, impact, reserves and margin
     requirements up; marked position values and the reserve limit down).
     """
-    check_count("accounts", k.accounts)
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
-    fee = check_rate("position_fee", k.position_fee)
-    impact = check_fraction("impact_factor", k.impact_factor, nonnegative=True)
-    cap = check_fraction("profit_cap", k.profit_cap, positive=True)
-    reserve = check_fraction("reserve_factor", k.reserve_factor, positive=True)
-    oi = check_fraction("max_open_interest", k.max_open_interest, positive=True)
-    cash0 = check_fraction("pool_cash", k.pool_cash, positive=True)
-    lim, top, lo, hi = shared.check_market(
-        k.max_move, max_trade=k.max_trade, collateral=k.collateral
-    )
+    fee, impact, cap = k.position_fee, k.impact_factor, k.profit_cap
+    reserve, oi, cash0 = k.reserve_factor, k.max_open_interest, k.pool_cash
+    lim, top, (lo, hi) = k.max_move, k.max_trade, k.collateral
 
     kwargs: dict[str, Any] = {"arithmetic": k.arithmetic}
     if k.arithmetic == "fixed":

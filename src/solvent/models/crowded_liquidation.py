@@ -24,8 +24,7 @@ import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks, liquidation
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
 
 DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
 
@@ -33,23 +32,19 @@ DESCRIPTION = "longs whose liquidations in one step share the book depth in orde
 @sv.builder
 @takes(
     name="crowded-liquidation",
-    accounts=2,
+    accounts=count(2),
     crowded=True,
-    maintenance_margin="0.05",
-    max_move="0.02",
-    book_depth="50000",
-    position="1000",
-    collateral="100",
-    start_price="1",
+    maintenance_margin=rate("0.05", positive=True),
+    max_move=rate("0.02", positive=True, upper_open=True),
+    book_depth=number("50000", positive=True),
+    position=number("1000", positive=True),
+    collateral=number("100", nonnegative=True),
+    start_price=number("1", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the crowded-liquidation spec (see the module docstring)."""
-    check_count("accounts", k.accounts)
-    mm = check_rate("maintenance_margin", k.maintenance_margin, positive=True)
-    shared.check_market(k.max_move, start_price=k.start_price)
-    shared.check_longs(k.position, k.collateral, ("book_depth", k.book_depth))
     spec = sv.Spec(k.name, accounts=k.accounts)
-    mm, depth = Num(mm), Num(k.book_depth)
+    mm, depth = Num(k.maintenance_margin), Num(k.book_depth)
     quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
 
     @spec.params

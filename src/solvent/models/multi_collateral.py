@@ -47,8 +47,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_order
 
 DESCRIPTION = (
     "two collateral assets with haircuts, correlated moves, a lagged oracle and "
@@ -92,22 +92,22 @@ def liquidation_proceeds(units: Any, price: Any, depth: Any) -> Any:
 @sv.builder
 @takes(
     name="multi-collateral",
-    accounts=3,
-    price_a="2000",
-    price_b="100",
-    initial_haircut_a="0.25",
-    maintenance_haircut_a="0.20",
-    initial_haircut_b="0.30",
-    maintenance_haircut_b="0.25",
-    max_move_a="0.05",
-    max_move_b="0.08",
-    max_divergence="0.05",
-    oracle_deviation="0.01",
-    supply_cap_a="10",
-    supply_cap_b="200",
-    depth_a="200",
-    depth_b="2000",
-    max_borrow="100000",
+    accounts=count(3),
+    price_a=number("2000", positive=True),
+    price_b=number("100", positive=True),
+    initial_haircut_a=rate("0.25"),
+    maintenance_haircut_a=rate("0.20"),
+    initial_haircut_b=rate("0.30"),
+    maintenance_haircut_b=rate("0.25"),
+    max_move_a=rate("0.05", upper_open=True),
+    max_move_b=rate("0.08", upper_open=True),
+    max_divergence=number("0.05", nonnegative=True),
+    oracle_deviation=rate("0.01", upper_open=True),
+    supply_cap_a=number("10", positive=True),
+    supply_cap_b=number("200", positive=True),
+    depth_a=number("200", positive=True),
+    depth_b=number("2000", positive=True),
+    max_borrow=number("100000", positive=True),
     debt_asset="quote",
 )
 def build(k: Knobs) -> sv.Spec:
@@ -122,13 +122,9 @@ def build(k: Knobs) -> sv.Spec:
     B (as in a correlated-asset "efficiency mode": e.g. collateral stETH, debt ETH), so
     the debt moves with B and only the A/B divergence threatens the loan.
     """
-    check_count("accounts", k.accounts)
-    check_fraction("price_a", k.price_a, positive=True)
-    check_fraction("price_b", k.price_b, positive=True)
     hair: dict[str, Fraction] = {}
     for asset in ("a", "b"):
-        hi = check_rate(f"initial_haircut_{asset}", getattr(k, f"initial_haircut_{asset}"))
-        hm = check_rate(f"maintenance_haircut_{asset}", getattr(k, f"maintenance_haircut_{asset}"))
+        hi, hm = getattr(k, f"initial_haircut_{asset}"), getattr(k, f"maintenance_haircut_{asset}")
         check_order(
             f"maintenance_haircut_{asset}",
             hm,
@@ -137,21 +133,16 @@ def build(k: Knobs) -> sv.Spec:
             "a loan taken at the initial haircut would be liquidatable at once",
         )
         hair[f"i{asset}"], hair[f"m{asset}"] = hi, hm
-    move_a = check_rate("max_move_a", k.max_move_a, upper_open=True)
-    move_b = check_rate("max_move_b", k.max_move_b, upper_open=True)
-    divergence = check_fraction("max_divergence", k.max_divergence, nonnegative=True)
-    deviation = check_rate("oracle_deviation", k.oracle_deviation, upper_open=True)
+    move_a, move_b = k.max_move_a, k.max_move_b
+    divergence, deviation = k.max_divergence, k.oracle_deviation
     caps = {}
-    for asset, cap, depth in (("a", k.supply_cap_a, k.depth_a), ("b", k.supply_cap_b, k.depth_b)):
-        c = check_fraction(f"supply_cap_{asset}", cap, positive=True)
-        d = check_fraction(f"depth_{asset}", depth, positive=True)
+    for asset, c, d in (("a", k.supply_cap_a, k.depth_a), ("b", k.supply_cap_b, k.depth_b)):
         if c >= d:
             raise ModelParameterError(
                 f"parameter supply_cap_{asset} = {format_number(c)} must be below depth_{asset} "
                 f"= {format_number(d)}: selling the whole cap would take the price to zero"
             )
         caps[asset] = (c, d)
-    check_fraction("max_borrow", k.max_borrow, positive=True)
     if k.debt_asset not in ("quote", "b"):
         raise ModelParameterError(
             f"parameter debt_asset = {k.debt_asset!r}: must be 'quote' or 'b'"

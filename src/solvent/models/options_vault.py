@@ -42,8 +42,7 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
 
 MARGIN_BASES = ("strike", "spot")
 
@@ -51,14 +50,14 @@ MARGIN_BASES = ("strike", "spot")
 @sv.builder
 @takes(
     name="options-vault",
-    accounts=3,
-    strike="2000",
-    start_price="2000",
-    max_move="0.10",
-    call_coverage="1",
+    accounts=count(3),
+    strike=number("2000", positive=True),
+    start_price=number("2000", positive=True),
+    max_move=rate("0.10", positive=True, upper_open=True),
+    call_coverage=number("1", positive=True),
     put_margin_basis="strike",
-    max_contracts="10",
-    max_premium="1000",
+    max_contracts=number("10", positive=True),
+    max_premium=number("1000", nonnegative=True),
     underlying=("0", "20"),
     cash=("0", "40000"),
 )
@@ -82,17 +81,12 @@ def build(k: Knobs) -> sv.Spec:
     underlying, cash:
         Ranges of the vault's initial holdings (symbolic initial state).
     """
-    check_count("accounts", k.accounts)
-    strike_k = check_fraction("strike", k.strike, positive=True)
-    shared.check_market(k.max_move, start_price=k.start_price)
-    coverage = check_fraction("call_coverage", k.call_coverage, positive=True)
+    strike_k, coverage = k.strike, k.call_coverage
     if k.put_margin_basis not in MARGIN_BASES:
         raise ModelParameterError(
             f"parameter put_margin_basis = {k.put_margin_basis!r}: must be one of "
             f"{', '.join(repr(b) for b in MARGIN_BASES)}"
         )
-    check_fraction("max_contracts", k.max_contracts, positive=True)
-    check_fraction("max_premium", k.max_premium, nonnegative=True)
     shared.check_holdings(underlying=k.underlying, cash=k.cash)
     at_spot = k.put_margin_basis == "spot"
     # class bodies cannot see enclosing names they also define, so read them from here

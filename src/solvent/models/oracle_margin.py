@@ -23,8 +23,7 @@ from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks, oracle
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
 
 DESCRIPTION = (
     "perp margined at a manipulable oracle vs a deep index; margin at mark, index or worse"
@@ -36,30 +35,25 @@ PRICES = ("mark", "index", "worse")
 @sv.builder
 @takes(
     name="oracle-margin",
-    accounts=1,
+    accounts=count(1),
     margin_price="mark",
-    initial_margin="0.10",
-    maintenance_margin="0.05",
-    max_move="0.01",
-    max_push="0.5",
-    max_deviation="3",
-    start_price="1",
-    position="100",
-    collateral="20",
-    max_withdraw="1000",
+    initial_margin=rate("0.10", positive=True),
+    maintenance_margin=rate("0.05", positive=True),
+    max_move=rate("0.01", positive=True, upper_open=True),
+    max_push=number("0.5", nonnegative=True),
+    max_deviation=number("3", nonnegative=True),
+    start_price=number("1", positive=True),
+    position=number("100", positive=True),
+    collateral=number("20", nonnegative=True),
+    max_withdraw=number("1000", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the oracle-margined perp (see the module docstring)."""
-    check_count("accounts", k.accounts)
     if k.margin_price not in PRICES:
         raise ModelParameterError(
             f"parameter margin_price = {k.margin_price!r}: give one of {', '.join(PRICES)}"
         )
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
-    shared.check_market(k.max_move, start_price=k.start_price)
-    for what, x in (("max_push", k.max_push), ("max_deviation", k.max_deviation)):
-        check_fraction(what, x, nonnegative=True)
-    shared.check_longs(k.position, k.collateral, ("max_withdraw", k.max_withdraw))
     quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
     spec = sv.Spec(k.name, accounts=k.accounts)
     # class bodies cannot see enclosing names they also define, so read them from here

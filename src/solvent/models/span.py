@@ -49,8 +49,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_range, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_range
 
 INSTRUMENTS = ("future", "call_low", "put_low", "call_high", "put_high")
 
@@ -155,15 +155,15 @@ def scanning_risk(
 @sv.builder
 @takes(
     name="span-margin",
-    accounts=3,
-    price="2000",
-    scan_range="0.15",
-    extreme_multiple="2",
-    extreme_cover="0.35",
-    strike_low="1900",
-    strike_high="2100",
+    accounts=count(3),
+    price=number("2000", positive=True),
+    scan_range=rate("0.15", positive=True, upper_open=True),
+    extreme_multiple=number("2", positive=True),
+    extreme_cover=rate("0.35"),
+    strike_low=number("1900", positive=True),
+    strike_high=number("2100", positive=True),
     scan_strikes=False,
-    max_size="10",
+    max_size=number("10", positive=True),
     collateral=("0", "5000"),
 )
 def build(k: Knobs) -> sv.Spec:
@@ -173,10 +173,7 @@ def build(k: Knobs) -> sv.Spec:
     settlement ``price * (1 + move)`` with ``|move| <= scan_range``. ``max_size`` bounds
     each position (contracts); ``collateral`` is the range of each account's deposit.
     """
-    check_count("accounts", k.accounts)
-    p0 = check_fraction("price", k.price, positive=True)
-    r = check_rate("scan_range", k.scan_range, positive=True, upper_open=True)
-    m = check_fraction("extreme_multiple", k.extreme_multiple, positive=True)
+    p0, r, m = k.price, k.scan_range, k.extreme_multiple
     if m < 1:
         raise ModelParameterError(
             f"parameter extreme_multiple = {format_number(m)}: must be at least 1 (the extreme moves lie "
@@ -187,10 +184,7 @@ def build(k: Knobs) -> sv.Spec:
             f"parameters extreme_multiple * scan_range = {format_number(m * r)}: must be below 1 (the "
             "extreme move down would take the price to zero or below)"
         )
-    cover = check_rate("extreme_cover", k.extreme_cover)
-    low = check_fraction("strike_low", k.strike_low, positive=True)
-    high = check_fraction("strike_high", k.strike_high, positive=True)
-    size = check_fraction("max_size", k.max_size, positive=True)
+    cover, low, high, size = k.extreme_cover, k.strike_low, k.strike_high, k.max_size
     if not isinstance(k.scan_strikes, bool):
         raise ModelParameterError(
             f"parameter scan_strikes = {k.scan_strikes!r}: must be True or False"

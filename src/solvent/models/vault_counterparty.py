@@ -23,8 +23,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, takes
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_fraction
 
 DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
 
@@ -37,19 +37,16 @@ def largest_move(oi_cap: Any) -> Fraction:
 @sv.builder
 @takes(
     name="vault-counterparty",
-    accounts=1,
+    accounts=count(1),
     oi_cap=None,
-    vault_equity="1000",
-    max_move="0.1",
-    max_trade="1000",
-    start_price="1",
+    vault_equity=number("1000", positive=True),
+    max_move=rate("0.1", positive=True, upper_open=True),
+    max_trade=number("1000", positive=True),
+    start_price=number("1", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the vault-as-counterparty spec (see the module docstring)."""
-    check_count("accounts", k.accounts)
     cap = None if k.oi_cap is None else Num(check_fraction("oi_cap", k.oi_cap, positive=True))
-    check_fraction("vault_equity", k.vault_equity, positive=True)
-    shared.check_market(k.max_move, max_trade=k.max_trade, start_price=k.start_price)
     spec = sv.Spec(k.name, accounts=k.accounts)
 
     if cap is not None:

@@ -71,12 +71,22 @@ def test_an_unknown_keyword_is_refused_like_a_plain_function() -> None:
         demo(colour="red")
 
 
-def test_a_group_keeps_its_order_and_but_changes_only_defaults() -> None:
-    changed = PERP.but(max_move="0.02")
-    assert list(changed) == list(PERP) and changed["max_move"] == "0.02"
-    assert PERP["max_move"] == "0.08"  # the shared group itself is unchanged
+def test_a_group_keeps_its_order_and_rules_and_but_changes_only_defaults() -> None:
+    changed = PERP.but(max_move="0.02", collateral=("0", "5"))
+    assert list(changed) == list(PERP)
+    assert changed["max_move"].default == "0.02"
+    assert changed["max_move"].check is PERP["max_move"].check  # the rule stays
+    assert changed["collateral"] == ("0", "5")  # a plain default stays plain
+    assert PERP["max_move"].default == "0.08"  # the shared group itself is unchanged
     with pytest.raises(TypeError, match="no keyword colour"):
         PERP.but(colour="red")
+    late = takes(name="x", accounts=1, **changed)(_spec_of_perp)
+    with pytest.raises(ModelParameterError, match="parameter max_move = 1: a fraction"):
+        late(max_move="1")
+
+
+def _spec_of_perp(k: Knobs) -> sv.Spec:
+    return sv.Spec(k.name, accounts=k.accounts)
 
 
 def test_the_linear_perps_share_the_perp_group() -> None:
@@ -106,6 +116,12 @@ def test_every_model_takes_keywords_only_each_with_a_default() -> None:
         ("perp-pool", {"collateral": "5"}, r"parameter collateral = '5': give a pair"),
         ("perp-cross", {"collateral": None}, r"parameter collateral = None: give a pair"),
         ("perp-pool", {"max_trade": None}, r"parameter max_trade: .*None.* is not a number"),
+        ("insurance-waterfall", {"collateral": "2"}, r"parameter collateral = '2': give a pair"),
+        (
+            "insurance-waterfall",
+            {"start_price": None},
+            r"parameter start_price: .*None.* is not a number",
+        ),
         (
             "perp-inverse",
             {"start_price": None},

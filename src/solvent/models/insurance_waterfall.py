@@ -50,7 +50,7 @@ from solvent import Num, PerAccount, maximum, minimum, requires, when
 from solvent.models import blocks, liquidation
 from solvent.models import blocks_perp as shared
 from solvent.models.params import PERP, Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.validate import check_count, check_ends, refuse
 
 DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized haircut"
 LAST_LAYERS = ("haircut", "write_off")
@@ -70,11 +70,9 @@ def build(k: Knobs) -> sv.Spec:
     """Build the waterfall spec (see the module docstring for the rules and invariants)."""
     check_count("accounts", k.accounts, minimum=2)
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
-    fee = check_rate("liquidation_fee", k.liquidation_fee)
-    fund = check_fraction("insurance_fund", k.insurance_fund, nonnegative=True)
-    lim, top, price0, lo, hi = shared.check_market(
-        k.max_move, max_trade=k.max_trade, start_price=k.start_price, collateral=k.collateral
-    )
+    fee, fund = k.liquidation_fee, k.insurance_fund
+    lim, top, price0 = k.max_move, k.max_trade, k.start_price
+    lo, hi = check_ends("collateral", k.collateral)
     if k.last_layer not in LAST_LAYERS:
         raise refuse(
             f"parameter last_layer = {k.last_layer!r}: must be one of {', '.join(LAST_LAYERS)}"

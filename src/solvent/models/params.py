@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.validate import check_count, check_ends, check_fraction, check_rate
 
 if TYPE_CHECKING:
     from solvent.spec.spec import Spec
@@ -71,40 +71,39 @@ def rate(default: Any, *, positive: bool = False, upper_open: bool = False) -> P
 
 def ends(default: tuple[Any, Any]) -> Param:
     """A range ``(low, high)`` of initial holdings, both ends ``>= 0`` (``collateral``)."""
+    return Param(default, check_ends)
 
-    def check(name: str, value: Any) -> tuple[Any, ...]:
-        if not isinstance(value, tuple | list) or len(value) != 2:
-            raise refuse(f"parameter {name} = {value!r}: give a pair (low, high) of numbers")
-        return tuple(
-            check_fraction(f"{name} ({end} end)", x, nonnegative=True)
-            for end, x in zip(("low", "high"), value, strict=True)
-        )
 
-    return Param(default, check)
+def _with_default(entry: Any, default: Any) -> Any:
+    return Param(default, entry.check) if isinstance(entry, Param) else default
 
 
 class Defaults(dict[str, Any]):
     """Keywords and their defaults, in the order `solvent models` lists them."""
 
     def but(self, **changes: Any) -> Defaults:
-        """The same keywords in the same order, with the defaults in ``changes``."""
+        """The same keywords in the same order and with the same rules, with the defaults
+        in ``changes``."""
         unknown = sorted(set(changes) - set(self))
         if unknown:
             raise TypeError(f"no keyword {', '.join(unknown)} to change in {list(self)}")
-        return Defaults({**self, **changes})
+        return Defaults(
+            {n: _with_default(e, changes[n]) if n in changes else e for n, e in self.items()}
+        )
 
 
 # The linear perpetual's keywords (perp_isolated, perp_keeper_late, insurance_waterfall):
-# margin rates, the liquidation fee and the insurance fund, the market's bounds and the
-# accounts' collateral range.
+# margin rates (checked together by blocks_perp.check_margins: isolated may replace the
+# initial margin by a leverage cap), the liquidation fee and the insurance fund, the
+# market's bounds and the accounts' collateral range.
 PERP = Defaults(
     initial_margin="0.10",
     maintenance_margin="0.05",
-    liquidation_fee="0.01",
-    insurance_fund="100",
-    max_move="0.08",
-    max_trade="50",
-    start_price="2000",
+    liquidation_fee=rate("0.01"),
+    insurance_fund=number("100", nonnegative=True),
+    max_move=rate("0.08", positive=True, upper_open=True),
+    max_trade=number("50", positive=True),
+    start_price=number("2000", positive=True),
     collateral=("0", "10000"),
 )
 

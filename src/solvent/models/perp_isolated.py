@@ -26,7 +26,7 @@ from solvent.errors import ModelParameterError
 from solvent.models import blocks
 from solvent.models import blocks_perp as shared
 from solvent.models.params import PERP, Knobs, takes
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.validate import check_count, check_fraction, refuse
 
 
 def _tier2_setter(index: int) -> Any:
@@ -94,9 +94,7 @@ def build(k: Knobs) -> sv.Spec:
         k.maintenance_margin,
         initial_label="initial_margin" if lev is None else "1 / max_leverage",
     )
-    fee = check_rate("liquidation_fee", k.liquidation_fee)
-    check_fraction("insurance_fund", k.insurance_fund, nonnegative=True)
-    shared.check_market(k.max_move, max_trade=k.max_trade, start_price=k.start_price)
+    fee = k.liquidation_fee
     check_partial(k.liquidation, mm, fee, k.tier2, k.liquidation_depth)
     tiers = None if k.tier2 is None else tuple(Num(x) for x in k.tier2)
     depth = None if k.liquidation_depth is None else Num(k.liquidation_depth)

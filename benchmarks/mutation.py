@@ -76,13 +76,14 @@ def _registered(fn: ast.FunctionDef) -> bool:
 
 def _property(fn: ast.FunctionDef) -> bool:
     """A decorated function that is not a tick, action or keeper, nor the model's
-    ``@sv.builder`` ``build()`` (where fee_accrual chooses its rounding direction)."""
+    ``@sv.builder`` ``build()``, decorated with its ``@takes`` table too (where fee_accrual
+    chooses its rounding direction)."""
     names = [
         getattr(d.func if isinstance(d, ast.Call) else d, "attr", None)
         or getattr(d.func if isinstance(d, ast.Call) else d, "id", None)
         for d in fn.decorator_list
     ]
-    return bool(names) and not _registered(fn) and names != ["builder"]
+    return bool(names) and not _registered(fn) and not set(names) <= {"builder", "takes"}
 
 
 def _sites(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.FunctionDef]]:

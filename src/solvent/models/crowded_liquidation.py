@@ -24,32 +24,28 @@ import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks, liquidation
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
 
 DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "crowded-liquidation",
-    accounts: int = 2,
-    crowded: bool = True,
-    maintenance_margin: Any = "0.05",
-    max_move: Any = "0.02",
-    book_depth: Any = "50000",
-    position: Any = "1000",
-    collateral: Any = "100",
-    start_price: Any = "1",
-) -> sv.Spec:
+@takes(
+    name="crowded-liquidation",
+    accounts=count(2),
+    crowded=True,
+    maintenance_margin=rate("0.05", positive=True),
+    max_move=rate("0.02", positive=True, upper_open=True),
+    book_depth=number("50000", positive=True),
+    position=number("1000", positive=True),
+    collateral=number("100", nonnegative=True),
+    start_price=number("1", positive=True),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the crowded-liquidation spec (see the module docstring)."""
-    check_count("accounts", accounts)
-    mm = check_rate("maintenance_margin", maintenance_margin, positive=True)
-    shared.check_market(max_move, start_price=start_price)
-    shared.check_longs(position, collateral, ("book_depth", book_depth))
-    spec = sv.Spec(name, accounts=accounts)
-    mm, depth = Num(mm), Num(book_depth)
-    quote0 = Num(collateral) - Num(position) * Num(start_price)
+    spec = sv.Spec(k.name, accounts=k.accounts)
+    mm, depth = Num(k.maintenance_margin), Num(k.book_depth)
+    quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
 
     @spec.params
     class Params:
@@ -58,12 +54,12 @@ def build(
 
     @spec.state
     class State:
-        price: Num = Num(start_price)
+        price: Num = Num(k.start_price)
         bad_debt: Num = Num("0")
         depth_used: Num = Num("0")
 
-    shared.account_fields(spec, quote0, Num(position))
-    shared.move_envelope(spec, max_move)
+    shared.account_fields(spec, quote0, Num(k.position))
+    shared.move_envelope(spec, k.max_move)
 
     def equity(s: Any, a: int) -> Any:
         return blocks.equity(s.quote[a], s.size[a], s.price)
@@ -79,7 +75,7 @@ def build(
         """Close a long below maintenance into the book; a deficit is bad debt."""
         n = s.size[a] * s.price
         requires(equity(s, a) < n * p.maintenance_margin)
-        used = s.depth_used if crowded else 0
+        used = s.depth_used if k.crowded else 0
         e = equity(s, a) - n * liquidation.crowded_impact(used, n, p.book_depth)
         s.depth_used = s.depth_used + n
         s.bad_debt = s.bad_debt + sv.maximum(-e, 0)
@@ -101,7 +97,7 @@ def build(
     @spec.lemma
     def held_or_closed(s: Any, p: Any, a: int) -> Any:
         """An account holds its initial long and quote, or is closed with quote >= 0."""
-        held = (s.size[a] == Num(position)) & (s.quote[a] == quote0)
+        held = (s.size[a] == Num(k.position)) & (s.quote[a] == quote0)
         return held | ((s.size[a] == 0) & (s.quote[a] >= 0))
 
     shared.equity_metric(spec, equity)

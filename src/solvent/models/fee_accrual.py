@@ -23,23 +23,24 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, PerAccount, requires
-from solvent.models.validate import check_fraction, check_rate, refuse
+from solvent.models.params import Knobs, number, rate, takes
+from solvent.models.validate import refuse
 
 ROUNDINGS = ("up", "down")
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "fee-accrual",
-    accounts: int = 2,
-    fee_rate: Any = "0.0005",
-    fee_rounding: str = "up",
-    arithmetic: str = "fixed",
-    decimals: int = 6,
-    max_trade: Any = "1000",
-    deposit: Any = "1000",
-) -> sv.Spec:
+@takes(
+    name="fee-accrual",
+    accounts=2,
+    fee_rate=rate("0.0005", upper_open=True),
+    fee_rounding="up",
+    arithmetic="fixed",
+    decimals=6,
+    max_trade=number("1000", positive=True),
+    deposit=number("1000", positive=True),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the fee-accrual spec.
 
     Parameters
@@ -53,23 +54,21 @@ def build(
     max_trade, deposit
         The largest notional of one trade, and each account's deposit.
     """
-    rate = check_rate("fee_rate", fee_rate, upper_open=True)
-    top = check_fraction("max_trade", max_trade, positive=True)
-    dep = check_fraction("deposit", deposit, positive=True)
-    if fee_rounding not in ROUNDINGS:
+    rate_q, top, dep = k.fee_rate, k.max_trade, k.deposit
+    if k.fee_rounding not in ROUNDINGS:
         raise refuse(
-            f"fee_rounding={fee_rounding!r}: must be one of {', '.join(ROUNDINGS)} "
+            f"fee_rounding={k.fee_rounding!r}: must be one of {', '.join(ROUNDINGS)} "
             "(the direction the per-trade fee is rounded to the token's decimals)"
         )
-    kwargs: dict[str, Any] = {"arithmetic": arithmetic}
-    if arithmetic == "fixed":
-        kwargs["decimals"] = decimals
-    spec = sv.Spec(name, accounts=accounts, **kwargs)
-    charge = sv.mul_up if fee_rounding == "up" else sv.mul_down
+    kwargs: dict[str, Any] = {"arithmetic": k.arithmetic}
+    if k.arithmetic == "fixed":
+        kwargs["decimals"] = k.decimals
+    spec = sv.Spec(k.name, accounts=k.accounts, **kwargs)
+    charge = sv.mul_up if k.fee_rounding == "up" else sv.mul_down
 
     @spec.params
     class Params:
-        fee_rate: Num = rate
+        fee_rate: Num = rate_q
 
     @spec.state
     class State:

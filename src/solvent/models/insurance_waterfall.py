@@ -49,7 +49,8 @@ import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires, when
 from solvent.models import blocks, liquidation
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.params import PERP, Knobs, takes
+from solvent.models.validate import check_count, check_ends, refuse
 
 DESCRIPTION = "loss waterfall: collateral -> insurance fund -> ADL -> socialized haircut"
 LAST_LAYERS = ("haircut", "write_off")
@@ -57,42 +58,35 @@ ADL_ORDERS = ("account", "ranked")
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "insurance-waterfall",
-    accounts: int = 3,
-    initial_margin: Any = "0.10",
-    maintenance_margin: Any = "0.05",
-    liquidation_fee: Any = "0.01",
-    insurance_fund: Any = "100",
-    max_move: Any = "0.08",
-    max_trade: Any = "50",
-    start_price: Any = "2000",
-    collateral: tuple[Any, Any] = ("0", "10000"),
-    adl: bool = True,
-    last_layer: str = "haircut",
-    adl_order: str = "account",
-) -> sv.Spec:
+@takes(
+    name="insurance-waterfall",
+    accounts=3,
+    **PERP,
+    adl=True,
+    last_layer="haircut",
+    adl_order="account",
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the waterfall spec (see the module docstring for the rules and invariants)."""
-    check_count("accounts", accounts, minimum=2)
-    im, mm = shared.check_margins(initial_margin, maintenance_margin)
-    fee = check_rate("liquidation_fee", liquidation_fee)
-    fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    lim, top, price0, lo, hi = shared.check_market(
-        max_move, max_trade=max_trade, start_price=start_price, collateral=collateral
-    )
-    if last_layer not in LAST_LAYERS:
+    check_count("accounts", k.accounts, minimum=2)
+    im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
+    fee, fund = k.liquidation_fee, k.insurance_fund
+    lim, top, price0 = k.max_move, k.max_trade, k.start_price
+    lo, hi = check_ends("collateral", k.collateral)
+    if k.last_layer not in LAST_LAYERS:
         raise refuse(
-            f"parameter last_layer = {last_layer!r}: must be one of {', '.join(LAST_LAYERS)}"
+            f"parameter last_layer = {k.last_layer!r}: must be one of {', '.join(LAST_LAYERS)}"
         )
-    if not isinstance(adl, bool):
-        raise refuse(f"parameter adl = {adl!r}: must be True or False")
-    if adl_order not in ADL_ORDERS:
-        raise refuse(f"parameter adl_order = {adl_order!r}: must be one of {', '.join(ADL_ORDERS)}")
-    ranked = adl and adl_order == "ranked"
+    if not isinstance(k.adl, bool):
+        raise refuse(f"parameter adl = {k.adl!r}: must be True or False")
+    if k.adl_order not in ADL_ORDERS:
+        raise refuse(
+            f"parameter adl_order = {k.adl_order!r}: must be one of {', '.join(ADL_ORDERS)}"
+        )
+    ranked = k.adl and k.adl_order == "ranked"
 
-    total = hi * accounts + fund
-    spec = sv.Spec(name, accounts=accounts)
+    total = hi * k.accounts + fund
+    spec = sv.Spec(k.name, accounts=k.accounts)
 
     shared.margin_params(spec, im, mm)
 
@@ -168,7 +162,7 @@ def build(
         #    leverage, each closing the same fraction of its position at the mark)
         if ranked:
             left = deleverage(s, a, side, left)
-        elif adl:
+        elif k.adl:
             for b in s.accounts:
                 if b == a:
                     continue
@@ -178,7 +172,7 @@ def build(
                 s.adl_paid = s.adl_paid + take
                 left = left - take
         # 4. the last layer
-        if last_layer == "haircut":
+        if k.last_layer == "haircut":
             s.market_cash = s.market_cash - left
             s.haircut = s.haircut + left
         else:

@@ -47,7 +47,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
-from solvent.models.validate import check_count, check_fraction, check_order, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_order
 
 DESCRIPTION = (
     "two collateral assets with haircuts, correlated moves, a lagged oracle and "
@@ -89,27 +90,27 @@ def liquidation_proceeds(units: Any, price: Any, depth: Any) -> Any:
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "multi-collateral",
-    accounts: int = 3,
-    price_a: Any = "2000",
-    price_b: Any = "100",
-    initial_haircut_a: Any = "0.25",
-    maintenance_haircut_a: Any = "0.20",
-    initial_haircut_b: Any = "0.30",
-    maintenance_haircut_b: Any = "0.25",
-    max_move_a: Any = "0.05",
-    max_move_b: Any = "0.08",
-    max_divergence: Any = "0.05",
-    oracle_deviation: Any = "0.01",
-    supply_cap_a: Any = "10",
-    supply_cap_b: Any = "200",
-    depth_a: Any = "200",
-    depth_b: Any = "2000",
-    max_borrow: Any = "100000",
-    debt_asset: str = "quote",
-) -> sv.Spec:
+@takes(
+    name="multi-collateral",
+    accounts=count(3),
+    price_a=number("2000", positive=True),
+    price_b=number("100", positive=True),
+    initial_haircut_a=rate("0.25"),
+    maintenance_haircut_a=rate("0.20"),
+    initial_haircut_b=rate("0.30"),
+    maintenance_haircut_b=rate("0.25"),
+    max_move_a=rate("0.05", upper_open=True),
+    max_move_b=rate("0.08", upper_open=True),
+    max_divergence=number("0.05", nonnegative=True),
+    oracle_deviation=rate("0.01", upper_open=True),
+    supply_cap_a=number("10", positive=True),
+    supply_cap_b=number("200", positive=True),
+    depth_a=number("200", positive=True),
+    depth_b=number("2000", positive=True),
+    max_borrow=number("100000", positive=True),
+    debt_asset="quote",
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the multi-collateral spec.
 
     Haircuts are fractions in [0, 1] (the maintenance haircut at most the initial one).
@@ -121,13 +122,9 @@ def build(
     B (as in a correlated-asset "efficiency mode": e.g. collateral stETH, debt ETH), so
     the debt moves with B and only the A/B divergence threatens the loan.
     """
-    check_count("accounts", accounts)
-    check_fraction("price_a", price_a, positive=True)
-    check_fraction("price_b", price_b, positive=True)
     hair: dict[str, Fraction] = {}
     for asset in ("a", "b"):
-        hi = check_rate(f"initial_haircut_{asset}", locals()[f"initial_haircut_{asset}"])
-        hm = check_rate(f"maintenance_haircut_{asset}", locals()[f"maintenance_haircut_{asset}"])
+        hi, hm = getattr(k, f"initial_haircut_{asset}"), getattr(k, f"maintenance_haircut_{asset}")
         check_order(
             f"maintenance_haircut_{asset}",
             hm,
@@ -136,31 +133,28 @@ def build(
             "a loan taken at the initial haircut would be liquidatable at once",
         )
         hair[f"i{asset}"], hair[f"m{asset}"] = hi, hm
-    move_a = check_rate("max_move_a", max_move_a, upper_open=True)
-    move_b = check_rate("max_move_b", max_move_b, upper_open=True)
-    divergence = check_fraction("max_divergence", max_divergence, nonnegative=True)
-    deviation = check_rate("oracle_deviation", oracle_deviation, upper_open=True)
+    move_a, move_b = k.max_move_a, k.max_move_b
+    divergence, deviation = k.max_divergence, k.oracle_deviation
     caps = {}
-    for asset, cap, depth in (("a", supply_cap_a, depth_a), ("b", supply_cap_b, depth_b)):
-        c = check_fraction(f"supply_cap_{asset}", cap, positive=True)
-        d = check_fraction(f"depth_{asset}", depth, positive=True)
+    for asset, c, d in (("a", k.supply_cap_a, k.depth_a), ("b", k.supply_cap_b, k.depth_b)):
         if c >= d:
             raise ModelParameterError(
                 f"parameter supply_cap_{asset} = {format_number(c)} must be below depth_{asset} "
                 f"= {format_number(d)}: selling the whole cap would take the price to zero"
             )
         caps[asset] = (c, d)
-    check_fraction("max_borrow", max_borrow, positive=True)
-    if debt_asset not in ("quote", "b"):
-        raise ModelParameterError(f"parameter debt_asset = {debt_asset!r}: must be 'quote' or 'b'")
-    in_b = debt_asset == "b"
+    if k.debt_asset not in ("quote", "b"):
+        raise ModelParameterError(
+            f"parameter debt_asset = {k.debt_asset!r}: must be 'quote' or 'b'"
+        )
+    in_b = k.debt_asset == "b"
     # the A/B oracle ratio exceeds the market ratio by at most 1/kappa (see the lemma)
     kappa = Num((1 - deviation) / (1 + deviation) * (1 - divergence / (1 - move_b)))
 
-    spec = sv.Spec(name, accounts=accounts)
+    spec = sv.Spec(k.name, accounts=k.accounts)
     spec.derive("oracle_ratio_bound", kappa, "kappa: the A/B oracle ratio over the market's")
-    pa, pb = Num(price_a), Num(price_b)
-    ha_i, ha_m, hb_i, hb_m = (Num(hair[k]) for k in ("ia", "ma", "ib", "mb"))
+    pa, pb = Num(k.price_a), Num(k.price_b)
+    ha_i, ha_m, hb_i, hb_m = (Num(hair[key]) for key in ("ia", "ma", "ib", "mb"))
     depth_a_n, depth_b_n = Num(caps["a"][1]), Num(caps["b"][1])
     cap_a_n, cap_b_n = Num(caps["a"][0]), Num(caps["b"][0])
     mva, mvb, div, dev = Num(move_a), Num(move_b), Num(divergence), Num(deviation)
@@ -216,7 +210,7 @@ def build(
         s.price_a = s.price_a * (1 + m.move_a)
         s.price_b = s.price_b * (1 + move_b)
 
-    @spec.action(amount=sv.within("0", max_borrow))
+    @spec.action(amount=sv.within("0", k.max_borrow))
     def borrow(s: Any, p: Any, a: int, amount: Any) -> None:
         """Account `a` borrows quote against its collateral at the oracle (initial haircuts)."""
         s.debt[a] = s.debt[a] + amount

@@ -42,26 +42,26 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
 
 MARGIN_BASES = ("strike", "spot")
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "options-vault",
-    accounts: int = 3,
-    strike: Any = "2000",
-    start_price: Any = "2000",
-    max_move: Any = "0.10",
-    call_coverage: Any = "1",
-    put_margin_basis: str = "strike",
-    max_contracts: Any = "10",
-    max_premium: Any = "1000",
-    underlying: tuple[Any, Any] = ("0", "20"),
-    cash: tuple[Any, Any] = ("0", "40000"),
-) -> sv.Spec:
+@takes(
+    name="options-vault",
+    accounts=count(3),
+    strike=number("2000", positive=True),
+    start_price=number("2000", positive=True),
+    max_move=rate("0.10", positive=True, upper_open=True),
+    call_coverage=number("1", positive=True),
+    put_margin_basis="strike",
+    max_contracts=number("10", positive=True),
+    max_premium=number("1000", nonnegative=True),
+    underlying=("0", "20"),
+    cash=("0", "40000"),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the option-vault spec.
 
     Parameters
@@ -81,32 +81,27 @@ def build(
     underlying, cash:
         Ranges of the vault's initial holdings (symbolic initial state).
     """
-    check_count("accounts", accounts)
-    k = check_fraction("strike", strike, positive=True)
-    shared.check_market(max_move, start_price=start_price)
-    coverage = check_fraction("call_coverage", call_coverage, positive=True)
-    if put_margin_basis not in MARGIN_BASES:
+    strike_k, coverage = k.strike, k.call_coverage
+    if k.put_margin_basis not in MARGIN_BASES:
         raise ModelParameterError(
-            f"parameter put_margin_basis = {put_margin_basis!r}: must be one of "
+            f"parameter put_margin_basis = {k.put_margin_basis!r}: must be one of "
             f"{', '.join(repr(b) for b in MARGIN_BASES)}"
         )
-    check_fraction("max_contracts", max_contracts, positive=True)
-    check_fraction("max_premium", max_premium, nonnegative=True)
-    shared.check_holdings(underlying=underlying, cash=cash)
-    at_spot = put_margin_basis == "spot"
+    shared.check_holdings(underlying=k.underlying, cash=k.cash)
+    at_spot = k.put_margin_basis == "spot"
     # class bodies cannot see enclosing names they also define, so read them from here
-    underlying_range, cash_range = underlying, cash
-    vault = sv.Spec(name, accounts=accounts)
-    k, coverage = Num(k), Num(coverage)
+    underlying_range, cash_range = k.underlying, k.cash
+    vault = sv.Spec(k.name, accounts=k.accounts)
+    strike_k, coverage = Num(strike_k), Num(coverage)
 
     @vault.params
     class Params:
-        strike: Num = k
+        strike: Num = strike_k
         call_coverage: Num = coverage
 
     @vault.state
     class State:
-        price: Num = Num(start_price)
+        price: Num = Num(k.start_price)
         expired: sv.Bool = False
         underlying: Num = sv.within(*underlying_range)
         cash: Num = sv.within(*cash_range)
@@ -115,7 +110,7 @@ def build(
         received_units: PerAccount[Num] = Num("0")
         received_cash: PerAccount[Num] = Num("0")
 
-    shared.move_envelope(vault, max_move)
+    shared.move_envelope(vault, k.max_move)
 
     def calls_written(s: Any) -> Any:
         return sv.sum(s.calls[a] for a in s.accounts)
@@ -125,8 +120,8 @@ def build(
 
     shared.mark_tick(vault)
 
-    contracts = sv.within("0", max_contracts)
-    premium = sv.within("0", max_premium)
+    contracts = sv.within("0", k.max_contracts)
+    premium = sv.within("0", k.max_premium)
 
     @vault.action(qty=contracts, paid=premium)
     def sell_call(s: Any, p: Any, a: int, qty: Any, paid: Any) -> None:

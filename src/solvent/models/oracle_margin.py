@@ -23,7 +23,7 @@ from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks, oracle
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
 
 DESCRIPTION = (
     "perp margined at a manipulable oracle vs a deep index; margin at mark, index or worse"
@@ -33,36 +33,31 @@ PRICES = ("mark", "index", "worse")
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "oracle-margin",
-    accounts: int = 1,
-    margin_price: str = "mark",
-    initial_margin: Any = "0.10",
-    maintenance_margin: Any = "0.05",
-    max_move: Any = "0.01",
-    max_push: Any = "0.5",
-    max_deviation: Any = "3",
-    start_price: Any = "1",
-    position: Any = "100",
-    collateral: Any = "20",
-    max_withdraw: Any = "1000",
-) -> sv.Spec:
+@takes(
+    name="oracle-margin",
+    accounts=count(1),
+    margin_price="mark",
+    initial_margin=rate("0.10", positive=True),
+    maintenance_margin=rate("0.05", positive=True),
+    max_move=rate("0.01", positive=True, upper_open=True),
+    max_push=number("0.5", nonnegative=True),
+    max_deviation=number("3", nonnegative=True),
+    start_price=number("1", positive=True),
+    position=number("100", positive=True),
+    collateral=number("20", nonnegative=True),
+    max_withdraw=number("1000", positive=True),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the oracle-margined perp (see the module docstring)."""
-    check_count("accounts", accounts)
-    if margin_price not in PRICES:
+    if k.margin_price not in PRICES:
         raise ModelParameterError(
-            f"parameter margin_price = {margin_price!r}: give one of {', '.join(PRICES)}"
+            f"parameter margin_price = {k.margin_price!r}: give one of {', '.join(PRICES)}"
         )
-    im, mm = shared.check_margins(initial_margin, maintenance_margin)
-    shared.check_market(max_move, start_price=start_price)
-    for what, x in (("max_push", max_push), ("max_deviation", max_deviation)):
-        check_fraction(what, x, nonnegative=True)
-    shared.check_longs(position, collateral, ("max_withdraw", max_withdraw))
-    quote0 = Num(collateral) - Num(position) * Num(start_price)
-    spec = sv.Spec(name, accounts=accounts)
+    im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
+    quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
+    spec = sv.Spec(k.name, accounts=k.accounts)
     # class bodies cannot see enclosing names they also define, so read them from here
-    dev = Num(max_deviation)
+    dev = Num(k.max_deviation)
     shared.margin_params(spec, im, mm)
 
     @spec.params
@@ -71,25 +66,25 @@ def build(
 
     @spec.state
     class State:
-        index: Num = Num(start_price)
+        index: Num = Num(k.start_price)
         deviation: Num = Num("0")
         bad_debt: Num = Num("0")
 
-    shared.account_fields(spec, quote0, Num(position))
+    shared.account_fields(spec, quote0, Num(k.position))
 
     @spec.envelope
     class Market:
-        move: Num = sv.within(-Num(max_move), Num(max_move))
-        push: Num = sv.within(-Num(max_push), Num(max_push))
+        move: Num = sv.within(-Num(k.max_move), Num(k.max_move))
+        push: Num = sv.within(-Num(k.max_push), Num(k.max_push))
 
     def mark(s: Any) -> Any:
         return oracle.oracle_price(s.index, s.deviation)
 
     def checked(s: Any, a: int) -> Any:
         """The price margin is checked at."""
-        if margin_price == "mark":
+        if k.margin_price == "mark":
             return mark(s)
-        if margin_price == "index":
+        if k.margin_price == "index":
             return s.index
         return oracle.worse_price(s.size[a], mark(s), s.index)
 
@@ -105,7 +100,7 @@ def build(
         s.index = s.index * (1 + m.move)
         s.deviation = oracle.next_deviation(s.deviation, m.push, p.max_deviation)
 
-    @spec.action(amount=sv.within("0", Num(max_withdraw)))
+    @spec.action(amount=sv.within("0", Num(k.max_withdraw)))
     def withdraw(s: Any, p: Any, a: int, amount: Any) -> None:
         """Withdraw collateral (or unrealised profit) down to the initial margin."""
         s.quote[a] = s.quote[a] - amount
@@ -134,7 +129,7 @@ def build(
         """Positions are longs or closed (nothing opens a short)."""
         return s.size[a] >= 0
 
-    if margin_price != "mark":
+    if k.margin_price != "mark":
 
         @spec.lemma
         def healthy(s: Any, p: Any, a: int) -> Any:

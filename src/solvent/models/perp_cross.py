@@ -41,39 +41,37 @@ import solvent as sv
 from solvent import Num, PerAccount, requires, when
 from solvent.models import blocks
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.validate import refuse
 
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "perp-cross",
-    accounts: int = 3,
-    initial_margin_a: Any = "0.12",
-    maintenance_margin_a: Any = "0.10",
-    initial_margin_b: Any = "0.12",
-    maintenance_margin_b: Any = "0.10",
-    backstop_fraction: Any = "2/3",
-    partial_fraction: Any = "1/2",
-    liquidation_fee: Any = "0.01",
-    insurance_fund: Any = "100",
-    max_move_a: Any = "0.05",
-    max_move_b: Any = "0.05",
-    funding_cap: Any = "0.01",
-    max_trade: Any = "100000",
-    start_price_a: Any = "2000",
-    start_price_b: Any = "100",
-    collateral: tuple[Any, Any] = ("0", "10000"),
-) -> sv.Spec:
+@takes(
+    name="perp-cross",
+    accounts=count(3),
+    initial_margin_a=rate("0.12", positive=True),
+    maintenance_margin_a=rate("0.10", positive=True),
+    initial_margin_b=rate("0.12", positive=True),
+    maintenance_margin_b=rate("0.10", positive=True),
+    backstop_fraction=rate("2/3", positive=True),
+    partial_fraction=rate("1/2", positive=True, upper_open=True),
+    liquidation_fee=rate("0.01"),
+    insurance_fund=number("100", nonnegative=True),
+    max_move_a=rate("0.05", positive=True, upper_open=True),
+    max_move_b=rate("0.05", positive=True, upper_open=True),
+    funding_cap=rate("0.01"),
+    max_trade=number("100000", positive=True),
+    start_price_a=number("2000", positive=True),
+    start_price_b=number("100", positive=True),
+    collateral=ends(("0", "10000")),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the cross-margin perpetual (parameters are checked; see the module docstring)."""
-    check_count("accounts", accounts)
-    im_a, mm_a = shared.check_margins(initial_margin_a, maintenance_margin_a, suffix="_a")
-    im_b, mm_b = shared.check_margins(initial_margin_b, maintenance_margin_b, suffix="_b")
-    backstop = check_rate("backstop_fraction", backstop_fraction, positive=True)
-    partial = check_rate("partial_fraction", partial_fraction, positive=True, upper_open=True)
-    fee = check_rate("liquidation_fee", liquidation_fee)
+    im_a, mm_a = shared.check_margins(k.initial_margin_a, k.maintenance_margin_a, suffix="_a")
+    im_b, mm_b = shared.check_margins(k.initial_margin_b, k.maintenance_margin_b, suffix="_b")
+    backstop, partial, fee = k.backstop_fraction, k.partial_fraction, k.liquidation_fee
     for market, mm in (("a", mm_a), ("b", mm_b)):
         if backstop * mm < fee:
             raise refuse(
@@ -81,19 +79,12 @@ def build(
                 f"maintenance_margin_{market}: a partial liquidation's fee would push the "
                 "account below the backstop threshold by itself; lower the fee"
             )
-    fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
+    lo, hi = k.collateral
     # class bodies cannot see enclosing names they also define: keep distinct names
-    lim_a = check_rate("max_move_a", max_move_a, positive=True, upper_open=True)
-    lim_b = check_rate("max_move_b", max_move_b, positive=True, upper_open=True)
-    cap = check_rate("funding_cap", funding_cap)
-    top = check_fraction("max_trade", max_trade, positive=True)
-    pa = check_fraction("start_price_a", start_price_a, positive=True)
-    pb = check_fraction("start_price_b", start_price_b, positive=True)
-    lo, hi = collateral
-    check_fraction("collateral (low end)", lo, nonnegative=True)
-    check_fraction("collateral (high end)", hi, nonnegative=True)
+    fund, lim_a, lim_b, cap = k.insurance_fund, k.max_move_a, k.max_move_b, k.funding_cap
+    top, pa, pb = k.max_trade, k.start_price_a, k.start_price_b
 
-    perp = sv.Spec(name, accounts=accounts)
+    perp = sv.Spec(k.name, accounts=k.accounts)
 
     @perp.params
     class Params:

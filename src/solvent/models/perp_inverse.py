@@ -30,7 +30,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.models import blocks
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction, check_rate, margin_from_leverage
+from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.validate import check_rate, margin_from_leverage
 
 DESCRIPTION = "inverse (coin-margined) perp: USD contracts, convex coin PnL, liquidation"
 
@@ -42,35 +43,31 @@ def _set_initial_margin(kwargs: dict[str, Any], value: Any) -> dict[str, Any]:
 
 
 @sv.builder(setters={"initial_margin": _set_initial_margin})
-def build(
-    *,
-    name: str = "perp-inverse",
-    accounts: int = 3,
-    max_leverage: Any = "10",
-    maintenance_margin: Any = "0.09",
-    liquidation_fee: Any = "0.005",
-    insurance_fund: Any = "0.01",
-    max_move: Any = "0.08",
-    max_trade: Any = "10",
-    start_price: Any = "8000",
-    collateral: tuple[Any, Any] = ("0", "1"),
-) -> sv.Spec:
+@takes(
+    name="perp-inverse",
+    accounts=count(3),
+    max_leverage="10",
+    maintenance_margin=rate("0.09", positive=True),
+    liquidation_fee=rate("0.005"),
+    insurance_fund=number("0.01", nonnegative=True),
+    max_move=rate("0.08", positive=True, upper_open=True),
+    max_trade=number("10", positive=True),
+    start_price=number("8000", positive=True),
+    collateral=ends(("0", "1")),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the inverse perpetual; coin amounts (collateral, fund, trades) are in coin."""
-    check_count("accounts", accounts)
-    im = margin_from_leverage("max_leverage", max_leverage)
+    im = margin_from_leverage("max_leverage", k.max_leverage)
     _, mm = shared.check_margins(
         im,
-        maintenance_margin,
+        k.maintenance_margin,
         initial_label="initial margin 1/max_leverage",
         why="a position opened at the maximum leverage would be liquidatable at once",
     )
-    fee = check_rate("liquidation_fee", liquidation_fee)
-    fund = check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    lim, top, price0, lo, hi = shared.check_market(
-        max_move, max_trade=max_trade, start_price=start_price, collateral=collateral
-    )
+    fee, fund = k.liquidation_fee, k.insurance_fund
+    lim, top, price0, (lo, hi) = k.max_move, k.max_trade, k.start_price, k.collateral
 
-    perp = sv.Spec(name, accounts=accounts)
+    perp = sv.Spec(k.name, accounts=k.accounts)
 
     shared.margin_params(perp, im, mm)
 

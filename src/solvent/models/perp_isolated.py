@@ -25,7 +25,8 @@ from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction, check_rate, refuse
+from solvent.models.params import PERP, Knobs, takes
+from solvent.models.validate import check_count, check_fraction, refuse
 
 
 def _tier2_setter(index: int) -> Any:
@@ -43,23 +44,16 @@ TIER2_PARAMS = ("tier2_boundary", "tier2_maintenance_margin", "tier2_maintenance
 
 
 @sv.builder(setters={name: _tier2_setter(i) for i, name in enumerate(TIER2_PARAMS)})
-def build(
-    *,
-    name: str = "perp-isolated",
-    accounts: int = 3,
-    initial_margin: Any = "0.10",
-    maintenance_margin: Any = "0.05",
-    liquidation_fee: Any = "0.01",
-    insurance_fund: Any = "100",
-    max_move: Any = "0.08",
-    max_trade: Any = "50",
-    start_price: Any = "2000",
-    collateral: tuple[Any, Any] = ("0", "10000"),
-    tier2: tuple[Any, Any, Any] | None = None,
-    liquidation_depth: Any = None,
-    max_leverage: Any = None,
-    liquidation: str = "full",
-) -> sv.Spec:
+@takes(
+    name="perp-isolated",
+    accounts=3,
+    **PERP,
+    tier2=None,
+    liquidation_depth=None,
+    max_leverage=None,
+    liquidation="full",
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the isolated perpetual spec with the given parameters and envelope.
 
     ``tier2 = (boundary, rate, amount)`` adds a second maintenance tier in the style of
@@ -86,27 +80,25 @@ def build(
     ``liquidation_depth`` (the fraction is solved for a linear requirement at the mark).
     ``"full"`` (the default) closes the whole position.
     """
-    check_count("accounts", accounts)
-    lev = None
-    if max_leverage is not None:
-        lev = check_fraction("max_leverage", max_leverage, positive=True)
+    check_count("accounts", k.accounts)
+    lev, initial_margin = None, k.initial_margin
+    if k.max_leverage is not None:
+        lev = check_fraction("max_leverage", k.max_leverage, positive=True)
         if lev < 1:
             raise ModelParameterError(
-                f"parameter max_leverage = {max_leverage}: a leverage cap must be at least 1"
+                f"parameter max_leverage = {k.max_leverage}: a leverage cap must be at least 1"
             )
         initial_margin = 1 / lev
     im, mm = shared.check_margins(
         initial_margin,
-        maintenance_margin,
+        k.maintenance_margin,
         initial_label="initial_margin" if lev is None else "1 / max_leverage",
     )
-    fee = check_rate("liquidation_fee", liquidation_fee)
-    check_fraction("insurance_fund", insurance_fund, nonnegative=True)
-    shared.check_market(max_move, max_trade=max_trade, start_price=start_price)
-    check_partial(liquidation, mm, fee, tier2, liquidation_depth)
-    tiers = None if tier2 is None else tuple(Num(x) for x in tier2)
-    depth = None if liquidation_depth is None else Num(liquidation_depth)
-    perp = sv.Spec(name, accounts=accounts)
+    fee = k.liquidation_fee
+    check_partial(k.liquidation, mm, fee, k.tier2, k.liquidation_depth)
+    tiers = None if k.tier2 is None else tuple(Num(x) for x in k.tier2)
+    depth = None if k.liquidation_depth is None else Num(k.liquidation_depth)
+    perp = sv.Spec(k.name, accounts=k.accounts)
     # class bodies cannot see enclosing names they also define, so read them from here
     im, mm, fee = Num(im), Num(mm), Num(fee)
 
@@ -125,9 +117,9 @@ def build(
         if depth is not None:
             liquidation_depth: Num = depth
 
-    shared.perp_book(perp, Num(start_price), Num(insurance_fund))
-    shared.account_fields(perp, sv.within(*collateral), Num("0"))
-    shared.move_envelope(perp, max_move)
+    shared.perp_book(perp, Num(k.start_price), Num(k.insurance_fund))
+    shared.account_fields(perp, sv.within(*k.collateral), Num("0"))
+    shared.move_envelope(perp, k.max_move)
 
     def equity(s: Any, a: int) -> Any:
         return blocks.equity(s.quote[a], s.size[a], s.price)
@@ -156,14 +148,14 @@ def build(
 
     shared.mark_tick(perp)
 
-    @perp.action(qty=sv.within(-Num(max_trade), Num(max_trade)))
+    @perp.action(qty=sv.within(-Num(k.max_trade), Num(k.max_trade)))
     def trade(s: Any, p: Any, a: int, qty: Any) -> None:
         """Account `a` buys (qty > 0) or sells at the mark price."""
         s.quote[a] = s.quote[a] - qty * s.price
         s.size[a] = s.size[a] + qty
         requires(opening_rule(s, p, a))
 
-    @perp.action(amount=sv.within("0", collateral[1]))
+    @perp.action(amount=sv.within("0", k.collateral[1]))
     def withdraw(s: Any, p: Any, a: int, amount: Any) -> None:
         """Account `a` withdraws collateral it does not need for its initial margin."""
         s.quote[a] = s.quote[a] - amount
@@ -179,7 +171,7 @@ def build(
         notional,
         requirement,
         impact=None if depth is None else impact,
-        partial=liquidation == "partial",
+        partial=k.liquidation == "partial",
     )
     shared.perp_claims(perp, equity, requirement)
 

@@ -25,6 +25,7 @@ from typing import Any
 import solvent as sv
 from solvent import Num
 from solvent.models import perp_isolated
+from solvent.models.params import PERP, Knobs, takes
 from solvent.models.validate import check_count
 
 DESCRIPTION = (
@@ -44,60 +45,42 @@ def largest_delay(max_move: Any, maintenance_margin: Any) -> int | None:
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "perp-keeper-late",
-    accounts: int = 1,
-    liquidate_within: int = 1,
-    initial_margin: Any = "0.06",
-    maintenance_margin: Any = "0.05",
-    liquidation_fee: Any = "0.01",
-    insurance_fund: Any = "0",
-    max_move: Any = "0.02",
-    max_trade: Any = "50",
-    start_price: Any = "2000",
-    collateral: tuple[Any, Any] = ("0", "10000"),
-) -> sv.Spec:
+@takes(
+    name="perp-keeper-late",
+    accounts=1,
+    liquidate_within=1,
+    **PERP.but(initial_margin="0.06", insurance_fund="0", max_move="0.02"),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the isolated perpetual with a keeper late at most ``liquidate_within`` steps."""
-    check_count("accounts", accounts)
-    spec = perp_isolated.build(
-        name=name,
-        accounts=accounts,
-        initial_margin=initial_margin,
-        maintenance_margin=maintenance_margin,
-        liquidation_fee=liquidation_fee,
-        insurance_fund=insurance_fund,
-        max_move=max_move,
-        max_trade=max_trade,
-        start_price=start_price,
-        collateral=collateral,
-    )
-    spec = spec.with_within("liquidate", liquidate_within)
+    check_count("accounts", k.accounts)
+    spec = perp_isolated.build(name=k.name, accounts=k.accounts, **k.pick(PERP))
+    spec = spec.with_within("liquidate", k.liquidate_within)
     spec.recipe = None  # this builder's own recipe replaces perp_isolated's
     spec.adjustments = ()
     spec.lemmas = [d for d in spec.lemmas if d.name != "healthy"]
-    k = liquidate_within
-    largest = largest_delay(max_move, maintenance_margin)
+    late = k.liquidate_within
+    largest = largest_delay(k.max_move, k.maintenance_margin)
     spec.derive(
         "largest_delay",
         largest,
         "largest liquidate_within for which no path is insolvent (closed form, see the module)",
     )
-    d = Num(max_move)
-    up = [(1 + d) ** n for n in range(k + 2)]
-    down = [(1 - d) ** n for n in range(k + 2)]
+    d = Num(k.max_move)
+    up = [(1 + d) ** n for n in range(late + 2)]
+    down = [(1 - d) ** n for n in range(late + 2)]
 
-    if largest is None or k > largest:
+    if largest is None or late > largest:
         return spec  # no path-independent claim to add: bmc finds the insolvent path
 
     @spec.lemma
     def survives_late(s: Any, p: Any, a: int) -> Any:
         """An account late j steps stays solvent through k + 1 - j more moves against it."""
-        e_up = [s.quote[a] + s.size[a] * s.price * up[n] for n in range(k + 2)]
-        e_down = [s.quote[a] + s.size[a] * s.price * down[n] for n in range(k + 2)]
+        e_up = [s.quote[a] + s.size[a] * s.price * up[n] for n in range(late + 2)]
+        e_down = [s.quote[a] + s.size[a] * s.price * down[n] for n in range(late + 2)]
         return sv.all_of(
-            (s.liquidate_late[a] != j) | ((e_up[k + 1 - j] >= 0) & (e_down[k + 1 - j] >= 0))
-            for j in range(k + 1)
+            (s.liquidate_late[a] != j) | ((e_up[late + 1 - j] >= 0) & (e_down[late + 1 - j] >= 0))
+            for j in range(late + 1)
         )
 
     return spec

@@ -36,7 +36,7 @@ from typing import Any
 import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction, check_rate
+from solvent.models.params import Knobs, count, ends, number, rate, takes
 
 DESCRIPTION = (
     "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
@@ -44,24 +44,24 @@ DESCRIPTION = (
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "perp-pool",
-    accounts: int = 2,
-    initial_margin: Any = "0.10",
-    maintenance_margin: Any = "0.05",
-    position_fee: Any = "0.0006",
-    impact_factor: Any = "0.0000002",
-    profit_cap: Any = "0.2",
-    reserve_factor: Any = "0.9",
-    max_open_interest: Any = "100000",
-    pool_cash: Any = "10000",
-    max_move: Any = "0.08",
-    max_trade: Any = "50000",
-    collateral: tuple[Any, Any] = ("0", "10000"),
-    arithmetic: str = "exact",
-    decimals: int = 12,
-) -> sv.Spec:
+@takes(
+    name="perp-pool",
+    accounts=count(2),
+    initial_margin=rate("0.10", positive=True),
+    maintenance_margin=rate("0.05", positive=True),
+    position_fee=rate("0.0006"),
+    impact_factor=number("0.0000002", nonnegative=True),
+    profit_cap=number("0.2", positive=True),
+    reserve_factor=number("0.9", positive=True),
+    max_open_interest=number("100000", positive=True),
+    pool_cash=number("10000", positive=True),
+    max_move=rate("0.08", positive=True, upper_open=True),
+    max_trade=number("50000", positive=True),
+    collateral=ends(("0", "10000")),
+    arithmetic="exact",
+    decimals=12,
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the pool-counterparty perp (see the module docstring for the rules).
 
     ``arithmetic="fixed"`` (with ``decimals``; 12 holds the default impact factor, GMX keeps
@@ -69,20 +69,15 @@ def build(
     every product is rounded in the vault's favour (fees, impact, reserves and margin
     requirements up; marked position values and the reserve limit down).
     """
-    check_count("accounts", accounts)
-    im, mm = shared.check_margins(initial_margin, maintenance_margin)
-    fee = check_rate("position_fee", position_fee)
-    impact = check_fraction("impact_factor", impact_factor, nonnegative=True)
-    cap = check_fraction("profit_cap", profit_cap, positive=True)
-    reserve = check_fraction("reserve_factor", reserve_factor, positive=True)
-    oi = check_fraction("max_open_interest", max_open_interest, positive=True)
-    cash0 = check_fraction("pool_cash", pool_cash, positive=True)
-    lim, top, lo, hi = shared.check_market(max_move, max_trade=max_trade, collateral=collateral)
+    im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
+    fee, impact, cap = k.position_fee, k.impact_factor, k.profit_cap
+    reserve, oi, cash0 = k.reserve_factor, k.max_open_interest, k.pool_cash
+    lim, top, (lo, hi) = k.max_move, k.max_trade, k.collateral
 
-    kwargs: dict[str, Any] = {"arithmetic": arithmetic}
-    if arithmetic == "fixed":
-        kwargs["decimals"] = decimals
-    spec = sv.Spec(name, accounts=accounts, **kwargs)
+    kwargs: dict[str, Any] = {"arithmetic": k.arithmetic}
+    if k.arithmetic == "fixed":
+        kwargs["decimals"] = k.decimals
+    spec = sv.Spec(k.name, accounts=k.accounts, **kwargs)
     up, down = sv.mul_up, sv.mul_down  # exact products in exact arithmetic
 
     shared.margin_params(spec, im, mm)
@@ -140,7 +135,7 @@ def build(
         """Account `a` (flat: no open position, even one marked to zero) opens `v`."""
         requires((s.value[a] == 0) & (s.cost[a] == 0) & (s.reserve[a] == 0))
         before = skew(s)
-        if arithmetic == "exact":
+        if k.arithmetic == "exact":
             impact_cost = -gmx_price_impact(before, before + v, p.impact_factor)
         else:  # after^2 - before^2 = v * (2 * before + v), rounded against the trader
             impact_cost = up(up(v, before * 2 + v), p.impact_factor)

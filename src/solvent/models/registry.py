@@ -1,8 +1,8 @@
 """The model library's index: names, one-line descriptions, parameters, sources.
 
 A model is a module of :mod:`solvent.models` with a ``build(**params) -> Spec`` function
-(every parameter a keyword with a default) and a module docstring whose first line says
-what it models (or a ``DESCRIPTION`` constant).
+(every parameter a keyword with a default: its ``@takes`` table, :mod:`solvent.models.params`)
+and a module docstring whose first line says what it models (or a ``DESCRIPTION`` constant).
 """
 
 from __future__ import annotations

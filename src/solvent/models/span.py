@@ -49,7 +49,8 @@ import solvent as sv
 from solvent import Num, PerAccount, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
-from solvent.models.validate import check_count, check_fraction, check_range, check_rate
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_range
 
 INSTRUMENTS = ("future", "call_low", "put_low", "call_high", "put_high")
 
@@ -152,30 +153,27 @@ def scanning_risk(
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "span-margin",
-    accounts: int = 3,
-    price: Any = "2000",
-    scan_range: Any = "0.15",
-    extreme_multiple: Any = "2",
-    extreme_cover: Any = "0.35",
-    strike_low: Any = "1900",
-    strike_high: Any = "2100",
-    scan_strikes: bool = False,
-    max_size: Any = "10",
-    collateral: tuple[Any, Any] = ("0", "5000"),
-) -> sv.Spec:
+@takes(
+    name="span-margin",
+    accounts=count(3),
+    price=number("2000", positive=True),
+    scan_range=rate("0.15", positive=True, upper_open=True),
+    extreme_multiple=number("2", positive=True),
+    extreme_cover=rate("0.35"),
+    strike_low=number("1900", positive=True),
+    strike_high=number("2100", positive=True),
+    scan_strikes=False,
+    max_size=number("10", positive=True),
+    collateral=("0", "5000"),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the scenario-margin spec.
 
     ``price`` is the price at which the margin is computed; the envelope draws the
     settlement ``price * (1 + move)`` with ``|move| <= scan_range``. ``max_size`` bounds
     each position (contracts); ``collateral`` is the range of each account's deposit.
     """
-    check_count("accounts", accounts)
-    p0 = check_fraction("price", price, positive=True)
-    r = check_rate("scan_range", scan_range, positive=True, upper_open=True)
-    m = check_fraction("extreme_multiple", extreme_multiple, positive=True)
+    p0, r, m = k.price, k.scan_range, k.extreme_multiple
     if m < 1:
         raise ModelParameterError(
             f"parameter extreme_multiple = {format_number(m)}: must be at least 1 (the extreme moves lie "
@@ -186,31 +184,28 @@ def build(
             f"parameters extreme_multiple * scan_range = {format_number(m * r)}: must be below 1 (the "
             "extreme move down would take the price to zero or below)"
         )
-    cover = check_rate("extreme_cover", extreme_cover)
-    low = check_fraction("strike_low", strike_low, positive=True)
-    high = check_fraction("strike_high", strike_high, positive=True)
-    size = check_fraction("max_size", max_size, positive=True)
-    if not isinstance(scan_strikes, bool):
+    cover, low, high, size = k.extreme_cover, k.strike_low, k.strike_high, k.max_size
+    if not isinstance(k.scan_strikes, bool):
         raise ModelParameterError(
-            f"parameter scan_strikes = {scan_strikes!r}: must be True or False"
+            f"parameter scan_strikes = {k.scan_strikes!r}: must be True or False"
         )
-    check_range("collateral", *collateral, nonnegative=True)
+    check_range("collateral", *k.collateral, nonnegative=True)
     points = scan_points(
         p0,
         r,
         extreme_multiple=m,
         extreme_cover=cover,
-        strikes=(low, high) if scan_strikes else (),
+        strikes=(low, high) if k.scan_strikes else (),
     )
     segments = breakpoints(p0, r, (low, high))
-    span = sv.Spec(name, accounts=accounts)
+    span = sv.Spec(k.name, accounts=k.accounts)
     span.derive(
         "scan_points",
         tuple(q for q, _ in points),
         "scenario prices the margin scans (the two extremes count at extreme_cover)",
     )
     span.derive("segments", tuple(segments), "kinks of value_in_range: grid points and strikes")
-    collateral_range = collateral
+    collateral_range = k.collateral
     p0n, rn, lown, highn, size_n = Num(p0), Num(r), Num(low), Num(high), Num(size)
 
     @span.params

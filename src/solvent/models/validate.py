@@ -86,6 +86,18 @@ def check_range(
     return flo, fhi
 
 
+def check_ends(name: str, value: Any) -> tuple[Fraction, Fraction]:
+    """A pair ``(low, high)`` of initial holdings, both ends ``>= 0`` (their order is not
+    checked: ``sv.within`` refuses an empty range)."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise refuse(f"parameter {name} = {value!r}: give a pair (low, high) of numbers")
+    lo, hi = value
+    return (
+        check_fraction(f"{name} (low end)", lo, nonnegative=True),
+        check_fraction(f"{name} (high end)", hi, nonnegative=True),
+    )
+
+
 def margin_from_leverage(name: str, leverage: Any) -> Fraction:
     """Initial margin ``1 / leverage`` (Hyperliquid: IM = notional / leverage, A2)."""
     q = check_fraction(name, leverage)

@@ -23,7 +23,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.validate import check_count, check_fraction
+from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.validate import check_fraction
 
 DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
 
@@ -34,22 +35,19 @@ def largest_move(oi_cap: Any) -> Fraction:
 
 
 @sv.builder
-def build(
-    *,
-    name: str = "vault-counterparty",
-    accounts: int = 1,
-    oi_cap: Any = None,
-    vault_equity: Any = "1000",
-    max_move: Any = "0.1",
-    max_trade: Any = "1000",
-    start_price: Any = "1",
-) -> sv.Spec:
+@takes(
+    name="vault-counterparty",
+    accounts=count(1),
+    oi_cap=None,
+    vault_equity=number("1000", positive=True),
+    max_move=rate("0.1", positive=True, upper_open=True),
+    max_trade=number("1000", positive=True),
+    start_price=number("1", positive=True),
+)
+def build(k: Knobs) -> sv.Spec:
     """Build the vault-as-counterparty spec (see the module docstring)."""
-    check_count("accounts", accounts)
-    cap = None if oi_cap is None else Num(check_fraction("oi_cap", oi_cap, positive=True))
-    check_fraction("vault_equity", vault_equity, positive=True)
-    shared.check_market(max_move, max_trade=max_trade, start_price=start_price)
-    spec = sv.Spec(name, accounts=accounts)
+    cap = None if k.oi_cap is None else Num(check_fraction("oi_cap", k.oi_cap, positive=True))
+    spec = sv.Spec(k.name, accounts=k.accounts)
 
     if cap is not None:
 
@@ -59,11 +57,11 @@ def build(
 
     @spec.state
     class State:
-        price: Num = Num(start_price)
-        vault: Num = Num(vault_equity)
+        price: Num = Num(k.start_price)
+        vault: Num = Num(k.vault_equity)
 
     shared.account_fields(spec, Num("0"), Num("0"))
-    shared.move_envelope(spec, max_move)
+    shared.move_envelope(spec, k.max_move)
 
     def net(s: Any) -> Any:
         total = s.size[0]
@@ -83,7 +81,7 @@ def build(
             s.quote[a] = s.quote[a] + s.size[a] * dp
         s.price = s.price + dp
 
-    @spec.action(qty=sv.within(-Num(max_trade), Num(max_trade)))
+    @spec.action(qty=sv.within(-Num(k.max_trade), Num(k.max_trade)))
     def trade(s: Any, p: Any, a: int, qty: Any) -> None:
         """Trader `a` buys (qty > 0) or sells against the vault at the price."""
         s.size[a] = s.size[a] + qty

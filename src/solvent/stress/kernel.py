@@ -29,9 +29,9 @@ none): after a lemma breaks first, the invariants are checked on (the lemmas no 
 so a lane's invariant verdict is known without an exact re-run when its decisions up to
 that point were certain. Lanes with
 ``REC[p] = r >= 0`` also record every global after each step in ``SER[r]`` (step 0
-first), for the worst-path plots, and in ``TOUCH[r, a]`` the first step a per-account
-keeper acted on account ``a`` (its guard held; -1: never), for the exact replays of a
-lane's cone of influence (:mod:`solvent.stress.cone`).
+first), for the worst-path plots, and in ``TOUCH[r, 0, a]`` and ``TOUCH[r, 1, a]`` the
+first and the last step a per-account keeper acted on account ``a`` (its guard held; -1:
+never), for the exact replays of a lane's cone of influence (:mod:`solvent.stress.cone`).
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ from solvent.stress.reuse import Reuse, plan
 
 # 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
 # 4: properties reuse a keeper's numbers (stress.reuse); 5: invariants are checked on after a
-# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH)
-KERNEL_VERSION = 6
+# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH);
+# 7: and the last (TOUCH[r, 1, a])
+KERNEL_VERSION = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,9 +279,11 @@ def _keeper(
     inner = Scope(
         em, scope.indent + 1, parent=scope, acc_index=scope.acc_index, acc_var=scope.acc_var
     )
-    if tr.per_account:  # recorded lanes: the first step this keeper acted on the account
-        inner.line("if rec >= 0 and TOUCH[rec, a] < 0:")
-        inner.line("    TOUCH[rec, a] = t + 1")
+    if tr.per_account:  # recorded lanes: the first and last steps a keeper acted on it
+        inner.line("if rec >= 0:")
+        inner.line("    if TOUCH[rec, 0, a] < 0:")
+        inner.line("        TOUCH[rec, 0, a] = t + 1")
+        inner.line("    TOUCH[rec, 1, a] = t + 1")
     names = {field: inner.value(t) for field, t in tr.outputs.items()}
     for field, name in names.items():
         if field.endswith("[a]"):
@@ -490,5 +493,5 @@ def _warm(kernel: Any, layout: Layout) -> None:
         np.zeros((1, 2, g)),
         np.zeros(1, dtype=np.int64),
         np.full((1, 3), -1, dtype=np.int64),
-        np.full((1, 1), -1, dtype=np.int64),
+        np.full((1, 2, 1), -1, dtype=np.int64),
     )

@@ -102,3 +102,21 @@ def test_the_traces_shown_are_replayed_on_their_cones(load, monkeypatch) -> None
     r = stress(load("perp_small"), get("gbm", vol=6.0), Population(), opts)
     assert r.verdict == "FAIL" and len(r.traces) == 3 and r.confirmation["exact_reruns"] == 0
     assert not whole
+
+
+def test_cross_margin_replays_every_account_at_every_step() -> None:
+    """examples/correct/perp_cross.py: the tick charges funding to every account's quote,
+    so every account changes at every step and the cone is the whole trace (the step runs
+    on the NumPy lanes, no kernel records keeper windows): no cone replay."""
+    from pathlib import Path
+
+    from solvent.spec.load import load_spec
+
+    path = Path(__file__).resolve().parents[2] / "examples/correct/perp_cross.py"
+    opts = StressOptions(
+        paths=8, steps=3, seed=0, block=8, accounts=3, checkpoint_dir=None,
+        fields=("move_a",), size_field=None,
+    )  # fmt: skip
+    _spec, job, _decls, notes, engine = prepare(load_spec(str(path)), get("gbm"), None, opts)
+    assert engine == "lanes" and not cone.applies(job)
+    assert any("the tick writes the per-account field quote" in n for n in notes)

@@ -68,6 +68,35 @@ def bound_lines(op: str, args: list[str], name: str) -> list[str]:
     return []  # and, or, not: exact on exact booleans
 
 
+def record_lines(
+    globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int
+) -> list[str]:
+    """Lines recording every global of a recorded lane (``REC[p] >= 0``) after ``step``."""
+    pad = "    " * indent
+    out = [f"{pad}if rec >= 0:"]
+    for i, f in enumerate(globs):
+        value = f"1.0 if g_{f} else 0.0" if f in bools else f"g_{f}"
+        out.append(f"{pad}    SER[rec, {step}, {i}] = {value}")
+    return out if globs else [*out, f"{pad}    pass"]
+
+
+def track_lines(i: int, f: str, indent: int) -> list[str]:
+    """Lines updating the min, max and first step <= 0 of global ``f`` (number ``i``)."""
+    pad = "    " * indent
+    return [
+        f"{pad}if g_{f} < tmin{i}:",
+        f"{pad}    tmin{i} = g_{f}",
+        f"{pad}if g_{f} > tmax{i}:",
+        f"{pad}    tmax{i} = g_{f}",
+        f"{pad}if thit{i} < 0 and g_{f} <= 0.0:",
+        f"{pad}    thit{i} = t + 1",
+    ]
+
+
+def read_expr(expr: str, is_bool: bool) -> str:
+    return f"({expr} != 0.0)" if is_bool else expr
+
+
 @dataclass(eq=False)
 class Scope:
     """SSA lines of one block of generated code, with lookups into enclosing blocks."""

@@ -48,19 +48,23 @@ from typing import Any
 
 from solvent.lang.values import BOOL
 from solvent.spec.spec import Params, Spec
-from solvent.stress.bounds import (
-    KERNEL_HELPERS,
-    initial_exact,
-    kernel_initial_error,
+from solvent.stress.bounds import KERNEL_HELPERS, initial_exact, kernel_initial_error
+from solvent.stress.emit import (
+    Emitter,
+    Scope,
+    exact_fields,
+    read_expr,
+    record_lines,
+    track_lines,
 )
-from solvent.stress.emit import Emitter, Scope, read_expr, record_lines, track_lines
 from solvent.stress.ir import StepTracer, Traced, conjunction, reads_accounts
 from solvent.stress.reuse import Reuse, plan
 
 # 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
 # 4: properties reuse a keeper's numbers (stress.reuse); 5: invariants are checked on after a
 # lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH);
-# 7: and the last (TOUCH[r, 1, a]); the min/max of a global only keepers write: after they do
+# 7: and the last (TOUCH[r, 1, a]); the min/max of a global only keepers write: after they do;
+# values exact by the spec's shape carry the bound 0.0 (Emitter.exact); TwoSum's error as is
 KERNEL_VERSION = 7
 
 
@@ -110,6 +114,7 @@ def generate(
     layout = Layout(globs, accs, market, bools, tuple(d.name for d in properties))
     tick = tracer.tick()
     keepers = [(k, tracer.keeper(k)) for k in spec.keepers]
+    exact_fields([tick, *(tr for _d, tr in keepers)], exact0)  # sets Emitter.exact_fields
     props = [tracer.predicate(d) for d in properties]
     lemmas = {d.name for d in spec.lemmas}
     inv = frozenset(k for k, d in enumerate(properties) if d.name not in lemmas)

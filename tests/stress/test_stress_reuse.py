@@ -37,6 +37,8 @@ def test_reuse_changes_no_output(load, monkeypatch, frictions) -> None:
     for vol in (2.5, 8.0):
         fast, source = _outputs(spec, vol, **frictions)
         assert "CT0[a] = -1 if" in source  # the keeper stores numbers the properties read
+        # healthy's requirement <= equity is not checked again where both are reused
+        assert "if CT0[a] != t + 1 and not _dec(" in source
         with monkeypatch.context() as m:
             m.setattr(kernel_mod, "plan", lambda *a, **k: Reuse())
             plain, source2 = _outputs(spec, vol, **frictions)

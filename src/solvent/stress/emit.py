@@ -166,13 +166,29 @@ class Scope:
                 self.line(f"e{name} = {literal_error(node.data)!r}")
             elif self.em.is_num(nid) or node.op in DECISIONS:
                 exact = tuple(self.em.exact(a) for a in node.args)
-                for text in bound_lines(node.op, args, name, exact):
+                lines = bound_lines(node.op, args, name, exact)
+                seen = self._checked(node.args) if node.op in DECISIONS else None
+                if seen is not None:  # the keeper checked it where both are reused
+                    lines[0] = lines[0].replace("if not", f"if {seen} and not", 1)
+                for text in lines:
                     self.line(text)
                 if node.op == "sub":
                     for text in self._cancel(node.args, name):
                         self.line(text)
         self.memo[nid] = name
         return name
+
+    def _checked(self, operands: tuple[int, ...]) -> str | None:
+        """A run-time condition under which a decision on ``operands`` still needs its
+        check: not both reused from a keeper whose guard compared the same two numbers
+        (:attr:`solvent.stress.reuse.Reuse.checked`); None: always."""
+        found = [self.em.reads.get(n) for n in operands] if self.reuse and self.acc_var else []
+        if len(found) != 2 or found[0] is None or found[1] is None:
+            return None
+        (x, stamp), (y, other) = found
+        if stamp != other or frozenset((x, y)) not in self.em.checked.get(stamp, set()):
+            return None
+        return f"{stamp}[{self.acc_var}] != {self.em.stamp}"
 
     def _reused(self, nid: int) -> str:
         """Node ``nid`` from the keeper's arrays when stamped this step, else computed (see
@@ -298,6 +314,7 @@ class Emitter:
         # carry error bounds and check decisions (not for Cover-2)
         self.bounds = Emitter.tracking if bounds is None else bounds
         self.reads: dict[int, tuple[str, str]] = {}  # reused numbers (stress.reuse)
+        self.checked: dict[str, set[frozenset[str]]] = {}  # decisions a keeper checked
         self.stamp = ""  # the step the reused numbers must carry
         self._num: dict[int, bool] = {}
         self._exact: dict[int, bool] = {}

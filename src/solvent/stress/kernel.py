@@ -346,7 +346,7 @@ def _props(
     for k, tr in enumerate(props):
         em = Emitter(tr.builder, f"p{k}_")
         if reuse is not None:
-            em.reads, em.stamp = reuse.reads.get(k, {}), step
+            em.reads, em.stamp, em.checked = reuse.reads.get(k, {}), step, reuse.checked
         base = indent + 1
         if inv and k not in inv:  # a lemma: only until the first failure
             out.append(f"{pad}    if fail_step < 0:")

@@ -182,8 +182,9 @@ class Scope:
         """A run-time condition under which a decision on ``operands`` still needs its
         check: not both reused from a keeper whose guard compared the same two numbers
         (:attr:`solvent.stress.reuse.Reuse.checked`); None: always."""
-        found = [self.em.reads.get(n) for n in operands] if self.reuse and self.acc_var else []
-        if len(found) != 2 or found[0] is None or found[1] is None:
+        got = [self.em.reads.get(n) for n in operands] if self.reuse and self.acc_var else []
+        found = [f for f in got if f is not None]
+        if len(found) != 2 or len(got) != 2:
             return None
         (x, stamp), (y, other) = found
         if stamp != other or frozenset((x, y)) not in self.em.checked.get(stamp, set()):

@@ -134,18 +134,18 @@ def plan(
                 continue
             todo.extend(b.nodes[nid].args)
     for k, tr in enumerate(keepers):  # decisions of a guard (all computed) on stored numbers
-        todo = [tr.guard[1]] if tr.guard is not None and tr.guard[0] == "n" else []
-        seen = set()
-        while todo:
-            nid = todo.pop()
-            if nid in seen:
+        stack = [tr.guard[1]] if tr.guard is not None and tr.guard[0] == "n" else []
+        done: set[int] = set()
+        while stack:
+            nid = stack.pop()
+            if nid in done:
                 continue
-            seen.add(nid)
+            done.add(nid)
             node = tr.builder.nodes[nid]
-            todo.extend(node.args)
+            stack.extend(node.args)
             if node.op not in ("lt", "le", "eq"):
                 continue
-            keys = [canon.key(tr.builder, a, 0, {}) for a in node.args]
-            if all(offers.get(key, (-1,))[0] == k and key in slot for key in keys):
-                reuse.checked.setdefault(f"CT{k}", set()).add(frozenset(slot[x] for x in keys))
+            pair = [canon.key(tr.builder, a, 0, {}) for a in node.args]
+            if all(offers.get(key, (-1,))[0] == k and key in slot for key in pair):
+                reuse.checked.setdefault(f"CT{k}", set()).add(frozenset(slot[x] for x in pair))
     return reuse

@@ -104,14 +104,16 @@ def rerun() -> None:
 
 def cone() -> None:
     """The replay of a certain lane up to its flagged step on its cone of influence
-    (solvent.stress.cone) against the replay of every account, paired lane by lane."""
+    (solvent.stress.cone: the accounts whose keeper acted, at the steps it acted) against
+    the replay of every account, paired lane by lane, same verdict asserted."""
     from solvent.stress import cone as cone_mod
     from solvent.stress.confirm import _OutOfTime, exact_first_failure, judge_for
 
     spec, job, decls, lanes, rebuild = _crash_lanes()
-    print("| lane | steps | accounts re-run (cone) | CPU s whole | CPU s cone | ratio | "
-          "account-steps per CPU s (whole / cone, of the whole lane) | load |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| lane | steps | accounts in the cone | account-steps run (whole / cone) | "
+          "CPU s whole | CPU s cone | ratio | account-steps per CPU s (whole / cone) "
+          "| load |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for path, step, _k in lanes[: int(sys.argv[2]) if len(sys.argv) > 2 else 1]:
         trace = rebuild.trace(path, step)
         b, lane = divmod(path, job.block)
@@ -119,15 +121,15 @@ def cone() -> None:
         whole = exact_first_failure(spec, trace, None, decls)
         cpu_whole = time.process_time() - c
         c = time.process_time()
-        hit, n = cone_mod.cone_failure(
+        hit, n, ran = cone_mod.cone_failure(
             spec, job, rebuild.blocks[b], lane, trace, decls, judge_for(spec), None, _OutOfTime
         )
         cpu_cone = time.process_time() - c
         assert (hit.name, hit.account, hit.step) == (whole.name, whole.account, whole.step)
         work = step * job.accounts
-        print(f"| {path} | {step} | {n} | {cpu_whole:.2f} | {cpu_cone:.2f} | "
-              f"{cpu_whole / cpu_cone:.0f}x | {work / cpu_whole:,.0f} / {work / cpu_cone:,.0f} "
-              f"| {_load()} |")  # fmt: skip
+        print(f"| {path} | {step} | {n} of {job.accounts} | {work:,} / {ran:,} | "
+              f"{cpu_whole:.2f} | {cpu_cone:.2f} | {cpu_whole / cpu_cone:.0f}x | "
+              f"{work / cpu_whole:,.0f} / {ran / cpu_cone:,.0f} | {_load()} |")  # fmt: skip
 
 
 _TIMER = """

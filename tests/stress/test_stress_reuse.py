@@ -37,6 +37,8 @@ def test_reuse_changes_no_output(load, monkeypatch, frictions) -> None:
     for vol in (2.5, 8.0):
         fast, source = _outputs(spec, vol, **frictions)
         assert "CT0[a] = -1 if" in source  # the keeper stores numbers the properties read
+        # healthy's requirement <= equity is not checked again where both are reused
+        assert "if CT0[a] != t + 1 and not _dec(" in source
         with monkeypatch.context() as m:
             m.setattr(kernel_mod, "plan", lambda *a, **k: Reuse())
             plain, source2 = _outputs(spec, vol, **frictions)
@@ -46,3 +48,29 @@ def test_reuse_changes_no_output(load, monkeypatch, frictions) -> None:
         seen["fail"] += int((fast["FAIL_STEP"] >= 0).sum())
         seen["liquidated"] += int((fast["OUT_G"][:, 3] > 0).sum())  # liquidations
     assert seen["fail"] > 0 and seen["liquidated"] > 0  # failing and liquidating lanes
+
+
+def test_only_decisions_the_keeper_checked_are_not_checked_again(load, monkeypatch) -> None:
+    """tie.py: the keeper's guard compares y < x and y < z; the invariant ``covered``
+    compares x <= y (the keeper's pair: checked where both are reused, not again) and
+    ``tied`` compares z <= x (both reused, but a pair the keeper never compared, undecided
+    on every lane: always checked). Outputs equal with and without reuse."""
+    opts = StressOptions(
+        paths=200, steps=10, seed=3, block=200, accounts=3, checkpoint_dir=None, size_field=None
+    )
+
+    def run() -> tuple[dict[str, np.ndarray], str]:
+        _s, job, _d, _n, engine = prepare(load("tie"), get("gbm", vol=2.0), None, opts)
+        assert engine == "kernel"
+        return run_kernel(job, draw_block(job, 0)), job.kernel.source
+
+    fast, source = run()
+    skipped = [line for line in source.splitlines() if "!= t + 1 and not _dec(" in line]
+    assert len(skipped) == 1 and "_dec(p0_" in skipped[0]  # covered's, not tied's
+    assert "if not _dec(p1_" in source  # tied's decision on two reused numbers
+    with monkeypatch.context() as m:
+        m.setattr(kernel_mod, "plan", lambda *a, **k: Reuse())
+        plain, _ = run()
+    for key in fast:
+        assert np.array_equal(fast[key], plain[key]), key
+    assert (fast["UNSURE"] >= 0).all() and (fast["FAIL_STEP"] >= 0).any()

@@ -193,8 +193,8 @@ def run_kernel(
     """Run the compiled kernel (or ``engine``, the lanes fallback) on one block.
 
     ``record``/``series``: per-lane series slot (-1: none) and the series array, see
-    :mod:`solvent.stress.kernel`; ``touch`` (slots x accounts, -1 filled): the first step
-    each account's keeper acted on a recorded lane.
+    :mod:`solvent.stress.kernel`; ``touch`` (slots x 2 x accounts, -1 filled): the first
+    and the last step each account's keeper acted on a recorded lane.
     """
     n = inputs.M.shape[0]
     n_g = len(job.layout.globals)
@@ -221,9 +221,16 @@ def run_kernel(
         out["T_MAX"], out["T_HIT"], out["COVER2"],
         np.full(n, -1, dtype=np.int64) if record is None else record,
         np.zeros((1, 2, n_g)) if series is None else series, out["UNSURE"], out["INV"],
-        np.full((1, 1), -1, dtype=np.int64) if touch is None else touch,
+        _touch(series, inputs) if touch is None else touch,
     )  # fmt: skip
     return out
+
+
+def _touch(series: np.ndarray | None, inputs: BlockInputs) -> np.ndarray:
+    """A ``TOUCH`` array for every recorded slot and account: the kernel writes it for each
+    recorded lane (a smaller one would be written out of bounds)."""
+    slots = 1 if series is None else series.shape[0]
+    return np.full((slots, 2, inputs.A0.shape[2]), -1, dtype=np.int64)
 
 
 def summarize(

@@ -11,8 +11,9 @@ judge computes on the same lane (an a-posteriori running error bound, in float64
   from its double: :func:`initial_exact`), start at ``|float(q) - q|``
   (:func:`literal_error`, rounded up);
 - ``a + b``, ``a - b``: of exact operands, ``|err|`` with ``err`` the exact rounding
-  error of the float64 sum (Knuth's TwoSum, error free), so exact sums stay exact
-  (``e = 0``); otherwise ``ea + eb + u |r|`` (``u = 2**-53``);
+  error of the float64 sum (Knuth's TwoSum, error free: the bound is the distance itself,
+  no rounding to cover), so exact sums stay exact (``e = 0``); otherwise
+  ``ea + eb + u |r|`` (``u = 2**-53``);
 - ``a * b``: ``|a| eb + |b| ea + ea eb`` plus the rounding ``u |r|`` (``2**-1074`` at
   or below ``2**-1022``, where ``u |r|`` would underflow; none when an operand is 0); 0 when a factor is an exact 0 (``a = 0``
   with ``ea = 0``) and ``r = 0``: the exact product is 0 whatever the other factor's bound;
@@ -46,7 +47,12 @@ so its verdict (violation at step t, or none) is the judge's.
 The same formulas run in the generated numba kernel (:data:`KERNEL_HELPERS`, the
 ``_e*`` helpers) and in the NumPy lanes (:class:`solvent.backends.vector.BoundedVectorBackend`),
 so both engines make the same decisions; the tests check the bounds against the
-``Fraction`` judge.
+``Fraction`` judge. The kernel also knows, from the spec's shape, values whose bound is 0
+on every lane (:meth:`solvent.stress.emit.Emitter.exact`: a draw, a literal that is a
+double, a field whose initial values are exact and every write exact, such as the perp's
+position size, drawn and set to the literal 0 by a liquidation; ``-``, ``min``, ``max``,
+``select`` of exact values): their bound is the literal ``0.0`` and a product with one of
+them is ``_emul1``, the formula of ``_emul`` with that operand's bound 0.
 """
 
 from __future__ import annotations
@@ -78,10 +84,7 @@ def _dec(a, b, ea, eb):
 def _eadd(a, b, r, ea, eb):
     if ea == 0.0 and eb == 0.0:  # exact operands: the exact rounding error (TwoSum)
         bp = r - a
-        err = abs((a - (r - bp)) + (b - bp))
-        if err == 0.0:
-            return 0.0
-        return err * K + ETA
+        return abs((a - (r - bp)) + (b - bp))
     return (ea + eb + U * abs(r)) * K + ETA
 
 
@@ -96,6 +99,21 @@ def _emul(a, b, r, ea, eb):
     elif a != 0.0 and b != 0.0:
         e = e + ETA
     if e == 0.0 and ea == 0.0 and eb == 0.0:
+        return 0.0
+    return e * K + 4.0 * ETA
+
+
+@njit(cache=True, inline="always")
+def _emul1(a, b, r, eb):  # _emul(a, b, r, 0.0, eb): ``a`` exact by the kernel's shape
+    if r == 0.0 and (a == 0.0 or (b == 0.0 and eb == 0.0)):
+        return 0.0  # an exact zero factor: the exact product is 0
+    e = abs(a) * eb
+    ar = abs(r)
+    if ar > TINY:  # at 2**-1022 itself u |r| underflows to 0: the subnormal rule
+        e = e + U * ar
+    elif a != 0.0 and b != 0.0:
+        e = e + ETA
+    if e == 0.0 and eb == 0.0:
         return 0.0
     return e * K + 4.0 * ETA
 
@@ -238,7 +256,7 @@ def e_add(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:
         err = np.abs((a - (r - bp)) + (b - bp))
         exact = (np.asarray(ea) == 0.0) & (np.asarray(eb) == 0.0)
         inexact = (ea + eb + U * np.abs(r)) * K + ETA
-        return np.where(exact, np.where(err == 0.0, 0.0, err * K + ETA), inexact)
+        return np.where(exact, err, inexact)
 
 
 def e_mul(a: Any, b: Any, r: Any, ea: Any, eb: Any) -> Any:

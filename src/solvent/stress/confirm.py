@@ -369,7 +369,7 @@ def _replay_certain(
     job = rebuild.job
     if cone.applies(job):
         b, lane = divmod(index, job.block)
-        hit, _n = cone.cone_failure(
+        hit, _n, _w = cone.cone_failure(
             rebuild.spec, job, rebuild.blocks[b], lane, trace, decls,
             judge_for(rebuild.spec), deadline, _OutOfTime,
         )  # fmt: skip

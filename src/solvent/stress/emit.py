@@ -41,11 +41,15 @@ NUM_OPS = frozenset({"add", "sub", "mul", "div", "neg", "max", "min", "c", "mkt"
 DECISIONS = frozenset({"lt", "le", "eq"})
 
 
-def bound_lines(op: str, args: list[str], name: str) -> list[str]:
+def bound_lines(op: str, args: list[str], name: str, exact: tuple[bool, ...] = ()) -> list[str]:
     """The lines after ``name = op(args)``: its error bound ``e<name>`` (numbers) or the
     check that a decision was certain (``uns = True`` otherwise); see
-    :mod:`solvent.stress.bounds`. ``args`` are variable names (their bounds: ``e<arg>``)."""
+    :mod:`solvent.stress.bounds`. ``args`` are variable names (their bounds: ``e<arg>``);
+    ``exact``: which of them are exact on every lane (:meth:`Emitter.exact`)."""
     e = [f"e{a}" for a in args]
+    if op == "mul" and exact and exact[0] != exact[1]:  # one factor exact by the shape
+        x, y = (0, 1) if exact[0] else (1, 0)
+        return [f"e{name} = _emul1({args[x]}, {args[y]}, {name}, {e[y]})"]
     if op in DECISIONS:
         return [f"if not _dec({args[0]}, {args[1]}, {e[0]}, {e[1]}):", "    uns = True"]
     if op in ("add", "sub"):
@@ -66,6 +70,35 @@ def bound_lines(op: str, args: list[str], name: str) -> list[str]:
     if op == "select":
         return [f"e{name} = ({e[1]} if {args[0]} else {e[2]})"]
     return []  # and, or, not: exact on exact booleans
+
+
+def record_lines(
+    globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int
+) -> list[str]:
+    """Lines recording every global of a recorded lane (``REC[p] >= 0``) after ``step``."""
+    pad = "    " * indent
+    out = [f"{pad}if rec >= 0:"]
+    for i, f in enumerate(globs):
+        value = f"1.0 if g_{f} else 0.0" if f in bools else f"g_{f}"
+        out.append(f"{pad}    SER[rec, {step}, {i}] = {value}")
+    return out if globs else [*out, f"{pad}    pass"]
+
+
+def track_lines(i: int, f: str, indent: int) -> list[str]:
+    """Lines updating the min, max and first step <= 0 of global ``f`` (number ``i``)."""
+    pad = "    " * indent
+    return [
+        f"{pad}if g_{f} < tmin{i}:",
+        f"{pad}    tmin{i} = g_{f}",
+        f"{pad}if g_{f} > tmax{i}:",
+        f"{pad}    tmax{i} = g_{f}",
+        f"{pad}if thit{i} < 0 and g_{f} <= 0.0:",
+        f"{pad}    thit{i} = t + 1",
+    ]
+
+
+def read_expr(expr: str, is_bool: bool) -> str:
+    return f"({expr} != 0.0)" if is_bool else expr
 
 
 @dataclass(eq=False)
@@ -122,7 +155,9 @@ class Scope:
             expr = op_expr(node.op, args)
         self.line(f"{name} = {expr}")
         if self.em.bounds:
-            if node.op in ("g", "acc"):
+            if self.em.is_num(nid) and self.em.exact(nid):
+                self.line(f"e{name} = 0.0")  # exact on every lane (Emitter.exact)
+            elif node.op in ("g", "acc"):
                 if self.em.is_num(nid):
                     self.line(f"e{name} = e{expr}")
             elif node.op == "mkt":
@@ -130,13 +165,31 @@ class Scope:
             elif node.op == "c":
                 self.line(f"e{name} = {literal_error(node.data)!r}")
             elif self.em.is_num(nid) or node.op in DECISIONS:
-                for text in bound_lines(node.op, args, name):
+                exact = tuple(self.em.exact(a) for a in node.args)
+                lines = bound_lines(node.op, args, name, exact)
+                seen = self._checked(node.args) if node.op in DECISIONS else None
+                if seen is not None:  # the keeper checked it where both are reused
+                    lines[0] = lines[0].replace("if not", f"if {seen} and not", 1)
+                for text in lines:
                     self.line(text)
                 if node.op == "sub":
                     for text in self._cancel(node.args, name):
                         self.line(text)
         self.memo[nid] = name
         return name
+
+    def _checked(self, operands: tuple[int, ...]) -> str | None:
+        """A run-time condition under which a decision on ``operands`` still needs its
+        check: not both reused from a keeper whose guard compared the same two numbers
+        (:attr:`solvent.stress.reuse.Reuse.checked`); None: always."""
+        got = [self.em.reads.get(n) for n in operands] if self.reuse and self.acc_var else []
+        found = [f for f in got if f is not None]
+        if len(found) != 2 or len(got) != 2:
+            return None
+        (x, stamp), (y, other) = found
+        if stamp != other or frozenset((x, y)) not in self.em.checked.get(stamp, set()):
+            return None
+        return f"{stamp}[{self.acc_var}] != {self.em.stamp}"
 
     def _reused(self, nid: int) -> str:
         """Node ``nid`` from the keeper's arrays when stamped this step, else computed (see
@@ -146,7 +199,7 @@ class Scope:
         self.line(f"if {stamp}[{a}] == {self.em.stamp}:")
         self.line(f"    {name} = {arr}[{a}]")
         if self.em.bounds:
-            self.line(f"    e{name} = e{arr}[{a}]")
+            self.line(f"    e{name} = {'0.0' if self.em.exact(nid) else f'e{arr}[{a}]'}")
         self.line("else:")
         fallback = Scope(self.em, self.indent + 1, self, self.acc_index, a, reuse=False)
         fallback.get(nid)
@@ -244,6 +297,7 @@ class Emitter:
 
     counter = 0
     bools: frozenset[str] = frozenset()  # the spec's bool fields (set by generate)
+    exact_fields: frozenset[str] = frozenset()  # fields exact on every lane (exact_fields)
     tracking = True  # carry error bounds by default (generate(bounds=False): benchmarks)
 
     def __init__(
@@ -261,8 +315,10 @@ class Emitter:
         # carry error bounds and check decisions (not for Cover-2)
         self.bounds = Emitter.tracking if bounds is None else bounds
         self.reads: dict[int, tuple[str, str]] = {}  # reused numbers (stress.reuse)
+        self.checked: dict[str, set[frozenset[str]]] = {}  # decisions a keeper checked
         self.stamp = ""  # the step the reused numbers must carry
         self._num: dict[int, bool] = {}
+        self._exact: dict[int, bool] = {}
 
     def is_num(self, nid: int) -> bool:
         """Whether node ``nid`` is a number (else a condition)."""
@@ -280,6 +336,27 @@ class Emitter:
             self._num[nid] = found
         return found
 
+    def exact(self, nid: int) -> bool:
+        """Whether node ``nid`` is a number whose float64 value is the judge's on every lane
+        (its bound is 0 by the spec's shape, see :mod:`solvent.stress.bounds`)."""
+        found = self._exact.get(nid)
+        if found is None:
+            node = self.b.nodes[nid]
+            if node.op == "mkt":
+                found = True  # a draw: the judge gets its double
+            elif node.op == "c":
+                found = literal_error(node.data) == 0.0
+            elif node.op in ("g", "acc"):
+                found = (node.data if node.op == "g" else node.data[0]) in self.exact_fields
+            elif node.op in ("neg", "max", "min"):
+                found = all(self.exact(a) for a in node.args)
+            elif node.op == "select":
+                found = self.exact(node.args[1]) and self.exact(node.args[2])
+            else:
+                found = False
+            self._exact[nid] = found
+        return found
+
     def template_num(self, t: Any) -> bool:
         if t[0] == "n":
             return self.is_num(t[1])
@@ -290,3 +367,24 @@ class Emitter:
     def fresh(self, kind: str) -> str:
         Emitter.counter += 1
         return f"{kind}{self.prefix}{Emitter.counter}"
+
+
+def exact_fields(pieces: list[Any], initial: dict[str, tuple[Any, ...]]) -> frozenset[str]:
+    """The number fields exact on every lane (also set as :attr:`Emitter.exact_fields`):
+    their initial values are (drawn, or spec values that are doubles; ``initial``:
+    :func:`solvent.stress.bounds.initial_exact`) and every write of the traced ``pieces``
+    (tick, keepers) is exact (:meth:`Emitter.exact`) given those fields exact; the largest
+    such set (by induction over the steps: exact before a step, exact after it)."""
+    fields = {f for f, qs in initial.items() if all(q is None or not literal_error(q) for q in qs)}
+    while True:
+        Emitter.exact_fields = frozenset(fields)
+        bad = set()
+        for tr in pieces:
+            em = Emitter(tr.builder, "")
+            for f, t in tr.outputs.items():
+                name = f[:-3] if f.endswith("[a]") else f
+                if name in fields and not (t[0] == "n" and em.exact(t[1])):
+                    bad.add(name)
+        if not bad:
+            return Emitter.exact_fields
+        fields -= bad

@@ -29,9 +29,9 @@ none): after a lemma breaks first, the invariants are checked on (the lemmas no 
 so a lane's invariant verdict is known without an exact re-run when its decisions up to
 that point were certain. Lanes with
 ``REC[p] = r >= 0`` also record every global after each step in ``SER[r]`` (step 0
-first), for the worst-path plots, and in ``TOUCH[r, a]`` the first step a per-account
-keeper acted on account ``a`` (its guard held; -1: never), for the exact replays of a
-lane's cone of influence (:mod:`solvent.stress.cone`).
+first), for the worst-path plots, and in ``TOUCH[r, 0, a]`` and ``TOUCH[r, 1, a]`` the
+first and the last step a per-account keeper acted on account ``a`` (its guard held; -1:
+never), for the exact replays of a lane's cone of influence (:mod:`solvent.stress.cone`).
 """
 
 from __future__ import annotations
@@ -48,19 +48,24 @@ from typing import Any
 
 from solvent.lang.values import BOOL
 from solvent.spec.spec import Params, Spec
-from solvent.stress.bounds import (
-    KERNEL_HELPERS,
-    initial_exact,
-    kernel_initial_error,
+from solvent.stress.bounds import KERNEL_HELPERS, initial_exact, kernel_initial_error
+from solvent.stress.emit import (
+    Emitter,
+    Scope,
+    exact_fields,
+    read_expr,
+    record_lines,
+    track_lines,
 )
-from solvent.stress.emit import Emitter, Scope
 from solvent.stress.ir import StepTracer, Traced, conjunction, reads_accounts
 from solvent.stress.reuse import Reuse, plan
 
 # 2: error bounds beside every number, undecided decisions (UNSURE); 3: exact cancellations;
 # 4: properties reuse a keeper's numbers (stress.reuse); 5: invariants are checked on after a
-# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH)
-KERNEL_VERSION = 6
+# lemma breaks (INV); 6: recorded lanes record the first step each account's keeper acted (TOUCH);
+# 7: and the last (TOUCH[r, 1, a]); the min/max of a global only keepers write: after they do;
+# values exact by the spec's shape carry the bound 0.0 (Emitter.exact); TwoSum's error as is
+KERNEL_VERSION = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,7 @@ def generate(
     layout = Layout(globs, accs, market, bools, tuple(d.name for d in properties))
     tick = tracer.tick()
     keepers = [(k, tracer.keeper(k)) for k in spec.keepers]
+    exact_fields([tick, *(tr for _d, tr in keepers)], exact0)  # sets Emitter.exact_fields
     props = [tracer.predicate(d) for d in properties]
     lemmas = {d.name for d in spec.lemmas}
     inv = frozenset(k for k, d in enumerate(properties) if d.name not in lemmas)
@@ -152,13 +158,13 @@ def generate(
     w("        inv_step = -1")  # the first invariant failure (checked on after a lemma's)
     w("        inv_prop = -1")
     for i, f in enumerate(globs):
-        w(f"        g_{f} = {_read(f'G0[p, {i}]', f in bools)}")
+        w(f"        g_{f} = {read_expr(f'G0[p, {i}]', f in bools)}")
         if f not in bools:
             e0 = kernel_initial_error(f"g_{f}", exact0[f], None)
             w(f"        eg_{f} = {e0}")  # drawn inputs: the judge gets their doubles
     w("        for a in range(n_acc):")
     for i, f in enumerate(accs):
-        w(f"            A_{f}[a] = {_read(f'A0[p, {i}, a]', f in bools)}")
+        w(f"            A_{f}[a] = {read_expr(f'A0[p, {i}, a]', f in bools)}")
         if f not in bools:
             e0 = kernel_initial_error(f"A_{f}[a]", exact0[f], "a")
             w(f"            eA_{f}[a] = {e0}")
@@ -171,12 +177,13 @@ def generate(
     w("        fail_step = -1")
     w("        fail_prop = -1")
     w("        rec = REC[p]")
-    L.extend(_record(globs, bools, "0", 2))
+    L.extend(record_lines(globs, bools, "0", 2))
     num_globs = [(i, f) for i, f in enumerate(globs) if f not in bools]
     for i, f in num_globs:
         w(f"        tmin{i} = g_{f}")
         w(f"        tmax{i} = g_{f}")
         w(f"        thit{i} = 0 if g_{f} <= 0.0 else -1")
+    w("        moved = False")  # a keeper wrote a global this step
     L.extend(_props(props, "0", 2, None, inv))
     w("        if uns:")
     w("            unsure_step = 0")
@@ -190,14 +197,21 @@ def generate(
     L.extend(_props(props, "t + 1", 3, reuse, inv))
     w("            if uns and unsure_step < 0:")
     w("                unsure_step = t + 1")
-    L.extend(_record(globs, bools, "t + 1", 3))
+    L.extend(record_lines(globs, bools, "t + 1", 3))
+    # the min, max and first step <= 0 of each global: those the tick writes after every
+    # step, those only keepers write after a step where one of them acted (``moved``),
+    # the others never change (the same figures, fewer comparisons per step)
+    ticked = set(tick.outputs)
+    kept = {f for _d, tr in keepers for f in tr.outputs if not f.endswith("[a]")}
     for i, f in num_globs:
-        w(f"            if g_{f} < tmin{i}:")
-        w(f"                tmin{i} = g_{f}")
-        w(f"            if g_{f} > tmax{i}:")
-        w(f"                tmax{i} = g_{f}")
-        w(f"            if thit{i} < 0 and g_{f} <= 0.0:")
-        w(f"                thit{i} = t + 1")
+        if f in ticked:
+            L.extend(track_lines(i, f, 3))
+    if kept - ticked:
+        w("            if moved:")
+        w("                moved = False")
+        for i, f in num_globs:
+            if f in kept - ticked:
+                L.extend(track_lines(i, f, 4))
     for i, _f in num_globs:
         w(f"        T_MIN[p, {i}] = tmin{i}")
         w(f"        T_MAX[p, {i}] = tmax{i}")
@@ -219,20 +233,6 @@ def generate(
     cone = not any(reads_accounts(t) for out in pieces for t in out.values() if t is not None)
     cone = cone and all(tr.per_account or conjunction(tr.outputs["value"]) for tr in props)
     return KernelSource(source, layout, digest, cone)
-
-
-def _record(globs: tuple[str, ...], bools: frozenset[str], step: str, indent: int) -> list[str]:
-    """Lines recording every global of a recorded lane (``REC[p] >= 0``) after ``step``."""
-    pad = "    " * indent
-    out = [f"{pad}if rec >= 0:"]
-    for i, f in enumerate(globs):
-        value = f"1.0 if g_{f} else 0.0" if f in bools else f"g_{f}"
-        out.append(f"{pad}    SER[rec, {step}, {i}] = {value}")
-    return out if globs else [*out, f"{pad}    pass"]
-
-
-def _read(expr: str, is_bool: bool) -> str:
-    return f"({expr} != 0.0)" if is_bool else expr
 
 
 def _global_update(
@@ -278,9 +278,11 @@ def _keeper(
     inner = Scope(
         em, scope.indent + 1, parent=scope, acc_index=scope.acc_index, acc_var=scope.acc_var
     )
-    if tr.per_account:  # recorded lanes: the first step this keeper acted on the account
-        inner.line("if rec >= 0 and TOUCH[rec, a] < 0:")
-        inner.line("    TOUCH[rec, a] = t + 1")
+    if tr.per_account:  # recorded lanes: the first and last steps a keeper acted on it
+        inner.line("if rec >= 0:")
+        inner.line("    if TOUCH[rec, 0, a] < 0:")
+        inner.line("        TOUCH[rec, 0, a] = t + 1")
+        inner.line("    TOUCH[rec, 1, a] = t + 1")
     names = {field: inner.value(t) for field, t in tr.outputs.items()}
     for field, name in names.items():
         if field.endswith("[a]"):
@@ -291,6 +293,8 @@ def _keeper(
             inner.line(f"g_{field} = {name}")
             if em.bounds and field not in Emitter.bools:
                 inner.line(f"eg_{field} = e{name}")
+    if any(not field.endswith("[a]") for field in names):
+        inner.line("moved = True")
     if not names:
         inner.line("pass")
     out.extend(scope.lines)
@@ -342,7 +346,7 @@ def _props(
     for k, tr in enumerate(props):
         em = Emitter(tr.builder, f"p{k}_")
         if reuse is not None:
-            em.reads, em.stamp = reuse.reads.get(k, {}), step
+            em.reads, em.stamp, em.checked = reuse.reads.get(k, {}), step, reuse.checked
         base = indent + 1
         if inv and k not in inv:  # a lemma: only until the first failure
             out.append(f"{pad}    if fail_step < 0:")
@@ -383,7 +387,7 @@ def _cover2(
 ) -> list[str]:
     out = ["        if C2[p, 0] >= 0:"]
     for i, f in enumerate(globs):
-        out.append(f"            s_{f} = {_read(f'G0[p, {i}]', f in bools)}")
+        out.append(f"            s_{f} = {read_expr(f'G0[p, {i}]', f in bools)}")
     out.append("            c2 = 0.0")
     out.append("            for t in range(-1, n_steps):")
     out.append("                if t >= 0:")
@@ -398,7 +402,7 @@ def _cover2(
         metric.builder,
         "e",
         glob=lambda f: f"s_{f}",
-        acc=lambda f, a: _read(f"A0[p, {index[f]}, {a}]", f in bools),
+        acc=lambda f, a: read_expr(f"A0[p, {index[f]}, {a}]", f in bools),
         bounds=False,
     )
     scope = Scope(em, 5, acc_index=0, acc_var="a")
@@ -490,5 +494,5 @@ def _warm(kernel: Any, layout: Layout) -> None:
         np.zeros((1, 2, g)),
         np.zeros(1, dtype=np.int64),
         np.full((1, 3), -1, dtype=np.int64),
-        np.full((1, 1), -1, dtype=np.int64),
+        np.full((1, 2, 1), -1, dtype=np.int64),
     )

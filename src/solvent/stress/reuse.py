@@ -10,7 +10,10 @@ take it, and its bound, from per-account arrays instead of computing both again.
 values are bit-identical to a recomputation (the same IEEE operations on the same inputs;
 any decision inside them was already checked by the keeper in the same step), so the
 results, the undecided lanes and their steps are unchanged; a test compares the kernel
-with and without reuse lane by lane.
+with and without reuse lane by lane. A property comparing two numbers the keeper's guard
+compared (``requirement <= equity`` beside ``equity < requirement``) does not check that
+decision again where both are reused: the keeper computed every decision of its guard,
+that one on the same numbers and bounds, in the same step (:attr:`Reuse.checked`).
 
 :func:`plan` finds the numbers; :mod:`solvent.stress.kernel` stores them in the keeper
 (``C<j>[a]``, bound ``eC<j>[a]``, stamped ``CT<k>[a] = t + 1``) and
@@ -36,6 +39,8 @@ class Reuse:
     stamps: list[str] = field(default_factory=list)  # CT<k>, one per storing keeper
     stores: dict[int, tuple[str, list[tuple[int, str]]]] = field(default_factory=dict)
     reads: dict[int, dict[int, tuple[str, str]]] = field(default_factory=dict)
+    # per stamp, the pairs of arrays the keeper's guard compared (its decision was checked)
+    checked: dict[str, set[frozenset[str]]] = field(default_factory=dict)
 
 
 def _reads(b: Builder, nid: int, memo: dict[int, frozenset[tuple[str, str]]]) -> Any:
@@ -128,4 +133,19 @@ def plan(
                 reuse.reads.setdefault(p, {})[nid] = (slot[key], f"CT{k}")
                 continue
             todo.extend(b.nodes[nid].args)
+    for k, tr in enumerate(keepers):  # decisions of a guard (all computed) on stored numbers
+        stack = [tr.guard[1]] if tr.guard is not None and tr.guard[0] == "n" else []
+        done: set[int] = set()
+        while stack:
+            nid = stack.pop()
+            if nid in done:
+                continue
+            done.add(nid)
+            node = tr.builder.nodes[nid]
+            stack.extend(node.args)
+            if node.op not in ("lt", "le", "eq"):
+                continue
+            pair = [canon.key(tr.builder, a, 0, {}) for a in node.args]
+            if all(offers.get(key, (-1,))[0] == k and key in slot for key in pair):
+                reuse.checked.setdefault(f"CT{k}", set()).add(frozenset(slot[x] for x in pair))
     return reuse

@@ -79,7 +79,10 @@ class DistanceMixin:
         if self.distance_mode == "none":
             return
         if self.distance_mode == "closed" and self.book is not None:
-            if not price_only and self._probe_level() == self.distance_level:
+            # a price move with the interval cached (no change since) is O(1) from it; else
+            # the probes (set again at a new price, O(log N)) decide whether the level stands
+            cached = price_only and self.book._interval is not None and not self.distance_stale
+            if not cached and self._probe_level() == self.distance_level:
                 self._gauge_pending = True  # the level stands: the gauge is computed if read
                 return
             value_f, side, exact = self._closed_distance()

@@ -120,7 +120,8 @@ class StateMixin:
         if kind != "account":  # an account event sets per-account fields only
             bd = self.values.get(o.bad_debt_field)
             self._bad_debt_ok = not isinstance(bd, Fraction) or bd <= 0
-        self._after_change(event.seq, ts, alerts, price_only=False)
+        one = event.account if kind in ("account", "liquidation") else None
+        self._after_change(event.seq, ts, alerts, price_only=False, account=one)
 
     def _liquidation(self, event: ev.LiquidationEvent, ts: float, alerts: list[Alert]) -> None:
         a = event.account

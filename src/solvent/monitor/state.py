@@ -18,6 +18,7 @@ class StateMixin:
     opts: Any
     n: int
     book: Any
+    cross_book: Any
     keeper: Any
     detector: Any
     backend: Any
@@ -115,6 +116,12 @@ class StateMixin:
                 a = event.account
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+        if self.cross_book is not None:
+            if kind in ("account", "liquidation"):
+                a = event.account
+                net = values["value_a"][a] + values["value_b"][a]
+                self.cross_book.set_account(a, values["quote"][a], net)
+            self.cross_book.set_fund(values["insurance"], values["bad_debt"])
         self._liq_bounds_stale = True
         self.distance_stale = True
         if kind != "account":  # an account event sets per-account fields only

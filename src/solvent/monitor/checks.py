@@ -10,9 +10,10 @@ from solvent.lang.values import format_number
 from solvent.monitor import events as ev
 from solvent.monitor.alerts import Alert, pct
 from solvent.monitor.book import PerpBook, strictly_between
+from solvent.monitor.host import MonitorHost
 
 
-class ChecksMixin:
+class ChecksMixin(MonitorHost):
     """Envelope, invariant and keeper checks of the monitor."""
 
     # ----------------------------------------------------------------- price events
@@ -88,31 +89,23 @@ class ChecksMixin:
         ref = Fraction(self._ref_dec)
         r = Fraction(event.price) / ref - 1
         if lo is not None and r < lo:
-            self._breach(
-                alerts,
-                f"envelope.{name}.lo",
-                f"the price moved {pct(r)} in one step (from {format_number(ref)} to "
-                f"{event.price}), beyond the bound {pct(lo)} by {pct(lo - r)}",
-                seq,
-                ts,
-                observed=format_number(r),
-                bound=format_number(lo),
-                beyond=format_number(lo - r),
-                step=self.step,
-            )
+            side, bound, beyond, sign = "lo", lo, lo - r, ""
         elif hi is not None and r > hi:
-            self._breach(
-                alerts,
-                f"envelope.{name}.hi",
-                f"the price moved +{pct(r)} in one step (from {format_number(ref)} to "
-                f"{event.price}), beyond the bound +{pct(hi)} by {pct(r - hi)}",
-                seq,
-                ts,
-                observed=format_number(r),
-                bound=format_number(hi),
-                beyond=format_number(r - hi),
-                step=self.step,
-            )
+            side, bound, beyond, sign = "hi", hi, r - hi, "+"
+        else:
+            return
+        self._breach(
+            alerts,
+            f"envelope.{name}.{side}",
+            f"the price moved {sign}{pct(r)} in one step (from {format_number(ref)} to "
+            f"{event.price}), beyond the bound {sign}{pct(bound)} by {pct(beyond)}",
+            seq,
+            ts,
+            observed=format_number(r),
+            bound=format_number(bound),
+            beyond=format_number(beyond),
+            step=self.step,
+        )
 
     def _after_change(
         self, seq: int, ts: float, alerts: list[Alert], *, price_only: bool,

@@ -8,6 +8,7 @@ from typing import Any
 from solvent.lang.values import format_number
 from solvent.monitor.alerts import Alert, pct
 from solvent.monitor.book import MARGIN, near
+from solvent.monitor.host import MonitorHost
 from solvent.monitor.solver_distance import SolverStopped
 
 ONE = Fraction(1)
@@ -32,7 +33,7 @@ class _Gauge:
         obj._gauge_pending = False
 
 
-class DistanceMixin:
+class DistanceMixin(MonitorHost):
     """The distance to insolvency (closed form for the isolated perp, Z3 otherwise).
 
     With the closed form, an account change does not recompute the distance itself: the

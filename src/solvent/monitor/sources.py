@@ -299,9 +299,13 @@ class RedisSource:
         )
         batch: Batch = []
         streams = reply.items() if isinstance(reply, dict) else reply or []  # RESP3, 2
+        field, event = self.FIELD, self._event
         for _name, entries in streams:
-            for entry_id, fields in entries:
-                batch.append((_text(entry_id), self._event(fields)))
+            batch += [
+                (_text(i), f[1] if len(f) == 2 and f[0] == field and f[1].__class__ is bytes
+                 and f[1] else event(f))
+                for i, f in entries
+            ]  # fmt: skip
         if batch:
             self.position = batch[-1][0]
         return batch

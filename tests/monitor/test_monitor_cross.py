@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from fractions import Fraction as F
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ PROFILE = settings(
     max_examples=1000 if LONG else 30, deadline=None, database=None, derandomize=not LONG
 )
 N = 5
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "correct" / "perp_cross.py"
 
 money = st.integers(-300_000, 300_000).map(lambda k: f"{k / 100:.2f}")
 event = st.one_of(
@@ -151,3 +153,49 @@ def test_cross_known_answer_and_checkpoint() -> None:
     again = _monitor()
     again.restore(snap)
     assert again.cross_book is not None and again.cross_book.distance(F(1)) == d
+
+
+def test_cross_perp_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``solvent monitor`` on the cross perp example: the closed form, price events on
+    price_a by default, the distance alerts with their exact values."""
+    from solvent.cli.core import run
+
+    events = tmp_path / "cross.jsonl"
+    events.write_text(
+        "\n".join(
+            json.dumps(d)
+            for d in (
+                {"type": "insurance", "ts": 0, "seq": 1, "balance": "100"},
+                {
+                    "type": "account",
+                    "ts": 1,
+                    "seq": 2,
+                    "account": 0,
+                    "set": {"quote": "-900", "value_a": "600", "value_b": "400"},
+                },
+                {
+                    "type": "account",
+                    "ts": 2,
+                    "seq": 3,
+                    "account": 1,
+                    "set": {"quote": "1050", "value_a": "-1000"},
+                },
+                {"type": "price", "ts": 3, "seq": 4, "price": "2010"},
+            )
+        )  # fmt: skip
+        + "\n"
+    )
+    code = run(
+        ["monitor", str(EXAMPLE), "--source", str(events), "--no-prove", "--move-field",
+         "move_a", "--warn-distance", "0.25", "--critical-distance", "0.16",
+         "--quarantine", str(tmp_path / "q.jsonl"), "--alerts", str(tmp_path / "a.jsonl")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "distance: closed" in err, err
+    alerts = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+    got = [(a["seq"], a["name"], a["details"].get("distance"), a["details"].get("side"))
+           for a in alerts if a["kind"] == "distance"]  # fmt: skip
+    assert got == [(2, "distance.warning", "0.2", "down"), (3, "distance.critical", "0.15", "up")]
+    assert code == 1  # a critical alert

@@ -17,6 +17,11 @@ paths of one stress run       SOLVENT_MAX_PATHS      10**9
 
 "Digits of a number" bounds both the significant digits and the power of ten: ``1e999999``
 and a 5,000-digit price are refused, ``1e-400`` and ``123.456`` are not.
+
+The environment is read once per process, at a limit's first use (the monitor asks for
+them on every line); a program that changes ``os.environ`` afterwards, a test for one,
+calls :func:`reload` so the next use reads it again. Each command line
+(``solvent.cli.core.run``) starts with a :func:`reload`.
 """
 
 from __future__ import annotations
@@ -38,7 +43,15 @@ class Limit:
     default: int
 
     def value(self) -> int:
-        """The limit in force (the environment variable, else the default)."""
+        """The limit in force (the environment variable, else the default), read from the
+        environment at the first call after start-up or :func:`reload`."""
+        value = _IN_FORCE.get(self.env)
+        if value is None:
+            value = _IN_FORCE[self.env] = self.read()
+        return value
+
+    def read(self) -> int:
+        """The limit the environment sets now (UsageError when it is not a positive integer)."""
         raw = os.environ.get(self.env, "").strip().replace("_", "")
         if not raw:
             return self.default
@@ -55,6 +68,15 @@ class Limit:
 
     def how_to_raise(self) -> str:
         return f"the limit is {self.value():,} ({self.what}); raise it with {self.env}=N"
+
+
+#: the limits read so far, by environment variable (see :func:`reload`)
+_IN_FORCE: dict[str, int] = {}
+
+
+def reload() -> None:
+    """Forget the limits read so far: the next use of each reads the environment again."""
+    _IN_FORCE.clear()
 
 
 MAX_DIGITS = Limit("digits of a number", "SOLVENT_MAX_DIGITS", 1000)

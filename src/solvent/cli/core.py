@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from solvent import limits
 from solvent.api import verify as api
 from solvent.api.results import VerdictResult
 from solvent.check.results import FAIL, PASS, CheckResult
@@ -276,6 +277,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     command = typer.main.get_command(app)
     errors = text.make_console(stderr=True)
+    limits.reload()  # a command line reads the limits' environment afresh
     set_command(list(argv) if argv is not None else sys.argv[1:])
     try:
         code = command.main(

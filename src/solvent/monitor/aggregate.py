@@ -21,6 +21,7 @@ from typing import Any
 
 import msgspec
 
+from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
 from solvent.monitor.shard import FUND_FIELDS, ShardName, record_stream
@@ -34,11 +35,9 @@ _DECODE = msgspec.json.Decoder().decode
 
 
 @dataclass
-class AggregateSummary:
+class AggregateSummary(AlertTally):
     records: int = 0
     events: int = 0
-    alerts: int = 0
-    critical: int = 0
     distance: Any = None
     side: str | None = None
     waiting: list[int] = field(default_factory=list)

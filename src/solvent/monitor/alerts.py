@@ -75,6 +75,14 @@ def plain(x: Any) -> Any:
     return x
 
 
+@dataclass
+class AlertTally:
+    """What a run wrote: alerts, and how many were critical (1 decides the exit code)."""
+
+    alerts: int = 0
+    critical: int = 0
+
+
 class AlertsMixin:
     """Alert building for the monitor (uses its ``counters``, ``step``, ``breach_steps``)."""
 

@@ -98,6 +98,8 @@ class Distance:
 class PerpBook:
     """Positions of the isolated perp with its sorted bankruptcy prices."""
 
+    _tops_stale = False  # the highest long's and lowest short's b (eq_lo, eq_hi) are stale
+
     def __init__(self, accounts: int, maintenance_margin: Fraction) -> None:
         self.n = accounts
         self.mm = Fraction(maintenance_margin)
@@ -165,8 +167,15 @@ class PerpBook:
         self.quote[a], self.size[a] = quote, size
         self._sides = None
         if size.numerator:
-            b = Fraction(-q_new, s_new) if now_scaled else -quote / size  # type: ignore[operator]
-            entry = (_float(b), b, a)
+            if now_scaled:
+                b = Fraction(-q_new, s_new)  # type: ignore[operator]
+                try:  # int / int is correctly rounded: float(b) without the Fraction
+                    entry = (-q_new / s_new, b, a)  # type: ignore[operator]
+                except OverflowError:
+                    entry = (_float(b), b, a)
+            else:
+                b = -quote / size
+                entry = (_float(b), b, a)
             self.key[a] = entry
             if size.numerator > 0:
                 held = (-entry[0], coprime(-b.numerator, b.denominator), a)
@@ -188,7 +197,7 @@ class PerpBook:
                 self.flat_negative += 1
                 self.flat_negatives.add(a)
         self._interval = None
-        self._refresh_floats()
+        self._tops_stale = True  # the highest long, lowest short: found when read
 
     def _compact(self, heap: list[tuple[float, Fraction, int]], side: int) -> None:
         """Drop the stale entries once they are half the heap (amortised O(1) a change)."""
@@ -271,6 +280,7 @@ class PerpBook:
 
     def _refresh_floats(self) -> None:
         # equity >= 0 for every account <=> max long b <= P <= min short b (and no flat Q < 0)
+        self._tops_stale = False
         top_long, top_short = self._top(self._lh), self._top(self._sh)
         lo = None if top_long is None else self.key[top_long][1]  # type: ignore[index]
         hi = None if top_short is None else self.key[top_short][1]  # type: ignore[index]
@@ -283,8 +293,20 @@ class PerpBook:
 
     # ------------------------------------------------------------------ queries
     def all_equity_nonnegative(self, price: Fraction) -> bool:
+        """Every account's equity is >= 0 at ``price`` (exactly).
+
+        With every amount a scaled decimal the index answers in O(log N): the deficits'
+        sum ``D = -(A + B*P)`` over the accounts it counts under water at ``P`` (longs
+        with ``b > P``, shorts with ``b <= P``, each adding ``-(Q + S*P) >= 0``) is 0
+        exactly when no account is below zero. Else the highest long's and lowest
+        short's bankruptcy prices decide."""
         if self.flat_negative:
             return False
+        if not self.not_scaled:
+            a, b = self.index.under_water((_float(price), price, 1 << 62))
+            return a * price.denominator + b * price.numerator >= 0
+        if self._tops_stale:
+            self._refresh_floats()
         if self.eq_lo is not None and price < self.eq_lo:
             return False
         return not (self.eq_hi is not None and price > self.eq_hi)
@@ -292,7 +314,16 @@ class PerpBook:
     def all_equity_nonnegative_fast(self, price_f: float) -> bool:
         """True when the float price is certainly strictly inside the no-negative-equity
         range; False means "check exactly" (it may still hold)."""
+        if self._tops_stale:
+            self._refresh_floats()
         return not self.flat_negative and strictly_between(self.eq_lo_f, price_f, self.eq_hi_f)
+
+    def equity_nonnegative(self, a: int, price: Fraction) -> bool:
+        """Account ``a``'s equity at ``price`` is >= 0 (exactly; O(1))."""
+        q, s = self.qi[a], self.si[a]
+        if q is None or s is None:
+            return self.quote[a] + self.size[a] * price >= 0
+        return q * price.denominator + s * price.numerator >= 0
 
     def equity(self, a: int, price: Fraction) -> Fraction:
         return self.quote[a] + self.size[a] * price
@@ -316,6 +347,8 @@ class PerpBook:
 
     def liquidation_bounds(self) -> tuple[float, float]:
         """Float prices between which no account is liquidatable (for the fast path)."""
+        if self._tops_stale:
+            self._refresh_floats()
         lo = _float(self.eq_lo / (1 - self.mm)) if self.eq_lo is not None else float("-inf")
         hi = _float(self.eq_hi / (1 + self.mm)) if self.eq_hi is not None else float("inf")
         return lo, hi

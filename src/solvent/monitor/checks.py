@@ -9,10 +9,11 @@ from fractions import Fraction
 from solvent.lang.values import format_number
 from solvent.monitor import events as ev
 from solvent.monitor.alerts import Alert, pct
-from solvent.monitor.book import strictly_between
+from solvent.monitor.book import PerpBook, strictly_between
+from solvent.monitor.host import MonitorHost
 
 
-class ChecksMixin:
+class ChecksMixin(MonitorHost):
     """Envelope, invariant and keeper checks of the monitor."""
 
     # ----------------------------------------------------------------- price events
@@ -88,34 +89,30 @@ class ChecksMixin:
         ref = Fraction(self._ref_dec)
         r = Fraction(event.price) / ref - 1
         if lo is not None and r < lo:
-            self._breach(
-                alerts,
-                f"envelope.{name}.lo",
-                f"the price moved {pct(r)} in one step (from {format_number(ref)} to "
-                f"{event.price}), beyond the bound {pct(lo)} by {pct(lo - r)}",
-                seq,
-                ts,
-                observed=format_number(r),
-                bound=format_number(lo),
-                beyond=format_number(lo - r),
-                step=self.step,
-            )
+            side, bound, beyond, sign = "lo", lo, lo - r, ""
         elif hi is not None and r > hi:
-            self._breach(
-                alerts,
-                f"envelope.{name}.hi",
-                f"the price moved +{pct(r)} in one step (from {format_number(ref)} to "
-                f"{event.price}), beyond the bound +{pct(hi)} by {pct(r - hi)}",
-                seq,
-                ts,
-                observed=format_number(r),
-                bound=format_number(hi),
-                beyond=format_number(r - hi),
-                step=self.step,
-            )
+            side, bound, beyond, sign = "hi", hi, r - hi, "+"
+        else:
+            return
+        self._breach(
+            alerts,
+            f"envelope.{name}.{side}",
+            f"the price moved {sign}{pct(r)} in one step (from {format_number(ref)} to "
+            f"{event.price}), beyond the bound {sign}{pct(bound)} by {pct(beyond)}",
+            seq,
+            ts,
+            observed=format_number(r),
+            bound=format_number(bound),
+            beyond=format_number(beyond),
+            step=self.step,
+        )
 
-    def _after_change(self, seq: int, ts: float, alerts: list[Alert], *, price_only: bool) -> None:
-        self._invariants(seq, ts, alerts, price_only)
+    def _after_change(
+        self, seq: int, ts: float, alerts: list[Alert], *, price_only: bool,
+        account: int | None = None,
+    ) -> None:  # fmt: skip
+        """The checks after an event; ``account``: the one account it changed, if one."""
+        self._invariants(seq, ts, alerts, price_only, account)
         self._liquidatable(seq, ts, price_only)
         self._distance(seq, ts, alerts, price_only)
 
@@ -131,22 +128,20 @@ class ChecksMixin:
         self.counters.invariant_evals += 1
         return failed
 
-    def _invariants(self, seq: int, ts: float, alerts: list[Alert], price_only: bool) -> None:
+    def _invariants(
+        self, seq: int, ts: float, alerts: list[Alert], price_only: bool, account: int | None
+    ) -> None:
         book = self.book
         if self.perp and book is not None:
             audit = self._audit_every > 0 and self.counters.events % self._audit_every == 0
-            if (
-                price_only
-                and self._bad_debt_ok
-                and not audit
-                and not self.violated
-                and book.all_equity_nonnegative_fast(self.price_float)
-            ):
-                return  # certainly holds, and held before: nothing to say
-            ok = self._bad_debt_ok and (
-                book.all_equity_nonnegative_fast(self.price_float)
-                or book.all_equity_nonnegative(self.price())
-            )
+            if self._bad_debt_ok and not audit and not self.violated and self.counters.events:
+                # it held after the last event (checked): nothing to say if it still holds
+                if price_only:
+                    if self._equity_ok(book):
+                        return
+                elif account is not None and book.equity_nonnegative(account, self.price()):
+                    return  # one account changed, and its equity is >= 0
+            ok = self._bad_debt_ok and self._equity_ok(book)
             if ok and not audit:
                 failed: list[str] = []
             else:
@@ -194,6 +189,15 @@ class ChecksMixin:
                 ts,
             )
         self.violated = now
+
+    def _equity_ok(self, book: PerpBook) -> bool:
+        """Every account's equity is >= 0 at the price: from the index when it holds every
+        account (O(log N), exact), else the float test of the tops, then exactly."""
+        if not book.not_scaled:
+            return book.all_equity_nonnegative(self.price())
+        return book.all_equity_nonnegative_fast(self.price_float) or book.all_equity_nonnegative(
+            self.price()
+        )
 
     # ----------------------------------------------------------------- keeper liveness
     def _liquidatable(self, seq: int, ts: float, price_only: bool) -> None:

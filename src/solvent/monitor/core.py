@@ -21,6 +21,7 @@ fixed interval, and a step's move is measured from the last price before the int
 began to every price inside it (so intra-step lows and highs count).
 """
 
+import dataclasses
 import heapq
 import math
 import threading
@@ -50,6 +51,7 @@ from solvent.monitor.rules import (
     ORACLE_NAMES,
     EnvelopeRules,
     Options,
+    is_perp_cross,
     is_perp_isolated,
 )
 from solvent.monitor.state import StateMixin
@@ -69,7 +71,15 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         from solvent.engine.start import concrete_start
 
         self.spec = spec
-        self.opts = opts = opts or Options()
+        opts = opts or Options()
+        if opts.price_field == "price" and "price" not in spec.fields:
+            # the default, on a spec that names its marks otherwise (the cross perp's
+            # price_a, price_b): the first scalar field named price*
+            names = [n for n, f in spec.fields.items() if n.startswith("price") and
+                     not f.per_account and f.sort == "num"]  # fmt: skip
+            if names:
+                opts = dataclasses.replace(opts, price_field=names[0])
+        self.opts = opts
         self.params = spec.param_values()
         self.backend = concrete_for(spec)
         self.rules = EnvelopeRules(spec, used, opts)
@@ -101,15 +111,23 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+        # the cross perp's distance: under a common return r of both marks an account's
+        # equity is quote + (value_a + value_b) * (1 + r), the isolated perp's form at the
+        # "price" 1 + r, so the same book answers it at the price 1 (DistanceMixin)
+        self.cross_book: PerpBook | None = None
+        if self.book is None and is_perp_cross(spec):
+            self.cross_book = self._cross_book()
         self.keeper = self._keeper(opts.keeper)
-        if opts.distance == "closed" and self.book is None:
+        closed = self.book is not None or self.cross_book is not None
+        if opts.distance == "closed" and not closed:
             raise MonitorConfigError(
                 "--distance closed needs the isolated perp model (solvent.models.perp_isolated "
-                "without tier2 or liquidation_depth); use --distance solver for other specs"
+                "without tier2 or liquidation_depth) or the cross perp "
+                "(solvent.models.perp_cross); use --distance solver for other specs"
             )
         self.distance_mode = opts.distance
         if self.distance_mode == "auto":
-            self.distance_mode = "closed" if self.book is not None else "solver"
+            self.distance_mode = "closed" if closed else "solver"
         self.solver: Any = None
         # set by the run loop: a stop (Ctrl-C, SIGTERM) interrupts a solver distance
         self.stop_event: threading.Event | None = None
@@ -200,6 +218,16 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self._liq_hi = float("inf")
         self._liq_bounds_stale = True
 
+    def _cross_book(self) -> PerpBook:
+        """The cross perp's accounts as linear positions: quote, and the sum of both
+        positions' values as the size at the "price" 1 + r."""
+        book = PerpBook(self.n, Fraction(0))
+        v = self.values
+        for a in range(self.n):
+            book.set_account(a, v["quote"][a], v["value_a"][a] + v["value_b"][a])
+        book.set_fund(v["insurance"], v["bad_debt"])
+        return book
+
     def _keeper(self, name: str | None) -> Any:
         keepers = [k for k in self.spec.keepers if k.n_accounts == 1]
         if name is not None:
@@ -218,7 +246,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
     # ----------------------------------------------------------------- snapshot
     def snapshot(self) -> dict[str, Any]:
         keep = (
-            "values", "book", "last_seq", "last_ts", "seen_order", "held", "_held_n", "step",
+            "values", "book", "cross_book", "last_seq", "last_ts", "seen_order", "held", "_held_n", "step",
             "bucket", "ref_price", "ref_float", "_ref_dec", "price_dec", "price_float", "pending", "max_seq",
             "keeper_alerted", "breach_steps", "violated", "_bad_debt_ok", "distance_level", "distance", "distance_f", "distance_side",
             "distance_stale", "distance_as_of", "_solved_ts", "_since_solve", "anomaly",
@@ -238,6 +266,9 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+            self.distance_stale = True
+        if self.cross_book is not None and "cross_book" not in snap:
+            self.cross_book = self._cross_book()  # a checkpoint of an older solvent
             self.distance_stale = True
 
     # ----------------------------------------------------------------- feeding

@@ -11,14 +11,17 @@ with one breakpoint per account, so ``{X > 0 : E(X) <= 0}`` is an interval.
 ``2 * LOAD`` keys. Going up past a long's breakpoint removes it from the under-water set,
 going up past a short's adds it, so each key carries a signed weight and ``A(X)``,
 ``B(X)`` are a base plus a prefix sum of weights. Each bucket holds its own prefix sums
-(rebuilt by ``itertools.accumulate`` when a query needs them after a change) and a
-Fenwick tree sums whole buckets, so:
+(rebuilt by ``itertools.accumulate`` when a query needs them after a change) and its
+totals; the prefix sums of the totals over the buckets are summed again (in C, one
+``accumulate`` over the ``N / LOAD`` buckets) at the first query after a change, so:
 
-* an account change costs O(log N) (a bisect, an insert into one bucket, a Fenwick update);
-* ``E`` at a price, and each end of the safe interval, cost O(log N): ``E(b) > 0`` at the
-  breakpoints beyond the price is monotone (convexity), so a Fenwick descent over buckets
-  finds the bucket of the crossing and a bisection inside it the breakpoint; ``E`` is
-  linear between two breakpoints, so the end is one exact division.
+* an account change costs O(log N) (a bisect, an insert into one bucket, two totals);
+* ``E`` at a price, and each end of the safe interval, cost O(log N) after that one sum:
+  ``E(b) > 0`` at the breakpoints beyond the price is monotone (convexity), so a
+  bisection over the buckets finds the bucket of the crossing and a bisection inside it
+  the breakpoint; ``E`` is linear between two breakpoints, so the end is one exact
+  division. (A monitor queries after a price event, every few account changes; a
+  Fenwick tree over the buckets, updated at every change, cost more.)
 
 All sums are Python integers (amounts in units of 1/SCALE, see :mod:`solvent.monitor.book`),
 so the interval is exact and equals the full recomputation, not approximately.
@@ -32,8 +35,8 @@ from fractions import Fraction
 from itertools import accumulate
 from typing import Any
 
-# a bucket splits past 2 * LOAD keys; a split or an emptied bucket rebuilds the Fenwick
-# trees (O(buckets)), so buckets are large: inserting into a list of 512 is a memmove
+# a bucket splits past 2 * LOAD keys; buckets are large (inserting into a list of 512 is
+# a memmove) so that the buckets' totals are few to sum
 LOAD = 256
 
 #: a key: (float of b, b, account); floats order as the Fractions do (a correctly rounded
@@ -44,18 +47,22 @@ Key = tuple[float, Fraction, int]
 class DeficitIndex:
     """Breakpoints with signed integer weights, sorted, with O(log N) prefix sums."""
 
+    #: prefix sums of the buckets' totals (``initial=0``); None: changed since, summed
+    #: again (in C) at the next query, so an account change never walks the buckets
+    _cum: tuple[list[int], list[int]] | None = None
+
     def __init__(self) -> None:
         self.keys: list[list[Key]] = [[]]
+        self.kf: list[list[float]] = [[]]  # the keys' floats: bisected first, ties exactly
         self.wq: list[list[int]] = [[]]
         self.ws: list[list[int]] = [[]]
         # prefix sums within a bucket (initial 0); None: changed since, rebuilt on demand
         self.pq: list[list[int] | None] = [[0]]
         self.ps: list[list[int] | None] = [[0]]
-        self.maxes: list[Key] = []  # last key of each non-empty bucket
+        self.maxes: list[Key] = []  # last key of each bucket (none while the index is empty)
+        self.mf: list[float] = []  # their floats
         self.tq: list[int] = [0]  # weight totals of each bucket
         self.ts: list[int] = [0]
-        self.fq: list[int] = [0, 0]  # Fenwick trees over the buckets (1-indexed)
-        self.fs: list[int] = [0, 0]
         self.base_q = 0  # sum of Q and S over the longs: the under-water set far below
         self.base_s = 0
         self.size = 0
@@ -66,38 +73,52 @@ class DeficitIndex:
         wq, ws = self._weights(q, s, +1)
         j = self._bucket(key)
         keys = self.keys[j]
-        i = bisect.bisect_left(keys, key)
+        i = _position(self.kf[j], keys, key)
         keys.insert(i, key)
+        self.kf[j].insert(i, key[0])
         self.wq[j].insert(i, wq)
         self.ws[j].insert(i, ws)
         self.size += 1
         self.tq[j] += wq
         self.ts[j] += ws
+        self.pq[j] = self.ps[j] = None
+        self._cum = None
+        if not self.maxes:  # the first key
+            self.maxes.append(key)
+            self.mf.append(key[0])
+        elif i == len(keys) - 1:
+            self.maxes[j] = key
+            self.mf[j] = key[0]
         if len(keys) > 2 * LOAD:
             self._split(j)
-        else:
-            self._bucket_changed(j, wq, ws)
 
     def remove(self, key: Key, q: int, s: int) -> None:
         """Remove a breakpoint added with these values."""
-        self._weights(q, s, -1)
         j = self._bucket(key)
         keys = self.keys[j]
-        i = bisect.bisect_left(keys, key)
+        i = _position(self.kf[j], keys, key)
         if i == len(keys) or keys[i] != key:
             raise KeyError(key)
+        self._weights(q, s, -1)
         del keys[i]
+        del self.kf[j][i]
         wq = self.wq[j].pop(i)
         ws = self.ws[j].pop(i)
         self.tq[j] -= wq
         self.ts[j] -= ws
         self.size -= 1
-        if not keys and len(self.keys) > 1:
-            for part in (self.keys, self.wq, self.ws, self.pq, self.ps, self.tq, self.ts):
+        self._cum = None
+        if keys:
+            self.pq[j] = self.ps[j] = None
+            if i == len(keys):
+                self.maxes[j] = keys[-1]
+                self.mf[j] = keys[-1][0]
+        elif len(self.keys) > 1:  # an emptied bucket goes
+            for part in (self.keys, self.kf, self.wq, self.ws, self.pq, self.ps, self.tq,
+                         self.ts, self.maxes, self.mf):  # fmt: skip
                 del part[j]
-            self._rebuild()
-        else:
-            self._bucket_changed(j, -wq, -ws)
+        else:  # the last key of the index
+            self.pq[0], self.ps[0], self.maxes, self.mf = [0], [0], [], []
 
     def _weights(self, q: int, s: int, sign: int) -> tuple[int, int]:
         if s > 0:  # a long: under water far below; going up past b it leaves
@@ -107,7 +128,11 @@ class DeficitIndex:
         return q, s  # a short joins the under-water set going up past b
 
     def _bucket(self, key: Key) -> int:
-        j = bisect.bisect_left(self.maxes, key)
+        """The bucket of ``key``: the first whose last key is >= it (else the last)."""
+        mf, f = self.mf, key[0]
+        j = bisect.bisect_left(mf, f)
+        while j < len(mf) and mf[j] == f and self.maxes[j] < key:  # a tie of the floats
+            j += 1
         return j if j < len(self.keys) else len(self.keys) - 1
 
     def _prefix(self, j: int) -> tuple[list[int], list[int]]:
@@ -117,23 +142,9 @@ class DeficitIndex:
             ps = self.ps[j] = list(accumulate(self.ws[j], initial=0))
         return pq, ps
 
-    def _bucket_changed(self, j: int, dq: int, ds: int) -> None:
-        self.pq[j] = self.ps[j] = None
-        keys = self.keys[j]
-        if len(self.maxes) != len(self.keys) or not keys:  # the first key, or the last gone
-            self._rebuild()
-            return
-        self.maxes[j] = keys[-1]
-        fq, fs, n = self.fq, self.fs, len(self.keys)
-        i = j + 1
-        while i <= n:
-            fq[i] += dq
-            fs[i] += ds
-            i += i & -i
-
     def _split(self, j: int) -> None:
         half = len(self.keys[j]) // 2
-        parts: tuple[list[Any], ...] = (self.keys, self.wq, self.ws)
+        parts: tuple[list[Any], ...] = (self.keys, self.kf, self.wq, self.ws)
         for part in parts:
             part.insert(j + 1, part[j][half:])
             del part[j][half:]
@@ -143,38 +154,38 @@ class DeficitIndex:
         for tot, w in ((self.tq, self.wq), (self.ts, self.ws)):
             tot[j] = sum(w[j])
             tot.insert(j + 1, sum(w[j + 1]))
-        self._rebuild()
+        self.maxes[j] = self.keys[j][-1]
+        self.maxes.insert(j + 1, self.keys[j + 1][-1])
+        self.mf[j] = self.maxes[j][0]
+        self.mf.insert(j + 1, self.maxes[j + 1][0])
 
-    def _rebuild(self) -> None:
-        """Maxes and Fenwick trees from the buckets (after a split or a removed bucket)."""
-        n = len(self.keys)
-        self.maxes = [k[-1] for k in self.keys if k]
-        fq = [0] * (n + 1)
-        fs = [0] * (n + 1)
-        for j in range(n):
-            fq[j + 1] += self.tq[j]
-            fs[j + 1] += self.ts[j]
-            up = (j + 1) + ((j + 1) & -(j + 1))
-            if up <= n:
-                fq[up] += fq[j + 1]
-                fs[up] += fs[j + 1]
-        self.fq, self.fs = fq, fs
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A checkpoint's index; one of an older solvent gets the keys' floats."""
+        self.__dict__.update(state)
+        if "kf" not in state:
+            self.kf = [[k[0] for k in keys] for keys in self.keys]
+            self.mf = [k[0] for k in self.maxes]
+
+    def _cumulative(self) -> tuple[list[int], list[int]]:
+        """Prefix sums of the buckets' totals: ``[0][j]`` sums the buckets ``0 .. j-1``."""
+        cum = self._cum
+        if cum is None:
+            cum = self._cum = (
+                list(accumulate(self.tq, initial=0)),
+                list(accumulate(self.ts, initial=0)),
+            )
+        return cum
 
     # ------------------------------------------------------------------ queries
     def _before_bucket(self, j: int) -> tuple[int, int]:
         """Sums of the weights in buckets ``0 .. j-1``."""
-        a = b = 0
-        fq, fs = self.fq, self.fs
-        while j > 0:
-            a += fq[j]
-            b += fs[j]
-            j -= j & -j
-        return a, b
+        cq, cs = self._cumulative()
+        return cq[j], cs[j]
 
     def under_water(self, key: Key) -> tuple[int, int]:
         """``(A, B)`` over the accounts whose breakpoints sort before ``key``."""
         j = self._bucket(key)
-        i = bisect.bisect_left(self.keys[j], key)
+        i = _position(self.kf[j], self.keys[j], key)
         a, b = self._before_bucket(j)
         pq, ps = self.pq[j], self.ps[j]
         if pq is not None and ps is not None:
@@ -199,22 +210,21 @@ class DeficitIndex:
         return self._low(c, (pf, price, -1)), self._high(c, (pf, price, 1 << 62))
 
     def _descend(self, c: int, pkey: Key, down: bool) -> tuple[int, int, int]:
-        """Fenwick descent: the number of leading buckets whose last key passes (going down:
-        below the price with ``E > 0`` there; going up: not above the price with ``E > 0``),
-        a monotone run, with the weight sums (base included) through those buckets."""
-        n = len(self.keys)
-        pos, a, b = 0, self.base_q, self.base_s
-        step = 1 << n.bit_length()
-        fq, fs, keys, wq, ws = self.fq, self.fs, self.keys, self.wq, self.ws
-        while step:
-            nxt = pos + step
-            if nxt <= n and keys[nxt - 1]:
-                na, nb = a + fq[nxt], b + fs[nxt]
-                if _passes(c, keys[nxt - 1][-1], wq[nxt - 1][-1], ws[nxt - 1][-1], na, nb,
-                           pkey, down):  # fmt: skip
-                    pos, a, b = nxt, na, nb
-            step >>= 1
-        return pos, a, b
+        """Bisection over the buckets: the number of leading buckets whose last key passes
+        (going down: below the price with ``E > 0`` there; going up: not above the price
+        with ``E > 0``), a monotone run, with the weight sums (base included) through them."""
+        cq, cs = self._cumulative()
+        keys, wq, ws = self.keys, self.wq, self.ws
+        bq, bs = self.base_q, self.base_s
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if keys[mid] and _passes(c, keys[mid][-1], wq[mid][-1], ws[mid][-1],
+                                     bq + cq[mid + 1], bs + cs[mid + 1], pkey, down):  # fmt: skip
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo, bq + cq[lo], bs + cs[lo]
 
     def _inside(self, c: int, j: int, a: int, b: int, pkey: Key, down: bool) -> int:
         """In bucket ``j`` (sums ``a``, ``b`` before it): the first index that fails."""
@@ -260,6 +270,15 @@ class DeficitIndex:
                 return Fraction(c - a - pq[i], b + ps[i])
             a, b = a + pq[-1], b + ps[-1]
         return Fraction(c - a, b) if b < 0 else None  # past every breakpoint
+
+
+def _position(kf: list[float], keys: list[Key], key: Key) -> int:
+    """``bisect_left(keys, key)``, bisecting the floats (cheaper than tuples), ties exactly."""
+    i = bisect.bisect_left(kf, key[0])
+    n, f = len(kf), key[0]
+    while i < n and kf[i] == f and keys[i] < key:
+        i += 1
+    return i
 
 
 def _passes(c: int, key: Key, wq: int, ws: int, a: int, b: int, pkey: Key, down: bool) -> bool:

@@ -8,7 +8,10 @@ from typing import Any
 from solvent.lang.values import format_number
 from solvent.monitor.alerts import Alert, pct
 from solvent.monitor.book import MARGIN, near
+from solvent.monitor.host import MonitorHost
 from solvent.monitor.solver_distance import SolverStopped
+
+ONE = Fraction(1)
 
 
 class _Gauge:
@@ -30,7 +33,7 @@ class _Gauge:
         obj._gauge_pending = False
 
 
-class DistanceMixin:
+class DistanceMixin(MonitorHost):
     """The distance to insolvency (closed form for the isolated perp, Z3 otherwise).
 
     With the closed form, an account change does not recompute the distance itself: the
@@ -49,6 +52,14 @@ class DistanceMixin:
     _gauge_pending = False
     _probe_price: Fraction | None = None
 
+    def _closed_book(self) -> tuple[Any, Fraction, float]:
+        """The closed form's book with its price, exact and as a float: the isolated perp's
+        at the market price; the cross perp's at 1 (its "price" is ``1 + r`` for a common
+        return ``r`` of both marks, so a distance is that return)."""
+        if self.cross_book is not None:
+            return self.cross_book, ONE, 1.0
+        return self.book, self.price(), self.price_float
+
     def _refresh_gauge(self) -> None:
         self._gauge_pending = False
         self.distance_f, self.distance_side, _ = self._closed_distance()
@@ -57,8 +68,7 @@ class DistanceMixin:
     def _probe_level(self) -> str | None:
         """The closed-form level from the signs of ``E`` at the five probes, or None when
         they cannot decide (then the distance is computed)."""
-        book = self.book
-        p = self.price()
+        book, p, _ = self._closed_book()
         if p is not self._probe_price or book.probe_x is None:
             crit, warn = self.critical_distance, self.warn_distance
             if not (0 < crit <= warn < 1 and p > 0) or not book.set_probes(
@@ -78,8 +88,12 @@ class DistanceMixin:
     def _distance(self, seq: int, ts: float, alerts: list[Alert], price_only: bool) -> None:
         if self.distance_mode == "none":
             return
-        if self.distance_mode == "closed" and self.book is not None:
-            if not price_only and self._probe_level() == self.distance_level:
+        if self.distance_mode == "closed":
+            # a price move with the interval cached (no change since) is O(1) from it; else
+            # the probes (set again at a new price, O(log N)) decide whether the level stands
+            book = self._closed_book()[0]
+            cached = price_only and book._interval is not None and not self.distance_stale
+            if not cached and self._probe_level() == self.distance_level:
                 self._gauge_pending = True  # the level stands: the gauge is computed if read
                 return
             value_f, side, exact = self._closed_distance()
@@ -173,21 +187,19 @@ class DistanceMixin:
 
     def _closed_distance(self) -> tuple[float | None, str | None, Any]:
         """The perp's distance from its cached safe interval: floats, exact on demand."""
-        book = self.book
-        assert book is not None
+        book, price, p = self._closed_book()
         if book._interval is None or self.distance_stale:
-            if book.interval(self.price()) is None:  # bad debt beyond the fund already
+            if book.interval(price) is None:  # bad debt beyond the fund already
                 return 0.0, "now", lambda: Fraction(0)
         lo_f, hi_f = book.interval_f
-        p = self.price_float
 
         def exact() -> Fraction | None:
-            return book.distance(self.price()).value
+            return book.distance(price).value
 
         if not p > 0.0:  # a zero start price, or one too small for a float: exactly
-            if self.price() <= 0:  # no relative gap moves a zero price (the solver: none)
+            if price <= 0:  # no relative gap moves a zero price (the solver: none)
                 return None, None, lambda: None
-            d = book.distance(self.price())
+            d = book.distance(price)
             return (None if d.value is None else float(d.value)), d.side, exact
 
         if lo_f is None:

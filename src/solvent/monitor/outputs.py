@@ -234,6 +234,25 @@ def basic_auth(app: Any, user: str, password: str) -> Any:
     return guarded
 
 
+#: the metrics: attribute -> (kind, name after ``solvent_monitor_``, help, labels...)
+METRICS: dict[str, tuple[str, ...]] = {
+    "events": ("counter", "events", "Events applied, by type", "type"),
+    "quarantined": ("counter", "quarantined", "Events set aside (malformed, late, backwards)"),
+    "duplicates": ("counter", "duplicates", "Duplicate events dropped"),
+    "out_of_order": ("counter", "out_of_order", "Events that arrived out of order (reordered "
+                     "or late)"),
+    "breaches": ("counter", "breaches", "Envelope/keeper assumption breaches", "assumption"),
+    "alerts": ("counter", "alerts", "Alerts raised, by severity", "severity"),
+    "lag": ("gauge", "lag_seconds", "Wall-clock time minus the last event's timestamp"),
+    "distance": ("gauge", "distance_to_insolvency", "Smallest single price gap (fraction) "
+                 "leaving bad debt beyond the fund; +Inf when none"),
+    "anomaly": ("gauge", "anomaly_score", "Latest anomaly score of the feed"),
+    "price": ("gauge", "price", "Latest observed price"),
+    "seq": ("gauge", "last_seq", "Sequence number of the last applied event"),
+    "invariants_violated": ("gauge", "invariants_violated", "Invariants currently violated"),
+}  # fmt: skip
+
+
 class Metrics:
     """Prometheus metrics on ``addr:port`` (0 = a free port; see ``.port``), own registry.
 
@@ -241,6 +260,20 @@ class Metrics:
     (and ``client_cafile`` to require client certificates), basic authentication by
     wrapping its WSGI app when ``auth`` = (user, password) is given.
     """
+
+    # the metrics of METRICS (prometheus_client's Counter and Gauge)
+    events: Any
+    quarantined: Any
+    duplicates: Any
+    out_of_order: Any
+    breaches: Any
+    alerts: Any
+    lag: Any
+    distance: Any
+    anomaly: Any
+    price: Any
+    seq: Any
+    invariants_violated: Any
 
     def __init__(
         self,
@@ -261,51 +294,9 @@ class Metrics:
         )
 
         r = self.registry = CollectorRegistry()
-        self.events = Counter(
-            "solvent_monitor_events", "Events applied, by type", ["type"], registry=r
-        )
-        self.quarantined = Counter(
-            "solvent_monitor_quarantined",
-            "Events set aside (malformed, late, backwards)",
-            registry=r,
-        )
-        self.duplicates = Counter(
-            "solvent_monitor_duplicates", "Duplicate events dropped", registry=r
-        )
-        self.out_of_order = Counter(
-            "solvent_monitor_out_of_order",
-            "Events that arrived out of order (reordered or late)",
-            registry=r,
-        )
-        self.breaches = Counter(
-            "solvent_monitor_breaches",
-            "Envelope/keeper assumption breaches",
-            ["assumption"],
-            registry=r,
-        )
-        self.alerts = Counter(
-            "solvent_monitor_alerts", "Alerts raised, by severity", ["severity"], registry=r
-        )
-        self.lag = Gauge(
-            "solvent_monitor_lag_seconds",
-            "Wall-clock time minus the last event's timestamp",
-            registry=r,
-        )
-        self.distance = Gauge(
-            "solvent_monitor_distance_to_insolvency",
-            "Smallest single price gap (fraction) leaving bad debt beyond the fund; +Inf when none",
-            registry=r,
-        )
-        self.anomaly = Gauge(
-            "solvent_monitor_anomaly_score", "Latest anomaly score of the feed", registry=r
-        )
-        self.price = Gauge("solvent_monitor_price", "Latest observed price", registry=r)
-        self.seq = Gauge(
-            "solvent_monitor_last_seq", "Sequence number of the last applied event", registry=r
-        )
-        self.invariants_violated = Gauge(
-            "solvent_monitor_invariants_violated", "Invariants currently violated", registry=r
-        )
+        made = {"counter": Counter, "gauge": Gauge}
+        for attr, (kind, name, doc, *labels) in METRICS.items():
+            setattr(self, attr, made[kind](f"solvent_monitor_{name}", doc, labels, registry=r))
         self._last: dict[str, Any] = {}
         # with auth, the server starts on an empty registry and gets the guarded app of the
         # real one before this returns: no request ever sees a metric unauthenticated

@@ -130,3 +130,16 @@ def is_perp_isolated(spec: Spec) -> bool:
         and recipe.kwargs.get("liquidation_depth") is None
         and recipe.kwargs.get("liquidation", "full") == "full"
     )
+
+
+def is_perp_cross(spec: Spec) -> bool:
+    """The spec is :mod:`solvent.models.perp_cross` as its ``build()`` made it, with nothing
+    declared after (the closed-form distance's model: equity ``quote + value_a + value_b``)."""
+    from solvent.spec.recipe import shape
+
+    recipe = spec.recipe
+    return (
+        recipe is not None
+        and recipe.label == "solvent.models.perp_cross.build()"
+        and shape(spec) == recipe.shape
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.monitor import checkpoint as ckpt
+from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Alert, Monitor
 from solvent.monitor.errors import MonitorConfigError, ProofInputError
 from solvent.monitor.outputs import JsonLines, LiveView, Metrics, Webhook, read_alert_ids
@@ -122,11 +123,9 @@ class RunConfig:
 
 
 @dataclass
-class Summary:
+class Summary(AlertTally):
     lines: int = 0
-    alerts: int = 0
     suppressed: int = 0
-    critical: int = 0
     latencies: list[float] = field(default_factory=list)
     resumed_from: Any = None
     seconds: float = 0.0

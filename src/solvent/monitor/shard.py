@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,39 +154,14 @@ class GroupSource(RedisSource):
         mine.sort(key=lambda e: _id(e[0]))
         return self._fresh(mine)
 
-    def batches(self) -> Iterator[Batch]:
-        import time
+    def _first_batch(self) -> Batch:
+        return self.pending()
 
-        import redis
-
-        first = self.pending()
-        if first:
-            yield first
-        idle_since = time.monotonic()
-        while True:
-            if self.stop.stopped():
-                return
-            try:
-                reply = self.client.xreadgroup(
-                    self.group,
-                    self.consumer,
-                    {self.stream: ">"},
-                    count=self.count,
-                    block=self.block_ms,
-                )
-            except redis.RedisError as exc:
-                self.notice(f"redis at {self.shown} unreachable ({self.redact(str(exc))})")
-                yield []
-                time.sleep(0.5)
-                continue
-            batch = self._fresh(self._entries(_first_stream(reply)))
-            if batch:
-                idle_since = time.monotonic()
-                yield batch
-                continue
-            if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
-                return
-            yield []
+    def _read(self) -> Batch:
+        reply = self.client.xreadgroup(
+            self.group, self.consumer, {self.stream: ">"}, count=self.count, block=self.block_ms
+        )
+        return self._fresh(self._entries(_first_stream(reply)))
 
     def ack(self, position: Any) -> None:
         """XACK every entry up to ``position`` (called once a checkpoint covers it)."""

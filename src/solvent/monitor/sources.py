@@ -259,15 +259,16 @@ class RedisSource:
     def batches(self) -> Iterator[Batch]:
         import redis
 
+        first = self._first_batch()
+        if first:
+            yield first
         idle_since = time.monotonic()
         backoff = 0.1
         while True:
             if self.stop.stopped():
                 return
             try:
-                reply = self.client.xread(
-                    {self.stream: self.position}, count=self.count, block=self.block_ms
-                )
+                batch = self._read()
                 backoff = 0.1
             except redis.RedisError as exc:
                 self.reconnects += 1
@@ -279,13 +280,6 @@ class RedisSource:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            batch: Batch = []
-            streams = reply.items() if isinstance(reply, dict) else reply or []  # RESP3, 2
-            for _name, entries in streams:
-                for entry_id, fields in entries:
-                    batch.append((_text(entry_id), self._event(fields)))
-            if batch:
-                self.position = batch[-1][0]
             if batch:
                 idle_since = time.monotonic()
                 yield batch
@@ -293,6 +287,28 @@ class RedisSource:
             if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
                 return
             yield []
+
+    def _first_batch(self) -> Batch:
+        """What to yield before reading new entries (a shard: its pending ones)."""
+        return []
+
+    def _read(self) -> Batch:
+        """The next entries after the position (XREAD), the position moved past them."""
+        reply = self.client.xread(
+            {self.stream: self.position}, count=self.count, block=self.block_ms
+        )
+        batch: Batch = []
+        streams = reply.items() if isinstance(reply, dict) else reply or []  # RESP3, 2
+        field, event = self.FIELD, self._event
+        for _name, entries in streams:
+            batch += [
+                (_text(i), f[1] if len(f) == 2 and f[0] == field and f[1].__class__ is bytes
+                 and f[1] else event(f))
+                for i, f in entries
+            ]  # fmt: skip
+        if batch:
+            self.position = batch[-1][0]
+        return batch
 
 
 def _raw_reply(response: Any, **_options: Any) -> Any:

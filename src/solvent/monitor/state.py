@@ -8,21 +8,11 @@ from typing import Any
 from solvent.lang.domains import AnyBool, Within
 from solvent.monitor import events as ev
 from solvent.monitor.alerts import Alert, plain
+from solvent.monitor.host import MonitorHost
 
 
-class StateMixin:
+class StateMixin(MonitorHost):
     """The monitor's observed state (``values``) and the events that change it."""
-
-    values: dict[str, Any]
-    spec: Any
-    opts: Any
-    n: int
-    book: Any
-    keeper: Any
-    detector: Any
-    backend: Any
-    params: Any
-    price_dec: Any
 
     @staticmethod
     def _init(x: Any) -> Any:
@@ -36,7 +26,8 @@ class StateMixin:
 
     def price(self) -> Fraction:
         v = self.values[self.opts.price_field]
-        if v is None:
+        if v is None:  # a price event left it to be made exact here
+            assert self.price_dec is not None
             v = Fraction(self.price_dec)
             self.values[self.opts.price_field] = v
         return v
@@ -115,12 +106,19 @@ class StateMixin:
                 a = event.account
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+        if self.cross_book is not None:
+            if kind in ("account", "liquidation"):
+                a = event.account
+                net = values["value_a"][a] + values["value_b"][a]
+                self.cross_book.set_account(a, values["quote"][a], net)
+            self.cross_book.set_fund(values["insurance"], values["bad_debt"])
         self._liq_bounds_stale = True
         self.distance_stale = True
         if kind != "account":  # an account event sets per-account fields only
             bd = self.values.get(o.bad_debt_field)
-            self._bad_debt_ok = not isinstance(bd, Fraction) or bd <= 0
-        self._after_change(event.seq, ts, alerts, price_only=False)
+            self._bad_debt_ok = type(bd) is not Fraction or bd.numerator <= 0
+        one = event.account if kind in ("account", "liquidation") else None
+        self._after_change(event.seq, ts, alerts, price_only=False, account=one)
 
     def _liquidation(self, event: ev.LiquidationEvent, ts: float, alerts: list[Alert]) -> None:
         a = event.account

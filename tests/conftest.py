@@ -17,24 +17,27 @@ from collections.abc import Generator
 import pytest
 
 _seen: dict[str, str] = {}  # module name -> the test after which it had lost __spec__
+_had: set[str] = set()  # modules seen with a __spec__ (C extensions may make some without)
 
 
-def _without_spec() -> set[str]:
+def _with_spec() -> set[str]:
     return {
         name
         for name, mod in list(sys.modules.items())
-        if isinstance(mod, types.ModuleType) and "__spec__" not in vars(mod)
+        if isinstance(mod, types.ModuleType) and "__spec__" in vars(mod)
     }
-
-
-_BEFORE = _without_spec()  # modules that never had one (built by hand) are not news
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator:
+    _had.update(_with_spec())
     yield
-    for name in _without_spec() - _BEFORE - _seen.keys():
-        _seen[name] = item.nodeid
+    now = _with_spec()
+    for name in _had - now - _seen.keys():
+        mod = sys.modules.get(name)
+        if isinstance(mod, types.ModuleType):  # still there, but without its __spec__
+            _seen[name] = item.nodeid
+    _had.update(now)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -199,3 +199,20 @@ def test_cross_perp_from_the_command_line(
            for a in alerts if a["kind"] == "distance"]  # fmt: skip
     assert got == [(2, "distance.warning", "0.2", "down"), (3, "distance.critical", "0.15", "up")]
     assert code == 1  # a critical alert
+
+
+def test_price_field_option(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``--price-field NAME`` names the field price events set (docs/monitor.md); a name
+    that is not a scalar number field of the spec exits 3 and lists the fields."""
+    from solvent.cli.core import run
+
+    events = tmp_path / "p.jsonl"
+    events.write_text('{"type":"price","ts":1,"seq":1,"price":"2010"}\n')
+    base = ["monitor", str(EXAMPLE), "--source", str(events), "--no-prove",
+            "--move-field", "move_a", "--quarantine", str(tmp_path / "q.jsonl")]  # fmt: skip
+    assert run([*base, "--price-field", "price_b"]) == 0
+    capsys.readouterr()
+    assert run([*base, "--price-field", "quote"]) == 3
+    err = capsys.readouterr().err
+    assert "--price-field 'quote' is not a scalar number field" in err, err
+    assert "price_a" in err

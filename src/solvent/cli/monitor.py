@@ -103,6 +103,14 @@ def monitor_command(
             metavar="NAME",
         ),
     ] = None,
+    price_field: Annotated[
+        str,
+        _opt(
+            "--price-field",
+            help="Field price events set [default: price, else price*].",
+            metavar="NAME",
+        ),
+    ] = "price",
     keeper: Annotated[
         str | None,
         _opt(
@@ -415,6 +423,7 @@ def monitor_command(
     used, how = assumptions(spec, proof, not no_prove)
     opts = Options(
         step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
+        price_field=price_field,
         keeper=keeper, keeper_grace=keeper_grace,
         warn_distance=fraction(warn_distance, "--warn-distance"),
         critical_distance=fraction(critical_distance, "--critical-distance"),

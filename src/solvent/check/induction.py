@@ -148,9 +148,9 @@ def prove(
             )
             if real.verdict == FAIL:
                 tried = f"k={k}" if k == max_k else f"k={k}..{max_k}"
+                found = real.message  # _as_prove relabels ``real`` itself
                 out = _as_prove(real, max_k, deadline, f"k={max_k}, bmc {real.bound}")
-                out.message = f"induction step failed ({tried}) and bmc found a real path: "
-                out.message += real.message
+                out.message = f"induction step failed ({tried}) and bmc found a real path: {found}"
                 return out
             searched = (
                 f"bmc found no real violation within {max(search_depth, max_k)} steps"

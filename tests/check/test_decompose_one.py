@@ -110,3 +110,17 @@ def test_bmc_on_many_accounts_passes_on_one_when_they_decouple(
     assert "(1000 accounts, the accounts interact only through fund" in doc["message"]
     # independent: the full bmc on two accounts agrees
     assert bmc(load_spec(str(SPEC), None).with_accounts(2), 2, timeout=120).verdict == "PASS"
+
+
+def test_the_library_perp_below_its_move_fails_instead_of_lemma_advice(tmp_path: Path) -> None:
+    # the accumulator rule refuses it (its keeper reads the fund in a way that matters
+    # once accounts go below zero); before, prove ran the fixed-N proof to its budget and
+    # answered UNKNOWN with lemma advice for the property the spec violates
+    example = ROOT / "examples" / "correct" / "perp_isolated.py"
+    args = ["prove", str(example), "--set", "maintenance_margin=0.05", "--accounts", "100"]
+    code, doc, took = _cli([*args, "--no-slack", "--timeout", "60"], tmp_path / "r.json")
+    assert code == 1 and doc["verdict"] == "FAIL" and doc["accounts"] == 100, doc["message"]
+    assert took < 30
+    assert doc["details"]["decomposition"].startswith("not applied: shared field insurance")
+    assert "lemmas" not in doc["details"] and "why" not in doc["details"]
+    assert "lemma" not in doc["message"]

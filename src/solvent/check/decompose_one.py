@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.infer import Inferred, strengthen
-from solvent.check.results import CTI, FAIL, CheckResult
+from solvent.check.results import CTI, FAIL, UNKNOWN, CheckResult
 from solvent.check.symmetry import lift_replayed
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
@@ -33,7 +33,7 @@ def inferred_pass(
     kwargs: dict[str, Any],
 ) -> tuple[CheckResult, list[Inferred]] | None:
     """The one-account proof passed with inferred lemmas (and them), or None."""
-    if failed.verdict != CTI:
+    if failed.verdict not in (CTI, UNKNOWN):
         return None
     rest = {k: v for k, v in kwargs.items() if k != "timeout"}
     rest["search_depth"] = 1  # a failure here is the lemmas', not the spec's: no search

@@ -130,7 +130,7 @@ def _keeper_quiet(keeper: ActionDecl) -> Inferred:
     name = f"{keeper.name}_not_enabled"
     per = bool(keeper.n_accounts)
     decl = PredicateDecl(name, fn, "lemma", per, True, keeper.where, "inferred lemma")
-    text = f"keeper {keeper.name} is not enabled (not: {_requires_text(keeper.fn)})"
+    text = f"after the keepers, {keeper.name}'s guard is false: not ({_requires_text(keeper.fn)})"
     return Inferred(decl, "keeper guard", text)
 
 

@@ -316,8 +316,12 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         if one.verdict == CTI or _capped_out(one):  # lemmas the spec implies (infer)
             exclude = [*p.accumulators, *(f for f in one_spec.fields if f not in spec.fields)]
             inferred = inferred_pass(one_spec, one, prove, exclude, _left(kwargs, began), capped)
-            if inferred is not None:
-                one = inferred[0]
+            with_them = None if inferred is None else inferred[0]
+            real = None if with_them is None else lifted(spec, with_them, names)
+            if real is not None:  # a real path of the spec, found on the way
+                return _lifted(real, spec, began, _gave(p, FAIL))
+            if with_them is not None and with_them.verdict == PASS:
+                one = with_them
             elif first_max < max_k:  # the larger k's, without inferred lemmas
                 one = prove(one_spec, **{**capped, "timeout": _left(kwargs, began)})
         found = lifted(spec, one, names)

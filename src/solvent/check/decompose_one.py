@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.infer import Inferred, strengthen
-from solvent.check.results import CTI, FAIL, UNKNOWN, CheckResult
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.symmetry import lift_replayed
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
@@ -32,7 +32,11 @@ def inferred_pass(
     timeout: float | None,
     kwargs: dict[str, Any],
 ) -> tuple[CheckResult, list[Inferred]] | None:
-    """The one-account proof passed with inferred lemmas (and them), or None."""
+    """The one-account proof with inferred lemmas (and them), or None when none held.
+
+    Its verdict is PASS (then ``details["inferred_lemmas"]`` lists them), or what the
+    proof with them gave: a FAIL there is a real path (the caller lifts it only when it
+    breaks a property of the spec, never just an inferred lemma)."""
     if failed.verdict not in (CTI, UNKNOWN):
         return None
     rest = {k: v for k, v in kwargs.items() if k != "timeout"}
@@ -41,7 +45,8 @@ def inferred_pass(
     if found is None:
         return None
     result, lemmas = found
-    result.details["inferred_lemmas"] = [i.to_json() for i in lemmas]
+    if result.verdict == PASS:
+        result.details["inferred_lemmas"] = [i.to_json() for i in lemmas]
     return result, lemmas
 
 

@@ -50,7 +50,7 @@ from typing import Any
 import z3
 
 from solvent.check.encode import Unrolling, free_vars
-from solvent.check.results import PASS, CheckResult
+from solvent.check.results import CheckResult
 from solvent.check.solving import Deadline, check, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
@@ -333,7 +333,7 @@ def strengthen(
     timeout: float | None = None,
     **kwargs: Any,
 ) -> tuple[CheckResult, list[Inferred]] | None:
-    """A PASS of ``prove`` on ``spec`` with inferred lemmas, and those lemmas; else None.
+    """``prove`` on ``spec`` with inferred lemmas, and those lemmas; None when none held.
 
     ``failed`` is the proof without them (a CTI: its state seeds the CTI templates).
     """
@@ -354,5 +354,4 @@ def strengthen(
         left = deadline.left()
         return prove(with_lemmas(spec, lemmas), timeout=left, **kwargs)
 
-    result = run(kept)
-    return (result, kept) if result.verdict == PASS else None
+    return run(kept), kept  # the caller reads its verdict: PASS, or a real path (FAIL)

@@ -192,6 +192,7 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
     """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
     from solvent.check.bmc import bmc as run_bmc
     from solvent.check.decompose import prove_any_accounts
+    from solvent.check.decompose_bmc import bmc_any_accounts
     from solvent.check.induction import prove as run_prove
 
     def run_lint(spec: Spec) -> CheckResult:  # numpy and the vector backend: only for lint
@@ -205,8 +206,9 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
         "lint": ("lint", lambda: run_lint(spec)),
         "bmc": (
             f"bmc up to depth {settings.depth}",
-            lambda: run_bmc(
+            lambda: bmc_any_accounts(
                 spec,
+                run_bmc,
                 settings.depth,
                 jobs=jobs,
                 timeout=settings.budget,

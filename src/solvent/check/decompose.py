@@ -26,15 +26,19 @@ invariant from per-account facts about them is not implemented.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
+import time
 from typing import Any
 
 import z3
 
 from solvent.backends.modes import symbolic_for
+from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, search_one
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.solving import fresh_context
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
+from solvent.check.solving import fresh_context, select_properties
 from solvent.engine.step import eval_predicate
 from solvent.spec.spec import Spec
 
@@ -239,65 +243,165 @@ def _writers(spec: Spec, field: str) -> str:
     return f" (written by {', '.join(names)})" if names else ""
 
 
-def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
-    """``prove(spec, **kwargs)``, for every number of accounts when the accounts decouple.
+# Z3 resource units per inductive-step query of the one-account proof (a counter, not a
+# clock: the same answer on a busy and an idle machine); the corpus's step queries that
+# answer use well under a tenth of it
+ONE_STEP_RLIMIT = 20_000_000
 
-    When ``coupling`` finds none, the proof runs on one account; its PASS is reported as
-    ``proved for every number of accounts`` with ``accounts = "any"``. Otherwise, or when
-    the one-account proof does not pass, the spec's own proof runs and
-    ``details["decomposition"]`` says why the decomposition did not apply.
-    """
-    import time
 
-    began = time.perf_counter()
-    one_account = ""  # the one-account proof's verdict and message, when it did not pass
-    why, accumulators, shared_why = analyse(spec)
-    rule: Any = None  # a decompose_shared.SharedRule when the rule applies
-    if why is None and accumulators:
+@dataclasses.dataclass
+class Plan:
+    """How a spec decomposes: the one-account spec to check, or why it does not."""
+
+    coupled: str | None  # why the accounts interact other than through accumulators
+    accumulators: list[str]  # shared fields accounts write
+    shared_why: str | None  # the sentence naming the first accumulator
+    why: str | None = None  # why a check on one account does not cover N, or None
+    rule: Any = None  # a decompose_shared.SharedRule when that rule applies
+
+    def spec(self, spec: Spec) -> Spec:
+        """The one-account spec whose checks cover every number of accounts."""
+        return spec.with_accounts(1) if self.rule is None else self.rule.spec
+
+
+def plan(spec: Spec, invariants: Any = None) -> Plan:
+    """The decomposition of ``spec`` (``analyse``, then the shared-accumulator rule)."""
+    coupled, accumulators, shared_why = analyse(spec)
+    out = Plan(coupled, accumulators, shared_why, coupled)
+    if coupled is None and accumulators:
         from solvent.check.decompose_shared import shared_rule
 
         try:
             with fresh_context():
-                found = shared_rule(spec, accumulators, kwargs.get("invariants"))
+                found = shared_rule(spec, accumulators, invariants)
         except Exception as exc:  # the proof itself reports a spec error, exactly as before
             found = f"the step could not be analysed on one account ({exc})"
         if isinstance(found, str):
-            why = f"{shared_why}; the shared-accumulator rule does not apply: {found}"
+            out.why = f"{shared_why}; the shared-accumulator rule does not apply: {found}"
         else:
-            rule = found
+            out.rule = found
+    return out
+
+
+def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
+    """``prove(spec, **kwargs)``, for every number of accounts when the accounts decouple.
+
+    When ``plan`` finds no coupling, the proof runs on one account; its PASS is reported as
+    ``proved for every number of accounts`` with ``accounts = "any"``. After a CTI there,
+    lemmas inferred from the spec may complete it (``decompose_one.inferred_pass``). A
+    counterexample on one account is lifted to the spec's accounts and replayed there
+    (``decompose_one.lifted``); so is a real path a bounded search finds on one account
+    when the proof did not pass (also when only the accumulator rule refused). Otherwise
+    the spec's own proof runs and ``details["decomposition"]`` says why the decomposition
+    did not apply.
+    """
+    began = time.perf_counter()
+    one_account = ""  # the one-account proof's verdict and message, when it did not pass
+    p = plan(spec, kwargs.get("invariants"))
+    names = [d.name for d in select_properties(spec, kwargs.get("invariants"))]
+    names += [d.name for d in spec.lemmas if d.name not in names]
+    why = p.why
     if why is None:
-        one = prove(spec.with_accounts(1) if rule is None else rule.spec, **kwargs)
-        if one.verdict == "PASS":
-            one.accounts = "any"
-            one.seconds = time.perf_counter() - began
-            if rule is None:
-                one.message = (
-                    "proved for every path length and every number of accounts (the accounts "
-                    "never interact, so the proof on one account covers any number)"
-                )
-                one.details["decomposition"] = "applied: proved on one account"
-            else:
-                fields = ", ".join(rule.fields)
-                one.message = (
-                    "proved for every path length and every number of accounts (the accounts "
-                    f"interact only through {fields}, which each account's step moves only "
-                    "in the direction its properties allow: proved on one account)"
-                )
-                one.details["decomposition"] = (
-                    f"applied: proved on one account; shared accumulators: {rule.summary()}"
-                )
-            return one
-        why = f"the proof on one account gave {one.verdict}"
-        if rule is not None:
-            why = f"{shared_why}; {why}"
+        one_spec = p.spec(spec)
+        # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
+        # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
+        capped = {**kwargs, "search_depth": 1, "step_rlimit": ONE_STEP_RLIMIT}
+        # a spec without lemmas tries inferred ones after k, before the larger k's (whose
+        # step queries Z3 does not always stop at their cap): the plain corpus variants
+        k = int(kwargs.get("k") or 1)
+        max_k = int(kwargs.get("max_k") or k)
+        first_max = max_k if spec.lemmas else k
+        one = prove(one_spec, **{**capped, "max_k": first_max})
+        inferred = None
+        if one.verdict == CTI or _capped_out(one):  # lemmas the spec implies (infer)
+            exclude = [*p.accumulators, *(f for f in one_spec.fields if f not in spec.fields)]
+            inferred = inferred_pass(one_spec, one, prove, exclude, _left(kwargs, began), capped)
+            with_them = None if inferred is None else inferred[0]
+            real = None if with_them is None else lifted(spec, with_them, names)
+            if real is not None:  # a real path of the spec, found on the way
+                return _lifted(real, spec, began, _gave(p, FAIL))
+            if with_them is not None and with_them.verdict == PASS:
+                one = with_them
+            elif first_max < max_k:  # the larger k's, without inferred lemmas
+                one = prove(one_spec, **{**capped, "timeout": _left(kwargs, began)})
+        found = lifted(spec, one, names)
+        if found is None and one.verdict == PASS:
+            return _any(one, p, began, inferred[1] if inferred is not None else [])
+        if found is not None:
+            return _lifted(found, spec, began, _gave(p, FAIL))
+        why = _gave(p, one.verdict)
         one_account = f"{one.verdict}: {one.message}"
+    if p.coupled is None and spec.accounts > 1:  # a real path on one account, lifted
+        from solvent.check.bmc import bmc
+
+        depth = max(int(kwargs.get("search_depth", 5)), int(kwargs.get("max_k") or 1))
+        found = search_one(spec, bmc, depth, names, _left(kwargs, began), kwargs.get("jobs"))
+        if found is not None:
+            found.check, found.k = "prove", kwargs.get("max_k") or kwargs.get("k") or 1
+            found.message = (
+                "the proof did not pass on one account and bmc found a real path there: "
+                + found.message
+            )
+            # the one-account check as a whole (proof, then search): a real counterexample
+            return _lifted(found, spec, began, _gave(p, FAIL) if p.why is None else why)
     if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
-        kwargs = {
-            **kwargs,
-            "timeout": max(0.001, kwargs["timeout"] - (time.perf_counter() - began)),
-        }
+        kwargs = {**kwargs, "timeout": _left(kwargs, began)}
     result = prove(spec, **kwargs)
     result.details["decomposition"] = f"not applied: {why}"
     if one_account:
         result.details["decomposition_one_account"] = one_account
     return result
+
+
+def _capped_out(result: Any) -> bool:
+    """An UNKNOWN of the one-account proof because a step query reached its resource cap."""
+    return bool(
+        result.verdict == UNKNOWN
+        and result.details.get("obligation")
+        and result.details.get("reason") not in ("interrupted", "timeout")
+    )
+
+
+def _gave(p: Plan, verdict: str) -> str:
+    why = f"the proof on one account gave {verdict}"
+    return why if p.rule is None else f"{p.shared_why}; {why}"
+
+
+def _lifted(found: Any, spec: Spec, began: float, why: str | None) -> Any:
+    """A FAIL found on one account and lifted: not a proof for any N, a real path on N."""
+    found.seconds = time.perf_counter() - began
+    found.details["decomposition"] = (
+        f"not applied: {why}; the counterexample found on one account was lifted to "
+        f"{spec.accounts} account(s) and replayed there"
+    )
+    return found
+
+
+def _any(one: Any, p: Plan, began: float, inferred: list[Any]) -> Any:
+    """The one-account PASS ``one`` as a proof for every number of accounts."""
+    one.accounts = "any"
+    one.seconds = time.perf_counter() - began
+    note = inferred_note(inferred) if inferred else ""
+    if p.rule is None:
+        one.message = (
+            "proved for every path length and every number of accounts (the accounts "
+            f"never interact, so the proof on one account covers any number){note}"
+        )
+        one.details["decomposition"] = "applied: proved on one account"
+    else:
+        fields = ", ".join(p.rule.fields)
+        one.message = (
+            "proved for every path length and every number of accounts (the accounts "
+            f"interact only through {fields}, which each account's step moves only "
+            f"in the direction its properties allow: proved on one account){note}"
+        )
+        one.details["decomposition"] = (
+            f"applied: proved on one account; shared accumulators: {p.rule.summary()}"
+        )
+    return one
+
+
+def _left(kwargs: dict[str, Any], began: float) -> float | None:
+    if kwargs.get("timeout") is None:
+        return None
+    return float(max(0.001, kwargs["timeout"] - (time.perf_counter() - began)))

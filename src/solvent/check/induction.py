@@ -44,6 +44,7 @@ def prove(
     witness_depth: int = 4,
     search_depth: int = 5,
     jobs: int | None = None,
+    step_rlimit: int | None = None,
 ) -> CheckResult:
     """Prove the properties for every path length by k-induction.
 
@@ -64,6 +65,9 @@ def prove(
     jobs : int, optional
         Run the base case and that search on the bmc portfolio with this many processes
         (``solvent.check.portfolio``); None: the incremental bmc alone.
+    step_rlimit : int, optional
+        Cap each inductive-step query by this many units of Z3's resource counter (the
+        one-account proof of ``decompose``); a query that reaches it is UNKNOWN.
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
         if (
@@ -111,7 +115,7 @@ def prove(
                         UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details
                     )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
-                step = inductive_step(spec, decls, kk, deadline)
+                step = inductive_step(spec, decls, kk, deadline, step_rlimit)
                 if step["status"] == "proved":
                     progress.note(phase="prove: witnesses reachable (vacuity)")
                     vac = _vacuity(spec, witness_depth, remaining())
@@ -148,9 +152,9 @@ def prove(
             )
             if real.verdict == FAIL:
                 tried = f"k={k}" if k == max_k else f"k={k}..{max_k}"
+                found = real.message  # _as_prove relabels ``real`` itself
                 out = _as_prove(real, max_k, deadline, f"k={max_k}, bmc {real.bound}")
-                out.message = f"induction step failed ({tried}) and bmc found a real path: "
-                out.message += real.message
+                out.message = f"induction step failed ({tried}) and bmc found a real path: {found}"
                 return out
             searched = (
                 f"bmc found no real violation within {max(search_depth, max_k)} steps"

@@ -25,9 +25,11 @@ MINIMIZE_SAFETY_MS = 60_000
 
 @in_fresh_context
 def inductive_step(
-    spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline
+    spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline, rlimit: int | None = None
 ) -> dict[str, Any]:
-    """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}."""
+    """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}.
+
+    ``rlimit``: Z3 resource units per obligation query (None: the deadline only)."""
     u = Unrolling(spec, free_init=True)
     for t in range(k):
         for decl, _acc, p in u.properties(t, decls):
@@ -48,7 +50,7 @@ def inductive_step(
             solver = z3.Solver()
             solver.add(*(u.everything() if constraints is None else constraints))
             solver.add(z3.Not(p))
-            status = check(solver, deadline, lits)
+            status = check(solver, deadline, lits, rlimit=rlimit)
             if status == z3.unsat or deadline.expired():
                 break
         assert solver is not None

@@ -90,6 +90,14 @@ def lifts(spec: Spec, trace: Trace) -> Iterator[Trace]:
 
 def lift(spec: Spec, trace: Trace, step: int, names: Sequence[str]) -> Trace | None:
     """The first lift of ``trace`` whose replay on ``spec`` breaks ``names`` at ``step``."""
+    found = lift_replayed(spec, trace, step, names)
+    return None if found is None else found[0]
+
+
+def lift_replayed(
+    spec: Spec, trace: Trace, step: int, names: Sequence[str]
+) -> tuple[Trace, Any] | None:
+    """``lift``, with the concrete replay on ``spec`` that confirmed it."""
     from solvent.check.falsify import _initial_ok
 
     wanted = set(names)
@@ -100,5 +108,5 @@ def lift(spec: Spec, trace: Trace, step: int, names: Sequence[str]) -> Trace | N
         first = result.first_failure
         if first is not None and first.step == step:
             if any(f.step == step and f.name in wanted for f in result.failures):
-                return cand
+                return cand, result
     return None

@@ -1,0 +1,113 @@
+"""bmc on many accounts through one account, when the accounts decouple (``decompose.plan``).
+
+With more than ``symmetry.FULL_CANONICAL_ACCOUNTS`` accounts, encoding every account costs
+far more than solving (one step of a 1,000-account spec is tens of seconds of Python).
+When the accounts interact at most through shared accumulators, ``bmc_any_accounts``
+searches one account instead:
+
+- it runs ``bmc`` (the portfolio: its first attempt capped by Z3's resource counter, its
+  counterexample derived canonically, so the same on every machine and ``--jobs``) on the
+  one-account spec of the decomposition (``Plan.spec``: with the accumulators' step
+  lemmas when the accumulator rule applies);
+- a counterexample is lifted to the spec's accounts, the others starting at a state the
+  initial condition allows and taking no action, and replayed on the concrete backend on
+  all of them (``decompose_one.lifted``); only a replay that breaks a property of the
+  spec at the same step counts. Its depth is a shortest one for every number of accounts
+  when the accounts never interact (a violation on N accounts projects onto one account
+  at the same step) or when the accumulator rule applies and a property of the spec (not
+  only an accumulator's step lemma) is what broke first on one account: before that step
+  no account moved an accumulator against its properties, so none failed on N accounts.
+  Otherwise the report says a shorter one was not ruled out;
+- a PASS on one account is a PASS for the spec's accounts when a check on one account
+  covers every number (``Plan.why`` is None), by the same projection;
+- anything else (a lift the replay does not confirm, an UNKNOWN) falls back to ``bmc``
+  on all the accounts with what is left of the budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from solvent.check.decompose import plan
+from solvent.check.decompose_one import lifted
+from solvent.check.results import FAIL, PASS, CheckResult
+from solvent.check.solving import select_properties
+from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
+from solvent.spec.spec import Spec
+
+
+def bmc_any_accounts(
+    spec: Spec,
+    bmc: Callable[..., CheckResult],
+    depth: int,
+    *,
+    timeout: float | None = None,
+    invariants: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> CheckResult:
+    """``bmc(spec, depth, ...)``, through one account when the accounts decouple."""
+    began = time.perf_counter()
+    if spec.accounts <= FULL_CANONICAL_ACCOUNTS or not smaller(spec):
+        return bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
+    names = [d.name for d in select_properties(spec, invariants)]
+    names += [d.name for d in spec.lemmas if d.name not in names]
+    p = plan(spec, invariants)
+    found: CheckResult | None = None
+    if p.coupled is None:
+        one = p.spec(spec) if p.why is None else spec.with_accounts(1)
+        first = bmc(one, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
+        if first.verdict == PASS and p.why is None:
+            return _passed(first, spec, began, p.rule)
+        # shortest on N: a property of the spec broke first on one account, and one
+        # account covers N (no accumulator moved against its properties before)
+        shortest = p.why is None
+        found = lifted(spec, first, names)
+        if found is None and first.verdict == FAIL and p.rule is not None:
+            shortest = False  # only a step lemma broke: search the spec's own properties
+            plain = spec.with_accounts(1)
+            again = bmc(
+                plain, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs
+            )
+            found = lifted(spec, again, names)
+            shortest = found is not None and found.depth == first.depth
+        if found is not None:
+            if not shortest:
+                found.message += (
+                    f" (a shorter one on {spec.accounts} accounts was not ruled out: only "
+                    "one account was searched)"
+                )
+            found.seconds = time.perf_counter() - began
+            found.bound = f"depth {found.depth}/{depth}"
+            found.details["decomposition"] = (
+                f"a counterexample found on one account, lifted to {spec.accounts} accounts "
+                "and replayed there"
+            )
+            return found
+    result = bmc(spec, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _passed(first: CheckResult, spec: Spec, began: float, rule: Any) -> CheckResult:
+    """A PASS on one account as the PASS of ``spec``'s accounts."""
+    n = spec.accounts
+    how = (
+        "the accounts never interact"
+        if rule is None
+        else f"the accounts interact only through {', '.join(rule.fields)}, which each "
+        "account's step moves only in the direction its properties allow"
+    )
+    first.accounts = n
+    first.spec = spec.name
+    first.seconds = time.perf_counter() - began
+    first.message = first.message.replace("(1 account", f"({n} accounts, {how}: checked on one", 1)
+    first.details["decomposition"] = "applied: checked on one account"
+    return first
+
+
+def _left(timeout: float | None, began: float) -> float | None:
+    if timeout is None:
+        return None
+    return max(0.001, timeout - (time.perf_counter() - began))

@@ -1,0 +1,138 @@
+"""What the one-account proof of an any-N decomposition gives, beyond a PASS.
+
+- A **CTI**: ``infer.strengthen`` looks for lemmas the spec implies (its keepers' and
+  actions' guards, sign facts of the initial condition, the CTI's templates), proves them
+  inductive and proves the spec with them: a PASS for every number of accounts that says
+  which lemmas it inferred (``inferred_pass``).
+- A **counterexample** on one account (the base case, or a real path found after a CTI):
+  it is lifted to the spec's own N accounts, the other accounts starting at a state the
+  initial condition allows and taking no action (``symmetry.lifts``), and replayed on the
+  concrete backend at N. Only when that replay breaks a property of the spec at the same
+  step is it reported, as a FAIL on N accounts (``lifted``). The lift needs no argument
+  about the accounts: the replay on N accounts is the judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from solvent.check.infer import Inferred, strengthen
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, CheckResult
+from solvent.check.symmetry import lift_replayed
+from solvent.engine.trace import Trace
+from solvent.spec.spec import Spec
+
+
+def inferred_pass(
+    one_spec: Spec,
+    failed: CheckResult,
+    prove: Callable[..., CheckResult],
+    exclude: Sequence[str],
+    timeout: float | None,
+    kwargs: dict[str, Any],
+) -> tuple[CheckResult, list[Inferred]] | None:
+    """The one-account proof with inferred lemmas (and them), or None when none held.
+
+    Its verdict is PASS (then ``details["inferred_lemmas"]`` lists them), or what the
+    proof with them gave: a FAIL there is a real path (the caller lifts it only when it
+    breaks a property of the spec, never just an inferred lemma)."""
+    if failed.verdict not in (CTI, UNKNOWN):
+        return None
+    rest = {k: v for k, v in kwargs.items() if k != "timeout"}
+    rest["search_depth"] = 1  # a failure here is the lemmas', not the spec's: no search
+    found = strengthen(one_spec, failed, prove, exclude=exclude, timeout=timeout, **rest)
+    if found is None:
+        return None
+    result, lemmas = found
+    if result.verdict == PASS:
+        result.details["inferred_lemmas"] = [i.to_json() for i in lemmas]
+    return result, lemmas
+
+
+def inferred_note(lemmas: Sequence[Inferred]) -> str:
+    """``; with 2 lemmas inferred from the spec, proved with it: a (...), b (...)``."""
+    what = "lemma" if len(lemmas) == 1 else f"{len(lemmas)} lemmas"
+    names = ", ".join(f"{i.decl.name} ({i.text})" for i in lemmas)
+    return f"; with {what} inferred from the spec, each proved with it by induction: {names}"
+
+
+def lifted(spec: Spec, one: CheckResult, names: Sequence[str], how: str = "") -> CheckResult | None:
+    """``one`` (a FAIL on one account) as a FAIL on ``spec``'s accounts, or None.
+
+    ``names``: the properties of ``spec`` the lifted path may break (a property of the
+    one-account spec only, such as an accumulator's step lemma, does not count). The
+    lift is replayed on ``spec`` (all its accounts); it counts only when that replay
+    breaks one of ``names`` at the step where the one-account path did.
+    """
+    trace, d = one.counterexample, one.depth
+    if one.verdict != FAIL or trace is None or d is None:
+        return None
+    replayed = one.details.get("replay")
+    broken = [f.name for f in getattr(replayed, "failures", ()) if f.step == d]
+    wanted = [n for n in names if n in broken]
+    if not wanted:
+        return None
+    if spec.accounts == 1:
+        init = {f: v for f, v in trace.init.items() if f in spec.fields}
+        plain = Trace(spec.name, 1, init, trace.steps, trace.params, dict(trace.meta))
+        from solvent.check.replay import replay
+
+        again = replay(spec, plain)
+        if not any(f.step == d and f.name in wanted for f in again.failures):
+            return None
+        found: tuple[Trace, Any] | None = (plain, again)
+    else:
+        found = lift_replayed(spec, trace, d, wanted)
+    if found is None:
+        return None
+    path, replay_n = found
+    hit = next(f for f in replay_n.failures if f.step == d and f.name in wanted)
+    meta = {
+        "found_by": trace.meta.get("found_by", one.check),
+        "violation": {"step": d, "invariant": hit.label()},
+        "lifted_from_accounts": 1,
+    }
+    n = spec.accounts
+    path = Trace(path.spec, n, path.init, path.steps, path.params, meta)
+    message = one.message
+    if n > 1:
+        message += (
+            f"; found on one account and lifted to {n} (the other {n - 1} start at a state "
+            f"the initial condition allows and take no action), confirmed by concrete "
+            f"replay on {n} accounts"
+        )
+    details = {k: v for k, v in one.details.items() if k != "replay"}
+    return CheckResult(
+        one.check,
+        spec.name,
+        FAIL,
+        one.bound + how,
+        one.seconds,
+        n,
+        invariant=hit.label(),
+        message=message,
+        counterexample=path,
+        depth=d,
+        k=one.k,
+        details={**details, "replay": replay_n},
+    )
+
+
+def search_one(
+    spec: Spec,
+    bmc: Callable[..., CheckResult],
+    depth: int,
+    names: Sequence[str],
+    timeout: float | None,
+    jobs: int | None,
+) -> CheckResult | None:
+    """A real path of ``spec`` found on one account (bmc), lifted to its accounts, or None.
+
+    The one-account search is the bmc portfolio's (its first attempt capped by Z3's
+    resource counter, its counterexample derived canonically), so the path is the same
+    on every machine and for every ``--jobs``.
+    """
+    one = spec.with_accounts(1)
+    real = bmc(one, depth, timeout=timeout, invariants=list(names) or None, jobs=jobs)
+    return lifted(spec, real, [*names, *(d.name for d in spec.lemmas)], " on one account")

@@ -1,0 +1,357 @@
+"""Lemmas the engine infers when the one-account proof of an any-N decomposition fails.
+
+Users rarely write lemmas. When the proof on one account (``decompose.prove_any_accounts``)
+ends in a counterexample to induction, ``strengthen`` builds candidate lemmas from the spec
+itself:
+
+- the **keepers' guards**: for each every-step keeper without arguments, "its guard does
+  not hold" (after the keepers run, a liquidation keeper has nothing left to do: every
+  account is above maintenance or closed);
+- the **actions' guards** at neutral arguments (0, or the domain's low end): "the action
+  would be allowed" (equity above the initial margin after every trade);
+- **sign facts** of the initial condition: ``f >= 0`` for each number field that starts
+  at or above 0;
+- the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
+  outside of, relations between shared fields).
+
+Inference starts from the guards: it runs only when the spec has per-account fields and a
+keeper or action of one account with a ``requires`` (the shape of a margin protocol: a
+liquidation keeper, a trade checked against the initial margin). Otherwise nothing is
+inferred, and ``prove`` shows the CTI's checked suggestions for the user to paste
+(``suggest``), as before.
+
+Candidates that read an excluded field (a shared accumulator, its per-step copy) are
+dropped: the accumulator rule needs every property on an accumulator to be monotone in it.
+The rest go through Houdini's fixed point: every candidate must hold in every initial
+state (the base case) and be kept by one step from any state where all kept candidates
+and the spec's properties hold (the step); a candidate that fails either, or whose query
+runs out of Z3's resource limit (``RLIMIT`` units), is dropped, and the step is checked
+again until nothing is dropped. The resource counter, not a clock, decides: the same
+candidates survive on a busy and an idle machine, tried in a fixed order. A query that
+Z3 stops by the wall-clock safety net (``SAFETY_MS``, or the end of the budget) instead
+ends the whole inference with nothing inferred, so a clock never changes which lemmas
+are inferred. Of the survivors, those the properties need are kept (each dropped, the
+last first, while the properties and the rest stay 1-inductive). They are then added as
+lemmas and the whole proof runs again: k-induction proves them together with the
+invariants (base case and step), so a PASS never rests on an unproved lemma.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from solvent.check.encode import Unrolling, free_vars
+from solvent.check.results import CheckResult
+from solvent.check.solving import Deadline, check, in_fresh_context
+from solvent.check.suggest import Candidate, candidates
+from solvent.engine.step import run_body
+from solvent.lang.domains import AnyBool, Within
+from solvent.lang.values import NUM, Value, lift
+from solvent.spec.decls import ActionDecl
+from solvent.spec.spec import PredicateDecl, Spec
+
+RLIMIT = 2_000_000  # Z3 resource units per candidate query (deterministic)
+SAFETY_MS = 20_000  # the wall-clock safety net behind it
+MAX_CTI_CANDIDATES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Inferred:
+    """One candidate lemma: its declaration, where it came from and how it reads."""
+
+    decl: PredicateDecl
+    source: str  # "keeper guard" | "action guard" | "initial sign" | "CTI template"
+    text: str  # what it says, for the report
+    code: str | None = None  # code to paste, when it is one expression of the spec
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.decl.name,
+            "source": self.source,
+            "says": self.text,
+            "code": self.code,
+            "checked": "proved inductive (base case and step) together with the properties",
+        }
+
+
+# ----------------------------------------------------------------------- candidates
+def _view_parts(s: Any) -> tuple[Any, Any, Any]:
+    return (
+        object.__getattribute__(s, "_state"),
+        object.__getattribute__(s, "_sorts"),
+        object.__getattribute__(s, "_backend"),
+    )
+
+
+def _guard(decl: ActionDecl, s: Any, p: Any, a: int | None, args: dict[str, Any]) -> Any:
+    """The conjunction of ``decl``'s ``requires`` on the state behind view ``s``."""
+    state, sorts, backend = _view_parts(s)
+    values = {}
+    for name, x in args.items():
+        values[name] = lift(x, backend=backend)
+    accounts = () if a is None else (a,)
+    n = max((len(v) for v in state.values() if isinstance(v, list)), default=0)
+    _new, _written, frame = run_body(decl, state, sorts, backend, p, accounts, values, n)
+    guard: Any = lift(True, backend=backend)
+    for c in frame.conditions:
+        guard = guard & (c if isinstance(c, Value) else lift(c, backend=backend))
+    return guard
+
+
+def _requires_text(fn: Any) -> str:
+    """The ``requires(...)`` conditions of a body's source, joined with ``and``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return "its guard"
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name == "requires":
+                found.append(ast.unparse(node.args[0]))
+    return " and ".join(found) if found else "its guard"
+
+
+def _keeper_quiet(keeper: ActionDecl) -> Inferred:
+    def fn(s: Any, p: Any, a: int | None = None) -> Any:
+        return ~_guard(keeper, s, p, a, {})
+
+    name = f"{keeper.name}_not_enabled"
+    per = bool(keeper.n_accounts)
+    decl = PredicateDecl(name, fn, "lemma", per, True, keeper.where, "inferred lemma")
+    text = f"after the keepers, {keeper.name}'s guard is false: not ({_requires_text(keeper.fn)})"
+    return Inferred(decl, "keeper guard", text)
+
+
+def _neutral(dom: Any) -> Any:
+    if isinstance(dom, AnyBool):
+        return False
+    assert isinstance(dom, Within)
+    return Fraction(0) if dom.lo <= 0 <= dom.hi else Fraction(dom.lo)
+
+
+def _action_allowed(act: ActionDecl) -> Inferred | None:
+    if not isinstance(act.args, dict) and act.args is None:
+        return None
+    args = {name: _neutral(dom) for name, dom in act.args.items()}
+
+    def fn(s: Any, p: Any, a: int | None = None) -> Any:
+        return _guard(act, s, p, a, args)
+
+    shown = ", ".join(f"{k}={v}" for k, v in args.items())
+    name = f"{act.name}_allowed"
+    per = bool(act.n_accounts)
+    decl = PredicateDecl(name, fn, "lemma", per, True, act.where, "inferred lemma")
+    text = f"action {act.name}({shown}) would be allowed ({_requires_text(act.fn)})"
+    return Inferred(decl, "action guard", text)
+
+
+def _candidate(c: Candidate, source: str, taken: set[str]) -> Inferred:
+    name = c.name
+    i = 2
+    while name in taken:
+        name, i = f"{c.name}_{i}", i + 1
+    return Inferred(c.decl(name), source, c.expression(), c.code(name))
+
+
+def _lowest(init: Sequence[Any]) -> Fraction | None:
+    lows = []
+    for x in init:
+        if isinstance(x, Within):
+            lows.append(Fraction(x.lo))
+        elif isinstance(x, Fraction | int) and not isinstance(x, bool):
+            lows.append(Fraction(x))
+        else:
+            return None
+    return min(lows) if lows else None
+
+
+def candidate_lemmas(
+    spec: Spec,
+    cti_state: dict[str, Any] | None,
+    obligation: str | None,
+    exclude: Sequence[str] = (),
+) -> list[Inferred]:
+    """The candidates for ``spec`` (a one-account spec), in a fixed order (module doc)."""
+    taken = {d.name for d in spec.all_predicates()}
+    out: list[Inferred] = []
+    for keeper in spec.keepers:
+        if keeper.liveness == "every_step" and not keeper.args and keeper.n_accounts <= 1:
+            if _requires_text(keeper.fn) != "its guard":
+                out.append(_keeper_quiet(keeper))
+    for act in spec.actions:
+        if act.n_accounts <= 1 and _requires_text(act.fn) != "its guard":
+            found = _action_allowed(act)
+            if found is not None:
+                out.append(found)
+    if not out or not any(fd.per_account for fd in spec.fields.values()):
+        return []  # no guard of an account's keeper or action to start from (module doc)
+    for name, fd in spec.fields.items():
+        low = _lowest(fd.init) if fd.sort == NUM else None
+        if name not in exclude and low is not None and low >= 0:
+            out.append(
+                _candidate(
+                    Candidate(name, ">=", Fraction(0), fd.per_account), "initial sign", taken
+                )
+            )
+    if cti_state:
+        seen = {i.text for i in out}
+        for c in candidates(spec, cti_state, obligation):
+            if c.field in exclude or (isinstance(c.rhs, str) and c.rhs in exclude):
+                continue
+            if c.expression() in seen:
+                continue
+            seen.add(c.expression())
+            out.append(_candidate(c, "CTI template", taken))
+            if sum(1 for i in out if i.source == "CTI template") >= MAX_CTI_CANDIDATES:
+                break
+    names: set[str] = set()
+    unique = []
+    for cand in out:  # one name per lemma (a spec's own lemma may already hold the name)
+        if cand.decl.name in taken or cand.decl.name in names:
+            continue
+        names.add(cand.decl.name)
+        unique.append(cand)
+    return unique
+
+
+# ----------------------------------------------------------------------- Houdini
+def _bool(raw: Any) -> Any:
+    return raw if z3.is_bool(raw) else raw != 0
+
+
+class _ClockStopped(Exception):
+    """A query was stopped by the wall clock, not by its resource limit: infer nothing."""
+
+
+def _decide(solver: z3.Solver, deadline: Deadline) -> Any:
+    """``check`` capped by ``RLIMIT``; raises _ClockStopped when a clock stopped it."""
+    began = time.perf_counter()
+    status = check(solver, deadline, cap_ms=SAFETY_MS, rlimit=RLIMIT)
+    took_ms = (time.perf_counter() - began) * 1000
+    if status == z3.unknown and (deadline.expired() or took_ms >= SAFETY_MS * 0.9):
+        raise _ClockStopped()
+    return status
+
+
+@in_fresh_context
+def houdini(
+    spec: Spec,
+    cands: list[Inferred],
+    assumed: list[PredicateDecl],
+    deadline: Deadline,
+    exclude: Sequence[str] = (),
+) -> list[Inferred]:
+    """The candidates that hold initially and are inductive together (module doc)."""
+    # the step's unrolling first: its state 0 is symbolic, so what a candidate reads shows
+    u = Unrolling(spec, free_init=True)
+    excluded = {str(u.states[0][f].raw) for f in exclude if f in u.states[0]}
+    readable: list[tuple[Inferred, list[Any]]] = []
+    for cand in cands:
+        try:
+            parts = [_bool(raw) for _d, _a, raw in u.properties(0, [cand.decl])]
+        except Exception:  # noqa: BLE001 - a candidate the backend cannot evaluate: dropped
+            continue
+        if not any(free_vars(p) & excluded for p in parts):
+            readable.append((cand, parts))
+    # the base case: every initial state satisfies the candidate
+    u0 = Unrolling(spec, z3.Solver())
+    solver0 = u0.solver
+    assert isinstance(solver0, z3.Solver)
+    solver0.add(*u0.assumption_literals())
+    alive: list[Inferred] = []
+    pre: dict[str, list[Any]] = {}
+    for cand, parts in readable:
+        solver0.push()
+        solver0.add(z3.Or([z3.Not(_bool(raw)) for _d, _a, raw in u0.properties(0, [cand.decl])]))
+        status = _decide(solver0, deadline)
+        solver0.pop()
+        if status == z3.unsat:
+            alive.append(cand)
+            pre[cand.decl.name] = parts
+    # the step, until a fixed point
+    facts = [_bool(raw) for _d, _a, raw in u.properties(0, assumed)]
+    u.add_step()
+    post = {c.decl.name: [_bool(raw) for _d, _a, raw in u.properties(1, [c.decl])] for c in alive}
+    base = [*u.everything(), *u.assumption_literals(), *facts]
+    changed = True
+    while changed and alive:
+        changed = False
+        hyps = [pre[x.decl.name] for x in alive]
+        kept = [c for c in alive if _holds(base, hyps, post[c.decl.name], deadline)]
+        changed = len(kept) < len(alive)
+        alive = kept
+    if not alive:
+        return []
+    # the fewest the properties need: drop each (the last found first) while the
+    # properties and the rest stay 1-inductive (when they are not, all are kept: k > 1)
+    goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
+    needed = list(alive)
+    for c in reversed(alive):
+        trial = [x for x in needed if x is not c]
+        hyps = [pre[x.decl.name] for x in trial]
+        obligations = {**goals, **{x.decl.name: post[x.decl.name] for x in trial}}
+        if all(_holds(base, hyps, parts, deadline) for parts in obligations.values()):
+            needed = trial
+    return needed
+
+
+def _holds(base: list[Any], hyps: list[list[Any]], parts: list[Any], deadline: Deadline) -> bool:
+    """Whether ``parts`` hold after the step from a state where ``hyps`` hold."""
+    solver = z3.Solver()
+    solver.add(*base)
+    for h in hyps:
+        solver.add(*h)
+    solver.add(z3.Or([z3.Not(p) for p in parts]))
+    return bool(_decide(solver, deadline) == z3.unsat)
+
+
+# ----------------------------------------------------------------------- strengthening
+def with_lemmas(spec: Spec, lemmas: Sequence[Inferred]) -> Spec:
+    new = spec.with_params()
+    new.lemmas = [*spec.lemmas, *(i.decl for i in lemmas)]
+    return new
+
+
+def strengthen(
+    spec: Spec,
+    failed: CheckResult,
+    prove: Callable[..., CheckResult],
+    *,
+    exclude: Sequence[str] = (),
+    timeout: float | None = None,
+    **kwargs: Any,
+) -> tuple[CheckResult, list[Inferred]] | None:
+    """``prove`` on ``spec`` with inferred lemmas, and those lemmas; None when none held.
+
+    ``failed`` is the proof without them (a CTI: its state seeds the CTI templates).
+    """
+    deadline = Deadline(timeout)
+    cands = candidate_lemmas(spec, failed.cti_state, failed.invariant, exclude)
+    invariants = kwargs.get("invariants")
+    assumed = [d for d in spec.invariants if invariants is None or d.name in invariants] + list(
+        spec.lemmas
+    )
+    try:
+        kept = houdini(spec, cands, assumed, deadline, exclude)
+    except _ClockStopped:
+        return None
+    if not kept or deadline.expired():
+        return None
+
+    def run(lemmas: list[Inferred]) -> CheckResult:
+        left = deadline.left()
+        return prove(with_lemmas(spec, lemmas), timeout=left, **kwargs)
+
+    return run(kept), kept  # the caller reads its verdict: PASS, or a real path (FAIL)

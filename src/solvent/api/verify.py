@@ -188,8 +188,13 @@ def _replayed(spec: Spec, result: CheckResult) -> Any:
 
 
 # ----------------------------------------------------------------------- the checks
-def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
-    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
+def checks(
+    spec: Spec, settings: Settings, already: float = 0.0
+) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
+    """The solver-side checks, in `solvent check` order: name -> (progress label, call).
+
+    ``already``: seconds of the budget spent before the check (``startup.spent``)."""
+    from solvent.api.startup import counted, left
     from solvent.check.bmc import bmc as run_bmc
     from solvent.check.decompose import prove_any_accounts
     from solvent.check.induction import prove as run_prove
@@ -205,13 +210,17 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
         "lint": ("lint", lambda: run_lint(spec)),
         "bmc": (
             f"bmc up to depth {settings.depth}",
-            lambda: run_bmc(
-                spec,
-                settings.depth,
-                jobs=jobs,
-                timeout=settings.budget,
-                invariants=invariants,
-                simplify=settings.simplify,
+            lambda: counted(
+                run_bmc(
+                    spec,
+                    settings.depth,
+                    jobs=jobs,
+                    timeout=left(settings.budget, already),
+                    invariants=invariants,
+                    simplify=settings.simplify,
+                ),
+                already,
+                settings.budget,
             ),
         ),
         "prove": (
@@ -222,15 +231,19 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
                 attributed(
                     spec,
                     settings,
-                    prove_any_accounts(
-                        spec,
-                        run_prove,
-                        k=settings.k,
-                        max_k=settings.effective_max_k,
-                        timeout=settings.budget,
-                        invariants=invariants,
-                        witness_depth=settings.witness_depth,
-                        jobs=jobs,
+                    counted(
+                        prove_any_accounts(
+                            spec,
+                            run_prove,
+                            k=settings.k,
+                            max_k=settings.effective_max_k,
+                            timeout=left(settings.budget, already),
+                            invariants=invariants,
+                            witness_depth=settings.witness_depth,
+                            jobs=jobs,
+                        ),
+                        already,
+                        settings.budget,
                     ),
                 ),
             ),
@@ -242,8 +255,10 @@ def run_check(
     name: str, spec: SpecLike, settings: Settings, running: Running | None = None
 ) -> VerdictResult:
     """One of lint, bmc, prove on ``spec`` (the body of the verb of that name)."""
+    from solvent.api.startup import spent
+
     loaded, target = prepared(spec, settings)
-    label, call = checks(loaded, settings)[name]
+    label, call = checks(loaded, settings, spent())[name]
     with (running or _quiet)(f"{loaded.name}: {label}"):
         result = call()
     return verdict_result(loaded, target, result, settings)

@@ -320,12 +320,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         count_from_process_start()
     code = run(argv)
     if argv is None:  # the console script: end without tearing the interpreter down
-        _exit_now(code)
+        import atexit
+
+        atexit.register(_end_now, code)
     sys.exit(code)
 
 
-def _exit_now(code: int) -> NoReturn:
-    """Flush, run the ``atexit`` handlers, then end the process at once.
+def _end_now(code: int) -> None:
+    """The last step of the console script, after ``SystemExit``: run the other ``atexit``
+    handlers, flush, then end the process at once.
 
     Python's own shutdown releases every object one by one; after a bmc of many accounts
     that is millions of Z3 terms, each released through Z3's C API: 1.8 s after the
@@ -334,10 +337,11 @@ def _exit_now(code: int) -> NoReturn:
     import atexit
     import os
 
+    atexit.unregister(_end_now)
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more to show
             pass
-    atexit._run_exitfuncs()
     os._exit(code)

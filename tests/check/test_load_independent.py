@@ -81,3 +81,35 @@ def test_the_incremental_search_asks_the_same_induction_under_load(
     loaded(monkeypatch)
     busy = bmc.bmc(spec, 2, timeout=10.0 * SPEEDUP)
     assert report(busy) == report(idle)
+
+
+def test_an_underived_violation_says_which_depths_were_cleared() -> None:
+    # `fresh` found the violation at depth 3 but its path could not be derived again: the
+    # UNKNOWN read "depth 3/3", as if every depth had been cleared; only 0-2 were
+    from solvent.check.canonical import from_trace
+    from solvent.check.members import Answer
+    from solvent.check.solving import Deadline, result_maker
+
+    spec = load_spec(str(ROOT / "tests" / "cli" / "specs" / "counter.py"), None)
+    result = result_maker("bmc", spec, Deadline(None))
+    lost = Answer("fresh", "FAIL", depth=3, shortest=True)
+    unknown = from_trace(spec, lost, 3, True, 3, result)
+    assert (unknown.verdict, unknown.bound, unknown.depth) == ("UNKNOWN", "depth 2/3", 2)
+    assert from_trace(spec, lost, 3, False, 5, result).bound == "depth 0/5"
+
+
+def test_the_fresh_members_own_path_is_replayed_and_noted() -> None:
+    from solvent.check.canonical import from_trace
+    from solvent.check.members import run_member
+    from solvent.check.replay import replay
+    from solvent.check.solving import Deadline, result_maker
+
+    spec = load_spec(str(ROOT / "tests" / "cli" / "specs" / "counter.py"), None)
+    decls = spec.properties()
+    answer = run_member("fresh", spec, decls, 5, 60.0)
+    assert (answer.verdict, answer.depth) == ("FAIL", 4) and answer.trace is not None
+    first = replay(spec, answer.trace).first_failure
+    assert first is not None and first.step == 4  # the judge agrees, independently
+    shown = from_trace(spec, answer, 4, True, 5, result_maker("bmc", spec, Deadline(None)))
+    assert (shown.verdict, shown.bound) == ("FAIL", "depth 4/5")
+    assert "fresh member's own path, not canonicalised" in shown.message

@@ -154,13 +154,12 @@ def _cpu_net(solver: z3.Solver, seconds: float) -> Iterator[None]:
                 solver.interrupt()
                 return
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    (watcher := threading.Thread(target=watch, daemon=True)).start()
     try:
         yield
     finally:
-        done.set()
-        watcher.join()
+        done.set()  # the watcher ends within its next 20 ms wait
+    watcher.join()  # (on an exception it is left to end by itself)
 
 
 @contextmanager

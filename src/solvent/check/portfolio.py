@@ -27,7 +27,7 @@ import z3
 from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
-from solvent.check.first_attempt import child_main, first_attempt
+from solvent.check.first_attempt import _in_child, child_main, first_attempt
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
@@ -367,18 +367,28 @@ def portfolio_bmc(
             if _is_canonical(winner, full):
                 assert winner.trace is not None
                 return _confirmed(spec, winner.trace, d, winner.failed, depth, result)
-            if not shortest:
-                progress.note(phase=f"shortening the depth-{d} counterexample")
-                d, shortest = shorten(spec, decls, d, deadline, SHORTEN_RLIMIT)
-            if incremental and not shortest and full and not deadline.expired():
-                found = incremental_path(incremental, spec, depth, deadline, invariants, simplify)
+
+            def derive() -> tuple[int, bool, CheckResult | None]:
+                e, first = d, shortest
+                if not first:
+                    progress.note(phase=f"shortening the depth-{e} counterexample")
+                    e, first = shorten(spec, decls, e, deadline, SHORTEN_RLIMIT)
+                if incremental and not first and full and not deadline.expired():
+                    again = incremental_path(
+                        incremental, spec, depth, deadline, invariants, simplify
+                    )
+                    if again is not None:
+                        again.seconds = deadline.elapsed()
+                        again.details["portfolio"] = info
+                        return e, first, again
+                found = canonical(spec, decls, e, depth, deadline, result, simplify, first)
+                return e, first, found
+
+            derived = _bounded(derive, deadline)
+            if derived is not None:
+                d, shortest, found = derived
                 if found is not None:
-                    found.seconds = deadline.elapsed()
-                    found.details["portfolio"] = info
                     return found
-            found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
-            if found is not None:
-                return found
             return from_trace(spec, winner, d, shortest, depth, result)
     except Interrupted:
         return result(
@@ -387,6 +397,15 @@ def portfolio_bmc(
             "interrupted by the user (Ctrl-C)",
             details={"reason": "interrupted"},
         )
+
+
+def _bounded(fn: Any, deadline: Deadline) -> Any:
+    """``fn()`` in a forked process the budget stops (None then): a nonlinear check of the
+    counterexample's derivation ran 10 s past its timeout and its resource cap in
+    process (entry style with lemmas, 30 accounts), past ``--timeout``."""
+    if deadline.seconds is None or "fork" not in multiprocessing.get_all_start_methods():
+        return fn()
+    return _in_child(fn, deadline, None)
 
 
 def _prefix(

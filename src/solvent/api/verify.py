@@ -188,8 +188,13 @@ def _replayed(spec: Spec, result: CheckResult) -> Any:
 
 
 # ----------------------------------------------------------------------- the checks
-def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
-    """The solver-side checks, in `solvent check` order: name -> (progress label, call)."""
+def checks(
+    spec: Spec, settings: Settings, already: float = 0.0
+) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
+    """The solver-side checks, in `solvent check` order: name -> (progress label, call).
+
+    ``already``: seconds of the budget spent before the check (``startup.spent``)."""
+    from solvent.api.startup import counted, left
     from solvent.check.bmc import bmc as run_bmc
     from solvent.check.decompose import prove_any_accounts
     from solvent.check.decompose_bmc import bmc_any_accounts
@@ -206,14 +211,18 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
         "lint": ("lint", lambda: run_lint(spec)),
         "bmc": (
             f"bmc up to depth {settings.depth}",
-            lambda: bmc_any_accounts(
-                spec,
-                run_bmc,
-                settings.depth,
-                jobs=jobs,
-                timeout=settings.budget,
-                invariants=invariants,
-                simplify=settings.simplify,
+            lambda: counted(
+                bmc_any_accounts(
+                    spec,
+                    run_bmc,
+                    settings.depth,
+                    jobs=jobs,
+                    timeout=left(settings.budget, already),
+                    invariants=invariants,
+                    simplify=settings.simplify,
+                ),
+                already,
+                settings.budget,
             ),
         ),
         "prove": (
@@ -224,15 +233,19 @@ def checks(spec: Spec, settings: Settings) -> dict[str, tuple[str, Callable[[], 
                 attributed(
                     spec,
                     settings,
-                    prove_any_accounts(
-                        spec,
-                        run_prove,
-                        k=settings.k,
-                        max_k=settings.effective_max_k,
-                        timeout=settings.budget,
-                        invariants=invariants,
-                        witness_depth=settings.witness_depth,
-                        jobs=jobs,
+                    counted(
+                        prove_any_accounts(
+                            spec,
+                            run_prove,
+                            k=settings.k,
+                            max_k=settings.effective_max_k,
+                            timeout=left(settings.budget, already),
+                            invariants=invariants,
+                            witness_depth=settings.witness_depth,
+                            jobs=jobs,
+                        ),
+                        already,
+                        settings.budget,
                     ),
                 ),
             ),
@@ -244,8 +257,10 @@ def run_check(
     name: str, spec: SpecLike, settings: Settings, running: Running | None = None
 ) -> VerdictResult:
     """One of lint, bmc, prove on ``spec`` (the body of the verb of that name)."""
+    from solvent.api.startup import spent
+
     loaded, target = prepared(spec, settings)
-    label, call = checks(loaded, settings)[name]
+    label, call = checks(loaded, settings, spent())[name]
     with (running or _quiet)(f"{loaded.name}: {label}"):
         result = call()
     return verdict_result(loaded, target, result, settings)
@@ -305,9 +320,8 @@ def check_prepared(
 
 
 def interrupted(result: CheckResult, settings: Settings) -> bool:
-    """Whether a check stopped for a Ctrl-C (not for its time budget)."""
+    """Whether a check stopped for a Ctrl-C, not its budget (Z3 answers it "canceled")."""
     reason = result.details.get("reason")
-    # Z3 catches Ctrl-C itself and answers "canceled"; without a timeout nothing else does
     return reason == "interrupted" or (
         reason == "canceled" and settings.timeout is None and result.seconds < settings.budget * 0.9
     )

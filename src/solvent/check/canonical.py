@@ -8,7 +8,12 @@ used only when that derivation cannot answer within the budget.
 
 from __future__ import annotations
 
-from solvent.check.members import Answer, few_accounts, unroll
+from solvent.check.members import (
+    CANONICAL_RLIMIT,
+    Answer,
+    few_accounts,
+    unroll,
+)
 from solvent.check.results import FAIL, UNKNOWN, CheckResult
 from solvent.check.solving import Deadline
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
@@ -17,6 +22,10 @@ from solvent.check.verdicts import irrational as _irrational
 from solvent.spec.spec import PredicateDecl, Spec
 
 NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
+NOT_CANONICAL = (
+    " (the {} member's own path, not canonicalised: the canonical derivation did not"
+    " answer within its resource cap or the budget)"
+)
 
 
 def canonical(
@@ -34,15 +43,21 @@ def canonical(
     Up to ``FULL_CANONICAL_ACCOUNTS`` accounts (or when the accounts do not all start
     alike) it is the full spec's incremental unrolling with the depth known; with more
     accounts it is the ``few`` member's derivation at depth ``d`` (the fewest accounts that
-    show it, lifted), and the full spec's only when no smaller copy shows it. None when the
-    solver cannot answer at ``d`` within the budget (see ``unroll``).
+    show it, lifted), and the full spec's only when no smaller copy shows it. The
+    unrolling's check at ``d`` is capped by ``CANONICAL_RLIMIT`` units of Z3's resource
+    counter (the incremental solver of the fixed-point corpus spec on 1 account did not
+    answer the depth-3 question in 30 s, where the ``fresh`` member's one-shot query did
+    in 0.4 s). None when it does not answer: ``from_trace`` then shows the winner's own
+    path, replayed, and says it is not the canonical one.
     """
     note = "" if shortest else NOT_SHORTEST
     if spec.accounts > FULL_CANONICAL_ACCOUNTS and smaller(spec):
         got = few_accounts(spec, decls, depth, deadline, simplify, known=d)
         if got.verdict == FAIL and got.trace is not None and got.depth == d:
             return _confirmed(spec, got.trace, d, got.failed, depth, result, note)
-    out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest)
+    out = unroll(
+        spec, decls, depth, deadline, simplify, known=d, facts=shortest, rlimit=CANONICAL_RLIMIT
+    )
     if out.verdict == FAIL and out.trace is not None:
         return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
     if out.verdict == UNKNOWN and out.extra.get("irrational"):
@@ -54,20 +69,22 @@ def from_trace(
     spec: Spec, winner: Answer, d: int, shortest: bool, depth: int, result: object
 ) -> CheckResult:
     """The winner's own concrete path, when the canonical query could not be answered."""
-    if winner.trace is None or len(winner.trace.steps) != d:
+    from solvent.check.replay import replay
+
+    replayed = None if winner.trace is None else replay(spec, winner.trace)
+    first = None if replayed is None else replayed.first_failure
+    if winner.trace is None or len(winner.trace.steps) != d or first is None or first.step != d:
+        cleared = d - 1 if shortest else 0  # the depths known free of violations
         return result(
             UNKNOWN,
-            f"depth {d}/{depth}",  # type: ignore[operator]
+            f"depth {cleared}/{depth}",  # type: ignore[operator]
             f"{winner.member} found a violation at depth {d}, but the solver could "
             "not derive the counterexample again within the budget; rerun with a "
             "larger --timeout",
-            depth=d,
+            depth=cleared,
             details={"reason": "timeout"},
         )
-    from solvent.check.replay import replay
-
-    first = replay(spec, winner.trace).first_failure
-    assert first is not None and first.step == d
-    note = "" if shortest else NOT_SHORTEST
-    names = [x.name for x in replay(spec, winner.trace).failures if x.step == d]
+    assert replayed is not None
+    note = ("" if shortest else NOT_SHORTEST) + NOT_CANONICAL.format(winner.member)
+    names = [x.name for x in replayed.failures if x.step == d]
     return _confirmed(spec, winner.trace, d, names, depth, result, note)

@@ -32,6 +32,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from typing import Any
 
 from solvent.check import solving
 from solvent.check.members import Answer, few_accounts, unroll
@@ -74,6 +75,8 @@ def first_attempt(
     began = time.perf_counter()
     forked = jobs >= 2 and "fork" in multiprocessing.get_all_start_methods()
     answer = _in_child(attempt, deadline) if forked else attempt()
+    if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
+        raise InternalError(f"the first attempt sent {answer!r}")
     if answer is None:
         answer = Answer(name, UNKNOWN, note=f"stopped by the budget or after {FIRST_SECONDS:g} s")
     answer.seconds = time.perf_counter() - began
@@ -84,10 +87,12 @@ def first_attempt(
     return answer
 
 
-def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
+def _in_child(
+    fn: Callable[[], Any], deadline: Deadline, seconds: float | None = FIRST_SECONDS
+) -> Any:
     """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after
-    ``FIRST_SECONDS``."""
-    net = Deadline(FIRST_SECONDS)
+    ``seconds`` (None: only the deadline)."""
+    net = Deadline(seconds)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=child_main, args=(send, fn, "the first attempt"), daemon=True)
@@ -98,8 +103,8 @@ def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
         while not deadline.expired() and not net.expired():
             if solving._interrupted:
                 raise Interrupted()
-            ms = min(x for x in (net.remaining_ms(), deadline.remaining_ms()) if x is not None)
-            if recv.poll(min(0.25, ms / 1000)):
+            left = [x for x in (net.remaining_ms(), deadline.remaining_ms()) if x is not None]
+            if recv.poll(min([0.25, *(ms / 1000 for ms in left)])):
                 try:
                     msg = recv.recv()
                 except EOFError:  # pragma: no cover - the child died without a word
@@ -117,8 +122,6 @@ def _in_child(fn: Callable[[], Answer], deadline: Deadline) -> Answer | None:
         recv.close()
     if isinstance(msg, BaseException):  # a spec error stays exit 3
         raise msg
-    if msg is not None and not isinstance(msg, Answer):  # pragma: no cover
-        raise InternalError(f"the first attempt sent {msg!r}")
     return msg
 
 

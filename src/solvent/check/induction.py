@@ -115,7 +115,7 @@ def prove(
                         UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details
                     )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
-                step = inductive_step(spec, decls, kk, deadline, step_rlimit)
+                step = inductive_step(spec, decls, kk, deadline, rlimit=step_rlimit)
                 if step["status"] == "proved":
                     progress.note(phase="prove: witnesses reachable (vacuity)")
                     vac = _vacuity(spec, witness_depth, remaining())

@@ -25,11 +25,22 @@ MINIMIZE_SAFETY_MS = 60_000
 
 @in_fresh_context
 def inductive_step(
-    spec: Spec, decls: list[PredicateDecl], k: int, deadline: Deadline, rlimit: int | None = None
+    spec: Spec,
+    decls: list[PredicateDecl],
+    k: int,
+    deadline: Deadline,
+    *,
+    rlimit: int | None = None,
+    cpu_cap: float | None = None,
+    minimize: bool = True,
 ) -> dict[str, Any]:
     """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}.
 
-    ``rlimit``: Z3 resource units per obligation query (None: the deadline only)."""
+    ``rlimit`` caps each check by Z3's resource counter (the same answer on a busy and an
+    idle machine; a check that reaches it is unknown), ``cpu_cap`` is the safety net behind
+    it in seconds of CPU (see ``solving.check``); ``minimize`` False skips the
+    minimization of the unsat cores (a caller that only needs the verdict).
+    """
     u = Unrolling(spec, free_init=True)
     for t in range(k):
         for decl, _acc, p in u.properties(t, decls):
@@ -50,7 +61,7 @@ def inductive_step(
             solver = z3.Solver()
             solver.add(*(u.everything() if constraints is None else constraints))
             solver.add(z3.Not(p))
-            status = check(solver, deadline, lits, rlimit=rlimit)
+            status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=cpu_cap)
             if status == z3.unsat or deadline.expired():
                 break
         assert solver is not None
@@ -75,7 +86,10 @@ def inductive_step(
             "choices": choices,
             "suggestion": _suggest(decl.name, acc),
         }
-    used, minimized = _minimize(proved, u, deadline)
+    if minimize:
+        used, minimized = _minimize(proved, u, deadline)
+    else:
+        used, minimized = set().union(*(core for _, core in proved)) if proved else set(), False
     return {
         "status": "proved",
         "core": used,

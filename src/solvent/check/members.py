@@ -126,21 +126,54 @@ def shorten(
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
-    """Fresh non-incremental query: with the properties before ``k`` as facts, one fails at k."""
+    """``at_depth_path``'s answer as a solver status: "sat", "unsat" or "unknown"."""
+    verdict = at_depth_path(spec, decls, k, deadline, False).verdict
+    return {FAIL: "sat", PASS: "unsat"}.get(verdict, "unknown")
+
+
+def at_depth_path(
+    spec: Spec,
+    decls: Sequence[PredicateDecl],
+    k: int,
+    deadline: Deadline,
+    simplify: bool,
+) -> Answer:
+    """The ``fresh`` member's query at depth ``k``: a new non-incremental solver, the
+    properties before ``k`` as facts, one of them broken at ``k``. FAIL with the model's
+    path, PASS when unsatisfiable (no violation at ``k``), else UNKNOWN."""
     with fresh_context():
         unrolled = _unroll(spec, k, deadline)
         if unrolled is None:
-            return "unknown"
+            return Answer("fresh", UNKNOWN, depth=k - 1, note="out of time while encoding")
         solver, u = unrolled
         solver.add(*u.assumption_literals())
         for t in range(k):
             solver.add(*[p for _, _, p in u.properties(t, decls)])
-        solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(k, decls)]))
-        return str(check(solver, deadline))
+        props = u.properties(k, decls)
+        solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
+        status = check(solver, deadline)
+        if status == z3.unsat:
+            return Answer("fresh", PASS, depth=k)
+        if status != z3.sat:
+            return Answer("fresh", UNKNOWN, depth=k - 1, note=f"the depth-{k} query gave up")
+        model = solver.model()
+        failed = tuple(
+            d.name for d, _, p in props if z3.is_false(model.eval(p, model_completion=True))
+        )
+        try:
+            values = readable_values(solver, u, k, failed, deadline, prefer_simple=simplify)
+        except IrrationalModel:  # the member's find still counts; its path is derived again
+            return Answer("fresh", FAIL, depth=k, shortest=True, failed=failed)
+        trace = trace_from_values(u, values, k, {})
+        return Answer("fresh", FAIL, depth=k, shortest=True, trace=trace, failed=failed)
 
 
 # resource units of each capped check of `unroll`
 PREFIX_RLIMIT = 5_000_000  # resource units per replayed shorter-depth check of `canonical`
+# resource units of the canonical unrolling's check at the violation's depth (the corpus's
+# depth-3 checks on 1-3 accounts use 0.05-2.9 million); past it `canonical` takes the path
+# of the one-shot query (`at_depth_path`)
+CANONICAL_RLIMIT = 5_000_000
 
 
 def unroll(
@@ -190,12 +223,15 @@ def unroll(
                 check(solver, deadline, lits, rlimit=PREFIX_RLIMIT)
                 status = z3.unsat if facts else None
             elif known is not None:
-                status = check(solver, deadline, lits)
+                status = check(solver, deadline, lits, rlimit=rlimit)
             else:
                 used = _rlimit_count(solver)
                 status = check(solver, deadline, lits, rlimit=rlimit)
-                if status == z3.unsat and _rlimit_count(solver) - used > PREFIX_RLIMIT:
+                took = _rlimit_count(solver) - used
+                if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
+                if status == z3.sat and took > CANONICAL_RLIMIT:
+                    canon = False  # canonical's check would have stopped: its path differs
             if status == z3.sat:
                 model = solver.model()
                 failed = tuple(
@@ -373,11 +409,11 @@ def _fresh(
     spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
 ) -> Answer:
     for k in range(1, depth + 1):
-        status = _at_depth(spec, decls, k, deadline)
-        if status == "sat":
-            return Answer("fresh", FAIL, depth=k, shortest=True)
-        if status != "unsat":
-            return Answer("fresh", UNKNOWN, depth=k - 1, note=f"the depth-{k} query gave up")
+        # its own path, unsimplified (cheap): shown, noted, if the canonical derivation
+        # cannot answer within the budget
+        answer = at_depth_path(spec, decls, k, deadline, False)
+        if answer.verdict != PASS:
+            return answer
     return Answer("fresh", PASS, depth=depth)
 
 

@@ -27,7 +27,7 @@ import z3
 from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
-from solvent.check.first_attempt import child_main, first_attempt
+from solvent.check.first_attempt import _in_child, child_main, first_attempt
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
@@ -65,9 +65,11 @@ SHORTEN_RLIMIT = 10_000_000
 # after a FAIL whose counterexample must be derived again, wait this share of the time
 # taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
 GRACE_SECONDS = 1.0
-# from this depth on, 1-induction runs first (at most this long): a proof answers every
-# depth at once where the unrollings of a safe spec stall
-INDUCTION_FIRST_DEPTH, INDUCTION_FIRST_SECONDS = 10, 2.5
+# from this depth on, 1-induction runs first: a proof answers every depth at once where
+# the unrollings of a safe spec stall. It is capped by Z3's resource counter
+# (``verdicts.INDUCTION_RLIMIT``), never by the clock: its answer words a PASS ("1-inductive")
+# and must be the same on a busy and an idle machine, so it runs once, whatever its share
+INDUCTION_FIRST_DEPTH = 10
 
 
 def _sequence(
@@ -84,12 +86,17 @@ def _sequence(
     1-induction (at depth >= ``INDUCTION_FIRST_DEPTH``), the ``few`` member's first round
     and the falsifier (at most ``FALSIFY_SECONDS``) run first. One solver member then gets
     the rest; several take turns in rounds of growing budgets (``ROUND_SECONDS``, then
-    four times more each round), so one that stalls cannot starve the others.
+    four times more each round), so one that stalls cannot starve the others. The
+    1-induction member is never given a share of the clock: capped by the resource
+    counter, it runs once, to its own answer.
     """
     answers: list[Answer] = []
     gave_up: set[str] = set()  # gave up well within their budget: more time will not help
 
     def run(name: str, cap: float | None) -> bool:
+        if name == "induction":  # capped by the resource counter, not by a share of time
+            cap = None
+            gave_up.add(name)  # and its answer is the same when run again
         left = (
             None if deadline.seconds is None else max(0.05, deadline.seconds - deadline.elapsed())
         )
@@ -107,13 +114,17 @@ def _sequence(
         return answer.verdict != UNKNOWN or answer.note == "interrupted" or deadline.expired()
 
     deep = "induction" in names and depth >= INDUCTION_FIRST_DEPTH
-    if deep and run("induction", INDUCTION_FIRST_SECONDS):
+    if deep and run("induction", None):
         return answers
     if "few" in names and "falsify" in names and run("few", ROUND_SECONDS):
         return answers  # few accounts first: cheap where it applies, and often enough
     if "falsify" in names and run("falsify", FALSIFY_SECONDS):
         return answers
-    solvers = sorted((n for n in names if n != "falsify"), key=SOLVER_ORDER.index)
+    ran = {a.member for a in answers}
+    solvers = sorted(
+        (n for n in names if n != "falsify" and not (n == "induction" and n in ran)),
+        key=SOLVER_ORDER.index,
+    )
     if len(solvers) == 1:
         run(solvers[0], None)
         return answers
@@ -356,18 +367,28 @@ def portfolio_bmc(
             if _is_canonical(winner, full):
                 assert winner.trace is not None
                 return _confirmed(spec, winner.trace, d, winner.failed, depth, result)
-            if not shortest:
-                progress.note(phase=f"shortening the depth-{d} counterexample")
-                d, shortest = shorten(spec, decls, d, deadline, SHORTEN_RLIMIT)
-            if incremental and not shortest and full and not deadline.expired():
-                found = incremental_path(incremental, spec, depth, deadline, invariants, simplify)
+
+            def derive() -> tuple[int, bool, CheckResult | None]:
+                e, first = d, shortest
+                if not first:
+                    progress.note(phase=f"shortening the depth-{e} counterexample")
+                    e, first = shorten(spec, decls, e, deadline, SHORTEN_RLIMIT)
+                if incremental and not first and full and not deadline.expired():
+                    again = incremental_path(
+                        incremental, spec, depth, deadline, invariants, simplify
+                    )
+                    if again is not None:
+                        again.seconds = deadline.elapsed()
+                        again.details["portfolio"] = info
+                        return e, first, again
+                found = canonical(spec, decls, e, depth, deadline, result, simplify, first)
+                return e, first, found
+
+            derived = _bounded(derive, deadline)
+            if derived is not None:
+                d, shortest, found = derived
                 if found is not None:
-                    found.seconds = deadline.elapsed()
-                    found.details["portfolio"] = info
                     return found
-            found = canonical(spec, decls, d, depth, deadline, result, simplify, shortest)
-            if found is not None:
-                return found
             return from_trace(spec, winner, d, shortest, depth, result)
     except Interrupted:
         return result(
@@ -376,6 +397,15 @@ def portfolio_bmc(
             "interrupted by the user (Ctrl-C)",
             details={"reason": "interrupted"},
         )
+
+
+def _bounded(fn: Any, deadline: Deadline) -> Any:
+    """``fn()`` in a forked process the budget stops (None then): a nonlinear check of the
+    counterexample's derivation ran 10 s past its timeout and its resource cap in
+    process (entry style with lemmas, 30 accounts), past ``--timeout``."""
+    if deadline.seconds is None or "fork" not in multiprocessing.get_all_start_methods():
+        return fn()
+    return _in_child(fn, deadline, None)
 
 
 def _prefix(

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -101,11 +102,15 @@ def check(
     assumptions: Sequence[Any] = (),
     cap_ms: int | None = None,
     rlimit: int | None = None,
+    cpu_cap: float | None = None,
 ) -> Any:
     """One solver call under the deadline; raises Interrupted on Ctrl-C.
 
     ``rlimit`` caps the call by Z3's resource counter, which (unlike time) gives the same
     answer on a busy and an idle machine; ``cap_ms`` is then only a safety net.
+    ``cpu_cap`` is a safety net in seconds of this process's CPU time (not the wall clock,
+    which other processes' load stretches): some of Z3's nonlinear steps advance the
+    resource counter so slowly that a check capped at 2 million units ran for minutes.
     """
     ms = deadline.remaining_ms()
     if cap_ms is not None:
@@ -113,7 +118,11 @@ def check(
     solver.set("timeout", ms if ms is not None else _Z3_MAX_MS)
     solver.set("rlimit", rlimit or 0)
     began = time.perf_counter()
-    result = solver.check(*assumptions)
+    if cpu_cap is None:
+        result = solver.check(*assumptions)
+    else:
+        with _cpu_net(solver, cpu_cap):
+            result = solver.check(*assumptions)
     if rlimit:
         solver.set("rlimit", 0)
     if _interrupted:
@@ -127,9 +136,30 @@ def check(
         # a resource limit was Ctrl-C (with one, reading Z3's counter to tell them apart
         # cost more than the call: a Ctrl-C there just ends that one candidate)
         took_ms = (time.perf_counter() - began) * 1000
-        if not rlimit and (ms is None or took_ms < ms * 0.9 - 50):
+        if not rlimit and cpu_cap is None and (ms is None or took_ms < ms * 0.9 - 50):
             raise Interrupted()
     return result
+
+
+@contextmanager
+def _cpu_net(solver: z3.Solver, seconds: float) -> Iterator[None]:
+    """Interrupt ``solver`` once this process has used ``seconds`` more of CPU time (Z3
+    releases the GIL while it solves, so a watching thread can stop it)."""
+    start = time.process_time()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            if time.process_time() - start >= seconds:
+                solver.interrupt()
+                return
+
+    (watcher := threading.Thread(target=watch, daemon=True)).start()
+    try:
+        yield
+    finally:
+        done.set()  # the watcher ends within its next 20 ms wait
+    watcher.join()  # (on an exception it is left to end by itself)
 
 
 @contextmanager

@@ -185,9 +185,9 @@ def test_prove_tries_every_k_up_to_max_k_before_searching_for_a_path(monkeypatch
     tried: list[int] = []
     real_step = induction.inductive_step
 
-    def step(spec: Any, decls: Any, k: int, deadline: Any) -> Any:
+    def step(spec: Any, decls: Any, k: int, deadline: Any, **caps: Any) -> Any:
         tried.append(k)
-        return real_step(spec, decls, k, deadline)
+        return real_step(spec, decls, k, deadline, **caps)
 
     monkeypatch.setattr(induction, "inductive_step", step)
     r = prove(load_spec(str(SPECS / "deep_bug.py")), k=2, max_k=4)

@@ -171,9 +171,10 @@ def at_depth_path(
 # resource units of each capped check of `unroll`
 PREFIX_RLIMIT = 5_000_000  # resource units per replayed shorter-depth check of `canonical`
 # resource units of the canonical unrolling's check at the violation's depth (the corpus's
-# depth-3 checks on 1-3 accounts use 0.05-2.9 million); past it `canonical` takes the path
-# of the one-shot query (`at_depth_path`)
-CANONICAL_RLIMIT = 5_000_000
+# depth-3 checks on 1-3 accounts use 0.05-2.9 million, the perp_pool_overreserved example's
+# between 5 and 10 million: at 5 million its golden path was lost); past it `canonical`
+# takes the path of the one-shot query (`at_depth_path`)
+CANONICAL_RLIMIT = 50_000_000
 
 
 def unroll(

@@ -253,8 +253,8 @@ def charts(doc: Mapping[str, Any]) -> list[Chart]:
         if est is not None and lo is not None and hi is not None:
             caption = (
                 f"Probability that a path breaks an invariant: {est:.6g}, interval [{lo:.6g}, "
-                f"{hi:.6g}] ({p.get('method', 'interval')}); it counts violations confirmed by "
-                "exact re-run"
+                f"{hi:.6g}] ({p.get('method', 'interval')}); it counts violations certain by the "
+                "error bounds or confirmed by exact re-run"
                 + (
                     f", and the {p['unchecked']:,} flagged paths not re-run only in its upper end."
                     if p.get("unchecked")

@@ -106,7 +106,7 @@ def test_stress_report(tmp_path: Path) -> None:
     assert charts(html) == ["p-insolvency", "bad-debt", "insurance", "worst-paths"]
     assert "VaR 99% = 12.5" in html or "VaR 99%" in html
     assert "Clopper-Pearson" in html
-    assert "counts violations confirmed by exact re-run." in html
+    assert "counts violations certain by the error bounds or confirmed by exact re-run." in html
 
 
 def test_stress_report_says_unchecked_lanes_count_only_in_the_upper_end() -> None:

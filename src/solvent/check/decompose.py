@@ -302,28 +302,9 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     names += [d.name for d in spec.lemmas if d.name not in names]
     why = p.why
     if why is None:
-        one_spec = p.spec(spec)
-        # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
-        # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
-        capped = {**kwargs, "search_depth": 1, "step_rlimit": ONE_STEP_RLIMIT}
-        # a spec without lemmas tries inferred ones after k, before the larger k's (whose
-        # step queries Z3 does not always stop at their cap): the plain corpus variants
-        k = int(kwargs.get("k") or 1)
-        max_k = int(kwargs.get("max_k") or k)
-        first_max = max_k if spec.lemmas else k
-        one = prove(one_spec, **{**capped, "max_k": first_max})
-        inferred = None
-        if one.verdict == CTI or _capped_out(one):  # lemmas the spec implies (infer)
-            exclude = [*p.accumulators, *(f for f in one_spec.fields if f not in spec.fields)]
-            inferred = inferred_pass(one_spec, one, prove, exclude, _left(kwargs, began), capped)
-            with_them = None if inferred is None else inferred[0]
-            real = None if with_them is None else lifted(spec, with_them, names)
-            if real is not None:  # a real path of the spec, found on the way
-                return _lifted(real, spec, began, _gave(p, FAIL))
-            if with_them is not None and with_them.verdict == PASS:
-                one = with_them
-            elif first_max < max_k:  # the larger k's, without inferred lemmas
-                one = prove(one_spec, **{**capped, "timeout": _left(kwargs, began)})
+        one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
+        if real is not None:  # a real path of the spec, found on the way
+            return _lifted(real, spec, began, _gave(p, FAIL))
         found = lifted(spec, one, names)
         if found is None and one.verdict == PASS:
             return _any(one, p, began, inferred[1] if inferred is not None else [])
@@ -351,6 +332,53 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     if one_account:
         result.details["decomposition_one_account"] = one_account
     return result
+
+
+def _one_account(
+    spec: Spec, p: Plan, prove: Any, kwargs: dict[str, Any], began: float, names: list[str]
+) -> tuple[Any, Any, Any]:
+    """The proof on one account (``p`` applies): its result, the inferred lemmas that
+    completed it (``decompose_one.inferred_pass``, or None) and a real path of ``spec``
+    the proof with them found (lifted, or None)."""
+    one_spec = p.spec(spec)
+    # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
+    # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
+    capped = {**kwargs, "search_depth": 1, "step_rlimit": ONE_STEP_RLIMIT}
+    # a spec without lemmas tries inferred ones after k, before the larger k's (whose
+    # step queries Z3 does not always stop at their cap): the plain corpus variants
+    k = int(kwargs.get("k") or 1)
+    max_k = int(kwargs.get("max_k") or k)
+    first_max = max_k if spec.lemmas else k
+    one = prove(one_spec, **{**capped, "max_k": first_max})
+    inferred = None
+    if one.verdict == CTI or _capped_out(one):  # lemmas the spec implies (infer)
+        exclude = [*p.accumulators, *(f for f in one_spec.fields if f not in spec.fields)]
+        inferred = inferred_pass(one_spec, one, prove, exclude, _left(kwargs, began), capped)
+        with_them = None if inferred is None else inferred[0]
+        real = None if with_them is None else lifted(spec, with_them, names)
+        if real is not None:
+            return one, inferred, real
+        if with_them is not None and with_them.verdict == PASS:
+            one = with_them
+        elif first_max < max_k:  # the larger k's, without inferred lemmas
+            one = prove(one_spec, **{**capped, "timeout": _left(kwargs, began)})
+    return one, inferred, None
+
+
+def proved_for_any(spec: Spec, prove: Any, **kwargs: Any) -> Any:
+    """The PASS of ``prove_any_accounts`` when the decomposition gives one (for every
+    number of accounts and path length), else None: nothing else is tried (no fallback
+    to the spec's own accounts, no search). bmc's 1-induction member asks it."""
+    began = time.perf_counter()
+    p = plan(spec, kwargs.get("invariants"))
+    if p.why is not None:
+        return None
+    names = [d.name for d in select_properties(spec, kwargs.get("invariants"))]
+    names += [d.name for d in spec.lemmas if d.name not in names]
+    one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
+    if real is not None or one.verdict != PASS:
+        return None
+    return _any(one, p, began, inferred[1] if inferred is not None else [])
 
 
 def _capped_out(result: Any) -> bool:

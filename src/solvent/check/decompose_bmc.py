@@ -22,6 +22,14 @@ searches one account instead:
   covers every number (``Plan.why`` is None), by the same projection;
 - anything else (a lift the replay does not confirm, an UNKNOWN) falls back to ``bmc``
   on all the accounts with what is left of the budget.
+
+A deep question (``depth >= portfolio.INDUCTION_FIRST_DEPTH``, any number of accounts) is
+first asked of the proof for every number of accounts (``decompose.proved_for_any``: one
+account, lemmas inferred from the spec) when the accounts decouple and the properties are
+not already 1-inductive on one account: the unrollings of a safe spec stall there (the
+corpus's plain entry-style perp on 3 accounts was UNKNOWN after 60 s at depth 20), and its
+PASS answers every depth. It is capped by Z3's resource counter like the proof itself; when
+it does not pass, nothing of it is reported and ``bmc`` runs as above.
 """
 
 from __future__ import annotations
@@ -30,11 +38,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from solvent.check.decompose import plan
+from solvent.check.decompose import plan, proved_for_any
 from solvent.check.decompose_one import lifted
+from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
-from solvent.check.solving import select_properties
+from solvent.check.solving import Deadline, select_properties
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
+from solvent.check.verdicts import accounts, inductive, steps
 from solvent.spec.spec import Spec
 
 
@@ -49,6 +59,11 @@ def bmc_any_accounts(
 ) -> CheckResult:
     """``bmc(spec, depth, ...)``, through one account when the accounts decouple."""
     began = time.perf_counter()
+    if depth >= INDUCTION_FIRST_DEPTH and kwargs.get("induction", True):
+        deep = _deep_pass(spec, depth, invariants, _left(timeout, began))
+        if deep is not None:
+            deep.seconds = time.perf_counter() - began
+            return deep
     if spec.accounts <= FULL_CANONICAL_ACCOUNTS or not smaller(spec):
         return bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
     names = [d.name for d in select_properties(spec, invariants)]
@@ -88,6 +103,46 @@ def bmc_any_accounts(
     result = bmc(spec, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _deep_pass(
+    spec: Spec, depth: int, invariants: Sequence[str] | None, timeout: float | None
+) -> CheckResult | None:
+    """A deep question (``depth >= INDUCTION_FIRST_DEPTH``) answered for every depth by the
+    proof for every number of accounts, when the accounts decouple and the properties are
+    not 1-inductive on one account as they stand (then the portfolio's 1-induction member
+    words the PASS, as before); None otherwise (module doc)."""
+    from solvent.check.induction import prove
+
+    p = plan(spec, invariants)
+    if p.why is not None:
+        return None
+    one = p.spec(spec)
+    decls = select_properties(one, invariants)
+    decls += [d for d in one.lemmas if d not in decls]
+    if inductive(one, decls, Deadline(timeout)):
+        return None
+    found = proved_for_any(spec, prove, invariants=invariants, timeout=timeout)
+    if found is None:
+        return None
+    n = spec.accounts
+    head = f"no violation in any path of up to {steps(depth)} ({accounts(n)})"
+    lemmas = [i["name"] for i in found.details.get("inferred_lemmas", [])]
+    return CheckResult(
+        "bmc",
+        spec.name,
+        PASS,
+        f"depth {depth}/{depth}",
+        found.seconds,
+        n,
+        message=f"{head}, so none at any depth: {found.message}",
+        depth=depth,
+        details={
+            "method": "proof for every number of accounts",
+            "inferred_lemmas": lemmas,
+            "decomposition": found.details.get("decomposition"),
+        },
+    )
 
 
 def _passed(first: CheckResult, spec: Spec, began: float, rule: Any) -> CheckResult:

@@ -21,7 +21,7 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.errors import ModelParameterError
-from solvent.models import blocks, oracle
+from solvent.models import blocks, fields, oracle
 from solvent.models import blocks_perp as shared
 from solvent.models.params import Knobs, count, number, rate, takes
 
@@ -56,19 +56,9 @@ def build(k: Knobs) -> sv.Spec:
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
     quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
     spec = sv.Spec(k.name, accounts=k.accounts)
-    # class bodies cannot see enclosing names they also define, so read them from here
-    dev = Num(k.max_deviation)
     shared.margin_params(spec, im, mm)
-
-    @spec.params
-    class Params:
-        max_deviation: Num = dev
-
-    @spec.state
-    class State:
-        index: Num = Num(k.start_price)
-        deviation: Num = Num("0")
-        bad_debt: Num = Num("0")
+    fields.params(spec, **fields.nums(k, "max_deviation"))
+    fields.state(spec, index=Num(k.start_price), **fields.zeros("deviation bad_debt"))
 
     shared.account_fields(spec, quote0, Num(k.position))
 

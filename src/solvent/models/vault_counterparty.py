@@ -23,6 +23,7 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks_perp as shared
+from solvent.models import fields
 from solvent.models.params import Knobs, count, number, rate, takes
 from solvent.models.validate import check_fraction
 
@@ -50,15 +51,8 @@ def build(k: Knobs) -> sv.Spec:
     spec = sv.Spec(k.name, accounts=k.accounts)
 
     if cap is not None:
-
-        @spec.params
-        class Params:
-            oi_cap: Num = cap
-
-    @spec.state
-    class State:
-        price: Num = Num(k.start_price)
-        vault: Num = Num(k.vault_equity)
+        fields.params(spec, oi_cap=cap)
+    fields.state(spec, price=Num(k.start_price), vault=Num(k.vault_equity))
 
     shared.account_fields(spec, Num("0"), Num("0"))
     shared.move_envelope(spec, k.max_move)

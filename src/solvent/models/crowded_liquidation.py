@@ -24,7 +24,7 @@ import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks, fields, liquidation
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.params import LONG, Knobs, count, number, rate, takes
 
 DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
 
@@ -37,8 +37,7 @@ DESCRIPTION = "longs whose liquidations in one step share the book depth in orde
     maintenance_margin=rate("0.05", positive=True),
     max_move=rate("0.02", positive=True, upper_open=True),
     book_depth=number("50000", positive=True),
-    position=number("1000", positive=True),
-    collateral=number("100", nonnegative=True),
+    **LONG,
     start_price=number("1", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:

@@ -41,7 +41,7 @@ import solvent as sv
 from solvent import Num, requires, when
 from solvent.models import blocks, fields
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.params import MARGINS, MARKET, Knobs, count, ends, number, rate, takes
 from solvent.models.validate import refuse
 
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
@@ -51,16 +51,12 @@ DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backsto
 @takes(
     name="perp-cross",
     accounts=count(3),
-    initial_margin_a=rate("0.12", positive=True),
-    maintenance_margin_a=rate("0.10", positive=True),
-    initial_margin_b=rate("0.12", positive=True),
-    maintenance_margin_b=rate("0.10", positive=True),
+    **MARGINS.but(initial_margin="0.12", maintenance_margin="0.10").per("_a", "_b"),
     backstop_fraction=rate("2/3", positive=True),
     partial_fraction=rate("1/2", positive=True, upper_open=True),
     liquidation_fee=rate("0.01"),
     insurance_fund=number("100", nonnegative=True),
-    max_move_a=rate("0.05", positive=True, upper_open=True),
-    max_move_b=rate("0.05", positive=True, upper_open=True),
+    **MARKET.only("max_move").but(max_move="0.05").per("_a", "_b"),
     funding_cap=rate("0.01"),
     max_trade=number("100000", positive=True),
     start_price_a=number("2000", positive=True),

@@ -37,7 +37,7 @@ import solvent as sv
 from solvent import Num, maximum, minimum, requires
 from solvent.models import blocks_perp as shared
 from solvent.models import fields
-from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.params import MARGINS, MARKET, Knobs, count, ends, number, rate, takes
 
 DESCRIPTION = (
     "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
@@ -48,16 +48,14 @@ DESCRIPTION = (
 @takes(
     name="perp-pool",
     accounts=count(2),
-    initial_margin=rate("0.10", positive=True),
-    maintenance_margin=rate("0.05", positive=True),
+    **MARGINS,
     position_fee=rate("0.0006"),
     impact_factor=number("0.0000002", nonnegative=True),
     profit_cap=number("0.2", positive=True),
     reserve_factor=number("0.9", positive=True),
     max_open_interest=number("100000", positive=True),
     pool_cash=number("10000", positive=True),
-    max_move=rate("0.08", positive=True, upper_open=True),
-    max_trade=number("50000", positive=True),
+    **MARKET.only("max_move", "max_trade").but(max_trade="50000"),
     collateral=ends(("0", "10000")),
     arithmetic="exact",
     decimals=12,

@@ -24,7 +24,7 @@ import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks_perp as shared
 from solvent.models import fields
-from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.params import MARKET, Knobs, count, number, takes
 from solvent.models.validate import check_fraction
 
 DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
@@ -41,9 +41,7 @@ def largest_move(oi_cap: Any) -> Fraction:
     accounts=count(1),
     oi_cap=None,
     vault_equity=number("1000", positive=True),
-    max_move=rate("0.1", positive=True, upper_open=True),
-    max_trade=number("1000", positive=True),
-    start_price=number("1", positive=True),
+    **MARKET.but(max_move="0.1", max_trade="1000", start_price="1"),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the vault-as-counterparty spec (see the module docstring)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import solvent as sv
-from solvent import Bool, Num, PerAccount
+from solvent import Num
 from solvent.errors import ModelParameterError
 from solvent.lang.domains import Within
 from solvent.models import fields
@@ -20,49 +20,18 @@ from solvent.models.params import MARGINS, MARKET, PERP, Knobs, count, takes
 HERE = Path(__file__).name
 
 
-def _by_classes() -> sv.Spec:
-    spec = sv.Spec("same", accounts=2)
-
-    @spec.params
-    class Params:
-        fee: Num = Num("0.01")
-        cap: Num = Num("5")
-
-    @spec.state
-    class State:
-        price: Num = Num("100")
-        halted: Bool = False
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-
-    @spec.state
-    class Accounts:
-        quote: PerAccount[Num] = sv.within("0", "50")
-        hit: PerAccount[Bool] = False
-        size: PerAccount[Num] = ["1", "2"]
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-0.1", "0.1")
-        funding: Num = sv.within("-0.01", "0.01")
-        error: Num = sv.within("0", "0.5")
-
-    @spec.witness
-    def liquidation_happens(s: object) -> object:
-        """Some account is liquidated."""
-        return s.liquidations > 0  # type: ignore[attr-defined]
-
-    return spec
+# a spec written with class bodies, Bool fields and all (the stress kernel's fixture)
+MISC = Path(__file__).parents[1] / "stress" / "specs" / "misc.py"
 
 
 def _by_tables() -> sv.Spec:
-    spec = sv.Spec("same", accounts=2)
-    fields.params(spec, **fields.nums(Knobs(fee="0.01", cap=5), "fee cap"))
-    fields.state(spec, price=Num("100"), halted=False, **fields.zeros("bad_debt liquidations"))
-    fields.accounts(spec, quote=sv.within("0", "50"), hit=False, size=["1", "2"])
-    fields.symmetric(spec, move="0.1", funding="0.01")
-    fields.envelope(spec, error=sv.within("0", "0.5"))
-    fields.counted(spec, "liquidation_happens", "liquidations", "Some account is liquidated.")
+    """misc.py's parameters, state and envelope, declared from keywords."""
+    spec = sv.Spec("misc", accounts=3)
+    fields.params(spec, **fields.nums(Knobs(floor="-50"), "floor"))
+    fields.state(spec, price=Num("100"), halted=False, bad_debt=Num("0"), insurance=Num("20"))
+    fields.state(spec, liquidations=Num("0"))
+    fields.accounts(spec, pos=sv.within("-5", "5"), hit=False)
+    fields.symmetric(spec, move="0.1")
     return spec
 
 
@@ -72,16 +41,13 @@ def _plain(x: object) -> object:
 
 
 def test_tables_declare_the_spec_class_bodies_declare() -> None:
-    a, b = _by_classes(), _by_tables()
+    a, b = sv.load(str(MISC)), _by_tables()
     assert list(a.param_decls.items()) == list(b.param_decls.items())
     assert [
         (f.name, f.sort, f.per_account, [_plain(x) for x in f.init]) for f in a.fields.values()
     ] == [(f.name, f.sort, f.per_account, [_plain(x) for x in f.init]) for f in b.fields.values()]
     assert [(n, w.lo, w.hi) for n, w in a.bounds.items()] == [
         (n, w.lo, w.hi) for n, w in b.bounds.items()
-    ]
-    assert [(w.name, w.kind, w.doc) for w in a.witnesses] == [
-        (w.name, w.kind, w.doc) for w in b.witnesses
     ]
 
 
@@ -91,7 +57,9 @@ def test_the_witness_counts_and_a_field_is_placed_at_the_call() -> None:
     fields.state(spec, liquidations=Num("0"))
     assert str(spec.fields["liquidations"].where).endswith(f"{HERE}:{line}")
     fields.counted(spec, "liquidation_happens", "liquidations", "Some account is liquidated.")
-    happens = spec.witnesses[0].fn
+    (declared,) = spec.witnesses
+    assert (declared.name, declared.doc) == ("liquidation_happens", "Some account is liquidated.")
+    happens = declared.fn
     assert happens(type("S", (), {"liquidations": Num("1")})()) is True
     assert happens(type("S", (), {"liquidations": Num("0")})()) is False
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Bool, Num
-from solvent.models import perp_isolated
+from solvent import Num
+from solvent.models import fields, perp_isolated
 
 
 def perp(
@@ -28,20 +28,9 @@ def perp(
 def window(c: str = "4") -> sv.Spec:
     """Unsafe exactly when 1 < c < 3: a parameter whose safe set is not an interval."""
     spec = sv.Spec("window", accounts=1)
-    start = Num(c)  # class bodies cannot see enclosing names they also define
-
-    @spec.params
-    class Params:
-        c: Num = start
-        strict: Bool = False
-
-    @spec.state
-    class State:
-        x: Num = Num("0")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-1", "1")
+    fields.params(spec, c=Num(c), strict=False)
+    fields.state(spec, x=Num("0"))
+    fields.symmetric(spec, move="1")
 
     @spec.tick
     def tick(s: Any, p: Any, m: Any) -> None:

@@ -114,17 +114,19 @@ class FixedVectorBackend(Backend):
 
     # -- rules ------------------------------------------------------------------------------
     def _add(self, a: Any, b: Any) -> np.ndarray:
-        a, b = _i(a), _i(b)
-        with np.errstate(over="ignore"):
-            r = np.add(a, b)
-        self._flag(((a ^ r) & (b ^ r)) < 0)
-        return r
+        return self._wrapping(a, b, subtract=False)
 
     def _sub(self, a: Any, b: Any) -> np.ndarray:
+        return self._wrapping(a, b, subtract=True)
+
+    def _wrapping(self, a: Any, b: Any, *, subtract: bool) -> np.ndarray:
+        """``a + b`` or ``a - b`` in int64, flagging the lanes that wrapped: the result's
+        sign differs from ``a``'s and from ``b``'s (a sum) or ``a``'s and ``b``'s differ
+        (a difference)."""
         a, b = _i(a), _i(b)
         with np.errstate(over="ignore"):
-            r = np.subtract(a, b)
-        self._flag(((a ^ b) & (a ^ r)) < 0)
+            r = np.subtract(a, b) if subtract else np.add(a, b)
+        self._flag((((a ^ b) if subtract else (b ^ r)) & (a ^ r)) < 0)
         return r
 
     def _neg(self, a: Any) -> np.ndarray:

@@ -22,9 +22,9 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, requires
-from solvent.models import blocks, liquidation
+from solvent.models import blocks, fields, liquidation
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.params import LONG, Knobs, count, number, rate, takes
 
 DESCRIPTION = "longs whose liquidations in one step share the book depth in order (CRV)"
 
@@ -37,27 +37,15 @@ DESCRIPTION = "longs whose liquidations in one step share the book depth in orde
     maintenance_margin=rate("0.05", positive=True),
     max_move=rate("0.02", positive=True, upper_open=True),
     book_depth=number("50000", positive=True),
-    position=number("1000", positive=True),
-    collateral=number("100", nonnegative=True),
+    **LONG,
     start_price=number("1", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the crowded-liquidation spec (see the module docstring)."""
     spec = sv.Spec(k.name, accounts=k.accounts)
-    mm, depth = Num(k.maintenance_margin), Num(k.book_depth)
     quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
-
-    @spec.params
-    class Params:
-        maintenance_margin: Num = mm
-        book_depth: Num = depth
-
-    @spec.state
-    class State:
-        price: Num = Num(k.start_price)
-        bad_debt: Num = Num("0")
-        depth_used: Num = Num("0")
-
+    fields.params(spec, **fields.nums(k, "maintenance_margin book_depth"))
+    fields.state(spec, price=Num(k.start_price), **fields.zeros("bad_debt depth_used"))
     shared.account_fields(spec, quote0, Num(k.position))
     shared.move_envelope(spec, k.max_move)
 

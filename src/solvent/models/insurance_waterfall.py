@@ -47,7 +47,7 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, PerAccount, maximum, minimum, requires, when
-from solvent.models import blocks, liquidation
+from solvent.models import blocks, fields, liquidation
 from solvent.models import blocks_perp as shared
 from solvent.models.params import PERP, Knobs, takes
 from solvent.models.validate import check_count, check_ends, refuse
@@ -90,21 +90,10 @@ def build(k: Knobs) -> sv.Spec:
 
     shared.margin_params(spec, im, mm)
 
-    @spec.params
-    class Params:
-        liquidation_fee: Num = fee
-        insurance_fund: Num = fund
-
-    @spec.state
-    class State:
-        price: Num = price0
-        insurance: Num = fund
-        market_cash: Num = Num("0")
-        deposits: Num = sv.within(0, total)  # ghost: the initial cash, fixed by `initial`
-        unassigned: Num = Num("0")
-        adl_paid: Num = Num("0")
-        haircut: Num = Num("0")
-        liquidations: Num = Num("0")
+    fields.params(spec, liquidation_fee=Num(fee), insurance_fund=Num(fund))
+    fields.state(spec, price=Num(price0), insurance=Num(fund), market_cash=Num("0"))
+    fields.state(spec, deposits=sv.within(0, total))  # ghost: the initial cash, by `initial`
+    fields.state(spec, **fields.zeros("unassigned adl_paid haircut liquidations"))
 
     shared.account_fields(spec, sv.within(lo, hi), Num("0"))
 

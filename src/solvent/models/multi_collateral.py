@@ -44,9 +44,10 @@ from fractions import Fraction
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
+from solvent.models import fields
 from solvent.models.params import Knobs, count, number, rate, takes
 from solvent.models.validate import check_order
 
@@ -153,41 +154,16 @@ def build(k: Knobs) -> sv.Spec:
 
     spec = sv.Spec(k.name, accounts=k.accounts)
     spec.derive("oracle_ratio_bound", kappa, "kappa: the A/B oracle ratio over the market's")
+    haircuts = "initial_haircut_a maintenance_haircut_a initial_haircut_b maintenance_haircut_b"
+    fields.params(spec, **fields.nums(k, haircuts + " depth_a depth_b max_move_a max_move_b"))
     pa, pb = Num(k.price_a), Num(k.price_b)
-    ha_i, ha_m, hb_i, hb_m = (Num(hair[key]) for key in ("ia", "ma", "ib", "mb"))
-    depth_a_n, depth_b_n = Num(caps["a"][1]), Num(caps["b"][1])
+    fields.state(spec, price_a=pa, price_b=pb, oracle_a=pa, oracle_b=pb)
+    fields.state(spec, **fields.zeros("bad_debt liquidations"))
     cap_a_n, cap_b_n = Num(caps["a"][0]), Num(caps["b"][0])
-    mva, mvb, div, dev = Num(move_a), Num(move_b), Num(divergence), Num(deviation)
-
-    @spec.params
-    class Params:
-        initial_haircut_a: Num = ha_i
-        maintenance_haircut_a: Num = ha_m
-        initial_haircut_b: Num = hb_i
-        maintenance_haircut_b: Num = hb_m
-        depth_a: Num = depth_a_n
-        depth_b: Num = depth_b_n
-        max_move_a: Num = mva
-        max_move_b: Num = mvb
-
-    @spec.state
-    class State:
-        price_a: Num = pa
-        price_b: Num = pb
-        oracle_a: Num = pa
-        oracle_b: Num = pb
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-        units_a: PerAccount[Num] = sv.within("0", cap_a_n)
-        units_b: PerAccount[Num] = sv.within("0", cap_b_n)
-        debt: PerAccount[Num] = Num("0")
-
-    @spec.envelope
-    class Market:
-        move_a: Num = sv.within(-mva, mva)
-        divergence: Num = sv.within(-div, div)
-        error_a: Num = sv.within(-dev, dev)
-        error_b: Num = sv.within(-dev, dev)
+    units = {"units_a": sv.within("0", cap_a_n), "units_b": sv.within("0", cap_b_n)}
+    fields.accounts(spec, **units, debt=Num("0"))
+    dev = Num(deviation)
+    fields.symmetric(spec, move_a=move_a, divergence=divergence, error_a=dev, error_b=dev)
 
     def collateral_value(s: Any, a: int, haircut_a: Any, haircut_b: Any) -> Any:
         return s.units_a[a] * s.oracle_a * (1 - haircut_a) + s.units_b[a] * s.oracle_b * (

@@ -39,9 +39,10 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.models import blocks_perp as shared
+from solvent.models import fields
 from solvent.models.params import Knobs, count, number, rate, takes
 
 MARGIN_BASES = ("strike", "spot")
@@ -89,26 +90,11 @@ def build(k: Knobs) -> sv.Spec:
         )
     shared.check_holdings(underlying=k.underlying, cash=k.cash)
     at_spot = k.put_margin_basis == "spot"
-    # class bodies cannot see enclosing names they also define, so read them from here
-    underlying_range, cash_range = k.underlying, k.cash
     vault = sv.Spec(k.name, accounts=k.accounts)
-    strike_k, coverage = Num(strike_k), Num(coverage)
-
-    @vault.params
-    class Params:
-        strike: Num = strike_k
-        call_coverage: Num = coverage
-
-    @vault.state
-    class State:
-        price: Num = Num(k.start_price)
-        expired: sv.Bool = False
-        underlying: Num = sv.within(*underlying_range)
-        cash: Num = sv.within(*cash_range)
-        calls: PerAccount[Num] = Num("0")
-        puts: PerAccount[Num] = Num("0")
-        received_units: PerAccount[Num] = Num("0")
-        received_cash: PerAccount[Num] = Num("0")
+    fields.params(vault, strike=Num(strike_k), call_coverage=Num(coverage))
+    holdings = {"underlying": sv.within(*k.underlying), "cash": sv.within(*k.cash)}
+    fields.state(vault, price=Num(k.start_price), expired=False, **holdings)
+    fields.accounts(vault, **fields.zeros("calls puts received_units received_cash"))
 
     shared.move_envelope(vault, k.max_move)
 

@@ -21,9 +21,9 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.errors import ModelParameterError
-from solvent.models import blocks, oracle
+from solvent.models import blocks, fields, oracle
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models.params import LONG, MARGINS, Knobs, count, number, rate, takes
 
 DESCRIPTION = (
     "perp margined at a manipulable oracle vs a deep index; margin at mark, index or worse"
@@ -37,14 +37,12 @@ PRICES = ("mark", "index", "worse")
     name="oracle-margin",
     accounts=count(1),
     margin_price="mark",
-    initial_margin=rate("0.10", positive=True),
-    maintenance_margin=rate("0.05", positive=True),
+    **MARGINS,
     max_move=rate("0.01", positive=True, upper_open=True),
     max_push=number("0.5", nonnegative=True),
     max_deviation=number("3", nonnegative=True),
     start_price=number("1", positive=True),
-    position=number("100", positive=True),
-    collateral=number("20", nonnegative=True),
+    **LONG.but(position="100", collateral="20"),
     max_withdraw=number("1000", positive=True),
 )
 def build(k: Knobs) -> sv.Spec:
@@ -56,19 +54,9 @@ def build(k: Knobs) -> sv.Spec:
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
     quote0 = Num(k.collateral) - Num(k.position) * Num(k.start_price)
     spec = sv.Spec(k.name, accounts=k.accounts)
-    # class bodies cannot see enclosing names they also define, so read them from here
-    dev = Num(k.max_deviation)
     shared.margin_params(spec, im, mm)
-
-    @spec.params
-    class Params:
-        max_deviation: Num = dev
-
-    @spec.state
-    class State:
-        index: Num = Num(k.start_price)
-        deviation: Num = Num("0")
-        bad_debt: Num = Num("0")
+    fields.params(spec, **fields.nums(k, "max_deviation"))
+    fields.state(spec, index=Num(k.start_price), **fields.zeros("deviation bad_debt"))
 
     shared.account_fields(spec, quote0, Num(k.position))
 

@@ -4,8 +4,9 @@ Every model is built by ``build(*, name=..., accounts=..., ...) -> Spec``: `solv
 lists its keywords with their defaults, ``sv.model(NAME, **keywords)`` and ``--set`` pass
 them. Instead of spelling that signature out, a model names its keywords in
 :func:`takes`, and keywords that several models share come from one group defined here
-(:data:`PERP`, the linear perpetual's margin, fund, market and collateral), changed where a
-model differs with :meth:`Defaults.but`::
+(:data:`PERP`, the linear perpetual's margin, fund, market and collateral; :data:`MARKET`,
+:data:`MARGINS`, :data:`LONG`), changed where a model differs with :meth:`Defaults.but`,
+cut with :meth:`Defaults.only` and repeated per market with :meth:`Defaults.per`::
 
     @sv.builder
     @takes(name="perp-keeper-late", accounts=1, **PERP.but(insurance_fund="0"))
@@ -91,6 +92,38 @@ class Defaults(dict[str, Any]):
             {n: _with_default(e, changes[n]) if n in changes else e for n, e in self.items()}
         )
 
+    def only(self, *names: str) -> Defaults:
+        """The keywords ``names`` alone, in this group's order."""
+        unknown = sorted(set(names) - set(self))
+        if unknown:
+            raise TypeError(f"no keyword {', '.join(unknown)} in {list(self)}")
+        return Defaults({n: e for n, e in self.items() if n in names})
+
+    def per(self, *suffixes: str) -> Defaults:
+        """The keywords once for each market or asset: ``NAME_a``, ``NAME_b``... for
+        ``per("_a", "_b")``, market by market, with the same defaults and rules."""
+        return Defaults({n + x: e for x in suffixes for n, e in self.items()})
+
+
+# A market's bounds: the largest per-step move, the largest trade and the start price.
+MARKET = Defaults(
+    max_move=rate("0.08", positive=True, upper_open=True),
+    max_trade=number("50", positive=True),
+    start_price=number("2000", positive=True),
+)
+
+# A margin pair, each rate in (0, 1] (maintenance at most initial is the body's check:
+# blocks_perp.check_margins).
+MARGINS = Defaults(
+    initial_margin=rate("0.10", positive=True),
+    maintenance_margin=rate("0.05", positive=True),
+)
+
+# Accounts that start holding a long: its size and the collateral behind it.
+LONG = Defaults(
+    position=number("1000", positive=True),
+    collateral=number("100", nonnegative=True),
+)
 
 # The linear perpetual's keywords (perp_isolated, perp_keeper_late, insurance_waterfall):
 # margin rates (checked together by blocks_perp.check_margins: isolated may replace the
@@ -101,9 +134,7 @@ PERP = Defaults(
     maintenance_margin="0.05",
     liquidation_fee=rate("0.01"),
     insurance_fund=number("100", nonnegative=True),
-    max_move=rate("0.08", positive=True, upper_open=True),
-    max_trade=number("50", positive=True),
-    start_price=number("2000", positive=True),
+    **MARKET,
     collateral=("0", "10000"),
 )
 

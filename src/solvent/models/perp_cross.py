@@ -38,10 +38,10 @@ from __future__ import annotations
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires, when
-from solvent.models import blocks
+from solvent import Num, requires, when
+from solvent.models import blocks, fields
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models.params import MARGINS, MARKET, Knobs, count, ends, number, rate, takes
 from solvent.models.validate import refuse
 
 DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backstop liquidation"
@@ -51,16 +51,12 @@ DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backsto
 @takes(
     name="perp-cross",
     accounts=count(3),
-    initial_margin_a=rate("0.12", positive=True),
-    maintenance_margin_a=rate("0.10", positive=True),
-    initial_margin_b=rate("0.12", positive=True),
-    maintenance_margin_b=rate("0.10", positive=True),
+    **MARGINS.but(initial_margin="0.12", maintenance_margin="0.10").per("_a", "_b"),
     backstop_fraction=rate("2/3", positive=True),
     partial_fraction=rate("1/2", positive=True, upper_open=True),
     liquidation_fee=rate("0.01"),
     insurance_fund=number("100", nonnegative=True),
-    max_move_a=rate("0.05", positive=True, upper_open=True),
-    max_move_b=rate("0.05", positive=True, upper_open=True),
+    **MARKET.only("max_move").but(max_move="0.05").per("_a", "_b"),
     funding_cap=rate("0.01"),
     max_trade=number("100000", positive=True),
     start_price_a=number("2000", positive=True),
@@ -69,9 +65,9 @@ DESCRIPTION = "cross-margin linear perp, two markets, funding, partial + backsto
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the cross-margin perpetual (parameters are checked; see the module docstring)."""
-    im_a, mm_a = shared.check_margins(k.initial_margin_a, k.maintenance_margin_a, suffix="_a")
-    im_b, mm_b = shared.check_margins(k.initial_margin_b, k.maintenance_margin_b, suffix="_b")
-    backstop, partial, fee = k.backstop_fraction, k.partial_fraction, k.liquidation_fee
+    _, mm_a = shared.check_margins(k.initial_margin_a, k.maintenance_margin_a, suffix="_a")
+    _, mm_b = shared.check_margins(k.initial_margin_b, k.maintenance_margin_b, suffix="_b")
+    backstop, fee = k.backstop_fraction, k.liquidation_fee
     for market, mm in (("a", mm_a), ("b", mm_b)):
         if backstop * mm < fee:
             raise refuse(
@@ -80,40 +76,18 @@ def build(k: Knobs) -> sv.Spec:
                 "account below the backstop threshold by itself; lower the fee"
             )
     lo, hi = k.collateral
-    # class bodies cannot see enclosing names they also define: keep distinct names
-    fund, lim_a, lim_b, cap = k.insurance_fund, k.max_move_a, k.max_move_b, k.funding_cap
-    top, pa, pb = k.max_trade, k.start_price_a, k.start_price_b
+    top = k.max_trade
 
     perp = sv.Spec(k.name, accounts=k.accounts)
-
-    @perp.params
-    class Params:
-        initial_margin_a: Num = im_a
-        maintenance_margin_a: Num = mm_a
-        initial_margin_b: Num = im_b
-        maintenance_margin_b: Num = mm_b
-        backstop_fraction: Num = backstop
-        partial_fraction: Num = partial
-        liquidation_fee: Num = fee
-
-    @perp.state
-    class State:
-        price_a: Num = pa
-        price_b: Num = pb
-        insurance: Num = fund
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-        partial_liquidations: Num = Num("0")
-        quote: PerAccount[Num] = sv.within(lo, hi)
-        value_a: PerAccount[Num] = Num("0")
-        value_b: PerAccount[Num] = Num("0")
-
-    @perp.envelope
-    class Market:
-        move_a: Num = sv.within(-lim_a, lim_a)
-        move_b: Num = sv.within(-lim_b, lim_b)
-        funding_a: Num = sv.within(-cap, cap)
-        funding_b: Num = sv.within(-cap, cap)
+    fields.params(perp, **fields.nums(k, "initial_margin_a maintenance_margin_a"))
+    fields.params(perp, **fields.nums(k, "initial_margin_b maintenance_margin_b"))
+    fields.params(perp, **fields.nums(k, "backstop_fraction partial_fraction liquidation_fee"))
+    prices = {"price_a": Num(k.start_price_a), "price_b": Num(k.start_price_b)}
+    counts = fields.zeros("bad_debt liquidations partial_liquidations")
+    fields.state(perp, **prices, insurance=Num(k.insurance_fund), **counts)
+    fields.accounts(perp, quote=sv.within(lo, hi), **fields.zeros("value_a value_b"))
+    moves = {"move_a": k.max_move_a, "move_b": k.max_move_b}
+    fields.symmetric(perp, **moves, funding_a=k.funding_cap, funding_b=k.funding_cap)
 
     def equity(s: Any, a: int) -> Any:
         return equity_of(s.quote[a], s.value_a[a], s.value_b[a])
@@ -199,15 +173,10 @@ def build(k: Knobs) -> sv.Spec:
         """After the keeper, equity is at least the backstop share of maintenance."""
         return equity(s, a) >= maintenance(s, p, a) * p.backstop_fraction
 
-    @perp.witness
-    def partial_liquidation_happens(s: Any) -> Any:
-        """Some account is partially liquidated."""
-        return s.partial_liquidations > 0
-
-    @perp.witness
-    def backstop_liquidation_happens(s: Any) -> Any:
-        """Some account is closed by the backstop."""
-        return s.liquidations > 0
+    partial_doc = "Some account is partially liquidated."
+    fields.counted(perp, "partial_liquidation_happens", "partial_liquidations", partial_doc)
+    backstop_doc = "Some account is closed by the backstop."
+    fields.counted(perp, "backstop_liquidation_happens", "liquidations", backstop_doc)
 
     shared.equity_metric(perp, equity)
 

@@ -34,9 +34,10 @@ from fractions import Fraction
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, maximum, minimum, requires
+from solvent import Num, maximum, minimum, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, ends, number, rate, takes
+from solvent.models import fields
+from solvent.models.params import MARGINS, MARKET, Knobs, count, ends, number, rate, takes
 
 DESCRIPTION = (
     "pool-as-counterparty perp (GMX-style): reserves, OI cap, price impact, vault solvency"
@@ -47,16 +48,14 @@ DESCRIPTION = (
 @takes(
     name="perp-pool",
     accounts=count(2),
-    initial_margin=rate("0.10", positive=True),
-    maintenance_margin=rate("0.05", positive=True),
+    **MARGINS,
     position_fee=rate("0.0006"),
     impact_factor=number("0.0000002", nonnegative=True),
     profit_cap=number("0.2", positive=True),
     reserve_factor=number("0.9", positive=True),
     max_open_interest=number("100000", positive=True),
     pool_cash=number("10000", positive=True),
-    max_move=rate("0.08", positive=True, upper_open=True),
-    max_trade=number("50000", positive=True),
+    **MARKET.only("max_move", "max_trade").but(max_trade="50000"),
     collateral=ends(("0", "10000")),
     arithmetic="exact",
     decimals=12,
@@ -70,8 +69,7 @@ def build(k: Knobs) -> sv.Spec:
     requirements up; marked position values and the reserve limit down).
     """
     im, mm = shared.check_margins(k.initial_margin, k.maintenance_margin)
-    fee, impact, cap = k.position_fee, k.impact_factor, k.profit_cap
-    reserve, oi, cash0 = k.reserve_factor, k.max_open_interest, k.pool_cash
+    cash0 = k.pool_cash
     lim, top, (lo, hi) = k.max_move, k.max_trade, k.collateral
 
     kwargs: dict[str, Any] = {"arithmetic": k.arithmetic}
@@ -82,22 +80,12 @@ def build(k: Knobs) -> sv.Spec:
 
     shared.margin_params(spec, im, mm)
 
-    @spec.params
-    class Params:
-        position_fee: Num = fee
-        impact_factor: Num = impact
-        profit_cap: Num = cap
-        reserve_factor: Num = reserve
-        max_open_interest: Num = oi
-
-    @spec.state
-    class State:
-        pool: Num = cash0
-        liquidations: Num = Num("0")
-        collateral: PerAccount[Num] = sv.within(lo, hi)
-        value: PerAccount[Num] = Num("0")  # signed position value size * mark
-        cost: PerAccount[Num] = Num("0")  # value paid at open: PnL = value - cost
-        reserve: PerAccount[Num] = Num("0")
+    fees = "position_fee impact_factor profit_cap reserve_factor max_open_interest"
+    fields.params(spec, **fields.nums(k, fees))
+    fields.state(spec, pool=Num(cash0), liquidations=Num("0"))
+    # value: the signed position value size * mark; cost: the value paid at open (PnL =
+    # value - cost); reserve: what the vault holds back for the position's profit
+    fields.accounts(spec, collateral=sv.within(lo, hi), **fields.zeros("value cost reserve"))
 
     shared.move_envelope(spec, lim)
 
@@ -166,7 +154,7 @@ def build(k: Knobs) -> sv.Spec:
         """The vault's cash covers every trader's capped profit."""
         return s.pool >= sv.sum(maximum(payout(s, a), 0) for a in s.accounts)
 
-    if reserve <= 1:
+    if k.reserve_factor <= 1:
 
         @spec.lemma
         def reserves_covered(s: Any) -> Any:

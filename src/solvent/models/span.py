@@ -46,13 +46,16 @@ from fractions import Fraction
 from typing import Any
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
 from solvent.errors import ModelParameterError
 from solvent.lang.values import format_number
+from solvent.models import fields
 from solvent.models.params import Knobs, count, number, rate, takes
 from solvent.models.validate import check_range
 
 INSTRUMENTS = ("future", "call_low", "put_low", "call_high", "put_high")
+Holdings = dict[str, Any]  # an account's position in each instrument
+Grid = list[tuple[Fraction, Fraction]]  # scenario prices and their weights
 
 
 def scan_points(
@@ -130,24 +133,14 @@ def value_in_range(
 
 
 def scenario_losses(
-    positions: dict[str, Any],
-    price: Any,
-    points: list[tuple[Fraction, Fraction]],
-    low: Any,
-    high: Any,
+    positions: Holdings, price: Any, points: Grid, low: Any, high: Any
 ) -> list[Any]:
     """The weighted loss of the portfolio in each scenario (negative: a gain)."""
     now = portfolio_value(positions, price, low, high)
     return [w * (now - portfolio_value(positions, q, low, high)) for q, w in points]
 
 
-def scanning_risk(
-    positions: dict[str, Any],
-    price: Any,
-    points: list[tuple[Fraction, Fraction]],
-    low: Any,
-    high: Any,
-) -> Any:
+def scanning_risk(positions: Holdings, price: Any, points: Grid, low: Any, high: Any) -> Any:
     """The largest weighted loss over the scenario points (never below 0)."""
     return sv.maximum(0, *scenario_losses(positions, price, points, low, high))
 
@@ -205,29 +198,12 @@ def build(k: Knobs) -> sv.Spec:
         "scenario prices the margin scans (the two extremes count at extreme_cover)",
     )
     span.derive("segments", tuple(segments), "kinks of value_in_range: grid points and strikes")
-    collateral_range = k.collateral
-    p0n, rn, lown, highn, size_n = Num(p0), Num(r), Num(low), Num(high), Num(size)
-
-    @span.params
-    class Params:
-        price: Num = p0n
-        scan_range: Num = rn
-        strike_low: Num = lown
-        strike_high: Num = highn
-
-    @span.state
-    class State:
-        settlement: Num = p0n
-        collateral: PerAccount[Num] = sv.within(*collateral_range)
-        future: PerAccount[Num] = sv.within(-size_n, size_n)
-        call_low: PerAccount[Num] = sv.within(-size_n, size_n)
-        put_low: PerAccount[Num] = sv.within(-size_n, size_n)
-        call_high: PerAccount[Num] = sv.within(-size_n, size_n)
-        put_high: PerAccount[Num] = sv.within(-size_n, size_n)
-
-    @span.envelope
-    class Market:
-        move: Num = sv.within(-rn, rn)
+    fields.params(span, price=Num(p0), scan_range=Num(r), strike_low=Num(low))
+    fields.params(span, strike_high=Num(high))
+    fields.state(span, settlement=Num(p0))
+    holdings = {i: fields.both_ways(size) for i in INSTRUMENTS}
+    fields.accounts(span, collateral=sv.within(*k.collateral), **holdings)
+    fields.symmetric(span, move=r)
 
     def positions(s: Any, a: int) -> dict[str, Any]:
         return {i: getattr(s, i)[a] for i in INSTRUMENTS}
@@ -258,7 +234,7 @@ def build(k: Knobs) -> sv.Spec:
         """Every account starts with collateral covering its portfolio's scanning risk."""
         return covers_margin(s, p, a)
 
-    trade_size = sv.within(-size_n, size_n)
+    trade_size = fields.both_ways(size)
 
     @span.action(
         future=trade_size,

@@ -23,7 +23,8 @@ from typing import Any
 import solvent as sv
 from solvent import Num, requires
 from solvent.models import blocks_perp as shared
-from solvent.models.params import Knobs, count, number, rate, takes
+from solvent.models import fields
+from solvent.models.params import MARKET, Knobs, count, number, takes
 from solvent.models.validate import check_fraction
 
 DESCRIPTION = "a vault as every trader's counterparty, optional OI cap vs vault equity (JELLY)"
@@ -40,9 +41,7 @@ def largest_move(oi_cap: Any) -> Fraction:
     accounts=count(1),
     oi_cap=None,
     vault_equity=number("1000", positive=True),
-    max_move=rate("0.1", positive=True, upper_open=True),
-    max_trade=number("1000", positive=True),
-    start_price=number("1", positive=True),
+    **MARKET.but(max_move="0.1", max_trade="1000", start_price="1"),
 )
 def build(k: Knobs) -> sv.Spec:
     """Build the vault-as-counterparty spec (see the module docstring)."""
@@ -50,15 +49,8 @@ def build(k: Knobs) -> sv.Spec:
     spec = sv.Spec(k.name, accounts=k.accounts)
 
     if cap is not None:
-
-        @spec.params
-        class Params:
-            oi_cap: Num = cap
-
-    @spec.state
-    class State:
-        price: Num = Num(k.start_price)
-        vault: Num = Num(k.vault_equity)
+        fields.params(spec, oi_cap=cap)
+    fields.state(spec, price=Num(k.start_price), vault=Num(k.vault_equity))
 
     shared.account_fields(spec, Num("0"), Num("0"))
     shared.move_envelope(spec, k.max_move)

@@ -12,6 +12,17 @@ from typing import Any
 
 from solvent.report.html_parts import badge, esc, kv, para, section, table
 
+# the rows of a divergence: (label, key of the divergence), then (label, key of the document)
+DIVERGENCE = (
+    ("step", "step"),
+    ("what", "what"),
+    ("the spec says", "spec"),
+    ("the implementation says", "implementation"),
+    ("written by (spec)", "written_by"),
+    ("action of the step", "action"),
+)
+FOUND = (("found in", "found_in"), ("found at step", "found_at_step"))
+
 
 def conform_body(doc: Mapping[str, Any]) -> str:
     verdict = doc.get("verdict")
@@ -46,17 +57,9 @@ def conform_body(doc: Mapping[str, Any]) -> str:
                 "divergence",
                 "Divergence",
                 kv(
-                    [
-                        ("step", div.get("step")),
-                        ("what", div.get("what")),
-                        ("the spec says", div.get("spec")),
-                        ("the implementation says", div.get("implementation")),
-                        ("written by (spec)", div.get("written_by")),
-                        ("action of the step", div.get("action")),
-                        ("found in", doc.get("found_in")),
-                        ("found at step", doc.get("found_at_step")),
-                        ("shrunk to", f"{div.get('steps')} step(s), {doc.get('shrink_runs')} runs"),
-                    ]
+                    [(label, div.get(key)) for label, key in DIVERGENCE]
+                    + [(label, doc.get(key)) for label, key in FOUND]
+                    + [("shrunk to", f"{div.get('steps')} step(s), {doc.get('shrink_runs')} runs")]
                 ),
             )
         )

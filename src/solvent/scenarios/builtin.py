@@ -30,6 +30,9 @@ register("correlated", "correlated multi-asset GBM / Student-t shocks (Cholesky 
 # -- history ------------------------------------------------------------------------------
 
 
+DIRECTION = "direction"  # the intrabar order of a replay: the bar's direction decides
+
+
 def _bars_from(
     name: str, history: Any, start: Any = None, end: Any = None
 ) -> tuple[list[Bars], str]:
@@ -81,7 +84,7 @@ def _source(datasets: list[str]) -> str:
 
 def _named_replay(name: str, datasets: list[str], summary: str) -> None:
     def factory(
-        *, asset: Any = "all", intrabar: str = "direction", start: Any = None, end: Any = None
+        *, asset: Any = "all", intrabar: str = DIRECTION, start: Any = None, end: Any = None
     ) -> Scenario:
         bars = [_d.load(n) for n in datasets]
         chosen = _select(name, bars, asset)
@@ -122,11 +125,7 @@ _named_replay(
 
 @register("replay", "exact replay of a shipped dataset or an OHLC CSV file (history=...)")
 def _replay(
-    *,
-    history: Any = "btc-usd-daily",
-    intrabar: str = "direction",
-    start: Any = None,
-    end: Any = None,
+    *, history: Any = "btc-usd-daily", intrabar: str = DIRECTION, start: Any = None, end: Any = None
 ) -> Scenario:
     bars, source = _bars_from("replay", history, start, end)
     return _h.Replay(bars, name="replay", intrabar=intrabar, source=source)
@@ -137,7 +136,7 @@ def _crash(
     *,
     depth: Any = 0.5,
     history: Any = "btcusdt-perp-1m-2020-03-12",
-    intrabar: str = "direction",
+    intrabar: str = DIRECTION,
     segment: str = "full",
     start: Any = None,
     end: Any = None,

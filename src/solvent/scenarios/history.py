@@ -28,16 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from solvent.scenarios.errors import (
-    HistoryBarError,
-    HistoryColumnsError,
-    HistoryEmptyError,
-    HistoryFileError,
-    HistoryOrderError,
-    HistoryPriceError,
-    HistoryTimestampError,
-    ScenarioParameterError,
-)
+from solvent.scenarios import errors
 
 TIMESTAMP_NAMES = ("timestamp", "time", "date", "datetime", "open_time", "open time", "unix", "ts")
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -148,7 +139,7 @@ def _layout(path: str, line: int, first: list[str]) -> tuple[dict[str, int], boo
                 columns[name] = lowered.index(name)
         missing = [c for c in ("timestamp", *PRICE_COLUMNS) if c not in columns]
         if missing:
-            raise HistoryColumnsError(
+            raise errors.HistoryColumnsError(
                 f"missing column(s) {', '.join(missing)} in the header "
                 f"({', '.join(cells)}); the file needs timestamp,open,high,low,close"
                 "[,volume] (or a Binance kline layout)",
@@ -162,7 +153,7 @@ def _layout(path: str, line: int, first: list[str]) -> tuple[dict[str, int], boo
         return {n: i for i, n in enumerate(names)}, False, kind
     if len(cells) == 5:
         return {n: i for i, n in enumerate(("timestamp", *PRICE_COLUMNS))}, False, "headerless"
-    raise HistoryColumnsError(
+    raise errors.HistoryColumnsError(
         f"first row has {len(cells)} column(s) and no header; give a header "
         "timestamp,open,high,low,close[,volume] or a Binance kline file (12 columns)",
         where=f"{path}:{line}",
@@ -183,11 +174,11 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
     except FileNotFoundError:
-        raise HistoryFileError(
+        raise errors.HistoryFileError(
             f"history file {shown} does not exist; give the path of an OHLC CSV file"
         ) from None
     except OSError as exc:
-        raise HistoryFileError(f"cannot read history file {shown}: {exc.strerror}") from None
+        raise errors.HistoryFileError(f"cannot read history file {shown}: {exc.strerror}") from None
     with handle:
         try:
             rows = [
@@ -196,11 +187,11 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
                 if any(c.strip() for c in r)
             ]
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise HistoryFileError(
+            raise errors.HistoryFileError(
                 f"history file {shown} is not a text CSV file ({exc}); give an OHLC CSV file"
             ) from None
     if not rows:
-        raise HistoryEmptyError(
+        raise errors.HistoryEmptyError(
             f"history file {shown} is empty; it needs a header and at least one bar "
             "(timestamp,open,high,low,close[,volume])"
         )
@@ -209,7 +200,7 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
     columns, has_header, kind = _layout(shown, rows[0][0], rows[0][1])
     data = rows[1:] if has_header else rows
     if not data:
-        raise HistoryEmptyError(
+        raise errors.HistoryEmptyError(
             f"history file {shown} has a header but no bars; add at least one row"
         )
     width = max(columns.values()) + 1
@@ -225,14 +216,14 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
     for i, (line, row) in enumerate(data):
         where = f"{shown}:{line}"
         if len(row) < width:
-            raise HistoryColumnsError(
+            raise errors.HistoryColumnsError(
                 f"row has {len(row)} field(s), the layout needs {width}; fix or remove the row",
                 where=where,
             )
         raw = row[columns["timestamp"]].strip()
         stamp = _parse_time(raw)
         if stamp is None:
-            raise HistoryTimestampError(
+            raise errors.HistoryTimestampError(
                 f"column {col_name('timestamp')}: cannot read timestamp {_clip(raw)!r}; write "
                 "ISO-8601 (2020-03-12T10:48:00Z) or Unix seconds/milliseconds/microseconds "
                 "(up to the year 9999)",
@@ -246,7 +237,7 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
             except ValueError:
                 value = math.nan
             if not (math.isfinite(value) and value > 0):
-                raise HistoryPriceError(
+                raise errors.HistoryPriceError(
                     f"column {col_name(c)}: price {_clip(text)!r} is not a positive finite number; "
                     "fix the row or remove it",
                     where=where,
@@ -259,13 +250,13 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
                 pass
         lo, hi = float(prices["low"][i]), float(prices["high"][i])
         if hi < lo:
-            raise HistoryBarError(
+            raise errors.HistoryBarError(
                 f"high {hi!r} is below low {lo!r}; swap the columns or fix the row", where=where
             )
         for c in ("open", "close"):
             v = float(prices[c][i])
             if not lo <= v <= hi:
-                raise HistoryBarError(
+                raise errors.HistoryBarError(
                     f"{c} {v!r} lies outside the bar's [low, high] = [{lo!r}, {hi!r}]; "
                     "fix the row (is a column misplaced?)",
                     where=where,
@@ -273,12 +264,12 @@ def read_bars(path: str | os.PathLike[str], label: str | None = None) -> Bars:
         if i and stamps[i] <= stamps[i - 1]:
             prev_line = data[i - 1][0]
             if stamps[i] == stamps[i - 1]:
-                raise HistoryOrderError(
+                raise errors.HistoryOrderError(
                     f"duplicate timestamp {iso(int(stamps[i]))} (also on row {prev_line}); "
                     "keep one bar per timestamp",
                     where=where,
                 )
-            raise HistoryOrderError(
+            raise errors.HistoryOrderError(
                 f"timestamp {iso(int(stamps[i]))} is earlier than row {prev_line}'s "
                 f"{iso(int(stamps[i - 1]))}; sort the rows oldest first",
                 where=where,
@@ -308,13 +299,13 @@ def window(bars: Bars, start: object, end: object, scenario: str = "history") ->
             continue
         stamp = _parse_time(str(bound))
         if stamp is None:
-            raise ScenarioParameterError(
+            raise errors.ScenarioParameterError(
                 f"scenario {scenario}: cannot read {name} {bound!r}; write a timestamp such "
                 "as 2020-03-12T10:00:00Z"
             )
         keep &= (bars.timestamps >= stamp) if side > 0 else (bars.timestamps <= stamp)
     if not keep.any():
-        raise ScenarioParameterError(
+        raise errors.ScenarioParameterError(
             f"scenario {scenario}: no bar of {bars.label} opens between start {start!r} and "
             f"end {end!r}; the data covers {bars.first_time()}..{bars.last_time()}"
         )
@@ -332,7 +323,7 @@ def window(bars: Bars, start: object, end: object, scenario: str = "history") ->
 
 def check_intrabar(intrabar: str, scenario: str = "history") -> str:
     if intrabar not in INTRABAR_ORDERS:
-        raise ScenarioParameterError(
+        raise errors.ScenarioParameterError(
             f"scenario {scenario}: intrabar must be one of {', '.join(INTRABAR_ORDERS)}, got {intrabar!r}"
         )
     return intrabar

@@ -55,9 +55,11 @@ def _class_fields(
     cls: type, *, require_default: bool
 ) -> Iterator[tuple[str, Any, Any, str | None]]:
     anns = cls.__dict__.get("__annotations__", {})
-    lines = _source_lines(cls)
+    # a class made from a table (solvent.models.fields) has no source: it names its place
+    made_at = cls.__dict__.get("__solvent_where__")
+    lines = _source_lines(cls) if made_at is None else (None, 0, [])
     for fname, ann in anns.items():
-        where = _field_where(cls, fname, lines)
+        where = made_at if made_at is not None else _field_where(cls, fname, lines)
         if fname not in cls.__dict__:
             if require_default:
                 raise SpecError(

@@ -52,6 +52,23 @@ __all__ = [
 ]
 
 
+Predicate = Callable[..., Any]
+
+
+def _declarer(kind: str, doc: str) -> Callable[[Spec, Predicate], Predicate]:
+    """The decorator ``@spec.KIND``: check ``fn`` and append it to the spec's ``KINDs``."""
+
+    def declare(self: Spec, fn: Predicate) -> Predicate:
+        getattr(self, "witnesses" if kind == "witness" else f"{kind}s").append(
+            self._predicate(fn, kind)
+        )
+        return fn
+
+    declare.__name__ = declare.__qualname__ = kind
+    declare.__doc__ = doc
+    return declare
+
+
 @dataclass(slots=True)
 class Spec:
     """A protocol spec. Build one with decorators::
@@ -294,30 +311,24 @@ class Spec:
 
         return register
 
-    def invariant(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Declare an invariant ``inv(s)``, ``inv(s, p)`` or per account ``inv(s, p, a)``."""
-        self.invariants.append(self._predicate(fn, "invariant"))
-        return fn
-
-    def lemma(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Declare an auxiliary invariant: proved like an invariant and assumed by induction."""
-        self.lemmas.append(self._predicate(fn, "lemma"))
-        return fn
-
-    def witness(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Declare an event that must be reachable, or a proof is vacuous."""
-        self.witnesses.append(self._predicate(fn, "witness"))
-        return fn
-
-    def initial(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Constrain the (symbolic) initial state: ``initial(s, p) -> Bool``."""
-        self.initials.append(self._predicate(fn, "initial"))
-        return fn
-
-    def metric(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """A number shown in replay tables: ``m(s, p)`` or per account ``m(s, p, a)``."""
-        self.metrics.append(self._predicate(fn, "metric"))
-        return fn
+    # the predicate decorators: @spec.invariant, .lemma, .witness, .initial and .metric
+    invariant = _declarer(
+        "invariant",
+        "Declare an invariant ``inv(s)``, ``inv(s, p)`` or per account ``inv(s, p, a)``.",
+    )
+    lemma = _declarer(
+        "lemma",
+        "Declare an auxiliary invariant: proved like an invariant and assumed by induction.",
+    )
+    witness = _declarer(
+        "witness", "Declare an event that must be reachable, or a proof is vacuous."
+    )
+    initial = _declarer(
+        "initial", "Constrain the (symbolic) initial state: ``initial(s, p) -> Bool``."
+    )
+    metric = _declarer(
+        "metric", "A number shown in replay tables: ``m(s, p)`` or per account ``m(s, p, a)``."
+    )
 
     def _predicate(self, fn: Callable[..., Any], kind: str) -> PredicateDecl:
         n = _arity(fn)

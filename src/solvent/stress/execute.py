@@ -14,7 +14,7 @@ from solvent.spec.spec import Spec
 from solvent.stress.blocks import BlockJob, run_blocks
 from solvent.stress.checkpoint import Checkpoint
 from solvent.stress.options import Progress, SchedulerError, StressOptions
-from solvent.stress.pool import ignore_sigint, pump
+from solvent.stress.pool import batches, ignore_sigint, pump
 
 
 def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
@@ -94,16 +94,7 @@ def execute(
 
 def _chunks(n_blocks: int, done: Mapping[int, Any], per: int) -> Iterator[list[int]]:
     """The unfinished blocks in order, ``per`` at a time, generated as they are needed."""
-    chunk: list[int] = []
-    for b in range(n_blocks):
-        if b in done:
-            continue
-        chunk.append(b)
-        if len(chunk) == per:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return batches((b for b in range(n_blocks) if b not in done), per)
 
 
 THREADS = 2

@@ -3,17 +3,20 @@ into batches, the workers' Ctrl-C handling and the submission loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    """``items`` cut into consecutive lists of ``size`` (the last one may be shorter)."""
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` cut into consecutive lists of ``size`` (the last one may be shorter), read
+    as they are needed: a generator of items is never held whole."""
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
 
 
 def ignore_sigint() -> None:

@@ -2,10 +2,5 @@
 
 from solvent.models import perp_isolated
 
-perp = perp_isolated.build(
-    name="perp-venue",
-    accounts=24,
-    initial_margin="0.10",
-    maintenance_margin="0.08",
-    max_move="0.08",
-)
+# the model's defaults (initial margin 0.10, moves of at most 0.08) but for these
+perp = perp_isolated.build(name="perp-venue", accounts=24, maintenance_margin="0.08")

@@ -2,11 +2,7 @@
 
 from solvent.models import perp_isolated
 
+# the model's defaults but for these: initial margin 0.10 and moves of at most 0.08
 perp = perp_isolated.build(
-    name="perp-one",
-    accounts=1,
-    initial_margin="0.10",
-    maintenance_margin="0.08",
-    insurance_fund="0",
-    max_move="0.08",
+    name="perp-one", accounts=1, maintenance_margin="0.08", insurance_fund="0"
 )

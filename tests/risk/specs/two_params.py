@@ -9,24 +9,12 @@ step 2 there is none within 3 steps (a point that is not proved, with no counter
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("two-params", accounts=1)
-
-
-@spec.params
-class Params:
-    cap: Num = Num("5")
-    step: Num = Num("2")
-
-
-@spec.state
-class State:
-    x: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    noise: Num = sv.within("0", "0")
+fields.params(spec, cap=Num("5"), step=Num("2"))
+fields.state(spec, x=Num("0"))
+fields.envelope(spec, noise=sv.within("0", "0"))
 
 
 @spec.action(q=sv.within("0", "1"))

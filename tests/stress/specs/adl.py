@@ -1,28 +1,20 @@
 """A keeper that writes another account: does not fit the compiled kernel (lanes fallback)."""
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import blocks_perp as shared
+from solvent.models import fields
 
 spec = sv.Spec("pass-the-loss", accounts=3)
 
 
-@spec.state
-class State:
-    price: Num = Num("100")
-    bad_debt: Num = Num("0")
-    insurance: Num = Num("10")
-    liquidations: Num = Num("0")
-    bal: PerAccount[Num] = Num("5")
+fields.state(spec, price=Num("100"), bad_debt=Num("0"), insurance=Num("10"))
+fields.state(spec, liquidations=Num("0"))
+fields.accounts(spec, bal=Num("5"))
 
 
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.5", "0.5")
-
-
-@spec.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+shared.move_envelope(spec, "0.5")
+shared.mark_tick(spec)
 
 
 @spec.keeper(every_step=True)

@@ -1,29 +1,20 @@
 """A ghost field tied to the others by @initial: uniform sampling can never meet it."""
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import blocks_perp as shared
+from solvent.models import fields
 
 spec = sv.Spec("ghost", accounts=2)
 
 
-@spec.state
-class State:
-    price: Num = Num("100")
-    bad_debt: Num = Num("0")
-    insurance: Num = Num("0")
-    liquidations: Num = Num("0")
-    deposits: Num = sv.within("0", "100")
-    cash: PerAccount[Num] = sv.within("0", "50")
+fields.state(spec, price=Num("100"), **fields.zeros("bad_debt insurance liquidations"))
+fields.state(spec, deposits=sv.within("0", "100"))
+fields.accounts(spec, cash=sv.within("0", "50"))
 
 
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.1", "0.1")
-
-
-@spec.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+shared.move_envelope(spec, "0.1")
+shared.mark_tick(spec)
 
 
 @spec.initial

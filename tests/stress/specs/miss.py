@@ -3,6 +3,7 @@ exactly), so every path is insolvent while float64 flags none."""
 
 import solvent as sv
 from solvent import Num, PerAccount, requires
+from solvent.models import blocks_perp as shared
 
 spec = sv.Spec("miss", accounts=1)
 
@@ -15,14 +16,8 @@ class State:
     size: PerAccount[Num] = Num("0")
 
 
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.1", "0.1")
-
-
-@spec.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+shared.move_envelope(spec, "0.1")
+shared.mark_tick(spec)
 
 
 @spec.keeper(every_step=True)

@@ -3,6 +3,7 @@ not the doubles of it (float64 flags 0.1 * 3 <= 0.3 as broken; exactly it holds)
 
 import solvent as sv
 from solvent import Num, PerAccount
+from solvent.models import blocks_perp as shared
 
 spec = sv.Spec("tenth", accounts=2)
 
@@ -14,14 +15,8 @@ class State:
     y: Num = Num("0.1")
 
 
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.1", "0.1")
-
-
-@spec.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+shared.move_envelope(spec, "0.1")
+shared.mark_tick(spec)
 
 
 @spec.invariant

@@ -6,24 +6,13 @@ second time) and ``z <= x`` (never checked by the keeper, and undecided by the b
 from fractions import Fraction
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import blocks_perp as shared
 
 spec = sv.Spec("tie", accounts=2)
-
-
-@spec.state
-class State:
-    price: Num = Num("100")
-    insurance: Num = Num("10")
-    bad_debt: Num = Num("0")
-    liquidations: Num = Num("0")
-    quote: PerAccount[Num] = sv.within("-100", "100")
-    size: PerAccount[Num] = sv.within("0.1", "1")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.2", "0.2")
+shared.perp_book(spec, Num("100"), Num("10"))
+shared.account_fields(spec, sv.within("-100", "100"), sv.within("0.1", "1"))
+shared.move_envelope(spec, "0.2")
 
 
 def _xyz(s, a):

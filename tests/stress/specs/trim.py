@@ -3,29 +3,15 @@ twice the account's cash) and pay from a shared fund: accounts meet only through
 in account order (cone replays with windows wider than one step, issue 16)."""
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import blocks_perp as shared
+from solvent.models import fields
 
 spec = sv.Spec("trim", accounts=2)
-
-
-@spec.state
-class State:
-    price: Num = Num("100")
-    insurance: Num = Num("25")
-    bad_debt: Num = Num("0")
-    liquidations: Num = Num("0")
-    cash: PerAccount[Num] = sv.within("50", "200")
-    size: PerAccount[Num] = sv.within("0.5", "3")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.5", "0.5")
-
-
-@spec.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+shared.perp_book(spec, Num("100"), Num("25"))
+fields.accounts(spec, cash=sv.within("50", "200"), size=sv.within("0.5", "3"))
+shared.move_envelope(spec, "0.5")
+shared.mark_tick(spec)
 
 
 @spec.keeper(every_step=True)

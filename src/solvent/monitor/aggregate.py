@@ -143,7 +143,8 @@ def run_aggregate(
     summary = AggregateSummary()
     idle_since = time.monotonic()
     while True:
-        reply = client.xread(pos, count=2000, block=block_ms)
+        # an entry holds up to 256 records (a shard sends them batched)
+        reply = client.xread(pos, count=64, block=block_ms)
         got = 0
         for name, entries in reply or []:
             key = name.decode() if isinstance(name, bytes) else str(name)

@@ -97,3 +97,52 @@ def test_two_routed_shards_one_killed_equal_one_monitor(
     for k in range(2):  # nothing misrouted, nothing quarantined
         q = tmp_path / f"q{k}.jsonl"
         assert not q.exists() or not q.read_text().strip()
+
+
+class _Client:
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, dict[str, bytes]]] = []
+
+    def xadd(self, name: str, fields: dict[str, bytes]) -> None:
+        self.entries.append((name, fields))
+
+
+class _Source:
+    def __init__(self, consumer: str) -> None:
+        from solvent.monitor.shard import parse_consumer
+
+        self.shard = parse_consumer(consumer)[0]
+        self.routed, self.base, self.stream = True, "ev", f"ev.in.{self.shard}"
+        self.client = _Client()
+
+
+def test_a_routed_shard_refuses_misrouted_accounts_and_forwards_marks() -> None:
+    import json
+
+    from solvent.monitor.shard import Mark, Shard
+
+    class Fed:  # a monitor that records what it is fed
+        def __init__(self) -> None:
+            self.lines: list[bytes] = []
+
+        def feed(self, line: bytes) -> tuple[list[Any], list[Any]]:
+            self.lines.append(line)
+            return [], []
+
+        counters = type("C", (), {"events": 0})()
+
+    mine = next(a for a in range(50) if owner(a, 2) == 0)
+    other = next(a for a in range(50) if owner(a, 2) == 1)
+    shard, monitor = Shard(_Source("0/2")), Fed()
+    acc = line(type="account", ts=1, seq=5, account=mine, set={"quote": "1", "size": "0"})
+    wrong = line(type="account", ts=1, seq=6, account=other, set={"quote": "1", "size": "0"})
+    assert shard.feed(monitor, acc) == ([], [])
+    assert shard.feed(monitor, b"not json") == ([], [])  # its monitor quarantines it
+    _, bad = shard.feed(monitor, wrong)
+    assert bad and "belongs to shard 1/2" in bad[0][1] and bad[0][0] == wrong
+    assert shard.feed(monitor, Mark(b"9")) == ([], [])
+    assert monitor.lines == [acc, b"not json"]  # neither the misrouted line nor the mark
+    shard.flush()
+    ((name, fields),) = shard.client.entries
+    assert name == "ev.shard.0/2"
+    assert json.loads(fields["rs"])[-1] == {"mark": 9}

@@ -4,12 +4,15 @@
         [--shards 1,2,4] [--out benchmarks/results/monitor_scale.md]
     python benchmarks/monitor_scale.py --in-process [--accounts N --events N]
     python benchmarks/monitor_scale.py --paired-with OTHER/src [--redis] [--accounts N --events N]
+    python benchmarks/monitor_scale.py --in-process --aggregator [--paired-with OTHER/src]
 
 ``--in-process`` feeds the same venue to ``Monitor.feed`` directly (no Redis, no run
 loop); ``--paired-with`` runs that (with ``--redis``: one unsharded monitor through
 Redis, the run loop and XREAD) with another checkout's ``src`` and with this one,
 alternating three times, and prints the ratios of events per CPU second (a baseline:
-``git worktree add /tmp/base COMMIT``, then ``--paired-with /tmp/base/src``).
+``git worktree add /tmp/base COMMIT``, then ``--paired-with /tmp/base/src``). With
+``--aggregator`` the in-process figure is ``monitor-aggregate``'s merge alone: the records
+two shards publish for the venue, added and drained without Redis (timed after the set-up).
 
 The venue (seeded, deterministic): ``--accounts`` isolated-perp accounts (maintenance 8%,
 envelope +-8% per step) whose leverage, notional and side are drawn from the stress
@@ -29,7 +32,7 @@ then read by the product's run loop (``solvent.monitor.runner.run``) in worker p
 * ``1`` shard: one ``solvent monitor`` process (XREAD), the exact distance to insolvency
   after every event (closed form, incremental index);
 * ``K`` shards: ``K`` processes of ``solvent monitor --group --consumer k/K`` at once
-  (consumer groups, checkpoints every 50,000 lines or 30 s, XACK), then ``monitor-aggregate``
+  (consumer groups, a checkpoint at the end or every ``--checkpoint-every`` lines, XACK), then ``monitor-aggregate``
   combining their records into the venue-wide distance (timed on its own: a pipeline runs
   at the pace of its slowest stage).
 
@@ -61,8 +64,10 @@ STREAM = "venue"
 # the price-move envelope; keeper liveness is left out: the synthetic venue never
 # liquidates, so in a crash every under-water account would alert at every step
 USED = ["envelope.move.lo", "envelope.move.hi"]
-# a checkpoint pickles the whole state (O(accounts)): every 50,000 lines or 30 s here
-CHECKPOINT_EVERY, CHECKPOINT_SECONDS = 50_000, 30.0
+# a shard's checkpoint pickles the accounts it changed (at 100,000 accounts, 2 shards:
+# 50,000 each, 0.3-0.7 s of CPU): by default none falls inside the timed part (the single
+# process writes none), only the last one; --checkpoint-every sets it
+CHECKPOINT_EVERY, CHECKPOINT_SECONDS = 1_000_000, 300.0
 
 
 def load() -> str:
@@ -155,7 +160,10 @@ def worker(args: argparse.Namespace) -> None:
         from solvent.monitor.shard import GroupSource, Shard
 
         m = Monitor(spec, used, Options(detector="none", distance="none"))
-        src: Any = GroupSource(args.url, STREAM, args.group, args.consumer, stop=StopWhen(idle=1.5))
+        src: Any = GroupSource(
+            args.url, STREAM, args.group, args.consumer, routed=args.routed,
+            stop=StopWhen(idle=1.5),
+        )  # fmt: skip
         shard = Shard(src)
     else:
         m = Monitor(spec, used, Options(detector="none", distance="closed"))
@@ -196,7 +204,7 @@ def worker(args: argparse.Namespace) -> None:
     m.feed = timed_feed  # type: ignore[method-assign]
     cfg = RunConfig(
         alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
-        checkpoint_every=CHECKPOINT_EVERY, checkpoint_seconds=CHECKPOINT_SECONDS,
+        checkpoint_every=args.checkpoint_every, checkpoint_seconds=CHECKPOINT_SECONDS,
     )  # fmt: skip
     summary = run(m, src, cfg, shard=shard)
     end = marks.get("end", 0.0)
@@ -220,12 +228,15 @@ def worker(args: argparse.Namespace) -> None:
         "alerts": summary.alerts,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "events_applied": m.counters.events,
+        "setup": args.setup,
         "load": load(),
     }
     print(json.dumps(res))
 
 
-def aggregate(url: str, accounts: int, shards: int) -> dict[str, Any]:
+def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any]:
+    """``monitor-aggregate``'s loop over the shards' records (written before it starts):
+    CPU and wall time of the whole stream, and of the events after the set-up alone."""
     import redis
 
     from solvent.models import perp_isolated
@@ -237,12 +248,33 @@ def aggregate(url: str, accounts: int, shards: int) -> dict[str, Any]:
         maintenance_margin="0.08", max_move="0.08",
     )  # fmt: skip
     agg = Aggregator(spec, USED, shards, Options())
-    t0 = time.perf_counter()
+    apply = agg.monitor.apply_event
+    marks: dict[str, float] = {}
+    timed = 0
+
+    def timed_apply(event: Any, ts: float, line: bytes = b"") -> Any:
+        nonlocal timed
+        if event.seq > setup:
+            if not timed:
+                marks["cpu"], marks["wall"] = time.process_time(), time.perf_counter()
+            timed += 1
+        out = apply(event, ts, line)
+        if timed:
+            marks["cpu_end"], marks["wall_end"] = time.process_time(), time.perf_counter()
+        return out
+
+    agg.monitor.apply_event = timed_apply  # type: ignore[method-assign]
+    t0, c0 = time.perf_counter(), time.process_time()
     s = run_aggregate(agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5)
+    cpu = time.process_time() - c0
     seconds = time.perf_counter() - t0 - 1.5
     return {
-        "records": s.records, "events": s.events, "seconds": seconds,
+        "records": s.records, "events": s.events, "seconds": seconds, "cpu_seconds": cpu,
+        "timed_events": timed,
+        "timed_cpu_seconds": marks.get("cpu_end", 0.0) - marks.get("cpu", 0.0),
+        "timed_seconds": marks.get("wall_end", 0.0) - marks.get("wall", 0.0),
         "distance": None if s.distance is None else float(s.distance),
+        "waiting": s.waiting,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),
     }  # fmt: skip
 
@@ -273,6 +305,62 @@ def in_process(accounts: int, events: int) -> dict[str, Any]:
             "load": load()}  # fmt: skip
 
 
+def aggregator_in_process(accounts: int, events: int, shards: int = 2) -> dict[str, Any]:
+    """The aggregator alone (no Redis): the records ``shards`` shards publish for the venue
+    (prices and fund to every shard, each account's to its owner) added in reads of 2,000
+    and drained; CPU and wall time of the events after the set-up."""
+    from solvent.models import perp_isolated
+    from solvent.monitor.aggregate import Aggregator
+    from solvent.monitor.core import Options
+    from solvent.monitor.shard import owner
+
+    lines, setup = venue(accounts, events)
+    recs: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+    for line in lines:
+        d = json.loads(line)
+        r = {"seq": d["seq"], "ts": d["ts"], "type": d["type"]}
+        if d["type"] in ("price", "insurance"):
+            if d["type"] == "price":
+                r["price"] = d["price"]
+            else:
+                r["fund"] = {"insurance": d["balance"], "bad_debt": "0"}
+            for q in recs:
+                q.append(dict(r))
+        else:
+            r.update(account=d["account"], quote=d["set"]["quote"], size=d["set"]["size"])
+            recs[owner(d["account"], shards)].append(r)
+    spec = perp_isolated.build(
+        name="venue", accounts=accounts, initial_margin="0.10",
+        maintenance_margin="0.08", max_move="0.08",
+    )  # fmt: skip
+    agg = Aggregator(spec, USED, shards, Options())
+    for k, q in enumerate(recs):
+        for r in q:
+            if r["seq"] <= setup:
+                agg.add(k, r)
+        agg.add(k, {"mark": setup})
+    agg.drain()
+    rest = [[r for r in q if r["seq"] > setup] for q in recs]
+    e0 = agg.monitor.counters.events
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(0, max(len(q) for q in rest), 2000):
+        for k, q in enumerate(rest):
+            for r in q[i : i + 2000]:
+                agg.add(k, r)
+        agg.drain()
+    for k in range(shards):
+        agg.add(k, {"mark": 1 << 62})
+    agg.drain()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    n = agg.monitor.counters.events - e0
+    m = agg.monitor
+    assert m.book is not None
+    return {"events": n, "cpu_seconds": cpu, "wall_seconds": wall,
+            "events_per_cpu_s": n / cpu, "distance": float(m.book.distance(m.price()).value or 0),
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "load": load()}  # fmt: skip
+
+
 def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None:
     """``--in-process`` (or, with ``--redis``, one unsharded monitor through Redis: the
     run loop, XREAD) with the baseline's sources and with these, alternating."""
@@ -280,6 +368,7 @@ def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None
     size = ["--accounts", str(args.accounts), "--events", str(args.events)]
     cmd = [sys.executable, __file__, *size]
     cmd += ["--shards", "1"] if args.redis else ["--in-process"]
+    cmd += ["--aggregator"] if args.aggregator else []
     rates: dict[str, list[float]] = {"baseline": [], "this": []}
     for _ in range(repeat):
         for name, src in (("baseline", baseline_src), ("this", here)):
@@ -370,22 +459,54 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_config(url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int) -> Any:
+def run_config(
+    url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int, setups: list[int]
+) -> Any:
+    """One configuration: the single process, or the shards at once then the aggregator.
+    ``setups``: the set-up lines in each routed shard stream (``setup`` in the one stream)."""
     base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
-            "--setup", str(setup)]  # fmt: skip
+            "--checkpoint-every", str(args.checkpoint_every)]  # fmt: skip
     if shards == 1:
-        cmds = [base + ["--alerts", os.path.join(tmp, "single.jsonl")]]
+        cmds = [base + ["--setup", str(setup), "--alerts", os.path.join(tmp, "single.jsonl")]]
     else:
+        routed = not args.one_stream
         cmds = [
-            base + ["--group", f"bench{shards}", "--consumer", f"{k}/{shards}",
+            base + ["--setup", str(setups[k] if routed else setup),
+                    "--group", f"bench{shards}", "--consumer", f"{k}/{shards}",
                     "--checkpoint", os.path.join(tmp, f"s{shards}-{k}.ckpt"),
-                    "--alerts", os.path.join(tmp, f"s{shards}-{k}.jsonl")]
+                    "--alerts", os.path.join(tmp, f"s{shards}-{k}.jsonl"),
+                    *(["--routed"] if routed else [])]
             for k in range(shards)
         ]  # fmt: skip
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
     results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
-    agg = aggregate(url, args.accounts, shards) if shards > 1 else None
+    agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
     return results, agg
+
+
+def write_streams(client: Any, lines: list[bytes], setup: int, counts: list[int]) -> Any:
+    """The one stream, and for each shard count the routed streams (the producer's side:
+    solvent.monitor.route.Router); the set-up lines of every routed stream."""
+    from solvent.monitor.route import Router, routed_stream
+    from solvent.monitor.shard import ShardName
+
+    pipe = client.pipeline(transaction=False)
+    for i, line in enumerate(lines):
+        pipe.xadd(STREAM, {"event": line})
+        if i % 5000 == 4999:
+            pipe.execute()
+    pipe.execute()
+    setups: dict[int, list[int]] = {}
+    for n in counts:
+        if n == 1:
+            continue
+        router = Router(client, STREAM, n)
+        router.send(lines[:setup])
+        names = [routed_stream(STREAM, ShardName(k, n)) for k in range(n)]
+        setups[n] = [client.xlen(x) for x in names]
+        for i in range(setup, len(lines), 5000):
+            router.send(lines[i : i + 5000])
+    return setups
 
 
 def main() -> int:
@@ -401,16 +522,27 @@ def main() -> int:
     ap.add_argument("--consumer")
     ap.add_argument("--checkpoint")
     ap.add_argument("--alerts")
+    ap.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY, metavar="LINES")
+    ap.add_argument("--routed", action="store_true", help="(worker) read the routed stream")
+    ap.add_argument(
+        "--one-stream", action="store_true",
+        help="shards read the one stream (each reads every line) instead of routed streams",
+    )  # fmt: skip
     ap.add_argument("--index-only", action="store_true", help="time the index alone")
     ap.add_argument("--in-process", action="store_true", help="Monitor.feed alone, no Redis")
     ap.add_argument("--paired-with", metavar="SRC", help="--in-process against these sources")
     ap.add_argument("--redis", action="store_true", help="--paired-with: through Redis")
+    ap.add_argument(
+        "--aggregator", action="store_true",
+        help="--in-process, --paired-with: the aggregator alone over 2 shards' records",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.paired_with:
         paired(args.paired_with, args)
         return 0
     if args.in_process:
-        print(json.dumps(in_process(args.accounts, args.events)))
+        run_it = aggregator_in_process if args.aggregator else in_process
+        print(json.dumps(run_it(args.accounts, args.events)))
         return 0
     if args.index_only:
         for row in index_cost([1_000, 10_000, 100_000]):
@@ -428,16 +560,12 @@ def main() -> int:
         proc, url = start_redis(tmp)
         try:
             client = redis.Redis.from_url(url)
-            pipe = client.pipeline(transaction=False)
-            for i, line in enumerate(lines):
-                pipe.xadd(STREAM, {"event": line})
-                if i % 5000 == 4999:
-                    pipe.execute()
-            pipe.execute()
-            for k in [int(x) for x in args.shards.split(",")]:
+            counts = [int(x) for x in args.shards.split(",")]
+            setups = write_streams(client, lines, setup, counts)
+            for k in counts:
                 load_before = load()
                 redis_cpu = cpu_of(proc.pid)
-                results, agg = run_config(url, k, args, tmp, setup)
+                results, agg = run_config(url, k, args, tmp, setup, setups.get(k, []))
                 redis_cpu = cpu_of(proc.pid) - redis_cpu  # the shards and the aggregator
                 rows.append((k, load_before, results, agg, redis_cpu))
                 print(json.dumps({"shards": k, "results": results, "aggregate": agg,
@@ -456,51 +584,65 @@ def main() -> int:
 def render(
     rows: list[Any], args: argparse.Namespace, started: str, timed: int, accounts_share: float
 ) -> str:
+    mode = "the one stream" if args.one_stream else "their routed streams (`--routed`)"
     out = [
         "# `solvent monitor` at venue scale",
         "",
         f"Command: `python benchmarks/monitor_scale.py --accounts {args.accounts} "
-        f"--events {args.events} --shards {args.shards}` (run {started}; Python "
+        f"--events {args.events} --shards {args.shards}"
+        f"{' --one-stream' if args.one_stream else ''}` (run {started}; Python "
         f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores shared "
         "with other jobs; load averages (1, 5, 15 min) recorded before each configuration "
         "and in each process at its end).",
         "",
         f"{args.accounts:,} accounts set up first (not timed), then {timed:,} events "
         f"({accounts_share:.1%} account changes and liquidations, the rest prices of the "
-        "2020-03-12 crash), read from one Redis stream; the timing starts at the first batch "
-        "(up to 1,000 lines) after the set-up, hence slightly fewer timed events.",
+        "2020-03-12 crash); one process reads the one Redis stream, shards read "
+        f"{mode}; a process's timing starts at its first batch (up to 1,000 lines) after "
+        "its set-up. CPU s is user + system time of that process over its timed part.",
         "",
-        "| shards | process | timed events | wall s | CPU s | events/s (wall) | "
-        "account changes/s (wall) | account changes per CPU s | "
-        "p99 per event | p99 event-to-alert | alerts | peak RSS | load |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| shards | process | lines read (timed) | wall s | CPU s | lines per CPU s | "
+        "venue account changes/s (wall) | venue account changes per CPU s | "
+        "p99 per event | alerts | peak RSS | load |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    changes = timed * accounts_share
     for k, load_before, results, agg, redis_cpu in rows:
         for r in results:
-            eps = r["timed_lines"] / r["seconds"] if r["seconds"] > 0 else float("nan")
-            p99a = "-" if r["p99_alert_ms"] is None else f"{r['p99_alert_ms']:.2f} ms"
-            cpu = r["cpu_seconds"]
-            per_cpu = r["timed_lines"] * accounts_share / cpu if cpu > 0 else float("nan")
+            cpu, sec, n = r["cpu_seconds"], r["seconds"], r["timed_lines"]
+            single = r["consumer"] == "single"
+            wall = f"{n * accounts_share / sec:,.0f}" if single and sec > 0 else ""
+            per_cpu = f"{n * accounts_share / cpu:,.0f}" if single and cpu > 0 else ""
             out.append(
-                f"| {k} | {r['consumer']} | {r['timed_lines']:,} | {r['seconds']:.2f} | "
-                f"{cpu:.2f} | {eps:,.0f} | {eps * accounts_share:,.0f} | {per_cpu:,.0f} | "
-                f"{r['p99_event_ms']:.3f} ms | {p99a} | "
-                f"{r['alerts']} | {r['rss_mib']:,.0f} MiB | {load_before} -> {r['load']} |"
-            )
-        if agg is not None:
-            eps = agg["events"] / agg["seconds"] if agg["seconds"] > 0 else float("nan")
-            out.append(
-                f"| {k} | aggregator | {agg['events']:,} (all) | {agg['seconds']:.2f} | | "
-                f"{eps:,.0f} | | | | | | {agg['rss_mib']:,.0f} MiB | {agg['load']} |"
+                f"| {k} | {r['consumer']} | {n:,} | {sec:.2f} | {cpu:.2f} | "
+                f"{n / cpu if cpu > 0 else float('nan'):,.0f} | {wall} | {per_cpu} | "
+                f"{r['p99_event_ms']:.3f} ms | {r['alerts']} | {r['rss_mib']:,.0f} MiB | "
+                f"{load_before} -> {r['load']} |"
             )
         if len(results) > 1:
             start = min(r["wall_start"] for r in results)
             end = max(r["wall_end"] for r in results)
-            venue_eps = timed / (end - start)
-            out.append(f"| {k} | all shards together | {timed:,} | {end - start:.2f} | | "
-                       f"{venue_eps:,.0f} | {venue_eps * accounts_share:,.0f} | | | | | | |")  # fmt: skip
+            # a shard's CPU for all its lines after the set-up (its timing starts at the
+            # first batch after it): its timed CPU scaled by lines after set-up / timed
+            busiest = max(
+                r["cpu_seconds"] * (r["lines"] - r["setup"]) / r["timed_lines"] for r in results
+            )
+            out.append(
+                f"| {k} | all shards together (per CPU s: of the busiest shard) | {timed:,} | "
+                f"{end - start:.2f} | {busiest:.2f} | | {changes / (end - start):,.0f} | "
+                f"{changes / busiest:,.0f} | | | | |"
+            )
+        if agg is not None:
+            n, cpu = agg["timed_events"], agg["timed_cpu_seconds"]
+            out.append(
+                f"| {k} | aggregator (alone, after the shards) | {n:,} events | "
+                f"{agg['timed_seconds']:.2f} | {cpu:.2f} | {n / cpu if cpu > 0 else 0:,.0f} | "
+                f"{n * accounts_share / agg['timed_seconds'] if agg['timed_seconds'] else 0:,.0f} | "
+                f"{n * accounts_share / cpu if cpu > 0 else 0:,.0f} | | | "
+                f"{agg['rss_mib']:,.0f} MiB | {agg['load']} |"
+            )
         out.append(f"| {k} | redis-server (whole stream, all readers) | | | {redis_cpu:.2f} "
-                   "| | | | | | | | |")  # fmt: skip
+                   "| | | | | | | |")  # fmt: skip
     out.append("")
     return "\n".join(out)
 

@@ -16,54 +16,35 @@ Profiles: small and derandomized in CI; ``SOLVENT_HYPOTHESIS=long`` runs 1,000 s
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction as F
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from monitor_helpers import bad_debt_event, cents, event_line, insurance_event, price_event, profile
 
 from solvent.models import perp_cross
 from solvent.monitor.book import PerpBook
 from solvent.monitor.core import Monitor, Options
 from solvent.monitor.distance import DistanceMixin
 
-LONG = os.environ.get("SOLVENT_HYPOTHESIS") == "long"
-PROFILE = settings(
-    max_examples=1000 if LONG else 30, deadline=None, database=None, derandomize=not LONG
-)
+PROFILE = profile(30)
 N = 5
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "correct" / "perp_cross.py"
 
-money = st.integers(-300_000, 300_000).map(lambda k: f"{k / 100:.2f}")
+money = cents
 event = st.one_of(
     st.tuples(st.just("account"), st.integers(0, N - 1), money, money, money),
     st.tuples(st.just("add"), st.integers(0, N - 1), money),
     st.tuples(st.just("liquidation"), st.integers(0, N - 1)),  # the spec's keeper runs
-    st.tuples(st.just("insurance"), st.integers(0, 400_000).map(lambda k: f"{k / 100:.2f}")),
-    st.tuples(st.just("state"), st.sampled_from(["0", "0", "0", "12.5"])),
-    st.tuples(st.just("price"), st.integers(50_000, 400_000).map(lambda k: f"{k / 100:.2f}")),
+    insurance_event, bad_debt_event, price_event,
 )  # fmt: skip
 
 
 def _line(i: int, e: tuple[Any, ...]) -> bytes:
-    doc: dict[str, Any] = {"type": e[0], "seq": i + 1, "ts": float(i)}
-    if e[0] == "account":
-        doc["set"] = {"quote": e[2], "value_a": e[3], "value_b": e[4]}
-        doc["account"] = e[1]
-    elif e[0] == "add":
-        doc.update(type="account", account=e[1], add={"value_b": e[2]})
-    elif e[0] == "liquidation":
-        doc["account"] = e[1]
-    elif e[0] == "insurance":
-        doc["balance"] = e[1]
-    elif e[0] == "state":
-        doc["set"] = {"bad_debt": e[1]}
-    else:
-        doc["price"] = e[1]
-    return json.dumps(doc).encode()
+    return event_line(i, e, fields=("quote", "value_a", "value_b"), add="value_b")
 
 
 def _monitor() -> Monitor:

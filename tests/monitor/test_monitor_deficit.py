@@ -12,20 +12,17 @@ Profiles: the CI default is small and derandomized; ``SOLVENT_HYPOTHESIS=long`` 
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from monitor_helpers import profile
 
 from solvent.monitor import deficit
 from solvent.monitor.book import PerpBook
 
-LONG = os.environ.get("SOLVENT_HYPOTHESIS") == "long"
-PROFILE = settings(
-    max_examples=2000 if LONG else 60, deadline=None, database=None, derandomize=not LONG
-)
+PROFILE = profile(60, long=2000)
 N = 12
 
 # decimals as events carry them (scaled), and a few that are not (the Fraction fallback)

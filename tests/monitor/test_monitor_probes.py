@@ -14,45 +14,33 @@ Profiles: small and derandomized in CI; ``SOLVENT_HYPOTHESIS=long`` runs 1,000 s
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from monitor_helpers import (
+    bad_debt_event,
+    cents,
+    event_line,
+    insurance_event,
+    price_event,
+    profile,
+    sizes,
+)
 
 from solvent.models import perp_isolated
 from solvent.monitor.core import Monitor, Options
 from solvent.monitor.distance import DistanceMixin
 
-LONG = os.environ.get("SOLVENT_HYPOTHESIS") == "long"
-PROFILE = settings(
-    max_examples=1000 if LONG else 40, deadline=None, database=None, derandomize=not LONG
-)
+PROFILE = profile(40)
 N = 6
 
-cents = st.integers(-300_000, 300_000).map(lambda k: f"{k / 100:.2f}")
 event = st.one_of(
-    st.tuples(st.just("account"), st.integers(0, N - 1), cents,
-              st.sampled_from(["0", "0.5", "-0.5", "1.25", "-2", "3", "-0.01"])),
-    st.tuples(st.just("insurance"), st.integers(0, 400_000).map(lambda k: f"{k / 100:.2f}")),
-    st.tuples(st.just("state"), st.sampled_from(["0", "0", "0", "12.5"])),
-    st.tuples(st.just("price"), st.integers(50_000, 400_000).map(lambda k: f"{k / 100:.2f}")),
+    st.tuples(st.just("account"), st.integers(0, N - 1), cents, sizes),
+    insurance_event, bad_debt_event, price_event,
 )  # fmt: skip
-
-
-def _line(i: int, e: tuple[Any, ...]) -> bytes:
-    doc: dict[str, Any] = {"type": e[0], "seq": i + 1, "ts": float(i)}
-    if e[0] == "account":
-        doc.update(account=e[1], set={"quote": e[2], "size": e[3]})
-    elif e[0] == "insurance":
-        doc["balance"] = e[1]
-    elif e[0] == "state":
-        doc["set"] = {"bad_debt": e[1]}
-    else:
-        doc["price"] = e[1]
-    return json.dumps(doc).encode()
 
 
 def _monitor() -> Monitor:
@@ -69,7 +57,7 @@ def test_probe_levels_equal_the_distance_computed_every_event(
     fast, full = _monitor(), _monitor()
     with pytest.MonkeyPatch.context() as mp:
         for i, e in enumerate(stream):
-            line = _line(i, e)
+            line = event_line(i, e)
             got = [a.to_json() for a in fast.feed(line)[0]]
             mp.setattr(DistanceMixin, "_probe_level", lambda self: None)
             want = [a.to_json() for a in full.feed(line)[0]]

@@ -19,9 +19,11 @@ from solvent.cli.monitor_support import (
     distance_every_of,
     fraction,
     lazy_note,
+    open_shard,
     open_source,
     print_summary,
     read_secrets,
+    shard_note,
     shard_options,
     stderr_printer,
 )
@@ -362,6 +364,14 @@ def monitor_command(
             metavar="ID",
         ),
     ] = None,
+    routed: Annotated[
+        bool,
+        typer.Option(
+            "--routed",
+            help="With --group: read only this shard's stream KEY.in.K/N, written by the "
+            "producer through solvent.monitor.route (see docs/monitor.md).",
+        ),
+    ] = False,
     distance_every: Annotated[
         str | None,
         _opt(
@@ -399,6 +409,8 @@ def monitor_command(
     every, every_s = distance_every_of(distance_every)
     if group is not None or consumer is not None:
         distance = shard_options(group, consumer, source, stream, checkpoint, reorder_window)
+    elif routed:
+        raise UsageError("--routed is for a shard: give --group NAME and --consumer K/N too")
     check_options(
         step_seconds=step_seconds,
         idle_exit=idle_exit,
@@ -435,14 +447,7 @@ def monitor_command(
     tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
     shard = None
     if group is not None:
-        from solvent.monitor.shard import GroupSource, Shard
-        from solvent.monitor.sources import StopWhen
-
-        src = GroupSource(
-            source, stream, group, consumer, stop=StopWhen(idle=idle_exit), notice=say,  # type: ignore[arg-type]
-            password=sec.source_password, **tls,
-        )  # fmt: skip
-        shard = Shard(src)
+        src, shard = open_shard(source, stream, group, consumer, routed, idle_exit, say, sec, tls)
     else:
         src = open_source(source, stream, follow, idle_exit, say, sec.source_password, tls)
     cfg = RunConfig(
@@ -474,12 +479,7 @@ def monitor_command(
             + lazy_note(monitor)
         )
         if shard is not None:
-            say(
-                f"shard {shard.name}: account and liquidation events of the accounts whose "
-                f"blake2b hash mod {shard.name.count} is {shard.name.index}, every price and "
-                f"fund event; records to {shard.out}; the distance is solvent "
-                "monitor-aggregate's"
-            )
+            say(shard_note(shard))
         for note in monitor.rules.unchecked:
             say(f"not checked: {note}")
         if summary.resumed_from is not None:

@@ -201,6 +201,34 @@ def shard_options(
     return "none"
 
 
+def open_shard(
+    source: Any, stream: Any, group: str, consumer: Any, routed: bool, idle_exit: Any,
+    say: Any, sec: Any, tls: dict[str, Any],
+) -> tuple[Any, Any]:  # fmt: skip
+    """The consumer-group source of a shard (``routed``: its own stream) and its Shard."""
+    from solvent.monitor.shard import GroupSource, Shard
+    from solvent.monitor.sources import StopWhen
+
+    src = GroupSource(
+        source, stream, group, consumer, routed=routed, stop=StopWhen(idle=idle_exit),
+        notice=say, password=sec.source_password, **tls,
+    )  # fmt: skip
+    return src, Shard(src)
+
+
+def shard_note(shard: Any) -> str:
+    """What a shard reads and writes, for the start of its run."""
+    n = shard.name
+    mine = f"the accounts whose blake2b hash mod {n.count} is {n.index}"
+    if shard.routed:
+        reads = f"only its routed stream {shard.source.stream} ({mine}, every price and fund event)"
+    else:
+        reads = f"account and liquidation events of {mine}, every price and fund event"
+    return (
+        f"shard {n}: {reads}; records to {shard.out}; the distance is solvent monitor-aggregate's"
+    )
+
+
 def print_summary(say: Any, summary: Any, c: Any) -> None:
     """The end-of-run lines of `solvent monitor` on stderr (``c``: the monitor's counters)."""
     p99 = summary.percentile(0.99)

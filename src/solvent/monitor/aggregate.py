@@ -15,12 +15,17 @@ shard).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import msgspec
 
+from solvent.monitor import events as ev
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
@@ -30,8 +35,8 @@ from solvent.spec.spec import Spec
 #: what the aggregator computes on the combined book itself (a shard's are partial views:
 #: an invariant over every account, or the distance, does not split by account)
 COMBINED = ("invariant", "distance")
-_ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder().decode
+_SEQ = itemgetter("seq")
 
 
 @dataclass
@@ -76,36 +81,30 @@ class Aggregator:
     def drain(self) -> list[dict[str, Any]]:
         """Combine every event all shards have passed; return the alerts to write."""
         out: list[dict[str, Any]] = []
+        apply, done = self.monitor.apply_event, self.done
         safe = min(self.water)
-        heads = [0] * self.shards
-        while True:
-            seq = min(
-                (q[h]["seq"] for q, h in zip(self.queues, heads, strict=True) if h < len(q)),
-                default=None,
-            )
-            if seq is None or seq > safe:
-                break
-            recs = []
-            for k, q in enumerate(self.queues):
-                while heads[k] < len(q) and q[heads[k]]["seq"] == seq:
-                    recs.append(q[heads[k]])
-                    heads[k] += 1
-            if self.done is not None and seq <= self.done:
+        ready: list[dict[str, Any]] = []
+        for q in self.queues:  # each queue is in seq order: take its records up to safe
+            i = bisect_right(q, safe, key=_SEQ)
+            ready += q[:i]
+            del q[:i]
+        ready.sort(key=_SEQ)  # stable: the records of one seq in shard order
+        for seq, group in groupby(ready, key=_SEQ):
+            if done is not None and seq <= done:
                 continue  # published again by a shard that took over
-            self.done = seq
-            for rec in recs:
-                for a in rec.get("alerts", []):
+            done = self.done = seq
+            event = None
+            for rec in group:
+                for a in rec.get("alerts", ()):
                     if a["kind"] not in COMBINED:
                         self._out(a, out)
-            events = next((r for r in recs if r["type"] != "alerts"), None)
-            if events is not None:
-                for line in self._events(events):
-                    alerts, _bad = self.monitor.feed(line)
-                    for a in alerts:
-                        if a.kind in COMBINED:
-                            self._out(a.to_json(), out)
-        for k in range(self.shards):
-            del self.queues[k][: heads[k]]
+                if event is None and rec["type"] != "alerts":
+                    event = self._event(rec)
+            if event is not None:
+                alerts, _bad = apply(event, ev.parse_ts(event.ts))
+                for a in alerts:
+                    if a.kind in COMBINED:
+                        self._out(a.to_json(), out)
         return out
 
     def _out(self, doc: dict[str, Any], out: list[dict[str, Any]]) -> None:
@@ -113,21 +112,18 @@ class Aggregator:
             self.ids.add(doc["id"])
             out.append(doc)
 
-    def _events(self, rec: dict[str, Any]) -> list[bytes]:
-        base = {"schema": "solvent-event/1", "seq": rec["seq"], "ts": rec["ts"]}
-        fund = {k: v for k, v in rec.get("fund", {}).items() if k in FUND_FIELDS}
+    def _event(self, rec: dict[str, Any]) -> ev.Event:
+        """The event a record stands for (its numbers are exact decimal text)."""
+        seq, ts = rec["seq"], rec["ts"]
         if rec["type"] == "price":
-            ev = {**base, "type": "price", "price": rec["price"]}
-        elif "account" in rec:
-            ev = {
-                **base,
-                "type": "account",
-                "account": rec["account"],
-                "set": {"quote": rec["quote"], "size": rec["size"]},
-            }
-        else:
-            ev = {**base, "type": "state", "set": fund}
-        return [_ENCODE(ev)]
+            return ev.PriceEvent(ts=ts, seq=seq, price=Decimal(rec["price"]))
+        if "account" in rec:
+            values = {"quote": Decimal(rec["quote"]), "size": Decimal(rec["size"])}
+            return ev.AccountEvent(ts=ts, seq=seq, account=rec["account"], set=values)
+        fund = rec.get("fund", {})
+        return ev.StateEvent(
+            ts=ts, seq=seq, set={k: Decimal(v) for k, v in fund.items() if k in FUND_FIELDS}
+        )
 
 
 def run_aggregate(
@@ -147,16 +143,17 @@ def run_aggregate(
     summary = AggregateSummary()
     idle_since = time.monotonic()
     while True:
-        reply = client.xread(pos, count=2000, block=block_ms)
+        # an entry holds up to 256 records (a shard sends them batched)
+        reply = client.xread(pos, count=64, block=block_ms)
         got = 0
         for name, entries in reply or []:
             key = name.decode() if isinstance(name, bytes) else str(name)
             k = names.index(key)
             for eid, fields in entries:
                 pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
-                raw = fields.get(b"r") or fields.get("r")
-                agg.add(k, _DECODE(raw))
-                got += 1
+                for rec in _records(fields):
+                    agg.add(k, rec)
+                    got += 1
         summary.records += got
         for doc in agg.drain():
             write(doc)
@@ -174,3 +171,12 @@ def run_aggregate(
         summary.distance, summary.side = d.value, d.side
     summary.waiting = [k for k in range(agg.shards) if agg.queues[k]]
     return summary
+
+
+def _records(fields: dict[Any, Any]) -> list[dict[str, Any]]:
+    """The records of one entry of a shard's record stream: a JSON array in ``rs``, or one
+    record in ``r`` (as earlier versions of the shards wrote them)."""
+    raw = fields.get(b"rs") or fields.get("rs")
+    if raw is not None:
+        return _DECODE(raw)  # type: ignore[no-any-return]
+    return [_DECODE(fields.get(b"r") or fields.get("r") or b"{}")]

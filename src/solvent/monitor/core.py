@@ -311,6 +311,17 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self._release(alerts, bad, force=False)
         return alerts, bad
 
+    def apply_event(
+        self, event: Any, ts: float, line: bytes = b""
+    ) -> tuple[list[Alert], list[tuple[bytes, str]]]:
+        """Apply one event already decoded and validated (:func:`events.decode`'s result),
+        in order: what :meth:`feed` does after decoding, without the reorder window (the
+        aggregator of shard monitors, whose records come from validated events)."""
+        alerts: list[Alert] = []
+        bad: list[tuple[bytes, str]] = []
+        self._apply(event, ts, line, alerts, bad)
+        return alerts, bad
+
     def flush(self) -> tuple[list[Alert], list[tuple[bytes, str]]]:
         """Apply every held event (the source is idle or ended)."""
         alerts: list[Alert] = []

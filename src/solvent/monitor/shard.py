@@ -15,8 +15,9 @@ file) restores the checkpoint, then takes the entries still pending in the group
 own, then the others' by XAUTOCLAIM) in stream order, skipping those the checkpoint
 already covers, and goes on with new entries: no entry is lost or applied twice.
 
-After every event it applies, a shard appends a record to ``STREAM.shard.K/N`` (field
-``r``, JSON): the event's ``seq``, ``ts`` and type, the price (price events), the fund
+After every event it applies, a shard queues a record for ``STREAM.shard.K/N`` (sent in
+order, up to 256 records an entry, as a JSON array in the field ``rs``): the event's
+``seq``, ``ts`` and type, the price (price events), the fund
 (``insurance``, ``bad_debt``: fund and state events), the owned account's ``quote`` and
 ``size`` (account and liquidation events), and the shard's alerts; when
 idle, a ``mark`` with the last ``seq`` it has read. ``solvent monitor-aggregate`` merges
@@ -71,19 +72,38 @@ def record_stream(stream: str, shard: ShardName) -> str:
     return f"{stream}.shard.{shard}"
 
 
+def routed_stream(stream: str, shard: ShardName) -> str:
+    """The input stream of one shard when the producer routes (:mod:`solvent.monitor.route`)."""
+    return f"{stream}.in.{shard}"
+
+
 def _id(eid: str) -> tuple[int, int]:
     ms, _, seq = eid.partition("-")
     return int(ms), int(seq or 0)
 
 
+class Mark(bytes):
+    """A router's mark (the ``seq`` it has routed up to) as the source yields it: only
+    :class:`GroupSource` makes one, from an entry's ``mark`` field, so no event line can
+    pass for a mark."""
+
+
 class GroupSource(RedisSource):
     """A Redis stream read through the consumer group of one shard (see the module)."""
 
-    def __init__(self, url: str, stream: str, group: str, consumer: str, **kw: Any) -> None:
+    def __init__(
+        self, url: str, stream: str, group: str, consumer: str, *, routed: bool = False,
+        **kw: Any,
+    ) -> None:  # fmt: skip
+        shard, name = parse_consumer(consumer)
+        self.base = stream  # the stream the records are named after
+        self.routed = routed
+        if routed:
+            stream = routed_stream(stream, shard)
         super().__init__(url, stream, **kw)
         import redis
 
-        self.shard, self.consumer = parse_consumer(consumer)
+        self.shard, self.consumer = shard, name
         self.group = f"{group}:{self.shard}"
         self.position = None  # type: ignore[assignment]  # set from a checkpoint
         self.client.set_response_callback("XREADGROUP", _raw_reply)
@@ -110,6 +130,11 @@ class GroupSource(RedisSource):
             if fields is None:  # deleted while pending: nothing to apply
                 continue
             eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+            if self.routed:
+                mark = _mark_field(fields)
+                if mark is not None:
+                    out.append((eid, Mark(mark)))  # a router's mark
+                    continue
             out.append((eid, self._event(fields)))
         return out
 
@@ -180,25 +205,28 @@ class Shard:
     def __init__(self, source: GroupSource) -> None:
         self.source = source
         self.name = source.shard
-        self.out = record_stream(source.stream, self.name)
+        self.routed = source.routed
+        self.out = record_stream(source.base, self.name)
         self.client = source.client
         self.last_seq: int | None = None
         self.dropped = 0
-        self._pipe = self.client.pipeline(transaction=False)
-        self._queued = 0
+        self._queued: list[bytes] = []  # encoded records not yet sent
         self._doc: Any = None  # the line route() parsed last
 
     def route(self, line: bytes) -> tuple[bool, str | None]:
         """(apply here?, a quarantine reason when the shard must refuse the event).
 
-        Every shard reads every line, so this is the per-line cost of the lines other
-        shards own: one msgspec decode of the four fields routing needs (the monitor's
-        own decoding and validation run only for the lines this shard applies)."""
+        Over one stream every shard reads every line, so this is the per-line cost of the
+        lines other shards own: one msgspec decode of the four fields routing needs (the
+        monitor's own decoding and validation run only for the lines this shard applies).
+        Routed (only this shard's lines), it applies every line but another shard's
+        account's, which it refuses."""
         self._doc = None
+        routed = self.routed
         try:
             doc = self._doc = _ROUTE.decode(line)
         except (msgspec.DecodeError, RecursionError):  # not a JSON object: shard 0 says so
-            return self.name.index == 0, None
+            return routed or self.name.index == 0, None
         seq = doc.seq
         if type(seq) is int:
             self.last_seq = seq if self.last_seq is None or seq > self.last_seq else self.last_seq
@@ -207,7 +235,13 @@ class Shard:
             return True, None
         acc = doc.account
         if kind in OWNED and type(acc) is int and acc >= 0:
-            if owner(acc, self.name.count) != self.name.index:
+            if (home := owner(acc, self.name.count)) != self.name.index:
+                if routed:
+                    return False, (
+                        f"routed to shard {self.name} but account {acc} belongs to shard "
+                        f"{home}/{self.name.count} (blake2b hash mod {self.name.count}): the "
+                        "producer's routing is wrong (see solvent.monitor.route)"
+                    )
                 self.dropped += 1
                 return False, None
             if kind == "liquidation" and not doc.set:
@@ -217,10 +251,15 @@ class Shard:
                     "fields in `set`"
                 )
             return True, None
-        return self.name.index == 0, None
+        return routed or self.name.index == 0, None
 
     def feed(self, monitor: Any, line: bytes) -> tuple[list[Any], list[tuple[bytes, str]]]:
         """Route one line; feed it to ``monitor`` when this shard applies it; publish."""
+        if line.__class__ is Mark:  # the router passed this seq: tell the aggregator
+            seq = int(line)
+            self.last_seq = seq if self.last_seq is None or seq > self.last_seq else self.last_seq
+            self._send({"mark": self.last_seq})
+            return [], []
         mine, reason = self.route(line)
         if reason is not None:
             return [], [(line, reason)]
@@ -263,15 +302,15 @@ class Shard:
         self.flush()
 
     def _send(self, rec: dict[str, Any]) -> None:
-        self._pipe.xadd(self.out, {"r": _ENCODE(rec)})
-        self._queued += 1
-        if self._queued >= 256:
+        self._queued.append(_ENCODE(rec))
+        if len(self._queued) >= 256:
             self.flush()
 
     def flush(self) -> None:
+        """Send the queued records as one entry (field ``rs``: a JSON array, in order)."""
         if self._queued:
-            self._pipe.execute()
-            self._queued = 0
+            self.client.xadd(self.out, {"rs": b"[" + b",".join(self._queued) + b"]"})
+            self._queued = []
 
 
 class _Route(msgspec.Struct):
@@ -295,6 +334,14 @@ def _first_stream(reply: Any) -> Any:
     if isinstance(reply, dict):
         return next(iter(reply.values()))
     return reply[0][1]
+
+
+def _mark_field(fields: Any) -> bytes | None:
+    """The ``mark`` field of a raw entry (a flat list, or a dict), if it has one."""
+    if isinstance(fields, list):
+        fields = dict(zip(fields[::2], fields[1::2], strict=False))
+    x = fields.get(b"mark", fields.get("mark"))
+    return None if x is None else x.encode() if isinstance(x, str) else bytes(x)
 
 
 def _amount(scaled: int | None, exact: Any) -> str:

@@ -115,6 +115,9 @@ def _stopped(
     from solvent.check.results import UNKNOWN
 
     during = f" during {stop.phase}" if stop.phase else ""
+    before = seconds - stop.seconds  # Python's start, the imports, loading the spec
+    if before > 0.5 * budget:
+        during += f" ({before:.1f}s of it went before the check started)"
     bound = f"k={settings.k}" if check == "prove" else f"depth 0/{settings.depth}"
     message = (
         f"solver timeout after {budget:g}s: the budget ran out{during}, which did not stop "

@@ -113,3 +113,22 @@ def test_two_markets_are_proved_for_any_number_of_accounts(
     buggy = two_markets(monkeypatch, "0.05", 1)
     failed = bmc(buggy, 3, timeout=120)
     assert (failed.verdict, failed.depth) == ("FAIL", 3)
+
+
+def test_ctrl_c_stops_a_check_that_does_not_answer_it() -> None:
+    # the check runs in a process group of its own: Ctrl-C is passed on to it, and a
+    # check that does not answer it within the grace time (a solver call that ignores
+    # interrupts; here the stuck encoding) is killed: exit 2, "interrupted"
+    import signal
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), ""])}
+    cmd = [sys.executable, "-m", "solvent", "prove", str(STUCK), "--timeout", "60", "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4.0)  # loaded and forked: the check is stuck in its encoding
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    took = time.perf_counter() - sent
+    assert proc.returncode == 2, (out, err)
+    assert b"interrupted" in err, (out, err)
+    assert took < 2.0 + 2.0, took  # the grace time, and the exit

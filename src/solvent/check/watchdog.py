@@ -32,6 +32,10 @@ from typing import Any
 from solvent.check import progress
 from solvent.errors import InternalError
 
+# seconds a check has to answer Ctrl-C (its "interrupted" verdict) before it is killed:
+# Z3 does not always stop at an interrupt either
+INTERRUPT_GRACE = 2.0
+
 
 def allowance(budget: float) -> float:
     """How far past ``budget`` seconds a run may end: 5% or 2 s, whichever is larger."""
@@ -86,10 +90,14 @@ def _forked(
     stages = 0
     failure: BaseException | None = None
     finished = False
+    asked: list[float] = []  # when Ctrl-C was passed on
     try:
-        with _forwarding_ctrl_c(pid):
+        with _forwarding_ctrl_c(pid, asked):
             while not finished:
                 left = seconds - (time.perf_counter() - began)
+                if asked and time.perf_counter() - asked[0] > INTERRUPT_GRACE:
+                    failure = KeyboardInterrupt()  # the check did not answer it: stop it
+                    break
                 if left <= 0:
                     break
                 if not recv.poll(min(0.1, left)):
@@ -111,7 +119,7 @@ def _forked(
                     break
     finally:
         stop = None
-        if not finished and failure is None:
+        if not finished and failure is None:  # the budget stopped it
             took = time.perf_counter() - began
             stop = Stop(progress.describe(), took, 0.0)
         _kill(pid)
@@ -137,13 +145,15 @@ def _kill(pid: int) -> None:
 
 
 @contextlib.contextmanager
-def _forwarding_ctrl_c(pid: int) -> Iterator[None]:
+def _forwarding_ctrl_c(pid: int, asked: list[float]) -> Iterator[None]:
     """Pass Ctrl-C on to the check's process group (not in the terminal's foreground
-    group, it would not get it): the check answers "interrupted", as in process."""
+    group, it would not get it): the check answers "interrupted", as in process; one
+    that has not answered after ``INTERRUPT_GRACE`` seconds is stopped."""
     try:
         previous = signal.getsignal(signal.SIGINT)
 
         def forward(signum: int, frame: Any) -> None:
+            asked.append(time.perf_counter())
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGINT)
 

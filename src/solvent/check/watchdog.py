@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -144,27 +144,18 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-@contextlib.contextmanager
-def _forwarding_ctrl_c(pid: int, asked: list[float]) -> Iterator[None]:
+def _forwarding_ctrl_c(pid: int, asked: list[float]) -> Any:
     """Pass Ctrl-C on to the check's process group (not in the terminal's foreground
     group, it would not get it): the check answers "interrupted", as in process; one
     that has not answered after ``INTERRUPT_GRACE`` seconds is stopped."""
-    try:
-        previous = signal.getsignal(signal.SIGINT)
+    from solvent.check.solving import on_ctrl_c
 
-        def forward(signum: int, frame: Any) -> None:
-            asked.append(time.perf_counter())
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGINT)
+    def forward(signum: int, frame: Any) -> None:
+        asked.append(time.perf_counter())
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGINT)
 
-        signal.signal(signal.SIGINT, forward)
-    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return on_ctrl_c(forward)
 
 
 def _child(

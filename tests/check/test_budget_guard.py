@@ -132,3 +132,22 @@ def test_ctrl_c_stops_a_check_that_does_not_answer_it() -> None:
     assert proc.returncode == 2, (out, err)
     assert b"interrupted" in err, (out, err)
     assert took < 2.0 + 2.0, took  # the grace time, and the exit
+
+
+def _pid_in_guard(_: object) -> tuple[int, int]:
+    from solvent.check.watchdog import guarded
+
+    result, _stages, _stop = guarded(os.getpid, [], 5.0)
+    return result, os.getpid()
+
+
+def test_a_pool_worker_runs_the_check_in_process() -> None:
+    # a daemonic process (a multiprocessing pool's worker) may not start processes: the
+    # guard runs the check in it instead of failing
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        ran, worker = pool.map(_pid_in_guard, [0])[0]
+    assert ran == worker
+    forked, here = _pid_in_guard(0)
+    assert forked != here  # elsewhere the check runs in a forked process

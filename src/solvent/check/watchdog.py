@@ -64,9 +64,11 @@ def guarded(
     """``first()``, then each of ``then`` on the result, stopped after ``seconds``.
 
     Returns (the last result it gave, how many stages gave one (0: none), the Stop or
-    None). Without ``seconds`` or without ``fork`` (Windows) it runs in this process.
+    None). Without ``seconds``, without ``fork`` (Windows) or in a daemonic process (a
+    pool's worker, which may not start processes) it runs in this process.
     """
-    if seconds is None or "fork" not in multiprocessing.get_all_start_methods():
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    if seconds is None or not forks or multiprocessing.current_process().daemon:
         result = first()
         for fn in then:
             result = fn(result)

@@ -46,11 +46,19 @@ SPECS: dict[str, tuple[str, Path, dict[str, str], list[str], bool]] = {
     "entry-fees-safe": ("prove", ENGINE / "perp_entry.py", {"FEES": "1", **SAFE}, [], False),
     "quote-fees-safe": ("prove", ENGINE / "perp_quote.py", {"FEES": "1", **SAFE}, [], False),
     "entry-fixed-safe": ("prove", ENGINE / "perp_entry.py", {"FIXED": "1", **SAFE}, [], False),
+    "entry-two-safe": ("prove", ENGINE / "perp_entry.py", {"MARKETS": "2", **SAFE}, [], False),
     "entry-bug": ("prove", ENGINE / "perp_entry.py", BUG, [], True),
     "quote-bug": ("prove", ENGINE / "perp_quote.py", BUG, [], False),
     "perp-isolated-bug": ("prove", ISOLATED, {}, ["--set", "maintenance_margin=0.05"], False),
     "entry-bug-bmc": ("bmc", ENGINE / "perp_entry.py", BUG, ["--depth", "3"], True),
     "quote-bug-bmc": ("bmc", ENGINE / "perp_quote.py", BUG, ["--depth", "3"], False),
+    "entry-two-bug-bmc": (
+        "bmc",
+        ENGINE / "perp_entry.py",
+        {"MARKETS": "2", **BUG},
+        ["--depth", "3"],
+        False,
+    ),
     "perp-isolated-bug-bmc": (
         "bmc",
         ISOLATED,
@@ -84,8 +92,16 @@ def main() -> None:
     ap.add_argument("--specs", nargs="+", default=DEFAULT, choices=list(SPECS))
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--jobs", type=int, default=None, help="solvent's --jobs [default: cores]")
+    ap.add_argument("--budget", type=float, help="solvent's --timeout [default: none given]")
+    ap.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="also run each cell with this src/ (e.g. `git archive main src`), right after "
+        "it: a row 'SPEC @base' whose ratio is this tree's wall over the baseline's",
+    )
     a = ap.parse_args()
     base = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    trees = [("", str(ROOT / "src"))] + ([(" @base", a.baseline)] if a.baseline else [])
     print(
         "| spec | verb | accounts | solvent wall (s) | CPU (s) | verdict | naive 1-induction "
         "(prove) or BMC (bmc) wall (s) | naive answer | ratio | load (1, 5, 15 min) |"
@@ -93,14 +109,16 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in a.specs:
         verb, path, extra, args, has_naive = SPECS[name]
-        for n in a.accounts:
-            env = {**base, **extra}
+        walls: list[float] = []
+        for n, (tag, src) in ((n, t) for n in a.accounts for t in trees):
+            env = {**base, **extra, "PYTHONPATH": src}
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "r.json"
                 cmd = [sys.executable, "-m", "solvent", verb, str(path), "--accounts", str(n),
                        *args, "-q", "-o", str(out)]  # fmt: skip
                 cmd += ["--no-slack"] if verb == "prove" else []
                 cmd += ["--jobs", str(a.jobs)] if a.jobs else []
+                cmd += ["--timeout", f"{a.budget:g}"] if a.budget else []
                 wall, cpu, _ = timed(cmd, env, a.timeout)
                 verdict = "killed"
                 if out.is_file():
@@ -111,7 +129,10 @@ def main() -> None:
                     if doc["details"].get("inferred_lemmas"):
                         verdict += f" inferred={len(doc['details']['inferred_lemmas'])}"
             naive_wall, naive_out, ratio = "", "", ""
-            if has_naive:
+            if tag:  # the baseline's row: this tree's wall over the baseline's
+                ratio = f"{walls[-1] / wall:.2f} (this tree / base)"
+            walls.append(wall)
+            if has_naive and not tag:
                 cmd = [sys.executable, str(ENGINE / "naive_z3.py"), "--accounts", str(n),
                        "--mm", extra["MM"]]  # fmt: skip
                 cmd += ["--induction"] if verb == "prove" else ["--depth", "3"]
@@ -119,7 +140,7 @@ def main() -> None:
                 naive_wall, naive_out = f"{nw:.2f}", nout.split(" ")[0]
                 ratio = f"{wall / nw:.2f}"
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-            print(f"| {name} | {verb} | {n} | {wall:.2f} | {cpu:.2f} | {verdict} | "
+            print(f"| {name}{tag} | {verb} | {n} | {wall:.2f} | {cpu:.2f} | {verdict} | "
                   f"{naive_wall} | {naive_out} | {ratio} | {load} |", flush=True)  # fmt: skip
 
 

@@ -10,6 +10,9 @@ budget starts with the call, as before.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from solvent.check.results import CheckResult
 
@@ -50,3 +53,85 @@ def counted(result: CheckResult, already: float, budget: float) -> CheckResult:
         given = left(budget, already)
         result.message = result.message.replace(f"after {given:g}s", f"after {budget:g}s")
     return result
+
+
+def within_budget(
+    check: str,
+    spec: Any,
+    settings: Any,
+    already: float,
+    first: Callable[[], CheckResult],
+    then: Sequence[Callable[[CheckResult], CheckResult]] = (),
+) -> CheckResult:
+    """``first()`` (the check, given :func:`left` of the budget: :func:`counted`), then
+    each of ``then`` (what explains its verdict), in a forked process the budget stops
+    (``check/watchdog.py``).
+
+    Each stage's result carries the wall time of the run so far (the checks count theirs,
+    :func:`counted` adds ``already``, the time before the check): the later stages size
+    their share of the budget from it. A check stopped before its verdict is UNKNOWN,
+    saying in which phase, after how long, and that the budget stopped it; one stopped
+    while explaining its verdict keeps it, with the whole wall time.
+    """
+    from solvent.check.watchdog import guarded, hard_end
+
+    began = time.perf_counter()
+
+    def whole(result: CheckResult) -> CheckResult:
+        result.seconds = already + time.perf_counter() - began
+        return result
+
+    budget = float(settings.budget)
+
+    def verdict() -> CheckResult:
+        return counted(first(), already, budget)
+
+    result, done, stop = guarded(verdict, then, max(0.5, hard_end(budget) - already))
+    if stop is None:
+        return cast(CheckResult, result)
+    if done == 0:
+        return _stopped(check, spec, settings, budget, already + stop.seconds, stop)
+    result = whole(cast(CheckResult, result))
+    result.details["stopped"] = _stop_json(stop, budget)
+    result.message += f"; what explains it was stopped by the {budget:g}s budget" + (
+        f" during {stop.phase}" if stop.phase else ""
+    )
+    return result
+
+
+def _stop_json(stop: Any, budget: float) -> dict[str, Any]:
+    return {
+        "budget": budget,
+        "phase": stop.phase or None,
+        "check_seconds": round(stop.seconds, 3),
+        "check_cpu_seconds": round(stop.cpu, 3),
+    }
+
+
+def _stopped(
+    check: str, spec: Any, settings: Any, budget: float, seconds: float, stop: Any
+) -> CheckResult:
+    """The UNKNOWN of a check the budget stopped before its verdict."""
+    from solvent.check.results import UNKNOWN
+
+    during = f" during {stop.phase}" if stop.phase else ""
+    before = seconds - stop.seconds  # Python's start, the imports, loading the spec
+    if before > 0.5 * budget:
+        during += f" ({before:.1f}s of it went before the check started)"
+    bound = f"k={settings.k}" if check == "prove" else f"depth 0/{settings.depth}"
+    message = (
+        f"solver timeout after {budget:g}s: the budget ran out{during}, which did not stop "
+        f"by itself (a solver call past its own limits), so the check was stopped after "
+        f"{stop.seconds:.1f}s ({stop.cpu:.1f}s of CPU). Next: a larger --timeout"
+    )
+    return CheckResult(
+        check,
+        spec.name,
+        UNKNOWN,
+        bound,
+        seconds,
+        spec.accounts,
+        message=message,
+        k=settings.k if check == "prove" else None,
+        details={"reason": "timeout", "stopped": _stop_json(stop, budget)},
+    )

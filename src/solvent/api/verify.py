@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -194,7 +195,7 @@ def checks(
     """The solver-side checks, in `solvent check` order: name -> (progress label, call).
 
     ``already``: seconds of the budget spent before the check (``startup.spent``)."""
-    from solvent.api.startup import counted, left
+    from solvent.api.startup import left, within_budget
     from solvent.check.bmc import bmc as run_bmc
     from solvent.check.decompose import prove_any_accounts
     from solvent.check.decompose_bmc import bmc_any_accounts
@@ -211,8 +212,12 @@ def checks(
         "lint": ("lint", lambda: run_lint(spec)),
         "bmc": (
             f"bmc up to depth {settings.depth}",
-            lambda: counted(
-                bmc_any_accounts(
+            lambda: within_budget(
+                "bmc",
+                spec,
+                settings,
+                already,
+                lambda: bmc_any_accounts(
                     spec,
                     run_bmc,
                     settings.depth,
@@ -221,33 +226,28 @@ def checks(
                     invariants=invariants,
                     simplify=settings.simplify,
                 ),
-                already,
-                settings.budget,
             ),
         ),
         "prove": (
             f"prove with k={settings.k}..{settings.effective_max_k}",
-            lambda: explained(
+            lambda: within_budget(
+                "prove",
                 spec,
                 settings,
-                attributed(
+                already,
+                lambda: prove_any_accounts(
                     spec,
-                    settings,
-                    counted(
-                        prove_any_accounts(
-                            spec,
-                            run_prove,
-                            k=settings.k,
-                            max_k=settings.effective_max_k,
-                            timeout=left(settings.budget, already),
-                            invariants=invariants,
-                            witness_depth=settings.witness_depth,
-                            jobs=jobs,
-                        ),
-                        already,
-                        settings.budget,
-                    ),
+                    run_prove,
+                    k=settings.k,
+                    max_k=settings.effective_max_k,
+                    timeout=left(settings.budget, already),
+                    invariants=invariants,
+                    witness_depth=settings.witness_depth,
+                    jobs=jobs,
                 ),
+                # a PASS's assumptions and slack, an UNKNOWN's why: the proof's verdict
+                # is kept when the budget stops them
+                [partial(attributed, spec, settings), partial(explained, spec, settings)],
             ),
         ),
     }

@@ -35,6 +35,7 @@ from typing import Any
 import z3
 
 from solvent.backends.modes import symbolic_for
+from solvent.check import progress
 from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, search_one
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
@@ -297,6 +298,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     """
     began = time.perf_counter()
     one_account = ""  # the one-account proof's verdict and message, when it did not pass
+    progress.note(phase="prove: how the accounts interact (decomposition)")
     p = plan(spec, kwargs.get("invariants"))
     names = [d.name for d in select_properties(spec, kwargs.get("invariants"))]
     names += [d.name for d in spec.lemmas if d.name not in names]
@@ -312,6 +314,8 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             return _lifted(found, spec, began, _gave(p, FAIL))
         why = _gave(p, one.verdict)
         one_account = f"{one.verdict}: {one.message}"
+        if one.verdict == UNKNOWN and _spent(kwargs, began):  # no time left to fall back
+            return _out_of_budget(one, spec, began, kwargs["timeout"], why)
     if p.coupled is None and spec.accounts > 1:  # a real path on one account, lifted
         from solvent.check.bmc import bmc
 
@@ -325,9 +329,19 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             )
             # the one-account check as a whole (proof, then search): a real counterexample
             return _lifted(found, spec, began, _gave(p, FAIL) if p.why is None else why)
+    original = kwargs.get("timeout")
     if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
         kwargs = {**kwargs, "timeout": _left(kwargs, began)}
+    given = kwargs.get("timeout")
     result = prove(spec, **kwargs)
+    if one_account and given is not None and original is not None:
+        used = original - given  # the budget's share the one-account proof took
+        result.message = result.message.replace(
+            f"solver timeout after {given:g}s",
+            f"solver timeout after {original:g}s (the proof on one account used {used:.1f}s "
+            f"of it first)",
+        )
+    result.seconds = time.perf_counter() - began
     result.details["decomposition"] = f"not applied: {why}"
     if one_account:
         result.details["decomposition_one_account"] = one_account
@@ -379,6 +393,29 @@ def proved_for_any(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     if real is not None or one.verdict != PASS:
         return None
     return _any(one, p, began, inferred[1] if inferred is not None else [])
+
+
+def _spent(kwargs: dict[str, Any], began: float) -> bool:
+    """Whether the one-account proof used (nearly) all of the budget."""
+    timeout = kwargs.get("timeout")
+    if timeout is None:
+        return False
+    return bool(timeout - (time.perf_counter() - began) < min(1.0, 0.02 * timeout + 0.1))
+
+
+def _out_of_budget(one: Any, spec: Spec, began: float, timeout: float, why: str) -> Any:
+    """The one-account proof's UNKNOWN as the verdict when it used the whole budget (its
+    solver timeout named by the check's budget, not by the last sub-check's share)."""
+    took = time.perf_counter() - began
+    one.message = re.sub(
+        r"solver timeout after [0-9.e+-]+s", f"solver timeout after {timeout:g}s", one.message
+    ) + (
+        f" (the budget ran out in the proof on one account, at {one.bound}, after {took:.1f}s "
+        f"in it; the proof on {spec.accounts} account(s) was not started)"
+    )
+    one.seconds, one.accounts = took, spec.accounts
+    one.details["decomposition"] = f"not applied: {why}"
+    return one
 
 
 def _capped_out(result: Any) -> bool:

@@ -115,7 +115,12 @@ def prove(
                         UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details
                     )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
-                step = inductive_step(spec, decls, kk, deadline, rlimit=step_rlimit)
+                # a capped step (the one-account proof) asks without assumptions: Z3's
+                # nonlinear tactic (inductive_step._asserted)
+                capped = step_rlimit is not None
+                step = inductive_step(
+                    spec, decls, kk, deadline, rlimit=step_rlimit, nonincremental=capped
+                )
                 if step["status"] == "proved":
                     progress.note(phase="prove: witnesses reachable (vacuity)")
                     vac = _vacuity(spec, witness_depth, remaining())

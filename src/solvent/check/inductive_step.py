@@ -21,6 +21,11 @@ from solvent.spec.spec import PredicateDecl, Spec
 # the wall-clock safety net behind it
 MINIMIZE_RLIMIT = 4_000_000
 MINIMIZE_SAFETY_MS = 60_000
+# the unsat core of an obligation proved by a query without assumptions (``_asserted``):
+# resource units and seconds of CPU for the query with them, which only names the
+# assumptions used (all of them when it gives up)
+CORE_RLIMIT = 4_000_000
+CORE_CPU = 2.0
 
 
 @in_fresh_context
@@ -33,13 +38,16 @@ def inductive_step(
     rlimit: int | None = None,
     cpu_cap: float | None = None,
     minimize: bool = True,
+    nonincremental: bool = False,
 ) -> dict[str, Any]:
     """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}.
 
     ``rlimit`` caps each check by Z3's resource counter (the same answer on a busy and an
     idle machine; a check that reaches it is unknown), ``cpu_cap`` is the safety net behind
     it in seconds of CPU (see ``solving.check``); ``minimize`` False skips the
-    minimization of the unsat cores (a caller that only needs the verdict).
+    minimization of the unsat cores (a caller that only needs the verdict);
+    ``nonincremental`` asks each obligation of a fresh solver with the named assumptions
+    asserted (``_asserted``).
     """
     u = Unrolling(spec, free_init=True)
     for t in range(k):
@@ -51,25 +59,30 @@ def inductive_step(
     by_lit = {str(lit): name for name, lit in u.literals.items()}
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
-    proved: list[tuple[z3.Solver, set[str]]] = []
+    proved: list[tuple[z3.Solver | None, set[str]]] = []
     for decl, acc, p in obligations:
         label = decl.name if acc is None else f"{decl.name}[account {acc}]"
         # first the cone of influence of this obligation (a proof there is a proof),
         # then, only if that is not enough, every constraint
-        status, solver = z3.unknown, None
+        status, solver, core = z3.unknown, None, None
         for constraints in (u.sliced(p, memo), None):
-            solver = z3.Solver()
-            solver.add(*(u.everything() if constraints is None else constraints))
-            solver.add(z3.Not(p))
-            status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=cpu_cap)
+            base = u.everything() if constraints is None else constraints
+            if nonincremental:
+                status, solver, core = _asserted(base, p, lits, by_lit, deadline, rlimit)
+            else:
+                solver = z3.Solver()
+                solver.add(*base)
+                solver.add(z3.Not(p))
+                status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=cpu_cap)
             if status == z3.unsat or deadline.expired():
                 break
-        assert solver is not None
         if status == z3.unsat:
-            proved.append(
-                (solver, {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit})
-            )
+            if core is None:
+                assert solver is not None
+                core = {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit}
+            proved.append((solver, core))
             continue
+        assert solver is not None
         if status == z3.unknown:
             return {"status": "unknown", "reason": solver.reason_unknown(), "obligation": label}
         model = solver.model()
@@ -99,8 +112,39 @@ def inductive_step(
     }
 
 
+def _asserted(
+    base: list[Any],
+    p: Any,
+    lits: list[Any],
+    by_lit: dict[str, str],
+    deadline: Deadline,
+    rlimit: int | None,
+) -> tuple[Any, z3.Solver | None, set[str] | None]:
+    """One obligation asked of a fresh solver with the named assumptions asserted, then
+    its unsat core: (status, the solver whose model or core counts, the core or None).
+
+    A check with assumptions makes Z3 use its incremental core, which is weak on nonlinear
+    real arithmetic: the two-market one-account step ran for minutes (past its resource
+    cap, which that core hardly advances). Asked without assumptions, Z3 uses its
+    nonlinear tactic (nlsat), which proves it in seconds under the same cap. The core then
+    comes from the query with assumptions, capped by ``CORE_RLIMIT`` units and
+    ``CORE_CPU`` seconds of CPU; when it gives up every assumption counts as used (too
+    many is safe; the solver is then None: nothing to minimize with).
+    """
+    solver = z3.Solver()
+    solver.add(*base, *lits, z3.Not(p))
+    status = check(solver, deadline, (), rlimit=rlimit)
+    if status != z3.unsat:
+        return status, solver, None
+    cored = z3.Solver()
+    cored.add(*base, z3.Not(p))
+    if check(cored, deadline, lits, rlimit=CORE_RLIMIT, cpu_cap=CORE_CPU) == z3.unsat:
+        return status, cored, {by_lit[str(c)] for c in cored.unsat_core() if str(c) in by_lit}
+    return status, None, set(by_lit.values())
+
+
 def _minimize(
-    proved: list[tuple[z3.Solver, set[str]]],
+    proved: list[tuple[z3.Solver | None, set[str]]],
     u: Unrolling,
     deadline: Deadline,
     budget: float = 120.0,
@@ -126,6 +170,9 @@ def _minimize(
         for solver, core in proved:
             if name not in core:
                 continue
+            if solver is None:  # a core that could not be computed keeps all it names
+                ok = False
+                break
             status = check(solver, deadline, lits, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
             if status != z3.unsat:
                 ok = False

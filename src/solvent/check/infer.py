@@ -59,7 +59,9 @@ from solvent.lang.values import NUM, Value, lift
 from solvent.spec.decls import ActionDecl
 from solvent.spec.spec import PredicateDecl, Spec
 
-RLIMIT = 2_000_000  # Z3 resource units per candidate query (deterministic)
+# Z3 resource units per candidate query (deterministic); the two-market spec's keeper
+# guard needs 4.6 million (2 million dropped it, and the proof with it)
+RLIMIT = 10_000_000
 SAFETY_MS = 20_000  # the wall-clock safety net behind it
 MAX_CTI_CANDIDATES = 12
 

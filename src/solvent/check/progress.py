@@ -7,9 +7,17 @@ spinner on stderr shows it with the elapsed time (only on a terminal, never unde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _state: dict[str, Any] = {}
+_sink: Callable[[dict[str, Any]], None] | None = None  # a forked check's parent
+
+
+def forward_to(sink: Callable[[dict[str, Any]], None] | None) -> None:
+    """Also send each new state to ``sink`` (a check in a forked process: its parent)."""
+    global _sink
+    _sink = sink
 
 
 def note(**fields: Any) -> None:
@@ -19,6 +27,8 @@ def note(**fields: Any) -> None:
             _state.pop(key, None)
         else:
             _state[key] = value
+    if _sink is not None:
+        _sink(dict(_state))
 
 
 def clear() -> None:

@@ -74,20 +74,24 @@ def interruptible() -> Iterator[None]:
     """Make Ctrl-C cancel the running Z3 call (Z3 runs in C and would not see it)."""
     global _interrupted
     _interrupted = False
-    try:
-        previous = signal.getsignal(signal.SIGINT)
-    except ValueError:  # not the main thread
-        yield
-        return
 
     def handler(signum: int, frame: Any) -> None:
         global _interrupted
         _interrupted = True
         z3.main_ctx().interrupt()
 
+    with on_ctrl_c(handler):
+        yield
+
+
+@contextmanager
+def on_ctrl_c(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """``handler`` for Ctrl-C (SIGINT) while the block runs, then the previous one again
+    (outside the main thread, where Python cannot set it, nothing changes)."""
     try:
+        previous = signal.getsignal(signal.SIGINT)
         signal.signal(signal.SIGINT, handler)
-    except ValueError:
+    except ValueError:  # not the main thread
         yield
         return
     try:

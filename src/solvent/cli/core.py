@@ -22,7 +22,7 @@ from solvent.api import verify as api
 from solvent.api.results import VerdictResult
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.cli.common import Target, read_trace
-from solvent.cli.verbs import ClickException, Interrupted, app, verb
+from solvent.cli.verbs import ClickException, Interrupted, verb
 from solvent.config import Settings
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
@@ -275,10 +275,13 @@ def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[st
 # ----------------------------------------------------------------------- entry points
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    command = typer.main.get_command(app)
+    from solvent.cli.families import command as command_for
+
+    args = list(argv) if argv is not None else sys.argv[1:]
+    command = command_for(args)  # the verb's command only: its family's module imported
     errors = text.make_console(stderr=True)
     limits.reload()  # a command line reads the limits' environment afresh
-    set_command(list(argv) if argv is not None else sys.argv[1:])
+    set_command(args)
     try:
         code = command.main(
             args=list(argv) if argv is not None else None,

@@ -27,8 +27,10 @@ COUNTER = HERE / "specs" / "counter.py"
 
 # modules a check's command line does not need: Pydantic (Typer converts values with it;
 # ``cli/quick_values.py``), NumPy and numba (lint and stress only), the other verb
-# families and what they import
+# families and what they import, the installed packages' metadata (the run facts of a
+# result document that is not written)
 NOT_FOR_CHECKS = (
+    "importlib.metadata",
     "pydantic",
     "pydantic_core",
     "numpy",

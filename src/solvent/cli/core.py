@@ -51,6 +51,12 @@ class _Output:
         self.text = settings.format == "text"
         self.specs: list[Spec] = []  # for the file:line of invariants in SARIF/JUnit
 
+    @property
+    def documented(self) -> bool:
+        """Whether the result document is shown or written (else only the verdict is)."""
+        s = self.settings
+        return not self.text or any((s.output, s.report, s.junit, s.sarif))
+
     def running(self, message: str) -> AbstractContextManager[None]:
         """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
         if self.settings.quiet or not self.text:
@@ -115,7 +121,7 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
 
 def _single_check(name: str, target: str, settings: Settings) -> int:
     out = _Output(settings)
-    found = api.run_check(name, target, settings, running=out.running)
+    found = api.run_check(name, target, settings, running=out.running, documented=out.documented)
     return out.finish(out.show(found), found.exit_code)
 
 

@@ -13,13 +13,10 @@ Every field is deterministic for a given input except ``utc``; set ``SOURCE_DATE
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +90,8 @@ def command_line() -> list[str]:
 
 
 def versions() -> dict[str, str | None]:
+    from importlib import metadata  # a scan of the installed packages: only when asked
+
     out: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
@@ -114,6 +113,8 @@ def _spec_file(target: str | None) -> Path | None:
 
 
 def _git(folder: Path, *args: str) -> str | None:
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", "-C", str(folder), *args],
@@ -139,6 +140,8 @@ def git_info(file: Path) -> dict[str, Any] | None:
 
 def run_facts(target: str | None, *, scenario: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The run facts (see the module docstring) of a verb run on ``target``."""
+    import hashlib
+
     file = _spec_file(target)
     out: dict[str, Any] = {
         "target": portable_target(target),

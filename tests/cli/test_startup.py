@@ -150,3 +150,26 @@ def test_help_lists_the_verbs_in_order_whatever_was_imported_first() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == order
+
+
+@pytest.mark.parametrize("available", [True, False])
+def test_the_console_script_ends_early_only_when_python_can(
+    available: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``main`` skips the interpreter's teardown only where it can run the other exit
+    handlers first (``atexit._run_exitfuncs``: CPython's, not public)."""
+    import atexit
+
+    from solvent.api import startup
+    from solvent.cli import core
+
+    monkeypatch.setattr(startup, "_counting", False)  # main() sets it: restored after
+    registered: list[Any] = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *a: registered.append(fn))
+    if not available:
+        monkeypatch.delattr(atexit, "_run_exitfuncs")
+    monkeypatch.setattr(sys, "argv", ["solvent", "models"])
+    with pytest.raises(SystemExit) as ended:
+        core.main()
+    assert ended.value.code == 0
+    assert registered == ([core._end_now] if available else [])

@@ -330,11 +330,28 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
         count_from_process_start()
     code = run(argv)
-    if argv is None:  # the console script: end without tearing the interpreter down
-        import atexit
+    if argv is None and _exit_handlers() is not None:  # the console script: end without
+        import atexit  # tearing the interpreter down
 
         atexit.register(_end_now, code)
     sys.exit(code)
+
+
+def _exit_handlers() -> Any:
+    """CPython's function that runs the ``atexit`` handlers now, or None.
+
+    ``atexit`` has no public one (it registers and unregisters only), and ``_end_now``
+    needs it: it runs first (the handler registered last) and must run the others before
+    ``os._exit`` skips them: certifi's and coverage's, registered as the interpreter
+    starts (coverage saves a subprocess's measurements in its own), multiprocessing's and
+    logging's. So ``atexit._run_exitfuncs`` it is, looked up here: on a Python without
+    it the console script ends the ordinary way (the same output and exit code; only the
+    teardown is not skipped).
+    """
+    import atexit
+
+    found = getattr(atexit, "_run_exitfuncs", None)
+    return found if callable(found) else None
 
 
 def _end_now(code: int) -> None:
@@ -349,7 +366,7 @@ def _end_now(code: int) -> None:
     import os
 
     atexit.unregister(_end_now)
-    atexit._run_exitfuncs()
+    _exit_handlers()()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

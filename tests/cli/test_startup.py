@@ -173,3 +173,20 @@ def test_the_console_script_ends_early_only_when_python_can(
         core.main()
     assert ended.value.code == 0
     assert registered == ([core._end_now] if available else [])
+
+
+def test_run_facts_only_in_a_document_that_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A text run without -o leaves the run facts out (nobody reads them); -o writes them,
+    and the Python API's documents keep them after a text run in the same process."""
+    import solvent as sv
+
+    assert cli.run(["bmc", str(COUNTER), "--depth", "2", "-q", "--jobs", "1"]) == 0
+    out = tmp_path / "r.json"
+    assert cli.run(["bmc", str(COUNTER), "--depth", "2", "-q", "--jobs", "1", "-o", str(out)]) == 0
+    capsys.readouterr()
+    written = json.loads(out.read_text(encoding="utf-8"))["provenance"]
+    assert {"versions", "git", "spec_sha256", "command"} <= set(written)
+    api_doc = sv.bmc(str(COUNTER), depth=2, jobs=1).doc["provenance"]
+    assert {"versions", "git", "spec_sha256", "command"} <= set(api_doc)

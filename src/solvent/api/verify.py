@@ -158,15 +158,11 @@ def verdict_result(
     result: CheckResult,
     settings: Settings,
     properties: Sequence[str] | None = None,
-    *,
-    documented: bool = True,
 ) -> VerdictResult:
     """A check's record with its concrete replay and its ``solvent-result/1`` document.
 
     ``properties``: what the check covered [default: ``settings.invariants``, else every
-    invariant of the spec]. ``documented=False``: leave out the run facts of the document's
-    provenance (versions, git commit, spec hash: two git processes and a scan of the
-    installed packages) for a caller that shows the verdict and writes no document.
+    invariant of the spec].
     """
     from solvent.report import json_out
     from solvent.report.provenance import complete
@@ -177,8 +173,7 @@ def verdict_result(
     replayed = _replayed(spec, result)
     doc = json_out.result_json(result, target=target, properties=properties, replayed=replayed)
     doc["provenance"] = json_out.provenance(spec)
-    if documented:
-        doc = complete(doc, spec, target)
+    doc = complete(doc, spec, target)
     return VerdictResult(doc, result, spec, replayed=replayed, properties=properties)
 
 
@@ -259,22 +254,16 @@ def checks(
 
 
 def run_check(
-    name: str,
-    spec: SpecLike,
-    settings: Settings,
-    running: Running | None = None,
-    *,
-    documented: bool = True,
+    name: str, spec: SpecLike, settings: Settings, running: Running | None = None
 ) -> VerdictResult:
-    """One of lint, bmc, prove on ``spec`` (the body of the verb of that name);
-    ``documented``: see :func:`verdict_result`."""
+    """One of lint, bmc, prove on ``spec`` (the body of the verb of that name)."""
     from solvent.api.startup import spent
 
     loaded, target = prepared(spec, settings)
     label, call = checks(loaded, settings, spent())[name]
     with (running or _quiet)(f"{loaded.name}: {label}"):
         result = call()
-    return verdict_result(loaded, target, result, settings, documented=documented)
+    return verdict_result(loaded, target, result, settings)
 
 
 def _quiet(_label: str) -> AbstractContextManager[Any]:

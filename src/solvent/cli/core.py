@@ -32,7 +32,7 @@ from solvent.errors import (
     UsageError,
 )
 from solvent.report import json_out, text
-from solvent.report.provenance import run_facts, set_command
+from solvent.report.provenance import run_facts, set_command, without_run_facts
 from solvent.spec.spec import Spec
 
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
@@ -121,7 +121,8 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
 
 def _single_check(name: str, target: str, settings: Settings) -> int:
     out = _Output(settings)
-    found = api.run_check(name, target, settings, running=out.running, documented=out.documented)
+    with nullcontext() if out.documented else without_run_facts():
+        found = api.run_check(name, target, settings, running=out.running)
     return out.finish(out.show(found), found.exit_code)
 
 

@@ -16,12 +16,27 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 _COMMAND: list[str] | None = None
 _PACKAGES = ("solvent", "z3-solver", "numba", "numpy")
+_FACTS: ContextVar[bool] = ContextVar("run_facts", default=True)
+
+
+@contextmanager
+def without_run_facts() -> Iterator[None]:
+    """Documents completed inside leave out the run facts: for a command line that shows
+    a verdict and writes no document (they cost two ``git`` processes and a scan of the
+    installed packages' metadata)."""
+    token = _FACTS.set(False)
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
 
 
 def set_command(argv: Sequence[str]) -> None:
@@ -172,7 +187,8 @@ def complete(
         block = provenance(spec)
     if spec is not None:
         block.setdefault("defaults", _defaults(spec))
-    block.update(run_facts(target, scenario=scenario))
+    if _FACTS.get():
+        block.update(run_facts(target, scenario=scenario))
     doc["provenance"] = block
     if doc.get("target"):
         doc["target"] = portable_target(doc["target"])

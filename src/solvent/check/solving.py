@@ -398,10 +398,11 @@ def trace_from_values(
     seen = _TERMS.setdefault(u, {})
 
     def num(term: Any) -> Any:
-        hit = seen.get(id(term))
+        hit: tuple[Any, bool, Any] | None = seen.get(id(term))
         if hit is None or hit[0] is not term:  # the term itself is kept: ids stay unique
             value = literal_value(term, u.scale)
-            hit = seen[id(term)] = (term, value is None, str(term) if value is None else value)
+            name: Any = str(term) if value is None else value
+            hit = seen[id(term)] = (term, value is None, name)
         return values[hit[2]] if hit[1] else hit[2]
 
     init: dict[str, Any] = {}

@@ -8,9 +8,10 @@ buggy (maintenance 5% under 8% moves; for ``needle`` the stale 7% bracket) and s
 (maintenance 8%). Each cell runs ``python -m solvent bmc``/``prove`` as a whole process
 timed from outside: wall time, CPU time (user + sys of the process and its portfolio
 workers) and the machine's load average (1, 5, 15 min) next to it. The naive
-yardsticks (``naive_z3.py``: one-query BMC and 1-induction, written for the entry style's
-``plain`` and ``needle`` features) run in the same loop, right after the cell they pair
-with, so the ratio (solvent's wall over naive's wall) compares runs at the same load.
+yardsticks (``naive_z3.py``: one-query BMC and 1-induction, written for the entry
+style's ``plain`` and ``needle`` features, its BMC also for ``fees`` and ``two``) run in
+the same loop, right after the cell they pair with, so the ratio (solvent's wall over
+naive's wall) compares runs at the same load.
 With ``--hypothesis N``, Hypothesis stateful (``hypo_entry.py``, 3 accounts, 5 steps) runs
 N examples on the plain bug and on the needle after the grid, paired with solvent's cell.
 
@@ -113,12 +114,21 @@ def knobs(feature: str, variant: str, n: int) -> dict[str, str]:
     return env
 
 
+# the features the naive yardstick models in its BMC, and in its 1-induction
+NAIVE_FEATURES = ("plain", "needle", "fees", "two")
+NAIVE_PROVE = ("plain", "needle")
+
+
 def naive(env: dict[str, str], depth: int | None, timeout: float) -> str:
-    """The naive yardstick's columns for one cell (entry style, plain or needle)."""
+    """The naive yardstick's columns for one cell (entry style, NAIVE_FEATURES)."""
     cmd = [sys.executable, NAIVE, "--accounts", env["ACCOUNTS"], "--mm", env["MM"]]
     cmd += ["--depth", str(depth)] if depth is not None else ["--induction"]
     if env.get("NEEDLE"):
         cmd.append("--needle")
+    if env.get("FEES"):
+        cmd.append("--fees")
+    if env.get("MARKETS"):
+        cmd += ["--markets", env["MARKETS"]]
     wall, cpu, out = timed(cmd, {}, timeout)
     return f"{wall:.2f} | {cpu:.2f} | {out[:40]}"
 
@@ -156,7 +166,7 @@ def main() -> None:
         cmd += ["--timeout", f"{a.timeout:g}"]
         secs, cpu, out = timed(cmd, env, a.timeout + 30)
         cols, ratio = " | | ", "- | -"
-        if style == "entry" and feature in ("plain", "needle"):
+        if style == "entry" and feature in (NAIVE_FEATURES if d is not None else NAIVE_PROVE):
             cols = naive(env, d, a.timeout)
             nsecs, ncpu = (float(x) for x in cols.split(" | ")[:2])
             if "killed" not in cols:

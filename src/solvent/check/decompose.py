@@ -40,34 +40,14 @@ from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, se
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
 from solvent.check.solving import fresh_context, select_properties
+from solvent.check.z3terms import constant_ids
 from solvent.engine.step import eval_predicate
 from solvent.spec.spec import Spec
 
 
 def _vars(expr: Any, memo: dict[int, frozenset[int]]) -> frozenset[int]:
-    """Ids of the uninterpreted constants in a Z3 term."""
-    key = expr.get_id()
-    found = memo.get(key)
-    if found is not None:
-        return found
-    stack, order = [expr], []
-    while stack:
-        e = stack.pop()
-        if e.get_id() in memo:
-            continue
-        order.append(e)
-        stack.extend(c for c in e.children() if c.get_id() not in memo)
-    for e in reversed(order):
-        if e.get_id() in memo:
-            continue
-        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            memo[e.get_id()] = frozenset((e.get_id(),))
-        else:
-            acc: frozenset[int] = frozenset()
-            for c in e.children():
-                acc |= memo[c.get_id()]
-            memo[e.get_id()] = acc
-    return memo[key]
+    """Ids of the uninterpreted constants in a Z3 term (``z3terms``: through Z3's C API)."""
+    return constant_ids(expr, memo)
 
 
 def coupling(spec: Spec) -> str | None:

@@ -74,7 +74,7 @@ def first_attempt(
 
     began = time.perf_counter()
     forked = jobs >= 2 and "fork" in multiprocessing.get_all_start_methods()
-    answer = _in_child(attempt, deadline) if forked else attempt()
+    answer = in_child(attempt, deadline) if forked else attempt()
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")
     if answer is None:
@@ -87,7 +87,7 @@ def first_attempt(
     return answer
 
 
-def _in_child(
+def in_child(
     fn: Callable[[], Any], deadline: Deadline, seconds: float | None = FIRST_SECONDS
 ) -> Any:
     """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after

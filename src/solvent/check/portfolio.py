@@ -27,7 +27,7 @@ import z3
 from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
-from solvent.check.first_attempt import _in_child, child_main, first_attempt
+from solvent.check.first_attempt import child_main, first_attempt, in_child
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
@@ -405,7 +405,7 @@ def _bounded(fn: Any, deadline: Deadline) -> Any:
     process (entry style with lemmas, 30 accounts), past ``--timeout``."""
     if deadline.seconds is None or "fork" not in multiprocessing.get_all_start_methods():
         return fn()
-    return _in_child(fn, deadline, None)
+    return in_child(fn, deadline, None)
 
 
 def _prefix(

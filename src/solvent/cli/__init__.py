@@ -3,15 +3,28 @@
 :mod:`solvent.cli.verbs` holds the app and the ``verb()`` decorator driven by
 :class:`solvent.config.Settings`; ``core`` the core verbs (inspect, lint, bmc, prove,
 replay, check) and the entry points :func:`run` and :func:`main`; every other module is one
-family of verbs, registered on the app by ``@verb`` when it is imported here.
+family of verbs, registered on the app by ``@verb`` when it is imported.
+:mod:`solvent.cli.families` lists them: a command line imports only its verb's family
+(``solvent bmc`` does not import stress or monitor), and ``solvent.cli.app`` is the app
+with every family registered.
 """
 
-from solvent.cli.core import main, run
-from solvent.cli.verbs import EPILOG, app
+from typing import Any
 
-# isort: split
-# the other families, in the order `solvent --help` lists them
-from solvent.cli import risk, stress, shrink, report, monitor  # noqa: F401, I001
-from solvent.cli import monitor_convert, monitor_aggregate, models, conform  # noqa: F401, I001
+from solvent.cli.core import main, run
+from solvent.cli.verbs import EPILOG
 
 __all__ = ["EPILOG", "app", "main", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the app with every verb; ``risk``, ``stress``...: a family's module."""
+    import importlib
+
+    from solvent.cli.families import FAMILIES, load_all
+
+    if name == "app":
+        return load_all()
+    if f"solvent.cli.{name}" in FAMILIES:
+        return importlib.import_module(f"solvent.cli.{name}")
+    raise AttributeError(f"module 'solvent.cli' has no attribute {name!r}")

@@ -22,7 +22,7 @@ from solvent.api import verify as api
 from solvent.api.results import VerdictResult
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.cli.common import Target, read_trace
-from solvent.cli.verbs import ClickException, Interrupted, app, verb
+from solvent.cli.verbs import ClickException, Interrupted, verb
 from solvent.config import Settings
 from solvent.errors import (
     EXIT_INCONCLUSIVE,
@@ -32,7 +32,7 @@ from solvent.errors import (
     UsageError,
 )
 from solvent.report import json_out, text
-from solvent.report.provenance import run_facts, set_command
+from solvent.report.provenance import run_facts, set_command, without_run_facts
 from solvent.spec.spec import Spec
 
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
@@ -50,6 +50,12 @@ class _Output:
         self.errors = text.make_console(stderr=True)
         self.text = settings.format == "text"
         self.specs: list[Spec] = []  # for the file:line of invariants in SARIF/JUnit
+
+    @property
+    def documented(self) -> bool:
+        """Whether the result document is shown or written (else only the verdict is)."""
+        s = self.settings
+        return not self.text or any((s.output, s.report, s.junit, s.sarif))
 
     def running(self, message: str) -> AbstractContextManager[None]:
         """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
@@ -115,7 +121,8 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
 
 def _single_check(name: str, target: str, settings: Settings) -> int:
     out = _Output(settings)
-    found = api.run_check(name, target, settings, running=out.running)
+    with nullcontext() if out.documented else without_run_facts():
+        found = api.run_check(name, target, settings, running=out.running)
     return out.finish(out.show(found), found.exit_code)
 
 
@@ -275,10 +282,13 @@ def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[st
 # ----------------------------------------------------------------------- entry points
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    command = typer.main.get_command(app)
+    from solvent.cli.families import command as command_for
+
+    args = list(argv) if argv is not None else sys.argv[1:]
+    command = command_for(args)  # the verb's command only: its family's module imported
     errors = text.make_console(stderr=True)
     limits.reload()  # a command line reads the limits' environment afresh
-    set_command(list(argv) if argv is not None else sys.argv[1:])
+    set_command(args)
     try:
         code = command.main(
             args=list(argv) if argv is not None else None,
@@ -321,11 +331,28 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
         count_from_process_start()
     code = run(argv)
-    if argv is None:  # the console script: end without tearing the interpreter down
-        import atexit
+    if argv is None and _exit_handlers() is not None:  # the console script: end without
+        import atexit  # tearing the interpreter down
 
         atexit.register(_end_now, code)
     sys.exit(code)
+
+
+def _exit_handlers() -> Any:
+    """CPython's function that runs the ``atexit`` handlers now, or None.
+
+    ``atexit`` has no public one (it registers and unregisters only), and ``_end_now``
+    needs it: it runs first (the handler registered last) and must run the others before
+    ``os._exit`` skips them: certifi's and coverage's, registered as the interpreter
+    starts (coverage saves a subprocess's measurements in its own), multiprocessing's and
+    logging's. So ``atexit._run_exitfuncs`` it is, looked up here: on a Python without
+    it the console script ends the ordinary way (the same output and exit code; only the
+    teardown is not skipped).
+    """
+    import atexit
+
+    found = getattr(atexit, "_run_exitfuncs", None)
+    return found if callable(found) else None
 
 
 def _end_now(code: int) -> None:
@@ -340,7 +367,7 @@ def _end_now(code: int) -> None:
     import os
 
     atexit.unregister(_end_now)
-    atexit._run_exitfuncs()
+    _exit_handlers()()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -13,18 +13,30 @@ Every field is deterministic for a given input except ``utc``; set ``SOURCE_DATE
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import subprocess
 import time
-from collections.abc import Mapping, Sequence
-from importlib import metadata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 _COMMAND: list[str] | None = None
 _PACKAGES = ("solvent", "z3-solver", "numba", "numpy")
+_FACTS: ContextVar[bool] = ContextVar("run_facts", default=True)
+
+
+@contextmanager
+def without_run_facts() -> Iterator[None]:
+    """Documents completed inside leave out the run facts: for a command line that shows
+    a verdict and writes no document (they cost two ``git`` processes and a scan of the
+    installed packages' metadata)."""
+    token = _FACTS.set(False)
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
 
 
 def set_command(argv: Sequence[str]) -> None:
@@ -93,6 +105,8 @@ def command_line() -> list[str]:
 
 
 def versions() -> dict[str, str | None]:
+    from importlib import metadata  # a scan of the installed packages: only when asked
+
     out: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
@@ -114,6 +128,8 @@ def _spec_file(target: str | None) -> Path | None:
 
 
 def _git(folder: Path, *args: str) -> str | None:
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", "-C", str(folder), *args],
@@ -139,6 +155,8 @@ def git_info(file: Path) -> dict[str, Any] | None:
 
 def run_facts(target: str | None, *, scenario: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The run facts (see the module docstring) of a verb run on ``target``."""
+    import hashlib
+
     file = _spec_file(target)
     out: dict[str, Any] = {
         "target": portable_target(target),
@@ -169,7 +187,8 @@ def complete(
         block = provenance(spec)
     if spec is not None:
         block.setdefault("defaults", _defaults(spec))
-    block.update(run_facts(target, scenario=scenario))
+    if _FACTS.get():
+        block.update(run_facts(target, scenario=scenario))
     doc["provenance"] = block
     if doc.get("target"):
         doc["target"] = portable_target(doc["target"])

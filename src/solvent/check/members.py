@@ -253,6 +253,8 @@ def unroll(
                         note=str(exc),
                         extra={"irrational": True},
                     )
+                # its simplification cut short by the member's turn: the portfolio derives it
+                canon = canon and not deadline.expired()
                 trace = trace_from_values(u, values, k, {})
                 return Answer(
                     "incremental",

@@ -51,7 +51,7 @@ def test_the_first_attempt_finds_it_after_other_z3_work(monkeypatch: pytest.Monk
 def test_bmc_fails_with_the_canonical_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = fixed_point(monkeypatch)
     races = counting_races(monkeypatch)
-    result = portfolio.portfolio_bmc(spec, 3, jobs=1, timeout=25)  # type: ignore[arg-type]
+    result = portfolio.portfolio_bmc(spec, 3, jobs=1, timeout=60)  # type: ignore[arg-type]
     assert (result.verdict, result.bound) == (FAIL, "depth 3/3"), result.message
     assert races == []  # the first attempt answered
     assert "not canonicalised" not in result.message

@@ -9,8 +9,8 @@ answers, or gives up, the same way on a busy and an idle machine):
 
 - up to ``FULL_CANONICAL_ACCOUNTS`` accounts (or accounts that do not all start alike):
   the ``incremental`` member, whose counterexample is the canonical one (the report is
-  the one the race would give, whoever won it); when it gives up, the ``fresh`` member's
-  one-shot queries at the depths it did not clear, under the same cap (the fixed-point
+  the one the race would give, whoever won it); when it gives up at the last depth, the
+  ``fresh`` member's one-shot query there, under the same cap (the fixed-point
   corpus spec on 1 account: the depth-3 one-shot query uses 0.24 million units where the
   unrolling gives up; its path is derived again canonically);
 - with more accounts: the ``few`` member on one active account, lifted and replayed (the
@@ -74,10 +74,10 @@ def first_attempt(
             got = unroll(spec, decls, depth, deadline, simplify, rlimit=FIRST_RLIMIT)
             if got.verdict != UNKNOWN or got.extra.get("irrational") or deadline.expired():
                 return got
-            # the depths the unrolling did not clear, one-shot (its path is derived again)
-            more = fresh_from(
-                spec, decls, (got.depth or 0) + 1, depth, deadline, False, FIRST_RLIMIT
-            )
+            if got.depth != depth - 1:  # more than the last depth left: the race then
+                return got
+            # the last depth, one-shot (its path is derived again canonically)
+            more = fresh_from(spec, decls, depth, depth, deadline, False, FIRST_RLIMIT)
             return got if more.verdict == UNKNOWN else more
         # its path is derived again canonically (``canonical.canonical``): not simplified here
         return few_accounts(spec, decls, depth, deadline, False, active=1, rlimit=FIRST_RLIMIT)

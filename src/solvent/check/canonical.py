@@ -11,6 +11,7 @@ from __future__ import annotations
 from solvent.check.members import (
     CANONICAL_RLIMIT,
     Answer,
+    at_depth_path,
     few_accounts,
     unroll,
 )
@@ -47,7 +48,9 @@ def canonical(
     unrolling's check at ``d`` is capped by ``CANONICAL_RLIMIT`` units of Z3's resource
     counter (the incremental solver of the fixed-point corpus spec on 1 account did not
     answer the depth-3 question in 30 s, where the ``fresh`` member's one-shot query did
-    in 0.4 s). None when it does not answer: ``from_trace`` then shows the winner's own
+    in 0.4 s); when it stops there and ``d`` is a shortest depth, the one-shot query at
+    ``d`` (``members.at_depth_path``, on a parsed copy of its own, capped the same way)
+    derives it. None when neither answers: ``from_trace`` then shows the winner's own
     path, replayed, and says it is not the canonical one.
     """
     note = "" if shortest else NOT_SHORTEST
@@ -62,6 +65,12 @@ def canonical(
         return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
     if out.verdict == UNKNOWN and out.extra.get("irrational"):
         return _irrational(d, depth, out.note, out.failed, result)
+    if shortest and out.verdict == UNKNOWN and not deadline.expired():
+        # the one-shot query at ``d`` (the depths before it are free of violations), on
+        # its parsed copy: its answer does not depend on the Z3 work before it
+        one = at_depth_path(spec, decls, d, deadline, simplify, CANONICAL_RLIMIT)
+        if one.verdict == FAIL and one.trace is not None:
+            return _confirmed(spec, one.trace, d, one.failed, depth, result, note)
     return None
 
 

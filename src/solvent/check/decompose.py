@@ -344,13 +344,24 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             )
             # the one-account check as a whole (proof, then search): a real counterexample
             return _lifted(found, spec, began, _gave(p, FAIL) if p.why is None else why)
-    if kwargs.get("timeout") is not None:  # the fallback gets what is left of the budget
+    budget = kwargs.get("timeout")
+    if budget is not None:  # the fallback gets what is left of the budget
         kwargs = {**kwargs, "timeout": _left(kwargs, began)}
     result = prove(spec, **kwargs)
+    whole(result, began, budget, kwargs.get("timeout"))
     result.details["decomposition"] = f"not applied: {why}"
     if one_account:
         result.details["decomposition_one_account"] = one_account
     return result
+
+
+def whole(result: Any, began: float, budget: float | None, given: float | None) -> None:
+    """``result`` of the fallback after the one-account work as the whole check's: its
+    time counts from ``began``, a timeout names the user's ``budget`` (it read "after
+    0.001s" when the one-account work had used it up, at 60 s of wall time)."""
+    result.seconds = time.perf_counter() - began
+    if budget is not None and given is not None:
+        result.message = result.message.replace(f"after {given:g}s", f"after {budget:g}s")
 
 
 def _capped_out(result: Any) -> bool:

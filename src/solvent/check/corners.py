@@ -34,7 +34,7 @@ from fractions import Fraction
 import z3
 
 from solvent.backends.modes import symbolic_for
-from solvent.check.members import Answer, _reparsed, _unroll
+from solvent.check.members import Answer, _reparsed, depth_query
 from solvent.check.results import FAIL, UNKNOWN
 from solvent.check.solving import (
     Deadline,
@@ -93,15 +93,10 @@ def at_corners_path(
     backend = symbolic_for(spec)
     names = list(spec.bounds)
     with fresh_context():
-        unrolled = _unroll(spec, k, deadline)
-        if unrolled is None:
+        query = depth_query(spec, decls, k, deadline)
+        if query is None:
             return Answer("corners", UNKNOWN, depth=k - 1, note="out of time while encoding")
-        solver, u = unrolled
-        solver.add(*u.assumption_literals())
-        for t in range(k):
-            solver.add(*[p for _, _, p in u.properties(t, decls)])
-        props = u.properties(k, decls)
-        solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
+        solver, u, props = query
         ends = {}
         for name in names:
             dom = spec.bounds[name]
@@ -136,13 +131,8 @@ def at_corners_path(
             except IrrationalModel:  # pragma: no cover - integers only in fixed point
                 return Answer("corners", UNKNOWN, depth=k - 1, note="irrational model")
             trace = trace_from_values(u, got, k, {})
+            extra: dict[str, object] = {"corner": n}
             return Answer(
-                "corners",
-                FAIL,
-                depth=k,
-                shortest=True,
-                trace=trace,
-                failed=failed,
-                extra={"corner": n},
+                "corners", FAIL, depth=k, shortest=True, trace=trace, failed=failed, extra=extra
             )
     return Answer("corners", UNKNOWN, depth=k - 1, note=f"no pinned path at depth {k}")

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
-from solvent.check.decompose import plan, whole
+from solvent.check.decompose import plan, spent, timed_out, whole
 from solvent.check.decompose_one import lifted
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import select_properties
@@ -60,6 +60,7 @@ def bmc_any_accounts(
     names += [d.name for d in spec.lemmas if d.name not in names]
     p = plan(spec, invariants)
     found: CheckResult | None = None
+    first: CheckResult | None = None
     if p.coupled is None:
         one = p.spec(spec) if p.why is None else spec.with_accounts(1)
         first = bmc(one, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
@@ -90,6 +91,8 @@ def bmc_any_accounts(
                 "and replayed there"
             )
             return found
+    if spent(timeout, began) and first is not None:
+        return timed_out(first, spec, began, timeout)
     given = _left(timeout, began)
     result = bmc(spec, depth, timeout=given, invariants=invariants, **kwargs)
     whole(result, began, timeout, given)

@@ -144,15 +144,9 @@ def at_depth_path(
     path, PASS when unsatisfiable (no violation at ``k``), else UNKNOWN. It is solved on
     a copy parsed from its SMT-LIB text (``_reparsed``), capped by ``rlimit`` units."""
     with fresh_context():
-        unrolled = _unroll(spec, k, deadline)
-        if unrolled is None:
+        if (query := depth_query(spec, decls, k, deadline)) is None:
             return Answer("fresh", UNKNOWN, depth=k - 1, note="out of time while encoding")
-        solver, u = unrolled
-        solver.add(*u.assumption_literals())
-        for t in range(k):
-            solver.add(*[p for _, _, p in u.properties(t, decls)])
-        props = u.properties(k, decls)
-        solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
+        solver, u, props = query
         status, pins = _reparsed(solver, deadline, rlimit)
         if status == z3.sat and check(solver, deadline, pins) != z3.sat:  # pragma: no cover
             status = z3.unknown  # the model of the parsed copy is one of this query's
@@ -170,6 +164,20 @@ def at_depth_path(
             return Answer("fresh", FAIL, depth=k, shortest=True, failed=failed)
         trace = trace_from_values(u, values, k, {})
         return Answer("fresh", FAIL, depth=k, shortest=True, trace=trace, failed=failed)
+
+
+def depth_query(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> Any:
+    """(solver, unrolling, properties at ``k``) of the one-shot query at depth ``k`` (the
+    properties before it as facts, one broken at it); None if out of time encoding."""
+    if (unrolled := _unroll(spec, k, deadline)) is None:
+        return None
+    solver, u = unrolled
+    solver.add(*u.assumption_literals())
+    for t in range(k):
+        solver.add(*[p for _, _, p in u.properties(t, decls)])
+    props = u.properties(k, decls)
+    solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
+    return solver, u, props
 
 
 def _reparsed(solver: z3.Solver, deadline: Deadline, rlimit: int | None) -> tuple[Any, list[Any]]:

@@ -109,3 +109,9 @@ def test_the_safe_fixed_point_variant_loses_a_unit_to_rounding(
     )
     why = why_unknown(spec, unknown, timeout=60, jobs=1, invariants=None)
     assert any(n.startswith("fixed point: bmc --depth 3") for n in why["next"])
+    unknown.details = {}  # the step, no obligation named: the spec's one property's fields
+    why = why_unknown(spec, unknown, timeout=60, jobs=1, invariants=None)
+    assert any(
+        n.startswith("fixed point: bmc --depth 3 with an invariant that insurance")
+        for n in why["next"]
+    )

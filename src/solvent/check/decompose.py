@@ -376,10 +376,13 @@ def spent(budget: float | None, began: float) -> bool:
 
 
 def timed_out(one: Any, spec: Spec, began: float, budget: float | None) -> Any:
-    """The one-account result ``one`` as the spec's UNKNOWN when the budget ran out."""
+    """The one-account result ``one`` as the spec's UNKNOWN when the budget ran out (an
+    UNKNOWN keeps its words, "base case: ...", with the user's budget in them)."""
+    timeout = f"solver timeout after {budget:g}s"
+    said = re.sub(r"solver timeout after [0-9.e+-]+s", timeout, one.message, count=1)
+    one.message = said if one.verdict == UNKNOWN and timeout in said else timeout
     one.verdict, one.accounts, one.spec = UNKNOWN, spec.accounts, spec.name
     one.counterexample, one.cti_state, one.depth = None, None, None
-    one.message = f"solver timeout after {budget:g}s"
     one.details["reason"] = "timeout"
     one.seconds = time.perf_counter() - began
     return one

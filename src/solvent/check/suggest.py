@@ -324,6 +324,9 @@ def why_unknown(
         what = f"the inductive step obligation {obligation}" if obligation else "the step"
         tried = "its cone of influence, then the whole step query"
         name = (obligation or "").split("[", 1)[0]
+        only = [d.name for d in spec.properties()]
+        if not name and len(only) == 1:  # the step, whichever obligation: of the one property
+            name = only[0]
         fields = _fields_read(spec, name)
         if fields:
             f = fields[0]

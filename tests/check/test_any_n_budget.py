@@ -23,7 +23,7 @@ from solvent.spec.load import load_spec
 from solvent.spec.spec import Spec
 
 SPEC = Path(__file__).resolve().parent / "specs" / "isolated_accounts.py"
-BUDGET = 1.0
+BUDGET = 2.0
 
 
 def isolated(monkeypatch: pytest.MonkeyPatch, accounts: int) -> Spec:
@@ -72,13 +72,13 @@ def test_no_fallback_when_the_one_account_work_used_the_budget(
     assert len(given) == 1  # the fallback on the spec's own accounts did not run
     assert result.verdict == UNKNOWN and result.details["reason"] == "timeout"
     assert result.message == f"solver timeout after {BUDGET:g}s"
-    assert BUDGET <= result.seconds < BUDGET + 0.5
+    assert BUDGET <= result.seconds < BUDGET + 1.0
 
 
 @pytest.mark.parametrize("kind", ["prove", "bmc"])
 def test_the_fallback_reports_the_whole_check(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    result, given = run(kind, 0.7, monkeypatch)
-    assert len(given) == 2 and given[1] < 0.5  # the fallback got what was left
+    result, given = run(kind, 0.5, monkeypatch)
+    assert len(given) == 2 and given[1] <= given[0] / 2  # the fallback got what was left
     assert result.verdict == UNKNOWN
     assert result.message == f"solver timeout after {BUDGET:g}s"
-    assert result.seconds >= 0.7 * BUDGET
+    assert result.seconds >= given[0] / 2

@@ -8,9 +8,11 @@ used only when that derivation cannot answer within the budget.
 
 from __future__ import annotations
 
+from solvent.check.corners import applies, at_corners_path
 from solvent.check.members import (
     CANONICAL_RLIMIT,
     Answer,
+    at_depth_path,
     few_accounts,
     unroll,
 )
@@ -20,6 +22,14 @@ from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import confirmed as _confirmed
 from solvent.check.verdicts import irrational as _irrational
 from solvent.spec.spec import PredicateDecl, Spec
+
+# resource units of the one-shot query at the violation's depth (the fixed-point corpus
+# spec's on 1 account: 0.24 million; the perp_pool_overreserved example's: none within 50
+# million), so a spec that needs neither it nor the unrolling's 50 million does not pay
+# 50 million twice
+ONE_SHOT_RLIMIT = 2_000_000
+# fixed point: the unrolling's first check at the violation's depth, as in the first attempt
+FIXED_FIRST_RLIMIT = 1_500_000
 
 NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
 NOT_CANONICAL = (
@@ -47,21 +57,42 @@ def canonical(
     unrolling's check at ``d`` is capped by ``CANONICAL_RLIMIT`` units of Z3's resource
     counter (the incremental solver of the fixed-point corpus spec on 1 account did not
     answer the depth-3 question in 30 s, where the ``fresh`` member's one-shot query did
-    in 0.4 s). None when it does not answer: ``from_trace`` then shows the winner's own
-    path, replayed, and says it is not the canonical one.
+    in 0.4 s); when it stops there and ``d`` is a shortest depth, the one-shot query at
+    ``d`` (``members.at_depth_path``, on a parsed copy of its own) derives it, capped by
+    ``ONE_SHOT_RLIMIT``. In fixed-point arithmetic (``corners``:
+    nonlinear integer products, where the unrolling stalls) the cheap ways come first when
+    ``d`` is a shortest depth: the market pinned at its envelope's corners
+    (``corners.at_corners_path``), the unrolling capped at ``FIXED_FIRST_RLIMIT``, the
+    one-shot query, and only then the unrolling under ``CANONICAL_RLIMIT``. None when nothing answers:
+    ``from_trace`` then shows the winner's own path, replayed, and says it is not the
+    canonical one.
     """
     note = "" if shortest else NOT_SHORTEST
     if spec.accounts > FULL_CANONICAL_ACCOUNTS and smaller(spec):
         got = few_accounts(spec, decls, depth, deadline, simplify, known=d)
         if got.verdict == FAIL and got.trace is not None and got.depth == d:
             return _confirmed(spec, got.trace, d, got.failed, depth, result, note)
-    out = unroll(
-        spec, decls, depth, deadline, simplify, known=d, facts=shortest, rlimit=CANONICAL_RLIMIT
-    )
-    if out.verdict == FAIL and out.trace is not None:
-        return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
-    if out.verdict == UNKNOWN and out.extra.get("irrational"):
-        return _irrational(d, depth, out.note, out.failed, result)
+    cheap = shortest and d > 0 and applies(spec)
+    if cheap:  # the depths before ``d`` are free of violations: the market at its corners
+        corner = at_corners_path(spec, decls, d, deadline, simplify)
+        if corner.verdict == FAIL and corner.trace is not None:
+            return _confirmed(spec, corner.trace, d, corner.failed, depth, result, note)
+    caps = (FIXED_FIRST_RLIMIT, CANONICAL_RLIMIT) if cheap else (CANONICAL_RLIMIT,)
+    for cap in caps:
+        out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest, rlimit=cap)
+        if out.verdict == FAIL and out.trace is not None:
+            return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
+        if out.verdict == UNKNOWN and out.extra.get("irrational"):
+            return _irrational(d, depth, out.note, out.failed, result)
+        if not shortest or out.verdict != UNKNOWN or deadline.expired():
+            return None
+        if cap == CANONICAL_RLIMIT and cheap:
+            return None  # the one-shot query was asked already
+        # the one-shot query at ``d`` on its parsed copy (its answer does not depend on
+        # the Z3 work before it)
+        one = at_depth_path(spec, decls, d, deadline, simplify, ONE_SHOT_RLIMIT)
+        if one.verdict == FAIL and one.trace is not None:
+            return _confirmed(spec, one.trace, d, one.failed, depth, result, note)
     return None
 
 

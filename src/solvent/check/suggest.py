@@ -324,6 +324,9 @@ def why_unknown(
         what = f"the inductive step obligation {obligation}" if obligation else "the step"
         tried = "its cone of influence, then the whole step query"
         name = (obligation or "").split("[", 1)[0]
+        only = [d.name for d in spec.properties()]
+        if not name and len(only) == 1:  # the step, whichever obligation: of the one property
+            name = only[0]
         fields = _fields_read(spec, name)
         if fields:
             f = fields[0]
@@ -331,6 +334,14 @@ def why_unknown(
                 f"a lemma bounding what {name} reads ({', '.join(fields)}), e.g. "
                 f"`@spec.lemma def {f}_range(s): return (s.{f} >= LO) & (s.{f} <= HI)`"
             )
+            if getattr(spec, "arithmetic", "exact") == "fixed":
+                nxt.append(
+                    f"fixed point: bmc --depth 3 with an invariant that {f} never moves "
+                    f"against {name} in one step; if a rounding can (one unit of the last "
+                    "decimal lost per step), the property breaks only after very many steps "
+                    "and no lemma proves it: round in the protocol's favour (mul_up for "
+                    "what an account owes)"
+                )
     nxt.insert(0, f"a larger --timeout (this run had {budget})")
     props = [d.name for d in spec.invariants]
     if len(props) > 1 and not invariants:

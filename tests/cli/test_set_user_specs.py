@@ -27,7 +27,7 @@ def test_set_on_a_parameter_read_at_build_time_is_refused(
         capsys, "bmc", SPECS / "static_param_read.py", "--depth", "1", "--set", "max_move=0.1"
     )
     assert code == 3, out + err
-    assert "static_param_read.py:31: parameter max_move of spec static-read is read as a " in err
+    assert "static_param_read.py:26: parameter max_move of spec static-read is read as a " in err
     assert "(Params.max_move) while the spec is built" in err and "[SV804]" in err
     assert "@sv.builder" in err and "Traceback" not in out + err
 

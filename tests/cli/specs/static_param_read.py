@@ -4,19 +4,14 @@ bounds the envelope): ``--set max_move`` is refused (SV804), ``--set cap`` (read
 an ``@sv.builder``); ``Params`` stays a class body, since reading its attribute is the
 point."""
 
-import importlib.util
+import runpy
 from pathlib import Path
 
 import solvent as sv
 from solvent import Num
 from solvent.models import fields
 
-_found = importlib.util.spec_from_file_location(
-    "_cli_user_builder", Path(__file__).with_name("user_builder.py")
-)
-assert _found is not None and _found.loader is not None
-_rules = importlib.util.module_from_spec(_found)
-_found.loader.exec_module(_rules)
+rules = runpy.run_path(str(Path(__file__).with_name("user_builder.py")))
 
 perp = sv.Spec("static-read", accounts=1)
 
@@ -29,5 +24,5 @@ class Params:
 
 fields.state(perp, x=Num("0"))
 fields.envelope(perp, move=sv.within(-Params.max_move, Params.max_move))
-perp.tick(_rules.tick)
-perp.invariant(_rules.bounded)
+perp.tick(rules["tick"])
+perp.invariant(rules["bounded"])

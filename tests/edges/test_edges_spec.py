@@ -61,8 +61,8 @@ def test_timeout_refuses_what_is_not_a_budget(
     ("spec", "needles"),
     [
         ("exit_at_import.py", ["exit_at_import.py:5:", "sys.exit(0)", "SV200"]),
-        ("exit_in_tick.py", ["exit_in_tick.py:24:", "sys.exit(7)", "tick drift", "SV100"]),
-        ("recurses.py", ["recurses.py:20:", "RecursionError", "recurses without end", "SV100"]),
+        ("exit_in_tick.py", ["exit_in_tick.py:17:", "sys.exit(7)", "tick drift", "SV100"]),
+        ("recurses.py", ["recurses.py:13:", "RecursionError", "recurses without end", "SV100"]),
     ],
 )
 @pytest.mark.parametrize("verb", ["bmc", "prove"])

@@ -46,14 +46,8 @@ def window(c: str = "4") -> sv.Spec:
 def broken() -> sv.Spec:
     """Fails at step 1 whatever the envelope: unsafe at its most conservative value."""
     spec = sv.Spec("broken", accounts=1)
-
-    @spec.state
-    class State:
-        x: Num = Num("0")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-0.1", "0.1")
+    fields.state(spec, x=Num("0"))
+    fields.envelope(spec, move=sv.within("-0.1", "0.1"))
 
     @spec.tick
     def tick(s: Any, m: Any) -> None:

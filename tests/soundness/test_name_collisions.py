@@ -108,7 +108,7 @@ def test_two_actions_of_one_name_are_refused(
         argv.append(trace)
     code, out, err = run(capsys, *argv)
     assert code == 3, (code, out, err)
-    assert "duplicate_action.py:26: action 'add' is declared twice" in err
+    assert "duplicate_action.py:15: action 'add' is declared twice" in err
     assert "[SV105]" in err and "Traceback" not in out + err
 
 

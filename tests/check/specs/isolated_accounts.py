@@ -11,29 +11,15 @@ must then infer them (``solvent.check.infer``).
 import os
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import fields
 
 SHARED = os.environ.get("SHARED") == "1"
 spec = sv.Spec("isolated-accounts", accounts=int(os.environ.get("ACCOUNTS", "3")))
-
-
-@spec.params
-class Params:
-    mm: Num = Num("0.08")
-    im: Num = Num("0.10")
-
-
-@spec.state
-class State:
-    price: Num = Num("2000")
-    fund: Num = Num("100")
-    quote: PerAccount[Num] = sv.within("0", "10000")
-    size: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.08", "0.08")
+fields.params(spec, mm=Num("0.08"), im=Num("0.10"))
+fields.state(spec, price=Num("2000"), fund=Num("100"))
+fields.accounts(spec, quote=sv.within("0", "10000"), size=Num("0"))
+fields.envelope(spec, move=sv.within("-0.08", "0.08"))
 
 
 def equity(s, a):

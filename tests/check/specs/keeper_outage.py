@@ -11,20 +11,11 @@ keeper clears them when it is back. So ``pending`` never exceeds 20, within the 
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("keeper-outage", accounts=1)
-
-
-@spec.state
-class State:
-    down: Num = Num("0")
-    pending: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    outage: Num = sv.within("0", "1")
-    loss: Num = sv.within("0", "10")
+fields.state(spec, down=Num("0"), pending=Num("0"))
+fields.envelope(spec, outage=sv.within("0", "1"), loss=sv.within("0", "10"))
 
 
 @spec.tick

@@ -7,19 +7,12 @@ breaks it, at every k. ``prove`` suggests the per-account lemma and checks it.
 """
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("per-account-range", accounts=2)
-
-
-@spec.state
-class State:
-    level: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    drift: Num = sv.within("0", "0")
+fields.accounts(spec, level=Num("0"))
+fields.envelope(spec, drift=sv.within("0", "0"))
 
 
 @spec.action(x=sv.within("0", "1"))

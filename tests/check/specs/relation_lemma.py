@@ -8,19 +8,11 @@ rules that state out, the relation ``x <= y`` does.
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("relation-lemma", accounts=1)
-
-
-@spec.state
-class State:
-    x: Num = Num("0")
-    y: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    calm: Num = sv.within("0", "0")
+fields.state(spec, x=Num("0"), y=Num("0"))
+fields.envelope(spec, calm=sv.within("0", "0"))
 
 
 @spec.action(q=sv.within("0", "1"))

@@ -13,22 +13,14 @@ step 3 (the shortest), two never sooner than step 4.
 import os
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import fields
 
 ONCE = os.environ.get("ONCE") == "1"
 spec = sv.Spec("shared-fund", accounts=int(os.environ.get("ACCOUNTS", "6")))
-
-
-@spec.state
-class State:
-    fund: Num = Num("25")
-    deposit: PerAccount[Num] = sv.within("0", "100")
-    debt: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    rate: Num = sv.within("0", "0.01")
+fields.state(spec, fund=Num("25"))
+fields.accounts(spec, deposit=sv.within("0", "100"), debt=Num("0"))
+fields.envelope(spec, rate=sv.within("0", "0.01"))
 
 
 @spec.tick

@@ -13,7 +13,8 @@ find the insolvent path on its own.
 from fractions import Fraction
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import fields
 
 MOVE = Fraction(1, 100)
 
@@ -23,19 +24,10 @@ def build(liquidate_within: int = 2) -> sv.Spec:
     spec = sv.Spec("short-late", accounts=1)
     k = liquidate_within
 
-    @spec.params
-    class Params:
-        mm: Num = Num("0.05")
-
-    @spec.state
-    class State:
-        price: Num = Num("100")
-        quote: PerAccount[Num] = Num("105")
-        size: PerAccount[Num] = Num("-1")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(-MOVE, MOVE)
+    fields.params(spec, mm=Num("0.05"))
+    fields.state(spec, price=Num("100"))
+    fields.accounts(spec, quote=Num("105"), size=Num("-1"))
+    fields.envelope(spec, move=sv.within(-MOVE, MOVE))
 
     @spec.tick
     def mark(s, m):

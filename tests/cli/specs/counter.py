@@ -6,25 +6,14 @@ nothing breaks within 5 steps.
 """
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("counter", accounts=2)
-
-
-@spec.params
-class Params:
-    cap: Num = Num("3")
-
-
-@spec.state
-class State:
-    level: Num = Num("0")
-    balance: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    bump: Num = sv.within("0", "1")
+fields.params(spec, cap=Num("3"))
+fields.state(spec, level=Num("0"))
+fields.accounts(spec, balance=Num("0"))
+fields.envelope(spec, bump=sv.within("0", "1"))
 
 
 @spec.tick

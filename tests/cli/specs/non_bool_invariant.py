@@ -2,18 +2,11 @@
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("non-bool-invariant", accounts=1)
-
-
-@spec.state
-class State:
-    price: Num = Num("100")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-1/10", "1/10")
+fields.state(spec, price=Num("100"))
+fields.envelope(spec, move=sv.within("-1/10", "1/10"))
 
 
 @spec.tick

@@ -4,20 +4,13 @@ The witness needs three deposits of at most 100, so `--witness-depth 2` makes th
 VACUOUS (exit 2)."""
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import fields
 
 spec = sv.Spec("safe-balances", accounts=2)
-
-
-@spec.state
-class State:
-    deposits: Num = Num("0")
-    balance: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    rate: Num = sv.within("0", "1/10")
+fields.state(spec, deposits=Num("0"))
+fields.accounts(spec, balance=Num("0"))
+fields.envelope(spec, rate=sv.within("0", "1/10"))
 
 
 @spec.tick

@@ -7,18 +7,11 @@ it, and no lemma says the level stays at most 5.
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("spurious-cti", accounts=1)
-
-
-@spec.state
-class State:
-    level: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    bump: Num = sv.within("0", "1")
+fields.state(spec, level=Num("0"))
+fields.envelope(spec, bump=sv.within("0", "1"))
 
 
 @spec.tick

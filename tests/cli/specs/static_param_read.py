@@ -1,11 +1,17 @@
 """A spec that reads a parameter as a plain value while it is built (``Params.max_move``
 bounds the envelope): ``--set max_move`` is refused (SV804), ``--set cap`` (read only as
-``p.cap`` in the rules) is not."""
+``p.cap`` in the rules) is not. The rules are ``user_builder.py``'s (the same spec, built by
+an ``@sv.builder``); ``Params`` stays a class body, since reading its attribute is the
+point."""
 
-from typing import Any
+import runpy
+from pathlib import Path
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
+
+rules = runpy.run_path(str(Path(__file__).with_name("user_builder.py")))
 
 perp = sv.Spec("static-read", accounts=1)
 
@@ -16,21 +22,7 @@ class Params:
     cap: Num = Num("100")
 
 
-@perp.state
-class State:
-    x: Num = Num("0")
-
-
-@perp.envelope
-class Market:
-    move: Num = sv.within(-Params.max_move, Params.max_move)
-
-
-@perp.tick
-def tick(s: Any, p: Any, m: Any) -> None:
-    s.x = sv.minimum(s.x + m.move, p.cap)
-
-
-@perp.invariant
-def bounded(s: Any, p: Any) -> Any:
-    return s.x <= p.cap
+fields.state(perp, x=Num("0"))
+fields.envelope(perp, move=sv.within(-Params.max_move, Params.max_move))
+perp.tick(rules["tick"])
+perp.invariant(rules["bounded"])

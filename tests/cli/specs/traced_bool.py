@@ -5,20 +5,13 @@ The file defines several specs, so it also serves the "several specs, no name" c
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 
 def build(name):
     spec = sv.Spec(name, accounts=1)
-
-    @spec.state
-    class State:
-        price: Num = Num("100")
-        loss: Num = Num("0")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-1/10", "1/10")
-
+    fields.state(spec, price=Num("100"), loss=Num("0"))
+    fields.envelope(spec, move=sv.within("-1/10", "1/10"))
     return spec
 
 

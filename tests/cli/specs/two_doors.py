@@ -3,24 +3,12 @@ in three (10 - 5 - 5 - 5 < 0). For `bmc --action / --no-action / --keep-going` t
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("two-doors", accounts=1)
-
-
-@spec.params
-class Params:
-    debt_cap: Num = Num("4")
-
-
-@spec.state
-class State:
-    vault: Num = Num("10")
-    debt: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    price: Num = sv.within("1", "2")
+fields.params(spec, debt_cap=Num("4"))
+fields.state(spec, vault=Num("10"), debt=Num("0"))
+fields.envelope(spec, price=sv.within("1", "2"))
 
 
 @spec.action(amount=sv.within("0", "5"))

@@ -5,29 +5,14 @@ itself, liquidations by running the spec's keeper, distance to insolvency by Z3.
 """
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import fields
 
 vault = sv.Spec("oracle-vault", accounts=2)
-
-
-@vault.params
-class Params:
-    maintenance_margin: Num = Num("0.10")
-
-
-@vault.state
-class State:
-    price: Num = Num("100")
-    insurance: Num = Num("10")
-    bad_debt: Num = Num("0")
-    quote: PerAccount[Num] = Num("0")
-    size: PerAccount[Num] = Num("0")
-
-
-@vault.envelope
-class Market:
-    move: Num = sv.within("-0.10", "0.10")
-    oracle_delay: Num = sv.within("0", "2")
+fields.params(vault, maintenance_margin=Num("0.10"))
+fields.state(vault, price=Num("100"), insurance=Num("10"), bad_debt=Num("0"))
+fields.accounts(vault, quote=Num("0"), size=Num("0"))
+fields.envelope(vault, move=sv.within("-0.10", "0.10"), oracle_delay=sv.within("0", "2"))
 
 
 def equity(s, a):

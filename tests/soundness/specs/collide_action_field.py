@@ -1,24 +1,13 @@
 """Issue 22, reproduction 1: a state field named `action` (the solver's action choice)."""
 
+import runpy
+from pathlib import Path
+
 import solvent as sv
 from solvent import Num
 
-spec = sv.Spec("collide-action", accounts=1)
-
-
-@spec.state
-class State:
-    action: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("0", "0")
-
-
-@spec.tick
-def mark(s, m):
-    """nothing"""
+calm = runpy.run_path(str(Path(__file__).with_name("_calm.py")))["calm"]
+spec = calm("collide-action", action=Num("0"))
 
 
 @spec.action(amount=sv.within("0", "10"))

@@ -1,25 +1,12 @@
 """Issue 22, reproduction 3: an adversarial keeper `drain` and a Bool state field `drain`."""
 
-import solvent as sv
-from solvent import Bool, Num
+import runpy
+from pathlib import Path
 
-spec = sv.Spec("collide-keeper", accounts=1)
+from solvent import Num
 
-
-@spec.state
-class State:
-    drain: Bool = True
-    paid: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("0", "0")
-
-
-@spec.tick
-def mark(s, m):
-    """nothing"""
+calm = runpy.run_path(str(Path(__file__).with_name("_calm.py")))["calm"]
+spec = calm("collide-keeper", drain=True, paid=Num("0"))
 
 
 @spec.keeper(adversarial=True)

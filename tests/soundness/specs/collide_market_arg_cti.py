@@ -1,31 +1,7 @@
 """Issue 22, reproduction 2b: as collide_market_arg, with `s.total = s.total + move`."""
 
-import solvent as sv
-from solvent import Num
+import runpy
+from pathlib import Path
 
-spec = sv.Spec("collide-market-sum", accounts=1)
-
-
-@spec.state
-class State:
-    total: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.08", "0.08")
-
-
-@spec.tick
-def mark(s, m):
-    """nothing"""
-
-
-@spec.action(move=sv.within("0", "10"))
-def market(s, p, move):
-    s.total = s.total + move
-
-
-@spec.invariant
-def bounded(s):
-    return s.total <= 1
+build = runpy.run_path(str(Path(__file__).with_name("collide_market_arg.py")))["build"]
+spec = build("collide-market-sum", accumulate=True)

@@ -7,18 +7,11 @@ and bmc to depth 5 finds the path.
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("deep-bug", accounts=1)
-
-
-@spec.state
-class State:
-    x: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("0", "0")
+fields.state(spec, x=Num("0"))
+fields.envelope(spec, move=sv.within("0", "0"))
 
 
 @spec.tick

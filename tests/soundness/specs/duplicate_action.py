@@ -1,24 +1,13 @@
 """Issue 22, reproduction 4: two actions registered under one name by a factory."""
 
+import runpy
+from pathlib import Path
+
 import solvent as sv
 from solvent import Num
 
-spec = sv.Spec("duplicate-action", accounts=1)
-
-
-@spec.state
-class State:
-    total: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("0", "0")
-
-
-@spec.tick
-def mark(s, m):
-    """nothing"""
+calm = runpy.run_path(str(Path(__file__).with_name("_calm.py")))["calm"]
+spec = calm("duplicate-action", total=Num("0"))
 
 
 def make_add(hi):

@@ -7,6 +7,7 @@ n <= 3 this is proved at k=1, with n >= 4 bmc fails at depth 1. ``cap`` is a sec
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("intparam", accounts=1)
 
@@ -17,14 +18,8 @@ class P:
     cap: Num = Num("3")
 
 
-@spec.state
-class State:
-    x: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("0", "0")
+fields.state(spec, x=Num("0"))
+fields.envelope(spec, move=sv.within("0", "0"))
 
 
 @spec.tick

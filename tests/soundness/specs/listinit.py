@@ -10,20 +10,15 @@ in every account), where a stress that ignored the list "confirmed" a violation.
 """
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import fields
 
 
 def build(name, start=("10", "1"), gap=False, **kw):
     spec = sv.Spec(name, accounts=2, **kw)
-
-    @spec.state
-    class State:
-        price: Num = Num("100")
-        x: PerAccount[Num] = list(start)
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("-0.1", "0.1")
+    fields.state(spec, price=Num("100"))
+    fields.accounts(spec, x=list(start))
+    fields.envelope(spec, move=sv.within("-0.1", "0.1"))
 
     @spec.tick
     def mark(s, m):

@@ -2,21 +2,13 @@
 ``mark``, and it has no ``bad_debt``, ``insurance`` or ``liquidations`` field."""
 
 import solvent as sv
-from solvent import Num, PerAccount
+from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("custom-fields", accounts=2)
-
-
-@spec.state
-class State:
-    mark: Num = Num("100")
-    quote: PerAccount[Num] = sv.within("0", "1000")
-    size: PerAccount[Num] = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.05", "0.05")
+fields.state(spec, mark=Num("100"))
+fields.accounts(spec, quote=sv.within("0", "1000"), size=Num("0"))
+fields.envelope(spec, move=sv.within("-0.05", "0.05"))
 
 
 @spec.tick

@@ -9,19 +9,11 @@ the ones above are overflowed lanes whose exact re-run confirms the violation.
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("fixed-wide", accounts=1, arithmetic="fixed", decimals=6)
-
-
-@spec.state
-class State:
-    x: Num = sv.within("0", "8000000000000")
-    y: Num = Num("0")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.5", "0.5")
+fields.state(spec, x=sv.within("0", "8000000000000"), y=Num("0"))
+fields.envelope(spec, move=sv.within("-0.5", "0.5"))
 
 
 @spec.tick

@@ -8,7 +8,8 @@ than the maintenance margin leaves bad debt, so a volatile scenario breaks ``sol
 """
 
 import solvent as sv
-from solvent import Num, PerAccount, maximum, minimum, requires
+from solvent import Num, maximum, minimum, requires
+from solvent.models import fields
 
 
 def build(
@@ -25,24 +26,22 @@ def build(
     spec = sv.Spec(name, accounts=accounts, arithmetic="fixed", decimals=decimals)
     up, down = sv.mul_up, sv.mul_down
 
-    @spec.params
-    class Params:
-        initial_margin: Num = Num("0.10")
-        maintenance_margin: Num = Num("0.05")
-        liquidation_fee: Num = Num("0.01")
+    fields.params(
+        spec,
+        initial_margin=Num("0.10"),
+        maintenance_margin=Num("0.05"),
+        liquidation_fee=Num("0.01"),
+    )
 
-    @spec.state
-    class State:
-        price: Num = Num(start)
-        insurance: Num = Num("100")
-        bad_debt: Num = Num("0")
-        liquidations: Num = Num("0")
-        quote: PerAccount[Num] = sv.within("0", "10000")
-        size: PerAccount[Num] = Num("0")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within(f"-{largest_move}", largest_move)
+    fields.state(
+        spec,
+        price=Num(start),
+        insurance=Num("100"),
+        bad_debt=Num("0"),
+        liquidations=Num("0"),
+    )
+    fields.accounts(spec, quote=sv.within("0", "10000"), size=Num("0"))
+    fields.envelope(spec, move=sv.within(f"-{largest_move}", largest_move))
 
     def equity(s, a):
         return s.quote[a] + down(s.size[a], s.price)

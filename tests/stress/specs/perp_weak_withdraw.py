@@ -10,32 +10,21 @@ matters.
 """
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, requires
+from solvent.models import blocks_perp as shared
+from solvent.models import fields
 
 perp = sv.Spec("perp-weak-withdraw", accounts=3)
-
-
-@perp.params
-class Params:
-    initial_margin: Num = Num("0.10")
-    maintenance_margin: Num = Num("0.05")
-    liquidation_fee: Num = Num("0.01")
-
-
-@perp.state
-class State:
-    price: Num = Num("2000")
-    insurance: Num = Num("100")
-    bad_debt: Num = Num("0")
-    liquidations: Num = Num("0")
-    flags: Num = Num("0")
-    quote: PerAccount[Num] = sv.within("0", "10000")
-    size: PerAccount[Num] = Num("0")
-
-
-@perp.envelope
-class Market:
-    move: Num = sv.within("-0.02", "0.02")
+fields.params(
+    perp,
+    initial_margin=Num("0.10"),
+    maintenance_margin=Num("0.05"),
+    liquidation_fee=Num("0.01"),
+)
+shared.perp_book(perp, Num("2000"), Num("100"))
+fields.state(perp, flags=Num("0"))
+shared.account_fields(perp, sv.within("0", "10000"), Num("0"))
+shared.move_envelope(perp, "0.02")
 
 
 def equity(s, a):
@@ -46,9 +35,11 @@ def notional(s, a):
     return abs(s.size[a]) * s.price
 
 
-@perp.tick
-def mark(s, m):
-    s.price = s.price * (1 + m.move)
+def maintenance(s, p, a):
+    return notional(s, a) * p.maintenance_margin
+
+
+shared.mark_tick(perp)
 
 
 @perp.action(qty=sv.within("-5", "5"))
@@ -69,18 +60,7 @@ def flag(s, p, up):
     s.flags = s.flags + sv.when(up, Num("1"), Num("0"))
 
 
-@perp.keeper(every_step=True)
-def liquidate(s, p, a):
-    requires(equity(s, a) < notional(s, a) * p.maintenance_margin)
-    e = equity(s, a)
-    fee = sv.minimum(sv.maximum(e, 0), notional(s, a) * p.liquidation_fee)
-    deficit = sv.maximum(-e, 0)
-    covered = sv.minimum(deficit, s.insurance)
-    s.insurance = s.insurance + fee - covered
-    s.bad_debt = s.bad_debt + deficit - covered
-    s.quote[a] = e - fee + covered
-    s.size[a] = 0
-    s.liquidations = s.liquidations + 1
+shared.liquidation_keeper(perp, equity, notional, maintenance)
 
 
 @perp.invariant
@@ -88,11 +68,5 @@ def solvent(s):
     return (s.bad_debt <= 0) & sv.all_of(equity(s, a) >= 0 for a in s.accounts)
 
 
-@perp.lemma
-def insurance_nonnegative(s):
-    return s.insurance >= 0
-
-
-@perp.metric
-def account_equity(s, p, a):
-    return equity(s, a)
+shared.insurance_nonnegative(perp)
+shared.equity_metric(perp, equity)

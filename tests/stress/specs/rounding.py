@@ -6,18 +6,11 @@ the exact re-run refutes each one (stress must report them as unconfirmed).
 
 import solvent as sv
 from solvent import Num
+from solvent.models import fields
 
 spec = sv.Spec("rounding", accounts=1)
-
-
-@spec.state
-class State:
-    x: Num = Num("0.1")
-
-
-@spec.envelope
-class Market:
-    move: Num = sv.within("-0.1", "0.1")
+fields.state(spec, x=Num("0.1"))
+fields.envelope(spec, move=sv.within("-0.1", "0.1"))
 
 
 @spec.tick

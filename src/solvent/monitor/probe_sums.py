@@ -31,11 +31,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 from solvent.monitor import events as ev
 from solvent.monitor.book import SCALE, scaled
-from solvent.monitor.deficit import to_float
+from solvent.monitor.deficit import coprime, to_float
 
 
 def probe_prices(p: Fraction, crit: Fraction, warn: Fraction) -> tuple[Fraction, ...]:
@@ -199,8 +200,12 @@ class ProbeSums:
             return
         m = self.m
         book, vq, vs = m.book, m.values["quote"], m.values["size"]
+        # the book's own probes are set again at the monitor's next decision (5 queries)
+        # rather than kept through every deferred change (5 products each)
+        book.probe_x = None
         for a, (q, s) in self.pending.items():
-            fq, fs = Fraction(q, SCALE), Fraction(s, SCALE)
+            g, h = gcd(q, SCALE), gcd(s, SCALE)  # exact, in lowest terms: Fraction's own form
+            fq, fs = coprime(q // g, SCALE // g), coprime(s // h, SCALE // h)
             vq[a], vs[a] = fq, fs
             book.set_account(a, fq, fs)
         self.pending.clear()

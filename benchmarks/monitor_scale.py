@@ -12,7 +12,10 @@ Redis, the run loop and XREAD) with another checkout's ``src`` and with this one
 alternating three times, and prints the ratios of events per CPU second (a baseline:
 ``git worktree add /tmp/base COMMIT``, then ``--paired-with /tmp/base/src``). With
 ``--aggregator`` the in-process figure is ``monitor-aggregate``'s merge alone: the records
-two shards publish for the venue, added and drained without Redis (timed after the set-up).
+two in-process shard monitors publish for the venue (with their deficits at the probes),
+added and drained without Redis (timed after the set-up); the catch-up of the
+aggregator's book with the changes it deferred, once at the end, is timed apart
+(``sync_cpu_seconds``) and counted in ``events_per_cpu_s_with_sync``.
 
 The venue (seeded, deterministic): ``--accounts`` isolated-perp accounts (maintenance 8%,
 envelope +-8% per step) whose leverage, notional and side are drawn from the stress

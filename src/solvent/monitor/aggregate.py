@@ -7,8 +7,10 @@ published a record or mark at or past its ``seq`` (price and fund events come fr
 shard, each account's from its owner; records a replacement shard publishes again are
 dropped by ``seq``). The combined deficit function (every account's position, the fund,
 the price) is kept in the incremental index of one :class:`~solvent.monitor.core.Monitor`,
-which computes the venue-wide distance to insolvency and the invariants after every event
-exactly as one unsharded monitor would; the shards' other alerts (envelope, keeper,
+which computes the venue-wide distance to insolvency and the invariants exactly as one
+unsharded monitor would; an event that the sums of the shards' deficits at the probe
+prices show to change neither (:mod:`solvent.monitor.probe_sums`) is applied to that
+index later, when the aggregator is idle or a distance value is needed; the shards' other alerts (envelope, keeper,
 anomaly) are forwarded once each (alerts of shared events carry the same id in every
 shard).
 """
@@ -29,6 +31,7 @@ from solvent.monitor import events as ev
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
+from solvent.monitor.probe_sums import ProbeSums
 from solvent.monitor.shard import FUND_FIELDS, ShardName, record_stream
 from solvent.spec.spec import Spec
 
@@ -66,6 +69,7 @@ class Aggregator:
         self.done: int | None = None
         self.last = [-1] * shards  # the last seq queued from each shard
         self.ids: set[str] = set()
+        self.fast = ProbeSums(self.monitor, shards)
 
     def add(self, k: int, rec: dict[str, Any]) -> None:
         if "mark" in rec:
@@ -89,23 +93,34 @@ class Aggregator:
             ready += q[:i]
             del q[:i]
         ready.sort(key=_SEQ)  # stable: the records of one seq in shard order
-        for seq, group in groupby(ready, key=_SEQ):
+        fast, counters = self.fast, self.monitor.counters
+        for seq, grouped in groupby(ready, key=_SEQ):
             if done is not None and seq <= done:
                 continue  # published again by a shard that took over
             done = self.done = seq
-            event = None
+            first = None
+            group = list(grouped)
             for rec in group:
                 for a in rec.get("alerts", ()):
                     if a["kind"] not in COMBINED:
                         self._out(a, out)
-                if event is None and rec["type"] != "alerts":
-                    event = self._event(rec)
-            if event is not None:
-                alerts, _bad = apply(event, ev.parse_ts(event.ts))
-                for a in alerts:
-                    if a.kind in COMBINED:
-                        self._out(a.to_json(), out)
+                if first is None and rec["type"] != "alerts":
+                    first = rec
+            if first is None or fast.take(first, group):
+                continue  # no event, or one the probe sums say raises nothing here
+            fast.sync()
+            event = self._event(first)
+            before = counters.events
+            alerts, bad = apply(event, ev.parse_ts(event.ts))
+            fast.after(first, counters.events > before and not bad)
+            for a in alerts:
+                if a.kind in COMBINED:
+                    self._out(a.to_json(), out)
         return out
+
+    def sync(self) -> None:
+        """Put every deferred account change into the monitor's book (before reading it)."""
+        self.fast.sync()
 
     def _out(self, doc: dict[str, Any], out: list[dict[str, Any]]) -> None:
         if doc["id"] not in self.ids:
@@ -161,8 +176,11 @@ def run_aggregate(
             summary.critical += doc["severity"] == "critical" and doc["kind"] in CRITICAL_KINDS
         if got:
             idle_since = time.monotonic()
-        elif idle_exit is not None and time.monotonic() - idle_since > idle_exit:
+            continue
+        agg.sync()  # nothing to read: the book catches up with the deferred changes
+        if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
             break
+    agg.sync()
     m = agg.monitor
     summary.events = m.counters.events
     book = m.book

@@ -34,6 +34,7 @@ from typing import Any
 import msgspec
 
 from solvent.monitor.errors import SourceError
+from solvent.monitor.probe_sums import shard_vector
 from solvent.monitor.sources import Batch, RedisSource, _raw_reply
 
 SHARED = ("price", "insurance", "state")
@@ -275,26 +276,7 @@ class Shard:
         if not applied and not alerts:
             return
         doc = self._doc if self._doc is not None else _ROUTE.decode(line)  # parsed by route
-        rec: dict[str, Any] = {"seq": doc.seq, "ts": doc.ts, "type": doc.type}
-        if applied:
-            values = monitor.values
-            if doc.type not in ("price", *OWNED):  # the events that change the fund
-                rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
-            if doc.type == "price":
-                rec["price"] = str(monitor.price_dec)
-            elif doc.type in OWNED and monitor.book is not None:
-                a = doc.account
-                book = monitor.book
-                rec.update(
-                    account=a,
-                    quote=_amount(book.qi[a], values["quote"][a]),
-                    size=_amount(book.si[a], values["size"][a]),
-                )
-        else:
-            rec["type"] = "alerts"
-        if alerts:
-            rec["alerts"] = [a.to_json() for a in alerts]
-        self._send(rec)
+        self._send(record(monitor, doc, applied, alerts))
 
     def mark(self) -> None:
         if self.last_seq is not None:
@@ -325,6 +307,38 @@ class _Route(msgspec.Struct):
 
 _ROUTE = msgspec.json.Decoder(_Route)
 _ENCODE = msgspec.json.Encoder().encode
+
+
+def record(monitor: Any, doc: Any, applied: bool, alerts: list[Any]) -> dict[str, Any]:
+    """The record of one fed line (``doc``: what routing read of it; see the module); a
+    price record also carries the shard's deficits at the probes (``pv``, ``pt``:
+    :func:`solvent.monitor.probe_sums.shard_vector`)."""
+    rec: dict[str, Any] = {"seq": doc.seq, "ts": doc.ts, "type": doc.type}
+    if applied:
+        values = monitor.values
+        if doc.type not in ("price", *OWNED):  # the events that change the fund
+            rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
+        if doc.type == "price":
+            rec["price"] = str(monitor.price_dec)
+            rec.update(shard_vector(monitor) or {})
+        elif doc.type in OWNED and monitor.book is not None:
+            a = doc.account
+            book = monitor.book
+            rec.update(
+                account=a,
+                quote=_amount(book.qi[a], values["quote"][a]),
+                size=_amount(book.si[a], values["size"][a]),
+            )
+    else:
+        rec["type"] = "alerts"
+    if alerts:
+        rec["alerts"] = [a.to_json() for a in alerts]
+    return rec
+
+
+def record_of(monitor: Any, line: bytes, applied: bool, alerts: list[Any]) -> dict[str, Any]:
+    """:func:`record` of a raw line (in-process shards: tests, the benchmark)."""
+    return record(monitor, _ROUTE.decode(line), applied, alerts)
 
 
 def _first_stream(reply: Any) -> Any:

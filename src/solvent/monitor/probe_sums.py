@@ -1,0 +1,232 @@
+"""The aggregator's per-event work without an index update: sums of the shards' probes.
+
+The closed-form distance decides its level from the signs of the excess ``E`` at five
+probe prices (the price ``P`` and ``P*(1 -+ t)`` for the critical and warning thresholds
+``t``; see :class:`~solvent.monitor.distance.DistanceMixin`), and the invariant (every
+account's equity >= 0) from the deficits at ``P``. ``E`` at a price is the fund's term
+plus the sum of every account's deficit there, and the accounts split by shard, so:
+
+* with every price record a shard sends its own accounts' deficits at the five probes
+  (:func:`shard_vector`, ``pv``: integers, ``deficit * 10**18 * x.denominator`` at each
+  probe ``x``; O(log N) in the shard's own index) and the thresholds it used (``pt``);
+* :class:`ProbeSums` adds the ``N`` vectors and the fund's term at a price event
+  (O(shards x probes)) and, between prices, each account change's own difference at the
+  five probes (O(probes), from the account's old and new amounts): no index update.
+
+When the sums say that neither the distance's level nor the invariant changes, the event
+is *deferred*: the aggregator's monitor gets its accounts' amounts only when something
+needs its book (an event whose level or invariant may change, a probe exactly at an end,
+a fund event, the summary at the end): :meth:`ProbeSums.sync`. Every other event goes
+through the monitor exactly as before, so every alert is the one a single monitor raises.
+
+The sums assume that an account a shard does not own stays at its start values in that
+shard's book, with no deficit at any price: start values with size 0 and quote >= 0 (the
+spec's start of every perp model here). Otherwise, or with amounts that are not decimals
+of at most 18 places, bad debt above 0, a shard's record without ``pv`` (a shard of an
+earlier solvent) or thresholds other than the aggregator's, or an event the monitor
+refused, the aggregator applies every event through its monitor (the old path).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from math import gcd
+from typing import Any
+
+from solvent.monitor import events as ev
+from solvent.monitor.book import SCALE, scaled
+from solvent.monitor.deficit import coprime, to_float
+
+
+def probe_prices(p: Fraction, crit: Fraction, warn: Fraction) -> tuple[Fraction, ...]:
+    """The five probes: ``P``, ``P*(1 - crit)``, ``P*(1 + crit)``, ``P*(1 - warn)``,
+    ``P*(1 + warn)``."""
+    return (p, p * (1 - crit), p * (1 + crit), p * (1 - warn), p * (1 + warn))
+
+
+def thresholds(monitor: Any) -> str:
+    return f"{monitor.critical_distance} {monitor.warn_distance}"
+
+
+def shard_vector(monitor: Any) -> dict[str, Any] | None:
+    """What a shard adds to a price record: its accounts' deficits at the five probes of
+    the new price (``pv``) and the thresholds (``pt``); None when its book cannot say."""
+    book = monitor.book
+    if book is None or book.not_scaled:
+        return None
+    flat = scaled(book.flat_deficit)
+    crit, warn, p = monitor.critical_distance, monitor.warn_distance, monitor.price()
+    if flat is None or not (0 < crit <= warn < 1 and p > 0):
+        return None
+    pv = []
+    for x in probe_prices(p, crit, warn):
+        a, b = book.index.under_water((to_float(x), x, -1))
+        pv.append((flat - a) * x.denominator - b * x.numerator)
+    return {"pv": pv, "pt": thresholds(monitor)}
+
+
+def _amount(text: str) -> int | None:
+    """Decimal text in units of 10**-18 (None: not such a decimal)."""
+    if text.endswith("e-18"):
+        try:
+            return int(text[:-4])
+        except ValueError:
+            pass
+    n, d = Decimal(text).as_integer_ratio()
+    return n * SCALE // d if (n * SCALE) % d == 0 else None
+
+
+class ProbeSums:
+    """The aggregator's fast path (see the module): decide an event from the probe sums,
+    defer it when nothing it decides changes, :meth:`sync` the monitor when asked."""
+
+    def __init__(self, monitor: Any, shards: int) -> None:
+        self.m = monitor
+        self.shards = shards
+        book = monitor.book
+        self.on = (
+            book is not None
+            and monitor.perp
+            and not book.not_scaled
+            and book.index.size == 0
+            and not book.flat_negative
+        )
+        self.q: list[int] = list(book.qi) if self.on else []  # every account's amounts, now
+        self.s: list[int] = list(book.si) if self.on else []
+        self.pt = thresholds(monitor)
+        self.px: list[tuple[int, int]] | None = None  # the probes; None: no valid sums
+        self.pe: list[int] = []  # E at each probe, times 10**18 and the probe's denominator
+        self.fund = self._fund()
+        self.pending: dict[int, tuple[int, int]] = {}  # account -> amounts not in the book
+        self._p = Fraction(0)  # the price of the sums
+        self.deferred = 0
+
+    def _fund(self) -> int | None:
+        """``bad_debt - insurance`` in units of 10**-18 (None: bad debt above 0, or not such
+        a decimal: then ``E`` is not the linear form)."""
+        v = self.m.values
+        ins, bad = v.get("insurance"), v.get("bad_debt")
+        if not isinstance(ins, Fraction) or not isinstance(bad, Fraction) or bad > 0:
+            return None
+        a, b = scaled(bad), scaled(ins)
+        return None if a is None or b is None else a - b
+
+    def take(self, rec: dict[str, Any], group: list[dict[str, Any]]) -> bool:
+        """Apply the event of ``rec`` (``group``: every shard's record of its seq) from the
+        sums, deferred, when that certainly raises no alert; False: the monitor must."""
+        if not self.on:
+            return False
+        kind = rec["type"]
+        if kind == "price":
+            self._price(rec, group)
+        elif "account" in rec:
+            if not self._account(rec):
+                return False
+        else:
+            return False  # a fund event: through the monitor
+        m = self.m
+        ts = ev.parse_ts(rec["ts"])
+        if self.px is None or (m.last_ts is not None and ts < m.last_ts) or m.violated:
+            return False
+        if m._audit_every > 0 and m.counters.events % m._audit_every == 0:
+            return False  # an audit runs the spec: through the monitor
+        pe = self.pe
+        e_now, crit_dn, crit_up, warn_dn, warn_up = pe
+        if e_now >= 0 or not (crit_dn and crit_up and warn_dn and warn_up):
+            return False  # beyond the fund, or a probe exactly at an end: compute
+        if e_now != self.fund * self.px[0][1]:  # type: ignore[operator]
+            return False  # an account's deficit at P: the invariant is violated
+        if crit_dn > 0 or crit_up > 0:
+            level = "critical"
+        else:
+            level = "warning" if warn_dn > 0 or warn_up > 0 else "ok"
+        if level != m.distance_level:
+            return False
+        # nothing to say: the event is applied to the monitor's counters now, its amounts later
+        if kind == "price":
+            m.price_dec = dec = Decimal(rec["price"])
+            m.price_float = float(dec)
+            m.values[m.opts.price_field] = self._p
+            m.last_price_ts = ts
+        else:
+            self.pending[rec["account"]] = (self.q[rec["account"]], self.s[rec["account"]])
+        m.last_seq, m.last_ts = rec["seq"], ts
+        m.counters.events += 1
+        m.counters.by_type["price" if kind == "price" else "account"] += 1
+        m._gauge_pending = True
+        self.deferred += 1
+        return True
+
+    def _price(self, rec: dict[str, Any], group: list[dict[str, Any]]) -> None:
+        """The sums at the new price's probes: the shards' vectors plus the fund's term."""
+        self.px = None
+        m = self.m
+        vs = [r.get("pv") for r in group if r["type"] == "price" and r.get("pt") == self.pt]
+        crit, warn = m.critical_distance, m.warn_distance
+        if len(vs) != self.shards or self.fund is None or not (0 < crit <= warn < 1):
+            return
+        if not all(type(v) is list and len(v) == 5 and all(type(x) is int for x in v)
+                   for v in vs):  # fmt: skip
+            return  # not what a shard sends: the monitor decides
+        self._p = p = Fraction(Decimal(rec["price"]))
+        if p <= 0:
+            return
+        px = [(x.numerator, x.denominator) for x in probe_prices(p, crit, warn)]
+        self.pe = [
+            sum(col) + self.fund * d for col, (_, d) in zip(zip(*vs, strict=True), px, strict=True)
+        ]
+        self.px = px
+
+    def _account(self, rec: dict[str, Any]) -> bool:
+        """The account's new amounts, and the sums' change at the probes (O(probes))."""
+        a = rec["account"]
+        q, s = _amount(rec["quote"]), _amount(rec["size"])
+        if q is None or s is None or not (type(a) is int and 0 <= a < len(self.q)):
+            self.on = False  # amounts the sums cannot hold: the monitor alone from now on
+            return False
+        q0, s0 = self.q[a], self.s[a]
+        self.q[a], self.s[a] = q, s
+        if self.px is not None:
+            pe = self.pe
+            for k, (n, d) in enumerate(self.px):
+                new, old = q * d + s * n, q0 * d + s0 * n
+                pe[k] += (0 if new >= 0 else -new) - (0 if old >= 0 else -old)
+        return True
+
+    def sync(self) -> None:
+        """Put the deferred accounts' amounts into the monitor's state and book."""
+        if not self.pending:
+            return
+        m = self.m
+        book, vq, vs = m.book, m.values["quote"], m.values["size"]
+        # the book's own probes are set again at the monitor's next decision (5 queries)
+        # rather than kept through every deferred change (5 products each)
+        book.probe_x = None
+        for a, (q, s) in self.pending.items():
+            g, h = gcd(q, SCALE), gcd(s, SCALE)  # exact, in lowest terms: Fraction's own form
+            fq, fs = coprime(q // g, SCALE // g), coprime(s // h, SCALE // h)
+            vq[a], vs[a] = fq, fs
+            book.set_account(a, fq, fs)
+        self.pending.clear()
+        m._liq_bounds_stale = True
+        m.distance_stale = True
+        m._gauge_pending = True
+
+    def after(self, rec: dict[str, Any], applied: bool) -> None:
+        """After the monitor applied an event itself: the fund's term follows the fund; an
+        event the monitor refused leaves the sums behind its book: the monitor alone."""
+        if not applied:
+            self.on = False
+            return
+        if rec["type"] == "price" or "account" in rec:
+            return
+        fund = self._fund()
+        if self.px is not None:
+            if fund is None or self.fund is None:
+                self.px = None
+            else:
+                self.pe = [
+                    e + (fund - self.fund) * d for e, (_, d) in zip(self.pe, self.px, strict=True)
+                ]
+        self.fund = fund

@@ -316,14 +316,9 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         kwargs = {**kwargs, "timeout": _left(kwargs, began)}
     given = kwargs.get("timeout")
     result = prove(spec, **kwargs)
-    if one_account and given is not None and original is not None:
-        used = original - given  # the budget's share the one-account proof took
-        result.message = result.message.replace(
-            f"solver timeout after {given:g}s",
-            f"solver timeout after {original:g}s (the proof on one account used {used:.1f}s "
-            f"of it first)",
-        )
-    result.seconds = time.perf_counter() - began
+    used = 0.0 if given is None or original is None else original - given
+    note = f" (the proof on one account used {used:.1f}s of it first)"
+    whole(result, began, original if one_account else None, given, note)
     result.details["decomposition"] = f"not applied: {why}"
     if one_account:
         result.details["decomposition_one_account"] = one_account
@@ -390,9 +385,7 @@ def _out_of_budget(one: Any, spec: Spec, began: float, timeout: float, why: str)
     """The one-account proof's UNKNOWN as the verdict when it used the whole budget (its
     solver timeout named by the check's budget, not by the last sub-check's share)."""
     took = time.perf_counter() - began
-    one.message = re.sub(
-        r"solver timeout after [0-9.e+-]+s", f"solver timeout after {timeout:g}s", one.message
-    ) + (
+    one.message = _named(one.message, timeout) + (
         f" (the budget ran out in the proof on one account, at {one.bound}, after {took:.1f}s "
         f"in it; the proof on {spec.accounts} account(s) was not started)"
     )
@@ -401,20 +394,31 @@ def _out_of_budget(one: Any, spec: Spec, began: float, timeout: float, why: str)
     return one
 
 
-def whole(result: Any, began: float, budget: float | None, given: float | None) -> None:
+def whole(
+    result: Any, began: float, budget: float | None, given: float | None, note: str = ""
+) -> None:
     """``result`` of the fallback after the one-account work as the whole check's: its
     time counts from ``began``, a timeout names the user's ``budget`` (it read "after
-    0.001s" when the one-account work had used it up, at 60 s of wall time)."""
+    0.001s" when the one-account work had used it up, at 60 s of wall time), then
+    ``note``."""
     result.seconds = time.perf_counter() - began
     if budget is not None and given is not None:
-        result.message = result.message.replace(f"after {given:g}s", f"after {budget:g}s")
+        old, new = f"solver timeout after {given:g}s", f"solver timeout after {budget:g}s"
+        result.message = result.message.replace(old, new + note)
+
+
+def _named(message: str, budget: float | None, count: int = 0) -> str:
+    """``message`` whose solver timeout names the user's ``budget`` (not a sub-check's
+    share of it)."""
+    timeout = f"solver timeout after {budget:g}s"
+    return re.sub(r"solver timeout after [0-9.e+-]+s", timeout, message, count=count)
 
 
 def timed_out(one: Any, spec: Spec, began: float, budget: float | None) -> Any:
     """The one-account result ``one`` as the spec's UNKNOWN when the budget ran out (an
     UNKNOWN keeps its words, "base case: ...", with the user's budget in them)."""
     timeout = f"solver timeout after {budget:g}s"
-    said = re.sub(r"solver timeout after [0-9.e+-]+s", timeout, one.message, count=1)
+    said = _named(one.message, budget, count=1)
     one.message = said if one.verdict == UNKNOWN and timeout in said else timeout
     one.verdict, one.accounts, one.spec = UNKNOWN, spec.accounts, spec.name
     one.counterexample, one.cti_state, one.depth = None, None, None

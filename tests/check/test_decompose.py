@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from check_helpers import two_account_spec
 
 import solvent as sv
-from solvent import Num, PerAccount, cli
+from solvent import cli
 from solvent.check.decompose import coupling, prove_any_accounts
 from solvent.check.induction import prove
 from solvent.spec.load import load_spec
@@ -68,54 +69,15 @@ def test_a_failing_one_account_proof_falls_back(monkeypatch: pytest.MonkeyPatch)
     )
 
 
-def _two_account_spec(transfer: bool, global_invariant: bool) -> sv.Spec:
-    spec = sv.Spec("pair", accounts=2)
-
-    @spec.state
-    class State:
-        bal: PerAccount[Num] = Num("1")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("0", "0")
-
-    if transfer:
-
-        @spec.action(amount=sv.within("0", "1"))
-        def give(s, p, a, b, amount):
-            s.bal[a] = s.bal[a] - amount
-            s.bal[b] = s.bal[b] + amount
-
-    else:
-
-        @spec.action(amount=sv.within("0", "1"))
-        def deposit(s, p, a, amount):
-            s.bal[a] = s.bal[a] + amount
-
-    if global_invariant:
-
-        @spec.invariant
-        def total(s):
-            return sv.all_of(s.bal[a] >= 0 for a in s.accounts) & (s.bal[0] <= s.bal[1] + 10)
-
-    else:
-
-        @spec.invariant
-        def nonnegative(s, p, a):
-            return s.bal[a] >= 0
-
-    return spec
-
-
 def test_refusals_name_the_coupling() -> None:
-    assert coupling(_two_account_spec(False, False)) is None
-    assert coupling(_two_account_spec(True, False)) == "action give takes 2 accounts"
-    why = coupling(_two_account_spec(False, True))
+    assert coupling(two_account_spec(False, False)) is None
+    assert coupling(two_account_spec(True, False)) == "action give takes 2 accounts"
+    why = coupling(two_account_spec(False, True))
     assert why is not None and why.startswith("invariant total reads several accounts")
 
 
 def test_with_accounts_copies_the_first_accounts_start() -> None:
-    spec = _two_account_spec(False, False)
+    spec = two_account_spec(False, False)
     one = spec.with_accounts(1)
     assert one.accounts == 1 and one.fields["bal"].init == (1,)
     assert spec.accounts == 2  # the original is unchanged

@@ -86,28 +86,10 @@ def test_below_the_first_depth_it_is_not_asked(monkeypatch: pytest.MonkeyPatch) 
     )
 
 
-def test_a_spec_whose_accounts_interact_is_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    import solvent as sv
-    from solvent import Num, PerAccount
+def test_a_spec_whose_accounts_interact_is_not_asked() -> None:
+    from check_helpers import two_account_spec
+
     from solvent.check.decompose_bmc import _deep_pass
 
-    spec = sv.Spec("give", accounts=2)
-
-    @spec.state
-    class State:
-        bal: PerAccount[Num] = Num("1")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("0", "0")
-
-    @spec.action(amount=sv.within("0", "1"))
-    def give(s, p, a, b, amount):
-        s.bal[a] = s.bal[a] - amount
-        s.bal[b] = s.bal[b] + amount
-
-    @spec.invariant
-    def total(s, p, a):
-        return s.bal[a] >= -5
-
+    spec = two_account_spec(transfer=True, global_invariant=False)
     assert _deep_pass(spec, DEPTH, None, 60.0) is None  # action give takes 2 accounts

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction as F
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,14 @@ def assert_aggregate_equals(
     summary = " ".join(agg.stderr.decode().split())
     assert f"venue-wide distance to insolvency {shown}" in summary
     assert "still waiting" not in summary
+
+
+def kill_after_checkpoint(proc: subprocess.Popen[bytes], ckpt: Path) -> None:
+    """SIGKILL a shard process once it has written ``ckpt`` (so it has checkpointed and
+    acknowledged part of what it was given, and holds the rest pending)."""
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ckpt.exists(), f"the shard wrote no checkpoint {ckpt.name}"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)

@@ -4,13 +4,17 @@ taken over) and the aggregator equal one unsharded monitor over the same events.
 
 from __future__ import annotations
 
-import signal
-import time
 from pathlib import Path
 from typing import Any
 
 from monitor_helpers import RedisServer, line
-from shard_helpers import assert_aggregate_equals, shard_process, unsharded, venue_events
+from shard_helpers import (
+    assert_aggregate_equals,
+    kill_after_checkpoint,
+    shard_process,
+    unsharded,
+    venue_events,
+)
 
 from solvent.monitor.route import Router, destinations, relay, routed_stream
 from solvent.monitor.shard import ShardName, owner
@@ -79,13 +83,8 @@ def test_two_routed_shards_one_killed_equal_one_monitor(
     # account events once (to their owner), the rest (prices, fund) to both shards
     assert sum(lens) == accounts + 2 * (len(events) - accounts) + marks
     procs = {k: shard_process(redis_server, tmp_path, f"{k}/2", k, "--routed") for k in range(2)}
-    deadline = time.monotonic() + 60
-    ckpt = tmp_path / "shard1.ckpt"
-    while not ckpt.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert ckpt.exists(), "shard 1 wrote no checkpoint"
-    procs[1].send_signal(signal.SIGKILL)
-    procs[1].wait(10)
+    # kill shard 1 once it has checkpointed (and acknowledged) part of what it was given
+    kill_after_checkpoint(procs[1], tmp_path / "shard1.ckpt")
     assert client.xpending(names[1], "g:1/2")["pending"] > 0
     procs[1] = shard_process(redis_server, tmp_path, "1/2:standby", 1, "--routed")
     for k, p in procs.items():

@@ -4,9 +4,7 @@ distance equal one unsharded monitor's over the same events."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from shard_helpers import (
     N,
     assert_aggregate_equals,
     cli,
+    kill_after_checkpoint,
     shard_process,
     unsharded,
     venue_events,
@@ -56,13 +55,7 @@ def test_three_shards_one_killed_equal_one_monitor(
     pipe.execute()
     procs = {k: shard_process(redis_server, tmp_path, f"{k}/3", k) for k in range(3)}
     # kill shard 1 once it has checkpointed (and acknowledged) part of what it was given
-    deadline = time.monotonic() + 60
-    ckpt = tmp_path / "shard1.ckpt"
-    while not ckpt.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert ckpt.exists(), "shard 1 wrote no checkpoint"
-    procs[1].send_signal(signal.SIGKILL)
-    procs[1].wait(10)
+    kill_after_checkpoint(procs[1], tmp_path / "shard1.ckpt")
     pending = client.xpending("ev", "g:1/3")["pending"]
     assert pending > 0  # delivered to the killed process, never acknowledged
     # a new process takes over shard 1 under another consumer name

@@ -1,0 +1,48 @@
+"""Small specs several tests in tests/check build (imported by name: pytest puts this
+directory on the path, as tests/monitor's ``monitor_helpers``)."""
+
+from __future__ import annotations
+
+import solvent as sv
+from solvent import Num, PerAccount
+
+
+def two_account_spec(transfer: bool, global_invariant: bool) -> sv.Spec:
+    """Two accounts with a balance each: ``transfer`` gives an action on two accounts,
+    ``global_invariant`` an invariant over several accounts (each couples them)."""
+    spec = sv.Spec("pair", accounts=2)
+
+    @spec.state
+    class State:
+        bal: PerAccount[Num] = Num("1")
+
+    @spec.envelope
+    class Market:
+        move: Num = sv.within("0", "0")
+
+    if transfer:
+
+        @spec.action(amount=sv.within("0", "1"))
+        def give(s, p, a, b, amount):
+            s.bal[a] = s.bal[a] - amount
+            s.bal[b] = s.bal[b] + amount
+
+    else:
+
+        @spec.action(amount=sv.within("0", "1"))
+        def deposit(s, p, a, amount):
+            s.bal[a] = s.bal[a] + amount
+
+    if global_invariant:
+
+        @spec.invariant
+        def total(s):
+            return sv.all_of(s.bal[a] >= 0 for a in s.accounts) & (s.bal[0] <= s.bal[1] + 10)
+
+    else:
+
+        @spec.invariant
+        def nonnegative(s, p, a):
+            return s.bal[a] >= 0
+
+    return spec

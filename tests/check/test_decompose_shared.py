@@ -205,12 +205,18 @@ def test_a_pure_accumulator_is_accepted() -> None:
     assert rule.reader is None
 
 
-def test_refusals_name_the_property_or_the_body() -> None:
+def test_a_band_asks_the_accumulator_never_to_move() -> None:
+    # monotone in neither direction: the rule holds only if no account's step moves fund
     band = _refusal(_fund_spec("band"))
-    assert band == (
-        "invariant fund_band is not monotone in fund (it must stay true whenever fund only "
-        "rises, or whenever it only falls)"
+    assert isinstance(band, SharedRule) and band.directions == {"fund": 0}
+    assert band.needs() == (
+        "; invariant fund_band is not monotone in fund, so the rule needs an account's "
+        "step never to change fund"
     )
+    assert [d.name for d in band.spec.lemmas] == ["fund_never_changes_in_a_step"]
+
+
+def test_refusals_name_the_property_or_the_body() -> None:
     mixed = _refusal(_fund_spec("covers"))
     assert isinstance(mixed, str) and mixed.startswith("lemma covers relates a shared")
     assert _refusal(_fund_spec(tick_writes=True)) == (
@@ -263,7 +269,8 @@ def test_a_cti_on_coupled_accounts_says_why_any_n_did_not_apply() -> None:
     lines = [x for x in buffer.getvalue().splitlines() if "for every number of accounts:" in x]
     assert len(lines) == 1, buffer.getvalue()
     assert lines[0].startswith("  not proved for every number of accounts: shared field fund ")
+    # deposits move the fund: the one-account proof that no step does fails
     assert lines[0].endswith(
-        "the shared-accumulator rule does not apply: invariant fund_band is not monotone in "
-        "fund (it must stay true whenever fund only rises, or whenever it only falls)"
+        "invariant fund_band is not monotone in fund, so the rule needs an account's step "
+        "never to change fund; the proof on one account gave FAIL"
     )

@@ -438,7 +438,7 @@ def _capped_out(result: Any) -> bool:
 
 def _gave(p: Plan, verdict: str) -> str:
     why = f"the proof on one account gave {verdict}"
-    return why if p.rule is None else f"{p.shared_why}; {why}"
+    return why if p.rule is None else f"{p.shared_why}{p.rule.needs()}; {why}"
 
 
 def _lifted(found: Any, spec: Spec, began: float, why: str | None) -> Any:

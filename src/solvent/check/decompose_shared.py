@@ -6,7 +6,9 @@ payment into the fund, its fee). It applies when
 
 1. every property conjunct that reads an accumulator reads no account field, and is
    monotone in each accumulator it reads: it stays true when ``f`` rises (direction +1:
-   ``insurance >= 0``) or when ``f`` falls (direction -1: ``bad_debt <= 0``);
+   ``insurance >= 0``) or when ``f`` falls (direction -1: ``bad_debt <= 0``); a conjunct
+   monotone in neither (``bad_debt == 0``), or conjuncts asking opposite directions, give
+   direction 0: it stays true while ``f`` does not move;
 2. no tick and no global keeper writes an accumulator, and the read-only shared fields
    (a price) are not updated from one;
 3. at most one action or keeper *reads* the accumulators (its guard, an account field it
@@ -17,7 +19,8 @@ payment into the fund, its fee). It applies when
    deficit 0);
 4. the one-account spec, with a lemma per constrained accumulator ``f`` saying that its
    step never moves it against its direction (``insurance - insurance_before >= 0``,
-   ``insurance_before`` a copy taken first in each step), is proved by k-induction.
+   ``insurance_before`` a copy taken first in each step; ``== 0`` for direction 0), is
+   proved by k-induction.
 
 Why this covers N accounts: by (3) an account's own path on N accounts, whatever value of
 the fund it read (one that satisfies the properties, by induction), is a path of the
@@ -45,6 +48,7 @@ from solvent.spec.decls import FieldDecl
 from solvent.spec.spec import ActionDecl, PredicateDecl, Spec
 
 _TIMEOUT_MS = 10_000
+_MOVES = {1: "falls", -1: "rises", 0: "changes"}  # what an account's step never does to f
 
 
 @dataclasses.dataclass
@@ -53,12 +57,21 @@ class SharedRule:
 
     spec: Spec  # the one-account spec with the step lemmas
     fields: tuple[str, ...]  # the accumulators
-    directions: dict[str, int]  # accumulator -> +1 (may only rise) / -1 (may only fall)
+    directions: dict[str, int]  # accumulator -> +1 (may only rise), -1 (fall), 0 (never move)
     reader: str | None  # the one body that reads the accumulators, if any
+    # accumulator -> why no step may move it (a property monotone in neither direction)
+    still: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def needs(self) -> str:
+        """Why the one-account proof must show some accumulators never move ('' if none)."""
+        return "".join(
+            f"; {why}, so the rule needs an account's step never to change {f}"
+            for f, why in sorted(self.still.items())
+        )
 
     def summary(self) -> str:
         moves = [
-            f"{f} never {'falls' if d > 0 else 'rises'} in an account's step"
+            f"{f} never {_MOVES[d]} in an account's step"
             for f, d in sorted(self.directions.items())
         ]
         free = [f for f in self.fields if f not in self.directions]
@@ -105,6 +118,7 @@ def shared_rule(
     decls = [d for d in one.invariants if invariants is None or d.name in invariants]
     decls += one.lemmas
     directions: dict[str, int] = {}
+    still: dict[str, str] = {}
     u = Unrolling(one, free_init=True)
     pre = u.states[0]
     acc_vars = {f: pre[f].raw for f in accumulators}
@@ -125,11 +139,11 @@ def shared_rule(
                     if str(var) not in read:
                         continue
                     way = _direction(part, var)
-                    if way is None or directions.get(f, way) != way:
-                        return (
-                            f"{decl.kind} {decl.name} is not monotone in {f} (it must stay "
-                            f"true whenever {f} only rises, or whenever it only falls)"
-                        )
+                    if way == 0 or directions.get(f, way) != way:
+                        # monotone in neither direction (``bad_debt == 0``), or two
+                        # conjuncts asking opposite ones: they hold while f never moves
+                        still.setdefault(f, f"{decl.kind} {decl.name} is not monotone in {f}")
+                        way = 0
                     directions[f] = way
     why, reader = _check_bodies(one, u, accumulators)
     if why is not None:
@@ -140,18 +154,19 @@ def shared_rule(
         why2 = _does_not_matter(aug, accumulators, proved, reader)
         if why2 is not None:
             return why2
-    return SharedRule(aug, tuple(accumulators), directions, reader)
+    return SharedRule(aug, tuple(accumulators), directions, reader, still)
 
 
-def _direction(part: Any, var: Any) -> int | None:
-    """+1 when ``part`` survives ``var`` rising, -1 when it survives it falling, else None."""
+def _direction(part: Any, var: Any) -> int:
+    """+1 when ``part`` survives ``var`` rising, -1 when it survives it falling, else 0 (it
+    survives ``var`` not moving)."""
     delta = z3.FreshReal("delta") if var.sort() == z3.RealSort() else z3.FreshInt("delta")
     moved = z3.substitute(part, (var, var + delta))
     if _unsat(part, delta >= 0, z3.Not(moved)):
         return 1
     if _unsat(part, delta <= 0, z3.Not(moved)):
         return -1
-    return None
+    return 0
 
 
 def _label(decl: ActionDecl) -> str:
@@ -263,9 +278,9 @@ def _with_step_lemmas(one: Spec, directions: dict[str, int]) -> Spec:
 
         def lemma(s: Any, f: str = f, copy: str = copy, sign: int = sign) -> Any:
             moved = getattr(s, f) - getattr(s, copy)
-            return moved >= 0 if sign > 0 else moved <= 0
+            return moved >= 0 if sign > 0 else moved <= 0 if sign < 0 else moved == 0
 
-        lemma.__name__ = f"{f}_never_{'falls' if sign > 0 else 'rises'}_in_a_step"
+        lemma.__name__ = f"{f}_never_{_MOVES[sign].split()[0]}_in_a_step"
         aug.lemmas = [
             *aug.lemmas,
             PredicateDecl(lemma.__name__, lemma, "lemma", False, False, one.where, ""),

@@ -1,0 +1,67 @@
+"""An accumulator its property pins (``bad_debt == 0``): proved for every number of accounts
+when no account's step moves it (issue 13, point 2, on the invariant users write).
+
+``bad_debt == 0`` is monotone in neither direction of ``bad_debt``, so before this the
+shared-accumulator rule refused it ("not monotone") and ``prove`` fell back to the fixed
+number of accounts. The rule now asks the one-account proof to show that an account's step
+never changes such an accumulator (direction 0, the step lemma ``moved == 0``). Checked
+independently: the unrolled search (the ``incremental`` member alone) on 2 accounts finds
+nothing where the rule proves; where one account is safe and two are not (``draw``), the
+rule does not prove and the exhaustive exploration finds the 2-account violation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import solvent as sv
+from solvent.check import members
+from solvent.check.decompose import plan, prove_any_accounts
+from solvent.check.induction import prove
+from solvent.check.results import PASS
+from solvent.spec.load import load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = Path(__file__).resolve().parent / "specs" / "bad_debt_ledger.py"
+sys.path.insert(0, str(ROOT / "tests" / "soundness"))
+from specgen import explore  # noqa: E402
+
+
+def ledger(monkeypatch: pytest.MonkeyPatch, variant: str, accounts: int) -> sv.Spec:
+    monkeypatch.setenv("VARIANT", variant)
+    monkeypatch.setenv("ACCOUNTS", str(accounts))
+    return load_spec(str(SPEC), None)
+
+
+def test_bad_debt_pinned_at_zero_is_proved_for_every_number_of_accounts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = ledger(monkeypatch, "perp", 3)
+    rule = plan(spec).rule
+    assert rule is not None and rule.directions == {"bad_debt": 0, "fund": 1}
+    result = prove_any_accounts(spec, prove, max_k=1, timeout=120)
+    assert (result.verdict, result.accounts) == (PASS, "any"), result.message
+    assert "bad_debt never changes in an account's step" in result.details["decomposition"]
+    # independently: no path of up to 2 steps on 2 accounts breaks it (unrolled search)
+    two = spec.with_accounts(2)
+    assert members.run_member("incremental", two, two.properties(), 2, 120.0).verdict == PASS
+
+
+def test_a_fund_that_covers_one_default_but_not_two_is_not_proved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = ledger(monkeypatch, "draw", 2)
+    result = prove_any_accounts(spec, prove, max_k=1, timeout=120)
+    assert result.accounts == 2 and result.verdict != PASS
+    # the default reads the fund (``max(fund - 60, 0)``) in a way that matters
+    assert (
+        "the shared-accumulator rule does not apply: action default reads"
+        in (result.details["decomposition"])
+    )
+    # the brute-force reason: one account is safe, two are not
+    assert not explore(spec.with_accounts(1), 2)
+    assert explore(spec.with_accounts(2), 2)
+

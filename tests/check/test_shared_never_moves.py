@@ -65,3 +65,15 @@ def test_a_fund_that_covers_one_default_but_not_two_is_not_proved(
     assert not explore(spec.with_accounts(1), 2)
     assert explore(spec.with_accounts(2), 2)
 
+
+def test_a_budget_the_one_account_search_used_up_is_named_as_the_users(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # without lemmas the rule refuses; the search for a real path on one account takes
+    # the budget, and the fallback's timeout used to read "solver timeout after 0.001s"
+    monkeypatch.setenv("LEMMAS", "0")
+    spec = ledger(monkeypatch, "perp", 3)
+    result = prove_any_accounts(spec, prove, max_k=1, timeout=4)
+    assert result.verdict == "UNKNOWN" and result.accounts == 3
+    assert "0.001s" not in result.message
+    assert "solver timeout after 4s (the search on one account used " in result.message

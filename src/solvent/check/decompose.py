@@ -298,7 +298,8 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             kwargs.get("timeout"), began
         ):  # no time left to fall back
             return _out_of_budget(one, spec, began, kwargs["timeout"], why)
-    if p.coupled is None and spec.accounts > 1:  # a real path on one account, lifted
+    searched = p.coupled is None and spec.accounts > 1
+    if searched:  # a real path on one account, lifted
         from solvent.check.bmc import bmc
 
         depth = max(int(kwargs.get("search_depth", 5)), int(kwargs.get("max_k") or 1))
@@ -317,8 +318,11 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     given = kwargs.get("timeout")
     result = prove(spec, **kwargs)
     used = 0.0 if given is None or original is None else original - given
-    note = f" (the proof on one account used {used:.1f}s of it first)"
-    whole(result, began, original if one_account else None, given, note)
+    first = "the proof on one account" if one_account else "the search on one account"
+    if one_account and searched:
+        first = "the proof and the search on one account"
+    note = f" ({first} used {used:.1f}s of it first)"
+    whole(result, began, original if one_account or searched else None, given, note)
     result.details["decomposition"] = f"not applied: {why}"
     if one_account:
         result.details["decomposition_one_account"] = one_account

@@ -63,6 +63,8 @@ def test_timeout_refuses_what_is_not_a_budget(
         ("exit_at_import.py", ["exit_at_import.py:5:", "sys.exit(0)", "SV200"]),
         ("exit_in_tick.py", ["exit_in_tick.py:17:", "sys.exit(7)", "tick drift", "SV100"]),
         ("recurses.py", ["recurses.py:13:", "RecursionError", "recurses without end", "SV100"]),
+        # ``def default(s, a)``: ``a`` receives the parameters; the message says so
+        ("action_without_p.py", ["action_without_p.py:16:", "did it leave out p?", "SV100"]),
     ],
 )
 @pytest.mark.parametrize("verb", ["bmc", "prove"])

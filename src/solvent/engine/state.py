@@ -47,8 +47,14 @@ class AccountVector:
                 where=user_location(),
             )
         if isinstance(a, bool) or not isinstance(a, int):
+            got = f"got {a!r}"
+            if type(a).__name__ == "Params":  # ``def act(s, a)``: ``a`` received p
+                got = (
+                    "got the spec's parameters: an action or keeper takes (s, p, a, ...), "
+                    "the state, the parameters, then its accounts; did it leave out p?"
+                )
             raise SpecError(
-                f"account index into {self._name} must be an int, got {a!r}", where=user_location()
+                f"account index into {self._name} must be an int, {got}", where=user_location()
             )
         if not 0 <= a < len(self._values):
             raise SpecError(

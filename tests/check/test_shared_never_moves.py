@@ -13,6 +13,7 @@ rule does not prove and the exhaustive exploration finds the 2-account violation
 from __future__ import annotations
 
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,23 @@ def test_a_budget_the_one_account_search_used_up_is_named_as_the_users(
     assert result.verdict == "UNKNOWN" and result.accounts == 3
     assert "0.001s" not in result.message
     assert "solver timeout after 4s (the search on one account used " in result.message
+
+
+def test_frontier_probes_prove_for_every_number_of_accounts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a frontier's (and prove's slack search's) probes take the same one-account route as
+    # prove: each proved value holds for every number of accounts
+    from solvent.check.frontier import frontier
+    from solvent.check.probes import PROVED, ProbeOptions
+
+    spec = ledger(monkeypatch, "perp", 3)
+    options = ProbeOptions(k=1, timeout=60, depth=1)
+    found = frontier(
+        spec, "r", tol="0.005", search_range=("0.05", "0.07"), checks=0, options=options
+    )
+    proved = [p for p in found.probes if p.outcome == PROVED]
+    assert proved and all(p.result is not None and p.result.accounts == "any" for p in proved)
+    # the closed form: a move of |r| <= mmr (6.25%) cannot take an account that the keeper
+    # left above maintenance below zero, and a larger one can; the frontier stays below it
+    assert found.safe is not None and Fraction("0.05") <= found.safe <= Fraction("0.0625")

@@ -1,6 +1,8 @@
 """Probes: one verdict of the spec with a knob set to one exact value.
 
-A probe runs ``prove`` (k-induction) and sorts its verdict into what a frontier search
+A probe runs ``prove`` (k-induction; on more accounts than one, through
+``decompose.prove_any_accounts``, so a value proved on one account holds for every number
+of accounts, as in ``solvent prove``) and sorts its verdict into what a frontier search
 needs; ``refute`` runs ``bmc`` for a replay-confirmed counterexample. Both are cached per
 value, so a search never pays twice for the same number.
 """
@@ -160,15 +162,19 @@ class Prober:
 
     def _prove(self, spec: Spec, cap: float | None) -> CheckResult:
         o = self.options
-        return prove(
-            spec,
-            k=o.k,
-            max_k=o.max_k if o.max_k is not None else o.k,
-            timeout=o.budget(cap),
-            invariants=self.targets,
-            witness_depth=o.witness_depth,
-            search_depth=1,
-        )
+        kwargs: dict[str, Any] = {
+            "k": o.k,
+            "max_k": o.max_k if o.max_k is not None else o.k,
+            "timeout": o.budget(cap),
+            "invariants": self.targets,
+            "witness_depth": o.witness_depth,
+            "search_depth": 1,
+        }
+        if spec.accounts > 1:  # prove's own route: on one account where accounts decouple
+            from solvent.check.decompose import prove_any_accounts
+
+            return prove_any_accounts(spec, prove, **kwargs)
+        return prove(spec, **kwargs)
 
     def prefetch(self, values: list[Fraction], *, cap: float | None = None) -> None:
         """Prove up to ``jobs`` of ``values`` at once, ahead of the search asking for them.

@@ -28,7 +28,7 @@ baseline's.
 With ``--bytecode`` the solvent sources (and the baseline's) are compiled to bytecode
 first and read from it, as an installed solvent is (pip compiles it); without it, under
 ``PYTHONDONTWRITEBYTECODE=1`` with no ``__pycache__`` beside the sources, every run
-compiles the modules it imports (0.1-0.15 s of CPU of a bmc, round 12 of
+compiles the modules it imports (0.03-0.15 s of CPU of a bmc, round 12 of
 ``benchmarks/results/engine.md``). The ``__pycache__`` folders it made are removed at the
 end.
 """

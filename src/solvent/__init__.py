@@ -28,6 +28,8 @@ from solvent.spec.spec import Spec
 __version__ = "0.1.0"
 
 import types as _types  # noqa: E402 - the API needs __version__ (reports print it)
+from typing import TYPE_CHECKING as _TYPE_CHECKING  # noqa: E402
+from typing import Any as _Any  # noqa: E402
 
 from solvent import api  # noqa: E402
 from solvent.api import (  # noqa: E402, F401 - re-exported: api.__all__
@@ -38,24 +40,34 @@ from solvent.api import (  # noqa: E402, F401 - re-exported: api.__all__
     StressReport,
     VerdictResult,
     bmc,
-    frontier,
     lint,
     load,
     model,
-    monitor,
     prove,
     read_trace,
     replay,
-    shrink,
-    synth,
 )
 
+if _TYPE_CHECKING:  # imported on first use (solvent.api.LAZY): a check does not need them
+    from solvent.api import frontier, shrink, synth  # noqa: F401 - re-exported
 
-def _callable_package(package: _types.ModuleType, verb: object) -> None:
+
+def __getattr__(name: str) -> _Any:
+    """``sv.frontier``, ``sv.synth``, ``sv.shrink``: solvent.api's, imported on first use."""
+    if name in api.LAZY:
+        return getattr(api, name)
+    raise AttributeError(f"module 'solvent' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *api.LAZY})
+
+
+def _callable_package(package: _types.ModuleType, name: str) -> None:
     """Let the subpackage ``solvent.NAME`` be called as the verb ``solvent.api.NAME``."""
 
     def call(self: _types.ModuleType, *args: object, **kwargs: object) -> object:
-        return verb(*args, **kwargs)  # type: ignore[operator]
+        return getattr(api, name)(*args, **kwargs)  # looked up when called (api.LAZY)
 
     kind = type(f"{package.__name__}.verb", (type(package),), {"__call__": call})
     package.__class__ = kind
@@ -65,7 +77,7 @@ def _verbs() -> None:
     import importlib
 
     for name in ("check", "stress", "monitor"):
-        _callable_package(importlib.import_module(f"solvent.{name}"), getattr(api, name))
+        _callable_package(importlib.import_module(f"solvent.{name}"), name)
 
 
 _verbs()

@@ -11,7 +11,6 @@ The check's own record stays available as ``.raw``.
 from __future__ import annotations
 
 import copy
-import html
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +97,8 @@ class Result:
         return str(path)
 
     def _repr_html_(self) -> str:
+        import html
+
         page = html.escape(self.to_html(), quote=True)
         return (
             f'<iframe srcdoc="{page}" title="solvent report" '

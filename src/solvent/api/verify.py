@@ -192,19 +192,21 @@ def _replayed(spec: Spec, result: CheckResult) -> Any:
 def checks(
     spec: Spec, settings: Settings, already: float = 0.0
 ) -> dict[str, tuple[str, Callable[[], CheckResult]]]:
-    """The solver-side checks, in `solvent check` order: name -> (progress label, call).
-
+    """The solver-side checks, in `solvent check` order: name -> (progress label, call);
     ``already``: seconds of the budget spent before the check (``startup.spent``)."""
     from solvent.api.startup import left, within_budget
     from solvent.check.bmc import bmc as run_bmc
-    from solvent.check.decompose import prove_any_accounts
     from solvent.check.decompose_bmc import bmc_any_accounts
-    from solvent.check.induction import prove as run_prove
 
     def run_lint(spec: Spec) -> CheckResult:  # numpy and the vector backend: only for lint
         from solvent.check.lint import lint
 
         return lint(spec)
+
+    def run_proof(**kwargs: Any) -> CheckResult:  # induction, inference: only for prove
+        from solvent.check import decompose, induction
+
+        return decompose.prove_any_accounts(spec, induction.prove, **kwargs)
 
     invariants = list(settings.invariants) or None
     jobs = settings.effective_jobs
@@ -235,9 +237,7 @@ def checks(
                 spec,
                 settings,
                 already,
-                lambda: prove_any_accounts(
-                    spec,
-                    run_prove,
+                lambda: run_proof(
                     k=settings.k,
                     max_k=settings.effective_max_k,
                     timeout=left(settings.budget, already),

@@ -42,8 +42,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
-from solvent.check.decompose import plan, proved_for_any, spent, timed_out, whole
-from solvent.check.decompose_one import lifted
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, select_properties
@@ -71,6 +69,10 @@ def bmc_any_accounts(
     few = spec.accounts <= FULL_CANONICAL_ACCOUNTS and not applies(spec)
     if few or spec.accounts < 2 or not smaller(spec):
         return bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
+    # the decomposition's analysis: not imported by a bmc of a few accounts
+    from solvent.check.decompose import plan, spent, timed_out, whole
+    from solvent.check.decompose_one import lifted
+
     names = [d.name for d in select_properties(spec, invariants)]
     names += [d.name for d in spec.lemmas if d.name not in names]
     p = plan(spec, invariants)
@@ -121,6 +123,7 @@ def _deep_pass(
     proof for every number of accounts, when the accounts decouple and the properties are
     not 1-inductive on one account as they stand (then the portfolio's 1-induction member
     words the PASS, as before); None otherwise (module doc)."""
+    from solvent.check.decompose import plan, proved_for_any
     from solvent.check.induction import prove
 
     p = plan(spec, invariants)

@@ -15,13 +15,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from solvent.check.infer import Inferred, strengthen
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.symmetry import lift_replayed
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
+
+if TYPE_CHECKING:  # the inference only runs in a proof: a bmc run does not import it
+    from solvent.check.infer import Inferred
 
 
 def inferred_pass(
@@ -39,6 +41,8 @@ def inferred_pass(
     breaks a property of the spec, never just an inferred lemma)."""
     if failed.verdict not in (CTI, UNKNOWN):
         return None
+    from solvent.check.infer import strengthen
+
     rest = {k: v for k, v in kwargs.items() if k != "timeout"}
     rest["search_depth"] = 1  # a failure here is the lemmas', not the spec's: no search
     found = strengthen(one_spec, failed, prove, exclude=exclude, timeout=timeout, **rest)

@@ -19,7 +19,7 @@ from typing import Any
 import typer
 
 from solvent.cli.quick_values import install
-from solvent.cli.verbs import app
+from solvent.cli.verbs import app, signed
 
 # the module of each verb family and its verbs, in the order `solvent --help` lists them
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -44,6 +44,7 @@ def load_all() -> typer.Typer:
         importlib.import_module(module)
     rank = {name: i for i, name in enumerate(_ORDER)}
     app.registered_commands.sort(key=lambda c: rank.get(c.name or "", len(rank)))
+    signed()
     return app
 
 
@@ -58,6 +59,7 @@ def command(args: Sequence[str]) -> Any:
     importlib.import_module(module)
     one = copy.copy(app)  # the app's root options and settings, this one command
     one.registered_commands = [c for c in app.registered_commands if c.name == name]
+    signed([c.name for c in one.registered_commands if c.name])
     built = typer.main.get_command(one)
     install(built)
     return built

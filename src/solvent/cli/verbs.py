@@ -217,6 +217,18 @@ def output_paths(settings: Settings) -> list[str]:
     return [p for p in (getattr(settings, n, None) for n in names) if p]
 
 
+_UNSIGNED: dict[str, Callable[[], None]] = {}  # verb -> what makes its parameters
+
+
+def signed(names: Iterable[str] | None = None) -> None:
+    """Give the commands of ``names`` (default: every registered one) their parameters,
+    before Typer builds them (``cli/families.py``)."""
+    for name in list(_UNSIGNED) if names is None else list(names):
+        sign = _UNSIGNED.pop(name, None)
+        if sign is not None:
+            sign()
+
+
 def verb(
     name: str,
     *,
@@ -235,13 +247,21 @@ def verb(
     """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        base = inspect.signature(fn, eval_str=True)
-        takes_settings = "settings" in base.parameters
-        params = [p for p in base.parameters.values() if p.name != "settings"]
-        own = _own_options(params)
-        extra = _settings_params(name)
-        generated = [p.name for p in extra]
         skip = tuple(own_keys)
+        # the command's parameters, made when its command is built (``signed``): a command
+        # line builds only its verb's (making the other verbs' cost their start-up time)
+        takes_settings: list[bool] = []
+        own: list[str] = []
+        generated: list[str] = []
+
+        def sign() -> None:
+            base = inspect.signature(fn, eval_str=True)
+            takes_settings.append("settings" in base.parameters)
+            params = [p for p in base.parameters.values() if p.name != "settings"]
+            own.extend(_own_options(params))
+            extra = _settings_params(name)
+            generated.extend(p.name for p in extra)
+            command.__signature__ = base.replace(parameters=params + extra)  # type: ignore[attr-defined]
 
         @functools.wraps(fn)
         def command(*args: Any, **kwargs: Any) -> Any:
@@ -253,7 +273,7 @@ def verb(
 
                 check_outputs(output_paths(settings))
             try:
-                if takes_settings:
+                if takes_settings[0]:
                     return fn(*args, settings=settings, **kwargs)
                 return fn(*args, **kwargs)
             except KeyboardInterrupt:
@@ -265,7 +285,7 @@ def verb(
                     sys.stdout.write(json_out.dumps(json_out.error_json(name, exc)))
                 raise
 
-        command.__signature__ = base.replace(parameters=params + extra)  # type: ignore[attr-defined]
+        _UNSIGNED[name] = sign
         app.command(
             name,
             help=inspect.getdoc(fn),

@@ -97,3 +97,17 @@ def test_coupled_accounts_keep_the_full_search() -> None:
         full = bmc(spec, 3, timeout=120, jobs=jobs)
         assert (got.verdict, got.bound, got.message) == (full.verdict, full.bound, full.message)
         assert "decomposition" not in got.details
+
+
+def test_two_decoupled_accounts_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOUNTS", "2")
+    monkeypatch.setenv("MM", "0.05")
+    monkeypatch.setenv("FEES", "1")
+    spec = load_spec(str(ENTRY), None)
+    got = bmc_any_accounts(spec, bmc, 3, timeout=60, jobs=1)
+    assert (got.verdict, got.bound, got.accounts) == (FAIL, "depth 3/3", 2), got.message
+    assert "lifted to 2 (the other account starts at a state" in got.message
+    assert "not ruled out" not in got.message
+    assert got.counterexample is not None and got.counterexample.accounts == 2
+    first = replay(spec, got.counterexample).first_failure
+    assert first is not None and (first.step, first.name) == (3, "fund_ok")

@@ -5,8 +5,13 @@ far more than solving (one step of a 1,000-account spec is tens of seconds of Py
 fixed-point arithmetic (``corners.applies``) from 2 accounts on: each account adds
 nonlinear integer products the solver stalls on (the corpus's fixed-point perpetual, bug
 at depth 3: 0.24 million resource units on one account, none within 20 million on 3).
-When the accounts interact at most through shared accumulators, ``bmc_any_accounts``
-searches one account instead:
+On 2-3 accounts the full spec's unrolling can stall too (the corpus's entry-style perp
+with fees on 3 accounts: its depth-3 check ran past its resource cap for 30 s, where one
+account answers in 0.5 s). When the accounts interact at most through shared
+accumulators, ``bmc_any_accounts`` searches one account instead (on 2-3 accounts only
+when a check on one account covers every number, ``Plan.why`` None, and only while it
+shows a shortest depth for N: otherwise the full search runs, as before, so the report
+on few accounts never loses its "shortest"):
 
 - it runs ``bmc`` (the portfolio: its first attempt capped by Z3's resource counter, its
   counterexample derived canonically, so the same on every machine and ``--jobs``) on the
@@ -66,19 +71,21 @@ def bmc_any_accounts(
         if deep is not None:
             deep.seconds = time.perf_counter() - began
             return deep
-    few = spec.accounts <= FULL_CANONICAL_ACCOUNTS and not applies(spec)
-    if few or spec.accounts < 2 or not smaller(spec):
+    if spec.accounts < 2 or not smaller(spec):
         return bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
-    # the decomposition's analysis: not imported by a bmc of a few accounts
+    # the decomposition's analysis: imported only by a bmc of 2 accounts or more
     from solvent.check.decompose import plan, spent, timed_out, whole
     from solvent.check.decompose_one import lifted
 
+    # 2-3 accounts (not fixed point): through one account only when it covers every
+    # number of accounts, so its depth is shown shortest as the full search's is
+    few = spec.accounts <= FULL_CANONICAL_ACCOUNTS and not applies(spec)
+    p = plan(spec, invariants)
     names = [d.name for d in select_properties(spec, invariants)]
     names += [d.name for d in spec.lemmas if d.name not in names]
-    p = plan(spec, invariants)
     found: CheckResult | None = None
     first: CheckResult | None = None
-    if p.coupled is None:
+    if p.coupled is None and not (few and p.why is not None):
         one = p.spec(spec) if p.why is None else spec.with_accounts(1)
         first = bmc(one, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
         if first.verdict == PASS and p.why is None:
@@ -95,6 +102,8 @@ def bmc_any_accounts(
             )
             found = lifted(spec, again, names)
             shortest = found is not None and found.depth == first.depth
+        if found is not None and not shortest and few:
+            found = None  # the full search on 2-3 accounts gives a shortest one (below)
         if found is not None:
             if not shortest:
                 found.message += (

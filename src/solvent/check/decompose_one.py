@@ -101,10 +101,14 @@ def lifted(spec: Spec, one: CheckResult, names: Sequence[str], how: str = "") ->
     path = Trace(path.spec, n, path.init, path.steps, path.params, meta)
     message = one.message
     if n > 1:
+        others = (
+            "the other account starts at a state the initial condition allows and takes"
+            if n == 2
+            else f"the other {n - 1} start at a state the initial condition allows and take"
+        )
         message += (
-            f"; found on one account and lifted to {n} (the other {n - 1} start at a state "
-            f"the initial condition allows and take no action), confirmed by concrete "
-            f"replay on {n} accounts"
+            f"; found on one account and lifted to {n} ({others} no action), confirmed by "
+            f"concrete replay on {n} accounts"
         )
     details = {k: v for k, v in one.details.items() if k != "replay"}
     return CheckResult(

@@ -141,7 +141,12 @@ class Settings:
             verbs=("bmc", "prove", "check", *RISK_VERBS),
             metavar="SECONDS",
             panel=SEARCH,
-            verb_help=dict.fromkeys(RISK_VERBS, "Wall-clock budget per proof or bmc run."),
+            verb_help=dict.fromkeys(
+                RISK_VERBS,
+                "Wall-clock budget per proof or bmc run. Without it the whole search keeps "
+                "to the default budget of 600 s (each run gets what is left; running out "
+                "is an honest UNKNOWN, exit 2).",
+            ),
         ),
     )
     jobs: int | None = field(

@@ -140,3 +140,17 @@ def test_bad_input(kwargs: dict, needle: str) -> None:
 def test_unknown_invariant() -> None:
     with pytest.raises(UsageError, match="unknown invariant"):
         frontier(perp(), "move", options=ProbeOptions(invariants=("nope",)))
+
+
+def test_without_timeout_the_whole_search_keeps_to_the_default_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no verb runs unbounded: without --timeout a frontier (or synth) search stops at the
+    # default budget with an honest UNKNOWN (it ran for minutes on a user's 5-account spec)
+    import solvent as sv
+    import solvent.settings
+
+    monkeypatch.setattr(solvent.settings, "DEFAULT_BUDGET", 0.5)
+    result = sv.frontier(perp(), "move")
+    assert result.verdict == UNKNOWN
+    assert "the time budget ran out" in result.message

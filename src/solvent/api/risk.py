@@ -10,6 +10,7 @@ plus ``simplify`` (default True: counterexamples re-solved for round numbers), `
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -28,11 +29,15 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
         raise UsageError(
             f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
         )
+    # without --timeout the whole search keeps to the default budget (no verb runs
+    # unbounded); with it, each proof or bmc run keeps to it
+    deadline = None if settings.timeout is not None else time.perf_counter() + settings.budget
     return ProbeOptions(
         k=settings.k,
         max_k=settings.max_k if settings.max_k is not None else settings.k,
         depth=settings.depth,
         timeout=settings.timeout,
+        deadline=deadline,
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         simplify=settings.simplify if simplify is None else simplify,

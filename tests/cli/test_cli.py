@@ -7,6 +7,7 @@ run ``python -m solvent`` in a subprocess to cover the real entry point.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -404,7 +405,9 @@ def test_bmc_counterexample_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("[FAIL] below_cap  bmc depth 4/5  ")
-    assert lines[0].endswith("counterexample confirmed by concrete replay")
+    # 2 accounts that do not interact: found on one account, lifted and replayed on both
+    assert "found on one account and lifted to 2 (the other account starts" in lines[0]
+    assert lines[0].endswith("confirmed by concrete replay on 2 accounts")
     assert "below_cap fails at step 4" in out
 
 
@@ -600,7 +603,10 @@ def test_unknown_verdict_is_exit_2(
     )
     code, out, _ = run(capsys, "bmc", COUNTER, "--timeout", "60")
     assert code == 2
-    assert out == "[UNKNOWN] below_cap  bmc depth 2/5  60.0s  solver timeout after 60s\n"
+    # the time on the line is the whole run's (the faked search returns at once)
+    assert re.fullmatch(
+        r"\[UNKNOWN\] below_cap  bmc depth 2/5  [0-9.]+s  solver timeout after 60s\n", out
+    )
 
 
 def test_internal_error_is_exit_4(

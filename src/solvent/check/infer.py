@@ -299,64 +299,113 @@ def houdini(
     changed = True
     while changed and alive:
         changed = False
-        asked = _Round(base, [pre[x.decl.name] for x in alive], deadline, cases)
-        kept = [c for c in alive if asked.holds(post[c.decl.name])]
+        asked = _Round(base, {x.decl.name: pre[x.decl.name] for x in alive}, deadline, cases)
+        kept = [c for c in alive if asked.holds(post[c.decl.name])[0]]
         changed = len(kept) < len(alive)
         alive = kept
     if not alive:
         return []
-    # the fewest the properties need: drop each (the last found first) while the
-    # properties and the rest stay 1-inductive (when they are not, all are kept: k > 1)
+    # the fewest the properties need: first just those the properties' proofs used (their
+    # unsat cores, the hypotheses named), when those are inductive together with them;
+    # then drop each (the last found first) while the properties and the rest stay
+    # 1-inductive (when they are not, all are kept: k > 1)
     goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
-    needed = list(alive)
-    for c in reversed(alive):
+    named = _Round(base, {x.decl.name: pre[x.decl.name] for x in alive}, deadline, cases, True)
+    direct: set[str] = set()
+    for parts in goals.values():
+        ok, core = named.holds(parts)
+        if not ok:
+            return alive
+        direct |= core
+    needed = [c for c in alive if c.decl.name in direct]
+    if len(needed) == len(alive) or not _inductive(base, goals, pre, post, needed, deadline, cases):
+        needed = list(alive)
+    for c in reversed(list(needed)):
         trial = [x for x in needed if x is not c]
-        asked = _Round(base, [pre[x.decl.name] for x in trial], deadline, cases)
-        obligations = {**goals, **{x.decl.name: post[x.decl.name] for x in trial}}
-        if all(asked.holds(parts) for parts in obligations.values()):
+        if _inductive(base, goals, pre, post, trial, deadline, cases):
             needed = trial
     return needed
 
 
+def _inductive(
+    base: list[Any],
+    goals: dict[str, list[Any]],
+    pre: dict[str, list[Any]],
+    post: dict[str, list[Any]],
+    trial: list[Inferred],
+    deadline: Deadline,
+    cases: Any,
+) -> bool:
+    """Whether the properties (``goals``) and ``trial`` are 1-inductive together."""
+    asked = _Round(base, {x.decl.name: pre[x.decl.name] for x in trial}, deadline, cases)
+    obligations = {**goals, **{x.decl.name: post[x.decl.name] for x in trial}}
+    return all(asked.holds(parts)[0] for parts in obligations.values())
+
+
 class _Round:
-    """The step queries of one round (one set of hypotheses): each asked first of one
-    incremental solver holding the step and the hypotheses (one internalization for the
-    round; ``QUICK_RLIMIT`` units a query), then, when that runs out, by ``_holds``."""
+    """The step queries of one round (one set of named hypotheses): each asked first of
+    one incremental solver holding the step and the hypotheses (one internalization for
+    the round; ``QUICK_RLIMIT`` units a query), then, when that runs out, by ``_holds``.
+    Each hypothesis is guarded by a literal, so an answer names the hypotheses its proof
+    used (its unsat core; all of them when the whole query answered)."""
 
     def __init__(
-        self, base: list[Any], hyps: list[list[Any]], deadline: Deadline, cases: Any
+        self,
+        base: list[Any],
+        hyps: dict[str, list[Any]],
+        deadline: Deadline,
+        cases: Any,
+        named: bool = False,
     ) -> None:
-        self.base, self.hyps, self.deadline, self.cases = base, hyps, deadline, cases
+        self.base, self.deadline, self.cases = base, deadline, cases
+        # unnamed, the hypotheses are asserted (faster: no cores, every one counts as used)
+        self.lits = {name: z3.Bool(f"houdini:{name}") for name in hyps} if named else {}
+        self.by_lit = {str(lit): name for name, lit in self.lits.items()}
+        self.names = set(hyps)
+        self.guarded = [
+            z3.Implies(self.lits[n], c) if named else c for n, h in hyps.items() for c in h
+        ]
+        self.hyps = list(hyps.values())
         self.solver = z3.Solver()
-        self.solver.add(*base, *(c for h in hyps for c in h))
+        self.solver.add(*base, *self.guarded)
 
-    def holds(self, parts: list[Any]) -> bool:
+    def holds(self, parts: list[Any]) -> tuple[bool, set[str]]:
+        """(whether ``parts`` hold after the step, the hypotheses the proof used)."""
+        lits = list(self.lits.values())
         self.solver.push()
         self.solver.add(z3.Or([z3.Not(p) for p in parts]))
-        quick = check(self.solver, self.deadline, cap_ms=SAFETY_MS, rlimit=QUICK_RLIMIT)
+        quick = check(self.solver, self.deadline, lits, cap_ms=SAFETY_MS, rlimit=QUICK_RLIMIT)
+        core = None
+        if quick == z3.unsat:
+            core = {self.by_lit[str(c)] for c in self.solver.unsat_core()} if lits else self.names
         self.solver.pop()
-        if quick != z3.unknown:
-            return bool(quick == z3.unsat)
-        return _holds(self.base, self.hyps, parts, self.deadline, self.cases)
+        if quick == z3.sat:
+            return False, set()
+        if core is not None:
+            return True, core
+        negated = z3.Or([z3.Not(p) for p in parts])
+        if self.cases:
+            split = split_check(
+                [*self.base, *self.guarded, negated],
+                self.cases,
+                self.deadline,
+                assumptions=lits,
+                by_lit=self.by_lit,
+                rlimit=RLIMIT,
+                cap_ms=SAFETY_MS,
+            )
+            if split.status != z3.unknown:
+                return split.status == z3.unsat, split.core() if lits else self.names
+        return _holds(self.base, self.hyps, parts, self.deadline), self.names
 
 
-def _holds(
-    base: list[Any],
-    hyps: list[list[Any]],
-    parts: list[Any],
-    deadline: Deadline,
-    cases: list[Any] | None = None,
-) -> bool:
-    """Whether ``parts`` hold after the step from a state where ``hyps`` hold: first one
-    query per case of the step's choices (``cases.split_check``: a satisfiable case is a
-    counterexample), then, when a case runs out of its limit, the whole query."""
-    constraints = [*base, *(c for h in hyps for c in h), z3.Or([z3.Not(p) for p in parts])]
-    if cases:
-        split = split_check(constraints, cases, deadline, rlimit=RLIMIT, cap_ms=SAFETY_MS)
-        if split.status != z3.unknown:
-            return bool(split.status == z3.unsat)
+def _holds(base: list[Any], hyps: list[list[Any]], parts: list[Any], deadline: Deadline) -> bool:
+    """Whether ``parts`` hold after the step from a state where ``hyps`` hold."""
     solver = z3.Solver()
-    solver.add(*constraints)
+    solver.add(*base)
+    for h in hyps:
+        solver.add(*h)
+    solver.add(z3.Or([z3.Not(p) for p in parts]))
     return bool(_decide(solver, deadline) == z3.unsat)
 
 

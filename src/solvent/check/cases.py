@@ -15,8 +15,8 @@ every case is; a satisfiable case is a model of the whole query with the case ad
 caller asks the unsimplified query plus that case for a model it can read). The
 preprocessing is Z3's own equisatisfiable rewriting. Each case is capped by the caller's
 resource limit (a count, not a clock: the same answer on every machine); a case that runs
-out makes the split give up (``unknown``) and the caller asks the whole query as before,
-so nothing the unsplit query proves is lost.
+out (or past its CPU safety net, ``CASE_CPU``) makes the split give up (``unknown``) and
+the caller asks the whole query as before, so nothing the unsplit query proves is lost.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from solvent.check.solving import Deadline, check
 # at most this many cases a query (actions + 1, times 2 per keeper firing); a spec with
 # more choices in a step is asked whole (the split would cost more than it saves)
 MAX_CASES = 16
+# seconds of CPU a case may take (the safety net behind its resource limit: with named
+# assumptions Z3 uses its incremental core, whose counter some nonlinear steps hardly
+# advance); a case stopped by it makes the split give up, and the query is asked whole
+CASE_CPU = 2.0
 _PREPARE = ("simplify", "propagate-values", "solve-eqs", "simplify")
 
 
@@ -85,6 +89,7 @@ def split_check(
     by_lit: dict[str, str] | None = None,
     rlimit: int | None = None,
     cap_ms: int | None = None,
+    cpu_cap: float | None = CASE_CPU,
 ) -> Split:
     """``constraints`` asked once per case (module doc); with ``assumptions`` (named
     literals, ``by_lit`` naming them) each unsat case gives its core."""
@@ -95,7 +100,7 @@ def split_check(
         goal.add(*constraints, case)
         solver = z3.Solver()
         solver.add(prepare(goal).as_expr())
-        status = check(solver, deadline, assumptions, cap_ms=cap_ms, rlimit=rlimit)
+        status = check(solver, deadline, assumptions, cap_ms=cap_ms, rlimit=rlimit, cpu_cap=cpu_cap)
         if status != z3.unsat:
             return Split(status, case)
         names = by_lit or {}

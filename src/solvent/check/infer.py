@@ -71,6 +71,7 @@ SAFETY_MS = 20_000  # the wall-clock safety net behind it
 # a query is first asked whole under this many units (most answer within it), then split
 # by the cases of the step's choices (``cases``), then whole under ``RLIMIT``
 QUICK_RLIMIT = 60_000
+QUICK_CPU = 1.0  # its CPU safety net (seconds): stopped by it, the query goes on as above
 MAX_CTI_CANDIDATES = 12
 
 
@@ -374,7 +375,7 @@ class _Round:
         lits = list(self.lits.values())
         self.solver.push()
         self.solver.add(z3.Or([z3.Not(p) for p in parts]))
-        quick = check(self.solver, self.deadline, lits, cap_ms=SAFETY_MS, rlimit=QUICK_RLIMIT)
+        quick = check(self.solver, self.deadline, lits, rlimit=QUICK_RLIMIT, cpu_cap=QUICK_CPU)
         core = None
         if quick == z3.unsat:
             core = {self.by_lit[str(c)] for c in self.solver.unsat_core()} if lits else self.names

@@ -6,7 +6,8 @@ never goes negative. Environment: ``ACCOUNTS`` (default 3), ``MM`` the maintenan
 (0.05: the gap-risk bug under 8% moves; 0.08: safe), ``NEEDLE=1`` a stale tier bracket
 (7% instead of ``MM`` for notionals in [74,000, 75,000)), ``LEMMAS=1`` per-account
 lemmas, ``FEES=1`` a 0.05% trading fee paid into the fund, ``FIXED=1`` fixed-point
-arithmetic (6 decimals), ``MARKETS=2`` a second market (own price, move and position;
+arithmetic (6 decimals, rounded in the protocol's favour; with ``FLOOR=1`` every product
+rounded down), ``MARKETS=2`` a second market (own price, move and position;
 the keeper looks at the account's whole equity and maintenance).
 
     ACCOUNTS=10 MM=0.05 solvent bmc benchmarks/engine/perp_entry.py --depth 5
@@ -25,7 +26,22 @@ LEMMAS = os.environ.get("LEMMAS") == "1"
 FEES = os.environ.get("FEES") == "1"
 FIXED = os.environ.get("FIXED") == "1"
 TWO = os.environ.get("MARKETS") == "2"
-mul = sv.mul_down if FIXED else operator.mul  # fixed point: say how a product rounds
+# fixed point: say how a product rounds. In the protocol's favour: what an account is
+# paid (its PnL) rounded down, what it owes (margin, fees, a trade's cost) rounded up, and
+# the oracle's price on the grid within the envelope (its change rounded toward zero);
+# ``FLOOR=1``: every product rounded down (one unit of deficit a liquidation can leak)
+FLOOR = os.environ.get("FLOOR") == "1"
+mul = sv.mul_down if FIXED else operator.mul
+owed = sv.mul_up if FIXED and not FLOOR else mul
+
+
+def moved(price, move):
+    """The mark after a move (fixed point: on the grid, never past the envelope)."""
+    if FIXED and not FLOOR:
+        return price + sv.when(move >= 0, sv.mul_down(price, move), sv.mul_up(price, move))
+    return mul(price, 1 + move)
+
+
 if FIXED:
     perp = sv.Spec("perp-entry", accounts=N, arithmetic="fixed", decimals=6)
 else:
@@ -59,9 +75,9 @@ class Market:
 
 @perp.tick
 def mark(s, m):
-    s.price = mul(s.price, 1 + m.move)
+    s.price = moved(s.price, m.move)
     if TWO:
-        s.price2 = mul(s.price2, 1 + m.move2)
+        s.price2 = moved(s.price2, m.move2)
 
 
 def equity(s, a):
@@ -72,21 +88,21 @@ def equity(s, a):
 
 
 def notional(s, a):
-    total = mul(sv.abs(s.size[a]), s.price)
+    total = owed(sv.abs(s.size[a]), s.price)
     if TWO:
-        total = total + mul(sv.abs(s.size2[a]), s.price2)
+        total = total + owed(sv.abs(s.size2[a]), s.price2)
     return total
 
 
 @perp.action(qty=sv.within("-50", "50"))
 def trade(s, p, a, qty):
     pnl = mul(s.size[a], s.price - s.entry[a])
-    paid = mul(mul(sv.abs(qty), s.price), p.fee)
+    paid = owed(owed(sv.abs(qty), s.price), p.fee)
     s.coll[a] = s.coll[a] + pnl - paid
     s.insurance = s.insurance + paid
     s.entry[a] = s.price
     s.size[a] = s.size[a] + qty
-    requires(equity(s, a) >= mul(notional(s, a), p.initial_margin))
+    requires(equity(s, a) >= owed(notional(s, a), p.initial_margin))
 
 
 if TWO:
@@ -94,12 +110,12 @@ if TWO:
     @perp.action(qty=sv.within("-1000", "1000"))
     def trade2(s, p, a, qty):
         pnl = mul(s.size2[a], s.price2 - s.entry2[a])
-        paid = mul(mul(sv.abs(qty), s.price2), p.fee)
+        paid = owed(owed(sv.abs(qty), s.price2), p.fee)
         s.coll[a] = s.coll[a] + pnl - paid
         s.insurance = s.insurance + paid
         s.entry2[a] = s.price2
         s.size2[a] = s.size2[a] + qty
-        requires(equity(s, a) >= mul(notional(s, a), p.initial_margin))
+        requires(equity(s, a) >= owed(notional(s, a), p.initial_margin))
 
 
 def maintenance_rate(p, total):
@@ -113,7 +129,7 @@ def maintenance_rate(p, total):
 def liquidate(s, p, a):
     eq = equity(s, a)
     total = notional(s, a)
-    requires(eq < mul(total, maintenance_rate(p, total)))
+    requires(eq < owed(total, maintenance_rate(p, total)))
     s.insurance = s.insurance + sv.minimum(eq, 0)
     s.coll[a] = sv.maximum(eq, 0)
     s.size[a] = 0
@@ -144,4 +160,4 @@ if LEMMAS:
         # after the keepers, every account is above maintenance or closed: with a
         # maintenance rate >= the largest move, a move cannot take its equity below zero
         total = notional(s, a)
-        return equity(s, a) >= mul(total, maintenance_rate(p, total))
+        return equity(s, a) >= owed(total, maintenance_rate(p, total))

@@ -23,7 +23,22 @@ LEMMAS = os.environ.get("LEMMAS") == "1"
 FEES = os.environ.get("FEES") == "1"
 FIXED = os.environ.get("FIXED") == "1"
 TWO = os.environ.get("MARKETS") == "2"
-mul = sv.mul_down if FIXED else operator.mul  # fixed point: say how a product rounds
+# fixed point: say how a product rounds. In the protocol's favour: what an account is
+# paid (its PnL) rounded down, what it owes (margin, fees, a trade's cost) rounded up, and
+# the oracle's price on the grid within the envelope (its change rounded toward zero);
+# ``FLOOR=1``: every product rounded down (one unit of deficit a liquidation can leak)
+FLOOR = os.environ.get("FLOOR") == "1"
+mul = sv.mul_down if FIXED else operator.mul
+owed = sv.mul_up if FIXED and not FLOOR else mul
+
+
+def moved(price, move):
+    """The mark after a move (fixed point: on the grid, never past the envelope)."""
+    if FIXED and not FLOOR:
+        return price + sv.when(move >= 0, sv.mul_down(price, move), sv.mul_up(price, move))
+    return mul(price, 1 + move)
+
+
 if FIXED:
     perp = sv.Spec("perp-quote", accounts=N, arithmetic="fixed", decimals=6)
 else:
@@ -55,9 +70,9 @@ class Market:
 
 @perp.tick
 def mark(s, m):
-    s.price = mul(s.price, 1 + m.move)
+    s.price = moved(s.price, m.move)
     if TWO:
-        s.price2 = mul(s.price2, 1 + m.move2)
+        s.price2 = moved(s.price2, m.move2)
 
 
 def equity(s, a):
@@ -68,30 +83,30 @@ def equity(s, a):
 
 
 def notional(s, a):
-    total = mul(sv.abs(s.size[a]), s.price)
+    total = owed(sv.abs(s.size[a]), s.price)
     if TWO:
-        total = total + mul(sv.abs(s.size2[a]), s.price2)
+        total = total + owed(sv.abs(s.size2[a]), s.price2)
     return total
 
 
 @perp.action(qty=sv.within("-50", "50"))
 def trade(s, p, a, qty):
-    paid = mul(mul(sv.abs(qty), s.price), p.fee)
-    s.quote[a] = s.quote[a] - mul(qty, s.price) - paid
+    paid = owed(owed(sv.abs(qty), s.price), p.fee)
+    s.quote[a] = s.quote[a] - owed(qty, s.price) - paid
     s.fund = s.fund + paid
     s.size[a] = s.size[a] + qty
-    requires(equity(s, a) >= mul(notional(s, a), p.im))
+    requires(equity(s, a) >= owed(notional(s, a), p.im))
 
 
 if TWO:
 
     @perp.action(qty=sv.within("-1000", "1000"))
     def trade2(s, p, a, qty):
-        paid = mul(mul(sv.abs(qty), s.price2), p.fee)
-        s.quote[a] = s.quote[a] - mul(qty, s.price2) - paid
+        paid = owed(owed(sv.abs(qty), s.price2), p.fee)
+        s.quote[a] = s.quote[a] - owed(qty, s.price2) - paid
         s.fund = s.fund + paid
         s.size2[a] = s.size2[a] + qty
-        requires(equity(s, a) >= mul(notional(s, a), p.im))
+        requires(equity(s, a) >= owed(notional(s, a), p.im))
 
 
 def maintenance_rate(p, total):
@@ -105,7 +120,7 @@ def maintenance_rate(p, total):
 def liquidate(s, p, a):
     eq = equity(s, a)
     total = notional(s, a)
-    requires(eq < mul(total, maintenance_rate(p, total)))
+    requires(eq < owed(total, maintenance_rate(p, total)))
     s.fund = s.fund + sv.minimum(eq, 0)
     s.quote[a] = sv.maximum(eq, 0)
     s.size[a] = 0
@@ -128,4 +143,4 @@ if LEMMAS:
         # after the keepers, every account is above maintenance or closed: with a
         # maintenance rate >= the largest move, a move cannot take its equity below zero
         total = notional(s, a)
-        return equity(s, a) >= mul(total, maintenance_rate(p, total))
+        return equity(s, a) >= owed(total, maintenance_rate(p, total))

@@ -88,13 +88,14 @@ def test_entry_style_three_accounts_through_one_same_for_jobs_1_and_2(
 def test_the_safe_fixed_point_variant_loses_a_unit_to_rounding(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Why `prove` of the 'safe' fixed-point variant (maintenance 8%) cannot pass: the
+    """Why `prove` of the floor-rounding fixed-point variant (maintenance 8%) cannot pass: the
     floor roundings of the mark price and the PnL let one liquidation leave a deficit of
     one unit of the last decimal, so the fund drains after enough liquidations. The pinned
     market finds such a path at depth 3 (replayed exactly); its UNKNOWN says so."""
     from solvent.check.suggest import why_unknown
     from solvent.spec.decls import PredicateDecl
 
+    monkeypatch.setenv("FLOOR", "1")  # every product rounded down (the corpus before round 14)
     spec = fixed(monkeypatch, "entry", 1, "0.08")
     never_falls = PredicateDecl(
         "fund_never_falls", lambda s: s.insurance >= 100, "invariant", False, False, "test"

@@ -3,7 +3,9 @@
 From an *arbitrary* state where every property held for ``k`` consecutive steps, one
 more step must keep each property. Each obligation (one conjunct of one property, e.g.
 one account's health) is first checked on its cone of influence, a sound subset of the
-constraints, and only when that is not enough on all of them.
+constraints, and only when that is not enough on all of them. The one-account proof
+(``nonincremental``) asks each first once per case of the step's choices (``cases``),
+each case's unsat core naming the assumptions it used.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import z3
 
+from solvent.check.cases import split_check, step_cases
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.solving import Deadline, check, in_fresh_context, model_value
 from solvent.lang.values import format_number
@@ -60,22 +63,48 @@ def inductive_step(
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
     proved: list[tuple[z3.Solver | None, set[str]]] = []
+    cases = step_cases(u) if nonincremental else None
     for decl, acc, p in obligations:
         label = decl.name if acc is None else f"{decl.name}[account {acc}]"
         # first the cone of influence of this obligation (a proof there is a proof),
         # then, only if that is not enough, every constraint
         status, solver, core = z3.unknown, None, None
+        pieces: list[tuple[z3.Solver, set[str]]] = []
         for constraints in (u.sliced(p, memo), None):
             base = u.everything() if constraints is None else constraints
-            if nonincremental:
+            case = None
+            if cases:  # one query per case of the step's choices (``cases``)
+                split = split_check(
+                    [*base, z3.Not(p)],
+                    cases,
+                    deadline,
+                    assumptions=lits,
+                    by_lit=by_lit,
+                    rlimit=rlimit,
+                )
+                if split.status == z3.unsat:
+                    status, pieces = z3.unsat, split.proofs
+                    break
+                if split.status == z3.sat:
+                    if constraints is not None:
+                        continue  # a model of the slice: ask every constraint
+                    case = split.case  # the model (a CTI) within the satisfiable case
+            if case is not None:
+                status, solver, core = _asserted([*base, case], p, lits, by_lit, deadline, rlimit)
+                if status != z3.sat:
+                    case = None
+            if nonincremental and case is None:
                 status, solver, core = _asserted(base, p, lits, by_lit, deadline, rlimit)
-            else:
+            elif case is None:
                 solver = z3.Solver()
                 solver.add(*base)
                 solver.add(z3.Not(p))
                 status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=cpu_cap)
             if status == z3.unsat or deadline.expired():
                 break
+        if pieces:  # each case's solver and core (``_minimize`` re-asks each)
+            proved.extend(pieces)
+            continue
         if status == z3.unsat:
             if core is None:
                 assert solver is not None

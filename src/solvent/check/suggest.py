@@ -340,7 +340,10 @@ def why_unknown(
                     f"against {name} in one step; if a rounding can (one unit of the last "
                     "decimal lost per step), the property breaks only after very many steps "
                     "and no lemma proves it: round in the protocol's favour (mul_up for "
-                    "what an account owes)"
+                    "what an account owes); if it already does, the step is nonlinear "
+                    "integer arithmetic (floor divisions of products), which Z3 rarely "
+                    "settles: prove the spec in exact arithmetic and keep that bmc for "
+                    "the rounding"
                 )
     nxt.insert(0, f"a larger --timeout (this run had {budget})")
     props = [d.name for d in spec.invariants]

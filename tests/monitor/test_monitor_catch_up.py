@@ -22,13 +22,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from monitor_helpers import event_line, profile
 from monitor_helpers import line as event_json
-from shard_helpers import alert_key, venue_events
-from test_monitor_probe_sums import SPEC, USED, N, streams
+from shard_helpers import venue_events
+from test_monitor_probe_sums import SPEC, USED, N, sharded_vs_single, streams
 
 from solvent.monitor import aggregate, probe_sums
-from solvent.monitor.aggregate import COMBINED, Aggregator, run_aggregate
+from solvent.monitor.aggregate import Aggregator, run_aggregate
 from solvent.monitor.core import Monitor, Options
-from solvent.monitor.shard import OWNED, owner, record_of
+from solvent.monitor.shard import record_of
 
 CAP = 2
 
@@ -38,40 +38,21 @@ def _opts() -> Options:
 
 
 def sliced_vs_single(lines: list[bytes], shards: int, slices: list[int]) -> Aggregator:
-    single = Monitor(SPEC, USED, _opts())
-    parts = [Monitor(SPEC, USED, _opts()) for _ in range(shards)]
-    agg = Aggregator(SPEC, USED, shards, _opts())
-    want: list[dict[str, Any]] = []
-    got: list[dict[str, Any]] = []
-    for i, line in enumerate(lines):
-        want += [a.to_json() for a in single.feed(line)[0] if a.kind in COMBINED]
-        doc = json.loads(line)
-        home = owner(doc["account"], shards) if doc["type"] in OWNED else None
-        for k, m in enumerate(parts):
-            if home is None or home == k:
-                before = m.counters.events
-                alerts = m.feed(line)[0]
-                if m.counters.events > before or alerts:
-                    agg.add(k, record_of(m, line, m.counters.events > before, alerts))
-        if i % 3 == 2:  # a read: drain, then one slice of the catch-up (an idle poll)
-            for k in range(shards):
-                agg.add(k, {"mark": doc["seq"]})
-            got += agg.drain()
-            assert len(agg.fast.pending) <= CAP
-            agg.sync(slices[i % len(slices)])
-        if i % 11 == 10 or i == len(lines) - 1:
-            for k in range(shards):
-                agg.add(k, {"mark": doc["seq"]})
-            got += agg.drain()
-            agg.sync()
-            assert not agg.catching_up()
-            book, one = agg.monitor.book, single.book
-            assert book is not None and one is not None
-            assert book.distance(agg.monitor.price()) == one.distance(single.price()), i
-            a, b = agg.monitor.values, single.values
-            assert all(a[f] == b[f] for f in ("quote", "size", "insurance", "bad_debt")), i
-    got = [a for a in got if a["kind"] in COMBINED]
-    assert sorted(map(alert_key, got)) == sorted(map(alert_key, want))
+    """``sharded_vs_single`` (full catch-up and equal distances every 11 lines) with, every
+    3 lines, a read (marks, drain) and one slice of the catch-up (an idle poll)."""
+
+    def read_and_slice(agg: Aggregator, i: int, seq: int) -> list[dict[str, Any]]:
+        if i % 3 != 2:
+            return []
+        for k in range(shards):
+            agg.add(k, {"mark": seq})
+        out = agg.drain()
+        assert len(agg.fast.pending) <= CAP
+        agg.sync(slices[i % len(slices)])
+        return out
+
+    agg = sharded_vs_single(lines, shards, every=11, between=read_and_slice)
+    assert not agg.catching_up()
     return agg
 
 

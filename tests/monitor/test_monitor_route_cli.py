@@ -67,7 +67,11 @@ def test_route_is_exactly_once_across_a_kill_and_a_restart(redis_server: RedisSe
 
 def test_sigterm_stops_a_relay_without_idle_exit(redis_server: RedisServer) -> None:
     proc = _route(redis_server, "--stream", "quiet", "--shards", "2")
-    time.sleep(1.5)
+    client, deadline = redis_server.client(), time.monotonic() + 60
+    # the relay is in its loop (its signal handlers set) once it waits in XREAD
+    while not any(c.get("cmd") == "xread" for c in client.client_list()):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()

@@ -12,6 +12,7 @@ import signal
 import threading
 from typing import Annotated, Any
 
+from solvent.cli.common import RedisUrl
 from solvent.cli.common import opt as _opt
 from solvent.cli.verbs import verb
 from solvent.config import Settings
@@ -31,22 +32,10 @@ def route_command(
         int,
         _opt("--shards", help="How many shards (the N of --consumer K/N --routed).", metavar="N"),
     ],
-    source: Annotated[
-        str | None,
-        _opt(
-            "--source",
-            help="redis[s]://[USER@]HOST:PORT[/DB] [default: $SOLVENT_REDIS_URL].",
-            metavar="URL",
-        ),
-    ] = None,
+    source: RedisUrl = None,
     idle_exit: Annotated[
         float | None,
-        _opt(
-            "--idle-exit",
-            help="Stop after this many seconds without a new entry [default: run until "
-            "SIGTERM or Ctrl-C].",
-            metavar="SECONDS",
-        ),
+        _opt("--idle-exit", help="Stop after SECONDS without a new entry.", metavar="SECONDS"),
     ] = None,
     count: Annotated[
         int,

@@ -163,10 +163,10 @@ def run_aggregate(
     summary = AggregateSummary()
     idle_since = time.monotonic()
     while True:
-        # an entry holds up to 256 records (a shard sends them batched); while the book
-        # catches up (a slice per poll), the read does not wait for records
+        # an entry holds a shard's batch of records (up to 2,048); while the book catches
+        # up (a slice per poll), the read does not wait for records
         behind = agg.catching_up()
-        reply = client.xread(pos, count=64, block=None if behind else block_ms)
+        reply = client.xread(pos, count=16, block=None if behind else block_ms)
         got = 0
         for name, entries in reply or []:
             key = name.decode() if isinstance(name, bytes) else str(name)

@@ -259,6 +259,7 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
     def mark_end() -> None:
         if timed:
             marks["cpu_end"], marks["wall_end"] = time.process_time(), time.perf_counter()
+            marks["sync_in"] = marks["sync_cpu"]  # catch-up so far: inside the timed part
 
     def timed_event(seq: int) -> None:
         nonlocal timed
@@ -266,13 +267,21 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
             if not timed:
                 if fast is not None:  # the set-up's deferred changes, before the timing
                     sync()
+                last_sync[0] = 0.0  # (no event of the timed part waited for that)
                 marks["cpu"], marks["wall"] = time.process_time(), time.perf_counter()
             timed += 1
+
+    waits: list[float] = []  # per event: read to alerts, with any catch-up it waited for
+    last_sync = [0.0]  # the wall time of the catch-up slice just before an applied event
 
     def timed_apply(event: Any, ts: float, line: bytes = b"") -> Any:
         if fast is None:  # an aggregator without the probe sums: every event comes here
             timed_event(event.seq)
+        t = time.perf_counter()
         out = apply(event, ts, line)
+        if timed:
+            waits.append(time.perf_counter() - t + last_sync[0])
+        last_sync[0] = 0.0
         mark_end()
         return out
 
@@ -282,15 +291,21 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
 
         def timed_take(rec: dict[str, Any], group: list[dict[str, Any]]) -> bool:
             timed_event(int(rec["seq"]))
-            out = take(rec, group)
+            t = time.perf_counter()
+            out = take(rec, group)  # with the slice of catch-up it may put in
+            if out and timed:
+                waits.append(time.perf_counter() - t)
+                last_sync[0] = 0.0
             mark_end()
             return out
 
-        def timed_sync() -> None:  # the deferred changes into the book: CPU counted apart
-            c = time.process_time()
-            sync()
+        def timed_sync(limit: int | None = None) -> None:  # the deferred changes into the book
+            c, t = time.process_time(), time.perf_counter()
+            sync() if limit is None else sync(limit)  # (a tree before slices: no limit)
+            last_sync[0] += time.perf_counter() - t
             if timed:
                 marks["sync_cpu"] += time.process_time() - c
+                marks["sync_max"] = max(marks.get("sync_max", 0.0), time.perf_counter() - t)
 
         fast.take, fast.sync = timed_take, timed_sync  # type: ignore[method-assign]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -302,7 +317,13 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
         "timed_events": timed,
         "timed_cpu_seconds": marks.get("cpu_end", 0.0) - marks.get("cpu", 0.0),
         "timed_seconds": marks.get("wall_end", 0.0) - marks.get("wall", 0.0),
-        "sync_cpu_seconds": marks["sync_cpu"],
+        # the catch-up after the last event (outside the timed part; the slices put in
+        # between events are in it: sync_in_cpu_seconds)
+        "sync_cpu_seconds": marks["sync_cpu"] - marks.get("sync_in", 0.0),
+        "sync_in_cpu_seconds": marks.get("sync_in", 0.0),
+        "sync_max_ms": 1e3 * marks.get("sync_max", 0.0),
+        "p99_event_ms": 1e3 * sorted(waits)[int(0.99 * (len(waits) - 1))] if waits else None,
+        "max_event_ms": 1e3 * max(waits) if waits else None,
         "distance": None if s.distance is None else float(s.distance),
         "waiting": s.waiting,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),
@@ -527,10 +548,18 @@ def cpu_of(pid: int) -> float:
 
 
 def run_config(
-    url: str, shards: int, args: argparse.Namespace, tmp: str, setup: int, setups: list[int]
+    url: str,
+    shards: int,
+    args: argparse.Namespace,
+    tmp: str,
+    setup: int,
+    setups: list[int],
+    redis_pid: int | None = None,
 ) -> Any:
     """One configuration: the single process, or the shards at once then the aggregator.
-    ``setups``: the set-up lines in each routed shard stream (``setup`` in the one stream)."""
+    ``setups``: the set-up lines in each routed shard stream (``setup`` in the one stream).
+    With ``redis_pid``, ``agg`` gets ``redis_cpu_shards``: redis-server's CPU while the
+    shards ran (before the aggregator's reads)."""
     base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
             "--checkpoint-every", str(args.checkpoint_every)]  # fmt: skip
     if shards == 1:
@@ -545,9 +574,13 @@ def run_config(
                     *(["--routed"] if routed else [])]
             for k in range(shards)
         ]  # fmt: skip
+    r0 = cpu_of(redis_pid) if redis_pid else 0.0
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
     results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
+    r1 = cpu_of(redis_pid) if redis_pid else 0.0
     agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
+    if agg is not None and redis_pid:
+        agg["redis_cpu_shards"] = r1 - r0
     return results, agg
 
 
@@ -632,7 +665,9 @@ def main() -> int:
             for k in counts:
                 load_before = load()
                 redis_cpu = cpu_of(proc.pid)
-                results, agg = run_config(url, k, args, tmp, setup, setups.get(k, []))
+                results, agg = run_config(
+                    url, k, args, tmp, setup, setups.get(k, []), redis_pid=proc.pid
+                )
                 redis_cpu = cpu_of(proc.pid) - redis_cpu  # the shards and the aggregator
                 rows.append((k, load_before, results, agg, redis_cpu))
                 print(json.dumps({"shards": k, "results": results, "aggregate": agg,
@@ -701,11 +736,16 @@ def render(
             )
         if agg is not None:
             n, cpu = agg["timed_events"], agg["timed_cpu_seconds"]
+            p99 = (
+                ""
+                if agg.get("p99_event_ms") is None
+                else (f"{agg['p99_event_ms']:.3f} ms (max {agg['max_event_ms']:.1f} ms)")
+            )
             out.append(
                 f"| {k} | aggregator (alone, after the shards) | {n:,} events | "
                 f"{agg['timed_seconds']:.2f} | {cpu:.2f} | {n / cpu if cpu > 0 else 0:,.0f} | "
                 f"{n * accounts_share / agg['timed_seconds'] if agg['timed_seconds'] else 0:,.0f} | "
-                f"{n * accounts_share / cpu if cpu > 0 else 0:,.0f} | | | "
+                f"{n * accounts_share / cpu if cpu > 0 else 0:,.0f} | {p99} | | "
                 f"{agg['rss_mib']:,.0f} MiB | {agg['load']} |"
             )
             sync = agg.get("sync_cpu_seconds", 0.0)
@@ -717,6 +757,9 @@ def render(
                 )
         out.append(f"| {k} | redis-server (whole stream, all readers) | | | {redis_cpu:.2f} "
                    "| | | | | | | |")  # fmt: skip
+        if agg is not None and "redis_cpu_shards" in agg:
+            out.append(f"| {k} | redis-server while the shards ran | | | "
+                       f"{agg['redis_cpu_shards']:.2f} | | | | | | | |")  # fmt: skip
     out.append("")
     return "\n".join(out)
 

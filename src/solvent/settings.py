@@ -22,10 +22,12 @@ RISK_VERBS = ("frontier", "synth")
 STRESS_VERBS = ("stress", "shrink")
 # verbs that load a spec (--spec, --set) and write a JSON result (-o, --format, --report)
 RESULT_VERBS = CORE_VERBS + RISK_VERBS + STRESS_VERBS
+# the monitor's verbs that take --quiet (monitor-convert prints nothing of its own)
+MONITOR_VERBS = ("monitor", "monitor-aggregate", "monitor-route")
 # every verb of the command line; each has its own table [tool.solvent.<verb>]
 ALL_VERBS = (
-    *RESULT_VERBS, "monitor", "monitor-aggregate", "monitor-convert", "conform", "report",
-    "models", "new",
+    *RESULT_VERBS, "monitor", "monitor-aggregate", "monitor-convert", "monitor-route", "conform",
+    "report", "models", "new",
 )  # fmt: skip
 # verbs that give a verdict per invariant (JUnit and SARIF need one)
 VERDICT_VERBS = (*(v for v in RESULT_VERBS if v != "inspect"), "conform", "report")
@@ -276,11 +278,12 @@ class Settings:
             "Print only the verdict lines.",
             "--quiet",
             "-q",
-            verbs=(*RESULT_VERBS, "monitor", "monitor-aggregate", "conform", "report"),
+            verbs=(*RESULT_VERBS, *MONITOR_VERBS, "conform", "report"),
             panel=OUTPUT,
             verb_help={
                 "stress": "No progress bar; print only the verdict line.",
                 "monitor": "No start-up and summary lines on stderr.",
+                "monitor-route": "No summary line on stderr.",
                 "report": "Print nothing.",
             },
         ),

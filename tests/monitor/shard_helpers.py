@@ -121,3 +121,23 @@ def kill_after_checkpoint(proc: subprocess.Popen[bytes], ckpt: Path) -> None:
     assert ckpt.exists(), f"the shard wrote no checkpoint {ckpt.name}"
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
+
+
+def feed_sharded(line: bytes, single: Any, parts: list[Any], agg: Any) -> list[dict[str, Any]]:
+    """One line fed to a single monitor and to the in-process shard monitors ``parts`` that
+    apply it (every shard for prices and the fund, the owner for an account), their records
+    added to the aggregator ``agg``; the single monitor's combined alerts (invariant,
+    distance) as JSON."""
+    from solvent.monitor.aggregate import COMBINED
+    from solvent.monitor.shard import OWNED, owner, record_of
+
+    want = [a.to_json() for a in single.feed(line)[0] if a.kind in COMBINED]
+    doc = json.loads(line)
+    home = owner(doc["account"], len(parts)) if doc["type"] in OWNED else None
+    for k, m in enumerate(parts):
+        if home is None or home == k:
+            before = m.counters.events
+            alerts = m.feed(line)[0]
+            if m.counters.events > before or alerts:
+                agg.add(k, record_of(m, line, m.counters.events > before, alerts))
+    return want

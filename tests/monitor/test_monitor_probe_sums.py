@@ -14,18 +14,19 @@ Profiles: small and derandomized in CI; ``SOLVENT_HYPOTHESIS=long`` runs 1,000 s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from monitor_helpers import bad_debt_event, cents, event_line, insurance_event, profile, sizes
-from shard_helpers import alert_key, venue_events
+from shard_helpers import alert_key, feed_sharded, venue_events
 
 from solvent.models import perp_isolated
 from solvent.monitor.aggregate import COMBINED, Aggregator
 from solvent.monitor.core import Monitor, Options
-from solvent.monitor.shard import OWNED, owner, record_of
+from solvent.monitor.shard import record_of
 
 N = 24
 SPEC = perp_isolated.build(
@@ -57,24 +58,25 @@ def _opts() -> Options:
     return Options(detector="none", distance="closed")
 
 
-def sharded_vs_single(lines: list[bytes], shards: int, every: int = 7) -> Aggregator:
+def sharded_vs_single(
+    lines: list[bytes],
+    shards: int,
+    every: int = 7,
+    between: Callable[[Aggregator, int, int], list[dict[str, Any]]] | None = None,
+) -> Aggregator:
     """Feed ``lines`` to one monitor and to ``shards`` in-process shards plus the aggregator;
-    assert equal alerts and equal distances every ``every`` events; return the aggregator."""
+    assert equal alerts and equal distances every ``every`` events; return the aggregator.
+    ``between(agg, i, seq)``, if given, runs after each line (its alerts are counted)."""
     single = Monitor(SPEC, USED, _opts())
     parts = [Monitor(SPEC, USED, _opts()) for _ in range(shards)]
     agg = Aggregator(SPEC, USED, shards, _opts())
     want: list[dict[str, Any]] = []
     got: list[dict[str, Any]] = []
     for i, line in enumerate(lines):
-        want += [a.to_json() for a in single.feed(line)[0] if a.kind in COMBINED]
+        want += feed_sharded(line, single, parts, agg)
         doc = json.loads(line)
-        home = owner(doc["account"], shards) if doc["type"] in OWNED else None
-        for k, m in enumerate(parts):
-            if home is None or home == k:
-                before = m.counters.events
-                alerts = m.feed(line)[0]
-                if m.counters.events > before or alerts:
-                    agg.add(k, record_of(m, line, m.counters.events > before, alerts))
+        if between is not None:
+            got += between(agg, i, doc["seq"])
         if i % every == every - 1 or i == len(lines) - 1:
             for k in range(shards):
                 agg.add(k, {"mark": doc["seq"]})

@@ -5,12 +5,15 @@ This is the run loop of `solvent monitor` (:func:`solvent.monitor.runner.alerts`
 command builds its outputs (alert file, quarantine file, webhook, metrics endpoint, live
 view, checkpoint, shard) into a :class:`Watch` and iterates it; :func:`monitor` is the
 same loop over an event file or an iterable, with no outputs: the alerts are yielded.
+:func:`route` is `solvent monitor-route`: one Redis stream relayed into the routed
+streams of sharded monitors.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +138,69 @@ def _lines(events: Events) -> Iterator[bytes]:
             yield event.encode("utf-8")
         else:
             yield json.dumps(dict(event)).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What :func:`route` did: entries read from the stream, lines written to each shard's
+    stream (``per_shard[k]``: shard ``k``'s, marks not counted) and their stream names."""
+
+    entries: int
+    per_shard: tuple[int, ...]
+    streams: tuple[str, ...]
+
+
+def route(
+    source: str,
+    stream: str,
+    shards: int,
+    *,
+    idle_exit: float | None = None,
+    count: int = 1000,
+    stopped: Callable[[], bool] = lambda: False,
+) -> Routed:
+    """Relay the Redis stream ``stream`` at ``source`` (``redis[s]://`` or ``unix://``
+    URL) into the routed streams of ``shards`` shards (``STREAM.in.K/N``, which
+    `solvent monitor --group NAME --consumer K/N --routed` reads), exactly once across
+    restarts (:func:`solvent.monitor.route.relay`), until ``idle_exit`` seconds pass
+    without a new entry (None: until ``stopped()``). Raises :class:`UsageError` for a bad
+    option, :class:`~solvent.monitor.errors.SourceError` when Redis cannot be reached or
+    ``stream`` is not a stream, :class:`~solvent.monitor.errors.MonitorConfigError` when
+    the stream was routed into another number of shards before."""
+    import redis
+
+    from solvent.monitor.errors import SourceError
+    from solvent.monitor.route import Router, relay
+    from solvent.monitor.secrets import redact_url
+
+    if not 1 <= shards <= 1024:
+        raise UsageError(f"--shards must be between 1 and 1024, got {shards}")
+    if count < 1:
+        raise UsageError(f"--count must be at least 1, got {count}")
+    if not stream:
+        raise UsageError("--stream must name a Redis stream, got ''")
+    if not source.startswith(("redis://", "rediss://", "unix://")):
+        raise UsageError(
+            f"monitor-route reads Redis: give --source redis://HOST:PORT, got {source!r}"
+        )
+    shown = redact_url(source)
+    try:
+        client = redis.Redis.from_url(source, socket_connect_timeout=2)
+        client.ping()
+    except (ValueError, redis.RedisError) as exc:
+        raise SourceError(
+            f"cannot reach Redis at {shown}: {exc}; start redis-server or fix the --source URL"
+        ) from None
+    kind = client.type(stream)
+    if kind not in (b"stream", b"none", "stream", "none"):
+        name = kind.decode() if isinstance(kind, bytes) else kind
+        raise SourceError(
+            f"{stream} at {shown} is a Redis {name}, not a stream; give the stream the "
+            "producer writes (XADD) with --stream"
+        )
+    router = Router(client, stream, shards)
+    try:
+        n = relay(router, idle_exit=idle_exit, count=count, stopped=stopped)
+    except redis.ResponseError as exc:
+        raise SourceError(f"Redis at {shown} refused the relay: {exc}") from None
+    return Routed(n, tuple(router.routed), tuple(router.names))

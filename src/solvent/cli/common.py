@@ -19,3 +19,14 @@ Target = Annotated[
 def opt(*flags: str, help: str, metavar: str | None = None) -> Any:
     """A Typer option whose default is described in its help text, not printed by Typer."""
     return typer.Option(*flags, help=help, metavar=metavar, show_default=False)
+
+
+#: ``--source`` of the verbs that read only Redis (monitor-aggregate, monitor-route)
+RedisUrl = Annotated[
+    str | None,
+    opt(
+        "--source",
+        help="redis[s]://[USER@]HOST:PORT[/DB] [default: $SOLVENT_REDIS_URL].",
+        metavar="URL",
+    ),
+]

@@ -31,6 +31,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "solvent.cli.monitor": ("monitor",),
     "solvent.cli.monitor_convert": ("monitor-convert",),
     "solvent.cli.monitor_aggregate": ("monitor-aggregate",),
+    "solvent.cli.monitor_route": ("monitor-route",),
     "solvent.cli.models": ("models", "new"),
     "solvent.cli.conform": ("conform",),
 }

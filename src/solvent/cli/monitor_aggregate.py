@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from solvent.cli.common import Target
+from solvent.cli.common import RedisUrl, Target
 from solvent.cli.common import opt as _opt
 from solvent.cli.verbs import verb
 from solvent.config import Settings
@@ -32,14 +32,7 @@ def aggregate_command(
             "--stream", help="The stream the shards read (records: KEY.shard.K/N).", metavar="KEY"
         ),  # fmt: skip
     ],
-    source: Annotated[
-        str | None,
-        _opt(
-            "--source",
-            help="redis[s]://[USER@]HOST:PORT[/DB] [default: $SOLVENT_REDIS_URL].",
-            metavar="URL",
-        ),
-    ] = None,
+    source: RedisUrl = None,
     proof: Annotated[
         str | None,
         _opt("--proof", help="The proof the shards monitor (its thresholds).", metavar="FILE"),

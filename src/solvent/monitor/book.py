@@ -36,7 +36,7 @@ from fractions import Fraction
 
 from sortedcontainers import SortedList
 
-from solvent.monitor.deficit import DeficitIndex, coprime
+from solvent.monitor.deficit import DeficitIndex, coprime, owes_none
 from solvent.monitor.deficit import to_float as _float
 
 ZERO = Fraction(0)
@@ -50,8 +50,8 @@ SCALE = 10**18  # integer units of the fast walks (any decimal with up to 18 pla
 
 def scaled(q: Fraction) -> int | None:
     """``q`` in units of 1/SCALE when that is an integer, else None."""
-    n = q.numerator * SCALE
-    return n // q.denominator if n % q.denominator == 0 else None
+    v, r = divmod(q.numerator * SCALE, q.denominator)
+    return None if r else v
 
 
 def near(x: float, bound: float) -> bool:
@@ -99,6 +99,7 @@ class PerpBook:
     """Positions of the isolated perp with its sorted bankruptcy prices."""
 
     _tops_stale = False  # the highest long's and lowest short's b (eq_lo, eq_hi) are stale
+    _probe_span = (-math.inf, math.inf)  # floats certainly below / above every probe
 
     def __init__(self, accounts: int, maintenance_margin: Fraction) -> None:
         self.n = accounts
@@ -159,11 +160,18 @@ class PerpBook:
             self.probe_x = None
         elif self.probe_x is not None and was_scaled:
             # E at each probe x = n/d changes by this account's new deficit minus its old
-            # one: d * max(0, -(Q + S*x)) = max(0, -(Q*d + S*n)), O(1) per probe
-            e = self.probe_e
-            for k, (n, d) in enumerate(self.probe_x):
-                new, old_d = q_new * d + s_new * n, q_old * d + s_old * n  # type: ignore[operator]
-                e[k] += (0 if new >= 0 else -new) - (0 if old_d >= 0 else -old_d)
+            # one: d * max(0, -(Q + S*x)) = max(0, -(Q*d + S*n)), O(1) per probe; a side
+            # certainly without deficit at every probe (most accounts) is skipped
+            e, (lo, hi) = self.probe_e, self._probe_span
+            bf_old = old[0] if old else 0.0
+            if not owes_none(bf_old, q_old, s_old, lo, hi):  # type: ignore[arg-type]
+                for k, (n, d) in enumerate(self.probe_x):
+                    if (v := q_old * d + s_old * n) < 0:  # type: ignore[operator]
+                        e[k] += v
+            if not owes_none(None, q_new, s_new, lo, hi):  # type: ignore[arg-type]
+                for k, (n, d) in enumerate(self.probe_x):
+                    if (v := q_new * d + s_new * n) < 0:  # type: ignore[operator]
+                        e[k] -= v
         self.quote[a], self.size[a] = quote, size
         self._sides = None
         if size.numerator:
@@ -275,6 +283,7 @@ class PerpBook:
             a, b = self.index.under_water((_float(x), x, -1))
             values.append((c - a) * x.denominator - b * x.numerator)
         self.probe_x = [(x.numerator, x.denominator) for x in xs]
+        self._probe_span = (_float(min(xs)) * (1 - MARGIN), _float(max(xs)) * (1 + MARGIN))
         self.probe_e = values
         return True
 

@@ -94,14 +94,21 @@ class DeficitIndex:
 
     def remove(self, key: Key, q: int, s: int) -> None:
         """Remove a breakpoint added with these values."""
-        j = self._bucket(key)
-        keys = self.keys[j]
-        i = _position(self.kf[j], keys, key)
+        mf, f = self.mf, key[0]
+        j = bisect.bisect_left(mf, f)  # the bucket (see _bucket), inline: the hot path
+        if j == len(mf) or mf[j] == f:
+            j = self._bucket(key)
+        keys, kf = self.keys[j], self.kf[j]
+        i = bisect.bisect_left(kf, f)
         if i == len(keys) or keys[i] != key:
-            raise KeyError(key)
-        self._weights(q, s, -1)
+            i = _position(kf, keys, key)  # a tie of the floats: the exact order
+            if i == len(keys) or keys[i] != key:
+                raise KeyError(key)
+        if s > 0:  # a long's weights come out of the base (see _weights)
+            self.base_q -= q
+            self.base_s -= s
         del keys[i]
-        del self.kf[j][i]
+        del kf[i]
         wq = self.wq[j].pop(i)
         ws = self.ws[j].pop(i)
         self.tq[j] -= wq
@@ -297,8 +304,23 @@ def _passes(c: int, key: Key, wq: int, ws: int, a: int, b: int, pkey: Key, down:
     return not (key > pkey and (c - a) * ws + b * wq < 0)
 
 
-def _coprime(n: int, d: int) -> Fraction:
-    f = object.__new__(Fraction)
+def owes_none(bf: float | None, q: int, s: int, lo: float, hi: float) -> bool:
+    """An account (scaled ``q``, ``s``; ``bf`` the float of its bankruptcy price, None:
+    computed here) certainly has no deficit at any price in ``[lo, hi]`` (``0 < lo``;
+    floats already past the exact ends by a margin): a long's ``b`` below ``lo``, a
+    short's above ``hi``, a flat account with ``q >= 0``. False: maybe (compute)."""
+    if not s:
+        return q >= 0
+    if bf is None:
+        try:
+            bf = -q / s  # int / int: correctly rounded
+        except OverflowError:
+            return False
+    return bf < lo if s > 0 else bf > hi
+
+
+def _coprime(n: int, d: int, _new: Any = object.__new__) -> Fraction:
+    f = _new(Fraction)
     f._numerator = n  # type: ignore[attr-defined]
     f._denominator = d  # type: ignore[attr-defined]
     return f

@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 
 from solvent import limits
-from solvent.monitor.deficit import coprime
+from solvent.monitor.deficit import _coprime, coprime
 
 SCHEMA = "solvent-event/1"
 SCHEMA_MAJOR = "solvent-event/"
@@ -252,7 +252,18 @@ def price_event(seq: int, ts: float | str, price: Any, **extra: Any) -> PriceEve
     return PriceEvent(ts=ts, seq=seq, schema=SCHEMA, price=Decimal(str(price)), **extra)
 
 
-def fraction(value: Decimal) -> Fraction:
-    """``Fraction(value)`` of a finite decimal, exactly (``Decimal.as_integer_ratio`` is in
-    lowest terms with a positive denominator)."""
+def _fraction(value: Decimal) -> Fraction:
     return coprime(*value.as_integer_ratio())
+
+
+def _fraction_in_place(value: Decimal, _new: Any = object.__new__) -> Fraction:
+    f = _new(Fraction)
+    f._numerator, f._denominator = value.as_integer_ratio()
+    return f  # type: ignore[no-any-return]
+
+
+#: ``fraction(value)`` is ``Fraction(value)`` of a finite decimal, exactly
+#: (``Decimal.as_integer_ratio`` is in lowest terms with a positive denominator); on
+#: Python 3.11, where ``coprime`` sets the two slots (its layout checked at import), the
+#: slots are set in place (a fourth of the cost: one call fewer per amount)
+fraction = _fraction_in_place if coprime is _coprime else _fraction

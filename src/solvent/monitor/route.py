@@ -18,7 +18,10 @@ fed to a monitor: the shard forwards it to the aggregator as a record mark.
 :func:`relay` moves the lines of one stream ``KEY`` into the routed streams (for a
 producer that already writes one stream), exactly once across its own crashes: each batch's entries and the
 position it read up to (the key ``KEY.route.position``) are written in one MULTI/EXEC
-transaction, and a restarted relay resumes from that position.
+transaction, and a restarted relay resumes from that position. The number of shards is
+kept beside it (``KEY.route.shards``): a relay started again with another number is
+refused (:class:`~solvent.monitor.errors.MonitorConfigError`), as the lines already
+routed would belong to other shards than the new ones.
 """
 
 from __future__ import annotations
@@ -29,16 +32,22 @@ from typing import Any
 
 import msgspec
 
+from solvent.monitor.errors import MonitorConfigError
 from solvent.monitor.events import MISSING_FIELD
 from solvent.monitor.shard import _ROUTE, OWNED, SHARED, ShardName, owner, routed_stream
 
-__all__ = ["Router", "destinations", "position_key", "relay", "routed_stream"]
+__all__ = ["Router", "destinations", "position_key", "relay", "routed_stream", "shards_key"]
 EVENT, MARK = b"event", b"mark"
 
 
 def position_key(stream: str) -> str:
     """Where :func:`relay` keeps the last entry id of ``stream`` it has routed."""
     return f"{stream}.route.position"
+
+
+def shards_key(stream: str) -> str:
+    """Where :func:`relay` keeps the number of shards it routes ``stream`` into."""
+    return f"{stream}.route.shards"
 
 
 def route(line: bytes, shards: int) -> tuple[int | None, range | tuple[int, ...]]:
@@ -114,6 +123,14 @@ def relay(
     A batch and the new position are one transaction (exactly once across restarts)."""
     client, stream = router.client, router.stream
     key = position_key(stream)
+    before = client.get(shards_key(stream))
+    if before is not None and int(before) != router.shards:
+        raise MonitorConfigError(
+            f"stream {stream} is already routed into {int(before)} shard streams "
+            f"({shards_key(stream)}), not {router.shards}: relay it with {int(before)} shards, "
+            f"or delete {key}, {shards_key(stream)} and the {stream}.in.* streams to route "
+            "it again from the start"
+        )
     saved = client.get(key)
     pos = saved.decode() if isinstance(saved, bytes) else (saved or "0-0")
     total = 0
@@ -132,6 +149,7 @@ def relay(
         pipe = client.pipeline(transaction=True)
         router.queue(pipe, lines)
         pipe.set(key, pos)
+        pipe.set(shards_key(stream), router.shards)
         pipe.execute()
         total += len(lines)
     return total

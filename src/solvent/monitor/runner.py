@@ -322,6 +322,8 @@ def alerts(
                     stop.set()
                 if stop.is_set():  # the line being applied is done: stop here
                     break
+            if shard is not None and batch:
+                shard.flush()  # the batch's records in one entry (see shard.RECORDS_PER_ENTRY)
             if (
                 cfg.checkpoint
                 and since_ckpt

@@ -16,8 +16,8 @@ own, then the others' by XAUTOCLAIM) in stream order, skipping those the checkpo
 already covers, and goes on with new entries: no entry is lost or applied twice.
 
 After every event it applies, a shard queues a record for ``STREAM.shard.K/N`` (sent in
-order, up to 256 records an entry, as a JSON array in the field ``rs``): the event's
-``seq``, ``ts`` and type, the price (price events), the fund
+order, one entry per batch read, up to ``RECORDS_PER_ENTRY``, as a JSON array in the
+field ``rs``): the event's ``seq``, ``ts`` and type, the price (price events), the fund
 (``insurance``, ``bad_debt``: fund and state events), the owned account's ``quote`` and
 ``size`` (account and liquidation events), and the shard's alerts; when
 idle, a ``mark`` with the last ``seq`` it has read. ``solvent monitor-aggregate`` merges
@@ -200,6 +200,13 @@ class GroupSource(RedisSource):
             self.unacked = [e for e in self.unacked if _id(e) > upto]
 
 
+#: records sent in one entry at the most; the run loop also sends what is queued after
+#: every batch it read (one XADD a batch, not one a few hundred lines: every round trip
+#: to redis-server waits for it to be scheduled, which on shared cores costs more than
+#: the write)
+RECORDS_PER_ENTRY = 2048
+
+
 class Shard:
     """Routing of lines to this shard and the records it publishes for the aggregator."""
 
@@ -285,7 +292,7 @@ class Shard:
 
     def _send(self, rec: dict[str, Any]) -> None:
         self._queued.append(_ENCODE(rec))
-        if len(self._queued) >= 256:
+        if len(self._queued) >= RECORDS_PER_ENTRY:
             self.flush()
 
     def flush(self) -> None:

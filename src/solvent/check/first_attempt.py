@@ -14,7 +14,8 @@ answers, or gives up, the same way on a busy and an idle machine):
   corpus spec on 1 account: the depth-3 one-shot query uses 0.24 million units where the
   unrolling gives up; its path is derived again canonically); in fixed-point arithmetic
   the last depth is asked first with the market pinned at its envelope's corners
-  (``corners``, the draws constant over the steps), then one-shot;
+  (``corners``, the draws constant over the steps), then one-shot, and so is the depth
+  where the unrolling of the depths before the last gave up;
 - with more accounts: the ``few`` member on one active account, lifted and replayed (the
   portfolio then shortens it and derives it canonically, as after a race; so its path is
   not simplified here).
@@ -79,6 +80,15 @@ def first_attempt(
                 # and the one-shot query at the last (the unrolling's own check there
                 # gave up at its cap on every fixed-point corpus spec: 2 s of CPU)
                 pre = unroll(spec, decls, depth - 1, deadline, simplify, rlimit=FIRST_RLIMIT)
+                if pre.verdict == UNKNOWN and pre.depth is not None and not deadline.expired():
+                    # it gave up before the last depth, the depths before cleared: that
+                    # depth is a shortest one, asked with the market at its corners
+                    # (the corpus's fixed-point bug at --depth 5: 13 s of CPU, not 1 s)
+                    early = at_corners_path(
+                        spec, decls, pre.depth + 1, deadline, False, limit=CONSTANT_CORNERS
+                    )
+                    if early.verdict != UNKNOWN:
+                        return early
                 if pre.verdict != PASS or deadline.expired():
                     return pre
                 pinned = at_corners_path(

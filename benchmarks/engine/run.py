@@ -19,6 +19,16 @@ N examples on the plain bug and on the needle after the grid, paired with solven
     python benchmarks/engine/run.py                     # the whole grid (hours: see --help)
     python benchmarks/engine/run.py --styles entry --features plain needle \\
         --accounts 1 10 100 --depths 5 --variants bug --timeout 30
+    python benchmarks/engine/run.py --variants bug --depths 3 5 10 20 --jobs 2 1 --paths \\
+        --naive-max-accounts 10 --timeout 30   # deeper bug cells: same path at every depth?
+
+``--jobs 2 1`` runs each solvent cell with ``--jobs 2`` and again with ``--jobs 1`` (a
+column group per extra value), and ``--paths`` adds each counterexample's fingerprint (a
+hash of its parameters, initial state and steps) and lists at the end every question
+(style, feature, variant, accounts) whose depths or jobs found different paths: a bug
+variant must give the same shortest path at every depth and every ``--jobs``.
+``--naive-max-accounts N`` skips the naive yardstick above N accounts (it is killed after
+the timeout from 30 accounts on, which costs a timeout per cell).
 
 With ``--baseline SRC`` (another version's ``src/``, e.g. a ``git archive`` of main) each
 solvent cell is also run with ``PYTHONPATH=SRC`` right after it (paired, same load), and
@@ -36,11 +46,14 @@ end.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,6 +69,18 @@ FEATURES = {
     "fixed": {"FIXED": "1"},
     "two": {"MARKETS": "2"},
 }
+
+
+def fingerprint(path: Path) -> str:
+    """8 hex digits of a result's counterexample (parameters, initial state, steps), or -."""
+    try:
+        trace = json.loads(path.read_text()).get("counterexample") or {}
+    except (OSError, ValueError):
+        return "-"
+    if not trace:
+        return "-"
+    key = {k: trace.get(k) for k in ("params", "init", "steps")}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8]
 
 
 def timed(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, str]:
@@ -162,10 +187,31 @@ def main() -> None:
     ap.add_argument("--features", nargs="+", default=list(FEATURES))
     ap.add_argument("--variants", nargs="+", default=["bug", "safe"])
     ap.add_argument("--accounts", nargs="+", type=int, default=[1, 3, 10, 30, 100, 1000])
-    ap.add_argument("--depths", nargs="+", type=int, default=[3, 5, 10, 20])
+    ap.add_argument(
+        "--depths", nargs="*", type=int, default=[3, 5, 10, 20], help="none: only --prove"
+    )
     ap.add_argument("--prove", action="store_true", help="also prove each safe variant")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per cell")
     ap.add_argument("--baseline", metavar="SRC", help="also run each cell on this src/")
+    ap.add_argument(
+        "--naive-max-accounts",
+        type=int,
+        metavar="N",
+        help="run the naive yardstick only up to N accounts (it is killed from 30 on)",
+    )
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        metavar="J",
+        help="run each solvent cell once per --jobs J (a column per extra J) and compare",
+    )
+    ap.add_argument(
+        "--paths",
+        action="store_true",
+        help="a column with each counterexample's fingerprint; list the questions (style,"
+        " feature, variant, accounts) whose depths or jobs gave different paths",
+    )
     ap.add_argument(
         "--hypothesis", type=int, default=0, metavar="N", help="Hypothesis with N examples"
     )
@@ -177,19 +223,41 @@ def main() -> None:
         made = compiled(trees + ([Path(a.baseline).resolve()] if a.baseline else []))
     began = time.perf_counter()
     base = " base wall (s) | base cpu (s) | base verdict | cpu / base |" if a.baseline else ""
+    jobs = (a.jobs or [None])[1:]
+    more = "".join(f" jobs {j} wall (s) | cpu (s) | verdict | path |" for j in jobs)
+    path_col = " path |" if a.paths or jobs else ""
     print(
-        "| cell | solvent wall (s) | cpu (s) | verdict | naive wall (s) | cpu (s) | naive answer"
-        f" | wall ratio | cpu ratio |{base} load |"
+        f"| cell | solvent wall (s) | cpu (s) | verdict |{path_col}{more} naive wall (s) | cpu (s)"
+        f" | naive answer | wall ratio | cpu ratio |{base} load |"
     )
-    print("| --- " * (10 + 4 * bool(a.baseline)) + "|")
+    ncols = 10 + 4 * bool(a.baseline) + bool(path_col) + 4 * len(jobs)
+    print("| --- " * ncols + "|")
+    tmp = Path(tempfile.mkdtemp(prefix="engine-bench-"))
+    seen: dict[tuple[str, ...], dict[str, str]] = {}  # same question: fingerprint -> cells
     for style, feature, variant, n, d in cells(a):
         env = knobs(feature, variant, n)
         verb = ["bmc", "--depth", str(d)] if d is not None else ["prove", "--no-slack"]
         cmd = [sys.executable, "-m", "solvent", verb[0], SPECS[style], *verb[1:], "-q"]
         cmd += ["--timeout", f"{a.timeout:g}"]
-        secs, cpu, out = timed(cmd, env, a.timeout + 30)
+        label = f"bmc d={d}" if d is not None else "prove"
+        cell = f"{style} {feature} {variant} n={n} {label}"
+        runs = []
+        for j in a.jobs or [None]:
+            out_json = tmp / "result.json"
+            out_json.unlink(missing_ok=True)
+            jcmd = cmd + ([] if j is None else ["--jobs", str(j)]) + ["-o", str(out_json)]
+            secs, cpu, out = timed(jcmd, env, a.timeout + 30)
+            runs.append((j, secs, cpu, out, fingerprint(out_json)))
+            if d is not None and out.startswith("[FAIL]"):
+                group = seen.setdefault((style, feature, variant, str(n)), {})
+                group.setdefault(runs[-1][4], f"{cell} jobs {j or 'default'}")
+        _, secs, cpu, out, fp = runs[0]
+        extra = f" {fp} |" if path_col else ""
+        extra += "".join(f" {s:.2f} | {c:.2f} | {verdict(o)} | {f} |" for _, s, c, o, f in runs[1:])
         cols, ratio = " | | ", "- | -"
-        if style == "entry" and feature in (NAIVE_FEATURES if d is not None else NAIVE_PROVE):
+        naive_ok = a.naive_max_accounts is None or n <= a.naive_max_accounts
+        prove_ok = NAIVE_FEATURES if d is not None else NAIVE_PROVE
+        if style == "entry" and feature in prove_ok and naive_ok:
             cols = naive(env, d, a.timeout)
             nsecs, ncpu = (float(x) for x in cols.split(" | ")[:2])
             if "killed" not in cols:
@@ -198,12 +266,17 @@ def main() -> None:
             benv = {**env, "PYTHONPATH": str(Path(a.baseline).resolve())}
             bsecs, bcpu, bout = timed(cmd, benv, a.timeout + 30)
             ratio += f" | {bsecs:.2f} | {bcpu:.2f} | {verdict(bout)} | {cpu / max(bcpu, 0.01):.2f}"
-        label = f"bmc d={d}" if d is not None else "prove"
-        cell = f"{style} {feature} {variant} n={n} {label}"
         print(
-            f"| {cell} | {secs:.2f} | {cpu:.2f} | {verdict(out)} | {cols} | {ratio} | {load()} |",
+            f"| {cell} | {secs:.2f} | {cpu:.2f} | {verdict(out)} |{extra} {cols} | {ratio}"
+            f" | {load()} |",
             flush=True,
         )
+    shutil.rmtree(tmp)
+    differ = {k: v for k, v in seen.items() if len(v) > 1}
+    if path_col:
+        print(f"\n{len(differ)} of {len(seen)} questions gave different counterexamples:")
+        for key, found in differ.items():
+            print(f"- {' '.join(key)}: " + "; ".join(f"{c} ({f})" for f, c in found.items()))
     if a.hypothesis:
         print(
             f"\n| Hypothesis stateful, {a.hypothesis} examples, 3 accounts | wall (s) | cpu (s)"

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from solvent.check import members
+from solvent.check import members, portfolio
 from solvent.check.bmc import bmc
 from solvent.check.decompose_bmc import bmc_any_accounts
-from solvent.check.results import FAIL, PASS
+from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.spec.load import load_spec
 from solvent.spec.spec import Spec
 
@@ -93,3 +93,49 @@ def test_a_spec_whose_accounts_interact_is_not_asked() -> None:
 
     spec = two_account_spec(transfer=True, global_invariant=False)
     assert _deep_pass(spec, DEPTH, None, 60.0) is None  # action give takes 2 accounts
+
+
+# Below INDUCTION_FIRST_DEPTH the proof is asked when the portfolio's capped first attempt
+# does not answer, before the race (round 15 of benchmarks/results/engine.md: the safe
+# corpus cells at depth 5 were UNKNOWN after 60 s on 1, 10, 100 and 1,000 accounts, and at
+# depth 3 on 3 accounts, while depth 10 passed in 2 s of CPU). The first attempt is capped
+# by Z3's resource counter, so on a safe spec it gives up at the same depth on any machine;
+# the PASS is checked against the unrolled search by the test above.
+MID = 5
+
+
+def test_a_mid_depth_question_is_asked_of_the_proof_after_the_first_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = entry(monkeypatch, "0.08")
+    result = bmc_any_accounts(spec, bmc, MID, jobs=1, timeout=120)
+    assert (result.verdict, result.depth) == (PASS, MID), result.message
+    assert result.details["method"] == "proof for every number of accounts"
+    assert result.bound == f"depth {MID}/{MID}"
+    assert "no violation in any path of up to 5 steps (3 accounts), so none" in result.message
+    assert report(bmc_any_accounts(spec, bmc, MID, jobs=2, timeout=120)) == report(result)
+
+
+def test_a_mid_depth_bug_is_found_before_the_proof_with_its_depth_3_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = entry(monkeypatch, "0.05")
+    asked: list[float | None] = []
+    found = portfolio.portfolio_bmc(spec, MID, jobs=1, timeout=120, before_race=asked.append)
+    assert (found.verdict, found.depth, asked) == (FAIL, 3, [])  # the first attempt found it
+    shallow = bmc_any_accounts(spec, bmc, 3, jobs=1, timeout=120)
+    same = (shallow.counterexample.init, shallow.counterexample.steps)
+    assert (found.counterexample.init, found.counterexample.steps) == same  # shortest path
+
+
+def test_the_portfolio_returns_what_the_hook_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = entry(monkeypatch, "0.08")
+    sentinel = CheckResult("bmc", spec.name, PASS, f"depth {MID}/{MID}", 0.0, 3, message="hook")
+    asked: list[float | None] = []
+
+    def hook(left: float | None) -> CheckResult:
+        asked.append(left)
+        return sentinel
+
+    result = portfolio.portfolio_bmc(spec, MID, jobs=1, timeout=120, before_race=hook)
+    assert result is sentinel and len(asked) == 1 and asked[0] is not None and asked[0] <= 120

@@ -18,6 +18,7 @@ import pytest
 from solvent.check import first_attempt, portfolio
 from solvent.check.replay import replay
 from solvent.check.results import FAIL, PASS
+from solvent.check.solving import Deadline
 from solvent.spec.load import load_spec
 from solvent.spec.spec import Spec
 
@@ -136,3 +137,26 @@ def test_a_safe_spec_passes_in_the_attempt_worded_as_after_a_race(
     raced = portfolio.portfolio_bmc(spec, 3, jobs=2, timeout=120)
     assert races == [2]
     assert (raced.verdict, raced.message) == (result.verdict, result.message)
+
+
+def _sleeps() -> str:
+    time.sleep(2.0)  # twice the net below, in wall time, without CPU
+    return "answered"
+
+
+def _spins() -> str:  # pragma: no cover - stopped by its CPU cap
+    while True:
+        pass
+
+
+def test_the_safety_net_counts_the_attempts_cpu_not_the_clock() -> None:
+    # the net was 5 s of wall time: on a loaded machine (round 15 of
+    # benchmarks/results/engine.md, load 7-15) the attempt got a fifth of that in CPU and the
+    # fixed-point bug at depth 5 on 10 accounts was UNKNOWN after 120 s with --jobs 2
+    # (--jobs 1: FAIL in 3.5 s of CPU). An attempt that waits longer than the net without
+    # using the CPU answers; one that spins is stopped after the net's CPU seconds.
+    got = first_attempt.in_child(_sleeps, Deadline(60), 1.0)
+    assert got == "answered"
+    began = time.process_time()
+    assert first_attempt.in_child(_spins, Deadline(60), 1.0) is None
+    assert time.process_time() - began < 1.0  # the child spun, not this process

@@ -116,3 +116,29 @@ def test_the_safe_fixed_point_variant_loses_a_unit_to_rounding(
         n.startswith("fixed point: bmc --depth 3 with an invariant that insurance")
         for n in why["next"]
     )
+
+
+def test_a_deeper_question_pins_the_market_where_the_unrolling_gave_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--depth 5`` on 1 account took 13 s of CPU (75-115 s of wall on the loaded machine)
+    for the depth-3 bug that ``--depth 3`` finds in 1 s: the first attempt pinned the market
+    at its corners only at the last depth, and its unrolling of the depths before gave up
+    at depth 3 (round 15 of benchmarks/results/engine.md). Now the depth where it gave up
+    (the depths before it cleared: a shortest one) is asked at the corners too; the path is
+    the one of the depth-3 question."""
+    from solvent.check.first_attempt import first_attempt
+
+    spec = fixed(monkeypatch, "entry", 1)
+    decls = select_properties(spec, None)
+    first = first_attempt(
+        spec, decls, 5, Deadline(120), False, full=True, members=portfolio.MEMBERS
+    )
+    assert first is not None
+    assert (first.member, first.verdict, first.depth, first.shortest) == ("corners", FAIL, 3, True)
+    deep, shallow = (portfolio.portfolio_bmc(spec, d, jobs=1, timeout=120) for d in (5, 3))
+    assert (deep.verdict, deep.bound, shallow.bound) == (FAIL, "depth 3/5", "depth 3/3")
+    assert deep.counterexample is not None and shallow.counterexample is not None
+    same = (shallow.counterexample.init, shallow.counterexample.steps)
+    assert (deep.counterexample.init, deep.counterexample.steps) == same
+    assert deep.details["replay"].failures  # replayed on the concrete judge

@@ -9,7 +9,7 @@ out), so the first satisfiable depth gives a shortest counterexample.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import z3
@@ -49,6 +49,7 @@ def bmc(
     simplify: bool = True,
     induction: bool = True,
     jobs: int | None = None,
+    before_race: Callable[[float | None], CheckResult | None] | None = None,
 ) -> CheckResult:
     """Search for the shortest path of at most ``depth`` steps that violates a property.
 
@@ -71,6 +72,10 @@ def bmc(
     jobs : int, optional
         Race the strategies of the portfolio (``solvent.check.portfolio``) on this many
         processes; None (the default) runs the incremental search alone, here.
+    before_race : callable, optional
+        With ``jobs``: asked (with the seconds left) when the portfolio's capped first
+        attempt did not answer, before the race; a result it returns is the verdict
+        (``decompose_bmc``: the proof for every number of accounts).
     """
     if jobs is not None:
         from solvent.check.portfolio import portfolio_bmc
@@ -84,6 +89,7 @@ def bmc(
             simplify=simplify,
             induction=induction,
             incremental=bmc,  # the same-on-every-machine path when the race's cannot be
+            before_race=before_race,
         )
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")

@@ -71,8 +71,27 @@ def bmc_any_accounts(
         if deep is not None:
             deep.seconds = time.perf_counter() - began
             return deep
+    proof: dict[str, CheckResult | None] = {}  # asked after the first attempt, once
+    if 2 <= depth < INDUCTION_FIRST_DEPTH and kwargs.get("induction", True):
+
+        def before_race(left: float | None) -> CheckResult | None:
+            if "asked" not in proof:
+                proof["asked"] = _deep_pass(spec, depth, invariants, left)
+                return proof["asked"]
+            return None
+
+        kwargs = {**kwargs, "before_race": before_race}
+
+    def proved() -> CheckResult | None:
+        """The proof's PASS when it answered inside a ``bmc`` call."""
+        found = proof.get("asked")
+        if found is not None:
+            found.seconds = time.perf_counter() - began
+        return found
+
     if spec.accounts < 2 or not smaller(spec):
-        return bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
+        result = bmc(spec, depth, timeout=timeout, invariants=invariants, **kwargs)
+        return proved() or result
     # the decomposition's analysis: imported only by a bmc of 2 accounts or more
     from solvent.check.decompose import plan, spent, timed_out, whole
     from solvent.check.decompose_one import lifted
@@ -88,6 +107,8 @@ def bmc_any_accounts(
     if p.coupled is None and not (few and p.why is not None):
         one = p.spec(spec) if p.why is None else spec.with_accounts(1)
         first = bmc(one, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
+        if (done := proved()) is not None:
+            return done
         if first.verdict == PASS and p.why is None:
             return _passed(first, spec, began, p.rule)
         # shortest on N: a property of the spec broke first on one account, and one
@@ -122,7 +143,7 @@ def bmc_any_accounts(
     given = _left(timeout, began)
     result = bmc(spec, depth, timeout=given, invariants=invariants, **kwargs)
     whole(result, began, timeout, given)
-    return result
+    return proved() or result
 
 
 def _deep_pass(

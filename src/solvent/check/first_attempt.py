@@ -14,7 +14,8 @@ answers, or gives up, the same way on a busy and an idle machine):
   corpus spec on 1 account: the depth-3 one-shot query uses 0.24 million units where the
   unrolling gives up; its path is derived again canonically); in fixed-point arithmetic
   the last depth is asked first with the market pinned at its envelope's corners
-  (``corners``, the draws constant over the steps), then one-shot;
+  (``corners``, the draws constant over the steps), then one-shot, and so is the depth
+  where the unrolling of the depths before the last gave up;
 - with more accounts: the ``few`` member on one active account, lifted and replayed (the
   portfolio then shortens it and derives it canonically, as after a race; so its path is
   not simplified here).
@@ -24,16 +25,20 @@ Only when the attempt is inconclusive do the member processes start. Deep questi
 without the attempt's member go straight to the race.
 
 With ``--jobs`` of 2 or more the attempt runs in one forked process of its own (nothing is
-imported or encoded again; no other member competes for the cores), which the deadline can
-stop: Z3 does not always stop at its own limits (a nonlinear check of the corpus's entry
-style with lemmas ran 26 s past a 20 s budget and past its resource cap, in process).
+imported or encoded again; no other member competes for the cores), which the deadline, or
+``FIRST_SECONDS`` of its CPU time, can stop: Z3 does not always stop at its own limits (a
+nonlinear check of the corpus's entry style with lemmas ran 26 s past a 20 s budget and
+past its resource cap, in process).
 With ``--jobs 1`` it runs in this process, like every member then.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import resource
+import signal
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -51,9 +56,12 @@ from solvent.spec.spec import PredicateDecl, Spec
 # accounts use 0.05-2.9 million (benchmarks/results/engine.md, round 6)
 FIRST_RLIMIT = 1_500_000
 # a safety net only (jobs >= 2): a check that ignores its resource cap is stopped after this
-# many seconds and the race starts; it decides which path answers, never the answer (the
-# attempt's answer is the race's)
+# many seconds of its process's CPU time (not wall time: the same on a busy machine) and
+# the race starts; it decides which path answers, never the answer (the attempt's answer
+# is the race's)
 FIRST_SECONDS = 5.0
+# and after this many times as long in wall time (a child that hangs without using the CPU)
+WALL_BACKSTOP = 10
 
 
 def first_attempt(
@@ -79,6 +87,15 @@ def first_attempt(
                 # and the one-shot query at the last (the unrolling's own check there
                 # gave up at its cap on every fixed-point corpus spec: 2 s of CPU)
                 pre = unroll(spec, decls, depth - 1, deadline, simplify, rlimit=FIRST_RLIMIT)
+                if pre.verdict == UNKNOWN and pre.depth is not None and not deadline.expired():
+                    # it gave up before the last depth, the depths before cleared: that
+                    # depth is a shortest one, asked with the market at its corners
+                    # (the corpus's fixed-point bug at --depth 5: 13 s of CPU, not 1 s)
+                    early = at_corners_path(
+                        spec, decls, pre.depth + 1, deadline, False, limit=CONSTANT_CORNERS
+                    )
+                    if early.verdict != UNKNOWN:
+                        return early
                 if pre.verdict != PASS or deadline.expired():
                     return pre
                 pinned = at_corners_path(
@@ -102,11 +119,12 @@ def first_attempt(
 
     began = time.perf_counter()
     forked = jobs >= 2 and "fork" in multiprocessing.get_all_start_methods()
-    answer = in_child(attempt, deadline) if forked else attempt()
+    answer = in_child(attempt, deadline, FIRST_SECONDS) if forked else attempt()
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")
     if answer is None:
-        answer = Answer(name, UNKNOWN, note=f"stopped by the budget or after {FIRST_SECONDS:g} s")
+        note = f"stopped by the budget or after {FIRST_SECONDS:g} s of CPU"
+        answer = Answer(name, UNKNOWN, note=note)
     answer.seconds = time.perf_counter() - began
     answer.extra["in_process"] = not forked
     answer.extra["first"] = True
@@ -119,11 +137,16 @@ def in_child(
     fn: Callable[[], Any], deadline: Deadline, seconds: float | None = FIRST_SECONDS
 ) -> Any:
     """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after
-    ``seconds`` (None: only the deadline)."""
-    net = Deadline(seconds)
+    ``seconds`` of the child's CPU time, or ``WALL_BACKSTOP`` times as many seconds of wall
+    time for a child that waits without using the CPU (None: only the deadline). CPU time:
+    a loaded machine stretched 5 s of wall to a fifth of the attempt's work, and the
+    corpus's fixed-point bug at depth 5 on 10 accounts was then UNKNOWN after 120 s with
+    ``--jobs 2`` where ``--jobs 1`` found it in 3.5 s of CPU (round 15)."""
+    net = Deadline(None if seconds is None else seconds * WALL_BACKSTOP)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=child_main, args=(send, fn, "the first attempt"), daemon=True)
+    args = (send, fn, "the first attempt", seconds)
+    proc = ctx.Process(target=child_main, args=args, daemon=True)
     proc.start()
     send.close()
     msg: object = None
@@ -135,8 +158,10 @@ def in_child(
             if recv.poll(min([0.25, *(ms / 1000 for ms in left)])):
                 try:
                     msg = recv.recv()
-                except EOFError:  # pragma: no cover - the child died without a word
-                    msg = InternalError("the first attempt's process ended without an answer")
+                except EOFError:  # the child died without a word: its CPU cap (SIGXCPU)?
+                    proc.join(timeout=5)
+                    if proc.exitcode != -signal.SIGXCPU:  # pragma: no cover
+                        msg = InternalError("the first attempt's process ended without an answer")
                 break
     except KeyboardInterrupt:
         raise Interrupted() from None
@@ -153,12 +178,18 @@ def in_child(
     return msg
 
 
-def child_main(conn: Connection, fn: Callable[[], object], what: str) -> None:  # pragma: no cover
+def child_main(  # pragma: no cover
+    conn: Connection, fn: Callable[[], object], what: str, cpu: float | None = None
+) -> None:
     """The body of a forked child: ``fn()``'s result, or the exception it raised (the parent
-    raises it: a spec error stays exit 3), sent on ``conn``; Ctrl-C is the parent's."""
-    import signal
-
+    raises it: a spec error stays exit 3), sent on ``conn``; Ctrl-C is the parent's. With
+    ``cpu``, the kernel stops the child (SIGXCPU) after that many more seconds of CPU."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if cpu is not None:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cap = math.ceil(used.ru_utime + used.ru_stime + cpu)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+        resource.setrlimit(resource.RLIMIT_CPU, (cap, resource.getrlimit(resource.RLIMIT_CPU)[1]))
     try:
         conn.send(fn())
     except BaseException as exc:

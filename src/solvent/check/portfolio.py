@@ -17,7 +17,7 @@ replayed on the concrete judge. ``details["portfolio"]`` records who answered an
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
@@ -284,9 +284,11 @@ def portfolio_bmc(
     induction: bool = True,
     members: Sequence[str] = MEMBERS,
     incremental: Any = None,
+    before_race: Callable[[float | None], CheckResult | None] | None = None,
 ) -> CheckResult:
     """Bounded model checking by the portfolio; same verdicts and texts as ``bmc.bmc``
-    (``incremental``: ``bmc.bmc`` itself, for ``members.incremental_path``)."""
+    (``incremental``: ``bmc.bmc`` itself, for ``members.incremental_path``; ``before_race``:
+    asked with the seconds left when the first attempt did not answer, its result wins)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     jobs = default_jobs() if jobs is None else jobs
@@ -331,6 +333,12 @@ def portfolio_bmc(
                 if first is not None:
                     answers.append(first)
                     winner = first if first.verdict != UNKNOWN else None
+            if winner is None and before_race is not None and not deadline.expired():
+                progress.note(phase=f"bmc: the proof for every number of accounts, depth {depth}")
+                left = None if timeout is None else max(0.001, timeout - deadline.elapsed())
+                answered = before_race(left)
+                if answered is not None:
+                    return answered
             if winner is None:
                 progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
                 winner, more = race(spec, decls, depth, jobs, deadline, members, simplify, full)

@@ -149,10 +149,11 @@ def bmc_any_accounts(
 def _deep_pass(
     spec: Spec, depth: int, invariants: Sequence[str] | None, timeout: float | None
 ) -> CheckResult | None:
-    """A deep question (``depth >= INDUCTION_FIRST_DEPTH``) answered for every depth by the
-    proof for every number of accounts, when the accounts decouple and the properties are
-    not 1-inductive on one account as they stand (then the portfolio's 1-induction member
-    words the PASS, as before); None otherwise (module doc)."""
+    """A question answered for every depth by the proof for every number of accounts (from
+    ``INDUCTION_FIRST_DEPTH`` first; below it, once the capped first attempt did not
+    answer), when the accounts decouple and the properties are not 1-inductive on one
+    account as they stand (then the portfolio's 1-induction member words the PASS, as
+    before); None otherwise (module doc)."""
     from solvent.check.decompose import plan, proved_for_any
     from solvent.check.induction import prove
 

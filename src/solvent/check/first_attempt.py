@@ -118,7 +118,13 @@ def first_attempt(
         return few_accounts(spec, decls, depth, deadline, False, active=1, rlimit=FIRST_RLIMIT)
 
     began = time.perf_counter()
-    forked = jobs >= 2 and "fork" in multiprocessing.get_all_start_methods()
+    # forked also with --jobs 1 (the parent only waits: one process works at a time), so
+    # its CPU safety net holds there too: in process, a check Z3 ran past its resource cap
+    # held a safe 3-account question at depth 5 for 68 s where --jobs 2 took 7 s; not in
+    # a daemonic process (a pool's worker may not start processes)
+    forked = "fork" in multiprocessing.get_all_start_methods() and (
+        jobs >= 2 or not multiprocessing.current_process().daemon
+    )
     answer = in_child(attempt, deadline, FIRST_SECONDS) if forked else attempt()
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")

@@ -25,7 +25,7 @@ from solvent.check.solving import (
     interruptible,
     readable_values,
     result_maker,
-    select_properties,
+    searched_properties,
     trace_from_values,
 )
 from solvent.check.verdicts import accounts as _accounts
@@ -94,11 +94,7 @@ def bmc(
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be a non-negative integer, got {depth!r}")
     require_spec_sane(spec)
-    decls = select_properties(spec, invariants)
-    # lemmas are claims of the spec too; searching them keeps them as facts between
-    # depths (without them `--invariant X` ran far slower) and a lemma that fails is a
-    # real violation worth reporting
-    decls += [d for d in spec.lemmas if d not in decls]
+    decls = searched_properties(spec, invariants)
     deadline = Deadline(timeout)
     solver = z3.Solver()
     u = Unrolling(spec, solver)
@@ -193,8 +189,7 @@ def bmc_each(
     one, when it is not a FAIL, covers the properties still standing. ``timeout`` is the
     budget of the whole run.
     """
-    names = [d.name for d in select_properties(spec, invariants)]
-    names += [d.name for d in spec.lemmas if d.name not in names]
+    names = [d.name for d in searched_properties(spec, invariants)]
     deadline = Deadline(timeout)
     results: list[CheckResult] = []
     current = spec

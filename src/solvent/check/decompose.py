@@ -39,7 +39,7 @@ from solvent.check import progress
 from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, search_one
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
-from solvent.check.solving import fresh_context, select_properties
+from solvent.check.solving import fresh_context, searched_properties
 from solvent.check.z3terms import constant_ids
 from solvent.engine.step import eval_predicate
 from solvent.spec.spec import Spec
@@ -280,8 +280,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     one_account = ""  # the one-account proof's verdict and message, when it did not pass
     progress.note(phase="prove: how the accounts interact (decomposition)")
     p = plan(spec, kwargs.get("invariants"))
-    names = [d.name for d in select_properties(spec, kwargs.get("invariants"))]
-    names += [d.name for d in spec.lemmas if d.name not in names]
+    names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     why = p.why
     if why is None:
         one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
@@ -368,8 +367,7 @@ def proved_for_any(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     p = plan(spec, kwargs.get("invariants"))
     if p.why is not None:
         return None
-    names = [d.name for d in select_properties(spec, kwargs.get("invariants"))]
-    names += [d.name for d in spec.lemmas if d.name not in names]
+    names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
     if real is not None or one.verdict != PASS:
         return None

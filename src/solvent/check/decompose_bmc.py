@@ -49,7 +49,7 @@ from typing import Any
 from solvent.check.corners import applies
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
-from solvent.check.solving import Deadline, select_properties
+from solvent.check.solving import Deadline, searched_properties
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts, inductive, steps
 from solvent.spec.spec import Spec
@@ -100,8 +100,7 @@ def bmc_any_accounts(
     # number of accounts, so its depth is shown shortest as the full search's is
     few = spec.accounts <= FULL_CANONICAL_ACCOUNTS and not applies(spec)
     p = plan(spec, invariants)
-    names = [d.name for d in select_properties(spec, invariants)]
-    names += [d.name for d in spec.lemmas if d.name not in names]
+    names = [d.name for d in searched_properties(spec, invariants)]
     found: CheckResult | None = None
     first: CheckResult | None = None
     if p.coupled is None and not (few and p.why is not None):
@@ -161,8 +160,7 @@ def _deep_pass(
     if p.why is not None:
         return None
     one = p.spec(spec)
-    decls = select_properties(one, invariants)
-    decls += [d for d in one.lemmas if d not in decls]
+    decls = searched_properties(one, invariants)
     if inductive(one, decls, Deadline(timeout)):
         return None
     found = proved_for_any(spec, prove, invariants=invariants, timeout=timeout)

@@ -43,7 +43,7 @@ from solvent.check.solving import (
     fresh_context,
     interruptible,
     result_maker,
-    select_properties,
+    searched_properties,
 )
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
@@ -298,8 +298,7 @@ def portfolio_bmc(
     if unknown or not members:
         raise UsageError(f"unknown portfolio member(s) {unknown}; known: {', '.join(MEMBERS)}")
     require_spec_sane(spec)
-    decls = select_properties(spec, invariants)
-    decls += [d for d in spec.lemmas if d not in decls]
+    decls = searched_properties(spec, invariants)
     deadline = Deadline(timeout)
     few = bool(smaller(spec))
     full = not few or spec.accounts <= FULL_CANONICAL_ACCOUNTS

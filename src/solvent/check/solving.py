@@ -216,6 +216,13 @@ def select_properties(spec: Spec, names: Sequence[str] | None) -> list[Predicate
     return [known[n] for n in names]
 
 
+def searched_properties(spec: Spec, names: Sequence[str] | None) -> list[PredicateDecl]:
+    """The selected properties, then every lemma not among them: a lemma that fails is a real
+    violation, and lemmas are facts between depths (`--invariant X` ran far slower without)."""
+    decls = select_properties(spec, names)
+    return decls + [d for d in spec.lemmas if d not in decls]
+
+
 # ----------------------------------------------------------------------- models
 def model_value(model: z3.ModelRef, var: Any, scale: int = 1) -> Fraction | bool | None:
     """Exact value of ``var`` in ``model``; None when it is irrational (algebraic).

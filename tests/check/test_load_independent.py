@@ -19,6 +19,7 @@ import pytest
 
 from solvent.check import bmc, portfolio, solving
 from solvent.check.results import CheckResult
+from solvent.engine.trace import Trace
 from solvent.spec.load import load_spec
 from solvent.spec.spec import Spec
 
@@ -113,3 +114,38 @@ def test_the_fresh_members_own_path_is_replayed_and_noted() -> None:
     shown = from_trace(spec, answer, 4, True, 5, result_maker("bmc", spec, Deadline(None)))
     assert (shown.verdict, shown.bound) == ("FAIL", "depth 4/5")
     assert "fresh member's own path, not canonicalised" in shown.message
+
+
+def test_the_deepest_members_own_path_is_kept_and_shown_when_not_derived() -> None:
+    # a user's funding-index perp (1 account, fund 500, maintenance 5%): `deepest` found
+    # a violation and showed depth 4 shortest, but kept no path; the canonical derivation
+    # ran out of the budget and the bug was reported UNKNOWN. Its queries' paths are kept.
+    from solvent.check.canonical import from_trace
+    from solvent.check.members import Answer, run_member
+    from solvent.check.replay import replay
+    from solvent.check.solving import Deadline, result_maker
+
+    spec = load_spec(str(ROOT / "tests" / "cli" / "specs" / "counter.py"), None)
+    answer = run_member("deepest", spec, spec.properties(), 5, 60.0)
+    assert (answer.verdict, answer.depth, answer.shortest) == ("FAIL", 4, True)
+    assert answer.trace is not None  # the last (shortest) query's own path
+    first = replay(spec, answer.trace).first_failure
+    assert first is not None and first.step == 4 == len(answer.trace.steps)
+    result = result_maker("bmc", spec, Deadline(None))
+    shown = from_trace(spec, answer, 4, True, 5, result)
+    assert (shown.verdict, shown.bound) == ("FAIL", "depth 4/5")
+    assert "deepest member's own path" in shown.message and "longer" not in shown.message
+    # a path longer than the shortest depth (the ladder's rung) is cut at its first
+    # violation and shown as a longer one, never as the shortest
+    t = answer.trace
+    padded = Answer(
+        "deepest",
+        "FAIL",
+        depth=3,
+        shortest=True,
+        trace=Trace(t.spec, t.accounts, t.init, t.steps + t.steps[-1:], t.params),
+    )
+    cut = from_trace(spec, padded, 3, True, 5, result)
+    assert (cut.verdict, cut.bound) == ("FAIL", "depth 4/5")
+    assert cut.counterexample is not None and len(cut.counterexample.steps) == 4
+    assert "a violation exists at depth 3, the shortest" in cut.message

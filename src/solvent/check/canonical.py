@@ -21,6 +21,7 @@ from solvent.check.solving import Deadline
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import confirmed as _confirmed
 from solvent.check.verdicts import irrational as _irrational
+from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 
 # resource units of the one-shot query at the violation's depth (the fixed-point corpus
@@ -32,6 +33,10 @@ ONE_SHOT_RLIMIT = 2_000_000
 FIXED_FIRST_RLIMIT = 1_500_000
 
 NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
+LONGER = (
+    " (a violation exists at depth {}, the shortest, but its path could not be derived"
+    " within the budget: this is a longer one)"
+)
 NOT_CANONICAL = (
     " (the {} member's own path, not canonicalised: the canonical derivation did not"
     " answer within its resource cap or the budget)"
@@ -104,7 +109,7 @@ def from_trace(
 
     replayed = None if winner.trace is None else replay(spec, winner.trace)
     first = None if replayed is None else replayed.first_failure
-    if winner.trace is None or len(winner.trace.steps) != d or first is None or first.step != d:
+    if winner.trace is None or first is None or (first.step < d and shortest):
         cleared = d - 1 if shortest else 0  # the depths known free of violations
         return result(
             UNKNOWN,
@@ -116,6 +121,18 @@ def from_trace(
             details={"reason": "timeout"},
         )
     assert replayed is not None
-    note = ("" if shortest else NOT_SHORTEST) + NOT_CANONICAL.format(winner.member)
-    names = [x.name for x in replayed.failures if x.step == d]
-    return _confirmed(spec, winner.trace, d, names, depth, result, note)
+    # the path up to its first violation (``deepest`` keeps its rung's path, which can be
+    # longer than the shortest depth ``d`` it then showed)
+    t = first.step
+    trace = winner.trace
+    if len(trace.steps) > t:
+        trace = Trace(trace.spec, trace.accounts, trace.init, trace.steps[:t], trace.params)
+    if t == d:
+        note = "" if shortest else NOT_SHORTEST
+    elif shortest:
+        note = LONGER.format(d)
+    else:
+        note = NOT_SHORTEST
+    note += NOT_CANONICAL.format(winner.member)
+    names = [x.name for x in replayed.failures if x.step == t]
+    return _confirmed(spec, trace, t, names, depth, result, note)

@@ -37,6 +37,7 @@ from solvent.check.solving import (
     readable_values,
     trace_from_values,
 )
+from solvent.check.within import _unroll, shorten, within
 from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 
@@ -54,73 +55,6 @@ class Answer:
     failed: tuple[str, ...] = ()  # FAIL: the properties broken at ``depth``
     note: str = ""
     extra: dict[str, object] = field(default_factory=dict)
-
-
-def _unroll(spec: Spec, n: int, deadline: Deadline) -> tuple[z3.Solver, Unrolling] | None:
-    """``n`` steps in a new solver; None when the budget runs out while encoding them (one
-    step of a 1,000-account spec took 18 s of Python, which no solver timeout stops)."""
-    solver = z3.Solver()
-    u = Unrolling(spec, solver)
-    for _ in range(n):
-        if deadline.expired():
-            return None
-        u.add_step()
-    return solver, u
-
-
-def within(
-    spec: Spec,
-    decls: Sequence[PredicateDecl],
-    n: int,
-    deadline: Deadline,
-    rlimit: int | None = None,
-) -> tuple[str, int]:
-    """One non-incremental query: does some property fail within ``n`` steps?
-
-    Returns ("sat", the smallest failing depth in the model), ("unsat", n) or
-    ("unknown", n).
-    """
-    with fresh_context():
-        unrolled = _unroll(spec, n, deadline)
-        if unrolled is None:
-            return "unknown", n
-        solver, u = unrolled
-        solver.add(*u.assumption_literals())  # facts, not assumptions: stays non-incremental
-        by_depth = [u.properties(t, decls) for t in range(n + 1)]
-        solver.add(z3.Or([z3.Not(p) for props in by_depth for _, _, p in props]))
-        status = check(solver, deadline, rlimit=rlimit)
-        if status == z3.sat:
-            model = solver.model()
-            for t, props in enumerate(by_depth):
-                if any(z3.is_false(model.eval(p, model_completion=True)) for _, _, p in props):
-                    return "sat", t
-            return "sat", n  # pragma: no cover - the disjunction holds somewhere
-        return ("unsat" if status == z3.unsat else "unknown"), n
-
-
-def shorten(
-    spec: Spec,
-    decls: Sequence[PredicateDecl],
-    d: int,
-    deadline: Deadline,
-    rlimit: int | None = None,
-) -> tuple[int, bool]:
-    """The shortest violation depth given one at ``d``: (depth, whether proved shortest).
-
-    ``rlimit`` caps each query by Z3's resource counter (a cap that gives the same answer
-    on a busy and an idle machine). One non-incremental query per depth: the incremental
-    unrolling (depth by depth, facts kept) decides the entry-style corpus spec's depth-2
-    question at 10 accounts where this query does not, but took 4-20x longer on the quote
-    style and ran far past its per-check cap (benchmarks/results/engine.md, round 6).
-    """
-    while d > 0:
-        status, t = within(spec, decls, d - 1, deadline, rlimit)
-        if status == "unsat":
-            return d, True
-        if status == "unknown":
-            return d, False
-        d = t
-    return d, True
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
@@ -387,14 +321,19 @@ def _deepest(
 ) -> Answer:
     cleared = 0
     for rung in ladder(depth):
-        status, t = within(spec, decls, rung, deadline)
+        paths: list[Trace] = []
+        status, t = within(spec, decls, rung, deadline, paths=paths)
         if status == "unknown":
             return Answer(
                 "deepest", UNKNOWN, depth=cleared, note=f"the within-{rung}-steps query gave up"
             )
         if status == "sat":
-            d, shortest = shorten(spec, decls, t, deadline)
-            return Answer("deepest", FAIL, depth=d, shortest=shortest)
+            d, shortest = shorten(spec, decls, t, deadline, paths=paths)
+            # the last query's path (depth >= d): shown only if the canonical derivation
+            # at ``d`` does not answer within the budget (``canonical.from_trace``)
+            return Answer(
+                "deepest", FAIL, depth=d, shortest=shortest, trace=paths[-1] if paths else None
+            )
         cleared = rung
     return Answer("deepest", PASS, depth=depth)
 

@@ -149,3 +149,24 @@ def test_the_deepest_members_own_path_is_kept_and_shown_when_not_derived() -> No
     assert (cut.verdict, cut.bound) == ("FAIL", "depth 4/5")
     assert cut.counterexample is not None and len(cut.counterexample.steps) == 4
     assert "a violation exists at depth 3, the shortest" in cut.message
+
+
+def test_the_canonical_path_comes_from_the_one_shot_query_when_the_unrolling_stalls() -> None:
+    # the funding-index perp's depth-4 violation: the canonical derivation ran the
+    # incremental unrolling first, under 50 million units that its nonlinear steps barely
+    # advance (115 s of CPU), so a 60 s bmc showed no canonical path. Now a cheap pass of
+    # the unrolling (1.5 million units, 5 s of CPU per check) comes first, then the
+    # one-shot query, which answers within 2 million units.
+    from solvent.check.canonical import canonical
+    from solvent.check.replay import replay
+    from solvent.check.solving import Deadline, result_maker
+
+    spec = load_spec(str(ROOT / "tests" / "check" / "specs" / "funding_index.py"), None)
+    deadline = Deadline(90.0)
+    found = canonical(
+        spec, spec.properties(), 4, 5, deadline, result_maker("bmc", spec, deadline), False
+    )
+    assert found is not None and (found.verdict, found.bound) == ("FAIL", "depth 4/5")
+    assert found.counterexample is not None
+    first = replay(spec, found.counterexample).first_failure
+    assert first is not None and first.step == 4  # the judge agrees, independently

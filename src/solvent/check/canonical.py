@@ -11,6 +11,7 @@ from __future__ import annotations
 from solvent.check.corners import applies, at_corners_path
 from solvent.check.members import (
     CANONICAL_RLIMIT,
+    FIRST_RLIMIT,
     Answer,
     at_depth_path,
     few_accounts,
@@ -29,8 +30,6 @@ from solvent.spec.spec import PredicateDecl, Spec
 # million), so a spec that needs neither it nor the unrolling's 50 million does not pay
 # 50 million twice
 ONE_SHOT_RLIMIT = 2_000_000
-# fixed point: the unrolling's first check at the violation's depth, as in the first attempt
-FIXED_FIRST_RLIMIT = 1_500_000
 
 NOT_SHORTEST = " (a shorter one was not ruled out within the budget)"
 LONGER = (
@@ -64,11 +63,11 @@ def canonical(
     answer the depth-3 question in 30 s, where the ``fresh`` member's one-shot query did
     in 0.4 s); when it stops there and ``d`` is a shortest depth, the one-shot query at
     ``d`` (``members.at_depth_path``, on a parsed copy of its own) derives it, capped by
-    ``ONE_SHOT_RLIMIT``. In fixed-point arithmetic (``corners``:
-    nonlinear integer products, where the unrolling stalls) the cheap ways come first when
-    ``d`` is a shortest depth: the market pinned at its envelope's corners
-    (``corners.at_corners_path``), the unrolling capped at ``FIXED_FIRST_RLIMIT``, the
-    one-shot query, and only then the unrolling under ``CANONICAL_RLIMIT``. None when nothing answers:
+    ``ONE_SHOT_RLIMIT``. When ``d`` is a shortest depth the cheap ways come first: the
+    unrolling capped at ``FIRST_RLIMIT``, the one-shot query, and only then the unrolling
+    under ``CANONICAL_RLIMIT``; in fixed-point arithmetic (``corners``: nonlinear integer
+    products, where the unrolling stalls) the market pinned at its envelope's corners
+    (``corners.at_corners_path``) before them. None when nothing answers:
     ``from_trace`` then shows the winner's own path, replayed, and says it is not the
     canonical one.
     """
@@ -82,16 +81,31 @@ def canonical(
         corner = at_corners_path(spec, decls, d, deadline, simplify)
         if corner.verdict == FAIL and corner.trace is not None:
             return _confirmed(spec, corner.trace, d, corner.failed, depth, result, note)
-    caps = (FIXED_FIRST_RLIMIT, CANONICAL_RLIMIT) if cheap else (CANONICAL_RLIMIT,)
+    # with ``d`` known shortest: the unrolling capped low, the one-shot query, and only
+    # then the unrolling's full cap (a user's funding-index perp on 1 account: the one-shot
+    # query answers depth 4 within 2 million units, the unrolling in none of 50 million,
+    # which took 115 s of CPU before the one-shot query was asked)
+    staged = shortest and d > 0
+    caps = (FIRST_RLIMIT, CANONICAL_RLIMIT) if staged else (CANONICAL_RLIMIT,)
     for cap in caps:
-        out = unroll(spec, decls, depth, deadline, simplify, known=d, facts=shortest, rlimit=cap)
+        out = unroll(
+            spec,
+            decls,
+            depth,
+            deadline,
+            simplify,
+            known=d,
+            facts=shortest,
+            rlimit=cap,
+            quick=cap == FIRST_RLIMIT,
+        )
         if out.verdict == FAIL and out.trace is not None:
             return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
         if out.verdict == UNKNOWN and out.extra.get("irrational"):
             return _irrational(d, depth, out.note, out.failed, result)
         if not shortest or out.verdict != UNKNOWN or deadline.expired():
             return None
-        if cap == CANONICAL_RLIMIT and cheap:
+        if cap == CANONICAL_RLIMIT and staged:
             return None  # the one-shot query was asked already
         # the one-shot query at ``d`` on its parsed copy (its answer does not depend on
         # the Z3 work before it)

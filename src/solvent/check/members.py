@@ -161,6 +161,9 @@ PREFIX_RLIMIT = 5_000_000  # resource units per replayed shorter-depth check of 
 # between 5 and 10 million: at 5 million its golden path was lost); past it `canonical`
 # takes the path of the one-shot query (`at_depth_path`)
 CANONICAL_RLIMIT = 50_000_000
+# the first, cheap pass of the canonical derivation at a shortest depth (``canonical``)
+FIRST_RLIMIT = 1_500_000
+QUICK_CPU = 5.0  # seconds of CPU per check of that pass (a safety net, as the first attempt's)
 
 
 def unroll(
@@ -173,6 +176,7 @@ def unroll(
     known: int | None = None,
     facts: bool = True,
     rlimit: int | None = None,
+    quick: bool = False,
 ) -> Answer:
     """The incremental, unsat-first unrolling of ``bmc.bmc``, in a canonical form.
 
@@ -188,9 +192,13 @@ def unroll(
     derives it again. ``rlimit`` caps every check of the member (the portfolio's first
     attempt in its own process): a capped check that answers gives the uncapped answer
     and model (the counter stops Z3, it does not steer it); one that hits the cap is
-    UNKNOWN.
+    UNKNOWN. ``quick`` (with ``known``): UNKNOWN as soon as a shorter depth's check hits
+    its cap (``canonical``'s first, cheap pass; its path is then derived another way),
+    each check also stopped after ``QUICK_CPU`` seconds of CPU (Z3's nonlinear steps can
+    advance the counter so slowly that a check capped at 1.5 million units ran for 126 s).
     """
     canon = True
+    net = QUICK_CPU if quick else None
     with fresh_context():
         solver = z3.Solver()
         u = Unrolling(spec, solver)
@@ -207,18 +215,21 @@ def unroll(
             solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
             lits = u.assumption_literals()
             if known is not None and k < known:
-                check(solver, deadline, lits, rlimit=PREFIX_RLIMIT)
+                prefix = check(solver, deadline, lits, rlimit=PREFIX_RLIMIT, cpu_cap=net)
+                if quick and prefix == z3.unknown:
+                    note = f"depth {k}'s check hit its cap"
+                    return Answer("incremental", UNKNOWN, depth=k, note=note)
                 status = z3.unsat if facts else None
             elif known is not None:
-                status = check(solver, deadline, lits, rlimit=rlimit)
+                status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=net)
             else:
                 used = _rlimit_count(solver)
                 status = check(solver, deadline, lits, rlimit=rlimit)
                 took = _rlimit_count(solver) - used
                 if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
-                if status == z3.sat and took > CANONICAL_RLIMIT:
-                    canon = False  # canonical's check would have stopped: its path differs
+                if status == z3.sat and took > (FIRST_RLIMIT if k else CANONICAL_RLIMIT):
+                    canon = False  # canonical's (first) pass would have stopped: it may differ
             if status == z3.sat:
                 model = solver.model()
                 failed = tuple(

@@ -193,7 +193,7 @@ def main() -> None:
         return
     py = sys.executable
     print(
-        "| cell | python start | import z3 | naive cpu | naive solve | solvent cpu | in process"
+        "| cell | python start | import z3 | naive cpu | naive encode+solve (its wall) | solvent cpu | in process"
         " | forks | " + " | ".join(PHASES) + " | load |"
     )
     print("| --- " * (10 + len(PHASES)) + "|")

@@ -38,18 +38,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SPECS = {"entry": "benchmarks/engine/perp_entry.py", "quote": "benchmarks/engine/perp_quote.py"}
-NAIVE = "benchmarks/engine/naive_z3.py"
-FEATURES = {
-    "plain": {},
-    "fees": {"FEES": "1"},
-    "needle": {"NEEDLE": "1"},
-    "two": {"MARKETS": "2"},
-}
+from run import NAIVE, ROOT, SPECS, knobs  # the corpus's cells as run.py runs them
+
 PHASES = (
     "imports",
     "spec load",
@@ -199,8 +191,8 @@ def main() -> None:
     print("| --- " * (10 + len(PHASES)) + "|")
     for cell in a.cells:
         style, feature, n = cell.split(":")
-        mm = "0.08" if feature == "needle" else "0.05"
-        env = {**FEATURES[feature], "MM": mm, "ACCOUNTS": n}
+        env = knobs(feature, "bug", int(n))
+        mm = env["MM"]
         argv = ["bmc", SPECS[style], "--depth", str(a.depth), "-q", "--timeout", "60"]
         naive = [py, NAIVE, "--accounts", n, "--mm", mm, "--depth", str(a.depth)]
         naive += ["--needle"] if feature == "needle" else []

@@ -298,6 +298,7 @@ def readable_values(
             and any(f.step == depth and f.name in names for f in result.failures)
         )
 
+    held = list(solver.assertions())  # converted once, for every candidate's fresh solver
     for inp in sorted(u.inputs, key=lambda i: (_KIND_ORDER[i.kind], i.step, i.name)):
         if deadline.expired():  # the budget holds: keep the (valid) values found so far
             break
@@ -323,7 +324,7 @@ def readable_values(
                 if name in pinned:
                     pin = _input_of(u, name)
                     pins.append(pin.var == _z3_of(pin.var, v, pin.scale))
-            _, new = _candidate(solver, pins, u.inputs, deadline, cap_ms, rlimit)
+            _, new = _candidate(held, pins, u.inputs, deadline, cap_ms, rlimit)
             if new is not None and all(v is not None for v in new.values()) and violates(new):
                 values = new
                 break
@@ -332,7 +333,7 @@ def readable_values(
 
 
 def _candidate(
-    solver: z3.Solver,
+    held: Sequence[Any],
     pins: list[Any],
     inputs: Sequence[InputVar],
     deadline: Deadline,
@@ -341,14 +342,13 @@ def _candidate(
 ) -> tuple[Any, dict[str, Any] | None]:
     """Can the path keep violating with ``pins``? (status, the inputs' values when sat).
 
-    Asked of a fresh, non-incremental solver holding the search solver's assertions: Z3's
-    one-shot strategy settles these in 0.02-0.2 s where the incremental solver of the
-    search took up to its 3 s safety net (17 s of a 21 s bmc on 3 accounts), and its
-    answer within ``rlimit`` units of the resource counter does not depend on the machine
-    or on what the search solver did before.
+    Asked of a fresh, non-incremental solver holding ``held``, the search solver's
+    assertions: Z3's one-shot strategy settles these in 0.02-0.2 s where the search's
+    incremental solver took up to its 3 s safety net (17 s of a 21 s bmc on 3 accounts),
+    and its answer within ``rlimit`` units depends on neither the machine nor the search.
     """
     fresh = z3.Solver()
-    fresh.add(*solver.assertions(), *pins)
+    fresh.add(*held, *pins)
     status = check(fresh, deadline, cap_ms=cap_ms, rlimit=rlimit)
     return status, (_values_of(fresh.model(), inputs) if status == z3.sat else None)
 

@@ -154,3 +154,24 @@ def test_without_timeout_the_whole_search_keeps_to_the_default_budget(
     result = sv.frontier(perp(), "move")
     assert result.verdict == UNKNOWN
     assert "the time budget ran out" in result.message
+
+
+def test_a_one_account_probe_takes_proves_route_with_inferred_lemmas() -> None:
+    # a user's funding-index perp on one account (tests/check/specs/funding_index.py,
+    # maintenance 12%): `solvent prove` passes it with two inferred lemmas, but the
+    # frontier's probes ran plain k-induction on one account and said "not proved at its
+    # most conservative value" (|move| = 0). Closed form: a step loses at most
+    # |move| + 0.1% funding (of the new price) of the notional, so it stays solvent while
+    # that is below the 12% maintenance: |move| <= 0.119/1.001 = 0.1188... at most
+    from pathlib import Path
+
+    from solvent.spec.load import load_spec
+
+    path = Path(__file__).parents[1] / "check" / "specs" / "funding_index.py"
+    spec = load_spec(str(path), None).with_params(maint="0.12")
+    result = frontier(spec, "move", tol=Fraction(1, 100), method="bisection", checks=0)
+    # the fund of 500 takes more than 3 steps to drain, so beyond it bmc finds no path:
+    # a lower bound (before: no proved value at all)
+    assert result.status == LOWER_BOUND, result.message
+    assert Fraction(8, 100) <= result.safe <= Fraction(119, 1001)
+    assert result.boundary.outcome == PROVED

@@ -170,11 +170,12 @@ class Prober:
             "witness_depth": o.witness_depth,
             "search_depth": 1,
         }
-        if spec.accounts > 1:  # prove's own route: on one account where accounts decouple
-            from solvent.check.decompose import prove_any_accounts
+        # prove's own route (``solvent prove``): on one account where the accounts
+        # decouple, with lemmas inferred from the spec when the properties alone are not
+        # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
+        from solvent.check.decompose import prove_any_accounts
 
-            return prove_any_accounts(spec, prove, **kwargs)
-        return prove(spec, **kwargs)
+        return prove_any_accounts(spec, prove, **kwargs)
 
     def prefetch(self, values: list[Fraction], *, cap: float | None = None) -> None:
         """Prove up to ``jobs`` of ``values`` at once, ahead of the search asking for them.

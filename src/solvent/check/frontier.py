@@ -352,7 +352,17 @@ def _symbolic(
     start = rng[0] if rng else knob.natural_start(spec, direction)
     assert start is not None
     far = rng[1] if rng else None
-    sym = step_frontier(spec, knob, direction, start, far, tol, targets, timeout=options.budget())
+    sym = step_frontier(
+        spec,
+        knob,
+        direction,
+        start,
+        far,
+        tol,
+        targets,
+        timeout=options.budget(),
+        cleared=_cleared(spec, knob, start, options),
+    )
     if sym.status == FAILED:
         if sym.reason.startswith("interrupted"):
             raise Interrupted()
@@ -389,6 +399,23 @@ def _symbolic(
         )
     )
     return Bracket(None, safe=sym.safe, bad=sym.unsafe, anchor=start, far=far), sym, why
+
+
+def _cleared(spec: Spec, knob: Knob, start: Fraction, options: ProbeOptions) -> Fraction | None:
+    """The widening of the knob's spec value when the proof being explained
+    (``options.spec_proved``) is the symbolic step's own query there: a 1-induction PASS
+    on the spec's own accounts with no lemma inferred (not the one-account proof of the
+    decomposition, whose lemmas and accounts differ); else None."""
+    proof = options.spec_proved
+    if (
+        proof is None
+        or proof.k != 1
+        or proof.accounts != spec.accounts
+        or "inferred_lemmas" in proof.details
+        or str(proof.details.get("decomposition", "not applied")).startswith("applied")
+    ):
+        return None
+    return abs(knob.current - start)
 
 
 def _symbolic_unavailable(knob: Knob, direction: str, options: ProbeOptions) -> str | None:

@@ -91,6 +91,9 @@ class _Obligation:
         self.cone_goal = z3.And(goal, widen >= 0)
         self.sliced = u.sliced(self.cone_goal, memo)
         self.full: list[Any] | None = None
+        # the largest widening proved to have no CTI: none below it either (the set of
+        # widenings with a CTI is upward closed), so a search never asks below it again
+        self.clear_upto: Fraction | None = None
 
     def assertions(self) -> list[Any]:
         return [*(self.full if self.full is not None else self.sliced), *self.base]
@@ -99,6 +102,8 @@ class _Obligation:
         self, v: Fraction, deadline: Deadline, calls: list[int]
     ) -> tuple[Any, Fraction | None]:
         """Is there a CTI with widening <= ``v``? (status, a widening with one)."""
+        if self.clear_upto is not None and v <= self.clear_upto:
+            return z3.unsat, None  # proved at a wider envelope (``clear_upto``)
         found = None
         for which in ("sliced", "full"):
             if which == "full" and self.full is None:
@@ -109,6 +114,8 @@ class _Obligation:
             calls[0] += 1
             status = check(solver, deadline)
             if status != z3.sat:
+                if status == z3.unsat and (self.clear_upto is None or v > self.clear_upto):
+                    self.clear_upto = v
                 return status, None
             found = _upper(solver.model(), self.widen)
         return z3.sat, found
@@ -126,11 +133,14 @@ def step_frontier(
     *,
     timeout: float | None = None,
     optimize_ms: int = 1000,
+    cleared: Fraction | None = None,
 ) -> SymbolicAnswer:
     """Solve for the frontier of an envelope ``knob`` on the k=1 inductive step.
 
     ``start`` is the conservative end, ``far`` the other end of the range (None: no
-    limit); ``direction`` is the widening direction of the knob.
+    limit); ``direction`` is the widening direction of the knob. ``cleared``: a widening
+    where this very step is known to hold for every obligation (a 1-induction PASS of the
+    same spec and properties at the knob's spec value): not asked again.
     """
     t0 = time.perf_counter()
     deadline = Deadline(timeout)
@@ -160,11 +170,13 @@ def step_frontier(
         for decl, acc, prop in u.properties(1, decls)
         for p in conjuncts(prop)
     ]
+    for each in obligations:
+        each.clear_upto = cleared
 
     def cti_within(
-        v: Fraction, skip: _Obligation | None = None
+        v: Fraction, skip: _Obligation | None = None, among: list[_Obligation] | None = None
     ) -> tuple[Any, _Obligation | None, Fraction | None]:
-        for ob in obligations:
+        for ob in obligations if among is None else among:
             if ob is not skip:
                 status, found = ob.cti_within(v, deadline, counter)
                 if status != z3.unsat:
@@ -181,21 +193,24 @@ def step_frontier(
     exact = None
     try:
         with interruptible():
-            status, ob, _ = cti_within(Fraction(0))
-            if status == z3.sat:
-                assert ob is not None
-                return result(
-                    FAILED,
-                    f"the k=1 step fails already at {format_number(start)} ({ob.label})",
-                    obligation=ob.label,
-                )
-            if status == z3.unknown:
-                return gave_up(ob)
             low, high, binding = Fraction(0), None, None
             guess = abs(knob.current - start) or Fraction(1)
             for _ in range(_DOUBLINGS):
                 v = guess if limit is None else min(guess, limit)
                 status, ob, found = cti_within(v)
+                if status != z3.unsat and low == 0:
+                    # the start itself, asked only now: no CTI at v is none at 0 (upward
+                    # closed), and the obligations cleared at v are not asked again
+                    status0, ob0, _ = cti_within(Fraction(0))
+                    if status0 == z3.sat:
+                        assert ob0 is not None
+                        return result(
+                            FAILED,
+                            f"the k=1 step fails already at {format_number(start)} ({ob0.label})",
+                            obligation=ob0.label,
+                        )
+                    if status0 == z3.unknown:
+                        return gave_up(ob0)
                 if status == z3.unknown:
                     return gave_up(ob)
                 if status == z3.sat:
@@ -212,6 +227,13 @@ def step_frontier(
                     safe=to_value(low),
                     engine="search",
                 )
+            # every other obligation asked once at high: one without a CTI there has none
+            # below it (``clear_upto``); the one with the smallest CTI binds
+            for other in obligations:
+                if other is not binding:
+                    status, found = other.cti_within(high, deadline, counter)
+                    if status == z3.sat and found is not None and found < high:
+                        high, binding = found, other
             counter[0] += 1
             exact = _optimize(binding, high, optimize_ms)
             if exact is not None and low <= exact[0] <= high:
@@ -233,19 +255,35 @@ def step_frontier(
                         engine="optimize",
                         obligation=binding.label,
                     )
-            while high - low > tol:
-                v = midpoint(low, high)
-                status, ob, found = cti_within(v)
+            # narrowed on the obligations that bound it so far (``active``; the others,
+            # often the expensive ones, are asked only at the end, at low): a CTI of an
+            # active one is a CTI, and low is the answer once every obligation has none
+            # there, else the one that has joins them and the narrowing goes on from the
+            # last low every obligation cleared (``clear``)
+            clear, active = low, [binding]
+            while True:
+                while high - low > tol:
+                    v = midpoint(low, high)
+                    status, ob, found = cti_within(v, among=active)
+                    if status == z3.unknown:
+                        return gave_up(ob)
+                    if status == z3.sat:
+                        assert ob is not None  # a sat answer names its obligation
+                        # a CTI at or below v is one at v: keep the short decimal v unless
+                        # the model's own widening is much smaller
+                        high = found if found is not None and found < low + (v - low) / 2 else v
+                        binding = ob
+                    else:
+                        low = v
+                status, ob, found = cti_within(low)
                 if status == z3.unknown:
                     return gave_up(ob)
-                if status == z3.sat:
-                    assert ob is not None  # a sat answer names its obligation
-                    # a CTI at or below v is one at v: keep the short decimal v unless the
-                    # model's own widening is much smaller
-                    high = found if found is not None and found < low + (v - low) / 2 else v
-                    binding = ob
-                else:
-                    low = v
+                if status == z3.unsat:
+                    break
+                assert ob is not None
+                active = [x for x in obligations if x in active or x is ob]
+                high = found if found is not None and found < low else low
+                binding, low = ob, clear
     except Interrupted:
         return result(FAILED, "interrupted by the user (Ctrl-C)")
     why = (

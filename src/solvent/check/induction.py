@@ -45,6 +45,7 @@ def prove(
     search_depth: int = 5,
     jobs: int | None = None,
     step_rlimit: int | None = None,
+    minimize: bool = True,
 ) -> CheckResult:
     """Prove the properties for every path length by k-induction.
 
@@ -68,6 +69,10 @@ def prove(
     step_rlimit : int, optional
         Cap each inductive-step query by this many units of Z3's resource counter (the
         one-account proof of ``decompose``); a query that reaches it is UNKNOWN.
+    minimize : bool
+        Minimize the assumptions a PASS used (False: the raw unsat cores, reported as not
+        minimized; for a caller that needs only the verdict, such as a slack search's
+        probes).
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
         if (
@@ -119,7 +124,13 @@ def prove(
                 # nonlinear tactic (inductive_step._asserted)
                 capped = step_rlimit is not None
                 step = inductive_step(
-                    spec, decls, kk, deadline, rlimit=step_rlimit, nonincremental=capped
+                    spec,
+                    decls,
+                    kk,
+                    deadline,
+                    rlimit=step_rlimit,
+                    nonincremental=capped,
+                    minimize=minimize,
                 )
                 if step["status"] == "proved":
                     progress.note(phase="prove: witnesses reachable (vacuity)")

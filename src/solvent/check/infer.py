@@ -58,7 +58,7 @@ import z3
 
 from solvent.check.cases import split_check, step_cases
 from solvent.check.encode import Unrolling, free_vars
-from solvent.check.results import CheckResult
+from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, check, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
@@ -266,8 +266,14 @@ def houdini(
     assumed: list[PredicateDecl],
     deadline: Deadline,
     exclude: Sequence[str] = (),
+    trust_cores: bool = False,
 ) -> list[Inferred]:
-    """The candidates that hold initially and are inductive together (module doc)."""
+    """The candidates that hold initially and are inductive together (module doc).
+
+    ``trust_cores``: start the deletion from the candidates the properties' proofs used
+    without first asking whether they are inductive together with them (the step query
+    the proof with them asks anyway: ``strengthen`` runs that proof, and asks again
+    without trusting them when it does not pass)."""
     # the step's unrolling first: its state 0 is symbolic, so what a candidate reads shows
     u = Unrolling(spec, free_init=True)
     excluded = {str(u.states[0][f].raw) for f in exclude if f in u.states[0]}
@@ -331,8 +337,8 @@ def houdini(
             return alive
         direct |= core
     needed = [c for c in alive if c.decl.name in direct]
-    if len(needed) == len(alive) or not _inductive(
-        base, goals, pre, post, needed, deadline, cases, quick
+    if len(needed) == len(alive) or not (
+        trust_cores or _inductive(base, goals, pre, post, needed, deadline, cases, quick)
     ):
         needed = list(alive)
     for c in reversed(list(needed)):
@@ -462,15 +468,25 @@ def strengthen(
     assumed = [d for d in spec.invariants if invariants is None or d.name in invariants] + list(
         spec.lemmas
     )
-    try:
-        kept = houdini(spec, cands, assumed, deadline, exclude)
-    except _ClockStopped:
-        return None
-    if not kept or deadline.expired():
-        return None
 
     def run(lemmas: list[Inferred]) -> CheckResult:
         left = deadline.left()
         return prove(with_lemmas(spec, lemmas), timeout=left, **kwargs)
 
-    return run(kept), kept  # the caller reads its verdict: PASS, or a real path (FAIL)
+    try:
+        # first the lemmas the properties' proofs used, unchecked (the proof with them
+        # checks them); when that proof does not pass, Houdini's checked answer
+        kept = houdini(spec, cands, assumed, deadline, exclude, trust_cores=True)
+        if not kept or deadline.expired():
+            return None
+        proved = run(kept)
+        if proved.verdict in (PASS, FAIL) or deadline.expired():
+            return proved, kept  # a proof, or a real path of the spec
+        checked = houdini(spec, cands, assumed, deadline, exclude)
+    except _ClockStopped:
+        return None
+    if not checked or deadline.expired():
+        return None
+    if [c.decl.name for c in checked] == [c.decl.name for c in kept]:
+        return proved, kept
+    return run(checked), checked  # the caller reads its verdict: PASS, or a real path (FAIL)

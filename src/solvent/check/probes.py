@@ -55,6 +55,11 @@ class ProbeOptions:
     jobs: int | None = None
     # a Dask scheduler address: the points of a synth grid run on that cluster
     scheduler: str | None = None
+    # the spec at its own values is proved already (a slack search explains that proof):
+    # the probe at a knob's spec value is that proof, not run again
+    spec_proved: CheckResult | None = None
+    # minimize each proof's assumptions (False: a search that needs only the verdicts)
+    minimize: bool = True
 
     def budget(self, cap: float | None = None) -> float | None:
         """One check's timeout: the per-check timeout, ``cap`` and the overall deadline."""
@@ -152,6 +157,8 @@ class Prober:
             if isinstance(found, ModelParameterError):
                 return self._refused(self.proofs, value, "prove", purpose, found)
             return self._record(self.proofs, value, "prove", purpose, found, start - seconds)
+        if o.spec_proved is not None and value == self.knob.current:
+            return self._record(self.proofs, value, "prove", purpose, o.spec_proved, start)
         if o.expired():
             return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
         spec = self._built(self.proofs, value, "prove", purpose)
@@ -170,6 +177,8 @@ class Prober:
             "witness_depth": o.witness_depth,
             "search_depth": 1,
         }
+        if not o.minimize:
+            kwargs["minimize"] = False
         # prove's own route (``solvent prove``): on one account where the accounts
         # decouple, with lemmas inferred from the spec when the properties alone are not
         # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
@@ -191,7 +200,9 @@ class Prober:
         todo = [
             v
             for v in dict.fromkeys(Fraction(x) for x in values)
-            if v not in self.proofs and (v, cap) not in self.ahead
+            if v not in self.proofs
+            and (v, cap) not in self.ahead
+            and not (o.spec_proved is not None and v == self.knob.current)
         ][: o.jobs]
         if len(todo) < 2:
             return  # nothing to gain over proving it when asked

@@ -35,6 +35,9 @@ def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResu
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         deadline=deadline,
+        # a probe at the spec's own values is this proof; the probes need only verdicts
+        spec_proved=result,
+        minimize=False,
     )
     progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
     explained = attribute(spec, result, slack=settings.slack, options=options)

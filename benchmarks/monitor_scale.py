@@ -330,8 +330,16 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
                 marks["sync_max"] = max(marks.get("sync_max", 0.0), time.perf_counter() - t)
 
         fast.take, fast.sync = timed_take, timed_sync  # type: ignore[method-assign]
+    import gc
+
+    pauses = gc_pauses(lambda: timed > 0)  # the collections inside the timed part
     t0, c0 = time.perf_counter(), time.process_time()
-    s = run_aggregate(agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5)
+    try:
+        s = run_aggregate(
+            agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5
+        )
+    finally:
+        gc.callbacks.pop()
     cpu = time.process_time() - c0
     seconds = time.perf_counter() - t0 - 1.5
     return {
@@ -346,6 +354,7 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
         "sync_max_ms": 1e3 * marks.get("sync_max", 0.0),
         "p99_event_ms": 1e3 * sorted(waits)[int(0.99 * (len(waits) - 1))] if waits else None,
         "max_event_ms": 1e3 * max(waits) if waits else None,
+        "gc_collections": len(pauses), "gc_max_ms": 1e3 * max(pauses, default=0.0),
         "distance": None if s.distance is None else float(s.distance),
         "waiting": s.waiting,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),

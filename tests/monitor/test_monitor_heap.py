@@ -39,6 +39,23 @@ def test_quiet_heap_freezes_every_few_items_and_restores_the_thresholds(
         gc.set_threshold(*before)
 
 
+def test_loops_at_once_restore_the_thresholds_of_before_the_first() -> None:
+    """Two loops (threads) that start and stop interleaved: the last to stop puts back the
+    thresholds from before the first started (not the raised ones it saw)."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        a, b = QuietHeap().start(), QuietHeap().start()
+        a.stop()
+        assert gc.get_threshold() == (GEN0, 10, 10)  # b still runs
+        b.stop()
+        assert gc.get_threshold() == (700, 10, 10)
+        b.stop()  # a second stop changes nothing
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_the_run_loop_quiets_the_collector_and_restores_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,12 +21,17 @@ The previous thresholds are restored when the loop ends (they are process-wide).
 from __future__ import annotations
 
 import gc
+import threading
 from types import TracebackType
 
 #: the least threshold of generation 0 while a monitor's loop runs
 GEN0 = 10_000
 #: lines (or records) read between two ``gc.freeze()``
 FREEZE_EVERY = 20_000
+
+_lock = threading.Lock()
+_running = 0  # loops between start and stop
+_saved = gc.get_threshold()  # the thresholds before the first of them started
 
 
 class QuietHeap:
@@ -40,17 +45,29 @@ class QuietHeap:
         self._old: tuple[int, int, int] | None = None
 
     def start(self) -> QuietHeap:
-        """Raise generation 0's threshold (until :meth:`stop`)."""
-        self._old = gc.get_threshold()
-        if 0 < self._old[0] < self.gen0:
-            gc.set_threshold(self.gen0, *self._old[1:])
+        """Raise generation 0's threshold (until :meth:`stop`). Loops running at once (in
+        threads) share it: the first to start saves the thresholds, the last to stop puts
+        them back."""
+        global _saved, _running
+        with _lock:
+            if self._old is None:
+                self._old = gc.get_threshold()
+                if _running == 0:
+                    _saved = self._old
+                _running += 1
+                if 0 < self._old[0] < self.gen0:
+                    gc.set_threshold(self.gen0, *self._old[1:])
         return self
 
     def stop(self) -> None:
-        """The thresholds as they were at :meth:`start`."""
-        if self._old is not None:
-            gc.set_threshold(*self._old)
-            self._old = None
+        """The thresholds as they were before the first running loop started."""
+        global _running
+        with _lock:
+            if self._old is not None:
+                self._old = None
+                _running -= 1
+                if _running == 0:
+                    gc.set_threshold(*_saved)
 
     def __enter__(self) -> QuietHeap:
         return self.start()

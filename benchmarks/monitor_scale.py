@@ -205,6 +205,7 @@ def worker(args: argparse.Namespace) -> None:
         return out
 
     m.feed = timed_feed  # type: ignore[method-assign]
+    pauses = gc_pauses(lambda: count >= args.setup)
     cfg = RunConfig(
         alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every, checkpoint_seconds=CHECKPOINT_SECONDS,
@@ -230,11 +231,32 @@ def worker(args: argparse.Namespace) -> None:
         else 1e3 * summary.percentile(0.99),
         "alerts": summary.alerts,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "gc_collections": len(pauses),
+        "gc_seconds": sum(pauses),
+        "gc_max_ms": 1e3 * max(pauses, default=0.0),
         "events_applied": m.counters.events,
         "setup": args.setup,
         "load": load(),
     }
     print(json.dumps(res))
+
+
+def gc_pauses(timed: Any) -> list[float]:
+    """The wall time of every collection of Python's cyclic collector while ``timed()``
+    (the timed part of a worker), filled in as they happen (``gc.callbacks``)."""
+    import gc
+
+    out: list[float] = []
+    start = [0.0]
+
+    def hook(phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            start[0] = time.perf_counter()
+        elif timed():
+            out.append(time.perf_counter() - start[0])
+
+    gc.callbacks.append(hook)
+    return out
 
 
 def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any]:
@@ -308,8 +330,16 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
                 marks["sync_max"] = max(marks.get("sync_max", 0.0), time.perf_counter() - t)
 
         fast.take, fast.sync = timed_take, timed_sync  # type: ignore[method-assign]
+    import gc
+
+    pauses = gc_pauses(lambda: timed > 0)  # the collections inside the timed part
     t0, c0 = time.perf_counter(), time.process_time()
-    s = run_aggregate(agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5)
+    try:
+        s = run_aggregate(
+            agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5
+        )
+    finally:
+        gc.callbacks.pop()
     cpu = time.process_time() - c0
     seconds = time.perf_counter() - t0 - 1.5
     return {
@@ -324,6 +354,7 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
         "sync_max_ms": 1e3 * marks.get("sync_max", 0.0),
         "p99_event_ms": 1e3 * sorted(waits)[int(0.99 * (len(waits) - 1))] if waits else None,
         "max_event_ms": 1e3 * max(waits) if waits else None,
+        "gc_collections": len(pauses), "gc_max_ms": 1e3 * max(pauses, default=0.0),
         "distance": None if s.distance is None else float(s.distance),
         "waiting": s.waiting,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": load(),

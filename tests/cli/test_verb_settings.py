@@ -87,6 +87,28 @@ def test_help_has_panels_completion_and_keeps_brackets(
     assert "0  every check passed" in out  # the epilog keeps its lines
 
 
+def test_every_monitor_verb_is_in_the_monitor_panel(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``solvent --help`` lists every ``monitor*`` verb (monitor-aggregate and
+    monitor-route too) inside the Monitor panel, not under the catch-all "Commands"."""
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    panels: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if "\u256d\u2500 " in line:  # a panel's top border: "+- Name ---+"
+            current = line.split("\u256d\u2500 ", 1)[1].split(" ", 1)[0]
+            panels[current] = []
+        elif current and line.startswith("\u2502 ") and line[2:3].strip():
+            panels[current].append(line[2:].split()[0])  # a command's first line
+    verbs = sorted(name for name in commands() if name.startswith("monitor"))
+    assert {"monitor", "monitor-aggregate", "monitor-route"} <= set(verbs)
+    assert sorted(panels.get("Monitor", [])) == verbs
+    assert not any(v in panels.get("Commands", []) for v in verbs)
+
+
 # --------------------------------------------------------------------------- tables
 def test_stress_table_is_honoured_and_flags_win(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -71,6 +71,27 @@ def test_bad_events_have_reasons(raw: bytes, reason: str) -> None:
     assert reason in info.value.reason
 
 
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"type":"account","ts":1,"seq":1,"account":-1,"set":{"quote":"1"}}', "negative"),
+        (b'{"type":"account","ts":1,"seq":1,"account":0,"set":{}}', "changes nothing"),
+        (b'{"type":"account","ts":1,"seq":1,"account":0,"set":{"size":"NaN"}}', "finite"),
+        (b'{"type":"liquidation","ts":1,"seq":1,"account":-2,"set":{"size":"0"}}', "negative"),
+        (b'{"type":"liquidation","ts":1,"seq":1,"account":0,"set":{"quote":"-Inf"}}', "finite"),
+        (b'{"type":"account","ts":1,"seq":1,"account":0,"set":{"quote":"1e999"}}', "range"),
+        (b'{"type":"liquidation","ts":1,"seq":1,"account":0,"price":"0"}', "not positive"),
+    ],
+)
+def test_account_lines_on_the_hot_path_keep_their_checks(raw: bytes, reason: str) -> None:
+    """With the limits read once (the monitor's way: the hot path of account changes), a
+    bad account or liquidation line is refused with the same reason as without them."""
+    for limits_in_force in (None, ev.line_limits()):
+        with pytest.raises(ev.BadEvent) as info:
+            ev.decode(raw, limits_in_force)
+        assert reason in info.value.reason
+
+
 def test_encode_round_trip() -> None:
     e = ev.price_event(3, 12.5, "2000.125", oracle=Decimal("2001"))
     back, ts = ev.decode(ev.encode(e))

@@ -24,6 +24,7 @@ from monitor_helpers import profile
 
 from solvent.monitor import events as ev
 from solvent.monitor.book import PerpBook
+from solvent.monitor.deficit import ratio
 
 PROFILE = profile(60)
 N = 8
@@ -66,6 +67,16 @@ def test_probe_excess_equals_the_recomputation(stream: list[tuple[int, F, F, int
 def test_fraction_equals_the_constructor(value: Decimal) -> None:
     got = ev.fraction(value)
     want = F(value)
+    assert type(got) is F
+    assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
+    assert hash(got) == hash(want) and got == want and str(got) == str(want)
+
+
+@PROFILE
+@given(st.integers(), st.integers().filter(bool))
+def test_ratio_equals_the_constructor(n: int, d: int) -> None:
+    """The bankruptcy price ``-q/s`` of scaled integers, without ``Fraction.__new__``."""
+    got, want = ratio(n, d), F(n, d)
     assert type(got) is F
     assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
     assert hash(got) == hash(want) and got == want and str(got) == str(want)

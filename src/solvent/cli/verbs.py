@@ -64,7 +64,9 @@ PANELS = {
     **dict.fromkeys(("inspect", "lint", "bmc", "prove", "replay", "check"), "Prove and check"),
     **dict.fromkeys(("frontier", "synth"), "Risk limits"),
     **dict.fromkeys(("stress", "shrink"), "Stress"),
-    **dict.fromkeys(("monitor", "monitor-convert"), "Monitor"),
+    **dict.fromkeys(
+        ("monitor", "monitor-convert", "monitor-aggregate", "monitor-route"), "Monitor"
+    ),
     "report": "Reports",
     "conform": "Implementations",
     **dict.fromkeys(("models", "new"), "Models"),

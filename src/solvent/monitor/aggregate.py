@@ -31,6 +31,7 @@ from solvent.monitor import events as ev
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
+from solvent.monitor.heap import QuietHeap
 from solvent.monitor.probe_sums import IDLE_SLICE, ProbeSums
 from solvent.monitor.shard import FUND_FIELDS, ShardName, record_stream
 from solvent.spec.spec import Spec
@@ -158,47 +159,43 @@ def run_aggregate(
     block_ms: int = 200,
 ) -> AggregateSummary:
     """Read the shards' record streams until ``idle_exit`` seconds pass without a record."""
-    import gc
     import time
 
     names = [record_stream(stream, ShardName(k, agg.shards)) for k in range(agg.shards)]
     pos = dict.fromkeys(names, "0-0")
     summary = AggregateSummary()
-    frozen_at = 0
     idle_since = time.monotonic()
-    while True:
-        # an entry holds a shard's batch of records (up to 2,048); while the book catches
-        # up (a slice per poll), the read does not wait for records
-        behind = agg.catching_up()
-        reply = client.xread(pos, count=16, block=None if behind else block_ms)
-        got = 0
-        for name, entries in reply or []:
-            key = name.decode() if isinstance(name, bytes) else str(name)
-            k = names.index(key)
-            for eid, fields in entries:
-                pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
-                for rec in _records(fields):
-                    agg.add(k, rec)
-                    got += 1
-        summary.records += got
-        if summary.records - frozen_at >= FREEZE_EVERY:
-            # the book's objects (millions at 100,000 accounts) out of the collector's full
-            # passes, which otherwise stop the loop for 0.1-0.7 s, longer as the heap grows
-            # (refcounting still frees them; only cycles among them would stay)
-            gc.freeze()
-            frozen_at = summary.records
-        for doc in agg.drain():
-            write(doc)
-            summary.alerts += 1
-            summary.critical += doc["severity"] == "critical" and doc["kind"] in CRITICAL_KINDS
-        if got:
-            idle_since = time.monotonic()
-            continue
-        if behind:  # nothing to read: the book catches up with the deferred changes, a
-            agg.sync(IDLE_SLICE)  # bounded slice at a time (then a new read)
-            continue
-        if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
-            break
+    # the collector leaves the book alone (solvent.monitor.heap): its full passes over
+    # millions of objects stopped this loop for 0.1-0.7 s
+    with QuietHeap(FREEZE_EVERY) as heap:
+        while True:
+            # an entry holds a shard's batch of records (up to 2,048); while the book catches
+            # up (a slice per poll), the read does not wait for records
+            behind = agg.catching_up()
+            reply = client.xread(pos, count=16, block=None if behind else block_ms)
+            got = 0
+            for name, entries in reply or []:
+                key = name.decode() if isinstance(name, bytes) else str(name)
+                k = names.index(key)
+                for eid, fields in entries:
+                    pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
+                    for rec in _records(fields):
+                        agg.add(k, rec)
+                        got += 1
+            summary.records += got
+            heap.read(got)
+            for doc in agg.drain():
+                write(doc)
+                summary.alerts += 1
+                summary.critical += doc["severity"] == "critical" and doc["kind"] in CRITICAL_KINDS
+            if got:
+                idle_since = time.monotonic()
+                continue
+            if behind:  # nothing to read: the book catches up with the deferred changes, a
+                agg.sync(IDLE_SLICE)  # bounded slice at a time (then a new read)
+                continue
+            if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
+                break
     agg.sync()
     m = agg.monitor
     summary.events = m.counters.events

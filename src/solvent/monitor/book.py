@@ -36,7 +36,7 @@ from fractions import Fraction
 
 from sortedcontainers import SortedList
 
-from solvent.monitor.deficit import DeficitIndex, coprime, owes_none
+from solvent.monitor.deficit import DeficitIndex, coprime, owes_none, ratio
 from solvent.monitor.deficit import to_float as _float
 
 ZERO = Fraction(0)
@@ -176,7 +176,7 @@ class PerpBook:
         self._sides = None
         if size.numerator:
             if now_scaled:
-                b = Fraction(-q_new, s_new)  # type: ignore[operator]
+                b = ratio(-q_new, s_new)  # type: ignore[operator,arg-type]
                 try:  # int / int is correctly rounded: float(b) without the Fraction
                     entry = (-q_new / s_new, b, a)  # type: ignore[operator]
                 except OverflowError:

@@ -51,6 +51,8 @@ class DistanceMixin(MonitorHost):
     distance_side = _Gauge()
     _gauge_pending = False
     _probe_price: Fraction | None = None
+    #: the thresholds and the probes' factors ``1 -+ t`` (computed once)
+    _probe_factors: tuple[Any, ...] | None = None
 
     def _closed_book(self) -> tuple[Any, Fraction, float]:
         """The closed form's book with its price, exact and as a float: the isolated perp's
@@ -71,8 +73,14 @@ class DistanceMixin(MonitorHost):
         book, p, _ = self._closed_book()
         if p is not self._probe_price or book.probe_x is None:
             crit, warn = self.critical_distance, self.warn_distance
-            if not (0 < crit <= warn < 1 and p > 0) or not book.set_probes(
-                (p, p * (1 - crit), p * (1 + crit), p * (1 - warn), p * (1 + warn))
+            factors = self._probe_factors
+            if factors is None or factors[0] is not crit or factors[1] is not warn:
+                ok = 0 < crit <= warn < 1
+                factors = self._probe_factors = (crit, warn, ok, 1 - crit, 1 + crit,
+                                                 1 - warn, 1 + warn)  # fmt: skip
+            _, _, ok, c_dn, c_up, w_dn, w_up = factors
+            if not (ok and p.numerator > 0) or not book.set_probes(
+                (p, p * c_dn, p * c_up, p * w_dn, p * w_up)
             ):
                 self._probe_price = None
                 return None

@@ -16,6 +16,7 @@ from solvent.monitor import checkpoint as ckpt
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Alert, Monitor
 from solvent.monitor.errors import MonitorConfigError, ProofInputError
+from solvent.monitor.heap import QuietHeap
 from solvent.monitor.outputs import JsonLines, LiveView, Metrics, Webhook, read_alert_ids
 from solvent.spec.spec import Spec
 
@@ -297,8 +298,10 @@ def alerts(
         old_int = signal.signal(signal.SIGINT, on_signal)
     if on_start is not None:
         on_start(summary)
+    heap = QuietHeap().start()  # the collector leaves the book alone (solvent.monitor.heap)
     try:
         for batch in source.batches():
+            heap.read(len(batch))
             if not batch:
                 t0 = time.perf_counter()
                 raised, bad = monitor.flush()
@@ -344,6 +347,7 @@ def alerts(
         if shard is not None:
             shard.mark()
     finally:
+        heap.stop()
         summary.seconds = time.perf_counter() - start
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)

@@ -57,3 +57,30 @@ def test_the_safe_table_is_proved_for_every_number_of_accounts(
     assert result.verdict == "PASS", result.message
     assert result.accounts == "any"
     assert bmc(spec.with_accounts(1), depth=3, timeout=60).verdict == "PASS"
+
+
+@pytest.mark.parametrize(("bug", "broken"), [(True, [("fund_ok", 4)]), (False, [])])
+def test_the_cross_margin_bug_is_4_steps_away_on_the_judge(
+    monkeypatch: pytest.MonkeyPatch, bug: bool, broken: list[tuple[str, int]]
+) -> None:
+    # tests/check/specs/cross_margin.py: bmc and prove give UNKNOWN on it (round 16 of
+    # benchmarks/results/engine.md); this is the path they should find, on the concrete
+    # backend: 20 ETH at 10% margin, three 4% falls, a liquidation with a deficit
+    from solvent.check.replay import replay
+    from solvent.engine.trace import ActionChoice, Trace, TraceStep
+
+    monkeypatch.setenv("BUG", "1" if bug else "0")
+    monkeypatch.setenv("ACCOUNTS", "1")
+    spec = load_spec(str(SPECS / "cross_margin.py"), None)
+    init = {
+        **{"btc": Fraction(30000), "eth": Fraction(2000), "fund": Fraction(0)},
+        **{"collateral": (Fraction(4000),), "btc_size": (Fraction(0),)},
+        **{"btc_entry": (Fraction(30000),), "eth_size": (Fraction(0),)},
+        "eth_entry": (Fraction(2000),),
+    }
+    still = {"btc_move": Fraction(0), "eth_move": Fraction(0)}
+    fall = {"btc_move": Fraction(0), "eth_move": Fraction("-0.04")}
+    trade = ActionChoice("trade_eth", (0,), {"dq": Fraction(20)})
+    steps = (TraceStep(still, trade), TraceStep(fall), TraceStep(fall), TraceStep(fall))
+    found = replay(spec, Trace(spec.name, 1, init, steps, {}, {}))
+    assert [(f.name, f.step) for f in found.failures] == broken

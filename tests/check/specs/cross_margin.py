@@ -15,7 +15,9 @@ negative, which leaves a deficit (a trade at step 1, three 4% falls: a deficit a
 4). ``ACCOUNTS`` sets the number of accounts (default 3).
 
 Status (benchmarks/results/engine.md, round 16): bmc and prove give UNKNOWN on both
-variants within 60 s (the two-market shape); no test asserts a verdict on it yet.
+variants within 60 s (the two-market shape; on 1 account, bmc --depth 4 --timeout 240
+cleared depth 3 and gave UNKNOWN at 4); tests/check/test_user_styles.py replays the
+4-step path on the concrete backend (it breaks BUG=1, not the safe variant).
 """
 
 import os

@@ -37,6 +37,7 @@ import z3
 from solvent.backends.modes import symbolic_for
 from solvent.check import progress
 from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, search_one
+from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refused
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
 from solvent.check.solving import fresh_context, searched_properties
@@ -282,6 +283,12 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     p = plan(spec, kwargs.get("invariants"))
     names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     why = p.why
+    if reader_refused(p):
+        steps = (plan, _one_account, _any, _capped(kwargs), _left)
+        done = any_with_reader_lemmas(spec, prove, kwargs, began, names, steps)
+        if done is not None:
+            return done
+        one_account = "the rule with lemmas inferred for its reader: not proved"
     if why is None:
         one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
         if real is not None:  # a real path of the spec, found on the way
@@ -337,7 +344,7 @@ def _one_account(
     one_spec = p.spec(spec)
     # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
     # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
-    capped = {**kwargs, "search_depth": 1, "step_rlimit": ONE_STEP_RLIMIT}
+    capped = _capped(kwargs)
     # a spec without lemmas tries inferred ones after k, before the larger k's (whose
     # step queries Z3 does not always stop at their cap): the plain corpus variants
     k = int(kwargs.get("k") or 1)
@@ -359,15 +366,22 @@ def _one_account(
     return one, inferred, None
 
 
+def _capped(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "search_depth": 1, "step_rlimit": ONE_STEP_RLIMIT}
+
+
 def proved_for_any(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     """The PASS of ``prove_any_accounts`` when the decomposition gives one (for every
     number of accounts and path length), else None: nothing else is tried (no fallback
     to the spec's own accounts, no search). bmc's 1-induction member asks it."""
     began = time.perf_counter()
     p = plan(spec, kwargs.get("invariants"))
+    names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
+    if reader_refused(p):
+        steps = (plan, _one_account, _any, _capped(kwargs), _left)
+        return any_with_reader_lemmas(spec, prove, kwargs, began, names, steps)
     if p.why is not None:
         return None
-    names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     one, inferred, real = _one_account(spec, p, prove, kwargs, began, names)
     if real is not None or one.verdict != PASS:
         return None

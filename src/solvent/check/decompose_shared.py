@@ -48,6 +48,8 @@ from solvent.spec.decls import FieldDecl
 from solvent.spec.spec import ActionDecl, PredicateDecl, Spec
 
 _TIMEOUT_MS = 10_000
+# the refusal of the reader check (``decompose`` then tries lemmas inferred for it)
+READER_MATTERS = "its value can change the account's update"
 _MOVES = {1: "falls", -1: "rises", 0: "changes"}  # what an account's step never does to f
 
 
@@ -345,7 +347,7 @@ def _does_not_matter(
         return None
     return (
         f"{reader} reads a shared accumulator ({', '.join(accumulators)}) and, from a state "
-        "where every property holds, its value can change the account's update or what the "
+        f"where every property holds, {READER_MATTERS} or what the "
         "account adds to it (state a lemma that makes it irrelevant, e.g. that the deficit "
         "the fund covers is 0)"
     )

@@ -9,8 +9,9 @@ rule asks the one-account proof to show that no account's step changes it.
   cannot pay goes to ``bad_debt``. Maintenance 6.25% under 5% moves, with a health lemma:
   safe for every number of accounts. ``--set mmr=0.04``: a gap leaves a deficit; the fund
   (10) pays the first ones, and bad debt follows.
-  ``LEMMAS=0`` drops the two lemmas: the rule then refuses (the keeper's use of the fund
-  may matter) and the search for a real path on one account takes the budget.
+  ``LEMMAS=0`` drops the two lemmas: the rule's reader check then refuses (the keeper's
+  use of the fund may matter) until lemmas inferred on one account make it irrelevant
+  (check/decompose_reader.py); with a short budget the search on one account takes it.
 - ``draw``: each account's default costs the fund 60 once; the fund holds 100. Safe on one
   account, broken on two: never proved for every number of accounts.
 """

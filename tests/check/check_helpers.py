@@ -3,6 +3,12 @@ directory on the path, as tests/monitor's ``monitor_helpers``)."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import z3
+
 import solvent as sv
 from solvent import Num, PerAccount
 
@@ -46,3 +52,14 @@ def two_account_spec(transfer: bool, global_invariant: bool) -> sv.Spec:
             return s.bal[a] >= 0
 
     return spec
+
+
+def assert_partition(constraints: Sequence[Any], cases: Sequence[Any]) -> None:
+    """The step's ``cases`` cover every step the ``constraints`` allow and never overlap."""
+    solver = z3.Solver()
+    solver.add(*constraints, z3.Not(z3.Or(cases)))
+    assert solver.check() == z3.unsat  # they cover every step
+    for a, b in itertools.combinations(cases, 2):
+        solver = z3.Solver()
+        solver.add(*constraints, a, b)
+        assert solver.check() == z3.unsat  # and never overlap

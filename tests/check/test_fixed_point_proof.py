@@ -17,12 +17,11 @@ runs with ``SOLVENT_LONG_TESTS=1`` (about 11 s of CPU; the entry style's 15 s ru
 
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
 import pytest
-import z3
+from check_helpers import assert_partition
 
 from solvent.check.bmc import bmc
 from solvent.check.cases import step_cases
@@ -59,13 +58,7 @@ def test_the_cases_split_each_action_by_its_guard_and_partition_the_step(
         # (no action, trade allowed, trade refused) x the keeper fired or not
         assert cases is not None and len(cases) == 6
         constraints = u.everything()
-        solver = z3.Solver()
-        solver.add(*constraints, z3.Not(z3.Or(cases)))
-        assert solver.check() == z3.unsat  # they cover every step
-        for a, b in itertools.combinations(cases, 2):
-            solver = z3.Solver()
-            solver.add(*constraints, a, b)
-            assert solver.check() == z3.unsat  # and never overlap
+        assert_partition(constraints, cases)
 
 
 def test_the_one_account_step_with_the_users_lemmas_is_decided(

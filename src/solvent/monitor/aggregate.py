@@ -31,7 +31,7 @@ from solvent.monitor import events as ev
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
-from solvent.monitor.heap import QuietHeap
+from solvent.monitor.heap import FREEZE_EVERY, QuietHeap  # records between two freezes
 from solvent.monitor.probe_sums import IDLE_SLICE, ProbeSums
 from solvent.monitor.shard import FUND_FIELDS, ShardName, record_stream
 from solvent.spec.spec import Spec
@@ -40,8 +40,6 @@ from solvent.spec.spec import Spec
 #: an invariant over every account, or the distance, does not split by account)
 COMBINED = ("invariant", "distance")
 _DECODE = msgspec.json.Decoder().decode
-#: records read between two ``gc.freeze()`` of the aggregator's loop
-FREEZE_EVERY = 20_000
 _SEQ = itemgetter("seq")
 
 

@@ -47,14 +47,17 @@ from typing import Any
 from solvent.check import solving
 from solvent.check.corners import CONSTANT_CORNERS, applies, at_corners_path
 from solvent.check.members import Answer, few_accounts, fresh_from, unroll
+from solvent.check.profiling import profiled
 from solvent.check.results import PASS, UNKNOWN
 from solvent.check.solving import Deadline, Interrupted
 from solvent.errors import InternalError
 from solvent.spec.spec import PredicateDecl, Spec
 
 # resource units per check of the first attempt: the corpus's depth-3 questions on 1-3
-# accounts use 0.05-2.9 million (benchmarks/results/engine.md, round 6)
-FIRST_RLIMIT = 1_500_000
+# accounts use 0.05-2.9 million (benchmarks/results/engine.md, round 6); the README's
+# example (perp_gap_risk.py, 3 accounts) 1.68 million at depth 2, which at 1.5 million sent
+# it to the proof and the race: 2.3x the CPU, and its wall time up to the race (round 17)
+FIRST_RLIMIT = 2_000_000
 # a safety net only (jobs >= 2): a check that ignores its resource cap is stopped after this
 # many seconds of its process's CPU time (not wall time: the same on a busy machine) and
 # the race starts; it decides which path answers, never the answer (the attempt's answer
@@ -197,7 +200,9 @@ def child_main(  # pragma: no cover
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
         resource.setrlimit(resource.RLIMIT_CPU, (cap, resource.getrlimit(resource.RLIMIT_CPU)[1]))
     try:
-        conn.send(fn())
+        with profiled(what):
+            answer = fn()
+        conn.send(answer)
     except BaseException as exc:
         try:
             conn.send(exc)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from solvent.check import progress
+from solvent.check import profiling, progress
 from solvent.errors import InternalError
 
 # seconds a check has to answer Ctrl-C (its "interrupted" verdict) before it is killed:
@@ -176,11 +176,13 @@ def _child(
 
     progress.forward_to(forward)
     try:
+        finish = profiling.start("check")  # SOLVENT_PROFILE: written before the last stage
         result = first()
-        conn.send(("stage", result))
         for fn in then:
-            result = fn(result)
             conn.send(("stage", result))
+            result = fn(result)
+        finish()
+        conn.send(("stage", result))
     except BaseException as exc:  # noqa: BLE001 - the parent raises it
         try:
             conn.send(("raise", exc))

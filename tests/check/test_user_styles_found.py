@@ -160,3 +160,52 @@ def _init(spec: sv.Spec) -> dict[str, object]:
         )
         out[name] = vals if fd.per_account else vals[0]
     return out
+
+
+def test_the_shortening_of_a_found_path_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shortening that stalls (the Drift-style spec at MMR=0.04 on 3 accounts spent the
+    whole budget ruling out depths 1-2) is stopped after ``DERIVE_SECONDS`` (at least the
+    search's time): the path is shown as found, its message saying it may not be the
+    shortest, long before the budget ends."""
+    from solvent.check import portfolio
+
+    monkeypatch.setenv("BUG", "1")
+    monkeypatch.setenv("ACCOUNTS", "1")
+    spec = load_spec(str(SPECS / "late_keeper.py"), None)
+    monkeypatch.setattr(portfolio, "DERIVE_SECONDS", 2.0)
+    monkeypatch.setattr(portfolio, "FALSIFY_SECONDS", 20.0)  # its 84 paths, on any load
+
+    def stalls(*args: object, **kwargs: object) -> object:  # pragma: no cover - child
+        time.sleep(60)
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(portfolio, "shorten", stalls)
+    began = time.perf_counter()
+    result = portfolio.portfolio_bmc(spec, 5, jobs=1, timeout=60, members=("falsify",))
+    took = time.perf_counter() - began
+    assert result.verdict == FAIL, result.message
+    assert "a shorter one was not ruled out" in result.message
+    assert took < 30, took  # the budget is 60 s: bounded by the cap, not by the budget
+    replayed = result.details["replay"]
+    assert any(f.name == "fund_ok" for f in replayed.failures)
+
+
+def test_the_late_keeper_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/check/specs/late_keeper.py: a keeper that closes an account two steps after
+    flagging it. Maintenance 5% (BUG=1) leaves a deficit at step 5, found on one account
+    and lifted to 3; maintenance 10% has none within 3 steps (bmc on one account)."""
+    from solvent.check.bmc import bmc
+    from solvent.check.decompose_bmc import bmc_any_accounts
+
+    monkeypatch.setenv("BUG", "1")
+    monkeypatch.setenv("ACCOUNTS", "3")
+    spec = load_spec(str(SPECS / "late_keeper.py"), None)
+    result = bmc_any_accounts(spec, bmc, 5, timeout=60)
+    assert result.verdict == FAIL, result.message
+    assert result.depth == 5 and result.accounts == 3
+    replayed = result.details["replay"]
+    assert any(f.name == "fund_ok" and f.step == 5 for f in replayed.failures)
+    assert replayed.records[-1].state["fund"] < 0
+    monkeypatch.setenv("BUG", "0")
+    safe = load_spec(str(SPECS / "late_keeper.py"), None)
+    assert bmc(safe.with_accounts(1), depth=3, timeout=60).verdict == "PASS"

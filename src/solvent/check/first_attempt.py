@@ -133,8 +133,11 @@ def first_attempt(
     forked = "fork" in multiprocessing.get_all_start_methods() and (
         jobs >= 2 or not multiprocessing.current_process().daemon
     )
-    meanwhile = _falsifying(spec, decls, depth) if jobs >= 2 and "falsify" in members else None
-    answer = in_child(attempt, deadline, FIRST_SECONDS, meanwhile) if forked else attempt()
+    beside = _Falsifying(spec, decls, depth) if jobs >= 2 and "falsify" in members else None
+    answer = in_child(attempt, deadline, FIRST_SECONDS, beside) if forked else attempt()
+    if beside is not None and beside.found is not None:
+        if answer is None or (isinstance(answer, Answer) and answer.verdict == UNKNOWN):
+            answer = beside.found  # the attempt's own answer comes first: it is canonical
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")
     if answer is None:
@@ -148,25 +151,23 @@ def first_attempt(
     return answer
 
 
-def _falsifying(
-    spec: Spec, decls: list[PredicateDecl], depth: int
-) -> Callable[[float], Answer | None]:
-    """The falsifier in turns of a given number of seconds: its FAIL, or None."""
-    stream = attempts(spec, [d.name for d in decls], depth)
-    tried = 0
+class _Falsifying:
+    """The falsifier in turns of a given number of seconds (``found``: its FAIL)."""
 
-    def turn(seconds: float) -> Answer | None:
-        nonlocal tried
+    def __init__(self, spec: Spec, decls: list[PredicateDecl], depth: int) -> None:
+        self.stream = attempts(spec, [d.name for d in decls], depth)
+        self.tried = 0
+        self.found: Answer | None = None
+
+    def __call__(self, seconds: float) -> Answer | None:
         end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            found = next(stream)
-            tried += 1
-            if found is not None:
-                extra: dict[str, object] = {"paths": tried, "beside_first_attempt": True}
-                return Answer("falsify", FAIL, depth=len(found.steps), trace=found, extra=extra)
-        return None
-
-    return turn
+        while self.found is None and time.perf_counter() < end:
+            path = next(self.stream)
+            self.tried += 1
+            if path is not None:
+                extra: dict[str, object] = {"paths": self.tried, "beside_first_attempt": True}
+                self.found = Answer("falsify", FAIL, depth=len(path.steps), trace=path, extra=extra)
+        return self.found
 
 
 def in_child(
@@ -179,8 +180,8 @@ def in_child(
     ``seconds`` of the child's CPU time, or ``WALL_BACKSTOP`` times as many seconds of wall
     time for a child that waits without using the CPU (None: only the deadline).
     ``meanwhile(s)``: run in this process for about ``s`` seconds at a time while the child
-    works, once the child used ``MEANWHILE_AFTER`` seconds of CPU; its first answer other than None is
-    returned at once (the child stopped). CPU time:
+    works, once the child used ``MEANWHILE_AFTER`` seconds of CPU, until it returns
+    something other than None (the caller keeps that; the child goes on). CPU time:
     a loaded machine stretched 5 s of wall to a fifth of the attempt's work, and the
     corpus's fixed-point bug at depth 5 on 10 accounts was then UNKNOWN after 120 s with
     ``--jobs 2`` where ``--jobs 1`` found it in 3.5 s of CPU (round 15)."""
@@ -198,9 +199,8 @@ def in_child(
                 raise Interrupted()
             left = [x for x in (net.remaining_ms(), deadline.remaining_ms()) if x is not None]
             if meanwhile is not None and _cpu(proc.pid) >= MEANWHILE_AFTER and not recv.poll():
-                msg = meanwhile(min([0.25, *(ms / 1000 for ms in left)]))
-                if msg is not None:
-                    break
+                if meanwhile(min([0.25, *(ms / 1000 for ms in left)])) is not None:
+                    meanwhile = None  # it found what it looks for: the child goes on
             if recv.poll(min([0.25, *(ms / 1000 for ms in left)])):
                 try:
                     msg = recv.recv()

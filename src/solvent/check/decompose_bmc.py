@@ -47,6 +47,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
+from solvent.check.decompose_why import explained, step_lemma_broke
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, searched_properties
@@ -103,6 +104,7 @@ def bmc_any_accounts(
     names = [d.name for d in searched_properties(spec, invariants)]
     found: CheckResult | None = None
     first: CheckResult | None = None
+    why_not = ""  # why the search on one account did not cover the spec's accounts
     if p.coupled is None and not (few and p.why is not None):
         one = p.spec(spec) if p.why is None else spec.with_accounts(1)
         first = bmc(one, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs)
@@ -116,12 +118,14 @@ def bmc_any_accounts(
         found = lifted(spec, first, names)
         if found is None and first.verdict == FAIL and p.rule is not None:
             shortest = False  # only a step lemma broke: search the spec's own properties
+            why_not = step_lemma_broke(one, first, p.rule, names)
             plain = spec.with_accounts(1)
             again = bmc(
                 plain, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs
             )
             found = lifted(spec, again, names)
             shortest = found is not None and found.depth == first.depth
+            first = again  # an UNKNOWN names the user's property, never the step lemma
         if found is not None and not shortest and few:
             found = None  # the full search on 2-3 accounts gives a shortest one (below)
         if found is not None:
@@ -138,11 +142,11 @@ def bmc_any_accounts(
             )
             return found
     if spent(timeout, began) and first is not None:
-        return timed_out(first, spec, began, timeout)
+        return explained(timed_out(first, spec, began, timeout), why_not)
     given = _left(timeout, began)
     result = bmc(spec, depth, timeout=given, invariants=invariants, **kwargs)
     whole(result, began, timeout, given)
-    return proved() or result
+    return proved() or explained(result, why_not)
 
 
 def _deep_pass(

@@ -4,7 +4,9 @@ A cheap member of the bmc portfolio (see ``portfolio``). Most gap-risk bugs sit 
 envelope's corners, so a third of the paths draw every market value from its bounds
 (bang-bang), a third mix corners, zero and the spec's own constants (its parameters and
 the number literals of its functions, aimed at as a fuzzer aims at a dictionary), and a
-third draw uniformly on a grid. User actions and adversarial keepers are drawn too.
+third draw uniformly on a grid. User actions and adversarial keepers are drawn too. Every
+fourth path is built step by step with its actions at the edge of their guards (the
+largest position the account's state admits, ``falsify_edge``).
 
 Every path is replayed on the concrete backend, so a path it returns *is* a violation;
 it is not necessarily a shortest one (the portfolio shortens it with the solver). The
@@ -21,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from solvent.backends.modes import concrete_for, scale_of
+from solvent.check.falsify_edge import edge_path
 from solvent.check.replay import initial_concrete, replay
 from solvent.engine.step import eval_predicate
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
@@ -48,25 +51,36 @@ def falsify(
     if depth < 1:
         return None, 0
     began = time.perf_counter()
-    wanted = set(names)
-    gen = _Paths(spec, depth, random.Random(seed))
     tried = 0
-    for trace in gen:
+    for found in attempts(spec, names, depth, seed):
         if tried >= max_paths or (seconds is not None and time.perf_counter() - began > seconds):
             break
         tried += 1
+        if found is not None:
+            return found, tried
+    return None, tried
+
+
+def attempts(
+    spec: Spec, names: Sequence[str], depth: int, seed: int = SEED
+) -> Iterator[Trace | None]:
+    """The falsifier's paths one at a time (endless): each a violation of one of ``names``
+    cut at its first violation, or None (the path broke none)."""
+    wanted = set(names)
+    for trace in _Paths(spec, depth, random.Random(seed)):
         if not _initial_ok(spec, trace):
+            yield None
             continue
         result = replay(spec, trace)
         first = result.first_failure
         if first is None or first.step == 0:
-            continue
-        if first.name in wanted or any(
+            yield None
+        elif first.name in wanted or any(
             f.step == first.step and f.name in wanted for f in result.failures
         ):
-            cut = trace.with_steps(trace.steps[: first.step])
-            return cut, tried
-    return None, tried
+            yield trace.with_steps(trace.steps[: first.step])
+        else:
+            yield None
 
 
 def _initial_ok(spec: Spec, trace: Trace) -> bool:
@@ -127,7 +141,7 @@ class _Paths:
     def __iter__(self) -> Iterator[Trace]:
         mode = 0
         while True:
-            yield self._path(mode % 3)
+            yield edge_path(self) if mode % 4 == 3 else self._path(mode % 4)
             mode += 1
 
     def _path(self, mode: int) -> Trace:

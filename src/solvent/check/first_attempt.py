@@ -44,11 +44,14 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+import psutil
+
 from solvent.check import solving
 from solvent.check.corners import CONSTANT_CORNERS, applies, at_corners_path
+from solvent.check.falsify import attempts
 from solvent.check.members import Answer, few_accounts, fresh_from, unroll
 from solvent.check.profiling import profiled
-from solvent.check.results import PASS, UNKNOWN
+from solvent.check.results import FAIL, PASS, UNKNOWN
 from solvent.check.solving import Deadline, Interrupted
 from solvent.errors import InternalError
 from solvent.spec.spec import PredicateDecl, Spec
@@ -65,6 +68,11 @@ FIRST_RLIMIT = 2_000_000
 FIRST_SECONDS = 5.0
 # and after this many times as long in wall time (a child that hangs without using the CPU)
 WALL_BACKSTOP = 10
+# with --jobs 2 or more, this process runs the falsifier while the attempt's child works,
+# once the child has used this many seconds of CPU (most attempts answer before: their
+# path is the canonical one; CPU, not wall: the same on a busy machine); a bug the capped solver stalls on (the cross-margin spec, load 10: the attempt
+# took the whole 60 s budget, the race never started) is found by a sampled path
+MEANWHILE_AFTER = 1.0
 
 
 def first_attempt(
@@ -128,7 +136,11 @@ def first_attempt(
     forked = "fork" in multiprocessing.get_all_start_methods() and (
         jobs >= 2 or not multiprocessing.current_process().daemon
     )
-    answer = in_child(attempt, deadline, FIRST_SECONDS) if forked else attempt()
+    beside = _Falsifying(spec, decls, depth) if jobs >= 2 and "falsify" in members else None
+    answer = in_child(attempt, deadline, FIRST_SECONDS, beside) if forked else attempt()
+    if beside is not None and beside.found is not None:
+        if answer is None or (isinstance(answer, Answer) and answer.verdict == UNKNOWN):
+            answer = beside.found  # the attempt's own answer comes first: it is canonical
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")
     if answer is None:
@@ -142,12 +154,37 @@ def first_attempt(
     return answer
 
 
+class _Falsifying:
+    """The falsifier in turns of a given number of seconds (``found``: its FAIL)."""
+
+    def __init__(self, spec: Spec, decls: list[PredicateDecl], depth: int) -> None:
+        self.stream = attempts(spec, [d.name for d in decls], depth)
+        self.tried = 0
+        self.found: Answer | None = None
+
+    def __call__(self, seconds: float) -> Answer | None:
+        end = time.perf_counter() + seconds
+        while self.found is None and time.perf_counter() < end:
+            path = next(self.stream)
+            self.tried += 1
+            if path is not None:
+                extra: dict[str, object] = {"paths": self.tried, "beside_first_attempt": True}
+                self.found = Answer("falsify", FAIL, depth=len(path.steps), trace=path, extra=extra)
+        return self.found
+
+
 def in_child(
-    fn: Callable[[], Any], deadline: Deadline, seconds: float | None = FIRST_SECONDS
+    fn: Callable[[], Any],
+    deadline: Deadline,
+    seconds: float | None = FIRST_SECONDS,
+    meanwhile: Callable[[float], Any] | None = None,
 ) -> Any:
     """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after
     ``seconds`` of the child's CPU time, or ``WALL_BACKSTOP`` times as many seconds of wall
-    time for a child that waits without using the CPU (None: only the deadline). CPU time:
+    time for a child that waits without using the CPU (None: only the deadline).
+    ``meanwhile(s)``: run in this process for about ``s`` seconds at a time while the child
+    works, once the child used ``MEANWHILE_AFTER`` seconds of CPU, until it returns
+    something other than None (the caller keeps that; the child goes on). CPU time:
     a loaded machine stretched 5 s of wall to a fifth of the attempt's work, and the
     corpus's fixed-point bug at depth 5 on 10 accounts was then UNKNOWN after 120 s with
     ``--jobs 2`` where ``--jobs 1`` found it in 3.5 s of CPU (round 15)."""
@@ -164,6 +201,9 @@ def in_child(
             if solving._interrupted:
                 raise Interrupted()
             left = [x for x in (net.remaining_ms(), deadline.remaining_ms()) if x is not None]
+            if meanwhile is not None and _cpu(proc.pid) >= MEANWHILE_AFTER and not recv.poll():
+                if meanwhile(min([0.25, *(ms / 1000 for ms in left)])) is not None:
+                    meanwhile = None  # it found what it looks for: the child goes on
             if recv.poll(min([0.25, *(ms / 1000 for ms in left)])):
                 try:
                     msg = recv.recv()
@@ -185,6 +225,15 @@ def in_child(
     if isinstance(msg, BaseException):  # a spec error stays exit 3
         raise msg
     return msg
+
+
+def _cpu(pid: int | None) -> float:
+    """Seconds of CPU the process ``pid`` has used (0 when it is gone)."""
+    try:
+        used = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(used.user + used.system)
 
 
 def child_main(  # pragma: no cover

@@ -26,7 +26,7 @@ import z3
 
 from solvent.check import progress
 from solvent.check.encode import Unrolling
-from solvent.check.falsify import falsify
+from solvent.check.falsify import SEED, falsify
 from solvent.check.results import FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.solving import (
     Deadline,
@@ -291,12 +291,17 @@ def run_member(
     depth: int,
     seconds: float | None,
     simplify: bool = True,
+    turn: int = 0,
 ) -> Answer:
-    """Run one member under a budget of ``seconds`` (None: unlimited)."""
+    """Run one member under a budget of ``seconds`` (None: unlimited); ``turn``: the
+    falsifier's turn (each turn draws other paths)."""
     began = time.perf_counter()
     deadline = Deadline(seconds)
     try:
-        answer = _MEMBER_FNS[name](spec, decls, depth, deadline, simplify)
+        if name == "falsify":
+            answer = _falsify(spec, decls, depth, deadline, simplify, turn)
+        else:
+            answer = _MEMBER_FNS[name](spec, decls, depth, deadline, simplify)
     except Interrupted:
         answer = Answer(name, UNKNOWN, note="interrupted")
     answer.seconds = time.perf_counter() - began
@@ -304,10 +309,16 @@ def run_member(
 
 
 def _falsify(
-    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    turn: int = 0,
 ) -> Answer:
     budget = deadline.seconds
-    trace, tried = falsify(spec, [d.name for d in decls], depth, seconds=budget)
+    names = [d.name for d in decls]
+    trace, tried = falsify(spec, names, depth, seconds=budget, seed=SEED + turn)
     if trace is None:
         return Answer(
             "falsify",
@@ -426,6 +437,12 @@ _MEMBER_FNS: dict[str, Callable[[Spec, list[PredicateDecl], int, Deadline, bool]
     "few": few_accounts,
     "induction": _induction,
 }
+
+
+def sooner(deadline: Deadline, seconds: float) -> Deadline:
+    """A deadline ``seconds`` from now, or ``deadline`` when that ends sooner."""
+    left = deadline.left()
+    return deadline if left is not None and left <= seconds else Deadline(seconds)
 
 
 def incremental_path(

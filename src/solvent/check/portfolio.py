@@ -34,6 +34,7 @@ from solvent.check.members import (
     incremental_path,
     run_member,
     shorten,
+    sooner,
 )
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
@@ -65,6 +66,11 @@ SHORTEN_RLIMIT = 10_000_000
 # after a FAIL whose counterexample must be derived again, wait this share of the time
 # taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
 GRACE_SECONDS = 1.0
+# seconds (at least as many as the search took) the shortening and canonical derivation of a FAIL
+# may take before the path found is shown as it is, "a shorter one was not ruled out" (the
+# Drift-style spec at MMR=0.04 on 3 accounts spent the whole budget, 60 s or the default
+# 600 s, ruling out depths 1-2 after its depth-3 path was found in 3 s)
+DERIVE_SECONDS = 20.0
 # from this depth on, 1-induction runs first: a proof answers every depth at once where
 # the unrollings of a safe spec stall. It is capped by Z3's resource counter
 # (``verdicts.INDUCTION_RLIMIT``), never by the clock: its answer words a PASS ("1-inductive")
@@ -86,14 +92,15 @@ def _sequence(
     1-induction (at depth >= ``INDUCTION_FIRST_DEPTH``), the ``few`` member's first round
     and the falsifier (at most ``FALSIFY_SECONDS``) run first. One solver member then gets
     the rest; several take turns in rounds of growing budgets (``ROUND_SECONDS``, then
-    four times more each round), so one that stalls cannot starve the others. The
-    1-induction member is never given a share of the clock: capped by the resource
+    four times more each round), so one that stalls cannot starve the others; the
+    falsifier takes a turn after each round (four times longer, other paths each turn).
+    The 1-induction member is never given a share of the clock: capped by the resource
     counter, it runs once, to its own answer.
     """
     answers: list[Answer] = []
     gave_up: set[str] = set()  # gave up well within their budget: more time will not help
 
-    def run(name: str, cap: float | None) -> bool:
+    def run(name: str, cap: float | None, turn: int = 0) -> bool:
         if name == "induction":  # capped by the resource counter, not by a share of time
             cap = None
             gave_up.add(name)  # and its answer is the same when run again
@@ -105,7 +112,7 @@ def _sequence(
             send(("start", name))
         else:
             progress.note(members=[name])
-        answer = run_member(name, spec, decls, depth, share, simplify)
+        answer = run_member(name, spec, decls, depth, share, simplify, turn)
         answers.append(answer)
         if callable(send):
             send(answer)
@@ -128,12 +135,15 @@ def _sequence(
     if len(solvers) == 1:
         run(solvers[0], None)
         return answers
-    budget = ROUND_SECONDS
+    budget, turn = ROUND_SECONDS, 0
     while solvers:
         for name in solvers:
             if run(name, budget):
                 return answers
         solvers = [n for n in solvers if n not in gave_up]
+        turn += 1  # then the falsifier, on other paths (a bug the solvers stall on)
+        if "falsify" in names and run("falsify", FALSIFY_SECONDS * 4**turn, turn):
+            return answers
         budget *= 4
     return answers
 
@@ -332,7 +342,13 @@ def portfolio_bmc(
                 if first is not None:
                     answers.append(first)
                     winner = first if first.verdict != UNKNOWN else None
-            if winner is None and before_race is not None and not deadline.expired():
+            # a falsifier's path found beside the attempt is kept while the race, for as
+            # long again, may find a shorter, canonical one
+            sampled, until = None, deadline
+            if winner is not None and winner.extra.get("beside_first_attempt"):
+                sampled, winner = winner, None
+                until = sooner(deadline, max(GRACE_SECONDS, deadline.elapsed()))
+            if winner is None and before_race and not (sampled or deadline.expired()):
                 progress.note(phase=f"bmc: the proof for every number of accounts, depth {depth}")
                 left = None if timeout is None else max(0.001, timeout - deadline.elapsed())
                 answered = before_race(left)
@@ -340,8 +356,10 @@ def portfolio_bmc(
                     return answered
             if winner is None:
                 progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
-                winner, more = race(spec, decls, depth, jobs, deadline, members, simplify, full)
+                winner, more = race(spec, decls, depth, jobs, until, members, simplify, full)
                 answers += more
+                if winner is None or (sampled is not None and winner.verdict != FAIL):
+                    winner = sampled
             info["members"] = [
                 {
                     "member": a.member,
@@ -391,7 +409,8 @@ def portfolio_bmc(
                 found = canonical(spec, decls, e, depth, deadline, result, simplify, first)
                 return e, first, found
 
-            derived = _bounded(derive, deadline)
+            cap = sooner(deadline, max(DERIVE_SECONDS, deadline.elapsed()))
+            derived = _bounded(derive, cap)
             if derived is not None:
                 d, shortest, found = derived
                 if found is not None:

@@ -17,7 +17,9 @@ negative, which leaves a deficit (a trade at step 1, three 4% falls: a deficit a
 Status (benchmarks/results/engine.md, round 16): bmc and prove give UNKNOWN on both
 variants within 60 s (the two-market shape; on 1 account, bmc --depth 4 --timeout 240
 cleared depth 3 and gave UNKNOWN at 4); tests/check/test_user_styles.py replays the
-4-step path on the concrete backend (it breaks BUG=1, not the safe variant).
+4-step path on the concrete backend (it breaks BUG=1, not the safe variant). Round 17:
+the falsifier's edge mode finds the BUG=1 path (tests/check/test_user_styles_found.py);
+bmc --depth 5 on 3 accounts is FAIL at depth 4.
 """
 
 import os

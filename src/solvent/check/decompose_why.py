@@ -1,0 +1,61 @@
+"""Why bmc through one account did not cover the spec's accounts, in the user's terms.
+
+The shared-accumulator rule (``decompose_shared``) checks one account with a step lemma
+per accumulator ("``ins`` never falls in an account's step"). When one account breaks
+only that lemma (a liquidation paid a deficit from the fund), the path is not a
+violation of the user's spec, and the lemma's name means nothing to the user: the
+inconclusive verdict that follows names their property, and this note says what the
+one-account path showed (which step action moved which field of theirs, and which of
+their properties reads it), what was tried and what to try next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from solvent.check.replay import replay
+from solvent.check.results import UNKNOWN, CheckResult
+from solvent.spec.spec import Spec
+
+_WAY = {1: "lowered", -1: "raised", 0: "changed"}
+
+
+def step_lemma_broke(one: Spec, first: CheckResult, rule: Any, names: Sequence[str]) -> str:
+    """The sentence for an UNKNOWN after ``first`` (bmc on the one-account spec ``one`` of
+    ``rule``) broke only an accumulator's step lemma."""
+    fields = ", ".join(rule.fields)
+    props = ", ".join(names)
+    moved = ""
+    trace, replayed = first.counterexample, first.details.get("replay")
+    if replayed is None and trace is not None and trace.steps:
+        replayed = replay(one, trace)
+    if replayed is not None and len(replayed.records) > 1:
+        last = replayed.records[-1]
+        who = [f"keeper {k}" for k, _a in last.fired]
+        if last.action:
+            who.append(f"action {last.action.split('(')[0]}")
+        ways = sorted({_WAY[d] for d in rule.directions.values()})
+        if who:
+            moved = (
+                f"at step {last.step} of a path on one account, {' and '.join(who)} "
+                f"{' or '.join(ways)} {fields}; "
+            )
+    return (
+        f"why not decided through one account: {props} reads {fields}, which every "
+        f"account's step may move ({moved}so a path on one account is not a path of the "
+        f"spec on every number of accounts and the proof for every number of accounts "
+        f"does not apply). Tried: bmc on one account with that rule, then on one account "
+        f"without it, then on all accounts. Next: a larger --timeout or --jobs; or a "
+        f"lemma bounding what one step may take from {fields} (e.g. the deficit a "
+        f"liquidation leaves is at most a share of the position), or --invariant with "
+        f"one property at a time"
+    )
+
+
+def explained(result: CheckResult, why: str) -> CheckResult:
+    """``result`` with ``why`` added to an inconclusive verdict's message."""
+    if why and result.verdict == UNKNOWN:
+        result.message = f"{result.message}; {why}"
+        result.details["why_not_one_account"] = why
+    return result

@@ -66,10 +66,10 @@ SHORTEN_RLIMIT = 10_000_000
 # after a FAIL whose counterexample must be derived again, wait this share of the time
 # taken so far (at least GRACE_SECONDS) for the incremental member's own, canonical one
 GRACE_SECONDS = 1.0
-# seconds (at least as many as the search took) the shortening and canonical derivation of a FAIL
-# may take before the path found is shown as it is, "a shorter one was not ruled out" (the
-# Drift-style spec at MMR=0.04 on 3 accounts spent the whole budget, 60 s or the default
-# 600 s, ruling out depths 1-2 after its depth-3 path was found in 3 s)
+# seconds of CPU (not wall: the same report on a busy and an idle machine) the shortening
+# and canonical derivation of a FAIL may take before the path is shown as it is, "a shorter
+# one was not ruled out" (the Drift-style spec at MMR=0.04 on 3 accounts spent its whole
+# budget ruling out depths 1-2 after its depth-3 path was found in 3 s)
 DERIVE_SECONDS = 20.0
 # from this depth on, 1-induction runs first: a proof answers every depth at once where
 # the unrollings of a safe spec stall. It is capped by Z3's resource counter
@@ -409,8 +409,7 @@ def portfolio_bmc(
                 found = canonical(spec, decls, e, depth, deadline, result, simplify, first)
                 return e, first, found
 
-            cap = sooner(deadline, max(DERIVE_SECONDS, deadline.elapsed()))
-            derived = _bounded(derive, cap)
+            derived = _bounded(derive, deadline, DERIVE_SECONDS)
             if derived is not None:
                 d, shortest, found = derived
                 if found is not None:
@@ -425,13 +424,13 @@ def portfolio_bmc(
         )
 
 
-def _bounded(fn: Any, deadline: Deadline) -> Any:
-    """``fn()`` in a forked process the budget stops (None then): a nonlinear check of the
-    counterexample's derivation ran 10 s past its timeout and its resource cap in
-    process (entry style with lemmas, 30 accounts), past ``--timeout``."""
-    if deadline.seconds is None or "fork" not in multiprocessing.get_all_start_methods():
+def _bounded(fn: Any, deadline: Deadline, cpu: float) -> Any:
+    """``fn()`` in a forked process the budget, or ``cpu`` seconds of its CPU, stops (None
+    then): a nonlinear check of the counterexample's derivation ran 10 s past its timeout
+    and its resource cap in process (entry style with lemmas, 30 accounts)."""
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
         return fn()
-    return in_child(fn, deadline, None)
+    return in_child(fn, deadline, cpu)
 
 
 def _prefix(

@@ -82,8 +82,11 @@ class _Obligation:
         widen: Any,
         limit: Fraction | None,
         memo: dict[int, frozenset[str]],
+        rlimit: int | None = None,
+        cpu_net: float | None = None,
     ) -> None:
         self.label, self.u, self.goal, self.widen = label, u, goal, widen
+        self.rlimit, self.cpu_net = rlimit, cpu_net
         self.base = [*u.assumption_literals(), z3.Not(goal), widen >= 0]
         if limit is not None:
             self.base.append(widen <= z3_num(limit))
@@ -112,7 +115,7 @@ class _Obligation:
             solver.add(*(self.sliced if which == "sliced" else self.full or []), *self.base)
             solver.add(self.widen <= z3_num(v))
             calls[0] += 1
-            status = check(solver, deadline)
+            status = check(solver, deadline, rlimit=self.rlimit, cpu_cap=self.cpu_net)
             if status != z3.sat:
                 if status == z3.unsat and (self.clear_upto is None or v > self.clear_upto):
                     self.clear_upto = v
@@ -134,13 +137,19 @@ def step_frontier(
     timeout: float | None = None,
     optimize_ms: int = 1000,
     cleared: Fraction | None = None,
+    rlimit: int | None = None,
+    cpu_net: float | None = None,
 ) -> SymbolicAnswer:
     """Solve for the frontier of an envelope ``knob`` on the k=1 inductive step.
 
     ``start`` is the conservative end, ``far`` the other end of the range (None: no
     limit); ``direction`` is the widening direction of the knob. ``cleared``: a widening
     where this very step is known to hold for every obligation (a 1-induction PASS of the
-    same spec and properties at the knob's spec value): not asked again.
+    same spec and properties at the knob's spec value): not asked again. ``rlimit``: cap
+    every solver call (and ``Optimize``, instead of ``optimize_ms``) by this many units of
+    Z3's resource counter, so the answer does not depend on the machine's load; ``timeout``
+    is then only the safety net of a budget, ``cpu_net`` (seconds of CPU per call) the
+    one of a query that hardly advances the counter.
     """
     t0 = time.perf_counter()
     deadline = Deadline(timeout)
@@ -165,7 +174,14 @@ def step_frontier(
     memo: dict[int, frozenset[str]] = {}
     obligations = [
         _Obligation(
-            decl.name if acc is None else f"{decl.name}[account {acc}]", u, p, widen, limit, memo
+            decl.name if acc is None else f"{decl.name}[account {acc}]",
+            u,
+            p,
+            widen,
+            limit,
+            memo,
+            rlimit,
+            cpu_net,
         )
         for decl, acc, prop in u.properties(1, decls)
         for p in conjuncts(prop)
@@ -235,7 +251,7 @@ def step_frontier(
                     if status == z3.sat and found is not None and found < high:
                         high, binding = found, other
             counter[0] += 1
-            exact = _optimize(binding, high, optimize_ms)
+            exact = _optimize(binding, high, optimize_ms, rlimit, deadline)
             if exact is not None and low <= exact[0] <= high:
                 e, attained = exact
                 below = simplest(max(low, e - tol), e, include_hi=False) if attained else e
@@ -301,10 +317,19 @@ def step_frontier(
     )
 
 
-def _optimize(ob: _Obligation, v: Fraction, cap_ms: int) -> tuple[Fraction, bool] | None:
-    """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained."""
+def _optimize(
+    ob: _Obligation, v: Fraction, cap_ms: int, rlimit: int | None, deadline: Deadline
+) -> tuple[Fraction, bool] | None:
+    """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained
+    (capped by ``rlimit`` units when given, else by ``cap_ms``)."""
     opt = z3.Optimize()
-    opt.set("timeout", cap_ms)
+    if rlimit is not None:
+        opt.set("rlimit", rlimit)
+        net = deadline.remaining_ms()
+        if net is not None:
+            opt.set("timeout", net)
+    else:
+        opt.set("timeout", cap_ms)
     opt.add(*ob.assertions())
     opt.add(ob.widen <= z3_num(v))
     handle = opt.minimize(ob.widen)

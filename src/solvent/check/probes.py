@@ -70,6 +70,10 @@ class ProbeOptions:
     # solver call of a counterexample search or the symbolic step (some nonlinear queries
     # hardly advance Z3's counter: one ran 143 s of CPU on 0.6 million units)
     cpu_net: float | None = None
+    # the same net for a counterexample search beyond the frontier (None: ``cpu_net``); it
+    # decides only whether "no counterexample within the depth" or "the search gave up" is
+    # said beyond a proved value, never the value
+    refute_cpu_net: float | None = None
 
     def budget(self, cap: float | None = None) -> float | None:
         """One check's timeout: the per-check timeout, ``cap`` and the overall deadline
@@ -366,7 +370,9 @@ def _ahead(task: tuple[Prober, Fraction, float | None]) -> tuple[Any, float]:
 
 def _counted(o: ProbeOptions) -> dict[str, Any]:
     """bmc's resource cap per solver call, when the probes are capped by counting."""
-    return {} if o.rlimit is None else {"rlimit": o.rlimit, "cpu_cap": o.cpu_net}
+    if o.rlimit is None:
+        return {}
+    return {"rlimit": o.rlimit, "cpu_cap": o.refute_cpu_net or o.cpu_net}
 
 
 def _shorter(a: float | None, b: float | None) -> float | None:

@@ -18,6 +18,9 @@ SLACK_RLIMIT = 50_000_000
 # check to the whole default budget); the net decides only such calls (about 6 s a call
 # at the counter's usual pace of 8 million units a second)
 SLACK_CPU_NET = 10.0
+# the net of a counterexample search beyond a proved value, which only says whether one
+# was found (the waterfall's beyond -1 hits it at every value asked)
+SLACK_REFUTE_CPU_NET = 3.0
 
 
 def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
@@ -45,6 +48,7 @@ def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResu
         timeout=None,  # no wall-clock cap per probe: counted (rlimit), and the deadline
         rlimit=SLACK_RLIMIT,
         cpu_net=SLACK_CPU_NET,
+        refute_cpu_net=SLACK_REFUTE_CPU_NET,
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         deadline=deadline,

@@ -45,6 +45,7 @@ from solvent.spec.spec import Spec
 
 FOUND, UNBOUNDED, FAILED = "found", "unbounded", "failed"
 _DOUBLINGS = 12
+EXPENSIVE, EXPENSIVE_UNITS = 10, 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,9 @@ class _Obligation:
         # the largest widening proved to have no CTI: none below it either (the set of
         # widenings with a CTI is upward closed), so a search never asks below it again
         self.clear_upto: Fraction | None = None
+        # the most of Z3's resource units one of its checks took (counted, not timed: the
+        # same on every machine); an expensive one is asked only where it must be
+        self.units = 0
 
     def assertions(self) -> list[Any]:
         return [*(self.full if self.full is not None else self.sliced), *self.base]
@@ -116,6 +120,11 @@ class _Obligation:
             solver.add(self.widen <= z3_num(v))
             calls[0] += 1
             status = check(solver, deadline, rlimit=self.rlimit, cpu_cap=self.cpu_net)
+            # Z3's counter is the context's, over every check so far: this one's is the
+            # difference (``calls[1]``: the count after the last check)
+            count = _units(solver)
+            self.units = max(self.units, count - calls[1])
+            calls[1] = count
             if status != z3.sat:
                 if status == z3.unsat and (self.clear_upto is None or v > self.clear_upto):
                     self.clear_upto = v
@@ -153,7 +162,7 @@ def step_frontier(
     """
     t0 = time.perf_counter()
     deadline = Deadline(timeout)
-    counter = [0]
+    counter = [0, 0]  # solver calls, Z3's resource count after the last one
 
     def result(status: str, reason: str, **kw: Any) -> SymbolicAnswer:
         return SymbolicAnswer(status, reason, counter[0], time.perf_counter() - t0, **kw)
@@ -211,9 +220,16 @@ def step_frontier(
         with interruptible():
             low, high, binding = Fraction(0), None, None
             guess = abs(knob.current - start) or Fraction(1)
+            # after a round, the obligations far costlier than the others are skipped
+            # (``deferred``) and asked at the end, at the answer; ``clear``: the last
+            # widening every obligation was asked at without a CTI
+            deferred: list[_Obligation] = []
+            clear = Fraction(0)
             for _ in range(_DOUBLINGS):
                 v = guess if limit is None else min(guess, limit)
-                status, ob, found = cti_within(v)
+                status, ob, found = cti_within(
+                    v, among=[x for x in obligations if x not in deferred]
+                )
                 if status != z3.unsat and low == 0:
                     # the start itself, asked only now: no CTI at v is none at 0 (upward
                     # closed), and the obligations cleared at v are not asked again
@@ -233,9 +249,19 @@ def step_frontier(
                     high, binding = (found if found is not None and found < v else v), ob
                     break
                 low = v
+                if not deferred:
+                    clear = v
+                deferred = _expensive(obligations)
                 if limit is not None and v == limit:
                     break
                 guess *= 2
+            if (high is None or binding is None) and low > clear:
+                # the deferred ones at the widest value without a CTI of the others
+                status, ob, found = cti_within(low, among=deferred)
+                if status == z3.unknown:
+                    return gave_up(ob)
+                if status == z3.sat:
+                    high, binding, low = (found if found is not None else low), ob, clear
             if high is None or binding is None:
                 return result(
                     UNBOUNDED,
@@ -246,7 +272,7 @@ def step_frontier(
             # every other obligation asked once at high: one without a CTI there has none
             # below it (``clear_upto``); the one with the smallest CTI binds
             for other in obligations:
-                if other is not binding:
+                if other is not binding and other not in deferred:
                     status, found = other.cti_within(high, deadline, counter)
                     if status == z3.sat and found is not None and found < high:
                         high, binding = found, other
@@ -276,7 +302,7 @@ def step_frontier(
             # active one is a CTI, and low is the answer once every obligation has none
             # there, else the one that has joins them and the narrowing goes on from the
             # last low every obligation cleared (``clear``)
-            clear, active = low, [binding]
+            clear, active = min(clear, low), [binding]
             while True:
                 while high - low > tol:
                     v = midpoint(low, high)
@@ -344,6 +370,22 @@ def _optimize(
         if z3.is_rational_value(r) and str(eps) == "epsilon":
             return rational_of(r), False
     return None
+
+
+def _units(solver: z3.Solver) -> int:
+    """Z3's resource counter (the context's, cumulative over its checks)."""
+    stats = solver.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
+def _expensive(obligations: list[_Obligation]) -> list[_Obligation]:
+    """The obligations whose check took far more units than the others' (``EXPENSIVE``
+    times the median, and at least ``EXPENSIVE_UNITS``): asked only at the ends."""
+    asked = sorted(ob.units for ob in obligations if ob.units)
+    if len(asked) < 2:
+        return []
+    median = asked[len(asked) // 2]
+    return [ob for ob in obligations if ob.units >= max(EXPENSIVE * median, EXPENSIVE_UNITS)]
 
 
 def _upper(model: z3.ModelRef, widen: Any) -> Fraction:

@@ -56,9 +56,11 @@ def test_the_narrowing_asks_the_expensive_obligation_only_at_the_ends(
     # closed form: a move of -100% or more takes the price to 0 (price_positive fails),
     # any smaller one keeps it positive; the step is proved down to within tol of it
     assert answer.unsafe <= -1 < answer.safe <= -1 + tol
-    # the doubling's three rounds without a CTI and the check at the end (was: every
+    # the doubling's first round and the check at the end: after the first round it is
+    # far costlier than the others in Z3's resource units, so it is deferred to the end
+    # (round 16: each of the doubling's three rounds without a CTI too, 5; before, every
     # narrowing step without a CTI as well, 12 queries)
-    assert asked["conserves_value"] <= 5, asked
+    assert asked["conserves_value"] <= 2, asked
 
 
 def test_a_probe_at_the_spec_value_is_the_proof_being_explained(

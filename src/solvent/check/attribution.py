@@ -36,6 +36,8 @@ class Slack:
     slack: Fraction | None  # |limit - current|
     frontier: FrontierResult | None
     text: str
+    # the time budget ran out during its search: ``limit`` is a bound, not the exact value
+    stopped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ def attribution_json(a: Attribution) -> dict[str, Any]:
                     else format_number(s.frontier.unsafe)
                 ),
                 "status": None if s.frontier is None else s.frontier.status,
+                "stopped_by_budget": s.stopped,
                 "text": s.text,
             }
             for s in a.slacks
@@ -207,7 +210,15 @@ def _slack(
         text = f"{label} can grow to at least {format_number(limit)} (no failure in the range searched)"
     else:
         text = f"the slack of {label} is unknown ({result.message})"
-    return Slack(knob, names, limit, amount, result, text)
+    # a search the budget stopped (the wall clock, the only one it reads) has one side of
+    # its evidence or none: what it proved is proved, the slack may be larger
+    stopped = result.status != FOUND and options.expired()
+    if stopped:
+        text += (
+            " (the time budget ran out during this search: a bound, not the exact slack; "
+            "give a longer --timeout for the exact one)"
+        )
+    return Slack(knob, names, limit, amount, result, text, stopped)
 
 
 def _sentence(

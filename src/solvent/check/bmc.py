@@ -50,6 +50,8 @@ def bmc(
     induction: bool = True,
     jobs: int | None = None,
     before_race: Callable[[float | None], CheckResult | None] | None = None,
+    rlimit: int | None = None,
+    cpu_cap: float | None = None,
 ) -> CheckResult:
     """Search for the shortest path of at most ``depth`` steps that violates a property.
 
@@ -76,6 +78,11 @@ def bmc(
         With ``jobs``: asked (with the seconds left) when the portfolio's capped first
         attempt did not answer, before the race; a result it returns is the verdict
         (``decompose_bmc``: the proof for every number of accounts).
+    rlimit : int, optional
+        Without ``jobs``: cap each depth's solver call by this many units of Z3's
+        resource counter (a frontier's counterexample search: the same answer on a busy
+        and an idle machine); a call that reaches it is UNKNOWN. ``cpu_cap``: the safety
+        net behind it, in seconds of this process's CPU time (``solving.check``).
     """
     if jobs is not None:
         from solvent.check.portfolio import portfolio_bmc
@@ -103,7 +110,7 @@ def bmc(
 
     try:
         with interruptible():
-            first = check(solver, deadline, u.assumption_literals())
+            first = check(solver, deadline, u.assumption_literals(), rlimit=rlimit, cpu_cap=cpu_cap)
             if first == z3.unsat:
                 return result(
                     VACUOUS,
@@ -127,7 +134,9 @@ def bmc(
                 props = u.properties(k, decls)
                 solver.push()
                 solver.add(z3.Or([z3.Not(p) for _, _, p in props]))
-                status = check(solver, deadline, u.assumption_literals())
+                status = check(
+                    solver, deadline, u.assumption_literals(), rlimit=rlimit, cpu_cap=cpu_cap
+                )
                 if status == z3.sat:
                     model = solver.model()
                     failed = [

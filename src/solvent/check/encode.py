@@ -263,7 +263,9 @@ class Unrolling:
         """
         assert isinstance(self.solver, _Recorder)
         cone: set[str] = set()
-        frontier = list(free_vars(goal, memo))
+        # sorted: a set's order follows the process's hash seed, and the order of the
+        # constraints changes Z3's time (3x on one step query) and its models
+        frontier = sorted(free_vars(goal, memo))
         chosen = []
         while frontier:
             v = frontier.pop()
@@ -273,7 +275,7 @@ class Unrolling:
             d = self.definitions.get(v)
             if d is not None:
                 chosen.append(d)
-                frontier.extend(free_vars(d, memo) - cone)
+                frontier.extend(sorted(free_vars(d, memo) - cone))
         for c in self.solver.constraints:
             vs = {x for x in free_vars(c, memo) if not x.startswith("assume:")}
             if vs <= cone:

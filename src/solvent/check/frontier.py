@@ -362,6 +362,8 @@ def _symbolic(
         targets,
         timeout=options.budget(),
         cleared=_cleared(spec, knob, start, options),
+        rlimit=options.rlimit,
+        cpu_net=options.cpu_net,
     )
     if sym.status == FAILED:
         if sym.reason.startswith("interrupted"):

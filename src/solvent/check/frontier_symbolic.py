@@ -45,6 +45,7 @@ from solvent.spec.spec import Spec
 
 FOUND, UNBOUNDED, FAILED = "found", "unbounded", "failed"
 _DOUBLINGS = 12
+EXPENSIVE, EXPENSIVE_UNITS = 10, 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,11 @@ class _Obligation:
         widen: Any,
         limit: Fraction | None,
         memo: dict[int, frozenset[str]],
+        rlimit: int | None = None,
+        cpu_net: float | None = None,
     ) -> None:
         self.label, self.u, self.goal, self.widen = label, u, goal, widen
+        self.rlimit, self.cpu_net = rlimit, cpu_net
         self.base = [*u.assumption_literals(), z3.Not(goal), widen >= 0]
         if limit is not None:
             self.base.append(widen <= z3_num(limit))
@@ -94,6 +98,9 @@ class _Obligation:
         # the largest widening proved to have no CTI: none below it either (the set of
         # widenings with a CTI is upward closed), so a search never asks below it again
         self.clear_upto: Fraction | None = None
+        # the most of Z3's resource units one of its checks took (counted, not timed: the
+        # same on every machine); an expensive one is asked only where it must be
+        self.units = 0
 
     def assertions(self) -> list[Any]:
         return [*(self.full if self.full is not None else self.sliced), *self.base]
@@ -112,7 +119,12 @@ class _Obligation:
             solver.add(*(self.sliced if which == "sliced" else self.full or []), *self.base)
             solver.add(self.widen <= z3_num(v))
             calls[0] += 1
-            status = check(solver, deadline)
+            status = check(solver, deadline, rlimit=self.rlimit, cpu_cap=self.cpu_net)
+            # Z3's counter is the context's, over every check so far: this one's is the
+            # difference (``calls[1]``: the count after the last check)
+            count = _units(solver)
+            self.units = max(self.units, count - calls[1])
+            calls[1] = count
             if status != z3.sat:
                 if status == z3.unsat and (self.clear_upto is None or v > self.clear_upto):
                     self.clear_upto = v
@@ -134,17 +146,23 @@ def step_frontier(
     timeout: float | None = None,
     optimize_ms: int = 1000,
     cleared: Fraction | None = None,
+    rlimit: int | None = None,
+    cpu_net: float | None = None,
 ) -> SymbolicAnswer:
     """Solve for the frontier of an envelope ``knob`` on the k=1 inductive step.
 
     ``start`` is the conservative end, ``far`` the other end of the range (None: no
     limit); ``direction`` is the widening direction of the knob. ``cleared``: a widening
     where this very step is known to hold for every obligation (a 1-induction PASS of the
-    same spec and properties at the knob's spec value): not asked again.
+    same spec and properties at the knob's spec value): not asked again. ``rlimit``: cap
+    every solver call (and ``Optimize``, instead of ``optimize_ms``) by this many units of
+    Z3's resource counter, so the answer does not depend on the machine's load; ``timeout``
+    is then only the safety net of a budget, ``cpu_net`` (seconds of CPU per call) the
+    one of a query that hardly advances the counter.
     """
     t0 = time.perf_counter()
     deadline = Deadline(timeout)
-    counter = [0]
+    counter = [0, 0]  # solver calls, Z3's resource count after the last one
 
     def result(status: str, reason: str, **kw: Any) -> SymbolicAnswer:
         return SymbolicAnswer(status, reason, counter[0], time.perf_counter() - t0, **kw)
@@ -165,7 +183,14 @@ def step_frontier(
     memo: dict[int, frozenset[str]] = {}
     obligations = [
         _Obligation(
-            decl.name if acc is None else f"{decl.name}[account {acc}]", u, p, widen, limit, memo
+            decl.name if acc is None else f"{decl.name}[account {acc}]",
+            u,
+            p,
+            widen,
+            limit,
+            memo,
+            rlimit,
+            cpu_net,
         )
         for decl, acc, prop in u.properties(1, decls)
         for p in conjuncts(prop)
@@ -195,9 +220,16 @@ def step_frontier(
         with interruptible():
             low, high, binding = Fraction(0), None, None
             guess = abs(knob.current - start) or Fraction(1)
+            # after a round, the obligations far costlier than the others are skipped
+            # (``deferred``) and asked at the end, at the answer; ``clear``: the last
+            # widening every obligation was asked at without a CTI
+            deferred: list[_Obligation] = []
+            clear = Fraction(0)
             for _ in range(_DOUBLINGS):
                 v = guess if limit is None else min(guess, limit)
-                status, ob, found = cti_within(v)
+                status, ob, found = cti_within(
+                    v, among=[x for x in obligations if x not in deferred]
+                )
                 if status != z3.unsat and low == 0:
                     # the start itself, asked only now: no CTI at v is none at 0 (upward
                     # closed), and the obligations cleared at v are not asked again
@@ -217,9 +249,19 @@ def step_frontier(
                     high, binding = (found if found is not None and found < v else v), ob
                     break
                 low = v
+                if not deferred:
+                    clear = v
+                deferred = _expensive(obligations)
                 if limit is not None and v == limit:
                     break
                 guess *= 2
+            if (high is None or binding is None) and low > clear:
+                # the deferred ones at the widest value without a CTI of the others
+                status, ob, found = cti_within(low, among=deferred)
+                if status == z3.unknown:
+                    return gave_up(ob)
+                if status == z3.sat:
+                    high, binding, low = (found if found is not None else low), ob, clear
             if high is None or binding is None:
                 return result(
                     UNBOUNDED,
@@ -230,12 +272,12 @@ def step_frontier(
             # every other obligation asked once at high: one without a CTI there has none
             # below it (``clear_upto``); the one with the smallest CTI binds
             for other in obligations:
-                if other is not binding:
+                if other is not binding and other not in deferred:
                     status, found = other.cti_within(high, deadline, counter)
                     if status == z3.sat and found is not None and found < high:
                         high, binding = found, other
             counter[0] += 1
-            exact = _optimize(binding, high, optimize_ms)
+            exact = _optimize(binding, high, optimize_ms, rlimit, deadline)
             if exact is not None and low <= exact[0] <= high:
                 e, attained = exact
                 below = simplest(max(low, e - tol), e, include_hi=False) if attained else e
@@ -260,7 +302,7 @@ def step_frontier(
             # active one is a CTI, and low is the answer once every obligation has none
             # there, else the one that has joins them and the narrowing goes on from the
             # last low every obligation cleared (``clear``)
-            clear, active = low, [binding]
+            clear, active = min(clear, low), [binding]
             while True:
                 while high - low > tol:
                     v = midpoint(low, high)
@@ -301,10 +343,19 @@ def step_frontier(
     )
 
 
-def _optimize(ob: _Obligation, v: Fraction, cap_ms: int) -> tuple[Fraction, bool] | None:
-    """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained."""
+def _optimize(
+    ob: _Obligation, v: Fraction, cap_ms: int, rlimit: int | None, deadline: Deadline
+) -> tuple[Fraction, bool] | None:
+    """The infimum widening of ``ob``'s CTIs up to ``v`` and whether it is attained
+    (capped by ``rlimit`` units when given, else by ``cap_ms``)."""
     opt = z3.Optimize()
-    opt.set("timeout", cap_ms)
+    if rlimit is not None:
+        opt.set("rlimit", rlimit)
+        net = deadline.remaining_ms()
+        if net is not None:
+            opt.set("timeout", net)
+    else:
+        opt.set("timeout", cap_ms)
     opt.add(*ob.assertions())
     opt.add(ob.widen <= z3_num(v))
     handle = opt.minimize(ob.widen)
@@ -319,6 +370,22 @@ def _optimize(ob: _Obligation, v: Fraction, cap_ms: int) -> tuple[Fraction, bool
         if z3.is_rational_value(r) and str(eps) == "epsilon":
             return rational_of(r), False
     return None
+
+
+def _units(solver: z3.Solver) -> int:
+    """Z3's resource counter (the context's, cumulative over its checks)."""
+    stats = solver.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
+def _expensive(obligations: list[_Obligation]) -> list[_Obligation]:
+    """The obligations whose check took far more units than the others' (``EXPENSIVE``
+    times the median, and at least ``EXPENSIVE_UNITS``): asked only at the ends."""
+    asked = sorted(ob.units for ob in obligations if ob.units)
+    if len(asked) < 2:
+        return []
+    median = asked[len(asked) // 2]
+    return [ob for ob in obligations if ob.units >= max(EXPENSIVE * median, EXPENSIVE_UNITS)]
 
 
 def _upper(model: z3.ModelRef, widen: Any) -> Fraction:

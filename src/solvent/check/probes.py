@@ -17,7 +17,7 @@ from typing import Any
 from solvent.check import parallel
 from solvent.check.bmc import bmc
 from solvent.check.induction import prove
-from solvent.check.knobs import Knob
+from solvent.check.knobs import ENVELOPE, UP, Knob
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.errors import ModelParameterError, UsageError
 from solvent.lang.values import format_number
@@ -60,12 +60,29 @@ class ProbeOptions:
     spec_proved: CheckResult | None = None
     # minimize each proof's assumptions (False: a search that needs only the verdicts)
     minimize: bool = True
+    # cap every solver call of a probe (the proofs' step queries, the counterexample
+    # searches, the symbolic step's queries and its Optimize) by this many units of Z3's
+    # resource counter: the same answers on a busy and an idle machine. The wall-clock
+    # caps of single probes (``cap``) are then not used; the overall ``deadline`` stays,
+    # as the safety net of a budget, and a search it stops says so (``expired``)
+    rlimit: int | None = None
+    # with ``rlimit``: the safety net behind it, in seconds of this process's CPU time per
+    # solver call of a counterexample search or the symbolic step (some nonlinear queries
+    # hardly advance Z3's counter: one ran 143 s of CPU on 0.6 million units)
+    cpu_net: float | None = None
+    # the same net for a counterexample search beyond the frontier (None: ``cpu_net``); it
+    # decides only whether "no counterexample within the depth" or "the search gave up" is
+    # said beyond a proved value, never the value
+    refute_cpu_net: float | None = None
 
     def budget(self, cap: float | None = None) -> float | None:
-        """One check's timeout: the per-check timeout, ``cap`` and the overall deadline."""
+        """One check's timeout: the per-check timeout, ``cap`` and the overall deadline
+        (``cap`` only without ``rlimit``: with it, no wall clock decides a probe)."""
         left = None
         if self.deadline is not None:
             left = max(0.001, self.deadline - time.perf_counter())
+        if self.rlimit is not None:
+            cap = None
         return _shorter(_shorter(self.timeout, cap), left)
 
     def expired(self) -> bool:
@@ -94,6 +111,10 @@ class ProbeOptions:
             raise UsageError(f"max_k ({self.max_k}) must be at least k ({self.k})")
         if self.timeout is not None and not self.timeout > 0:
             raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+        if self.rlimit is not None and (
+            isinstance(self.rlimit, bool) or not isinstance(self.rlimit, int) or self.rlimit < 1
+        ):
+            raise UsageError(f"rlimit must be an integer >= 1, got {self.rlimit!r}")
         if self.jobs is not None and (
             isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1
         ):
@@ -164,8 +185,29 @@ class Prober:
         spec = self._built(self.proofs, value, "prove", purpose)
         if not isinstance(spec, Spec):
             return spec
-        result = self._prove(spec, cap)
+        result = self._prove(self._witnessed(spec, value), cap)
         return self._record(self.proofs, value, "prove", purpose, result, start)
+
+    def _witnessed(self, spec: Spec, value: Fraction) -> Spec:
+        """``spec`` without its witnesses when the proof being explained
+        (``spec_proved``) showed them reachable already: an envelope widened beyond the
+        spec's value admits every path of the spec's envelope, so every witness reached
+        there is reached at ``value`` (the probe's vacuity check cannot fail)."""
+        proved = self.options.spec_proved
+        knob = self.knob
+        widening = knob.widening()
+        if (
+            proved is None
+            or proved.verdict != PASS
+            or knob.kind != ENVELOPE
+            or not spec.witnesses
+            or widening is None
+            or (value - knob.current) * (1 if widening == UP else -1) < 0
+        ):
+            return spec
+        alone = spec.with_params()
+        alone.witnesses = []
+        return alone
 
     def _prove(self, spec: Spec, cap: float | None) -> CheckResult:
         o = self.options
@@ -179,6 +221,8 @@ class Prober:
         }
         if not o.minimize:
             kwargs["minimize"] = False
+        if o.rlimit is not None:
+            kwargs["step_rlimit"] = o.rlimit
         # prove's own route (``solvent prove``): on one account where the accounts
         # decouple, with lemmas inferred from the spec when the properties alone are not
         # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
@@ -231,6 +275,7 @@ class Prober:
             invariants=self.targets,
             simplify=o.simplify,
             jobs=o.jobs,
+            **_counted(o),
         )
         if (
             result.verdict == FAIL
@@ -255,6 +300,7 @@ class Prober:
                 invariants=self.targets,
                 simplify=o.simplify,
                 jobs=o.jobs,
+                **_counted(o),
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)
@@ -319,7 +365,14 @@ def _ahead(task: tuple[Prober, Fraction, float | None]) -> tuple[Any, float]:
         spec = prober.at(value)
     except ModelParameterError as exc:
         return exc, 0.0
-    return prober._prove(spec, cap), time.perf_counter() - start
+    return prober._prove(prober._witnessed(spec, value), cap), time.perf_counter() - start
+
+
+def _counted(o: ProbeOptions) -> dict[str, Any]:
+    """bmc's resource cap per solver call, when the probes are capped by counting."""
+    if o.rlimit is None:
+        return {}
+    return {"rlimit": o.rlimit, "cpu_cap": o.refute_cpu_net or o.cpu_net}
 
 
 def _shorter(a: float | None, b: float | None) -> float | None:

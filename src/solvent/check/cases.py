@@ -136,3 +136,74 @@ def split_check(
         core = {names[str(c)] for c in solver.unsat_core() if str(c) in names}
         proofs.append((solver, core))
     return Split(z3.unsat, None, proofs)
+
+
+# Z3 resource units for the query whether some candidate fails in a case
+# (``split_survivors``); past it, each candidate is asked alone in that case (a
+# disjunction of many is sometimes harder than its parts: the quote-style fixed-point
+# spec's took 3.5-4 million units where each part took under 0.5 million)
+ANY_RLIMIT = 1_000_000
+
+
+def split_survivors(
+    constraints: Sequence[Any],
+    cases: Sequence[Any],
+    parts: dict[str, list[Any]],
+    deadline: Deadline,
+    rlimit: int | None = None,
+    cap_ms: int | None = None,
+    cpu_cap: float | None = CASE_CPU,
+) -> set[str] | None:
+    """The names of ``parts`` whose every part holds in every case of ``constraints``, or
+    None when a query ran out or its model could not be read (the caller then asks each
+    candidate as before).
+
+    Houdini's round by models: each case is asked whether some candidate still alive
+    fails in it (``ANY_RLIMIT`` units; past them each alive candidate alone, ``rlimit``
+    units); a model (of the original constraints, checked by evaluating them) drops every
+    candidate it falsifies at once, and the case is asked again until it is unsat. A
+    candidate is dropped only by a model that falsifies it and kept only when its failing
+    is unsat in every case: the same set as asking each candidate in each case (the cases
+    partition the step), in fewer queries."""
+    alive = dict(parts)
+    prepare = z3.Then(*_PREPARE)
+
+    def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None]:
+        """(status, the names its model falsifies: None when unreadable)."""
+        goal = z3.Goal()
+        goal.add(*constraints, case, z3.Or([z3.Not(p) for n in names for p in alive[n]]))
+        sub = prepare(goal)
+        solver = z3.Solver()
+        solver.add(sub.as_expr())
+        status = check(solver, deadline, cap_ms=cap_ms, rlimit=units, cpu_cap=cpu_cap)
+        if status != z3.sat or len(sub) != 1:
+            return status, None
+        model = sub[0].convert_model(solver.model())
+        if not all(_true(model, c) for c in (*constraints, case)):
+            return status, None
+        return status, {n for n, ps in alive.items() if not all(_true(model, p) for p in ps)}
+
+    for case in cases:
+        while alive:
+            status, dropped = ask(list(alive), case, min(ANY_RLIMIT, rlimit or ANY_RLIMIT))
+            if status == z3.unsat:
+                break
+            if status == z3.sat:
+                if not dropped:
+                    return None
+                alive = {n: ps for n, ps in alive.items() if n not in dropped}
+                continue
+            for name in list(alive):  # each alone in this case
+                if name not in alive:
+                    continue  # dropped by an earlier one's model
+                status, dropped = ask([name], case, rlimit)
+                if status == z3.sat and dropped:
+                    alive = {n: ps for n, ps in alive.items() if n not in dropped}
+                elif status != z3.unsat:
+                    return None
+            break
+    return set(alive)
+
+
+def _true(model: Any, expr: Any) -> bool:
+    return bool(z3.is_true(model.eval(expr, model_completion=True)))

@@ -26,11 +26,11 @@ The rest go through Houdini's fixed point: every candidate must hold in every in
 state (the base case) and be kept by one step from any state where all kept candidates
 and the spec's properties hold (the step); a candidate that fails either, or whose query
 runs out of Z3's resource limit (``RLIMIT`` units), is dropped, and the step is checked
-again until nothing is dropped. A round's queries share one incremental solver holding
-the step and the round's hypotheses (``QUICK_RLIMIT`` units each); one that runs out is
-asked once per case of the step's choices (``cases``: the keeper's guard of the
-two-market spec took 1.4-1.9 s of CPU a query whole, 0.2-0.4 s split), then whole under
-``RLIMIT``. In fixed-point arithmetic, where the whole query rarely answers within
+again until nothing is dropped. In exact arithmetic a round asks each case of the step
+(``cases``) whether some candidate fails, dropping all its model falsifies at once
+(``cases.split_survivors``). Otherwise, or when that gives up, a round's queries share one
+incremental solver holding the step and the round's hypotheses (``QUICK_RLIMIT`` units
+each); one that runs out is asked once per case, then whole under ``RLIMIT``. In fixed-point arithmetic, where the whole query rarely answers within
 ``QUICK_RLIMIT``, every query goes to the cases at once, and a round first asks whether
 all candidates hold (one query; each only when one does not), as does each trial of the
 deletion below. The resource counter, not a clock, decides: the same
@@ -56,7 +56,7 @@ from typing import Any
 
 import z3
 
-from solvent.check.cases import split_check, step_cases
+from solvent.check.cases import split_check, split_survivors, step_cases
 from solvent.check.encode import Unrolling, free_vars
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, check, in_fresh_context
@@ -311,16 +311,11 @@ def houdini(
     quick = not (cases and getattr(u.backend, "fixed", False))
     changed = True
     while changed and alive:
-        changed = False
-        asked = _Round(
-            base, {x.decl.name: pre[x.decl.name] for x in alive}, deadline, cases, quick=quick
-        )
-        every = [p for c in alive for p in post[c.decl.name]]
-        if not quick and asked.holds(every)[0]:  # all at once, then each (fixed point)
-            break
-        kept = [c for c in alive if asked.holds(post[c.decl.name])[0]]
-        changed = len(kept) < len(alive)
-        alive = kept
+        hyps = {x.decl.name: pre[x.decl.name] for x in alive}
+        asked = _Round(base, hyps, deadline, cases, quick=quick)
+        held = asked.survivors({c.decl.name: post[c.decl.name] for c in alive})
+        changed = len(held) < len(alive)
+        alive = [c for c in alive if c.decl.name in held]
     if not alive:
         return []
     # the fewest the properties need: first just those the properties' proofs used (their
@@ -413,6 +408,18 @@ class _Round:
         if core is not None:
             return True, core
         return self._split(parts, lits)
+
+    def survivors(self, posts: dict[str, list[Any]]) -> set[str]:
+        """The names of ``posts`` that hold after the step (the module doc says how)."""
+        got = None
+        if self.cases and self.quick:
+            every = [*self.base, *self.guarded]
+            got = split_survivors(every, self.cases, posts, self.deadline, RLIMIT, SAFETY_MS)
+        if got is not None:
+            return got
+        if not self.quick and self.holds([p for ps in posts.values() for p in ps])[0]:
+            return set(posts)
+        return {name for name, parts in posts.items() if self.holds(parts)[0]}
 
     def _split(self, parts: list[Any], lits: list[Any]) -> tuple[bool, set[str]]:
         """The query asked once per case of the step, then whole under ``RLIMIT``."""

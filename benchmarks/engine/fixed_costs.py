@@ -21,7 +21,6 @@ import argparse
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,19 +66,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--baseline", type=Path, help="another src/ to pair against")
     ap.add_argument("--bytecode", action="store_true", help="compile both trees first")
-    args = ap.parse_args()
-    trees = [("this", ROOT / "src")] + ([("base", args.baseline)] if args.baseline else [])
-    made: list[Path] = []
-    if args.bytecode:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from run import compiled
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from readme import paired
 
-        made = compiled([src.resolve() for _, src in trees])
-    try:
-        table(args, trees)
-    finally:
-        for folder in made:
-            shutil.rmtree(folder, ignore_errors=True)
+    paired(ap.parse_args(), table)
 
 
 def table(args: argparse.Namespace, trees: list[tuple[str, Path]]) -> None:

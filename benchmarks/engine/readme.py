@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "bugs_detected" / "perp_gap_risk.py"
@@ -72,7 +73,12 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, nargs="*", default=[], help="--jobs values (default: none)")
     ap.add_argument("--depth", type=int, default=5)
     ap.add_argument("--bytecode", action="store_true", help="compile both trees first")
-    args = ap.parse_args()
+    paired(ap.parse_args(), table)
+
+
+def paired(args: argparse.Namespace, table: Any) -> None:
+    """``table(args, trees)`` on this tree's src/ and ``--baseline``, compiled first with
+    ``--bytecode`` (the ``__pycache__`` folders it made are removed at the end)."""
     trees = [("this", ROOT / "src")] + ([("base", args.baseline)] if args.baseline else [])
     made: list[Path] = []
     if args.bytecode:

@@ -264,7 +264,8 @@ def main() -> None:
                 ratio = f"{secs / nsecs:.2f} | {cpu / max(ncpu, 0.01):.2f}"
         if a.baseline:
             benv = {**env, "PYTHONPATH": str(Path(a.baseline).resolve())}
-            bsecs, bcpu, bout = timed(cmd, benv, a.timeout + 30)
+            bcmd = cmd + ["-o", str(tmp / "base.json")]  # the same work as this tree's run
+            bsecs, bcpu, bout = timed(bcmd, benv, a.timeout + 30)
             ratio += f" | {bsecs:.2f} | {bcpu:.2f} | {verdict(bout)} | {cpu / max(bcpu, 0.01):.2f}"
         print(
             f"| {cell} | {secs:.2f} | {cpu:.2f} | {verdict(out)} |{extra} {cols} | {ratio}"

@@ -45,6 +45,9 @@ NOT_FOR_CHECKS = (
     "solvent.monitor.runner",
     "solvent.report.html",
     "solvent.models.registry",
+    # Rich: a quiet check into a pipe prints its verdict line without it (round 17 of
+    # benchmarks/results/engine.md; report/verdict.py, the same bytes: below)
+    "rich",
 )
 
 # and what a bmc of a few accounts does not run (round 12 of benchmarks/results/engine.md):
@@ -207,3 +210,70 @@ def test_run_facts_only_in_a_document_that_is_written(
     assert {"versions", "git", "spec_sha256", "command"} <= set(written)
     api_doc = sv.bmc(str(COUNTER), depth=2, jobs=1).doc["provenance"]
     assert {"versions", "git", "spec_sha256", "command"} <= set(api_doc)
+
+
+_WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(
+    verdict=st.sampled_from(["PASS", "FAIL", "UNKNOWN", "CTI", "ERROR"]),
+    invariant=st.one_of(st.none(), _WORDS),
+    properties=st.lists(_WORDS, max_size=3),
+    message=_WORDS,
+    seconds=st.floats(0, 1e6),
+    slack=st.one_of(st.none(), st.floats(0, 1e3)),
+    bound=_WORDS,
+)
+def test_the_plain_verdict_line_is_riches_own(
+    verdict: str,
+    invariant: str | None,
+    properties: list[str],
+    message: str,
+    seconds: float,
+    slack: float | None,
+    bound: str,
+) -> None:
+    """The quiet line written without Rich is the bytes Rich writes into a pipe (or None)."""
+    import io
+
+    from solvent.check.results import CheckResult
+    from solvent.report import text
+    from solvent.report.verdict import plain_line, verdict_parts
+
+    details = {} if slack is None else {"slack_seconds": slack}
+    result = CheckResult(
+        "bmc", "spec", verdict, bound, seconds, 1, invariant, message, details=details
+    )
+    pipe = io.StringIO()
+    console = text.make_console()
+    console.file = pipe
+    text.render_result(console, result, properties=properties, quiet=True)
+    plain = plain_line(result, properties, io.StringIO())
+    if plain is not None:
+        assert plain == pipe.getvalue()
+    else:  # left to Rich only for a line Rich would change
+        assert not "".join(verdict_parts(result, properties)).isprintable()
+
+
+def test_the_plain_verdict_line_leaves_terminals_and_forced_colour_to_rich(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from solvent.check.results import CheckResult
+    from solvent.report.verdict import plain_line
+
+    result = CheckResult("bmc", "spec", "FAIL", "depth 3/3", 1.0, 1, "ok", "replayed")
+    assert plain_line(result, (), io.StringIO()) == ("[FAIL] ok  bmc depth 3/3  1.0s  replayed\n")
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert plain_line(result, (), Tty()) is None
+    monkeypatch.setenv("FORCE_COLOR", "")
+    assert plain_line(result, (), io.StringIO()) is None  # Rich: not a terminal, but say so
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    assert plain_line(result, (), io.StringIO()) is None

@@ -12,7 +12,9 @@ import time
 import traceback
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -31,8 +33,9 @@ from solvent.errors import (
     SolventError,
     UsageError,
 )
-from solvent.report import json_out, text
+from solvent.report import json_out
 from solvent.report.provenance import run_facts, set_command, without_run_facts
+from solvent.report.verdict import plain_line
 from solvent.spec.spec import Spec
 
 _INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
@@ -41,15 +44,29 @@ _Interrupted = Interrupted
 TargetArg = Target
 
 
+def _text() -> ModuleType:
+    """:mod:`solvent.report.text`, imported when something is shown with Rich (a quiet
+    check into a pipe prints its verdict line without it: ``report/verdict.py``)."""
+    from solvent.report import text
+
+    return text
+
+
 class _Output:
     """Where one verb's results go: text on stdout as they come, or one JSON document."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.console = text.make_console()
-        self.errors = text.make_console(stderr=True)
         self.text = settings.format == "text"
         self.specs: list[Spec] = []  # for the file:line of invariants in SARIF/JUnit
+
+    @cached_property
+    def console(self) -> Any:
+        return _text().make_console()
+
+    @cached_property
+    def errors(self) -> Any:
+        return _text().make_console(stderr=True)
 
     @property
     def documented(self) -> bool:
@@ -61,7 +78,7 @@ class _Output:
         """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
         if self.settings.quiet or not self.text:
             return nullcontext()
-        return text.status(self.errors, message)
+        return _text().status(self.errors, message)
 
     def line(self, message: str) -> None:
         if self.text and not self.settings.quiet:
@@ -70,8 +87,13 @@ class _Output:
     def show(self, found: VerdictResult) -> dict[str, Any]:
         """Print one result as text (unless JSON) and return its JSON document."""
         self.specs.append(found.spec)
-        if self.text:
-            text.render_result(
+        plain = None
+        if self.text and self.settings.quiet and "console" not in self.__dict__:
+            plain = plain_line(found.raw, list(found.properties), sys.stdout)
+        if plain is not None:
+            sys.stdout.write(plain)
+        elif self.text:
+            _text().render_result(
                 self.console,
                 found.raw,
                 properties=list(found.properties),
@@ -112,7 +134,7 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     out = _Output(settings)
     spec = _load(target, settings)
     if out.text:
-        text.render_spec(out.console, spec, target)
+        _text().render_spec(out.console, spec, target)
     doc = json_out.spec_json(spec, target=target)
     doc["provenance"] = run_facts(target)
     doc["target"] = doc["provenance"]["target"]
@@ -255,7 +277,7 @@ def check_(
         except SolventError as exc:
             if len(targets) == 1:
                 raise
-            text.render_error(out.errors, exc)
+            _text().render_error(out.errors, exc)
             docs.append(json_out.error_json("check", exc, target=tgt))
     doc = json_out.combined_json(docs, time.perf_counter() - start)
     doc["provenance"] = {k: v for k, v in run_facts(None).items() if k != "target"}
@@ -286,7 +308,6 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     args = list(argv) if argv is not None else sys.argv[1:]
     command = command_for(args)  # the verb's command only: its family's module imported
-    errors = text.make_console(stderr=True)
     limits.reload()  # a command line reads the limits' environment afresh
     set_command(args)
     try:
@@ -301,10 +322,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         exc.show()  # type: ignore[attr-defined]
         return EXIT_USAGE
     except SolventError as exc:
-        text.render_error(errors, exc)
+        _text().render_error(_text().make_console(stderr=True), exc)
         return exc.exit_code
     except Exception:  # noqa: BLE001 - the last line of defence: a solvent bug
-        errors.print(
+        _text().make_console(stderr=True).print(
             "internal error, please report it with the traceback below "
             "(this is a solvent bug, not a problem with your spec)",
             style="bold red",
@@ -312,7 +333,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(traceback.format_exc())
         return EXIT_INTERNAL
     if code == _INTERRUPTED_BY_CLICK:
-        errors.print("interrupted (Ctrl-C): no verdict", style="bold yellow")
+        _text().make_console(stderr=True).print(
+            "interrupted (Ctrl-C): no verdict", style="bold yellow"
+        )
         return EXIT_INCONCLUSIVE
     return code if isinstance(code, int) else 0
 

@@ -33,6 +33,7 @@ from solvent.errors import SolventError
 from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import format_number
 from solvent.report.json_out import keeper_label
+from solvent.report.verdict import verdict_parts
 from solvent.spec.spec import ActionDecl, PredicateDecl, Spec
 
 _VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red"}
@@ -121,15 +122,8 @@ def cell(value: Any) -> str:
 # ---------------------------------------------------------------------- verdicts
 def verdict_line(result: CheckResult, properties: Sequence[str] = ()) -> Text:
     """``[VERDICT] subject  check bound  seconds  message``."""
-    subject = result.invariant or ", ".join(properties) or result.spec
-    took = f"{result.seconds:.1f}s"
-    slack = result.details.get("slack_seconds")
-    if slack is not None:  # the whole wall time, and the slack search's share of it
-        took += f" (slack search {slack:.1f}s)"
-    return Text.assemble(
-        (f"[{result.verdict:<4}]", _VERDICT_STYLE.get(result.verdict, "bold yellow")),
-        f" {subject}  {result.check} {result.bound}  {took}  {result.message}",
-    )
+    tag, rest = verdict_parts(result, properties)
+    return Text.assemble((tag, _VERDICT_STYLE.get(result.verdict, "bold yellow")), rest)
 
 
 def render_result(

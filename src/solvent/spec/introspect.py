@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+import linecache
 from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from solvent.errors import FloatLiteralError, NameClashError, SpecError
@@ -94,11 +97,68 @@ def _resolve(ann: Any, cls: type) -> Any:
 
 
 def _source_lines(obj: Any) -> tuple[str | None, int, list[str]]:
+    """``(file, first line, the class's lines)`` as ``inspect.getsourcelines`` finds them.
+
+    Read from one parse of the file for all its classes and functions (:func:`_index`):
+    ``inspect`` parses the whole file again for each class and tokenizes each block (15-30
+    ms of a 1-account bmc's CPU, round 17 of benchmarks/results/engine.md). Anything the
+    index does not hold is left to ``inspect``.
+    """
     try:
+        path = inspect.getsourcefile(obj)
+        index = _index_of(path, obj.__module__)
+        if index is not None and obj.__qualname__ in index[0]:
+            first, last = index[0][obj.__qualname__]
+            return path, first, index[2][first - 1 : last]
         lines, start = inspect.getsourcelines(obj)
-        return inspect.getsourcefile(obj), start, lines
+        return path, start, lines
     except (OSError, TypeError):
         return None, 0, []
+
+
+_Index = tuple[dict[str, tuple[int, int]], dict[int, int], list[str]]
+
+
+def _index_of(path: str | None, module: str | None) -> _Index | None:
+    """The index of ``path``'s source as ``inspect`` reads it (``linecache``), or None."""
+    import sys
+
+    if path is None:
+        return None
+    linecache.checkcache(path)  # a file changed since it was read is read again
+    mod = sys.modules.get(module or "")
+    lines = linecache.getlines(path, None if mod is None else mod.__dict__)
+    return _index("".join(lines)) if lines else None
+
+
+@lru_cache(maxsize=16)
+def _index(source: str) -> _Index | None:
+    """Of one source: each class's qualified name -> (first line, last line), the first line
+    its first decorator's as in ``inspect``'s class finder (the first class of that name in
+    its walk); each function's first line (``co_firstlineno``) -> its ``def`` line."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    classes: dict[str, tuple[int, int]] = {}
+    defs: dict[int, int] = {}
+
+    def visit(node: ast.AST, stack: tuple[str, ...]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = child.decorator_list[0].lineno if child.decorator_list else child.lineno
+                defs.setdefault(first, child.lineno)
+                visit(child, (*stack, child.name, "<locals>"))
+            elif isinstance(child, ast.ClassDef):
+                first = child.decorator_list[0].lineno if child.decorator_list else child.lineno
+                name = ".".join((*stack, child.name))
+                classes.setdefault(name, (first, child.end_lineno or child.lineno))
+                visit(child, (*stack, child.name))
+            else:
+                visit(child, stack)
+
+    visit(tree, ())
+    return classes, defs, source.splitlines(keepends=True)
 
 
 def _field_where(cls: type, fname: str, info: tuple[str | None, int, list[str]]) -> str | None:
@@ -122,6 +182,10 @@ def _def_where(fn: Callable[..., Any]) -> str | None:
     if code is None:
         return None
     line = code.co_firstlineno
+    wrapped = hasattr(fn, "__wrapped__")  # inspect reads the wrapped function's source
+    index = None if wrapped else _index_of(code.co_filename, getattr(fn, "__module__", None))
+    if index is not None and line in index[1]:  # the index's answer is inspect's (above)
+        return f"{_short(code.co_filename)}:{index[1][line]}"
     try:
         lines, start = inspect.getsourcelines(fn)
         for offset, text in enumerate(lines):

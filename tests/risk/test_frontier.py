@@ -175,3 +175,20 @@ def test_a_one_account_probe_takes_proves_route_with_inferred_lemmas() -> None:
     assert result.status == LOWER_BOUND, result.message
     assert Fraction(8, 100) <= result.safe <= Fraction(119, 1001)
     assert result.boundary.outcome == PROVED
+
+
+def test_a_counterexample_is_looked_for_further_out_but_within_the_tolerance() -> None:
+    """When the first value not proved has no counterexample within the depth (the symbolic
+    frontier of examples/frontier/perp_frontier.py stops at 0.0804, whose paths of 3 steps
+    are all safe, while 0.0805 has one), the search asks one value further out, still
+    within the tolerance of the boundary, in the bracket's direction; never past it."""
+    from solvent.check.evidence import _further
+
+    f = Fraction
+    up = _further(f("0.08"), f("0.0804"), f("0.0008"), False)
+    assert up is not None and f("0.0804") < up <= f("0.0808")
+    down = _further(f("0.08"), f("0.0796"), f("0.0008"), False)
+    assert down is not None and f("0.0792") <= down < f("0.0796")
+    assert _further(f("0.08"), f("0.0808"), f("0.0008"), False) is None  # at the tolerance
+    assert _further(f(8), f(9), f(2), True) is None  # integer knobs: no value in between
+    assert _further(f("0.08"), f("0.0804"), None, False) is None

@@ -247,7 +247,7 @@ def search(
                 answer = bisected
                 if method != "bisection":
                     reason = (reason + "; " if reason else "") + "bisection over proofs"
-        evidence = finish(prober, answer, knob, direction, checks)
+        evidence = finish(prober, answer, knob, direction, checks, step)
     except Interrupted:
         evidence = Evidence(INCONCLUSIVE, "interrupted by the user (Ctrl-C)")
         answer = Bracket(INCONCLUSIVE)

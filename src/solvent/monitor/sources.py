@@ -259,52 +259,13 @@ class RedisSource:
         return bytes(raw)
 
     def batches(self) -> Iterator[Batch]:
-        if self.read_ahead and type(self)._read is RedisSource._read:
-            return self._batches_ahead()  # the plain XREAD (a shard's group source: not)
-        return self._batches()
-
-    def _batches(self) -> Iterator[Batch]:
-        import redis
-
-        first = self._first_batch()
-        if first:
-            yield first
-        idle_since = time.monotonic()
-        backoff = 0.1
-        while True:
-            if self.stop.stopped():
-                return
-            try:
-                batch = self._read()
-                backoff = 0.1
-            except redis.RedisError as exc:
-                self.reconnects += 1
-                self.notice(
-                    f"redis at {self.shown} unreachable ({self.redact(str(exc))}); "
-                    f"retrying in {backoff:.1f}s"
-                )
-                yield []
-                time.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
-            if batch:
-                idle_since = time.monotonic()
-                yield batch
-                continue
-            if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
-                return
-            yield []
-
-    def _first_batch(self) -> Batch:
-        """What to yield before reading new entries (a shard: its pending ones)."""
-        return []
-
-    def _batches_ahead(self) -> Iterator[Batch]:
-        """:meth:`_batches` with the next XREAD sent while the caller applies a batch.
+        """The batches read, one XREAD each; with ``read_ahead`` (the plain XREAD; a
+        shard's group source reads one at a time) the next XREAD is sent, in a thread,
+        while the caller applies a batch.
 
         A reply of 1,000 entries takes redis-server a few milliseconds to write (and the
-        socket to carry): read one batch ahead, in a thread, those milliseconds overlap
-        the monitor's work instead of adding to it (on an idle second core; round 9 of
+        socket to carry): read ahead, those milliseconds overlap the monitor's work
+        instead of adding to its wall time (on an idle second core; round 9 of
         benchmarks/results/monitor_scale.md). The batches are the same ones, in the same
         order: each read starts after the last entry of the one before. At most one read
         is ahead; when the caller stops (closes this iterator) it is left to finish
@@ -314,16 +275,24 @@ class RedisSource:
 
         import redis
 
-        pool = ThreadPoolExecutor(1, thread_name_prefix="solvent-xread")
+        ahead = self.read_ahead and type(self)._read is RedisSource._read
+        pool = ThreadPoolExecutor(1, thread_name_prefix="solvent-xread") if ahead else None
+
+        def start() -> Callable[[], Batch]:  # the next read: sent now, or when called
+            return self._read if pool is None else pool.submit(self._fetch, self.position).result
+
         try:
+            first = self._first_batch()
+            if first:
+                yield first
             idle_since = time.monotonic()
             backoff = 0.1
-            ahead = pool.submit(self._fetch, self.position)
+            read = start()
             while True:
                 if self.stop.stopped():
                     return
                 try:
-                    batch = ahead.result()
+                    batch = read()
                     backoff = 0.1
                 except redis.RedisError as exc:
                     self.reconnects += 1
@@ -334,20 +303,26 @@ class RedisSource:
                     yield []
                     time.sleep(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
-                    ahead = pool.submit(self._fetch, self.position)
+                    read = start()
                     continue
                 if batch:
-                    self.position = batch[-1][0]
-                    ahead = pool.submit(self._fetch, self.position)
+                    if pool is not None:
+                        self.position = batch[-1][0]
+                    read = start()
                     idle_since = time.monotonic()
                     yield batch
                     continue
                 if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
                     return
-                ahead = pool.submit(self._fetch, self.position)
+                read = start()
                 yield []
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _first_batch(self) -> Batch:
+        """What to yield before reading new entries (a shard: its pending ones)."""
+        return []
 
     def _read(self) -> Batch:
         """The next entries after the position (XREAD), the position moved past them."""

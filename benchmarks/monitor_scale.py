@@ -184,8 +184,11 @@ def worker(args: argparse.Namespace) -> None:
     def timed_batches() -> Any:  # resumed after the run loop processed the previous batch
         nonlocal count
         last = 0
+        asked = time.perf_counter()
         for batch in batches():
             now = time.perf_counter()
+            if batch and "setup" in marks:  # the run loop waited this long for it
+                marks["read_wait"] = marks.get("read_wait", 0.0) + now - asked
             if last:  # the previous (non-empty) batch is done
                 marks["end"], marks["wall_end"] = now, time.time()
                 marks["cpu_end"] = time.process_time()
@@ -195,6 +198,7 @@ def worker(args: argparse.Namespace) -> None:
                 marks["setup"], marks["at"], marks["wall_start"] = now, count, time.time()
                 marks["cpu_setup"] = time.process_time()
             yield batch
+            asked = time.perf_counter()
             last = len(batch)
             count += last
         if last:
@@ -246,6 +250,7 @@ def worker(args: argparse.Namespace) -> None:
         "gc_seconds": sum(gc_timed),
         "gc_max_ms": 1e3 * max(gc_timed, default=0.0),
         "events_applied": m.counters.events,
+        "read_wait_seconds": marks.get("read_wait", 0.0),
         "setup": args.setup,
         "calib_cpu_before": calib_before,
         "calib_cpu_after": calib_after,

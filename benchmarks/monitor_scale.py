@@ -37,7 +37,13 @@ then read by the product's run loop (``solvent.monitor.runner.run``) in worker p
 * ``K`` shards: ``K`` processes of ``solvent monitor --group --consumer k/K`` at once
   (consumer groups, a checkpoint at the end or every ``--checkpoint-every`` lines, XACK), then ``monitor-aggregate``
   combining their records into the venue-wide distance (timed on its own: a pipeline runs
-  at the pace of its slowest stage).
+  at the pace of its slowest stage). From round 9 the shards wait for each other after
+  their set-ups (``--barrier``), so their timed parts start together.
+
+Every worker also times a fixed pure-Python workload before and after its run
+(``calib_cpu_before``/``_after``, :func:`calibrate`): the same work in every run, so its
+CPU time follows the machine's speed alone (the host's other load on the cores and
+caches), a yardstick for the monitor's own CPU time.
 
 Reported per configuration: the first ``accounts + 2`` entries (the venue's set-up) are
 not timed; over the rest, events/s and account changes/s (from the moment the set-up is
@@ -178,15 +184,21 @@ def worker(args: argparse.Namespace) -> None:
     def timed_batches() -> Any:  # resumed after the run loop processed the previous batch
         nonlocal count
         last = 0
+        asked = time.perf_counter()
         for batch in batches():
             now = time.perf_counter()
+            if batch and "setup" in marks:  # the run loop waited this long for it
+                marks["read_wait"] = marks.get("read_wait", 0.0) + now - asked
             if last:  # the previous (non-empty) batch is done
                 marks["end"], marks["wall_end"] = now, time.time()
                 marks["cpu_end"] = time.process_time()
             if count >= args.setup and "setup" not in marks:
+                if args.barrier:  # every shard done with its set-up before any times
+                    now = barrier(args.barrier, args.consumer)
                 marks["setup"], marks["at"], marks["wall_start"] = now, count, time.time()
                 marks["cpu_setup"] = time.process_time()
             yield batch
+            asked = time.perf_counter()
             last = len(batch)
             count += last
         if last:
@@ -206,11 +218,14 @@ def worker(args: argparse.Namespace) -> None:
 
     m.feed = timed_feed  # type: ignore[method-assign]
     pauses = gc_pauses(lambda: count >= args.setup)
+    calib_before = calibrate()
     cfg = RunConfig(
         alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every, checkpoint_seconds=CHECKPOINT_SECONDS,
     )  # fmt: skip
     summary = run(m, src, cfg, shard=shard)
+    gc_timed = list(pauses)  # (the calibration below collects too: not the run's)
+    calib_after = calibrate()
     end = marks.get("end", 0.0)
     timed = count - marks.get("at", count)
     seconds = end - marks.get("setup", end)
@@ -231,14 +246,60 @@ def worker(args: argparse.Namespace) -> None:
         else 1e3 * summary.percentile(0.99),
         "alerts": summary.alerts,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "gc_collections": len(pauses),
-        "gc_seconds": sum(pauses),
-        "gc_max_ms": 1e3 * max(pauses, default=0.0),
+        "gc_collections": len(gc_timed),
+        "gc_seconds": sum(gc_timed),
+        "gc_max_ms": 1e3 * max(gc_timed, default=0.0),
         "events_applied": m.counters.events,
+        "read_wait_seconds": marks.get("read_wait", 0.0),
         "setup": args.setup,
+        "calib_cpu_before": calib_before,
+        "calib_cpu_after": calib_after,
         "load": load(),
     }
     print(json.dumps(res))
+
+
+def barrier(folder: str, consumer: str) -> float:
+    """Tell the driver this shard's set-up is applied, wait until every shard's is (the
+    driver writes ``go``); return the time. Without it a shard that finished its set-up
+    first timed its events while the others still applied theirs on the same cores, and
+    the shards' span (first start to last end) counted that stagger (rounds 5-8)."""
+    Path(folder, "ready-" + consumer.replace("/", "-")).write_text("")
+    go = Path(folder, "go")
+    while not go.exists():
+        time.sleep(0.005)
+    return time.perf_counter()
+
+
+def release(folder: str, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Write ``go`` once every shard process is ready (or one of them ended)."""
+    while len(list(Path(folder).glob("ready-*"))) < len(procs):
+        if any(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.005)
+    Path(folder, "go").write_text("")
+
+
+def calibrate(rounds: int = 5) -> float:
+    """CPU seconds of a fixed pure-Python workload (exact sums over a shuffled list of
+    200,000 Fractions, the monitor's kind of work: objects scattered over the heap), the
+    least of ``rounds``: the same work, so it differs between runs only with the machine
+    (the host's load on the cores and caches, their clock). The monitor's CPU time over
+    it is a figure that the machine's state divides out of (round 9)."""
+    import random
+    from fractions import Fraction
+
+    rng = random.Random(9)
+    xs = [Fraction(rng.randrange(1, 10**12), 10**6) for _ in range(200_000)]
+    rng.shuffle(xs)
+    best = float("inf")
+    for _ in range(rounds):
+        c = time.process_time()
+        total = 0
+        for x in xs:
+            total += x.numerator * 1_000_000 // x.denominator
+        best = min(best, time.process_time() - c)
+    return best
 
 
 def gc_pauses(timed: Any) -> list[float]:
@@ -605,8 +666,15 @@ def run_config(
                     *(["--routed"] if routed else [])]
             for k in range(shards)
         ]  # fmt: skip
+    gate = ""
+    if shards > 1:  # the shards start their timed parts together (see barrier)
+        gate = os.path.join(tmp, f"barrier{shards}")
+        os.makedirs(gate)
+        cmds = [c + ["--barrier", gate] for c in cmds]
     r0 = cpu_of(redis_pid) if redis_pid else 0.0
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
+    if gate:
+        release(gate, procs)
     results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
     r1 = cpu_of(redis_pid) if redis_pid else 0.0
     agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
@@ -655,6 +723,7 @@ def main() -> int:
     ap.add_argument("--alerts")
     ap.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY, metavar="LINES")
     ap.add_argument("--routed", action="store_true", help="(worker) read the routed stream")
+    ap.add_argument("--barrier", help="(worker) wait here after the set-up (see barrier)")
     ap.add_argument(
         "--one-stream", action="store_true",
         help="shards read the one stream (each reads every line) instead of routed streams",

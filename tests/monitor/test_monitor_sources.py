@@ -110,6 +110,43 @@ def test_redis_stream_from_a_position(redis_server: RedisServer) -> None:
     assert raw.startswith(b"\x00missing-event-field")  # quarantined by the monitor, never fatal
 
 
+def test_redis_reads_one_batch_ahead_with_the_same_batches(redis_server: RedisServer) -> None:
+    """The next XREAD is sent while the caller applies a batch (round 9); the batches,
+    their order and the position are those of one read at a time, and closing the
+    iterator early leaves the position past the last batch yielded."""
+    r = redis_server.client()
+    ids = [r.xadd("ahead", {"event": f"e{i}".encode()}).decode() for i in range(50)]
+    plain = RedisSource(
+        redis_server.url, "ahead", stop=StopWhen(idle=0.2), block_ms=20, count=7,
+        read_ahead=False,
+    )  # fmt: skip
+    ahead = RedisSource(redis_server.url, "ahead", stop=StopWhen(idle=0.2), block_ms=20, count=7)
+    want = [b for b in plain.batches() if b]
+    assert [len(b) for b in want] == [7] * 7 + [1]
+    calls: list[str] = []
+    fetch = ahead._fetch
+
+    def counted(position: str) -> list[tuple[object, bytes]]:
+        calls.append(position)
+        return fetch(position)
+
+    ahead._fetch = counted  # type: ignore[method-assign]
+    it = ahead.batches()
+    first = next(it)
+    deadline = time.monotonic() + 5
+    while len(calls) < 2 and time.monotonic() < deadline:  # the caller has not asked yet
+        time.sleep(0.01)
+    assert calls == ["0-0", ids[6]]  # the second read went out before next() asked
+    got = [first] + [b for b in it if b]
+    assert got == want
+    assert ahead.position == plain.position == ids[-1]
+    early = RedisSource(redis_server.url, "ahead", stop=StopWhen(idle=0.2), count=7)
+    it = early.batches()
+    next(it), next(it)
+    it.close()  # the read already ahead is dropped
+    assert early.position == ids[13]
+
+
 def test_redis_unreachable_at_start_is_a_source_error() -> None:
     port = free_port()
     with pytest.raises(SourceError, match=f"cannot reach Redis at redis://127.0.0.1:{port}"):

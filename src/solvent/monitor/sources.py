@@ -177,9 +177,11 @@ class RedisSource:
         ca_file: str | None = None,
         cert_file: str | None = None,
         key_file: str | None = None,
+        read_ahead: bool = True,
     ) -> None:
         import redis
 
+        self.read_ahead = read_ahead  # the next XREAD while a batch is applied
         self.url = url
         self.shown = redact_url(url)
         self.redact = Redactor([password] if password else [])
@@ -257,36 +259,66 @@ class RedisSource:
         return bytes(raw)
 
     def batches(self) -> Iterator[Batch]:
+        """The batches read, one XREAD each; with ``read_ahead`` (the plain XREAD; a
+        shard's group source reads one at a time) the next XREAD is sent, in a thread,
+        while the caller applies a batch.
+
+        A reply of 1,000 entries takes redis-server a few milliseconds to write (and the
+        socket to carry): read ahead, those milliseconds overlap the monitor's work
+        instead of adding to its wall time (on an idle second core; round 9 of
+        benchmarks/results/monitor_scale.md). The batches are the same ones, in the same
+        order: each read starts after the last entry of the one before. At most one read
+        is ahead; when the caller stops (closes this iterator) it is left to finish
+        (within ``block_ms``) and its entries are dropped: the position, as without it,
+        is past the last batch yielded."""
+        from concurrent.futures import ThreadPoolExecutor
+
         import redis
 
-        first = self._first_batch()
-        if first:
-            yield first
-        idle_since = time.monotonic()
-        backoff = 0.1
-        while True:
-            if self.stop.stopped():
-                return
-            try:
-                batch = self._read()
-                backoff = 0.1
-            except redis.RedisError as exc:
-                self.reconnects += 1
-                self.notice(
-                    f"redis at {self.shown} unreachable ({self.redact(str(exc))}); "
-                    f"retrying in {backoff:.1f}s"
-                )
+        ahead = self.read_ahead and type(self)._read is RedisSource._read
+        pool = ThreadPoolExecutor(1, thread_name_prefix="solvent-xread") if ahead else None
+
+        def start() -> Callable[[], Batch]:  # the next read: sent now, or when called
+            return self._read if pool is None else pool.submit(self._fetch, self.position).result
+
+        try:
+            first = self._first_batch()
+            if first:
+                yield first
+            idle_since = time.monotonic()
+            backoff = 0.1
+            read = start()
+            while True:
+                if self.stop.stopped():
+                    return
+                try:
+                    batch = read()
+                    backoff = 0.1
+                except redis.RedisError as exc:
+                    self.reconnects += 1
+                    self.notice(
+                        f"redis at {self.shown} unreachable ({self.redact(str(exc))}); "
+                        f"retrying in {backoff:.1f}s"
+                    )
+                    yield []
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    read = start()
+                    continue
+                if batch:
+                    if pool is not None:
+                        self.position = batch[-1][0]
+                    read = start()
+                    idle_since = time.monotonic()
+                    yield batch
+                    continue
+                if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
+                    return
+                read = start()
                 yield []
-                time.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
-            if batch:
-                idle_since = time.monotonic()
-                yield batch
-                continue
-            if self.stop.idle is not None and time.monotonic() - idle_since > self.stop.idle:
-                return
-            yield []
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _first_batch(self) -> Batch:
         """What to yield before reading new entries (a shard: its pending ones)."""
@@ -294,9 +326,14 @@ class RedisSource:
 
     def _read(self) -> Batch:
         """The next entries after the position (XREAD), the position moved past them."""
-        reply = self.client.xread(
-            {self.stream: self.position}, count=self.count, block=self.block_ms
-        )
+        batch = self._fetch(self.position)
+        if batch:
+            self.position = batch[-1][0]
+        return batch
+
+    def _fetch(self, position: str) -> Batch:
+        """The next entries after ``position`` (XREAD, blocking up to ``block_ms``)."""
+        reply = self.client.xread({self.stream: position}, count=self.count, block=self.block_ms)
         batch: Batch = []
         streams = reply.items() if isinstance(reply, dict) else reply or []  # RESP3, 2
         field, event = self.FIELD, self._event
@@ -306,8 +343,6 @@ class RedisSource:
                  and f[1] else event(f))
                 for i, f in entries
             ]  # fmt: skip
-        if batch:
-            self.position = batch[-1][0]
         return batch
 
 

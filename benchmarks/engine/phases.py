@@ -30,7 +30,6 @@ busy machine CPU times grow too: compare within a row, against the naive column)
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import resource
@@ -40,6 +39,7 @@ import sys
 import time
 from typing import Any
 
+from phase_timer import PhaseTimer, watchdog_in_process
 from run import NAIVE, ROOT, SPECS, knobs  # the corpus's cells as run.py runs them
 
 PHASES = (
@@ -60,38 +60,8 @@ PHASES = (
 def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child process
     """The bmc of ``argv`` in this process, its phases' CPU as JSON on stderr's last line."""
     began = time.process_time()
-    spent: dict[str, float] = dict.fromkeys(PHASES, 0.0)
-    active: list[str] = []
-
-    def timed(label: str, fn: Any) -> Any:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if label in active:
-                return fn(*args, **kwargs)
-            start = time.process_time()
-            active.append(label)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                active.pop()
-                took = time.process_time() - start
-                spent[label] += took
-                if active:  # counted once: taken out of the phase it ran in
-                    spent[active[-1]] -= took
-
-        return wrapper
-
-    def patch(module: Any, name: str, label: str) -> None:
-        """Wrap ``module.name`` wherever a solvent module imported it."""
-        fn = getattr(module, name)
-        wrapped = timed(label, fn)
-        for mod in list(sys.modules.values()):
-            if (
-                getattr(mod, "__name__", "").startswith("solvent")
-                and getattr(mod, name, None) is fn
-            ):
-                setattr(mod, name, wrapped)
-        setattr(module, name, wrapped)
+    timer = PhaseTimer(PHASES)
+    spent, active, timed, patch = timer.spent, timer.active, timer.timed, timer.patch
 
     import solvent.cli  # noqa: F401
     from solvent.check import (
@@ -102,22 +72,15 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
         portfolio,
         solving,
         verdicts,
-        watchdog,
     )
     from solvent.check.encode import Unrolling
     from solvent.report import text
     from solvent.spec import load
 
     spent["imports"] = time.process_time() - began
-    first_attempt.in_child = lambda fn, deadline, seconds=None: fn()
+    first_attempt.in_child = lambda fn, deadline, seconds=None, meanwhile=None: fn()
 
-    def in_process(first: Any, then: Any, seconds: Any) -> Any:
-        result = first()
-        for fn in then:
-            result = fn(result)
-        return result, 1 + len(then), None
-
-    watchdog._forked = in_process
+    watchdog_in_process()
     import z3
 
     plain_check = z3.Solver.check

@@ -25,7 +25,6 @@ so compare within a row.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import subprocess
@@ -33,6 +32,7 @@ import sys
 import time
 from typing import Any
 
+from phase_timer import PhaseTimer, watchdog_in_process
 from run import ROOT, SPECS, knobs  # the corpus's cells as run.py runs them
 
 PHASES = ("imports", "spec load", "plan", "houdini", "trials", "proof", "minimize", "rest")
@@ -41,49 +41,17 @@ PHASES = ("imports", "spec load", "plan", "houdini", "trials", "proof", "minimiz
 def _profile(argv: list[str]) -> None:  # pragma: no cover - runs in a child process
     """``solvent prove`` of ``argv`` in this process; its phases as JSON on stderr."""
     began = time.process_time()
-    spent: dict[str, float] = dict.fromkeys(PHASES, 0.0)
-    active: list[str] = []
-
-    def timed(label: str, fn: Any) -> Any:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            active.append(label)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                active.pop()
-                took = time.process_time() - start
-                spent[label] += took
-                if active:  # counted once: taken out of the phase it ran in
-                    spent[active[-1]] -= took
-
-        return wrapper
-
-    def patch(module: Any, name: str, label: str) -> None:
-        fn = getattr(module, name)
-        wrapped = timed(label, fn)
-        for mod in list(sys.modules.values()):
-            if getattr(mod, "__name__", "").startswith("solvent") and (
-                getattr(mod, name, None) is fn
-            ):
-                setattr(mod, name, wrapped)
-        setattr(module, name, wrapped)
+    timer = PhaseTimer(PHASES)
+    spent, patch = timer.spent, timer.patch
 
     import solvent.cli  # noqa: F401
     from solvent.api import verify  # noqa: F401
-    from solvent.check import decompose, induction, inductive_step, infer, watchdog
+    from solvent.check import decompose, induction, inductive_step, infer
     from solvent.spec import load
 
     spent["imports"] = time.process_time() - began
 
-    def in_process(first: Any, then: Any, seconds: Any) -> Any:
-        result = first()
-        for fn in then:
-            result = fn(result)
-        return result, 1 + len(then), None
-
-    watchdog._forked = in_process
+    watchdog_in_process()
     import z3
 
     plain_check = z3.Solver.check

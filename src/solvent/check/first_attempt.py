@@ -70,8 +70,9 @@ FIRST_SECONDS = 5.0
 WALL_BACKSTOP = 10
 # with --jobs 2 or more, this process runs the falsifier while the attempt's child works,
 # once the child has used this many seconds of CPU (most attempts answer before: their
-# path is the canonical one; CPU, not wall: the same on a busy machine); a bug the capped solver stalls on (the cross-margin spec, load 10: the attempt
-# took the whole 60 s budget, the race never started) is found by a sampled path
+# path is the canonical one; CPU, not wall: the same on a busy machine); a bug the capped
+# solver stalls on (the cross-margin spec, load 10: the attempt took the whole 60 s
+# budget, the race never started) is found by a sampled path
 MEANWHILE_AFTER = 1.0
 
 

@@ -30,7 +30,8 @@ again until nothing is dropped. In exact arithmetic a round asks each case of th
 (``cases``) whether some candidate fails, dropping all its model falsifies at once
 (``cases.split_survivors``). Otherwise, or when that gives up, a round's queries share one
 incremental solver holding the step and the round's hypotheses (``QUICK_RLIMIT`` units
-each); one that runs out is asked once per case, then whole under ``RLIMIT``. In fixed-point arithmetic, where the whole query rarely answers within
+each); one that runs out is asked once per case, then whole under ``RLIMIT``. In
+fixed-point arithmetic, where the whole query rarely answers within
 ``QUICK_RLIMIT``, every query goes to the cases at once, and a round first asks whether
 all candidates hold (one query; each only when one does not), as does each trial of the
 deletion below. The resource counter, not a clock, decides: the same

@@ -11,7 +11,7 @@ from __future__ import annotations
 from solvent.check.corners import applies, at_corners_path
 from solvent.check.members import (
     CANONICAL_RLIMIT,
-    FIRST_RLIMIT,
+    CHEAP_RLIMIT,
     Answer,
     at_depth_path,
     few_accounts,
@@ -22,7 +22,6 @@ from solvent.check.solving import Deadline
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import confirmed as _confirmed
 from solvent.check.verdicts import irrational as _irrational
-from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 
 # resource units of the one-shot query at the violation's depth (the fixed-point corpus
@@ -64,7 +63,7 @@ def canonical(
     in 0.4 s); when it stops there and ``d`` is a shortest depth, the one-shot query at
     ``d`` (``members.at_depth_path``, on a parsed copy of its own) derives it, capped by
     ``ONE_SHOT_RLIMIT``. When ``d`` is a shortest depth the cheap ways come first: the
-    unrolling capped at ``FIRST_RLIMIT``, the one-shot query, and only then the unrolling
+    unrolling capped at ``CHEAP_RLIMIT``, the one-shot query, and only then the unrolling
     under ``CANONICAL_RLIMIT``; in fixed-point arithmetic (``corners``: nonlinear integer
     products, where the unrolling stalls) the market pinned at its envelope's corners
     (``corners.at_corners_path``) before them. None when nothing answers:
@@ -86,7 +85,7 @@ def canonical(
     # query answers depth 4 within 2 million units, the unrolling in none of 50 million,
     # which took 115 s of CPU before the one-shot query was asked)
     staged = shortest and d > 0
-    caps = (FIRST_RLIMIT, CANONICAL_RLIMIT) if staged else (CANONICAL_RLIMIT,)
+    caps = (CHEAP_RLIMIT, CANONICAL_RLIMIT) if staged else (CANONICAL_RLIMIT,)
     for cap in caps:
         out = unroll(
             spec,
@@ -97,7 +96,7 @@ def canonical(
             known=d,
             facts=shortest,
             rlimit=cap,
-            quick=cap == FIRST_RLIMIT,
+            quick=cap == CHEAP_RLIMIT,
         )
         if out.verdict == FAIL and out.trace is not None:
             return _confirmed(spec, out.trace, d, out.failed, depth, result, note)
@@ -138,9 +137,7 @@ def from_trace(
     # the path up to its first violation (``deepest`` keeps its rung's path, which can be
     # longer than the shortest depth ``d`` it then showed)
     t = first.step
-    trace = winner.trace
-    if len(trace.steps) > t:
-        trace = Trace(trace.spec, trace.accounts, trace.init, trace.steps[:t], trace.params)
+    trace = winner.trace.with_steps(winner.trace.steps[:t])
     if t == d:
         note = "" if shortest else NOT_SHORTEST
     elif shortest:

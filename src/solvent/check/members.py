@@ -161,8 +161,9 @@ PREFIX_RLIMIT = 5_000_000  # resource units per replayed shorter-depth check of 
 # between 5 and 10 million: at 5 million its golden path was lost); past it `canonical`
 # takes the path of the one-shot query (`at_depth_path`)
 CANONICAL_RLIMIT = 50_000_000
-# the first, cheap pass of the canonical derivation at a shortest depth (``canonical``)
-FIRST_RLIMIT = 1_500_000
+# the first, cheap pass of the canonical derivation at a shortest depth (``canonical``;
+# not the first attempt's cap, ``first_attempt.FIRST_RLIMIT``)
+CHEAP_RLIMIT = 1_500_000
 QUICK_CPU = 5.0  # seconds of CPU per check of that pass (a safety net, as the first attempt's)
 
 
@@ -228,7 +229,7 @@ def unroll(
                 took = _rlimit_count(solver) - used
                 if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
-                if status == z3.sat and took > (FIRST_RLIMIT if k else CANONICAL_RLIMIT):
+                if status == z3.sat and took > (CHEAP_RLIMIT if k else CANONICAL_RLIMIT):
                     canon = False  # canonical's (first) pass would have stopped: it may differ
             if status == z3.sat:
                 model = solver.model()

@@ -284,7 +284,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     why = p.why
     if reader_refused(p):
-        steps = (plan, _one_account, _any, _capped(kwargs), _left)
+        steps = (plan, _one_account, _any, _capped(kwargs), _left, spent)
         done = any_with_reader_lemmas(spec, prove, kwargs, began, names, steps)
         if done is not None:
             return done
@@ -378,7 +378,7 @@ def proved_for_any(spec: Spec, prove: Any, **kwargs: Any) -> Any:
     p = plan(spec, kwargs.get("invariants"))
     names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
     if reader_refused(p):
-        steps = (plan, _one_account, _any, _capped(kwargs), _left)
+        steps = (plan, _one_account, _any, _capped(kwargs), _left, spent)
         return any_with_reader_lemmas(spec, prove, kwargs, began, names, steps)
     if p.why is not None:
         return None

@@ -64,10 +64,10 @@ def any_with_reader_lemmas(
     of ``lemmas_for_reader`` (the rule asked again on the spec with them), or None.
 
     ``steps``: decompose's (plan, one-account proof, any-N result, capped settings, time
-    left), passed in (decompose imports this module)."""
-    plan, one_account, any_n, capped, left = steps
+    left, budget spent), passed in (decompose imports this module)."""
+    plan, one_account, any_n, capped, left, spent = steps
     with_lemmas = lemmas_for_reader(spec, prove, capped, left(kwargs, began))
-    if with_lemmas is None or left(kwargs, began) == 0.001:  # none, or no time left
+    if with_lemmas is None or spent(kwargs.get("timeout"), began):  # none, or no time left
         return None
     p = plan(with_lemmas[0], kwargs.get("invariants"))
     if p.why is not None:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import z3
 
-from solvent.check.members import _unroll
-from solvent.check.solving import fresh_context
+from solvent.check.solving import Deadline, fresh_context
+from solvent.check.within import unrolled_in_new_solver
 from solvent.spec.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,9 @@ CASES = [  # (spec file, accounts, depths, what)
 def query(path: str, accounts: int, k: int) -> str:
     spec = load_spec(str(ROOT / path), None).with_accounts(accounts)
     with fresh_context():
-        solver, u = _unroll(spec, k)
+        unrolled = unrolled_in_new_solver(spec, k, Deadline(None))
+        assert unrolled is not None  # no deadline: never out of time
+        solver, u = unrolled
         solver.add(*u.assumption_literals())
         decls = spec.properties()
         for t in range(k):

@@ -37,7 +37,7 @@ from solvent.check.solving import (
     readable_values,
     trace_from_values,
 )
-from solvent.check.within import _unroll, shorten, within
+from solvent.check.within import shorten, unrolled_in_new_solver, within
 from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 
@@ -101,7 +101,7 @@ def at_depth_path(
 def depth_query(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> Any:
     """(solver, unrolling, properties at ``k``) of the one-shot query at depth ``k`` (the
     properties before it as facts, one broken at it); None if out of time encoding."""
-    if (unrolled := _unroll(spec, k, deadline)) is None:
+    if (unrolled := unrolled_in_new_solver(spec, k, deadline)) is None:
         return None
     solver, u = unrolled
     solver.add(*u.assumption_literals())

@@ -20,7 +20,9 @@ from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 
 
-def _unroll(spec: Spec, n: int, deadline: Deadline) -> tuple[z3.Solver, Unrolling] | None:
+def unrolled_in_new_solver(
+    spec: Spec, n: int, deadline: Deadline
+) -> tuple[z3.Solver, Unrolling] | None:
     """``n`` steps in a new solver; None when the budget runs out while encoding them (one
     step of a 1,000-account spec took 18 s of Python, which no solver timeout stops)."""
     solver = z3.Solver()
@@ -49,7 +51,7 @@ def within(
     counterexample to show).
     """
     with fresh_context():
-        unrolled = _unroll(spec, n, deadline)
+        unrolled = unrolled_in_new_solver(spec, n, deadline)
         if unrolled is None:
             return "unknown", n
         solver, u = unrolled

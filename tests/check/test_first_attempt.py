@@ -161,3 +161,34 @@ def test_the_safety_net_counts_the_attempts_cpu_not_the_clock() -> None:
     began = time.process_time()
     assert first_attempt.in_child(_spins, Deadline(60), 1.0) is None
     assert time.process_time() - began < 1.0  # the child spun, not this process
+
+
+def _burns_then_waits(conn: Any) -> None:  # pragma: no cover - runs in a forked child
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    conn.send("burnt")
+    conn.recv()  # waits without using the CPU until the test has read its times
+
+
+def test_the_childs_cpu_is_psutils_reading_without_importing_psutil() -> None:
+    """``_cpu`` reads /proc (importing psutil was 15-25 ms of each bmc's start): the
+    same seconds psutil gives, 0 for a process that is gone."""
+    import multiprocessing
+
+    import psutil
+
+    ctx = multiprocessing.get_context("fork")
+    mine, theirs = ctx.Pipe()
+    proc = ctx.Process(target=_burns_then_waits, args=(theirs,))
+    proc.start()
+    try:
+        assert mine.recv() == "burnt"
+        times = psutil.Process(proc.pid).cpu_times()
+        got = first_attempt._cpu(proc.pid)
+        assert got == pytest.approx(times.user + times.system, abs=1e-9)
+        assert got >= 0.25
+    finally:
+        mine.send("done")
+        proc.join(timeout=10)
+    assert first_attempt._cpu(proc.pid) == 0.0  # reaped: gone

@@ -48,6 +48,8 @@ NOT_FOR_CHECKS = (
     # Rich: a quiet check into a pipe prints its verdict line without it (round 17 of
     # benchmarks/results/engine.md; report/verdict.py, the same bytes: below)
     "rich",
+    # psutil: the first attempt reads its child's CPU time from /proc (round 18)
+    "psutil",
 )
 
 # and what a bmc of a few accounts does not run (round 12 of benchmarks/results/engine.md):

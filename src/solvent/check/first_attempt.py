@@ -44,8 +44,6 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-import psutil
-
 from solvent.check import solving
 from solvent.check.corners import CONSTANT_CORNERS, applies, at_corners_path
 from solvent.check.falsify import attempts
@@ -228,8 +226,29 @@ def in_child(
     return msg
 
 
+# the kernel's clock ticks a second, the unit of /proc/PID/stat's CPU times
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 def _cpu(pid: int | None) -> float:
-    """Seconds of CPU the process ``pid`` has used (0 when it is gone)."""
+    """Seconds of CPU the process ``pid`` has used (0 when it is gone).
+
+    Read from ``/proc/PID/stat`` where there is one, as psutil reads it on Linux: importing
+    psutil took 15-25 ms of every bmc's start (round 18 of benchmarks/results/engine.md);
+    elsewhere (macOS) psutil answers."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            # utime and stime: the 14th and 15th fields, counted after the command name's
+            # closing parenthesis (the name may hold spaces and parentheses)
+            fields = fh.read().rpartition(b")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return 0.0  # a process that is gone
+    except (OSError, ValueError, IndexError):
+        pass
+    import psutil
+
     try:
         used = psutil.Process(pid).cpu_times()
     except psutil.Error:

@@ -7,7 +7,7 @@ seconds of each phase (each counted once where they nest):
 - ``imports`` (solvent's CLI and what it imports), ``spec load``;
 - ``plan`` (the decomposition's analysis: the step on two accounts, the accumulator rule);
 - ``houdini`` (lemma inference: the rounds and the named round whose unsat cores say
-  which candidates the properties use) and ``trials`` (its deletion trials, ``_inductive``);
+  which candidates the properties use) and ``trials`` (its deletion trials, ``houdini_round.inductive``);
 - ``proof`` (k-induction on one account: the first proof, whose CTI starts the inference,
   and the final proof with the inferred lemmas) and ``minimize`` (the final proof's
   minimization of the assumptions it used);
@@ -69,7 +69,12 @@ def _profile(argv: list[str]) -> None:  # pragma: no cover - runs in a child pro
     patch(load, "load_spec", "spec load")
     patch(decompose, "plan", "plan")
     patch(infer, "houdini", "houdini")
-    patch(infer, "_inductive", "trials")
+    try:  # the deletion trials (in infer.py before round 18)
+        from solvent.check import houdini_round
+
+        patch(houdini_round, "inductive", "trials")
+    except ImportError:
+        patch(infer, "_inductive", "trials")
     patch(induction, "prove", "proof")
     patch(inductive_step, "_minimize", "minimize")
     from solvent.cli.core import main

@@ -22,7 +22,14 @@ import pytest
 import z3
 
 from solvent.check import bmc as bmc_mod
-from solvent.check import cases, decompose_bmc, first_attempt, inductive_step, infer
+from solvent.check import (
+    cases,
+    decompose_bmc,
+    first_attempt,
+    houdini_round,
+    inductive_step,
+    infer,
+)
 from solvent.check.replay import replay
 from solvent.check.results import FAIL
 from solvent.spec.load import load_spec
@@ -66,9 +73,10 @@ def _logged(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
         return wrapper
 
     monkeypatch.setattr(z3.Solver, "check", check)
-    for module in (cases, inductive_step, infer):  # where the case split is called from
+    for module in (cases, inductive_step, infer, houdini_round):  # where the split is called
         for name in ("split_check", "step_cases"):
-            monkeypatch.setattr(module, name, tagged("cases", getattr(cases, name)))
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, tagged("cases", getattr(cases, name)))
     monkeypatch.setattr(decompose_bmc, "_deep_pass", tagged("proof", decompose_bmc._deep_pass))
     # the attempt's CPU safety net only decides who answers (tested in test_first_attempt);
     # widened so a loaded machine cannot send the attempt to the race

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import z3
 
-from solvent.check import infer, members
+from solvent.check import houdini_round, members
 from solvent.check.cases import split_survivors, step_cases
 from solvent.check.decompose import prove_any_accounts
 from solvent.check.encode import Unrolling
@@ -96,7 +96,7 @@ def test_the_quote_style_proof_keeps_its_lemmas_in_fewer_calls(
     runs = {}
     for route in ("models", "each"):
         if route == "each":  # the route it replaced: every candidate asked alone
-            monkeypatch.setattr(infer, "split_survivors", lambda *a, **k: None)
+            monkeypatch.setattr(houdini_round, "split_survivors", lambda *a, **k: None)
         calls["n"] = 0
         result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=1)
         assert (result.verdict, result.accounts) == (PASS, "any"), result.message

@@ -207,3 +207,51 @@ def split_survivors(
 
 def _true(model: Any, expr: Any) -> bool:
     return bool(z3.is_true(model.eval(expr, model_completion=True)))
+
+
+def holds_by_case(
+    constraints: Sequence[Any],
+    cases: Sequence[Any],
+    obligations: dict[str, list[Any]],
+    deadline: Deadline,
+    *,
+    assumptions: Sequence[Any],
+    by_lit: dict[str, str],
+    known: dict[str, dict[int, frozenset[str]]],
+    rlimit: int | None = None,
+    cap_ms: int | None = None,
+) -> Any:
+    """Whether every obligation (name -> parts) holds in every case of ``constraints``:
+    z3.unsat (they hold), z3.sat or z3.unknown (a case that did not answer), asked case by
+    case, with the named ``assumptions`` (``by_lit`` names them), of the obligations not
+    yet proved in that case.
+
+    ``known[name]`` maps a case's index to the core of an earlier proof of that obligation
+    in that case (in Houdini, under a superset of the hypotheses): a core whose names are
+    all still assumed is a proof now too (every constraint it used is still there), so the
+    obligation is not asked again in that case. A case asks the disjunction of the rest's
+    negations; its core, when unsat, is a core of each of them and is recorded for each."""
+    names = {by_lit[str(a)] for a in assumptions}
+    for i, case in enumerate(cases):
+        pending = {}
+        for name, parts in obligations.items():
+            core = known.get(name, {}).get(i)
+            if core is None or not core <= names:
+                pending[name] = parts
+        if not pending:
+            continue
+        negated = z3.Or([z3.Not(p) for parts in pending.values() for p in parts])
+        split = split_check(
+            [*constraints, negated],
+            [case],
+            deadline,
+            assumptions=assumptions,
+            by_lit=by_lit,
+            rlimit=rlimit,
+            cap_ms=cap_ms,
+        )
+        if split.status != z3.unsat:
+            return split.status
+        for name in pending:
+            known.setdefault(name, {})[i] = frozenset(split.core())
+    return z3.unsat

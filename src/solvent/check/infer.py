@@ -32,10 +32,11 @@ again until nothing is dropped. In exact arithmetic a round asks each case of th
 incremental solver holding the step and the round's hypotheses (``QUICK_RLIMIT`` units
 each); one that runs out is asked once per case, then whole under ``RLIMIT``. In
 fixed-point arithmetic, where the whole query rarely answers within
-``QUICK_RLIMIT``, every query goes to the cases at once, and a round first asks whether
-all candidates hold (one query; each only when one does not), as does each trial of the
-deletion below. The resource counter, not a clock, decides: the same
-candidates survive on a busy and an idle machine, tried in a fixed order. A query that
+``QUICK_RLIMIT``, every query goes to the cases at once with the hypotheses named, and a
+case whose earlier proof used only hypotheses still assumed is not asked again
+(``houdini_round``); so does each trial of the deletion below. The resource counter, not
+a clock, decides: the same candidates survive on a busy and an idle machine, tried in a
+fixed order. A query that
 Z3 stops by the wall-clock safety net (``SAFETY_MS``, or the end of the budget) instead
 ends the whole inference with nothing inferred, so a clock never changes which lemmas
 are inferred. Of the survivors, those the properties need are kept (each dropped, the
@@ -49,7 +50,6 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -57,10 +57,11 @@ from typing import Any
 
 import z3
 
-from solvent.check.cases import split_check, split_survivors, step_cases
+from solvent.check.cases import step_cases
 from solvent.check.encode import Unrolling, free_vars
+from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.results import FAIL, PASS, CheckResult
-from solvent.check.solving import Deadline, check, in_fresh_context
+from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
 from solvent.lang.domains import AnyBool, Within
@@ -68,14 +69,6 @@ from solvent.lang.values import NUM, Value, lift
 from solvent.spec.decls import ActionDecl
 from solvent.spec.spec import PredicateDecl, Spec
 
-# Z3 resource units per candidate query (deterministic); the two-market spec's keeper
-# guard needs 4.6 million (2 million dropped it, and the proof with it)
-RLIMIT = 10_000_000
-SAFETY_MS = 20_000  # the wall-clock safety net behind it
-# a query is first asked whole under this many units (most answer within it), then split
-# by the cases of the step's choices (``cases``), then whole under ``RLIMIT``
-QUICK_RLIMIT = 60_000
-QUICK_CPU = 1.0  # its CPU safety net (seconds): stopped by it, the query goes on as above
 MAX_CTI_CANDIDATES = 12
 
 
@@ -246,20 +239,6 @@ def _bool(raw: Any) -> Any:
     return raw if z3.is_bool(raw) else raw != 0
 
 
-class _ClockStopped(Exception):
-    """A query was stopped by the wall clock, not by its resource limit: infer nothing."""
-
-
-def _decide(solver: z3.Solver, deadline: Deadline) -> Any:
-    """``check`` capped by ``RLIMIT``; raises _ClockStopped when a clock stopped it."""
-    began = time.perf_counter()
-    status = check(solver, deadline, cap_ms=SAFETY_MS, rlimit=RLIMIT)
-    took_ms = (time.perf_counter() - began) * 1000
-    if status == z3.unknown and (deadline.expired() or took_ms >= SAFETY_MS * 0.9):
-        raise _ClockStopped()
-    return status
-
-
 @in_fresh_context
 def houdini(
     spec: Spec,
@@ -296,7 +275,7 @@ def houdini(
     for cand, parts in readable:
         solver0.push()
         solver0.add(z3.Or([z3.Not(_bool(raw)) for _d, _a, raw in u0.properties(0, [cand.decl])]))
-        status = _decide(solver0, deadline)
+        status = decide(solver0, deadline)
         solver0.pop()
         if status == z3.unsat:
             alive.append(cand)
@@ -310,10 +289,12 @@ def houdini(
     # in fixed point the whole query rarely answers within QUICK_RLIMIT (the corpus spec:
     # 17 of its 19 hard queries ran out, 3.4 s of CPU of the proof's 15): split at once
     quick = not (cases and getattr(u.backend, "fixed", False))
+    # fixed point: each case's core kept between rounds (``houdini_round``)
+    known: dict[str, dict[int, frozenset[str]]] | None = None if quick else {}
     changed = True
     while changed and alive:
         hyps = {x.decl.name: pre[x.decl.name] for x in alive}
-        asked = _Round(base, hyps, deadline, cases, quick=quick)
+        asked = Round(base, hyps, deadline, cases, quick=quick, known=known)
         held = asked.survivors({c.decl.name: post[c.decl.name] for c in alive})
         changed = len(held) < len(alive)
         alive = [c for c in alive if c.decl.name in held]
@@ -325,129 +306,28 @@ def houdini(
     # 1-inductive (when they are not, all are kept: k > 1)
     goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
     hyps = {x.decl.name: pre[x.decl.name] for x in alive}
-    named = _Round(base, hyps, deadline, cases, True, quick=quick)
+    named = Round(base, hyps, deadline, cases, True, quick=quick, known=known)
     direct: set[str] = set()
-    for parts in goals.values():
-        ok, core = named.holds(parts)
+    for goal, parts in goals.items():
+        ok, core = named.holds_named(goal, parts)
         if not ok:
             return alive
         direct |= core
     needed = [c for c in alive if c.decl.name in direct]
     if len(needed) == len(alive) or not (
-        trust_cores or _inductive(base, goals, pre, post, needed, deadline, cases, quick)
+        trust_cores
+        or inductive(base, goals, pre, post, _names(needed), deadline, cases, quick, known)
     ):
         needed = list(alive)
     for c in reversed(list(needed)):
         trial = [x for x in needed if x is not c]
-        if _inductive(base, goals, pre, post, trial, deadline, cases, quick):
+        if inductive(base, goals, pre, post, _names(trial), deadline, cases, quick, known):
             needed = trial
     return needed
 
 
-def _inductive(
-    base: list[Any],
-    goals: dict[str, list[Any]],
-    pre: dict[str, list[Any]],
-    post: dict[str, list[Any]],
-    trial: list[Inferred],
-    deadline: Deadline,
-    cases: Any,
-    quick: bool = True,
-) -> bool:
-    """Whether the properties (``goals``) and ``trial`` are 1-inductive together."""
-    hyps = {x.decl.name: pre[x.decl.name] for x in trial}
-    asked = _Round(base, hyps, deadline, cases, quick=quick)
-    obligations = {**goals, **{x.decl.name: post[x.decl.name] for x in trial}}
-    if not quick:  # one query for them all (fixed point: a query costs its cases)
-        return asked.holds([p for parts in obligations.values() for p in parts])[0]
-    return all(asked.holds(parts)[0] for parts in obligations.values())
-
-
-class _Round:
-    """The step queries of one round (one set of named hypotheses): each asked first of
-    one incremental solver holding the step and the hypotheses (one internalization for
-    the round; ``QUICK_RLIMIT`` units a query), then, when that runs out, by ``_holds``.
-    Each hypothesis is guarded by a literal, so an answer names the hypotheses its proof
-    used (its unsat core; all of them when the whole query answered)."""
-
-    def __init__(
-        self,
-        base: list[Any],
-        hyps: dict[str, list[Any]],
-        deadline: Deadline,
-        cases: Any,
-        named: bool = False,
-        *,
-        quick: bool = True,
-    ) -> None:
-        self.base, self.deadline, self.cases, self.quick = base, deadline, cases, quick
-        # unnamed, the hypotheses are asserted (faster: no cores, every one counts as used)
-        self.lits = {name: z3.Bool(f"houdini:{name}") for name in hyps} if named else {}
-        self.by_lit = {str(lit): name for name, lit in self.lits.items()}
-        self.names = set(hyps)
-        self.guarded = [
-            z3.Implies(self.lits[n], c) if named else c for n, h in hyps.items() for c in h
-        ]
-        self.hyps = list(hyps.values())
-        self.solver = z3.Solver()
-        self.solver.add(*base, *self.guarded)
-
-    def holds(self, parts: list[Any]) -> tuple[bool, set[str]]:
-        """(whether ``parts`` hold after the step, the hypotheses the proof used)."""
-        lits = list(self.lits.values())
-        if not self.quick:  # straight to the cases (``houdini``: fixed point)
-            return self._split(parts, lits)
-        self.solver.push()
-        self.solver.add(z3.Or([z3.Not(p) for p in parts]))
-        quick = check(self.solver, self.deadline, lits, rlimit=QUICK_RLIMIT, cpu_cap=QUICK_CPU)
-        core = None
-        if quick == z3.unsat:
-            core = {self.by_lit[str(c)] for c in self.solver.unsat_core()} if lits else self.names
-        self.solver.pop()
-        if quick == z3.sat:
-            return False, set()
-        if core is not None:
-            return True, core
-        return self._split(parts, lits)
-
-    def survivors(self, posts: dict[str, list[Any]]) -> set[str]:
-        """The names of ``posts`` that hold after the step (the module doc says how)."""
-        got = None
-        if self.cases and self.quick:
-            every = [*self.base, *self.guarded]
-            got = split_survivors(every, self.cases, posts, self.deadline, RLIMIT, SAFETY_MS)
-        if got is not None:
-            return got
-        if not self.quick and self.holds([p for ps in posts.values() for p in ps])[0]:
-            return set(posts)
-        return {name for name, parts in posts.items() if self.holds(parts)[0]}
-
-    def _split(self, parts: list[Any], lits: list[Any]) -> tuple[bool, set[str]]:
-        """The query asked once per case of the step, then whole under ``RLIMIT``."""
-        negated = z3.Or([z3.Not(p) for p in parts])
-        if self.cases:
-            split = split_check(
-                [*self.base, *self.guarded, negated],
-                self.cases,
-                self.deadline,
-                assumptions=lits,
-                by_lit=self.by_lit,
-                rlimit=RLIMIT,
-                cap_ms=SAFETY_MS,
-            )
-            if split.status != z3.unknown:
-                return split.status == z3.unsat, split.core() if lits else self.names
-        return _holds(self.base, self.hyps, parts, self.deadline), self.names
-
-
-def _holds(base: list[Any], hyps: list[list[Any]], parts: list[Any], deadline: Deadline) -> bool:
-    """Whether ``parts`` hold after the step from a state where ``hyps`` hold."""
-    solver = z3.Solver()
-    solver.add(*base)
-    for h in hyps:
-        solver.add(*h)
-    solver.add(z3.Or([z3.Not(p) for p in parts]))
-    return bool(_decide(solver, deadline) == z3.unsat)
+def _names(cands: list[Inferred]) -> list[str]:
+    return [c.decl.name for c in cands]
 
 
 # ----------------------------------------------------------------------- strengthening
@@ -491,7 +371,7 @@ def strengthen(
         if proved.verdict in (PASS, FAIL) or deadline.expired():
             return proved, kept  # a proof, or a real path of the spec
         checked = houdini(spec, cands, assumed, deadline, exclude)
-    except _ClockStopped:
+    except ClockStopped:
         return None
     if not checked or deadline.expired():
         return None

@@ -19,8 +19,9 @@ price. The *distance to insolvency* at price ``P`` is the smallest single gap
 :class:`PerpBook` keeps every breakpoint in a :class:`~solvent.monitor.deficit.DeficitIndex`
 and the longs' and shorts' bankruptcy prices in two heaps (the highest long's and the
 lowest short's are what the invariant and the keeper read; stale entries are dropped when
-they reach the top; kept from their first reader on, see :mod:`solvent.monitor.tops`), so an account change costs O(log N), the interval O(log N) (recomputed after a change, cached across prices),
-and a price change O(1). The maintenance check is the same
+they reach the top; kept from their first reader on, see :mod:`solvent.monitor.tops`), so
+an account change costs O(log N), the interval O(log N) (recomputed after a change,
+cached across prices), and a price change O(1). The maintenance check is the same
 shape: a long is liquidatable below ``b / (1 - mm)``, a short above ``b / (1 + mm)``.
 Everything is exact (``Fraction``); the float copies only speed up the comparisons on
 the price-event hot path and are never trusted near a boundary (see ``near``).
@@ -167,8 +168,11 @@ class PerpBook(Tops):
             self.flat_negatives.discard(a)
         if not was_scaled:
             self.not_scaled -= 1
-        qi[a] = q_new = scaled(quote)
-        si[a] = s_new = scaled(size)
+        # scaled(quote), scaled(size), inline (the hot path)
+        v, r = divmod(quote._numerator * SCALE, quote._denominator)  # type: ignore[attr-defined]
+        qi[a] = q_new = None if r else v
+        v, r = divmod(size._numerator * SCALE, size._denominator)  # type: ignore[attr-defined]
+        si[a] = s_new = None if r else v
         now_scaled = q_new is not None and s_new is not None
         if not now_scaled:
             self.not_scaled += 1

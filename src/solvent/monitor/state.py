@@ -119,7 +119,7 @@ class StateMixin(MonitorHost):
         self.distance_stale = True
         if kind != "account":  # an account event sets per-account fields only
             bd = self.values.get(o.bad_debt_field)
-            self._bad_debt_ok = type(bd) is not Fraction or bd.numerator <= 0
+            self._bad_debt_ok = type(bd) is not Fraction or bd._numerator <= 0  # type: ignore[attr-defined]
         one = event.account if kind in ("account", "liquidation") else None
         self._after_change(event.seq, ts, alerts, price_only=False, account=one)
 
@@ -134,7 +134,7 @@ class StateMixin(MonitorHost):
             if lf in self._num_fields[False]:  # a counter of liquidations: one more
                 n = self.values[lf]
                 self.values[lf] = (
-                    ev.coprime(n.numerator + n.denominator, n.denominator)
+                    ev.coprime(n._numerator + n._denominator, n._denominator)  # type: ignore[attr-defined]
                     if type(n) is Fraction
                     else n + 1
                 )

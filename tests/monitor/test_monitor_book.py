@@ -139,3 +139,42 @@ def test_binary_search_over_many_accounts_equals_the_walk(seed: int) -> None:
     assert below > 16  # the crossing lies past many breakpoints (the index's search)
     assert book.excess(lo) == 0 < book.excess(lo - F(1, 10**9))
     assert book.excess(hi) == 0 < book.excess(hi + F(1, 10**9))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_heaps_built_at_their_first_reader_then_kept_answer_as_brute_force(seed: int) -> None:
+    """A book pushes nothing onto its heaps until the tops or the liquidatable set are
+    first read (then builds them from the keys and keeps them): before, at and after that
+    read, and against a book that kept them from the start, the answers are the
+    definitions' (amounts with more places than the scaled decimals included)."""
+    rng = random.Random(200 + seed)
+    n, mm = 30, F(8, 100)
+    lazy, eager = PerpBook(n, mm), PerpBook(n, mm)
+    eager._keep_heaps()
+    assert not lazy._heaps_kept and eager._heaps_kept
+
+    def change() -> None:
+        a = rng.randrange(n)
+        q = F(rng.randint(-4000, 4000), rng.choice([1, 1, 3, 10**19]))
+        s = F(rng.choice([-3, -1, 0, 0, 1, 2]), rng.choice([1, 2]))
+        for book in (lazy, eager):
+            book.set_account(a, q, s)
+
+    for step in range(400):
+        change()
+        if step < 60:
+            assert lazy._lh == [] and lazy._sh == []  # nothing pushed yet
+            continue
+        p = F(rng.randint(500, 4000))
+        equity = [lazy.quote[a] + lazy.size[a] * p for a in range(n)]
+        want = sorted(
+            a for a in range(n) if equity[a] < mm * abs(lazy.size[a]) * p
+        )  # below maintenance
+        assert lazy.liquidatable(p) == eager.liquidatable(p) == want
+        assert lazy._heaps_kept
+        for book in (lazy, eager):
+            book._refresh_floats()
+            longs = [lazy.key[a][1] for a in range(n) if lazy.size[a] > 0]  # type: ignore[index]
+            shorts = [lazy.key[a][1] for a in range(n) if lazy.size[a] < 0]  # type: ignore[index]
+            assert book.eq_lo == (max(longs) if longs else None)
+            assert book.eq_hi == (min(shorts) if shorts else None)

@@ -19,8 +19,9 @@ price. The *distance to insolvency* at price ``P`` is the smallest single gap
 :class:`PerpBook` keeps every breakpoint in a :class:`~solvent.monitor.deficit.DeficitIndex`
 and the longs' and shorts' bankruptcy prices in two heaps (the highest long's and the
 lowest short's are what the invariant and the keeper read; stale entries are dropped when
-they reach the top), so an account change costs O(log N), the interval O(log N) (recomputed after a change, cached across prices),
-and a price change O(1). The maintenance check is the same
+they reach the top; kept from their first reader on, see :mod:`solvent.monitor.tops`), so
+an account change costs O(log N), the interval O(log N) (recomputed after a change,
+cached across prices), and a price change O(1). The maintenance check is the same
 shape: a long is liquidatable below ``b / (1 - mm)``, a short above ``b / (1 + mm)``.
 Everything is exact (``Fraction``); the float copies only speed up the comparisons on
 the price-event hot path and are never trusted near a boundary (see ``near``).
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -38,6 +38,7 @@ from sortedcontainers import SortedList
 
 from solvent.monitor.deficit import DeficitIndex, coprime, owes_none, ratio
 from solvent.monitor.deficit import to_float as _float
+from solvent.monitor.tops import Tops
 
 ZERO = Fraction(0)
 # A float comparison is trusted only when it clears the boundary by this relative margin;
@@ -48,9 +49,16 @@ MARGIN = 1e-9
 SCALE = 10**18  # integer units of the fast walks (any decimal with up to 18 places)
 
 
+# ``Fraction.numerator`` is a Python property (about 0.3 us a read on this machine, five
+# times the slot it returns); the hot path of an account change reads the slots (every
+# CPython since 2.6 keeps a Fraction in these two, checked here once)
+if Fraction.__slots__ != ("_numerator", "_denominator"):  # pragma: no cover
+    raise ImportError("solvent.monitor.book reads Fraction's _numerator/_denominator slots")
+
+
 def scaled(q: Fraction) -> int | None:
     """``q`` in units of 1/SCALE when that is an integer, else None."""
-    v, r = divmod(q.numerator * SCALE, q.denominator)
+    v, r = divmod(q._numerator * SCALE, q._denominator)  # type: ignore[attr-defined]
     return None if r else v
 
 
@@ -95,7 +103,7 @@ class Distance:
         return "up"
 
 
-class PerpBook:
+class PerpBook(Tops):
     """Positions of the isolated perp with its sorted bankruptcy prices."""
 
     _tops_stale = False  # the highest long's and lowest short's b (eq_lo, eq_hi) are stale
@@ -133,27 +141,38 @@ class PerpBook:
         self.probe_x: list[tuple[int, int]] | None = None
         self.probe_e: list[int] = []
         self._refresh_floats()
+        # the heaps are kept from their first reader on (a watched keeper's liquidation
+        # checks, the tops of a book with amounts that are not scaled decimals): until
+        # then an account change does not push (a fifth of its cost), see _keep_heaps
+        self._heaps_kept = False
 
     # ------------------------------------------------------------------ updates
     def set_account(self, a: int, quote: Fraction, size: Fraction) -> None:
+        if type(quote) is not Fraction or type(size) is not Fraction:  # e.g. an int: the
+            quote, size = Fraction(quote), Fraction(size)  # slots below are Fraction's
         old = self.key[a]
         qi, si = self.qi, self.si
         q_old, s_old = qi[a], si[a]
         was_scaled = q_old is not None and s_old is not None
-        # signs through .numerator: a Fraction comparison costs several isinstance checks
+        # signs through the numerator: a Fraction comparison costs several isinstance checks
+        kept = self._heaps_kept
         if old is not None:
-            self._live[a] = None
-            self._counts[self.size[a].numerator < 0] -= 1
+            if kept:
+                self._live[a] = None
+                self._counts[self.size[a]._numerator < 0] -= 1  # type: ignore[attr-defined]
             if was_scaled:
                 self.index.remove(old, q_old, s_old)  # type: ignore[arg-type]
-        elif self.quote[a].numerator < 0:
+        elif self.quote[a]._numerator < 0:  # type: ignore[attr-defined]
             self.flat_deficit -= -self.quote[a]
             self.flat_negative -= 1
             self.flat_negatives.discard(a)
         if not was_scaled:
             self.not_scaled -= 1
-        qi[a] = q_new = scaled(quote)
-        si[a] = s_new = scaled(size)
+        # scaled(quote), scaled(size), inline (the hot path)
+        v, r = divmod(quote._numerator * SCALE, quote._denominator)  # type: ignore[attr-defined]
+        qi[a] = q_new = None if r else v
+        v, r = divmod(size._numerator * SCALE, size._denominator)  # type: ignore[attr-defined]
+        si[a] = s_new = None if r else v
         now_scaled = q_new is not None and s_new is not None
         if not now_scaled:
             self.not_scaled += 1
@@ -174,7 +193,7 @@ class PerpBook:
                         e[k] -= v
         self.quote[a], self.size[a] = quote, size
         self._sides = None
-        if size.numerator:
+        if sn := size._numerator:  # type: ignore[attr-defined]
             if now_scaled:
                 b = ratio(-q_new, s_new)  # type: ignore[operator,arg-type]
                 try:  # int / int is correctly rounded: float(b) without the Fraction
@@ -185,53 +204,28 @@ class PerpBook:
                 b = -quote / size
                 entry = (_float(b), b, a)
             self.key[a] = entry
-            if size.numerator > 0:
-                held = (-entry[0], coprime(-b.numerator, b.denominator), a)
-                heapq.heappush(self._lh, held)
-                self._counts[0] += 1
-                self._compact(self._lh, 0)
-            else:
-                held = entry
-                heapq.heappush(self._sh, held)
-                self._counts[1] += 1
-                self._compact(self._sh, 1)
-            self._live[a] = held
+            if kept:
+                if sn > 0:
+                    held = (-entry[0], coprime(-b._numerator, b._denominator), a)  # type: ignore[attr-defined]
+                    heapq.heappush(self._lh, held)
+                    self._counts[0] += 1
+                    self._compact(self._lh, 0)
+                else:
+                    held = entry
+                    heapq.heappush(self._sh, held)
+                    self._counts[1] += 1
+                    self._compact(self._sh, 1)
+                self._live[a] = held
             if now_scaled:
                 self.index.add(entry, q_new, s_new)  # type: ignore[arg-type]
         else:
             self.key[a] = None
-            if quote.numerator < 0:
+            if quote._numerator < 0:  # type: ignore[attr-defined]
                 self.flat_deficit += -quote
                 self.flat_negative += 1
                 self.flat_negatives.add(a)
         self._interval = None
         self._tops_stale = True  # the highest long, lowest short: found when read
-
-    def _compact(self, heap: list[tuple[float, Fraction, int]], side: int) -> None:
-        """Drop the stale entries once they are half the heap (amortised O(1) a change)."""
-        if len(heap) > 2 * self._counts[side] + 1024:
-            live = self._live
-            heap[:] = [e for e in heap if live[e[2]] is e]
-            heapq.heapify(heap)
-
-    def _top(self, heap: list[tuple[float, Fraction, int]]) -> int | None:
-        """The account on top of a heap (the highest long or lowest short), stale ones popped."""
-        live = self._live
-        while heap and live[heap[0][2]] is not heap[0]:
-            heapq.heappop(heap)
-        return heap[0][2] if heap else None
-
-    def _in_order(self, heap: list[tuple[float, Fraction, int]]) -> Iterator[int]:
-        """The accounts of a heap's live entries in heap order (O(k log k) for the first k)."""
-        live = self._live
-        frontier = [(heap[0], 0)] if heap else []
-        while frontier:
-            entry, i = heapq.heappop(frontier)
-            for c in (2 * i + 1, 2 * i + 2):
-                if c < len(heap):
-                    heapq.heappush(frontier, (heap[c], c))
-            if live[entry[2]] is entry:
-                yield entry[2]
 
     @property
     def longs(self) -> SortedList:
@@ -290,6 +284,7 @@ class PerpBook:
     def _refresh_floats(self) -> None:
         # equity >= 0 for every account <=> max long b <= P <= min short b (and no flat Q < 0)
         self._tops_stale = False
+        self._keep_heaps()
         top_long, top_short = self._top(self._lh), self._top(self._sh)
         lo = None if top_long is None else self.key[top_long][1]  # type: ignore[index]
         hi = None if top_short is None else self.key[top_short][1]  # type: ignore[index]
@@ -332,7 +327,10 @@ class PerpBook:
         q, s = self.qi[a], self.si[a]
         if q is None or s is None:
             return self.quote[a] + self.size[a] * price >= 0
-        return q * price.denominator + s * price.numerator >= 0
+        try:  # the slots (see scaled); a price that is not a Fraction: its properties
+            return q * price._denominator + s * price._numerator >= 0  # type: ignore[attr-defined]
+        except AttributeError:
+            return q * price.denominator + s * price.numerator >= 0
 
     def equity(self, a: int, price: Fraction) -> Fraction:
         return self.quote[a] + self.size[a] * price
@@ -340,6 +338,7 @@ class PerpBook:
     def liquidatable(self, price: Fraction) -> list[int]:
         """Accounts below maintenance at ``price`` (equity < mm * |S| * price), in order."""
         out = []
+        self._keep_heaps()
         # long: Q + S X < mm S X  <=>  X < b / (1 - mm); highest b first
         for a in self._in_order(self._lh):
             if price * (1 - self.mm) < self.key[a][1]:  # type: ignore[index]

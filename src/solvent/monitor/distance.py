@@ -99,8 +99,11 @@ class DistanceMixin(MonitorHost):
         if self.distance_mode == "closed":
             # a price move with the interval cached (no change since) is O(1) from it; else
             # the probes (set again at a new price, O(log N)) decide whether the level stands
-            book = self._closed_book()[0]
-            cached = price_only and book._interval is not None and not self.distance_stale
+            cached = (  # (an account change never is: no book to look up)
+                price_only
+                and self._closed_book()[0]._interval is not None
+                and not self.distance_stale
+            )
             if not cached and self._probe_level() == self.distance_level:
                 self._gauge_pending = True  # the level stands: the gauge is computed if read
                 return

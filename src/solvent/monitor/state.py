@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from solvent.lang.domains import AnyBool, Within
@@ -48,17 +49,14 @@ class StateMixin(MonitorHost):
             if name not in known:
                 self._field(name, per_account)
 
-    @property
+    @cached_property  # then an attribute of the instance: no call when read (every event)
     def _num_fields(self) -> tuple[frozenset[str], frozenset[str]]:
         """The spec's scalar and per-account number fields (computed once)."""
-        cached = self.__dict__.get("_num_fields_cache")
-        if cached is None:
-            fields = self.spec.fields.items()
-            cached = self.__dict__["_num_fields_cache"] = (
-                frozenset(n for n, f in fields if f.sort == "num" and not f.per_account),
-                frozenset(n for n, f in fields if f.sort == "num" and f.per_account),
-            )
-        return cached
+        fields = self.spec.fields.items()
+        return (
+            frozenset(n for n, f in fields if f.sort == "num" and not f.per_account),
+            frozenset(n for n, f in fields if f.sort == "num" and f.per_account),
+        )
 
     def _field(self, name: str, per_account: bool) -> None:
         fd = self.spec.fields.get(name)
@@ -93,11 +91,13 @@ class StateMixin(MonitorHost):
             if not 0 <= a < self.n:
                 self._account(a)
             self._fields_ok(event.set, True)
-            self._fields_ok(event.add, True)
+            fraction = ev.fraction
             for k, v in event.set.items():
-                values[k][a] = ev.fraction(v)
-            for k, v in event.add.items():
-                values[k][a] = values[k][a] + ev.fraction(v)
+                values[k][a] = fraction(v)
+            if event.add:
+                self._fields_ok(event.add, True)
+                for k, v in event.add.items():
+                    values[k][a] = values[k][a] + fraction(v)
         elif kind == "liquidation":
             if not 0 <= event.account < self.n:
                 self._account(event.account)
@@ -106,8 +106,9 @@ class StateMixin(MonitorHost):
         if self.book is not None:
             if kind in ("account", "liquidation"):
                 a = event.account
-                self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
-            self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
+                self.book.set_account(a, values["quote"][a], values["size"][a])
+            if kind != "account":  # an account event sets per-account fields only
+                self.book.set_fund(values["insurance"], values["bad_debt"])
         if self.cross_book is not None:
             if kind in ("account", "liquidation"):
                 a = event.account
@@ -118,7 +119,7 @@ class StateMixin(MonitorHost):
         self.distance_stale = True
         if kind != "account":  # an account event sets per-account fields only
             bd = self.values.get(o.bad_debt_field)
-            self._bad_debt_ok = type(bd) is not Fraction or bd.numerator <= 0
+            self._bad_debt_ok = type(bd) is not Fraction or bd._numerator <= 0  # type: ignore[attr-defined]
         one = event.account if kind in ("account", "liquidation") else None
         self._after_change(event.seq, ts, alerts, price_only=False, account=one)
 
@@ -133,7 +134,7 @@ class StateMixin(MonitorHost):
             if lf in self._num_fields[False]:  # a counter of liquidations: one more
                 n = self.values[lf]
                 self.values[lf] = (
-                    ev.coprime(n.numerator + n.denominator, n.denominator)
+                    ev.coprime(n._numerator + n._denominator, n._denominator)  # type: ignore[attr-defined]
                     if type(n) is Fraction
                     else n + 1
                 )

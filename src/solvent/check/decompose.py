@@ -345,6 +345,8 @@ def _one_account(
     # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
     # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
     capped = _capped(kwargs)
+    if p.rule is not None:  # a CTI's search on the spec: bmc stalls on the rule's (tiered_hl)
+        capped["search_spec"] = spec.with_accounts(1)
     # a spec without lemmas tries inferred ones after k, before the larger k's (whose
     # step queries Z3 does not always stop at their cap): the plain corpus variants
     k = int(kwargs.get("k") or 1)

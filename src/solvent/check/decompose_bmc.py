@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
-from solvent.check.decompose_why import explained, step_lemma_broke
+from solvent.check.decompose_why import bmc_next, explained, step_lemma_broke
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, searched_properties
@@ -65,7 +65,21 @@ def bmc_any_accounts(
     invariants: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> CheckResult:
-    """``bmc(spec, depth, ...)``, through one account when the accounts decouple."""
+    """``bmc(spec, depth, ...)``, through one account when the accounts decouple; an
+    UNKNOWN names the depths left open and what to try next (``bmc_next``)."""
+    result = _any_accounts(spec, bmc, depth, timeout=timeout, invariants=invariants, **kwargs)
+    return bmc_next(result, depth, [d.name for d in searched_properties(spec, invariants)])
+
+
+def _any_accounts(
+    spec: Spec,
+    bmc: Callable[..., CheckResult],
+    depth: int,
+    *,
+    timeout: float | None = None,
+    invariants: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> CheckResult:
     began = time.perf_counter()
     if depth >= INDUCTION_FIRST_DEPTH and kwargs.get("induction", True):
         deep = _deep_pass(spec, depth, invariants, _left(timeout, began))

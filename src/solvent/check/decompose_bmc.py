@@ -57,18 +57,12 @@ from solvent.spec.spec import Spec
 
 
 def bmc_any_accounts(
-    spec: Spec,
-    bmc: Callable[..., CheckResult],
-    depth: int,
-    *,
-    timeout: float | None = None,
-    invariants: Sequence[str] | None = None,
-    **kwargs: Any,
+    spec: Spec, bmc: Callable[..., CheckResult], depth: int, **kw: Any
 ) -> CheckResult:
-    """``bmc(spec, depth, ...)``, through one account when the accounts decouple; an
+    """``bmc(spec, depth, **kw)``, through one account when the accounts decouple; an
     UNKNOWN names the depths left open and what to try next (``bmc_next``)."""
-    result = _any_accounts(spec, bmc, depth, timeout=timeout, invariants=invariants, **kwargs)
-    return bmc_next(result, depth, [d.name for d in searched_properties(spec, invariants)])
+    names = [d.name for d in searched_properties(spec, kw.get("invariants"))]
+    return bmc_next(_any_accounts(spec, bmc, depth, **kw), depth, names)
 
 
 def _any_accounts(

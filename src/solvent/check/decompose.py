@@ -312,10 +312,6 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         found = search_one(spec, bmc, depth, names, _left(kwargs, began), kwargs.get("jobs"))
         if found is not None:
             found.check, found.k = "prove", kwargs.get("max_k") or kwargs.get("k") or 1
-            found.message = (
-                "the proof did not pass on one account and bmc found a real path there: "
-                + found.message
-            )
             # the one-account check as a whole (proof, then search): a real counterexample
             return _lifted(found, spec, began, _gave(p, FAIL) if p.why is None else why)
     original = kwargs.get("timeout")
@@ -345,6 +341,8 @@ def _one_account(
     # each step query capped by Z3's resource counter: a hard one is UNKNOWN on every
     # machine (uncapped, the fee variant's k=2 step ran past any budget, or not)
     capped = _capped(kwargs)
+    if p.rule is not None:  # a CTI's search on the spec: bmc stalls on the rule's (tiered_hl)
+        capped["search_spec"] = spec.with_accounts(1)
     # a spec without lemmas tries inferred ones after k, before the larger k's (whose
     # step queries Z3 does not always stop at their cap): the plain corpus variants
     k = int(kwargs.get("k") or 1)
@@ -460,9 +458,12 @@ def _gave(p: Plan, verdict: str) -> str:
 def _lifted(found: Any, spec: Spec, began: float, why: str | None) -> Any:
     """A FAIL found on one account and lifted: not a proof for any N, a real path on N."""
     found.seconds = time.perf_counter() - began
+    how = "found on one account was lifted to"  # or found on them (decompose_one.search_one)
+    if found.counterexample.meta.get("lifted_from_accounts") != 1:
+        how = "was found by bmc on"
     found.details["decomposition"] = (
-        f"not applied: {why}; the counterexample found on one account was lifted to "
-        f"{spec.accounts} account(s) and replayed there"
+        f"not applied: {why}; the counterexample {how} {spec.accounts} account(s) and "
+        "replayed there"
     )
     return found
 

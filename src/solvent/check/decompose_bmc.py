@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
-from solvent.check.decompose_why import explained, step_lemma_broke
+from solvent.check.decompose_why import bmc_next, explained, step_lemma_broke
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, searched_properties
@@ -57,6 +57,15 @@ from solvent.spec.spec import Spec
 
 
 def bmc_any_accounts(
+    spec: Spec, bmc: Callable[..., CheckResult], depth: int, **kw: Any
+) -> CheckResult:
+    """``bmc(spec, depth, **kw)``, through one account when the accounts decouple; an
+    UNKNOWN names the depths left open and what to try next (``bmc_next``)."""
+    names = [d.name for d in searched_properties(spec, kw.get("invariants"))]
+    return bmc_next(_any_accounts(spec, bmc, depth, **kw), depth, names)
+
+
+def _any_accounts(
     spec: Spec,
     bmc: Callable[..., CheckResult],
     depth: int,
@@ -65,7 +74,6 @@ def bmc_any_accounts(
     invariants: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> CheckResult:
-    """``bmc(spec, depth, ...)``, through one account when the accounts decouple."""
     began = time.perf_counter()
     if depth >= INDUCTION_FIRST_DEPTH and kwargs.get("induction", True):
         deep = _deep_pass(spec, depth, invariants, _left(timeout, began))

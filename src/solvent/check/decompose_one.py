@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from solvent.check import progress
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.symmetry import lift_replayed
 from solvent.engine.trace import Trace
@@ -127,6 +129,9 @@ def lifted(spec: Spec, one: CheckResult, names: Sequence[str], how: str = "") ->
     )
 
 
+ONE_SEARCH_SECONDS = 20.0  # the one-account search's share before the spec's own accounts
+
+
 def search_one(
     spec: Spec,
     bmc: Callable[..., CheckResult],
@@ -135,12 +140,37 @@ def search_one(
     timeout: float | None,
     jobs: int | None,
 ) -> CheckResult | None:
-    """A real path of ``spec`` found on one account (bmc), lifted to its accounts, or None.
+    """A real path of ``spec`` found on one account (bmc), lifted to its accounts, or one
+    found by bmc on its own accounts when the one-account search gave up; else None.
 
     The one-account search is the bmc portfolio's (its first attempt capped by Z3's
     resource counter, its counterexample derived canonically), so the path is the same
-    on every machine and for every ``--jobs``.
+    on every machine and for every ``--jobs``. It gets at most ``ONE_SEARCH_SECONDS``:
+    on one account the stale-bracket needle (examples/bugs_detected/perp_needle.py) is
+    UNKNOWN after 100 s of bmc at depth 3, on its 3 accounts the incremental member finds
+    it (20 s at load 8), and the search on one account took prove's whole budget (600 s).
     """
     one = spec.with_accounts(1)
-    real = bmc(one, depth, timeout=timeout, invariants=list(names) or None, jobs=jobs)
-    return lifted(spec, real, [*names, *(d.name for d in spec.lemmas)], " on one account")
+    share = ONE_SEARCH_SECONDS if timeout is None else min(timeout, ONE_SEARCH_SECONDS)
+    began = time.perf_counter()
+    real = bmc(one, depth, timeout=share, invariants=list(names) or None, jobs=jobs)
+    found = lifted(spec, real, [*names, *(d.name for d in spec.lemmas)], " on one account")
+    if found is not None:
+        found.message = (
+            "the proof did not pass on one account and bmc found a real path there: "
+            + found.message
+        )
+        return found
+    left = None if timeout is None else timeout - (time.perf_counter() - began)
+    if real.verdict != UNKNOWN or (left is not None and left < 1.0):
+        return None
+    progress.note(phase=f"prove: bmc on {spec.accounts} accounts, depth {depth}")
+    own = bmc(spec, depth, timeout=left, invariants=list(names) or None, jobs=jobs)
+    if own.verdict != FAIL or own.counterexample is None:  # bmc's FAIL is replayed
+        return None
+    own.message = (
+        "the proof did not pass on one account, the search there gave up within its "
+        f"share of the budget and bmc found a real path on {spec.accounts} accounts: "
+        f"{own.message}"
+    )
+    return own

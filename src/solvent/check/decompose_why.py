@@ -59,3 +59,29 @@ def explained(result: CheckResult, why: str) -> CheckResult:
         result.message = f"{result.message}; {why}"
         result.details["why_not_one_account"] = why
     return result
+
+
+def bmc_next(result: CheckResult, depth: int, names: Sequence[str]) -> CheckResult:
+    """``result`` of ``solvent bmc`` with, when inconclusive, the obligation left open and
+    what to try next (issue 13, "say why, not just UNKNOWN"); a message that already says
+    what to try (``step_lemma_broke``) is kept as it is."""
+    if result.verdict != UNKNOWN or "Next:" in result.message:
+        return result
+    if result.details.get("reason") == "interrupted":
+        return result
+    cleared = result.depth or 0
+    props = result.invariant or ", ".join(names) or "the properties"
+    open_ = f"depth {cleared + 1}" if cleared + 1 >= depth else f"depths {cleared + 1}-{depth}"
+    steps = [
+        "a larger --timeout",
+        "solvent prove (k-induction with inferred lemmas can decide every path length "
+        "where a bounded question is not decided)",
+    ]
+    if cleared >= 1:
+        steps.insert(1, f"--depth {cleared} (decided: no violation within {cleared} step(s))")
+    result.details["why"] = {"open": f"{props} at {open_}", "next": steps}
+    result.message += (
+        f". Undecided: whether {props} can fail at {open_} (no violation within "
+        f"{cleared} step(s)). Next: {'; '.join(steps)}"
+    )
+    return result

@@ -46,6 +46,7 @@ def prove(
     jobs: int | None = None,
     step_rlimit: int | None = None,
     minimize: bool = True,
+    search_spec: Spec | None = None,
 ) -> CheckResult:
     """Prove the properties for every path length by k-induction.
 
@@ -73,6 +74,10 @@ def prove(
         Minimize the assumptions a PASS used (False: the raw unsat cores, reported as not
         minimized; for a caller that needs only the verdict, such as a slack search's
         probes).
+    search_spec : Spec, optional
+        Search for a real path after a CTI on this spec (its properties among the ones
+        proved) instead of ``spec``: the one-account spec of the accumulator rule, whose
+        extra step lemma and copy field made that search stall (``decompose``).
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
         if (
@@ -163,8 +168,17 @@ def prove(
             assert cti is not None
             # the step failed at every k up to max_k: a CTI may be a real bug, look for a path
             progress.note(phase="prove: CTI; searching for a real path")
+            where, searched_names = spec, names
+            if search_spec is not None:
+                where = search_spec
+                own = {d.name for d in select_properties(search_spec, None)}
+                searched_names = [n for n in names if n in own]
             real = bmc(
-                spec, max(search_depth, max_k), timeout=remaining(), invariants=names, jobs=jobs
+                where,
+                max(search_depth, max_k),
+                timeout=remaining(),
+                invariants=searched_names,
+                jobs=jobs,
             )
             if real.verdict == FAIL:
                 tried = f"k={k}" if k == max_k else f"k={k}..{max_k}"

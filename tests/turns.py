@@ -1,4 +1,4 @@
-"""Turns of the tests under pytest-xdist (``scripts/test`` runs the suite on several workers).
+"""Turns of the tests on pytest-xdist workers (``SOLVENT_TEST_WORKERS=N bash scripts/test``).
 
 A test marked ``serial`` is timed against the wall clock, so it runs while no other test
 runs: every test holds a shared lock on one file of the run and a serial test an exclusive

@@ -57,6 +57,7 @@ def run(args: list[str], **env: str) -> tuple[subprocess.CompletedProcess[str], 
     return done, time.perf_counter() - began
 
 
+@pytest.mark.serial  # timed against the wall clock: no other test runs meanwhile
 @pytest.mark.parametrize(("verb", "jobs"), [("prove", "1"), ("prove", "2"), ("bmc", "2")])
 def test_a_phase_that_ignores_its_limits_is_stopped_at_the_budget(verb: str, jobs: str) -> None:
     done, took = run([verb, str(STUCK), "--timeout", "3", "--jobs", jobs])
@@ -68,6 +69,7 @@ def test_a_phase_that_ignores_its_limits_is_stopped_at_the_budget(verb: str, job
     assert 3.0 <= shown <= took + 0.05, (shown, took)
 
 
+@pytest.mark.serial  # timed against the wall clock: no other test runs meanwhile
 def test_a_proof_stopped_while_it_is_explained_keeps_its_verdict(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -84,6 +86,7 @@ def test_a_proof_stopped_while_it_is_explained_keeps_its_verdict(
     assert stopped["budget"] == 4.0 and "slack search" in stopped["phase"]
 
 
+@pytest.mark.serial  # timed against the wall clock: no other test runs meanwhile
 def test_the_verdict_time_is_the_whole_run_and_a_timeout_names_the_budget() -> None:
     # the two-market proof does not finish in 3 s (4-5 s of CPU since round 14, 11 s
     # before; this test had 5 s); before, the line said "1.2s" after a 6 s run and
@@ -116,6 +119,7 @@ def test_two_markets_are_proved_for_any_number_of_accounts(
     assert (failed.verdict, failed.depth) == ("FAIL", 3)
 
 
+@pytest.mark.serial  # timed against the wall clock: no other test runs meanwhile
 def test_ctrl_c_stops_a_check_that_does_not_answer_it() -> None:
     # the check runs in a process group of its own: Ctrl-C is passed on to it, and a
     # check that does not answer it within the grace time (a solver call that ignores

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NEEDLE = ROOT / "examples" / "bugs_detected" / "perp_needle.py"
 FRONTIER = ROOT / "examples" / "frontier" / "perp_frontier.py"
 
+# timed against the wall clock: under pytest-xdist no other test runs meanwhile (conftest.py)
+pytestmark = pytest.mark.serial
+
 
 def within_budget(seconds: float, timeout: float) -> bool:
     return seconds <= timeout + max(0.05 * timeout, 2.0)

@@ -81,6 +81,7 @@ def test_the_edge_trade_is_as_large_as_the_margin_allows(
     assert near >= 3  # pushed to the guard's edge, not only to the domain's end
 
 
+@pytest.mark.serial  # the child must get CPU time within its 2 s: no other test meanwhile
 def test_meanwhile_runs_while_the_child_works(monkeypatch: pytest.MonkeyPatch) -> None:
     """The falsifier's turns beside the first attempt: once the child has used
     ``MEANWHILE_AFTER`` seconds of CPU (a child that waits uses none: no turn), until a

@@ -301,7 +301,12 @@ def gap_risk_trace(*moves: str) -> dict[str, Any]:
     }
 
 
-def test_replay_of_a_violating_trace(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_replay_of_a_violating_trace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the path table at the plain width of a non-terminal: a COLUMNS of 80 in the
+    # environment (pytest-xdist's workers have one) prints it transposed
+    monkeypatch.delenv("COLUMNS", raising=False)
     trace = tmp_path / "gap.json"
     trace.write_text(json.dumps(gap_risk_trace("-0.05", "-0.08")))
     code, out, err = run(capsys, "replay", GAP_RISK, trace)

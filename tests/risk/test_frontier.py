@@ -83,8 +83,10 @@ def test_one_side_of_the_bound() -> None:
 
 
 def test_range_and_monotonicity_probes() -> None:
-    result = frontier(perp(), "move", tol="0.002", search_range=("0.02", "0.3"), method="bisection")
+    # tol 0.01: 10 probes, not the 12 of 0.002 (each a whole prove)
+    result = frontier(perp(), "move", tol="0.01", search_range=("0.02", "0.3"), method="bisection")
     assert result.status == FOUND and result.safe <= Fraction(8, 100) < result.unsafe
+    assert result.unsafe - result.safe <= Fraction(1, 100)
     assert result.search_range == (Fraction(2, 100), Fraction(3, 10))
     assert result.monotone is True
     assert any(p.purpose == "monotonicity" for p in result.probes)

@@ -604,13 +604,18 @@ def test_unknown_verdict_is_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "solvent.check.bmc.bmc", lambda *a, **k: fake("UNKNOWN", "solver timeout after 60s")
+        "solvent.check.bmc.bmc",
+        lambda *a, **k: fake("UNKNOWN", "solver timeout after 60s", depth=2),
     )
     code, out, _ = run(capsys, "bmc", COUNTER, "--timeout", "60")
     assert code == 2
-    # the time on the line is the whole run's (the faked search returns at once)
+    # the time on the line is the whole run's (the faked search returns at once); the
+    # message names the depths left open and what to try next
     assert re.fullmatch(
-        r"\[UNKNOWN\] below_cap  bmc depth 2/5  [0-9.]+s  solver timeout after 60s\n", out
+        r"\[UNKNOWN\] below_cap  bmc depth 2/5  [0-9.]+s  solver timeout after 60s\. "
+        r"Undecided: whether below_cap can fail at depths? 3[-0-9]* \(no violation within 2 "
+        r"step\(s\)\)\. Next: a larger --timeout; --depth 2 \(decided: [^\n]*\n",
+        out,
     )
 
 

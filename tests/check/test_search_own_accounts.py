@@ -37,9 +37,12 @@ def test_prove_searches_the_spec_when_one_account_gives_up() -> None:
             return CheckResult("bmc", s.name, UNKNOWN, f"depth 2/{depth}", 1.0, 1)
         return real_bmc(s, depth, **kwargs)
 
-    found = search_one(spec, stalls_on_one, 3, ["solvent"], 120, 1)
+    found = search_one(spec, stalls_on_one, 3, ["solvent"], 120, 1, proved_first=False)
     assert found is not None and found.verdict == "FAIL", found
     assert "found a real path on 3 accounts" in found.message
+    # no proof ran on one account (the decomposition is refused): the message does not
+    # say one did
+    assert found.message.startswith("the search on one account gave up within its share")
     one = [t for n, t in asked if n == 1]
     assert one == [ONE_SEARCH_SECONDS]  # the one-account search's share of the 120 s
     assert found.accounts == 3 and found.counterexample is not None

@@ -309,7 +309,8 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
         from solvent.check.bmc import bmc
 
         depth = max(int(kwargs.get("search_depth", 5)), int(kwargs.get("max_k") or 1))
-        found = search_one(spec, bmc, depth, names, _left(kwargs, began), kwargs.get("jobs"))
+        left, jobs = _left(kwargs, began), kwargs.get("jobs")
+        found = search_one(spec, bmc, depth, names, left, jobs, bool(one_account))
         if found is not None:
             found.check, found.k = "prove", kwargs.get("max_k") or kwargs.get("k") or 1
             # the one-account check as a whole (proof, then search): a real counterexample

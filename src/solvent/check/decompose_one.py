@@ -139,9 +139,14 @@ def search_one(
     names: Sequence[str],
     timeout: float | None,
     jobs: int | None,
+    proved_first: bool = True,
 ) -> CheckResult | None:
     """A real path of ``spec`` found on one account (bmc), lifted to its accounts, or one
     found by bmc on its own accounts when the one-account search gave up; else None.
+
+    ``proved_first``: whether a proof on one account ran (and did not pass) before the
+    search; the message says so only then (the needle's decomposition is refused and no
+    proof on one account runs).
 
     The one-account search is the bmc portfolio's (its first attempt capped by Z3's
     resource counter, its counterexample derived canonically), so the path is the same
@@ -156,10 +161,8 @@ def search_one(
     real = bmc(one, depth, timeout=share, invariants=list(names) or None, jobs=jobs)
     found = lifted(spec, real, [*names, *(d.name for d in spec.lemmas)], " on one account")
     if found is not None:
-        found.message = (
-            "the proof did not pass on one account and bmc found a real path there: "
-            + found.message
-        )
+        first = "the proof did not pass on one account and " if proved_first else ""
+        found.message = f"{first}bmc found a real path on one account: {found.message}"
         return found
     left = None if timeout is None else timeout - (time.perf_counter() - began)
     if real.verdict != UNKNOWN or (left is not None and left < 1.0):
@@ -168,9 +171,9 @@ def search_one(
     own = bmc(spec, depth, timeout=left, invariants=list(names) or None, jobs=jobs)
     if own.verdict != FAIL or own.counterexample is None:  # bmc's FAIL is replayed
         return None
+    first = "the proof did not pass on one account, " if proved_first else ""
     own.message = (
-        "the proof did not pass on one account, the search there gave up within its "
-        f"share of the budget and bmc found a real path on {spec.accounts} accounts: "
-        f"{own.message}"
+        f"{first}the search on one account gave up within its share of the budget and bmc "
+        f"found a real path on {spec.accounts} accounts: {own.message}"
     )
     return own

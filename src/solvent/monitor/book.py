@@ -168,11 +168,8 @@ class PerpBook(Tops):
             self.flat_negatives.discard(a)
         if not was_scaled:
             self.not_scaled -= 1
-        # scaled(quote), scaled(size), inline (the hot path)
-        v, r = divmod(quote._numerator * SCALE, quote._denominator)  # type: ignore[attr-defined]
-        qi[a] = q_new = None if r else v
-        v, r = divmod(size._numerator * SCALE, size._denominator)  # type: ignore[attr-defined]
-        si[a] = s_new = None if r else v
+        qi[a] = q_new = scaled(quote)
+        si[a] = s_new = scaled(size)
         now_scaled = q_new is not None and s_new is not None
         if not now_scaled:
             self.not_scaled += 1

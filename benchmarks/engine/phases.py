@@ -99,15 +99,7 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
     patch(verdicts, "confirm", "replay")
     patch(text, "render_result", "report")
     Unrolling.add_step = timed("unrolling", Unrolling.add_step)  # type: ignore[method-assign]
-    from solvent.cli.core import main
-
-    sys.argv = ["solvent", *argv]
-    try:
-        main()
-    except SystemExit:
-        pass
-    total = time.process_time() - began
-    spent["rest"] = total - sum(spent.values())
+    total = timer.run_solvent(argv, began)
     print(json.dumps({"total": total, **spent}), file=sys.stderr)
 
 

@@ -77,15 +77,7 @@ def _profile(argv: list[str]) -> None:  # pragma: no cover - runs in a child pro
         patch(infer, "_inductive", "trials")
     patch(induction, "prove", "proof")
     patch(inductive_step, "_minimize", "minimize")
-    from solvent.cli.core import main
-
-    sys.argv = ["solvent", *argv]
-    try:
-        main()
-    except SystemExit:
-        pass
-    total = time.process_time() - began
-    spent["rest"] = total - sum(spent.values())
+    total = timer.run_solvent(argv, began)
     out = {"total": total, **spent, "z3": z3_cpu[0], "calls": z3_cpu[1]}
     print(json.dumps(out), file=sys.stderr)
 

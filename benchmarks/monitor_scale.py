@@ -65,6 +65,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -570,6 +571,16 @@ def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None
 
 
 # ------------------------------------------------------------------ the index alone
+def index_position(rng: Any) -> tuple[Fraction, Fraction]:
+    """A position of ``--index-only``'s book at the price 7,900: size, and quote in cents,
+    as a venue's amounts are (before round 19 the quote was ``7900/lev`` exactly: with
+    leverage 3 or 9 not a decimal, so the book answered by its O(N) walk after every
+    change, and the run did not finish at 100,000 accounts)."""
+    s = Fraction(rng.randint(1, 50_000), 10_000) * rng.choice((1, -1))
+    lev = rng.choice((2, 3, 5, 8, 9))
+    return Fraction(round((-s * 7900 + abs(s) * Fraction(7900, lev)) * 100), 100), s
+
+
 def index_cost(sizes: list[int], changes: int = 2000, seed: int = 3) -> list[dict[str, Any]]:
     """Per account change: the incremental book (set_account + its interval) against the
     full recomputation (the exact walk over a book rebuilt from scratch), same changes."""
@@ -582,29 +593,25 @@ def index_cost(sizes: list[int], changes: int = 2000, seed: int = 3) -> list[dic
     for n in sizes:
         rng = random.Random(seed)
         book = PerpBook(n, F(8, 100))
-
-        def position(rng: random.Random = rng) -> tuple[F, F]:
-            s = F(rng.randint(1, 50_000), 10_000) * rng.choice((1, -1))
-            lev = rng.choice((2, 3, 5, 8, 9))
-            return -s * 7900 + abs(s) * F(7900, lev), s
-
         for a in range(n):
-            book.set_account(a, *position())
+            book.set_account(a, *index_position(rng))
         book.set_fund(F(n * 50), F(0))
         p = F(7900)
         t0 = time.perf_counter()
         for _ in range(changes):
-            book.set_account(rng.randrange(n), *position())
+            book.set_account(rng.randrange(n), *index_position(rng))
             book.interval(p)
         inc = (time.perf_counter() - t0) / changes
         reps = max(3, min(50, 200_000 // n))
         t0 = time.perf_counter()
+        walked: Any = None
         for _ in range(reps):
             e0, dn, up = book._at(p)  # the walk: O(accounts) from the price outward
             if e0 <= 0:
-                book._walk_down(p, e0, dn), book._walk_up(p, e0, up)
+                walked = book._walk_down(p, e0, dn), book._walk_up(p, e0, up)
         full = (time.perf_counter() - t0) / reps
         out.append({"accounts": n, "incremental_us": inc * 1e6, "walk_us": full * 1e6,
+                    "not_scaled": book.not_scaled, "equal": walked == book.interval(p),
                     "load": load()})  # fmt: skip
     return out
 

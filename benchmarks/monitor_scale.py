@@ -78,6 +78,8 @@ USED = ["envelope.move.lo", "envelope.move.hi"]
 # 50,000 each, 0.3-0.7 s of CPU): by default none falls inside the timed part (the single
 # process writes none), only the last one; --checkpoint-every sets it
 CHECKPOINT_EVERY, CHECKPOINT_SECONDS = 1_000_000, 300.0
+#: --concurrent: the aggregator starts with the shards, so it waits out their start-up
+CONCURRENT_IDLE = 10.0
 
 
 def load() -> str:
@@ -186,13 +188,14 @@ def worker(args: argparse.Namespace) -> None:
         nonlocal count
         last = 0
         asked = time.perf_counter()
+        done = (asked, time.time(), time.process_time())
         for batch in batches():
             now = time.perf_counter()
             if batch and "setup" in marks:  # the run loop waited this long for it
                 marks["read_wait"] = marks.get("read_wait", 0.0) + now - asked
-            if last:  # the previous (non-empty) batch is done
-                marks["end"], marks["wall_end"] = now, time.time()
-                marks["cpu_end"] = time.process_time()
+            if last:  # the previous (non-empty) batch is done: the time it was (from round
+                # 19; before, the time the next read returned, up to block_ms later)
+                marks["end"], marks["wall_end"], marks["cpu_end"] = done
             if count >= args.setup and "setup" not in marks:
                 if args.barrier:  # every shard done with its set-up before any times
                     now = barrier(args.barrier, args.consumer)
@@ -200,11 +203,11 @@ def worker(args: argparse.Namespace) -> None:
                 marks["cpu_setup"] = time.process_time()
             yield batch
             asked = time.perf_counter()
+            done = (asked, time.time(), time.process_time())
             last = len(batch)
             count += last
         if last:
-            marks["end"], marks["wall_end"] = time.perf_counter(), time.time()
-            marks["cpu_end"] = time.process_time()
+            marks["end"], marks["wall_end"], marks["cpu_end"] = done
 
     src.batches = timed_batches
     per_event: list[float] = []
@@ -219,14 +222,14 @@ def worker(args: argparse.Namespace) -> None:
 
     m.feed = timed_feed  # type: ignore[method-assign]
     pauses = gc_pauses(lambda: count >= args.setup)
-    calib_before = calibrate()
+    calib_before = 0.0 if args.no_calib else calibrate()
     cfg = RunConfig(
         alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
         checkpoint_every=args.checkpoint_every, checkpoint_seconds=CHECKPOINT_SECONDS,
     )  # fmt: skip
     summary = run(m, src, cfg, shard=shard)
     gc_timed = list(pauses)  # (the calibration below collects too: not the run's)
-    calib_after = calibrate()
+    calib_after = 0.0 if args.no_calib else calibrate()
     end = marks.get("end", 0.0)
     timed = count - marks.get("at", count)
     seconds = end - marks.get("setup", end)
@@ -272,9 +275,12 @@ def barrier(folder: str, consumer: str) -> float:
     return time.perf_counter()
 
 
-def release(folder: str, procs: list[subprocess.Popen[bytes]]) -> None:
-    """Write ``go`` once every shard process is ready (or one of them ended)."""
-    while len(list(Path(folder).glob("ready-*"))) < len(procs):
+def release(folder: str, procs: list[subprocess.Popen[bytes]], ready: Any = None) -> None:
+    """Write ``go`` once every shard process is ready (or one of them ended), and the
+    aggregator (``ready``, with ``--concurrent``) has its set-up."""
+    while len(list(Path(folder).glob("ready-*"))) < len(procs) or (
+        ready is not None and not ready.is_set()
+    ):
         if any(p.poll() is not None for p in procs):
             break
         time.sleep(0.005)
@@ -321,9 +327,15 @@ def gc_pauses(timed: Any) -> list[float]:
     return out
 
 
-def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any]:
-    """``monitor-aggregate``'s loop over the shards' records (written before it starts):
-    CPU and wall time of the whole stream, and of the events after the set-up alone."""
+def aggregate(
+    url: str, accounts: int, shards: int, setup: int, idle_exit: float = 1.5, ready: Any = None
+) -> dict[str, Any]:
+    """``monitor-aggregate``'s loop over the shards' records (written before it starts,
+    or, with ``--concurrent``, while the shards write them): CPU and wall time of the
+    whole stream, and of the events after the set-up alone; ``clock_end``: the wall clock
+    (``time.time()``) when it had combined the last event. ``ready`` (a threading.Event,
+    with ``--concurrent``) is set once it has combined the set-up and put it in its book:
+    the shards start their timed parts only then, as they do after their own set-ups."""
     import redis
 
     from solvent.models import perp_isolated
@@ -343,6 +355,7 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
     def mark_end() -> None:
         if timed:
             marks["cpu_end"], marks["wall_end"] = time.process_time(), time.perf_counter()
+            marks["clock_end"] = time.time()
             marks["sync_in"] = marks["sync_cpu"]  # catch-up so far: inside the timed part
 
     def timed_event(seq: int) -> None:
@@ -370,6 +383,17 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
         return out
 
     agg.monitor.apply_event = timed_apply  # type: ignore[method-assign]
+    if ready is not None:
+        drain = agg.drain
+
+        def drain_then_tell() -> list[dict[str, Any]]:
+            out = drain()
+            if not ready.is_set() and agg.done is not None and agg.done >= setup:
+                agg.sync()  # the set-up's deferred accounts into the book, then go
+                ready.set()
+            return out
+
+        agg.drain = drain_then_tell  # type: ignore[method-assign]
     if fast is not None:  # every event is offered to the probe sums first
         take, sync = fast.take, fast.sync
 
@@ -394,21 +418,28 @@ def aggregate(url: str, accounts: int, shards: int, setup: int) -> dict[str, Any
         fast.take, fast.sync = timed_take, timed_sync  # type: ignore[method-assign]
     import gc
 
+    client = redis.Redis.from_url(url)
+    if idle_exit != 1.5:  # --concurrent: its idle time counts from the shards' first records
+        from solvent.monitor.shard import ShardName, record_stream
+
+        first = [record_stream(STREAM, ShardName(k, shards)) for k in range(shards)]
+        deadline = time.monotonic() + 600
+        while not all(client.exists(x) for x in first) and time.monotonic() < deadline:
+            time.sleep(0.02)
     pauses = gc_pauses(lambda: timed > 0)  # the collections inside the timed part
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        s = run_aggregate(
-            agg, redis.Redis.from_url(url), STREAM, write=lambda d: None, idle_exit=1.5
-        )
+        s = run_aggregate(agg, client, STREAM, write=lambda d: None, idle_exit=idle_exit)
     finally:
         gc.callbacks.pop()
     cpu = time.process_time() - c0
-    seconds = time.perf_counter() - t0 - 1.5
+    seconds = time.perf_counter() - t0 - idle_exit
     return {
         "records": s.records, "events": s.events, "seconds": seconds, "cpu_seconds": cpu,
         "timed_events": timed,
         "timed_cpu_seconds": marks.get("cpu_end", 0.0) - marks.get("cpu", 0.0),
         "timed_seconds": marks.get("wall_end", 0.0) - marks.get("wall", 0.0),
+        "clock_end": marks.get("clock_end"),
         # the catch-up after the last event (outside the timed part; the slices put in
         # between events are in it: sync_in_cpu_seconds)
         "sync_cpu_seconds": marks["sync_cpu"] - marks.get("sync_in", 0.0),
@@ -661,6 +692,8 @@ def run_config(
     shards ran (before the aggregator's reads)."""
     base = [sys.executable, __file__, "--worker", "--url", url, "--accounts", str(args.accounts),
             "--checkpoint-every", str(args.checkpoint_every)]  # fmt: skip
+    if args.concurrent:  # nothing but the pipeline on the cores (the single one too)
+        base.append("--no-calib")
     if shards == 1:
         cmds = [base + ["--setup", str(setup), "--alerts", os.path.join(tmp, "single.jsonl")]]
     else:
@@ -679,12 +712,36 @@ def run_config(
         os.makedirs(gate)
         cmds = [c + ["--barrier", gate] for c in cmds]
     r0 = cpu_of(redis_pid) if redis_pid else 0.0
+    at_once: dict[str, Any] = {}
+    thread = None
+    ready = None
+    if args.concurrent and shards > 1:  # the aggregator reads while the shards publish
+        import threading
+
+        ready = threading.Event()
+
+        def agg_now() -> None:
+            try:
+                at_once.update(aggregate(url, args.accounts, shards, setup, CONCURRENT_IDLE, ready))
+            finally:
+                ready.set()  # (never leave the shards waiting)
+
+        thread = threading.Thread(target=agg_now)
+        thread.start()
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
+    go = 0.0
     if gate:
-        release(gate, procs)
+        release(gate, procs, ready)
+        go = time.time()
     results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
     r1 = cpu_of(redis_pid) if redis_pid else 0.0
-    agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
+    if thread is not None:
+        thread.join()
+        agg: dict[str, Any] | None = at_once
+        # the pipeline: from the shards' release to the aggregator's last event combined
+        at_once["pipeline_seconds"] = (at_once["clock_end"] or go) - go
+    else:
+        agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
     if agg is not None and redis_pid:
         agg["redis_cpu_shards"] = r1 - r0
     return results, agg
@@ -736,6 +793,11 @@ def main() -> int:
         help="shards read the one stream (each reads every line) instead of routed streams",
     )  # fmt: skip
     ap.add_argument("--index-only", action="store_true", help="time the index alone")
+    ap.add_argument(
+        "--concurrent", action="store_true",
+        help="run the aggregator while the shards run (the pipeline's wall time)",
+    )  # fmt: skip
+    ap.add_argument("--no-calib", action="store_true", help="(worker) skip calibrate()")
     ap.add_argument("--in-process", action="store_true", help="Monitor.feed alone, no Redis")
     ap.add_argument("--paired-with", metavar="SRC", help="--in-process against these sources")
     ap.add_argument("--redis", action="store_true", help="--paired-with: through Redis")
@@ -799,7 +861,8 @@ def render(
         "",
         f"Command: `python benchmarks/monitor_scale.py --accounts {args.accounts} "
         f"--events {args.events} --shards {args.shards}"
-        f"{' --one-stream' if args.one_stream else ''}` (run {started}; Python "
+        f"{' --one-stream' if args.one_stream else ''}"
+        f"{' --concurrent' if args.concurrent else ''}` (run {started}; Python "
         f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores shared "
         "with other jobs; load averages (1, 5, 15 min) recorded before each configuration "
         "and in each process at its end).",
@@ -848,13 +911,24 @@ def render(
                 if agg.get("p99_event_ms") is None
                 else (f"{agg['p99_event_ms']:.3f} ms (max {agg['max_event_ms']:.1f} ms)")
             )
+            how = (
+                "at once with the shards"
+                if "pipeline_seconds" in agg
+                else "alone, after the shards"
+            )
             out.append(
-                f"| {k} | aggregator (alone, after the shards) | {n:,} events | "
+                f"| {k} | aggregator ({how}) | {n:,} events | "
                 f"{agg['timed_seconds']:.2f} | {cpu:.2f} | {n / cpu if cpu > 0 else 0:,.0f} | "
                 f"{n * accounts_share / agg['timed_seconds'] if agg['timed_seconds'] else 0:,.0f} | "
                 f"{n * accounts_share / cpu if cpu > 0 else 0:,.0f} | {p99} | | "
                 f"{agg['rss_mib']:,.0f} MiB | {agg['load']} |"
             )
+            span = agg.get("pipeline_seconds")
+            if span:  # --concurrent: the whole pipeline's pace
+                out.append(
+                    f"| {k} | pipeline: shards and aggregator at once (release to last event "
+                    f"combined) | {timed:,} | {span:.2f} | | | {changes / span:,.0f} | | | | | |"
+                )
             sync = agg.get("sync_cpu_seconds", 0.0)
             if sync:  # the deferred account changes put into the book once, at the end
                 out.append(

@@ -65,15 +65,9 @@ def aggregate(spec: Any, recs: list[list[dict[str, Any]]], setup: int) -> dict[s
     from solvent.monitor.aggregate import COMBINED, Aggregator
     from solvent.monitor.core import Options
 
-    agg = Aggregator(spec, ms.USED, len(recs), Options())
-    for k, q in enumerate(recs):
-        for r in q:
-            if r["seq"] <= setup:
-                agg.add(k, r)
-        agg.add(k, {"mark": setup})
-    agg.drain()
-    agg.sync()
-    rest = [[r for r in q if r["seq"] > setup] for q in recs]
+    agg, rest = ms.aggregator_after_setup(
+        Aggregator(spec, ms.USED, len(recs), Options()), recs, setup
+    )
     fast = agg.fast
     sync, spent = fast.sync, [0.0, 0]
 

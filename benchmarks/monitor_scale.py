@@ -521,6 +521,22 @@ def shard_records(spec: Any, lines: list[bytes], shards: int) -> list[list[dict[
     return recs
 
 
+def aggregator_after_setup(
+    agg: Any, recs: list[list[dict[str, Any]]], setup: int
+) -> tuple[Any, list[list[dict[str, Any]]]]:
+    """``agg`` given the set-up's records (its book brought up to date with them); the
+    records after the set-up, per shard."""
+    for k, q in enumerate(recs):
+        for r in q:
+            if r["seq"] <= setup:
+                agg.add(k, r)
+        agg.add(k, {"mark": setup})
+    agg.drain()
+    if hasattr(agg, "sync"):  # the set-up's deferred account changes, before the timing
+        agg.sync()
+    return agg, [[r for r in q if r["seq"] > setup] for q in recs]
+
+
 def aggregator_in_process(accounts: int, events: int, shards: int = 2) -> dict[str, Any]:
     """The aggregator alone (no Redis): the records ``shards`` shards publish for the venue
     (prices and fund to every shard, each account's to its owner) added in reads of 2,000
@@ -535,16 +551,7 @@ def aggregator_in_process(accounts: int, events: int, shards: int = 2) -> dict[s
         maintenance_margin="0.08", max_move="0.08",
     )  # fmt: skip
     recs = shard_records(spec, lines, shards)
-    agg = Aggregator(spec, USED, shards, Options())
-    for k, q in enumerate(recs):
-        for r in q:
-            if r["seq"] <= setup:
-                agg.add(k, r)
-        agg.add(k, {"mark": setup})
-    agg.drain()
-    if hasattr(agg, "sync"):  # the set-up's deferred account changes, before the timing
-        agg.sync()
-    rest = [[r for r in q if r["seq"] > setup] for q in recs]
+    agg, rest = aggregator_after_setup(Aggregator(spec, USED, shards, Options()), recs, setup)
     e0 = agg.monitor.counters.events
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(0, max(len(q) for q in rest), 2000):

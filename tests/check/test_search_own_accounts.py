@@ -4,7 +4,8 @@ examples/bugs_detected/perp_needle.py (the stale tier bracket): the decompositio
 apply (the liquidation keeper reads the shared fund), so prove searched a real path on one
 account, where bmc is UNKNOWN after 100 s at depth 3, and that search took prove's whole
 budget (600 s by default) while bmc on the spec's 3 accounts finds the 3-step path. The
-one-account search now gets at most ``ONE_SEARCH_SECONDS``; when it gives up, bmc runs on
+one-account search is now the bmc portfolio's capped first attempt alone (a resource
+budget, not seconds: tests/check/test_search_one_share.py); when it gives up, bmc runs on
 the spec's own accounts. That stall takes minutes to show on the needle itself, so here
 the one-account bmc of perp_gap_risk.py (the same perpetual, the same coupling) is made
 to give up, and the real bmc runs on its 3 accounts. The independent check: the path is
@@ -18,7 +19,7 @@ from typing import Any
 
 from solvent.check.bmc import bmc as real_bmc
 from solvent.check.decompose import _lifted, plan
-from solvent.check.decompose_one import ONE_SEARCH_SECONDS, search_one
+from solvent.check.decompose_one import search_one
 from solvent.check.replay import replay
 from solvent.check.results import UNKNOWN, CheckResult
 from solvent.spec.load import load_spec
@@ -42,9 +43,9 @@ def test_prove_searches_the_spec_when_one_account_gives_up() -> None:
     assert "found a real path on 3 accounts" in found.message
     # no proof ran on one account (the decomposition is refused): the message does not
     # say one did
-    assert found.message.startswith("the search on one account gave up within its share")
+    assert found.message.startswith("the capped search on one account gave up")
     one = [t for n, t in asked if n == 1]
-    assert one == [ONE_SEARCH_SECONDS]  # the one-account search's share of the 120 s
+    assert one == [120]  # no share of the wall clock: the attempt's resource cap ends it
     assert found.accounts == 3 and found.counterexample is not None
     again = replay(spec, found.counterexample)
     assert any(f.step == found.depth and f.name == "solvent" for f in again.failures)

@@ -358,7 +358,7 @@ def portfolio_bmc(
                 progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
                 winner, more = race(spec, decls, depth, jobs, until, members, simplify, full)
                 answers += more
-                if winner is None or (sampled is not None and winner.verdict != FAIL):
+                if winner is None or (sampled is not None and not _is_canonical(winner, full)):
                     winner = sampled
             info["members"] = [
                 {

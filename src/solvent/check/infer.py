@@ -307,12 +307,14 @@ def houdini(
     goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
     hyps = {x.decl.name: pre[x.decl.name] for x in alive}
     named = Round(base, hyps, deadline, cases, True, quick=quick, known=known)
-    direct: set[str] = set()
-    for goal, parts in goals.items():
-        ok, core = named.holds_named(goal, parts)
-        if not ok:
-            return alive
-        direct |= core
+    # the goals asked together (one query per case, not one per goal and case): the
+    # union of their cores is the core of the query of them all
+    if named.known is not None:
+        ok, direct = named.holds_all(goals)
+    else:
+        ok, direct = named.holds([p for parts in goals.values() for p in parts])
+    if not ok:
+        return alive
     needed = [c for c in alive if c.decl.name in direct]
     if len(needed) == len(alive) or not (
         trust_cores

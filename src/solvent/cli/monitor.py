@@ -443,7 +443,7 @@ def monitor_command(
         anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
         distance_every=every, distance_every_seconds=every_s,
     )  # fmt: skip
-    monitor = Monitor(spec, used, opts)
+    monitor = Monitor(spec, used, opts, notice=say)
     tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
     shard = None
     if group is not None:

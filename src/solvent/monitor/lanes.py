@@ -116,9 +116,14 @@ def _column(xs: list[Any]) -> Any:
     from solvent.backends.vector import Bounded
 
     n = len(xs)
-    v = np.fromiter((float(x) for x in xs), np.float64, n)
-    whole = np.fromiter((x.denominator == 1 for x in xs), bool, n)
-    exact = whole & (np.abs(v) <= _EXACT_INT)
+    first = xs[0] if xs else None
+    if all(x is first for x in xs):  # one object (the start values): one conversion
+        v = np.full(n, float(first), dtype=np.float64)
+        exact = np.full(n, first.denominator == 1 and abs(v[0]) <= _EXACT_INT)
+    else:
+        v = np.fromiter(map(float, xs), np.float64, n)
+        whole = np.fromiter((x.denominator == 1 for x in xs), bool, n)
+        exact = whole & (np.abs(v) <= _EXACT_INT)
     # float(Fraction) rounds correctly: within half an ulp, |v| * 2**-53 (+ subnormals)
     e = np.where(exact, 0.0, np.abs(v) * 2.0**-52 + 2.0**-1073)
     return Bounded(v, e)

@@ -3,13 +3,17 @@ evaluation per account: the same failures on random books, unsure lanes included
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import solvent as sv
 from solvent import Num
+from solvent.errors import UsageError
 from solvent.models import fields, perp_isolated
 from solvent.monitor.core import Monitor, Options
 from solvent.monitor.lanes import Lanes, lane_plan
@@ -160,3 +164,18 @@ def test_lanes_refuse_a_book_they_cannot_hold_and_the_concrete_path_judges() -> 
         m.values["price"] = Fraction(2)
     assert Lanes(perp(4)).failures(lanes.values, lanes.backend) is None  # beyond float64
     assert lanes._generic_failures() == exact._generic_failures() == ["solvent"]
+
+
+def test_accounts_that_start_apart_keep_their_own_start_values_and_the_concrete_path() -> None:
+    spec = coupled()
+    fd = spec.fields["bal"]
+    spec.fields["bal"] = dataclasses.replace(fd, init=(Num("0"), Num("2"), Num("0")))
+    with pytest.raises(UsageError, match="different initial values"):
+        spec.with_accounts(2)
+    one, why = lane_plan(spec)
+    assert one is None and why == "the accounts start with different values of bal"
+    m = Monitor(spec, USED, Options(detector="none", distance="none"))
+    assert m.values["bal"] == [0, 2, 0]
+    uniform = coupled()
+    m = Monitor(uniform, USED, Options(detector="none", distance="none"))
+    assert m.values["bal"] == [0, 0, 0] and m.values["bal"][0] is m.values["bal"][2]

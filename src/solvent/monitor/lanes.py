@@ -116,7 +116,8 @@ def _column(xs: list[Any]) -> Any:
     from solvent.backends.vector import Bounded
 
     n = len(xs)
-    first = xs[0] if xs else None
+    first: Any = xs[0] if xs else None
+    v: Any
     if all(x is first for x in xs):  # one object (the start values): one conversion
         v = np.full(n, float(first), dtype=np.float64)
         exact = np.full(n, first.denominator == 1 and abs(v[0]) <= _EXACT_INT)

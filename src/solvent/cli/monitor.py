@@ -432,7 +432,7 @@ def monitor_command(
     spec = load_spec(target, settings.spec)
     if settings.params:
         spec = spec.with_params(**settings.param_overrides())
-    used, how = assumptions(spec, proof, not no_prove)
+    used, how = assumptions(spec, proof, not no_prove, notice=say)
     opts = Options(
         step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
         price_field=price_field,
@@ -443,7 +443,7 @@ def monitor_command(
         anomaly_warmup=anomaly_warmup, reorder_window=reorder_window, exact_invariants=exact_invariants,
         distance_every=every, distance_every_seconds=every_s,
     )  # fmt: skip
-    monitor = Monitor(spec, used, opts)
+    monitor = Monitor(spec, used, opts, notice=say)
     tls = {"ca_file": source_ca_file, "cert_file": source_cert_file, "key_file": source_key_file}
     shard = None
     if group is not None:

@@ -90,7 +90,7 @@ def aggregate_command(
         warn_distance=_fraction(warn_distance, "--warn-distance"),
         critical_distance=_fraction(critical_distance, "--critical-distance"),
     )
-    agg = Aggregator(spec, used, shards, opts)
+    agg = Aggregator(spec, used, shards, opts, notice=say)
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
         client.ping()

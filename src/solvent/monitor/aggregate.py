@@ -55,10 +55,12 @@ class AggregateSummary(AlertTally):
 class Aggregator:
     """Merge shard records by ``seq``; feed the combined events to one closed-form monitor."""
 
-    def __init__(self, spec: Spec, used: list[str], shards: int, opts: Options) -> None:
+    def __init__(
+        self, spec: Spec, used: list[str], shards: int, opts: Options, notice: Any = None
+    ) -> None:
         opts.distance = "closed"
         opts.detector = "none"
-        self.monitor = Monitor(spec, used, opts)
+        self.monitor = Monitor(spec, used, opts, notice=notice)
         if self.monitor.book is None:
             raise MonitorConfigError(
                 "monitor-aggregate combines closed-form deficit functions: it needs the isolated "

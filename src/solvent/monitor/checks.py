@@ -119,6 +119,18 @@ class ChecksMixin(MonitorHost):
     def _generic_failures(self) -> list[str]:
         from solvent.engine.step import eval_predicate
 
+        if self.n >= self.lanes_from:  # every account at once (monitor/lanes.py)
+            if self._lanes is None:
+                from solvent.monitor.lanes import PROGRESS_FROM, Lanes
+
+                if self.notice is not None and self.n >= PROGRESS_FROM:
+                    self.notice(f"auditing the invariants on {self.n:,} accounts...")
+                self._lanes = Lanes(self.spec)
+            self.price()
+            lanes = self._lanes.failures(self.values, self.backend)
+            if lanes is not None:
+                self.counters.invariant_evals += 1
+                return lanes
         state = self._state_dict()
         failed = []
         for decl in self.spec.invariants:

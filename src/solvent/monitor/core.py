@@ -46,6 +46,7 @@ from solvent.monitor.book import MARGIN, PerpBook
 from solvent.monitor.checks import ChecksMixin
 from solvent.monitor.distance import DistanceMixin
 from solvent.monitor.errors import MonitorConfigError
+from solvent.monitor.lanes import LANES_FROM, PROGRESS_FROM
 from solvent.monitor.rules import (
     MOVE_NAMES,
     ORACLE_NAMES,
@@ -63,14 +64,36 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _start_values(spec: Spec, start: Any) -> dict[str, Any]:
+    """The observed state at the start: per-account fields as lists. When every account
+    starts from one entry (one object, as ``with_accounts`` makes them), that entry is
+    read once, on one account, and its value shared (not 100,000 picks)."""
+    from solvent.engine.start import concrete_start
+
+    same = all(
+        all(x is fd.init[0] for x in fd.init) for fd in spec.fields.values() if fd.per_account
+    )
+    if not same or spec.accounts <= 1:
+        values = concrete_start(spec, start)
+        return {name: list(v) if isinstance(v, tuple) else v for name, v in values.items()}
+    values = concrete_start(spec.with_accounts(1), start)
+    return {
+        name: [v[0]] * spec.accounts if isinstance(v, tuple) else v for name, v in values.items()
+    }
+
+
 class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
     """Feed it raw event lines; it returns alerts. Holds everything a checkpoint saves."""
 
-    def __init__(self, spec: Spec, used: list[str], opts: Options | None = None) -> None:
+    def __init__(
+        self, spec: Spec, used: list[str], opts: Options | None = None, notice: Any = None
+    ) -> None:
         from solvent.backends.modes import concrete_for
-        from solvent.engine.start import concrete_start
 
         self.spec = spec
+        self.notice = notice  # progress lines (stderr) of a long start-up, or None
+        if notice is not None and spec.accounts >= PROGRESS_FROM:
+            notice(f"setting up {spec.accounts:,} accounts...")
         opts = opts or Options()
         if opts.price_field == "price" and "price" not in spec.fields:
             # the default, on a spec that names its marks otherwise (the cross perp's
@@ -100,10 +123,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
             v = self._init(x)
             return interned.setdefault(v, v) if isinstance(v, Fraction) else v
 
-        self.values: dict[str, Any] = {
-            name: list(v) if isinstance(v, tuple) else v
-            for name, v in concrete_start(spec, start).items()
-        }
+        self.values: dict[str, Any] = _start_values(spec, start)
         self.perp = is_perp_isolated(spec) and not opts.exact_invariants
         self.book: PerpBook | None = None
         if is_perp_isolated(spec):
@@ -169,6 +189,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self._bad_debt_ok = True
         # an audit evaluates the spec on all accounts (O(N)): keep its share of the work small
         self._audit_every = opts.audit_every and max(opts.audit_every, 100 * self.n)
+        self.lanes_from, self._lanes = LANES_FROM, None  # every account at once: lanes.py
         self.detector: Any = None
         if opts.detector != "none":
             from solvent.monitor.anomaly import DETECTORS, Detector

@@ -48,6 +48,9 @@ class MonitorHost(AlertsMixin):
     _watch_keeper: bool
     _bad_debt_ok: bool
     _audit_every: int
+    notice: Any  # progress lines of a long start-up (stderr), or None
+    lanes_from: int  # from this many accounts the invariants are judged on lanes
+    _lanes: Any  # monitor.lanes.Lanes, built at the first evaluation on lanes
     detector: Any
     _limits: tuple[int, int, int]
     last_seq: int | None

@@ -17,6 +17,7 @@ from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Alert, Monitor
 from solvent.monitor.errors import MonitorConfigError, ProofInputError
 from solvent.monitor.heap import QuietHeap
+from solvent.monitor.lanes import PROGRESS_FROM
 from solvent.monitor.outputs import JsonLines, LiveView, Metrics, Webhook, read_alert_ids
 from solvent.spec.spec import Spec
 
@@ -85,13 +86,21 @@ def assumptions_by_proving(spec: Spec, timeout: float | None = None) -> tuple[li
     )
 
 
-def assumptions(spec: Spec, proof: str | None, prove: bool) -> tuple[list[str], str]:
+def assumptions(
+    spec: Spec, proof: str | None, prove: bool, notice: Any = None
+) -> tuple[list[str], str]:
     """The assumptions to watch and a sentence saying where they come from: a proof file,
-    else proving now (``prove``), else every declared assumption."""
+    else proving now (``prove``), else every declared assumption. ``notice``: a progress
+    line (stderr) before a proof of a large venue's spec."""
     if proof:
         return assumptions_from_file(proof, spec), f"assumptions from {proof}"
     if not prove:
         return declared_assumptions(spec), "not proved (--no-prove): every declared assumption"
+    if notice is not None and spec.accounts >= PROGRESS_FROM:
+        notice(
+            f"proving {spec.name} on {spec.accounts:,} accounts first (its proof says what to "
+            "monitor; --proof FILE or --no-prove skips this)..."
+        )
     return assumptions_by_proving(spec)
 
 

@@ -478,7 +478,9 @@ class Spec:
         new.adjustments = (*self.adjustments, ("accounts", n))
         for fname, fd in self.fields.items():
             if fd.per_account:
-                if len(set(map(repr, fd.init))) > 1:
+                first = fd.init[0] if fd.init else None
+                same = all(x is first for x in fd.init)  # one object: no repr of each
+                if not same and len(set(map(repr, fd.init))) > 1:
                     raise UsageError(
                         f"state field {fname} has different initial values per account; "
                         "cannot change the number of accounts"

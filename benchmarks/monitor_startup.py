@@ -1,0 +1,169 @@
+"""The monitor's start-up at venue scale: wall time from the command to its first event.
+
+    python benchmarks/monitor_startup.py [--accounts 1000,10000,100000] [--repeat 3]
+        [--paired-with OTHER/src] [--only single,loaded,shard,aggregate]
+
+Runs ``solvent`` as a user does (``python -m solvent``, a new process each time, the
+spec in a file) on the venue of ``benchmarks/monitor_scale.py`` (isolated perp,
+maintenance 8%, envelope +-8%; ``--no-prove``, ``--detector none``) and times, from the
+process start to its exit:
+
+* ``single``: ``solvent monitor SPEC --source FIRST --max-events 1`` on the venue's
+  first line (a price event): start-up to the first processed event (that event is
+  the one the first audit of the invariants runs at);
+* ``loaded``: the same on the venue's set-up (the price, the fund and one line per
+  account, ``accounts + 2`` lines): start-up to every account loaded;
+* ``shard``: ``solvent monitor --group G --consumer 0/2 --max-events 1`` on a Redis
+  stream holding the set-up (a private redis-server): a shard's start-up to its first
+  event;
+* ``aggregate``: ``solvent monitor-aggregate --shards 1 --idle-exit 0.5`` over the records
+  one shard wrote for the set-up's first line: start-up, the first record, then the
+  0.5 s of idleness that ends it (the same in both trees of a pair).
+
+With ``--paired-with`` each measurement alternates the other tree's ``src`` and this
+one's, ``--repeat`` times, and prints the ratio other/this per pair (the machine is
+shared: the ratio in one run is the figure to read, with ``uptime``'s load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = str(HERE.parent / "src")
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, SRC)
+
+SPEC = """from solvent.models import perp_isolated
+
+venue = perp_isolated.build(
+    name="venue", accounts={n}, initial_margin="0.10", maintenance_margin="0.08",
+    max_move="0.08",
+)
+"""
+COMMON = ["--no-prove", "--detector", "none", "--quarantine", os.devnull]
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def timed(src: str, args: list[str]) -> float:
+    env = {**os.environ, "PYTHONPATH": src}
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "solvent", *args], env=env, capture_output=True, text=True
+    )
+    took = time.perf_counter() - t0
+    if out.returncode not in (0, 1):
+        raise SystemExit(f"solvent {' '.join(args)} failed ({out.returncode}):\n{out.stderr}")
+    return took
+
+
+class Redis:
+    def __init__(self, work: str) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", work],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        import redis
+
+        self.client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                self.client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    def add(self, stream: str, lines: list[bytes]) -> None:
+        pipe = self.client.pipeline()
+        for ln in lines:
+            pipe.xadd(stream, {"event": ln})
+        pipe.execute()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def main() -> None:
+    from monitor_scale import venue
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", default="1000,10000,100000")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--paired-with", metavar="SRC")
+    ap.add_argument("--only", default="single,loaded,shard,aggregate")
+    args = ap.parse_args()
+    trees = [("other", args.paired_with), ("this", SRC)] if args.paired_with else [("this", SRC)]
+    kinds = args.only.split(",")
+    work = tempfile.mkdtemp(prefix="monitor_startup_")
+    redis = Redis(work) if {"shard", "aggregate"} & set(kinds) else None
+    print("| accounts | start-up to | pair | " + " | ".join(f"{t} s" for t, _ in trees)
+          + (" | other/this" if len(trees) == 2 else "") + " | load |")  # fmt: skip
+    print("| --- " * (4 + len(trees) + (len(trees) == 2)) + "|")
+    try:
+        for n in [int(x) for x in args.accounts.split(",")]:
+            spec = Path(work, f"venue_{n}.py")
+            spec.write_text(SPEC.format(n=n))
+            lines, setup = venue(n, 1)  # (one event after the set-up: not used)
+            first, loaded = Path(work, f"first_{n}.jsonl"), Path(work, f"setup_{n}.jsonl")
+            first.write_bytes(lines[0] + b"\n")
+            loaded.write_bytes(b"\n".join(lines[:setup]) + b"\n")
+            stream = f"venue{n}"
+            if redis is not None and "shard" in kinds:
+                redis.add(stream, lines[:setup])
+            for kind in kinds:
+                for k in range(args.repeat):
+                    got = []
+                    for name, src in trees:
+                        if kind in ("single", "loaded"):
+                            path = first if kind == "single" else loaded
+                            cmd = ["monitor", str(spec), "--source", str(path), "--alerts",
+                                   os.devnull, "--max-events", str(1 if kind == "single" else setup),
+                                   *COMMON]  # fmt: skip
+                        else:
+                            assert redis is not None
+                            group = f"g{n}{kind}{k}{name}"
+                            ck = str(Path(work, f"{group}.ck"))
+                            shard = ["monitor", str(spec), "--source", redis.url, "--stream",
+                                     stream, "--group", group, "--consumer", "0/1", "--checkpoint",
+                                     ck, "--max-events", "1", "--alerts", os.devnull, *COMMON]  # fmt: skip
+                            if kind == "shard":
+                                cmd = shard
+                            else:  # a stream of its own, the shard's records (untimed) first
+                                own = f"{stream}.{k}{name}"
+                                redis.add(own, lines[:setup])
+                                shard[shard.index(stream)] = own
+                                timed(src, shard)
+                                cmd = ["monitor-aggregate", str(spec), "--source", redis.url,
+                                       "--stream", own, "--shards", "1", "--idle-exit", "0.5",
+                                       "--alerts", os.devnull, "--no-prove"]  # fmt: skip
+                        got.append(timed(src, cmd))
+                    cells = [f"{g:.2f}" for g in got]
+                    if len(got) == 2:
+                        cells.append(f"{got[0] / got[1]:.2f}")
+                    print(f"| {n:,} | {kind} | {k + 1} | " + " | ".join(cells) + f" | {load()} |",
+                          flush=True)  # fmt: skip
+    finally:
+        if redis is not None:
+            redis.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -165,6 +165,9 @@ def run_step(
                     en = en & liveness
             s = merge(en, new, s, written)
             fired[(keeper.name, a)] = en
+    named = getattr(chooser, "named", None)  # the solver's: variables for these states
+    if named is not None and spec.keepers:
+        s = named(t, s)
     enabled: dict[int, Value] = {}
     after = s
     # one set of argument values per action declaration, shared by its instances (keyed

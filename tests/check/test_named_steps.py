@@ -1,12 +1,14 @@
-"""Steps that name their state after the keepers, for specs written with one account (round 19).
+"""Steps that name their state after the keepers: one account, two moved prices (round 19).
 
-On one account the unrolling gives the state after the keepers variables of its own
-(``encode.names_steps``): the corpus's entry-style perpetual with two markets on one
-account took 5-6x the naive hand encoding's time at depth 3 without them. Naming is equisatisfiable, so what is checked here: the rule
-(only a spec written with one account; never a proof's symbolic step, never a spec the
-engine or ``--accounts`` narrowed to one), that the names are really there, and that both
-encodings give the same verdict at the same shortest depth, the named one's path replayed
-on the exact judge and the plain one's own bmc finding nothing shorter.
+In a spec written with one account whose ticks move two fields or more, the unrolling
+gives the state after the keepers variables of its own (``encode.names_steps``): the
+corpus's entry-style perpetual with two markets on one account took 5-6x the naive hand
+encoding's time at depth 3 without them. Naming is equisatisfiable, so what is checked
+here: the rule (a spec written with one account, never a proof's symbolic step, never a
+spec the engine or ``--accounts`` narrowed to one, only when two fields move), that the
+names are really there, and that both encodings give the same verdict at the same
+shortest depth, the named one's path replayed on the exact judge and the plain one's own
+bmc finding nothing shorter.
 """
 
 from __future__ import annotations
@@ -26,10 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "benchmarks" / "engine" / "perp_entry.py"
 
 
-def entry(monkeypatch: pytest.MonkeyPatch, accounts: int, mm: str = "0.05") -> Spec:
+def entry(
+    monkeypatch: pytest.MonkeyPatch, accounts: int, mm: str = "0.05", markets: int = 2
+) -> Spec:
     monkeypatch.setenv("ACCOUNTS", str(accounts))
     monkeypatch.setenv("MM", mm)
-    monkeypatch.setenv("MARKETS", "2")
+    if markets == 2:
+        monkeypatch.setenv("MARKETS", "2")
+    else:
+        monkeypatch.delenv("MARKETS", raising=False)
     return load_spec(str(ENTRY), None)
 
 
@@ -58,6 +65,11 @@ def test_the_named_unrolling_defines_the_intermediate_states(
     assert {"s1.coll[0].kept", "s2.size2[0].kept", "s2.insurance.kept"} <= extra
     assert set(plain.definitions) <= set(named.definitions)  # the post-states as before
     assert not [n for n in plain.definitions if n.endswith(".kept")]
+    # one market: the ticks move one field, and the steps stay plain
+    one_market = Unrolling(entry(monkeypatch, 1, markets=1))
+    one_market.add_step()
+    assert one_market.named_steps
+    assert not [n for n in one_market.definitions if n.endswith(".kept")]
 
 
 @pytest.mark.parametrize(("mm", "verdict", "depth"), [("0.05", FAIL, 3), ("0.08", PASS, 3)])

@@ -5,7 +5,8 @@ which keeps terms small and names readable. The choices of a step are free varia
 market draws (``s3.market.move``), the user-action instance (``s3.action``: 0 = none,
 else an index into ``spec.instances()``), its arguments (``s3.trade.qty``) and the
 firings of adversarial keepers (``s3.liquidate[0]``). In a spec written with one account
-the state after the keepers is named too (``s3.coll[0].kept``, :func:`names_steps`).
+whose ticks move two fields or more, the state after the keepers is named too
+(``s3.coll[0].kept``, :func:`names_steps`).
 
 **Namespaces.** Z3 identifies a variable by its name, so two variables must never get
 one name, whatever the spec calls its fields, draws, actions, arguments and keepers (a
@@ -137,20 +138,20 @@ class StepVars:
 
 
 def names_steps(spec: Spec) -> bool:
-    """Whether each step also names its state after the keepers: a spec written with one account.
+    """Whether a step may name its state after the keepers: a spec written with one account.
 
-    Then the fields the keepers leave get variables of their own (``s3.coll[0].kept ==
-    term``, as the post-state's ``s3.coll[0]`` are), so the post-state's definitions no
-    longer repeat the price move and the keeper's whole condition in every field: two
-    markets on one account, depth 3, needed 746,000 Z3 resource units without them and
-    less than half the CPU of the whole bmc with them (round 19 of
-    benchmarks/results/engine.md). From two accounts on such variables cost more than
-    they save (2-7x slower at 3-30 accounts, round 18), and a spec narrowed to one
-    account by the engine or ``--accounts`` (``with_accounts``, recorded in
-    ``adjustments``) keeps the plain steps, so a many-account spec's searches and
-    counterexamples do not change. Naming is equisatisfiable (each variable is defined by
-    an equality), so only the model Z3 returns, i.e. which shortest counterexample is
-    reported, can differ.
+    In such a spec, when a step's ticks move two fields or more (two markets' prices), the
+    fields the keepers leave get variables of their own (``s3.coll[0].kept == term``, as
+    the post-state's ``s3.coll[0]`` are), so the post-state's definitions no longer repeat
+    the moves and the keeper's whole condition in every field: the corpus's two markets on
+    one account needed 977,000 Z3 resource units at depth 3 without them, 346,000 with
+    them, and half the CPU (round 19 of benchmarks/results/engine.md). With one moved
+    field the names cost more than they save (entry plain: 2x the units, 1.25x the CPU),
+    and so they do from three accounts on (1.2-5x slower); a spec narrowed to one account
+    by the engine or ``--accounts`` (``with_accounts``, in ``adjustments``) keeps the
+    plain steps, so a many-account spec's searches and counterexamples do not change.
+    Naming is equisatisfiable (each variable is defined by an equality), so only the
+    model Z3 returns, i.e. which shortest counterexample is reported, can differ.
     """
     return spec.accounts == 1 and not any(a[0] == "accounts" for a in spec.adjustments)
 
@@ -413,9 +414,21 @@ class _SymbolicChooser:
         lit = self.u.literal(assumption)
         return Value(self.u.backend, z3.And(lit, forced.raw), BOOL)
 
-    def _named(self, t: int, state: StateDict) -> StateDict:
+    def _named(self, t: int, before: StateDict, ticked: StateDict, state: StateDict) -> StateDict:
         """``state`` (after the keepers) with each field that is not a constant or a
-        variable named ``s3.FIELD[i].kept``, defined by ``var == term``."""
+        variable named ``s3.FIELD[i].kept``, defined by ``var == term``, when the ticks
+        moved two fields or more of ``before`` (``ticked``: after them); else ``state``."""
+        moved = [
+            f
+            for f, value in ticked.items()
+            if (
+                any(v is not w for v, w in zip(value, before[f], strict=True))
+                if isinstance(value, list)
+                else value is not before[f]
+            )
+        ]
+        if len(moved) < 2:
+            return state
 
         def name(field: str, value: Value, account: int | None) -> Value:
             if z3.is_const(value.raw):

@@ -19,7 +19,7 @@ from typing import Any
 
 from solvent.check.bmc import bmc as real_bmc
 from solvent.check.decompose import _lifted, plan
-from solvent.check.decompose_one import search_one
+from solvent.check.decompose_one import OWN_SEARCH_SHARE, search_one
 from solvent.check.replay import replay
 from solvent.check.results import UNKNOWN, CheckResult
 from solvent.spec.load import load_spec
@@ -51,3 +51,39 @@ def test_prove_searches_the_spec_when_one_account_gives_up() -> None:
     assert any(f.step == found.depth and f.name == "solvent" for f in again.failures)
     out = _lifted(found, spec, 0.0, plan(spec).why)  # what prove_any_accounts reports
     assert "was found by bmc on 3 account(s)" in out.details["decomposition"]
+
+
+def test_the_search_on_the_spec_leaves_the_proof_half_of_the_budget() -> None:
+    """On a safe spec the search only costs time: tests/check/specs/call_vault.py with its
+    lemmas (1-inductive) took 76 s of `prove --timeout 120` on 3 accounts in that search,
+    and the proof after it ran out of time (UNKNOWN; PASS with the share capped)."""
+    spec = load_spec(str(EXAMPLE), None)
+    asked: list[tuple[int, float | None]] = []
+
+    def gives_up(s: Any, depth: int, **kwargs: Any) -> CheckResult:
+        asked.append((s.accounts, kwargs.get("timeout")))
+        return CheckResult("bmc", s.name, UNKNOWN, f"depth 2/{depth}", 1.0, 1)
+
+    assert search_one(spec, gives_up, 3, ["solvent"], 120, 1) is None
+    own = [t for n, t in asked if n == 3]
+    assert len(own) == 1 and own[0] is not None
+    assert 120 * OWN_SEARCH_SHARE - 5 <= own[0] <= 120 * OWN_SEARCH_SHARE
+
+
+def test_a_spec_already_1_inductive_is_not_searched() -> None:
+    """tests/cli/specs/safe.py is 1-inductive on its 2 accounts (docs/spec-language.md):
+    prove goes straight to the proof. Before, the search ran first: the covered-call vault
+    of tests/check/specs/call_vault.py with its lemmas (1-inductive on 3 accounts) spent
+    76 s of `prove --timeout 120` there and its proof then ran out of time. A spec that
+    is not 1-inductive is still searched (the test above)."""
+    safe = EXAMPLE.parents[2] / "tests" / "cli" / "specs" / "safe.py"
+    spec = load_spec(str(safe), None)
+    assert spec.accounts == 2
+    asked: list[int] = []
+
+    def gives_up(s: Any, depth: int, **kwargs: Any) -> CheckResult:
+        asked.append(s.accounts)
+        return CheckResult("bmc", s.name, UNKNOWN, f"depth 2/{depth}", 1.0, 1)
+
+    assert search_one(spec, gives_up, 3, ["nonnegative"], 60, 1) is None
+    assert asked == []

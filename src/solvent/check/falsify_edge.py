@@ -10,6 +10,14 @@ drawn action is pushed towards one end of its domain as far as the action stays 
 (bisection from zero, ``EDGE_ROUNDS`` halvings), so an account takes the largest position
 its state admits, or the smallest, when the guard is not monotone. The initial state is
 drawn off the corners (a corner collateral, 0 or the top, is rarely one a bug needs).
+
+In fixed point a rounding bug needs more: a price off the corners' round numbers (so a
+product rounds at all) and an account at its guard's edge to the unit (a bisection to
+1/1024 of the range leaves it thousands of units inside). There half of the paths draw
+the market at the grid's full resolution or at a corner, at random each step, and half
+of the initial values from a tenth, a hundredth... of their range (an account small
+enough for its guard to bind before the argument's domain ends), and the bisection runs until the
+edge is one unit wide (the tests/check/specs/wei_perp.py bug: 0 in 10,000 paths before).
 """
 
 from __future__ import annotations
@@ -28,9 +36,15 @@ EDGE_ROUNDS = 10  # halvings of the bisection towards an argument's end: 1/1024 
 def edge_path(gen: Any) -> Trace:
     """One path of ``gen`` (a ``falsify._Paths``) whose actions sit at their guards' edge."""
     spec, rng = gen.spec, gen.rng
+    fine = gen.scale > 1 and rng.random() < 0.5  # fixed point: draws that round
     init: dict[str, Any] = {}
     for name, fd in spec.fields.items():
-        vals = tuple(gen._value(x, 2 if rng.random() < 0.5 else 1) for x in fd.init)
+        vals = tuple(
+            _scaled_draw(gen, x)
+            if fine and isinstance(x, Within) and rng.random() < 0.5
+            else gen._value(x, 2 if rng.random() < 0.5 else 1)
+            for x in fd.init
+        )
         init[name] = vals if fd.per_account else vals[0]
     params = spec.param_values()
     steps: list[TraceStep] = []
@@ -40,7 +54,13 @@ def edge_path(gen: Any) -> Trace:
     trend = {n: gen._number(dom, 0) for n, dom in spec.bounds.items()}
     held = rng.random() < 0.5  # the market keeps one corner the whole path (a trend)
     for t in range(1, gen.depth + 1):
-        market = trend if held else {n: gen._number(dom, 0) for n, dom in spec.bounds.items()}
+        if fine:
+            market = {
+                n: _unit_draw(gen, dom) if rng.random() < 0.5 else gen._number(dom, 0)
+                for n, dom in spec.bounds.items()
+            }
+        else:
+            market = trend if held else {n: gen._number(dom, 0) for n, dom in spec.bounds.items()}
         keepers = {}
         for kd in gen.adversarial:
             n = spec.accounts if kd.n_accounts else 1
@@ -94,9 +114,26 @@ def _edge(
     if enabled(end) or not enabled(start):
         return end
     good, bad = start, end
-    for _ in range(EDGE_ROUNDS):
+    rounds = EDGE_ROUNDS
+    if gen.scale > 1:  # to one unit of the grid
+        rounds = max(rounds, int(abs(end - start) * gen.scale).bit_length() + 1)
+    for _ in range(rounds):
         mid = gen._grid((good + bad) / 2, lo, hi)
         if mid in (good, bad):
             break
         good, bad = (mid, bad) if enabled(mid) else (good, mid)
     return good
+
+
+def _unit_draw(gen: Any, dom: Within) -> Fraction:
+    """A value of ``dom`` drawn uniformly from every unit of a fixed-point spec's grid."""
+    lo, hi = Fraction(dom.lo) * gen.scale, Fraction(dom.hi) * gen.scale
+    first, last = -((-lo.numerator) // lo.denominator), hi.numerator // hi.denominator
+    return Fraction(gen.rng.randint(first, last), gen.scale) if first <= last else dom.lo
+
+
+def _scaled_draw(gen: Any, dom: Within) -> Fraction:
+    """A value of ``dom`` from its lower end up to 10^-k of its width, k from 0 to 4."""
+    lo, hi = Fraction(dom.lo), Fraction(dom.hi)
+    width = (hi - lo) / 10 ** gen.rng.randint(0, 4)
+    return gen._grid(lo + width * Fraction(gen.rng.randint(0, 1000), 1000), lo, hi)

@@ -156,7 +156,9 @@ def first_attempt(
         # the falsifier's share before the race, counted in paths (not seconds)
         share = beside if beside is not None else _Falsifying(spec, decls, depth)
         sampled = share.up_to(share_paths(spec, depth), deadline)
-        answer = answer if sampled is None else sampled
+        if sampled is not None:  # the depths the capped attempt cleared before it gave up
+            sampled.extra["cleared"] = answer.depth or 0
+            answer = sampled
     answer.seconds = time.perf_counter() - began
     answer.extra["in_process"] = not forked
     answer.extra["first"] = True

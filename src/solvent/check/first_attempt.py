@@ -146,6 +146,7 @@ def first_attempt(
     answer = in_child(attempt, deadline, FIRST_SECONDS, beside) if forked else attempt()
     if beside is not None and beside.found is not None:
         if answer is None or (isinstance(answer, Answer) and answer.verdict == UNKNOWN):
+            beside.found.extra["cleared"] = _cleared(answer, full)
             answer = beside.found  # the attempt's own answer comes first: it is canonical
     if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
         raise InternalError(f"the first attempt sent {answer!r}")
@@ -156,13 +157,23 @@ def first_attempt(
         # the falsifier's share before the race, counted in paths (not seconds)
         share = beside if beside is not None else _Falsifying(spec, decls, depth)
         sampled = share.up_to(share_paths(spec, depth), deadline)
-        answer = answer if sampled is None else sampled
+        if sampled is not None:
+            sampled.extra["cleared"] = _cleared(answer, full)
+            answer = sampled
     answer.seconds = time.perf_counter() - began
     answer.extra["in_process"] = not forked
     answer.extra["first"] = True
     if answer.verdict == UNKNOWN:
         answer.note = f"first attempt, capped at {FIRST_RLIMIT:,} units a check: {answer.note}"
     return answer
+
+
+def _cleared(answer: object, full: bool) -> int:
+    """The depths the capped attempt showed free of violations before it gave up (on the
+    full spec only: the ``few`` member's are those of a smaller copy)."""
+    if not (full and isinstance(answer, Answer) and answer.verdict == UNKNOWN):
+        return 0
+    return answer.depth or 0
 
 
 def share_paths(spec: Spec, depth: int) -> int:

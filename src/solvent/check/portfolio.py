@@ -28,13 +28,13 @@ from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.encode import Unrolling
 from solvent.check.first_attempt import child_main, first_attempt, in_child
+from solvent.check.found_path import report_found
 from solvent.check.members import (
     _MEMBER_FNS,
     Answer,
     incremental_path,
     run_member,
     shorten,
-    sooner,
 )
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import (
@@ -342,13 +342,10 @@ def portfolio_bmc(
                 if first is not None:
                     answers.append(first)
                     winner = first if first.verdict != UNKNOWN else None
-            # a falsifier's path found beside the attempt is kept while the race, for as
-            # long again, may find a shorter, canonical one
-            sampled, until = None, deadline
-            if winner is not None and winner.extra.get("beside_first_attempt"):
-                sampled, winner = winner, None
-                until = sooner(deadline, max(GRACE_SECONDS, deadline.elapsed()))
-            if winner is None and before_race and not (sampled or deadline.expired()):
+            # a falsifier's path found after the capped attempt gave up: no race (whose
+            # answer would depend on the clock), its derivation is counted (``found_path``)
+            sampled = winner is not None and bool(winner.extra.get("beside_first_attempt"))
+            if winner is None and before_race and not deadline.expired():
                 progress.note(phase=f"bmc: the proof for every number of accounts, depth {depth}")
                 left = None if timeout is None else max(0.001, timeout - deadline.elapsed())
                 answered = before_race(left)
@@ -356,10 +353,8 @@ def portfolio_bmc(
                     return answered
             if winner is None:
                 progress.note(phase=f"bmc portfolio on {jobs} process(es), depth {depth}")
-                winner, more = race(spec, decls, depth, jobs, until, members, simplify, full)
+                winner, more = race(spec, decls, depth, jobs, deadline, members, simplify, full)
                 answers += more
-                if winner is None or (sampled is not None and not _is_canonical(winner, full)):
-                    winner = sampled
             info["members"] = [
                 {
                     "member": a.member,
@@ -389,6 +384,8 @@ def portfolio_bmc(
                 return _passed(spec, decls, depth, deadline, answers, members, result)
             d, shortest = winner.depth or 0, winner.shortest
             progress.note(phase=f"counterexample ({winner.member} won)", members=None)
+            if sampled:
+                return report_found(spec, decls, winner, depth, deadline, result, simplify)
             if _is_canonical(winner, full):
                 assert winner.trace is not None
                 return _confirmed(spec, winner.trace, d, winner.failed, depth, result)

@@ -4,9 +4,7 @@ Every step gets fresh state variables (``s3.quote[0]``) equal to the transition'
 which keeps terms small and names readable. The choices of a step are free variables:
 market draws (``s3.market.move``), the user-action instance (``s3.action``: 0 = none,
 else an index into ``spec.instances()``), its arguments (``s3.trade.qty``) and the
-firings of adversarial keepers (``s3.liquidate[0]``). In a spec written with one account
-whose ticks move two fields or more, the state after the keepers is named too
-(``s3.coll[0].kept``, :func:`names_steps`).
+firings of adversarial keepers (``s3.liquidate[0]``).
 
 **Namespaces.** Z3 identifies a variable by its name, so two variables must never get
 one name, whatever the spec calls its fields, draws, actions, arguments and keepers (a
@@ -46,7 +44,7 @@ from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import ActionDecl, Instance, PredicateDecl, Spec
 
-VAR_KINDS = ("state", "market", "action", "arg", "keeper", "runs", "kept")
+VAR_KINDS = ("state", "market", "action", "arg", "keeper", "runs")
 
 
 def readable_name(kind: str, t: int, *parts: str, account: int | None = None) -> str:
@@ -54,8 +52,7 @@ def readable_name(kind: str, t: int, *parts: str, account: int | None = None) ->
 
     ``state``: ``s3.FIELD[i]``; ``market``: ``s3.market.NAME``; ``action``: ``s3.action``;
     ``arg``: ``s3.ACTION.ARG``; ``keeper``: ``s3.NAME[a]``; ``runs``:
-    ``s3.NAME[a].runs_anyway`` (the free "runs anyway" of an every-step keeper); ``kept``:
-    ``s3.FIELD[i].kept`` (the state after the keepers, :func:`names_steps`).
+    ``s3.NAME[a].runs_anyway`` (the free "runs anyway" of an every-step keeper).
     """
     suffix = "" if account is None else f"[{account}]"
     body = ".".join(parts)
@@ -69,8 +66,6 @@ def readable_name(kind: str, t: int, *parts: str, account: int | None = None) ->
         return f"s{t}.{body}"
     if kind == "runs":
         return f"s{t}.{body}{suffix}.runs_anyway"
-    if kind == "kept":
-        return f"s{t}.{body}{suffix}.kept"
     raise ValueError(f"unknown variable kind {kind!r}")
 
 
@@ -137,25 +132,6 @@ class StepVars:
     keepers: dict[tuple[str, int | None], Any] = field(default_factory=dict)
 
 
-def names_steps(spec: Spec) -> bool:
-    """Whether a step may name its state after the keepers: a spec written with one account.
-
-    In such a spec, when a step's ticks move two fields or more (two markets' prices), the
-    fields the keepers leave get variables of their own (``s3.coll[0].kept == term``, as
-    the post-state's ``s3.coll[0]`` are), so the post-state's definitions no longer repeat
-    the moves and the keeper's whole condition in every field: the corpus's two markets on
-    one account needed 977,000 Z3 resource units at depth 3 without them, 346,000 with
-    them, and half the CPU (round 19 of benchmarks/results/engine.md). With one moved
-    field the names cost more than they save (entry plain: 2x the units, 1.25x the CPU),
-    and so they do from three accounts on (1.2-5x slower); a spec narrowed to one account
-    by the engine or ``--accounts`` (``with_accounts``, in ``adjustments``) keeps the
-    plain steps, so a many-account spec's searches and counterexamples do not change.
-    Naming is equisatisfiable (each variable is defined by an equality), so only the
-    model Z3 returns, i.e. which shortest counterexample is reported, can differ.
-    """
-    return spec.accounts == 1 and not any(a[0] == "accounts" for a in spec.adjustments)
-
-
 class Unrolling:
     """Incremental unrolling of one spec into a Z3 solver."""
 
@@ -182,8 +158,6 @@ class Unrolling:
         self.steps: list[StepVars] = []
         self.definitions: dict[str, Any] = {}  # fresh state variable -> (var == term)
         self.names = VarNames()
-        # a symbolic start is a proof's step (one level of definitions read back as terms)
-        self.named_steps = names_steps(spec) and not free_init
         self.states.append(self._initial_state())
 
     # ------------------------------------------------------------------ assumptions
@@ -380,8 +354,6 @@ class _SymbolicChooser:
     def __init__(self, unrolling: Unrolling, sv: StepVars) -> None:
         self.u = unrolling
         self.sv = sv
-        # run_step names the state after the keepers through this (None: it does not)
-        self.named = self._named if unrolling.named_steps else None
 
     def market(self, t: int, name: str) -> Value:
         dom = self.u.spec.bounds[name]
@@ -413,35 +385,6 @@ class _SymbolicChooser:
         # `keeper.NAME.within` (or `oracle.NAME.within`) holds; without it: adversarial
         lit = self.u.literal(assumption)
         return Value(self.u.backend, z3.And(lit, forced.raw), BOOL)
-
-    def _named(self, t: int, before: StateDict, ticked: StateDict, state: StateDict) -> StateDict:
-        """``state`` (after the keepers) with each field that is not a constant or a
-        variable named ``s3.FIELD[i].kept``, defined by ``var == term``, when the ticks
-        moved two fields or more of ``before`` (``ticked``: after them); else ``state``."""
-        moved = [
-            f
-            for f, value in ticked.items()
-            if (
-                any(v is not w for v, w in zip(value, before[f], strict=True))
-                if isinstance(value, list)
-                else value is not before[f]
-            )
-        ]
-        if len(moved) < 2:
-            return state
-
-        def name(field: str, value: Value, account: int | None) -> Value:
-            if z3.is_const(value.raw):
-                return value
-            kept = self.u.names.get("kept", t, field, account=account)
-            return self.u._fresh(kept, value, self.u.spec.fields[field].sort)
-
-        return {
-            field: [name(field, v, i) for i, v in enumerate(value)]
-            if isinstance(value, list)
-            else name(field, value, None)
-            for field, value in state.items()
-        }
 
     def candidates(self, t: int) -> Sequence[tuple[int, Instance]]:
         if not self.u.instances:

@@ -144,7 +144,6 @@ def run_step(
                 call_user(f"tick {tick.name}", tick.where, tick.fn, view, params, mview)
             else:
                 call_user(f"tick {tick.name}", tick.where, tick.fn, view, mview)
-    ticked = s
     fired: dict[tuple[str, int | None], Value] = {}
     for keeper in spec.keepers:
         accounts: list[int | None] = list(range(spec.accounts)) if keeper.n_accounts else [None]
@@ -166,9 +165,6 @@ def run_step(
                     en = en & liveness
             s = merge(en, new, s, written)
             fired[(keeper.name, a)] = en
-    named = getattr(chooser, "named", None)  # the solver's: variables for these states
-    if named is not None and spec.keepers:
-        s = named(t, state, ticked, s)
     enabled: dict[int, Value] = {}
     after = s
     # one set of argument values per action declaration, shared by its instances (keyed

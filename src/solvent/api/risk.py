@@ -25,8 +25,8 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
     """The proof and counterexample settings of every probe of a search."""
     from solvent.check.probes import (
         COUNTED_CPU_NET,
-        COUNTED_REFUTE_CPU_NET,
         COUNTED_RLIMIT,
+        SEARCH_REFUTE_CPU_NET,
         ProbeOptions,
     )
 
@@ -54,7 +54,7 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
         # (or --timeout) stays as the safety net, and a search it stops says so
         rlimit=COUNTED_RLIMIT,
         cpu_net=COUNTED_CPU_NET,
-        refute_cpu_net=COUNTED_REFUTE_CPU_NET,
+        refute_cpu_net=SEARCH_REFUTE_CPU_NET,
     )
 
 

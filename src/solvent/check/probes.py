@@ -47,6 +47,10 @@ COUNTED_CPU_NET = 10.0
 # the net of a counterexample search beyond a proved value, which only says whether one
 # was found (the waterfall's beyond -1 hits it at every value asked)
 COUNTED_REFUTE_CPU_NET = 3.0
+# frontier's and synth's net for it: there it decides what a user reads (a grid point's
+# "no proof" against "no proof?"); the committed safe region (examples/frontier) has
+# points whose depth-3 search needs 10-20 s of CPU to find no counterexample
+SEARCH_REFUTE_CPU_NET = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,31 +10,19 @@ wall-clock cap then ends 1,000 times sooner in real time.
 
 from __future__ import annotations
 
-import re
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import solvent as sv
 from solvent import config
+from tests.api.test_api import stable
 
 ROOT = Path(__file__).resolve().parents[2]
 # one account, no fund, margin 0.08: safe iff the move is at most the margin
 PERP_ONE = str(ROOT / "tests/risk/specs/perp_one.py")
-VOLATILE = ("seconds", "timings", "content_sha256", "command", "utc", "portfolio")
-
-
-def _stable(doc: Any) -> Any:
-    if isinstance(doc, dict):
-        return {k: _stable(v) for k, v in doc.items() if k not in VOLATILE}
-    if isinstance(doc, list):
-        return [_stable(v) for v in doc]
-    if isinstance(doc, str):  # durations inside messages, e.g. "17 solver calls, 1.0s"
-        return re.sub(r"\b\d+(?:\.\d+)?s\b", "<t>s", doc)
-    return doc
 
 
 def _busy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,7 +45,7 @@ def test_the_same_frontier_and_engine_on_a_busy_and_an_idle_machine(
     assert Fraction(7, 100) <= Fraction(idle.safe) <= Fraction(8, 100) < Fraction(idle.unsafe)
     assert Fraction(idle.unsafe) <= Fraction(9, 100)
     assert idle.to_dict()["symbolic"]["engine"] == busy.to_dict()["symbolic"]["engine"]
-    assert _stable(busy.to_dict()) == _stable(idle.to_dict())
+    assert stable(busy.to_dict()) == stable(idle.to_dict())
 
 
 def test_the_same_synth_answer_on_a_busy_and_an_idle_machine(

@@ -13,7 +13,7 @@ with ``PYTHONPATH=SRC`` (the same load), for a CPU ratio.
 ``--probe-timeout S`` sets the per-probe wall-clock cap of a tree that has one (main
 before round 17: 10 s without ``--timeout``; on a loaded machine it is a fraction of that
 in CPU; 60 shows what an idle machine computes within 10). Since round 17 the probes are
-capped by Z3's resource counter (``proof_notes.SLACK_RLIMIT``) and the option does nothing
+capped by Z3's resource counter (``probes.COUNTED_RLIMIT``) and the option does nothing
 for this tree.
 """
 

@@ -3,7 +3,7 @@
 Its solver calls were capped by the wall clock (10 s a probe, 1 s for ``Optimize``): on a
 loaded machine a probe ran out that answers on an idle one, and the slack printed
 changed with the load. They are capped by Z3's resource counter now
-(``proof_notes.SLACK_RLIMIT``); the wall clock is only the safety net of the budget, and
+(``probes.COUNTED_RLIMIT``); the wall clock is only the safety net of the budget, and
 a search it stops says that its answer is a bound. "Load" is simulated by a clock that
 runs 1,000 times fast (every wall-clock cap then ends 1,000 times sooner in real time).
 """

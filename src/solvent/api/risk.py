@@ -23,7 +23,12 @@ from solvent.errors import UsageError
 
 def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
     """The proof and counterexample settings of every probe of a search."""
-    from solvent.check.probes import ProbeOptions
+    from solvent.check.probes import (
+        COUNTED_CPU_NET,
+        COUNTED_RLIMIT,
+        SEARCH_REFUTE_CPU_NET,
+        ProbeOptions,
+    )
 
     if settings.depth < 1:
         raise UsageError(
@@ -43,6 +48,13 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
         simplify=settings.simplify if simplify is None else simplify,
         jobs=settings.jobs,
         scheduler=settings.scheduler,
+        # every solver call (proof steps, counterexample searches, the symbolic step and
+        # its Optimize) capped by Z3's resource counter, not a wall clock: the same answer,
+        # engine and value on a busy and an idle machine, with --jobs 1 or N; the budget
+        # (or --timeout) stays as the safety net, and a search it stops says so
+        rlimit=COUNTED_RLIMIT,
+        cpu_net=COUNTED_CPU_NET,
+        refute_cpu_net=SEARCH_REFUTE_CPU_NET,
     )
 
 

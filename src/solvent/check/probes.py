@@ -34,6 +34,24 @@ REFUSED = "refused"  # the spec's builder refuses the value (outside the model's
 
 SAFE_SIDE = (PROVED, VACUOUS_PROOF)
 
+# the default caps of frontier, synth and prove's slack search (``ProbeOptions.rlimit``,
+# ``cpu_net``, ``refute_cpu_net``): every solver call is capped by this many units of Z3's
+# resource counter, not by time, so the answer does not depend on the machine's load. The
+# insurance waterfall's most expensive step obligation (``conserves_value``) takes 12 million.
+COUNTED_RLIMIT = 50_000_000
+# the safety net behind it, in seconds of CPU per solver call: a counterexample search
+# beyond the waterfall's frontier ran 143 s of CPU on 0.6 million units (and held the
+# check to the whole default budget); the net decides only such calls (about 6 s a call
+# at the counter's usual pace of 8 million units a second)
+COUNTED_CPU_NET = 10.0
+# the net of a counterexample search beyond a proved value, which only says whether one
+# was found (the waterfall's beyond -1 hits it at every value asked)
+COUNTED_REFUTE_CPU_NET = 3.0
+# frontier's and synth's net for it: there it decides what a user reads (a grid point's
+# "no proof" against "no proof?"); the committed safe region (examples/frontier) has
+# points whose depth-3 search needs 10-20 s of CPU to find no counterexample
+SEARCH_REFUTE_CPU_NET = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class ProbeOptions:
@@ -274,7 +292,6 @@ class Prober:
             timeout=o.budget(cap),
             invariants=self.targets,
             simplify=o.simplify,
-            jobs=o.jobs,
             **_counted(o),
         )
         if (
@@ -299,7 +316,6 @@ class Prober:
                 timeout=remaining,
                 invariants=self.targets,
                 simplify=o.simplify,
-                jobs=o.jobs,
                 **_counted(o),
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
@@ -369,9 +385,11 @@ def _ahead(task: tuple[Prober, Fraction, float | None]) -> tuple[Any, float]:
 
 
 def _counted(o: ProbeOptions) -> dict[str, Any]:
-    """bmc's resource cap per solver call, when the probes are capped by counting."""
+    """bmc's resource cap per solver call, when the probes are capped by counting (then on
+    the incremental search, not the portfolio's race, whose winner depends on the load);
+    else the portfolio on ``jobs`` processes."""
     if o.rlimit is None:
-        return {}
+        return {"jobs": o.jobs}
     return {"rlimit": o.rlimit, "cpu_cap": o.refute_cpu_net or o.cpu_net}
 
 

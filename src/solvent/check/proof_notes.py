@@ -9,26 +9,13 @@ from solvent.check.results import PASS, CheckResult
 from solvent.settings import Settings
 from solvent.spec.spec import Spec
 
-# every solver call of the slack search is capped by this many units of Z3's resource
-# counter, not by time: the same slack on a busy and an idle machine. The insurance
-# waterfall's most expensive step obligation (``conserves_value``) takes 12 million.
-SLACK_RLIMIT = 50_000_000
-# the safety net behind it, in seconds of CPU per solver call: a counterexample search
-# beyond the waterfall's frontier ran 143 s of CPU on 0.6 million units (and held the
-# check to the whole default budget); the net decides only such calls (about 6 s a call
-# at the counter's usual pace of 8 million units a second)
-SLACK_CPU_NET = 10.0
-# the net of a counterexample search beyond a proved value, which only says whether one
-# was found (the waterfall's beyond -1 hits it at every value asked)
-SLACK_REFUTE_CPU_NET = 3.0
-
 
 def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResult:
     """A PASS of prove with its assumptions explained (and their slack, unless slack=False).
 
     The slack search is a frontier per used envelope bound; a bound whose frontier cannot
     be found says so in its text, the proof itself is unaffected. Each solver call of the
-    search is capped by ``SLACK_RLIMIT`` units of Z3's resource counter, not by time, so
+    search is capped by ``probes.COUNTED_RLIMIT`` units of Z3's resource counter, not by time, so
     the slack does not depend on the machine's load. The search as a whole gets what the
     proof left of the budget (timeout, or the default budget), so the whole check keeps to
     it; a slack search that budget stops says its answer is a bound (``attribution``). The
@@ -39,16 +26,21 @@ def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResu
         return result
     from solvent.check import progress
     from solvent.check.attribution import attribute, attribution_json
-    from solvent.check.probes import ProbeOptions
+    from solvent.check.probes import (
+        COUNTED_CPU_NET,
+        COUNTED_REFUTE_CPU_NET,
+        COUNTED_RLIMIT,
+        ProbeOptions,
+    )
 
     began = time.perf_counter()
     deadline = began + max(0.001, settings.budget - result.seconds)
     options = ProbeOptions(
         k=result.k or settings.k,  # the depth that proved it: lets the bound be solved for
         timeout=None,  # no wall-clock cap per probe: counted (rlimit), and the deadline
-        rlimit=SLACK_RLIMIT,
-        cpu_net=SLACK_CPU_NET,
-        refute_cpu_net=SLACK_REFUTE_CPU_NET,
+        rlimit=COUNTED_RLIMIT,
+        cpu_net=COUNTED_CPU_NET,
+        refute_cpu_net=COUNTED_REFUTE_CPU_NET,
         witness_depth=settings.witness_depth,
         invariants=settings.invariants,
         deadline=deadline,

@@ -34,9 +34,10 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
         raise UsageError(
             f"--depth must be at least 1 for a counterexample search, got {settings.depth}"
         )
-    # without --timeout the whole search keeps to the default budget (no verb runs
-    # unbounded); with it, each proof or bmc run keeps to it
-    deadline = None if settings.timeout is not None else time.perf_counter() + settings.budget
+    # the whole search keeps to --timeout, else to the default budget (no verb runs
+    # unbounded: with --timeout 60 a frontier of a user's spec ran past 300 s when the
+    # timeout bounded each proof or bmc run alone); each run also keeps to what is left
+    deadline = time.perf_counter() + settings.budget
     return ProbeOptions(
         k=settings.k,
         max_k=settings.max_k if settings.max_k is not None else settings.k,

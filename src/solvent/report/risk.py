@@ -50,8 +50,9 @@ CELL_MARK = {
 LEGEND = (
     "safe = proved (k-induction, every path length); FAIL = replay-confirmed counterexample; "
     "no proof = not proved (a CTI, or a lemma fails) and no counterexample within the bmc "
-    "depth; no proof? = not proved and the counterexample search timed out; ? = the solver "
-    "gave up on the proof; refused = the spec's builder refuses the value (SV801)"
+    "depth; no proof? = not proved and the counterexample search gave up (its resource cap "
+    "or the budget); ? = the solver gave up on the proof; refused = the spec's builder "
+    "refuses the value (SV801)"
 )
 
 

@@ -156,6 +156,23 @@ def test_replay_expect_violation(
     }
 
 
+def test_a_timestamp_of_thousands_of_leading_zeros_is_read_not_a_crash(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the fuzzer's find (tests/fuzz/test_fuzz_files.py, a fresh-clone CI of round 19):
+    # '0' x 4,301 is the timestamp 0, but int() refuses strings past 4,300 digits and
+    # monitor-convert crashed with exit 4 and a traceback
+    from solvent.scenarios.history import _parse_time
+
+    assert _parse_time("0" * 4301) == 0
+    assert _parse_time("0" * 5000 + "1584000000") == _parse_time("1584000000")
+    csv = tmp_path / "h.csv"
+    csv.write_text("timestamp,open,high,low,close\n" + "0" * 4301 + ",1,1,1,1\n")
+    code, out, err = run(capsys, "monitor-convert", csv, "-o", tmp_path / "e")
+    assert code in (0, 3), (code, out, err)
+    assert "Traceback" not in err and "internal error" not in err
+
+
 @pytest.mark.parametrize("stamp", ["1e30", "9" * 400, "1" + "0" * 25])
 @pytest.mark.parametrize("verb", ["stress", "monitor-convert"])
 def test_a_history_timestamp_beyond_year_9999_is_refused(

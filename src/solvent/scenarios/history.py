@@ -110,6 +110,10 @@ def _parse_time(text: str) -> int | None:
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if not math.isfinite(value) or value < 0 or value > _LATEST_NS:
         return None  # beyond 9999-12-31 in any unit: not a timestamp (and not an int64)
+    if t.isdigit():
+        # at most 20 significant digits below the bound: leading zeros only (a 4,301-digit
+        # '000...0' is 0, and int() refuses strings past 4,300 digits)
+        t = t.lstrip("0") or "0"
     magnitude = abs(value)
     if magnitude < 1e11:
         scale = 1_000_000

@@ -191,23 +191,28 @@ class _Falsifying:
         self.found: Answer | None = None
 
     def __call__(self, seconds: float) -> Answer | None:
+        """Its paths for about ``seconds`` (at least one) or until one is found."""
         end = time.perf_counter() + seconds
-        once = seconds <= 0
-        while self.found is None and (once or time.perf_counter() < end):
-            once = False
-            path = next(self.stream)
-            self.tried += 1
-            if path is not None:
-                extra: dict[str, object] = {"paths": self.tried, "beside_first_attempt": True}
-                self.found = Answer("falsify", FAIL, depth=len(path.steps), trace=path, extra=extra)
+        while self.found is None:
+            self._draw()
+            if time.perf_counter() >= end:
+                break
         return self.found
 
     def up_to(self, paths: int, deadline: Deadline) -> Answer | None:
         """Its paths until ``paths`` were tried in all (a count: the same paths on a busy
         and an idle machine), one is found, or ``deadline`` expires."""
         while self.found is None and self.tried < paths and not deadline.expired():
-            self(0.0)  # one path a call
+            self._draw()
         return self.found
+
+    def _draw(self) -> None:
+        """One more path, replayed (``found`` when it breaks a property)."""
+        path = next(self.stream)
+        self.tried += 1
+        if path is not None:
+            extra: dict[str, object] = {"paths": self.tried, "beside_first_attempt": True}
+            self.found = Answer("falsify", FAIL, depth=len(path.steps), trace=path, extra=extra)
 
 
 def in_child(

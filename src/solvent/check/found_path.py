@@ -77,11 +77,12 @@ def report_found(
     if canon is not None:
         return canon  # type: ignore[no-any-return]
     path = trace if shorter is None else shorter
-    first = replay(spec, path).first_failure
+    replayed = replay(spec, path)
+    first = replayed.first_failure
     assert first is not None and first.step == e  # shrunk and shortened paths replay so
     note = "" if shortest else f" (a shorter one was not ruled out: {_undecided(cleared, e)})"
     note += NOT_CANONICAL.format(found.member).replace("own path,", "path, shrunk,")
-    names = [x.name for x in replay(spec, path).failures if x.step == e]
+    names = [x.name for x in replayed.failures if x.step == e]
     return confirmed(spec, path, e, names, depth, result, note)
 
 

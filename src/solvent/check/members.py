@@ -440,12 +440,6 @@ _MEMBER_FNS: dict[str, Callable[[Spec, list[PredicateDecl], int, Deadline, bool]
 }
 
 
-def sooner(deadline: Deadline, seconds: float) -> Deadline:
-    """A deadline ``seconds`` from now, or ``deadline`` when that ends sooner."""
-    left = deadline.left()
-    return deadline if left is not None and left <= seconds else Deadline(seconds)
-
-
 def incremental_path(
     search: Any,
     spec: Spec,

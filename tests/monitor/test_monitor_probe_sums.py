@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from shard_helpers import alert_key, feed_sharded, venue_events
 
 from solvent.models import perp_isolated
 from solvent.monitor.aggregate import COMBINED, Aggregator
+from solvent.monitor.book import SCALE
 from solvent.monitor.core import Monitor, Options
 from solvent.monitor.shard import record_of
 
@@ -81,6 +83,9 @@ def sharded_vs_single(
             for k in range(shards):
                 agg.add(k, {"mark": doc["seq"]})
             got += agg.drain()
+            fast = agg.fast
+            if fast.on and fast.px is not None:  # the sums kept through every change
+                assert fast.pe == probe_sums_of(single, fast.px), i
             agg.sync()
             book, one = agg.monitor.book, single.book
             assert book is not None and one is not None
@@ -90,6 +95,20 @@ def sharded_vs_single(
     got = [a for a in got if a["kind"] in COMBINED]  # the shards' own alerts, forwarded
     assert sorted(map(alert_key, got)) == sorted(map(alert_key, want))
     return agg
+
+
+def probe_sums_of(m: Monitor, px: list[tuple[int, int]]) -> list[int]:
+    """``E`` at each probe ``n/d`` of one monitor's state, from its accounts one by one in
+    Fractions (independent of the sums and of any index): ``(bad_debt - insurance + the
+    sum of every account's deficit) * 10**18 * d``."""
+    v = m.values
+    out = []
+    for n, d in px:
+        x = Fraction(n, d)
+        e = v["bad_debt"] - v["insurance"]
+        e += sum(max(Fraction(0), -(q + s * x)) for q, s in zip(v["quote"], v["size"], strict=True))
+        out.append(int(e * SCALE * d))
+    return out
 
 
 @profile(40)

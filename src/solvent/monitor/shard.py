@@ -127,11 +127,14 @@ class GroupSource(RedisSource):
 
     def _entries(self, reply: Any) -> Batch:
         out: Batch = []
+        field = self.FIELD
         for entry_id, fields in reply or []:
             if fields is None:  # deleted while pending: nothing to apply
                 continue
             eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-            if self.routed:
+            if self.routed and not (  # an event's one field (the common entry): no mark
+                fields.__class__ is list and len(fields) == 2 and fields[0] == field
+            ):
                 mark = _mark_field(fields)
                 if mark is not None:
                     out.append((eid, Mark(mark)))  # a router's mark
@@ -207,6 +210,11 @@ class GroupSource(RedisSource):
 RECORDS_PER_ENTRY = 2048
 
 
+#: accounts whose owner a shard remembers (a stream of ever new account numbers does not
+#: grow it further; past it the owner is hashed again)
+OWNERS_KEPT = 1 << 20
+
+
 class Shard:
     """Routing of lines to this shard and the records it publishes for the aggregator."""
 
@@ -220,6 +228,7 @@ class Shard:
         self.dropped = 0
         self._queued: list[bytes] = []  # encoded records not yet sent
         self._doc: Any = None  # the line route() parsed last
+        self._owners: dict[int, int] = {}  # account -> owner(account, N), as routed
 
     def route(self, line: bytes) -> tuple[bool, str | None]:
         """(apply here?, a quarantine reason when the shard must refuse the event).
@@ -243,7 +252,12 @@ class Shard:
             return True, None
         acc = doc.account
         if kind in OWNED and type(acc) is int and acc >= 0:
-            if (home := owner(acc, self.name.count)) != self.name.index:
+            home = self._owners.get(acc)
+            if home is None:  # the hash once per account, not per line
+                home = owner(acc, self.name.count)
+                if len(self._owners) < OWNERS_KEPT:
+                    self._owners[acc] = home
+            if home != self.name.index:
                 if routed:
                     return False, (
                         f"routed to shard {self.name} but account {acc} belongs to shard "

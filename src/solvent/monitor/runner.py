@@ -335,7 +335,7 @@ def alerts(
                 if stop.is_set():  # the line being applied is done: stop here
                     break
             if shard is not None and batch:
-                shard.flush()  # the batch's records in one entry (see shard.RECORDS_PER_ENTRY)
+                shard.batch_done()  # its records in one entry, sent with the next read
             if (
                 cfg.checkpoint
                 and since_ckpt

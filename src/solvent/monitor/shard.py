@@ -110,6 +110,7 @@ class GroupSource(RedisSource):
         self.client.set_response_callback("XREADGROUP", _raw_reply)
         self.unacked: list[str] = []
         self.claimed = 0
+        self.outbox: Any = None  # the Shard whose records go out with the next read
         try:
             self.client.xgroup_create(stream, self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -187,9 +188,24 @@ class GroupSource(RedisSource):
         return self.pending()
 
     def _read(self) -> Batch:
-        reply = self.client.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"}, count=self.count, block=self.block_ms
-        )
+        """The next entries (XREADGROUP); the shard's records queued since the last read
+        (:meth:`Shard.batch_done`) go first, in the same round trip (a pipeline: the XADD
+        is applied before the read waits)."""
+        ask = (self.group, self.consumer, {self.stream: ">"})
+        out = None if self.outbox is None else self.outbox.entry()
+        if out is None:
+            reply = self.client.xreadgroup(*ask, count=self.count, block=self.block_ms)
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.xadd(*out)
+            pipe.xreadgroup(*ask, count=self.count, block=self.block_ms)
+            sent, reply = pipe.execute(raise_on_error=False)
+            if isinstance(sent, Exception):  # as a failed XADD of its own: the run stops
+                # (the entries just read stay pending: a replacement takes them over)
+                raise SourceError(f"cannot publish the shard's records to {out[0]}: {sent}")
+            self.outbox.sent()
+            if isinstance(reply, Exception):
+                raise reply
         return self._fresh(self._entries(_first_stream(reply)))
 
     def ack(self, position: Any) -> None:
@@ -204,9 +220,9 @@ class GroupSource(RedisSource):
 
 
 #: records sent in one entry at the most; the run loop also sends what is queued after
-#: every batch it read (one XADD a batch, not one a few hundred lines: every round trip
-#: to redis-server waits for it to be scheduled, which on shared cores costs more than
-#: the write)
+#: every batch it read, in one round trip with its next read (one XADD a batch, not one a
+#: few hundred lines, and no round trip of its own: every round trip to redis-server waits
+#: for it to be scheduled, which on shared cores costs more than the write)
 RECORDS_PER_ENTRY = 2048
 
 
@@ -229,6 +245,7 @@ class Shard:
         self._queued: list[bytes] = []  # encoded records not yet sent
         self._doc: Any = None  # the line route() parsed last
         self._owners: dict[int, int] = {}  # account -> owner(account, N), as routed
+        source.outbox = self
 
     def route(self, line: bytes) -> tuple[bool, str | None]:
         """(apply here?, a quarantine reason when the shard must refuse the event).
@@ -311,9 +328,27 @@ class Shard:
 
     def flush(self) -> None:
         """Send the queued records as one entry (field ``rs``: a JSON array, in order)."""
-        if self._queued:
-            self.client.xadd(self.out, {"rs": b"[" + b",".join(self._queued) + b"]"})
-            self._queued = []
+        if (out := self.entry()) is not None:
+            self.client.xadd(*out)
+            self.sent()
+
+    def batch_done(self) -> None:
+        """A batch is applied: its records go out with the source's next read, in the same
+        round trip (:meth:`GroupSource._read`); at once if the source is not this shard's.
+        Whatever the run loop does next (a mark when idle, a checkpoint, the end) flushes
+        first, so the records stay in order and precede any acknowledgement."""
+        if getattr(self.source, "outbox", None) is not self:
+            self.flush()
+
+    def entry(self) -> tuple[str, dict[str, bytes]] | None:
+        """The queued records as the one entry to add (None: nothing queued)."""
+        if not self._queued:
+            return None
+        return self.out, {"rs": b"[" + b",".join(self._queued) + b"]"}
+
+    def sent(self) -> None:
+        """The entry of :meth:`entry` is in the stream."""
+        self._queued = []
 
 
 class _Route(msgspec.Struct):

@@ -221,7 +221,8 @@ def worker(args: argparse.Namespace) -> None:
         return out
 
     m.feed = timed_feed  # type: ignore[method-assign]
-    pauses = gc_pauses(lambda: count >= args.setup)
+    gens = [0, 0, 0]
+    pauses = gc_pauses(lambda: count >= args.setup, gens)
     calib_before = 0.0 if args.no_calib else calibrate()
     cfg = RunConfig(
         alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
@@ -229,6 +230,7 @@ def worker(args: argparse.Namespace) -> None:
     )  # fmt: skip
     summary = run(m, src, cfg, shard=shard)
     gc_timed = list(pauses)  # (the calibration below collects too: not the run's)
+    gc_gens = list(gens)
     calib_after = 0.0 if args.no_calib else calibrate()
     end = marks.get("end", 0.0)
     timed = count - marks.get("at", count)
@@ -253,6 +255,7 @@ def worker(args: argparse.Namespace) -> None:
         "gc_collections": len(gc_timed),
         "gc_seconds": sum(gc_timed),
         "gc_max_ms": 1e3 * max(gc_timed, default=0.0),
+        "gc_generations": gc_gens,
         "events_applied": m.counters.events,
         "read_wait_seconds": marks.get("read_wait", 0.0),
         "setup": args.setup,
@@ -309,9 +312,10 @@ def calibrate(rounds: int = 5) -> float:
     return best
 
 
-def gc_pauses(timed: Any) -> list[float]:
+def gc_pauses(timed: Any, gens: list[int] | None = None) -> list[float]:
     """The wall time of every collection of Python's cyclic collector while ``timed()``
-    (the timed part of a worker), filled in as they happen (``gc.callbacks``)."""
+    (the timed part of a worker), filled in as they happen (``gc.callbacks``); ``gens``,
+    if given, counts them by generation (0, 1, 2)."""
     import gc
 
     out: list[float] = []
@@ -322,6 +326,8 @@ def gc_pauses(timed: Any) -> list[float]:
             start[0] = time.perf_counter()
         elif timed():
             out.append(time.perf_counter() - start[0])
+            if gens is not None:
+                gens[_info["generation"]] += 1
 
     gc.callbacks.append(hook)
     return out
@@ -684,6 +690,16 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def command_stats(client: Any) -> dict[str, dict[str, float]]:
+    """redis-server's own count of each command since the last CONFIG RESETSTAT and the
+    CPU it spent in them (``INFO commandstats``: calls, usec), the set-up's reads
+    included."""
+    out = {}
+    for name, v in client.info("commandstats").items():
+        out[name.removeprefix("cmdstat_")] = {"calls": v["calls"], "usec": v["usec"]}
+    return out
+
+
 def run_config(
     url: str,
     shards: int,
@@ -841,13 +857,15 @@ def main() -> int:
             for k in counts:
                 load_before = load()
                 redis_cpu = cpu_of(proc.pid)
+                client.config_resetstat()
                 results, agg = run_config(
                     url, k, args, tmp, setup, setups.get(k, []), redis_pid=proc.pid
                 )
                 redis_cpu = cpu_of(proc.pid) - redis_cpu  # the shards and the aggregator
                 rows.append((k, load_before, results, agg, redis_cpu))
                 print(json.dumps({"shards": k, "results": results, "aggregate": agg,
-                                  "redis_cpu_seconds": redis_cpu}), flush=True)  # fmt: skip
+                                  "redis_cpu_seconds": redis_cpu,
+                                  "redis_commands": command_stats(client)}), flush=True)  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(10)

@@ -36,7 +36,6 @@ refused, the aggregator applies every event through its monitor (the old path).
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
@@ -44,8 +43,8 @@ from math import gcd
 from typing import Any
 
 from solvent.monitor import events as ev
-from solvent.monitor.book import MARGIN, SCALE, scaled
-from solvent.monitor.deficit import coprime, owes_none, to_float
+from solvent.monitor.book import SCALE, scaled
+from solvent.monitor.deficit import coprime, to_float
 
 #: deferred accounts kept out of the book at most (the catch-up an event may wait for)
 PENDING_CAP = 512
@@ -110,9 +109,6 @@ class ProbeSums:
         self.s: list[int] = list(book.si) if self.on else []
         self.pt = thresholds(monitor)
         self.px: list[tuple[int, int]] | None = None  # the probes; None: no valid sums
-        # floats certainly below / above every probe: an account whose bankruptcy price is
-        # outside them owes nothing at any probe (most accounts: no products to compute)
-        self.span = (-math.inf, math.inf)
         self.pe: list[int] = []  # E at each probe, times 10**18 and the probe's denominator
         self.fund = self._fund()
         self.pending: dict[int, tuple[int, int]] = {}  # account -> amounts not in the book
@@ -191,9 +187,7 @@ class ProbeSums:
         self._p = p = Fraction(Decimal(rec["price"]))
         if p <= 0:
             return
-        xs = probe_prices(p, crit, warn)
-        px = [(x.numerator, x.denominator) for x in xs]
-        self.span = (to_float(min(xs)) * (1 - MARGIN), to_float(max(xs)) * (1 + MARGIN))
+        px = [(x.numerator, x.denominator) for x in probe_prices(p, crit, warn)]
         self.pe = [
             sum(col) + self.fund * d for col, (_, d) in zip(zip(*vs, strict=True), px, strict=True)
         ]
@@ -208,16 +202,11 @@ class ProbeSums:
             return False
         q0, s0 = self.q[a], self.s[a]
         self.q[a], self.s[a] = q, s
-        if self.px is not None:  # E at each probe: the new deficit in, the old one out
-            pe, (lo, hi) = self.pe, self.span
-            if not owes_none(None, q0, s0, lo, hi):
-                for k, (n, d) in enumerate(self.px):
-                    if (v := q0 * d + s0 * n) < 0:
-                        pe[k] += v
-            if not owes_none(None, q, s, lo, hi):
-                for k, (n, d) in enumerate(self.px):
-                    if (v := q * d + s * n) < 0:
-                        pe[k] -= v
+        if self.px is not None:
+            pe = self.pe
+            for k, (n, d) in enumerate(self.px):
+                new, old = q * d + s * n, q0 * d + s0 * n
+                pe[k] += (0 if new >= 0 else -new) - (0 if old >= 0 else -old)
         return True
 
     def sync(self, limit: int | None = None) -> None:

@@ -69,7 +69,7 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
         decompose,
         first_attempt,
         members,
-        portfolio,
+        opening,
         solving,
         verdicts,
     )
@@ -78,7 +78,8 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
     from solvent.spec import load
 
     spent["imports"] = time.process_time() - began
-    first_attempt.in_child = lambda fn, deadline, seconds=None, meanwhile=None: fn()
+    first_attempt.in_child = lambda fn, deadline, seconds=None, meanwhile=None, started=None: fn()
+    opening.start_first = lambda *a, **k: None  # in process: no attempt started beside
 
     watchdog_in_process()
     import z3
@@ -92,7 +93,7 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
     z3.Solver.check = check  # type: ignore[method-assign]
     patch(load, "load_spec", "spec load")
     patch(decompose, "plan", "analysis")
-    patch(portfolio, "_prefix", "prefix")
+    patch(opening, "prefix", "prefix")
     patch(members, "unroll", "unrolling")
     patch(canonical, "canonical", "unrolling")
     patch(solving, "readable_values", "values")

@@ -26,7 +26,9 @@ N examples on the plain bug and on the needle after the grid, paired with solven
 column group per extra value), and ``--paths`` adds each counterexample's fingerprint (a
 hash of its parameters, initial state and steps) and lists at the end every question
 (style, feature, variant, accounts) whose depths or jobs found different paths: a bug
-variant must give the same shortest path at every depth and every ``--jobs``.
+variant must give the same shortest path at every depth and every ``--jobs``; with
+``--baseline`` the baseline's path is compared too (a change that should keep the reports
+must give the same paths as the baseline).
 ``--naive-max-accounts N`` skips the naive yardstick above N accounts (it is killed after
 the timeout from 30 accounts on, which costs a timeout per cell).
 
@@ -266,6 +268,9 @@ def main() -> None:
             benv = {**env, "PYTHONPATH": str(Path(a.baseline).resolve())}
             bcmd = cmd + ["-o", str(tmp / "base.json")]  # the same work as this tree's run
             bsecs, bcpu, bout = timed(bcmd, benv, a.timeout + 30)
+            if d is not None and bout.startswith("[FAIL]"):  # --paths compares it too
+                group = seen.setdefault((style, feature, variant, str(n)), {})
+                group.setdefault(fingerprint(tmp / "base.json"), f"{cell} baseline")
             ratio += f" | {bsecs:.2f} | {bcpu:.2f} | {verdict(bout)} | {cpu / max(bcpu, 0.01):.2f}"
         print(
             f"| {cell} | {secs:.2f} | {cpu:.2f} | {verdict(out)} |{extra} {cols} | {ratio}"

@@ -41,7 +41,9 @@ import resource
 import signal
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from solvent.check import solving
@@ -91,11 +93,55 @@ def first_attempt(
     full: bool,
     members: Sequence[str],
     jobs: int = 1,
+    started: Child | None = None,
 ) -> Answer | None:
-    """The capped attempt's answer (UNKNOWN when it gave up), None when it does not apply."""
+    """The capped attempt's answer (UNKNOWN when it gave up), None when it does not apply
+    (``started``: its process, from ``start_first`` with the same arguments)."""
     name = "incremental" if full else "few"
     if name not in members:
         return None
+
+    attempt = _attempt(spec, decls, depth, deadline, simplify, full)
+    began = time.perf_counter()
+    forked = _forks(jobs)
+    beside = _Falsifying(spec, decls, depth) if jobs >= 2 and "falsify" in members else None
+    if forked:
+        answer = in_child(attempt, deadline, FIRST_SECONDS, beside, started)
+    else:
+        answer = attempt()
+    if beside is not None and beside.found is not None:
+        if answer is None or (isinstance(answer, Answer) and answer.verdict == UNKNOWN):
+            beside.found.extra["cleared"] = _cleared(answer, full)
+            answer = beside.found  # the attempt's own answer comes first: it is canonical
+    if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
+        raise InternalError(f"the first attempt sent {answer!r}")
+    if answer is None:
+        note = f"stopped by the budget or after {FIRST_SECONDS:g} s of CPU"
+        answer = Answer(name, UNKNOWN, note=note)
+    if answer.verdict == UNKNOWN and "falsify" in members and not deadline.expired():
+        # the falsifier's share before the race, counted in paths (not seconds)
+        share = beside if beside is not None else _Falsifying(spec, decls, depth)
+        sampled = share.up_to(share_paths(spec, depth), deadline)
+        if sampled is not None:
+            sampled.extra["cleared"] = _cleared(answer, full)
+            answer = sampled
+    answer.seconds = time.perf_counter() - began
+    answer.extra["in_process"] = not forked
+    answer.extra["first"] = True
+    if answer.verdict == UNKNOWN:
+        answer.note = f"first attempt, capped at {FIRST_RLIMIT:,} units a check: {answer.note}"
+    return answer
+
+
+def _attempt(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    full: bool,
+) -> Callable[[], Answer]:
+    """The attempt itself, to run in this process or in a forked one."""
 
     def attempt() -> Answer:
         if full:
@@ -134,38 +180,18 @@ def first_attempt(
         # its path is derived again canonically (``canonical.canonical``): not simplified here
         return few_accounts(spec, decls, depth, deadline, False, active=1, rlimit=FIRST_RLIMIT)
 
-    began = time.perf_counter()
+    return attempt
+
+
+def _forks(jobs: int) -> bool:
+    """Whether the attempt runs in a forked process of its own."""
     # forked also with --jobs 1 (the parent only waits: one process works at a time), so
     # its CPU safety net holds there too: in process, a check Z3 ran past its resource cap
     # held a safe 3-account question at depth 5 for 68 s where --jobs 2 took 7 s; not in
     # a daemonic process (a pool's worker may not start processes)
-    forked = "fork" in multiprocessing.get_all_start_methods() and (
+    return "fork" in multiprocessing.get_all_start_methods() and (
         jobs >= 2 or not multiprocessing.current_process().daemon
     )
-    beside = _Falsifying(spec, decls, depth) if jobs >= 2 and "falsify" in members else None
-    answer = in_child(attempt, deadline, FIRST_SECONDS, beside) if forked else attempt()
-    if beside is not None and beside.found is not None:
-        if answer is None or (isinstance(answer, Answer) and answer.verdict == UNKNOWN):
-            beside.found.extra["cleared"] = _cleared(answer, full)
-            answer = beside.found  # the attempt's own answer comes first: it is canonical
-    if answer is not None and not isinstance(answer, Answer):  # pragma: no cover
-        raise InternalError(f"the first attempt sent {answer!r}")
-    if answer is None:
-        note = f"stopped by the budget or after {FIRST_SECONDS:g} s of CPU"
-        answer = Answer(name, UNKNOWN, note=note)
-    if answer.verdict == UNKNOWN and "falsify" in members and not deadline.expired():
-        # the falsifier's share before the race, counted in paths (not seconds)
-        share = beside if beside is not None else _Falsifying(spec, decls, depth)
-        sampled = share.up_to(share_paths(spec, depth), deadline)
-        if sampled is not None:
-            sampled.extra["cleared"] = _cleared(answer, full)
-            answer = sampled
-    answer.seconds = time.perf_counter() - began
-    answer.extra["in_process"] = not forked
-    answer.extra["first"] = True
-    if answer.verdict == UNKNOWN:
-        answer.note = f"first attempt, capped at {FIRST_RLIMIT:,} units a check: {answer.note}"
-    return answer
 
 
 def _cleared(answer: object, full: bool) -> int:
@@ -215,11 +241,64 @@ class _Falsifying:
             self.found = Answer("falsify", FAIL, depth=len(path.steps), trace=path, extra=extra)
 
 
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A forked child of ``start_child`` whose answer ``in_child`` waits for."""
+
+    proc: BaseProcess
+    recv: Connection
+    net: Deadline  # the wall-time backstop, from its start
+
+
+def start_child(
+    fn: Callable[[], Any], seconds: float | None = FIRST_SECONDS, what: str = "the first attempt"
+) -> Child:
+    """``fn()`` started in a forked process (``seconds``: its CPU cap, as ``in_child``)."""
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=child_main, args=(send, fn, what, seconds), daemon=True)
+    proc.start()
+    send.close()
+    net = Deadline(None if seconds is None else seconds * WALL_BACKSTOP)
+    return Child(proc, recv, net)
+
+
+def stop_child(child: Child) -> None:
+    """End ``child`` (whatever it is doing) and close its pipe."""
+    if child.proc.is_alive():
+        child.proc.terminate()
+    child.proc.join(timeout=5)
+    if child.proc.is_alive():  # pragma: no cover - a child ignoring SIGTERM
+        child.proc.kill()
+        child.proc.join()
+    child.recv.close()
+
+
+def start_first(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    simplify: bool,
+    *,
+    full: bool,
+    members: Sequence[str],
+    jobs: int,
+) -> Child | None:
+    """The process of ``first_attempt`` with these arguments, started now, while this one
+    does something else (the portfolio's vacuity and depth 0: on the other core); None
+    with ``--jobs 1`` (one process works at a time) or when the attempt is not forked."""
+    if jobs < 2 or not _forks(jobs) or ("incremental" if full else "few") not in members:
+        return None
+    return start_child(_attempt(spec, decls, depth, deadline, simplify, full), FIRST_SECONDS)
+
+
 def in_child(
     fn: Callable[[], Any],
     deadline: Deadline,
     seconds: float | None = FIRST_SECONDS,
     meanwhile: Callable[[float], Any] | None = None,
+    started: Child | None = None,
 ) -> Any:
     """``fn()`` in one forked process, stopped (None) when ``deadline`` expires or after
     ``seconds`` of the child's CPU time, or ``WALL_BACKSTOP`` times as many seconds of wall
@@ -229,14 +308,10 @@ def in_child(
     something other than None (the caller keeps that; the child goes on). CPU time:
     a loaded machine stretched 5 s of wall to a fifth of the attempt's work, and the
     corpus's fixed-point bug at depth 5 on 10 accounts was then UNKNOWN after 120 s with
-    ``--jobs 2`` where ``--jobs 1`` found it in 3.5 s of CPU (round 15)."""
-    net = Deadline(None if seconds is None else seconds * WALL_BACKSTOP)
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    args = (send, fn, "the first attempt", seconds)
-    proc = ctx.Process(target=child_main, args=args, daemon=True)
-    proc.start()
-    send.close()
+    ``--jobs 2`` where ``--jobs 1`` found it in 3.5 s of CPU (round 15). ``started``: the
+    child ``fn`` runs in, already started by ``start_child`` (``fn`` is then not used)."""
+    child = started if started is not None else start_child(fn, seconds)
+    proc, recv, net = child.proc, child.recv, child.net
     msg: object = None
     try:
         while not deadline.expired() and not net.expired():
@@ -257,13 +332,7 @@ def in_child(
     except KeyboardInterrupt:
         raise Interrupted() from None
     finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=5)
-        if proc.is_alive():  # pragma: no cover - a child ignoring SIGTERM
-            proc.kill()
-            proc.join()
-        recv.close()
+        stop_child(child)
     if isinstance(msg, BaseException):  # a spec error stays exit 3
         raise msg
     return msg

@@ -22,11 +22,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-import z3
-
 from solvent.check import progress, solving
 from solvent.check.canonical import canonical, from_trace
-from solvent.check.encode import Unrolling
 from solvent.check.first_attempt import child_main, first_attempt, in_child
 from solvent.check.found_path import report_found
 from solvent.check.members import (
@@ -36,12 +33,11 @@ from solvent.check.members import (
     run_member,
     shorten,
 )
-from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.opening import opening
+from solvent.check.results import FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.solving import (
     Deadline,
     Interrupted,
-    check,
-    fresh_context,
     interruptible,
     result_maker,
     searched_properties,
@@ -323,7 +319,11 @@ def portfolio_bmc(
     try:
         with interruptible():
             progress.note(phase="bmc: initial state, depth 0, 1-induction")
-            early = _prefix(spec, decls, depth, deadline, result, simplify)
+            attempt = depth < INDUCTION_FIRST_DEPTH or not induction
+            early, started = opening(
+                spec, decls, depth, deadline, result, simplify,
+                attempt=attempt, full=full, members=members, jobs=jobs,
+            )  # fmt: skip
             if early is not None:
                 return early
             if depth == 0:
@@ -334,11 +334,12 @@ def portfolio_bmc(
                     depth=0,
                 )
             winner, answers = None, []
-            if depth < INDUCTION_FIRST_DEPTH or not induction:
+            if attempt:
                 progress.note(phase=f"bmc first attempt in this process, depth {depth}")
                 first = first_attempt(
-                    spec, decls, depth, deadline, simplify, full=full, members=members, jobs=jobs
-                )
+                    spec, decls, depth, deadline, simplify,
+                    full=full, members=members, jobs=jobs, started=started,
+                )  # fmt: skip
                 if first is not None:
                     answers.append(first)
                     winner = first if first.verdict != UNKNOWN else None
@@ -428,44 +429,6 @@ def _bounded(fn: Any, deadline: Deadline, cpu: float) -> Any:
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
         return fn()
     return in_child(fn, deadline, cpu)
-
-
-def _prefix(
-    spec: Spec,
-    decls: list[PredicateDecl],
-    depth: int,
-    deadline: Deadline,
-    result: object,
-    simplify: bool,
-) -> CheckResult | None:
-    """What bmc decides before any race: vacuity and depth 0."""
-    with fresh_context():
-        solver = z3.Solver()
-        u = Unrolling(spec, solver)
-        if check(solver, deadline, u.assumption_literals()) == z3.unsat:
-            return result(
-                VACUOUS,
-                "depth 0",  # type: ignore[operator]
-                "the initial state is unsatisfiable: no path exists; "
-                "check the state domains and @initial conditions",
-            )
-        solver.push()
-        solver.add(z3.Or([z3.Not(p) for _, _, p in u.properties(0, decls)]))
-        status = check(solver, deadline, u.assumption_literals())
-        solver.pop()
-        if depth > 0:
-            u.add_step()  # a spec that cannot be traced fails here, in this process
-    if status == z3.sat:
-        return canonical(spec, decls, 0, depth, deadline, result, simplify)
-    if status == z3.unknown:
-        return result(
-            UNKNOWN,
-            f"depth 0/{depth}",
-            "solver gave up at depth 0",  # type: ignore[operator]
-            depth=0,
-            details={"reason": "unknown"},
-        )
-    return None
 
 
 def _passed(

@@ -101,6 +101,7 @@ def test_jobs_one_runs_the_attempt_in_one_forked_process(monkeypatch: pytest.Mon
     assert result.details["portfolio"]["members"][0]["in_process"] is False
 
 
+@pytest.mark.serial  # timed against the wall clock: no other test runs meanwhile
 def test_a_check_that_ignores_its_cap_does_not_hold_up_the_race(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from solvent.check.replay import TraceChooser, initial_concrete
-from solvent.engine.step import run_step
+from solvent.engine.step import before_actions, user_actions
 from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.lang.domains import AnyBool, Within
 
@@ -65,6 +65,11 @@ def edge_path(gen: Any) -> Trace:
         for kd in gen.adversarial:
             n = spec.accounts if kd.n_accounts else 1
             keepers[kd.name] = tuple(rng.random() < 0.5 for _ in range(n))
+        # the state after the tick and the keepers, which the action does not change:
+        # computed once for the step, not again for each of the bisection's probes
+        probe = trace.with_steps((*steps, TraceStep(market, None, keepers)))
+        chooser = TraceChooser(spec, probe, chooser.backend)
+        pre = before_actions(spec, params, chooser.backend, state, t, chooser)[0]
         action = None
         if gen.instances and rng.random() < 0.6:
             inst = rng.choice(gen.instances)
@@ -74,14 +79,12 @@ def edge_path(gen: Any) -> Trace:
             }
             for a, dom in inst.action.args.items():
                 if isinstance(dom, Within):
-                    args[a] = _edge(
-                        gen, trace, steps, state, t, inst, args, a, dom, market, keepers
-                    )
+                    args[a] = _edge(gen, trace, steps, pre, t, inst, args, a, dom, market, keepers)
             action = ActionChoice(inst.action.name, inst.accounts, args)
         steps.append(TraceStep(market, action, keepers))
         trace = trace.with_steps(tuple(steps))
         chooser = TraceChooser(spec, trace, chooser.backend)
-        state = run_step(spec, params, chooser.backend, state, t, chooser).state
+        state = user_actions(spec, params, chooser.backend, pre, t, chooser)[0]
     return trace
 
 
@@ -89,7 +92,7 @@ def _edge(
     gen: Any,
     trace: Trace,
     steps: list[TraceStep],
-    state: Any,
+    pre: Any,
     t: int,
     inst: Any,
     args: dict[str, Any],
@@ -99,17 +102,19 @@ def _edge(
     keepers: dict[str, tuple[bool, ...]],
 ) -> Fraction:
     """The value of argument ``name`` nearest one end of ``dom`` that keeps the action
-    enabled at step ``t`` (from ``state``), the other arguments as drawn."""
+    enabled at step ``t`` (from ``pre``, the step's state after its tick and keepers), the
+    other arguments as drawn."""
     lo, hi = Fraction(dom.lo), Fraction(dom.hi)
     end = gen.rng.choice((lo, hi))
     start = min(max(Fraction(0), lo), hi)
+    params = gen.spec.param_values()
 
     def enabled(x: Fraction) -> bool:
         choice = ActionChoice(inst.action.name, inst.accounts, {**args, name: x})
         probe = trace.with_steps((*steps, TraceStep(market, choice, keepers)))
         chooser = TraceChooser(gen.spec, probe)
-        out = run_step(gen.spec, gen.spec.param_values(), chooser.backend, state, t, chooser)
-        return bool(next(iter(out.enabled.values())).raw)
+        got = user_actions(gen.spec, params, chooser.backend, pre, t, chooser)[1]
+        return bool(next(iter(got.values())).raw)
 
     if enabled(end) or not enabled(start):
         return end

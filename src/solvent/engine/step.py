@@ -133,6 +133,16 @@ def merge(
 def run_step(
     spec: Spec, params: Params, backend: Any, state: StateDict, t: int, chooser: Chooser
 ) -> StepOutcome:
+    s, market, fired = before_actions(spec, params, backend, state, t, chooser)
+    after, enabled = user_actions(spec, params, backend, s, t, chooser)
+    return StepOutcome(after, market, fired, enabled)
+
+
+def before_actions(
+    spec: Spec, params: Params, backend: Any, state: StateDict, t: int, chooser: Chooser
+) -> tuple[StateDict, dict[str, Value], dict[tuple[str, int | None], Value]]:
+    """Step ``t`` up to its user action: (the state after the tick and the keepers, the
+    market, the keepers' firings); none of it depends on the step's user action."""
     sorts = sorts_of(spec)
     market = {name: chooser.market(t, name) for name in spec.bounds}
     s = copy_state(state)
@@ -165,6 +175,15 @@ def run_step(
                     en = en & liveness
             s = merge(en, new, s, written)
             fired[(keeper.name, a)] = en
+    return s, market, fired
+
+
+def user_actions(
+    spec: Spec, params: Params, backend: Any, s: StateDict, t: int, chooser: Chooser
+) -> tuple[StateDict, dict[int, Value]]:
+    """Step ``t``'s user action from ``s``, the state after the keepers
+    (``before_actions``): (the state after it, each candidate instance's enabling)."""
+    sorts = sorts_of(spec)
     enabled: dict[int, Value] = {}
     after = s
     # one set of argument values per action declaration, shared by its instances (keyed
@@ -182,7 +201,7 @@ def run_step(
             en = en & guard
         enabled[index] = en
         after = merge(en, new, after, written)
-    return StepOutcome(after, market, fired, enabled)
+    return after, enabled
 
 
 def _bounded(

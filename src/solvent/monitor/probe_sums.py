@@ -231,6 +231,7 @@ class ProbeSums:
             vq[a], vs[a] = fq, fs
             book.set_account(a, fq, fs)
         m._liq_bounds_stale = True
+        m._liq_known = False  # several accounts changed at once
         m.distance_stale = True
         m._gauge_pending = True
 

@@ -151,6 +151,15 @@ def assumptions(
 
 
 # ------------------------------------------------------------------ the loop
+PROGRESS_S = 2.0  # a progress line every this many seconds until the source first pauses
+
+
+def _progress(notice: Callable[[str], None], lines: int, start: float) -> float:
+    now = time.perf_counter()
+    notice(f"applied {lines:,} lines ({lines / max(now - start, 1e-9):,.0f} a second)...")
+    return now
+
+
 @dataclass
 class RunConfig:
     alerts: str | None = None  # None: stdout
@@ -354,9 +363,12 @@ def alerts(
     if on_start is not None:
         on_start(summary)
     heap = QuietHeap().start()  # the collector leaves the book alone (solvent.monitor.heap)
+    noted = start  # progress until the source first pauses (a venue's set-up, a backlog)
     try:
         for batch in source.batches():
             heap.read(len(batch))
+            if noted is not None and (not batch or time.perf_counter() - noted >= PROGRESS_S):
+                noted = _progress(cfg.notice, summary.lines, start) if batch else None
             if not batch:
                 t0 = time.perf_counter()
                 raised, bad = monitor.flush()

@@ -27,7 +27,8 @@ process start to its exit:
 Each row gives the wall and the CPU seconds (user + system of the process and its
 children: the proof runs in a forked process). ``--cap`` kills a run at that many
 seconds (shown as ``>CAP``). ``--phases`` instead times, in this process and this tree,
-the parts of the start of ``first``/``proved``: building the spec, the proof, the
+the parts of the start of ``first``/``proved``: building the spec, the proof (with
+``--only proved``), the
 monitor's set-up (``Monitor()``), the first line (the first audit), the set-up's account
 lines and the first event after them, each as wall and CPU.
 
@@ -99,8 +100,9 @@ def timed_cpu(src: str, args: list[str]) -> tuple[float, float]:
     return took, children_cpu() - c0
 
 
-def phases(n: int, spec_file: Path, lines: list[bytes], setup: int) -> None:
-    """Wall and CPU of each part of a venue's start, in this process (this tree)."""
+def phases(n: int, spec_file: Path, lines: list[bytes], setup: int, prove: bool) -> None:
+    """Wall and CPU of each part of a venue's start, in this process (this tree); the
+    proof only with ``prove`` (``--only proved``), else ``--no-prove``'s assumptions."""
     from solvent.monitor.core import Monitor, Options
     from solvent.monitor.runner import assumptions
     from solvent.spec.load import load_spec
@@ -114,7 +116,7 @@ def phases(n: int, spec_file: Path, lines: list[bytes], setup: int) -> None:
         return out
 
     spec = part("spec", lambda: load_spec(str(spec_file), None))
-    used, how = part("proof", lambda: assumptions(spec, None, True))
+    used, how = part("proof", lambda: assumptions(spec, None, prove))
     m = part("Monitor()", lambda: Monitor(spec, used, Options(detector="none")))
     part("first line (the audit)", lambda: m.feed(lines[0]))
     part(f"{setup - 1:,} set-up lines", lambda: [m.feed(x) for x in lines[1:setup]])
@@ -185,7 +187,7 @@ def main() -> None:
             spec.write_text(SPEC.format(n=n))
             lines, setup = venue(n, 1)  # one event after the set-up (``first``, ``proved``)
             if args.phases:
-                phases(n, spec, lines, setup)
+                phases(n, spec, lines, setup, "proved" in kinds)
                 continue
             first, loaded = Path(work, f"first_{n}.jsonl"), Path(work, f"setup_{n}.jsonl")
             first.write_bytes(lines[0] + b"\n")

@@ -157,6 +157,7 @@ class ProbeSums:
         if level != m.distance_level:
             return False
         # nothing to say: the event is applied to the monitor's counters now, its amounts later
+        m._liq_known = False  # and the keeper's liquidatable accounts at its next event
         if kind == "price":
             m.price_dec = dec = Decimal(rec["price"])
             m.price_float = float(dec)
@@ -231,7 +232,6 @@ class ProbeSums:
             vq[a], vs[a] = fq, fs
             book.set_account(a, fq, fs)
         m._liq_bounds_stale = True
-        m._liq_known = False  # several accounts changed at once
         m.distance_stale = True
         m._gauge_pending = True
 

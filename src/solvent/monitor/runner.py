@@ -363,7 +363,8 @@ def alerts(
     if on_start is not None:
         on_start(summary)
     heap = QuietHeap().start()  # the collector leaves the book alone (solvent.monitor.heap)
-    noted = start  # progress until the source first pauses (a venue's set-up, a backlog)
+    # progress lines until the source first pauses (a venue's set-up, a backlog)
+    noted: float | None = start
     try:
         for batch in source.batches():
             heap.read(len(batch))

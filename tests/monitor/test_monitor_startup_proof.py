@@ -8,10 +8,11 @@ checked against proofs on several accounts in tests/check/test_decompose*.py."""
 from __future__ import annotations
 
 import json
+import runpy
 from pathlib import Path
 
 import solvent as sv
-from solvent import Num, PerAccount, cli
+from solvent import cli
 from solvent.check.induction import prove
 from solvent.models import perp_isolated
 from solvent.monitor.runner import assumptions_by_proving, declared_assumptions
@@ -48,27 +49,10 @@ def test_the_start_up_proof_at_100000_accounts_is_prove_s_proof(tmp_path: Path) 
 
 
 def pair(n: int) -> sv.Spec:
-    """Accounts that give each other their balance: coupled, no per-account proof."""
-    spec = sv.Spec("pair", accounts=n)
-
-    @spec.state
-    class State:
-        bal: PerAccount[Num] = Num("1")
-
-    @spec.envelope
-    class Market:
-        move: Num = sv.within("0", "0")
-
-    @spec.action(amount=sv.within("0", "1"))
-    def give(s, p, a, b, amount):  # type: ignore[no-untyped-def]
-        s.bal[a] = s.bal[a] - amount
-        s.bal[b] = s.bal[b] + amount
-
-    @spec.invariant
-    def nonnegative(s, p, a):  # type: ignore[no-untyped-def]
-        return s.bal[a] >= 0
-
-    return spec
+    """Accounts that give each other their balance (tests/check/check_helpers.py): coupled,
+    no per-account proof."""
+    helpers = runpy.run_path(str(Path(__file__).parents[1] / "check" / "check_helpers.py"))
+    return helpers["two_account_spec"](True, False).with_accounts(n)
 
 
 def test_a_coupled_venue_s_proof_is_bounded_and_never_passes_unproved() -> None:

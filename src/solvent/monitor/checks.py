@@ -64,6 +64,7 @@ class ChecksMixin(MonitorHost):
             self.ref_float, self._ref_dec = p_f, event.price
         self.price_dec, self.price_float = event.price, p_f
         self.values[self.opts.price_field] = None  # exact value materialised on demand
+        self._liq_known = False  # a new price: the keeper's check looks at every account
         if self.detector is not None:
             score = self.detector.price(
                 ts, p_f, float(event.oracle) if event.oracle is not None else None

@@ -140,15 +140,23 @@ class Settings:
             "Wall-clock budget in seconds per check, the slack search after a proof "
             "included; running out gives UNKNOWN (exit 2) [default: 600].",
             "--timeout",
-            verbs=("bmc", "prove", "check", *RISK_VERBS),
+            verbs=("bmc", "prove", "check", *RISK_VERBS, "monitor", "monitor-aggregate"),
             metavar="SECONDS",
             panel=SEARCH,
-            verb_help=dict.fromkeys(
-                RISK_VERBS,
-                "Wall-clock budget per proof or bmc run. Without it the whole search keeps "
-                "to the default budget of 600 s (each run gets what is left; running out "
-                "is an honest UNKNOWN, exit 2).",
-            ),
+            verb_help={
+                **dict.fromkeys(
+                    RISK_VERBS,
+                    "Wall-clock budget per proof or bmc run. Without it the whole search keeps "
+                    "to the default budget of 600 s (each run gets what is left; running out "
+                    "is an honest UNKNOWN, exit 2).",
+                ),
+                **dict.fromkeys(
+                    ("monitor", "monitor-aggregate"),
+                    "Wall-clock budget of the proof at start (no --proof, no --no-prove); when "
+                    "it runs out the proof is stopped and every declared assumption is "
+                    "monitored [default: 120].",
+                ),
+            },
         ),
     )
     jobs: int | None = field(

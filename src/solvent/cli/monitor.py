@@ -432,7 +432,7 @@ def monitor_command(
     spec = load_spec(target, settings.spec)
     if settings.params:
         spec = spec.with_params(**settings.param_overrides())
-    used, how = assumptions(spec, proof, not no_prove, notice=say)
+    used, how = assumptions(spec, proof, not no_prove, say, settings.timeout)
     opts = Options(
         step_seconds=step_seconds, move_field=move_field, oracle_delay_field=oracle_delay_field,
         price_field=price_field,

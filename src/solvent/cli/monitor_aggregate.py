@@ -85,7 +85,7 @@ def aggregate_command(
     spec = load_spec(target, settings.spec)
     if settings.params:
         spec = spec.with_params(**settings.param_overrides())
-    used, _ = assumptions(spec, proof, not no_prove)
+    used, _ = assumptions(spec, proof, not no_prove, say, settings.timeout)
     opts = Options(
         warn_distance=_fraction(warn_distance, "--warn-distance"),
         critical_distance=_fraction(critical_distance, "--critical-distance"),

@@ -9,12 +9,17 @@ from fractions import Fraction
 from solvent.lang.values import format_number
 from solvent.monitor import events as ev
 from solvent.monitor.alerts import Alert, pct
-from solvent.monitor.book import PerpBook, strictly_between
+from solvent.monitor.book import PerpBook, near, strictly_between
 from solvent.monitor.host import MonitorHost
 
 
 class ChecksMixin(MonitorHost):
     """Envelope, invariant and keeper checks of the monitor."""
+
+    # ``pending`` holds exactly the accounts liquidatable at the last check: an account
+    # event that changed one account at the same price then checks that account alone
+    _liq_known = False
+    _liq_factors: tuple[float, float, Fraction, Fraction] | None = None
 
     # ----------------------------------------------------------------- price events
     def _price(self, event: ev.PriceEvent, ts: float, alerts: list[Alert]) -> None:
@@ -59,6 +64,7 @@ class ChecksMixin(MonitorHost):
             self.ref_float, self._ref_dec = p_f, event.price
         self.price_dec, self.price_float = event.price, p_f
         self.values[self.opts.price_field] = None  # exact value materialised on demand
+        self._liq_known = False  # a new price: the keeper's check looks at every account
         if self.detector is not None:
             score = self.detector.price(
                 ts, p_f, float(event.oracle) if event.oracle is not None else None
@@ -113,7 +119,7 @@ class ChecksMixin(MonitorHost):
     ) -> None:  # fmt: skip
         """The checks after an event; ``account``: the one account it changed, if one."""
         self._invariants(seq, ts, alerts, price_only, account)
-        self._liquidatable(seq, ts, price_only)
+        self._liquidatable(seq, ts, price_only, account)
         self._distance(seq, ts, alerts, price_only)
 
     def _generic_failures(self) -> list[str]:
@@ -212,13 +218,23 @@ class ChecksMixin(MonitorHost):
         )
 
     # ----------------------------------------------------------------- keeper liveness
-    def _liquidatable(self, seq: int, ts: float, price_only: bool) -> None:
+    def _liquidatable(
+        self, seq: int, ts: float, price_only: bool, account: int | None = None
+    ) -> None:
         if not self._watch_keeper:
             return
         if self.book is not None:
+            if account is not None and self._liq_known:  # one account changed: O(1)
+                if self._liquidatable_one(account):
+                    if account not in self.pending:
+                        self.pending[account] = (self.step, ts, seq)
+                elif self.pending.pop(account, None) is not None:
+                    self.keeper_alerted.discard(account)
+                return
             if self._liq_bounds_stale:
                 self._liq_lo, self._liq_hi = self.book.liquidation_bounds()
                 self._liq_bounds_stale = False
+            self._liq_known = True
             if (
                 not self.pending
                 and not self.book.flat_negative
@@ -236,6 +252,26 @@ class ChecksMixin(MonitorHost):
             if a not in current:
                 del self.pending[a]
                 self.keeper_alerted.discard(a)
+
+    def _liquidatable_one(self, a: int) -> bool:
+        """``a in book.liquidatable(price)`` for one account, in O(1): a long below
+        ``b / (1 - mm)``, a short above ``b / (1 + mm)``, a flat account with ``Q < 0``;
+        floats decide unless they are too close to the boundary (``near``)."""
+        book = self.book
+        assert book is not None
+        key = book.key[a]
+        if key is None:
+            return a in book.flat_negatives
+        if self._liq_factors is None:
+            down, up = 1 - book.mm, 1 + book.mm
+            self._liq_factors = (float(down), float(up), down, up)
+        down_f, up_f, down, up = self._liq_factors
+        long = book.size[a]._numerator > 0  # type: ignore[attr-defined]
+        x = self.price_float * (down_f if long else up_f)
+        if not near(x, key[0]):
+            return x < key[0] if long else x > key[0]
+        exact = self.price() * (down if long else up)
+        return bool(exact < key[1] if long else exact > key[1])
 
     def _generic_liquidatable(self) -> list[int]:
         from solvent.engine.step import run_guarded, sorts_of

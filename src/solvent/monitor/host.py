@@ -81,6 +81,7 @@ class MonitorHost(AlertsMixin):
     _liq_lo: float
     _liq_hi: float
     _liq_bounds_stale: bool
+    _liq_known: bool
 
     if TYPE_CHECKING:  # defined by one mixin, called by another
 

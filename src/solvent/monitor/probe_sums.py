@@ -157,6 +157,7 @@ class ProbeSums:
         if level != m.distance_level:
             return False
         # nothing to say: the event is applied to the monitor's counters now, its amounts later
+        m._liq_known = False  # and the keeper's liquidatable accounts at its next event
         if kind == "price":
             m.price_dec = dec = Decimal(rec["price"])
             m.price_float = float(dec)

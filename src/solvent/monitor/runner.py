@@ -72,39 +72,94 @@ def declared_assumptions(spec: Spec) -> list[str]:
     return out
 
 
-def assumptions_by_proving(spec: Spec, timeout: float | None = None) -> tuple[list[str], str]:
-    """Run prove once; return (assumptions used, a sentence about the proof)."""
-    from solvent.check.induction import prove
+#: seconds the monitor's start-up proof may take without --timeout (then it is stopped and
+#: every declared assumption is monitored)
+START_BUDGET = 120.0
+HOW_TO_PROVE = (
+    "prove it once with `solvent prove SPEC -o FILE` and give --proof FILE, or give a larger "
+    "--timeout"
+)
 
-    result = prove(spec, timeout=timeout)
+
+def assumptions_by_proving(
+    spec: Spec, timeout: float | None = None, notice: Any = None
+) -> tuple[list[str], str]:
+    """Prove once, as ``solvent prove`` does, within ``timeout`` seconds (default
+    :data:`START_BUDGET`); return (assumptions used, a sentence about the proof).
+
+    When the accounts decouple (``decompose.prove_any_accounts``) the proof runs on one
+    account and holds for every number of accounts, so its time does not grow with the
+    venue; else it runs on all of them. A forked process the budget stops runs it
+    (``check/watchdog.py``): a proof that does not finish in time is not a proof, and
+    every declared assumption is monitored instead. ``notice``: progress lines (stderr)."""
+    from solvent.check import decompose, induction
+    from solvent.check.watchdog import guarded, hard_end
+
+    budget = START_BUDGET if timeout is None else float(timeout)
+    if notice is not None and spec.accounts >= PROGRESS_FROM:
+        notice(
+            f"proving {spec.name} first, within {budget:g}s (its proof says what to monitor; "
+            "one account suffices when the accounts decouple; --timeout SECONDS bounds it, "
+            "--proof FILE or --no-prove skips it)..."
+        )
+    began = time.perf_counter()
+    result, _, stop = guarded(
+        lambda: decompose.prove_any_accounts(spec, induction.prove, timeout=budget),
+        (),
+        hard_end(budget),
+    )
+    if stop is not None:
+        how = decompose.coupling(spec)
+        return declared_assumptions(spec), (
+            f"prove was stopped by the {budget:g}s budget after "
+            f"{time.perf_counter() - began:.1f}s{f' during {stop.phase}' if stop.phase else ''}"
+            f"{f' (the accounts interact: {how})' if how else ''}: not proved, monitoring "
+            f"every declared assumption instead ({HOW_TO_PROVE})"
+        )
     if result.verdict == "PASS":
-        return list(
-            result.details.get("assumptions_used", [])
-        ), f"proved at {result.bound} ({result.seconds:.1f}s)"
+        over = (
+            "every number of accounts" if result.accounts == "any" else f"{spec.accounts} accounts"
+        )
+        return list(result.details.get("assumptions_used", [])), (
+            f"proved at {result.bound} for {over} ({result.seconds:.1f}s)"
+        )
+    how = f"; {HOW_TO_PROVE}" if result.verdict == "UNKNOWN" else ""
+    split = str(result.details.get("decomposition", ""))
+    if how and split.startswith("not applied"):
+        how = f"; the per-account decomposition {split}{how}"
     return declared_assumptions(spec), (
-        f"prove answered {result.verdict} ({result.message}); monitoring every declared assumption instead"
+        f"prove answered {result.verdict} ({result.message}){how}; monitoring every declared "
+        "assumption instead"
     )
 
 
 def assumptions(
-    spec: Spec, proof: str | None, prove: bool, notice: Any = None
+    spec: Spec,
+    proof: str | None,
+    prove: bool,
+    notice: Any = None,
+    timeout: float | None = None,
 ) -> tuple[list[str], str]:
     """The assumptions to watch and a sentence saying where they come from: a proof file,
-    else proving now (``prove``), else every declared assumption. ``notice``: a progress
-    line (stderr) before a proof of a large venue's spec."""
+    else proving now (``prove``, within ``timeout`` s), else every declared assumption.
+    ``notice``: a progress line (stderr) before a proof of a large venue's spec."""
     if proof:
         return assumptions_from_file(proof, spec), f"assumptions from {proof}"
     if not prove:
         return declared_assumptions(spec), "not proved (--no-prove): every declared assumption"
-    if notice is not None and spec.accounts >= PROGRESS_FROM:
-        notice(
-            f"proving {spec.name} on {spec.accounts:,} accounts first (its proof says what to "
-            "monitor; --proof FILE or --no-prove skips this)..."
-        )
-    return assumptions_by_proving(spec)
+    return assumptions_by_proving(spec, timeout, notice)
 
 
 # ------------------------------------------------------------------ the loop
+PROGRESS_S = 2.0  # a progress line every this many seconds until the source first pauses
+
+
+def _progress(notice: Callable[[str], None], lines: int, start: float) -> float:
+    now = time.perf_counter()
+    notice(f"applied {lines:,} lines ({lines / max(now - start, 1e-9):,.0f} a second)...")
+    return now
+
+
 @dataclass
 class RunConfig:
     alerts: str | None = None  # None: stdout
@@ -308,9 +363,13 @@ def alerts(
     if on_start is not None:
         on_start(summary)
     heap = QuietHeap().start()  # the collector leaves the book alone (solvent.monitor.heap)
+    # progress lines until the source first pauses (a venue's set-up, a backlog)
+    noted: float | None = start
     try:
         for batch in source.batches():
             heap.read(len(batch))
+            if noted is not None and (not batch or time.perf_counter() - noted >= PROGRESS_S):
+                noted = _progress(cfg.notice, summary.lines, start) if batch else None
             if not batch:
                 t0 = time.perf_counter()
                 raised, bad = monitor.flush()

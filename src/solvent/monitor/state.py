@@ -118,6 +118,7 @@ class StateMixin(MonitorHost):
         self._liq_bounds_stale = True
         self.distance_stale = True
         if kind != "account":  # an account event sets per-account fields only
+            self._liq_known = False  # e.g. the spec's keeper ran: check every account
             bd = self.values.get(o.bad_debt_field)
             self._bad_debt_ok = type(bd) is not Fraction or bd._numerator <= 0  # type: ignore[attr-defined]
         one = event.account if kind in ("account", "liquidation") else None

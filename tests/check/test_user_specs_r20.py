@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,12 @@ def load(monkeypatch: pytest.MonkeyPatch, name: str, **env: str) -> sv.Spec:
     return load_spec(str(SPECS / f"{name}.py"), None)
 
 
+def proved(monkeypatch: pytest.MonkeyPatch, name: str, **env: str) -> tuple[sv.Spec, Any]:
+    """The spec and its ``prove`` (k = 1..3, the decomposition first, as the CLI asks)."""
+    spec = load(monkeypatch, name, **env)
+    return spec, prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+
+
 def test_a_sales_guard_without_its_argument_conditions_is_a_candidate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -53,8 +60,7 @@ def test_a_sales_guard_without_its_argument_conditions_is_a_candidate(
 def test_the_vault_without_lemmas_is_proved_with_the_inferred_cover_lemma(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = load(monkeypatch, "call_vault")
-    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+    spec, result = proved(monkeypatch, "call_vault")
     assert result.verdict == "PASS", result.message
     assert result.accounts == 3
     inferred = {d["name"] for d in result.details["inferred_lemmas"]}
@@ -70,8 +76,7 @@ def test_the_vault_without_lemmas_is_proved_with_the_inferred_cover_lemma(
 
 
 def test_the_vault_bug_stays_a_replayed_fail(monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = load(monkeypatch, "call_vault", BUG="1")
-    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+    spec, result = proved(monkeypatch, "call_vault", BUG="1")
     assert result.verdict == "FAIL", result.message
     assert "inferred_lemmas" not in result.details
     again = replay(spec, result.counterexample)
@@ -81,8 +86,7 @@ def test_the_vault_bug_stays_a_replayed_fail(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_pool_bug_on_one_account_is_found_after_the_first_cti(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = load(monkeypatch, "gmx_pool", BUG="1", ACCOUNTS="1")
-    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+    spec, result = proved(monkeypatch, "gmx_pool", BUG="1", ACCOUNTS="1")
     assert result.verdict == "FAIL", result.message
     assert "before the larger k's" in result.message
     # the shortest path (the open, two rises), replayed on the concrete backend; bmc, the
@@ -96,8 +100,7 @@ def test_the_pool_bug_on_one_account_is_found_after_the_first_cti(
 def test_the_late_keeper_is_proved_for_any_accounts_with_the_counter_lemmas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = load(monkeypatch, "late_keeper")
-    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+    spec, result = proved(monkeypatch, "late_keeper")
     assert result.verdict == "PASS", result.message
     assert result.accounts == "any"
     inferred = {d["name"]: d for d in result.details["inferred_lemmas"]}
@@ -129,8 +132,7 @@ def test_the_counter_lemmas_do_not_make_the_late_keeper_bug_pass(
 ) -> None:
     # maintenance 5% does not cover the three moves the keeper lets pass: the margin
     # template is not inductive there, and the proof on one account ends in its real path
-    spec = load(monkeypatch, "late_keeper", BUG="1", ACCOUNTS="1")
-    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120)
+    spec, result = proved(monkeypatch, "late_keeper", BUG="1", ACCOUNTS="1")
     assert result.verdict == "FAIL", result.message
     again = replay(spec, result.counterexample)
     assert ("fund_ok", 5) in [(f.name, f.step) for f in again.failures]

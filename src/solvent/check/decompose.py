@@ -17,11 +17,9 @@ Then every path of the spec on N accounts projects onto a path of the spec on on
 (the same market, hence the same shared state; that account's own actions and keeper
 firings; a step that acts on another account is a step without a user action), so a
 property broken on N accounts is broken on one. A proof on one account is a proof for
-every number of accounts. When the pass finds a coupling it names it (the field, and the
-actions that write it), and ``prove`` falls back to the proof for the spec's own number
-of accounts. Shared fields written by accounts (an insurance fund every liquidation pays
-into) are such a coupling here, even when the updates commute: discharging a global
-invariant from per-account facts about them is not implemented.
+every number of accounts. A coupling is named (the field, the actions that write it), and
+``prove`` falls back to the spec's own accounts (lemmas inferred there: ``decompose_one``);
+shared fields written by accounts (an insurance fund) are one, even when updates commute.
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ import z3
 
 from solvent.backends.modes import symbolic_for
 from solvent.check import progress
-from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, search_one
+from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, own_first, search_one
 from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refused
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
@@ -304,6 +302,8 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             kwargs.get("timeout"), began
         ):  # no time left to fall back
             return _out_of_budget(one, spec, began, kwargs["timeout"], why)
+    if (early := own_first(spec, prove, _capped(kwargs), began, why, one_account)) is not None:
+        return early  # k=1 on the spec's accounts, with lemmas inferred there
     searched = p.coupled is None and spec.accounts > 1
     if searched:  # a real path on one account, lifted
         from solvent.check.bmc import bmc

@@ -8,7 +8,9 @@ itself:
   not hold" (after the keepers run, a liquidation keeper has nothing left to do: every
   account is above maintenance or closed);
 - the **actions' guards** at neutral arguments (0, or the domain's low end): "the action
-  would be allowed" (equity above the initial margin after every trade);
+  would be allowed" (equity above the initial margin after every trade), and, when some
+  of its ``requires`` read only the arguments (``qty > 0``, false at 0), "its conditions
+  on the state hold" without them (a vault's ``sum(open calls) + qty <= locked`` at 0);
 - **sign facts** of the initial condition: ``f >= 0`` for each number field that starts
   at or above 0;
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
@@ -60,6 +62,7 @@ import z3
 from solvent.check.cases import step_cases
 from solvent.check.encode import Unrolling, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
+from solvent.check.infer_counter import counter_candidates
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
@@ -77,7 +80,7 @@ class Inferred:
     """One candidate lemma: its declaration, where it came from and how it reads."""
 
     decl: PredicateDecl
-    source: str  # "keeper guard" | "action guard" | "initial sign" | "CTI template"
+    source: str  # "keeper guard" | "keeper counter" | "action guard" | "initial sign" | ...
     text: str  # what it says, for the report
     code: str | None = None  # code to paste, when it is one expression of the spec
 
@@ -165,6 +168,68 @@ def _action_allowed(act: ActionDecl) -> Inferred | None:
     return Inferred(decl, "action guard", text)
 
 
+def _requires_read_state(fn: Any) -> list[tuple[bool, str]] | None:
+    """For each ``requires(...)`` of a body's source, in order: whether it reads the state
+    (its first parameter), and its text; None when the source cannot be read or a ``requires`` sits in a
+    loop or a helper (then the conditions a run records may not match them one to one)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    body = tree.body[0] if tree.body else None
+    if not isinstance(body, ast.FunctionDef) or not body.args.args:
+        return None
+    state = body.args.args[0].arg
+    reads: list[tuple[bool, str]] = []
+    for stmt in body.body:
+        for node in ast.walk(stmt):
+            f = node.func if isinstance(node, ast.Call) else None
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name == "requires" and isinstance(node, ast.Call) and node.args:
+                if not isinstance(stmt, ast.Expr) or stmt.value is not node:
+                    return None  # inside another statement: not one condition per call
+                used = {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
+                reads.append((state in used, ast.unparse(node.args[0])))
+    return reads
+
+
+def _action_state_allowed(act: ActionDecl) -> Inferred | None:
+    """ "The action's conditions on the state hold at neutral arguments": its guard without
+    the ``requires`` that read only its arguments and parameters (``qty > 0`` is false at
+    the neutral 0, and then so is the whole guard; ``sum(open calls) + qty <= locked`` at
+    qty = 0 is the lemma a covered-call vault needs). None when every or no ``requires``
+    reads the state (then ``_action_allowed`` says the same) or the source is unclear."""
+    found = _requires_read_state(act.fn)
+    reads = [r for r, _text in found or ()]
+    if not isinstance(act.args, dict) or not reads or all(reads) or not any(reads):
+        return None
+    args = {name: _neutral(dom) for name, dom in act.args.items()}
+
+    def fn(s: Any, p: Any, a: int | None = None) -> Any:
+        state, sorts, backend = _view_parts(s)
+        values = {name: lift(x, backend=backend) for name, x in args.items()}
+        accounts = () if a is None else (a,)
+        n = max((len(v) for v in state.values() if isinstance(v, list)), default=0)
+        _new, _written, frame = run_body(act, state, sorts, backend, p, accounts, values, n)
+        conds = list(frame.conditions)
+        # a body whose run records other conditions than its source's requires: the whole
+        # guard (the candidate is then _action_allowed's, and Houdini judges it the same)
+        keep = reads if len(reads) == len(conds) else [True] * len(conds)
+        guard: Any = lift(True, backend=backend)
+        for c, kept in zip(conds, keep, strict=True):
+            if kept:
+                guard = guard & (c if isinstance(c, Value) else lift(c, backend=backend))
+        return guard
+
+    shown = ", ".join(f"{k}={v}" for k, v in args.items())
+    name = f"{act.name}_state_allowed"
+    per = bool(act.n_accounts)
+    decl = PredicateDecl(name, fn, "lemma", per, True, act.where, "inferred lemma")
+    said = " and ".join(text for r, text in found or () if r)
+    text = f"action {act.name}({shown})'s conditions on the state hold ({said})"
+    return Inferred(decl, "action guard", text)
+
+
 def _candidate(c: Candidate, source: str, taken: set[str]) -> Inferred:
     name = c.name
     i = 2
@@ -198,11 +263,13 @@ def candidate_lemmas(
         if keeper.liveness == "every_step" and not keeper.args and keeper.n_accounts <= 1:
             if _requires_text(keeper.fn) != "its guard":
                 out.append(_keeper_quiet(keeper))
+    for decl, text in counter_candidates(spec):  # a keeper that acts late (infer_counter)
+        out.append(Inferred(decl, "keeper counter", text))
     for act in spec.actions:
         if act.n_accounts <= 1 and _requires_text(act.fn) != "its guard":
-            found = _action_allowed(act)
-            if found is not None:
-                out.append(found)
+            for found in (_action_allowed(act), _action_state_allowed(act)):
+                if found is not None:
+                    out.append(found)
     if not out or not any(fd.per_account for fd in spec.fields.values()):
         return []  # no guard of an account's keeper or action to start from (module doc)
     for name, fd in spec.fields.items():

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import z3
+from check_helpers import one_step
 
-from solvent.check.cases import holds_by_case, named_survivors, step_cases
-from solvent.check.encode import Unrolling
+from solvent.check.cases import holds_by_case, named_survivors
 from solvent.check.solving import Deadline, fresh_context
 from solvent.spec.load import load_spec
 
@@ -104,12 +104,7 @@ def test_the_corpus_step_keeps_what_asking_each_candidate_keeps(
         monkeypatch.delenv(key, raising=False)
     spec = load_spec(str(ROOT / "benchmarks" / "engine" / "perp_entry.py"), None)
     with fresh_context():
-        u = Unrolling(spec, free_init=True)
-        pre = u.states[0]
-        u.add_step()
-        post = u.states[1]
-        cases = step_cases(u)
-        assert cases is not None and len(cases) == 6
+        u, pre, post, cases = one_step(spec)
         facts = {  # candidate lemmas on the state, each a hypothesis before the step
             "price >= 0": (pre["price"].raw >= 0, post["price"].raw >= 0),  # holds
             "coll >= 0": (pre["coll"][0].raw >= 0, post["coll"][0].raw >= 0),  # holds

@@ -63,3 +63,18 @@ def assert_partition(constraints: Sequence[Any], cases: Sequence[Any]) -> None:
         solver = z3.Solver()
         solver.add(*constraints, a, b)
         assert solver.check() == z3.unsat  # and never overlap
+
+
+def one_step(spec: sv.Spec) -> tuple[Any, dict[str, Any], dict[str, Any], list[Any]]:
+    """The step of ``spec`` from a free state (``Unrolling``), in the current Z3 context:
+    the unrolling, the state before and after, and the step's cases (six: no action, a
+    trade and, in fixed point, its guard held or not, times the keeper fired or not)."""
+    from solvent.check.cases import step_cases
+    from solvent.check.encode import Unrolling
+
+    u = Unrolling(spec, free_init=True)
+    pre = u.states[0]
+    u.add_step()
+    cases = step_cases(u)
+    assert cases is not None and len(cases) == 6
+    return u, pre, u.states[1], cases

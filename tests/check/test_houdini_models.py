@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import z3
+from check_helpers import one_step
 
 from solvent.check import houdini_round, members
-from solvent.check.cases import split_survivors, step_cases
+from solvent.check.cases import split_survivors
 from solvent.check.decompose import prove_any_accounts
-from solvent.check.encode import Unrolling
 from solvent.check.induction import prove
 from solvent.check.results import PASS
 from solvent.check.solving import Deadline, fresh_context
@@ -45,13 +45,7 @@ def test_the_survivors_are_the_candidates_each_query_keeps(
     monkeypatch: pytest.MonkeyPatch, style: str
 ) -> None:
     with fresh_context():
-        spec = two_markets(monkeypatch, style, 1)
-        u = Unrolling(spec, free_init=True)
-        pre = u.states[0]
-        u.add_step()
-        post = u.states[1]
-        cases = step_cases(u)
-        assert cases is not None and len(cases) == 6
+        u, pre, post, cases = one_step(two_markets(monkeypatch, style, 1))
         own = [f for f in post if isinstance(post[f], list)]
         posts: dict[str, list[Any]] = {
             "price >= 0": [post["price"].raw >= 0],  # holds (moves within 8%)

@@ -205,6 +205,67 @@ def split_survivors(
     return set(alive)
 
 
+def named_survivors(
+    constraints: Sequence[Any],
+    cases: Sequence[Any],
+    posts: dict[str, list[Any]],
+    deadline: Deadline,
+    *,
+    assumptions: Sequence[Any],
+    by_lit: dict[str, str],
+    known: dict[str, dict[int, frozenset[str]]],
+    rlimit: int | None = None,
+    cap_ms: int | None = None,
+) -> set[str] | None:
+    """``split_survivors`` with the hypotheses named (fixed point, ``holds_by_case``): the
+    names of ``posts`` whose every part holds in every case, or None when a query ran out
+    or its model could not be read (the caller then asks each candidate alone; the cores
+    recorded so far stay valid).
+
+    Each case asks whether some candidate still alive and not yet proved there (by a
+    ``known`` core naming only hypotheses still assumed) fails; a model drops every
+    candidate it falsifies and the case is asked again; an unsat answer's core is each
+    asked candidate's core in that case. The survivors are those asking each candidate
+    alone would keep (a candidate is dropped only by a model that falsifies it, kept only
+    when its failing is unsat in every case)."""
+    names = {by_lit[str(a)] for a in assumptions}
+    alive = dict(posts)
+    prepare = z3.Then(*_PREPARE)
+    units = min(ANY_RLIMIT, rlimit or ANY_RLIMIT)
+    for i, case in enumerate(cases):
+        while True:
+            pending = {
+                n: ps
+                for n, ps in alive.items()
+                if not (known.get(n, {}).get(i, frozenset(("?",))) <= names)
+            }
+            if not pending:
+                break
+            goal = z3.Goal()
+            goal.add(*constraints, case, z3.Or([z3.Not(p) for ps in pending.values() for p in ps]))
+            sub = prepare(goal)
+            solver = z3.Solver()
+            solver.add(sub.as_expr())
+            status = check(
+                solver, deadline, assumptions, cap_ms=cap_ms, rlimit=units, cpu_cap=CASE_CPU
+            )
+            if status == z3.unsat:
+                core = frozenset(by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit)
+                for n in pending:
+                    known.setdefault(n, {})[i] = core
+                break
+            if status != z3.sat or len(sub) != 1:
+                return None
+            model = sub[0].convert_model(solver.model())
+            if not all(_true(model, c) for c in (*constraints, case, *assumptions)):
+                return None
+            dropped = {n for n, ps in pending.items() if not all(_true(model, p) for p in ps)}
+            if not dropped:
+                return None
+            alive = {n: ps for n, ps in alive.items() if n not in dropped}
+    return set(alive)
+
+
 def _true(model: Any, expr: Any) -> bool:
     return bool(z3.is_true(model.eval(expr, model_completion=True)))
 

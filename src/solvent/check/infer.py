@@ -30,7 +30,8 @@ and the spec's properties hold (the step); a candidate that fails either, or who
 runs out of Z3's resource limit (``RLIMIT`` units), is dropped, and the step is checked
 again until nothing is dropped. In exact arithmetic a round asks each case of the step
 (``cases``) whether some candidate fails, dropping all its model falsifies at once
-(``cases.split_survivors``). Otherwise, or when that gives up, a round's queries share one
+(``cases.split_survivors``; in fixed point the same with the hypotheses named,
+``cases.named_survivors``). Otherwise, or when that gives up, a round's queries share one
 incremental solver holding the step and the round's hypotheses (``QUICK_RLIMIT`` units
 each); one that runs out is asked once per case, then whole under ``RLIMIT``. In
 fixed-point arithmetic, where the whole query rarely answers within

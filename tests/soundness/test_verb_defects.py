@@ -6,7 +6,9 @@
 3. synth --grid on an int parameter rounded half to even, left the range, skipped points;
 4. the monitor's closed-form distance divided by a zero price before the first price;
 5. the closed form subtracted the insurance fund from bad debt already beyond it;
-6. prove --k 2 --max-k 4 searched bmc after the k=2 step failed, without trying k = 3, 4.
+6. prove --k 2 --max-k 4 searched bmc after the k=2 step failed, without trying k = 3, 4
+   (a counted search after the first CTI may end it with a real path; if it finds none,
+   every k is tried).
 """
 
 from __future__ import annotations
@@ -190,11 +192,30 @@ def test_prove_tries_every_k_up_to_max_k_before_searching_for_a_path(monkeypatch
         return real_step(spec, decls, k, deadline, **caps)
 
     monkeypatch.setattr(induction, "inductive_step", step)
+    # a real path found by the counted search after the first CTI ends prove there (a
+    # replayed FAIL needs no larger k); when it finds none, every k up to max_k is tried
+    searched: list[int] = []
+    real_search = induction._counted_search
+
+    def search(*args: Any) -> Any:
+        searched.append(len(tried))
+        found = real_search(*args)
+        assert found is not None and found.verdict == "FAIL"  # the deep bug, found
+        return None  # as if the cap had run out: the larger k's must still be tried
+
+    monkeypatch.setattr(induction, "_counted_search", search)
     r = prove(load_spec(str(SPECS / "deep_bug.py")), k=2, max_k=4)
-    assert tried == [2, 3, 4]
+    assert (tried, searched) == ([2, 3, 4], [1])
     assert r.verdict == "FAIL" and "induction step failed (k=2..4)" in r.message
     assert r.counterexample is not None
     assert replay(load_spec(str(SPECS / "deep_bug.py")), r.counterexample).first_failure
+    monkeypatch.setattr(induction, "_counted_search", real_search)
+    tried.clear()
+    early = prove(load_spec(str(SPECS / "deep_bug.py")), k=2, max_k=4)
+    assert tried == [2] and early.verdict == "FAIL"
+    assert "bmc found a real path before the larger k's" in early.message
+    assert early.counterexample is not None
+    assert replay(load_spec(str(SPECS / "deep_bug.py")), early.counterexample).first_failure
 
 
 def test_a_zero_start_price_has_no_distance_and_no_crash() -> None:

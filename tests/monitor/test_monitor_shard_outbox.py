@@ -5,6 +5,7 @@ the entries just read pending for a replacement."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from monitor_helpers import RedisServer, line
@@ -65,3 +66,42 @@ def test_a_failed_xadd_keeps_the_records_and_leaves_the_entries_pending(
     assert shard.entry() is not None  # still queued
     pending = client.xpending_range("ev", "g:0/1", min="-", max="+", count=10)
     assert new in [p["message_id"] for p in pending]  # read, not applied: pending
+
+
+def test_a_checkpoint_covers_only_published_records(
+    redis_server: RedisServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records of every entry a checkpoint covers are in Redis before the checkpoint
+    is written: a shard killed right after writing it (tests/monitor/test_monitor_shards.py
+    kills one as soon as its checkpoint file exists) would otherwise lose them, since its
+    replacement starts from the checkpoint and re-applies only what comes after (the
+    fresh-clone CI of round 20 lost a killed shard's records this way)."""
+    from solvent.monitor import checkpoint as ckpt
+    from solvent.monitor import runner
+
+    client = redis_server.client()
+    for seq in range(1, 41):
+        client.xadd("ev", {"event": _price(seq, str(100 + seq % 7))})
+    src = GroupSource(redis_server.url, "ev", "g", "0/1", block_ms=10)
+    shard = Shard(src)
+    monitor = Monitor(SPEC, [], Options(detector="none", distance="none"))
+    out = record_stream("ev", ShardName(0, 1))
+    at_save: list[tuple[int, int]] = []  # (position's seq, the last seq published then)
+    real_save = ckpt.save
+
+    def save(path: Any, **doc: Any) -> None:
+        published = [r["seq"] for _, f in client.xrange(out) for r in json.loads(f[b"rs"])]
+        ((_, fields),) = client.xrange("ev", doc["position"], doc["position"])
+        covered = json.loads(fields[b"event"])["seq"]
+        at_save.append((covered, max(published, default=0)))
+        real_save(path, **doc)
+
+    monkeypatch.setattr(ckpt, "save", save)
+    cfg = runner.RunConfig(
+        checkpoint=str(tmp_path / "s.ckpt"), checkpoint_every=7, max_events=40,
+        quarantine=str(tmp_path / "q.jsonl"), print_alerts=False, signals=False,
+    )  # fmt: skip
+    for _ in runner.alerts(monitor, src, cfg, runner.Summary(), shard=shard):
+        pass
+    assert len(at_save) >= 5
+    assert all(last >= covered for covered, last in at_save), at_save

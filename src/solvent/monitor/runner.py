@@ -333,6 +333,8 @@ def alerts(
     def save() -> None:
         nonlocal since_ckpt, last_ckpt
         if cfg.checkpoint and position is not None:
+            if shard is not None:  # published, then durable, then acknowledged: a shard
+                shard.flush()  # killed after its checkpoint lost the records it covered
             ckpt.save(
                 cfg.checkpoint,
                 spec=monitor.spec.name,
@@ -342,8 +344,7 @@ def alerts(
                 alerts_offset=0 if alerts_out is None else alerts_out.offset(),
                 key=cfg.state_key,
             )
-            if shard is not None:  # published, then durable, then acknowledged
-                shard.flush()
+            if shard is not None:
                 source.ack(position)
         since_ckpt = 0
         last_ckpt = time.monotonic()

@@ -166,22 +166,15 @@ def split_survivors(
     is unsat in every case: the same set as asking each candidate in each case (the cases
     partition the step), in fewer queries."""
     alive = dict(parts)
-    prepare = z3.Then(*_PREPARE)
 
     def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None]:
         """(status, the names its model falsifies: None when unreadable)."""
-        goal = z3.Goal()
-        goal.add(*constraints, case, z3.Or([z3.Not(p) for n in names for p in alive[n]]))
-        sub = prepare(goal)
-        solver = z3.Solver()
-        solver.add(sub.as_expr())
-        status = check(solver, deadline, cap_ms=cap_ms, rlimit=units, cpu_cap=cpu_cap)
-        if status != z3.sat or len(sub) != 1:
-            return status, None
-        model = sub[0].convert_model(solver.model())
-        if not all(_true(model, c) for c in (*constraints, case)):
-            return status, None
-        return status, {n for n, ps in alive.items() if not all(_true(model, p) for p in ps)}
+        asked = {n: alive[n] for n in names}
+        status, _, dropped = _falsify(
+            constraints, case, asked, alive, deadline, (),
+            cap_ms=cap_ms, rlimit=units, cpu_cap=cpu_cap,
+        )  # fmt: skip
+        return status, dropped
 
     for case in cases:
         while alive:
@@ -230,7 +223,6 @@ def named_survivors(
     when its failing is unsat in every case)."""
     names = {by_lit[str(a)] for a in assumptions}
     alive = dict(posts)
-    prepare = z3.Then(*_PREPARE)
     units = min(ANY_RLIMIT, rlimit or ANY_RLIMIT)
     for i, case in enumerate(cases):
         while True:
@@ -241,29 +233,46 @@ def named_survivors(
             }
             if not pending:
                 break
-            goal = z3.Goal()
-            goal.add(*constraints, case, z3.Or([z3.Not(p) for ps in pending.values() for p in ps]))
-            sub = prepare(goal)
-            solver = z3.Solver()
-            solver.add(sub.as_expr())
-            status = check(
-                solver, deadline, assumptions, cap_ms=cap_ms, rlimit=units, cpu_cap=CASE_CPU
-            )
+            status, solver, dropped = _falsify(
+                constraints, case, pending, pending, deadline, assumptions,
+                cap_ms=cap_ms, rlimit=units, cpu_cap=CASE_CPU,
+            )  # fmt: skip
             if status == z3.unsat:
                 core = frozenset(by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit)
                 for n in pending:
                     known.setdefault(n, {})[i] = core
                 break
-            if status != z3.sat or len(sub) != 1:
-                return None
-            model = sub[0].convert_model(solver.model())
-            if not all(_true(model, c) for c in (*constraints, case, *assumptions)):
-                return None
-            dropped = {n for n, ps in pending.items() if not all(_true(model, p) for p in ps)}
-            if not dropped:
+            if not dropped:  # no answer, an unreadable model, or one that drops nothing
                 return None
             alive = {n: ps for n, ps in alive.items() if n not in dropped}
     return set(alive)
+
+
+def _falsify(
+    constraints: Sequence[Any],
+    case: Any,
+    asked: dict[str, list[Any]],
+    among: dict[str, list[Any]],
+    deadline: Deadline,
+    assumptions: Sequence[Any],
+    **caps: Any,
+) -> tuple[Any, Any, set[str] | None]:
+    """Whether some part of ``asked`` fails in ``case`` of ``constraints`` (under
+    ``assumptions``): (status, the solver, the names of ``among`` its model falsifies; None
+    when there is no model or it cannot be read, or is not one of the original constraints,
+    checked by evaluating them)."""
+    goal = z3.Goal()
+    goal.add(*constraints, case, z3.Or([z3.Not(p) for ps in asked.values() for p in ps]))
+    sub = z3.Then(*_PREPARE)(goal)
+    solver = z3.Solver()
+    solver.add(sub.as_expr())
+    status = check(solver, deadline, assumptions, **caps)
+    if status != z3.sat or len(sub) != 1:
+        return status, solver, None
+    model = sub[0].convert_model(solver.model())
+    if not all(_true(model, c) for c in (*constraints, case, *assumptions)):
+        return status, solver, None
+    return status, solver, {n for n, ps in among.items() if not all(_true(model, p) for p in ps)}
 
 
 def _true(model: Any, expr: Any) -> bool:

@@ -183,7 +183,7 @@ def test_the_console_script_ends_early_only_when_python_can(
     import atexit
 
     from solvent.api import startup
-    from solvent.cli import core
+    from solvent.cli import core, exits
 
     monkeypatch.setattr(startup, "_counting", False)  # main() sets it: restored after
     registered: list[Any] = []
@@ -194,7 +194,7 @@ def test_the_console_script_ends_early_only_when_python_can(
     with pytest.raises(SystemExit) as ended:
         core.main()
     assert ended.value.code == 0
-    assert registered == ([core._end_now] if available else [])
+    assert registered == ([exits._end_now] if available else [])
 
 
 def test_run_facts_only_in_a_document_that_is_written(

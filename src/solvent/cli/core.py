@@ -6,121 +6,34 @@ sets. Exit codes: see ``EPILOG`` (0 pass, 1 violation, 2 inconclusive, 3 input e
 4 internal error).
 """
 
-import signal
 import sys
 import time
-import traceback
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
-from functools import cached_property
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from solvent import limits
 from solvent.api import verify as api
-from solvent.api.results import VerdictResult
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.cli.common import Target, read_trace
-from solvent.cli.verbs import ClickException, Interrupted, verb
+from solvent.cli.exits import main_with, outcome
+from solvent.cli.output import Output as _Output
+from solvent.cli.output import single_check as _single_check
+from solvent.cli.output import text_module as _text
+from solvent.cli.verbs import ClickException, verb
 from solvent.config import Settings
 from solvent.errors import (
-    EXIT_INCONCLUSIVE,
-    EXIT_INTERNAL,
     EXIT_USAGE,
     SolventError,
     UsageError,
 )
 from solvent.report import json_out
-from solvent.report.provenance import run_facts, set_command, without_run_facts
-from solvent.report.verdict import plain_line
+from solvent.report.provenance import run_facts, set_command
 from solvent.spec.spec import Spec
 
-_INTERRUPTED_BY_CLICK = 130  # what Typer returns after it caught a KeyboardInterrupt itself
-_Interrupted = Interrupted
-
 TargetArg = Target
-
-
-def _text() -> ModuleType:
-    """:mod:`solvent.report.text`, imported when something is shown with Rich (a quiet
-    check into a pipe prints its verdict line without it: ``report/verdict.py``)."""
-    from solvent.report import text
-
-    return text
-
-
-class _Output:
-    """Where one verb's results go: text on stdout as they come, or one JSON document."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.text = settings.format == "text"
-        self.specs: list[Spec] = []  # for the file:line of invariants in SARIF/JUnit
-
-    @cached_property
-    def console(self) -> Any:
-        return _text().make_console()
-
-    @cached_property
-    def errors(self) -> Any:
-        return _text().make_console(stderr=True)
-
-    @property
-    def documented(self) -> bool:
-        """Whether the result document is shown or written (else only the verdict is)."""
-        s = self.settings
-        return not self.text or any((s.output, s.report, s.junit, s.sarif))
-
-    def running(self, message: str) -> AbstractContextManager[None]:
-        """A spinner on stderr while a check runs (terminal, text output, not quiet)."""
-        if self.settings.quiet or not self.text:
-            return nullcontext()
-        return _text().status(self.errors, message)
-
-    def line(self, message: str) -> None:
-        if self.text and not self.settings.quiet:
-            self.console.print(message, soft_wrap=True)
-
-    def show(self, found: VerdictResult) -> dict[str, Any]:
-        """Print one result as text (unless JSON) and return its JSON document."""
-        self.specs.append(found.spec)
-        plain = None
-        if self.text and self.settings.quiet and "console" not in self.__dict__:
-            plain = plain_line(found.raw, list(found.properties), sys.stdout)
-        if plain is not None:
-            sys.stdout.write(plain)
-        elif self.text:
-            _text().render_result(
-                self.console,
-                found.raw,
-                properties=list(found.properties),
-                replayed=found.replayed,
-                spec=found.spec,
-                quiet=self.settings.quiet,
-            )
-        return found.doc
-
-    def finish(self, doc: dict[str, Any], code: int) -> int:
-        from solvent.report.outputs import write_atomic, write_reports
-
-        if self.settings.output:
-            from solvent.integrity import seal_result
-
-            doc = seal_result(doc)  # the file carries its content hash (report/replay check it)
-            write_atomic(self.settings.output, json_out.dumps(doc))
-            self.line(f"result written to {self.settings.output}")
-        s = self.settings
-        written = write_reports(
-            doc, report=s.report, junit=s.junit, sarif=s.sarif, specs=self.specs
-        )
-        for path in written:
-            self.line(f"written: {path}")
-        if not self.text:
-            sys.stdout.write(json_out.dumps(doc))
-        return code
 
 
 def _load(target: str, settings: Settings) -> Spec:
@@ -139,13 +52,6 @@ def inspect_(target: TargetArg, settings: Settings) -> int:
     doc["provenance"] = run_facts(target)
     doc["target"] = doc["provenance"]["target"]
     return out.finish(doc, 0)
-
-
-def _single_check(name: str, target: str, settings: Settings) -> int:
-    out = _Output(settings)
-    with nullcontext() if out.documented else without_run_facts():
-        found = api.run_check(name, target, settings, running=out.running)
-    return out.finish(out.show(found), found.exit_code)
 
 
 @verb("lint")
@@ -310,90 +216,22 @@ def run(argv: Sequence[str] | None = None) -> int:
     command = command_for(args)  # the verb's command only: its family's module imported
     limits.reload()  # a command line reads the limits' environment afresh
     set_command(args)
-    try:
-        code = command.main(
+
+    def call() -> Any:
+        return command.main(
             args=list(argv) if argv is not None else None,
             prog_name="solvent",
             standalone_mode=False,
         )
-    except (_Interrupted, KeyboardInterrupt, typer.Abort):
-        code = _INTERRUPTED_BY_CLICK
+
+    try:
+        return outcome(call, interrupts=(typer.Abort,), passthrough=(ClickException,))
     except ClickException as exc:
         exc.show()  # type: ignore[attr-defined]
         return EXIT_USAGE
-    except SolventError as exc:
-        _text().render_error(_text().make_console(stderr=True), exc)
-        return exc.exit_code
-    except Exception:  # noqa: BLE001 - the last line of defence: a solvent bug
-        _text().make_console(stderr=True).print(
-            "internal error, please report it with the traceback below "
-            "(this is a solvent bug, not a problem with your spec)",
-            style="bold red",
-        )
-        sys.stderr.write(traceback.format_exc())
-        return EXIT_INTERNAL
-    if code == _INTERRUPTED_BY_CLICK:
-        _text().make_console(stderr=True).print(
-            "interrupted (Ctrl-C): no verdict", style="bold yellow"
-        )
-        return EXIT_INCONCLUSIVE
-    return code if isinstance(code, int) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Console-script entry point: run and exit with the verdict's code.
-
-    A shell starts a background job (``solvent stress ... &`` in a script) with SIGINT
-    ignored, and Python keeps it ignored; solvent restores Ctrl-C's default so that
-    ``kill -INT`` stops any run cleanly (exit 2, or the verb's documented code).
-    """
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if argv is None:  # a check's --timeout covers the whole process (api/startup.py)
-        from solvent.api.startup import count_from_process_start
-
-        count_from_process_start()
-    code = run(argv)
-    if argv is None and _exit_handlers() is not None:  # the console script: end without
-        import atexit  # tearing the interpreter down
-
-        atexit.register(_end_now, code)
-    sys.exit(code)
-
-
-def _exit_handlers() -> Any:
-    """CPython's function that runs the ``atexit`` handlers now, or None.
-
-    ``atexit`` has no public one (it registers and unregisters only), and ``_end_now``
-    needs it: it runs first (the handler registered last) and must run the others before
-    ``os._exit`` skips them: certifi's and coverage's, registered as the interpreter
-    starts (coverage saves a subprocess's measurements in its own), multiprocessing's and
-    logging's. So ``atexit._run_exitfuncs`` it is, looked up here: on a Python without
-    it the console script ends the ordinary way (the same output and exit code; only the
-    teardown is not skipped).
-    """
-    import atexit
-
-    found = getattr(atexit, "_run_exitfuncs", None)
-    return found if callable(found) else None
-
-
-def _end_now(code: int) -> None:
-    """The last step of the console script, after ``SystemExit``: run the other ``atexit``
-    handlers, flush, then end the process at once.
-
-    Python's own shutdown releases every object one by one; after a bmc of many accounts
-    that is millions of Z3 terms, each released through Z3's C API: 1.8 s after the
-    verdict was printed (at a load of 6), past ``--timeout``, which covers the whole run.
-    """
-    import atexit
-    import os
-
-    atexit.unregister(_end_now)
-    _exit_handlers()()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more to show
-            pass
-    os._exit(code)
+    """Console-script entry point through Typer: run and exit with the verdict's code
+    (``exits.main_with``; ``solvent.cli.main`` reads a plain bmc call without Typer)."""
+    main_with(run, argv)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
@@ -26,6 +25,8 @@ from typing import Annotated, Any
 import typer
 
 from solvent import __version__
+from solvent.cli.exits import settled
+from solvent.cli.output import output_paths
 from solvent.config import (
     ConfigFile,
     Option,
@@ -37,7 +38,7 @@ from solvent.config import (
     resolve,
     section_settings,
 )
-from solvent.errors import SolventError, UsageError
+from solvent.errors import UsageError
 
 EPILOG = """\b
 Exit codes:
@@ -71,10 +72,6 @@ PANELS = {
     "conform": "Implementations",
     **dict.fromkeys(("models", "new"), "Models"),
 }
-
-
-class Interrupted(Exception):
-    """Ctrl-C during a verb (raised past Typer, which would turn it into exit 130)."""
 
 
 def markdown(epilog: str | None) -> str | None:
@@ -213,12 +210,6 @@ def apply_section(
             raise UsageError(f"{file.where(name)} {key} = {value!r}: {message}") from None
 
 
-def output_paths(settings: Settings) -> list[str]:
-    """Every file a verb was asked to write (-o, --report, --junit, --sarif, --export-*)."""
-    names = ("output", "report", "junit", "sarif", "export_pytest", "export_csv")
-    return [p for p in (getattr(settings, n, None) for n in names) if p]
-
-
 _UNSIGNED: dict[str, Callable[[], None]] = {}  # verb -> what makes its parameters
 
 
@@ -274,18 +265,11 @@ def verb(
                 from solvent.report.outputs import check_outputs
 
                 check_outputs(output_paths(settings))
-            try:
-                if takes_settings[0]:
-                    return fn(*args, settings=settings, **kwargs)
-                return fn(*args, **kwargs)
-            except KeyboardInterrupt:
-                raise Interrupted() from None
-            except SolventError as exc:
-                if json_errors and settings.format == "json":
-                    from solvent.report import json_out
-
-                    sys.stdout.write(json_out.dumps(json_out.error_json(name, exc)))
-                raise
+            if takes_settings[0]:
+                return settled(
+                    name, settings, json_errors, lambda: fn(*args, settings=settings, **kwargs)
+                )
+            return settled(name, settings, json_errors, lambda: fn(*args, **kwargs))
 
         _UNSIGNED[name] = sign
         app.command(

@@ -55,6 +55,9 @@ class Answer:
     failed: tuple[str, ...] = ()  # FAIL: the properties broken at ``depth``
     note: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    # the incremental member: Z3's resource units of each depth's check, in order (a count,
+    # the same on a busy and an idle machine; not in the report)
+    units: list[int] = field(default_factory=list)
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
@@ -200,6 +203,7 @@ def unroll(
     """
     canon = True
     net = QUICK_CPU if quick else None
+    spent: list[int] = []  # the answer's ``units``
     with fresh_context():
         solver = z3.Solver()
         u = Unrolling(spec, solver)
@@ -227,6 +231,7 @@ def unroll(
                 used = _rlimit_count(solver)
                 status = check(solver, deadline, lits, rlimit=rlimit)
                 took = _rlimit_count(solver) - used
+                spent.append(took)
                 if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
                 if status == z3.sat and took > (CHEAP_RLIMIT if k else CANONICAL_RLIMIT):
@@ -262,6 +267,7 @@ def unroll(
                     trace=trace,
                     failed=failed,
                     extra={"canonical": canon},
+                    units=spent,
                 )
             if status == z3.unknown:
                 return Answer(
@@ -269,6 +275,7 @@ def unroll(
                     UNKNOWN,
                     depth=max(k - 1, 0),
                     note=f"gave up at depth {k}: {solver.reason_unknown()}",
+                    units=spent,
                 )
             if known is not None and k == known:
                 return Answer("incremental", UNKNOWN, depth=k, note="no violation at this depth")
@@ -276,7 +283,7 @@ def unroll(
             if status == z3.unsat:
                 for _, _, p in props:
                     solver.add(p)
-    return Answer("incremental", PASS, depth=depth)
+    return Answer("incremental", PASS, depth=depth, units=spent)
 
 
 def _rlimit_count(solver: z3.Solver) -> int:

@@ -70,7 +70,7 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
         first_attempt,
         members,
         opening,
-        solving,
+        round_values,
         verdicts,
     )
     from solvent.check.encode import Unrolling
@@ -96,7 +96,7 @@ def _phases(argv: list[str]) -> None:  # pragma: no cover - runs in a child proc
     patch(opening, "prefix", "prefix")
     patch(members, "unroll", "unrolling")
     patch(canonical, "canonical", "unrolling")
-    patch(solving, "readable_values", "values")
+    patch(round_values, "readable_values", "values")
     patch(verdicts, "confirm", "replay")
     patch(text, "render_result", "report")
     Unrolling.add_step = timed("unrolling", Unrolling.add_step)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ import z3
 
 from solvent.check.encode import Unrolling
 from solvent.check.results import FAIL, PASS, UNKNOWN, VACUOUS, CheckResult
+from solvent.check.round_values import readable_values
 from solvent.check.solving import (
     Deadline,
     Interrupted,
@@ -23,7 +24,6 @@ from solvent.check.solving import (
     check,
     in_fresh_context,
     interruptible,
-    readable_values,
     result_maker,
     searched_properties,
     trace_from_values,

@@ -36,12 +36,12 @@ import z3
 from solvent.backends.modes import symbolic_for
 from solvent.check.members import Answer, _reparsed, depth_query
 from solvent.check.results import FAIL, UNKNOWN
+from solvent.check.round_values import readable_values
 from solvent.check.solving import (
     Deadline,
     IrrationalModel,
     check,
     fresh_context,
-    readable_values,
     trace_from_values,
 )
 from solvent.spec.spec import PredicateDecl, Spec

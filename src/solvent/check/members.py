@@ -28,13 +28,13 @@ from solvent.check import progress
 from solvent.check.encode import Unrolling
 from solvent.check.falsify import SEED, falsify
 from solvent.check.results import FAIL, PASS, UNKNOWN, CheckResult
+from solvent.check.round_values import readable_values
 from solvent.check.solving import (
     Deadline,
     Interrupted,
     IrrationalModel,
     check,
     fresh_context,
-    readable_values,
     trace_from_values,
 )
 from solvent.check.within import shorten, unrolled_in_new_solver, within

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import z3
 
 from solvent.check.encode import Unrolling
-from solvent.check.solving import Deadline, _values_of, check, fresh_context, trace_from_values
+from solvent.check.round_values import _values_of
+from solvent.check.solving import Deadline, check, fresh_context, trace_from_values
 from solvent.engine.trace import Trace
 from solvent.spec.spec import PredicateDecl, Spec
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from solvent.check import members, portfolio, solving
+from solvent.check import members, portfolio, round_values
 from solvent.check.induction import prove
 from solvent.check.members import Answer
 from solvent.check.replay import replay
@@ -110,7 +110,7 @@ def test_the_counterexample_is_simplified_cheaply(monkeypatch: pytest.MonkeyPatc
     # solver each is decided in 0.01-0.2 s
     spec = entry_spec(monkeypatch, 3)
     statuses: list[str] = []
-    plain_check = solving.check
+    plain_check = round_values.check
 
     def check(*args: Any, **kwargs: Any) -> Any:
         status = plain_check(*args, **kwargs)
@@ -118,7 +118,7 @@ def test_the_counterexample_is_simplified_cheaply(monkeypatch: pytest.MonkeyPatc
             statuses.append(str(status))
         return status
 
-    monkeypatch.setattr(solving, "check", check)
+    monkeypatch.setattr(round_values, "check", check)  # the candidates ask through it
     answer = members.unroll(spec, decls(spec), 3, Deadline(None), True, known=3)
     assert (answer.verdict, answer.depth) == (FAIL, 3)
     assert statuses and "unknown" not in statuses, statuses

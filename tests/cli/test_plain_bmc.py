@@ -82,6 +82,11 @@ def test_a_plain_call_ends_as_typers(argv: list[str], tmp_path: Path) -> None:
     assert plain == typer
 
 
+def test_shell_completion_is_typers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_SOLVENT_COMPLETE", "bash_complete")
+    assert plain_bmc.parse(["bmc", COUNTER, "-q"]) is None
+
+
 @pytest.mark.parametrize("argv", TYPER_CASES.values(), ids=TYPER_CASES.keys())
 def test_any_other_call_goes_to_typer(argv: list[str], tmp_path: Path) -> None:
     assert plain_bmc.parse(argv) is None

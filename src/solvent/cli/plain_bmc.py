@@ -16,6 +16,7 @@ is run, and the command line goes to Typer: its messages and exit codes stay Typ
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -62,8 +63,8 @@ def _flags() -> dict[str, tuple[str, Any]]:
 def parse(args: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
     """(TARGET, the command line's settings as the Typer command gets them) of a plain
     ``bmc`` command line, None for any other."""
-    if len(args) < 2 or args[0] != VERB:
-        return None
+    if len(args) < 2 or args[0] != VERB or os.environ.get("_SOLVENT_COMPLETE"):
+        return None  # (a shell completing a command line: Typer's completion answers)
     flags = _flags()
     given: dict[str, Any] = {}
     target = None

@@ -302,7 +302,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             kwargs.get("timeout"), began
         ):  # no time left to fall back
             return _out_of_budget(one, spec, began, kwargs["timeout"], why)
-    if (early := own_first(spec, prove, _capped(kwargs), began, why, one_account)) is not None:
+    if early := own_first(spec, prove, _capped(kwargs), began, why, one_account, p.coupled):
         return early  # k=1 on the spec's accounts, with lemmas inferred there
     searched = p.coupled is None and spec.accounts > 1
     if searched:  # a real path on one account, lifted

@@ -6,6 +6,15 @@
   step's CTI, then bmc capped by Z3's resource counter) and lifted to the spec's accounts,
   the others idle, and replayed there (``decompose_one.lifted_coupled``); on 3 accounts
   the depths below it are cleared on the spec's own accounts, so the path is a shortest.
+- ``funding_index`` with a fund of 50,000 (3 accounts, bmc to depth 5): the rule's step
+  lemma "the fund never falls in a step" is false (a liquidation pays a deficit), so bmc
+  fell back to unrollings that stall (UNKNOWN). A bound on what one account's step may
+  take from the fund within 5 steps (50,000 / (5 x 3)) is now proved on one account
+  (``decompose_fall.bounded_fall``), which answers PASS to depth 5 on the 3 accounts.
+  Checked against the same bound written by hand (tests/check/specs/funding_bounded.py,
+  plain k-induction) and against bmc where bmc answers: a smaller instance (fund 3,000, 2
+  accounts, depth 2) both PASS, and the default fund (500), which bmc breaks at depth 4,
+  is never answered PASS by the bound.
 """
 
 from __future__ import annotations
@@ -16,10 +25,12 @@ from typing import Any
 import pytest
 
 import solvent as sv
-from solvent.check import inductive_step as step_module
 from solvent.check import induction
+from solvent.check import inductive_step as step_module
 from solvent.check.bmc import bmc
-from solvent.check.decompose import prove_any_accounts
+from solvent.check.decompose import plan, prove_any_accounts
+from solvent.check.decompose_bmc import bmc_any_accounts
+from solvent.check.decompose_fall import bounded_fall
 from solvent.check.induction import prove
 from solvent.check.replay import replay
 from solvent.spec.load import load_spec
@@ -89,3 +100,53 @@ def test_the_safe_pool_on_three_accounts_is_still_proved_on_them(
     result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=1)
     assert result.verdict == "PASS" and result.accounts == 3, result.message
     assert searched == []
+
+
+def test_the_fund_of_50000_is_safe_to_depth_5_on_3_accounts_by_the_fall_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = load(monkeypatch, "funding_index", FUND="50000").with_accounts(3)
+    asked: list[tuple[int, int, bool]] = []  # each bmc call: accounts, depth, the rule's spec
+
+    def spying(s: sv.Spec, depth: int, **kwargs: Any) -> Any:
+        asked.append((s.accounts, depth, "ins_before_step" in s.fields))
+        return bmc(s, depth, **kwargs)
+
+    result = bmc_any_accounts(spec, spying, 5, timeout=300, jobs=1)
+    assert result.verdict == "PASS", result.message
+    assert (result.depth, result.accounts) == (5, 3)
+    assert result.details["method"] == "fall bound per account and step"
+    assert result.details["fall_bound"] == {"ins": "10000/3"}
+    assert {"liquidate_not_enabled", "qty_at_most_10", "qty_at_least_minus_10"} <= set(
+        result.details["inferred_lemmas"]
+    )
+    assert "stays at or above 0 (50,000 - 5 x 3 x 3,333.33)" in result.message
+    # one bmc: the rule's on one account (its step lemma broken); no stalled unrolling after
+    assert asked == [(1, 5, True)]
+    # independent: the same bound written by hand (the boxes worked out by hand, the two
+    # lemmas a user would write) is proved by plain k-induction; at 800, below the largest
+    # deficit one step can leave by depth 5 (about 0.031 x 10 x 2,721), it is not
+    monkeypatch.setenv("D", "10000/3")
+    monkeypatch.setenv("DEPTH", "5")
+    by_hand = load_spec(str(SPECS / "funding_bounded.py"), None)
+    assert prove(by_hand, k=1, timeout=120).verdict == "PASS"
+    monkeypatch.setenv("D", "800")
+    too_small = load_spec(str(SPECS / "funding_bounded.py"), None)
+    assert prove(too_small, k=1, timeout=120, search_depth=1).verdict == "CTI"
+
+
+def test_the_fall_bound_agrees_with_bmc_where_bmc_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # fund 3,000 on 2 accounts, depth 2: the bound (750 a step) proves it, and so does bmc
+    spec = load(monkeypatch, "funding_index", FUND="3000").with_accounts(2)
+    fell = bounded_fall(spec, plan(spec).rule, 2, None, 120)
+    assert fell is not None and fell.verdict == "PASS", fell
+    assert bmc(spec, 2, timeout=120).verdict == "PASS"
+    # the default fund (500): bmc breaks it at depth 4 on one account (a real path), and the
+    # bound never answers PASS there, on one account or two
+    spec = load(monkeypatch, "funding_index", FUND="500").with_accounts(2)
+    broken = bmc(spec.with_accounts(1), 4, timeout=300, jobs=2)
+    assert (broken.verdict, broken.depth) == ("FAIL", 4), broken.message
+    for n in (1, 2):
+        assert bounded_fall(spec.with_accounts(n), plan(spec).rule, 4, None, 120) is None

@@ -254,9 +254,9 @@ def own_first(
 
     start = left()
     if coupled and spec.accounts > 1 and (start is None or start >= 2.0):
-        found = lifted_coupled(spec, prove, kwargs, began, why)
-        if found is not None:
-            return found
+        real = lifted_coupled(spec, prove, kwargs, began, why)
+        if real is not None:
+            return real
     if one_account or spec.lemmas or spec.accounts > INFER_ACCOUNTS:
         return None
     if start is not None and start < 2.0:

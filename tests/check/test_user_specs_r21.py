@@ -150,3 +150,50 @@ def test_the_fall_bound_agrees_with_bmc_where_bmc_answers(
     assert (broken.verdict, broken.depth) == ("FAIL", 4), broken.message
     for n in (1, 2):
         assert bounded_fall(spec.with_accounts(n), plan(spec).rule, 4, None, 120) is None
+
+
+def _ledger() -> sv.Spec:
+    """Two accounts and a total kept beside their balances: the invariant reads every
+    account (coupled), the spec has no lemma, k=1 proves it."""
+    spec = sv.Spec("ledger", accounts=2)
+
+    @spec.state
+    class S:
+        total: sv.Num = sv.Num("0")
+        bal: sv.PerAccount[sv.Num] = sv.Num("0")
+
+    @spec.envelope
+    class M:
+        noise: sv.Num = sv.within("0", "1")
+
+    @spec.action(x=sv.within("0", "5"))
+    def deposit(s, p, a, x):  # type: ignore[no-untyped-def]
+        s.bal[a] = s.bal[a] + x
+        s.total = s.total + x
+
+    @spec.invariant
+    def total_is_the_sum(s):  # type: ignore[no-untyped-def]
+        return s.total == sum(s.bal[a] for a in s.accounts)
+
+    return spec
+
+
+def test_the_k1_pass_on_the_spec_s_own_accounts_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # own_first's proof at k=1 on the spec's accounts passed and was dropped; the proof as
+    # asked then asked the same step again: now one step on the 2 accounts, not two
+    spec = _ledger()
+    assert not spec.lemmas
+    asked: list[int] = []
+    real_step = step_module.inductive_step
+
+    def counting(spec: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(spec.accounts)
+        return real_step(spec, *args, **kwargs)
+
+    monkeypatch.setattr(induction, "inductive_step", counting)
+    result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=1)
+    assert result.verdict == "PASS" and result.accounts == 2, result.message
+    assert asked == [1, 2]  # the one account's (nothing to lift), then the 2 accounts' once
+    assert result.details["decomposition"].startswith("not applied: invariant total_is_the_sum")
+    monkeypatch.setattr(induction, "inductive_step", real_step)
+    assert bmc(spec, 4, timeout=120).verdict == "PASS"  # independent: no path of 4 steps

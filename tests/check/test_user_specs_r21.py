@@ -197,3 +197,30 @@ def test_the_k1_pass_on_the_spec_s_own_accounts_is_kept(monkeypatch: pytest.Monk
     assert result.details["decomposition"].startswith("not applied: invariant total_is_the_sum")
     monkeypatch.setattr(induction, "inductive_step", real_step)
     assert bmc(spec, 4, timeout=120).verdict == "PASS"  # independent: no path of 4 steps
+
+
+def test_a_cti_on_the_late_keeper_offers_the_counter_templates_as_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the plain proof (no inference) ends in a CTI; the suggestions are the late keeper's
+    # counter templates as code, checked (the proof passes with them); pasted into the
+    # spec as a user would, they make plain k-induction prove it
+    from solvent.check.suggest import explain
+
+    spec = load(monkeypatch, "late_keeper", ACCOUNTS="1")
+    cti = prove(spec, k=1, max_k=1, timeout=120)
+    assert cti.verdict == "CTI"
+    shown = explain(spec, cti, prove, k=1, max_k=1, timeout=120).details["lemmas"]
+    names = [x["name"] for x in shown]
+    assert names[:2] == ["late_counts_to_2", "queue_margin_while_late"], names
+    assert all(x["proves"] for x in shown)
+    assert (
+        "(p.mm - sv.Num('0.03') * (1 + p.mm) / (1 - sv.Num('0.03')) * s.late[a])"
+        in (shown[1]["code"])
+    )
+    pasted = load(monkeypatch, "late_keeper", ACCOUNTS="1")
+    space = dict(pasted.keepers[0].fn.__globals__, spec=pasted)
+    for x in shown:
+        exec(x["code"], space)  # noqa: S102 - the user's paste
+    assert {"late_counts_to_2", "queue_margin_while_late"} <= {d.name for d in pasted.lemmas}
+    assert prove(pasted, k=1, timeout=120).verdict == "PASS"

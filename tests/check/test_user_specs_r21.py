@@ -47,11 +47,9 @@ def load(monkeypatch: pytest.MonkeyPatch, name: str, **env: str) -> sv.Spec:
     return load_spec(str(SPECS / f"{name}.py"), None)
 
 
-def test_the_pool_bug_on_three_accounts_is_found_on_one_and_lifted(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    spec = load(monkeypatch, "gmx_pool", BUG="1", ACCOUNTS="3")
-    asked: list[int] = []  # the accounts of every inductive step asked
+def _steps_asked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The accounts of every inductive step prove asks from now on (appended as asked)."""
+    asked: list[int] = []
     real_step = step_module.inductive_step
 
     def counting(spec: Any, *args: Any, **kwargs: Any) -> Any:
@@ -59,6 +57,14 @@ def test_the_pool_bug_on_three_accounts_is_found_on_one_and_lifted(
         return real_step(spec, *args, **kwargs)
 
     monkeypatch.setattr(induction, "inductive_step", counting)
+    return asked
+
+
+def test_the_pool_bug_on_three_accounts_is_found_on_one_and_lifted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = load(monkeypatch, "gmx_pool", BUG="1", ACCOUNTS="3")
+    asked = _steps_asked(monkeypatch)  # the accounts of every inductive step asked
     result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=1)
     assert result.verdict == "FAIL", result.message
     # the step on the 3 accounts (which does not stop by itself) is never asked
@@ -77,7 +83,7 @@ def test_the_pool_bug_on_three_accounts_is_found_on_one_and_lifted(
     independent = bmc(spec, depth=3, timeout=300, jobs=2)
     assert (independent.verdict, independent.depth) == ("FAIL", 3), independent.message
     # the same report on two processes
-    monkeypatch.setattr(induction, "inductive_step", real_step)
+    monkeypatch.setattr(induction, "inductive_step", step_module.inductive_step)
     twice = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=2)
     assert (twice.verdict, twice.depth, twice.message) == ("FAIL", 3, result.message)
     assert twice.counterexample == trace
@@ -183,19 +189,12 @@ def test_the_k1_pass_on_the_spec_s_own_accounts_is_kept(monkeypatch: pytest.Monk
     # asked then asked the same step again: now one step on the 2 accounts, not two
     spec = _ledger()
     assert not spec.lemmas
-    asked: list[int] = []
-    real_step = step_module.inductive_step
-
-    def counting(spec: Any, *args: Any, **kwargs: Any) -> Any:
-        asked.append(spec.accounts)
-        return real_step(spec, *args, **kwargs)
-
-    monkeypatch.setattr(induction, "inductive_step", counting)
+    asked = _steps_asked(monkeypatch)
     result = prove_any_accounts(spec, prove, k=1, max_k=3, timeout=120, jobs=1)
     assert result.verdict == "PASS" and result.accounts == 2, result.message
     assert asked == [1, 2]  # the one account's (nothing to lift), then the 2 accounts' once
     assert result.details["decomposition"].startswith("not applied: invariant total_is_the_sum")
-    monkeypatch.setattr(induction, "inductive_step", real_step)
+    monkeypatch.setattr(induction, "inductive_step", step_module.inductive_step)
     assert bmc(spec, 4, timeout=120).verdict == "PASS"  # independent: no path of 4 steps
 
 

@@ -322,7 +322,6 @@ def lifted_coupled(
     gmx_pool's 3): a PASS there makes the lifted path a shortest one, a FAIL is reported
     instead; otherwise the message says a shorter one was not ruled out.
     """
-    from solvent.check.decompose import _capped_out
     from solvent.check.induction import counted_search
     from solvent.errors import UsageError
 
@@ -339,7 +338,7 @@ def lifted_coupled(
     progress.note(phase=f"prove: k={k} on one account, a real path there lifted")
     first = prove(one, **{**kwargs, "max_k": k, "search_depth": 1, "timeout": left()})
     real: CheckResult | None = first if first.verdict == FAIL else None
-    if first.verdict == CTI or _capped_out(first):
+    if first.verdict == CTI or capped_out(first):
         names = [d.name for d in searched_properties(one, kwargs.get("invariants"))]
         searched = [*names, *(d.name for d in one.lemmas if d.name not in names)]
         depth = max(COUPLED_SEARCH_DEPTH, int(kwargs.get("max_k") or k))
@@ -371,6 +370,16 @@ def lifted_coupled(
     found.seconds = time.perf_counter() - began
     found.details["decomposition"] = f"not applied: {why}; {how} and replayed there"
     return found
+
+
+def capped_out(result: CheckResult) -> bool:
+    """An UNKNOWN of a proof on one account because a step query reached its resource cap
+    (not the budget, not the user)."""
+    return bool(
+        result.verdict == UNKNOWN
+        and result.details.get("obligation")
+        and result.details.get("reason") not in ("interrupted", "timeout")
+    )
 
 
 def _shorter(

@@ -43,16 +43,22 @@ def counter_candidates(spec: Spec) -> list[tuple[PredicateDecl, str]]:
     what it says), in a fixed order."""
     move = _largest_move(spec)
     out: list[tuple[PredicateDecl, str]] = []
+    for keeper, tree, field, limit in _late(spec):
+        out.append(_values(field, limit))
+        if move is not None:
+            out.extend(_margin(keeper, field, x, move) for x in _params_read(tree))
+    return out
+
+
+def _late(spec: Spec) -> list[tuple[ActionDecl, ast.FunctionDef, str, int]]:
+    """(keeper, its source tree, counter field, D) for each late keeper's counter."""
+    out = []
     for keeper in spec.keepers:
         if keeper.liveness != "every_step" or keeper.args or keeper.n_accounts != 1:
             continue
         tree = _tree(keeper.fn)
-        if tree is None:
-            continue
-        for field, limit in _counters(spec, keeper, tree):
-            out.append(_values(field, limit))
-            if move is not None:
-                out.extend(_margin(keeper, field, x, move) for x in _params_read(tree))
+        if tree is not None:
+            out += [(keeper, tree, f, d) for f, d in _counters(spec, keeper, tree)]
     return out
 
 
@@ -179,29 +185,21 @@ def counter_code(spec: Spec) -> dict[str, str]:
     alone, so its guard can be written out)."""
     move = _largest_move(spec)
     out: dict[str, str] = {}
-    for keeper in spec.keepers:
-        if keeper.liveness != "every_step" or keeper.args or keeper.n_accounts != 1:
-            continue
-        tree = _tree(keeper.fn)
-        if tree is None:
-            continue
+    for keeper, tree, field, limit in _late(spec):
         s, p, a = (arg.arg for arg in tree.args.args)
-        for field, limit in _counters(spec, keeper, tree):
-            said = " | ".join(f"({s}.{field}[{a}] == {v})" for v in range(limit + 1))
-            name = f"{field}_counts_to_{limit}"
-            doc = f"{field} is one of 0..{limit} (suggested by solvent prove, checked)"
-            out[name] = _lemma(name, (s, p, a), doc, [], said)
-            if move is None:
-                continue
-            for x in _params_read(tree):
-                written = _guard_code(tree, field, x, move)
-                if written is not None:
-                    name = f"{keeper.name}_margin_while_{field}"
-                    doc = (
-                        f"{keeper.name}'s guard, with {field} read as 0 and {p}.{x} lowered "
-                        f"by c x {field}, is false (suggested by solvent prove, checked)"
-                    )
-                    out[name] = _lemma(name, (s, p, a), doc, *written)
+        said = " | ".join(f"({s}.{field}[{a}] == {v})" for v in range(limit + 1))
+        name = f"{field}_counts_to_{limit}"
+        doc = f"{field} is one of 0..{limit} (suggested by solvent prove, checked)"
+        out[name] = _lemma(name, (s, p, a), doc, [], said)
+        for x in _params_read(tree) if move is not None else []:
+            written = _guard_code(tree, field, x, move or Fraction(0))
+            if written is not None:
+                name = f"{keeper.name}_margin_while_{field}"
+                doc = (
+                    f"{keeper.name}'s guard, with {field} read as 0 and {p}.{x} lowered "
+                    f"by c x {field}, is false (suggested by solvent prove, checked)"
+                )
+                out[name] = _lemma(name, (s, p, a), doc, *written)
     return out
 
 

@@ -14,7 +14,10 @@ import os
 from fractions import Fraction
 
 import solvent as sv
-from solvent import Num, PerAccount, requires
+from solvent import Num, PerAccount
+from solvent.spec.load import load_spec
+
+_index = load_spec(os.path.join(os.path.dirname(__file__), "funding_index.py"))
 
 D = Fraction(os.environ.get("D", "3333"))
 DEPTH = int(os.environ.get("DEPTH", "5"))
@@ -52,34 +55,11 @@ def before(s, g):
     s.steps = s.steps + 1
 
 
-@m.tick
-def step(s, g):
-    s.px = s.px * (1 + g.move)
-    s.idx = s.idx + g.fr * s.px
-
-
-def value(s, a):
-    return s.col[a] + s.qty[a] * (s.px - s.entry[a]) - s.qty[a] * (s.idx - s.idx0[a])
-
-
-@m.action(size=sv.within("-10", "10"))
-def trade(s, p, a, size):
-    requires(s.qty[a] == 0)
-    s.qty[a] = size
-    s.entry[a] = s.px
-    s.idx0[a] = s.idx
-    requires(s.col[a] >= sv.abs(size) * s.px * p.init)
-
-
-@m.keeper(every_step=True)
-def liquidate(s, p, a):
-    v = value(s, a)
-    requires(v < sv.abs(s.qty[a]) * s.px * p.maint)
-    s.ins = s.ins + sv.minimum(v, 0)
-    s.col[a] = sv.maximum(v, 0)
-    s.qty[a] = 0
-    s.entry[a] = s.px
-    s.idx0[a] = s.idx
+# the market's step, the trade and the liquidation: funding_index.py's own (re-registered)
+m.tick(_index.ticks[0].fn)
+m.action(size=sv.within("-10", "10"))(_index.find_action("trade").fn)
+m.keeper(every_step=True)(_index.keepers[0].fn)
+value = _index.keepers[0].fn.__globals__["value"]
 
 
 # the price after t steps lies in [2000 x 0.92^t, 2000 x 1.08^t]; the index moves by at

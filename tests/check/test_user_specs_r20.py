@@ -11,7 +11,7 @@
   keeper, and the decomposition's proof on one account infers it.
 - ``gmx_pool`` (bug, one account): k=1 and k=2 give CTIs and the k=3 step does not stop
   by itself, so the search after the last k never ran; a search capped by Z3's resource
-  counter now runs after the first CTI (``induction._counted_search``).
+  counter now runs after the first CTI (``induction.counted_search``).
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def test_prove_tries_every_k_up_to_max_k_before_searching_for_a_path(monkeypatch
     # a real path found by the counted search after the first CTI ends prove there (a
     # replayed FAIL needs no larger k); when it finds none, every k up to max_k is tried
     searched: list[int] = []
-    real_search = induction._counted_search
+    real_search = induction.counted_search
 
     def search(*args: Any) -> Any:
         searched.append(len(tried))
@@ -203,13 +203,13 @@ def test_prove_tries_every_k_up_to_max_k_before_searching_for_a_path(monkeypatch
         assert found is not None and found.verdict == "FAIL"  # the deep bug, found
         return None  # as if the cap had run out: the larger k's must still be tried
 
-    monkeypatch.setattr(induction, "_counted_search", search)
+    monkeypatch.setattr(induction, "counted_search", search)
     r = prove(load_spec(str(SPECS / "deep_bug.py")), k=2, max_k=4)
     assert (tried, searched) == ([2, 3, 4], [1])
     assert r.verdict == "FAIL" and "induction step failed (k=2..4)" in r.message
     assert r.counterexample is not None
     assert replay(load_spec(str(SPECS / "deep_bug.py")), r.counterexample).first_failure
-    monkeypatch.setattr(induction, "_counted_search", real_search)
+    monkeypatch.setattr(induction, "counted_search", real_search)
     tried.clear()
     early = prove(load_spec(str(SPECS / "deep_bug.py")), k=2, max_k=4)
     assert tried == [2] and early.verdict == "FAIL"

@@ -34,7 +34,14 @@ import z3
 
 from solvent.backends.modes import symbolic_for
 from solvent.check import progress
-from solvent.check.decompose_one import inferred_note, inferred_pass, lifted, own_first, search_one
+from solvent.check.decompose_one import (
+    capped_out,
+    inferred_note,
+    inferred_pass,
+    lifted,
+    own_first,
+    search_one,
+)
 from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refused
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
@@ -302,7 +309,7 @@ def prove_any_accounts(spec: Spec, prove: Any, **kwargs: Any) -> Any:
             kwargs.get("timeout"), began
         ):  # no time left to fall back
             return _out_of_budget(one, spec, began, kwargs["timeout"], why)
-    if (early := own_first(spec, prove, _capped(kwargs), began, why, one_account)) is not None:
+    if early := own_first(spec, prove, _capped(kwargs), began, why, one_account, p.coupled):
         return early  # k=1 on the spec's accounts, with lemmas inferred there
     searched = p.coupled is None and spec.accounts > 1
     if searched:  # a real path on one account, lifted
@@ -351,7 +358,7 @@ def _one_account(
     first_max = max_k if spec.lemmas else k
     one = prove(one_spec, **{**capped, "max_k": first_max})
     inferred = None
-    if one.verdict == CTI or _capped_out(one):  # lemmas the spec implies (infer)
+    if one.verdict == CTI or capped_out(one):  # lemmas the spec implies (infer)
         exclude = [*p.accumulators, *(f for f in one_spec.fields if f not in spec.fields)]
         inferred = inferred_pass(one_spec, one, prove, exclude, _left(kwargs, began), capped)
         with_them = None if inferred is None else inferred[0]
@@ -440,15 +447,6 @@ def timed_out(one: Any, spec: Spec, began: float, budget: float | None) -> Any:
     one.details["reason"] = "timeout"
     one.seconds = time.perf_counter() - began
     return one
-
-
-def _capped_out(result: Any) -> bool:
-    """An UNKNOWN of the one-account proof because a step query reached its resource cap."""
-    return bool(
-        result.verdict == UNKNOWN
-        and result.details.get("obligation")
-        and result.details.get("reason") not in ("interrupted", "timeout")
-    )
 
 
 def _gave(p: Plan, verdict: str) -> str:

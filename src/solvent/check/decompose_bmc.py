@@ -28,6 +28,9 @@ on few accounts never loses its "shortest"):
   Otherwise the report says a shorter one was not ruled out;
 - a PASS on one account is a PASS for the spec's accounts when a check on one account
   covers every number (``Plan.why`` is None), by the same projection;
+- when only an accumulator's step lemma broke on one account (a liquidation paid a
+  deficit from the fund), the fall per account step is bounded on one account
+  (``decompose_fall.bounded_fall``): its PASS answers the question to the depth asked;
 - anything else (a lift the replay does not confirm, an UNKNOWN) falls back to ``bmc``
   on all the accounts with what is left of the budget.
 
@@ -47,6 +50,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from solvent.check.corners import applies
+from solvent.check.decompose_fall import bounded_fall
 from solvent.check.decompose_why import bmc_next, explained, step_lemma_broke
 from solvent.check.portfolio import INDUCTION_FIRST_DEPTH
 from solvent.check.results import FAIL, PASS, CheckResult
@@ -127,6 +131,10 @@ def _any_accounts(
         if found is None and first.verdict == FAIL and p.rule is not None:
             shortest = False  # only a step lemma broke: search the spec's own properties
             why_not = step_lemma_broke(one, first, p.rule, names)
+            fell = bounded_fall(spec, p.rule, depth, invariants, _left(timeout, began), first)
+            if fell is not None:  # the fall per step bounded on one account: a PASS
+                fell.seconds = time.perf_counter() - began
+                return fell
             plain = spec.with_accounts(1)
             again = bmc(
                 plain, depth, timeout=_left(timeout, began), invariants=invariants, **kwargs

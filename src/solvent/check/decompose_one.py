@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from solvent.check import progress
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.solving import Deadline, searched_properties
-from solvent.check.symmetry import lift_replayed
+from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, lift_replayed
 from solvent.check.verdicts import inductive
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
@@ -222,10 +222,13 @@ def own_first(
     began: float,
     why: str,
     one_account: str = "",
+    coupled: str | None = None,
 ) -> CheckResult | None:
     """The spec's proof on its own accounts with lemmas ``infer`` finds there, when it
     passes (or finds a real path of the spec); else None (the search and the proof as
-    asked run next).
+    asked run next). Its first step, the proof at k, is the verdict when it passes or
+    finds a real path (a base case's, or bmc's at depth 1, replayed): round 20 dropped
+    it and the proof as asked asked the same again.
 
     The decomposition infers lemmas on one account only; a spec whose accounts share a
     field it cannot abstract (the covered-call vault of tests/check/specs/call_vault.py:
@@ -241,6 +244,10 @@ def own_first(
     (``one_account``, its verdict): the inference was tried there, and on the spec's 3
     accounts its Houdini took 33 s of the late keeper's bug (load 12), whose search then
     ran out of a 60 s budget (UNKNOWN where main's FAIL came at 28 s).
+
+    ``coupled``: why the accounts interact (``decompose.Plan.coupled``), when they do other
+    than through shared accumulators; a real path is then first looked for on one account
+    and lifted (``lifted_coupled``), before anything on the spec's own accounts.
     """
     budget = kwargs.get("timeout")
 
@@ -248,6 +255,10 @@ def own_first(
         return None if budget is None else budget - (time.perf_counter() - began)
 
     start = left()
+    if coupled and spec.accounts > 1 and (start is None or start >= 2.0):
+        real = lifted_coupled(spec, prove, kwargs, began, why)
+        if real is not None:
+            return real
     if one_account or spec.lemmas or spec.accounts > INFER_ACCOUNTS:
         return None
     if start is not None and start < 2.0:
@@ -255,6 +266,10 @@ def own_first(
     k = int(kwargs.get("k") or 1)
     progress.note(phase=f"prove: k={k} on {spec.accounts} accounts, then lemmas inferred there")
     first = prove(spec, **{**kwargs, "max_k": k, "search_depth": 1, "timeout": left()})
+    if first.verdict in (PASS, FAIL):  # the proof as asked would find it again: keep it
+        first.seconds = time.perf_counter() - began
+        first.details["decomposition"] = f"not applied: {why}"
+        return first
     rest = left()
     if first.verdict != CTI or (rest is not None and rest < 1.0):
         return None
@@ -272,6 +287,119 @@ def own_first(
     result.seconds = time.perf_counter() - began
     result.details["decomposition"] = f"not applied: {why}"
     return result
+
+
+# the depth of the search for a real path on one account of a coupled spec (at least
+# prove's --max-k; each depth's solver call capped by induction.EARLY_SEARCH_RLIMIT)
+COUPLED_SEARCH_DEPTH = 5
+
+
+def lifted_coupled(
+    spec: Spec,
+    prove: Callable[..., CheckResult],
+    kwargs: dict[str, Any],
+    began: float,
+    why: str,
+) -> CheckResult | None:
+    """A real path of a coupled ``spec`` found on one account and lifted to its accounts
+    (a FAIL, replayed there), or None.
+
+    The accounts interact (``why``), so nothing proved on one account holds for the spec's
+    and the decomposition is refused; but a path of one account, the other accounts
+    starting at a state the initial condition allows and taking no action, is often a path
+    of the spec: the replay on the spec's accounts is the judge (``lifted``). The proof
+    on one account at k (each step query capped by Z3's resource counter) comes first: a
+    PASS there means no path of one account breaks a property, so nothing is searched
+    (every safe example among the coupled ones: 0.03-0.1 s of CPU); its FAIL is lifted;
+    after its CTI (or a step at its cap) the search is bmc on one account, each depth
+    capped by Z3's resource counter (``induction.counted_search``: a count, not a clock,
+    so the answer does not depend on the machine's load). tests/check/specs/gmx_pool.py's
+    bug on 3 accounts: the uncapped k=1 step on the 3 accounts does not stop by itself
+    (UNKNOWN at 60 s); on one account the capped step gives a CTI in 0.1 s and the search
+    the depth-3 path (the open, two rises) in 0.4 s, which breaks the pool's invariant on
+    the 3 accounts at the same step. On at most 3 accounts the depths below it are then
+    searched on the spec's own accounts (``_shorter``, capped the same way: 0.6 s on
+    gmx_pool's 3): a PASS there makes the lifted path a shortest one, a FAIL is reported
+    instead; otherwise the message says a shorter one was not ruled out.
+    """
+    from solvent.check.induction import counted_search
+    from solvent.errors import UsageError
+
+    budget = kwargs.get("timeout")
+
+    def left() -> float | None:
+        return None if budget is None else max(0.001, budget - (time.perf_counter() - began))
+
+    try:
+        one = spec.with_accounts(1)
+    except UsageError:  # the accounts do not start alike: no account is "the other"
+        return None
+    k = int(kwargs.get("k") or 1)
+    progress.note(phase=f"prove: k={k} on one account, a real path there lifted")
+    first = prove(one, **{**kwargs, "max_k": k, "search_depth": 1, "timeout": left()})
+    real: CheckResult | None = first if first.verdict == FAIL else None
+    if first.verdict == CTI or capped_out(first):
+        names = [d.name for d in searched_properties(one, kwargs.get("invariants"))]
+        searched = [*names, *(d.name for d in one.lemmas if d.name not in names)]
+        depth = max(COUPLED_SEARCH_DEPTH, int(kwargs.get("max_k") or k))
+        real = counted_search(one, None, searched, depth, left())
+    if real is None:
+        return None
+    names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
+    names += [d.name for d in spec.lemmas if d.name not in names]
+    found = lifted(spec, real, names, " on one account")
+    if found is None:
+        return None
+    n = spec.accounts
+    head = "the accounts interact, so the proof was not decomposed; bmc found a real path on"
+    how = f"the counterexample found on one account was lifted to {n} account(s)"
+    shorter = _shorter(spec, found, names, left())
+    bound = f"k={k}, bmc {found.bound}" if real is not first else found.bound
+    if shorter is not None and shorter.verdict == FAIL:  # bmc's own, replayed
+        head = f"{head} one account at depth {found.depth}, and a shorter one on {n} accounts"
+        found, bound, how = shorter, f"k={k}, bmc {shorter.bound}", f"a shorter one found on {n}"
+        found.message = f"{head}: {found.message}"
+    elif shorter is not None:
+        found.message = f"{head} one account: {found.message}; no shorter one: {shorter.message}"
+    else:
+        found.message = (
+            f"{head} one account: {found.message} (a shorter one on {n} accounts was not "
+            "ruled out: only one account was searched)"
+        )
+    found.check, found.k, found.bound = "prove", k, bound
+    found.seconds = time.perf_counter() - began
+    found.details["decomposition"] = f"not applied: {why}; {how} and replayed there"
+    return found
+
+
+def capped_out(result: CheckResult) -> bool:
+    """An UNKNOWN of a proof on one account because a step query reached its resource cap
+    (not the budget, not the user)."""
+    return bool(
+        result.verdict == UNKNOWN
+        and result.details.get("obligation")
+        and result.details.get("reason") not in ("interrupted", "timeout")
+    )
+
+
+def _shorter(
+    spec: Spec, found: CheckResult, names: Sequence[str], timeout: float | None
+) -> CheckResult | None:
+    """bmc on ``spec``'s own accounts below the depth of the lifted path ``found``, each
+    depth capped by Z3's resource counter, on at most ``FULL_CANONICAL_ACCOUNTS``
+    accounts (as ``decompose_bmc``, whose report on few accounts never loses its
+    "shortest"); None above that, at depth 0, or when the capped search gave up.
+    gmx_pool's bug on 3 accounts: depths 0-2 cleared in 0.6 s of CPU; on 5 accounts the
+    capped depth 2 does not answer."""
+    from solvent.check.bmc import bmc
+    from solvent.check.induction import EARLY_SEARCH_RLIMIT
+
+    d = found.depth or 0
+    if spec.accounts > FULL_CANONICAL_ACCOUNTS or d < 1:
+        return None
+    cap = EARLY_SEARCH_RLIMIT
+    out = bmc(spec, d - 1, timeout=timeout, invariants=names, induction=False, rlimit=cap)
+    return out if out.verdict in (PASS, FAIL) else None
 
 
 def _gave_up(one: Spec, depth: int) -> Callable[[float | None], CheckResult]:

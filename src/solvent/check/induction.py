@@ -167,7 +167,7 @@ def prove(
                 cti = step  # the step failed: try k+1 (docs/prove.md), up to max_k
                 if kk == k < max_k and search_depth > 1:  # a real path first, counted
                     depth = max(search_depth, max_k)
-                    real = _counted_search(spec, search_spec, names, depth, remaining())
+                    real = counted_search(spec, search_spec, names, depth, remaining())
                     if real is not None:
                         out = _as_prove(real, kk, deadline, f"k={kk}, bmc {real.bound}")
                         out.message = (
@@ -223,7 +223,7 @@ def prove(
 EARLY_SEARCH_RLIMIT = 2_000_000
 
 
-def _counted_search(
+def counted_search(
     spec: Spec, search_spec: Spec | None, names: list[str], depth: int, timeout: float | None
 ) -> CheckResult | None:
     """A real path (bmc's FAIL, replayed) found by a search capped by Z3's resource counter

@@ -256,8 +256,10 @@ def candidate_lemmas(
     cti_state: dict[str, Any] | None,
     obligation: str | None,
     exclude: Sequence[str] = (),
+    extra: Sequence[Candidate] = (),
 ) -> list[Inferred]:
-    """The candidates for ``spec`` (a one-account spec), in a fixed order (module doc)."""
+    """The candidates for ``spec`` (a one-account spec), in a fixed order (module doc);
+    ``extra``: more, after the guards (``decompose_fall``: the ranges fields are written in)."""
     taken = {d.name for d in spec.all_predicates()}
     out: list[Inferred] = []
     for keeper in spec.keepers:
@@ -273,6 +275,7 @@ def candidate_lemmas(
                     out.append(found)
     if not out or not any(fd.per_account for fd in spec.fields.values()):
         return []  # no guard of an account's keeper or action to start from (module doc)
+    out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
     for name, fd in spec.fields.items():
         low = _lowest(fd.init) if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:
@@ -414,14 +417,16 @@ def strengthen(
     *,
     exclude: Sequence[str] = (),
     timeout: float | None = None,
+    extra: Sequence[Candidate] = (),
     **kwargs: Any,
 ) -> tuple[CheckResult, list[Inferred]] | None:
     """``prove`` on ``spec`` with inferred lemmas, and those lemmas; None when none held.
 
-    ``failed`` is the proof without them (a CTI: its state seeds the CTI templates).
+    ``failed`` is the proof without them (a CTI: its state seeds the CTI templates);
+    ``extra``: more candidates (``candidate_lemmas``).
     """
     deadline = Deadline(timeout)
-    cands = candidate_lemmas(spec, failed.cti_state, failed.invariant, exclude)
+    cands = candidate_lemmas(spec, failed.cti_state, failed.invariant, exclude, extra)
     invariants = kwargs.get("invariants")
     assumed = [d for d in spec.invariants if invariants is None or d.name in invariants] + list(
         spec.lemmas

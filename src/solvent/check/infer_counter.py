@@ -33,7 +33,7 @@ from typing import Any
 
 from solvent.engine.state import copy_state
 from solvent.engine.step import run_body
-from solvent.lang.values import NUM, Value, lift
+from solvent.lang.values import NUM, Value, format_number, lift
 from solvent.spec.decls import ActionDecl, Params
 from solvent.spec.spec import PredicateDecl, Spec
 
@@ -43,16 +43,22 @@ def counter_candidates(spec: Spec) -> list[tuple[PredicateDecl, str]]:
     what it says), in a fixed order."""
     move = _largest_move(spec)
     out: list[tuple[PredicateDecl, str]] = []
+    for keeper, tree, field, limit in _late(spec):
+        out.append(_values(field, limit))
+        if move is not None:
+            out.extend(_margin(keeper, field, x, move) for x in _params_read(tree))
+    return out
+
+
+def _late(spec: Spec) -> list[tuple[ActionDecl, ast.FunctionDef, str, int]]:
+    """(keeper, its source tree, counter field, D) for each late keeper's counter."""
+    out = []
     for keeper in spec.keepers:
         if keeper.liveness != "every_step" or keeper.args or keeper.n_accounts != 1:
             continue
         tree = _tree(keeper.fn)
-        if tree is None:
-            continue
-        for field, limit in _counters(spec, keeper, tree):
-            out.append(_values(field, limit))
-            if move is not None:
-                out.extend(_margin(keeper, field, x, move) for x in _params_read(tree))
+        if tree is not None:
+            out += [(keeper, tree, f, d) for f, d in _counters(spec, keeper, tree)]
     return out
 
 
@@ -170,3 +176,72 @@ def _margin(keeper: ActionDecl, field: str, x: str, r: Fraction) -> tuple[Predic
         "may lose)"
     )
     return PredicateDecl(name, fn, "lemma", True, True, keeper.where, "inferred lemma"), text
+
+
+# ----------------------------------------------------------------------- code to paste
+def counter_code(spec: Spec) -> dict[str, str]:
+    """The templates of ``counter_candidates`` as ``@spec.lemma`` code to paste, by name
+    (a margin template only when the keeper's ``requires`` come after local assignments
+    alone, so its guard can be written out)."""
+    move = _largest_move(spec)
+    out: dict[str, str] = {}
+    for keeper, tree, field, limit in _late(spec):
+        s, p, a = (arg.arg for arg in tree.args.args)
+        said = " | ".join(f"({s}.{field}[{a}] == {v})" for v in range(limit + 1))
+        name = f"{field}_counts_to_{limit}"
+        doc = f"{field} is one of 0..{limit} (suggested by solvent prove, checked)"
+        out[name] = _lemma(name, (s, p, a), doc, [], said)
+        for x in _params_read(tree) if move is not None else []:
+            written = _guard_code(tree, field, x, move or Fraction(0))
+            if written is not None:
+                name = f"{keeper.name}_margin_while_{field}"
+                doc = (
+                    f"{keeper.name}'s guard, with {field} read as 0 and {p}.{x} lowered "
+                    f"by c x {field}, is false (suggested by solvent prove, checked)"
+                )
+                out[name] = _lemma(name, (s, p, a), doc, *written)
+    return out
+
+
+def _lemma(name: str, args: tuple[str, ...], doc: str, lines: list[str], value: str) -> str:
+    body = "".join(f"    {line}\n" for line in lines)
+    return (
+        f'@spec.lemma\ndef {name}({", ".join(args)}):\n    """{doc}."""\n{body}    return {value}\n'
+    )
+
+
+def _guard_code(
+    tree: ast.FunctionDef, field: str, x: str, r: Fraction
+) -> tuple[list[str], str] | None:
+    """(the local assignments before the guard, ``~(guard)``) with the counter read as 0
+    and ``p.x`` lowered by ``c x counter``; None when the body does not have that shape."""
+    s, p, a = (arg.arg for arg in tree.args.args)
+    rate = f'sv.Num("{format_number(r)}")'
+    lowered = f"({p}.{x} - {rate} * (1 + {p}.{x}) / (1 - {rate}) * {s}.{field}[{a}])"
+
+    class Late(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            if _read_field(node, s) == field:
+                return ast.Constant(0)
+            return self.generic_visit(node)
+
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            if isinstance(node.value, ast.Name) and node.value.id == p and node.attr == x:
+                return ast.parse(lowered, mode="eval").body
+            return self.generic_visit(node)
+
+    lines: list[str] = []
+    guards: list[str] = []
+    for stmt in tree.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "requires":
+            guards.append(ast.unparse(Late().visit(call.args[0])))
+        elif guards:
+            break  # the guard is read before the body's writes
+        elif isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+            lines.append(ast.unparse(Late().visit(stmt)))
+        elif not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            return None  # a write or a branch before the guard
+    if not guards:
+        return None
+    return lines, "~(" + " & ".join(f"({g})" for g in guards) + ")"

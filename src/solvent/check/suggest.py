@@ -99,11 +99,25 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Template:
+    """A lemma template's code (``infer_counter.counter_code``), as a candidate to show."""
+
+    source: str  # the ``@spec.lemma`` code
+    fn: Callable[..., Any]  # the function that code defines
+
+    def code(self, name: str | None = None) -> str:
+        return self.source
+
+    def decl(self, name: str, kind: str = "lemma") -> PredicateDecl:
+        return PredicateDecl(name, self.fn, kind, True, True, None, "suggested lemma")
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """A checked candidate: proved on its own, or the proof passes with it."""
 
     name: str
-    candidate: Candidate
+    candidate: Candidate | Template
     proves: bool  # with it added, prove passes
     alone: bool  # proved on its own (holds initially and is 1-inductive)
 
@@ -204,6 +218,15 @@ def suggest(
         )
         return run.verdict == PASS
 
+    late = _counter_templates(spec)  # a keeper that acts late: its templates, together
+    if late:
+        shown: list[tuple[str, Candidate | Template]] = list(late)
+        if not proves_with([t.decl(name) for name, t in shown]):
+            shown += _signs(spec, taken, stop)  # with the signs that hold (a price > 0)
+            if len(shown) == len(late) or not proves_with([c.decl(n) for n, c in shown]):
+                shown = []
+        if shown:
+            return [Suggestion(name, c, True, False) for name, c in shown]
     for cand in candidates(spec, result.cti_state or {}, result.invariant)[:MAX_CANDIDATES]:
         if time.perf_counter() >= stop:
             break
@@ -230,6 +253,45 @@ def suggest(
         if proves_with([f.candidate.decl(f.name) for f in facts]):
             return [Suggestion(f.name, f.candidate, True, True) for f in facts]
     return facts
+
+
+def _signs(spec: Spec, taken: set[str], stop: float) -> list[tuple[str, Candidate]]:
+    """``f >= 0`` for each shared number field that starts above 0, when proved alone."""
+    from solvent.check.induction import prove
+
+    out = []
+    for name, decl in spec.fields.items():
+        low = [Fraction(x.lo) if isinstance(x, Within) else x for x in decl.init]
+        nums = [x for x in low if isinstance(x, Fraction) and not isinstance(x, bool)]
+        if decl.per_account or decl.sort != NUM or len(nums) != len(low) or min(nums) <= 0:
+            continue
+        cand = Candidate(name, ">=", Fraction(0), False)
+        fresh = _fresh(cand.name, taken)
+        alone = _only(spec, cand.decl(fresh, "invariant"))
+        if prove(alone, k=1, max_k=1, timeout=_left(stop), search_depth=1).verdict == PASS:
+            out.append((fresh, cand))
+    return out
+
+
+def _counter_templates(spec: Spec) -> list[tuple[str, Template]]:
+    """The templates of a keeper that acts late (``infer_counter``), each as the code to
+    paste and the function that very code defines (what is checked is what is shown)."""
+    import solvent
+    from solvent.check.infer_counter import counter_code
+
+    out = []
+    for name, source in counter_code(spec).items():
+        keeper = spec.keepers[0].fn if spec.keepers else None
+        space: dict[str, Any] = {"sv": solvent, **getattr(keeper, "__globals__", {})}
+        found: list[Callable[..., Any]] = []
+        space["spec"] = type("Collect", (), {"lemma": staticmethod(found.append)})
+        try:
+            exec(compile(source, f"<suggested {name}>", "exec"), space)  # noqa: S102
+        except Exception:  # noqa: BLE001 - code that does not run is never shown
+            continue
+        if found:
+            out.append((name, Template(source, found[0])))
+    return out
 
 
 def candidates(spec: Spec, state: dict[str, Any], obligation: str | None) -> list[Candidate]:

@@ -15,7 +15,8 @@ pipeline through Redis), to:
   1,000 lines read);
 * ``aggregator``: ``monitor-aggregate``'s merge of those entries (JSON decoded, added,
   drained), read in the order the shards wrote them; of it, ``catch_up``: the deferred
-  account changes put into its book (``ProbeSums.sync``), and the catch-up left at the end.
+  account changes put into its book (``ProbeSums.sync``), and the catch-up left at the end
+  (with the exact values that lag the book's index put in, where they do).
 
 Every stage runs over the events after the set-up (the set-up is applied first, not
 timed), with the collector as the run loops set it (``solvent.monitor.heap.QuietHeap``).
@@ -153,6 +154,8 @@ def stages(accounts: int, events: int, shards: int) -> dict[str, Any]:
     res["aggregator"] = _timed(aggregate)
     res["aggregator catch_up"] = spent[0]
     res["aggregator catch_up left at the end"] = _timed(lambda _heap: sync())
+    if hasattr(fast, "fresh"):  # the exact values that lag the index (from round 21)
+        res["aggregator exact values at the end"] = _timed(lambda _heap: fast.fresh())
     assert agg.monitor.book is not None
     res["aggregator distance"] = float(agg.monitor.book.distance(agg.monitor.price()).value or 0)
     res["aggregator deferred"] = fast.deferred
@@ -175,7 +178,7 @@ def paired(other: str, args: argparse.Namespace) -> None:
     keys = [k for k, v in runs["this"][0].items() if isinstance(v, float) and k != "load"]
     ratios = {
         k: [
-            round(t[k] / o[k], 3) if o[k] else None
+            round(t[k] / o[k], 3) if o.get(k) else None
             for t, o in zip(runs["this"], runs["other"], strict=True)
         ]
         for k in keys

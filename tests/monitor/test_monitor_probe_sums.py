@@ -151,32 +151,3 @@ def test_a_shard_without_vectors_sends_the_aggregator_the_old_way() -> None:
     assert agg.fast.deferred == 0
     assert agg.monitor.book is not None and single.book is not None
     assert agg.monitor.book.distance(agg.monitor.price()) == single.book.distance(single.price())
-
-
-@profile(200)
-@given(
-    st.integers(50_000, 300_000),
-    st.integers(0, 4),
-    st.integers(-10**21, 10**21).filter(bool),
-    st.integers(-3, 3),
-    st.integers(-10**24, 10**24),
-)
-def test_the_probes_skipped_are_those_an_account_certainly_owes_nothing_at(
-    cents: int, k: int, s: int, off: int, q_any: int
-) -> None:
-    """An account change skips the products at the probes where its bankruptcy price says
-    (by floats, with a margin) that it owes nothing: at each skipped probe ``n/d`` it
-    indeed owes nothing (``Q*d + S*n >= 0``), for bankruptcy prices within a few units
-    of 10**-18 of a probe (``b`` at ``x*(1 +- 10**-18/...)``) and anywhere."""
-    agg = Aggregator(SPEC, USED, 1, _opts())
-    fast = agg.fast
-    rec = {"type": "price", "price": f"{cents / 100}", "pv": [0] * 5, "pt": fast.pt}
-    fast._price(rec, [rec])
-    assert fast.px is not None
-    n, d = fast.px[k]
-    for q in (-(s * n) // d + off, q_any):
-        owing = fast._owing(q, s)
-        for j, (nj, dj) in enumerate(fast.px):
-            if j not in owing:
-                assert q * dj + s * nj >= 0, (q, s, j)
-    assert fast._owing(5, 0) == () and len(fast._owing(-5, 0)) == 5

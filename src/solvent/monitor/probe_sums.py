@@ -211,7 +211,8 @@ class ProbeSums:
         q0, s0 = self.q[a], self.s[a]
         self.q[a], self.s[a] = q, s
         if self.px is not None and (q != q0 or s != s0):
-            # the five probes written out (a loop over them was a fifth of the aggregator)
+            # the five probes written out: a loop over them took 1.06x-1.27x the CPU of the
+            # aggregator's merge and sums (benchmarks/results/monitor_scale.md, round 21)
             (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = self.px
             e0, e1, e2, e3, e4 = self.pe
             if (v := q * d0 + s * n0) < 0:

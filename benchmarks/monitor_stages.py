@@ -15,14 +15,16 @@ pipeline through Redis), to:
   1,000 lines read);
 * ``aggregator``: ``monitor-aggregate``'s merge of those entries (JSON decoded, added,
   drained), read in the order the shards wrote them; of it, ``catch_up``: the deferred
-  account changes put into its book (``ProbeSums.sync``), and the catch-up left at the end.
+  account changes put into its book (``ProbeSums.sync``), and the catch-up left at the end
+  (with the exact values that lag the book's index put in, where they do).
 
 Every stage runs over the events after the set-up (the set-up is applied first, not
 timed), with the collector as the run loops set it (``solvent.monitor.heap.QuietHeap``).
 Each stage's CPU is that of this process (``time.process_time``). ``--paired-with`` runs
-it with another checkout's ``src`` and with this one, alternating ``--repeat`` times, and
-prints each stage's ratio this/other pair by pair (the machine's speed drifts between
-runs: compare within a pair).
+it with another checkout's ``src`` and with this one, ``--repeat`` pairs, the order
+alternated within the pairs (other this, this other, ...; each row and the summary say which
+ran first; ``--dry-run`` prints the order only), and prints each stage's ratio this/other
+pair by pair (the machine's speed drifts between runs: compare within a pair).
 """
 
 from __future__ import annotations
@@ -153,6 +155,8 @@ def stages(accounts: int, events: int, shards: int) -> dict[str, Any]:
     res["aggregator"] = _timed(aggregate)
     res["aggregator catch_up"] = spent[0]
     res["aggregator catch_up left at the end"] = _timed(lambda _heap: sync())
+    if hasattr(fast, "fresh"):  # the exact values that lag the index (from round 21)
+        res["aggregator exact values at the end"] = _timed(lambda _heap: fast.fresh())
     assert agg.monitor.book is not None
     res["aggregator distance"] = float(agg.monitor.book.distance(agg.monitor.price()).value or 0)
     res["aggregator deferred"] = fast.deferred
@@ -165,23 +169,37 @@ def paired(other: str, args: argparse.Namespace) -> None:
     cmd = [sys.executable, __file__, "--accounts", str(args.accounts), "--events",
            str(args.events), "--shards", str(args.shards)]  # fmt: skip
     runs: dict[str, list[dict[str, Any]]] = {"other": [], "this": []}
-    for _ in range(args.repeat):
-        for name, src in (("other", other), ("this", here)):
-            env = {**os.environ, "PYTHONPATH": src}
-            out = subprocess.run(cmd, env=env, capture_output=True, check=True, text=True)
-            row = json.loads(out.stdout.strip().splitlines()[-1])
+    firsts = []
+    for pair, order in enumerate(pair_order(args.repeat)):
+        firsts.append(order[0])
+        for name in order:
+            row = {"pair": pair, "first": order[0]}
+            if not args.dry_run:
+                env = {**os.environ, "PYTHONPATH": other if name == "other" else here}
+                out = subprocess.run(cmd, env=env, capture_output=True, check=True, text=True)
+                row.update(json.loads(out.stdout.strip().splitlines()[-1]))
             runs[name].append(row)
             print(json.dumps({"run": name, **row}), flush=True)
+    if args.dry_run:
+        print(json.dumps({"ran_first": firsts}))
+        return
     keys = [k for k, v in runs["this"][0].items() if isinstance(v, float) and k != "load"]
     ratios = {
         k: [
-            round(t[k] / o[k], 3) if o[k] else None
+            round(t[k] / o[k], 3) if o.get(k) else None
             for t, o in zip(runs["this"], runs["other"], strict=True)
         ]
         for k in keys
         if "distance" not in k
     }
-    print(json.dumps({"ratio_this_over_other": ratios, "load": ms.load()}))
+    print(json.dumps({"ratio_this_over_other": ratios, "ran_first": firsts, "load": ms.load()}))
+
+
+def pair_order(repeat: int) -> list[tuple[str, str]]:
+    """The order of the two runs of each pair, alternated (other this, this other, ...):
+    whichever runs first in a pair runs on a machine the other has not yet warmed or
+    loaded, so a fixed order biases every ratio the same way."""
+    return [("other", "this") if i % 2 == 0 else ("this", "other") for i in range(repeat)]
 
 
 def main() -> int:
@@ -191,6 +209,9 @@ def main() -> int:
     ap.add_argument("--shards", type=int, default=2)
     ap.add_argument("--paired-with", metavar="SRC", help="another checkout's src, alternated")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--dry-run", action="store_true", help="with --paired-with: print the order, run nothing"
+    )
     args = ap.parse_args()
     if args.paired_with:
         paired(args.paired_with, args)

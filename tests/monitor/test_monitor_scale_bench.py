@@ -5,7 +5,9 @@
 ``7900/3``, not decimals, so the book answered every change by its O(N) walk. The
 coalescing benchmark must keep each account's last record per run in ``seq`` order, and
 the aggregator fed the coalesced records must end at the venue-wide distance of one
-unsharded monitor (the same final state).
+unsharded monitor (the same final state). ``benchmarks/monitor_stages.py --paired-with``
+alternates which tree runs first within a pair (round 21: always the other first biased
+every ratio the same way).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from solvent.monitor.core import Monitor, Options
 sys.path.insert(0, str(REPO / "benchmarks"))
 import monitor_coalesce  # noqa: E402
 import monitor_scale  # noqa: E402
+import monitor_stages  # noqa: E402
 
 
 def test_index_positions_are_decimals() -> None:
@@ -76,3 +79,9 @@ def test_coalesced_records_end_at_the_single_monitors_distance() -> None:
         )
         assert got["distance"] == want
         assert got["account_records"] <= sum(1 for q in recs for r in q if "account" in r)
+
+
+def test_paired_stages_alternate_which_runs_first() -> None:
+    order = monitor_stages.pair_order(5)
+    assert [o[0] for o in order] == ["other", "this", "other", "this", "other"]
+    assert all(sorted(o) == ["other", "this"] for o in order)

@@ -52,6 +52,34 @@ class AggregateSummary(AlertTally):
     waiting: list[int] = field(default_factory=list)
 
 
+class CombinedMonitor(Monitor):
+    """The aggregator's monitor. Its probe sums' catch-up leaves the deferred accounts'
+    exact values behind the book's index (:mod:`solvent.monitor.catch_up`): they are put
+    in before anything reads the whole state."""
+
+    fast: ProbeSums | None = None
+
+    def _fresh(self) -> None:
+        if self.fast is not None:
+            self.fast.fresh()
+
+    def _generic_failures(self) -> list[str]:
+        self._fresh()
+        return super()._generic_failures()
+
+    def _state_dict(self) -> dict[str, Any]:
+        self._fresh()
+        return super()._state_dict()
+
+    def plain_state(self) -> dict[str, Any]:
+        self._fresh()
+        return super().plain_state()
+
+    def snapshot(self) -> dict[str, Any]:
+        self._fresh()
+        return super().snapshot()
+
+
 class Aggregator:
     """Merge shard records by ``seq``; feed the combined events to one closed-form monitor."""
 
@@ -60,7 +88,7 @@ class Aggregator:
     ) -> None:
         opts.distance = "closed"
         opts.detector = "none"
-        self.monitor = Monitor(spec, used, opts, notice=notice)
+        self.monitor = CombinedMonitor(spec, used, opts, notice=notice)
         if self.monitor.book is None:
             raise MonitorConfigError(
                 "monitor-aggregate combines closed-form deficit functions: it needs the isolated "
@@ -72,7 +100,10 @@ class Aggregator:
         self.done: int | None = None
         self.last = [-1] * shards  # the last seq queued from each shard
         self.ids: set[str] = set()
-        self.fast = ProbeSums(self.monitor, shards)
+        self.fast = self.monitor.fast = ProbeSums(self.monitor, shards)
+        # the keeper's alerts are the shards' (forwarded): the combined book does not watch
+        # it (its liquidation checks would read sizes that lag, see catch_up)
+        self.monitor._watch_keeper = False
 
     def add(self, k: int, rec: dict[str, Any]) -> None:
         if "mark" in rec:
@@ -112,6 +143,7 @@ class Aggregator:
             if first is None or fast.take(first, group):
                 continue  # no event, or one the probe sums say raises nothing here
             fast.sync()
+            fast.fresh(first)  # the exact values of the account the monitor changes
             event = self._event(first)
             before = counters.events
             alerts, bad = apply(event, ev.parse_ts(event.ts))
@@ -123,8 +155,11 @@ class Aggregator:
 
     def sync(self, limit: int | None = None) -> None:
         """Put the deferred account changes into the monitor's book (before reading it):
-        all of them, or the ``limit`` oldest (a slice: :meth:`catching_up` says if more)."""
+        all of them and every exact value, or the ``limit`` oldest into its index (a slice:
+        :meth:`catching_up` says if more)."""
         self.fast.sync(limit)
+        if limit is None:
+            self.fast.fresh()
 
     def catching_up(self) -> bool:
         """Deferred account changes are still outside the book."""

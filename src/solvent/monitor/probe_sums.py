@@ -39,13 +39,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
-from math import gcd
 from typing import Any
 
 from solvent.monitor import events as ev
 from solvent.monitor.book import SCALE, scaled
-from solvent.monitor.deficit import coprime, to_float
+from solvent.monitor.catch_up import Lag
+from solvent.monitor.deficit import to_float
 
+_INF = float("inf")
 #: deferred accounts kept out of the book at most (the catch-up an event may wait for)
 PENDING_CAP = 512
 #: deferred accounts put into the book per idle poll of the aggregator
@@ -112,6 +113,7 @@ class ProbeSums:
         self.pe: list[int] = []  # E at each probe, times 10**18 and the probe's denominator
         self.fund = self._fund()
         self.pending: dict[int, tuple[int, int]] = {}  # account -> amounts not in the book
+        self.lag = Lag(monitor)  # accounts in the book's index whose exact values lag
         self._p = Fraction(0)  # the price of the sums
         self.deferred = 0
 
@@ -138,9 +140,13 @@ class ProbeSums:
                 return False
         else:
             return False  # a fund event: through the monitor
+        if self.px is None:
+            return False
         m = self.m
-        ts = ev.parse_ts(rec["ts"])
-        if self.px is None or (m.last_ts is not None and ts < m.last_ts) or m.violated:
+        ts = rec["ts"]
+        if not (type(ts) is float and 0.0 <= ts < _INF):  # a shard's record: a float, mostly
+            ts = ev.parse_ts(ts)
+        if (m.last_ts is not None and ts < m.last_ts) or m.violated:
             return False
         if m._audit_every > 0 and m.counters.events % m._audit_every == 0:
             return False  # an audit runs the spec: through the monitor
@@ -195,7 +201,8 @@ class ProbeSums:
         self.px = px
 
     def _account(self, rec: dict[str, Any]) -> bool:
-        """The account's new amounts, and the sums' change at the probes (O(probes))."""
+        """The account's new amounts, and the sums' change at the probes (O(probes)): at a
+        probe ``n/d``, ``d`` times the account's deficit is ``max(0, -(Q*d + S*n))``."""
         a = rec["account"]
         q, s = _amount(rec["quote"]), _amount(rec["size"])
         if q is None or s is None or not (type(a) is int and 0 <= a < len(self.q)):
@@ -203,37 +210,63 @@ class ProbeSums:
             return False
         q0, s0 = self.q[a], self.s[a]
         self.q[a], self.s[a] = q, s
-        if self.px is not None:
-            pe = self.pe
-            for k, (n, d) in enumerate(self.px):
-                new, old = q * d + s * n, q0 * d + s0 * n
-                pe[k] += (0 if new >= 0 else -new) - (0 if old >= 0 else -old)
+        if self.px is not None and (q != q0 or s != s0):
+            # the five probes written out: a loop over them took 1.06x-1.27x the CPU of the
+            # aggregator's merge and sums (benchmarks/results/monitor_scale.md, round 21)
+            (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = self.px
+            e0, e1, e2, e3, e4 = self.pe
+            if (v := q * d0 + s * n0) < 0:
+                e0 -= v
+            if (v := q0 * d0 + s0 * n0) < 0:
+                e0 += v
+            if (v := q * d1 + s * n1) < 0:
+                e1 -= v
+            if (v := q0 * d1 + s0 * n1) < 0:
+                e1 += v
+            if (v := q * d2 + s * n2) < 0:
+                e2 -= v
+            if (v := q0 * d2 + s0 * n2) < 0:
+                e2 += v
+            if (v := q * d3 + s * n3) < 0:
+                e3 -= v
+            if (v := q0 * d3 + s0 * n3) < 0:
+                e3 += v
+            if (v := q * d4 + s * n4) < 0:
+                e4 -= v
+            if (v := q0 * d4 + s0 * n4) < 0:
+                e4 += v
+            self.pe = [e0, e1, e2, e3, e4]
         return True
 
     def sync(self, limit: int | None = None) -> None:
-        """Put the deferred accounts' amounts into the monitor's state and book: all of
-        them, or the ``limit`` deferred first (a slice; the rest stay deferred)."""
+        """Put the deferred accounts into the monitor's book (its index: what the distance
+        and the invariant read; their exact values lag, see :mod:`solvent.monitor.catch_up`):
+        all of them, or the ``limit`` deferred first (a slice; the rest stay deferred)."""
         pending = self.pending
         if not pending:
             return
         m = self.m
-        book, vq, vs = m.book, m.values["quote"], m.values["size"]
         # the book's own probes are set again at the monitor's next decision (5 queries)
         # rather than kept through every deferred change (5 products each)
-        book.probe_x = None
+        m.book.probe_x = None
         if limit is None or limit >= len(pending):
             items = list(pending.items())
             pending.clear()
         else:  # the oldest first (a dict keeps the order the accounts were deferred in)
             items = [(a, pending.pop(a)) for a in list(islice(pending, max(limit, 0)))]
-        for a, (q, s) in items:
-            g, h = gcd(q, SCALE), gcd(s, SCALE)  # exact, in lowest terms: Fraction's own form
-            fq, fs = coprime(q // g, SCALE // g), coprime(s // h, SCALE // h)
-            vq[a], vs[a] = fq, fs
-            book.set_account(a, fq, fs)
+        self.lag.put(items)
         m._liq_bounds_stale = True
         m.distance_stale = True
         m._gauge_pending = True
+
+    def fresh(self, rec: dict[str, Any] | None = None) -> None:
+        """The exact values of the accounts that lag: the account of ``rec`` (an event the
+        monitor is about to apply), every account when ``rec`` is None or the sums are off
+        (the monitor alone from now on)."""
+        if rec is None or not self.on:
+            self.lag.fresh()
+        elif "account" in rec:
+            self.lag.fresh((rec["account"],))
 
     def after(self, rec: dict[str, Any], applied: bool) -> None:
         """After the monitor applied an event itself: the fund's term follows the fund; an

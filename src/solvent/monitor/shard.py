@@ -242,7 +242,7 @@ class Shard:
         self.client = source.client
         self.last_seq: int | None = None
         self.dropped = 0
-        self._queued: list[bytes] = []  # encoded records not yet sent
+        self._queued: list[dict[str, Any]] = []  # records not yet sent (encoded at once)
         self._doc: Any = None  # the line route() parsed last
         self._owners: dict[int, int] = {}  # account -> owner(account, N), as routed
         source.outbox = self
@@ -322,8 +322,9 @@ class Shard:
         self.flush()
 
     def _send(self, rec: dict[str, Any]) -> None:
-        self._queued.append(_ENCODE(rec))
-        if len(self._queued) >= RECORDS_PER_ENTRY:
+        queued = self._queued
+        queued.append(rec)
+        if len(queued) >= RECORDS_PER_ENTRY:
             self.flush()
 
     def flush(self) -> None:
@@ -344,7 +345,7 @@ class Shard:
         """The queued records as the one entry to add (None: nothing queued)."""
         if not self._queued:
             return None
-        return self.out, {"rs": b"[" + b",".join(self._queued) + b"]"}
+        return self.out, {"rs": _ENCODE(self._queued)}  # one call for the whole array
 
     def sent(self) -> None:
         """The entry of :meth:`entry` is in the stream."""
@@ -368,25 +369,35 @@ _ENCODE = msgspec.json.Encoder().encode
 def record(monitor: Any, doc: Any, applied: bool, alerts: list[Any]) -> dict[str, Any]:
     """The record of one fed line (``doc``: what routing read of it; see the module); a
     price record also carries the shard's deficits at the probes (``pv``, ``pt``:
-    :func:`solvent.monitor.probe_sums.shard_vector`)."""
-    rec: dict[str, Any] = {"seq": doc.seq, "ts": doc.ts, "type": doc.type}
+    :func:`solvent.monitor.probe_sums.shard_vector`); an account's amounts as exact decimal
+    text: the book's integer in units of 10**-18 when it has one, else written out."""
+    kind = doc.type
     if applied:
-        values = monitor.values
-        if doc.type not in ("price", *OWNED):  # the events that change the fund
-            rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
-        if doc.type == "price":
+        book = monitor.book
+        if kind in OWNED:  # the common record: the owned account's new position
+            if book is None:
+                return _alerts({"seq": doc.seq, "ts": doc.ts, "type": kind}, alerts)
+            a, values = doc.account, monitor.values
+            q, s = book.qi[a], book.si[a]
+            rec = {
+                "seq": doc.seq, "ts": doc.ts, "type": kind, "account": a,
+                "quote": f"{q}e-18" if q is not None else _text(values["quote"][a]),
+                "size": f"{s}e-18" if s is not None else _text(values["size"][a]),
+            }  # fmt: skip
+            return _alerts(rec, alerts)
+        rec = {"seq": doc.seq, "ts": doc.ts, "type": kind}
+        if kind == "price":
             rec["price"] = str(monitor.price_dec)
             rec.update(shard_vector(monitor) or {})
-        elif doc.type in OWNED and monitor.book is not None:
-            a = doc.account
-            book = monitor.book
-            rec.update(
-                account=a,
-                quote=_amount(book.qi[a], values["quote"][a]),
-                size=_amount(book.si[a], values["size"][a]),
-            )
-    else:
-        rec["type"] = "alerts"
+        else:  # the events that change the fund
+            values = monitor.values
+            rec["fund"] = {k: _text(values[k]) for k in FUND_FIELDS if k in values}
+        return _alerts(rec, alerts)
+    return _alerts({"seq": doc.seq, "ts": doc.ts, "type": "alerts"}, alerts)
+
+
+def _alerts(rec: dict[str, Any], alerts: list[Any]) -> dict[str, Any]:
+    """``rec`` with the shard's alerts, if any."""
     if alerts:
         rec["alerts"] = [a.to_json() for a in alerts]
     return rec
@@ -412,14 +423,6 @@ def _mark_field(fields: Any) -> bytes | None:
         fields = dict(zip(fields[::2], fields[1::2], strict=False))
     x = fields.get(b"mark", fields.get("mark"))
     return None if x is None else x.encode() if isinstance(x, str) else bytes(x)
-
-
-def _amount(scaled: int | None, exact: Any) -> str:
-    """An amount as exact decimal text: from the book's integer in units of 10**-18 when it
-    has one (cheap), else written out (format_number)."""
-    if scaled is not None:
-        return f"{scaled}e-18"
-    return _text(exact)
 
 
 def _text(x: Any) -> str:

@@ -215,3 +215,16 @@ def test_a_restored_monitor_defers_again() -> None:
     assert got == want[len(want) - len(got) :] and got
     assert again.distance == whole.distance and again.distance_f == whole.distance_f
     _same(again.book.index, whole.book.index, F(1900), 0)  # type: ignore[union-attr]
+
+
+def test_an_idle_source_puts_the_waiting_keys_in() -> None:
+    """The run loop's flush when the source pauses puts the set-up in, so the next event
+    does not wait for the sort."""
+    spec = perp_isolated.build(name="venue", accounts=100, max_move="0.08")
+    m = Monitor(spec, [], Options(detector="none"))
+    m.feed(event_line(0, ("price", "2000.00")))
+    for a in range(100):
+        m.feed(event_line(1 + a, _healthy(a, 10_000, "0.5")))
+    assert m.book is not None and len(m.book.index.waiting) == 100  # type: ignore[attr-defined]
+    assert m.flush() == ([], [])
+    assert not m.book.index.waiting and m.book.index.size == 100  # type: ignore[attr-defined]

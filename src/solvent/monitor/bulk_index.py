@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copyreg
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from solvent.monitor.deficit import LOAD, DeficitIndex, Key
 
@@ -133,7 +133,16 @@ class DeferredIndex(DeficitIndex):
 def deferred(book: Any) -> Any:
     """``book`` (a :class:`~solvent.monitor.book.PerpBook`, new or restored from a
     checkpoint) with its index's insertions deferred; returned for chaining."""
-    if type(book.index) is DeficitIndex:
-        book.index.__class__ = DeferredIndex
-        book.index.waiting = {}
+    index: Any = book.index
+    if type(index) is DeficitIndex:
+        index.__class__ = DeferredIndex
+        cast(DeferredIndex, index).waiting = {}
     return book
+
+
+def settle(book: Any) -> None:
+    """Put ``book``'s waiting insertions in now (the source is idle: the next event then
+    does not wait for them)."""
+    index: Any = book.index
+    if getattr(index, "waiting", None):
+        index.put_in()

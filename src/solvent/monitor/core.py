@@ -43,7 +43,7 @@ from solvent.monitor.alerts import (
     Counters,
 )
 from solvent.monitor.book import MARGIN, PerpBook
-from solvent.monitor.bulk_index import deferred
+from solvent.monitor.bulk_index import deferred, settle
 from solvent.monitor.checks import ChecksMixin
 from solvent.monitor.distance import DistanceMixin
 from solvent.monitor.errors import MonitorConfigError
@@ -350,10 +350,14 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         return alerts, bad
 
     def flush(self) -> tuple[list[Alert], list[tuple[bytes, str]]]:
-        """Apply every held event (the source is idle or ended)."""
+        """Apply every held event (the source is idle or ended); the books' waiting
+        insertions go in now, not at the next event (bulk_index.py)."""
         alerts: list[Alert] = []
         bad: list[tuple[bytes, str]] = []
         self._release(alerts, bad, force=True)
+        for book in (self.book, self.cross_book):
+            if book is not None:
+                settle(book)
         return alerts, bad
 
     def _release(self, alerts: list[Alert], bad: list[tuple[bytes, str]], *, force: bool) -> None:

@@ -63,12 +63,15 @@ def _same(got: deficit.DeficitIndex, want: deficit.DeficitIndex, price: F, c: in
 
 
 @PROFILE
-@given(st.lists(step, min_size=1, max_size=80), least, st.booleans())
+@given(
+    st.lists(step, min_size=1, max_size=80), least, st.sampled_from([0, 10, 10**9]), st.booleans()
+)
 def test_a_deferred_index_answers_as_one_built_by_insertions(
-    steps: list[tuple[Any, ...]], at_least: int, setup: bool
+    steps: list[tuple[Any, ...]], at_least: int, small: int, setup: bool
 ) -> None:
-    old = bulk_index.LEAST
-    bulk_index.LEAST = at_least
+    """``small``: below it the index always defers (0: only during a set-up)."""
+    old = bulk_index.LEAST, bulk_index.SMALL
+    bulk_index.LEAST, bulk_index.SMALL = at_least, small
     try:
         got = bulk_index.deferred(PerpBook(N, F(8, 100)))
         want = PerpBook(N, F(8, 100))
@@ -91,7 +94,7 @@ def test_a_deferred_index_answers_as_one_built_by_insertions(
         assert type(back) is deficit.DeficitIndex
         _same(back, want.index, F(100), 0)
     finally:
-        bulk_index.LEAST = old
+        bulk_index.LEAST, bulk_index.SMALL = old
 
 
 def _healthy(a: int, equity: int, size: str) -> tuple[Any, ...]:
@@ -228,3 +231,46 @@ def test_an_idle_source_puts_the_waiting_keys_in() -> None:
     assert m.book is not None and len(m.book.index.waiting) == 100  # type: ignore[attr-defined]
     assert m.flush() == ([], [])
     assert not m.book.index.waiting and m.book.index.size == 100  # type: ignore[attr-defined]
+
+
+def test_a_rebuild_merges_the_keys_held_with_the_waiting_ones() -> None:
+    """70 accounts put in, then 35 of them changed and 5 new: the 40 waiting outnumber the
+    35 held, so one rebuild (at any number: ``LEAST`` 0) sorts both; the index is the one
+    built by insertions."""
+    got = bulk_index.deferred(PerpBook(N, F(8, 100)))
+    want = PerpBook(N, F(8, 100))
+    for book in (got, want):
+        for a in range(70):
+            book.set_account(a, F(5_000 - 113 * a, 100), F((a % 5) - 2, 4) or F(1, 8))
+    _same(got.index, want.index, F(100), 0)
+    rebuilds: list[int] = []
+    rebuild, least = bulk_index.rebuild, bulk_index.LEAST
+    bulk_index.rebuild = lambda index, items: rebuilds.append(len(items)) or rebuild(index, items)
+    bulk_index.LEAST = 0
+    try:
+        for book in (got, want):
+            for a in [*range(0, 70, 2), *range(71, 76)]:
+                book.set_account(a, F(-2_000 + 71 * a, 2), F(3 - a % 7, 2) or F(-1, 4))
+        waiting = len(got.index.waiting)  # type: ignore[attr-defined]
+        assert (waiting, got.index.size) == (40, 75)
+        _same(got.index, want.index, F(1234, 10), 7 * 10**20)
+    finally:
+        bulk_index.rebuild, bulk_index.LEAST = rebuild, least
+    assert rebuilds == [40]  # the 35 held sorted with them
+
+
+def test_at_venue_scale_an_account_change_between_prices_does_not_wait() -> None:
+    """Past the set-up (more keys held than ``SMALL``) an account change goes into the
+    index at once: the next price event does not pay for it."""
+    n = 2 * bulk_index.SMALL
+    spec = perp_isolated.build(name="venue", accounts=n, max_move="0.08")
+    m = Monitor(spec, [], Options(detector="none"))
+    lines = [event_line(0, ("price", "2000.00")), event_line(1, ("insurance", "90000.00"))]
+    lines += [event_line(2 + a, _healthy(a, 10_000 + a, "0.5")) for a in range(n)]
+    for x in lines:
+        m.feed(x)
+    assert m.book is not None and len(m.book.index.waiting) == n  # type: ignore[attr-defined]
+    m.feed(event_line(len(lines), ("price", "2001.00")))
+    for a in range(0, 40, 3):
+        m.feed(event_line(len(lines) + 1 + a, _healthy(a, 20_000, "-0.5")))
+        assert not m.book.index.waiting  # type: ignore[attr-defined]

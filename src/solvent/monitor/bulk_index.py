@@ -21,7 +21,9 @@ the buckets differ (where they are cut), not the sorted keys, their weights or t
 An insertion waits only while the index holds few keys (:data:`SMALL`) or the waiting
 ones are at least half as many as those held (a set-up under way); into a large index
 otherwise it goes in at once, as before, so at venue scale nothing waits between two
-prices and a price event does not pay for the account changes before it. The sort is paid by the first read after the set-up: about 0.3 CPU s at
+prices and a price event does not pay for the account changes before it. Once the
+waiting keys are in and it holds :data:`SMALL` or more, it is a plain index again (no
+wrapper on the steady state's path). The sort is paid by the first read after the set-up: about 0.3 CPU s at
 100,000 accounts, once, in the event that reads (the first price after the set-up),
 unless the source paused before it (:func:`settle`, from the run loop's idle flush).
 
@@ -105,40 +107,45 @@ class DeferredIndex(DeficitIndex):
             del self.waiting[key[2]]
             self.size -= 1
             return
-        super().remove(key, q, s)
+        DeficitIndex.remove(self, key, q, s)
 
     def put_in(self) -> None:
-        """Insert every waiting key: one by one when few, else sorted in one pass."""
+        """Insert every waiting key: one by one when few, else sorted in one pass. An
+        index then holding :data:`SMALL` keys or more is a plain one from here on (its
+        set-up is in: the steady state runs :class:`DeficitIndex`'s own code)."""
         waiting = self.waiting
-        if not waiting:
-            return
-        self.waiting = {}
-        if not worth_rebuilding(len(waiting), self.size - len(waiting)):
-            self.size -= len(waiting)  # add() counts them again
-            for key, q, s in waiting.values():
-                DeficitIndex.add(self, key, q, s)
-            return
-        # the weights (see DeficitIndex._weights): a long's amounts go into the base
-        items = [(k, -q, -s) if s > 0 else (k, q, s) for k, q, s in waiting.values()]
-        self.base_q += sum(q for _, q, s in waiting.values() if s > 0)
-        self.base_s += sum(s for _, _, s in waiting.values() if s > 0)
-        rebuild(self, items)
+        if waiting:
+            self.waiting = {}
+            if not worth_rebuilding(len(waiting), self.size - len(waiting)):
+                self.size -= len(waiting)  # add() counts them again
+                for key, q, s in waiting.values():
+                    DeficitIndex.add(self, key, q, s)
+            else:
+                # the weights (see DeficitIndex._weights): a long's amounts go into the base
+                items = [(k, -q, -s) if s > 0 else (k, q, s) for k, q, s in waiting.values()]
+                self.base_q += sum(q for _, q, s in waiting.values() if s > 0)
+                self.base_s += sum(s for _, _, s in waiting.values() if s > 0)
+                rebuild(self, items)
+        if self.size >= SMALL:
+            del self.waiting
+            self.__class__ = DeficitIndex  # type: ignore[assignment]
 
-    # every read puts the waiting keys in first
+    # every read puts the waiting keys in first (DeficitIndex's methods named, not super():
+    # put_in may have made this a plain index)
     def under_water(self, key: Key) -> tuple[int, int]:
         if self.waiting:
             self.put_in()
-        return super().under_water(key)
+        return DeficitIndex.under_water(self, key)
 
     def interval(self, c: int, price: Any) -> Any:
         if self.waiting:
             self.put_in()
-        return super().interval(c, price)
+        return DeficitIndex.interval(self, c, price)
 
     def _cumulative(self) -> tuple[list[int], list[int]]:
         if self.waiting:
             self.put_in()
-        return super()._cumulative()
+        return DeficitIndex._cumulative(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as a :class:`DeficitIndex` (a checkpoint's format), nothing waiting."""
@@ -149,9 +156,10 @@ class DeferredIndex(DeficitIndex):
 
 def deferred(book: Any) -> Any:
     """``book`` (a :class:`~solvent.monitor.book.PerpBook`, new or restored from a
-    checkpoint) with its index's insertions deferred; returned for chaining."""
+    checkpoint) with its index's insertions deferred while it holds fewer than
+    :data:`SMALL` keys (a large restored index stays plain); returned for chaining."""
     index: Any = book.index
-    if type(index) is DeficitIndex:
+    if type(index) is DeficitIndex and index.size < SMALL:
         index.__class__ = DeferredIndex
         cast(DeferredIndex, index).waiting = {}
     return book

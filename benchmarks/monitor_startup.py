@@ -1,7 +1,7 @@
 """The monitor's start-up at venue scale: wall time from the command to its first event.
 
     python benchmarks/monitor_startup.py [--accounts 1000,10000,100000] [--repeat 3]
-        [--paired-with OTHER/src] [--only single,loaded,shard,aggregate,first,proved]
+        [--paired-with OTHER/src] [--only single,loaded,shard,aggregate,first,proved,priced]
         [--cap SECONDS] [--phases]
 
 Runs ``solvent`` as a user does (``python -m solvent``, a new process each time, the
@@ -22,7 +22,10 @@ process start to its exit:
   0.5 s of idleness that ends it (the same in both trees of a pair);
 * ``first``: as a user starts a venue's monitor: the set-up then the venue's first
   event after it (``accounts + 3`` lines), ``--no-prove``;
-* ``proved``: the same with the proof at start (the default: no ``--no-prove``).
+* ``proved``: the same with the proof at start (the default: no ``--no-prove``);
+* ``priced``: as ``first``, through the venue's first price event after the set-up (the
+  first event that reads the book's index: from round 21 the set-up's insertions wait
+  for it, ``monitor/bulk_index.py``, so ``first`` alone would leave them out).
 
 Each row gives the wall and the CPU seconds (user + system of the process and its
 children: the proof runs in a forked process). ``--cap`` kills a run at that many
@@ -30,7 +33,8 @@ seconds (shown as ``>CAP``). ``--phases`` instead times, in this process and thi
 the parts of the start of ``first``/``proved``: building the spec, the proof (with
 ``--only proved``), the
 monitor's set-up (``Monitor()``), the first line (the first audit), the set-up's account
-lines and the first event after them, each as wall and CPU.
+lines, the first event after them and the events through the first price after them,
+each as wall and CPU.
 
 With ``--paired-with`` each measurement alternates the other tree's ``src`` and this
 one's, ``--repeat`` times, and prints the ratio other/this per pair (the machine is
@@ -100,7 +104,9 @@ def timed_cpu(src: str, args: list[str]) -> tuple[float, float]:
     return took, children_cpu() - c0
 
 
-def phases(n: int, spec_file: Path, lines: list[bytes], setup: int, prove: bool) -> None:
+def phases(
+    n: int, spec_file: Path, lines: list[bytes], setup: int, prove: bool, priced: int
+) -> None:
     """Wall and CPU of each part of a venue's start, in this process (this tree); the
     proof only with ``prove`` (``--only proved``), else ``--no-prove``'s assumptions."""
     from solvent.monitor.core import Monitor, Options
@@ -121,6 +127,7 @@ def phases(n: int, spec_file: Path, lines: list[bytes], setup: int, prove: bool)
     part("first line (the audit)", lambda: m.feed(lines[0]))
     part(f"{setup - 1:,} set-up lines", lambda: [m.feed(x) for x in lines[1:setup]])
     part("first event after", lambda: m.feed(lines[setup]))
+    part("through the first price", lambda: [m.feed(x) for x in lines[setup + 1 : priced]])
     print(f"| {n:,} | " + " | ".join(f"{w:.2f} / {c:.2f}" for _, w, c in got)
           + f" | {load()} |  <!-- {how} -->", flush=True)  # fmt: skip
 
@@ -176,7 +183,7 @@ def main() -> None:
     redis = Redis(work) if {"shard", "aggregate"} & set(kinds) and not args.phases else None
     if args.phases:
         print("| accounts | spec | proof | Monitor() | first line (the audit) | set-up lines "
-              "| first event after | load |\n" + "| --- " * 8 + "|")  # fmt: skip
+              "| first event after | through the first price | load |\n" + "| --- " * 9 + "|")  # fmt: skip
     else:
         print("| accounts | start-up to | pair | " + " | ".join(f"{t} wall / CPU s" for t, _ in trees)
               + (" | other/this (wall)" if len(trees) == 2 else "") + " | load |")  # fmt: skip
@@ -185,15 +192,19 @@ def main() -> None:
         for n in [int(x) for x in args.accounts.split(",")]:
             spec = Path(work, f"venue_{n}.py")
             spec.write_text(SPEC.format(n=n))
-            lines, setup = venue(n, 1)  # one event after the set-up (``first``, ``proved``)
+            # the events after the set-up through the first price (``first``: one of them)
+            lines, setup = venue(n, 20)
+            priced = next(i for i in range(setup, len(lines)) if b'"price"' in lines[i]) + 1
             if args.phases:
-                phases(n, spec, lines, setup, "proved" in kinds)
+                phases(n, spec, lines, setup, "proved" in kinds, priced)
                 continue
             first, loaded = Path(work, f"first_{n}.jsonl"), Path(work, f"setup_{n}.jsonl")
             first.write_bytes(lines[0] + b"\n")
             loaded.write_bytes(b"\n".join(lines[:setup]) + b"\n")
             after = Path(work, f"after_{n}.jsonl")
             after.write_bytes(b"\n".join(lines[: setup + 1]) + b"\n")
+            to_price = Path(work, f"priced_{n}.jsonl")
+            to_price.write_bytes(b"\n".join(lines[:priced]) + b"\n")
             stream = f"venue{n}"
             if redis is not None and "shard" in kinds:
                 redis.add(stream, lines[:setup])
@@ -206,6 +217,9 @@ def main() -> None:
                             cmd = ["monitor", str(spec), "--source", str(path), "--alerts",
                                    os.devnull, "--max-events", str(1 if kind == "single" else setup),
                                    *COMMON]  # fmt: skip
+                        elif kind == "priced":
+                            cmd = ["monitor", str(spec), "--source", str(to_price), "--alerts",
+                                   os.devnull, "--max-events", str(priced), *COMMON]  # fmt: skip
                         elif kind in ("first", "proved"):
                             cmd = ["monitor", str(spec), "--source", str(after), "--alerts",
                                    os.devnull, "--max-events", str(setup + 1),

@@ -14,6 +14,26 @@ import typer
 
 from solvent.cli.common import Target
 from solvent.cli.common import opt as _opt
+from solvent.cli.monitor_options import (
+    AlertKeyFile,
+    AllowHttp,
+    Consumer,
+    Group,
+    MetricsAddr,
+    MetricsCertFile,
+    MetricsClientCaFile,
+    MetricsKeyFile,
+    MetricsPasswordFile,
+    MetricsUser,
+    Routed,
+    SourceCaFile,
+    SourceCertFile,
+    SourceKeyFile,
+    SourcePasswordFile,
+    StateKeyFile,
+    WebhookCaFile,
+    WebhookUrlFile,
+)
 from solvent.cli.monitor_support import (
     check_options,
     distance_every_of,
@@ -246,132 +266,24 @@ def monitor_command(
     max_events: Annotated[
         int | None, _opt("--max-events", help="Stop after N input lines.", metavar="N")
     ] = None,
-    source_password_file: Annotated[
-        str | None,
-        _opt(
-            "--source-password-file",
-            help="Redis password (of the URL's user) from this file [default: "
-            "$SOLVENT_REDIS_PASSWORD].",
-            metavar="PATH",
-        ),
-    ] = None,
-    source_ca_file: Annotated[
-        str | None,
-        _opt("--source-ca-file", help="CA certificate (PEM) of a rediss:// server.", metavar="PEM"),
-    ] = None,
-    source_cert_file: Annotated[
-        str | None,
-        _opt("--source-cert-file", help="Client certificate (PEM) for rediss://.", metavar="PEM"),
-    ] = None,
-    source_key_file: Annotated[
-        str | None,
-        _opt("--source-key-file", help="Client private key (PEM) for rediss://.", metavar="PEM"),
-    ] = None,
-    webhook_url_file: Annotated[
-        str | None,
-        _opt(
-            "--webhook-url-file",
-            help="Read the --webhook URL from this file [default: $SOLVENT_WEBHOOK_URL].",
-            metavar="PATH",
-        ),
-    ] = None,
-    webhook_ca_file: Annotated[
-        str | None,
-        _opt(
-            "--webhook-ca-file",
-            help="Verify an https webhook against this CA (PEM) [default: the system's CAs].",
-            metavar="PEM",
-        ),
-    ] = None,
-    allow_http: Annotated[
-        bool,
-        typer.Option("--allow-http", help="Allow a plain http:// webhook (default: https only)."),
-    ] = False,
-    alert_key_file: Annotated[
-        str | None,
-        _opt(
-            "--alert-key-file",
-            help="Sign alerts (webhook and JSON lines) with HMAC-SHA256 and the key in this "
-            "file [default: $SOLVENT_ALERT_KEY].",
-            metavar="PATH",
-        ),
-    ] = None,
-    state_key_file: Annotated[
-        str | None,
-        _opt(
-            "--state-key-file",
-            help="Seal checkpoints with an HMAC of the key in this file (else a SHA-256) "
-            "[default: $SOLVENT_STATE_KEY].",
-            metavar="PATH",
-        ),
-    ] = None,
-    metrics_addr: Annotated[
-        str,
-        _opt("--metrics-addr", help="Address of the metrics endpoint.", metavar="ADDR"),
-    ] = "127.0.0.1",
-    metrics_cert_file: Annotated[
-        str | None,
-        _opt(
-            "--metrics-cert-file",
-            help="Serve metrics over TLS with this certificate (PEM; with --metrics-key-file).",
-            metavar="PEM",
-        ),
-    ] = None,
-    metrics_key_file: Annotated[
-        str | None,
-        _opt("--metrics-key-file", help="Private key (PEM) of --metrics-cert-file.", metavar="PEM"),
-    ] = None,
-    metrics_client_ca_file: Annotated[
-        str | None,
-        _opt(
-            "--metrics-client-ca-file",
-            help="Require scrapers to present a client certificate signed by this CA (TLS).",
-            metavar="PEM",
-        ),
-    ] = None,
-    metrics_user: Annotated[
-        str | None,
-        _opt(
-            "--metrics-user",
-            help="Require HTTP basic authentication with this user (password: "
-            "--metrics-password-file or $SOLVENT_METRICS_PASSWORD).",
-            metavar="NAME",
-        ),
-    ] = None,
-    metrics_password_file: Annotated[
-        str | None,
-        _opt(
-            "--metrics-password-file",
-            help="Password of --metrics-user, from this file.",
-            metavar="PATH",
-        ),
-    ] = None,
-    group: Annotated[
-        str | None,
-        _opt(
-            "--group",
-            help="Run as one shard of a sharded monitor: Redis consumer group NAME (with "
-            "--consumer and --checkpoint); see solvent monitor-aggregate.",
-            metavar="NAME",
-        ),
-    ] = None,
-    consumer: Annotated[
-        str | None,
-        _opt(
-            "--consumer",
-            help="This shard: SHARD/SHARDS[:NAME], e.g. 0/3 (owns the accounts whose blake2b "
-            "hash mod SHARDS is SHARD).",
-            metavar="ID",
-        ),
-    ] = None,
-    routed: Annotated[
-        bool,
-        typer.Option(
-            "--routed",
-            help="With --group: read only this shard's stream KEY.in.K/N, written by the "
-            "producer through solvent.monitor.route (see docs/monitor.md).",
-        ),
-    ] = False,
+    source_password_file: SourcePasswordFile = None,
+    source_ca_file: SourceCaFile = None,
+    source_cert_file: SourceCertFile = None,
+    source_key_file: SourceKeyFile = None,
+    webhook_url_file: WebhookUrlFile = None,
+    webhook_ca_file: WebhookCaFile = None,
+    allow_http: AllowHttp = False,
+    alert_key_file: AlertKeyFile = None,
+    state_key_file: StateKeyFile = None,
+    metrics_addr: MetricsAddr = "127.0.0.1",
+    metrics_cert_file: MetricsCertFile = None,
+    metrics_key_file: MetricsKeyFile = None,
+    metrics_client_ca_file: MetricsClientCaFile = None,
+    metrics_user: MetricsUser = None,
+    metrics_password_file: MetricsPasswordFile = None,
+    group: Group = None,
+    consumer: Consumer = None,
+    routed: Routed = False,
     distance_every: Annotated[
         str | None,
         _opt(

@@ -43,6 +43,7 @@ from solvent.monitor.alerts import (
     Counters,
 )
 from solvent.monitor.book import MARGIN, PerpBook
+from solvent.monitor.bulk_index import deferred, settle
 from solvent.monitor.checks import ChecksMixin
 from solvent.monitor.distance import DistanceMixin
 from solvent.monitor.errors import MonitorConfigError
@@ -127,7 +128,8 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.perp = is_perp_isolated(spec) and not opts.exact_invariants
         self.book: PerpBook | None = None
         if is_perp_isolated(spec):
-            self.book = PerpBook(self.n, self.params.maintenance_margin)
+            # its index is built when first read: a venue's set-up, one pass (bulk_index.py)
+            self.book = deferred(PerpBook(self.n, self.params.maintenance_margin))
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
@@ -242,7 +244,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
     def _cross_book(self) -> PerpBook:
         """The cross perp's accounts as linear positions: quote, and the sum of both
         positions' values as the size at the "price" 1 + r."""
-        book = PerpBook(self.n, Fraction(0))
+        book = deferred(PerpBook(self.n, Fraction(0)))
         v = self.values
         for a in range(self.n):
             book.set_account(a, v["quote"][a], v["value_a"][a] + v["value_b"][a])
@@ -284,7 +286,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self._limits = ev.line_limits()
         if self.book is not None and not all(hasattr(self.book, k) for k in ("index", "_lh")):
             # a checkpoint of an older solvent (no index or heaps): rebuild the book exactly
-            self.book = PerpBook(self.n, self.params.maintenance_margin)
+            self.book = deferred(PerpBook(self.n, self.params.maintenance_margin))
             for a in range(self.n):
                 self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
@@ -292,6 +294,9 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         if self.cross_book is not None and "cross_book" not in snap:
             self.cross_book = self._cross_book()  # a checkpoint of an older solvent
             self.distance_stale = True
+        for book in (self.book, self.cross_book):  # a checkpoint holds a plain index
+            if book is not None:
+                deferred(book)
 
     # ----------------------------------------------------------------- feeding
     def feed(self, line: bytes) -> tuple[list[Alert], list[tuple[bytes, str]]]:
@@ -345,10 +350,14 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         return alerts, bad
 
     def flush(self) -> tuple[list[Alert], list[tuple[bytes, str]]]:
-        """Apply every held event (the source is idle or ended)."""
+        """Apply every held event (the source is idle or ended); the books' waiting
+        insertions go in now, not at the next event (bulk_index.py)."""
         alerts: list[Alert] = []
         bad: list[tuple[bytes, str]] = []
         self._release(alerts, bad, force=True)
+        for book in (self.book, self.cross_book):
+            if book is not None:
+                settle(book)
         return alerts, bad
 
     def _release(self, alerts: list[Alert], bad: list[tuple[bytes, str]], *, force: bool) -> None:

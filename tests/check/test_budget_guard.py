@@ -63,7 +63,7 @@ def test_a_phase_that_ignores_its_limits_is_stopped_at_the_budget(verb: str, job
     done, took = run([verb, str(STUCK), "--timeout", "3", "--jobs", jobs])
     assert within_budget(took, 3.0), took  # before: 60 s and more
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "solver timeout after 3s: the budget ran out during " in done.stdout
+    assert "solver timeout: the 3s budget (--timeout) ran out during " in done.stdout
     assert "so the check was stopped after" in done.stdout
     shown = float(re.search(r"  (\d+\.\d)s  ", done.stdout).group(1))  # type: ignore[union-attr]
     assert 3.0 <= shown <= took + 0.05, (shown, took)
@@ -98,7 +98,7 @@ def test_the_verdict_time_is_the_whole_run_and_a_timeout_names_the_budget() -> N
     assert within_budget(took, 2.0), took
     shown = float(re.search(r"  (\d+\.\d)s  ", done.stdout).group(1))  # type: ignore[union-attr]
     assert took - 0.6 <= shown <= took + 0.05, (shown, took)
-    assert "solver timeout after 2s" in done.stdout
+    assert "solver timeout: the 2s budget (--timeout) ran out" in done.stdout
     assert not re.search(r"after 0\.0\d*s", done.stdout), done.stdout
 
 

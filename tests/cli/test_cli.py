@@ -612,7 +612,8 @@ def test_unknown_verdict_is_exit_2(
     # the time on the line is the whole run's (the faked search returns at once); the
     # message names the depths left open and what to try next
     assert re.fullmatch(
-        r"\[UNKNOWN\] below_cap  bmc depth 2/5  [0-9.]+s  solver timeout after 60s\. "
+        r"\[UNKNOWN\] below_cap  bmc depth 2/5  [0-9.]+s  solver timeout: the 60s budget "
+        r"\(--timeout\) ran out[^.]*\. "
         r"Undecided: whether below_cap can fail at depths? 3[-0-9]* \(no violation within 2 "
         r"step\(s\)\)\. Next: a larger --timeout; --depth 2 \(decided: [^\n]*\n",
         out,

@@ -45,13 +45,15 @@ def left(budget: float, already: float) -> float:
     return max(0.001, budget - already)
 
 
-def counted(result: CheckResult, already: float, budget: float) -> CheckResult:
+def counted(result: CheckResult, already: float, budget: float, user: bool) -> CheckResult:
     """``result`` of a check given :func:`left` of ``budget``: its time is the whole run's,
-    and a timeout message names the user's budget."""
-    if already:
-        result.seconds += already
-        given = left(budget, already)
-        result.message = result.message.replace(f"after {given:g}s", f"after {budget:g}s")
+    and a timeout message names the user's budget (``user``: given with --timeout), the
+    phase that ran out and the share of the budget it had (``verdicts.budget_named``)."""
+    from solvent.check import progress
+    from solvent.check.verdicts import budget_named
+
+    result.seconds += already
+    result.message = budget_named(result.message, budget, user, progress.phase())
     return result
 
 
@@ -73,6 +75,8 @@ def within_budget(
     saying in which phase, after how long, and that the budget stopped it; one stopped
     while explaining its verdict keeps it, with the whole wall time.
     """
+    from solvent.check import progress
+    from solvent.check.verdicts import budget_words
     from solvent.check.watchdog import guarded, hard_end
 
     began = time.perf_counter()
@@ -82,18 +86,20 @@ def within_budget(
         return result
 
     budget = float(settings.budget)
+    user = settings.timeout is not None
 
     def verdict() -> CheckResult:
-        return counted(first(), already, budget)
+        progress.clear()  # the phase a timeout names is this check's (``counted``)
+        return counted(first(), already, budget, user)
 
     result, done, stop = guarded(verdict, then, max(0.5, hard_end(budget) - already))
     if stop is None:
         return cast(CheckResult, result)
     if done == 0:
-        return _stopped(check, spec, settings, budget, already + stop.seconds, stop)
+        return _stopped(check, spec, settings, already + stop.seconds, stop)
     result = whole(cast(CheckResult, result))
     result.details["stopped"] = _stop_json(stop, budget)
-    result.message += f"; what explains it was stopped by the {budget:g}s budget" + (
+    result.message += f"; what explains it was stopped by {budget_words(budget, user)}" + (
         f" during {stop.phase}" if stop.phase else ""
     )
     return result
@@ -108,11 +114,12 @@ def _stop_json(stop: Any, budget: float) -> dict[str, Any]:
     }
 
 
-def _stopped(
-    check: str, spec: Any, settings: Any, budget: float, seconds: float, stop: Any
-) -> CheckResult:
+def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) -> CheckResult:
     """The UNKNOWN of a check the budget stopped before its verdict."""
     from solvent.check.results import UNKNOWN
+    from solvent.check.verdicts import budget_words
+
+    budget = float(settings.budget)
 
     during = f" during {stop.phase}" if stop.phase else ""
     before = seconds - stop.seconds  # Python's start, the imports, loading the spec
@@ -120,7 +127,8 @@ def _stopped(
         during += f" ({before:.1f}s of it went before the check started)"
     bound = f"k={settings.k}" if check == "prove" else f"depth 0/{settings.depth}"
     message = (
-        f"solver timeout after {budget:g}s: the budget ran out{during}, which did not stop "
+        f"solver timeout: {budget_words(budget, settings.timeout is not None)} ran out{during}"
+        ", which did not stop "
         f"by itself (a solver call past its own limits), so the check was stopped after "
         f"{stop.seconds:.1f}s ({stop.cpu:.1f}s of CPU). Next: a larger --timeout"
     )

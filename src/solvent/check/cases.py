@@ -220,12 +220,22 @@ def named_survivors(
     candidate it falsifies and the case is asked again; an unsat answer's core is each
     asked candidate's core in that case. The survivors are those asking each candidate
     alone would keep (a candidate is dropped only by a model that falsifies it, kept only
-    when its failing is unsat in every case)."""
-    names = {by_lit[str(a)] for a in assumptions}
+    when its failing is unsat in every case).
+
+    A candidate dropped stops being assumed at once: the cases after the drop are asked
+    under the hypotheses still alive, so their cores name no dropped candidate and the
+    next round need not ask them again. The survivors are the same: a model drops a
+    candidate only when it satisfies the hypotheses of every candidate still alive, among
+    them those of the largest set of candidates inductive together (none of which is ever
+    dropped), so the candidate it falsifies is not in that set; and a proof under fewer
+    hypotheses is a proof under more."""
+    dropped_here: set[str] = set()
     alive = dict(posts)
     units = min(ANY_RLIMIT, rlimit or ANY_RLIMIT)
     for i, case in enumerate(cases):
         while True:
+            assumed = [a for a in assumptions if by_lit[str(a)] not in dropped_here]
+            names = {by_lit[str(a)] for a in assumed}
             pending = {
                 n: ps
                 for n, ps in alive.items()
@@ -234,7 +244,7 @@ def named_survivors(
             if not pending:
                 break
             status, solver, dropped = _falsify(
-                constraints, case, pending, pending, deadline, assumptions,
+                constraints, case, pending, pending, deadline, assumed,
                 cap_ms=cap_ms, rlimit=units, cpu_cap=CASE_CPU,
             )  # fmt: skip
             if status == z3.unsat:
@@ -245,6 +255,7 @@ def named_survivors(
             if not dropped:  # no answer, an unreadable model, or one that drops nothing
                 return None
             alive = {n: ps for n, ps in alive.items() if n not in dropped}
+            dropped_here |= dropped
     return set(alive)
 
 

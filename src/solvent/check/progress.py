@@ -35,6 +35,11 @@ def clear() -> None:
     _state.clear()
 
 
+def phase() -> str:
+    """The phase noted last ("" when none)."""
+    return str(_state.get("phase", ""))
+
+
 def describe() -> str:
     """One line: ``phase · depth D · members a, b`` (empty when nothing was noted)."""
     parts = []

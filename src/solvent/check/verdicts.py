@@ -7,6 +7,7 @@ search stop early once the properties are proved 1-inductive.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import z3
@@ -104,6 +105,36 @@ def unknown_message(reason: str, timeout: float | None) -> str:
     if reason in ("timeout", "canceled") and timeout is not None:
         return f"solver timeout after {timeout:g}s"
     return f"solver gave up: {reason}"
+
+
+# how a check says its solver ran out of time, with the timeout it was given
+_TIMED_OUT = re.compile(r"solver timeout after ([0-9.e+-]+)s")
+
+
+def budget_words(budget: float, user: bool) -> str:
+    """The check's budget as a message names it: ``the 120s budget (--timeout)``."""
+    return f"the {budget:g}s budget ({'--timeout' if user else 'the default; --timeout sets it'})"
+
+
+def budget_named(message: str, budget: float, user: bool, phase: str = "") -> str:
+    """``message`` whose solver timeouts name the user's budget, the phase that ran out
+    (``phase``, when known) and, when a sub-check had been given only part of the budget
+    (what was left after the process's start, the one-account proof, ...), that part:
+    "solver timeout after 116.654s" said only the last share, not the ``--timeout 120``
+    the user gave (``tests/check/test_budget_named.py``)."""
+
+    def named(found: re.Match[str]) -> str:
+        said = f"solver timeout: {budget_words(budget, user)} ran out"
+        if phase:
+            said += f" during {phase}"
+        share = float(found.group(1))
+        if share < 0.05:
+            said += " (nothing of it was left for the check that ran out)"
+        elif share < budget - 0.05:
+            said += f" (the check that ran out was given the last {share:.1f}s of it)"
+        return said
+
+    return _TIMED_OUT.sub(named, message)
 
 
 def accounts(n: int) -> str:

@@ -28,8 +28,8 @@ from solvent.check.infer_floor import floor_candidates
 from solvent.check.replay import replay
 from solvent.check.shrink import shrink
 from solvent.check.suggest import Candidate
-from solvent.engine.trace import ActionChoice, Trace, TraceStep
 from solvent.spec.load import load_spec
+from tests.check.test_user_specs_r19 import wei_bug_path
 
 SPECS = Path(__file__).resolve().parent / "specs"
 UNIT = Fraction(1, 10**18)
@@ -77,31 +77,9 @@ def test_the_bug_variant_is_not_proved_with_the_floor(monkeypatch: pytest.Monkey
     assert prove_any_accounts(spec, prove, max_k=1, timeout=20).verdict != "PASS"
 
 
-def _worked_out_bug(spec: sv.Spec) -> Trace:
-    """tests/check/test_user_specs_r19.py's path: two moves off the 2,000 grid, a long at
-    its requirement to the unit, a 2% gap."""
-    r1, r2 = Fraction(-15452674325169212) * UNIT, Fraction(-11503063239347140) * UNIT
-    size = Fraction(32485023502246303099) * UNIT
-    price = Fraction(1946444031050926210672) * UNIT
-    notional = -(-(size * price) // UNIT) * UNIT
-    collateral = -(-(notional * Fraction("0.02")) // UNIT) * UNIT + UNIT
-    init = {
-        **{"indexPrice": Fraction(2000), "insuranceFund": Fraction(0)},
-        **{"collateral": (collateral,), "takerPositionSize": (Fraction(0),)},
-        "takerOpenNotional": (Fraction(0),),
-    }
-    order = ActionChoice("open_position", (0,), {"baseAmount": size})
-    steps = (
-        TraceStep({"priceChange": r1}),
-        TraceStep({"priceChange": r2}, order),
-        TraceStep({"priceChange": Fraction("-0.02")}),
-    )
-    return Trace(spec.name, 1, init, steps, {}, {})
-
-
 def test_a_fixed_point_path_shrinks_on_the_grid(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load(monkeypatch, "wei_perp", True, 1)
-    trace = _worked_out_bug(spec)
+    trace = wei_bug_path(spec)  # tests/check/test_user_specs_r19.py's worked-out path
     assert replay(spec, trace).first_failure is not None
     out = shrink(spec, trace).trace  # before: SV810, half of an odd number of units
     assert replay(spec, out).first_failure.name == "insurance_fund_never_negative"

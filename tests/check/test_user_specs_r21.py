@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
-import solvent as sv
 from solvent.check.bmc import bmc
 from solvent.check.decompose import prove_any_accounts
 from solvent.check.falsify import _Paths
@@ -28,17 +26,9 @@ from solvent.check.infer_floor import floor_candidates
 from solvent.check.replay import replay
 from solvent.check.shrink import shrink
 from solvent.check.suggest import Candidate
-from solvent.spec.load import load_spec
-from tests.check.test_user_specs_r19 import wei_bug_path
+from tests.check.test_user_specs_r19 import load, wei_bug_path
 
-SPECS = Path(__file__).resolve().parent / "specs"
 UNIT = Fraction(1, 10**18)
-
-
-def load(monkeypatch: pytest.MonkeyPatch, name: str, bug: bool, accounts: int) -> sv.Spec:
-    monkeypatch.setenv("BUG", "1" if bug else "0")
-    monkeypatch.setenv("ACCOUNTS", str(accounts))
-    return load_spec(str(SPECS / f"{name}.py"), None)
 
 
 def test_a_field_written_as_a_maximum_with_a_parameter_gets_its_floor(

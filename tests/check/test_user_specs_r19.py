@@ -73,10 +73,9 @@ def test_the_safe_variant_is_proved_and_bmc_agrees(
     assert bmc(spec.with_accounts(1), depth=BUGS[name][1], timeout=60).verdict == "PASS"
 
 
-def test_the_wei_bug_replays_as_worked_out(monkeypatch: pytest.MonkeyPatch) -> None:
+def wei_bug_path(spec: sv.Spec) -> Trace:
     """18 decimals, ratio 2% = the move: two moves put the price off its 2,000 grid, a
-    long at its requirement to the unit, a 2% gap: the fund owes a few units (wei)."""
-    spec = load(monkeypatch, "wei_perp", True, 1)
+    long at its requirement to the unit, a 2% gap (one account)."""
     unit = Fraction(1, 10**18)
     r1, r2 = Fraction(-15452674325169212) * unit, Fraction(-11503063239347140) * unit
     size = Fraction(32485023502246303099) * unit
@@ -94,7 +93,16 @@ def test_the_wei_bug_replays_as_worked_out(monkeypatch: pytest.MonkeyPatch) -> N
         TraceStep({"priceChange": r2}, order),
         TraceStep({"priceChange": Fraction("-0.02")}),
     )
-    found = replay(spec, Trace(spec.name, 1, init, steps, {}, {}))
+    return Trace(spec.name, 1, init, steps, {}, {})
+
+
+def test_the_wei_bug_replays_as_worked_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path of ``wei_bug_path``: the fund owes a few units (wei)."""
+    spec = load(monkeypatch, "wei_perp", True, 1)
+    unit = Fraction(1, 10**18)
+    path = wei_bug_path(spec)
+    init, steps = path.init, path.steps
+    found = replay(spec, path)
     assert [(f.name, f.step) for f in found.failures] == [("insurance_fund_never_negative", 3)]
     assert -50 * unit <= found.records[-1].state["insuranceFund"] < 0  # a few wei
     # the same path with the safe ratio of 2.1% is refused at the order (too little margin)

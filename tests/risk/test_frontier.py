@@ -180,6 +180,25 @@ def test_timeout_bounds_the_whole_search_not_each_run() -> None:
     assert default.deadline is not None and default.deadline >= before + DEFAULT_BUDGET
 
 
+def test_from_the_console_the_search_budget_counts_from_the_process_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `frontier --timeout 60` ran 63.8-72.6 s of wall at a load of 12-17: its deadline
+    # started after Python's start, the imports and loading the spec (bmc's and prove's
+    # count from the process's start: api/startup.py); now the search's does too
+    import time
+
+    from solvent.api import startup
+    from solvent.api.risk import probe_options
+    from solvent.settings import Settings
+
+    monkeypatch.setattr(startup, "spent", lambda: 4.0)
+    before = time.perf_counter()
+    timed = probe_options(Settings(timeout=60.0))
+    after = time.perf_counter()
+    assert timed.deadline is not None and before + 56 <= timed.deadline <= after + 56
+
+
 def test_a_one_account_probe_takes_proves_route_with_inferred_lemmas() -> None:
     # a user's funding-index perp on one account (tests/check/specs/funding_index.py,
     # maintenance 12%): `solvent prove` passes it with two inferred lemmas, but the

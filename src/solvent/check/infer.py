@@ -13,6 +13,8 @@ itself:
   on the state hold" without them (a vault's ``sum(open calls) + qty <= locked`` at 0);
 - **sign facts** of the initial condition: ``f >= 0`` for each number field that starts
   at or above 0;
+- **floors**: ``f >= FLOOR`` for a field an update writes as ``maximum(x, FLOOR)`` (an
+  oracle's ``minAnswer``; ``infer_floor``);
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
   outside of, relations between shared fields).
 
@@ -64,6 +66,7 @@ from solvent.check.cases import step_cases
 from solvent.check.encode import Unrolling, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
+from solvent.check.infer_floor import floor_candidates, lowest
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
@@ -239,18 +242,6 @@ def _candidate(c: Candidate, source: str, taken: set[str]) -> Inferred:
     return Inferred(c.decl(name), source, c.expression(), c.code(name))
 
 
-def _lowest(init: Sequence[Any]) -> Fraction | None:
-    lows = []
-    for x in init:
-        if isinstance(x, Within):
-            lows.append(Fraction(x.lo))
-        elif isinstance(x, Fraction | int) and not isinstance(x, bool):
-            lows.append(Fraction(x))
-        else:
-            return None
-    return min(lows) if lows else None
-
-
 def candidate_lemmas(
     spec: Spec,
     cti_state: dict[str, Any] | None,
@@ -277,13 +268,15 @@ def candidate_lemmas(
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
     for name, fd in spec.fields.items():
-        low = _lowest(fd.init) if fd.sort == NUM else None
+        low = lowest(fd.init) if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:
             out.append(
                 _candidate(
                     Candidate(name, ">=", Fraction(0), fd.per_account), "initial sign", taken
                 )
             )
+    for c in floor_candidates(spec, exclude):  # a field kept above a floor (infer_floor)
+        out.append(_candidate(c, "floor", taken))
     if cti_state:
         seen = {i.text for i in out}
         for c in candidates(spec, cti_state, obligation):

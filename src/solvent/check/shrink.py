@@ -10,6 +10,8 @@ the spec's ``@initial`` conditions. Passes, repeated until none makes progress o
 3. market draws: 0, then the draw rounded to 1, 2, 3... significant decimal digits,
    then half of it (smaller magnitude only);
 4. user-action arguments: 0, rounded, then halved, inside the argument's domain only;
+   in fixed point (3, 4 and 6) only numbers on the spec's grid (half of an odd number of
+   units is none: replaying it was an SV810 error);
 5. drop user actions and keeper-outage records;
 6. initial per-account and scalar numbers: rounded to fewer significant digits.
 
@@ -24,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from solvent.backends.modes import scale_of
 from solvent.check.replay import replay
 from solvent.engine.trace import Trace, TraceStep
 from solvent.errors import TraceFormatError
@@ -41,23 +44,25 @@ class ShrinkResult:
     log: list[str] = field(default_factory=list)
 
 
-def _rounded(q: Fraction) -> Iterator[Fraction]:
-    """Simpler numbers near ``q``: fewer significant decimal digits (strictly simpler)."""
+def _rounded(q: Fraction, grid: int) -> Iterator[Fraction]:
+    """Simpler numbers near ``q``: fewer significant decimal digits (strictly simpler), on
+    the spec's grid (``grid`` units per 1: a fixed-point spec holds no other number)."""
     if q == 0:
         return
     d = Decimal(q.numerator) / Decimal(q.denominator)
     for digits in range(1, 8):
         r = Fraction(Decimal(format(d, f".{digits}g")))
-        if r != q and _size(r) < _size(q):
+        if r != q and _size(r) < _size(q) and (r * grid).denominator == 1:
             yield r
 
 
-def _simpler(q: Fraction) -> Iterator[Fraction]:
-    """Candidates for a draw or an argument ``q``: 0, rounder numbers, half; never larger."""
+def _simpler(q: Fraction, grid: int) -> Iterator[Fraction]:
+    """Candidates for a draw or an argument ``q``: 0, rounder numbers, half; never larger;
+    on the grid (half of an odd number of a fixed-point spec's units is not a number of it)."""
     if q == 0:
         return
-    for v in (Fraction(0), *_rounded(q), q / 2):
-        if abs(v) <= abs(q) and v != q:
+    for v in (Fraction(0), *_rounded(q, grid), q / 2):
+        if abs(v) <= abs(q) and v != q and (v * grid).denominator == 1:
             yield v
 
 
@@ -87,6 +92,7 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
             "nothing to shrink (replay it with `solvent replay` to see its steps)"
         )
     target = first.name
+    grid = scale_of(spec)
     state = {"replays": 1}
     log: list[str] = []
     before = len(trace.steps)
@@ -125,7 +131,7 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
         for t in range(len(cur.steps)):
             for name in sorted(cur.steps[t].market):
                 q = Fraction(cur.steps[t].market[name])
-                for v in _simpler(q):
+                for v in _simpler(q, grid):
                     if t >= len(cur.steps):
                         continue
                     market = dict(cur.steps[t].market, **{name: v})
@@ -149,7 +155,7 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
                 if isinstance(given, bool) or not isinstance(dom, Within):
                     continue
                 q = Fraction(given)
-                for v in _simpler(q):
+                for v in _simpler(q, grid):
                     if not dom.contains(v):
                         continue
                     new_act = replace(act, args=dict(act.args, **{arg: v}))
@@ -183,7 +189,7 @@ def shrink(spec: Spec, trace: Trace, *, max_replays: int = 400) -> ShrinkResult:
             for j, x in enumerate(vals):
                 if isinstance(x, bool) or not isinstance(x, Fraction | int):
                     continue
-                for r in _rounded(Fraction(x)):
+                for r in _rounded(Fraction(x), grid):
                     new_vals = list(vals)
                     new_vals[j] = r
                     new_init = dict(init, **{name: tuple(new_vals) if isinstance(v, tuple) else r})

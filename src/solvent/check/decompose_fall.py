@@ -46,14 +46,13 @@ import time
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import z3
 
 from solvent.backends.modes import number_var
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import PASS, CheckResult
-from solvent.check.suggest import Candidate
 from solvent.engine.state import MarketView, StateView, copy_state
 from solvent.engine.step import call_user, eval_predicate, run_guarded, sorts_of
 from solvent.lang.domains import Within
@@ -61,6 +60,9 @@ from solvent.lang.guards import no_guards
 from solvent.lang.values import NUM, Value
 from solvent.spec.decls import FieldDecl
 from solvent.spec.spec import ActionDecl, PredicateDecl, Spec
+
+if TYPE_CHECKING:  # suggest is imported when a range is built: a plain bmc does not load it
+    from solvent.check.suggest import Candidate
 
 _TIMEOUT_MS = 10_000
 MAX_CORNER_DIMENSIONS = 10  # the shared fields' boxes: at most 2**10 corners a step
@@ -396,6 +398,8 @@ def _proved(
 def _ranges(spec: Spec) -> list[Candidate]:
     """``lo <= f[a] <= hi`` for each account field every write puts a constant or an
     action's argument in (its start, those constants and the arguments' domains)."""
+    from solvent.check.suggest import Candidate
+
     u = Unrolling(spec, free_init=True)
     pre = u.states[0]
     sorts = sorts_of(spec)

@@ -252,7 +252,7 @@ def monitor_command(
         int,
         _opt(
             "--checkpoint-every",
-            help="Save a checkpoint every N events (and every second) [default: 1000].",
+            help="Save a checkpoint every N lines read (and every second) [default: 1000].",
             metavar="N",
         ),
     ] = 1000,

@@ -339,14 +339,12 @@ def lifted_coupled(
     first = prove(one, **{**kwargs, "max_k": k, "search_depth": 1, "timeout": left()})
     real: CheckResult | None = first if first.verdict == FAIL else None
     if first.verdict == CTI or capped_out(first):
-        names = [d.name for d in searched_properties(one, kwargs.get("invariants"))]
-        searched = [*names, *(d.name for d in one.lemmas if d.name not in names)]
+        searched = [d.name for d in searched_properties(one, kwargs.get("invariants"))]
         depth = max(COUPLED_SEARCH_DEPTH, int(kwargs.get("max_k") or k))
         real = counted_search(one, None, searched, depth, left())
     if real is None:
         return None
     names = [d.name for d in searched_properties(spec, kwargs.get("invariants"))]
-    names += [d.name for d in spec.lemmas if d.name not in names]
     found = lifted(spec, real, names, " on one account")
     if found is None:
         return None

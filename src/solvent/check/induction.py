@@ -26,6 +26,7 @@ from solvent.check.solving import (
     in_fresh_context,
     interruptible,
     result_maker,
+    searched_properties,
     select_properties,
 )
 from solvent.engine.step import require_spec_sane
@@ -92,10 +93,8 @@ def prove(
     if max_k < k:
         raise UsageError(f"max_k ({max_k}) must be at least k ({k})")
     require_spec_sane(spec)
-    targets = select_properties(spec, invariants)
-    target_names = [d.name for d in targets]
     # lemmas are assumed by the step, so they must be proved too
-    decls = targets + [d for d in spec.lemmas if d.name not in target_names]
+    decls = searched_properties(spec, invariants)
     names = [d.name for d in decls]
     deadline = Deadline(timeout)
 

@@ -51,7 +51,9 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from solvent.backends.modes import number_var
-from solvent.check.encode import Unrolling, conjuncts
+from solvent.backends.symbolic import literal_value, z3_num
+from solvent.check.decompose_shared import unsat
+from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.check.results import PASS, CheckResult
 from solvent.engine.state import MarketView, StateView, copy_state
 from solvent.engine.step import call_user, eval_predicate, run_guarded, sorts_of
@@ -172,7 +174,7 @@ def _plan(
         reads = False
         for _a, val in eval_predicate(one, u.params, u.backend, pre, decl):
             for part in conjuncts(val.raw):
-                read = _vars(part)
+                read = free_vars(part)
                 if not read & names:
                     continue
                 reads = True
@@ -215,7 +217,7 @@ def _fall(var: Any, sign: int, holds: Any, f0: Fraction, steps: int) -> Fraction
         if d <= 0:
             return None
         end = f0 - sign * steps * d
-        if _unsat((var >= _real(end)) if sign > 0 else (var <= _real(end)), z3.Not(holds)):
+        if unsat((var >= z3_num(end)) if sign > 0 else (var <= z3_num(end)), z3.Not(holds)):
             return d
     return None
 
@@ -246,20 +248,13 @@ def _boxes(one: Spec, u: Unrolling, accumulators: Sequence[str], depth: int) -> 
         var = number_var(one, f"m_{name}")
         market[name] = Value(u.backend, var, NUM)
         draws.append((var, Fraction(dom.lo), Fraction(dom.hi)))
-    new = copy_state(pre)
-    view = StateView(new, sorts, u.backend, writable=True, accounts=1)
-    for tick in one.ticks:
-        with no_guards(tick.name):
-            extra = (u.params,) if tick.takes_params else ()
-            call_user(f"tick {tick.name}", tick.where, tick.fn, view, *extra, MarketView(market))
+    new = _after_ticks(one, u, market)
     post = {f: new[f].raw for f in shared}
     start: dict[str, tuple[Fraction, Fraction]] = {}
     for f in shared:
-        init = one.fields[f].init
-        if len(init) == 1 and isinstance(init[0], Within):
-            start[f] = (Fraction(init[0].lo), Fraction(init[0].hi))
-        elif len(init) == 1 and isinstance(init[0], Fraction | int):
-            start[f] = (Fraction(init[0]), Fraction(init[0]))
+        ends = one.fields[f].number_ends()
+        if len(one.fields[f].init) == 1 and ends:
+            start[f] = (min(ends), max(ends))
     boxes = [start]
     for _t in range(depth):
         boxes.append(_image(boxes[-1], pre, post, draws))
@@ -278,11 +273,11 @@ def _image(
     if len(dims) > MAX_CORNER_DIMENSIONS:
         return {}
     known = {str(var) for var, _lo, _hi in dims}
-    within = [c for var, lo, hi in dims for c in (var >= _real(lo), var <= _real(hi))]
-    ranges = [[(var, _real(lo)), (var, _real(hi))] for var, lo, hi in dims]
+    within = [c for var, lo, hi in dims for c in (var >= z3_num(lo), var <= z3_num(hi))]
+    ranges = [[(var, z3_num(lo)), (var, z3_num(hi))] for var, lo, hi in dims]
     out = {}
     for f, term in post.items():
-        if not _vars(term) <= known:
+        if not free_vars(term) <= known:
             continue
         values: list[Fraction] = []
         for corner in product(*ranges):
@@ -294,7 +289,7 @@ def _image(
         if not values:
             continue
         lo, hi = min(values), max(values)
-        if _unsat(*within, z3.Or(term < _real(lo), term > _real(hi))):
+        if unsat(*within, z3.Or(term < z3_num(lo), term > z3_num(hi))):
             out[f] = (lo, hi)
     return out
 
@@ -405,18 +400,8 @@ def _ranges(spec: Spec) -> list[Candidate]:
     sorts = sorts_of(spec)
     values: dict[str, list[Fraction]] = {}
     for name, fd in spec.fields.items():
-        if fd.per_account and fd.sort == NUM:
-            ends = []
-            for x in fd.init:
-                if isinstance(x, Within):
-                    ends += [Fraction(x.lo), Fraction(x.hi)]
-                elif isinstance(x, Fraction | int) and not isinstance(x, bool):
-                    ends.append(Fraction(x))
-                else:
-                    ends = []
-                    break
-            if ends:
-                values[name] = ends
+        if fd.per_account and fd.sort == NUM and (ends := fd.number_ends()):
+            values[name] = ends
     moved = _ticked(spec, u)
     for name in list(values):
         if name in moved:
@@ -455,12 +440,7 @@ def _ticked(spec: Spec, u: Unrolling) -> set[str]:
     """The fields the ticks change."""
     pre = u.states[0]
     market = {n: Value(u.backend, number_var(spec, f"m_{n}"), NUM) for n in spec.bounds}
-    new = copy_state(pre)
-    view = StateView(new, sorts_of(spec), u.backend, writable=True, accounts=1)
-    for tick in spec.ticks:
-        with no_guards(tick.name):
-            extra = (u.params,) if tick.takes_params else ()
-            call_user(f"tick {tick.name}", tick.where, tick.fn, view, *extra, MarketView(market))
+    new = _after_ticks(spec, u, market)
     out = set()
     for name, value in new.items():
         before = pre[name]
@@ -470,29 +450,20 @@ def _ticked(spec: Spec, u: Unrolling) -> set[str]:
     return out
 
 
+def _after_ticks(spec: Spec, u: Unrolling, market: dict[str, Value]) -> Any:
+    """The state after ``spec``'s ticks from ``u``'s first state, the market's values
+    ``market`` (the ticks' guards not asserted)."""
+    new = copy_state(u.states[0])
+    view = StateView(new, sorts_of(spec), u.backend, writable=True, accounts=1)
+    for tick in spec.ticks:
+        with no_guards(tick.name):
+            extra = (u.params,) if tick.takes_params else ()
+            call_user(f"tick {tick.name}", tick.where, tick.fn, view, *extra, MarketView(market))
+    return new
+
+
 # ----------------------------------------------------------------------- helpers
-def _vars(expr: Any) -> set[str]:
-    from solvent.check.decompose_shared import _vars as names
-
-    return names(expr)
-
-
 def _frac(v: Any) -> Fraction | None:
     """A Z3 numeral as a Fraction (None for anything else)."""
-    if z3.is_int_value(v):
-        return Fraction(v.as_long())
-    if z3.is_rational_value(v):
-        return Fraction(v.as_fraction())
-    return None
-
-
-def _real(x: Any) -> Any:
-    q = Fraction(x)
-    return z3.RealVal(f"{q.numerator}/{q.denominator}")
-
-
-def _unsat(*constraints: Any) -> bool:
-    solver = z3.Solver()
-    solver.set("timeout", _TIMEOUT_MS)
-    solver.add(*constraints)
-    return solver.check() == z3.unsat
+    q = literal_value(v)
+    return None if isinstance(q, bool) else q

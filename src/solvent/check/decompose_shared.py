@@ -38,7 +38,7 @@ from typing import Any
 import z3
 
 from solvent.backends.modes import number_var
-from solvent.check.encode import Unrolling, conjuncts
+from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.engine.state import MarketView, StateView, copy_state
 from solvent.engine.step import call_user, eval_predicate, run_guarded, sorts_of
 from solvent.lang.domains import AnyBool, Within
@@ -83,21 +83,9 @@ class SharedRule:
         return "; ".join(moves) + read
 
 
-def _vars(expr: Any) -> set[str]:
-    out: set[str] = set()
-    stack, seen = [expr], set()
-    while stack:
-        e = stack.pop()
-        if e.get_id() in seen:
-            continue
-        seen.add(e.get_id())
-        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.add(e.decl().name())
-        stack.extend(e.children())
-    return out
-
-
-def _unsat(*constraints: Any) -> bool:
+def unsat(*constraints: Any) -> bool:
+    """Whether ``constraints`` are unsatisfiable (a solver call capped at 10 s: unknown
+    counts as not proved)."""
     solver = z3.Solver()
     solver.set("timeout", _TIMEOUT_MS)
     solver.add(*constraints)
@@ -109,7 +97,7 @@ def _same_for_all(term: Any, swap: list[tuple[Any, Any]], *facts: Any) -> bool:
     other = z3.substitute(term, *swap)
     if other.eq(term):
         return True
-    return _unsat(*facts, other != term)
+    return unsat(*facts, other != term)
 
 
 def shared_rule(
@@ -129,7 +117,7 @@ def shared_rule(
     for decl in decls:
         for _acc, val in eval_predicate(one, u.params, u.backend, pre, decl):
             for part in conjuncts(val.raw):
-                read = _vars(part)
+                read = free_vars(part)
                 if not read & names:
                     continue
                 if read & own:
@@ -164,9 +152,9 @@ def _direction(part: Any, var: Any) -> int:
     survives ``var`` not moving)."""
     delta = z3.FreshReal("delta") if var.sort() == z3.RealSort() else z3.FreshInt("delta")
     moved = z3.substitute(part, (var, var + delta))
-    if _unsat(part, delta >= 0, z3.Not(moved)):
+    if unsat(part, delta >= 0, z3.Not(moved)):
         return 1
-    if _unsat(part, delta <= 0, z3.Not(moved)):
+    if unsat(part, delta <= 0, z3.Not(moved)):
         return -1
     return 0
 
@@ -206,7 +194,7 @@ def _check_bodies(
                 args[aname] = Value(u.backend, number_var(one, f"arg_{aname}"), NUM)
         accounts = (0,) if decl.n_accounts else ()
         new, written, guard = run_guarded(decl, pre, sorts, u.backend, u.params, accounts, args, 1)
-        reads = guard is not True and bool(_vars(_raw(guard)) & names)
+        reads = guard is not True and bool(free_vars(_raw(guard)) & names)
         writes = False
         for name, index in written:
             raw = new[name].raw if index is None else new[name][index].raw
@@ -217,7 +205,7 @@ def _check_bodies(
                 term = raw - acc[name]
             else:
                 term = raw
-            if _vars(term) & names and not _same_for_all(term, swap):
+            if free_vars(term) & names and not _same_for_all(term, swap):
                 reads = True
         if (writes or reads) and not decl.n_accounts:
             why = f"{_label(decl)} (it acts on no account) changes or reads a shared accumulator"
@@ -325,7 +313,7 @@ def _does_not_matter(
     names = {str(v) for v in acc.values()}
     for _d, _a, raw in u.properties(0, covered):
         for part in conjuncts(raw):
-            if _vars(part) & names:
+            if free_vars(part) & names:
                 facts.append(z3.substitute(part, *swap))
     definitions = {str(d.children()[0]): d.children()[1] for d in u.definitions.values()}
 
@@ -343,7 +331,7 @@ def _does_not_matter(
             t = term(v)
             outputs.append(t - old.raw if name in accumulators else t)
     changed = [z3.substitute(t, *swap) != t for t in outputs]
-    if not changed or _unsat(*facts, z3.Or(changed)):
+    if not changed or unsat(*facts, z3.Or(changed)):
         return None
     return (
         f"{reader} reads a shared accumulator ({', '.join(accumulators)}) and, from a state "

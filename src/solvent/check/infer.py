@@ -66,7 +66,7 @@ from solvent.check.cases import step_cases
 from solvent.check.encode import Unrolling, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
-from solvent.check.infer_floor import floor_candidates, lowest
+from solvent.check.infer_floor import floor_candidates
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
@@ -268,7 +268,7 @@ def candidate_lemmas(
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
     for name, fd in spec.fields.items():
-        low = lowest(fd.init) if fd.sort == NUM else None
+        low = fd.lowest() if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:
             out.append(
                 _candidate(

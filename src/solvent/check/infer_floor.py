@@ -26,7 +26,6 @@ from fractions import Fraction
 from typing import Any
 
 from solvent.check.suggest import Candidate
-from solvent.lang.domains import Within
 from solvent.lang.values import NUM
 from solvent.spec.decls import ActionDecl
 from solvent.spec.spec import Spec
@@ -44,7 +43,7 @@ def floor_candidates(spec: Spec, exclude: Any = ()) -> list[Candidate]:
             fd = spec.fields.get(field)
             if fd is None or fd.sort != NUM or field in exclude:
                 continue
-            low = lowest(fd.init)
+            low = fd.lowest()
             cand = Candidate(field, ">=", value, fd.per_account)
             if low is not None and low >= value and cand not in out:
                 out.append(cand)
@@ -109,16 +108,3 @@ def _number(value: Any) -> Fraction | None:
         return Fraction(value) if isinstance(value, Fraction) else Fraction(str(value))
     except (TypeError, ValueError):
         return None
-
-
-def lowest(init: Any) -> Fraction | None:
-    """The least initial value of a number field, None when one is not a number."""
-    lows = []
-    for x in init:
-        if isinstance(x, Within):
-            lows.append(Fraction(x.lo))
-        elif isinstance(x, Fraction | int) and not isinstance(x, bool):
-            lows.append(Fraction(x))
-        else:
-            return None
-    return min(lows) if lows else None

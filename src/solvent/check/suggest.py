@@ -261,9 +261,8 @@ def _signs(spec: Spec, taken: set[str], stop: float) -> list[tuple[str, Candidat
 
     out = []
     for name, decl in spec.fields.items():
-        low = [Fraction(x.lo) if isinstance(x, Within) else x for x in decl.init]
-        nums = [x for x in low if isinstance(x, Fraction) and not isinstance(x, bool)]
-        if decl.per_account or decl.sort != NUM or len(nums) != len(low) or min(nums) <= 0:
+        low = decl.lowest()
+        if decl.per_account or decl.sort != NUM or low is None or low <= 0:
             continue
         cand = Candidate(name, ">=", Fraction(0), False)
         fresh = _fresh(cand.name, taken)

@@ -34,6 +34,24 @@ class FieldDecl:
     def symbolic(self) -> bool:
         return any(isinstance(x, Within | AnyBool) for x in self.init)
 
+    def number_ends(self) -> list[Fraction] | None:
+        """The numbers ``init`` names, in order: a range's two ends, a value itself; None
+        when an entry is not a number (a Bool field's)."""
+        ends: list[Fraction] = []
+        for x in self.init:
+            if isinstance(x, Within):
+                ends += [Fraction(x.lo), Fraction(x.hi)]
+            elif isinstance(x, Fraction | int) and not isinstance(x, bool):
+                ends.append(Fraction(x))
+            else:
+                return None
+        return ends
+
+    def lowest(self) -> Fraction | None:
+        """The least number ``init`` allows, None when it names none or not only numbers."""
+        ends = self.number_ends()
+        return min(ends) if ends else None
+
 
 @dataclass(frozen=True, slots=True)
 class ActionDecl:

@@ -87,8 +87,12 @@ def load() -> str:
 
 
 # ------------------------------------------------------------------ the venue
-def venue(accounts: int, events: int, seed: int = 21) -> tuple[list[bytes], int]:
-    """The event lines and how many of them are set-up."""
+def venue(
+    accounts: int, events: int, seed: int = 21, gap_every: int = 0, gap: float = 0.0
+) -> tuple[list[bytes], int]:
+    """The event lines and how many of them are set-up. With ``gap_every``, every
+    ``gap_every``-th price of the timed part is the crash's close less ``gap`` (a fraction):
+    a gap down then back up (``benchmarks/monitor_alerts.py``: alerts in the timed part)."""
     import csv
     from importlib.resources import files
 
@@ -133,6 +137,8 @@ def venue(accounts: int, events: int, seed: int = 21) -> tuple[list[bytes], int]
         if i % 20 == 19:
             step = min(step + 1, len(closes) - 1)
             price = closes[step]
+            if gap_every and (i // 20) % gap_every == gap_every - 1:
+                price = round(price * (1 - gap), 2)
             out.append(f'{{"type":"price","ts":{ts},"seq":{seq},"price":"{price:.2f}"}}'.encode())
             # the venue's keeper: every account below maintenance (8%) is closed at once
             equity = quote + size * price

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from monitor_helpers import cents, event_line, insurance_event, price_event, profile, sizes
 
 from solvent.models import perp_isolated
-from solvent.monitor import bulk_index, deficit
+from solvent.monitor import bulk_index, deficit, runner
 from solvent.monitor.book import PerpBook
 from solvent.monitor.core import Monitor, Options
 
@@ -164,7 +164,8 @@ def _same_alerts(
 
 
 def test_a_venue_set_up_is_put_in_by_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
-    """200 account lines then a price: no insertion one by one, one rebuild."""
+    """200 account lines then a price: no insertion one by one, one rebuild, made by the
+    line that sets the last of the 200 accounts (the set-up's end), not by the price."""
     calls = {"add": 0, "rebuild": 0}
     add, rebuild = deficit.DeficitIndex.add, bulk_index.rebuild
 
@@ -185,9 +186,12 @@ def test_a_venue_set_up_is_put_in_by_one_sort(monkeypatch: pytest.MonkeyPatch) -
         long = a % 3 == 0  # equity 200 at 2,000 either way: above maintenance
         lines.append(event_line(2 + a, ("account", a, "-800.00" if long else "1200.00",
                                         "0.5" if long else "-0.5")))  # fmt: skip
-    for x in lines:
+    for x in lines[:-1]:
         assert m.feed(x) == ([], [])
-    assert m.book is not None and len(m.book.index.waiting) == 200  # type: ignore[attr-defined]
+    assert m.book is not None and len(m.book.index.waiting) == 199  # type: ignore[attr-defined]
+    assert calls == {"add": 0, "rebuild": 0}
+    assert m.feed(lines[-1]) == ([], [])
+    assert calls == {"add": 0, "rebuild": 1} and not m.book.index.waiting  # type: ignore[attr-defined]
     m.feed(event_line(len(lines), ("price", "2010.00")))
     assert calls == {"add": 0, "rebuild": 1}
     assert m.book.index.size == 200 and not m.book.index.waiting  # type: ignore[attr-defined]
@@ -226,11 +230,59 @@ def test_an_idle_source_puts_the_waiting_keys_in() -> None:
     spec = perp_isolated.build(name="venue", accounts=100, max_move="0.08")
     m = Monitor(spec, [], Options(detector="none"))
     m.feed(event_line(0, ("price", "2000.00")))
-    for a in range(100):
+    for a in range(99):  # (the 100th would complete the set-up: put in then)
         m.feed(event_line(1 + a, _healthy(a, 10_000, "0.5")))
-    assert m.book is not None and len(m.book.index.waiting) == 100  # type: ignore[attr-defined]
+    assert m.book is not None and len(m.book.index.waiting) == 99  # type: ignore[attr-defined]
     assert m.flush() == ([], [])
-    assert not m.book.index.waiting and m.book.index.size == 100  # type: ignore[attr-defined]
+    assert not m.book.index.waiting and m.book.index.size == 99  # type: ignore[attr-defined]
+
+
+class _Reads:
+    """A Redis-like source whose reads return ``reads`` (lists of lines), XREAD COUNT 4."""
+
+    kind, resumable, count, stop, shown, stream = "redis", False, 4, None, "test", "venue"
+
+    def __init__(self, reads: list[list[bytes]]) -> None:
+        self.reads = reads
+
+    def describe(self) -> str:
+        return "reads"
+
+    def batches(self) -> Any:
+        n = 0
+        for read in self.reads:
+            yield [(str(n + i), x) for i, x in enumerate(read)]
+            n += len(read)
+
+
+@pytest.mark.parametrize("last_read", [3, 4])
+def test_a_short_read_puts_the_set_up_in_before_the_next_event(last_read: int) -> None:
+    """The run loop: a read of fewer lines than it asks (the source caught up with the
+    set-up) puts the waiting keys in before the next read's events; a full read does
+    not. The alerts are those of a monitor fed the same lines without the loop."""
+    spec = perp_isolated.build(name="venue", accounts=12, max_move="0.08")
+    lines = [event_line(0, ("price", "2000.00")), event_line(1, ("insurance", "900.00"))]
+    lines += [event_line(2 + a, _healthy(a, 10_000 + 7 * a, "0.5" if a % 3 else "-1"))
+              for a in range(9)]  # fmt: skip (9 of 12 accounts: no complete set-up)
+    later = [event_line(11, ("price", "1900.00")), event_line(12, ("price", "1700.00"))]
+    cut = len(lines) - last_read
+    reads = [lines[i : i + 4] for i in range(0, cut, 4)] + [lines[cut:], later]
+    assert [len(r) for r in reads[:-1]] == [4, 4, last_read]
+    m = Monitor(spec, [], Options(detector="none"))
+    waiting: list[int] = []
+    feed = m.feed
+
+    def seen(line: bytes) -> Any:
+        if line in later:
+            waiting.append(len(getattr(m.book.index, "waiting", ())))  # type: ignore[union-attr]
+        return feed(line)
+
+    m.feed = seen  # type: ignore[method-assign]
+    got = runner.run(m, _Reads(reads), runner.RunConfig(quarantine=None, print_alerts=False,
+                                                        signals=False))  # fmt: skip
+    want = Monitor(spec, [], Options(detector="none"))
+    assert got.alerts == sum(len(want.feed(x)[0]) for x in lines + later)
+    assert waiting == ([0, 0] if last_read < 4 else [9, 0])
 
 
 def test_a_rebuild_merges_the_keys_held_with_the_waiting_ones() -> None:
@@ -267,11 +319,12 @@ def test_at_venue_scale_an_account_change_between_prices_does_not_wait() -> None
     m = Monitor(spec, [], Options(detector="none"))
     lines = [event_line(0, ("price", "2000.00")), event_line(1, ("insurance", "90000.00"))]
     lines += [event_line(2 + a, _healthy(a, 10_000 + a, "0.5")) for a in range(n)]
-    for x in lines:
+    for x in lines[:-1]:
         m.feed(x)
-    assert m.book is not None and len(m.book.index.waiting) == n  # type: ignore[attr-defined]
-    m.feed(event_line(len(lines), ("price", "2001.00")))
+    assert m.book is not None and len(m.book.index.waiting) == n - 1  # type: ignore[attr-defined]
+    m.feed(lines[-1])  # the last account set: the set-up is complete
     assert type(m.book.index) is deficit.DeficitIndex  # its set-up is in: a plain index
+    m.feed(event_line(len(lines), ("price", "2001.00")))
     for a in range(0, 40, 3):
         m.feed(event_line(len(lines) + 1 + a, _healthy(a, 20_000, "-0.5")))
         assert not getattr(m.book.index, "waiting", None)

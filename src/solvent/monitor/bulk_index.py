@@ -23,9 +23,13 @@ ones are at least half as many as those held (a set-up under way); into a large 
 otherwise it goes in at once, as before, so at venue scale nothing waits between two
 prices and a price event does not pay for the account changes before it. Once the
 waiting keys are in and it holds :data:`SMALL` or more, it is a plain index again (no
-wrapper on the steady state's path). The sort is paid by the first read after the set-up: about 0.3 CPU s at
-100,000 accounts, once, in the event that reads (the first price after the set-up),
-unless the source paused before it (:func:`settle`, from the run loop's idle flush).
+wrapper on the steady state's path). The sort (about 0.3 CPU s at 100,000 accounts, once)
+is paid at the end of the set-up, not by the event after it: when every account of the
+book has a key waiting (a venue's set-up: one line per open account) it is made by the
+line that completes it; else (a shard's book, which holds a share of the accounts; a venue
+with flat accounts) when the run loop's read comes back short (the source caught up with
+its backlog: :func:`settle` from ``Monitor.caught_up``) or the source pauses (the idle
+flush), and failing those by the first read.
 
 A checkpoint pickles it as a plain :class:`DeficitIndex` with nothing waiting (the
 format of every checkpoint so far); a monitor restored from one defers again.
@@ -86,9 +90,10 @@ def rebuild(index: DeficitIndex, items: list[tuple[Key, int, int]]) -> None:
 class DeferredIndex(DeficitIndex):
     """A :class:`DeficitIndex` whose insertions wait until it is read (see the module)."""
 
-    def __init__(self) -> None:
+    def __init__(self, whole: int = 0) -> None:
         super().__init__()
         self.waiting: dict[int, tuple[Key, int, int]] = {}  # account -> (key, q, s)
+        self.whole = whole  # the book's accounts: all waiting, the set-up is complete
 
     def add(self, key: Key, q: int, s: int) -> None:
         waiting = self.waiting
@@ -100,6 +105,8 @@ class DeferredIndex(DeficitIndex):
             self.put_in()
         self.waiting[key[2]] = (key, q, s)
         self.size += 1
+        if len(self.waiting) == self.whole:  # every account set: the set-up's end, sort now
+            self.put_in()
 
     def remove(self, key: Key, q: int, s: int) -> None:
         got = self.waiting.get(key[2])
@@ -127,7 +134,7 @@ class DeferredIndex(DeficitIndex):
                 self.base_s += sum(s for _, _, s in waiting.values() if s > 0)
                 rebuild(self, items)
         if self.size >= SMALL:
-            del self.waiting
+            del self.waiting, self.whole
             self.__class__ = DeficitIndex  # type: ignore[assignment]
 
     # every read puts the waiting keys in first (DeficitIndex's methods named, not super():
@@ -150,7 +157,7 @@ class DeferredIndex(DeficitIndex):
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as a :class:`DeficitIndex` (a checkpoint's format), nothing waiting."""
         self.put_in()
-        state = {k: v for k, v in self.__dict__.items() if k != "waiting"}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("waiting", "whole")}
         return copyreg._reconstructor, (DeficitIndex, object, None), state  # type: ignore[attr-defined]
 
 
@@ -162,6 +169,7 @@ def deferred(book: Any) -> Any:
     if type(index) is DeficitIndex and index.size < SMALL:
         index.__class__ = DeferredIndex
         cast(DeferredIndex, index).waiting = {}
+        cast(DeferredIndex, index).whole = book.n
     return book
 
 

@@ -355,10 +355,15 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         alerts: list[Alert] = []
         bad: list[tuple[bytes, str]] = []
         self._release(alerts, bad, force=True)
+        self.caught_up()
+        return alerts, bad
+
+    def caught_up(self) -> None:
+        """The source has no more lines waiting (a short read: a venue's set-up is read):
+        the books' waiting insertions go in now, not in the next event (bulk_index.py)."""
         for book in (self.book, self.cross_book):
             if book is not None:
                 settle(book)
-        return alerts, bad
 
     def _release(self, alerts: list[Alert], bad: list[tuple[bytes, str]], *, force: bool) -> None:
         while self.held:

@@ -366,6 +366,8 @@ def alerts(
     heap = QuietHeap().start()  # the collector leaves the book alone (solvent.monitor.heap)
     # progress lines until the source first pauses (a venue's set-up, a backlog)
     noted: float | None = start
+    # a Redis read of fewer entries than it asks (XREAD COUNT) found the stream's end
+    short = source.count if source.kind == "redis" else 0
     try:
         for batch in source.batches():
             heap.read(len(batch))
@@ -396,6 +398,8 @@ def alerts(
                     break
             if shard is not None and batch:
                 shard.batch_done()  # its records in one entry, sent with the next read
+            if 0 < len(batch) < short:  # a short read: the source caught up with its backlog
+                monitor.caught_up()
             if (
                 cfg.checkpoint
                 and since_ckpt

@@ -52,34 +52,6 @@ class AggregateSummary(AlertTally):
     waiting: list[int] = field(default_factory=list)
 
 
-class CombinedMonitor(Monitor):
-    """The aggregator's monitor. Its probe sums' catch-up leaves the deferred accounts'
-    exact values behind the book's index (:mod:`solvent.monitor.catch_up`): they are put
-    in before anything reads the whole state."""
-
-    fast: ProbeSums | None = None
-
-    def _fresh(self) -> None:
-        if self.fast is not None:
-            self.fast.fresh()
-
-    def _generic_failures(self) -> list[str]:
-        self._fresh()
-        return super()._generic_failures()
-
-    def _state_dict(self) -> dict[str, Any]:
-        self._fresh()
-        return super()._state_dict()
-
-    def plain_state(self) -> dict[str, Any]:
-        self._fresh()
-        return super().plain_state()
-
-    def snapshot(self) -> dict[str, Any]:
-        self._fresh()
-        return super().snapshot()
-
-
 class Aggregator:
     """Merge shard records by ``seq``; feed the combined events to one closed-form monitor."""
 
@@ -88,7 +60,7 @@ class Aggregator:
     ) -> None:
         opts.distance = "closed"
         opts.detector = "none"
-        self.monitor = CombinedMonitor(spec, used, opts, notice=notice)
+        self.monitor = Monitor(spec, used, opts, notice=notice)
         if self.monitor.book is None:
             raise MonitorConfigError(
                 "monitor-aggregate combines closed-form deficit functions: it needs the isolated "
@@ -100,7 +72,9 @@ class Aggregator:
         self.done: int | None = None
         self.last = [-1] * shards  # the last seq queued from each shard
         self.ids: set[str] = set()
-        self.fast = self.monitor.fast = ProbeSums(self.monitor, shards)
+        # its catch-up leaves accounts' exact values behind the book's index: the monitor
+        # puts them in before it reads the whole state (solvent.monitor.state.Lagging)
+        self.fast = self.monitor.lagging = ProbeSums(self.monitor, shards)
         # the keeper's alerts are the shards' (forwarded): the combined book does not watch
         # it (its liquidation checks would read sizes that lag, see catch_up)
         self.monitor._watch_keeper = False

@@ -11,7 +11,7 @@ the book's Fraction lists set, the amounts scaled again) was about half of the c
 and is left for later: those exact values *lag*. :class:`Lag` keeps which accounts lag
 and puts their exact values in when something reads them (:meth:`Lag.fresh`): before
 the monitor applies an event of that account, before it reads the whole state (an audit,
-a violated invariant's report, :class:`~solvent.monitor.aggregate.CombinedMonitor`), when
+a violated invariant's report, a snapshot: :class:`~solvent.monitor.state.Lagging`), when
 the sums turn off, and at the end.
 
 While accounts lag, the book answers from its index only: the distance, the invariant

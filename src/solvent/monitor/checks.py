@@ -132,8 +132,9 @@ class ChecksMixin(MonitorHost):
                 if self.notice is not None and self.n >= PROGRESS_FROM:
                     self.notice(f"auditing the invariants on {self.n:,} accounts...")
                 self._lanes = Lanes(self.spec)
+            values = self.whole_state()
             self.price()
-            lanes = self._lanes.failures(self.values, self.backend)
+            lanes = self._lanes.failures(values, self.backend)
             if lanes is not None:
                 self.counters.invariant_evals += 1
                 return lanes

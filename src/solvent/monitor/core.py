@@ -268,6 +268,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
 
     # ----------------------------------------------------------------- snapshot
     def snapshot(self) -> dict[str, Any]:
+        self.whole_state()  # (lagging values in: a snapshot holds them)
         keep = (
             "values", "book", "cross_book", "last_seq", "last_ts", "seen_order", "held", "_held_n", "step",
             "bucket", "ref_price", "ref_float", "_ref_dec", "price_dec", "price_float", "pending", "max_seq",

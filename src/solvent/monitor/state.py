@@ -1,10 +1,19 @@
-"""The observed state: state events (account, insurance, state, liquidation) applied exactly."""
+"""The observed state: state events (account, insurance, state, liquidation) applied exactly.
+
+A monitor's ``values`` may lag behind its book: the aggregator of shard monitors puts
+accounts into the book's index from integers and leaves their exact values for later
+(:mod:`solvent.monitor.catch_up`). The contract between the two is :class:`Lagging`: a
+monitor with ``lagging`` set calls its ``fresh()`` before every read of the whole state
+(:meth:`StateMixin.whole_state`, the one way those reads get ``values``: the invariants'
+audit and report, the keeper's check, a snapshot); whoever applies an event of one account
+puts that account's values in first (``ProbeSums.fresh(rec)``).
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from solvent.lang.domains import AnyBool, Within
 from solvent.monitor import events as ev
@@ -12,8 +21,28 @@ from solvent.monitor.alerts import Alert, plain
 from solvent.monitor.host import MonitorHost
 
 
+class Lagging(Protocol):
+    """Holds some accounts' exact values behind ``Monitor.values`` (see the module)."""
+
+    def fresh(self) -> None:
+        """Put every lagging account's exact values into ``Monitor.values``."""
+
+
+#: the monitor's reads of its whole state: each gets ``values`` from ``whole_state``
+#: (``tests/monitor/test_monitor_lagging.py`` holds the list against the code)
+WHOLE_STATE_READS = ("_state_dict", "plain_state", "_generic_failures", "snapshot")
+
+
 class StateMixin(MonitorHost):
     """The monitor's observed state (``values``) and the events that change it."""
+
+    lagging: Lagging | None = None  # the aggregator's catch-up (monitor-aggregate)
+
+    def whole_state(self) -> dict[str, Any]:
+        """``values``, every lagging account's exact values put in first."""
+        if self.lagging is not None:
+            self.lagging.fresh()
+        return self.values
 
     @staticmethod
     def _init(x: Any) -> Any:
@@ -180,10 +209,11 @@ class StateMixin(MonitorHost):
         from solvent.check.replay import number
         from solvent.lang.values import Value
 
+        values = self.whole_state()
         self.price()
         out: dict[str, Any] = {}
         for name, fd in self.spec.fields.items():
-            v = self.values[name]
+            v = values[name]
             conv = (
                 (lambda x: Value(self.backend, x, "bool"))
                 if fd.sort == "bool"
@@ -193,5 +223,6 @@ class StateMixin(MonitorHost):
         return out
 
     def plain_state(self) -> dict[str, Any]:
+        values = self.whole_state()
         self.price()
-        return {k: plain(v) for k, v in self.values.items()}
+        return {k: plain(v) for k, v in values.items()}

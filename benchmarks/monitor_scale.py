@@ -91,8 +91,9 @@ def venue(
     accounts: int, events: int, seed: int = 21, gap_every: int = 0, gap: float = 0.0
 ) -> tuple[list[bytes], int]:
     """The event lines and how many of them are set-up. With ``gap_every``, every
-    ``gap_every``-th price of the timed part is the crash's close less ``gap`` (a fraction):
-    a gap down then back up (``benchmarks/monitor_alerts.py``: alerts in the timed part)."""
+    ``gap_every``-th price of the timed part is the crash's close less ``gap`` (a fraction)
+    where the crash moves under 1% into and out of it: a gap down then back up, each
+    move within ``gap`` +- 1% (``benchmarks/monitor_alerts.py``: alerts in the timed part)."""
     import csv
     from importlib.resources import files
 
@@ -118,6 +119,10 @@ def venue(
             f'"set":{{"quote":"{quote:.4f}","size":"{size:.6f}"}}}}'
         ).encode()
 
+    def calm(step: int) -> bool:  # the crash moves under 1% into and out of this step
+        around = closes[step - 1 : step + 2]
+        return all(abs(b / a - 1) < 0.01 for a, b in zip(around, around[1:], strict=False))
+
     first = draws(accounts)
     fund = 0.02 * float(first["notional"].sum())
     out = [
@@ -137,7 +142,7 @@ def venue(
         if i % 20 == 19:
             step = min(step + 1, len(closes) - 1)
             price = closes[step]
-            if gap_every and (i // 20) % gap_every == gap_every - 1:
+            if gap_every and (i // 20) % gap_every == gap_every - 1 and calm(step):
                 price = round(price * (1 - gap), 2)
             out.append(f'{{"type":"price","ts":{ts},"seq":{seq},"price":"{price:.2f}"}}'.encode())
             # the venue's keeper: every account below maintenance (8%) is closed at once

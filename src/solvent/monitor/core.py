@@ -130,8 +130,10 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         if is_perp_isolated(spec):
             # its index is built when first read: a venue's set-up, one pass (bulk_index.py)
             self.book = deferred(PerpBook(self.n, self.params.maintenance_margin))
+            quote, size = self.values["quote"], self.values["size"]
             for a in range(self.n):
-                self.book.set_account(a, self.values["quote"][a], self.values["size"][a])
+                if quote[a] or size[a]:  # (a new book holds every account flat at zero)
+                    self.book.set_account(a, quote[a], size[a])
             self.book.set_fund(self.values["insurance"], self.values["bad_debt"])
         # the cross perp's distance: under a common return r of both marks an account's
         # equity is quote + (value_a + value_b) * (1 + r), the isolated perp's form at the

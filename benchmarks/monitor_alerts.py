@@ -246,8 +246,16 @@ def run_config(args: argparse.Namespace, lines: list[bytes], setup: int, shards:
                     "--setup-seq", str(setup), "--folder", tmp, "--max-move", args.max_move,
                     "--idle", str(args.idle)]  # fmt: skip
             if shards == 1:
-                cmds = [base + ["--worker", "--setup", str(setup),
-                                "--alerts", os.path.join(tmp, "single.jsonl")]]
+                cmds = [
+                    base
+                    + [
+                        "--worker",
+                        "--setup",
+                        str(setup),
+                        "--alerts",
+                        os.path.join(tmp, "single.jsonl"),
+                    ]
+                ]
             else:
                 cmds = [base + ["--worker", "--consumer", f"{k}/{shards}", "--setup", str(setups[k]),
                                 "--checkpoint", os.path.join(tmp, f"s{k}.ckpt"),

@@ -261,6 +261,7 @@ def worker(args: argparse.Namespace) -> None:
         "wall_start": marks.get("wall_start"),
         "wall_end": marks.get("wall_end"),
         "p99_event_ms": 1e3 * per_event[int(0.99 * (len(per_event) - 1))] if per_event else None,
+        "max_event_ms": 1e3 * per_event[-1] if per_event else None,
         "p99_alert_ms": None
         if summary.percentile(0.99) is None
         else 1e3 * summary.percentile(0.99),
@@ -618,6 +619,7 @@ def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None
                 r = doc["results"][0]
                 row = {"events": r["timed_lines"], "cpu_seconds": r["cpu_seconds"],
                        "wall_seconds": r["seconds"], "p99_event_ms": r["p99_event_ms"],
+                       "max_event_ms": r.get("max_event_ms"),
                        "events_per_cpu_s": r["timed_lines"] / r["cpu_seconds"],
                        "rss_mib": r["rss_mib"], "load": r["load"]}  # fmt: skip
             else:

@@ -262,8 +262,9 @@ def test_a_short_read_puts_the_set_up_in_before_the_next_event(last_read: int) -
     not. The alerts are those of a monitor fed the same lines without the loop."""
     spec = perp_isolated.build(name="venue", accounts=12, max_move="0.08")
     lines = [event_line(0, ("price", "2000.00")), event_line(1, ("insurance", "900.00"))]
-    lines += [event_line(2 + a, _healthy(a, 10_000 + 7 * a, "0.5" if a % 3 else "-1"))
-              for a in range(9)]  # fmt: skip (9 of 12 accounts: no complete set-up)
+    lines += [
+        event_line(2 + a, _healthy(a, 10_000 + 7 * a, "0.5" if a % 3 else "-1")) for a in range(9)
+    ]  # fmt: skip (9 of 12 accounts: no complete set-up)
     later = [event_line(11, ("price", "1900.00")), event_line(12, ("price", "1700.00"))]
     cut = len(lines) - last_read
     reads = [lines[i : i + 4] for i in range(0, cut, 4)] + [lines[cut:], later]

@@ -56,7 +56,7 @@ class _Behind:
 
     def __init__(self, m: Monitor, true: F) -> None:
         self.m, self.true, self.calls = m, true, 0
-        m.values["quote"][1] = F(-10**9)
+        m.values["quote"][1] = F(-(10**9))
 
     def fresh(self) -> None:
         self.calls += 1
@@ -93,8 +93,8 @@ def test_each_whole_state_read_puts_the_lagging_values_in_first(name: str, lanes
     m, true = _monitor(lanes)
     behind = _Behind(m, true)
     stale = _read(m, name)  # no lagging set: the read sees the stale value
-    assert stale == (["solvent"] if name == "_generic_failures" else F(-10**9))
-    m.values["quote"][1] = F(-10**9)
+    assert stale == (["solvent"] if name == "_generic_failures" else F(-(10**9)))
+    m.values["quote"][1] = F(-(10**9))
     m.lagging = behind
     assert _read(m, name) == ([] if name == "_generic_failures" else true)
     assert behind.calls >= 1

@@ -603,15 +603,17 @@ def aggregator_in_process(accounts: int, events: int, shards: int = 2) -> dict[s
 
 def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None:
     """``--in-process`` (or, with ``--redis``, one unsharded monitor through Redis: the
-    run loop, XREAD) with the baseline's sources and with these, alternating."""
+    run loop, XREAD) with the baseline's sources and with these, alternating which runs
+    first from one pair to the next (round 22; before, the baseline always ran first)."""
     here = str(HERE.parent / "src")
     size = ["--accounts", str(args.accounts), "--events", str(args.events)]
     cmd = [sys.executable, __file__, *size]
     cmd += ["--shards", "1"] if args.redis else ["--in-process"]
     cmd += ["--aggregator"] if args.aggregator else []
     rates: dict[str, list[float]] = {"baseline": [], "this": []}
-    for _ in range(repeat):
-        for name, src in (("baseline", baseline_src), ("this", here)):
+    for k in range(repeat):
+        pair = (("baseline", baseline_src), ("this", here))
+        for name, src in pair if k % 2 == 0 else pair[::-1]:
             env = {**os.environ, "PYTHONPATH": src}
             out = subprocess.run(cmd, env=env, capture_output=True, check=True, text=True)
             if args.redis:  # the JSON line of the configuration: the single process's row
@@ -625,7 +627,7 @@ def paired(baseline_src: str, args: argparse.Namespace, repeat: int = 3) -> None
             else:
                 row = json.loads(out.stdout.strip().splitlines()[-1])
             rates[name].append(row["events_per_cpu_s"])
-            print(json.dumps({"run": name, **row}), flush=True)
+            print(json.dumps({"run": name, "pair": k, **row}), flush=True)
     ratios = [t / b for t, b in zip(rates["this"], rates["baseline"], strict=True)]
     print(json.dumps({"ratio_per_cpu_s": sorted(ratios), "load": load()}))
 

@@ -122,17 +122,7 @@ def monitor_worker(args: argparse.Namespace) -> None:
                 marks["cpu1"] = time.process_time()
 
     src.batches = counted
-    per_event: list[float] = []
-    feed = m.feed
-
-    def timed_feed(line: bytes) -> Any:
-        t0 = time.perf_counter()
-        out = feed(line)
-        if marks["cpu0"]:
-            per_event.append(time.perf_counter() - t0)
-        return out
-
-    m.feed = timed_feed  # type: ignore[method-assign]
+    per_event = ms.timed_feed(m, lambda: marks["cpu0"])
     cfg = RunConfig(alerts=args.alerts, quarantine=None, checkpoint=args.checkpoint,
                     checkpoint_every=1_000_000, checkpoint_seconds=300.0)  # fmt: skip
     summary = Summary()

@@ -85,3 +85,31 @@ def test_paired_stages_alternate_which_runs_first() -> None:
     order = monitor_stages.pair_order(5)
     assert [o[0] for o in order] == ["other", "this", "other", "this", "other"]
     assert all(sorted(o) == ["other", "this"] for o in order)
+
+
+def test_the_alerting_venue_breaches_the_envelope_and_nothing_else() -> None:
+    """``benchmarks/monitor_alerts.py``'s venue: every gap (where the crash moves under 1%)
+    breaches the 4.5% envelope down then up, each move under the 8% maintenance, so the
+    timed part raises envelope alerts only (no account below zero equity: the invariant's
+    report would time the whole state's copy, not the alert path), two per gap."""
+    import json
+
+    import monitor_alerts
+
+    lines, setup = monitor_scale.venue(300, 4000, gap_every=10, gap=0.06)
+    prices = [float(json.loads(x)["price"]) for x in lines[setup:] if b'"price"' in x]
+    moves = [b / a - 1 for a, b in zip(prices, prices[1:], strict=False)]
+    gaps = sum(m < -0.045 for m in moves)
+    assert gaps >= 10 and max(abs(m) for m in moves) < 0.08
+    m = Monitor(monitor_alerts.spec_of(300, "0.045"), monitor_scale.USED, Options(detector="none"))
+    kinds = [a.name for i, x in enumerate(lines) for a in m.feed(x)[0] if i >= setup]
+    assert set(kinds) == {"envelope.move.lo", "envelope.move.hi"}
+    assert kinds.count("envelope.move.lo") == gaps
+
+
+def test_an_event_is_stamped_when_written() -> None:
+    import monitor_alerts
+
+    line = b'{"type":"price","ts":1.019,"seq":7,"price":"7900.00"}'
+    (got,) = monitor_alerts.stamped([line], 1765000000.123456)
+    assert got == b'{"type":"price","ts":1765000000.123456,"seq":7,"price":"7900.00"}'

@@ -329,3 +329,21 @@ def test_at_venue_scale_an_account_change_between_prices_does_not_wait() -> None
     for a in range(0, 40, 3):
         m.feed(event_line(len(lines) + 1 + a, _healthy(a, 20_000, "-0.5")))
         assert not getattr(m.book.index, "waiting", None)
+
+
+def test_the_aggregators_book_waits_for_its_first_read() -> None:
+    """A complete set-up puts a monitor's waiting keys in; the aggregator's book keeps
+    them waiting (its catch-up's insertions stay O(1)) until the index is read, then
+    answers as the monitor's."""
+    from solvent.monitor.aggregate import Aggregator
+
+    spec = perp_isolated.build(name="venue", accounts=70, max_move="0.08")
+    agg = Aggregator(spec, [], 2, Options())
+    m = Monitor(spec, [], Options(detector="none"))
+    for book in (agg.monitor.book, m.book):
+        assert book is not None
+        for a in range(70):
+            book.set_account(a, F(5_000 - 113 * a, 100), F((a % 5) - 2, 4) or F(1, 8))
+    assert not m.book.index.waiting  # type: ignore[union-attr]
+    assert len(agg.monitor.book.index.waiting) == 70  # type: ignore[union-attr]
+    _same(agg.monitor.book.index, m.book.index, F(100), 0)  # type: ignore[union-attr]

@@ -27,6 +27,7 @@ from typing import Any
 
 import msgspec
 
+from solvent.monitor import bulk_index
 from solvent.monitor import events as ev
 from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
@@ -66,6 +67,7 @@ class Aggregator:
                 "monitor-aggregate combines closed-form deficit functions: it needs the isolated "
                 "perp model (solvent.models.perp_isolated without tier2 or liquidation_depth)"
             )
+        bulk_index.until_read(self.monitor.book)
         self.shards = shards
         self.queues: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         self.water = [-1] * shards

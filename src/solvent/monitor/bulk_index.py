@@ -29,7 +29,8 @@ book has a key waiting (a venue's set-up: one line per open account) it is made 
 line that completes it; else (a shard's book, which holds a share of the accounts; a venue
 with flat accounts) when the run loop's read comes back short (the source caught up with
 its backlog: :func:`settle` from ``Monitor.caught_up``) or the source pauses (the idle
-flush), and failing those by the first read.
+flush), and failing those by the first read. The aggregator's book waits for its first
+read (:func:`until_read`).
 
 A checkpoint pickles it as a plain :class:`DeficitIndex` with nothing waiting (the
 format of every checkpoint so far); a monitor restored from one defers again.
@@ -170,6 +171,17 @@ def deferred(book: Any) -> Any:
         index.__class__ = DeferredIndex
         cast(DeferredIndex, index).waiting = {}
         cast(DeferredIndex, index).whole = book.n
+    return book
+
+
+def until_read(book: Any) -> Any:
+    """``book`` with its waiting insertions put in only when its index is read (not at the
+    end of a set-up): the aggregator, whose probe sums decide most events without the
+    index, so that its catch-up's insertions stay O(1) until a distance is asked
+    (``benchmarks/results/monitor_scale.md``, round 22: put in at the set-up's end, its
+    catch-up took 2.6x to 2.8x the CPU). Returned for chaining."""
+    if isinstance(book.index, DeferredIndex):
+        book.index.whole = 0
     return book
 
 

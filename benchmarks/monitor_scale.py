@@ -380,9 +380,16 @@ def aggregate(
     timed = 0
 
     def mark_end() -> None:
+        # per event only the wall clocks (no system call: from round 22 the CPU clock is
+        # read once per drain, after its last event, by cpu_mark; before, a process_time
+        # call per event, about 1 us, was counted in the aggregator's CPU)
         if timed:
-            marks["cpu_end"], marks["wall_end"] = time.process_time(), time.perf_counter()
-            marks["clock_end"] = time.time()
+            marks["wall_end"], marks["clock_end"] = time.perf_counter(), time.time()
+            marks["seen"] = timed
+
+    def cpu_mark() -> None:  # after a drain: the CPU at its last event (at most the
+        if timed and marks.get("seen") != marks.get("cpu_seen"):  # drain's tail later)
+            marks["cpu_end"], marks["cpu_seen"] = time.process_time(), marks["seen"]
             marks["sync_in"] = marks["sync_cpu"]  # catch-up so far: inside the timed part
 
     def timed_event(seq: int) -> None:
@@ -410,17 +417,17 @@ def aggregate(
         return out
 
     agg.monitor.apply_event = timed_apply  # type: ignore[method-assign]
-    if ready is not None:
-        drain = agg.drain
+    drain = agg.drain
 
-        def drain_then_tell() -> list[dict[str, Any]]:
-            out = drain()
-            if not ready.is_set() and agg.done is not None and agg.done >= setup:
-                agg.sync()  # the set-up's deferred accounts into the book, then go
-                ready.set()
-            return out
+    def drain_then_tell() -> list[dict[str, Any]]:
+        out = drain()
+        cpu_mark()
+        if ready is not None and not ready.is_set() and agg.done is not None and agg.done >= setup:
+            agg.sync()  # the set-up's deferred accounts into the book, then go
+            ready.set()
+        return out
 
-        agg.drain = drain_then_tell  # type: ignore[method-assign]
+    agg.drain = drain_then_tell  # type: ignore[method-assign]
     if fast is not None:  # every event is offered to the probe sums first
         take, sync = fast.take, fast.sync
 
@@ -581,8 +588,12 @@ def aggregator_in_process(accounts: int, events: int, shards: int = 2) -> dict[s
     agg, rest = aggregator_after_setup(Aggregator(spec, USED, shards, Options()), recs, setup)
     e0 = agg.monitor.counters.events
     cpu, wall = time.process_time(), time.perf_counter()
-    for i in range(0, max(len(q) for q in rest), 2000):
+    add_all = getattr(agg, "add_all", None)  # an entry's records at once (round 22), as
+    for i in range(0, max(len(q) for q in rest), 2000):  # run_aggregate adds them
         for k, q in enumerate(rest):
+            if add_all is not None:
+                add_all(k, q[i : i + 2000])
+                continue
             for r in q[i : i + 2000]:
                 agg.add(k, r)
         agg.drain()
@@ -777,9 +788,11 @@ def run_config(
         thread.start()
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in cmds]
     go = 0.0
+    r_go = None
     if gate:
         release(gate, procs, ready)
         go = time.time()
+        r_go = cpu_of(redis_pid) if redis_pid else None
     results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
     r1 = cpu_of(redis_pid) if redis_pid else 0.0
     if thread is not None:
@@ -791,6 +804,8 @@ def run_config(
         agg = aggregate(url, args.accounts, shards, setup) if shards > 1 else None
     if agg is not None and redis_pid:
         agg["redis_cpu_shards"] = r1 - r0
+        if r_go is not None:  # from the release (the set-up's reads left out)
+            agg["redis_cpu_timed"] = r1 - r_go
     return results, agg
 
 
@@ -990,8 +1005,33 @@ def render(
         if agg is not None and "redis_cpu_shards" in agg:
             out.append(f"| {k} | redis-server while the shards ran | | | "
                        f"{agg['redis_cpu_shards']:.2f} | | | | | | | |")  # fmt: skip
-    out.append("")
+        if agg is not None and "redis_cpu_timed" in agg:
+            out.append(f"| {k} | redis-server from the release to the shards' end (their "
+                       f"timed parts) | | | {agg['redis_cpu_timed']:.2f} | | | | | | | |")  # fmt: skip
+    out += ["", *stage_costs(rows, timed)]
     return "\n".join(out)
+
+
+def stage_costs(rows: list[Any], timed: int) -> list[str]:
+    """CPU microseconds per timed event of each stage (round 22): each process's timed
+    CPU, redis-server's over the timed parts where it is known (else over the whole
+    configuration, its set-up's reads included), over the timed events."""
+    out = [
+        "CPU per timed event (microseconds; redis-server's from the release when "
+        "measured, else with the set-up's reads):",
+        "",
+    ]
+    for k, _load, results, agg, redis_cpu in rows:
+        parts = [f"{r['consumer']} {1e6 * r['cpu_seconds'] / timed:.1f}" for r in results]
+        total = sum(r["cpu_seconds"] for r in results)
+        if agg is not None:
+            parts.append(f"aggregator {1e6 * agg['timed_cpu_seconds'] / timed:.1f}")
+            total += agg["timed_cpu_seconds"]
+        red = agg.get("redis_cpu_timed", redis_cpu) if agg is not None else redis_cpu
+        parts.append(f"redis-server {1e6 * red / timed:.1f}")
+        out.append(f"- {k} shard(s): " + ", ".join(parts)
+                   + f"; all stages {1e6 * (total + red) / timed:.1f}")  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":

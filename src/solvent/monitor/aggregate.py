@@ -82,15 +82,28 @@ class Aggregator:
         self.monitor._watch_keeper = False
 
     def add(self, k: int, rec: dict[str, Any]) -> None:
-        if "mark" in rec:
-            self.water[k] = max(self.water[k], int(rec["mark"]))
-            return
-        seq = int(rec["seq"])
-        self.water[k] = max(self.water[k], seq)
-        if seq <= self.last[k] or (self.done is not None and seq <= self.done):
-            return  # published again by a shard that took over (the same record)
-        self.last[k] = seq
-        self.queues[k].append(rec)
+        self.add_all(k, (rec,))
+
+    def add_all(self, k: int, recs: Any) -> None:
+        """Queue shard ``k``'s records (one entry's, in order); a mark raises its water."""
+        water, last, queue = self.water[k], self.last[k], self.queues[k]
+        done = self.done
+        # a record at or below both the last queued from this shard and the last combined
+        # was published again by a shard that took over (the same record): dropped
+        low = last if done is None or done < last else done
+        for rec in recs:
+            if "mark" in rec:
+                mark = int(rec["mark"])
+                water = mark if mark > water else water
+                continue
+            seq = int(rec["seq"])
+            if seq > water:
+                water = seq
+            if seq <= low:
+                continue
+            low = last = seq
+            queue.append(rec)
+        self.water[k], self.last[k] = water, last
 
     def drain(self) -> list[dict[str, Any]]:
         """Combine every event all shards have passed; return the alerts to write."""
@@ -190,9 +203,9 @@ def run_aggregate(
                 k = names.index(key)
                 for eid, fields in entries:
                     pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
-                    for rec in _records(fields):
-                        agg.add(k, rec)
-                        got += 1
+                    recs = _records(fields)
+                    agg.add_all(k, recs)
+                    got += len(recs)
             summary.records += got
             heap.read(got)
             for doc in agg.drain():

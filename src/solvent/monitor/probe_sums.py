@@ -203,8 +203,12 @@ class ProbeSums:
     def _account(self, rec: dict[str, Any]) -> bool:
         """The account's new amounts, and the sums' change at the probes (O(probes)): at a
         probe ``n/d``, ``d`` times the account's deficit is ``max(0, -(Q*d + S*n))``."""
-        a = rec["account"]
-        q, s = _amount(rec["quote"]), _amount(rec["size"])
+        a, tq, ts = rec["account"], rec["quote"], rec["size"]
+        try:  # a shard's amounts: the book's integers as "Ne-18" (_amount, inlined)
+            q = int(tq[:-4]) if tq.endswith("e-18") else _amount(tq)
+            s = int(ts[:-4]) if ts.endswith("e-18") else _amount(ts)
+        except ValueError:
+            q, s = _amount(tq), _amount(ts)
         if q is None or s is None or not (type(a) is int and 0 <= a < len(self.q)):
             self.on = False  # amounts the sums cannot hold: the monitor alone from now on
             return False

@@ -78,3 +78,26 @@ def one_step(spec: sv.Spec) -> tuple[Any, dict[str, Any], dict[str, Any], list[A
     cases = step_cases(u)
     assert cases is not None and len(cases) == 6
     return u, pre, u.states[1], cases
+
+
+class Ticking:
+    """A stand-in for the ``time`` module of a module that keeps to a budget: its
+    ``perf_counter`` moves ``step`` seconds at each reading and only then, so a wait loop
+    that reads it ends after a number of readings that does not depend on the machine's
+    load (and never, when the loop does not look at its budget). The rest of ``time``
+    (``sleep``, ``monotonic``, ...) is the real one."""
+
+    def __init__(self, step: float, start: float = 1000.0) -> None:
+        self.start = self.now = start
+        self.step = step
+        self.readings = 0
+
+    def perf_counter(self) -> float:
+        self.now += self.step
+        self.readings += 1
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        import time
+
+        return getattr(time, name)

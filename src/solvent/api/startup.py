@@ -45,15 +45,49 @@ def left(budget: float, already: float) -> float:
     return max(0.001, budget - already)
 
 
+def ends_at(budget: float) -> float:
+    """When (``time.perf_counter``) a run of ``budget`` seconds ends: counted from the
+    process's start from the console script (:func:`spent`), else from now. frontier,
+    synth and check keep one such end for the whole run (check's lint, bmc and prove, on
+    every target, share it)."""
+    return time.perf_counter() + left(budget, spent())
+
+
+def not_started(check: str, spec: Any, settings: Any, seconds: float, ran: str) -> CheckResult:
+    """The UNKNOWN of a check of ``solvent check`` for which the budget the checks share
+    left no time (``ran``: what ran before it)."""
+    from solvent.check.results import UNKNOWN
+    from solvent.check.verdicts import budget_words
+
+    budget = float(settings.budget)
+    return CheckResult(
+        check,
+        spec.name,
+        UNKNOWN,
+        _bound(check, settings),
+        seconds,
+        spec.accounts,
+        message=f"not started: {budget_words(budget, settings.timeout is not None)} ran out "
+        f"before it ({ran} took it, from the process's start). Next: a larger --timeout",
+        k=settings.k if check == "prove" else None,
+        details={"reason": "timeout", "stopped": {"budget": budget, "not_started": True}},
+    )
+
+
+def _bound(check: str, settings: Any) -> str:
+    """What a check stopped before its verdict covers: nothing of its bound."""
+    return {"prove": f"k={settings.k}", "lint": "0 steps"}.get(check, f"depth 0/{settings.depth}")
+
+
 def counted(result: CheckResult, already: float, budget: float, user: bool) -> CheckResult:
     """``result`` of a check given :func:`left` of ``budget``: its time is the whole run's,
-    and a timeout message names the user's budget (``user``: given with --timeout), the
-    phase that ran out and the share of the budget it had (``verdicts.budget_named``)."""
-    from solvent.check import progress
+    and its timeout (``result.ran_out``) is said once, naming the user's budget (``user``:
+    given with --timeout), the phase that ran out and the share of the budget it had
+    (``verdicts.budget_named``)."""
     from solvent.check.verdicts import budget_named
 
     result.seconds += already
-    result.message = budget_named(result.message, budget, user, progress.phase())
+    budget_named(result, budget, user)
     return result
 
 
@@ -125,7 +159,6 @@ def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) ->
     before = seconds - stop.seconds  # Python's start, the imports, loading the spec
     if before > 0.5 * budget:
         during += f" ({before:.1f}s of it went before the check started)"
-    bound = f"k={settings.k}" if check == "prove" else f"depth 0/{settings.depth}"
     message = (
         f"solver timeout: {budget_words(budget, settings.timeout is not None)} ran out{during}"
         ", which did not stop "
@@ -136,7 +169,7 @@ def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) ->
         check,
         spec.name,
         UNKNOWN,
-        bound,
+        _bound(check, settings),
         seconds,
         spec.accounts,
         message=message,

@@ -31,7 +31,7 @@ from check_helpers import Ticking
 
 import solvent as sv
 from solvent import cli
-from solvent.check import watchdog
+from solvent.check import progress, watchdog
 from solvent.check.bmc import bmc
 from solvent.check.watchdog import hard_end
 from solvent.spec.load import load_spec
@@ -69,8 +69,8 @@ def test_a_phase_that_ignores_its_limits_is_stopped_at_the_budget(
     # so it stops the stuck phase after the same readings at any load; a budget not given
     # to the watchdog (the phase run in this process) sleeps 60 s per encoding and is not
     # "stopped"; one given wrongly is stopped at another time than the budget's hard end
-    clock = Ticking(0.5)
-    monkeypatch.setattr(watchdog, "time", clock)
+    progress.clear()  # the clock ticks once the forked check's first note has come
+    monkeypatch.setattr(watchdog, "time", Ticking(0.5, once=lambda: bool(progress.phase())))
     code = cli.run([verb, str(STUCK), "--timeout", "3", "--jobs", jobs, "-q"])
     out = capsys.readouterr().out
     assert code == 2, out

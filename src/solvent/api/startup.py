@@ -56,27 +56,35 @@ def ends_at(budget: float) -> float:
 def not_started(check: str, spec: Any, settings: Any, seconds: float, ran: str) -> CheckResult:
     """The UNKNOWN of a check of ``solvent check`` for which the budget the checks share
     left no time (``ran``: what ran before it)."""
-    from solvent.check.results import UNKNOWN
     from solvent.check.verdicts import budget_words
 
     budget = float(settings.budget)
+    message = (
+        f"not started: {budget_words(budget, settings.timeout is not None)} ran out before "
+        f"it ({ran} took it, from the process's start). Next: a larger --timeout"
+    )
+    stopped = {"budget": budget, "not_started": True}
+    return _unfinished(check, spec, settings, seconds, message, stopped)
+
+
+def _unfinished(
+    check: str, spec: Any, settings: Any, seconds: float, message: str, stopped: dict[str, Any]
+) -> CheckResult:
+    """The UNKNOWN of a check the budget stopped before its verdict: nothing of its bound."""
+    from solvent.check.results import UNKNOWN
+
+    bounds = {"prove": f"k={settings.k}", "lint": "0 steps"}
     return CheckResult(
         check,
         spec.name,
         UNKNOWN,
-        _bound(check, settings),
+        bounds.get(check, f"depth 0/{settings.depth}"),
         seconds,
         spec.accounts,
-        message=f"not started: {budget_words(budget, settings.timeout is not None)} ran out "
-        f"before it ({ran} took it, from the process's start). Next: a larger --timeout",
+        message=message,
         k=settings.k if check == "prove" else None,
-        details={"reason": "timeout", "stopped": {"budget": budget, "not_started": True}},
+        details={"reason": "timeout", "stopped": stopped},
     )
-
-
-def _bound(check: str, settings: Any) -> str:
-    """What a check stopped before its verdict covers: nothing of its bound."""
-    return {"prove": f"k={settings.k}", "lint": "0 steps"}.get(check, f"depth 0/{settings.depth}")
 
 
 def counted(result: CheckResult, already: float, budget: float, user: bool) -> CheckResult:
@@ -150,7 +158,6 @@ def _stop_json(stop: Any, budget: float) -> dict[str, Any]:
 
 def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) -> CheckResult:
     """The UNKNOWN of a check the budget stopped before its verdict."""
-    from solvent.check.results import UNKNOWN
     from solvent.check.verdicts import budget_words
 
     budget = float(settings.budget)
@@ -165,14 +172,4 @@ def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) ->
         f"by itself (a solver call past its own limits), so the check was stopped after "
         f"{stop.seconds:.1f}s ({stop.cpu:.1f}s of CPU). Next: a larger --timeout"
     )
-    return CheckResult(
-        check,
-        spec.name,
-        UNKNOWN,
-        _bound(check, settings),
-        seconds,
-        spec.accounts,
-        message=message,
-        k=settings.k if check == "prove" else None,
-        details={"reason": "timeout", "stopped": _stop_json(stop, budget)},
-    )
+    return _unfinished(check, spec, settings, seconds, message, _stop_json(stop, budget))

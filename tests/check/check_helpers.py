@@ -4,7 +4,7 @@ directory on the path, as tests/monitor's ``monitor_helpers``)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import z3
@@ -78,3 +78,32 @@ def one_step(spec: sv.Spec) -> tuple[Any, dict[str, Any], dict[str, Any], list[A
     cases = step_cases(u)
     assert cases is not None and len(cases) == 6
     return u, pre, u.states[1], cases
+
+
+class Ticking:
+    """A stand-in for the ``time`` module of a module that keeps to a budget: its
+    ``perf_counter`` moves ``step`` seconds at each reading and only then, so a wait loop
+    that reads it ends after a number of readings that does not depend on the machine's
+    load (and never, when the loop does not look at its budget); with ``once``, only from
+    when the check it waits for has begun (a forked check's first note reaches the parent
+    late on a loaded machine). The rest of ``time``
+    (``sleep``, ``monotonic``, ...) is the real one."""
+
+    def __init__(
+        self, step: float, start: float = 1000.0, once: Callable[[], bool] | None = None
+    ) -> None:
+        self.start = self.now = start
+        self.step = step
+        self.readings = 0
+        self.once = once  # it stands still until ``once()`` (what is waited for has begun)
+
+    def perf_counter(self) -> float:
+        if self.once is None or self.once():
+            self.now += self.step
+            self.readings += 1
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        import time
+
+        return getattr(time, name)

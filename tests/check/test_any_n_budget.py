@@ -18,7 +18,7 @@ import pytest
 
 from solvent.check.decompose import prove_any_accounts
 from solvent.check.decompose_bmc import bmc_any_accounts
-from solvent.check.results import UNKNOWN, CheckResult
+from solvent.check.results import UNKNOWN, CheckResult, RanOut
 from solvent.spec.load import load_spec
 from solvent.spec.spec import Spec
 
@@ -51,6 +51,7 @@ def stand_in(kind: str, share: float) -> tuple[Any, list[float]]:
             spec.accounts,
             message=f"solver timeout after {timeout:g}s",
             details={"reason": "timeout"},
+            ran_out=RanOut(timeout),
         )
 
     return check, given

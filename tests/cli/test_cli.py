@@ -17,7 +17,7 @@ import pytest
 import typer
 
 from solvent import cli, config
-from solvent.check.results import CheckResult
+from solvent.check.results import CheckResult, RanOut
 from solvent.errors import InternalError
 from solvent.report import text
 
@@ -605,7 +605,7 @@ def test_unknown_verdict_is_exit_2(
 ) -> None:
     monkeypatch.setattr(
         "solvent.check.bmc.bmc",
-        lambda *a, **k: fake("UNKNOWN", "solver timeout after 60s", depth=2),
+        lambda *a, **k: fake("UNKNOWN", "solver timeout after 60s", depth=2, ran_out=RanOut(60.0)),
     )
     code, out, _ = run(capsys, "bmc", COUNTER, "--timeout", "60")
     assert code == 2

@@ -6,6 +6,7 @@ See :mod:`solvent.api.results` for what they return. Everything here is re-expor
 
 from typing import TYPE_CHECKING, Any
 
+from solvent.api.replay_trace import replay
 from solvent.api.results import (
     BoundaryResult,
     RegionResult,
@@ -14,7 +15,7 @@ from solvent.api.results import (
     StressReport,
     VerdictResult,
 )
-from solvent.api.verify import bmc, check, lint, load, model, prove, read_trace, replay
+from solvent.api.verify import bmc, check, lint, load, model, prove, read_trace
 
 if TYPE_CHECKING:
     from solvent.api.risk import frontier, synth

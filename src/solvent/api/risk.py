@@ -10,7 +10,6 @@ plus ``simplify`` (default True: counterexamples re-solved for round numbers), `
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -40,9 +39,9 @@ def probe_options(settings: Settings, simplify: bool | None = None) -> Any:
     # From the console script the budget counts from the process's start, as bmc's and
     # prove's do (api/startup.py): Python's start, the imports and loading the spec took
     # 2-4 s of a 60 s frontier at a load of 12-17 (63.8-72.6 s of wall in all)
-    from solvent.api.startup import left, spent
+    from solvent.api.startup import ends_at
 
-    deadline = time.perf_counter() + left(settings.budget, spent())
+    deadline = ends_at(settings.budget)
     return ProbeOptions(
         k=settings.k,
         max_k=settings.max_k if settings.max_k is not None else settings.k,

@@ -45,15 +45,57 @@ def left(budget: float, already: float) -> float:
     return max(0.001, budget - already)
 
 
+def ends_at(budget: float) -> float:
+    """When (``time.perf_counter``) a run of ``budget`` seconds ends: counted from the
+    process's start from the console script (:func:`spent`), else from now. frontier,
+    synth and check keep one such end for the whole run (check's lint, bmc and prove, on
+    every target, share it)."""
+    return time.perf_counter() + left(budget, spent())
+
+
+def not_started(check: str, spec: Any, settings: Any, seconds: float, ran: str) -> CheckResult:
+    """The UNKNOWN of a check of ``solvent check`` for which the budget the checks share
+    left no time (``ran``: what ran before it)."""
+    from solvent.check.verdicts import budget_words
+
+    budget = float(settings.budget)
+    message = (
+        f"not started: {budget_words(budget, settings.timeout is not None)} ran out before "
+        f"it ({ran} took it, from the process's start). Next: a larger --timeout"
+    )
+    stopped = {"budget": budget, "not_started": True}
+    return _unfinished(check, spec, settings, seconds, message, stopped)
+
+
+def _unfinished(
+    check: str, spec: Any, settings: Any, seconds: float, message: str, stopped: dict[str, Any]
+) -> CheckResult:
+    """The UNKNOWN of a check the budget stopped before its verdict: nothing of its bound."""
+    from solvent.check.results import UNKNOWN
+
+    bounds = {"prove": f"k={settings.k}", "lint": "0 steps"}
+    return CheckResult(
+        check,
+        spec.name,
+        UNKNOWN,
+        bounds.get(check, f"depth 0/{settings.depth}"),
+        seconds,
+        spec.accounts,
+        message=message,
+        k=settings.k if check == "prove" else None,
+        details={"reason": "timeout", "stopped": stopped},
+    )
+
+
 def counted(result: CheckResult, already: float, budget: float, user: bool) -> CheckResult:
     """``result`` of a check given :func:`left` of ``budget``: its time is the whole run's,
-    and a timeout message names the user's budget (``user``: given with --timeout), the
-    phase that ran out and the share of the budget it had (``verdicts.budget_named``)."""
-    from solvent.check import progress
+    and its timeout (``result.ran_out``) is said once, naming the user's budget (``user``:
+    given with --timeout), the phase that ran out and the share of the budget it had
+    (``verdicts.budget_named``)."""
     from solvent.check.verdicts import budget_named
 
     result.seconds += already
-    result.message = budget_named(result.message, budget, user, progress.phase())
+    budget_named(result, budget, user)
     return result
 
 
@@ -116,7 +158,6 @@ def _stop_json(stop: Any, budget: float) -> dict[str, Any]:
 
 def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) -> CheckResult:
     """The UNKNOWN of a check the budget stopped before its verdict."""
-    from solvent.check.results import UNKNOWN
     from solvent.check.verdicts import budget_words
 
     budget = float(settings.budget)
@@ -125,21 +166,10 @@ def _stopped(check: str, spec: Any, settings: Any, seconds: float, stop: Any) ->
     before = seconds - stop.seconds  # Python's start, the imports, loading the spec
     if before > 0.5 * budget:
         during += f" ({before:.1f}s of it went before the check started)"
-    bound = f"k={settings.k}" if check == "prove" else f"depth 0/{settings.depth}"
     message = (
         f"solver timeout: {budget_words(budget, settings.timeout is not None)} ran out{during}"
         ", which did not stop "
         f"by itself (a solver call past its own limits), so the check was stopped after "
         f"{stop.seconds:.1f}s ({stop.cpu:.1f}s of CPU). Next: a larger --timeout"
     )
-    return CheckResult(
-        check,
-        spec.name,
-        UNKNOWN,
-        bound,
-        seconds,
-        spec.accounts,
-        message=message,
-        k=settings.k if check == "prove" else None,
-        details={"reason": "timeout", "stopped": _stop_json(stop, budget)},
-    )
+    return _unfinished(check, spec, settings, seconds, message, _stop_json(stop, budget))

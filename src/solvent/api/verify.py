@@ -1,5 +1,6 @@
-"""Loading specs and the solver checks: ``load``, ``lint``, ``bmc``, ``prove``, ``check``,
-``replay``. The command line's verbs of the same names call these functions.
+"""Loading specs and the solver checks: ``load``, ``lint``, ``bmc``, ``prove``, ``check``
+(``replay``: ``api/replay_trace.py``). The command line's verbs of the same names call these
+functions.
 
 Keyword arguments are the fields of :class:`solvent.config.Settings` (the same names and
 values as ``[tool.solvent]`` keys, with ``_`` for ``-``), validated the same way; a bad
@@ -24,8 +25,6 @@ from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.config import ConfigFile, Settings, resolve
 from solvent.engine.trace import Trace
 from solvent.errors import (
-    EXIT_PASS,
-    EXIT_VIOLATION,
     SolventError,
     SpecLoadError,
     TraceFormatError,
@@ -199,8 +198,10 @@ def checks(
     from solvent.check.decompose_bmc import bmc_any_accounts
 
     def run_lint(spec: Spec) -> CheckResult:  # numpy and the vector backend: only for lint
+        from solvent.check import progress
         from solvent.check.lint import lint
 
+        progress.note(phase="lint: one step traced on every backend")
         return lint(spec)
 
     def run_proof(**kwargs: Any) -> CheckResult:  # induction, inference: only for prove
@@ -295,23 +296,48 @@ def prove(spec: SpecLike, **options: Any) -> VerdictResult:
 
 
 def check_steps(
-    spec: SpecLike, settings: Settings, running: Running | None = None
+    spec: SpecLike, settings: Settings, running: Running | None = None, ends: float | None = None
 ) -> Iterator[VerdictResult]:
     """lint, bmc, prove on one spec, each only while the previous one leaves it worthwhile.
 
     Stops after an interrupted check (its result is the last one yielded).
     """
     loaded, target = prepared(spec, settings)
-    yield from check_prepared(loaded, target, settings, running)
+    yield from check_prepared(loaded, target, settings, running, ends)
 
 
 def check_prepared(
-    loaded: Spec, target: str | None, settings: Settings, running: Running | None = None
+    loaded: Spec,
+    target: str | None,
+    settings: Settings,
+    running: Running | None = None,
+    ends: float | None = None,
 ) -> Iterator[VerdictResult]:
-    """:func:`check_steps` on a spec :func:`prepared` already."""
-    for name, (label, call) in checks(loaded, settings).items():
-        with (running or _quiet)(f"{loaded.name}: {label}"):
-            result = call()
+    """:func:`check_steps` on a spec :func:`prepared` already.
+
+    The checks share one budget that ends at ``ends`` (``startup.ends_at``: from the
+    process's start from the console script; several targets share it too): each is given
+    what the ones before it left, lint included (under the budget's watchdog: evaluating a
+    spec can hang as a solver can), and one the budget left no time for is not started,
+    an UNKNOWN that says so. Each result's time is its own check's."""
+    from solvent.api.startup import ends_at, not_started, within_budget
+
+    budget = float(settings.budget)
+    ends = ends_at(budget) if ends is None else ends
+    ran: list[str] = []
+    for name in ("lint", "bmc", "prove"):
+        already = budget - (ends - time.perf_counter())
+        if already >= budget:
+            done = ", ".join(ran) or "loading the spec"
+            result = not_started(name, loaded, settings, 0.0, done)
+        else:
+            label, call = checks(loaded, settings, already)[name]
+            if name == "lint":
+                call = partial(within_budget, "lint", loaded, settings, already, call)
+            with (running or _quiet)(f"{loaded.name}: {label}"):
+                result = call()
+            result.seconds = max(0.0, result.seconds - already)  # each line: its check's time
+        ran.append(name)
         yield verdict_result(loaded, target, result, settings)
         if interrupted(result, settings):
             return
@@ -344,148 +370,14 @@ def check(spec: SpecLike | Sequence[SpecLike], **options: Any) -> VerdictResult:
     settings = settings_of(options)
     # a str or Path is one spec (a str is a Sequence too: only a list or tuple is many)
     specs = list(spec) if isinstance(spec, list | tuple) else [cast(SpecLike, spec)]
+    from solvent.api.startup import ends_at
+
     start = time.perf_counter()
+    ends = ends_at(float(settings.budget))  # one budget for every spec's checks
     results: list[VerdictResult] = []
     for one in specs:
-        results.extend(check_steps(one, settings))
+        results.extend(check_steps(one, settings, ends=ends))
     return combined(results, [r.doc for r in results], time.perf_counter() - start)
-
-
-# ----------------------------------------------------------------------- replay
-def replay(
-    spec: SpecLike,
-    trace: Trace | Mapping[str, Any] | str | Path,
-    *,
-    expect_violation: bool = False,
-    **options: Any,
-) -> VerdictResult:
-    """Re-execute a trace exactly on the concrete backend; FAIL at the first broken invariant.
-
-    ``trace`` is a :class:`solvent.Trace`, its JSON form (a dict), or a file (a trace, or
-    a result file with a counterexample). With ``expect_violation`` the exit code is 0 when the violation the
-    trace records still happens, 1 when it does not (for CI).
-    """
-    return replay_run(spec, trace, settings_of(options), expect_violation=expect_violation)
-
-
-def replay_run(
-    spec: SpecLike,
-    trace: Trace | Mapping[str, Any] | str | Path,
-    settings: Settings,
-    *,
-    expect_violation: bool,
-) -> VerdictResult:
-    """The body of `solvent replay` (see :func:`replay`)."""
-    from solvent.check.replay import replay as run_replay
-    from solvent.engine.trace import from_json
-
-    loaded, target = prepared(spec, settings)
-    if isinstance(trace, Mapping):  # a trace's JSON form (what Trace.to_json gives)
-        trace = from_json(trace, source="the trace given")
-    recorded = trace if isinstance(trace, Trace) else read_trace(trace)
-    start = time.perf_counter()
-    resized = recorded.accounts != loaded.accounts and recorded.meta.get("found_by") == "stress"
-    if resized:  # `solvent stress --accounts N` runs the spec with N accounts
-        loaded = loaded.with_accounts(recorded.accounts)
-    replayed = run_replay(loaded, recorded)
-    edited = None if isinstance(trace, Trace | Mapping) else _edited_warning(str(trace))
-    if edited is not None:
-        replayed.notes.insert(0, edited)
-    if recorded.spec != loaded.name:
-        note = f"the trace was recorded on spec {recorded.spec}; replaying it on {loaded.name}"
-        replayed.notes.insert(0, note)
-    result = _replay_result(loaded, recorded, replayed, time.perf_counter() - start)
-    recorded_violation, reproduced = _reproduced(recorded, replayed)
-    if recorded_violation is not None and not reproduced:
-        found = replayed.first_failure
-        what = (
-            f"the replay finds {found.label()} at step {found.step} instead"
-            if found is not None
-            else "the replay breaks no invariant"
-        )
-        note = (
-            f"the violation recorded in the trace's #meta ({recorded_violation}) did not "
-            f"reproduce: {what}; was the trace edited, or the spec changed?"
-            + _forced_hint(loaded, recorded, replayed)
-        )
-        replayed.notes.insert(0, note)
-        result.message += f"; the recorded violation ({recorded_violation}) did not reproduce"
-    code = result.exit_code
-    if expect_violation:
-        code = EXIT_PASS if reproduced else EXIT_VIOLATION
-        if not reproduced:
-            result.message += " (--expect-violation: exit 1)"
-    out = verdict_result(loaded, target, result, settings)
-    out.doc["exit_code"] = code
-    if expect_violation or (recorded_violation is not None and not reproduced):
-        out.doc["details"]["expected_violation"] = {
-            "recorded": recorded_violation,
-            "reproduced": reproduced,
-            "expected": expect_violation,
-        }
-    return out
-
-
-def _edited_warning(path: str) -> str | None:
-    """A note when the result file ``path`` was edited after solvent wrote it."""
-    from solvent.integrity import result_warning_text
-
-    try:
-        return result_warning_text(Path(path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _forced_hint(spec: Any, trace: Trace, replayed: Any) -> str:
-    """Where a ``within=K`` declaration ran a keeper (or oracle update) the trace does not
-    choose: the trace was likely recorded with a longer delay than the spec declares."""
-    for record, step in zip(replayed.records[1:], trace.steps, strict=False):
-        for name, account in record.fired:
-            chosen = step.keepers.get(name)
-            decl = next((k for k in spec.keepers if k.name == name), None)
-            if chosen is None or decl is None or decl.within is None:
-                continue
-            if not chosen[0 if account is None else account]:
-                return (
-                    f" {decl.role} {name} ran at step {record.step} although the trace does not "
-                    f"choose it: the spec declares within={decl.within}, which forces it then; "
-                    f"a trace recorded with a longer delay replays on a spec with that delay "
-                    f"({decl.assumption})"
-                )
-    return ""
-
-
-def _reproduced(recorded: Trace, replayed: Any) -> tuple[str | None, bool]:
-    """The violation a trace's ``#meta`` records ("NAME at step N"), and whether it recurs.
-
-    Without a recorded violation any failure counts as reproducing it.
-    """
-    meta = recorded.meta.get("violation")
-    if not isinstance(meta, dict):
-        return None, replayed.first_failure is not None
-    name, step = meta.get("invariant"), meta.get("step")
-    label = f"{name} at step {step}"
-    for failure in replayed.failures:
-        if failure.step == step and (failure.name == name or failure.label() == name):
-            return label, True
-    return label, False
-
-
-def _replay_result(spec: Spec, trace: Trace, replayed: Any, seconds: float) -> CheckResult:
-    """A replay as a verdict: FAIL at the first failed invariant, else PASS."""
-    steps = len(trace.steps)
-    bound = f"{steps} step{'s' if steps != 1 else ''}"
-    first = replayed.first_failure
-    if first is None:
-        return CheckResult(
-            "replay", spec.name, PASS, bound, seconds, spec.accounts,
-            message=f"no invariant violated in {bound}", details={"replay": replayed},
-        )  # fmt: skip
-    return CheckResult(
-        "replay", spec.name, FAIL, bound, seconds, spec.accounts, invariant=first.label(),
-        message=f"trace violates {first.label()} at step {first.step}",
-        counterexample=trace, depth=first.step, details={"replay": replayed},
-    )  # fmt: skip
 
 
 __all__ = [
@@ -496,5 +388,4 @@ __all__ = [
     "load",
     "prove",
     "read_trace",
-    "replay",
 ]

@@ -32,6 +32,7 @@ from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
 from solvent.check.verdicts import inductive as _inductive
 from solvent.check.verdicts import irrational as _irrational
+from solvent.check.verdicts import ran_out as _ran_out
 from solvent.check.verdicts import steps as _steps
 from solvent.check.verdicts import unknown_message as _unknown_message
 from solvent.engine.step import require_spec_sane
@@ -157,12 +158,14 @@ def bmc(
                     )
                 if status == z3.unknown:
                     reason = solver.reason_unknown()
+                    stopped = _ran_out(reason, timeout, deadline.elapsed())
                     return result(
                         UNKNOWN,
                         f"depth {k - 1}/{depth}" if k else f"depth 0/{depth}",
-                        _unknown_message(reason, timeout),
+                        _unknown_message(reason, stopped),
                         depth=max(k - 1, 0),
                         details={"reason": reason},
+                        ran_out=stopped,
                     )
                 solver.pop()
                 for _, _, p in props:

@@ -44,8 +44,9 @@ from solvent.check.decompose_one import (
 )
 from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refused
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.results import CTI, FAIL, PASS, UNKNOWN
+from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, RanOut
 from solvent.check.solving import fresh_context, searched_properties
+from solvent.check.verdicts import own_timeout
 from solvent.check.z3terms import constant_ids
 from solvent.engine.step import eval_predicate
 from solvent.spec.spec import Spec
@@ -407,7 +408,8 @@ def _out_of_budget(one: Any, spec: Spec, began: float, timeout: float, why: str)
     """The one-account proof's UNKNOWN as the verdict when it used the whole budget (its
     solver timeout named by the check's budget, not by the last sub-check's share)."""
     took = time.perf_counter() - began
-    one.message = _named(one.message, timeout) + (
+    own_timeout(one, timeout)
+    one.message += (
         f" (the budget ran out in the proof on one account, at {one.bound}, after {took:.1f}s "
         f"in it; the proof on {spec.accounts} account(s) was not started)"
     )
@@ -425,23 +427,17 @@ def whole(
     ``note``."""
     result.seconds = time.perf_counter() - began
     if budget is not None and given is not None:
-        old, new = f"solver timeout after {given:g}s", f"solver timeout after {budget:g}s"
-        result.message = result.message.replace(old, new + note)
+        own_timeout(result, budget, note)
 
 
-def _named(message: str, budget: float | None, count: int = 0) -> str:
-    """``message`` whose solver timeout names the user's ``budget`` (not a sub-check's
-    share of it)."""
-    timeout = f"solver timeout after {budget:g}s"
-    return re.sub(r"solver timeout after [0-9.e+-]+s", timeout, message, count=count)
-
-
-def timed_out(one: Any, spec: Spec, began: float, budget: float | None) -> Any:
+def timed_out(one: Any, spec: Spec, began: float, budget: float) -> Any:
     """The one-account result ``one`` as the spec's UNKNOWN when the budget ran out (an
     UNKNOWN keeps its words, "base case: ...", with the user's budget in them)."""
-    timeout = f"solver timeout after {budget:g}s"
-    said = _named(one.message, budget, count=1)
-    one.message = said if one.verdict == UNKNOWN and timeout in said else timeout
+    if one.verdict == UNKNOWN and one.ran_out is not None:
+        own_timeout(one, budget, count=1)
+    else:
+        one.ran_out = RanOut(budget, progress.phase(), time.perf_counter() - began)
+        one.message = one.ran_out.words
     one.verdict, one.accounts, one.spec = UNKNOWN, spec.accounts, spec.name
     one.counterexample, one.cti_state, one.depth = None, None, None
     one.details["reason"] = "timeout"

@@ -157,7 +157,7 @@ def _any_accounts(
                 "and replayed there"
             )
             return found
-    if spent(timeout, began) and first is not None:
+    if timeout is not None and spent(timeout, began) and first is not None:
         return explained(timed_out(first, spec, began, timeout), why_not)
     given = _left(timeout, began)
     result = bmc(spec, depth, timeout=given, invariants=invariants, **kwargs)

@@ -359,6 +359,7 @@ def lifted_coupled(
         found.message = f"{head}: {found.message}"
     elif shorter is not None:
         found.message = f"{head} one account: {found.message}; no shorter one: {shorter.message}"
+        found.ran_out = shorter.ran_out  # the shorter search's timeout, said in its words
     else:
         found.message = (
             f"{head} one account: {found.message} (a shorter one on {n} accounts was not "

@@ -12,7 +12,6 @@ A PROVED verdict lists the named assumptions its unsat cores used (see ``encode`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from solvent.check.solving import (
     searched_properties,
     select_properties,
 )
+from solvent.check.verdicts import own_timeout, ran_out, unknown_message
 from solvent.engine.step import require_spec_sane
 from solvent.errors import UsageError
 from solvent.spec.spec import Spec
@@ -112,16 +112,15 @@ def prove(
                 if base.verdict in (FAIL, VACUOUS):
                     return _as_prove(base, kk, deadline, f"k={kk}, base case {base.bound}")
                 if base.verdict == UNKNOWN:
-                    why = base.message
-                    if timeout is not None:
-                        # the base case ran on what was left: name the user's budget
-                        why = re.sub(
-                            r"solver timeout after [0-9.e+-]+s",
-                            f"solver timeout after {timeout:g}s",
-                            why,
-                        )
+                    if timeout is not None:  # the base case ran on what was left of it
+                        own_timeout(base, timeout)
                     return result(
-                        UNKNOWN, f"k={kk}", f"base case: {why}", k=kk, details=base.details
+                        UNKNOWN,
+                        f"k={kk}",
+                        f"base case: {base.message}",
+                        k=kk,
+                        details=base.details,
+                        ran_out=base.ran_out,
                     )
                 progress.note(phase=f"prove: inductive step k={kk}", depth=None, members=None)
                 # a capped step (the one-account proof) asks without assumptions: Z3's
@@ -156,12 +155,14 @@ def prove(
                         },
                     )
                 if step["status"] == "unknown":
+                    stopped = ran_out(step["reason"], timeout, deadline.elapsed())
                     return result(
                         UNKNOWN,
                         f"k={kk}",
-                        _reason(step["reason"], timeout),
+                        unknown_message(step["reason"], stopped),
                         k=kk,
                         details={"reason": step["reason"], "obligation": step["obligation"]},
+                        ran_out=stopped,
                     )
                 cti = step  # the step failed: try k+1 (docs/prove.md), up to max_k
                 if kk == k < max_k and search_depth > 1:  # a real path first, counted
@@ -210,6 +211,7 @@ def prove(
                 k=max_k,
                 cti_state=cti["state"],
                 details={"suggestion": cti["suggestion"], "choices": cti["choices"]},
+                ran_out=real.ran_out,  # the search's timeout, said in its words
             )
     except Interrupted:
         return result(
@@ -277,9 +279,3 @@ def _vacuity(spec: Spec, witness_depth: int, timeout: float | None) -> tuple[str
                 "proof may be vacuous; check the envelope, initial state and action guards",
             )
     return None
-
-
-def _reason(reason: str, timeout: float | None) -> str:
-    if reason in ("timeout", "canceled") and timeout is not None:
-        return f"solver timeout after {timeout:g}s"
-    return f"solver gave up: {reason}"

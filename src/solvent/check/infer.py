@@ -53,8 +53,6 @@ invariants (base case and step), so a PASS never rests on an unproved lemma.
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -74,6 +72,7 @@ from solvent.engine.step import run_body
 from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import NUM, Value, lift
 from solvent.spec.decls import ActionDecl
+from solvent.spec.introspect import function_tree, source_tree
 from solvent.spec.spec import PredicateDecl, Spec
 
 MAX_CTI_CANDIDATES = 12
@@ -124,9 +123,8 @@ def _guard(decl: ActionDecl, s: Any, p: Any, a: int | None, args: dict[str, Any]
 
 def _requires_text(fn: Any) -> str:
     """The ``requires(...)`` conditions of a body's source, joined with ``and``."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
+    tree = source_tree(fn)
+    if tree is None:
         return "its guard"
     found = []
     for node in ast.walk(tree):
@@ -176,12 +174,8 @@ def _requires_read_state(fn: Any) -> list[tuple[bool, str]] | None:
     """For each ``requires(...)`` of a body's source, in order: whether it reads the state
     (its first parameter), and its text; None when the source cannot be read or a ``requires`` sits in a
     loop or a helper (then the conditions a run records may not match them one to one)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    body = tree.body[0] if tree.body else None
-    if not isinstance(body, ast.FunctionDef) or not body.args.args:
+    body = function_tree(fn)
+    if body is None or not body.args.args:
         return None
     state = body.args.args[0].arg
     reads: list[tuple[bool, str]] = []

@@ -26,8 +26,6 @@ with the properties, and the proof with them proves them again by k-induction.
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +33,7 @@ from solvent.engine.state import copy_state
 from solvent.engine.step import run_body
 from solvent.lang.values import NUM, Value, format_number, lift
 from solvent.spec.decls import ActionDecl, Params
+from solvent.spec.introspect import function_tree
 from solvent.spec.spec import PredicateDecl, Spec
 
 
@@ -63,12 +62,8 @@ def _late(spec: Spec) -> list[tuple[ActionDecl, ast.FunctionDef, str, int]]:
 
 
 def _tree(fn: Any) -> ast.FunctionDef | None:
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    body = tree.body[0] if tree.body else None
-    return body if isinstance(body, ast.FunctionDef) and len(body.args.args) == 3 else None
+    body = function_tree(fn)
+    return body if body is not None and len(body.args.args) == 3 else None
 
 
 def _read_field(node: ast.AST, state: str) -> str | None:

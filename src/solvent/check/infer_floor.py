@@ -20,14 +20,13 @@ proof with it proves it again by k-induction.
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 from fractions import Fraction
 from typing import Any
 
 from solvent.check.suggest import Candidate
 from solvent.lang.values import NUM
 from solvent.spec.decls import ActionDecl
+from solvent.spec.introspect import function_tree
 from solvent.spec.spec import Spec
 
 _MAXIMA = ("maximum", "max")
@@ -51,12 +50,8 @@ def floor_candidates(spec: Spec, exclude: Any = ()) -> list[Candidate]:
 
 
 def _floors(decl: ActionDecl, params: Any) -> list[tuple[str, Fraction]]:
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(decl.fn)))
-    except (OSError, TypeError, SyntaxError):
-        return []
-    fn = tree.body[0] if tree.body else None
-    if not isinstance(fn, ast.FunctionDef) or not fn.args.args:
+    fn = function_tree(decl.fn)
+    if fn is None or not fn.args.args:
         return []
     names = [a.arg for a in fn.args.args]
     state = names[0]

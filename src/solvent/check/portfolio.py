@@ -45,6 +45,7 @@ from solvent.check.solving import (
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
+from solvent.check.verdicts import ran_out
 from solvent.check.verdicts import steps as _steps
 from solvent.config import default_jobs
 from solvent.engine.step import require_spec_sane
@@ -370,16 +371,16 @@ def portfolio_bmc(
             if winner is None:
                 cleared = max([a.depth for a in answers if a.depth is not None] or [0])
                 tried = ", ".join(dict.fromkeys(a.member for a in answers)) or "none"
-                if deadline.expired() and timeout is not None:
-                    why, reason = f"solver timeout after {timeout:g}s", "timeout"
-                else:
-                    why, reason = "every strategy gave up", "unknown"
+                reason = "timeout" if deadline.expired() else "unknown"
+                stopped = ran_out(reason, timeout, deadline.elapsed())
+                why = stopped.words if stopped is not None else "every strategy gave up"
                 return result(
                     UNKNOWN,
                     f"depth {cleared}/{depth}",
                     f"{why} (portfolio members tried: {tried})",
                     depth=cleared,
-                    details={"reason": reason},
+                    details={"reason": "timeout" if stopped is not None else "unknown"},
+                    ran_out=stopped,
                 )
             if winner.verdict == PASS:
                 return _passed(spec, decls, depth, deadline, answers, members, result)

@@ -17,6 +17,41 @@ VACUOUS = "VACUOUS"  # envelope/initial state unsatisfiable or a witness unreach
 EXIT_OF = {PASS: 0, FAIL: 1, CTI: 2, UNKNOWN: 2, VACUOUS: 2}
 
 
+@dataclass(frozen=True)
+class RanOut:
+    """A check's budget ran out: the seconds the check that ran out was given (``given``,
+    all of the budget or the share left to it), the phase it was in and how long it had run.
+
+    The check that runs out puts it on its result (``CheckResult.ran_out``) with its
+    :attr:`words` in the message; a caller that gave it a share of a larger budget says the
+    timeout as its own (``verdicts.own_timeout``), and the command renders it once in the
+    words of the user's budget (``api/startup.counted``, :meth:`named`).
+    """
+
+    given: float
+    phase: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def words(self) -> str:
+        """How the message of a check called without a user's budget says it."""
+        return f"solver timeout after {self.given:g}s"
+
+    def named(self, budget_words: str, budget: float) -> str:
+        """The words of the user's ``budget`` (``budget_words``: "the 120s budget
+        (--timeout)"), the phase that ran out and, when the check that ran out had only
+        part of the budget (what was left after the process's start, the one-account proof,
+        ...), that part (``tests/check/test_budget_named.py``)."""
+        said = f"solver timeout: {budget_words} ran out"
+        if self.phase:
+            said += f" during {self.phase}"
+        if self.given < 0.05:
+            said += " (nothing of it was left for the check that ran out)"
+        elif self.given < budget - 0.05:
+            said += f" (the check that ran out was given the last {self.given:.1f}s of it)"
+        return said
+
+
 @dataclass(slots=True)
 class CheckResult:
     """One verdict of one check on one spec.
@@ -37,6 +72,7 @@ class CheckResult:
     depth: int | None = None  # depth of the counterexample / bound reached
     k: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    ran_out: RanOut | None = None  # the budget ran out: its words are in ``message``
 
     @property
     def exit_code(self) -> int:

@@ -22,9 +22,7 @@ The search for lemmas gets at most ``SUGGEST_SECONDS`` and what is left of the b
 from __future__ import annotations
 
 import ast
-import inspect
 import re
-import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from solvent.check import falsify
 from solvent.check.results import CTI, PASS, UNKNOWN, CheckResult
 from solvent.lang.domains import Within
 from solvent.lang.values import NUM, format_number
+from solvent.spec.introspect import source_tree
 from solvent.spec.spec import PredicateDecl, Spec
 
 SUGGEST_SECONDS = 30.0  # the lemma search's budget, at most
@@ -459,16 +458,9 @@ def _num(v: Any) -> Fraction | None:
         return None
 
 
-def _tree(fn: Any) -> ast.AST | None:
-    try:
-        return ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return None
-
-
 def _fields_read(spec: Spec, name: str) -> list[str]:
     """State fields a property's source reads as ``s.NAME`` (in spec order)."""
     decl = next((d for d in spec.properties() if d.name == name), None)
-    tree = _tree(decl.fn) if decl is not None else None
+    tree = source_tree(decl.fn) if decl is not None else None
     seen = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)} if tree else set()
     return [f for f, d in spec.fields.items() if f in seen and d.sort == NUM]

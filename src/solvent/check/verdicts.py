@@ -7,13 +7,14 @@ search stop early once the properties are proved 1-inductive.
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Sequence
 
 import z3
 
+from solvent.check import progress
 from solvent.check.encode import Unrolling
-from solvent.check.results import FAIL, UNKNOWN, CheckResult
+from solvent.check.results import FAIL, UNKNOWN, CheckResult, RanOut
 from solvent.check.solving import (
     Deadline,
     check,
@@ -101,14 +102,17 @@ def inductive(
     return step["status"] == "proved"
 
 
-def unknown_message(reason: str, timeout: float | None) -> str:
+def ran_out(reason: str, timeout: float | None, elapsed: float = 0.0) -> RanOut | None:
+    """The timeout of a solver that stopped for ``reason`` after ``elapsed`` seconds of the
+    ``timeout`` it was given, in the phase running now; None when it gave up otherwise."""
     if reason in ("timeout", "canceled") and timeout is not None:
-        return f"solver timeout after {timeout:g}s"
-    return f"solver gave up: {reason}"
+        return RanOut(timeout, progress.phase(), elapsed)
+    return None
 
 
-# how a check says its solver ran out of time, with the timeout it was given
-_TIMED_OUT = re.compile(r"solver timeout after ([0-9.e+-]+)s")
+def unknown_message(reason: str, stopped: RanOut | None) -> str:
+    """What an UNKNOWN says of its solver: the timeout ``stopped`` (:func:`ran_out`)."""
+    return stopped.words if stopped is not None else f"solver gave up: {reason}"
 
 
 def budget_words(budget: float, user: bool) -> str:
@@ -116,25 +120,24 @@ def budget_words(budget: float, user: bool) -> str:
     return f"the {budget:g}s budget ({'--timeout' if user else 'the default; --timeout sets it'})"
 
 
-def budget_named(message: str, budget: float, user: bool, phase: str = "") -> str:
-    """``message`` whose solver timeouts name the user's budget, the phase that ran out
-    (``phase``, when known) and, when a sub-check had been given only part of the budget
-    (what was left after the process's start, the one-account proof, ...), that part:
-    "solver timeout after 116.654s" said only the last share, not the ``--timeout 120``
-    the user gave (``tests/check/test_budget_named.py``)."""
+def own_timeout(result: CheckResult, budget: float, note: str = "", count: int = -1) -> None:
+    """``result``, of a check given a share of ``budget``, says its timeout (if it ran out)
+    as one of the whole ``budget``, followed by ``note``."""
+    if result.ran_out is None:
+        return
+    ours = dataclasses.replace(result.ran_out, given=budget)
+    result.message = result.message.replace(result.ran_out.words, ours.words + note, count)
+    result.ran_out = ours
 
-    def named(found: re.Match[str]) -> str:
-        said = f"solver timeout: {budget_words(budget, user)} ran out"
-        if phase:
-            said += f" during {phase}"
-        share = float(found.group(1))
-        if share < 0.05:
-            said += " (nothing of it was left for the check that ran out)"
-        elif share < budget - 0.05:
-            said += f" (the check that ran out was given the last {share:.1f}s of it)"
-        return said
 
-    return _TIMED_OUT.sub(named, message)
+def budget_named(result: CheckResult, budget: float, user: bool) -> None:
+    """``result``'s timeout (if it ran out) said once, in the words of the user's budget
+    (``user``: given with --timeout), the phase that ran out and the share the check that
+    ran out had: "solver timeout after 116.654s" said only the last share, not the
+    ``--timeout 120`` the user gave (``tests/check/test_budget_named.py``)."""
+    if result.ran_out is not None:
+        said = result.ran_out.named(budget_words(budget, user), budget)
+        result.message = result.message.replace(result.ran_out.words, said)
 
 
 def accounts(n: int) -> str:

@@ -9,13 +9,13 @@ sets. Exit codes: see ``EPILOG`` (0 pass, 1 violation, 2 inconclusive, 3 input e
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from solvent import limits
 from solvent.api import verify as api
+from solvent.api.startup import ends_at
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.cli.common import Target, read_trace
 from solvent.cli.exits import main_with, outcome
@@ -111,16 +111,6 @@ def prove_(target: TargetArg, settings: Settings) -> int:
     return _single_check("prove", target, settings)
 
 
-def _edited_warning(path: str) -> str | None:
-    """A note when the result file ``path`` was edited after solvent wrote it."""
-    from solvent.integrity import result_warning_text
-
-    try:
-        return result_warning_text(Path(path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 @verb("replay")
 def replay_(
     target: TargetArg,
@@ -145,7 +135,9 @@ def replay_(
 ) -> int:
     """Re-execute a trace exactly and print each step; exit 1 if it breaks an invariant."""
     out = _Output(settings)
-    found = api.replay_run(target, trace, settings, expect_violation=expect_violation)
+    from solvent.api.replay_trace import replay_run
+
+    found = replay_run(target, trace, settings, expect_violation=expect_violation)
     doc = out.show(found)
     if settings.export_pytest or settings.export_csv:
         from solvent.cli.report import export_replay
@@ -175,10 +167,11 @@ def check_(
         raise UsageError("give a TARGET, or list `targets` in [tool.solvent] of pyproject.toml")
     out = _Output(settings)
     start = time.perf_counter()
+    ends = ends_at(settings.budget)  # one budget from the process's start, every target's
     docs: list[dict[str, Any]] = []
     for tgt in targets:
         try:
-            if not _check_one(out, tgt, settings, docs):
+            if not _check_one(out, tgt, settings, docs, ends):
                 break
         except SolventError as exc:
             if len(targets) == 1:
@@ -190,14 +183,17 @@ def check_(
     return out.finish(doc, doc["exit_code"])
 
 
-def _check_one(out: _Output, target: str, settings: Settings, docs: list[dict[str, Any]]) -> bool:
-    """Lint, bmc, prove one target, each only while the previous one leaves it worthwhile.
+def _check_one(
+    out: _Output, target: str, settings: Settings, docs: list[dict[str, Any]], ends: float
+) -> bool:
+    """Lint, bmc, prove one target, each only while the previous one leaves it worthwhile
+    and the budget that ends at ``ends`` (``api.startup.ends_at``) leaves time.
 
     Appends each result's JSON document to ``docs``; returns False after a Ctrl-C.
     """
     spec = _load(target, settings)
     out.line(f"{spec.name}  ({target}, {spec.accounts} accounts)")
-    for found in api.check_prepared(spec, target, settings, running=out.running):
+    for found in api.check_prepared(spec, target, settings, out.running, ends):
         docs.append(out.show(found))
         if api.interrupted(found.raw, settings):
             out.line("  stopped: interrupted (Ctrl-C)")

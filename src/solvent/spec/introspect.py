@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from functools import lru_cache
@@ -195,6 +196,23 @@ def _def_where(fn: Callable[..., Any]) -> str | None:
     except (OSError, TypeError):
         pass
     return f"{_short(code.co_filename)}:{line}"
+
+
+def source_tree(fn: Any) -> ast.Module | None:
+    """The parsed source of a spec function (its decorators included), or None when it
+    cannot be read (a builtin, a function typed at the prompt) or parsed."""
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+
+def function_tree(fn: Any) -> ast.FunctionDef | None:
+    """The ``def`` of a spec function's source (:func:`source_tree`), or None when its
+    source is not one (a lambda) or cannot be read."""
+    tree = source_tree(fn)
+    body = tree.body[0] if tree is not None and tree.body else None
+    return body if isinstance(body, ast.FunctionDef) else None
 
 
 def _doc(fn: Callable[..., Any]) -> str:

@@ -52,8 +52,9 @@ def opening(
     """(the opening's verdict or None, the first attempt's started process or None,
     whether the opening waits for the attempt: ``after_attempt``).
 
-    ``attempt``: the first attempt runs after the opening (then, with ``--jobs`` >= 2 and
-    a depth of 1 or more, its process starts before the opening's checks)."""
+    ``attempt``: a first attempt follows; at a depth of 1 or more, when it is the
+    ``incremental`` member (``full``) the opening waits for its answer (``after_attempt``),
+    else with ``--jobs`` >= 2 its process starts before the opening's checks."""
     child = None
     if attempt and depth >= 1:
         child = start_first(

@@ -58,6 +58,9 @@ class Answer:
     # the incremental member: Z3's resource units of each depth's check, in order (a count,
     # the same on a busy and an idle machine; not in the report)
     units: list[int] = field(default_factory=list)
+    # the incremental member on the whole spec: its initial state was satisfiable and depth
+    # 0 free of violations (the opening's two checks, ``opening.after_attempt``)
+    opened: bool = False
 
 
 def _at_depth(spec: Spec, decls: Sequence[PredicateDecl], k: int, deadline: Deadline) -> str:
@@ -207,12 +210,15 @@ def unroll(
     with fresh_context():
         solver = z3.Solver()
         u = Unrolling(spec, solver)
-        check(solver, deadline, u.assumption_literals())
+        initial = check(solver, deadline, u.assumption_literals())
+        opened = False  # ``Answer.opened``: set once depth 0 is cleared
         last = depth if known is None else known
         for k in range(last + 1):
             progress.note(depth=k)
             if k > 0 and deadline.expired():  # encoding a step is not stopped by Z3's timeout
-                return Answer("incremental", UNKNOWN, depth=k - 1, note=f"out of time at {k}")
+                return Answer(
+                    "incremental", UNKNOWN, depth=k - 1, note=f"out of time at {k}", opened=opened
+                )
             if k > 0:
                 u.add_step()
             props = u.properties(k, decls)
@@ -255,6 +261,7 @@ def unroll(
                         failed=failed,
                         note=str(exc),
                         extra={"irrational": True},
+                        opened=opened,
                     )
                 # its simplification cut short by the member's turn: the portfolio derives it
                 canon = canon and not deadline.expired()
@@ -268,6 +275,7 @@ def unroll(
                     failed=failed,
                     extra={"canonical": canon},
                     units=spent,
+                    opened=opened,
                 )
             if status == z3.unknown:
                 return Answer(
@@ -276,6 +284,7 @@ def unroll(
                     depth=max(k - 1, 0),
                     note=f"gave up at depth {k}: {solver.reason_unknown()}",
                     units=spent,
+                    opened=opened,
                 )
             if known is not None and k == known:
                 return Answer("incremental", UNKNOWN, depth=k, note="no violation at this depth")
@@ -283,7 +292,9 @@ def unroll(
             if status == z3.unsat:
                 for _, _, p in props:
                     solver.add(p)
-    return Answer("incremental", PASS, depth=depth, units=spent)
+                # the opening's checks, the same (its own context): no vacuity, no depth 0
+                opened = opened or (k == 0 and known is None and initial == z3.sat)
+    return Answer("incremental", PASS, depth=depth, units=spent, opened=opened)
 
 
 def _rlimit_count(solver: z3.Solver) -> int:

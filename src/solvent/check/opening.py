@@ -1,17 +1,24 @@
-"""The opening of a bmc: vacuity and depth 0, with the first attempt's process started
-beside them.
+"""The opening of a bmc: vacuity and depth 0, asked beside or after the first attempt.
 
 Before any search, bmc asks whether the initial state is satisfiable (else the verdict is
 VACUOUS) and whether it already breaks a property (depth 0). Both checks run in this
 process, in a Z3 context of their own (``solving.fresh_context``); the first attempt
 (``first_attempt``) runs in a forked process with a context of its own too, so neither
-sees the other's terms, and its answer does not depend on what ran before its fork. With
-``--jobs 2`` or more its process is therefore started first and works on the other core
-while this one asks the opening's checks: on one account those are 10-20 ms of a 0.3-0.5
-s run (the context alone is about 12 ms of CPU), which no longer wait for each other.
-When the opening answers (or raises), the attempt's process is stopped and its work
-thrown away, so the verdict and the counterexample are the ones of the checks in turn.
-With ``--jobs 1`` one process works at a time, as before.
+sees the other's terms, and its answer does not depend on what ran before its fork.
+
+When the attempt is the ``incremental`` unrolling of the whole spec (up to
+``FULL_CANONICAL_ACCOUNTS`` accounts), its unrolling asks the same two checks first (the
+initial state, then depth 0), so the opening waits for its answer (``after_attempt``):
+when the attempt found the initial state satisfiable and depth 0 free of violations
+(``Answer.opened``), the opening's checks would answer nothing and are not asked (10-20%
+of the CPU of a bmc on 1-3 accounts, round 22 of benchmarks/results/engine.md); when it
+did not (it gave up before, found a violation at depth 0, raised, or the falsifier's path
+replaced its answer), they are asked now and their verdict comes first, as if asked
+before. Otherwise (the ``few`` member on more accounts, fixed point's corners), with
+``--jobs 2`` or more the attempt's process is started first and works on the other core
+while this one asks the opening's checks; when the opening answers (or raises), the
+attempt's process is stopped and its work thrown away. Either way the verdict and the
+counterexample are the ones of the checks in turn (``--jobs 1``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import z3
 from solvent.check.canonical import canonical
 from solvent.check.encode import Unrolling
 from solvent.check.first_attempt import Child, start_first, stop_child
+from solvent.check.members import Answer
 from solvent.check.results import UNKNOWN, VACUOUS, CheckResult
 from solvent.check.solving import Deadline, check, fresh_context
 from solvent.spec.spec import PredicateDecl, Spec
@@ -40,16 +48,20 @@ def opening(
     full: bool,
     members: Sequence[str],
     jobs: int,
-) -> tuple[CheckResult | None, Child | None]:
-    """(the opening's verdict or None, the first attempt's started process or None).
+) -> tuple[CheckResult | None, Child | None, bool]:
+    """(the opening's verdict or None, the first attempt's started process or None,
+    whether the opening waits for the attempt: ``after_attempt``).
 
-    ``attempt``: the first attempt runs after the opening (then, with ``--jobs`` >= 2 and
-    a depth of 1 or more, its process starts before the opening's checks)."""
+    ``attempt``: a first attempt follows; at a depth of 1 or more, when it is the
+    ``incremental`` member (``full``) the opening waits for its answer (``after_attempt``),
+    else with ``--jobs`` >= 2 its process starts before the opening's checks."""
     child = None
     if attempt and depth >= 1:
         child = start_first(
             spec, decls, depth, deadline, simplify, full=full, members=members, jobs=jobs
         )
+        if full and "incremental" in members:
+            return None, child, True  # the attempt's unrolling asks the same checks first
     try:
         early = prefix(spec, decls, depth, deadline, result, simplify)
     except BaseException:
@@ -59,7 +71,26 @@ def opening(
     if early is not None and child is not None:
         stop_child(child)
         child = None
-    return early, child
+    return early, child, False
+
+
+def after_attempt(
+    spec: Spec,
+    decls: list[PredicateDecl],
+    depth: int,
+    deadline: Deadline,
+    result: object,
+    simplify: bool,
+    answer: Answer | None,
+) -> CheckResult | None:
+    """The opening's verdict after the first attempt's ``answer`` (when ``opening`` waited
+    for it): None without its checks when the attempt's unrolling of the whole spec found
+    the initial state satisfiable and depth 0 free of violations (the same checks; their
+    verdict would be None), else the checks now. Not when the budget ran out in the
+    attempt: the race is not asked either, and the verdict is the budget's UNKNOWN."""
+    if (answer is not None and answer.opened) or deadline.expired():
+        return None
+    return prefix(spec, decls, depth, deadline, result, simplify)
 
 
 def prefix(

@@ -33,7 +33,7 @@ from solvent.check.members import (
     run_member,
     shorten,
 )
-from solvent.check.opening import opening
+from solvent.check.opening import after_attempt, opening, prefix
 from solvent.check.results import FAIL, PASS, UNKNOWN, CheckResult
 from solvent.check.solving import (
     Deadline,
@@ -321,7 +321,7 @@ def portfolio_bmc(
         with interruptible():
             progress.note(phase="bmc: initial state, depth 0, 1-induction")
             attempt = depth < INDUCTION_FIRST_DEPTH or not induction
-            early, started = opening(
+            early, started, waits = opening(
                 spec, decls, depth, deadline, result, simplify,
                 attempt=attempt, full=full, members=members, jobs=jobs,
             )  # fmt: skip
@@ -337,10 +337,23 @@ def portfolio_bmc(
             winner, answers = None, []
             if attempt:
                 progress.note(phase=f"bmc first attempt in this process, depth {depth}")
-                first = first_attempt(
-                    spec, decls, depth, deadline, simplify,
-                    full=full, members=members, jobs=jobs, started=started,
-                )  # fmt: skip
+                try:
+                    first = first_attempt(
+                        spec, decls, depth, deadline, simplify,
+                        full=full, members=members, jobs=jobs, started=started,
+                    )  # fmt: skip
+                except Interrupted:
+                    raise
+                except Exception:
+                    # the opening's checks came first: their verdict, or their own error
+                    late = prefix(spec, decls, depth, deadline, result, simplify) if waits else None
+                    if late is not None:
+                        return late
+                    raise
+                if waits:
+                    late = after_attempt(spec, decls, depth, deadline, result, simplify, first)
+                    if late is not None:
+                        return late
                 if first is not None:
                     answers.append(first)
                     winner = first if first.verdict != UNKNOWN else None

@@ -35,6 +35,7 @@ from solvent.check.solving import (
     IrrationalModel,
     check,
     fresh_context,
+    rlimit_count,
     trace_from_values,
 )
 from solvent.check.within import shorten, unrolled_in_new_solver, within
@@ -228,9 +229,9 @@ def unroll(
             elif known is not None:
                 status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=net)
             else:
-                used = _rlimit_count(solver)
+                used = rlimit_count(solver)
                 status = check(solver, deadline, lits, rlimit=rlimit)
-                took = _rlimit_count(solver) - used
+                took = rlimit_count(solver) - used
                 spent.append(took)
                 if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
@@ -284,12 +285,6 @@ def unroll(
                 for _, _, p in props:
                     solver.add(p)
     return Answer("incremental", PASS, depth=depth, units=spent)
-
-
-def _rlimit_count(solver: z3.Solver) -> int:
-    """Z3's resource counter so far (cumulative over the solver's checks)."""
-    stats = solver.statistics()
-    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
 
 
 def run_member(

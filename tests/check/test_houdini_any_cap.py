@@ -1,6 +1,6 @@
 """A later Houdini round's query "does some candidate fail in this case" capped by the
-units the case's last answered query took (``cases.split_survivors``' ``spent``, exact
-arithmetic).
+units the case's last answered query took, times the candidates asked
+(``cases.split_survivors``' ``spent``, exact arithmetic).
 
 The cap decides which queries are asked, never an answer: a capped query that runs out
 is followed by each candidate alone. Checked on the corpus's two-market step (one

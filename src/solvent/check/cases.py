@@ -143,11 +143,14 @@ def split_check(
 # disjunction of many is sometimes harder than its parts: the quote-style fixed-point
 # spec's took 3.5-4 million units where each part took under 0.5 million)
 ANY_RLIMIT = 1_000_000
-# a later round's query of a case (``split_survivors`` with ``spent``) is capped at this
-# many times the units the case's last answered query took, and at least ``ANY_FLOOR``
-# units: the corpus's entry-style two-market spec's second round, under fewer hypotheses,
-# ran two cases to ``ANY_RLIMIT`` (0.21 s of CPU each) where round 1 answered them in
-# 88,000 and 108,000 units, and each candidate alone then took at most 150,000
+# a later round's query of a case (``split_survivors`` with ``spent``) is capped at the
+# units the case's last answered query took times the number of candidates asked (each
+# alone costs about that much), at least ``ANY_GROWTH`` times, and ``ANY_FLOOR`` units at
+# least: the corpus's entry-style two-market spec's second round (5 candidates), under
+# fewer hypotheses, ran two cases to ``ANY_RLIMIT`` (0.21 s of CPU each) where round 1
+# answered them in 88,000 and 108,000 units, and each candidate alone then took at most
+# 360,000; its quote style's third round (3 candidates) needed 4x, entry style's plain and
+# fees second round (10 candidates) 6-10x (a lower cap there asked each of the 10 alone)
 ANY_GROWTH = 4
 ANY_FLOOR = 200_000
 
@@ -175,9 +178,10 @@ def split_survivors(
     partition the step), in fewer queries.
 
     ``spent`` (kept by the caller from round to round): each case's units of its last
-    answered query of them all; a later round caps that query at ``ANY_GROWTH`` times
-    them (``ANY_FLOOR`` at least) before asking each candidate alone. The cap changes
-    which queries are asked, not their answers: the survivors are the same."""
+    answered query of them all; a later round caps that query at them times the number
+    of candidates asked (``ANY_GROWTH`` times and ``ANY_FLOOR`` units at least) before
+    asking each candidate alone. The cap changes which queries are asked, not their
+    answers: the survivors are the same."""
     alive = dict(parts)
 
     def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None, int]:
@@ -193,7 +197,7 @@ def split_survivors(
         while alive:
             units = min(ANY_RLIMIT, rlimit or ANY_RLIMIT)
             if spent is not None and i in spent:
-                units = min(units, max(ANY_FLOOR, ANY_GROWTH * spent[i]))
+                units = min(units, max(ANY_FLOOR, max(ANY_GROWTH, len(alive)) * spent[i]))
             status, dropped, took = ask(list(alive), case, units)
             if spent is not None and status != z3.unknown:
                 spent[i] = took

@@ -78,3 +78,17 @@ def one_step(spec: sv.Spec) -> tuple[Any, dict[str, Any], dict[str, Any], list[A
     cases = step_cases(u)
     assert cases is not None and len(cases) == 6
     return u, pre, u.states[1], cases
+
+
+def held_whole(constraints: Sequence[Any], posts: dict[str, list[Any]]) -> set[str]:
+    """The names of ``posts`` whose every part holds under ``constraints``: each asked of
+    a fresh solver, the whole step (no cases, no preprocessing); none may be unknown."""
+    held = set()
+    for name, parts in posts.items():
+        solver = z3.Solver()
+        solver.add(*constraints, z3.Or([z3.Not(p) for p in parts]))
+        answer = solver.check()
+        assert answer != z3.unknown, name
+        if answer == z3.unsat:
+            held.add(name)
+    return held

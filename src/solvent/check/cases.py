@@ -180,10 +180,11 @@ def split_survivors(
     partition the step), in fewer queries.
 
     ``spent`` (kept by the caller from round to round): each case's units of its last
-    answered query of them all; a later round caps that query at them times the number
-    of candidates asked (``ANY_GROWTH`` times and ``ANY_FLOOR`` units at least) before
-    asking each candidate alone. The cap changes which queries are asked, not their
-    answers: the survivors are the same."""
+    answered query of them all; a later query of the case (after a drop in this round,
+    or in a later round) is capped at them times the number of candidates asked
+    (``ANY_GROWTH`` times and ``ANY_FLOOR`` units at least) before asking each candidate
+    alone. The cap changes which queries are asked, not their answers: the survivors
+    are the same."""
     alive = dict(parts)
 
     def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None, int]:

@@ -31,7 +31,7 @@ from typing import Any
 import z3
 
 from solvent.check.encode import Unrolling
-from solvent.check.solving import Deadline, check
+from solvent.check.solving import Deadline, check, rlimit_count
 
 # at most this many cases a query (actions + 1, times 2 per keeper firing); a spec with
 # more choices in a step is asked whole (the split would cost more than it saves)
@@ -143,6 +143,18 @@ def split_check(
 # disjunction of many is sometimes harder than its parts: the quote-style fixed-point
 # spec's took 3.5-4 million units where each part took under 0.5 million)
 ANY_RLIMIT = 1_000_000
+# a later query of a case (``split_survivors`` with ``spent``) is capped at the units
+# the case's last answered query took times the number of candidates asked (each alone
+# costs about that much), at least ``ANY_GROWTH`` times, and ``ANY_FLOOR`` units at
+# least: the corpus's entry-style two-market spec's second round (5 candidates), under
+# fewer hypotheses, ran two cases to ``ANY_RLIMIT`` (0.21 s of CPU each) where round 1
+# answered them in 88,000 and 108,000 units, and each candidate alone then took at most
+# 360,000; its quote style's third round (3 candidates) needed 4x, entry style's plain and
+# fees second round (10 candidates) 6-10x; tests/check/specs/late_keeper.py's second
+# round one query of 200,000-500,000 units after queries of a few thousand (under a
+# floor of 200,000 it asked each candidate alone: 88 -> 105 solver calls)
+ANY_GROWTH = 4
+ANY_FLOOR = 500_000
 
 
 def split_survivors(
@@ -153,6 +165,7 @@ def split_survivors(
     rlimit: int | None = None,
     cap_ms: int | None = None,
     cpu_cap: float | None = CASE_CPU,
+    spent: dict[int, int] | None = None,
 ) -> set[str] | None:
     """The names of ``parts`` whose every part holds in every case of ``constraints``, or
     None when a query ran out or its model could not be read (the caller then asks each
@@ -164,21 +177,33 @@ def split_survivors(
     candidate it falsifies at once, and the case is asked again until it is unsat. A
     candidate is dropped only by a model that falsifies it and kept only when its failing
     is unsat in every case: the same set as asking each candidate in each case (the cases
-    partition the step), in fewer queries."""
+    partition the step), in fewer queries.
+
+    ``spent`` (kept by the caller from round to round): each case's units of its last
+    answered query of them all; a later query of the case (after a drop in this round,
+    or in a later round) is capped at them times the number of candidates asked
+    (``ANY_GROWTH`` times and ``ANY_FLOOR`` units at least) before asking each candidate
+    alone. The cap changes which queries are asked, not their answers: the survivors
+    are the same."""
     alive = dict(parts)
 
-    def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None]:
-        """(status, the names its model falsifies: None when unreadable)."""
+    def ask(names: list[str], case: Any, units: int | None) -> tuple[Any, set[str] | None, int]:
+        """(status, the names its model falsifies: None when unreadable, units taken)."""
         asked = {n: alive[n] for n in names}
-        status, _, dropped = _falsify(
+        status, _, dropped, took = _falsify(
             constraints, case, asked, alive, deadline, (),
             cap_ms=cap_ms, rlimit=units, cpu_cap=cpu_cap,
         )  # fmt: skip
-        return status, dropped
+        return status, dropped, took
 
-    for case in cases:
+    for i, case in enumerate(cases):
         while alive:
-            status, dropped = ask(list(alive), case, min(ANY_RLIMIT, rlimit or ANY_RLIMIT))
+            units = min(ANY_RLIMIT, rlimit or ANY_RLIMIT)
+            if spent is not None and i in spent:
+                units = min(units, max(ANY_FLOOR, max(ANY_GROWTH, len(alive)) * spent[i]))
+            status, dropped, took = ask(list(alive), case, units)
+            if spent is not None and status != z3.unknown:
+                spent[i] = took
             if status == z3.unsat:
                 break
             if status == z3.sat:
@@ -189,7 +214,7 @@ def split_survivors(
             for name in list(alive):  # each alone in this case
                 if name not in alive:
                     continue  # dropped by an earlier one's model
-                status, dropped = ask([name], case, rlimit)
+                status, dropped, _ = ask([name], case, rlimit)
                 if status == z3.sat and dropped:
                     alive = {n: ps for n, ps in alive.items() if n not in dropped}
                 elif status != z3.unsat:
@@ -243,7 +268,7 @@ def named_survivors(
             }
             if not pending:
                 break
-            status, solver, dropped = _falsify(
+            status, solver, dropped, _ = _falsify(
                 constraints, case, pending, pending, deadline, assumed,
                 cap_ms=cap_ms, rlimit=units, cpu_cap=CASE_CPU,
             )  # fmt: skip
@@ -267,23 +292,26 @@ def _falsify(
     deadline: Deadline,
     assumptions: Sequence[Any],
     **caps: Any,
-) -> tuple[Any, Any, set[str] | None]:
+) -> tuple[Any, Any, set[str] | None, int]:
     """Whether some part of ``asked`` fails in ``case`` of ``constraints`` (under
     ``assumptions``): (status, the solver, the names of ``among`` its model falsifies; None
     when there is no model or it cannot be read, or is not one of the original constraints,
-    checked by evaluating them)."""
+    checked by evaluating them; the Z3 resource units the check took)."""
     goal = z3.Goal()
     goal.add(*constraints, case, z3.Or([z3.Not(p) for ps in asked.values() for p in ps]))
     sub = z3.Then(*_PREPARE)(goal)
     solver = z3.Solver()
     solver.add(sub.as_expr())
+    began = rlimit_count(solver)
     status = check(solver, deadline, assumptions, **caps)
+    took = rlimit_count(solver) - began
     if status != z3.sat or len(sub) != 1:
-        return status, solver, None
+        return status, solver, None, took
     model = sub[0].convert_model(solver.model())
     if not all(_true(model, c) for c in (*constraints, case, *assumptions)):
-        return status, solver, None
-    return status, solver, {n for n, ps in among.items() if not all(_true(model, p) for p in ps)}
+        return status, solver, None, took
+    dropped = {n for n, ps in among.items() if not all(_true(model, p) for p in ps)}
+    return status, solver, dropped, took
 
 
 def _true(model: Any, expr: Any) -> bool:

@@ -38,6 +38,7 @@ from solvent.check.solving import (
     check,
     in_fresh_context,
     interruptible,
+    rlimit_count,
     select_properties,
 )
 from solvent.lang.values import format_number
@@ -122,7 +123,7 @@ class _Obligation:
             status = check(solver, deadline, rlimit=self.rlimit, cpu_cap=self.cpu_net)
             # Z3's counter is the context's, over every check so far: this one's is the
             # difference (``calls[1]``: the count after the last check)
-            count = _units(solver)
+            count = rlimit_count(solver)
             self.units = max(self.units, count - calls[1])
             calls[1] = count
             if status != z3.sat:
@@ -370,12 +371,6 @@ def _optimize(
         if z3.is_rational_value(r) and str(eps) == "epsilon":
             return rational_of(r), False
     return None
-
-
-def _units(solver: z3.Solver) -> int:
-    """Z3's resource counter (the context's, cumulative over its checks)."""
-    stats = solver.statistics()
-    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
 
 
 def _expensive(obligations: list[_Obligation]) -> list[_Obligation]:

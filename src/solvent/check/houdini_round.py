@@ -93,9 +93,11 @@ class Round:
         *,
         quick: bool = True,
         known: dict[str, dict[int, frozenset[str]]] | None = None,
+        spent: dict[int, int] | None = None,
     ) -> None:
         self.base, self.deadline, self.cases, self.quick = base, deadline, cases, quick
         self.known = known if cases else None  # (``_by_case``; named hypotheses then)
+        self.spent = spent  # exact arithmetic: ``split_survivors``'s units, round to round
         named = named or self.known is not None
         # unnamed, the hypotheses are asserted (faster: no cores, every one counts as used)
         self.lits = {name: z3.Bool(f"houdini:{name}") for name in hyps} if named else {}
@@ -131,7 +133,9 @@ class Round:
         got = None
         if self.cases and self.quick:
             every = [*self.base, *self.guarded]
-            got = split_survivors(every, self.cases, posts, self.deadline, RLIMIT, SAFETY_MS)
+            got = split_survivors(
+                every, self.cases, posts, self.deadline, RLIMIT, SAFETY_MS, spent=self.spent
+            )
         elif self.known is not None:  # fixed point: by models too, the hypotheses named
             lits, every = list(self.lits.values()), [*self.base, *self.guarded]
             got = named_survivors(

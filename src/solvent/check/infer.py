@@ -349,10 +349,11 @@ def houdini(
     quick = not (cases and getattr(u.backend, "fixed", False))
     # fixed point: each case's core kept between rounds (``houdini_round``)
     known: dict[str, dict[int, frozenset[str]]] | None = None if quick else {}
+    spent: dict[int, int] = {}  # exact: each case's units, round to round (``cases``)
     changed = True
     while changed and alive:
         hyps = {x.decl.name: pre[x.decl.name] for x in alive}
-        asked = Round(base, hyps, deadline, cases, quick=quick, known=known)
+        asked = Round(base, hyps, deadline, cases, quick=quick, known=known, spent=spent)
         held = asked.survivors({c.decl.name: post[c.decl.name] for c in alive})
         changed = len(held) < len(alive)
         alive = [c for c in alive if c.decl.name in held]

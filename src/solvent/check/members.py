@@ -35,6 +35,7 @@ from solvent.check.solving import (
     IrrationalModel,
     check,
     fresh_context,
+    rlimit_count,
     trace_from_values,
 )
 from solvent.check.within import shorten, unrolled_in_new_solver, within
@@ -234,9 +235,9 @@ def unroll(
             elif known is not None:
                 status = check(solver, deadline, lits, rlimit=rlimit, cpu_cap=net)
             else:
-                used = _rlimit_count(solver)
+                used = rlimit_count(solver)
                 status = check(solver, deadline, lits, rlimit=rlimit)
-                took = _rlimit_count(solver) - used
+                took = rlimit_count(solver) - used
                 spent.append(took)
                 if status == z3.unsat and took > PREFIX_RLIMIT:
                     canon = False  # canonical's capped check would have stopped early
@@ -295,12 +296,6 @@ def unroll(
                 # the opening's checks, the same (its own context): no vacuity, no depth 0
                 opened = opened or (k == 0 and known is None and initial == z3.sat)
     return Answer("incremental", PASS, depth=depth, units=spent, opened=opened)
-
-
-def _rlimit_count(solver: z3.Solver) -> int:
-    """Z3's resource counter so far (cumulative over the solver's checks)."""
-    stats = solver.statistics()
-    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
 
 
 def run_member(

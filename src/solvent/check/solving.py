@@ -146,6 +146,12 @@ def check(
     return result
 
 
+def rlimit_count(solver: z3.Solver) -> int:
+    """Z3's resource counter so far (the context's, cumulative over its checks)."""
+    stats = solver.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
 @contextmanager
 def _cpu_net(solver: z3.Solver, seconds: float) -> Iterator[None]:
     """Interrupt ``solver`` once this process has used ``seconds`` more of CPU time (Z3

@@ -107,8 +107,4 @@ if not BUG:
 
     @perp.lemma
     def open_positions_meet_maintenance(s, p, a):
-        return (
-            (s.size_eth[a] >= 0)
-            & (s.oracle_price > 0)
-            & (equity(s, a) >= maintenance(s, p, a))
-        )
+        return (s.size_eth[a] >= 0) & (s.oracle_price > 0) & (equity(s, a) >= maintenance(s, p, a))

@@ -12,9 +12,9 @@ No lemma. Premium per put: 2% and 1% of the spot.
 Safe: cash-secured puts, ``locked_usdc`` grows by ``strike x puts`` on each sale.
 ``BUG=1``: the vault locks a margin instead, Derive's standard-manager initial margin for
 a short put, 15% of the spot a put (``reference/derivatives.md`` A6, ``maxSpotReq``
-0.15; its OTM discount ignored): the depositors take the rest out and the spot falls:
-a deposit, a sale, a withdrawal and falls below 1,800 minus the premium: broken at
-depth 4. ``ACCOUNTS`` sets the number of accounts (default 3).
+0.15; its OTM discount ignored): the depositors take the rest out while the spot falls:
+a deposit, a sale and a withdrawal, the spot down 10% a step (1,458 after three): broken
+at depth 3. ``ACCOUNTS`` sets the number of accounts (default 3).
 """
 
 import os

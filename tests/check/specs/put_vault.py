@@ -77,22 +77,20 @@ def _lock(s, p, strike, puts):
     return puts * s.eth_spot * p.spot_margin if BUG else puts * strike
 
 
-@vault.action(puts=sv.within("0", "500"))
-def sell_1800(s, p, puts):
-    requires(puts > 0)
-    s.locked_usdc = s.locked_usdc + _lock(s, p, 1800, puts)
-    requires(s.locked_usdc <= s.vault_usdc)
-    s.puts_1800 = s.puts_1800 + puts
-    s.premium_usdc = s.premium_usdc + puts * s.eth_spot * Num("0.02")
+def _sell(strike, field, premium):
+    def sell(s, p, puts):
+        requires(puts > 0)
+        s.locked_usdc = s.locked_usdc + _lock(s, p, strike, puts)
+        requires(s.locked_usdc <= s.vault_usdc)
+        setattr(s, field, getattr(s, field) + puts)
+        s.premium_usdc = s.premium_usdc + puts * s.eth_spot * Num(premium)
+
+    sell.__name__ = f"sell_{strike}"
+    return sell
 
 
-@vault.action(puts=sv.within("0", "500"))
-def sell_1600(s, p, puts):
-    requires(puts > 0)
-    s.locked_usdc = s.locked_usdc + _lock(s, p, 1600, puts)
-    requires(s.locked_usdc <= s.vault_usdc)
-    s.puts_1600 = s.puts_1600 + puts
-    s.premium_usdc = s.premium_usdc + puts * s.eth_spot * Num("0.01")
+for _strike, _field, _premium in ((1800, "puts_1800", "0.02"), (1600, "puts_1600", "0.01")):
+    vault.action(puts=sv.within("0", "500"))(_sell(_strike, _field, _premium))
 
 
 @vault.invariant

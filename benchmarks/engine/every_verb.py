@@ -1,15 +1,18 @@
 """Round 19 (issue 13): every verb on new user-style specs, as a new user runs them.
 
-Runs `solvent VERB` on tests/check/specs/{dydx_fees,bybit_tiers,gmx_pool,call_vault}.py,
-safe and buggy (`BUG=1`), at 1, 3 and 10 accounts, each as a whole process, and prints
+Runs `solvent VERB` on tests/check/specs/{dydx_fees,bybit_tiers,gmx_pool,call_vault}.py
+(round 22, `--round22`: close_factor, zero_sum_funding, hlp_backstop, borrow_index,
+put_vault), safe and buggy (`BUG=1`), at 1, 3 and 10 accounts, each as a whole process,
+and prints
 one markdown row per run: the verdict line's first 150 characters, the exit code, the
 wall and CPU seconds (the process and its waited-for children) and the load average.
 
-    python benchmarks/engine/every_verb.py [--specs NAME...] [--accounts N...]
-        [--verbs VERB...] [--timeout S]
+    python benchmarks/engine/every_verb.py [--specs NAME... | --round22] [--accounts N...]
+        [--verbs VERB...] [--timeout S] [--kill K]
 
 The budget: `--timeout S` (default 60) on every verb that takes one; a run still going
-after 5 x S is killed and reported as such.
+after K x S (default 5) is killed and reported as such. Verbs: check, bmc3, bmc5, bmc10,
+prove, frontier, synth (where the spec has a parameter to synthesise), stress.
 """
 
 from __future__ import annotations
@@ -40,7 +43,14 @@ KNOBS = {
         ["--range", "0.05", "0.5", "--direction", "up"],
     ),
     "call_vault": ("spot_return", ["max_sale"], ["--range", "1", "100"]),
+    # round 22
+    "close_factor": ("price_move", ["maintenance_margin"], ["--range", "0.02", "0.05"]),
+    "zero_sum_funding": ("funding_usd", [], []),
+    "hlp_backstop": ("move", ["max_leverage"], ["--range", "20", "60"]),
+    "borrow_index": ("btc_move", ["ltv"], ["--range", "0.3", "0.8"]),
+    "put_vault": ("eth_return", ["spot_margin"], ["--range", "0.1", "1"]),
 }
+ROUND_22 = ["close_factor", "zero_sum_funding", "hlp_backstop", "borrow_index", "put_vault"]
 
 
 def commands(spec: str, timeout: int) -> dict[str, list[str]]:
@@ -54,9 +64,10 @@ def commands(spec: str, timeout: int) -> dict[str, list[str]]:
         "check": ["check", path, *budget],
         "bmc3": ["bmc", path, "--depth", "3", *budget],
         "bmc5": ["bmc", path, "--depth", "5", *budget],
+        "bmc10": ["bmc", path, "--depth", "10", *budget],
         "prove": ["prove", path, *budget],
         "frontier": ["frontier", path, "--param", bound, *budget],
-        "synth": ["synth", path, *synth, *ranges, *budget],
+        **({"synth": ["synth", path, *synth, *ranges, *budget]} if params else {}),
         "stress": [
             "stress",
             path,
@@ -74,13 +85,15 @@ def commands(spec: str, timeout: int) -> dict[str, list[str]]:
     }
 
 
-def run(env: dict[str, str], argv: list[str], timeout: int) -> tuple[str, int, float, float]:
+def run(
+    env: dict[str, str], argv: list[str], timeout: int, kill: float = 5
+) -> tuple[str, int, float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "solvent", *argv, "-q"]
     try:
         done = subprocess.run(
-            cmd, env=env, capture_output=True, text=True, timeout=5 * timeout, cwd=ROOT
+            cmd, env=env, capture_output=True, text=True, timeout=kill * timeout, cwd=ROOT
         )
         lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
         err = [ln for ln in done.stderr.splitlines() if ln.strip()]
@@ -91,7 +104,7 @@ def run(env: dict[str, str], argv: list[str], timeout: int) -> tuple[str, int, f
             first = " / ".join(verdicts[:1] or lines[:1] or err[-1:]) or "(no output)"
         code = done.returncode
     except subprocess.TimeoutExpired:
-        first, code = f"killed after {5 * timeout} s", -9
+        first, code = f"killed after {kill * timeout:g} s", -9
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -100,12 +113,16 @@ def run(env: dict[str, str], argv: list[str], timeout: int) -> tuple[str, int, f
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--specs", nargs="*", default=list(KNOBS))
+    parser.add_argument("--specs", nargs="*", default=[k for k in KNOBS if k not in ROUND_22])
     parser.add_argument("--accounts", nargs="*", type=int, default=[1, 3, 10])
     parser.add_argument("--verbs", nargs="*", default=None)
     parser.add_argument("--bugs", nargs="*", default=["0", "1"])
     parser.add_argument("--timeout", type=int, default=60)
+    parser.add_argument("--kill", type=float, default=5, help="kill a run after KILL x S")
+    parser.add_argument("--round22", action="store_true", help="the round-22 specs")
     args = parser.parse_args()
+    if args.round22:
+        args.specs = ROUND_22
     print(
         "| spec | variant | accounts | verb | verdict (first line) | exit | wall s | cpu s | load |"
     )
@@ -117,7 +134,7 @@ def main() -> None:
                     if args.verbs and verb not in args.verbs:
                         continue
                     env = {**os.environ, "BUG": bug, "ACCOUNTS": str(n)}
-                    first, code, wall, cpu = run(env, argv, args.timeout)
+                    first, code, wall, cpu = run(env, argv, args.timeout, args.kill)
                     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
                     variant = "bug" if bug == "1" else "safe"
                     text = first.replace("|", "/")[:200]

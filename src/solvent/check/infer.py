@@ -13,6 +13,8 @@ itself:
   on the state hold" without them (a vault's ``sum(open calls) + qty <= locked`` at 0);
 - **sign facts** of the initial condition: ``f >= 0`` for each number field that starts
   at or above 0;
+- **net totals**: ``sum(f[a]) == TOTAL`` for a per-account field that starts at constants,
+  when an action takes two or more accounts (a trade's positions net to zero);
 - **floors**: ``f >= FLOOR`` for a field an update writes as ``maximum(x, FLOOR)`` (an
   oracle's ``minAnswer``; ``infer_floor``);
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
@@ -70,7 +72,8 @@ from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
 from solvent.lang.domains import AnyBool, Within
-from solvent.lang.values import NUM, Value, lift
+from solvent.lang.functions import sum_
+from solvent.lang.values import NUM, Value, format_number, lift
 from solvent.spec.decls import ActionDecl
 from solvent.spec.introspect import function_tree, source_tree
 from solvent.spec.spec import PredicateDecl, Spec
@@ -228,6 +231,37 @@ def _action_state_allowed(act: ActionDecl) -> Inferred | None:
     return Inferred(decl, "action guard", text)
 
 
+def _net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Inferred]:
+    """``sum(s.f[a] for a in s.accounts) == TOTAL`` for each per-account number field that
+    starts at constants (``TOTAL``, their sum), when an action takes two or more accounts:
+    a trade between two accounts keeps the positions netting to zero, a transfer keeps the
+    balances' total (tests/check/specs/zero_sum_funding.py: funding is zero-sum only
+    because the positions net to zero). Houdini drops it where a step changes the total."""
+    if not any(act.n_accounts >= 2 for act in spec.actions):
+        return []
+    out = []
+    for name, fd in spec.fields.items():
+        if not fd.per_account or fd.sort != NUM or fd.symbolic() or name in exclude:
+            continue
+        total = sum((Fraction(x) for x in fd.init if isinstance(x, Fraction | int)), Fraction(0))
+        shown = format_number(total)
+
+        def fn(s: Any, p: Any, a: int | None = None, name: str = name, total: Any = total) -> Any:
+            return sum_(getattr(s, name)[b] for b in s.accounts) == total
+
+        lemma = f"{name}_total_{shown}".replace("-", "minus_").replace(".", "_").replace("/", "_")
+        if lemma in taken:
+            continue
+        code = (
+            f"@spec.lemma\ndef {lemma}(s):\n"
+            f"    return sv.sum(s.{name}[a] for a in s.accounts) == {shown}\n"
+        )
+        decl = PredicateDecl(lemma, fn, "lemma", False, True, fd.where, "inferred lemma")
+        text = f"the accounts' {name} add up to {shown}, their initial total"
+        out.append(Inferred(decl, "net total", text, code))
+    return out
+
+
 def _candidate(c: Candidate, source: str, taken: set[str]) -> Inferred:
     name = c.name
     i = 2
@@ -261,6 +295,7 @@ def candidate_lemmas(
     if not out or not any(fd.per_account for fd in spec.fields.values()):
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
+    out += _net_totals(spec, taken, exclude)
     for name, fd in spec.fields.items():
         low = fd.lowest() if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:

@@ -246,7 +246,10 @@ class Spec:
             if len(accounts) > self.accounts:
                 raise SpecError(
                     f"action {f.__name__} takes {len(accounts)} accounts ({', '.join(accounts)}) "
-                    f"but the spec has {self.accounts}; give the other parameters a domain",
+                    f"but the spec has {self.accounts}; declare at least {len(accounts)} "
+                    f"(sv.Spec(..., accounts={len(accounts)}), or the count your spec reads "
+                    "from its environment; --accounts changes it only after this check), or "
+                    "give the other parameters a domain",
                     where=where,
                 )
             self.actions.append(

@@ -31,8 +31,12 @@ def test_an_unknown_bmc_names_the_open_depths_and_the_next_steps(
     assert result.verdict == "UNKNOWN", result.message
     cleared = result.depth or 0
     assert cleared < 5
-    assert "Undecided: whether fund_ok can fail at depth" in result.message
-    assert f"no violation within {cleared} step(s)" in result.message
+    if cleared:
+        assert "Undecided: whether fund_ok can fail at depth" in result.message
+        assert f"no violation within {cleared} step(s)" in result.message
+    else:  # stopped before a depth was decided: nothing is claimed of the initial state
+        assert "Undecided: whether fund_ok can fail within 5 step(s)" in result.message
+        assert "no violation within" not in result.message
     assert "Next: a larger --timeout" in result.message
     assert any(s.startswith("solvent prove") for s in result.details["why"]["next"])
 
@@ -43,6 +47,10 @@ def test_the_depth_decided_is_offered_and_a_decided_verdict_is_kept() -> None:
 
     two = bmc_next(unknown(2), 5, ["fund_ok"])
     assert "at depths 3-5" in two.message and "--depth 2 (decided" in two.message
+    none = bmc_next(unknown(0), 5, ["fund_ok"])
+    assert "can fail within 5 step(s). Next: a larger --timeout;" in none.message, none.message
+    assert "no violation" not in none.message and "(decided" not in none.message
+    assert none.details["why"]["open"] == "fund_ok at depths 0-5"
     four = bmc_next(unknown(4), 5, ["fund_ok"])
     assert "at depth 5 " in four.message
     said = "counterexample confirmed by concrete replay"

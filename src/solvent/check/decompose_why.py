@@ -72,6 +72,12 @@ def bmc_next(result: CheckResult, depth: int, names: Sequence[str]) -> CheckResu
     cleared = result.depth or 0
     props = result.invariant or ", ".join(names) or "the properties"
     open_ = f"depth {cleared + 1}" if cleared + 1 >= depth else f"depths {cleared + 1}-{depth}"
+    # depth 0 shown means nothing was decided beyond, perhaps, the initial state: the
+    # result does not say whether the initial state was checked, so claim nothing of it
+    # (it said "no violation within 0 step(s)" of a run stopped before depth 0 was asked)
+    undecided = f"at {open_} (no violation within {cleared} step(s))"
+    if cleared == 0:
+        open_, undecided = f"depths 0-{depth}", f"within {depth} step(s)"
     steps = [
         "a larger --timeout",
         "solvent prove (k-induction with inferred lemmas can decide every path length "
@@ -80,8 +86,5 @@ def bmc_next(result: CheckResult, depth: int, names: Sequence[str]) -> CheckResu
     if cleared >= 1:
         steps.insert(1, f"--depth {cleared} (decided: no violation within {cleared} step(s))")
     result.details["why"] = {"open": f"{props} at {open_}", "next": steps}
-    result.message += (
-        f". Undecided: whether {props} can fail at {open_} (no violation within "
-        f"{cleared} step(s)). Next: {'; '.join(steps)}"
-    )
+    result.message += f". Undecided: whether {props} can fail {undecided}. Next: {'; '.join(steps)}"
     return result

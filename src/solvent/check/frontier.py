@@ -352,18 +352,23 @@ def _symbolic(
     start = rng[0] if rng else knob.natural_start(spec, direction)
     assert start is not None
     far = rng[1] if rng else None
-    sym = step_frontier(
-        spec,
-        knob,
-        direction,
-        start,
-        far,
-        tol,
-        targets,
-        timeout=options.budget(),
-        cleared=_cleared(spec, knob, start, options),
-        rlimit=options.rlimit,
-        cpu_net=options.cpu_net,
+    sym = options.stopped(
+        lambda: step_frontier(
+            spec,
+            knob,
+            direction,
+            start,
+            far,
+            tol,
+            targets,
+            timeout=options.budget(),
+            cleared=_cleared(spec, knob, start, options),
+            rlimit=options.rlimit,
+            cpu_net=options.cpu_net,
+        ),
+        lambda phase: SymbolicAnswer(
+            FAILED, "the time budget ran out" + (f" during {phase}" if phase else ""), 0, 0.0
+        ),
     )
     if sym.status == FAILED:
         if sym.reason.startswith("interrupted"):

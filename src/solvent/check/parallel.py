@@ -19,8 +19,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from solvent.errors import UsageError
@@ -41,11 +43,15 @@ def map_ordered(
     jobs: int | None = None,
     scheduler: str | None = None,
     modules: Sequence[str] = (),
+    until: float | None = None,
 ) -> list[R]:
     """``[fn(t) for t in tasks]``, computed as described in the module doc.
 
     ``modules``: names of modules whose functions the tasks carry (a spec's rules) and that
-    Dask workers cannot import: they are pickled by value.
+    Dask workers cannot import: they are pickled by value. ``until``: a
+    ``time.perf_counter()`` value after which the forked workers are stopped and
+    :class:`Expired` is raised (a task that does not stop by itself cannot outlast a
+    budget); not used one after the other in this process or on Dask.
     """
     if scheduler:
         return _dask(fn, tasks, scheduler, modules)
@@ -59,7 +65,10 @@ def map_ordered(
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
     try:
         futures = [pool.submit(_run_forked, i) for i in range(len(tasks))]
-        out = [f.result() for f in futures]
+        out = [f.result(timeout=_left(until)) for f in futures]
+    except FutureTimeout:
+        _stop(pool)
+        raise Expired() from None
     except KeyboardInterrupt:
         _stop(pool)
         raise Interrupted() from None
@@ -73,6 +82,14 @@ def map_ordered(
 
 
 _FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+class Expired(Exception):
+    """``map_ordered``'s ``until`` passed before every task answered (they are stopped)."""
+
+
+def _left(until: float | None) -> float | None:
+    return None if until is None else max(0.0, until - time.perf_counter())
 
 
 def _run_forked(i: int) -> Any:  # pragma: no cover - runs in a forked worker

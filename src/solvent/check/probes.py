@@ -10,9 +10,10 @@ value, so a search never pays twice for the same number.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from solvent.check import parallel
 from solvent.check.bmc import bmc
@@ -33,6 +34,10 @@ NO_COUNTEREXAMPLE = "no counterexample"  # bmc: none within its depth (not a pro
 REFUSED = "refused"  # the spec's builder refuses the value (outside the model's domain)
 
 SAFE_SIDE = (PROVED, VACUOUS_PROOF)
+
+# seconds past the overall deadline at which a probe still running is stopped (the
+# watchdog's hard end of a budget up to 40 s, ``watchdog.hard_end``)
+STOP_MARGIN = 1.0
 
 # the default caps of frontier, synth and prove's slack search (``ProbeOptions.rlimit``,
 # ``cpu_net``, ``refute_cpu_net``): every solver call is capped by this many units of Z3's
@@ -107,8 +112,9 @@ class ProbeOptions:
         """Whether the overall deadline has passed (no probe is started after it)."""
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
-    def ran_out(self, check: str) -> CheckResult:
-        """The UNKNOWN of a probe not run because the overall budget ran out."""
+    def ran_out(self, check: str, phase: str = "") -> CheckResult:
+        """The UNKNOWN of a probe not run, or stopped in ``phase``, because the overall
+        budget ran out."""
         return CheckResult(
             check,
             "",
@@ -116,9 +122,23 @@ class ProbeOptions:
             "",
             0.0,
             0,
-            message="the time budget ran out",
+            message="the time budget ran out" + (f" during {phase}" if phase else ""),
             details={"reason": "timeout"},
         )
+
+    def stopped(self, run: Callable[[], Any], ran_out: Callable[[str], Any]) -> Any:
+        """``run()``, stopped at the overall deadline's hard end (``STOP_MARGIN`` past it)
+        when there is one: a solver call or a spec's encoding that does not stop by itself
+        cannot outlast the budget (``frontier --timeout 5`` ran 120 s on
+        ``tests/check/specs/stuck_solver.py``, round 22). Stopped, it is
+        ``ran_out(phase)``, the phase it was in ("" when it noted none)."""
+        if self.deadline is None:
+            return run()
+        from solvent.check.watchdog import guarded
+
+        left = max(0.001, self.deadline + STOP_MARGIN - time.perf_counter())
+        result, _, stop = guarded(run, [], left)
+        return result if stop is None else ran_out(stop.phase)
 
     def __post_init__(self) -> None:
         for name in ("k", "depth"):
@@ -246,7 +266,13 @@ class Prober:
         # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
         from solvent.check.decompose import prove_any_accounts
 
-        return prove_any_accounts(spec, prove, **kwargs)
+        return cast(
+            CheckResult,
+            o.stopped(
+                lambda: prove_any_accounts(spec, prove, **kwargs),
+                lambda phase: o.ran_out("prove", phase),
+            ),
+        )
 
     def prefetch(self, values: list[Fraction], *, cap: float | None = None) -> None:
         """Prove up to ``jobs`` of ``values`` at once, ahead of the search asking for them.
@@ -268,7 +294,13 @@ class Prober:
         ][: o.jobs]
         if len(todo) < 2:
             return  # nothing to gain over proving it when asked
-        done = parallel.map_ordered(_ahead, [(self, v, cap) for v in todo], jobs=o.jobs)
+        until = None if o.deadline is None else o.deadline + STOP_MARGIN
+        try:
+            done = parallel.map_ordered(
+                _ahead, [(self, v, cap) for v in todo], jobs=o.jobs, until=until
+            )
+        except parallel.Expired:
+            return  # speculative: the search then asks (and is stopped) one probe at a time
         for v, found in zip(todo, done, strict=True):
             self.ahead[(v, cap)] = found
 
@@ -286,13 +318,16 @@ class Prober:
         spec = self._built(self.refutations, value, "bmc", purpose)
         if not isinstance(spec, Spec):
             return spec
-        result = bmc(
-            spec,
-            o.depth,
-            timeout=o.budget(cap),
-            invariants=self.targets,
-            simplify=o.simplify,
-            **_counted(o),
+        result = o.stopped(
+            lambda: bmc(
+                spec,
+                o.depth,
+                timeout=o.budget(cap),
+                invariants=self.targets,
+                simplify=o.simplify,
+                **_counted(o),
+            ),
+            lambda phase: o.ran_out("bmc", phase),
         )
         if (
             result.verdict == FAIL
@@ -310,13 +345,16 @@ class Prober:
                 if o.budget(cap) is None
                 else max(0.001, (o.budget(cap) or 0) - (time.perf_counter() - start))
             )
-            result = bmc(
-                alone,
-                o.depth,
-                timeout=remaining,
-                invariants=self.targets,
-                simplify=o.simplify,
-                **_counted(o),
+            result = o.stopped(
+                lambda: bmc(
+                    alone,
+                    o.depth,
+                    timeout=remaining,
+                    invariants=self.targets,
+                    simplify=o.simplify,
+                    **_counted(o),
+                ),
+                lambda phase: o.ran_out("bmc", phase),
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)

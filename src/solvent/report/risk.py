@@ -108,12 +108,13 @@ def render_frontier(
     sentence = frontier_sentence(spec, result)
     if sentence:
         console.print(f"  at the boundary: {sentence}", soft_wrap=True)
-    if result.monotone is None and result.status != "inconclusive":
-        console.print(
-            "  monotonicity: not probed (--checks 0, or every check was UNKNOWN): "
-            "assumed, not checked",
-            soft_wrap=True,
-        )
+    if result.monotone is None:  # inconclusive: no boundary whose monotonicity matters
+        if result.status != "inconclusive":
+            console.print(
+                "  monotonicity: not probed (--checks 0, or every check was UNKNOWN): "
+                "assumed, not checked",
+                soft_wrap=True,
+            )
     elif result.monotone:
         shown = [p for p in result.probes if p.purpose == "monotonicity"]
         console.print(

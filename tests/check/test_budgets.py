@@ -81,7 +81,7 @@ def test_the_slack_search_gets_what_the_proof_left_of_the_budget(
 ) -> None:
     from types import SimpleNamespace
 
-    from solvent.check import attribution, probes, proof_notes
+    from solvent.check import attribution, probes, proof_notes, watchdog
     from solvent.check.induction import prove
     from solvent.spec.load import load_spec
 
@@ -93,6 +93,9 @@ def test_the_slack_search_gets_what_the_proof_left_of_the_budget(
     fake_time = SimpleNamespace(perf_counter=clock.perf_counter)
     monkeypatch.setattr(proof_notes, "time", fake_time)
     monkeypatch.setattr(probes, "time", fake_time)
+    # a probe runs under the watchdog until the deadline's hard end: on the same clock
+    # (a real clock stopped the symbolic step, which the fake clock left 1.5 s, at load)
+    monkeypatch.setattr(watchdog, "time", fake_time)
     real_prove, real_bmc = probes.Prober._prove, probes.bmc
 
     def proving(self: probes.Prober, *args: object, **kwargs: object) -> object:

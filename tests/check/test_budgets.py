@@ -81,7 +81,7 @@ def test_the_slack_search_gets_what_the_proof_left_of_the_budget(
 ) -> None:
     from types import SimpleNamespace
 
-    from solvent.check import attribution, probes, proof_notes, watchdog
+    from solvent.check import attribution, frontier, probes, proof_notes, watchdog
     from solvent.check.induction import prove
     from solvent.spec.load import load_spec
 
@@ -94,20 +94,26 @@ def test_the_slack_search_gets_what_the_proof_left_of_the_budget(
     monkeypatch.setattr(proof_notes, "time", fake_time)
     monkeypatch.setattr(probes, "time", fake_time)
     # a probe runs under the watchdog until the deadline's hard end: on the same clock
-    # (a real clock stopped the symbolic step, which the fake clock left 1.5 s, at load)
     monkeypatch.setattr(watchdog, "time", fake_time)
-    real_prove, real_bmc = probes.Prober._prove, probes.bmc
+    # a probe (the symbolic step query, a proof, a bmc) starts in this process, where it is
+    # given to the watchdog (``ProbeOptions.stopped``), and runs in a forked child: it is
+    # counted here, where the clock is
+    real_stopped = probes.ProbeOptions.stopped
 
-    def proving(self: probes.Prober, *args: object, **kwargs: object) -> object:
+    def starting(self: probes.ProbeOptions, *args: object, **kwargs: object) -> object:
         clock.probe()
-        return real_prove(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_stopped(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    def searching(*args: object, **kwargs: object) -> object:
-        clock.probe()
-        return real_bmc(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(probes.ProbeOptions, "stopped", starting)
+    # the step query's Z3 timeout is what the fake clock leaves (0.5 s) spent as real time:
+    # whether it answers would depend on the load (in 0.48 s idle, it proves the spec's own
+    # value; when it runs out, bisection starts); its resource count bounds it instead
+    real_step = frontier.step_frontier
 
-    monkeypatch.setattr(probes.Prober, "_prove", proving)
-    monkeypatch.setattr(probes, "bmc", searching)
+    def step(*args: object, **kwargs: object) -> object:
+        return real_step(*args, **{**kwargs, "timeout": None})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frontier, "step_frontier", step)
     given: list[probes.ProbeOptions] = []
     real_attribute = attribution.attribute
 
@@ -120,8 +126,8 @@ def test_the_slack_search_gets_what_the_proof_left_of_the_budget(
     explained = proof_notes.attributed(spec, settings, proof)
     # the search ends by the budget minus what the proof spent, counted from its start
     assert given[0].deadline == pytest.approx(1000.0 + 0.5, abs=1e-6)
-    # no probe starts after it: the one at 0 s ran, none after it (without a budget this
-    # search runs 2: the proof confirming the symbolic answer, the bmc beyond it)
+    # no probe starts after it: the one at 0 s ran (the symbolic step query), none after
+    # it (with budget to spare this search starts 3)
     assert clock.probes == 1, clock.probes
     slack = explained.details["attribution"]["slack"]
     assert slack and all(s["stopped_by_budget"] for s in slack), slack

@@ -58,6 +58,7 @@ from solvent.check.probes import (
     Probe,
     ProbeOptions,
     Prober,
+    ran_out_words,
 )
 from solvent.check.results import CTI, PASS, UNKNOWN, VACUOUS
 from solvent.check.solving import select_properties
@@ -366,9 +367,7 @@ def _symbolic(
             rlimit=options.rlimit,
             cpu_net=options.cpu_net,
         ),
-        lambda phase: SymbolicAnswer(
-            FAILED, "the time budget ran out" + (f" during {phase}" if phase else ""), 0, 0.0
-        ),
+        lambda phase: SymbolicAnswer(FAILED, ran_out_words(phase), 0, 0.0),
     )
     if sym.status == FAILED:
         if sym.reason.startswith("interrupted"):

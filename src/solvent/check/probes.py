@@ -122,7 +122,7 @@ class ProbeOptions:
             "",
             0.0,
             0,
-            message="the time budget ran out" + (f" during {phase}" if phase else ""),
+            message=ran_out_words(phase),
             details={"reason": "timeout"},
         )
 
@@ -420,6 +420,11 @@ def _ahead(task: tuple[Prober, Fraction, float | None]) -> tuple[Any, float]:
     except ModelParameterError as exc:
         return exc, 0.0
     return prober._prove(prober._witnessed(spec, value), cap), time.perf_counter() - start
+
+
+def ran_out_words(phase: str = "") -> str:
+    """What a probe the overall budget stopped says (``phase``: where it was, if noted)."""
+    return "the time budget ran out" + (f" during {phase}" if phase else "")
 
 
 def _counted(o: ProbeOptions) -> dict[str, Any]:

@@ -142,12 +142,13 @@ class Aggregator:
                     self._out(a.to_json(), out)
         return out
 
-    def sync(self, limit: int | None = None) -> None:
+    def sync(self, limit: int | None = None, *, values: bool = True) -> None:
         """Put the deferred account changes into the monitor's book (before reading it):
-        all of them and every exact value, or the ``limit`` oldest into its index (a slice:
-        :meth:`catching_up` says if more)."""
+        all of them and every exact value (with ``values=False`` only into its index: what
+        the distance and the invariant read), or the ``limit`` oldest into its index (a
+        slice: :meth:`catching_up` says if more)."""
         self.fast.sync(limit)
-        if limit is None:
+        if limit is None and values:
             self.fast.fresh()
 
     def catching_up(self) -> bool:
@@ -220,7 +221,11 @@ def run_aggregate(
                 continue
             if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
                 break
-    agg.sync()
+    # the summary reads the distance alone, which the book's index answers: the deferred
+    # changes go into it; the exact values that lag the index (solvent.monitor.catch_up)
+    # are left behind it, since nothing reads them now (0.13 to 0.17 CPU s at 100,000
+    # accounts, a sixth of the aggregator's, was spent putting them in)
+    agg.sync(values=False)
     m = agg.monitor
     summary.events = m.counters.events
     book = m.book

@@ -47,7 +47,7 @@ def breaking(book: Any, price: Fraction, k: int = SHOWN) -> list[int]:
     return out
 
 
-def _one_state(one: Spec, values: dict[str, Any], backend: Any, a: int) -> dict[str, Any]:
+def one_state(one: Spec, values: dict[str, Any], backend: Any, a: int) -> dict[str, Any]:
     """Account ``a``'s values as the state of ``one`` (the spec on one account)."""
     from solvent.check.replay import number
 
@@ -69,7 +69,7 @@ def judged(
     from solvent.engine.step import eval_predicate
 
     params = one.param_values()
-    states = [_one_state(one, values, backend, a) for a in accounts]
+    states = [one_state(one, values, backend, a) for a in accounts]
     failed: list[str] = []
     for decl in one.invariants:
         for state in states:

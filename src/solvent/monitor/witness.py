@@ -32,8 +32,13 @@ def breaking(book: Any, price: Fraction, k: int = SHOWN) -> list[int]:
     """Up to ``k`` accounts of a :class:`~solvent.monitor.book.PerpBook` below zero equity at
     ``price``: the longs whose bankruptcy price is above it (highest first), then the shorts
     whose bankruptcy price is below it (lowest first), then flat accounts with a negative
-    quote (lowest account first). O(k log k) once the book keeps its heaps (O(N) once)."""
+    quote (lowest account first). O(k log k) once the book keeps its heaps (O(N) once, at
+    the first violation when no watched keeper's check built them before)."""
     book._keep_heaps()
+    # the stale entries on top first (the accounts a burst of liquidations just closed:
+    # left there, every call would walk them again)
+    book._top(book._lh)
+    book._top(book._sh)
     out: list[int] = []
     for a in book._in_order(book._lh):  # long: Q + S P < 0 <=> P < b
         if len(out) >= k or not book.key[a][1] > price:
@@ -69,11 +74,13 @@ def judged(
     from solvent.engine.step import eval_predicate
 
     params = one.param_values()
-    states = [one_state(one, values, backend, a) for a in accounts]
+    states: dict[int, dict[str, Any]] = {}  # built when first needed (mostly one)
     failed: list[str] = []
     for decl in one.invariants:
-        for state in states:
-            ((acc, val),) = eval_predicate(one, params, backend, state, decl)
+        for a in accounts:
+            if a not in states:
+                states[a] = one_state(one, values, backend, a)
+            ((acc, val),) = eval_predicate(one, params, backend, states[a], decl)
             if acc is not None:
                 return None
             if not val.raw:

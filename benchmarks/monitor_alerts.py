@@ -13,6 +13,12 @@ besides the crash's own moves beyond 4.5%. (A gap on top of the crash's own 7% m
 took accounts below zero equity: the invariant's critical alert, whose report attaches
 the whole state, took 3-5 s at 100,000 accounts.)
 
+``--below-zero`` (round 23) is that venue's worst moment: each gap is 12%, beyond the 8%
+maintenance, so the accounts above 12x or so go below zero equity: the invariant's
+critical alert (``solvent``), the keeper's liquidations while it stays broken, then
+``solvent.resolved``, besides the envelope's two alerts a gap. Its whole-state report
+follows each invariant alert in the sink (not timed: the alert's time is its own write).
+
 Unlike ``monitor_scale.py`` (every line written before the monitor reads), the venue
 arrives as it would live: its set-up (the price, the fund, one line per account) is
 written first and applied by every process (not timed); then this driver writes the
@@ -127,13 +133,19 @@ def monitor_worker(args: argparse.Namespace) -> None:
                     checkpoint_every=1_000_000, checkpoint_seconds=300.0)  # fmt: skip
     summary = Summary()
     lat: list[float] = []
+    inv: list[float] = []  # the invariant's alerts
+    kinds: dict[str, int] = {}
     for a in alerts(m, src, cfg, summary, shard=shard):
         now = time.time()  # the alert is written: the run loop yields it after the sink
+        kinds[a.kind] = kinds.get(a.kind, 0) + 1
         if a.seq > args.setup_seq:
             lat.append(now - a.ts)
+            if a.kind == "invariant":
+                inv.append(now - a.ts)
     per_event.sort()
     print(json.dumps({
-        "process": args.consumer or "single", "alerts": len(lat), **quantiles(lat),
+        "process": args.consumer or "single", "alerts": len(lat), "kinds": kinds,
+        **quantiles(lat), "invariant": quantiles(inv),
         "cpu_seconds": marks["cpu1"] - marks["cpu0"], "lines": count,
         "p99_event_ms": 1e3 * per_event[int(0.99 * (len(per_event) - 1))] if per_event else None,
         "max_event_ms": 1e3 * per_event[-1] if per_event else None,
@@ -165,18 +177,26 @@ def aggregate_worker(args: argparse.Namespace) -> None:
 
     agg.drain = drain_then_tell  # type: ignore[method-assign]
     lat: list[float] = []
+    kinds: dict[str, int] = {}
+    try:
+        from solvent.monitor.alerts import json_default
+    except ImportError:  # (main before round 23: the state is in the alert)
+        json_default = str  # type: ignore[assignment]
     with open(args.alerts, "w", encoding="utf-8") as sink:
 
         def write(doc: dict[str, Any]) -> None:
-            sink.write(json.dumps(doc) + "\n")
+            sink.write(json.dumps(doc, default=json_default) + "\n")
             sink.flush()
+            if doc["kind"] == "report":  # an invariant alert's whole-state report
+                return
+            kinds[doc["kind"]] = kinds.get(doc["kind"], 0) + 1
             if doc["seq"] > args.setup_seq:
                 lat.append(time.time() - doc["ts"])
 
         client = redis.Redis.from_url(args.url)
         run_aggregate(agg, client, ms.STREAM, write=write, idle_exit=args.idle + 3.0)
     print(json.dumps({
-        "process": "aggregator", "alerts": len(lat), **quantiles(lat),
+        "process": "aggregator", "alerts": len(lat), "kinds": kinds, **quantiles(lat),
         "cpu_seconds": marks["cpu1"] - marks["cpu0"], "lines": agg.done,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "load": ms.load(),
     }))  # fmt: skip
@@ -280,6 +300,8 @@ def main() -> int:
     ap.add_argument("--shards", default="1,2")
     ap.add_argument("--gap-every", type=int, default=10, help="every N-th price gaps down")
     ap.add_argument("--gap", type=float, default=0.06, help="the gap, a fraction")
+    ap.add_argument("--below-zero", action="store_true",
+                    help="gaps of 12%%: accounts below zero equity, the invariant's alert")  # fmt: skip
     ap.add_argument("--max-move", default="0.045", help="the spec's envelope per step")
     ap.add_argument("--settle", type=float, default=0.0,
                     help="seconds between the set-ups applied and the first event")  # fmt: skip
@@ -300,7 +322,8 @@ def main() -> int:
     if args.aggregator:
         aggregate_worker(args)
         return 0
-    lines, setup = ms.venue(args.accounts, args.events, gap_every=args.gap_every, gap=args.gap)
+    gap = 0.12 if args.below_zero else args.gap
+    lines, setup = ms.venue(args.accounts, args.events, gap_every=args.gap_every, gap=gap)
     for k in (int(x) for x in args.shards.split(",")):
         print(json.dumps(run_config(args, lines, setup, k)), flush=True)
     return 0

@@ -103,7 +103,12 @@ def assert_aggregate_equals(
         capture_output=True, timeout=240,
     )  # fmt: skip
     assert agg.returncode in (0, 1), agg.stderr.decode()
-    got = [json.loads(x) for x in (tmp / "venue.jsonl").read_text().splitlines()]
+    docs = [json.loads(x) for x in (tmp / "venue.jsonl").read_text().splitlines()]
+    got = [d for d in docs if d["kind"] != "report"]
+    # each invariant alert's whole-state report follows it (a record, not an alert)
+    reports = [d["id"] for d in docs if d["kind"] == "report"]
+    raised = [d["details"]["state_report"] for d in got if "state_report" in d["details"]]
+    assert sorted(reports) == sorted(raised) == sorted(d["id"] + ":state" for d in got if d["kind"] == "invariant" and d["severity"] == "critical")  # fmt: skip
     a, b = sorted(map(alert_key, got)), sorted(map(alert_key, want_alerts))
     assert a == b, (sorted(set(a) - set(b)), sorted(set(b) - set(a)))
     shown = "none" if want is None else format_number(F(want))

@@ -67,6 +67,7 @@ def aggregate_command(
     from solvent.cli.monitor_support import fraction as _fraction
     from solvent.cli.monitor_support import stderr_printer as _stderr
     from solvent.monitor.aggregate import Aggregator, run_aggregate
+    from solvent.monitor.alerts import json_default
     from solvent.monitor.core import Options
     from solvent.monitor.errors import SourceError
     from solvent.monitor.runner import assumptions
@@ -99,7 +100,7 @@ def aggregate_command(
     out: Any = open(alerts, "a", encoding="utf-8") if alerts else sys.stdout  # noqa: SIM115
 
     def write(doc: dict[str, Any]) -> None:
-        out.write(json.dumps(doc, separators=(",", ":")) + "\n")
+        out.write(json.dumps(doc, separators=(",", ":"), default=json_default) + "\n")
         out.flush()
 
     try:

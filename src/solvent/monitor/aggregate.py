@@ -140,6 +140,8 @@ class Aggregator:
             for a in alerts:
                 if a.kind in COMBINED:
                     self._out(a.to_json(), out)
+                    if (report := a.report_json()) is not None:  # after its alert
+                        self._out(report, out)
         return out
 
     def sync(self, limit: int | None = None, *, values: bool = True) -> None:
@@ -211,6 +213,8 @@ def run_aggregate(
             heap.read(got)
             for doc in agg.drain():
                 write(doc)
+                if doc["kind"] == "report":  # an alert's whole-state report (alerts.py)
+                    continue
                 summary.alerts += 1
                 summary.critical += doc["severity"] == "critical" and doc["kind"] in CRITICAL_KINDS
             if got:

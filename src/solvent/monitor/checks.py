@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 from solvent.lang.values import format_number
 from solvent.monitor import events as ev
-from solvent.monitor.alerts import Alert, pct
+from solvent.monitor.alerts import Alert, WholeState, pct
 from solvent.monitor.book import PerpBook, near, strictly_between
 from solvent.monitor.host import MonitorHost
 
@@ -164,7 +165,9 @@ class ChecksMixin(MonitorHost):
             if ok and not audit:
                 failed: list[str] = []
             else:
-                failed = self._generic_failures()  # the spec is the judge of every violation
+                # the spec is the judge of every violation: on the accounts that break it
+                # when they name every failed invariant (monitor/witness.py), else on all
+                failed = (None if audit else self._witnessed(book)) or self._generic_failures()
                 if ok != (not failed):
                     self._alert(
                         alerts,
@@ -185,8 +188,10 @@ class ChecksMixin(MonitorHost):
         if not failed and not self.violated:
             return
         now = set(failed)
+        shown: dict[str, Any] | None = None
         for name in failed:
             if name not in self.violated:
+                shown = shown or self._violation()
                 self._alert(
                     alerts,
                     "critical",
@@ -195,7 +200,7 @@ class ChecksMixin(MonitorHost):
                     f"invariant {name} is violated by the observed state",
                     seq,
                     ts,
-                    state=self.plain_state(),
+                    **shown,
                 )
         for name in sorted(self.violated - now):
             self._alert(
@@ -208,6 +213,34 @@ class ChecksMixin(MonitorHost):
                 ts,
             )
         self.violated = now
+
+    def _witnessed(self, book: PerpBook) -> list[str] | None:
+        """The failed invariants judged by the spec on the accounts below zero equity (or
+        on account 0 when none is: bad debt fails every account's conjunction), None when
+        those cannot say (monitor/witness.py); on lanes' plan only (from LANES_FROM)."""
+        lanes = self._lanes
+        if lanes is None or lanes.one is None:
+            return None
+        from solvent.monitor.witness import breaking, judged
+
+        values = self.whole_state()
+        return judged(lanes.one, values, self.backend, breaking(book, self.price()) or [0])
+
+    def _violation(self) -> dict[str, Any]:
+        """An invariant alert's details: the accounts that break it (the book's, deepest
+        first, at most ``witness.SHOWN``), their values and the shared ones, and the whole
+        state as its report (``WholeState``: formatted after the alert is written)."""
+        from solvent.monitor.witness import account_values, breaking
+
+        values = self.whole_state()
+        price, book = self.price(), self.book
+        accounts = [] if book is None else breaking(book, price)
+        equity = None if book is None else (lambda a: book.equity(a, price))
+        return {
+            "accounts": accounts,
+            "values": account_values(self.spec, values, accounts, equity),
+            "state": WholeState(values),
+        }
 
     def _equity_ok(self, book: PerpBook) -> bool:
         """Every account's equity is >= 0 at the price: from the index when it holds every

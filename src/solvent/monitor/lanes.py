@@ -194,13 +194,9 @@ class Lanes:
         one: Spec, params: Any, values: dict[str, Any], backend: Any, decl: Any, a: int
     ) -> bool:
         """``decl`` on account ``a`` alone, on the concrete backend."""
-        from solvent.check.replay import number
         from solvent.engine.step import eval_predicate
+        from solvent.monitor.witness import one_state
 
-        state: dict[str, Any] = {}
-        for name, fd in one.fields.items():
-            x = values[name][a] if fd.per_account else values[name]
-            v = Value(backend, x, BOOL) if fd.sort == BOOL else number(backend, x)
-            state[name] = [v] if fd.per_account else v
+        state = one_state(one, values, backend, a)
         ((_, val),) = eval_predicate(one, params, backend, state, decl)
         return bool(val.raw)

@@ -22,12 +22,13 @@ from typing import IO, Any
 
 from solvent.integrity import create_private
 from solvent.monitor import signing
+from solvent.monitor.alerts import json_default
 from solvent.monitor.core import Alert, Monitor
 from solvent.monitor.secrets import redact_url
 
 
 def _json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, default=json_default)
 
 
 class JsonLines:

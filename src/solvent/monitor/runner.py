@@ -296,6 +296,8 @@ def alerts(
     last_ckpt = time.monotonic()
     start = time.perf_counter()
 
+    reports: list[dict[str, Any]] = []  # whole-state reports, written after their alerts
+
     def emit(raised: list[Alert], t0: float) -> list[Alert]:
         out = []
         for a in raised:
@@ -306,6 +308,8 @@ def alerts(
             doc = a.to_json()
             if alerts_out is not None:
                 alerts_out.write(doc)
+                if (report := a.report_json()) is not None:
+                    reports.append(report)
             out.append(a)
             summary.latencies.append(time.perf_counter() - t0)
             summary.alerts += 1
@@ -316,6 +320,13 @@ def alerts(
             if view is not None:
                 view.alert(a)
         return out
+
+    def write_reports() -> None:
+        """The reports of the alerts just yielded (their alerts reached every sink first)."""
+        if alerts_out is not None:
+            for doc in reports:
+                alerts_out.write(doc)
+        reports.clear()
 
     def quarantined(bad: list[tuple[bytes, str]], pos: Any) -> None:
         for line, reason in bad:
@@ -378,6 +389,7 @@ def alerts(
                 raised, bad = monitor.flush()
                 quarantined(bad, position)
                 yield from emit(raised, t0)
+                write_reports()
                 if shard is not None:
                     shard.mark()
             for pos, line in batch:
@@ -389,6 +401,7 @@ def alerts(
                     quarantined(bad, pos)
                 if raised:
                     yield from emit(raised, t0)
+                    write_reports()
                 since_ckpt += 1
                 if cfg.checkpoint and (since_ckpt >= cfg.checkpoint_every):
                     save()
@@ -416,6 +429,7 @@ def alerts(
         raised, bad = monitor.flush()
         quarantined(bad, position)
         yield from emit(raised, t0)
+        write_reports()
         save()
         if shard is not None:
             shard.mark()
@@ -442,6 +456,7 @@ def alerts(
         if metrics is not None:
             metrics.close()
         if alerts_out is not None:
+            write_reports()  # (the run stopped between an alert and its report)
             alerts_out.close()
         if quarantine is not None:
             quarantine.close()

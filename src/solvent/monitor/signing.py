@@ -29,7 +29,11 @@ TOLERANCE = 300  # seconds a receiver accepts between signing and receiving
 def body(doc: dict[str, Any]) -> bytes:
     """The bytes that are posted and signed for an alert document."""
     plain = {k: v for k, v in doc.items() if k not in ("signed_at", "signature")}
-    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    from solvent.monitor.alerts import json_default  # (a whole-state report: formatted)
+
+    return json.dumps(
+        plain, separators=(",", ":"), ensure_ascii=False, default=json_default
+    ).encode()
 
 
 def sign(key: bytes, timestamp: int, payload: bytes) -> str:

@@ -22,7 +22,7 @@ from solvent.stress.exact import lane_trace
 from solvent.stress.execute import _chunks, _lanes_engine, dask_config, execute
 from solvent.stress.headline import assess
 from solvent.stress.headline import verdict as assess_verdict
-from solvent.stress.metrics import combine, histogram, tail
+from solvent.stress.metrics import clopper_pearson, combine, histogram, tail
 from solvent.stress.options import (
     CheckpointError,
     Progress,
@@ -54,6 +54,8 @@ def stress(
     """Run the stress simulation; see the module docstring."""
     t0 = time.perf_counter()
     until = budget.deadline(opts.timeout)  # --timeout: the whole run's deadline
+    if until is not None:  # what the metrics import runs before the deadline, not after it
+        clopper_pearson(0, 1)
     progress = progress or Progress()
     spec, job, decls, notes, engine_name = prepare(spec, scenario, population, opts)
     timings: dict[str, float] = {}

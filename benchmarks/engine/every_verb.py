@@ -81,6 +81,7 @@ def commands(spec: str, timeout: int) -> dict[str, list[str]]:
             "0.5",
             "--seed",
             "1",
+            *budget,  # round 23: stress takes --timeout too
         ],
     }
 

@@ -18,7 +18,8 @@ until then :meth:`~solvent.backends.base.Backend.rule` names the missing op.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -185,7 +186,9 @@ class BoundedVectorBackend(VectorBackend):
     the bound of :mod:`solvent.stress.bounds`, and every decision (``<``, ``<=``, ``==``
     and a division's ``b != 0``) whose operands are closer than their bounds marks its
     lanes in :attr:`unsure` (reset per block with :meth:`reset`): those lanes go to the
-    exact judge. Conditions stay plain ``bool`` arrays.
+    exact judge. Conditions stay plain ``bool`` arrays. Inside :meth:`only` a decision
+    marks only the lanes of its mask (a user action's body, computed on every lane, counts
+    only on the lanes that chose it: the others discard its results).
     """
 
     name = "vector-bounded"
@@ -194,6 +197,7 @@ class BoundedVectorBackend(VectorBackend):
         from solvent.stress import bounds as B
 
         self.unsure: Any = np.False_
+        self.scope: Any = None  # the lanes whose decisions count (None: every lane)
 
         def num(x: Any) -> Bounded:
             return x if isinstance(x, Bounded) else Bounded(_num(x), 0.0)
@@ -247,8 +251,23 @@ class BoundedVectorBackend(VectorBackend):
         self.unsure = np.zeros(n, dtype=bool)
 
     def mark(self, decided: Any) -> None:
-        """Record the lanes where a decision was not certain."""
-        self.unsure = self.unsure | ~np.asarray(decided, dtype=bool)
+        """Record the lanes where a decision was not certain (within :meth:`only`'s mask)."""
+        undecided = ~np.asarray(decided, dtype=bool)
+        if self.scope is not None:
+            undecided = undecided & self.scope
+        self.unsure = self.unsure | undecided
+
+    @contextmanager
+    def only(self, lanes: Any) -> Iterator[None]:
+        """Count the decisions made inside only on ``lanes`` (a bool lane mask): the
+        others' results are discarded by the caller, so their decisions settle nothing."""
+        outer = self.scope
+        mask = np.asarray(lanes, dtype=bool)
+        self.scope = mask if outer is None else (outer & mask)
+        try:
+            yield
+        finally:
+            self.scope = outer
 
     def const(self, q: Fraction) -> Bounded:
         from solvent.stress.bounds import literal_error

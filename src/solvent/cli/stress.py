@@ -259,6 +259,17 @@ def stress_command(
             metavar="SECONDS",
         ),
     ] = 300.0,
+    timeout: Annotated[
+        float,
+        _opt(
+            "--timeout",
+            help="Time budget of the whole run (simulation and exact re-runs), in seconds; "
+            "when it runs out, what was done is reported (paths simulated, lanes re-run), the "
+            "rest is never counted as a violation and the verdict is UNKNOWN (exit 2) unless a "
+            "violation was confirmed; 0: no limit [default: 0].",
+            metavar="SECONDS",
+        ),
+    ] = 0.0,
     engine: Annotated[
         str,
         _opt(
@@ -334,6 +345,11 @@ def stress_command(
         sc = _scenario(scenario, history, scenario_kv)
         pop = _population(spec, population, leverage, notional, long_share)
         swept = sweep_mod.parse(sweep)
+        if swept and timeout:
+            raise UsageError(
+                "--timeout budgets one run and --sweep makes several; drop one of them "
+                "(each sweep run is bounded by --confirm-seconds)"
+            )
         sweep_kind = sweep_mod.kind(spec, swept[0], scenario_kv, sc) if swept else None
         swept_name, swept_values = swept if swept else ("", [])
         for value in swept_values:  # a bad value stops here, before any run
@@ -348,7 +364,7 @@ def stress_command(
             bad_debt_field=bad_debt_field, insurance_field=insurance_field,
             liquidations_field=liquidations_field, adl_field=adl_field, equity_metric=equity_metric,
             price_field=price_field,
-            confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, engine=engine, invariants=settings.invariants,
+            confirm=_confirm_count(confirm), confirm_seconds=confirm_seconds, timeout=_left(timeout), engine=engine, invariants=settings.invariants,
             checkpoint_dir=checkpoint_dir, resume=resume, traces=traces, connect_timeout=scheduler_timeout,
             action_rate=action_rate, actions=tuple(settings.actions), state_key_file=state_key_file,
         )  # fmt: skip
@@ -416,3 +432,12 @@ def stress_command(
         if settings.format == "json":
             sys.stdout.write(json_out.dumps(json_out.error_json("stress", exc, target=target)))
         raise
+
+
+def _left(timeout: float) -> float:
+    """What is left of ``--timeout`` once the process has started (0: no limit)."""
+    from solvent.stress.budget import since_start
+
+    if not timeout > 0:
+        return timeout
+    return max(timeout - since_start(), 1e-3)

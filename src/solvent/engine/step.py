@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol
 
@@ -189,13 +190,16 @@ def user_actions(
     # one set of argument values per action declaration, shared by its instances (keyed
     # by the declaration itself: two actions never share arguments, whatever their names)
     arg_cache: dict[int, dict[str, Value]] = {}
+    # lanes choosers: the body's decisions count only where the instance was chosen
+    focus = getattr(chooser, "focus", None)
     for index, inst in chooser.candidates(t):
         act = inst.action
         if id(act) not in arg_cache:
             arg_cache[id(act)] = chooser.args(t, act)
-        new, written, guard = run_guarded(
-            act, s, sorts, backend, params, inst.accounts, arg_cache[id(act)], spec.accounts
-        )
+        with focus(t, index) if focus is not None else nullcontext():
+            new, written, guard = run_guarded(
+                act, s, sorts, backend, params, inst.accounts, arg_cache[id(act)], spec.accounts
+            )
         en = chooser.selected(t, index)
         if guard is not True:
             en = en & guard

@@ -106,6 +106,9 @@ class BlockInputs:
     act_args: np.ndarray | None = None
 
 
+INSIDE_SHOWN = 20  # paths listed per block among those failing inside the envelope
+
+
 def draw_block(job: BlockJob, b: int) -> BlockInputs:
     """The inputs of block ``b`` (deterministic in ``(job, b)``)."""
     n = job.block_size(b)
@@ -155,6 +158,20 @@ def draw_block(job: BlockJob, b: int) -> BlockInputs:
         order = np.argsort(-np.abs(A0[:, job.size_index, :]), axis=1, kind="stable")
         C2[:, :] = order[:, :2]
     return BlockInputs(G0, A0, np.ascontiguousarray(M), C2, beyond, act=act, act_args=act_args)
+
+
+def first_beyond(job: BlockJob, M: np.ndarray) -> np.ndarray:
+    """Per lane of a block's draws ``M``, the first step (1..steps) whose draw leaves the
+    envelope, ``steps + 1`` where none does (a lane failing at step ``t`` before it stayed
+    inside the envelope for every move up to its failure: what bmc and prove cover)."""
+    grid = job.grid
+    bounds = grid.bounds if grid is not None else job.bounds
+    out = np.zeros(M.shape[:2], dtype=bool)
+    for j, (lo, hi) in enumerate(bounds):
+        if grid is not None and grid.market[j] is not None:  # held inside the envelope
+            continue
+        out |= (M[:, :, j] < lo) | (M[:, :, j] > hi)
+    return np.where(out.any(axis=1), out.argmax(axis=1) + 1, M.shape[1] + 1)
 
 
 def _init_accounts(
@@ -284,6 +301,7 @@ def summarize(
     fs = out["FAIL_STEP"]
     failing = np.flatnonzero(fs >= 0)
     whole = (unsure >= 0) & ((fs < 0) | (unsure <= fs))  # not certain up to the flag
+    inside = failing[first_beyond(job, inputs.M)[failing] > fs[failing]]
     # a flagged lane whose every decision up to its flag was certain: the judge fails it
     # at the same step (bounds.py); fixed-point lanes that left int64 hold garbage
     over = [k for k, name in enumerate(job.layout.properties) if name == "int64_overflow"]
@@ -314,6 +332,9 @@ def summarize(
         "beyond": int(inputs.beyond.sum()),
         "fail": int(len(failing)),
         "fail_beyond": int(inputs.beyond[failing].sum()),
+        # flagged lanes that failed with every move up to the failure inside the envelope
+        "fail_inside": int(len(inside)),
+        "fail_inside_paths": [int(b * job.block + pos[i]) for i in inside[:INSIDE_SHOWN]],
         "fail_by_prop": np.bincount(
             out["FAIL_PROP"][failing], minlength=len(job.layout.properties)
         ).tolist(),

@@ -5,6 +5,7 @@ judge: its exact trace, :func:`solvent.stress.exact.row_trace`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,14 @@ class LaneChooser:
     def selected(self, t: int, index: int) -> Value:
         assert self.actions is not None, "no user actions in this run"
         return Value(self.backend, self.actions.act[:, t - 1] == index, BOOL)
+
+    def focus(self, t: int, index: int) -> Any:
+        """While instance ``index`` runs at step ``t`` on every lane: its decisions count
+        only on the lanes that chose it (the bounded backend; the others discard its
+        results, and their placeholder arguments would make needless exact re-runs)."""
+        if self.actions is None or not isinstance(self.backend, BoundedVectorBackend):
+            return nullcontext()
+        return self.backend.only(self.actions.act[:, t - 1] == index)
 
     def args(self, t: int, action: ActionDecl) -> dict[str, Value]:
         """Per-lane arguments: the drawn ones where the lane runs ``action``."""

@@ -30,7 +30,6 @@ shows; its cost is the account-steps of the windows instead of all of them.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ from solvent.check.replay import Failure, TraceChooser
 from solvent.engine.trace import Trace
 from solvent.lang.values import Value
 from solvent.spec.spec import Spec
+from solvent.stress import budget
 from solvent.stress.blocks import BlockInputs, BlockJob, run_kernel
 
 FALLBACK = "fallback"  # the cone replay does not apply: replay the whole lane
@@ -141,7 +141,7 @@ def cone_failure(
     per = [f for f, fd in spec.fields.items() if fd.per_account]
     work = 0
     for t, on in enumerate(active, start=1):
-        if deadline is not None and time.monotonic() > deadline:
+        if budget.passed(deadline):
             raise out_of_time
         n = len(on)
         if n not in small:

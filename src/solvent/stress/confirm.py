@@ -28,7 +28,6 @@ forked processes.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -37,15 +36,16 @@ import numpy as np
 from solvent.check.replay import Failure
 from solvent.engine.trace import Trace
 from solvent.spec.spec import Spec
-from solvent.stress.blocks import BlockJob, draw_block
+from solvent.stress import budget
+from solvent.stress.blocks import BlockJob, draw_block, first_beyond
+from solvent.stress.budget import OutOfTime
 from solvent.stress.pool import batches, ignore_sigint, pump
 
 BATCH = 1  # lanes per task in worker processes: one, so the costly last lanes spread over workers
 CACHED_BLOCKS = 4  # drawn blocks kept per process (lanes come sorted by step, not block)
 
 
-class _OutOfTime(Exception):
-    pass
+_OutOfTime = OutOfTime  # the judge's deadline passed (between steps of a lane)
 
 
 def judge_for(spec: Spec) -> Any:
@@ -67,7 +67,7 @@ def exact_first_failure(
     The same transition and predicates as :func:`solvent.check.replay.replay` (on the
     judge's rules over GMP rationals, :mod:`solvent.backends.concrete_gmp`), without
     the witnesses and metrics it also records, and checking ``deadline``
-    (``time.monotonic()``; None: none) between steps: raises ``_OutOfTime`` when it passes.
+    (:func:`solvent.stress.budget.clock`; None: none) between steps: raises ``_OutOfTime`` when it passes.
     """
     from solvent.check.replay import TraceChooser, initial_concrete
     from solvent.engine.step import first_broken, run_step
@@ -81,7 +81,7 @@ def exact_first_failure(
     props = decls if decls is not None else spec.properties()
     for t in range(len(trace.steps) + 1):
         if t > 0:
-            if deadline is not None and time.monotonic() > deadline:
+            if budget.passed(deadline):
                 raise _OutOfTime
             state = run_step(spec, params, backend, state, t, chooser).state
         hit = first_broken(spec, params, backend, state, props)
@@ -112,7 +112,7 @@ def exact_failures(
     first = None
     for t in range(len(trace.steps) + 1):
         if t > 0:
-            if deadline is not None and time.monotonic() > deadline:
+            if budget.passed(deadline):
                 raise _OutOfTime
             state = run_step(spec, params, backend, state, t, chooser).state
         props = decls if first is None else invs
@@ -143,7 +143,11 @@ class _Lanes:
                 self.blocks.pop(next(iter(self.blocks)))
             self.blocks[b] = draw_block(self.job, b)
         inputs = self.blocks[b]
-        meta = dict(self.meta, path=index, beyond_envelope=bool(inputs.beyond[lane]))
+        out = int(first_beyond(self.job, inputs.M[lane : lane + 1])[0])
+        meta = dict(
+            self.meta, path=index, beyond_envelope=bool(inputs.beyond[lane]),
+            first_step_beyond_envelope=out if out <= self.job.steps else None,
+        )  # fmt: skip
         return lane_trace(self.spec, self.job, inputs, lane, index, upto, meta)
 
 
@@ -202,23 +206,26 @@ def confirm_lanes(
     invariants: set[str] | None = None,
     certain: list[list[int]] | None = None,
     lemma_certain: frozenset[int] = frozenset(),
+    until: float | None = None,
 ) -> dict[str, Any]:
     """Re-run ``lanes`` (``[path, steps, property, priority]``) exactly, in a seeded random
     order (:func:`sample_order`); list up to ``opts.traces`` violations, exactly replayed.
 
     ``opts.confirm`` caps how many (None: all), ``opts.confirm_seconds`` is the time budget
-    (None or 0: none), ``opts.workers`` > 1 re-runs in forked processes. ``certain``: the
+    (None or 0: none), ``until`` the run's deadline (``--timeout``, on
+    :func:`solvent.stress.budget.clock`; None: none), ``opts.workers`` > 1 re-runs in forked processes. ``certain``: the
     certain violations ``[path, step, property]`` (counted without a re-run; those shown
     as traces are replayed exactly, and a disagreement is an internal error).
     ``lemma_certain``: paths among ``lanes`` whose certain first violation is a lemma's,
     re-run for their invariants only (their lemma violation is already counted). Returns
     the counts, violations by property, the sample (the longest prefix of the order all
     re-run, and its invariant violations), the refuted lanes and why it stopped early
-    (``stopped``: None, ``"count"``, ``"time"`` or ``"interrupted"``).
+    (``stopped``: None, ``"count"``, ``"time"``, ``"timeout"`` or ``"interrupted"``).
     """
-    start = time.monotonic()
-    budget = opts.confirm_seconds or None
-    deadline = None if budget is None else start + budget
+    start = budget.clock()
+    seconds = opts.confirm_seconds or None
+    own = None if seconds is None else start + seconds
+    deadline = budget.earliest(own, until)  # --confirm-seconds, or the run's --timeout
     invariants = {d.name for d in decls} if invariants is None else invariants
     certain = certain or []
     everything = [(int(lane[0]), int(lane[1])) for lane in lanes]
@@ -252,7 +259,7 @@ def confirm_lanes(
         if progress is not None and todo:
             progress.stop()
     if stopped != "interrupted" and len(results) < len(todo):
-        stopped = "time"
+        stopped = "timeout" if deadline is not None and deadline == until else "time"
     checked = len(results)
     sample = 0
     while sample < len(todo) and todo[sample][0] in results:
@@ -281,7 +288,7 @@ def confirm_lanes(
         "sample_invariant": sum(1 for i, _s in todo[:sample] if i in inv_found),
         "refuted": explained[:20],
         "refuted_by_property": _count(e["property"] for e in explained),
-        "seconds": time.monotonic() - start,
+        "seconds": budget.clock() - start,
         "stopped": stopped,
         "traces": traces,
     }
@@ -407,7 +414,7 @@ def _confirm_forked(
             progress.advance(len(got))
 
     def spent() -> bool:  # the budget is spent: submit nothing more
-        return deadline is not None and time.monotonic() > deadline
+        return budget.passed(deadline)
 
     try:
         work = ((batch, deadline) for batch in batches(todo, BATCH))

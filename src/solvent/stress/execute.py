@@ -11,13 +11,18 @@ from typing import Any
 import numpy as np
 
 from solvent.spec.spec import Spec
+from solvent.stress import budget
 from solvent.stress.blocks import BlockJob, run_blocks
 from solvent.stress.checkpoint import Checkpoint
 from solvent.stress.options import Progress, SchedulerError, StressOptions
 from solvent.stress.pool import batches, ignore_sigint, pump
 
 
-def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Callable[..., Any]:
+def _lanes_engine(
+    spec: Spec, decls: list[Any], cover2_metric: str | None, until: float | None = None
+) -> Callable[..., Any]:
+    """The NumPy-lanes engine of a run; ``until``: its deadline (``--timeout``), looked at
+    between steps (:class:`solvent.stress.budget.OutOfTime` drops the block)."""
     from solvent.stress.choosers import oracle_schedule
     from solvent.stress.lanes import lane_actions, run_lanes
 
@@ -50,6 +55,7 @@ def _lanes_engine(spec: Spec, decls: list[Any], cover2_metric: str | None) -> Ca
             grid=job.grid,
             wide=inputs.wide,
             actions=lane_actions(spec, job, inputs.act, inputs.act_args),
+            until=until,
         )
 
     return engine
@@ -68,14 +74,22 @@ def execute(
     opts: StressOptions,
     progress: Progress,
     engine: Callable[..., Any] | None,
-) -> bool:
-    """Run every unfinished block; return False if interrupted (finished blocks are kept)."""
+    until: float | None = None,
+) -> str | None:
+    """Run every unfinished block; return why it stopped early (finished blocks are kept):
+    None (it did not), ``"interrupted"`` (Ctrl-C) or ``"timeout"`` (``until``, the run's
+    deadline on :func:`solvent.stress.budget.clock`, passed: looked at between chunks, and
+    by the NumPy lanes between steps; with a deadline they take one block per chunk)."""
     per = max(1, -(-(opts.chunk or default_chunk(job)) // job.block))
+    if until is not None and engine is not None:
+        per = 1
     todo = job.n_blocks - sum(1 for b in ckpt.done if 0 <= b < job.n_blocks)
     chunks = _chunks(job.n_blocks, ckpt.done, per)  # streamed: never a list of every block
     progress.start(job.paths, sum(s["n"] for s in ckpt.done.values()))
-    keep = _keeper(ckpt, progress)
+    keep = _keeper(ckpt, progress, until)
     try:
+        if budget.passed(until):
+            raise budget.OutOfTime
         if engine is None and opts.workers == 1 and opts.scheduler is None and todo > per:
             _run_threads(job, chunks, keep)
         elif engine is not None or (opts.workers == 1 and opts.scheduler is None):
@@ -86,10 +100,12 @@ def execute(
         else:
             _run_processes(job, chunks, keep, opts)
     except KeyboardInterrupt:
-        return False
+        return "interrupted"
+    except budget.OutOfTime:
+        return "timeout"
     finally:
         progress.stop()
-    return True
+    return None
 
 
 def _chunks(n_blocks: int, done: Mapping[int, Any], per: int) -> Iterator[list[int]]:
@@ -102,12 +118,15 @@ Chunks = Iterable[list[int]]  # the unfinished blocks, a chunk at a time
 Keep = Callable[[list[dict[str, Any]]], None]  # what takes a finished chunk's summaries
 
 
-def _keeper(ckpt: Checkpoint, progress: Progress) -> Keep:
-    """Checkpoint a finished chunk's block summaries and advance the progress bar."""
+def _keeper(ckpt: Checkpoint, progress: Progress, until: float | None = None) -> Keep:
+    """Checkpoint a finished chunk's block summaries and advance the progress bar; then
+    raise :class:`~solvent.stress.budget.OutOfTime` if the deadline ``until`` passed."""
 
     def keep(res: list[dict[str, Any]]) -> None:
         ckpt.add(res)
         progress.advance(sum(r["n"] for r in res))
+        if budget.passed(until):
+            raise budget.OutOfTime
 
     return keep
 

@@ -100,6 +100,7 @@ def verdict(conf: dict[str, Any], flagged: int) -> tuple[str, list[str]]:
         why = {
             "count": "--confirm capped the re-runs",
             "time": "the time budget --confirm-seconds ran out",
+            "timeout": "the run's --timeout ran out",
             "interrupted": "interrupted (Ctrl-C)",
         }.get(conf["stopped"] or "", "not re-run")
         notes.append(
@@ -107,7 +108,9 @@ def verdict(conf: dict[str, Any], flagged: int) -> tuple[str, list[str]]:
             f"within its rounding-error bound) were not re-run exactly ({why}); "
             "they are not counted as violations, only in the upper end of P(insolvency) "
             "(and in its sampled estimate, when a random sample of them was re-run); "
-            "--confirm all and a larger --confirm-seconds re-run them"
+            "--confirm all and a larger --confirm-seconds"
+            + (" and --timeout" if conf["stopped"] == "timeout" else "")
+            + " re-run them"
         )
     if conf["confirmed"]:
         return "FAIL", notes

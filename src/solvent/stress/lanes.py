@@ -27,6 +27,7 @@ from solvent.engine.state import StateDict
 from solvent.engine.step import eval_predicate, run_step
 from solvent.lang.values import BOOL, NUM, Value
 from solvent.spec.spec import Params, PredicateDecl, Spec
+from solvent.stress import budget
 from solvent.stress.bounds import initial_exact
 from solvent.stress.choosers import (
     LaneActions,
@@ -123,10 +124,13 @@ def run_lanes(
     wide: dict[int, Any] | None = None,
     actions: LaneActions | None = None,
     oracles: dict[str, np.ndarray] | None = None,
+    until: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one block of lanes; the outputs of the compiled kernel (float64 numbers).
 
     ``actions``: the lanes' sampled user actions (``--action-rate P > 0``); None: none.
+    ``until``: the run's deadline (``--timeout``), looked at before each step: raises
+    :class:`solvent.stress.budget.OutOfTime` once it passed (the block is not finished).
 
     ``backend``/``grid``/``overflow`` (fixed-point specs): the run's
     :class:`~solvent.backends.vector_fixed.FixedVectorBackend` (its overflow mask is reset
@@ -215,6 +219,8 @@ def run_lanes(
     unsure(0)
     track(0)
     for t in range(1, n_steps + 1):
+        if budget.passed(until):
+            raise budget.OutOfTime
         out = run_step(spec_n, params, backend, state, t, chooser)
         state = out.state
         check(t)

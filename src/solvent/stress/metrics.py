@@ -92,6 +92,8 @@ def combine(summaries: Sequence[dict[str, Any]], n_props: int) -> dict[str, Any]
         "beyond": sum(s["beyond"] for s in blocks),
         "fail": sum(s["fail"] for s in blocks),
         "fail_beyond": sum(s["fail_beyond"] for s in blocks),
+        "fail_inside": sum(s.get("fail_inside", 0) for s in blocks),
+        "fail_inside_paths": [p for s in blocks for p in s.get("fail_inside_paths", [])][:20],
         "undecided": sum(s.get("undecided", 0) for s in blocks),
         "undecided_excluded": sum(s.get("undecided_excluded", 0) for s in blocks),
         "fail_by_prop": [sum(s["fail_by_prop"][k] for s in blocks) for k in range(n_props)],

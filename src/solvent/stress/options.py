@@ -63,6 +63,7 @@ class StressOptions:
     price_field: str = "price"
     confirm: int | None = None  # flagged lanes re-run exactly (None: all)
     confirm_seconds: float | None = 300.0  # their time budget (None or 0: none)
+    timeout: float | None = None  # the whole run's (seconds; None or 0: none), budget.py
     engine: str = "auto"  # auto | kernel | lanes
     invariants: tuple[str, ...] = ()
     checkpoint_dir: str | None = ".solvent-stress"

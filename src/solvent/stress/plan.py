@@ -154,6 +154,8 @@ def prepare(
         raise UsageError(
             f"--confirm-seconds must be 0 (no limit) or more, got {opts.confirm_seconds}"
         )
+    if opts.timeout is not None and not opts.timeout >= 0:
+        raise UsageError(f"--timeout must be 0 (no limit) or more seconds, got {opts.timeout}")
     if not opts.connect_timeout > 0:
         raise UsageError(
             f"--scheduler-timeout must be a positive number of seconds, got {opts.connect_timeout}"

@@ -70,6 +70,11 @@ def verdict_line(r: StressResult) -> str:
         )
     elif r.verdict == "INTERRUPTED" and r.blocks_done < r.blocks_total:
         detail = f"interrupted after {r.blocks_done}/{r.blocks_total} blocks; --resume to finish"
+    elif r.blocks_done < r.blocks_total:  # --timeout ran out while simulating
+        detail = (
+            f"--timeout ran out: {m['paths']:,} of {r.options['paths']:,} paths simulated "
+            f"({r.blocks_done}/{r.blocks_total} blocks), none re-run; --resume to finish"
+        )
     else:
         detail = (
             f"{headline(m)}; {c['unchecked']:,} of {lanes} not re-run exactly; "
@@ -109,7 +114,9 @@ def rows(r: StressResult) -> list[tuple[str, str]]:
         ),
         (
             "paths beyond envelope",
-            f"{m['beyond_envelope']:,}  ({m['flagged_beyond_envelope']:,} of them flagged)",
+            f"{m['beyond_envelope']:,}  ({m['flagged_beyond_envelope']:,} of them flagged; "
+            f"{m.get('flagged_inside_envelope', 0):,} flagged inside the envelope up to the "
+            "failure)",
         ),
     ]
     bd = m.get("bad_debt")

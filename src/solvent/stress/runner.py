@@ -16,12 +16,13 @@ import numpy as np
 
 from solvent.integrity import state_key
 from solvent.spec.spec import Spec
+from solvent.stress import budget
 from solvent.stress.checkpoint import Checkpoint
 from solvent.stress.exact import lane_trace
 from solvent.stress.execute import _chunks, _lanes_engine, dask_config, execute
 from solvent.stress.headline import assess
 from solvent.stress.headline import verdict as assess_verdict
-from solvent.stress.metrics import combine, histogram, tail
+from solvent.stress.metrics import clopper_pearson, combine, histogram, tail
 from solvent.stress.options import (
     CheckpointError,
     Progress,
@@ -52,6 +53,9 @@ def stress(
 ) -> StressResult:
     """Run the stress simulation; see the module docstring."""
     t0 = time.perf_counter()
+    until = budget.deadline(opts.timeout)  # --timeout: the whole run's deadline
+    if until is not None:  # what the metrics import runs before the deadline, not after it
+        clopper_pearson(0, 1)
     progress = progress or Progress()
     spec, job, decls, notes, engine_name = prepare(spec, scenario, population, opts)
     timings: dict[str, float] = {}
@@ -61,10 +65,12 @@ def stress(
 
         assert job.kernel is not None  # prepare() builds the kernel the engine runs
         tc = time.perf_counter()
-        load(job.kernel)
+        kernel = job.kernel
+        loaded = budget.within(lambda: load(kernel), until)
         timings["kernel_load"] = time.perf_counter() - tc
     else:
-        lanes_engine = _lanes_engine(spec, decls, opts.equity_metric)
+        loaded = True
+        lanes_engine = _lanes_engine(spec, decls, opts.equity_metric, until)
         if opts.workers > 1 or opts.scheduler:
             notes.append(
                 "the NumPy-lanes engine runs in this process only; --workers/--scheduler ignored"
@@ -99,7 +105,8 @@ def stress(
     if ckpt.done:
         notes.append(f"resumed: {len(ckpt.done)} of {job.n_blocks} blocks were already done")
     tr, cpu = time.perf_counter(), time.process_time()
-    finished = execute(job, ckpt, opts, progress, lanes_engine)
+    halted = execute(job, ckpt, opts, progress, lanes_engine, until) if loaded else "timeout"
+    finished = halted is None
     timings["simulate"] = time.perf_counter() - tr
     timings["simulate_cpu"] = time.process_time() - cpu  # this process only (not workers)
     describe = _describe(scenario)
@@ -142,7 +149,7 @@ def stress(
         tc = time.perf_counter()
         conf = confirm_lanes(
             spec, job, lanes, opts, describe, decls, progress, invariants, certain,
-            frozenset(p for p, _t, _k in recheck),
+            frozenset(p for p, _t, _k in recheck), until,
         )  # fmt: skip
         timings["confirm"] = time.perf_counter() - tc
         if conf["stopped"] != "interrupted":
@@ -169,7 +176,10 @@ def stress(
         "accounts": job.accounts,
         "beyond_envelope": tot["beyond"],
         "flagged_beyond_envelope": tot["fail_beyond"],
+        "flagged_inside_envelope": tot["fail_inside"],
+        "flagged_inside_paths": tot["fail_inside_paths"],
     }
+    notes.extend(envelope_notes(tot, spec))
     if "int64_overflow" in [d.name for d in decls]:  # fixed point (solvent.stress.grid)
         metrics["overflow_lanes"] = tot["fail_by_prop"][
             [d.name for d in decls].index("int64_overflow")
@@ -223,12 +233,22 @@ def stress(
     else:
         metrics["cover2"] = None
     worst: list[dict[str, Any]] = []
-    if finished and tot.get("worst"):
+    if finished and tot.get("worst") and budget.passed(until):
+        notes.append("the worst paths were not replayed: the run's --timeout ran out")
+    elif finished and tot.get("worst"):
         tw = time.perf_counter()
         worst = worst_paths(spec, job, tot["worst"], opts)
         timings["worst_paths"] = time.perf_counter() - tw
         metrics["insurance_paths"] = [w.pop("insurance") for w in worst if "insurance" in w]
-    if not finished:
+    if halted == "timeout":
+        verdict = "UNKNOWN"
+        notes.append(
+            f"--timeout {opts.timeout:g} s ran out while simulating: {n:,} of {opts.paths:,} "
+            f"paths simulated ({len(ckpt.done)} of {job.n_blocks} blocks), none re-run "
+            "exactly; the metrics cover those paths and no violation is counted; the "
+            "finished blocks are kept: run again with --resume and a larger --timeout to finish"
+        )
+    elif not finished:
         verdict = "INTERRUPTED"
         notes.append(
             f"interrupted (Ctrl-C): {len(ckpt.done)} of {job.n_blocks} blocks kept; metrics cover "
@@ -269,7 +289,7 @@ def stress(
                       "exact_reruns": conf["checked"], "sample": conf["sample"], "refuted": conf["refuted"],
                       "refuted_by_property": conf["refuted_by_property"]},
         notes=notes, engine=engine_name, seconds=time.perf_counter() - t0, timings=timings,
-        traces=conf["traces"], interrupted=not finished or conf["stopped"] == "interrupted", blocks_done=len(ckpt.done), blocks_total=job.n_blocks,
+        traces=conf["traces"], interrupted=halted == "interrupted" or conf["stopped"] == "interrupted", blocks_done=len(ckpt.done), blocks_total=job.n_blocks,
         worst=worst,
     )  # fmt: skip
 
@@ -287,3 +307,26 @@ def _refuted_notes(conf: dict[str, Any]) -> list[str]:
             "breaks nothing on them; they are not counted (confirmation.refuted lists them)"
         )
     return out
+
+
+def envelope_notes(tot: dict[str, Any], spec: Spec) -> list[str]:
+    """Whether the flagged paths stayed inside the spec's envelope up to their failure:
+    bmc and prove cover only such paths, so a failure beyond it is no contradiction of a
+    proof, and one inside it (confirmed) is, unless the run starts elsewhere."""
+    if not tot["fail"]:
+        return []
+    env = ", ".join(f"{name} in {d}" for name, d in spec.bounds.items())
+    inside = tot["fail_inside"]
+    if not inside:
+        return [
+            f"every one of the {tot['fail']:,} flagged paths left the spec's envelope ({env}) "
+            "at or before its failing step: a move larger than the spec allows, beyond what "
+            "bmc and prove check; a violation there does not contradict a proof of the spec"
+        ]
+    shown = ", ".join(str(p) for p in tot["fail_inside_paths"][:5])
+    return [
+        f"{inside:,} of the {tot['fail']:,} flagged paths failed with every move up to the "
+        f"failure inside the spec's envelope ({env}; e.g. path {shown}): a confirmed one "
+        "contradicts a proof of the spec (prove PASS), unless the run starts from states the "
+        "spec does not (a drawn population: --population none uses the spec's own)"
+    ]

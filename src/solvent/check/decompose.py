@@ -24,7 +24,6 @@ shared fields written by accounts (an insurance fund) are one, even when updates
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
 from typing import Any
@@ -45,7 +44,7 @@ from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refuse
 from solvent.check.decompose_why import shared_why, writers
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, RanOut
-from solvent.check.solving import fresh_context, in_fresh_context, searched_properties
+from solvent.check.solving import fresh_context, searched_properties
 from solvent.check.verdicts import own_timeout
 from solvent.check.z3terms import constant_ids
 from solvent.engine.step import eval_predicate
@@ -70,9 +69,8 @@ def analyse(spec: Spec) -> tuple[str | None, list[str], str | None]:
     return why, accumulators, shared_why(spec, first)
 
 
-def _analyse(spec: Spec, own_context: bool = True) -> tuple[str | None, list[str], str | None]:
-    """``analyse`` with the name of the first accumulator in place of its sentence (in a Z3
-    context of its own, or, not ``own_context``, the caller's)."""
+def _analyse(spec: Spec) -> tuple[str | None, list[str], str | None]:
+    """``analyse`` with the name of the first accumulator in place of its sentence."""
     for act in spec.actions:
         if act.n_accounts >= 2:
             return f"action {act.name} takes {act.n_accounts} accounts", [], None
@@ -80,7 +78,7 @@ def _analyse(spec: Spec, own_context: bool = True) -> tuple[str | None, list[str
         if fd.per_account and len(set(map(repr, fd.init))) > 1:
             return f"the accounts start with different values of {name}", [], None
     try:
-        with fresh_context() if own_context else contextlib.nullcontext():
+        with fresh_context():
             return _coupling(spec.with_accounts(2))
     except Exception as exc:  # the proof itself reports a spec error, exactly as before
         return f"the step could not be analysed on two accounts ({exc})", [], None
@@ -246,20 +244,16 @@ class Plan:
         return spec.with_accounts(1) if self.rule is None else self.rule.spec
 
 
-@in_fresh_context
 def plan(spec: Spec, invariants: Any = None) -> Plan:
-    """The decomposition of ``spec`` (``analyse``, then the shared-accumulator rule).
-
-    Both in one Z3 context of their own: each asks only whether its small queries are
-    satisfiable (no model, no resource cap), and a context costs about 10 ms of CPU to
-    make (two were a fifth of a 3-account bmc's plan)."""
-    coupled, accumulators, first = _analyse(spec, own_context=False)
+    """The decomposition of ``spec`` (``analyse``, then the shared-accumulator rule)."""
+    coupled, accumulators, first = _analyse(spec)
     out = Plan(coupled, accumulators, None if first is None else (spec, first), coupled)
     if coupled is None and accumulators:
         from solvent.check.decompose_shared import shared_rule
 
         try:
-            found = shared_rule(spec, accumulators, invariants)
+            with fresh_context():
+                found = shared_rule(spec, accumulators, invariants)
         except Exception as exc:  # the proof itself reports a spec error, exactly as before
             found = f"the step could not be analysed on one account ({exc})"
         if isinstance(found, str):

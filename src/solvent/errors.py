@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from types import FrameType
 
 EXIT_PASS = 0
@@ -170,6 +169,8 @@ def _file_facts(raw: str, cwd: str) -> tuple[bool, str | None]:
 
 def location_of_exception(exc: BaseException) -> str | None:
     """Innermost frame of ``exc``'s traceback that lies outside the solvent package."""
+    import traceback  # here, not at the top: only an error needs it (every verb imports this)
+
     found = None
     for fs in traceback.extract_tb(exc.__traceback__):
         filename = os.path.abspath(fs.filename)
@@ -189,6 +190,8 @@ def spec_raised(exc: BaseException) -> bool:
     if isinstance(exc, KeyboardInterrupt):
         return False
     if isinstance(exc, RecursionError):
+        import traceback
+
         frames = traceback.extract_tb(exc.__traceback__)
         return bool(frames) and not _internal(os.path.abspath(frames[-1].filename))
     return True

@@ -25,8 +25,6 @@ shared fields written by accounts (an insurance fund) are one, even when updates
 from __future__ import annotations
 
 import dataclasses
-import inspect
-import re
 import time
 from typing import Any
 
@@ -43,6 +41,7 @@ from solvent.check.decompose_one import (
     search_one,
 )
 from solvent.check.decompose_reader import any_with_reader_lemmas, reader_refused
+from solvent.check.decompose_why import shared_why, writers
 from solvent.check.encode import Unrolling, conjuncts
 from solvent.check.results import CTI, FAIL, PASS, UNKNOWN, RanOut
 from solvent.check.solving import fresh_context, searched_properties
@@ -59,13 +58,19 @@ def _vars(expr: Any, memo: dict[int, frozenset[int]]) -> frozenset[int]:
 
 def coupling(spec: Spec) -> str | None:
     """Why the accounts of ``spec`` interact (one sentence), or None when they do not."""
-    why, _accumulators, shared_why = analyse(spec)
-    return why if why is not None else shared_why
+    why, _accumulators, sentence = analyse(spec)
+    return why if why is not None else sentence
 
 
 def analyse(spec: Spec) -> tuple[str | None, list[str], str | None]:
     """(why the accounts interact other than through shared accumulators, or None; the
     shared fields accounts write (accumulators); the sentence naming the first of them)."""
+    why, accumulators, first = _analyse(spec)
+    return why, accumulators, shared_why(spec, first)
+
+
+def _analyse(spec: Spec) -> tuple[str | None, list[str], str | None]:
+    """``analyse`` with the name of the first accumulator in place of its sentence."""
     for act in spec.actions:
         if act.n_accounts >= 2:
             return f"action {act.name} takes {act.n_accounts} accounts", [], None
@@ -121,7 +126,6 @@ def _coupling(spec: Spec) -> tuple[str | None, list[str], str | None]:
         else:
             choices |= _vars(var, memo)
     accumulators: list[str] = []
-    shared_why = None
     read_only: dict[str, Any] = {}
     for name, value in post.items():
         if isinstance(value, list):
@@ -132,7 +136,7 @@ def _coupling(spec: Spec) -> tuple[str | None, list[str], str | None]:
                     return (
                         (
                             f"field {name} of one account depends on another account's state "
-                            f"or choices after a step{_writers(spec, name)}"
+                            f"or choices after a step{writers(spec, name)}"
                         ),
                         [],
                         None,
@@ -142,10 +146,6 @@ def _coupling(spec: Spec) -> tuple[str | None, list[str], str | None]:
                     return f"field {name} of one account is changed by {why}", [], None
         elif _vars(term(value), {}) - shared - market:
             accumulators.append(name)
-            shared_why = shared_why or (
-                f"shared field {name} is updated from accounts' state or actions"
-                f"{_writers(spec, name)}; accounts interact through it"
-            )
         else:
             read_only[name] = term(value)
     written = set().union(*(_vars(pre[f].raw, memo) for f in accumulators))
@@ -160,7 +160,7 @@ def _coupling(spec: Spec) -> tuple[str | None, list[str], str | None]:
                 None,
             )
     why = _properties_split(spec, pre, shared, own)
-    return why, (accumulators if why is None else []), shared_why
+    return why, (accumulators if why is None else []), (accumulators[0] if accumulators else None)
 
 
 def _properties_split(
@@ -218,19 +218,6 @@ def _acted_on_by_others(spec: Spec, u: Unrolling, sv: Any, a: int, t: Any) -> st
     return None
 
 
-def _writers(spec: Spec, field: str) -> str:
-    """`` (written by keeper liquidate)``: the functions whose source assigns ``field``."""
-    names = []
-    for decl in (*spec.keepers, *spec.actions, *spec.ticks):
-        try:
-            source = inspect.getsource(decl.fn)
-        except (OSError, TypeError):
-            continue
-        if re.search(rf"s\.{re.escape(field)}(\[[^\]]*\])?\s*=(?!=)", source):
-            names.append(f"{decl.kind if decl.kind != 'user' else 'action'} {decl.name}")
-    return f" (written by {', '.join(names)})" if names else ""
-
-
 # Z3 resource units per inductive-step query of the one-account proof (a counter, not a
 # clock: the same answer on a busy and an idle machine); the corpus's step queries that
 # answer use well under a tenth of it
@@ -243,9 +230,14 @@ class Plan:
 
     coupled: str | None  # why the accounts interact other than through accumulators
     accumulators: list[str]  # shared fields accounts write
-    shared_why: str | None  # the sentence naming the first accumulator
+    shared: tuple[Spec, str] | None  # (the spec, its first accumulator)
     why: str | None = None  # why a check on one account does not cover N, or None
     rule: Any = None  # a decompose_shared.SharedRule when that rule applies
+
+    @property
+    def shared_why(self) -> str | None:
+        """The sentence naming the first accumulator (built when asked: ``shared_why``)."""
+        return None if self.shared is None else shared_why(*self.shared)
 
     def spec(self, spec: Spec) -> Spec:
         """The one-account spec whose checks cover every number of accounts."""
@@ -254,8 +246,8 @@ class Plan:
 
 def plan(spec: Spec, invariants: Any = None) -> Plan:
     """The decomposition of ``spec`` (``analyse``, then the shared-accumulator rule)."""
-    coupled, accumulators, shared_why = analyse(spec)
-    out = Plan(coupled, accumulators, shared_why, coupled)
+    coupled, accumulators, first = _analyse(spec)
+    out = Plan(coupled, accumulators, None if first is None else (spec, first), coupled)
     if coupled is None and accumulators:
         from solvent.check.decompose_shared import shared_rule
 
@@ -265,7 +257,7 @@ def plan(spec: Spec, invariants: Any = None) -> Plan:
         except Exception as exc:  # the proof itself reports a spec error, exactly as before
             found = f"the step could not be analysed on one account ({exc})"
         if isinstance(found, str):
-            out.why = f"{shared_why}; the shared-accumulator rule does not apply: {found}"
+            out.why = f"{out.shared_why}; the shared-accumulator rule does not apply: {found}"
         else:
             out.rule = found
     return out

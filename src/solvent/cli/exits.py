@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -67,6 +66,8 @@ def outcome(
         text.render_error(_errors(), exc)
         return exc.exit_code
     except Exception:  # noqa: BLE001 - the last line of defence: a solvent bug
+        import traceback  # here: only a solvent bug needs it
+
         _errors().print(
             "internal error, please report it with the traceback below "
             "(this is a solvent bug, not a problem with your spec)",

@@ -479,16 +479,17 @@ def strengthen(
         return prove(with_lemmas(spec, lemmas), timeout=left, step_proof=step, **kwargs)
 
     minimize = bool(kwargs.get("minimize", True))
+    asked = (spec, cands, assumed, deadline, exclude)
     try:
         # first the lemmas the properties' proofs used, unchecked (the proof with them
         # checks them); when that proof does not pass, Houdini's checked answer
-        kept, step = houdini(spec, cands, assumed, deadline, exclude, True, minimize)
+        kept, step = houdini(*asked, trust_cores=True, minimize=minimize)
         if not kept or deadline.expired():
             return None
         proved = run(kept, step)
         if proved.verdict in (PASS, FAIL) or deadline.expired():
             return proved, kept  # a proof, or a real path of the spec
-        checked, step = houdini(spec, cands, assumed, deadline, exclude, False, minimize)
+        checked, step = houdini(*asked, trust_cores=False, minimize=minimize)
     except ClockStopped:
         return None
     if not checked or deadline.expired():

@@ -41,6 +41,9 @@ MAX_CASES = 16
 # advance); a case stopped by it makes the split give up, and the query is asked whole
 CASE_CPU = 2.0
 _PREPARE = ("simplify", "propagate-values", "solve-eqs", "simplify")
+# Houdini's fixed-point proofs beside their cores: obligation -> case -> (the case's solver,
+# the names of the obligations its query asked together; ``step_reuse`` re-asks it)
+Proofs = dict[str, dict[int, tuple[z3.Solver, frozenset[str]]]]
 
 
 @dataclass(slots=True)
@@ -234,6 +237,7 @@ def named_survivors(
     known: dict[str, dict[int, frozenset[str]]],
     rlimit: int | None = None,
     cap_ms: int | None = None,
+    proofs: Proofs | None = None,
 ) -> set[str] | None:
     """``split_survivors`` with the hypotheses named (fixed point, ``holds_by_case``): the
     names of ``posts`` whose every part holds in every case, or None when a query ran out
@@ -276,6 +280,8 @@ def named_survivors(
                 core = frozenset(by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit)
                 for n in pending:
                     known.setdefault(n, {})[i] = core
+                    if proofs is not None:
+                        proofs.setdefault(n, {})[i] = (solver, frozenset(pending))
                 break
             if not dropped:  # no answer, an unreadable model, or one that drops nothing
                 return None
@@ -329,6 +335,7 @@ def holds_by_case(
     known: dict[str, dict[int, frozenset[str]]],
     rlimit: int | None = None,
     cap_ms: int | None = None,
+    proofs: Proofs | None = None,
 ) -> Any:
     """Whether every obligation (name -> parts) holds in every case of ``constraints``:
     z3.unsat (they hold), z3.sat or z3.unknown (a case that did not answer), asked case by
@@ -339,7 +346,8 @@ def holds_by_case(
     in that case (in Houdini, under a superset of the hypotheses): a core whose names are
     all still assumed is a proof now too (every constraint it used is still there), so the
     obligation is not asked again in that case. A case asks the disjunction of the rest's
-    negations; its core, when unsat, is a core of each of them and is recorded for each."""
+    negations; its core, when unsat, is a core of each of them and is recorded for each
+    (with ``proofs``, so is the case's solver and the names it asked, ``step_reuse``)."""
     names = {by_lit[str(a)] for a in assumptions}
     for i, case in enumerate(cases):
         pending = {}
@@ -363,4 +371,6 @@ def holds_by_case(
             return split.status
         for name in pending:
             known.setdefault(name, {})[i] = frozenset(split.core())
+            if proofs is not None:
+                proofs.setdefault(name, {})[i] = (split.proofs[0][0], frozenset(pending))
     return z3.unsat

@@ -26,7 +26,13 @@ from typing import Any
 
 import z3
 
-from solvent.check.cases import holds_by_case, named_survivors, split_check, split_survivors
+from solvent.check.cases import (
+    Proofs,
+    holds_by_case,
+    named_survivors,
+    split_check,
+    split_survivors,
+)
 from solvent.check.solving import Deadline, check
 
 # Z3 resource units per candidate query (deterministic); the two-market spec's keeper
@@ -63,11 +69,15 @@ def inductive(
     cases: Any,
     quick: bool = True,
     known: dict[str, dict[int, frozenset[str]]] | None = None,
+    always: dict[str, Any] | None = None,
+    proofs: Proofs | None = None,
+    refuted: list[frozenset[str]] | None = None,
 ) -> bool:
     """Whether the properties (``goals``) and the candidates named ``trial`` are
-    1-inductive together."""
+    1-inductive together (``always``, ``proofs``, ``refuted``: ``Round``'s)."""
     hyps = {name: pre[name] for name in trial}
-    asked = Round(base, hyps, deadline, cases, quick=quick, known=known)
+    named: dict[str, Any] = {"always": always, "proofs": proofs, "refuted": refuted}
+    asked = Round(base, hyps, deadline, cases, quick=quick, known=known, **named)
     obligations = {**goals, **{name: post[name] for name in trial}}
     if not quick and asked.known is None:  # one query for them all (a query costs its cases)
         return asked.holds([p for parts in obligations.values() for p in parts])[0]
@@ -81,7 +91,13 @@ class Round:
     one incremental solver holding the step and the hypotheses (one internalization for
     the round; ``QUICK_RLIMIT`` units a query), then, when that runs out, by ``holds_whole``.
     Each hypothesis is guarded by a literal, so an answer names the hypotheses its proof
-    used (its unsat core; all of them when the whole query answered)."""
+    used (its unsat core; all of them when the whole query answered).
+
+    ``always`` (fixed point, with ``known``): name -> literal of assumptions ``base``
+    guards and every query assumes (the spec's own, ``envelope.move.hi``, and the
+    properties on the pre-state, ``hyp.fund_ok``), so the cores name them too; ``proofs``
+    keeps each case's solver beside its core (``step_reuse``: the final proof reuses
+    them), and ``refuted`` the hypotheses of each ``holds_all`` a case's model refuted."""
 
     def __init__(
         self,
@@ -94,14 +110,22 @@ class Round:
         quick: bool = True,
         known: dict[str, dict[int, frozenset[str]]] | None = None,
         spent: dict[int, int] | None = None,
+        always: dict[str, Any] | None = None,
+        proofs: Proofs | None = None,
+        refuted: list[frozenset[str]] | None = None,
     ) -> None:
         self.base, self.deadline, self.cases, self.quick = base, deadline, cases, quick
         self.known = known if cases else None  # (``_by_case``; named hypotheses then)
         self.spent = spent  # exact arithmetic: ``split_survivors``'s units, round to round
         named = named or self.known is not None
         # unnamed, the hypotheses are asserted (faster: no cores, every one counts as used)
-        self.lits = {name: z3.Bool(f"houdini:{name}") for name in hyps} if named else {}
+        # with ``always``, a hypothesis's literal is the final step's (``step_reuse``)
+        lit = "assume:hyp.{}" if always else "houdini:{}"
+        self.lits = {name: z3.Bool(lit.format(name)) for name in hyps} if named else {}
         self.by_lit = {str(lit): name for name, lit in self.lits.items()}
+        self.always = list((always or {}).values())
+        self.by_lit.update({str(lit): n for n, lit in (always or {}).items()})
+        self.proofs, self.refuted = proofs, refuted
         self.names = set(hyps)
         self.guarded = [
             z3.Implies(self.lits[n], c) if named else c for n, h in hyps.items() for c in h
@@ -112,7 +136,7 @@ class Round:
 
     def holds(self, parts: list[Any]) -> tuple[bool, set[str]]:
         """(whether ``parts`` hold after the step, the hypotheses the proof used)."""
-        lits = list(self.lits.values())
+        lits = [*self.always, *self.lits.values()]
         if not self.quick:  # straight to the cases (``houdini``: fixed point)
             return self._split(parts, lits)
         self.solver.push()
@@ -137,14 +161,14 @@ class Round:
                 every, self.cases, posts, self.deadline, RLIMIT, SAFETY_MS, spent=self.spent
             )
         elif self.known is not None:  # fixed point: by models too, the hypotheses named
-            lits, every = list(self.lits.values()), [*self.base, *self.guarded]
+            lits, every = [*self.always, *self.lits.values()], [*self.base, *self.guarded]
             got = named_survivors(
-                every, self.cases, posts, self.deadline, assumptions=lits,
-                by_lit=self.by_lit, known=self.known, rlimit=RLIMIT, cap_ms=SAFETY_MS,
+                every, self.cases, posts, self.deadline, assumptions=lits, by_lit=self.by_lit,
+                known=self.known, rlimit=RLIMIT, cap_ms=SAFETY_MS, proofs=self.proofs,
             )  # fmt: skip
         if got is not None:
             return got
-        if self.known is None and not self.quick:
+        if self.known is None and not self.quick:  # (always empty: no known)
             if self.holds([p for ps in posts.values() for p in ps])[0]:
                 return set(posts)
         return {name for name, parts in posts.items() if self.holds_named(name, parts)[0]}
@@ -158,14 +182,17 @@ class Round:
         ``known`` (fixed point), case by case, a case where an earlier query proved an
         obligation with hypotheses all still assumed not asked again (``holds_by_case``)."""
         assert self.known is not None
-        lits, every = list(self.lits.values()), [*self.base, *self.guarded]
+        lits, every = [*self.always, *self.lits.values()], [*self.base, *self.guarded]
         status = holds_by_case(
-            every, self.cases, obligations, self.deadline, assumptions=lits,
-            by_lit=self.by_lit, known=self.known, rlimit=RLIMIT, cap_ms=SAFETY_MS,
+            every, self.cases, obligations, self.deadline, assumptions=lits, by_lit=self.by_lit,
+            known=self.known, rlimit=RLIMIT, cap_ms=SAFETY_MS, proofs=self.proofs,
         )  # fmt: skip
+        if status == z3.sat and self.refuted is not None:
+            self.refuted.append(frozenset(self.names))
         if status == z3.unknown:  # as ``_split``: then the whole query
             parts = [p for ps in obligations.values() for p in ps]
-            return holds_whole(self.base, self.hyps, parts, self.deadline), self.names
+            base = [*self.base, *self.always]
+            return holds_whole(base, self.hyps, parts, self.deadline), self.names
         used = [c for n in obligations for c in self.known.get(n, {}).values()]
         return status == z3.unsat, set().union(*used)
 
@@ -184,7 +211,7 @@ class Round:
             )
             if split.status != z3.unknown:
                 return split.status == z3.unsat, split.core() if lits else self.names
-        return holds_whole(self.base, self.hyps, parts, self.deadline), self.names
+        return holds_whole([*self.base, *self.always], self.hyps, parts, self.deadline), self.names
 
 
 def holds_whole(

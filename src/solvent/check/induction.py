@@ -28,6 +28,7 @@ from solvent.check.solving import (
     searched_properties,
     select_properties,
 )
+from solvent.check.step_reuse import StepProof
 from solvent.check.verdicts import own_timeout, ran_out, unknown_message
 from solvent.engine.step import require_spec_sane
 from solvent.errors import UsageError
@@ -48,6 +49,7 @@ def prove(
     step_rlimit: int | None = None,
     minimize: bool = True,
     search_spec: Spec | None = None,
+    step_proof: StepProof | None = None,
 ) -> CheckResult:
     """Prove the properties for every path length by k-induction.
 
@@ -79,6 +81,9 @@ def prove(
         Search for a real path after a CTI on this spec (its properties among the ones
         proved) instead of ``spec``: the one-account spec of the accumulator rule, whose
         extra step lemma and copy field made that search stall (``decompose``).
+    step_proof : StepProof, optional
+        The step at k = 1 already proved by Houdini's queries, with the assumptions it used
+        (``step_reuse``): used instead of asking it again when it fits the step.
     """
     for name, value in (("k", k), ("witness_depth", witness_depth)):
         if (
@@ -134,6 +139,7 @@ def prove(
                     rlimit=step_rlimit,
                     nonincremental=capped,
                     minimize=minimize,
+                    proved=step_proof,
                 )
                 if step["status"] == "proved":
                     progress.note(phase="prove: witnesses reachable (vacuity)")

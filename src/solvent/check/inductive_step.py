@@ -17,22 +17,17 @@ import z3
 
 from solvent.check.cases import split_check, step_cases
 from solvent.check.encode import Unrolling, conjuncts
+from solvent.check.minimize_query import MINIMIZE_RLIMIT, MINIMIZE_SAFETY_MS
+from solvent.check.minimize_query import without as _without
 from solvent.check.solving import Deadline, check, in_fresh_context, model_value
+from solvent.check.step_reuse import StepProof
 from solvent.lang.values import format_number
 from solvent.spec.spec import PredicateDecl, Spec
 
-# Z3 resource units per minimization query (a counter: machine-independent answers), and
-# the wall-clock safety net behind it
-MINIMIZE_RLIMIT = 4_000_000
-MINIMIZE_SAFETY_MS = 60_000
 # the unsat core of an obligation proved by a query without assumptions (``_asserted``):
 # resource units and seconds of CPU for the query with them, which only names the
 # assumptions used (all of them when it gives up)
 CORE_RLIMIT = 4_000_000
-# fixed point: a minimization query asked first of the proof's own solver under this many
-# units (its CPU safety net in seconds), then as before (``_without``)
-MINIMIZE_QUICK_RLIMIT = 200_000
-MINIMIZE_QUICK_CPU = 1.0
 CORE_CPU = 2.0
 
 
@@ -47,6 +42,7 @@ def inductive_step(
     cpu_cap: float | None = None,
     minimize: bool = True,
     nonincremental: bool = False,
+    proved: StepProof | None = None,
 ) -> dict[str, Any]:
     """Check the step; returns {"status": "proved"|"cti"|"unknown", ...}.
 
@@ -55,7 +51,8 @@ def inductive_step(
     it in seconds of CPU (see ``solving.check``); ``minimize`` False skips the
     minimization of the unsat cores (a caller that only needs the verdict);
     ``nonincremental`` asks each obligation of a fresh solver with the named assumptions
-    asserted (``_asserted``).
+    asserted (``_asserted``); ``proved``: the step already proved by Houdini's queries
+    (``step_reuse``), taken when it fits this step, else asked as before.
     """
     u = Unrolling(spec, free_init=True)
     for t in range(k):
@@ -68,11 +65,20 @@ def inductive_step(
     by_lit = {str(lit): name for name, lit in u.literals.items()}
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
-    proved: list[tuple[z3.Solver | None, set[str]]] = []
     cases = step_cases(u) if nonincremental else None
+    names = [d.name for d in decls]
+    if proved is not None and cases and proved.fits(names, k, len(cases), u.literals):
+        return {
+            "status": "proved",
+            "core": set(proved.core),
+            "minimized": proved.minimized,
+            "all": list(u.literals),
+            "obligations": count,
+        }
+    proofs: list[tuple[z3.Solver | None, set[str]]] = []
     together = _together(u, obligations, cases, memo, lits, by_lit, deadline, rlimit)
     if together is not None:  # every obligation proved at once, case by case
-        proved.extend(together)
+        proofs.extend(together)
         obligations = []
     for decl, acc, p in obligations:
         label = decl.name if acc is None else f"{decl.name}[account {acc}]"
@@ -113,13 +119,13 @@ def inductive_step(
             if status == z3.unsat or deadline.expired():
                 break
         if pieces:  # each case's solver and core (``_minimize`` re-asks each)
-            proved.extend(pieces)
+            proofs.extend(pieces)
             continue
         if status == z3.unsat:
             if core is None:
                 assert solver is not None
                 core = {by_lit[str(c)] for c in solver.unsat_core() if str(c) in by_lit}
-            proved.append((solver, core))
+            proofs.append((solver, core))
             continue
         assert solver is not None
         if status == z3.unknown:
@@ -139,9 +145,9 @@ def inductive_step(
             "suggestion": _suggest(decl.name, acc),
         }
     if minimize:
-        used, minimized = _minimize(proved, u, deadline)
+        used, minimized = _minimize(proofs, u, deadline)
     else:
-        used, minimized = set().union(*(core for _, core in proved)) if proved else set(), False
+        used, minimized = set().union(*(core for _, core in proofs)) if proofs else set(), False
     return {
         "status": "proved",
         "core": used,
@@ -266,33 +272,6 @@ def _minimize(
         if ok:
             used = trial
     return used, True
-
-
-def _without(solver: z3.Solver, lits: list[Any], deadline: Deadline, rlimit: int) -> Any:
-    """Whether ``solver``'s query stays unsat with only ``lits`` of its named assumptions
-    (fixed-point arithmetic).
-
-    First asked of ``solver`` itself under ``MINIMIZE_QUICK_RLIMIT`` units: where an
-    assumption is needed the proof's own solver finds the model at once (the corpus's
-    fixed-point specs at 100 accounts: the six or seven minimization queries, every one
-    sat, took 0.13-0.19 s of CPU so against 0.41-0.58 s asked of a fresh solver first,
-    since the step's obligations are asked together, ``_together``). When that runs out,
-    asked of a fresh solver with ``lits`` asserted (the others left free, as they
-    are when not assumed): without assumptions Z3 uses its non-incremental tactics, which
-    answered the quote-style fixed-point spec's six minimization queries in 0.27 s of CPU
-    where the incremental core took 1.2 s (``_asserted`` says why; in exact arithmetic the
-    two-market specs' took longer so, 0.3 s against 0.1-0.2). When that runs out,
-    ``solver`` itself with ``lits`` assumed, as before: an answer either gives is the
-    query's answer."""
-    quick = check(solver, deadline, lits, rlimit=MINIMIZE_QUICK_RLIMIT, cpu_cap=MINIMIZE_QUICK_CPU)
-    if quick != z3.unknown:
-        return quick
-    fresh = z3.Solver()
-    fresh.add(*solver.assertions(), *lits)
-    status = check(fresh, deadline, (), cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
-    if status == z3.unknown and not deadline.expired():
-        status = check(solver, deadline, lits, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
-    return status
 
 
 def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:

@@ -62,13 +62,14 @@ from typing import Any
 
 import z3
 
-from solvent.check.cases import step_cases
-from solvent.check.encode import Unrolling, free_vars
+from solvent.check.cases import Proofs, step_cases
+from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
 from solvent.check.infer_floor import floor_candidates
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
+from solvent.check.step_reuse import StepProof, from_houdini
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
 from solvent.lang.domains import AnyBool, Within
@@ -340,8 +341,11 @@ def houdini(
     deadline: Deadline,
     exclude: Sequence[str] = (),
     trust_cores: bool = False,
-) -> list[Inferred]:
-    """The candidates that hold initially and are inductive together (module doc).
+    minimize: bool = True,
+) -> tuple[list[Inferred], StepProof | None]:
+    """The candidates that hold initially and are inductive together (module doc), and
+    in fixed point the step of the proof with them, from Houdini's proofs (``step_reuse``;
+    ``minimize``: its assumptions minimized), or None.
 
     ``trust_cores``: start the deletion from the candidates the properties' proofs used
     without first asking whether they are inductive together with them (the step query
@@ -374,14 +378,14 @@ def houdini(
             alive.append(cand)
             pre[cand.decl.name] = parts
     # the step, until a fixed point
-    facts = [_bool(raw) for _d, _a, raw in u.properties(0, assumed)]
+    facts = [(d, _bool(raw)) for d, _a, raw in u.properties(0, assumed)]
     u.add_step()
     post = {c.decl.name: [_bool(raw) for _d, _a, raw in u.properties(1, [c.decl])] for c in alive}
-    base = [*u.everything(), *u.assumption_literals(), *facts]
     cases = step_cases(u)
     # in fixed point the whole query rarely answers within QUICK_RLIMIT (the corpus spec:
     # 17 of its 19 hard queries ran out, 3.4 s of CPU of the proof's 15): split at once
     quick = not (cases and getattr(u.backend, "fixed", False))
+    base = [*u.everything(), *u.assumption_literals(), *(f for _d, f in facts)]
     # fixed point: each case's core kept between rounds (``houdini_round``)
     known: dict[str, dict[int, frozenset[str]]] | None = None if quick else {}
     spent: dict[int, int] = {}  # exact: each case's units, round to round (``cases``)
@@ -393,14 +397,25 @@ def houdini(
         changed = len(held) < len(alive)
         alive = [c for c in alive if c.decl.name in held]
     if not alive:
-        return []
+        return [], None
     # the fewest the properties need: first just those the properties' proofs used (their
     # unsat cores, the hypotheses named), when those are inductive together with them;
     # then drop each (the last found first) while the properties and the rest stay
     # 1-inductive (when they are not, all are kept: k > 1)
     goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
     hyps = {x.decl.name: pre[x.decl.name] for x in alive}
-    named = Round(base, hyps, deadline, cases, True, quick=quick, known=known)
+    # fixed point: from here the spec's assumptions and the properties named, each case's
+    # solver kept beside its core, the failed trials noted (the final step's, ``step_reuse``)
+    proofs: Proofs = {}
+    refuted: list[frozenset[str]] = []
+    named_by: dict[str, Any] = {}
+    if known is not None:
+        for d, f in facts:
+            for c in conjuncts(f):
+                u.assume(f"hyp.{d.name}", c)
+        base = u.everything()
+        named_by = {"always": dict(u.literals), "proofs": proofs, "refuted": refuted}
+    named = Round(base, hyps, deadline, cases, True, quick=quick, known=known, **named_by)
     # the goals asked together (one query per case, not one per goal and case): the
     # union of their cores is the core of the query of them all
     if named.known is not None:
@@ -408,18 +423,22 @@ def houdini(
     else:
         ok, direct = named.holds([p for parts in goals.values() for p in parts])
     if not ok:
-        return alive
+        return alive, None
     needed = [c for c in alive if c.decl.name in direct]
+    asks = (base, goals, pre, post)
     if len(needed) == len(alive) or not (
-        trust_cores
-        or inductive(base, goals, pre, post, _names(needed), deadline, cases, quick, known)
+        trust_cores or inductive(*asks, _names(needed), deadline, cases, quick, known, **named_by)
     ):
         needed = list(alive)
     for c in reversed(list(needed)):
         trial = [x for x in needed if x is not c]
-        if inductive(base, goals, pre, post, _names(trial), deadline, cases, quick, known):
+        if inductive(*asks, _names(trial), deadline, cases, quick, known, **named_by):
             needed = trial
-    return needed
+    if not named_by or cases is None or known is None:
+        return needed, None
+    final = {**goals, **{n: post[n] for n in _names(needed)}}
+    args = (final, {n: pre[n] for n in _names(needed)}, u, cases, known, named_by)
+    return needed, from_houdini(*args, deadline, minimize=minimize)
 
 
 def _names(cands: list[Inferred]) -> list[str]:
@@ -455,24 +474,26 @@ def strengthen(
         spec.lemmas
     )
 
-    def run(lemmas: list[Inferred]) -> CheckResult:
-        left = deadline.left()
-        return prove(with_lemmas(spec, lemmas), timeout=left, **kwargs)
+    def run(lemmas: list[Inferred], step: StepProof | None) -> CheckResult:
+        left = deadline.left()  # ``step``: its step, from Houdini's proofs (``step_reuse``)
+        return prove(with_lemmas(spec, lemmas), timeout=left, step_proof=step, **kwargs)
 
+    minimize = bool(kwargs.get("minimize", True))
+    asked = (spec, cands, assumed, deadline, exclude)
     try:
         # first the lemmas the properties' proofs used, unchecked (the proof with them
         # checks them); when that proof does not pass, Houdini's checked answer
-        kept = houdini(spec, cands, assumed, deadline, exclude, trust_cores=True)
+        kept, step = houdini(*asked, trust_cores=True, minimize=minimize)
         if not kept or deadline.expired():
             return None
-        proved = run(kept)
+        proved = run(kept, step)
         if proved.verdict in (PASS, FAIL) or deadline.expired():
             return proved, kept  # a proof, or a real path of the spec
-        checked = houdini(spec, cands, assumed, deadline, exclude)
+        checked, step = houdini(*asked, trust_cores=False, minimize=minimize)
     except ClockStopped:
         return None
     if not checked or deadline.expired():
         return None
     if [c.decl.name for c in checked] == [c.decl.name for c in kept]:
         return proved, kept
-    return run(checked), checked  # the caller reads its verdict: PASS, or a real path (FAIL)
+    return run(checked, step), checked  # the caller reads its verdict: PASS, or a real path

@@ -128,6 +128,16 @@ def test_zero_sum_funding_safe_is_proved_past_the_step_cti(
     assert prove(at, k=1).verdict == PASS
 
 
+def test_zero_sum_funding_bug_frontier_at_zero_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # round 22's "PASS <= 0" on the bug is right (no funding moves no cash; any funding
+    # lets the skipped payer create cash) and now says it is no margin
+    spec = load(monkeypatch, "zero_sum_funding", bug=True, accounts=3)
+    result = frontier(spec, "funding_usd", checks=0, options=counted())
+    assert result.status == FOUND and result.safe == 0, result.message
+    assert "proved only at the most conservative value" in result.message
+    replayed_past(spec, "funding_usd", result)
+
+
 def test_synth_leverage_searched_down_says_it_is_unsafe_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -388,7 +388,7 @@ class Prober:
     def _few(self, spec: Spec, cap: float | None) -> CheckResult | None:
         from solvent.check.refute_few import refuted_few
 
-        return refuted_few(spec, self.options, self.targets, cap)
+        return refuted_few(spec, self.options, self.targets, cap, _counted(self.options))
 
     def _built(
         self, cache: dict[Fraction, Probe], value: Fraction, check: str, purpose: str

@@ -74,16 +74,15 @@ def search_few(
 
 
 def refuted_few(
-    spec: Spec, o: Any, targets: Sequence[str], cap: float | None
+    spec: Spec, o: Any, targets: Sequence[str], cap: float | None, counted: dict[str, Any]
 ) -> CheckResult | None:
     """A probe's first counterexample search (``Prober.refute``) with the options ``o``
-    (``probes.ProbeOptions``): the counterexample of ``search_few`` on ``spec``, or None;
-    also its PASS when the fewest accounts are the spec's own (a deeper search than the
-    asked one: no need to ask again)."""
+    (``probes.ProbeOptions``; ``counted``: the probe's own caps for bmc): the
+    counterexample of ``search_few`` on ``spec``, or None; also its PASS when the fewest
+    accounts are the spec's own (a deeper search than the asked one: no need to ask
+    again)."""
     from solvent.check.bmc import bmc
-    from solvent.check.probes import _counted
 
-    counted = _counted(o)
     if o.rlimit is not None:  # a search to find, capped tighter than the probe's own
         counted = {"rlimit": min(o.rlimit, FEW_RLIMIT), "cpu_cap": FEW_CPU_NET}
 

@@ -46,7 +46,7 @@ KNOBS = {
     # round 22
     "close_factor": ("price_move", ["maintenance_margin"], ["--range", "0.02", "0.05"]),
     "zero_sum_funding": ("funding_usd", [], []),
-    "hlp_backstop": ("move", ["max_leverage"], ["--range", "20", "60"]),
+    "hlp_backstop": ("move", ["max_leverage"], ["--range", "20", "60", "--direction", "up"]),
     "borrow_index": ("btc_move", ["ltv"], ["--range", "0.3", "0.8"]),
     "put_vault": ("eth_return", ["spot_margin"], ["--range", "0.1", "1"]),
 }

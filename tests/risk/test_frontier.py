@@ -104,8 +104,12 @@ def test_unsafe_at_the_most_conservative_value_is_bad_input() -> None:
         frontier(broken(), "move")
 
 
-def test_beyond_only_a_cti_is_a_lower_bound() -> None:
+def test_beyond_only_a_cti_is_a_lower_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # depth 1 cannot reach the 3-step gap, so beyond the boundary there is only a CTI
+    # (the search on the fewest accounts goes refute_few.EXTRA_DEPTH deeper: not here)
+    from solvent.check import refute_few
+
+    monkeypatch.setattr(refute_few, "EXTRA_DEPTH", 0)
     result = frontier(perp(), "move", tol="0.002", checks=0, options=ProbeOptions(depth=1))
     assert result.status == LOWER_BOUND and result.exit_code == 2
     assert result.verdict == CTI

@@ -99,19 +99,20 @@ def lifted(spec: Spec, one: CheckResult, names: Sequence[str], how: str = "") ->
     meta = {
         "found_by": trace.meta.get("found_by", one.check),
         "violation": {"step": d, "invariant": hit.label()},
-        "lifted_from_accounts": 1,
+        "lifted_from_accounts": trace.accounts,
     }
-    n = spec.accounts
+    n, m = spec.accounts, trace.accounts
     path = Trace(path.spec, n, path.init, path.steps, path.params, meta)
     message = one.message
-    if n > 1:
+    if n > m:
         others = (
             "the other account starts at a state the initial condition allows and takes"
-            if n == 2
-            else f"the other {n - 1} start at a state the initial condition allows and take"
+            if n - m == 1
+            else f"the other {n - m} start at a state the initial condition allows and take"
         )
+        on = "one account" if m == 1 else f"{m} accounts"
         message += (
-            f"; found on one account and lifted to {n} ({others} no action), confirmed by "
+            f"; found on {on} and lifted to {n} ({others} no action), confirmed by "
             f"concrete replay on {n} accounts"
         )
     details = {k: v for k, v in one.details.items() if k != "replay"}

@@ -116,10 +116,18 @@ def finish(
         )
     proof = f"{safe_txt} proved ({boundary.bound}, every path length)"
     if beyond.outcome == COUNTEREXAMPLE:
+        # proved only where the bound is closed (no move, no funding): the "found"
+        # frontier of a bug (zero_sum_funding's, round 22) read as a margin
+        only = (
+            f" (proved only at the most conservative value, {safe_txt}: the spec breaks "
+            "as soon as the bound opens, a bug rather than a margin)"
+            if answer.anchor is not None and answer.safe == answer.anchor
+            else ""
+        )
         return evidence(
             FOUND,
             f"{proof}; counterexample at {format_number(beyond.value)} ({beyond.check} "
-            f"{beyond.bound}, replay-confirmed)",
+            f"{beyond.bound}, replay-confirmed){only}",
         )
     if beyond.outcome == REFUSED:
         return evidence(

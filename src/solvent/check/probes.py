@@ -192,6 +192,8 @@ class Prober:
         self.seconds = 0.0
         # proofs made ahead of time (``prefetch``): (value, cap) -> (result or refusal, s)
         self.ahead: dict[tuple[Fraction, float | None], tuple[Any, float]] = {}
+        # the counterexample search on the fewest accounts (``refute_few``), once a value
+        self.few: set[Fraction] = set()
 
     @property
     def checks(self) -> int:
@@ -304,20 +306,44 @@ class Prober:
         for v, found in zip(todo, done, strict=True):
             self.ahead[(v, cap)] = found
 
+    def quick_refute(self, value: Fraction, purpose: str = "beyond") -> Probe | None:
+        """``refute``'s first search only (on the fewest accounts): its counterexample
+        (recorded as ``value``'s refutation), or None."""
+        found = self._refute(Fraction(value), purpose, None, few_only=True)
+        return found if found is None or found.outcome == COUNTEREXAMPLE else None
+
     def refute(
         self, value: Fraction, purpose: str = "beyond", *, cap: float | None = None
     ) -> Probe:
-        """Bounded model checking at ``value``: a replay-confirmed counterexample or not."""
-        value = Fraction(value)
+        """Bounded model checking at ``value``: a replay-confirmed counterexample or not.
+
+        First (once a value) on the fewest accounts, deeper, lifted to the spec's
+        (``refute_few``); then on the spec's own accounts at the asked depth."""
+        found = self._refute(Fraction(value), purpose, cap)
+        assert found is not None
+        return found
+
+    def _refute(
+        self, value: Fraction, purpose: str, cap: float | None, *, few_only: bool = False
+    ) -> Probe | None:
         if value in self.refutations and self.refutations[value].outcome != INCONCLUSIVE_PROBE:
             return self.refutations[value]
         o = self.options
         start = time.perf_counter()
         if o.expired():
+            if few_only:
+                return None
             return self._record(self.refutations, value, "bmc", purpose, o.ran_out("bmc"), start)
         spec = self._built(self.refutations, value, "bmc", purpose)
         if not isinstance(spec, Spec):
-            return spec
+            return None if few_only else spec
+        if value not in self.few:
+            self.few.add(value)
+            found = self._few(spec, cap)
+            if found is not None:
+                return self._record(self.refutations, value, "bmc", purpose, found, start)
+        if few_only:
+            return None
         result = o.stopped(
             lambda: bmc(
                 spec,
@@ -358,6 +384,11 @@ class Prober:
             )
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)
+
+    def _few(self, spec: Spec, cap: float | None) -> CheckResult | None:
+        from solvent.check.refute_few import refuted_few
+
+        return refuted_few(spec, self.options, self.targets, cap, _counted(self.options))
 
     def _built(
         self, cache: dict[Fraction, Probe], value: Fraction, check: str, purpose: str

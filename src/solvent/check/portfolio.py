@@ -23,6 +23,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
 from solvent.check import progress, solving
+from solvent.check.bmc_lemmas import lemma_words
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.first_attempt import child_main, first_attempt, in_child
 from solvent.check.found_path import report_found
@@ -459,15 +460,19 @@ def _passed(
     inductive = next((a for a in ran if a.verdict == PASS), ran[0] if ran else None)
     if inductive is None and "induction" in members:
         left = None if deadline.seconds is None else deadline.seconds - deadline.elapsed()
-        inductive = run_member("induction", spec, decls, depth, left)
+        # without inferring lemmas: the PASS is known, this only words it
+        inductive = run_member("plain_induction", spec, decls, depth, left)
         answers.append(inductive)
     head = f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
     if inductive is not None and inductive.verdict == PASS:
+        inferred = list(cast("list[str]", inductive.extra.get("inferred", [])))
+        said = lemma_words([i.split(":")[0] for i in inferred]) if inferred else ""
         return result(  # type: ignore[operator, no-any-return]
             PASS,
             f"depth {depth}/{depth}",
-            head + "): the properties hold initially and are 1-inductive, so none at any depth",
+            head + f"): the properties hold initially and are 1-inductive{said}, "
+            "so none at any depth",
             depth=depth,
-            details={"method": "1-induction"},
+            details={"method": "1-induction", **({"inferred": inferred} if inferred else {})},
         )
     return result(PASS, f"depth {depth}/{depth}", head + ")", depth=depth)  # type: ignore[operator, no-any-return]

@@ -24,7 +24,6 @@ that check makes a PASS: a lemma is never assumed, it is proved with the propert
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -71,11 +70,6 @@ def inferred_inductive(
     if inductive(strong, decls, deadline) or inductive(strong, decls, deadline, by_cases=True):
         return kept
     return None
-
-
-def lemma_words(lemmas: Sequence[str]) -> str:
-    """How a PASS names the inferred lemmas it rests on."""
-    return f" with {len(lemmas)} inferred lemma(s) proved with them ({'; '.join(lemmas)})"
 
 
 # ----------------------------------------------------------------------- sampled equalities

@@ -23,7 +23,6 @@ from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
 from solvent.check import progress, solving
-from solvent.check.bmc_lemmas import lemma_words
 from solvent.check.canonical import canonical, from_trace
 from solvent.check.first_attempt import child_main, first_attempt, in_child
 from solvent.check.found_path import report_found
@@ -46,7 +45,7 @@ from solvent.check.solving import (
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
-from solvent.check.verdicts import ran_out
+from solvent.check.verdicts import lemma_words, ran_out
 from solvent.check.verdicts import steps as _steps
 from solvent.config import default_jobs
 from solvent.engine.step import require_spec_sane

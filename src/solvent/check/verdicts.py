@@ -114,6 +114,11 @@ def inductive(
     return step["status"] == "proved"
 
 
+def lemma_words(lemmas: Sequence[str]) -> str:
+    """How a PASS names the inferred lemmas it rests on (``bmc_lemmas``)."""
+    return f" with {len(lemmas)} inferred lemma(s) proved with them ({'; '.join(lemmas)})"
+
+
 def ran_out(reason: str, timeout: float | None, elapsed: float = 0.0) -> RanOut | None:
     """The timeout of a solver that stopped for ``reason`` after ``elapsed`` seconds of the
     ``timeout`` it was given, in the phase running now; None when it gave up otherwise."""

@@ -315,7 +315,8 @@ def run_member(
         if name == "falsify":
             answer = _falsify(spec, decls, depth, deadline, simplify, turn)
         else:
-            answer = _MEMBER_FNS[name](spec, decls, depth, deadline, simplify)
+            fn = _MEMBER_FNS.get(name) or _WORDING_FNS[name]
+            answer = fn(spec, decls, depth, deadline, simplify)
     except Interrupted:
         answer = Answer(name, UNKNOWN, note="interrupted")
     answer.seconds = time.perf_counter() - began
@@ -428,6 +429,21 @@ def few_accounts(
 def _induction(
     spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
 ) -> Answer:
+    from solvent.check.bmc_lemmas import inferred_inductive
+
+    lemmas = inferred_inductive(spec, decls, deadline)
+    if lemmas is None:
+        return Answer("induction", UNKNOWN, depth=0, note="not shown 1-inductive")
+    extra: dict[str, object] = {"method": "1-induction"}
+    if lemmas:  # plain values: the answer crosses process boundaries
+        extra["inferred"] = [f"{i.decl.name}: {i.text}" for i in lemmas]
+    return Answer("induction", PASS, depth=depth, extra=extra)
+
+
+def _plain_induction(
+    spec: Spec, decls: list[PredicateDecl], depth: int, deadline: Deadline, simplify: bool
+) -> Answer:
+    """1-induction without inferred lemmas: only words a PASS another member found."""
     from solvent.check.verdicts import inductive as _inductive
 
     if _inductive(spec, decls, deadline):
@@ -451,6 +467,8 @@ _MEMBER_FNS: dict[str, Callable[[Spec, list[PredicateDecl], int, Deadline, bool]
     "few": few_accounts,
     "induction": _induction,
 }
+# members run only by name, never raced (``portfolio._passed``)
+_WORDING_FNS = {"plain_induction": _plain_induction}
 
 
 def incremental_path(

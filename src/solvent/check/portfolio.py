@@ -45,7 +45,7 @@ from solvent.check.solving import (
 from solvent.check.symmetry import FULL_CANONICAL_ACCOUNTS, smaller
 from solvent.check.verdicts import accounts as _accounts
 from solvent.check.verdicts import confirmed as _confirmed
-from solvent.check.verdicts import ran_out
+from solvent.check.verdicts import lemma_words, ran_out
 from solvent.check.verdicts import steps as _steps
 from solvent.config import default_jobs
 from solvent.engine.step import require_spec_sane
@@ -459,15 +459,19 @@ def _passed(
     inductive = next((a for a in ran if a.verdict == PASS), ran[0] if ran else None)
     if inductive is None and "induction" in members:
         left = None if deadline.seconds is None else deadline.seconds - deadline.elapsed()
-        inductive = run_member("induction", spec, decls, depth, left)
+        # without inferring lemmas: the PASS is known, this only words it
+        inductive = run_member("plain_induction", spec, decls, depth, left)
         answers.append(inductive)
     head = f"no violation in any path of up to {_steps(depth)} ({_accounts(spec.accounts)}"
     if inductive is not None and inductive.verdict == PASS:
+        inferred = list(cast("list[str]", inductive.extra.get("inferred", [])))
+        said = lemma_words([i.split(":")[0] for i in inferred]) if inferred else ""
         return result(  # type: ignore[operator, no-any-return]
             PASS,
             f"depth {depth}/{depth}",
-            head + "): the properties hold initially and are 1-inductive, so none at any depth",
+            head + f"): the properties hold initially and are 1-inductive{said}, "
+            "so none at any depth",
             depth=depth,
-            details={"method": "1-induction"},
+            details={"method": "1-induction", **({"inferred": inferred} if inferred else {})},
         )
     return result(PASS, f"depth {depth}/{depth}", head + ")", depth=depth)  # type: ignore[operator, no-any-return]

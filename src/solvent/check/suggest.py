@@ -221,7 +221,7 @@ def suggest(
     if late:
         shown: list[tuple[str, Candidate | Template]] = list(late)
         if not proves_with([t.decl(name) for name, t in shown]):
-            shown += _signs(spec, taken, stop)  # with the signs that hold (a price > 0)
+            shown += _signs(spec, taken, stop, prove)  # with the signs that hold (a price > 0)
             if len(shown) == len(late) or not proves_with([c.decl(n) for n, c in shown]):
                 shown = []
         if shown:
@@ -254,10 +254,10 @@ def suggest(
     return facts
 
 
-def _signs(spec: Spec, taken: set[str], stop: float) -> list[tuple[str, Candidate]]:
-    """``f >= 0`` for each shared number field that starts above 0, when proved alone."""
-    from solvent.check.induction import prove
-
+def _signs(spec: Spec, taken: set[str], stop: float, prove: ProveFn) -> list[tuple[str, Candidate]]:
+    """``f >= 0`` for each shared number field that starts above 0, when proved alone
+    (by the caller's ``prove``: this module imports no prover, so bmc's lemma inference,
+    ``bmc_lemmas``, can read its candidates without an import circle)."""
     out = []
     for name, decl in spec.fields.items():
         low = decl.lowest()

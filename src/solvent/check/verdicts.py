@@ -79,9 +79,18 @@ INDUCTION_RLIMIT, INDUCTION_CPU_SECONDS = 2_000_000, 2.0
 
 @in_fresh_context
 def inductive(
-    spec: Spec, decls: list[PredicateDecl], deadline: Deadline, rlimit: int = INDUCTION_RLIMIT
+    spec: Spec,
+    decls: list[PredicateDecl],
+    deadline: Deadline,
+    rlimit: int = INDUCTION_RLIMIT,
+    *,
+    by_cases: bool = False,
 ) -> bool:
     """True when the properties plus the lemmas hold initially and are 1-inductive.
+
+    ``by_cases``: the step asked once per case of its choices, each a fresh solver
+    (``inductive_step``'s ``nonincremental``; zero-sum funding's step on 10 accounts,
+    whose one query ran out of its units).
 
     Only a definite proof counts; a CTI, an unknown answer or a check that reaches its
     ``rlimit`` returns False and the bounded search goes on as usual. No clock decides the
@@ -98,8 +107,16 @@ def inductive(
     net = INDUCTION_CPU_SECONDS
     if check(solver, deadline, rlimit=rlimit, cpu_cap=net) != z3.unsat:
         return False
-    step = inductive_step(spec, props, 1, deadline, rlimit=rlimit, cpu_cap=net, minimize=False)
+    step = inductive_step(
+        spec, props, 1, deadline, rlimit=rlimit, cpu_cap=net, minimize=False,
+        nonincremental=by_cases,
+    )  # fmt: skip
     return step["status"] == "proved"
+
+
+def lemma_words(lemmas: Sequence[str]) -> str:
+    """How a PASS names the inferred lemmas it rests on (``bmc_lemmas``)."""
+    return f" with {len(lemmas)} inferred lemma(s) proved with them ({'; '.join(lemmas)})"
 
 
 def ran_out(reason: str, timeout: float | None, elapsed: float = 0.0) -> RanOut | None:

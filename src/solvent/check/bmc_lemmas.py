@@ -61,7 +61,7 @@ def inferred_inductive(
     names = {d.name for d in decls}
     assumed = [*decls, *(d for d in spec.lemmas if d.name not in names)]
     try:
-        kept = houdini(spec, cands, assumed, deadline)
+        kept, _ = houdini(spec, cands, assumed, deadline, step=False)
     except ClockStopped:
         return None
     if not kept or deadline.expired():

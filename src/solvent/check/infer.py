@@ -342,15 +342,15 @@ def houdini(
     exclude: Sequence[str] = (),
     trust_cores: bool = False,
     minimize: bool = True,
+    step: bool = True,
 ) -> tuple[list[Inferred], StepProof | None]:
-    """The candidates that hold initially and are inductive together (module doc), and
-    in fixed point the step of the proof with them, from Houdini's proofs (``step_reuse``;
-    ``minimize``: its assumptions minimized), or None.
-
-    ``trust_cores``: start the deletion from the candidates the properties' proofs used
-    without first asking whether they are inductive together with them (the step query
-    the proof with them asks anyway: ``strengthen`` runs that proof, and asks again
-    without trusting them when it does not pass)."""
+    """The candidates that hold initially and are inductive together (module doc), and in
+    fixed point the step of the proof with them from Houdini's proofs (``step_reuse``;
+    ``minimize``: its assumptions minimized), or None (always without ``step``: bmc's
+    member needs only the lemmas). ``trust_cores``: start the deletion from the candidates
+    the properties' proofs used without first asking whether they are inductive together
+    with them (the step query the proof with them asks anyway: ``strengthen`` runs that
+    proof, and asks again without trusting them when it does not pass)."""
     # the step's unrolling first: its state 0 is symbolic, so what a candidate reads shows
     u = Unrolling(spec, free_init=True)
     excluded = {str(u.states[0][f].raw) for f in exclude if f in u.states[0]}
@@ -409,7 +409,7 @@ def houdini(
     proofs: Proofs = {}
     refuted: list[frozenset[str]] = []
     named_by: dict[str, Any] = {}
-    if known is not None:
+    if known is not None and step:
         for d, f in facts:
             for c in conjuncts(f):
                 u.assume(f"hyp.{d.name}", c)

@@ -15,6 +15,8 @@ itself:
   at or above 0;
 - **net totals**: ``sum(f[a]) == TOTAL`` for a per-account field that starts at constants,
   when an action takes two or more accounts (a trade's positions net to zero);
+- **linear relations** no step changes: ``locked == 1800 * puts_1800 + 1600 * puts_1600``
+  between shared fields and accounts' totals (``infer_linear``);
 - **floors**: ``f >= FLOOR`` for a field an update writes as ``maximum(x, FLOOR)`` (an
   oracle's ``minAnswer``; ``infer_floor``);
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
@@ -67,6 +69,7 @@ from solvent.check.encode import Unrolling, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
 from solvent.check.infer_floor import floor_candidates
+from solvent.check.infer_linear import linear_relations
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
@@ -245,9 +248,20 @@ def _net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Inf
             continue
         total = sum((Fraction(x) for x in fd.init if isinstance(x, Fraction | int)), Fraction(0))
         shown = format_number(total)
+        # the accounts alike: the total on any number of them (a lemma found on a few
+        # accounts is proved on the spec's: decompose_one.inferred_on_fewer)
+        each = Fraction(fd.init[0]) if len(set(fd.init)) == 1 else None  # type: ignore[arg-type]
 
-        def fn(s: Any, p: Any, a: int | None = None, name: str = name, total: Any = total) -> Any:
-            return sum_(getattr(s, name)[b] for b in s.accounts) == total
+        def fn(
+            s: Any,
+            p: Any,
+            a: int | None = None,
+            name: str = name,
+            total: Any = total,
+            each: Any = each,
+        ) -> Any:
+            whole = total if each is None else each * len(s.accounts)
+            return sum_(getattr(s, name)[b] for b in s.accounts) == whole
 
         lemma = f"{name}_total_{shown}".replace("-", "minus_").replace(".", "_").replace("/", "_")
         if lemma in taken:
@@ -296,6 +310,9 @@ def candidate_lemmas(
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
     out += _net_totals(spec, taken, exclude)
+    for decl, text, code in linear_relations(spec, exclude):  # conserved sums (infer_linear)
+        if decl.name not in taken:
+            out.append(Inferred(decl, "linear relation", text, code))
     for name, fd in spec.fields.items():
         low = fd.lowest() if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:

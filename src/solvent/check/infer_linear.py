@@ -1,4 +1,5 @@
-"""Lemma candidates: linear relations between fields that no step changes.
+"""Lemma candidates: linear relations between fields that no step changes, and the
+accounts' net totals (``net_totals``: one field's total, when an action takes two accounts).
 
 A put-selling vault (tests/check/specs/put_vault.py) locks ``strike x puts`` on each sale:
 ``locked_usdc == 1800 * puts_1800 + 1600 * puts_1600`` holds in every reachable state,
@@ -25,15 +26,19 @@ fixed point a step rounds: no relation is kept exactly).
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from fractions import Fraction
 from math import gcd, lcm
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import z3
 
 from solvent.lang.functions import sum_
 from solvent.lang.values import NUM, format_number
 from solvent.spec.spec import PredicateDecl, Spec
+
+if TYPE_CHECKING:  # infer imports this module
+    from solvent.check.infer import Inferred
 
 SEED = 23  # the points are drawn from a seeded generator: the same candidates every run
 POINTS_PER_CHOICE = 3  # points per user action (and for the step without one), at least
@@ -64,6 +69,62 @@ def linear_relations(spec: Spec, exclude: Any = ()) -> list[tuple[PredicateDecl,
     return out
 
 
+def linear_candidates(spec: Spec, exclude: Sequence[str], cands: list[Inferred]) -> list[Inferred]:
+    """The linear relations no step changes not among ``cands``."""
+    from solvent.check.infer import Inferred
+
+    taken = {d.name for d in spec.all_predicates()} | {c.decl.name for c in cands}
+    return [
+        Inferred(decl, "linear relation", text, code)
+        for decl, text, code in linear_relations(spec, exclude)
+        if decl.name not in taken
+    ]
+
+
+def net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Inferred]:
+    """``sum(s.f[a] for a in s.accounts) == TOTAL`` for each per-account number field that
+    starts at constants (``TOTAL``, their sum), when an action takes two or more accounts:
+    a trade between two accounts keeps the positions netting to zero, a transfer keeps the
+    balances' total (tests/check/specs/zero_sum_funding.py: funding is zero-sum only
+    because the positions net to zero). Houdini drops it where a step changes the total."""
+    from solvent.check.infer import Inferred
+
+    if not any(act.n_accounts >= 2 for act in spec.actions):
+        return []
+    out = []
+    for name, fd in spec.fields.items():
+        if not fd.per_account or fd.sort != NUM or fd.symbolic() or name in exclude:
+            continue
+        total = sum((Fraction(x) for x in fd.init if isinstance(x, Fraction | int)), Fraction(0))
+        shown = format_number(total)
+        # the accounts alike: the total on any number of them (a lemma found on a few
+        # accounts is proved on the spec's: decompose_one.inferred_on_fewer)
+        each = Fraction(fd.init[0]) if len(set(fd.init)) == 1 else None  # type: ignore[arg-type]
+
+        def fn(
+            s: Any,
+            p: Any,
+            a: int | None = None,
+            name: str = name,
+            total: Any = total,
+            each: Any = each,
+        ) -> Any:
+            whole = total if each is None else each * len(s.accounts)
+            return sum_(getattr(s, name)[b] for b in s.accounts) == whole
+
+        lemma = f"{name}_total_{shown}".replace("-", "minus_").replace(".", "_").replace("/", "_")
+        if lemma in taken:
+            continue
+        code = (
+            f"@spec.lemma\ndef {lemma}(s):\n"
+            f"    return sv.sum(s.{name}[a] for a in s.accounts) == {shown}\n"
+        )
+        decl = PredicateDecl(lemma, fn, "lemma", False, True, fd.where, "inferred lemma")
+        text = f"the accounts' {name} add up to {shown}, their initial total"
+        out.append(Inferred(decl, "net total", text, code))
+    return out
+
+
 def _columns(spec: Spec, exclude: Any) -> list[str]:
     """The number fields that start at one constant (every account at the same one)."""
     return [
@@ -79,16 +140,19 @@ def _initial(spec: Spec, name: str) -> Fraction:
 
 
 def _changes(spec: Spec, columns: list[str]) -> list[list[Fraction]] | None:
-    """Each point's change of each column (a per-account field's total), or None."""
+    """Each point's change of each column (a per-account field's total), or None (fixed
+    point; fewer than two columns any step moves: nothing to relate)."""
+    from solvent.backends.modes import symbolic_for
     from solvent.check.encode import Unrolling
     from solvent.check.solving import in_fresh_context
 
+    small = spec.with_accounts(min(spec.accounts, 2))
+    if getattr(symbolic_for(small), "fixed", False):
+        return None
+
     @in_fresh_context
     def run() -> list[list[Fraction]] | None:
-        small = spec.with_accounts(min(spec.accounts, 2))
         u = Unrolling(small, free_init=True)
-        if getattr(u.backend, "fixed", False):
-            return None
         sv = u.add_step()
         before, after = u.states[0], sv.outcome.state
 
@@ -97,25 +161,33 @@ def _changes(spec: Spec, columns: list[str]) -> list[list[Fraction]] | None:
             return z3.Sum([x.raw for x in v]) if isinstance(v, list) else v.raw
 
         deltas = [z3.simplify(total(after, c) - total(before, c)) for c in columns]
-        domains = {str(i.var): i.domain for i in u.inputs if i.domain is not None}
+        live = [i for i, d in enumerate(deltas) if _rational(d) != 0]  # a field some step moves
+        if len(live) < 2:
+            return None
+        enabled = sv.outcome.enabled
+        free = _constants([*(deltas[i] for i in live), *(e.raw for e in enabled.values())])
+        kinds = _kinds(free, sv.action_var, {str(i.var): i.domain for i in u.inputs})
         choices = len(u.instances) + 1
         rng = random.Random(SEED)
         rows: list[list[Fraction]] = []
-        points = max(POINTS_PER_CHOICE, len(columns) // choices + 1)
-        enabled = sv.outcome.enabled
-        free = _constants([*deltas, *(e.raw for e in enabled.values())])
+        points = max(POINTS_PER_CHOICE, len(live) // choices + 1)
         for choice in range(choices):
             guard = enabled.get(choice)
             got = 0
             for _ in range(points * TRIES):  # points where the action's guards hold
-                pairs = [(v, _draw(v, choice, sv.action_var, domains, rng)) for v in free]
+                pairs = [(v, _draw(kind, choice, rng)) for v, kind in zip(free, kinds, strict=True)]
                 if guard is not None and not z3.is_true(
                     z3.simplify(z3.substitute(guard.raw, *pairs))
                 ):
                     continue
-                row = [_rational(z3.simplify(z3.substitute(d, *pairs))) for d in deltas]
-                if all(x is not None for x in row):
-                    rows.append([x for x in row if x is not None])
+                row = [Fraction(0)] * len(columns)
+                for i in live:
+                    x = _rational(z3.simplify(z3.substitute(deltas[i], *pairs)))
+                    if x is None:
+                        break
+                    row[i] = x
+                else:
+                    rows.append(row)
                     got += 1
                 if got == points:
                     break
@@ -142,19 +214,35 @@ def _constants(terms: list[Any]) -> list[Any]:
     return list(found.values())
 
 
-def _draw(var: Any, choice: int, selector: Any, domains: dict[str, Any], rng: random.Random) -> Any:
-    name = str(var)
-    if z3.is_bool(var):  # assumptions hold; a keeper's or a firing's choice at random
-        return z3.BoolVal(name.startswith("assume:") or rng.random() < 0.5)
-    if selector is not None and var.eq(selector):  # which user action: each in turn
+def _kinds(free: list[Any], selector: Any, domains: dict[str, Any]) -> list[tuple[str, Any]]:
+    """How each variable is drawn: an assumption (true), a choice (true or false), the
+    user action (each in turn), an input in its domain, a state's number (anywhere)."""
+    out: list[tuple[str, Any]] = []
+    for v in free:
+        name = str(v)
+        if z3.is_bool(v):
+            out.append(("assumed" if name.startswith("assume:") else "bool", None))
+        elif selector is not None and v.eq(selector):
+            out.append(("selector", None))
+        else:
+            out.append(("real" if z3.is_real(v) else "int", domains.get(name)))
+    return out
+
+
+def _draw(kind: tuple[str, Any], choice: int, rng: random.Random) -> Any:
+    what, dom = kind
+    if what == "assumed":
+        return z3.BoolVal(True)
+    if what == "bool":
+        return z3.BoolVal(rng.random() < 0.5)
+    if what == "selector":
         return z3.RealVal(choice)
-    dom = domains.get(name)
     if dom is not None:
         lo, hi = Fraction(dom.lo), Fraction(dom.hi)
         x = lo + (hi - lo) * Fraction(rng.randint(0, 1000), 1000)
     else:
         x = Fraction(rng.randint(-STATE_SPAN, STATE_SPAN), rng.randint(1, 7))
-    return z3.RealVal(x) if z3.is_real(var) else z3.IntVal(int(x))
+    return z3.RealVal(x) if what == "real" else z3.IntVal(int(x))
 
 
 def _rational(term: Any) -> Fraction | None:

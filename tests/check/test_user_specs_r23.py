@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import z3
+from check_helpers import load_user_spec
 
 import solvent as sv
 from solvent.check import decompose_one
 from solvent.check.decompose import prove_any_accounts
 from solvent.check.induction import prove
 from solvent.check.infer_linear import linear_relations
-from solvent.spec.load import load_spec
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,7 @@ RELATION = "linked_locked_usdc_puts_1800_puts_1600"
 
 
 def load(monkeypatch: pytest.MonkeyPatch, name: str, **env: str) -> sv.Spec:
-    for key in ("BUG", "ACCOUNTS"):
-        if key in env:
-            monkeypatch.setenv(key, env[key])
-        else:
-            monkeypatch.delenv(key, raising=False)
-    return load_spec(str(SPECS / f"{name}.py"), None)
+    return load_user_spec(monkeypatch, name, **env)
 
 
 def test_the_strikes_relation_is_offered_for_the_safe_vault_only(

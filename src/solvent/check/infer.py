@@ -69,7 +69,7 @@ from solvent.check.encode import Unrolling, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
 from solvent.check.infer_floor import floor_candidates
-from solvent.check.infer_linear import linear_candidates, net_totals
+from solvent.check.infer_linear import linear_relations, net_totals
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.suggest import Candidate, candidates
@@ -266,7 +266,9 @@ def candidate_lemmas(
     if not out or not any(fd.per_account for fd in spec.fields.values()):
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
-    out += net_totals(spec, taken, exclude)
+    out += [
+        Inferred(d, "net total", text, code) for d, text, code in net_totals(spec, taken, exclude)
+    ]
     for name, fd in spec.fields.items():
         low = fd.lowest() if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:
@@ -402,6 +404,16 @@ def with_lemmas(spec: Spec, lemmas: Sequence[Inferred]) -> Spec:
     new = spec.with_params()
     new.lemmas = [*spec.lemmas, *(i.decl for i in lemmas)]
     return new
+
+
+def linear_candidates(spec: Spec, exclude: Sequence[str], cands: list[Inferred]) -> list[Inferred]:
+    """The linear relations no step changes (``infer_linear``) not among ``cands``."""
+    taken = {d.name for d in spec.all_predicates()} | {c.decl.name for c in cands}
+    return [
+        Inferred(decl, "linear relation", text, code)
+        for decl, text, code in linear_relations(spec, exclude)
+        if decl.name not in taken
+    ]
 
 
 def strengthen(

@@ -29,16 +29,13 @@ import random
 from collections.abc import Sequence
 from fractions import Fraction
 from math import gcd, lcm
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import z3
 
 from solvent.lang.functions import sum_
 from solvent.lang.values import NUM, format_number
 from solvent.spec.spec import PredicateDecl, Spec
-
-if TYPE_CHECKING:  # infer imports this module
-    from solvent.check.infer import Inferred
 
 SEED = 23  # the points are drawn from a seeded generator: the same candidates every run
 POINTS_PER_CHOICE = 3  # points per user action (and for the step without one), at least
@@ -69,26 +66,15 @@ def linear_relations(spec: Spec, exclude: Any = ()) -> list[tuple[PredicateDecl,
     return out
 
 
-def linear_candidates(spec: Spec, exclude: Sequence[str], cands: list[Inferred]) -> list[Inferred]:
-    """The linear relations no step changes not among ``cands``."""
-    from solvent.check.infer import Inferred
-
-    taken = {d.name for d in spec.all_predicates()} | {c.decl.name for c in cands}
-    return [
-        Inferred(decl, "linear relation", text, code)
-        for decl, text, code in linear_relations(spec, exclude)
-        if decl.name not in taken
-    ]
-
-
-def net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Inferred]:
+def net_totals(
+    spec: Spec, taken: set[str], exclude: Sequence[str]
+) -> list[tuple[PredicateDecl, str, str]]:
     """``sum(s.f[a] for a in s.accounts) == TOTAL`` for each per-account number field that
     starts at constants (``TOTAL``, their sum), when an action takes two or more accounts:
     a trade between two accounts keeps the positions netting to zero, a transfer keeps the
     balances' total (tests/check/specs/zero_sum_funding.py: funding is zero-sum only
-    because the positions net to zero). Houdini drops it where a step changes the total."""
-    from solvent.check.infer import Inferred
-
+    because the positions net to zero). Houdini drops it where a step changes the total.
+    Each as (declaration, what it says, code to paste)."""
     if not any(act.n_accounts >= 2 for act in spec.actions):
         return []
     out = []
@@ -121,7 +107,7 @@ def net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Infe
         )
         decl = PredicateDecl(lemma, fn, "lemma", False, True, fd.where, "inferred lemma")
         text = f"the accounts' {name} add up to {shown}, their initial total"
-        out.append(Inferred(decl, "net total", text, code))
+        out.append((decl, text, code))
     return out
 
 

@@ -323,7 +323,8 @@ def inferred_on_fewer(
         return None
     share = None if rest is None else rest * INFER_SHARE
     found = inferred_pass(fewer, first, prove, (), share, {**kwargs, "max_k": k})
-    if found is None or found[0].verdict != PASS or (left() or 1.0) < 1.0:
+    rest = left()
+    if found is None or found[0].verdict != PASS or (rest is not None and rest < 1.0):
         return None
     from solvent.check.infer import with_lemmas
 

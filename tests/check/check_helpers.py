@@ -121,3 +121,18 @@ def held_whole(constraints: Sequence[Any], posts: dict[str, list[Any]]) -> set[s
         if answer == z3.unsat:
             held.add(name)
     return held
+
+
+def load_user_spec(monkeypatch: Any, name: str, **env: str) -> sv.Spec:
+    """tests/check/specs/NAME.py loaded with its knobs ``BUG`` and ``ACCOUNTS`` set as
+    given (unset otherwise)."""
+    from pathlib import Path
+
+    from solvent.spec.load import load_spec
+
+    for key in ("BUG", "ACCOUNTS"):
+        if key in env:
+            monkeypatch.setenv(key, env[key])
+        else:
+            monkeypatch.delenv(key, raising=False)
+    return load_spec(str(Path(__file__).resolve().parent / "specs" / f"{name}.py"), None)

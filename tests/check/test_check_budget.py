@@ -88,10 +88,11 @@ def test_the_checks_share_one_budget_and_one_it_left_no_time_for_is_not_started(
 
     results = run(7.0)
     assert [r.check for r in results] == ["lint", "bmc", "prove"]
-    assert given == {"bmc": pytest.approx(10.0), "prove": pytest.approx(3.0)}
+    # bmc is given half of what is left (``verify.CHECK_BMC_SHARE``): prove the rest
+    assert given == {"bmc": pytest.approx(5.0), "prove": pytest.approx(3.0)}
     assert [r.seconds for r in results[1:]] == [pytest.approx(7.0), pytest.approx(1.0)]
     results = run(10.5)
-    assert given == {"bmc": pytest.approx(10.0)}  # prove was not called
+    assert given == {"bmc": pytest.approx(5.0)}  # prove was not called
     prove = results[-1]
     assert (prove.check, prove.verdict, prove.bound) == ("prove", UNKNOWN, "k=1")
     assert prove.message.startswith(

@@ -21,6 +21,7 @@ from types import ModuleType
 
 import pytest
 import z3
+from check_helpers import load_user_spec
 
 import solvent as sv
 from solvent.check.bmc import bmc
@@ -29,7 +30,6 @@ from solvent.check.induction import prove
 from solvent.check.infer import candidate_lemmas
 from solvent.check.replay import replay
 from solvent.errors import SpecError
-from solvent.spec.load import load_spec
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +38,7 @@ NAIVE = Path(__file__).resolve().parents[2] / "benchmarks" / "engine" / "naive_r
 
 
 def load(monkeypatch: pytest.MonkeyPatch, name: str, **env: str) -> sv.Spec:
-    for key in ("BUG", "ACCOUNTS"):
-        if key in env:
-            monkeypatch.setenv(key, env[key])
-        else:
-            monkeypatch.delenv(key, raising=False)
-    return load_spec(str(SPECS / f"{name}.py"), None)
+    return load_user_spec(monkeypatch, name, **env)
 
 
 def naive() -> ModuleType:

@@ -15,6 +15,8 @@ itself:
   at or above 0;
 - **net totals**: ``sum(f[a]) == TOTAL`` for a per-account field that starts at constants,
   when an action takes two or more accounts (a trade's positions net to zero);
+- **linear relations** no step changes: ``locked == 1800 * puts_1800 + 1600 * puts_1600``
+  between shared fields and accounts' totals (``infer_linear``);
 - **floors**: ``f >= FLOOR`` for a field an update writes as ``maximum(x, FLOOR)`` (an
   oracle's ``minAnswer``; ``infer_floor``);
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
@@ -67,14 +69,14 @@ from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
 from solvent.check.infer_floor import floor_candidates
+from solvent.check.infer_linear import linear_relations, net_totals
 from solvent.check.results import FAIL, PASS, CheckResult
 from solvent.check.solving import Deadline, in_fresh_context
 from solvent.check.step_reuse import StepProof, from_houdini
 from solvent.check.suggest import Candidate, candidates
 from solvent.engine.step import run_body
 from solvent.lang.domains import AnyBool, Within
-from solvent.lang.functions import sum_
-from solvent.lang.values import NUM, Value, format_number, lift
+from solvent.lang.values import NUM, Value, lift
 from solvent.spec.decls import ActionDecl
 from solvent.spec.introspect import function_tree, source_tree
 from solvent.spec.spec import PredicateDecl, Spec
@@ -232,37 +234,6 @@ def _action_state_allowed(act: ActionDecl) -> Inferred | None:
     return Inferred(decl, "action guard", text)
 
 
-def _net_totals(spec: Spec, taken: set[str], exclude: Sequence[str]) -> list[Inferred]:
-    """``sum(s.f[a] for a in s.accounts) == TOTAL`` for each per-account number field that
-    starts at constants (``TOTAL``, their sum), when an action takes two or more accounts:
-    a trade between two accounts keeps the positions netting to zero, a transfer keeps the
-    balances' total (tests/check/specs/zero_sum_funding.py: funding is zero-sum only
-    because the positions net to zero). Houdini drops it where a step changes the total."""
-    if not any(act.n_accounts >= 2 for act in spec.actions):
-        return []
-    out = []
-    for name, fd in spec.fields.items():
-        if not fd.per_account or fd.sort != NUM or fd.symbolic() or name in exclude:
-            continue
-        total = sum((Fraction(x) for x in fd.init if isinstance(x, Fraction | int)), Fraction(0))
-        shown = format_number(total)
-
-        def fn(s: Any, p: Any, a: int | None = None, name: str = name, total: Any = total) -> Any:
-            return sum_(getattr(s, name)[b] for b in s.accounts) == total
-
-        lemma = f"{name}_total_{shown}".replace("-", "minus_").replace(".", "_").replace("/", "_")
-        if lemma in taken:
-            continue
-        code = (
-            f"@spec.lemma\ndef {lemma}(s):\n"
-            f"    return sv.sum(s.{name}[a] for a in s.accounts) == {shown}\n"
-        )
-        decl = PredicateDecl(lemma, fn, "lemma", False, True, fd.where, "inferred lemma")
-        text = f"the accounts' {name} add up to {shown}, their initial total"
-        out.append(Inferred(decl, "net total", text, code))
-    return out
-
-
 def _candidate(c: Candidate, source: str, taken: set[str]) -> Inferred:
     name = c.name
     i = 2
@@ -296,7 +267,9 @@ def candidate_lemmas(
     if not out or not any(fd.per_account for fd in spec.fields.values()):
         return []  # no guard of an account's keeper or action to start from (module doc)
     out += [_candidate(c, "written values", taken) for c in extra if c.field not in exclude]
-    out += _net_totals(spec, taken, exclude)
+    out += [
+        Inferred(d, "net total", text, code) for d, text, code in net_totals(spec, taken, exclude)
+    ]
     for name, fd in spec.fields.items():
         low = fd.lowest() if fd.sort == NUM else None
         if name not in exclude and low is not None and low >= 0:
@@ -452,6 +425,16 @@ def with_lemmas(spec: Spec, lemmas: Sequence[Inferred]) -> Spec:
     return new
 
 
+def linear_candidates(spec: Spec, exclude: Sequence[str], cands: list[Inferred]) -> list[Inferred]:
+    """The linear relations no step changes (``infer_linear``) not among ``cands``."""
+    taken = {d.name for d in spec.all_predicates()} | {c.decl.name for c in cands}
+    return [
+        Inferred(decl, "linear relation", text, code)
+        for decl, text, code in linear_relations(spec, exclude)
+        if decl.name not in taken
+    ]
+
+
 def strengthen(
     spec: Spec,
     failed: CheckResult,
@@ -465,10 +448,31 @@ def strengthen(
     """``prove`` on ``spec`` with inferred lemmas, and those lemmas; None when none held.
 
     ``failed`` is the proof without them (a CTI: its state seeds the CTI templates);
-    ``extra``: more candidates (``candidate_lemmas``).
+    ``extra``: more candidates (``candidate_lemmas``). When those give neither a proof nor
+    a real path, the linear relations no step changes are added and Houdini asked again
+    (``infer_linear``: their search, 0.02-0.1 s of CPU, is spent only then: a spec the
+    other candidates prove, the corpus's, does not pay it).
     """
     deadline = Deadline(timeout)
     cands = candidate_lemmas(spec, failed.cti_state, failed.invariant, exclude, extra)
+    found = _strengthened(spec, cands, prove, deadline, exclude, kwargs)
+    if not cands or deadline.expired() or (found and found[0].verdict in (PASS, FAIL)):
+        return found
+    more = linear_candidates(spec, exclude, cands)
+    if not more:
+        return found
+    return _strengthened(spec, [*cands, *more], prove, deadline, exclude, kwargs) or found
+
+
+def _strengthened(
+    spec: Spec,
+    cands: list[Inferred],
+    prove: Callable[..., CheckResult],
+    deadline: Deadline,
+    exclude: Sequence[str],
+    kwargs: dict[str, Any],
+) -> tuple[CheckResult, list[Inferred]] | None:
+    """``strengthen`` with the candidates ``cands``."""
     invariants = kwargs.get("invariants")
     assumed = [d for d in spec.invariants if invariants is None or d.name in invariants] + list(
         spec.lemmas

@@ -49,4 +49,6 @@ def describe() -> str:
         parts.append(f"depth {_state['depth']}")
     if _state.get("members"):
         parts.append("running " + ", ".join(_state["members"]))
+    if "lemmas" in _state:  # what the proof assumes beyond the spec (decompose_one)
+        parts.append(str(_state["lemmas"]))
     return " · ".join(parts)

@@ -12,28 +12,21 @@ the spec's encoding), and the buggy variants are never passed.
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import z3
+from check_helpers import load_user_spec
 
 import solvent as sv
 from solvent.check.bmc import bmc
 from solvent.check.bmc_lemmas import _null_space, sampled_equalities
 from solvent.check.members import run_member
 from solvent.check.solving import searched_properties
-from solvent.spec.load import load_spec
-
-SPECS = Path(__file__).resolve().parent / "specs"
 
 
 def load(monkeypatch: pytest.MonkeyPatch, name: str, accounts: int, bug: bool = False) -> sv.Spec:
-    monkeypatch.setenv("ACCOUNTS", str(accounts))
-    if bug:
-        monkeypatch.setenv("BUG", "1")
-    else:
-        monkeypatch.delenv("BUG", raising=False)
-    return load_spec(str(SPECS / f"{name}.py"), None)
+    env = {"ACCOUNTS": str(accounts), **({"BUG": "1"} if bug else {})}
+    return load_user_spec(monkeypatch, name, **env)
 
 
 def induction(spec: sv.Spec, depth: int = 5) -> tuple[str, list[str]]:

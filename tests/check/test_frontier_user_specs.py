@@ -14,9 +14,9 @@ counterexample past it replayed on the concrete backend.
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
+from check_helpers import load_user_spec
 
 import solvent as sv
 from solvent.check.evidence import FOUND, UNBOUNDED
@@ -34,20 +34,13 @@ from solvent.check.replay import replay
 from solvent.check.results import PASS
 from solvent.check.synth import synth
 from solvent.errors import UsageError
-from solvent.spec.load import load_spec
 
 pytestmark = pytest.mark.slow
 
-SPECS = Path(__file__).resolve().parent / "specs"
-
 
 def load(monkeypatch: pytest.MonkeyPatch, name: str, bug: bool, accounts: int) -> sv.Spec:
-    monkeypatch.setenv("ACCOUNTS", str(accounts))
-    if bug:
-        monkeypatch.setenv("BUG", "1")
-    else:
-        monkeypatch.delenv("BUG", raising=False)
-    return load_spec(str(SPECS / f"{name}.py"), None)
+    env = {"ACCOUNTS": str(accounts), **({"BUG": "1"} if bug else {})}
+    return load_user_spec(monkeypatch, name, **env)
 
 
 def counted(jobs: int | None = None) -> ProbeOptions:

@@ -13,10 +13,9 @@ itself:
   on the state hold" without them (a vault's ``sum(open calls) + qty <= locked`` at 0);
 - **sign facts** of the initial condition: ``f >= 0`` for each number field that starts
   at or above 0;
-- **net totals**: ``sum(f[a]) == TOTAL`` for a per-account field that starts at constants,
-  when an action takes two or more accounts (a trade's positions net to zero);
-- **linear relations** no step changes: ``locked == 1800 * puts_1800 + 1600 * puts_1600``
-  between shared fields and accounts' totals (``infer_linear``);
+- **net totals** (``sum(f[a]) == TOTAL`` when an action takes two or more accounts) and
+  **linear relations** no step changes (``locked == 1800 * puts_1800 + 1600 * puts_1600``
+  between shared fields and accounts' totals; ``infer_linear``);
 - **floors**: ``f >= FLOOR`` for a field an update writes as ``maximum(x, FLOOR)`` (an
   oracle's ``minAnswer``; ``infer_floor``);
 - the **CTI's templates** (``suggest.candidates``: the range of a field the CTI state lies
@@ -39,19 +38,17 @@ again until nothing is dropped. In exact arithmetic a round asks each case of th
 (``cases.split_survivors``; in fixed point the same with the hypotheses named,
 ``cases.named_survivors``). Otherwise, or when that gives up, a round's queries share one
 incremental solver holding the step and the round's hypotheses (``QUICK_RLIMIT`` units
-each); one that runs out is asked once per case, then whole under ``RLIMIT``. In
-fixed-point arithmetic, where the whole query rarely answers within
-``QUICK_RLIMIT``, every query goes to the cases at once with the hypotheses named, and a
-case whose earlier proof used only hypotheses still assumed is not asked again
-(``houdini_round``); so does each trial of the deletion below. The resource counter, not
-a clock, decides: the same candidates survive on a busy and an idle machine, tried in a
-fixed order. A query that
-Z3 stops by the wall-clock safety net (``SAFETY_MS``, or the end of the budget) instead
-ends the whole inference with nothing inferred, so a clock never changes which lemmas
-are inferred. Of the survivors, those the properties need are kept (each dropped, the
-last first, while the properties and the rest stay 1-inductive). They are then added as
-lemmas and the whole proof runs again: k-induction proves them together with the
-invariants (base case and step), so a PASS never rests on an unproved lemma.
+each); one that runs out is asked once per case, then whole under ``RLIMIT``. In fixed
+point, where the whole query rarely answers within ``QUICK_RLIMIT``, every query goes to
+the cases at once with the hypotheses named, and a case whose earlier proof used only
+hypotheses still assumed is not asked again (``houdini_round``); so does each trial of
+the deletion below. The resource counter, not a clock, decides: the same candidates
+survive on a busy and an idle machine, tried in a fixed order. A query that Z3 stops by
+the wall-clock safety net (``SAFETY_MS``, or the end of the budget) ends the inference
+with nothing inferred: a clock never changes which lemmas are inferred. Of the survivors,
+those the properties need are kept (each dropped, the last first, while the properties
+and the rest stay 1-inductive). They are then added as lemmas and the whole proof runs
+again (k-induction proves them too): a PASS never rests on an unproved lemma.
 """
 
 from __future__ import annotations

@@ -17,7 +17,13 @@ import z3
 
 from solvent.check.cases import split_check, step_cases
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.minimize_query import MINIMIZE_RLIMIT, MINIMIZE_SAFETY_MS
+from solvent.check.minimize_query import (
+    MINIMIZE_BUDGET,
+    MINIMIZE_RLIMIT,
+    MINIMIZE_SAFETY_MS,
+    minimize_stopped,
+    minimizing_since,
+)
 from solvent.check.minimize_query import without as _without
 from solvent.check.solving import Deadline, check, in_fresh_context, model_value
 from solvent.check.step_reuse import StepProof
@@ -236,7 +242,7 @@ def _minimize(
     proved: list[tuple[z3.Solver | None, set[str]]],
     u: Unrolling,
     deadline: Deadline,
-    budget: float = 120.0,
+    budget: float = MINIMIZE_BUDGET,
     rlimit: int = MINIMIZE_RLIMIT,
 ) -> tuple[set[str], bool]:
     """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
@@ -244,14 +250,14 @@ def _minimize(
     Z3's raw cores are not minimal; deletion-based minimization over the few named
     assumptions is cheap per query. Each query is capped by Z3's resource counter, not a
     clock, so the list reported is the same on a busy and an idle machine (an assumption
-    whose query runs out is kept). A safety net stops it after ``budget`` seconds (then
+    whose query runs out is kept). A safety net stops it after ``budget`` CPU seconds (then
     it reports the union as not minimized, and says so: over-reporting a used assumption
     is safe, under-reporting not).
     """
     used = set().union(*(core for _, core in proved)) if proved else set()
-    start = deadline.elapsed()
+    start = minimizing_since()
     for name in sorted(used):
-        if deadline.elapsed() - start > budget or deadline.expired():
+        if minimize_stopped(start, deadline, budget):
             return used, False
         trial = used - {name}
         lits = [u.literals[n] for n in sorted(trial)]

@@ -52,12 +52,11 @@ from solvent.check.minimize_query import (
     MINIMIZE_QUICK_CPU,
     MINIMIZE_QUICK_RLIMIT,
     MINIMIZE_RLIMIT,
+    minimize_stopped,
+    minimizing_since,
     without_at_length,
 )
 from solvent.check.solving import Deadline, check
-
-# the final step's minimization caps (``inductive_step``): the same answers
-MINIMIZE_BUDGET = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +164,9 @@ def _minimize(
     """``inductive_step._minimize`` over Houdini's proofs: ``used`` shrunk in place (the
     ``needed`` kept without asking); False when its safety net stopped it (``used`` is then
     the union, not minimized)."""
-    start = deadline.elapsed()
+    start = minimizing_since()
     for name in sorted(used):
-        if deadline.elapsed() - start > MINIMIZE_BUDGET or deadline.expired():
+        if minimize_stopped(start, deadline):
             return False
         if name in needed:
             continue

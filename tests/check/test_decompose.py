@@ -7,7 +7,6 @@ own bad debt); with SHARED=1 every liquidation pays into one fund, which couples
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -34,14 +33,12 @@ def test_isolated_accounts_are_proved_for_any_number(
     spec = isolated(monkeypatch, 100)
     assert coupling(spec) is None
     out = tmp_path / "r.json"
-    began = time.perf_counter()
     code = cli.run(["prove", str(SPEC), "--no-slack", "-q", "-o", str(out)])
-    took = time.perf_counter() - began
     doc = json.loads(out.read_text())
+    # on one account ("any"), not the 100-account proof, which took minutes
     assert code == 0 and doc["verdict"] == "PASS" and doc["accounts"] == "any"
     assert "proved for every path length and every number of accounts" in doc["message"]
     assert doc["details"]["decomposition"] == "applied: proved on one account"
-    assert took < 30  # the 100-account proof itself took minutes
 
 
 def test_a_shared_fund_couples_the_accounts_and_the_accumulator_rule_proves_it(

@@ -46,7 +46,7 @@ def test_the_last_share_of_the_budget_is_said_as_a_share_of_the_users_budget() -
     assert unknown(ran_out, TRIED).message == f"solver timeout after 116.654s{TRIED}"
     assert named(unknown(ran_out, TRIED), 120.0, True) == (
         "solver timeout: the 120s budget (--timeout) ran out during prove: inductive step "
-        f"k=1 (the check that ran out was given the last 116.7s of it){TRIED}"
+        f"k=1 (the check that ran out had 116.7s of it){TRIED}"
     )
 
 
@@ -100,7 +100,7 @@ def test_a_check_given_part_of_the_budget_names_the_whole_one() -> None:
     found = startup.within_budget("prove", None, settings, 1.0, first)
     assert found.message.startswith(
         "solver timeout: the 120s budget (--timeout) ran out during prove: inductive step k=1 "
-        "(the check that ran out was given the last 116.7s of it). Tried: "
+        "(the check that ran out had 116.7s of it). Tried: "
     ), found.message
     assert found.seconds == pytest.approx(4.0)  # the whole run's: 1 s before, 3 s in it
     # the phase is the one the check ran out in, not one noted later

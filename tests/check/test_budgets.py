@@ -219,7 +219,7 @@ def test_the_whole_process_keeps_to_its_timeout() -> None:
     assert before - 0.05 <= shown <= took + 0.05, (shown, before, took)
     # (the stub said "solver timeout after <its share>s")
     said = f"solver timeout: the {budget:g}s budget (--timeout) ran out (the check that ran "
-    assert said + f"out was given the last {given:.1f}s of it)" in out, out
+    assert said + f"out had {given:.1f}s of it)" in out, out
 
 
 def test_a_derivation_that_ignores_its_timeout_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:

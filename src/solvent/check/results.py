@@ -48,7 +48,7 @@ class RanOut:
         if self.given < 0.05:
             said += " (nothing of it was left for the check that ran out)"
         elif self.given < budget - 0.05:
-            said += f" (the check that ran out was given the last {self.given:.1f}s of it)"
+            said += f" (the check that ran out had {self.given:.1f}s of it)"
         return said
 
 

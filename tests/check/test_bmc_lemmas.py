@@ -19,7 +19,8 @@ from check_helpers import load_user_spec
 
 import solvent as sv
 from solvent.check.bmc import bmc
-from solvent.check.bmc_lemmas import _null_space, sampled_equalities
+from solvent.check.bmc_lemmas import sampled_equalities
+from solvent.check.infer_linear import null_space
 from solvent.check.members import run_member
 from solvent.check.solving import searched_properties
 
@@ -37,9 +38,9 @@ def induction(spec: sv.Spec, depth: int = 5) -> tuple[str, list[str]]:
 def test_null_space_is_exact() -> None:
     # rows (x, y, 1) on the line y == 2x + 1: the one relation is y - 2x - 1 == 0
     rows = [[Fraction(x), Fraction(2 * x + 1), Fraction(1)] for x in (0, 3, 7)]
-    (v,) = _null_space(rows, 3)
+    (v,) = null_space(rows, 3)
     assert [x / v[1] for x in v] == [-2, 1, -1]
-    assert _null_space([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], 2) == []
+    assert null_space([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], 2) == []
 
 
 def test_sampled_equalities_of_the_put_vault(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from solvent.check.falsify import SEED, _Paths
 from solvent.check.houdini_round import ClockStopped
 from solvent.check.infer import Inferred, candidate_lemmas, houdini, with_lemmas
+from solvent.check.infer_linear import null_space
 from solvent.check.replay import replay
 from solvent.check.solving import Deadline
 from solvent.check.verdicts import inductive
@@ -39,10 +40,8 @@ from solvent.spec.spec import PredicateDecl, Spec
 
 SAMPLE_PATHS = 48  # concrete paths whose states the equalities must fit
 SAMPLE_DEPTH = 6  # steps of each
-MAX_EQUALITIES = 8
-SAMPLE_ACCOUNTS = (
-    3  # the accounts whose actions the paths draw  # at most this many sampled equalities are tried
-)
+MAX_EQUALITIES = 8  # at most this many sampled equalities are tried
+SAMPLE_ACCOUNTS = 3  # the accounts whose actions the paths draw
 
 
 def inferred_inductive(
@@ -105,36 +104,6 @@ def _samples(spec: Spec, coords: list[tuple[str, bool]]) -> list[list[Fraction]]
     return rows
 
 
-def _null_space(rows: list[list[Fraction]], width: int) -> list[list[Fraction]]:
-    """A basis of {c : row . c == 0 for every row}, reduced (one pivot-free column each)."""
-    m = [list(r) for r in rows]
-    pivots: list[int] = []
-    r = 0
-    for col in range(width):
-        pick = next((i for i in range(r, len(m)) if m[i][col] != 0), None)
-        if pick is None:
-            continue
-        m[r], m[pick] = m[pick], m[r]
-        lead = m[r][col]
-        m[r] = [x / lead for x in m[r]]
-        for i in range(len(m)):
-            if i != r and m[i][col] != 0:
-                f = m[i][col]
-                m[i] = [x - f * y for x, y in zip(m[i], m[r], strict=True)]
-        pivots.append(col)
-        r += 1
-        if r == len(m):
-            break
-    basis = []
-    for free in (c for c in range(width) if c not in pivots):
-        v = [Fraction(0)] * width
-        v[free] = Fraction(1)
-        for i, p in enumerate(pivots):
-            v[p] = -m[i][free]
-        basis.append(v)
-    return basis
-
-
 def sampled_equalities(spec: Spec, taken: set[str]) -> list[Inferred]:
     """Candidate lemmas ``sum(c_j x field_j) == c_0`` fitting every sampled state."""
     coords = _coordinates(spec)
@@ -145,7 +114,7 @@ def sampled_equalities(spec: Spec, taken: set[str]) -> list[Inferred]:
         return []  # too few states to tell an equality from a coincidence
     width = len(coords) + 1
     out: list[Inferred] = []
-    for v in _null_space([[*row, Fraction(1)] for row in rows], width):
+    for v in null_space([[*row, Fraction(1)] for row in rows], width):
         if all(x == 0 for x in v[:-1]):
             continue
         # the first field read (in spec order), with coefficient 1: "field == the rest"

@@ -57,7 +57,7 @@ def linear_relations(spec: Spec, exclude: Any = ()) -> list[tuple[PredicateDecl,
         return []
     rows = [[row[i] for i in moved] for row in changes]
     out = []
-    for vector in _null_space(rows, len(moved)):
+    for vector in null_space(rows, len(moved)):
         coef = _whole(vector)
         terms = [(columns[moved[i]], c) for i, c in enumerate(coef) if c]
         if len(terms) < 2:  # one field alone: a constant field or a net total (infer)
@@ -239,8 +239,9 @@ def _rational(term: Any) -> Fraction | None:
     return None
 
 
-def _null_space(rows: list[list[Fraction]], n: int) -> list[list[Fraction]]:
-    """The reduced basis of {c : row . c == 0 for every row} (exact Gauss-Jordan)."""
+def null_space(rows: list[list[Fraction]], n: int) -> list[list[Fraction]]:
+    """The reduced basis of {c : row . c == 0 for every row} (exact Gauss-Jordan; also
+    bmc's sampled equalities, ``bmc_lemmas``)."""
     m = [list(r) for r in rows]
     pivots: list[int] = []
     r = 0

@@ -163,7 +163,7 @@ def _minimize(
 ) -> bool:
     """``inductive_step._minimize`` over Houdini's proofs: ``used`` shrunk in place (the
     ``needed`` kept without asking); False when its safety net stopped it (``used`` is then
-    the union, not minimized)."""
+    the union less the drops made so far, each checked: not minimal, and reported so)."""
     start = minimizing_since()
     for name in sorted(used):
         if minimize_stopped(start, deadline):

@@ -2,16 +2,24 @@
 
 Longs are held as ``(-float b, -b, account)`` (the highest ``b`` on top), shorts as their
 key ``(float b, b, account)``; an entry is live while ``_live[account]`` is that very
-tuple, and stale entries are dropped when they reach the top or once they are half the
-heap. Only a watched keeper's liquidation checks and the tops of a book whose amounts are
-not all scaled decimals read them, so a book keeps them from their first reader on
+tuple. An account change leaves its old entry in the heap (*stale*, lazy deletion); a
+stale entry is dropped for good the first time a reader meets it: the readers pop the
+heap's top entries (:meth:`Tops._run`), drop the stale ones, and push the live ones back,
+so each stale entry costs one pop in all, not one visit per read (round 24: in a crash's
+liquidations every liquidated account leaves a stale entry among the deepest, which each
+read walked again before). Stale entries are also dropped all at once when they are half
+the heap (:meth:`Tops._compact`), which bounds the heap at twice the live entries.
+
+Only a watched keeper's liquidation checks, an invariant's alert (the accounts below zero
+equity, :meth:`Tops.below_zero`) and the tops of a book whose amounts are not all scaled
+decimals read them, so a book keeps them from their first reader on
 (:meth:`Tops._keep_heaps`, O(N) once): until then an account change does not push.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable
 from fractions import Fraction
 
 from solvent.monitor.deficit import coprime
@@ -29,6 +37,7 @@ class Tops:
     _sh: list[Entry]
     _live: list[Entry | None]
     _counts: list[int]
+    flat_negatives: set[int]
     _heaps_kept = True  # a book of an older solvent kept them always
 
     def _compact(self, heap: list[Entry], side: int) -> None:
@@ -69,14 +78,36 @@ class Tops:
             heapq.heappop(heap)
         return heap[0][2] if heap else None
 
-    def _in_order(self, heap: list[Entry]) -> Iterator[int]:
-        """The accounts of a heap's live entries in heap order (O(k log k) for the first k)."""
-        live = self._live
-        frontier = [(heap[0], 0)] if heap else []
-        while frontier:
-            entry, i = heapq.heappop(frontier)
-            for c in (2 * i + 1, 2 * i + 2):
-                if c < len(heap):
-                    heapq.heappush(frontier, (heap[c], c))
-            if live[entry[2]] is entry:
-                yield entry[2]
+    def _run(self, heap: list[Entry], beyond: Callable[[Fraction], bool], k: int) -> list[int]:
+        """The first ``k`` accounts of a heap's live entries, in heap order, while
+        ``beyond(b)`` holds for their bankruptcy price ``b``; the stale entries met on the
+        way are dropped (see the module): O((k + s) log N) for ``s`` stale entries, each
+        of which is then gone."""
+        live, key = self._live, self.key
+        taken: list[Entry] = []
+        while heap and len(taken) < k:
+            top = heap[0]
+            a = top[2]
+            if live[a] is not top:
+                heapq.heappop(heap)  # stale: dropped for good
+            elif beyond(key[a][1]):  # type: ignore[index]
+                taken.append(heapq.heappop(heap))
+            else:
+                break
+        for entry in taken:  # the live ones back (each below the rest: O(log N) a push)
+            heapq.heappush(heap, entry)
+        return [e[2] for e in taken]
+
+    def below_zero(self, price: Fraction, k: int) -> list[int]:
+        """Up to ``k`` accounts below zero equity at ``price``, the deepest first: the longs
+        whose bankruptcy price is above it (highest first), then the shorts whose
+        bankruptcy price is below it (lowest first), then flat accounts with a negative
+        quote (lowest account first). O((k + s) log N) with ``s`` stale entries dropped on
+        the way, once the heaps are kept (O(N) once, at the first reader)."""
+        self._keep_heaps()
+        out = self._run(self._lh, lambda b: b > price, k)  # long: Q + S P < 0 <=> P < b
+        if len(out) < k:
+            out += self._run(self._sh, lambda b: b < price, k - len(out))  # short: P > b
+        if len(out) < k:
+            out += heapq.nsmallest(k - len(out), self.flat_negatives)
+        return out

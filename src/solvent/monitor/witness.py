@@ -30,26 +30,8 @@ SHOWN = 10
 
 def breaking(book: Any, price: Fraction, k: int = SHOWN) -> list[int]:
     """Up to ``k`` accounts of a :class:`~solvent.monitor.book.PerpBook` below zero equity at
-    ``price``: the longs whose bankruptcy price is above it (highest first), then the shorts
-    whose bankruptcy price is below it (lowest first), then flat accounts with a negative
-    quote (lowest account first). O(k log k) once the book keeps its heaps (O(N) once, at
-    the first violation when no watched keeper's check built them before)."""
-    book._keep_heaps()
-    # the stale entries on top first (the accounts a burst of liquidations just closed:
-    # left there, every call would walk them again)
-    book._top(book._lh)
-    book._top(book._sh)
-    out: list[int] = []
-    for a in book._in_order(book._lh):  # long: Q + S P < 0 <=> P < b
-        if len(out) >= k or not book.key[a][1] > price:
-            break
-        out.append(a)
-    for a in book._in_order(book._sh):  # short: Q + S P < 0 <=> P > b
-        if len(out) >= k or not book.key[a][1] < price:
-            break
-        out.append(a)
-    out.extend(heapq.nsmallest(k - len(out), book.flat_negatives))
-    return out
+    ``price``, the deepest first (:meth:`~solvent.monitor.tops.Tops.below_zero`)."""
+    return book.below_zero(price, k)
 
 
 def one_state(one: Spec, values: dict[str, Any], backend: Any, a: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from solvent.monitor import events as ev
 from solvent.monitor.alerts import Alert, WholeState, pct
 from solvent.monitor.book import PerpBook, near, strictly_between
 from solvent.monitor.host import MonitorHost
+from solvent.monitor.witness import Verdict
 
 
 class ChecksMixin(MonitorHost):
@@ -21,6 +22,11 @@ class ChecksMixin(MonitorHost):
     # event that changed one account at the same price then checks that account alone
     _liq_known = False
     _liq_factors: tuple[float, float, Fraction, Fraction] | None = None
+    # while the invariant stays broken: the spec's verdict and what it read (witness.py);
+    # ``keep_verdict`` off judges again at every event (round 23's path, for the tests)
+    _verdict: Verdict | None = None
+    _reads: tuple[str, ...] | None = None  # the scalar fields the invariants read
+    keep_verdict = True
 
     # ----------------------------------------------------------------- price events
     def _price(self, event: ev.PriceEvent, ts: float, alerts: list[Alert]) -> None:
@@ -161,13 +167,21 @@ class ChecksMixin(MonitorHost):
                         return
                 elif account is not None and book.equity_nonnegative(account, self.price()):
                     return  # one account changed, and its equity is >= 0
+            last = self._verdict
+            if last is not None:  # the invariant is broken, as the spec judged then
+                self._verdict = None
+                if not audit and last.stands(self.whole_state()):
+                    self._verdict = last  # nothing it read changed: it stands, O(1)
+                    return
             ok = self._bad_debt_ok and self._equity_ok(book)
             if ok and not audit:
                 failed: list[str] = []
             else:
                 # the spec is the judge of every violation: on the accounts that break it
                 # when they name every failed invariant (monitor/witness.py), else on all
-                failed = (None if audit else self._witnessed(book)) or self._generic_failures()
+                failed = (
+                    None if audit else self._witnessed(book, last)
+                ) or self._generic_failures()
                 if ok != (not failed):
                     self._alert(
                         alerts,
@@ -214,17 +228,31 @@ class ChecksMixin(MonitorHost):
             )
         self.violated = now
 
-    def _witnessed(self, book: PerpBook) -> list[str] | None:
-        """The failed invariants judged by the spec on the accounts below zero equity (or
-        on account 0 when none is: bad debt fails every account's conjunction), None when
-        those cannot say (monitor/witness.py); on lanes' plan only (from LANES_FROM)."""
+    def _witnessed(self, book: PerpBook, last: Verdict | None) -> list[str] | None:
+        """The failed invariants judged by the spec on the accounts ``last`` (the previous
+        verdict) found them failing on, else on the accounts below zero equity (or on
+        account 0 when none is: bad debt fails every account's conjunction), None when
+        those cannot say (monitor/witness.py); on lanes' plan only (from LANES_FROM). The
+        verdict is kept (``_verdict``, unless ``keep_verdict`` is off: round 23's path)."""
         lanes = self._lanes
         if lanes is None or lanes.one is None:
             return None
-        from solvent.monitor.witness import breaking, judged
+        from solvent.monitor.witness import breaking, judge, shared_reads
 
-        values = self.whole_state()
-        return judged(lanes.one, values, self.backend, breaking(book, self.price()) or [0])
+        if self._reads is None:
+            self._reads = shared_reads(lanes.one)
+        values, price = self.whole_state(), self.price()
+        verdict = None
+        if last is not None:  # the same accounts first: one evaluation each, mostly
+            verdict = judge(lanes.one, values, self.backend, last.accounts, self._reads)
+        if verdict is None:
+            accounts = breaking(book, price) or [0]
+            verdict = judge(lanes.one, values, self.backend, accounts, self._reads)
+        if verdict is None:
+            return None
+        if self.keep_verdict:
+            self._verdict = verdict
+        return verdict.failed
 
     def _violation(self) -> dict[str, Any]:
         """An invariant alert's details: the accounts that break it (the book's, deepest

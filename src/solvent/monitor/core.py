@@ -286,6 +286,7 @@ class Monitor(ChecksMixin, DistanceMixin, StateMixin, AlertsMixin):
         self.seen = set(self.seen_order)
         self._liq_bounds_stale = True
         self._liq_known = False
+        self._verdict = None  # judged again on the restored state
         self._limits = ev.line_limits()
         if self.book is not None and not all(hasattr(self.book, k) for k in ("index", "_lh")):
             # a checkpoint of an older solvent (no index or heaps): rebuild the book exactly

@@ -178,3 +178,41 @@ def test_heaps_built_at_their_first_reader_then_kept_answer_as_brute_force(seed:
             shorts = [lazy.key[a][1] for a in range(n) if lazy.size[a] < 0]  # type: ignore[index]
             assert book.eq_lo == (max(longs) if longs else None)
             assert book.eq_hi == (min(shorts) if shorts else None)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_below_zero_is_the_deepest_first_and_drops_the_stale_entries_it_meets(seed: int) -> None:
+    """``below_zero`` (what an invariant's alert names) is the definition's order: longs by
+    highest bankruptcy price, shorts by lowest, flat accounts with a negative quote; a crash's
+    liquidations leave stale entries among the deepest, and a read drops every stale entry
+    it meets for good (round 24), so none is left in front of what it returned."""
+    rng = random.Random(300 + seed)
+    n, mm = 120, F(8, 100)
+    book = PerpBook(n, mm)
+    for a in range(n):
+        book.set_account(a, F(rng.randint(-4000, 1000), 10), F(rng.choice([-3, -1, 1, 2])))
+    book._keep_heaps()
+    for step in range(300):
+        a = rng.randrange(n)
+        if rng.random() < 0.6:  # liquidated: flat, what is left (sometimes below 0)
+            book.set_account(a, F(rng.choice([0, 0, 5, -7])), F(0))
+        else:
+            book.set_account(a, F(rng.randint(-4000, 1000), 10), F(rng.choice([-3, -1, 1, 2])))
+        p = F(rng.randint(50, 300))
+        eq = [book.quote[x] + book.size[x] * p for x in range(n)]
+        gone = [x for x in range(n) if eq[x] < 0]
+        b = {x: -book.quote[x] / book.size[x] for x in gone if book.size[x]}
+        longs = sorted((x for x in b if book.size[x] > 0), key=lambda x: (-b[x], x))
+        shorts = sorted((x for x in b if book.size[x] < 0), key=lambda x: (b[x], x))
+        flat = sorted(x for x in gone if not book.size[x])
+        k = rng.choice([1, 3, 10, n])
+        got = book.below_zero(p, k)
+        assert got == (longs + shorts + flat)[:k]
+        assert book.liquidatable(p) == sorted(
+            x for x in range(n) if eq[x] < mm * abs(book.size[x]) * p
+        )
+        for heap, side in ((book._lh, [x for x in got if x in longs]),
+                           (book._sh, [x for x in got if x in shorts])):  # fmt: skip
+            if side:
+                last = book._live[side[-1]]
+                assert all(book._live[e[2]] is e for e in heap if e <= last)  # type: ignore[operator]

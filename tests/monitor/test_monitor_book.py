@@ -192,7 +192,7 @@ def test_below_zero_is_the_deepest_first_and_drops_the_stale_entries_it_meets(se
     for a in range(n):
         book.set_account(a, F(rng.randint(-4000, 1000), 10), F(rng.choice([-3, -1, 1, 2])))
     book._keep_heaps()
-    for step in range(300):
+    for _ in range(300):
         a = rng.randrange(n)
         if rng.random() < 0.6:  # liquidated: flat, what is left (sometimes below 0)
             book.set_account(a, F(rng.choice([0, 0, 5, -7])), F(0))

@@ -116,15 +116,6 @@ def judge(
     return Verdict(failed, on, reads, per, _seen(values, reads, per, on))
 
 
-def judged(
-    one: Spec, values: dict[str, Any], backend: Any, accounts: list[int]
-) -> list[str] | None:
-    """The failed invariants' names of :func:`judge` (which reads every scalar field)."""
-    scalars = tuple(n for n, fd in one.fields.items() if not fd.per_account)
-    verdict = judge(one, values, backend, accounts, scalars)
-    return None if verdict is None else verdict.failed
-
-
 def shared_reads(one: Spec) -> tuple[str, ...]:
     """The scalar fields the invariants of ``one`` (the spec on one account) read: those
     whose variables occur in the invariants traced on a symbolic state (as

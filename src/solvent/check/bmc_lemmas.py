@@ -27,7 +27,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from solvent.check.falsify import SEED, _Paths
+from solvent.check.falsify import SEED, Paths
 from solvent.check.houdini_round import ClockStopped
 from solvent.check.infer import Inferred, candidate_lemmas, houdini, with_lemmas
 from solvent.check.infer_linear import null_space
@@ -79,7 +79,7 @@ def _coordinates(spec: Spec) -> list[tuple[str, bool]]:
 
 def _samples(spec: Spec, coords: list[tuple[str, bool]]) -> list[list[Fraction]]:
     """The states of the seeded concrete paths, as rows of the coordinates' values."""
-    stream = _Paths(spec, SAMPLE_DEPTH, random.Random(SEED))
+    stream = Paths(spec, SAMPLE_DEPTH, random.Random(SEED))
     # the actions of the first accounts only: the totals are what an equality reads, and
     # with 30 accounts the few shared actions were otherwise drawn too rarely to show
     stream.instances = [i for i in stream.instances if all(a < SAMPLE_ACCOUNTS for a in i.accounts)]

@@ -341,7 +341,9 @@ def inferred_on_fewer(
     # one instance per action when renaming the accounts is checked to map the others'
     # obligations onto it (930 trades on zero-sum funding's 30 accounts: ``symmetric_step``)
     result = by_action(
-        with_lemmas(spec, lemmas), prove, {**kwargs, "max_k": k, "search_depth": 1, "timeout": left()}
+        with_lemmas(spec, lemmas),
+        prove,
+        {**kwargs, "max_k": k, "search_depth": 1, "timeout": left()},
     )
     progress.note(lemmas=None)
     if result.verdict != PASS:

@@ -38,6 +38,7 @@ from typing import Any
 
 import z3
 
+from solvent.backends.modes import number_var
 from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.check.results import PASS, CheckResult
 from solvent.check.solving import searched_properties
@@ -85,10 +86,9 @@ class _Chooser:
 
     def __init__(self, frame: _Frame) -> None:
         self.frame = frame
-        self.market_vars: dict[str, Any] = {}
 
     def market(self, t: int, name: str) -> Value:
-        var = self.frame.number(f"sym.market.{name}")
+        var = number_var(self.frame.spec, f"sym.market.{name}")
         return Value(self.frame.backend, var, NUM)
 
     def _per_account(self, kind: str, keeper: str, account: int | None) -> Value:
@@ -120,7 +120,7 @@ class _Chooser:
         out = {}
         for aname, dom in action.args.items():
             vname = f"sym.arg.{action.name}.{aname}"
-            var = z3.Bool(vname) if isinstance(dom, AnyBool) else self.frame.number(vname)
+            var = z3.Bool(vname) if isinstance(dom, AnyBool) else number_var(self.frame.spec, vname)
             out[aname] = Value(self.frame.backend, var, BOOL if z3.is_bool(var) else NUM)
         return out
 
@@ -131,7 +131,6 @@ class _Frame:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         u = Unrolling(spec, free_init=True)
-        self.number = lambda name: _number(u, name)
         self.backend, self.params, self.state = u.backend, u.params, u.states[0]
         self.sorts = sorts_of(spec)
         self.n = spec.accounts
@@ -156,9 +155,9 @@ class _Frame:
             yield "every account shifted by one", [(k + 1) % self.n for k in range(self.n)]
 
     def renamed(self, term: Any, pi: Sequence[int], memo: dict[int, frozenset[str]]) -> Any:
-        """``term`` of the renamed state: each account k's variables read account pi^-1(k)
-        ... i.e. the variable of account j becomes that of account pi[j]. ``memo``: the
-        free variables of the terms seen (keyed by Z3's ids: only while they live)."""
+        """``term`` with each account j's variables replaced by account pi[j]'s: the term
+        read on the state whose account j is this one's account pi[j]. ``memo``: the free
+        variables of the terms seen (keyed by Z3's ids: only while those terms live)."""
         pairs = []
         for name in free_vars(term, memo):
             found = self.owner.get(name)
@@ -181,7 +180,7 @@ class _Frame:
         terms = []
         for decl in preds:
             for _acc, val in eval_predicate(self.spec, self.params, self.backend, self.state, decl):
-                terms.extend(conjuncts(val.raw))
+                terms.extend(conjuncts(_raw(val)))
         if not terms:
             return
         both = z3.And(terms)
@@ -239,10 +238,9 @@ class _Frame:
                 pi[k] = i
             # inst's result on s, read at account k, is rep's on pi(s) at account pi[k]:
             # rep's terms with account j's variables read as account order[j]'s
-            inverse = order
             new, guard = self.run(inst)
-            if not self.equal(guard, self.renamed(rep_guard, inverse, memo)):
-                raise Refused(f"{_label(inst)} is guarded other than {_label(rep)} renamed")
+            if not self.equal(guard, self.renamed(rep_guard, order, memo)):
+                raise Refused(f"{inst.label()} is guarded other than {rep.label()} renamed")
             for name, value in new.items():
                 for acc, raw in _cells(value):
                     if (name, None if acc is None else pi[acc]) in same and raw.eq(
@@ -250,16 +248,16 @@ class _Frame:
                     ):
                         continue  # both leave the cell as it was
                     theirs = rep_new[name] if acc is None else rep_new[name][pi[acc]]
-                    if self.equal(raw, self.renamed(_raw(theirs), inverse, memo)):
+                    if self.equal(raw, self.renamed(_raw(theirs), order, memo)):
                         continue
                     where = name if acc is None else f"{name}[{acc}]"
                     if acc is not None and acc not in mine and not raw.eq(self._var(name, acc)):
                         raise Refused(
-                            f"{_label(inst)} writes {where}, an account it does not name "
+                            f"{inst.label()} writes {where}, an account it does not name "
                             f"(field {name} couples the accounts)"
                         )
                     raise Refused(
-                        f"{_label(inst)} is not {_label(rep)} with its accounts renamed: "
+                        f"{inst.label()} is not {rep.label()} with its accounts renamed: "
                         f"{where} differs (field {name} couples the accounts)"
                     )
         return rep
@@ -290,16 +288,6 @@ def _raw(value: Any) -> Any:
     if isinstance(raw, bool):
         return z3.BoolVal(raw)
     return raw
-
-
-def _number(u: Unrolling, name: str) -> Any:
-    from solvent.backends.modes import number_var
-
-    return number_var(u.spec, name)
-
-
-def _label(inst: Instance) -> str:
-    return inst.label()
 
 
 # ------------------------------------------------------------------ callers

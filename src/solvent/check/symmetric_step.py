@@ -39,6 +39,7 @@ from typing import Any
 import z3
 
 from solvent.backends.modes import number_var
+from solvent.check import progress
 from solvent.check.encode import Unrolling, conjuncts, free_vars
 from solvent.check.results import PASS, CheckResult
 from solvent.check.solving import searched_properties
@@ -302,15 +303,22 @@ def reduced(spec: Spec, decls: Sequence[PredicateDecl]) -> tuple[Spec, str]:
         return spec, str(exc)
 
 
-def by_action(spec: Spec, prove: Callable[..., CheckResult], kwargs: dict[str, Any]) -> CheckResult:
+def by_action(
+    spec: Spec, prove: Callable[..., CheckResult], kwargs: dict[str, Any], lemmas: str = ""
+) -> CheckResult:
     """``prove(spec, k=1, ...)`` with its step asked once per action when the renamings are
     checked (module doc); the proof as asked when they are refused (the refusal then says
-    what couples the accounts in ``details["step_by_action"]``)."""
+    what couples the accounts in ``details["step_by_action"]``, and a stop by the budget
+    says it after ``lemmas``, the words of what the proof assumes: ``progress.describe``)."""
+    progress.note(lemmas=lemmas or None)
     if int(kwargs.get("k") or 1) != 1 or int(kwargs.get("max_k") or 1) != 1:
         return prove(spec, **kwargs)  # a path of k > 1 steps: no renaming of each step
     began = time.perf_counter()
     decls = searched_properties(spec, kwargs.get("invariants"))
     small, why = reduced(spec, decls)
+    if why:
+        refused = f"one instance per action refused: {why}"
+        progress.note(lemmas=f"{lemmas}; {refused}" if lemmas else refused)
     if small is spec:
         result = prove(spec, **kwargs)
         if why:

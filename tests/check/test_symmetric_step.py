@@ -109,6 +109,18 @@ def test_prove_on_30_accounts_passes_by_action(monkeypatch: pytest.MonkeyPatch) 
     assert pairwise_step_by_hand(30) == z3.unsat
 
 
+def test_what_the_representatives_do_not_prove_is_not_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # without the net position the step has a CTI (a trade from positions that do not net
+    # to 0): the reduced step's answer is not a PASS, and the whole step answers as before
+    spec = load(monkeypatch, "zero_sum_funding", 4)
+    result = by_action(spec, prove, {"k": 1, "max_k": 1, "search_depth": 1, "timeout": 120})
+    assert result.verdict != PASS
+    assert "step_by_action" not in result.details
+    assert "one instance of each action" not in result.message
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["zero_sum_funding", "put_vault"])
 def test_bmc_induction_on_30_accounts_passes_with_lemmas_from_3(

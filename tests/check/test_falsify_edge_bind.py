@@ -22,7 +22,7 @@ from fractions import Fraction
 
 import pytest
 
-from solvent.check.falsify import _Paths, falsify
+from solvent.check.falsify import Paths, falsify
 from solvent.check.falsify_edge import edge_path
 from solvent.check.first_attempt import share_paths
 from solvent.check.replay import replay
@@ -48,11 +48,11 @@ def test_most_edge_paths_that_round_bind_and_many_break_the_wei_bug(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spec = load(monkeypatch, "wei_perp", True, 3)
-    gen = _Paths(spec, 5, random.Random(11))
+    gen = Paths(spec, 5, random.Random(11))
     broken = sum(replay(spec, edge_path(gen)).first_failure is not None for _ in range(80))
     assert broken >= 8  # 10% of the edge paths at least (0.1-0.75% before)
     safe = load(monkeypatch, "wei_perp", False, 3)  # and none on the safe variant
-    gen = _Paths(safe, 5, random.Random(11))
+    gen = Paths(safe, 5, random.Random(11))
     assert all(replay(safe, edge_path(gen)).first_failure is None for _ in range(80))
 
 
@@ -73,7 +73,7 @@ def test_exact_arithmetic_paths_are_unchanged(
     monkeypatch: pytest.MonkeyPatch, name: str, bug: bool
 ) -> None:
     spec = load(monkeypatch, name, bug, 2)
-    paths = iter(_Paths(spec, 4, random.Random(5)))
+    paths = iter(Paths(spec, 4, random.Random(5)))
     digest = hashlib.sha256()
     for _ in range(40):
         digest.update(repr(next(paths)).encode())
@@ -85,7 +85,7 @@ def test_the_bound_collateral_is_at_the_edge_to_the_unit(
 ) -> None:
     spec = load(monkeypatch, "wei_perp", True, 1)
     unit = Fraction(1, 10**18)
-    gen = _Paths(spec, 3, random.Random(2))
+    gen = Paths(spec, 3, random.Random(2))
     checked = 0
     for _ in range(40):
         trace = edge_path(gen)

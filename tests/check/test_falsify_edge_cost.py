@@ -16,7 +16,7 @@ from typing import Any
 
 import solvent as sv
 from solvent import Num, requires
-from solvent.check.falsify import _Paths
+from solvent.check.falsify import Paths
 from solvent.check.falsify_edge import edge_path
 from solvent.check.replay import replay
 from solvent.models import fields
@@ -54,7 +54,7 @@ def _counted(calls: list[int]) -> sv.Spec:
 def test_edge_probes_do_not_rerun_the_keepers() -> None:
     calls: list[int] = []
     spec = _counted(calls)
-    gen = _Paths(spec, 3, random.Random(7))
+    gen = Paths(spec, 3, random.Random(7))
     bisected = 0
     for _ in range(12):
         calls.clear()

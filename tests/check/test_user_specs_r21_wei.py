@@ -20,7 +20,7 @@ import pytest
 
 from solvent.check.bmc import bmc
 from solvent.check.decompose import prove_any_accounts
-from solvent.check.falsify import _Paths
+from solvent.check.falsify import Paths
 from solvent.check.induction import prove
 from solvent.check.infer_floor import floor_candidates
 from solvent.check.replay import replay
@@ -57,7 +57,7 @@ def test_the_safe_wei_perp_is_proved_and_bmc_and_random_paths_agree(
     assert bmc(one, depth=2, timeout=60).verdict == "PASS"
     # ... and 300 of the falsifier's paths of 4 steps (a quarter at the guard's edge, to
     # the unit) replayed on the concrete judge: none breaks the property
-    paths = iter(_Paths(one, 4, random.Random(3)))
+    paths = iter(Paths(one, 4, random.Random(3)))
     for _ in range(300):
         assert replay(one, next(paths)).first_failure is None
 

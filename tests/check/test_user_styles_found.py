@@ -57,11 +57,11 @@ def test_the_edge_trade_is_as_large_as_the_margin_allows(
     """An edge path's trades keep the initial-margin guard, most at its boundary."""
     import random
 
-    from solvent.check.falsify import _Paths
+    from solvent.check.falsify import Paths
     from solvent.check.falsify_edge import edge_path
 
     spec = cross(monkeypatch, True, 1)
-    gen = _Paths(spec, 1, random.Random(7))
+    gen = Paths(spec, 1, random.Random(7))
     near = 0
     for _ in range(30):
         trace = edge_path(gen)

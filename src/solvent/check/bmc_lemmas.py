@@ -27,13 +27,16 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from solvent.check.falsify import SEED, _Paths
+from solvent.check import symmetric_step
+from solvent.check.falsify import SEED, Paths
 from solvent.check.houdini_round import ClockStopped
 from solvent.check.infer import Inferred, candidate_lemmas, houdini, with_lemmas
 from solvent.check.infer_linear import null_space
 from solvent.check.replay import replay
 from solvent.check.solving import Deadline
+from solvent.check.symmetry import same_decls
 from solvent.check.verdicts import inductive
+from solvent.errors import UsageError
 from solvent.lang.functions import sum_
 from solvent.lang.values import NUM, format_number
 from solvent.spec.spec import PredicateDecl, Spec
@@ -42,17 +45,45 @@ SAMPLE_PATHS = 48  # concrete paths whose states the equalities must fit
 SAMPLE_DEPTH = 6  # steps of each
 MAX_EQUALITIES = 8  # at most this many sampled equalities are tried
 SAMPLE_ACCOUNTS = 3  # the accounts whose actions the paths draw
+MANY_ACCOUNTS = 10  # above this many accounts the lemmas are inferred on fewer
+FEWER_ACCOUNTS = 3  # (on this many) and proved on the spec's own
 
 
 def inferred_inductive(
     spec: Spec, decls: list[PredicateDecl], deadline: Deadline
 ) -> list[Inferred] | None:
     """[] when the properties (with the spec's lemmas) are 1-inductive as written; the
-    inferred lemmas with which they are (checked together with them); None otherwise."""
-    if inductive(spec, decls, deadline):
+    inferred lemmas with which they are (checked together with them); None otherwise.
+
+    Above ``MANY_ACCOUNTS`` accounts the lemmas are inferred on ``FEWER_ACCOUNTS`` of them
+    (Houdini's step on 30 accounts asks 930 trades at once) and proved again on the spec's
+    own accounts, each step asked once per action where renaming the accounts is checked
+    to map every instance onto one (``symmetric_step``; else the whole step as before)."""
+    many = spec.accounts > MANY_ACCOUNTS
+    if inductive(symmetric_step.reduced(spec, decls)[0] if many else spec, decls, deadline):
         return []
     if deadline.expired():
         return None
+    where, mine = spec, decls
+    if many:
+        try:
+            where = spec.with_accounts(FEWER_ACCOUNTS)
+        except UsageError:  # the accounts do not start alike: infer on the spec's own
+            where = spec
+        mine = same_decls(where, decls)
+    kept = _kept(where, mine, deadline)
+    if not kept or deadline.expired():
+        return None
+    strong = with_lemmas(spec, kept)
+    if many:
+        strong = symmetric_step.reduced(strong, decls)[0]
+    if inductive(strong, decls, deadline) or inductive(strong, decls, deadline, by_cases=True):
+        return kept
+    return None
+
+
+def _kept(spec: Spec, decls: list[PredicateDecl], deadline: Deadline) -> list[Inferred] | None:
+    """The candidate lemmas of ``spec`` that Houdini keeps with ``decls`` (None: none)."""
     taken = {d.name for d in spec.all_predicates()}
     cands = [*sampled_equalities(spec, taken), *candidate_lemmas(spec, None, None)]
     if not cands:
@@ -63,12 +94,7 @@ def inferred_inductive(
         kept, _ = houdini(spec, cands, assumed, deadline, step=False)
     except ClockStopped:
         return None
-    if not kept or deadline.expired():
-        return None
-    strong = with_lemmas(spec, kept)
-    if inductive(strong, decls, deadline) or inductive(strong, decls, deadline, by_cases=True):
-        return kept
-    return None
+    return kept
 
 
 # ----------------------------------------------------------------------- sampled equalities
@@ -79,7 +105,7 @@ def _coordinates(spec: Spec) -> list[tuple[str, bool]]:
 
 def _samples(spec: Spec, coords: list[tuple[str, bool]]) -> list[list[Fraction]]:
     """The states of the seeded concrete paths, as rows of the coordinates' values."""
-    stream = _Paths(spec, SAMPLE_DEPTH, random.Random(SEED))
+    stream = Paths(spec, SAMPLE_DEPTH, random.Random(SEED))
     # the actions of the first accounts only: the totals are what an equality reads, and
     # with 30 accounts the few shared actions were otherwise drawn too rarely to show
     stream.instances = [i for i in stream.instances if all(a < SAMPLE_ACCOUNTS for a in i.accounts)]

@@ -67,7 +67,7 @@ def attempts(
     """The falsifier's paths one at a time (endless): each a violation of one of ``names``
     cut at its first violation, or None (the path broke none)."""
     wanted = set(names)
-    for trace in _Paths(spec, depth, random.Random(seed)):
+    for trace in Paths(spec, depth, random.Random(seed)):
         if not _initial_ok(spec, trace):
             yield None
             continue
@@ -125,7 +125,7 @@ def _literals(code: Any) -> Iterator[Fraction]:
                 continue
 
 
-class _Paths:
+class Paths:
     """Endless seeded stream of candidate paths of ``depth`` steps."""
 
     def __init__(self, spec: Spec, depth: int, rng: random.Random) -> None:

@@ -44,7 +44,7 @@ CORNERS = 8  # corners of the market tried in the step after a trade (fixed poin
 
 
 def edge_path(gen: Any) -> Trace:
-    """One path of ``gen`` (a ``falsify._Paths``) whose actions sit at their guards' edge."""
+    """One path of ``gen`` (a ``falsify.Paths``) whose actions sit at their guards' edge."""
     spec, rng = gen.spec, gen.rng
     fine = gen.scale > 1 and rng.random() < 0.5  # fixed point: draws that round
     init: dict[str, Any] = {}

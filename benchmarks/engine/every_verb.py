@@ -63,6 +63,12 @@ KNOBS.update(
         "delta_hedge": ("btc_return", ["option_contingency"], ["--range", "0", "0.01"]),
     }
 )
+# a spec with several envelope fields: the one stress's returns drive (the others stay 0)
+STRESS_FIELD = {
+    "two_market_tiers": "btc_move",
+    "debt_pool_stale": "snx_return",
+    "premium_clamp": "move",
+}
 ROUND_24 = [
     "two_market_tiers",
     "lp_pool_withdraw",
@@ -101,6 +107,7 @@ def commands(spec: str, timeout: int) -> dict[str, list[str]]:
             "--seed",
             "1",
             *budget,  # round 23: stress takes --timeout too
+            *(["--field", STRESS_FIELD[spec]] if spec in STRESS_FIELD else []),
         ],
     }
 

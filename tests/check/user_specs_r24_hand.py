@@ -100,8 +100,9 @@ def pool_bug_path() -> list[F]:
     """Add 100,000; open 100 ETH (300,000) with 30,000 margin (reserve 60,000); the bug
     lets the LP take out 100,000 (pending profit 0); ETH +5%: owed 15,000 > pool 0."""
     eth, pool = F(3000), F(0)
-    pool += 100000  # step 1
     slack = [pool]
+    pool += 100000  # step 1
+    slack.append(pool)
     size, entry = F(100), eth  # step 2: reserve 60,000 <= 95% of the pool
     assert size * entry * F("0.2") <= pool * F("0.95")
     slack.append(pool)

@@ -117,7 +117,12 @@ def hedge_trace(deposit: str) -> Trace:
     start = {"btc_index": "100000", "usdc": ["0"], "perp_btc": ["0"], "short_calls": ["0"]}
     return from_json(
         {
-            "#meta": {"format": "solvent-trace", "version": 1, "spec": "delta-hedge"},
+            "#meta": {
+                "format": "solvent-trace",
+                "version": 1,
+                "spec": "delta-hedge",
+                "accounts": 1,
+            },
             "params": {},
             "init": {**start, "perp_entry": ["100000"]},
             "steps": steps,

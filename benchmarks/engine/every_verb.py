@@ -2,12 +2,13 @@
 
 Runs `solvent VERB` on tests/check/specs/{dydx_fees,bybit_tiers,gmx_pool,call_vault}.py
 (round 22, `--round22`: close_factor, zero_sum_funding, hlp_backstop, borrow_index,
-put_vault), safe and buggy (`BUG=1`), at 1, 3 and 10 accounts, each as a whole process,
+put_vault; round 24, `--round24`: two_market_tiers, lp_pool_withdraw, debt_pool_stale,
+premium_clamp, delta_hedge), safe and buggy (`BUG=1`), at 1, 3 and 10 accounts, each as a whole process,
 and prints
 one markdown row per run: the verdict line's first 150 characters, the exit code, the
 wall and CPU seconds (the process and its waited-for children) and the load average.
 
-    python benchmarks/engine/every_verb.py [--specs NAME... | --round22] [--accounts N...]
+    python benchmarks/engine/every_verb.py [--specs NAME... | --round22 | --round24] [--accounts N...]
         [--verbs VERB...] [--timeout S] [--kill K]
 
 The budget: `--timeout S` (default 60) on every verb that takes one; a run still going
@@ -51,6 +52,30 @@ KNOBS = {
     "put_vault": ("eth_return", ["spot_margin"], ["--range", "0.1", "1"]),
 }
 ROUND_22 = ["close_factor", "zero_sum_funding", "hlp_backstop", "borrow_index", "put_vault"]
+# round 24: five more styles (the lead's idle rerun: `--round24 --verbs check bmc5 prove
+# frontier synth stress`)
+KNOBS.update(
+    {
+        "two_market_tiers": ("btc_move", ["btc_mmf_1"], ["--range", "0.005", "0.03"]),
+        "lp_pool_withdraw": ("eth_return", [], []),
+        "debt_pool_stale": ("snx_return", ["liquidation_ratio"], ["--range", "1.05", "2"]),
+        "premium_clamp": ("move", ["mmf"], ["--range", "0.02", "0.034"]),
+        "delta_hedge": ("btc_return", ["option_contingency"], ["--range", "0", "0.01"]),
+    }
+)
+# a spec with several envelope fields: the one stress's returns drive (the others stay 0)
+STRESS_FIELD = {
+    "two_market_tiers": "btc_move",
+    "debt_pool_stale": "snx_return",
+    "premium_clamp": "move",
+}
+ROUND_24 = [
+    "two_market_tiers",
+    "lp_pool_withdraw",
+    "debt_pool_stale",
+    "premium_clamp",
+    "delta_hedge",
+]
 
 
 def commands(spec: str, timeout: int) -> dict[str, list[str]]:
@@ -82,6 +107,7 @@ def commands(spec: str, timeout: int) -> dict[str, list[str]]:
             "--seed",
             "1",
             *budget,  # round 23: stress takes --timeout too
+            *(["--field", STRESS_FIELD[spec]] if spec in STRESS_FIELD else []),
         ],
     }
 
@@ -114,16 +140,21 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--specs", nargs="*", default=[k for k in KNOBS if k not in ROUND_22])
+    parser.add_argument(
+        "--specs", nargs="*", default=[k for k in KNOBS if k not in ROUND_22 + ROUND_24]
+    )
     parser.add_argument("--accounts", nargs="*", type=int, default=[1, 3, 10])
     parser.add_argument("--verbs", nargs="*", default=None)
     parser.add_argument("--bugs", nargs="*", default=["0", "1"])
     parser.add_argument("--timeout", type=int, default=60)
     parser.add_argument("--kill", type=float, default=5, help="kill a run after KILL x S")
     parser.add_argument("--round22", action="store_true", help="the round-22 specs")
+    parser.add_argument("--round24", action="store_true", help="the round-24 specs")
     args = parser.parse_args()
     if args.round22:
         args.specs = ROUND_22
+    if args.round24:
+        args.specs = ROUND_24
     print(
         "| spec | variant | accounts | verb | verdict (first line) | exit | wall s | cpu s | load |"
     )

@@ -3,7 +3,8 @@
 Runs ``solvent prove ARGS`` in this process (the check's watchdog run in process) with
 every ``z3.Solver.check`` counted: its Z3 resource units (a count the machine's load does
 not change) and its CPU seconds, grouped by the phase of the proof that asked it (the
-caller's chain): Houdini's rounds and base case, its named round, its deletion trials,
+caller's chain): Houdini's paths from an initial state (``houdini_reach``), its rounds
+and base case, its named round, its deletion trials,
 the final step from Houdini's proofs (``step_reuse``), the proofs' own inductive steps
 and their minimization, and the rest. Prints one line per phase.
 
@@ -27,6 +28,7 @@ PHASES = (
     ("minimization", "inductive_step._minimize"),
     ("proofs' inductive steps", "inductive_step."),
     ("Houdini's deletion trials", "houdini_round.inductive"),
+    ("Houdini's paths from an initial state", "houdini_reach."),
     ("Houdini's named round", "holds_all < infer.houdini"),
     ("Houdini's rounds and base case", "infer.houdini"),
 )

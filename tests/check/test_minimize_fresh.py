@@ -1,6 +1,6 @@
 """The minimization of a fixed-point proof's assumptions asks a fresh solver first.
 
-``inductive_step._without`` asks whether a proved query stays unsat with fewer named
+``minimize_query.without`` asks whether a proved query stays unsat with fewer named
 assumptions by asserting them in a fresh solver (Z3's non-incremental tactics), and only
 when that runs out with them assumed in the proof's own solver, as before. Both ask the
 same question: checked on a small integer step (a fixed-point account's collateral and
@@ -14,7 +14,7 @@ import itertools
 
 import z3
 
-from solvent.check.inductive_step import _without
+from solvent.check.minimize_query import without as _without
 from solvent.check.solving import Deadline, check, fresh_context
 
 NAMES = ("envelope.move.lo", "hyp.healthy", "keeper.liquidate")

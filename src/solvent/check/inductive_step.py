@@ -17,14 +17,7 @@ import z3
 
 from solvent.check.cases import split_check, step_cases
 from solvent.check.encode import Unrolling, conjuncts
-from solvent.check.minimize_query import (
-    MINIMIZE_BUDGET,
-    MINIMIZE_RLIMIT,
-    MINIMIZE_SAFETY_MS,
-    minimize_stopped,
-    minimizing_since,
-)
-from solvent.check.minimize_query import without as _without
+from solvent.check.minimize_query import MINIMIZE_BUDGET, MINIMIZE_RLIMIT, shrink
 from solvent.check.solving import Deadline, check, in_fresh_context, model_value
 from solvent.check.step_reuse import StepProof
 from solvent.lang.values import format_number
@@ -245,39 +238,12 @@ def _minimize(
     budget: float = MINIMIZE_BUDGET,
     rlimit: int = MINIMIZE_RLIMIT,
 ) -> tuple[set[str], bool]:
-    """Drop assumptions from the union of the unsat cores while every obligation stays unsat.
-
-    Z3's raw cores are not minimal; deletion-based minimization over the few named
-    assumptions is cheap per query. Each query is capped by Z3's resource counter, not a
-    clock, so the list reported is the same on a busy and an idle machine (an assumption
-    whose query runs out is kept). A safety net stops it after ``budget`` CPU seconds (then
-    it reports the union as not minimized, and says so: over-reporting a used assumption
-    is safe, under-reporting not).
-    """
+    """The union of the unsat cores less the assumptions every obligation's query stays
+    unsat without (``minimize_query.shrink``), and whether that set is minimized."""
     used = set().union(*(core for _, core in proved)) if proved else set()
-    start = minimizing_since()
-    for name in sorted(used):
-        if minimize_stopped(start, deadline, budget):
-            return used, False
-        trial = used - {name}
-        lits = [u.literals[n] for n in sorted(trial)]
-        ok = True
-        for solver, core in proved:
-            if name not in core:
-                continue
-            if solver is None:  # a core that could not be computed keeps all it names
-                ok = False
-                break
-            if getattr(u.backend, "fixed", False):
-                status = _without(solver, lits, deadline, rlimit)
-            else:
-                status = check(solver, deadline, lits, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
-            if status != z3.unsat:
-                ok = False
-                break
-        if ok:
-            used = trial
-    return used, True
+    fixed = bool(getattr(u.backend, "fixed", False))
+    minimized = shrink(proved, used, deadline, fixed=fixed, budget=budget, rlimit=rlimit)
+    return used, minimized
 
 
 def _state_of(u: Unrolling, model: z3.ModelRef, t: int) -> dict[str, Any]:

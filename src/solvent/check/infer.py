@@ -63,6 +63,7 @@ import z3
 
 from solvent.check.cases import Proofs, step_cases
 from solvent.check.encode import Unrolling, conjuncts, free_vars
+from solvent.check.houdini_reach import as_bool, broken_on_paths
 from solvent.check.houdini_round import ClockStopped, Round, decide, inductive
 from solvent.check.infer_counter import counter_candidates
 from solvent.check.infer_floor import floor_candidates
@@ -112,9 +113,7 @@ def _view_parts(s: Any) -> tuple[Any, Any, Any]:
 def _guard(decl: ActionDecl, s: Any, p: Any, a: int | None, args: dict[str, Any]) -> Any:
     """The conjunction of ``decl``'s ``requires`` on the state behind view ``s``."""
     state, sorts, backend = _view_parts(s)
-    values = {}
-    for name, x in args.items():
-        values[name] = lift(x, backend=backend)
+    values = {name: lift(x, backend=backend) for name, x in args.items()}
     accounts = () if a is None else (a,)
     n = max((len(v) for v in state.values() if isinstance(v, list)), default=0)
     _new, _written, frame = run_body(decl, state, sorts, backend, p, accounts, values, n)
@@ -275,8 +274,7 @@ def candidate_lemmas(
                     Candidate(name, ">=", Fraction(0), fd.per_account), "initial sign", taken
                 )
             )
-    for c in floor_candidates(spec, exclude):  # a field kept above a floor (infer_floor)
-        out.append(_candidate(c, "floor", taken))
+    out += [_candidate(c, "floor", taken) for c in floor_candidates(spec, exclude)]  # infer_floor
     if cti_state:
         seen = {i.text for i in out}
         for c in candidates(spec, cti_state, obligation):
@@ -299,10 +297,6 @@ def candidate_lemmas(
 
 
 # ----------------------------------------------------------------------- Houdini
-def _bool(raw: Any) -> Any:
-    return raw if z3.is_bool(raw) else raw != 0
-
-
 @in_fresh_context
 def houdini(
     spec: Spec,
@@ -327,7 +321,7 @@ def houdini(
     readable: list[tuple[Inferred, list[Any]]] = []
     for cand in cands:
         try:
-            parts = [_bool(raw) for _d, _a, raw in u.properties(0, [cand.decl])]
+            parts = [as_bool(raw) for _d, _a, raw in u.properties(0, [cand.decl])]
         except Exception:  # noqa: BLE001 - a candidate the backend cannot evaluate: dropped
             continue
         if not any(free_vars(p) & excluded for p in parts):
@@ -341,23 +335,26 @@ def houdini(
     pre: dict[str, list[Any]] = {}
     for cand, parts in readable:
         solver0.push()
-        solver0.add(z3.Or([z3.Not(_bool(raw)) for _d, _a, raw in u0.properties(0, [cand.decl])]))
+        solver0.add(z3.Or([z3.Not(as_bool(raw)) for _d, _a, raw in u0.properties(0, [cand.decl])]))
         status = decide(solver0, deadline)
         solver0.pop()
         if status == z3.unsat:
             alive.append(cand)
             pre[cand.decl.name] = parts
     # the step, until a fixed point
-    facts = [(d, _bool(raw)) for d, _a, raw in u.properties(0, assumed)]
+    facts = [(d, as_bool(raw)) for d, _a, raw in u.properties(0, assumed)]
     u.add_step()
-    post = {c.decl.name: [_bool(raw) for _d, _a, raw in u.properties(1, [c.decl])] for c in alive}
+    post = {c.decl.name: [as_bool(raw) for _d, _a, raw in u.properties(1, [c.decl])] for c in alive}
     cases = step_cases(u)
     # in fixed point the whole query rarely answers within QUICK_RLIMIT (the corpus spec:
     # 17 of its 19 hard queries ran out, 3.4 s of CPU of the proof's 15): split at once
     quick = not (cases and getattr(u.backend, "fixed", False))
     base = [*u.everything(), *u.assumption_literals(), *(f for _d, f in facts)]
-    # fixed point: each case's core kept between rounds (``houdini_round``)
+    # fixed point: each case's core kept between rounds (``houdini_round``); first the
+    # candidates a short path from an initial state breaks dropped (``houdini_reach``)
     known: dict[str, dict[int, frozenset[str]]] | None = None if quick else {}
+    gone = set() if quick else broken_on_paths(spec, [c.decl for c in alive], assumed, deadline)
+    alive = [c for c in alive if c.decl.name not in gone]
     spent: dict[int, int] = {}  # exact: each case's units, round to round (``cases``)
     changed = True
     while changed and alive:
@@ -372,7 +369,7 @@ def houdini(
     # unsat cores, the hypotheses named), when those are inductive together with them;
     # then drop each (the last found first) while the properties and the rest stay
     # 1-inductive (when they are not, all are kept: k > 1)
-    goals = {d.name: [_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
+    goals = {d.name: [as_bool(raw) for _d, _a, raw in u.properties(1, [d])] for d in assumed}
     hyps = {x.decl.name: pre[x.decl.name] for x in alive}
     # fixed point: from here the spec's assumptions and the properties named, each case's
     # solver kept beside its core, the failed trials noted (the final step's, ``step_reuse``)

@@ -1,9 +1,11 @@
-"""A minimization query: whether a proved query stays unsat with fewer of its named
-assumptions (``inductive_step._minimize``, ``step_reuse``)."""
+"""The minimization of a proof's named assumptions (``inductive_step._minimize``,
+``step_reuse``): ``shrink``, and its query, whether a proved query stays unsat with fewer
+of its named assumptions (``without``)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import z3
@@ -65,3 +67,69 @@ def without_at_length(solver: z3.Solver, lits: list[Any], deadline: Deadline, rl
     if status == z3.unknown and not deadline.expired():
         status = check(solver, deadline, lits, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
     return status
+
+
+def shrink(
+    proved: Sequence[tuple[z3.Solver | None, Collection[str]]],
+    used: set[str],
+    deadline: Deadline,
+    *,
+    fixed: bool,
+    needed: Collection[str] = (),
+    budget: float = MINIMIZE_BUDGET,
+    rlimit: int = MINIMIZE_RLIMIT,
+) -> bool:
+    """Drop assumptions from ``used`` (in place; the union of the cores of ``proved``, each
+    a solver and the names its unsat core gave) while every query that named one stays
+    unsat; ``needed`` are kept without asking (``step_reuse._needed``). False when the
+    safety net (``budget`` seconds of CPU, or the deadline) stopped it: ``used`` is then
+    the union less the drops made so far, each checked (not minimal, and reported so:
+    over-reporting a used assumption is safe, under-reporting not).
+
+    Z3's raw cores are not minimal; deletion over the few named assumptions, in sorted
+    order, is cheap per query. Each query is capped by Z3's resource counter, not a clock,
+    so the list reported is the same on a busy and an idle machine (an assumption whose
+    query runs out, or whose proof has no solver, is kept). In fixed point (``fixed``)
+    each query is asked first of its own solver under the quick cap, then those that ran
+    out at length (``without_at_length``): the name is kept as soon as one is not unsat,
+    in whatever order (the same answer); in exact arithmetic of its own solver at once.
+    """
+    start = minimizing_since()
+    for name in sorted(used):
+        if minimize_stopped(start, deadline, budget):
+            return False
+        if name in needed:
+            continue
+        rest = sorted(used - {name})
+        slow: list[tuple[z3.Solver, list[Any]]] = []
+        ok = True
+        for solver, core in proved:
+            if name not in core:
+                continue
+            if solver is None:  # a core that could not be computed keeps all it names
+                ok = False
+                break
+            given = [z3.Bool(f"assume:{n}", solver.ctx) for n in rest]
+            if fixed:
+                quick = check(
+                    solver,
+                    deadline,
+                    given,
+                    rlimit=MINIMIZE_QUICK_RLIMIT,
+                    cpu_cap=MINIMIZE_QUICK_CPU,
+                )
+                if quick == z3.unknown:
+                    slow.append((solver, given))
+                    continue
+            else:
+                quick = check(solver, deadline, given, cap_ms=MINIMIZE_SAFETY_MS, rlimit=rlimit)
+            if quick != z3.unsat:
+                ok = False
+                break
+        for solver, given in slow if ok else ():
+            if without_at_length(solver, given, deadline, rlimit) != z3.unsat:
+                ok = False
+                break
+        if ok:
+            used.discard(name)
+    return True

@@ -22,8 +22,8 @@ query that also asked a candidate dropped later holds a larger disjunction: its 
 without an assumption say nothing of the final obligations); the obligations a case lacks
 are asked there as the final step asks them (their cone of influence, every assumption
 named), and when that is not unsat it gives None and the final proof asks its step as
-before. The union of the cores is minimized as ``inductive_step._minimize`` does, each query
-re-asked of its own solver without one assumption (``minimize_query.without``); a kept
+before. The union of the cores is minimized as the final step's are
+(``minimize_query.shrink``), each query re-asked of its own solver without one assumption; a kept
 lemma whose deletion trial of exactly the other kept lemmas had a model is kept without
 asking (``_needed``). ``inductive_step`` uses a ``StepProof`` only for the obligations it
 was made for: the same properties and lemmas, k = 1, the same number of cases, every name
@@ -48,15 +48,8 @@ import z3
 from solvent.check.cases import split_check
 from solvent.check.encode import Unrolling
 from solvent.check.houdini_round import RLIMIT, SAFETY_MS
-from solvent.check.minimize_query import (
-    MINIMIZE_QUICK_CPU,
-    MINIMIZE_QUICK_RLIMIT,
-    MINIMIZE_RLIMIT,
-    minimize_stopped,
-    minimizing_since,
-    without_at_length,
-)
-from solvent.check.solving import Deadline, check
+from solvent.check.minimize_query import shrink
+from solvent.check.solving import Deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +128,8 @@ def from_houdini(
     # queries answer sooner there (the order does not change its answers)
     proved = [*asked.values(), *(p for key, p in pieces.items() if key not in asked)]
     used = set().union(*(core for _s, core in proved)) if proved else set()
-    minimized = minimize and _minimize(proved, used, deadline, _needed(named, names))
+    needed = _needed(named, names)
+    minimized = minimize and shrink(proved, used, deadline, fixed=True, needed=needed)
     properties = tuple(n for n in obligations if n not in lemmas)
     return StepProof(properties, tuple(names), len(cases), frozenset(used), minimized)
 
@@ -153,43 +147,3 @@ def _needed(named: dict[str, Any], lemmas: list[str]) -> set[str]:
     satisfiable (or runs out): the lemma is kept."""
     kept = set(lemmas)
     return {f"hyp.{c}" for c in kept for r in named["refuted"] if r == kept - {c}}
-
-
-def _minimize(
-    proved: list[tuple[z3.Solver, frozenset[str]]],
-    used: set[str],
-    deadline: Deadline,
-    needed: set[str],
-) -> bool:
-    """``inductive_step._minimize`` over Houdini's proofs: ``used`` shrunk in place (the
-    ``needed`` kept without asking); False when its safety net stopped it (``used`` is then
-    the union less the drops made so far, each checked: not minimal, and reported so)."""
-    start = minimizing_since()
-    for name in sorted(used):
-        if minimize_stopped(start, deadline):
-            return False
-        if name in needed:
-            continue
-        lits = sorted(used - {name})
-        # each query first under the quick cap, then those that ran out at length: the
-        # name is kept as soon as one is not unsat (in any order: the same answer)
-        slow, ok = [], True
-        for solver, core in proved:
-            if name not in core:
-                continue
-            given = [z3.Bool(f"assume:{n}", solver.ctx) for n in lits]
-            quick = check(
-                solver, deadline, given, rlimit=MINIMIZE_QUICK_RLIMIT, cpu_cap=MINIMIZE_QUICK_CPU
-            )
-            if quick == z3.unknown:
-                slow.append((solver, given))
-            elif quick != z3.unsat:
-                ok = False
-                break
-        for solver, given in slow if ok else ():
-            if without_at_length(solver, given, deadline, MINIMIZE_RLIMIT) != z3.unsat:
-                ok = False
-                break
-        if ok:
-            used.discard(name)
-    return True

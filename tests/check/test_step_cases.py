@@ -16,6 +16,7 @@ import pytest
 import z3
 from check_helpers import assert_partition
 
+from solvent.check import cases as cases_module
 from solvent.check import members
 from solvent.check.cases import split_check, step_cases
 from solvent.check.decompose import prove_any_accounts
@@ -51,6 +52,45 @@ def test_the_cases_partition_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
         cases = step_cases(u)
         assert cases is not None and len(cases) == 6  # no action, trade, trade2 x fired
         assert_partition(constraints, cases)
+
+
+def test_the_guard_cases_partition_the_exact_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``guards`` (the final proof's step): each trade's case split by its guard too."""
+    with fresh_context():
+        u, constraints = step(two_markets(monkeypatch, 1))
+        cases = step_cases(u, guards=True)
+        # no action, trade and trade2 each with its guard held or failed; x fired or not
+        assert cases is not None and len(cases) == 10
+        assert_partition(constraints, cases)
+
+
+def test_a_case_whose_prepared_query_repeats_is_asked_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cases that only fix a variable the query does not otherwise use prepare to one
+    query: Z3 is asked it once, and the answer is the whole query's (checked directly)."""
+    asked: list[int] = []
+    plain = cases_module.check
+
+    def counted(solver: z3.Solver, *args: object, **kwargs: object) -> object:
+        asked.append(1)
+        return plain(solver, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases_module, "check", counted)
+    with fresh_context():
+        x, y, pick = z3.Real("x"), z3.Real("y"), z3.Int("pick")
+        query = [x * y > 1, x * x < 0, z3.Or(pick == 0, pick == 1, pick == 2)]
+        split = split_check(query, [pick == 0, pick == 1, pick == 2], Deadline(60))
+        assert split.status == z3.unsat
+        assert len(asked) == 1 and len(split.proofs) == 1
+        whole = z3.Solver()
+        whole.add(*query)
+        assert whole.check() == z3.unsat
+        # a case that changes the query is asked: here the second case is satisfiable
+        asked.clear()
+        query = [x * y > 1, z3.Or(pick == 0, pick == 1), z3.Implies(pick == 0, x * x < 0)]
+        split = split_check(query, [pick == 0, pick == 1], Deadline(60))
+        assert split.status == z3.sat and len(asked) == 2
 
 
 def test_a_split_answer_is_the_whole_querys(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,7 @@ def inductive_step(
     by_lit = {str(lit): name for name, lit in u.literals.items()}
     lits = u.assumption_literals()
     memo: dict[int, frozenset[str]] = {}
-    cases = step_cases(u) if nonincremental else None
+    cases = step_cases(u, guards=True) if nonincremental else None  # each guard split too
     names = [d.name for d in decls]
     if proved is not None and cases and proved.fits(names, k, len(cases), u.literals):
         return {

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from itertools import islice
+from itertools import chain, islice
+from operator import le
 from typing import Any
 
 from solvent.monitor import events as ev
@@ -116,6 +117,8 @@ class ProbeSums:
         self.lag = Lag(monitor)  # accounts in the book's index whose exact values lag
         self._p = Fraction(0)  # the price of the sums
         self.deferred = 0
+        self.raw: list[Any] = []  # certified pieces whose changes are not in q, s, pending
+        self.certified = 0  # events combined from pieces at once
 
     def _fund(self) -> int | None:
         """``bad_debt - insurance`` in units of 10**-18 (None: bad debt above 0, or not such
@@ -203,6 +206,8 @@ class ProbeSums:
     def _account(self, rec: dict[str, Any]) -> bool:
         """The account's new amounts, and the sums' change at the probes (O(probes)): at a
         probe ``n/d``, ``d`` times the account's deficit is ``max(0, -(Q*d + S*n))``."""
+        if self.raw:  # the account's amounts before: the pieces' changes first
+            self.materialize()
         a, tq, ts = rec["account"], rec["quote"], rec["size"]
         try:  # a shard's amounts: the book's integers as "Ne-18" (_amount, inlined)
             q = int(tq[:-4]) if tq.endswith("e-18") else _amount(tq)
@@ -246,6 +251,8 @@ class ProbeSums:
         """Put the deferred accounts into the monitor's book (its index: what the distance
         and the invariant read; their exact values lag, see :mod:`solvent.monitor.catch_up`):
         all of them, or the ``limit`` deferred first (a slice; the rest stay deferred)."""
+        if self.raw:
+            self.materialize()
         pending = self.pending
         if not pending:
             return
@@ -268,6 +275,7 @@ class ProbeSums:
         monitor is about to apply), every account when ``rec`` is None or the sums are off
         (the monitor alone from now on)."""
         if rec is None or not self.on:
+            self.sync()  # (the whole state: every change in the book first)
             self.lag.fresh()
         elif "account" in rec:
             self.lag.fresh((rec["account"],))
@@ -289,3 +297,78 @@ class ProbeSums:
                     e + (fund - self.fund) * d for e, (_, d) in zip(self.pe, self.px, strict=True)
                 ]
         self.fund = fund
+
+    def materialize(self) -> None:
+        """The certified pieces' changes into the amounts and the deferred accounts (each
+        piece's rows decoded now, not when it was combined)."""
+        from solvent.monitor.pieces import rows
+
+        q, s, pending = self.q, self.s, self.pending
+        for piece in self.raw:
+            for row in rows(piece):
+                a = row[2]
+                q[a], s[a] = row[3], row[4]
+                pending[a] = (row[3], row[4])
+        self.raw = []
+
+    def certify(self, pieces: list[Any]) -> bool:
+        """Combine the shards' ``pieces`` between two events at once when their bounds show
+        that no event among them changes the distance's level or breaks the invariant
+        (:mod:`solvent.monitor.pieces`); False: they are combined change by change."""
+        m, px, pe, fund = self.m, self.px, self.pe, self.fund
+        if not self.on or px is None or fund is None or m.violated:
+            return False
+        n = sum(len(p.q) for p in pieces)
+        every, e0 = m._audit_every, m.counters.events
+        if every > 0 and (e0 + n - 1) // every > (e0 - 1) // every:
+            return False  # an audit runs the spec: through the monitor
+        # each piece's least and greatest excursion from its start, summed: a bound of E
+        # at every event of the run (a shard's later piece starts where its last ended, so
+        # its excursions add to that one's end, which lies within the last's bounds)
+        lo_rel, hi_rel, moved = [0] * 5, [0] * 5, [0] * 5
+        for p in pieces:
+            b = p.b
+            for j in range(5):
+                moved[j] += p.e[j] - b[j]
+                if (x := p.lo[j] - b[j]) < 0:
+                    lo_rel[j] += x
+                if (x := p.hi[j] - b[j]) > 0:
+                    hi_rel[j] += x
+        if pe[0] + hi_rel[0] >= 0 or hi_rel[0] or pe[0] != fund * px[0][1]:
+            return False  # beyond the fund, or an account's deficit at P: the invariant
+        signs = []
+        for j in range(1, 5):
+            if pe[j] + hi_rel[j] < 0:
+                signs.append(False)
+            elif pe[j] + lo_rel[j] > 0:
+                signs.append(True)
+            else:
+                return False  # the level may change (or a probe at an end): change by change
+        level = "critical" if signs[0] or signs[1] else "warning" if signs[2] or signs[3] else "ok"
+        if level != m.distance_level or not _in_order(pieces, m.last_ts):
+            return False
+        self.pe = [e + x for e, x in zip(pe, moved, strict=True)]
+        last = max(pieces, key=lambda p: p.q[-1])
+        m._liq_known = False
+        m.last_seq, m.last_ts = last.q[-1], last.t[-1]
+        m.counters.events += n
+        m.counters.by_type["account"] += n
+        m._gauge_pending = True
+        self.deferred += n
+        self.certified += n
+        self.raw += pieces
+        return True
+
+
+def _in_order(pieces: list[Any], last_ts: float | None) -> bool:
+    """The pieces' changes, merged by seq, have timestamps that never go back (from
+    ``last_ts``, the previous event's): as the monitor would require of them one by one."""
+    if len(pieces) == 1:
+        ts = pieces[0].t
+    else:
+        pairs = sorted(zip(chain.from_iterable(p.q for p in pieces),
+                           chain.from_iterable(p.t for p in pieces), strict=True))  # fmt: skip
+        ts = [t for _, t in pairs]
+    if last_ts is not None and ts[0] < last_ts:
+        return False
+    return all(map(le, ts, islice(ts, 1, None)))

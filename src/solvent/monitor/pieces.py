@@ -32,12 +32,11 @@ of at most 18 places, a reorder window, a restart until its next price).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import msgspec
 
-from solvent.monitor.probe_sums import probe_prices
+from solvent.monitor.probe_sums import probe_factors, probe_pairs
 
 #: changes in one piece at the most (then it is closed and another begins)
 PIECE_ROWS = 2048
@@ -117,8 +116,7 @@ class PieceWriter:
         if pv is None or monitor.opts.reorder_window > 0:
             return
         crit, warn = monitor.critical_distance, monitor.warn_distance
-        p = Fraction(monitor.price_dec)
-        self.px = [(x.numerator, x.denominator) for x in probe_prices(p, crit, warn)]
+        self.px = probe_pairs(monitor.price_dec, probe_factors(crit, warn))
         self.dv = list(pv)
 
     def off(self) -> None:

@@ -39,13 +39,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, islice
+from math import gcd
 from operator import le
 from typing import Any
 
 from solvent.monitor import events as ev
 from solvent.monitor.book import SCALE, scaled
 from solvent.monitor.catch_up import Lag
-from solvent.monitor.deficit import to_float
+from solvent.monitor.deficit import coprime, to_float
 
 _INF = float("inf")
 #: deferred accounts kept out of the book at most (the catch-up an event may wait for)
@@ -58,6 +59,24 @@ def probe_prices(p: Fraction, crit: Fraction, warn: Fraction) -> tuple[Fraction,
     """The five probes: ``P``, ``P*(1 - crit)``, ``P*(1 + crit)``, ``P*(1 - warn)``,
     ``P*(1 + warn)``."""
     return (p, p * (1 - crit), p * (1 + crit), p * (1 - warn), p * (1 + warn))
+
+
+def probe_factors(crit: Fraction, warn: Fraction) -> list[tuple[int, int]]:
+    """The probes' factors of the price, as integer pairs: 1 -+ crit, 1 -+ warn."""
+    return [(f.numerator, f.denominator) for f in (1 - crit, 1 + crit, 1 - warn, 1 + warn)]
+
+
+def probe_pairs(price: Decimal, factors: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The five probes of :func:`probe_prices` as ``(numerator, denominator)`` in lowest
+    terms, from integers (Fraction's products took six times as long); ``factors``:
+    :func:`probe_factors`."""
+    n, d = price.as_integer_ratio()
+    out = [(n, d)]
+    for a, b in factors:
+        x, y = n * a, d * b
+        g = gcd(x, y)
+        out.append((x // g, y // g))
+    return out
 
 
 def thresholds(monitor: Any) -> str:
@@ -118,6 +137,7 @@ class ProbeSums:
         self._p = Fraction(0)  # the price of the sums
         self.deferred = 0
         self.raw: list[Any] = []  # certified pieces whose changes are not in q, s, pending
+        self._factors: list[tuple[int, int]] | None = None  # (probe_factors, once)
         self.certified = 0  # events combined from pieces at once
 
     def _fund(self) -> int | None:
@@ -188,16 +208,21 @@ class ProbeSums:
         self.px = None
         m = self.m
         vs = [r.get("pv") for r in group if r["type"] == "price" and r.get("pt") == self.pt]
-        crit, warn = m.critical_distance, m.warn_distance
-        if len(vs) != self.shards or self.fund is None or not (0 < crit <= warn < 1):
+        if len(vs) != self.shards or self.fund is None:
             return
+        if self._factors is None:
+            crit, warn = m.critical_distance, m.warn_distance
+            if not (0 < crit <= warn < 1):
+                return
+            self._factors = probe_factors(crit, warn)
         if not all(type(v) is list and len(v) == 5 and all(type(x) is int for x in v)
                    for v in vs):  # fmt: skip
             return  # not what a shard sends: the monitor decides
-        self._p = p = Fraction(Decimal(rec["price"]))
-        if p <= 0:
+        dec = Decimal(rec["price"])
+        if not dec > 0:
             return
-        px = [(x.numerator, x.denominator) for x in probe_prices(p, crit, warn)]
+        px = probe_pairs(dec, self._factors)
+        self._p = coprime(*px[0])
         self.pe = [
             sum(col) + self.fund * d for col, (_, d) in zip(zip(*vs, strict=True), px, strict=True)
         ]
@@ -327,13 +352,12 @@ class ProbeSums:
         # its excursions add to that one's end, which lies within the last's bounds)
         lo_rel, hi_rel, moved = [0] * 5, [0] * 5, [0] * 5
         for p in pieces:
-            b = p.b
-            for j in range(5):
-                moved[j] += p.e[j] - b[j]
-                if (x := p.lo[j] - b[j]) < 0:
-                    lo_rel[j] += x
-                if (x := p.hi[j] - b[j]) > 0:
-                    hi_rel[j] += x
+            for j, b, lo, hi, e in zip(range(5), p.b, p.lo, p.hi, p.e, strict=True):
+                moved[j] += e - b
+                if lo < b:
+                    lo_rel[j] += lo - b
+                if hi > b:
+                    hi_rel[j] += hi - b
         if pe[0] + hi_rel[0] >= 0 or hi_rel[0] or pe[0] != fund * px[0][1]:
             return False  # beyond the fund, or an account's deficit at P: the invariant
         signs = []

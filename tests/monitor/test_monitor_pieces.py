@@ -45,8 +45,8 @@ class _Source:
 
 
 def sharded(events: list[bytes], shards: int, seed: int) -> tuple[list[dict[str, Any]], Any, Any]:
-    """The aggregator's alerts (combined and forwarded) and final distance over ``shards`` in-process
-    shards fed ``events`` (each account's to its owner), and the aggregator."""
+    """The aggregator's alerts (combined and forwarded) and final distance over ``shards``
+    in-process shards fed ``events`` (each account's to its owner), and the aggregator."""
     spec = load_spec(SPEC, None)
     used = declared_assumptions(spec)
     parts = [Monitor(spec, used, Options(detector="none")) for _ in range(shards)]
@@ -84,7 +84,8 @@ def sharded(events: list[bytes], shards: int, seed: int) -> tuple[list[dict[str,
 
 def calm_venue(count: int, seed: int) -> list[bytes]:
     """The 24-account venue with prices every 40 events, moving under 1%: long runs of
-    account changes between prices, nothing near the thresholds, then a crash."""
+    account changes between prices, nothing near the thresholds, then a crash; two lines
+    the shards quarantine (no such account, not an account)."""
     rng = random.Random(seed)
     events = venue_events(0, seed)
     price, seq = 2000.0, len(events) + 1
@@ -94,6 +95,10 @@ def calm_venue(count: int, seed: int) -> list[bytes]:
             move = rng.uniform(-0.01, 0.01) if i < count * 3 // 4 else -0.05
             price *= 1 + move
             events.append(line(type="price", ts=ts, seq=seq, price=f"{price:.2f}"))
+        elif i == count // 2:  # no such account, and not an account: quarantined
+            events.append(line(type="account", ts=ts, seq=seq, account=99, set={"size": "1"}))
+        elif i == count // 2 + 1:
+            events.append(line(type="account", ts=ts, seq=seq, account="x", set={"size": "1"}))
         else:
             events.append(position(rng, rng.randrange(24), seq, ts, price))
         seq += 1
@@ -108,7 +113,8 @@ def test_pieces_combine_to_the_unsharded_alerts_and_distance(shards: int, seed: 
         assert sorted(map(alert_key, got)) == sorted(map(alert_key, want_alerts))
         assert distance == want
         m = agg.monitor
-        assert m.counters.events == sum(1 for e in events if json.loads(e)["seq"])
+        docs = [json.loads(e) for e in events]
+        assert m.counters.events == sum(1 for d in docs if d.get("account", 0) in range(24))
     # the calm venue is combined from pieces mostly, the crashing one partly change by
     # change: both paths ran, and agree with the unsharded monitor
     assert sharded(calm_venue(1200, seed), shards, seed)[2].fast.certified > 600
@@ -151,4 +157,5 @@ def test_a_piece_holds_its_bounds_and_rows() -> None:
     assert [min(c) for c in zip(*seen, strict=True)] == piece.lo
     assert [max(c) for c in zip(*seen, strict=True)] == piece.hi
     assert seen[-1] == piece.e == sh.pieces.dv
-    assert piece.q == [json.loads(e)["seq"] for e in events if json.loads(e)["seq"] >= piece.q[0]]
+    applied = [d["seq"] for d in map(json.loads, events) if d.get("account", 0) in range(24)]
+    assert piece.q == [seq for seq in applied if seq >= piece.q[0]]  # (not the quarantined)

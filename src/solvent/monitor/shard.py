@@ -309,8 +309,9 @@ class Shard:
         doc, w = self._doc, self.pieces
         owned = doc is not None and doc.type in OWNED
         pre = None
-        if owned and w.px is not None:  # the account's amounts before its change
-            pre = monitor.book.qi[doc.account], monitor.book.si[doc.account]
+        a = doc.account if owned else None
+        if w.px is not None and type(a) is int and 0 <= a < len(monitor.book.qi):
+            pre = monitor.book.qi[a], monitor.book.si[a]  # the amounts before the change
         before = monitor.counters.events
         alerts, bad = monitor.feed(line)
         applied = monitor.counters.events > before

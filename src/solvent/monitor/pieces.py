@@ -133,19 +133,36 @@ class PieceWriter:
         if q is None or s is None:
             self.off()
             return False
-        dv = self.dv
-        first = not self.q
-        if first:
-            self.b = list(dv)  # D_k before the piece
+        if not self.q:
+            self.b = list(self.dv)  # D_k before the piece
+        # the five probes written out (as ProbeSums._account: a loop cost more)
+        d0, d1, d2, d3, d4 = self.dv
         if q != q0 or s != s0:
-            for j, (n, d) in enumerate(self.px):  # type: ignore[arg-type]
-                x = dv[j]
-                if (v := q * d + s * n) < 0:
-                    x -= v
-                if (v := q0 * d + s0 * n) < 0:
-                    x += v
-                dv[j] = x
-        if first:
+            (n0, e0), (n1, e1), (n2, e2), (n3, e3), (n4, e4) = self.px  # type: ignore[misc]
+            if (v := q * e0 + s * n0) < 0:
+                d0 -= v
+            if (v := q0 * e0 + s0 * n0) < 0:
+                d0 += v
+            if (v := q * e1 + s * n1) < 0:
+                d1 -= v
+            if (v := q0 * e1 + s0 * n1) < 0:
+                d1 += v
+            if (v := q * e2 + s * n2) < 0:
+                d2 -= v
+            if (v := q0 * e2 + s0 * n2) < 0:
+                d2 += v
+            if (v := q * e3 + s * n3) < 0:
+                d3 -= v
+            if (v := q0 * e3 + s0 * n3) < 0:
+                d3 += v
+            if (v := q * e4 + s * n4) < 0:
+                d4 -= v
+            if (v := q0 * e4 + s0 * n4) < 0:
+                d4 += v
+            self.dv = dv = [d0, d1, d2, d3, d4]
+        else:
+            dv = self.dv
+        if not self.q:
             self.lo, self.hi = list(dv), list(dv)
         else:
             lo, hi = self.lo, self.hi

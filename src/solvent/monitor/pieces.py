@@ -36,7 +36,7 @@ from typing import Any
 
 import msgspec
 
-from solvent.monitor.probe_sums import probe_factors, probe_pairs
+from solvent.monitor.probe_sums import decode_rows, probe_factors, probe_pairs
 
 #: changes in one piece at the most (then it is closed and another begins)
 PIECE_ROWS = 2048
@@ -64,12 +64,11 @@ class Piece(msgspec.Struct, array_like=True):
 
 
 decode_pieces = msgspec.json.Decoder(list[Piece]).decode
-_ROWS = msgspec.json.Decoder(list[list[Any]]).decode
 
 
 def rows(piece: Piece) -> list[list[Any]]:
     """The changes of ``piece``: ``[seq, ts, account, quote, size(, 1)]``."""
-    return _ROWS(piece.r)
+    return decode_rows(piece.r)  # type: ignore[no-any-return]
 
 
 def records(piece: Piece) -> list[dict[str, Any]]:

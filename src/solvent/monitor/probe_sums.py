@@ -43,12 +43,16 @@ from math import gcd
 from operator import le
 from typing import Any
 
+import msgspec
+
 from solvent.monitor import events as ev
 from solvent.monitor.book import SCALE, scaled
 from solvent.monitor.catch_up import Lag
 from solvent.monitor.deficit import coprime, to_float
 
 _INF = float("inf")
+#: the rows of a shard's piece (:mod:`solvent.monitor.pieces`): ``[seq, ts, account, q, s]``
+decode_rows = msgspec.json.Decoder(list[list[Any]]).decode
 #: deferred accounts kept out of the book at most (the catch-up an event may wait for)
 PENDING_CAP = 512
 #: deferred accounts put into the book per idle poll of the aggregator
@@ -326,11 +330,9 @@ class ProbeSums:
     def materialize(self) -> None:
         """The certified pieces' changes into the amounts and the deferred accounts (each
         piece's rows decoded now, not when it was combined)."""
-        from solvent.monitor.pieces import rows
-
         q, s, pending = self.q, self.s, self.pending
         for piece in self.raw:
-            for row in rows(piece):
+            for row in decode_rows(piece.r):
                 a = row[2]
                 q[a], s[a] = row[3], row[4]
                 pending[a] = (row[3], row[4])

@@ -36,7 +36,7 @@ from typing import Any
 
 import msgspec
 
-from solvent.monitor.probe_sums import decode_rows, probe_factors, probe_pairs
+from solvent.monitor.probe_sums import decode_rows, moved, probe_factors, probe_pairs
 
 #: changes in one piece at the most (then it is closed and another begins)
 PIECE_ROWS = 2048
@@ -134,33 +134,9 @@ class PieceWriter:
             return False
         if not self.q:
             self.b = list(self.dv)  # D_k before the piece
-        # the five probes written out (as ProbeSums._account: a loop cost more)
-        d0, d1, d2, d3, d4 = self.dv
+        dv = self.dv
         if q != q0 or s != s0:
-            (n0, e0), (n1, e1), (n2, e2), (n3, e3), (n4, e4) = self.px  # type: ignore[misc]
-            if (v := q * e0 + s * n0) < 0:
-                d0 -= v
-            if (v := q0 * e0 + s0 * n0) < 0:
-                d0 += v
-            if (v := q * e1 + s * n1) < 0:
-                d1 -= v
-            if (v := q0 * e1 + s0 * n1) < 0:
-                d1 += v
-            if (v := q * e2 + s * n2) < 0:
-                d2 -= v
-            if (v := q0 * e2 + s0 * n2) < 0:
-                d2 += v
-            if (v := q * e3 + s * n3) < 0:
-                d3 -= v
-            if (v := q0 * e3 + s0 * n3) < 0:
-                d3 += v
-            if (v := q * e4 + s * n4) < 0:
-                d4 -= v
-            if (v := q0 * e4 + s0 * n4) < 0:
-                d4 += v
-            self.dv = dv = [d0, d1, d2, d3, d4]
-        else:
-            dv = self.dv
+            self.dv = dv = moved(self.px, dv, q0, s0, q, s)  # type: ignore[arg-type]
         if not self.q:
             self.lo, self.hi = list(dv), list(dv)
         else:

@@ -83,6 +83,38 @@ def probe_pairs(price: Decimal, factors: list[tuple[int, int]]) -> list[tuple[in
     return out
 
 
+def moved(
+    px: list[tuple[int, int]], sums: list[int], q0: int, s0: int, q: int, s: int
+) -> list[int]:
+    """``sums`` at the five probes ``px`` after an account's amounts went from ``q0``,
+    ``s0`` to ``q``, ``s``: at a probe ``n/d``, ``d`` times its deficit is
+    ``max(0, -(Q*d + S*n))``. Written out: a loop over the probes took 1.06x-1.27x the CPU
+    of the aggregator's merge and sums (``benchmarks/results/monitor_scale.md``, round 21)."""
+    (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = px
+    e0, e1, e2, e3, e4 = sums
+    if (v := q * d0 + s * n0) < 0:
+        e0 -= v
+    if (v := q0 * d0 + s0 * n0) < 0:
+        e0 += v
+    if (v := q * d1 + s * n1) < 0:
+        e1 -= v
+    if (v := q0 * d1 + s0 * n1) < 0:
+        e1 += v
+    if (v := q * d2 + s * n2) < 0:
+        e2 -= v
+    if (v := q0 * d2 + s0 * n2) < 0:
+        e2 += v
+    if (v := q * d3 + s * n3) < 0:
+        e3 -= v
+    if (v := q0 * d3 + s0 * n3) < 0:
+        e3 += v
+    if (v := q * d4 + s * n4) < 0:
+        e4 -= v
+    if (v := q0 * d4 + s0 * n4) < 0:
+        e4 += v
+    return [e0, e1, e2, e3, e4]
+
+
 def thresholds(monitor: Any) -> str:
     return f"{monitor.critical_distance} {monitor.warn_distance}"
 
@@ -249,31 +281,7 @@ class ProbeSums:
         q0, s0 = self.q[a], self.s[a]
         self.q[a], self.s[a] = q, s
         if self.px is not None and (q != q0 or s != s0):
-            # the five probes written out: a loop over them took 1.06x-1.27x the CPU of the
-            # aggregator's merge and sums (benchmarks/results/monitor_scale.md, round 21)
-            (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = self.px
-            e0, e1, e2, e3, e4 = self.pe
-            if (v := q * d0 + s * n0) < 0:
-                e0 -= v
-            if (v := q0 * d0 + s0 * n0) < 0:
-                e0 += v
-            if (v := q * d1 + s * n1) < 0:
-                e1 -= v
-            if (v := q0 * d1 + s0 * n1) < 0:
-                e1 += v
-            if (v := q * d2 + s * n2) < 0:
-                e2 -= v
-            if (v := q0 * d2 + s0 * n2) < 0:
-                e2 += v
-            if (v := q * d3 + s * n3) < 0:
-                e3 -= v
-            if (v := q0 * d3 + s0 * n3) < 0:
-                e3 += v
-            if (v := q * d4 + s * n4) < 0:
-                e4 -= v
-            if (v := q0 * d4 + s0 * n4) < 0:
-                e4 += v
-            self.pe = [e0, e1, e2, e3, e4]
+            self.pe = moved(self.px, self.pe, q0, s0, q, s)
         return True
 
     def sync(self, limit: int | None = None) -> None:

@@ -247,6 +247,11 @@ def print_summary(say: Any, summary: Any, c: Any) -> None:
             f"this run: {summary.lines} lines, {summary.alerts} alerts written "
             f"({summary.critical} critical), {summary.suppressed} already written before the "
             f"restart{latency}"
+            + (
+                f", {summary.late_reports} reports their run did not write"
+                if summary.late_reports
+                else ""
+            )
         )
         say(
             f"since the stream's start: {c.events} events applied, {c.quarantined} quarantined, "

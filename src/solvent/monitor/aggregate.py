@@ -33,6 +33,8 @@ from solvent.monitor.alerts import AlertTally
 from solvent.monitor.core import CRITICAL_KINDS, Monitor, Options
 from solvent.monitor.errors import MonitorConfigError
 from solvent.monitor.heap import FREEZE_EVERY, QuietHeap  # records between two freezes
+from solvent.monitor.pieces import Piece, decode_pieces
+from solvent.monitor.pieces import records as piece_records
 from solvent.monitor.probe_sums import IDLE_SLICE, ProbeSums
 from solvent.monitor.shard import FUND_FIELDS, ShardName, record_stream
 from solvent.spec.spec import Spec
@@ -42,6 +44,12 @@ from solvent.spec.spec import Spec
 COMBINED = ("invariant", "distance")
 _DECODE = msgspec.json.Decoder().decode
 _SEQ = itemgetter("seq")
+#: an aggregator idle this long (no record read) puts the pieces' changes into its book
+QUIET_S = 1.0
+
+
+def _first(p: Piece) -> int:
+    return p.q[0]
 
 
 @dataclass
@@ -70,6 +78,7 @@ class Aggregator:
         bulk_index.until_read(self.monitor.book)
         self.shards = shards
         self.queues: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+        self.pieces: list[list[Piece]] = [[] for _ in range(shards)]  # in seq order
         self.water = [-1] * shards
         self.done: int | None = None
         self.last = [-1] * shards  # the last seq queued from each shard
@@ -84,13 +93,30 @@ class Aggregator:
     def add(self, k: int, rec: dict[str, Any]) -> None:
         self.add_all(k, (rec,))
 
-    def add_all(self, k: int, recs: Any) -> None:
-        """Queue shard ``k``'s records (one entry's, in order); a mark raises its water."""
+    def add_all(self, k: int, recs: Any, pieces: Any = ()) -> None:
+        """Queue shard ``k``'s records and pieces (one entry's, each in order); a mark
+        raises its water."""
         water, last, queue = self.water[k], self.last[k], self.queues[k]
         done = self.done
         # a record at or below both the last queued from this shard and the last combined
         # was published again by a shard that took over (the same record): dropped
         low = last if done is None or done < last else done
+        if pieces:
+            low0, expanded = low, False
+            for p in pieces:
+                top = p.q[-1]
+                water = top if top > water else water
+                last = top if top > last else last
+                if top <= low0:
+                    continue
+                if p.q[0] <= low0:  # partly combined already: its rows past that, one by one
+                    queue += [r for r in piece_records(p) if r["seq"] > low0]
+                    expanded = True
+                    continue
+                self.pieces[k].append(p)
+            if expanded:
+                queue.sort(key=_SEQ)
+            low = low0
         for rec in recs:
             if "mark" in rec:
                 mark = int(rec["mark"])
@@ -101,48 +127,136 @@ class Aggregator:
                 water = seq
             if seq <= low:
                 continue
-            low = last = seq
+            low = seq
+            last = seq if seq > last else last
             queue.append(rec)
+        if pieces and recs:
+            queue.sort(key=_SEQ)  # (in order already, unless pieces were taken apart)
         self.water[k], self.last[k] = water, last
 
     def drain(self) -> list[dict[str, Any]]:
         """Combine every event all shards have passed; return the alerts to write."""
         out: list[dict[str, Any]] = []
-        apply, done = self.monitor.apply_event, self.done
-        safe = min(self.water)
+        cut = self._cut(min(self.water))
         ready: list[dict[str, Any]] = []
-        for q in self.queues:  # each queue is in seq order: take its records up to safe
-            i = bisect_right(q, safe, key=_SEQ)
+        for q in self.queues:  # each queue is in seq order: take its records up to the cut
+            i = bisect_right(q, cut, key=_SEQ)
             ready += q[:i]
             del q[:i]
         ready.sort(key=_SEQ)  # stable: the records of one seq in shard order
-        fast, counters = self.fast, self.monitor.counters
+        pieces: list[tuple[int, int, Piece]] = []
+        for k, pq in enumerate(self.pieces):
+            i = bisect_right(pq, cut, key=_first)
+            pieces += [(p.q[0], k, p) for p in pq[:i]]
+            del pq[:i]
+        if not pieces:
+            for seq, grouped in groupby(ready, key=_SEQ):
+                self._group(seq, list(grouped), out)
+            return out
+        pieces.sort(key=itemgetter(0, 1))
+        self._apart(ready, pieces)
+        slot: list[tuple[int, int, Piece]] = []
+        notes: list[tuple[int, list[dict[str, Any]]]] = []  # alerts-only records in the slot
+        i = 0
         for seq, grouped in groupby(ready, key=_SEQ):
-            if done is not None and seq <= done:
-                continue  # published again by a shard that took over
-            done = self.done = seq
-            first = None
             group = list(grouped)
-            for rec in group:
-                for a in rec.get("alerts", ()):
-                    if a["kind"] not in COMBINED:
-                        self._out(a, out)
-                if first is None and rec["type"] != "alerts":
-                    first = rec
-            if first is None or fast.take(first, group):
-                continue  # no event, or one the probe sums say raises nothing here
-            fast.sync()
-            fast.fresh(first)  # the exact values of the account the monitor changes
-            event = self._event(first)
-            before = counters.events
-            alerts, bad = apply(event, ev.parse_ts(event.ts))
-            fast.after(first, counters.events > before and not bad)
-            for a in alerts:
-                if a.kind in COMBINED:
-                    self._out(a.to_json(), out)
-                    if (report := a.report_json()) is not None:  # after its alert
-                        self._out(report, out)
+            if all(r.get("type") == "alerts" for r in group):
+                notes.append((seq, group))
+                continue
+            while i < len(pieces) and pieces[i][0] < seq:
+                slot.append(pieces[i])
+                i += 1
+            self._slot(slot, notes, out)
+            slot, notes = [], []
+            self._group(seq, group, out)
+        self._slot(slot + pieces[i:], notes, out)
         return out
+
+    def _cut(self, safe: int) -> int:
+        """The last ``seq`` up to which every shard has published and no piece runs on."""
+        cut, moved = safe, True
+        while moved:
+            moved = False
+            for pq in self.pieces:
+                i = bisect_right(pq, cut, key=_first)
+                if i and pq[i - 1].q[-1] > cut:
+                    cut, moved = pq[i - 1].q[0] - 1, True
+        return cut
+
+    def _apart(self, ready: list[dict[str, Any]], pieces: list[tuple[int, int, Piece]]) -> None:
+        """Pieces that an account's own record (a shard sending records) falls inside are
+        taken apart into their records, so that the events are combined in order."""
+        inside = [r["seq"] for r in ready if "account" in r]
+        if not inside:
+            return
+        keep = []
+        for first, k, p in pieces:
+            j = bisect_right(inside, first)
+            if j < len(inside) and inside[j] < p.q[-1]:
+                ready += piece_records(p)
+            else:
+                keep.append((first, k, p))
+        if len(keep) < len(pieces):
+            ready.sort(key=_SEQ)
+            pieces[:] = keep
+
+    def _slot(
+        self,
+        slot: list[tuple[int, int, Piece]],
+        notes: list[tuple[int, list[dict[str, Any]]]],
+        out: list[dict[str, Any]],
+    ) -> None:
+        """Combine the pieces between two events (and the alerts-only records among them):
+        at once when the probe sums certify the run (:meth:`ProbeSums.certify`), else
+        change by change."""
+        done = self.done
+        slot = [x for x in slot if done is None or x[2].q[0] > done]
+        if slot and self.fast.certify([p for _, _, p in slot]):
+            alerts = [(seq, k, a) for _, k, p in slot for seq, a in p.a]
+            alerts += [(seq, 0, a) for seq, group in notes for r in group
+                       for a in r.get("alerts", ())]  # fmt: skip
+            alerts.sort(key=itemgetter(0))
+            for _, _, a in alerts:
+                if a["kind"] not in COMBINED:
+                    self._out(a, out)
+            top = max(p.q[-1] for _, _, p in slot)
+            self.done = top if done is None or top > done else done
+            for seq, _ in notes:  # (their alerts are out)
+                self.done = max(self.done, seq)
+            return
+        recs = [r for _, _, p in slot for r in piece_records(p)]
+        recs += [r for _, group in notes for r in group]
+        recs.sort(key=_SEQ)
+        for seq, grouped in groupby(recs, key=_SEQ):
+            self._group(seq, list(grouped), out)
+
+    def _group(self, seq: int, group: list[dict[str, Any]], out: list[dict[str, Any]]) -> None:
+        """Combine the records of one ``seq`` (every shard's, in shard order)."""
+        done = self.done
+        if done is not None and seq <= done:
+            return  # published again by a shard that took over
+        self.done = seq
+        fast, counters = self.fast, self.monitor.counters
+        first = None
+        for rec in group:
+            for a in rec.get("alerts", ()):
+                if a["kind"] not in COMBINED:
+                    self._out(a, out)
+            if first is None and rec["type"] != "alerts":
+                first = rec
+        if first is None or fast.take(first, group):
+            return  # no event, or one the probe sums say raises nothing here
+        fast.sync()
+        fast.fresh(first)  # the exact values of the account the monitor changes
+        event = self._event(first)
+        before = counters.events
+        alerts, bad = self.monitor.apply_event(event, ev.parse_ts(event.ts))
+        fast.after(first, counters.events > before and not bad)
+        for a in alerts:
+            if a.kind in COMBINED:
+                self._out(a.to_json(), out)
+                if (report := a.report_json()) is not None:  # after its alert
+                    self._out(report, out)
 
     def sync(self, limit: int | None = None, *, values: bool = True) -> None:
         """Put the deferred account changes into the monitor's book (before reading it):
@@ -153,9 +267,10 @@ class Aggregator:
         if limit is None and values:
             self.fast.fresh()
 
-    def catching_up(self) -> bool:
-        """Deferred account changes are still outside the book."""
-        return bool(self.fast.pending)
+    def catching_up(self, quiet: bool = True) -> bool:
+        """Deferred account changes are still outside the book (with ``quiet``, the
+        pieces' changes count too: an aggregator that reads nothing puts them in)."""
+        return bool(self.fast.pending) or (quiet and bool(self.fast.raw))
 
     def _out(self, doc: dict[str, Any], out: list[dict[str, Any]]) -> None:
         if doc["id"] not in self.ids:
@@ -198,7 +313,7 @@ def run_aggregate(
         while True:
             # an entry holds a shard's batch of records (up to 2,048); while the book catches
             # up (a slice per poll), the read does not wait for records
-            behind = agg.catching_up()
+            behind = agg.catching_up(time.monotonic() - idle_since >= QUIET_S)
             reply = client.xread(pos, count=16, block=None if behind else block_ms)
             got = 0
             for name, entries in reply or []:
@@ -207,8 +322,9 @@ def run_aggregate(
                 for eid, fields in entries:
                     pos[key] = eid.decode() if isinstance(eid, bytes) else str(eid)
                     recs = _records(fields)
-                    agg.add_all(k, recs)
-                    got += len(recs)
+                    pieces = _pieces(fields)
+                    agg.add_all(k, recs, pieces)
+                    got += len(recs) + sum(len(p.q) for p in pieces)
             summary.records += got
             heap.read(got)
             for doc in agg.drain():
@@ -238,6 +354,12 @@ def run_aggregate(
         summary.distance, summary.side = d.value, d.side
     summary.waiting = [k for k in range(agg.shards) if agg.queues[k]]
     return summary
+
+
+def _pieces(fields: dict[Any, Any]) -> list[Piece]:
+    """The pieces of one entry (field ``pc``; :mod:`solvent.monitor.pieces`), if any."""
+    raw = fields.get(b"pc") or fields.get("pc")
+    return decode_pieces(raw) if raw is not None else []
 
 
 def _records(fields: dict[Any, Any]) -> list[dict[str, Any]]:

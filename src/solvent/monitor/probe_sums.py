@@ -38,15 +38,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from itertools import islice
+from itertools import chain, islice
+from math import gcd
+from operator import le
 from typing import Any
+
+import msgspec
 
 from solvent.monitor import events as ev
 from solvent.monitor.book import SCALE, scaled
 from solvent.monitor.catch_up import Lag
-from solvent.monitor.deficit import to_float
+from solvent.monitor.deficit import coprime, to_float
 
 _INF = float("inf")
+#: the rows of a shard's piece (:mod:`solvent.monitor.pieces`): ``[seq, ts, account, q, s]``
+decode_rows = msgspec.json.Decoder(list[list[Any]]).decode
 #: deferred accounts kept out of the book at most (the catch-up an event may wait for)
 PENDING_CAP = 512
 #: deferred accounts put into the book per idle poll of the aggregator
@@ -57,6 +63,56 @@ def probe_prices(p: Fraction, crit: Fraction, warn: Fraction) -> tuple[Fraction,
     """The five probes: ``P``, ``P*(1 - crit)``, ``P*(1 + crit)``, ``P*(1 - warn)``,
     ``P*(1 + warn)``."""
     return (p, p * (1 - crit), p * (1 + crit), p * (1 - warn), p * (1 + warn))
+
+
+def probe_factors(crit: Fraction, warn: Fraction) -> list[tuple[int, int]]:
+    """The probes' factors of the price, as integer pairs: 1 -+ crit, 1 -+ warn."""
+    return [(f.numerator, f.denominator) for f in (1 - crit, 1 + crit, 1 - warn, 1 + warn)]
+
+
+def probe_pairs(price: Decimal, factors: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The five probes of :func:`probe_prices` as ``(numerator, denominator)`` in lowest
+    terms, from integers (Fraction's products took six times as long); ``factors``:
+    :func:`probe_factors`."""
+    n, d = price.as_integer_ratio()
+    out = [(n, d)]
+    for a, b in factors:
+        x, y = n * a, d * b
+        g = gcd(x, y)
+        out.append((x // g, y // g))
+    return out
+
+
+def moved(
+    px: list[tuple[int, int]], sums: list[int], q0: int, s0: int, q: int, s: int
+) -> list[int]:
+    """``sums`` at the five probes ``px`` after an account's amounts went from ``q0``,
+    ``s0`` to ``q``, ``s``: at a probe ``n/d``, ``d`` times its deficit is
+    ``max(0, -(Q*d + S*n))``. Written out: a loop over the probes took 1.06x-1.27x the CPU
+    of the aggregator's merge and sums (``benchmarks/results/monitor_scale.md``, round 21)."""
+    (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = px
+    e0, e1, e2, e3, e4 = sums
+    if (v := q * d0 + s * n0) < 0:
+        e0 -= v
+    if (v := q0 * d0 + s0 * n0) < 0:
+        e0 += v
+    if (v := q * d1 + s * n1) < 0:
+        e1 -= v
+    if (v := q0 * d1 + s0 * n1) < 0:
+        e1 += v
+    if (v := q * d2 + s * n2) < 0:
+        e2 -= v
+    if (v := q0 * d2 + s0 * n2) < 0:
+        e2 += v
+    if (v := q * d3 + s * n3) < 0:
+        e3 -= v
+    if (v := q0 * d3 + s0 * n3) < 0:
+        e3 += v
+    if (v := q * d4 + s * n4) < 0:
+        e4 -= v
+    if (v := q0 * d4 + s0 * n4) < 0:
+        e4 += v
+    return [e0, e1, e2, e3, e4]
 
 
 def thresholds(monitor: Any) -> str:
@@ -116,6 +172,9 @@ class ProbeSums:
         self.lag = Lag(monitor)  # accounts in the book's index whose exact values lag
         self._p = Fraction(0)  # the price of the sums
         self.deferred = 0
+        self.raw: list[Any] = []  # certified pieces whose changes are not in q, s, pending
+        self._factors: list[tuple[int, int]] | None = None  # (probe_factors, once)
+        self.certified = 0  # events combined from pieces at once
 
     def _fund(self) -> int | None:
         """``bad_debt - insurance`` in units of 10**-18 (None: bad debt above 0, or not such
@@ -185,16 +244,21 @@ class ProbeSums:
         self.px = None
         m = self.m
         vs = [r.get("pv") for r in group if r["type"] == "price" and r.get("pt") == self.pt]
-        crit, warn = m.critical_distance, m.warn_distance
-        if len(vs) != self.shards or self.fund is None or not (0 < crit <= warn < 1):
+        if len(vs) != self.shards or self.fund is None:
             return
+        if self._factors is None:
+            crit, warn = m.critical_distance, m.warn_distance
+            if not (0 < crit <= warn < 1):
+                return
+            self._factors = probe_factors(crit, warn)
         if not all(type(v) is list and len(v) == 5 and all(type(x) is int for x in v)
                    for v in vs):  # fmt: skip
             return  # not what a shard sends: the monitor decides
-        self._p = p = Fraction(Decimal(rec["price"]))
-        if p <= 0:
+        dec = Decimal(rec["price"])
+        if not dec > 0:
             return
-        px = [(x.numerator, x.denominator) for x in probe_prices(p, crit, warn)]
+        px = probe_pairs(dec, self._factors)
+        self._p = coprime(*px[0])
         self.pe = [
             sum(col) + self.fund * d for col, (_, d) in zip(zip(*vs, strict=True), px, strict=True)
         ]
@@ -203,6 +267,8 @@ class ProbeSums:
     def _account(self, rec: dict[str, Any]) -> bool:
         """The account's new amounts, and the sums' change at the probes (O(probes)): at a
         probe ``n/d``, ``d`` times the account's deficit is ``max(0, -(Q*d + S*n))``."""
+        if self.raw:  # the account's amounts before: the pieces' changes first
+            self.materialize()
         a, tq, ts = rec["account"], rec["quote"], rec["size"]
         try:  # a shard's amounts: the book's integers as "Ne-18" (_amount, inlined)
             q = int(tq[:-4]) if tq.endswith("e-18") else _amount(tq)
@@ -215,37 +281,15 @@ class ProbeSums:
         q0, s0 = self.q[a], self.s[a]
         self.q[a], self.s[a] = q, s
         if self.px is not None and (q != q0 or s != s0):
-            # the five probes written out: a loop over them took 1.06x-1.27x the CPU of the
-            # aggregator's merge and sums (benchmarks/results/monitor_scale.md, round 21)
-            (n0, d0), (n1, d1), (n2, d2), (n3, d3), (n4, d4) = self.px
-            e0, e1, e2, e3, e4 = self.pe
-            if (v := q * d0 + s * n0) < 0:
-                e0 -= v
-            if (v := q0 * d0 + s0 * n0) < 0:
-                e0 += v
-            if (v := q * d1 + s * n1) < 0:
-                e1 -= v
-            if (v := q0 * d1 + s0 * n1) < 0:
-                e1 += v
-            if (v := q * d2 + s * n2) < 0:
-                e2 -= v
-            if (v := q0 * d2 + s0 * n2) < 0:
-                e2 += v
-            if (v := q * d3 + s * n3) < 0:
-                e3 -= v
-            if (v := q0 * d3 + s0 * n3) < 0:
-                e3 += v
-            if (v := q * d4 + s * n4) < 0:
-                e4 -= v
-            if (v := q0 * d4 + s0 * n4) < 0:
-                e4 += v
-            self.pe = [e0, e1, e2, e3, e4]
+            self.pe = moved(self.px, self.pe, q0, s0, q, s)
         return True
 
     def sync(self, limit: int | None = None) -> None:
         """Put the deferred accounts into the monitor's book (its index: what the distance
         and the invariant read; their exact values lag, see :mod:`solvent.monitor.catch_up`):
         all of them, or the ``limit`` deferred first (a slice; the rest stay deferred)."""
+        if self.raw:
+            self.materialize()
         pending = self.pending
         if not pending:
             return
@@ -268,6 +312,7 @@ class ProbeSums:
         monitor is about to apply), every account when ``rec`` is None or the sums are off
         (the monitor alone from now on)."""
         if rec is None or not self.on:
+            self.sync()  # (the whole state: every change in the book first)
             self.lag.fresh()
         elif "account" in rec:
             self.lag.fresh((rec["account"],))
@@ -289,3 +334,75 @@ class ProbeSums:
                     e + (fund - self.fund) * d for e, (_, d) in zip(self.pe, self.px, strict=True)
                 ]
         self.fund = fund
+
+    def materialize(self) -> None:
+        """The certified pieces' changes into the amounts and the deferred accounts (each
+        piece's rows decoded now, not when it was combined)."""
+        q, s, pending = self.q, self.s, self.pending
+        for piece in self.raw:
+            for row in decode_rows(piece.r):
+                a = row[2]
+                q[a], s[a] = row[3], row[4]
+                pending[a] = (row[3], row[4])
+        self.raw = []
+
+    def certify(self, pieces: list[Any]) -> bool:
+        """Combine the shards' ``pieces`` between two events at once when their bounds show
+        that no event among them changes the distance's level or breaks the invariant
+        (:mod:`solvent.monitor.pieces`); False: they are combined change by change."""
+        m, px, pe, fund = self.m, self.px, self.pe, self.fund
+        if not self.on or px is None or fund is None or m.violated:
+            return False
+        n = sum(len(p.q) for p in pieces)
+        every, e0 = m._audit_every, m.counters.events
+        if every > 0 and (e0 + n - 1) // every > (e0 - 1) // every:
+            return False  # an audit runs the spec: through the monitor
+        # each piece's least and greatest excursion from its start, summed: a bound of E
+        # at every event of the run (a shard's later piece starts where its last ended, so
+        # its excursions add to that one's end, which lies within the last's bounds)
+        lo_rel, hi_rel, moved = [0] * 5, [0] * 5, [0] * 5
+        for p in pieces:
+            for j, b, lo, hi, e in zip(range(5), p.b, p.lo, p.hi, p.e, strict=True):
+                moved[j] += e - b
+                if lo < b:
+                    lo_rel[j] += lo - b
+                if hi > b:
+                    hi_rel[j] += hi - b
+        if pe[0] + hi_rel[0] >= 0 or hi_rel[0] or pe[0] != fund * px[0][1]:
+            return False  # beyond the fund, or an account's deficit at P: the invariant
+        signs = []
+        for j in range(1, 5):
+            if pe[j] + hi_rel[j] < 0:
+                signs.append(False)
+            elif pe[j] + lo_rel[j] > 0:
+                signs.append(True)
+            else:
+                return False  # the level may change (or a probe at an end): change by change
+        level = "critical" if signs[0] or signs[1] else "warning" if signs[2] or signs[3] else "ok"
+        if level != m.distance_level or not _in_order(pieces, m.last_ts):
+            return False
+        self.pe = [e + x for e, x in zip(pe, moved, strict=True)]
+        last = max(pieces, key=lambda p: p.q[-1])
+        m._liq_known = False
+        m.last_seq, m.last_ts = last.q[-1], last.t[-1]
+        m.counters.events += n
+        m.counters.by_type["account"] += n
+        m._gauge_pending = True
+        self.deferred += n
+        self.certified += n
+        self.raw += pieces
+        return True
+
+
+def _in_order(pieces: list[Any], last_ts: float | None) -> bool:
+    """The pieces' changes, merged by seq, have timestamps that never go back (from
+    ``last_ts``, the previous event's): as the monitor would require of them one by one."""
+    if len(pieces) == 1:
+        ts = pieces[0].t
+    else:
+        pairs = sorted(zip(chain.from_iterable(p.q for p in pieces),
+                           chain.from_iterable(p.t for p in pieces), strict=True))  # fmt: skip
+        ts = [t for _, t in pairs]
+    if last_ts is not None and ts[0] < last_ts:
+        return False
+    return all(map(le, ts, islice(ts, 1, None)))

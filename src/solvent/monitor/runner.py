@@ -191,6 +191,7 @@ class RunConfig:
 class Summary(AlertTally):
     lines: int = 0
     suppressed: int = 0
+    late_reports: int = 0  # reports of alerts written before a kill that cut them off
     latencies: list[float] = field(default_factory=list)
     resumed_from: Any = None
     seconds: float = 0.0
@@ -304,6 +305,7 @@ def alerts(
             if suppress[a.id] > 0:
                 suppress[a.id] -= 1
                 summary.suppressed += 1
+                late_report(a)
                 continue
             doc = a.to_json()
             if alerts_out is not None:
@@ -320,6 +322,17 @@ def alerts(
             if view is not None:
                 view.alert(a)
         return out
+
+    def late_report(a: Alert) -> None:
+        """An alert written before a restart: its report too, unless the run that wrote the
+        alert was killed before its report (then it is written now, after the alert)."""
+        if alerts_out is None or (report := a.report_json()) is None:
+            return
+        if suppress[report["id"]] > 0:
+            suppress[report["id"]] -= 1
+        else:
+            reports.append(report)
+            summary.late_reports += 1
 
     def write_reports() -> None:
         """The reports of the alerts just yielded (their alerts reached every sink first)."""

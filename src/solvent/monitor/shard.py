@@ -34,6 +34,7 @@ from typing import Any
 import msgspec
 
 from solvent.monitor.errors import SourceError
+from solvent.monitor.pieces import PieceWriter
 from solvent.monitor.probe_sums import shard_vector
 from solvent.monitor.sources import Batch, RedisSource, _raw_reply
 
@@ -245,6 +246,7 @@ class Shard:
         self._queued: list[dict[str, Any]] = []  # records not yet sent (encoded at once)
         self._doc: Any = None  # the line route() parsed last
         self._owners: dict[int, int] = {}  # account -> owner(account, N), as routed
+        self.pieces = PieceWriter()  # its account changes between shared events, summed
         source.outbox = self
 
     def route(self, line: bytes) -> tuple[bool, str | None]:
@@ -304,17 +306,37 @@ class Shard:
             return [], [(line, reason)]
         if not mine:
             return [], []
+        doc, w = self._doc, self.pieces
+        owned = doc is not None and doc.type in OWNED
+        pre = None
+        a = doc.account if owned else None
+        if w.px is not None and type(a) is int and 0 <= a < len(monitor.book.qi):
+            pre = monitor.book.qi[a], monitor.book.si[a]  # the amounts before the change
         before = monitor.counters.events
         alerts, bad = monitor.feed(line)
-        self.publish(monitor, line, monitor.counters.events > before, alerts)
+        applied = monitor.counters.events > before
+        if pre is not None and applied and None not in pre:
+            if w.account(monitor, doc, pre[0], pre[1], alerts):
+                return alerts, bad  # in the piece being written
+        elif pre is not None and applied:
+            w.off()
+        if not owned:
+            w.close()  # a shared event (or a line shard 0 quarantines) ends the piece
+        rec = self.publish(monitor, line, applied, alerts)
+        if applied and doc is not None and doc.type == "price":
+            w.price(monitor, rec)
         return alerts, bad
 
-    def publish(self, monitor: Any, line: bytes, applied: bool, alerts: list[Any]) -> None:
-        """Queue the record of one fed line (sent by :meth:`flush`)."""
+    def publish(
+        self, monitor: Any, line: bytes, applied: bool, alerts: list[Any]
+    ) -> dict[str, Any] | None:
+        """Queue the record of one fed line (sent by :meth:`flush`); the record."""
         if not applied and not alerts:
-            return
+            return None
         doc = self._doc if self._doc is not None else _ROUTE.decode(line)  # parsed by route
-        self._send(record(monitor, doc, applied, alerts))
+        rec = record(monitor, doc, applied, alerts)
+        self._send(rec)
+        return rec
 
     def mark(self) -> None:
         if self.last_seq is not None:
@@ -342,10 +364,15 @@ class Shard:
             self.flush()
 
     def entry(self) -> tuple[str, dict[str, bytes]] | None:
-        """The queued records as the one entry to add (None: nothing queued)."""
-        if not self._queued:
+        """The queued records (field ``rs``) and pieces (``pc``, :mod:`solvent.monitor.pieces`)
+        as the one entry to add (None: nothing queued)."""
+        pieces = self.pieces.take()
+        if not self._queued and not pieces:
             return None
-        return self.out, {"rs": _ENCODE(self._queued)}  # one call for the whole array
+        fields = {"rs": _ENCODE(self._queued)}  # one call for the whole array
+        if pieces:
+            fields["pc"] = _ENCODE(pieces)
+        return self.out, fields
 
     def sent(self) -> None:
         """The entry of :meth:`entry` is in the stream."""

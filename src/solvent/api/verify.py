@@ -213,8 +213,10 @@ def checks(
 
     def run_proof(**kwargs: Any) -> CheckResult:  # induction, inference: only for prove
         from solvent.check import decompose, induction
+        from solvent.check.lemma_reuse import recording
 
-        return decompose.prove_any_accounts(spec, induction.prove, **kwargs)
+        # the lemmas it infers are kept for its slack search's probes (``lemma_reuse``)
+        return decompose.prove_any_accounts(spec, recording(induction.prove), **kwargs)
 
     invariants = list(settings.invariants) or None
     jobs = settings.effective_jobs

@@ -22,13 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from solvent.check.results import PASS, CheckResult
 from solvent.spec.spec import PredicateDecl, Spec
-
-if TYPE_CHECKING:
-    from solvent.check.probes import Prober
 
 # (spec name, accounts, lemma name) -> the lemma of the last spec proved with it
 _PROVED: dict[tuple[str, int, str], PredicateDecl] = {}
@@ -78,15 +75,18 @@ def with_proved(spec: Spec, lemmas: tuple[PredicateDecl, ...]) -> Spec | None:
 
 
 def first_try(
-    prober: Prober, spec: Spec, cap: float | None, value: Fraction | None
+    prober: Any,
+    spec: Spec,
+    cap: float | None,
+    value: Fraction | None,
+    is_target: Callable[[CheckResult], bool],
 ) -> CheckResult | None:
-    """A probe's first attempt with the lemmas of the proof being explained
-    (``options.lemmas``): the PASS of k-induction on ``spec`` with them; when it does not
-    pass, a replayed counterexample of a target (its own, or the fewest accounts' search
-    beyond, ``Prober.refute``'s first); None when neither (or no lemma to add): the
-    probe's own route (lemmas inferred at this value) decides."""
+    """A probe's first attempt (``probes.Prober``) with the lemmas of the proof being
+    explained (``options.lemmas``): the PASS of k-induction on ``spec`` with them; when it
+    does not pass, a replayed counterexample of a target (``is_target``: its own, or the
+    fewest accounts' search beyond, ``Prober.refute``'s first); None when neither (or no
+    lemma to add): the probe's own route (lemmas inferred at this value) decides."""
     from solvent.check.induction import prove
-    from solvent.check.probes import COUNTEREXAMPLE, outcome_of
 
     lemmas = prober.options.lemmas
     helped = with_proved(spec, lemmas) if lemmas else None
@@ -102,7 +102,7 @@ def first_try(
         return result
 
     def found(r: CheckResult | None) -> bool:
-        return r is not None and outcome_of(r, prober.targets) == COUNTEREXAMPLE
+        return r is not None and is_target(r)
 
     if found(result) or prober.options.expired():
         return result if found(result) else None

@@ -260,8 +260,9 @@ class Prober:
         from solvent.check.decompose import prove_any_accounts
         from solvent.check.lemma_reuse import first_try
 
-        # first with the lemmas of the proof being explained, when there are some
-        first = first_try(self, spec, cap, value)
+        first = first_try(  # with the lemmas of the proof being explained, if it has some
+            self, spec, cap, value, lambda r: outcome_of(r, self.targets) == COUNTEREXAMPLE
+        )
         if first is not None:
             return first
         # prove's own route (``solvent prove``): on one account where the accounts

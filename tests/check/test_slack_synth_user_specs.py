@@ -188,10 +188,10 @@ def test_check_says_bmc_ran_out_of_its_share_not_of_the_budget(
     assert "timeout: the 10s budget (--timeout) ran out" not in said, said
     assert said.startswith(
         "solver timeout: bmc's share of the 10s budget (--timeout) ran out during bmc "
-        "portfolio on 2 process(es), depth 3 (5.0s: `solvent check` gives bmc 50% of what "
+        "portfolio on 2 process(es), depth 3 (5.0s: solvent check gives bmc 50% of what "
         "is left of the budget after lint"
     ), said
-    assert "`solvent bmc` alone has the whole budget" in said
+    assert "solvent bmc alone has the whole budget" in said
     assert said.endswith("(portfolio members tried: incremental)")
     assert results[2].verdict == PASS
 

@@ -372,9 +372,9 @@ def share_named(result: CheckResult, settings: Settings) -> None:
         f" during {ran.phase}" if ran.phase else ""
     )
     ours += (
-        f" ({ran.given:.1f}s: `solvent check` gives bmc {CHECK_BMC_SHARE:.0%} of what is "
+        f" ({ran.given:.1f}s: solvent check gives bmc {CHECK_BMC_SHARE:.0%} of what is "
         "left of the budget after lint, and prove the rest; a larger --timeout gives both "
-        "more, `solvent bmc` alone has the whole budget)"
+        "more, solvent bmc alone has the whole budget)"
     )
     result.message = result.message.replace(said, ours)
 

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from check_helpers import load_user_spec
+from check_helpers import check_on_a_fake_clock, load_user_spec, put_vault_hand_lemmas
 
 from solvent import config
 from solvent.api import startup, verify
@@ -99,20 +99,7 @@ def test_put_vault_slack_reuses_the_proofs_lemmas(monkeypatch: pytest.MonkeyPatc
     assert found.unsafe is not None and -1 - found.tol <= found.unsafe < -1
     # the boundary proved again independently: lemmas written by hand, plain k-induction
     knob = envelope_knob(spec, "eth_return.lo")
-    at = knob.apply(spec, Fraction(-1)).with_params()
-
-    @at.lemma
-    def strikes_locked(s):  # type: ignore[no-untyped-def]
-        return s.locked_usdc == 1800 * s.puts_1800 + 1600 * s.puts_1600
-
-    @at.lemma
-    def locked_covered(s):  # type: ignore[no-untyped-def]
-        return (s.locked_usdc <= s.vault_usdc) & (s.premium_usdc >= 0) & (s.eth_spot >= 0)
-
-    @at.lemma
-    def puts_not_negative(s):  # type: ignore[no-untyped-def]
-        return (s.puts_1800 >= 0) & (s.puts_1600 >= 0)
-
+    at = put_vault_hand_lemmas(knob.apply(spec, Fraction(-1)).with_params())
     assert prove(at, k=1, timeout=300).verdict == PASS
     beyond = found.beyond
     assert beyond is not None and beyond.outcome == COUNTEREXAMPLE
@@ -153,18 +140,7 @@ def test_check_says_bmc_ran_out_of_its_share_not_of_the_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # bmc stands in for a search that runs out of the 5 s it is given of a 10 s budget
-    now = [100.0]
-    clock = SimpleNamespace(perf_counter=lambda: now[0])
-    monkeypatch.setattr(verify, "time", clock)
-    monkeypatch.setattr(startup, "time", clock)
-
-    def in_process(first: Any, then: Any, seconds: float) -> Any:
-        result = first()
-        for fn in then:
-            result = fn(result)
-        return result, 1 + len(then), None
-
-    monkeypatch.setattr(watchdog, "guarded", in_process)
+    now = check_on_a_fake_clock(monkeypatch, 100.0)
 
     def bmc(spec: Any, *args: Any, timeout: float, **kwargs: Any) -> CheckResult:
         now[0] += timeout

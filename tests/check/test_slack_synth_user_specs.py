@@ -7,7 +7,8 @@
   here against a proof with lemmas written by hand and a replay of the path beyond.
 - ``close_factor`` (bug): synth's "is the start unsafe?" found no path at maintenance 5%
   (depth 6; the solver's searches reach 5 and 3) and answered UNKNOWN; the falsifier's
-  concrete paths on one account find it, lifted and replayed on the spec's 3 accounts.
+  concrete paths on one account find it first (``refute_few.falsified_start``), lifted
+  and replayed on the spec's 3 accounts.
 - ``solvent check``: bmc's timeout is said as its share of the budget, not the budget.
 - The verdict line's time and the slack search's share stay true (a fake clock).
 """
@@ -116,6 +117,8 @@ def test_put_vault_slack_reuses_the_proofs_lemmas(monkeypatch: pytest.MonkeyPatc
 def test_close_factor_bug_synth_finds_the_path_at_its_conservative_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from solvent.check.refute_few import falsified_start  # round 24
+
     spec = load_user_spec(monkeypatch, "close_factor", BUG="1", ACCOUNTS="3")
     options = ProbeOptions(
         rlimit=COUNTED_RLIMIT, cpu_net=COUNTED_CPU_NET, refute_cpu_net=COUNTED_REFUTE_CPU_NET
@@ -126,8 +129,8 @@ def test_close_factor_bug_synth_finds_the_path_at_its_conservative_end(
         synth(spec, "maintenance_margin", search_range=("0.02", "0.05"), options=options)
     assert "already unsafe at the conservative end of --range" in caught.value.message
     knob = param_knob(spec, "maintenance_margin")
-    probe = Prober(spec, knob, options, ["no_bad_debt"]).refute(Fraction(5, 100))
-    assert probe.outcome == COUNTEREXAMPLE, probe.message
+    probe = falsified_start(Prober(spec, knob, options, ["no_bad_debt"]), Fraction(5, 100))
+    assert probe is not None and probe.outcome == COUNTEREXAMPLE, probe
     trace = probe.result.counterexample if probe.result else None
     assert trace is not None and trace.accounts == 3
     # the path is checked on the concrete backend, independently of how it was found: an

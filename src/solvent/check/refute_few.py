@@ -18,13 +18,14 @@ on the spec's own accounts then runs as before.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from solvent.check.decompose_one import lifted
 from solvent.check.replay import replay
 from solvent.check.results import FAIL, PASS, CheckResult
-from solvent.errors import UsageError
+from solvent.errors import ModelParameterError, UsageError
 from solvent.spec.spec import Spec
 
 # steps beyond the asked depth searched on the fewest accounts
@@ -104,11 +105,27 @@ def refuted_few(
         )
 
     searched, found = search_few(spec, o.depth, targets, run)
-    if found is None and not o.expired():
-        found = o.stopped(lambda: falsified_few(spec, o.depth, targets), lambda _: None)
     if found is None and searched.accounts == spec.accounts and searched.verdict == PASS:
         return searched
     return found
+
+
+def falsified_start(p: Any, value: Any) -> Any:
+    """``p``'s (a ``probes.Prober``) refutation of ``value`` by the falsifier's paths
+    (``falsified_few``), recorded like ``Prober.refute``'s, or None: bisection's "is the
+    start unsafe?" asks it before the solver's search, whose depths can cost minutes."""
+    o, start = p.options, time.perf_counter()
+    if o.expired():
+        return None
+    try:
+        spec = p.at(value)
+    except ModelParameterError:
+        return None
+    found = o.stopped(lambda: falsified_few(spec, o.depth, p.targets), lambda _: None)
+    if found is None:
+        return None
+    p.few.add(value)
+    return p._record(p.refutations, value, "bmc", "is the start unsafe?", found, start)
 
 
 def falsified_few(spec: Spec, depth: int, targets: Sequence[str]) -> CheckResult | None:

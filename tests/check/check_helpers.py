@@ -136,3 +136,47 @@ def load_user_spec(monkeypatch: Any, name: str, **env: str) -> sv.Spec:
         else:
             monkeypatch.delenv(key, raising=False)
     return load_spec(str(Path(__file__).resolve().parent / "specs" / f"{name}.py"), None)
+
+
+def in_process(first: Any, then: Any, seconds: float) -> Any:
+    """``watchdog.guarded`` without its fork: the stand-ins of a test (and their fake
+    clock) run in the test's process; every stage answers."""
+    result = first()
+    for fn in then:
+        result = fn(result)
+    return result, 1 + len(then), None
+
+
+def put_vault_hand_lemmas(spec: sv.Spec) -> sv.Spec:
+    """``spec`` (tests/check/specs/put_vault.py, safe) with the lemmas its proof needs,
+    written by hand: the strikes' relation, the locked cash covered, no negative puts."""
+
+    @spec.lemma
+    def strikes_locked(s):  # type: ignore[no-untyped-def]
+        return s.locked_usdc == 1800 * s.puts_1800 + 1600 * s.puts_1600
+
+    @spec.lemma
+    def locked_covered(s):  # type: ignore[no-untyped-def]
+        return (s.locked_usdc <= s.vault_usdc) & (s.premium_usdc >= 0) & (s.eth_spot >= 0)
+
+    @spec.lemma
+    def puts_not_negative(s):  # type: ignore[no-untyped-def]
+        return (s.puts_1800 >= 0) & (s.puts_1600 >= 0)
+
+    return spec
+
+
+def check_on_a_fake_clock(monkeypatch: Any, start: float) -> list[float]:
+    """`solvent check`'s budget (``verify``, ``startup``) read from ``now[0]`` (returned:
+    the stand-ins move it), its checks run in process (``in_process``)."""
+    from types import SimpleNamespace
+
+    from solvent.api import startup, verify
+    from solvent.check import watchdog
+
+    now = [start]
+    clock = SimpleNamespace(perf_counter=lambda: now[0])
+    monkeypatch.setattr(verify, "time", clock)
+    monkeypatch.setattr(startup, "time", clock)
+    monkeypatch.setattr(watchdog, "guarded", in_process)
+    return now

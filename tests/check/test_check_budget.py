@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from check_helpers import Ticking
+from check_helpers import Ticking, check_on_a_fake_clock
 
 from solvent import cli, config
-from solvent.api import startup, verify
+from solvent.api import verify
 from solvent.check import progress, watchdog
 from solvent.check.results import PASS, UNKNOWN, CheckResult
 from solvent.check.watchdog import hard_end
@@ -52,18 +51,7 @@ def test_the_checks_share_one_budget_and_one_it_left_no_time_for_is_not_started(
 ) -> None:
     # bmc stands in for a check that uses 7 s of a 10 s budget on a fake clock: prove is
     # then given the 3 s left, not 10; one that uses all of it leaves prove unstarted
-    now = [100.0]
-    clock = SimpleNamespace(perf_counter=lambda: now[0])
-    monkeypatch.setattr(verify, "time", clock)
-    monkeypatch.setattr(startup, "time", clock)
-
-    def in_process(first: Any, then: Any, seconds: float) -> Any:  # the stand-ins' clock
-        result = first()
-        for fn in then:
-            result = fn(result)
-        return result, 1 + len(then), None
-
-    monkeypatch.setattr(watchdog, "guarded", in_process)
+    now = check_on_a_fake_clock(monkeypatch, 100.0)
     given: dict[str, float] = {}
 
     def stand_in(name: str, used: float) -> Any:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import z3
-from check_helpers import load_user_spec
+from check_helpers import load_user_spec, put_vault_hand_lemmas
 
 import solvent as sv
 from solvent.check import decompose_one
@@ -118,20 +118,7 @@ def test_the_vault_step_written_by_hand_needs_and_keeps_the_relation() -> None:
 def test_the_vault_with_the_lemmas_written_by_hand_is_proved_too(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = load(monkeypatch, "put_vault", ACCOUNTS="3")
-
-    @spec.lemma
-    def strikes_locked(s):  # type: ignore[no-untyped-def]
-        return s.locked_usdc == 1800 * s.puts_1800 + 1600 * s.puts_1600
-
-    @spec.lemma
-    def locked_covered(s):  # type: ignore[no-untyped-def]
-        return (s.locked_usdc <= s.vault_usdc) & (s.premium_usdc >= 0) & (s.eth_spot >= 0)
-
-    @spec.lemma
-    def puts_not_negative(s):  # type: ignore[no-untyped-def]
-        return (s.puts_1800 >= 0) & (s.puts_1600 >= 0)
-
+    spec = put_vault_hand_lemmas(load(monkeypatch, "put_vault", ACCOUNTS="3"))
     result = prove_any_accounts(spec, prove, k=1, max_k=1, timeout=300, jobs=1)
     assert result.verdict == "PASS", result.message
 

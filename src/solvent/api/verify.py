@@ -213,8 +213,10 @@ def checks(
 
     def run_proof(**kwargs: Any) -> CheckResult:  # induction, inference: only for prove
         from solvent.check import decompose, induction
+        from solvent.check.lemma_reuse import recording
 
-        return decompose.prove_any_accounts(spec, induction.prove, **kwargs)
+        # the lemmas it infers are kept for its slack search's probes (``lemma_reuse``)
+        return decompose.prove_any_accounts(spec, recording(induction.prove), **kwargs)
 
     invariants = list(settings.invariants) or None
     jobs = settings.effective_jobs
@@ -345,12 +347,36 @@ def check_prepared(
             with (running or _quiet)(f"{loaded.name}: {label}"):
                 result = call()
             result.seconds = max(0.0, result.seconds - already)  # each line: its check's time
+            if name == "bmc":
+                share_named(result, settings)
         ran.append(name)
         yield verdict_result(loaded, target, result, settings)
         if interrupted(result, settings):
             return
         if result.verdict == FAIL or (name == "lint" and result.verdict != PASS):
             return
+
+
+def share_named(result: CheckResult, settings: Settings) -> None:
+    """bmc's timeout in `solvent check` said as its share's: "the 60s budget ran out" was
+    not true (prove had the other half of it still to come); the words say what bmc had,
+    why, and what gives it more."""
+    from solvent.check.verdicts import budget_words
+
+    if result.ran_out is None:
+        return
+    budget, user = float(settings.budget), settings.timeout is not None
+    said = result.ran_out.named(budget_words(budget, user), budget)
+    ran = result.ran_out
+    ours = f"solver timeout: bmc's share of {budget_words(budget, user)} ran out" + (
+        f" during {ran.phase}" if ran.phase else ""
+    )
+    ours += (
+        f" ({ran.given:.1f}s: solvent check gives bmc {CHECK_BMC_SHARE:.0%} of what is "
+        "left of the budget after lint, and prove the rest; a larger --timeout gives both "
+        "more, solvent bmc alone has the whole budget)"
+    )
+    result.message = result.message.replace(said, ours)
 
 
 def interrupted(result: CheckResult, settings: Settings) -> bool:

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from solvent.check.knobs import DOWN, PARAM, UP, Knob, midpoint, simplest
 from solvent.check.probes import COUNTEREXAMPLE, NOT_PROVED, SAFE_SIDE, Probe, Prober
+from solvent.check.refute_few import falsified_start
 from solvent.errors import UsageError
 from solvent.lang.values import format_number
 from solvent.spec.spec import Spec
@@ -123,7 +124,10 @@ def _must_be_safe(p: Prober, probe: Probe, knob: Knob, where: str) -> None:
     if probe.outcome in SAFE_SIDE:
         return
     if probe.outcome == NOT_PROVED:  # unsafe (bad input), or only unprovable (inconclusive)?
-        refuted = p.refute(probe.value, "is the start unsafe?", cap=_ANCHOR_REFUTE_CAP)
+        # the falsifier's concrete paths first (seconds), then the solver's search (minutes)
+        refuted = falsified_start(p, probe.value) or p.refute(
+            probe.value, "is the start unsafe?", cap=_ANCHOR_REFUTE_CAP
+        )
         probe = refuted if refuted.outcome == COUNTEREXAMPLE else probe
     if probe.outcome == COUNTEREXAMPLE:
         raise UsageError(

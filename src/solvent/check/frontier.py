@@ -353,7 +353,7 @@ def _symbolic(
     start = rng[0] if rng else knob.natural_start(spec, direction)
     assert start is not None
     far = rng[1] if rng else None
-    stepped = _step_spec(spec, targets)
+    stepped = _step_spec(spec, targets, options.lemmas)
     sym = options.stopped(
         lambda: step_frontier(
             stepped,
@@ -422,22 +422,29 @@ def _symbolic(
     return Bracket(None, safe=sym.safe, bad=sym.unsafe, anchor=start, far=far), sym, why
 
 
-def _step_spec(spec: Spec, targets: list[str]) -> Spec:
+def _step_spec(spec: Spec, targets: list[str], lemmas: tuple[Any, ...] = ()) -> Spec:
     """The spec whose k=1 step the symbolic method asks: the one-account spec of prove's
     decomposition when it applies (``decompose.plan``: the accounts never interact, or
-    only through accumulators its rule covers), the proof a probe runs; else ``spec``. The
-    close-factor perp at 30 accounts: 369 step queries, 27.6 s of the 60 s budget, on
-    its 30 accounts (round 22). Only the search for a candidate: the answer is still
-    confirmed by a full proof, and the value past it refuted by a replayed path."""
+    only through accumulators its rule covers), the proof a probe runs; else ``spec``,
+    with ``lemmas`` (those the proof being explained inferred on its accounts, assumed
+    and proved in the step like the spec's own: without them the put vault's step failed
+    already at the spec's value, round 23). The close-factor perp at 30 accounts: 369
+    step queries, 27.6 s of the 60 s budget, on its 30 accounts (round 22). Only the
+    search for a candidate: the answer is still confirmed by a full proof, and the value
+    past it refuted by a replayed path."""
+    from solvent.check.lemma_reuse import with_proved
+
     if spec.accounts == 1:
-        return spec
+        return (with_proved(spec, lemmas) if lemmas else None) or spec
     from solvent.check.decompose import plan
 
     try:
         p = plan(spec, targets)
-        return spec if p.why is not None else p.spec(spec)
+        if p.why is None:
+            return p.spec(spec)
     except UsageError:
-        return spec
+        pass
+    return (with_proved(spec, lemmas) if lemmas else None) or spec
 
 
 def _cleared(spec: Spec, knob: Knob, start: Fraction, options: ProbeOptions) -> Fraction | None:

@@ -97,6 +97,9 @@ class ProbeOptions:
     # decides only whether "no counterexample within the depth" or "the search gave up" is
     # said beyond a proved value, never the value
     refute_cpu_net: float | None = None
+    # the lemmas the proof being explained inferred (``lemma_reuse.proved_lemmas``): each
+    # probe first tries the spec with them, before inferring its own
+    lemmas: tuple[Any, ...] = ()
 
     def budget(self, cap: float | None = None) -> float | None:
         """One check's timeout: the per-check timeout, ``cap`` and the overall deadline
@@ -214,19 +217,23 @@ class Prober:
         start = time.perf_counter()
         ahead = self.ahead.pop((value, cap), None)
         if ahead is not None:  # proved ahead of time (``prefetch``): recorded only now
-            found, seconds = ahead
-            if isinstance(found, ModelParameterError):
-                return self._refused(self.proofs, value, "prove", purpose, found)
-            return self._record(self.proofs, value, "prove", purpose, found, start - seconds)
-        if o.spec_proved is not None and value == self.knob.current:
-            return self._record(self.proofs, value, "prove", purpose, o.spec_proved, start)
-        if o.expired():
-            return self._record(self.proofs, value, "prove", purpose, o.ran_out("prove"), start)
-        spec = self._built(self.proofs, value, "prove", purpose)
-        if not isinstance(spec, Spec):
-            return spec
-        result = self._prove(self._witnessed(spec, value), cap)
-        return self._record(self.proofs, value, "prove", purpose, result, start)
+            result, seconds = ahead
+            if isinstance(result, ModelParameterError):
+                return self._refused(self.proofs, value, "prove", purpose, result)
+            start -= seconds
+        elif o.spec_proved is not None and value == self.knob.current:
+            result = o.spec_proved
+        elif o.expired():
+            result = o.ran_out("prove")
+        else:
+            spec = self._built(self.proofs, value, "prove", purpose)
+            if not isinstance(spec, Spec):
+                return spec
+            result = self._prove(self._witnessed(spec, value), cap, value)
+        probe = self._record(self.proofs, value, result.check, purpose, result, start)
+        if probe.outcome == COUNTEREXAMPLE:  # the proof's lemmas failed, a path was found
+            self.refutations[value] = probe
+        return probe
 
     def _witnessed(self, spec: Spec, value: Fraction) -> Spec:
         """``spec`` without its witnesses when the proof being explained
@@ -249,9 +256,24 @@ class Prober:
         alone.witnesses = []
         return alone
 
-    def _prove(self, spec: Spec, cap: float | None) -> CheckResult:
+    def _prove(self, spec: Spec, cap: float | None, value: Fraction | None = None) -> CheckResult:
+        from solvent.check.decompose import prove_any_accounts
+        from solvent.check.lemma_reuse import first_try
+
+        first = first_try(  # with the lemmas of the proof being explained, if it has some
+            self, spec, cap, value, lambda r: outcome_of(r, self.targets) == COUNTEREXAMPLE
+        )
+        if first is not None:
+            return first
+        # prove's own route (``solvent prove``): on one account where the accounts
+        # decouple, with lemmas inferred from the spec when the properties alone are not
+        # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
+        return self.stopped(lambda: prove_any_accounts(spec, prove, **self.prove_kwargs(cap)))
+
+    def prove_kwargs(self, cap: float | None) -> dict[str, Any]:
+        """The options of a probe's proof (its timeout: what is left now)."""
         o = self.options
-        kwargs: dict[str, Any] = {
+        out: dict[str, Any] = {
             "k": o.k,
             "max_k": o.max_k if o.max_k is not None else o.k,
             "timeout": o.budget(cap),
@@ -260,21 +282,15 @@ class Prober:
             "search_depth": 1,
         }
         if not o.minimize:
-            kwargs["minimize"] = False
+            out["minimize"] = False
         if o.rlimit is not None:
-            kwargs["step_rlimit"] = o.rlimit
-        # prove's own route (``solvent prove``): on one account where the accounts
-        # decouple, with lemmas inferred from the spec when the properties alone are not
-        # inductive (on a one-account spec too: a value ``solvent prove`` proves is proved)
-        from solvent.check.decompose import prove_any_accounts
+            out["step_rlimit"] = o.rlimit
+        return out
 
-        return cast(
-            CheckResult,
-            o.stopped(
-                lambda: prove_any_accounts(spec, prove, **kwargs),
-                lambda phase: o.ran_out("prove", phase),
-            ),
-        )
+    def stopped(self, run: Callable[[], CheckResult]) -> CheckResult:
+        """A proof ``run()``, stopped at the overall budget's hard end (``stopped``)."""
+        o = self.options
+        return cast(CheckResult, o.stopped(run, lambda phase: o.ran_out("prove", phase)))
 
     def prefetch(self, values: list[Fraction], *, cap: float | None = None) -> None:
         """Prove up to ``jobs`` of ``values`` at once, ahead of the search asking for them.
@@ -339,22 +355,29 @@ class Prober:
             return None if few_only else spec
         if value not in self.few:
             self.few.add(value)
-            found = self._few(spec, cap)
+            found = self.few_search(spec, cap)
             if found is not None:
                 return self._record(self.refutations, value, "bmc", purpose, found, start)
         if few_only:
             return None
-        result = o.stopped(
-            lambda: bmc(
-                spec,
-                o.depth,
-                timeout=o.budget(cap),
-                invariants=self.targets,
-                simplify=o.simplify,
-                **_counted(o),
-            ),
-            lambda phase: o.ran_out("bmc", phase),
-        )
+
+        def search(on: Spec, timeout: float | None) -> CheckResult:
+            return cast(
+                CheckResult,
+                o.stopped(
+                    lambda: bmc(
+                        on,
+                        o.depth,
+                        timeout=timeout,
+                        invariants=self.targets,
+                        simplify=o.simplify,
+                        **_counted(o),
+                    ),
+                    lambda phase: o.ran_out("bmc", phase),
+                ),
+            )
+
+        result = search(spec, o.budget(cap))
         if (
             result.verdict == FAIL
             and outcome_of(result, self.targets) != COUNTEREXAMPLE
@@ -366,26 +389,14 @@ class Prober:
             lemma = result.invariant
             alone = spec.with_params()
             alone.lemmas = []
-            remaining = (
-                None
-                if o.budget(cap) is None
-                else max(0.001, (o.budget(cap) or 0) - (time.perf_counter() - start))
-            )
-            result = o.stopped(
-                lambda: bmc(
-                    alone,
-                    o.depth,
-                    timeout=remaining,
-                    invariants=self.targets,
-                    simplify=o.simplify,
-                    **_counted(o),
-                ),
-                lambda phase: o.ran_out("bmc", phase),
-            )
+            given = o.budget(cap)
+            took = time.perf_counter() - start
+            result = search(alone, None if given is None else max(0.001, given - took))
             result.message = f"lemma {lemma} fails on a real path; without lemmas: {result.message}"
         return self._record(self.refutations, value, "bmc", purpose, result, start)
 
-    def _few(self, spec: Spec, cap: float | None) -> CheckResult | None:
+    def few_search(self, spec: Spec, cap: float | None) -> CheckResult | None:
+        """The counterexample search on the fewest accounts (``refute_few``)."""
         from solvent.check.refute_few import refuted_few
 
         return refuted_few(spec, self.options, self.targets, cap, _counted(self.options))

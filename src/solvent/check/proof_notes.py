@@ -26,6 +26,7 @@ def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResu
         return result
     from solvent.check import progress
     from solvent.check.attribution import attribute, attribution_json
+    from solvent.check.lemma_reuse import proved_lemmas
     from solvent.check.probes import (
         COUNTED_CPU_NET,
         COUNTED_REFUTE_CPU_NET,
@@ -47,6 +48,8 @@ def attributed(spec: Spec, settings: Settings, result: CheckResult) -> CheckResu
         # a probe at the spec's own values is this proof; the probes need only verdicts
         spec_proved=result,
         minimize=False,
+        # each probe tries the lemmas this proof inferred first, before inferring its own
+        lemmas=proved_lemmas(spec, result),
     )
     progress.note(phase="slack search (a frontier per envelope bound used)", depth=None)
     explained = attribute(spec, result, slack=settings.slack, options=options)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stress_helpers import Counted
 
 import solvent as sv
 from solvent.scenarios import get
@@ -53,17 +54,6 @@ def _numbers(result) -> tuple:  # type: ignore[no-untyped-def]
         c["flagged"], c["confirmed"], result.metrics["excluded_initial"],
         result.metrics["insurance"],
     )  # fmt: skip
-
-
-class Counted:
-    """A clock that advances one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 @pytest.fixture

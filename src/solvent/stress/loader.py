@@ -146,9 +146,12 @@ def start(src: KernelSource, until: float | None) -> tuple[bool, Compiling | Non
     warm: list[bool] = []
     if not budget.within(lambda: warm.append(cached(src) or not hasattr(os, "fork")), until):
         return False, None
-    if warm[0]:
-        return budget.within(lambda: load(src), until), None
-    return False, Compiling(src)
+    if not warm[0]:
+        try:
+            return False, Compiling(src)
+        except OSError:  # no process to spare: compile here, waited for until the deadline
+            pass
+    return budget.within(lambda: load(src), until), None
 
 
 def _warm(kernel: Any, layout: Layout) -> None:

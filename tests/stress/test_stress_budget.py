@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stress_helpers import Counted
 
 from solvent.check.replay import replay
 from solvent.scenarios import get
@@ -63,17 +64,6 @@ def test_action_decisions_count_only_on_the_lanes_that_chose_it(monkeypatch, bug
         assert (-1 if first is None else first.step) == int(out["FAIL_STEP"][lane]), lane
         fails += first is not None
     assert (fails > 0) == (bug == "1")
-
-
-class Counted:
-    """A clock that advances one second each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 def test_timeout_stops_the_lanes_between_steps(monkeypatch) -> None:

@@ -156,16 +156,17 @@ def test_kernels_are_never_imported_from_a_folder_others_can_write(tmp_path, mon
     import os
 
     from solvent.stress import kernel as K
+    from solvent.stress import loader as L
 
     folder = tmp_path / "shared" / "kernels"
     folder.mkdir(parents=True)
     os.chmod(folder, 0o777)
     monkeypatch.setenv("SOLVENT_CACHE_DIR", str(tmp_path / "shared"))
-    monkeypatch.setattr(K, "_warm", lambda kernel, layout: None)
+    monkeypatch.setattr(L, "_warm", lambda kernel, layout: None)
     src = K.KernelSource("def kernel():\n    return 7\n", None, "test_private_0001")
-    assert K.load(src)() == 7
+    assert L.load(src)() == 7
     assert list(folder.iterdir()) == []  # nothing written to (or imported from) it
     os.chmod(folder, 0o700)
-    K._LOADED.pop(src.digest, None)
-    assert K.load(src)() == 7
+    L._LOADED.pop(src.digest, None)
+    assert L.load(src)() == 7
     assert [p.name for p in folder.iterdir()] == ["k_test_private_0001.py"]

@@ -228,7 +228,7 @@ def run_kernel(
     }
     if engine is not None:
         return engine(inputs)
-    from solvent.stress.kernel import load
+    from solvent.stress.loader import load
 
     assert job.kernel is not None  # a job without a kernel runs on the lanes engine
     kernel = load(job.kernel)

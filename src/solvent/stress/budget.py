@@ -1,7 +1,9 @@
 """The time budget of a stress run (``--timeout S``): one deadline, read on one clock.
 
 The deadline is taken when the run starts (the command line's covers the process's
-start-up too). Loading the compiled kernel is waited for until the deadline (:func:`within`).
+start-up too). Loading the compiled kernel is waited for until the deadline (:func:`within`);
+a kernel not in numba's cache compiles in a child process killed at the deadline, while the
+NumPy lanes run blocks (:mod:`solvent.stress.coldstart`).
 The blocks are simulated while it has not passed: a block of NumPy lanes looks at it between
 steps (:class:`OutOfTime` drops the unfinished block), the compiled kernel's chunks
 between chunks. The exact re-runs of the lanes to settle stop at the earlier of it and

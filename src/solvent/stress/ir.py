@@ -308,7 +308,7 @@ class StepTracer:
             tb, s = self._fresh(n)
             new, written, guard = run_guarded(decl, s, self.sorts, tb, self.params, (), {}, n)
             outs: dict[str, int] = {}
-            for name, index in written:
+            for name, index in sorted(written, key=lambda w: (w[0], w[1] is not None)):  # a set
                 if index is not None:
                     raise NotCompilable(f"keeper {decl.name} writes the per-account field {name}")
                 outs[name] = new[name].raw

@@ -7,7 +7,8 @@ float op is the IEEE op the vector backend uses, so the kernel and the NumPy-lan
 (:mod:`solvent.stress.lanes`) agree bit for bit; the tests assert it.
 
 The source is written to a file named by its hash under the cache folder and imported
-from there, so numba's ``cache=True`` keeps the machine code between runs.
+from there, so numba's ``cache=True`` keeps the machine code between runs
+(:mod:`solvent.stress.loader`, which also compiles a cold kernel within a run's budget).
 
 Inputs (per block of lanes)::
 
@@ -37,13 +38,8 @@ never), for the exact replays of a lane's cone of influence (:mod:`solvent.stres
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from solvent.lang.values import BOOL
@@ -416,83 +412,3 @@ def _cover2(
     out.append("        else:")
     out.append("            COVER2[p] = 0.0")
     return out
-
-
-# -- loading -------------------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """Where kernel sources (and numba's cache next to them) live."""
-    root = os.environ.get("SOLVENT_CACHE_DIR")
-    if root:
-        return Path(root) / "kernels"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "solvent" / "kernels"
-
-
-_LOADED: dict[str, Any] = {}
-
-
-def _private(folder: Path) -> bool:
-    """True when only this user can write to ``folder`` (kernels are imported from it)."""
-    st = folder.stat()
-    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    return mine and not st.st_mode & 0o022
-
-
-def load(src: KernelSource) -> Any:
-    """Import the kernel from its cached file (write it first if needed)."""
-    found = _LOADED.get(src.digest)
-    if found is not None:
-        return found
-    folder = cache_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        private = _private(folder)
-    except OSError:
-        private = False
-    if not private:  # never import code from a folder someone else could write to
-        folder = Path(tempfile.mkdtemp(prefix="solvent-kernels-"))
-    path = folder / f"k_{src.digest}.py"
-    if not path.exists() or path.read_text(encoding="utf-8") != src.source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(src.source, encoding="utf-8")
-        os.replace(tmp, path)
-    name = f"solvent_kernel_{src.digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    kernel = module.kernel
-    _warm(kernel, src.layout)
-    _LOADED[src.digest] = kernel
-    return kernel
-
-
-def _warm(kernel: Any, layout: Layout) -> None:
-    """Compile (or load from numba's cache) for the argument types every run uses."""
-    import numpy as np
-
-    g, a, m = len(layout.globals), len(layout.accounts), len(layout.market)
-    kernel(
-        np.zeros((1, g)),
-        np.zeros((1, a, 1)),
-        np.zeros((1, 1, m)),
-        1,
-        0,
-        0,
-        np.full((1, 2), -1, dtype=np.int64),
-        np.zeros((1, g)),
-        np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.zeros((1, g)),
-        np.zeros((1, g)),
-        np.zeros((1, g), dtype=np.int64),
-        np.zeros(1),
-        np.full(1, -1, dtype=np.int64),
-        np.zeros((1, 2, g)),
-        np.zeros(1, dtype=np.int64),
-        np.full((1, 3), -1, dtype=np.int64),
-        np.full((1, 2, 1), -1, dtype=np.int64),
-    )

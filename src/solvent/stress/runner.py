@@ -59,15 +59,16 @@ def stress(
     progress = progress or Progress()
     spec, job, decls, notes, engine_name = prepare(spec, scenario, population, opts)
     timings: dict[str, float] = {}
-    lanes_engine = None
+    lanes_engine = meanwhile = compiling = None
     if engine_name == "kernel":
-        from solvent.stress.kernel import load
+        from solvent.stress.loader import start
 
         assert job.kernel is not None  # prepare() builds the kernel the engine runs
         tc = time.perf_counter()
-        kernel = job.kernel
-        loaded = budget.within(lambda: load(kernel), until)
+        loaded, compiling = start(job.kernel, until)  # a cold one: in a child process
         timings["kernel_load"] = time.perf_counter() - tc
+        if compiling is not None:  # the NumPy lanes run blocks until it is compiled
+            meanwhile = _lanes_engine(spec, decls, opts.equity_metric, until)
     else:
         loaded = True
         lanes_engine = _lanes_engine(spec, decls, opts.equity_metric, until)
@@ -98,14 +99,35 @@ def stress(
                 else ""
             )
         )
-    if spec.initials:
-        _check_initials(spec, job, lanes_engine)
-    digest = run_hash(spec, job)
-    ckpt = Checkpoint(opts.checkpoint_dir, digest, opts.resume, state_key(opts.state_key_file))
+    out_of_time = not loaded and meanwhile is None  # nothing can run: the deadline passed
+    try:
+        if spec.initials and not out_of_time:
+            try:
+                _check_initials(spec, job, lanes_engine or meanwhile)
+            except budget.OutOfTime:  # the NumPy lanes' probe of the initial states ran out
+                out_of_time = True
+        digest = run_hash(spec, job)
+        ckpt = Checkpoint(opts.checkpoint_dir, digest, opts.resume, state_key(opts.state_key_file))
+    except BaseException:
+        if compiling is not None:  # a refused run leaves no compiler behind
+            compiling.stop()
+        raise
     if ckpt.done:
         notes.append(f"resumed: {len(ckpt.done)} of {job.n_blocks} blocks were already done")
     tr, cpu = time.perf_counter(), time.process_time()
-    halted = execute(job, ckpt, opts, progress, lanes_engine, until) if loaded else "timeout"
+    halted: str | None
+    if out_of_time:
+        halted = "timeout"
+        if compiling is not None:
+            compiling.stop()
+    elif compiling is not None:
+        from solvent.stress import coldstart
+
+        halted, job, note = coldstart.run(job, ckpt, opts, progress, meanwhile, compiling, until)
+        notes.append(note)
+        engine_name = "kernel" if job.kernel is not None else "lanes"
+    else:
+        halted = execute(job, ckpt, opts, progress, lanes_engine, until)
     finished = halted is None
     timings["simulate"] = time.perf_counter() - tr
     timings["simulate_cpu"] = time.process_time() - cpu  # this process only (not workers)

@@ -77,6 +77,7 @@ from solvent.lang.domains import AnyBool, Within
 from solvent.lang.values import NUM, Value, lift
 from solvent.spec.decls import ActionDecl
 from solvent.spec.introspect import function_tree, source_tree
+from solvent.spec.rebuild import with_lemmas_added
 from solvent.spec.spec import PredicateDecl, Spec
 
 MAX_CTI_CANDIDATES = 12
@@ -414,9 +415,7 @@ def _names(cands: list[Inferred]) -> list[str]:
 
 # ----------------------------------------------------------------------- strengthening
 def with_lemmas(spec: Spec, lemmas: Sequence[Inferred]) -> Spec:
-    new = spec.with_params()
-    new.lemmas = [*spec.lemmas, *(i.decl for i in lemmas)]
-    return new
+    return with_lemmas_added(spec, [i.decl for i in lemmas])
 
 
 def linear_candidates(spec: Spec, exclude: Sequence[str], cands: list[Inferred]) -> list[Inferred]:

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from solvent.check.results import PASS, CheckResult
+from solvent.spec.rebuild import with_lemmas_added
 from solvent.spec.spec import PredicateDecl, Spec
 
 # (spec name, accounts, lemma name) -> the lemma of the last spec proved with it
@@ -69,9 +70,7 @@ def with_proved(spec: Spec, lemmas: tuple[PredicateDecl, ...]) -> Spec | None:
     extra = [d for d in lemmas if d.name not in have]
     if not extra:
         return None
-    new = spec.with_params()
-    new.lemmas = [*spec.lemmas, *extra]
-    return new
+    return with_lemmas_added(spec, extra)
 
 
 def first_try(

@@ -34,6 +34,7 @@ from solvent.check.results import CTI, PASS, UNKNOWN, CheckResult
 from solvent.lang.domains import Within
 from solvent.lang.values import NUM, format_number
 from solvent.spec.introspect import source_tree
+from solvent.spec.rebuild import with_lemmas_added
 from solvent.spec.spec import PredicateDecl, Spec
 
 SUGGEST_SECONDS = 30.0  # the lemma search's budget, at most
@@ -211,7 +212,7 @@ def suggest(
 
     def proves_with(decls: list[PredicateDecl]) -> bool:
         """Does the proof pass with the lemmas ``decls`` added?"""
-        with_them = _plus(spec, decls)
+        with_them = with_lemmas_added(spec, decls)
         run = prove(
             with_them, k=k, max_k=max_k, timeout=_left(stop), invariants=invariants, search_depth=1
         )
@@ -417,12 +418,6 @@ def _only(spec: Spec, claim: PredicateDecl) -> Spec:
     """The spec with ``claim`` as its one property (proved on its own)."""
     new = spec.with_params()
     new.invariants, new.lemmas, new.witnesses = [claim], [], []
-    return new
-
-
-def _plus(spec: Spec, lemmas: list[PredicateDecl]) -> Spec:
-    new = spec.with_params()
-    new.lemmas = [*spec.lemmas, *lemmas]
     return new
 
 

@@ -10,6 +10,7 @@ rules read as ``p.NAME``; a parameter read as ``Params.NAME`` while the spec was
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from solvent.lang.values import format_number, to_fraction
 from solvent.spec.recipe import shape
 
 if TYPE_CHECKING:
-    from solvent.spec.spec import Spec
+    from solvent.spec.spec import PredicateDecl, Spec
 
 HOW = "see `--set` in docs/verbs.md"
 
@@ -53,6 +54,13 @@ class StaticParam:
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         self.reads.record(self.name, user_location())
         return self.value
+
+
+def with_lemmas_added(spec: Spec, lemmas: Sequence[PredicateDecl]) -> Spec:
+    """A copy of ``spec`` (``with_params()``) whose lemmas are its own and then ``lemmas``."""
+    new = spec.with_params()
+    new.lemmas = [*spec.lemmas, *lemmas]
+    return new
 
 
 def refuse_static(spec: Spec, name: str) -> None:

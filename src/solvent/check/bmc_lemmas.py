@@ -28,8 +28,6 @@ from fractions import Fraction
 from typing import Any
 
 from solvent.check import symmetric_step
-from solvent.check.decompose_one import FEWER_ACCOUNTS
-from solvent.check.decompose_one import INFER_ACCOUNTS as MANY_ACCOUNTS  # prove's thresholds
 from solvent.check.falsify import SEED, Paths
 from solvent.check.houdini_round import ClockStopped
 from solvent.check.infer import Inferred, candidate_lemmas, houdini, with_lemmas
@@ -47,6 +45,8 @@ SAMPLE_PATHS = 48  # concrete paths whose states the equalities must fit
 SAMPLE_DEPTH = 6  # steps of each
 MAX_EQUALITIES = 8  # at most this many sampled equalities are tried
 SAMPLE_ACCOUNTS = 3  # the accounts whose actions the paths draw
+MANY_ACCOUNTS = 10  # above this many accounts the lemmas are inferred on fewer
+FEWER_ACCOUNTS = 3  # (on this many) and proved on the spec's own
 
 
 def inferred_inductive(
